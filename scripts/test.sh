@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite — what the README's test command runs and .ci/run calls.
+# Installs what the tests need when it is missing (Debian's python3 client libraries),
+# builds, then runs the TypeScript suite and the Python suite on every interpreter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack
+
+echo "== build"
+npm run --silent build
+
+echo "== TypeScript tests (vitest)"
+npx vitest run
+
+echo "== Python shim tests (every interpreter)"
+bash scripts/test-python.sh

@@ -1,0 +1,45 @@
+// Pure formatting of what the CLI prints: live decision lines and the end-of-run summary.
+import type { IronEvent } from "../events/types.js";
+import { formatUsd } from "../policy/money.js";
+import type { CallMetrics } from "../supervisor/call-governor.js";
+
+export const PREFIX = "iron ▸";
+
+/** One line for a decision or response event, or null for events the trace does not show. */
+export function traceLine(event: IronEvent, models: Map<string, string | null>): string | null {
+  switch (event.type) {
+    case "llm.request":
+      models.set(event.callId, event.model);
+      return null;
+    case "llm.decision": {
+      if (event.phase === "request") {
+        const model = models.get(event.callId) ?? "?";
+        if (event.action === "allow") return `${PREFIX} ${event.agentId}: ${model} allowed (call ${event.callId})`;
+        if (event.action === "modify") return `${PREFIX} ${event.agentId}: ${model} modified by ${event.policy}${event.reason ? `: ${event.reason}` : ""}`;
+        return `${PREFIX} ${event.agentId}: ${model} denied by ${event.policy} (${event.code}, HTTP ${event.status}): ${event.reason}`;
+      }
+      if (event.action === "allow") return null;
+      return `${PREFIX} ${event.agentId}: response ${event.action === "redact" ? "redacted" : "denied"} by ${event.policy}${event.reason ? `: ${event.reason}` : ""}`;
+    }
+    case "llm.response": {
+      models.delete(event.callId);
+      const tokens = event.usage === null ? "no usage" : `${event.usage.inputTokens} in / ${event.usage.outputTokens} out tokens`;
+      const state = event.complete ? "" : " (incomplete)";
+      return `${PREFIX} ${event.agentId}: ${event.model ?? "?"} answered ${event.status}${state} · ${tokens} · ${formatUsd(event.costMicros)} · ${event.latencyMs.toFixed(1)} ms`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The summary line of one agent's run. */
+export function summaryLines(agentId: string, exit: string, seconds: number, m: CallMetrics): string[] {
+  const parts = [`${m.allowed} allowed`];
+  if (m.modified > 0) parts.push(`${m.modified} modified`);
+  parts.push(`${m.denied} denied`);
+  if (m.redacted > 0) parts.push(`${m.redacted} redacted`);
+  return [
+    `${PREFIX} ${agentId} ${exit} after ${seconds.toFixed(1)}s`,
+    `${PREFIX} ${m.calls} LLM call${m.calls === 1 ? "" : "s"}: ${parts.join(", ")} · ${m.inputTokens} in / ${m.outputTokens} out tokens · ${formatUsd(m.costMicros)}`,
+  ];
+}

@@ -1,0 +1,86 @@
+// The typed event catalogue: everything iron decides or observes, in `seq` order.
+// Documented with an example of each in protocol/SPEC.md ("Events").
+
+export interface UsageFields {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly cacheCreationInputTokens: number;
+  readonly reasoningTokens: number;
+}
+
+/** Payloads by event type (without the seq/ts envelope). */
+export interface EventPayloads {
+  "supervisor.started": { readonly version: string; readonly pid: number; readonly endpoint: string };
+  "supervisor.stopping": { readonly reason: string };
+  "agent.state": {
+    readonly agentId: string;
+    readonly run: number;
+    readonly from: string;
+    readonly to: string;
+    readonly reason: string | null;
+    readonly pid: number | null;
+    readonly exitCode: number | null;
+    readonly signal: string | null;
+  };
+  "agent.output": { readonly agentId: string; readonly run: number; readonly stream: "stdout" | "stderr"; readonly line: string };
+  "llm.request": {
+    readonly agentId: string;
+    readonly callId: string;
+    readonly provider: string;
+    readonly endpoint: string;
+    readonly model: string | null;
+    readonly stream: boolean;
+    readonly estimatedInputTokens: number;
+    readonly maxOutputTokens: number | null;
+    readonly library: string;
+    readonly attrs: Readonly<Record<string, string>>;
+  };
+  "llm.decision": {
+    readonly agentId: string;
+    readonly callId: string;
+    readonly phase: "request" | "response";
+    readonly action: string;
+    readonly policy: string | null;
+    readonly code: string | null;
+    readonly reason: string | null;
+    readonly status: number | null;
+    /** Reserved (request) or charged (response) micro-dollars. */
+    readonly micros: number;
+    /** Engine time for this decision, in milliseconds. */
+    readonly ms: number;
+  };
+  "llm.response": {
+    readonly agentId: string;
+    readonly callId: string;
+    readonly model: string | null;
+    readonly status: number;
+    readonly usage: UsageFields | null;
+    readonly costMicros: number;
+    readonly latencyMs: number;
+    readonly stream: boolean;
+    readonly complete: boolean;
+    readonly error: string | null;
+  };
+  "budget.update": { readonly scope: string; readonly limit: number | null; readonly spent: number; readonly reserved: number };
+  "policy.error": {
+    readonly agentId: string;
+    readonly callId: string;
+    readonly policy: string;
+    readonly error: string;
+    readonly timedOut: boolean;
+    readonly ignored: boolean;
+  };
+}
+
+export type EventType = keyof EventPayloads;
+
+/** One event as stored and streamed. */
+export type IronEvent<T extends EventType = EventType> = {
+  [K in T]: { readonly seq: number; readonly ts: number; readonly type: K } & EventPayloads[K];
+}[T];
+
+/** An event before the bus gives it a seq and a timestamp. */
+export type EventInput<T extends EventType = EventType> = {
+  [K in T]: { readonly type: K } & EventPayloads[K];
+}[T];

@@ -1,0 +1,26 @@
+// The public API of iron-runtime. Everything else is internal.
+export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
+export type { SupervisorOptions } from "./supervisor/options.js";
+export { Agent, type AgentState, type AgentExit } from "./supervisor/agent.js";
+export type { CallMetrics } from "./supervisor/call-governor.js";
+export { allow, deny, modify, redact } from "./policy/decisions.js";
+export type {
+  Allow,
+  BudgetView,
+  Deny,
+  LlmCall,
+  LlmResult,
+  Modify,
+  Policy,
+  PolicyContext,
+  Redact,
+  RequestDecision,
+  ResponseDecision,
+  Usage,
+} from "./policy/types.js";
+export type { PolicyRegistry } from "./policy/engine.js";
+export { DEFAULT_PRICES, PRICES_AS_OF, type ModelPrice } from "./policy/prices.js";
+export type { IronEvent, EventType, EventPayloads } from "./events/types.js";
+export { IronError, ERROR_CODES, isIronError, type IronErrorCode } from "./errors.js";
+export { createLogger, type Logger } from "./telemetry/logger.js";
+export { VERSION } from "./version.js";

@@ -1,0 +1,58 @@
+// The dated list-price table (USD per million tokens) and model-id normalisation.
+
+/** Prices of one model in USD per million tokens (which is also micro-dollars per token). */
+export interface ModelPrice {
+  readonly input: number;
+  /** Cached (read) input tokens; defaults to `input` when a provider has no discount. */
+  readonly cachedInput?: number;
+  /** Anthropic cache writes. */
+  readonly cacheWrite?: number;
+  readonly output: number;
+}
+
+/** The date the built-in table was checked against the providers' pricing pages. */
+export const PRICES_AS_OF = "2026-11-27";
+
+/** Published list prices; override or extend with `prices:` in iron.yaml. */
+export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
+  "gpt-4o": { input: 2.5, cachedInput: 1.25, output: 10 },
+  "gpt-4o-mini": { input: 0.15, cachedInput: 0.075, output: 0.6 },
+  "gpt-4.1": { input: 2, cachedInput: 0.5, output: 8 },
+  "gpt-4.1-mini": { input: 0.4, cachedInput: 0.1, output: 1.6 },
+  "gpt-4.1-nano": { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  "gpt-5": { input: 1.25, cachedInput: 0.125, output: 10 },
+  "gpt-5-mini": { input: 0.25, cachedInput: 0.025, output: 2 },
+  "gpt-5-nano": { input: 0.05, cachedInput: 0.005, output: 0.4 },
+  o3: { input: 2, cachedInput: 0.5, output: 8 },
+  "o3-mini": { input: 1.1, cachedInput: 0.55, output: 4.4 },
+  "o4-mini": { input: 1.1, cachedInput: 0.275, output: 4.4 },
+  "gpt-4-turbo": { input: 10, output: 30 },
+  "gpt-3.5-turbo": { input: 0.5, output: 1.5 },
+  "text-embedding-3-small": { input: 0.02, output: 0 },
+  "text-embedding-3-large": { input: 0.13, output: 0 },
+  "text-embedding-ada-002": { input: 0.1, output: 0 },
+  "claude-3-5-sonnet": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  "claude-3-7-sonnet": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  "claude-sonnet-4": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  "claude-sonnet-4-5": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  "claude-3-5-haiku": { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
+  "claude-haiku-4-5": { input: 1, cachedInput: 0.1, cacheWrite: 1.25, output: 5 },
+  "claude-3-haiku": { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
+  "claude-opus-4": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+  "claude-opus-4-1": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+  "claude-opus-4-5": { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
+});
+
+// Dated ids map to their family: gpt-4o-2024-08-06, claude-3-5-sonnet-20241022, *-latest.
+const DATE_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
+
+/** The family id a dated or aliased model id prices as. */
+export function normalizeModel(model: string): string {
+  return model.trim().toLowerCase().replace(DATE_SUFFIX, "");
+}
+
+/** Looks a model up: exact id first, then its family; undefined when unknown. */
+export function findPrice(prices: Readonly<Record<string, ModelPrice>>, model: string | null): ModelPrice | undefined {
+  if (model === null) return undefined;
+  return prices[model] ?? prices[normalizeModel(model)];
+}

@@ -1,0 +1,136 @@
+// The vocabulary of policies: a call, its result, decisions, and the Policy interface itself.
+
+/** Normalised token usage of one call. */
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly cacheCreationInputTokens: number;
+  readonly reasoningTokens: number;
+}
+
+/** One LLM call as policies see it: read-only; a policy that wants a change returns `modify`. */
+export interface LlmCall {
+  /** Call id, unique per call (chosen by the shim). */
+  readonly id: string;
+  readonly agentId: string;
+  /** `openai`, `anthropic` or the name of a configured provider. */
+  readonly provider: string;
+  /** `chat.completions`, `responses`, `completions`, `embeddings` or `messages`. */
+  readonly endpoint: string;
+  readonly model: string | null;
+  readonly method: string;
+  readonly url: string;
+  /** Request headers with every secret removed by the shim. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The JSON request body. */
+  readonly body: unknown;
+  readonly stream: boolean;
+  readonly estimatedTokens: { readonly input: number; readonly output: number | null };
+  /** Which client library the shim intercepted (`httpx`, `urllib`, ...). */
+  readonly library: string;
+  /** Attribution set with `iron_shim.context(...)` in the agent. */
+  readonly attrs: Readonly<Record<string, string>>;
+  /** Unix milliseconds when the supervisor received the request. */
+  readonly receivedAt: number;
+}
+
+/** What came back for a call (or did not), as the shim reports it. */
+export interface LlmResult {
+  /** HTTP status; 0 when no response arrived. */
+  readonly status: number;
+  readonly usage: Usage | null;
+  /** The assistant's text (reassembled for streams). */
+  readonly output: string;
+  /** The parsed JSON body of a non-streamed response. */
+  readonly body: unknown;
+  readonly latencyMs: number;
+  readonly stream: boolean;
+  /** False when a stream was closed early or broke. */
+  readonly complete: boolean;
+  readonly error: string | null;
+  readonly requestId: string | null;
+  /** The model that answered, from the response. */
+  readonly model: string | null;
+}
+
+/** A budget hold taken before a call goes out (internal to the cost policy and the engine). */
+export interface Reservation {
+  readonly scopes: readonly string[];
+  readonly micros: number;
+}
+
+/** Let the call (or its response) through unchanged. */
+export interface Allow {
+  readonly action: "allow";
+  readonly reason?: string;
+  /** Cost policy only: worst-case cost to reserve atomically once every policy has allowed. */
+  readonly reserve?: Reservation;
+  /** Cost policy only: the real cost to settle against the reservation. */
+  readonly charge?: number;
+}
+
+/** Refuse the call (or its response); the agent sees a provider-shaped error with `status`. */
+export interface Deny {
+  readonly action: "deny";
+  /** An `IRON_ERR_*` code; custom policies default to `IRON_ERR_POLICY`. */
+  readonly code: string;
+  readonly reason: string;
+  /** HTTP status the agent sees: 402 budget, 403 safety/policy, 429 rate limit, 503 breaker. */
+  readonly status?: number;
+  /** Seconds the agent should wait before retrying (sent as `retry-after`). */
+  readonly retryAfter?: number;
+}
+
+/** Replace the request body before it leaves the agent's process. */
+export interface Modify {
+  readonly action: "modify";
+  readonly body: unknown;
+  readonly reason?: string;
+}
+
+/** Replace the response body the agent receives. */
+export interface Redact {
+  readonly action: "redact";
+  readonly body: unknown;
+  /** Replacement assistant text, when the policy rewrote the output text. */
+  readonly output?: string;
+  readonly reason?: string;
+}
+
+export type RequestDecision = Allow | Deny | Modify;
+export type ResponseDecision = Allow | Deny | Redact;
+
+/** Read-only view of budgets that policies may consult. */
+export interface BudgetView {
+  /** Micro-dollars still available in a scope (limit − spent − reserved), or null when unlimited. */
+  remaining(scope: string): number | null;
+  /** Micro-dollars spent in a scope. */
+  spent(scope: string): number;
+  /** The limit of a scope in micro-dollars, or null when unlimited. */
+  limit(scope: string): number | null;
+}
+
+/** Everything a policy may know besides the call: no I/O, no mutation. */
+export interface PolicyContext {
+  /** Unix milliseconds, from the engine's clock (simulated in tests). */
+  readonly now: number;
+  readonly budgets: BudgetView;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * A policy: a pure function of (call, context) → decision, run in the engine's fixed order.
+ * Returning nothing means allow. A policy that throws or exceeds `timeoutMs` denies the
+ * call with IRON_ERR_POLICY_ERROR, unless `failOpen` is set.
+ */
+export interface Policy {
+  readonly name: string;
+  /** Time slice for an asynchronous answer, in milliseconds (default 100). */
+  readonly timeoutMs?: number;
+  /** Allow instead of deny when this policy throws or times out. */
+  readonly failOpen?: boolean;
+  onRequest?(call: LlmCall, ctx: PolicyContext): MaybePromise<RequestDecision | undefined | void>;
+  onResponse?(call: LlmCall, result: LlmResult, ctx: PolicyContext): MaybePromise<ResponseDecision | undefined | void>;
+}

@@ -1,0 +1,43 @@
+// The codec seam between wire bytes and values: msgpack, as SPEC.md section 2 defines it.
+import { Decoder, Encoder, type ExtensionCodecType } from "@msgpack/msgpack";
+import { IronError } from "../errors.js";
+import { MAX_MESSAGE_BYTES } from "./constants.js";
+
+// Extension types are not part of the protocol: never produced, refused when read.
+const noExtensions: ExtensionCodecType<undefined> = {
+  tryToEncode: () => null,
+  decode: (_data, type) => {
+    throw new Error(`extension type ${type} is not allowed`);
+  },
+};
+
+// One encoder and decoder, reused: they keep internal buffers warm, which matters per call.
+const encoder = new Encoder({ extensionCodec: noExtensions, ignoreUndefined: false, initialBufferSize: 4096 });
+const decoder = new Decoder({
+  extensionCodec: noExtensions,
+  maxStrLength: MAX_MESSAGE_BYTES,
+  maxBinLength: MAX_MESSAGE_BYTES,
+  maxArrayLength: MAX_MESSAGE_BYTES,
+  maxMapLength: MAX_MESSAGE_BYTES,
+});
+
+/** Encodes one value to msgpack bytes (a view over a fresh copy, safe to keep). */
+export function encode(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+/** Decodes exactly one msgpack value; throws IRON_ERR_PROTOCOL on anything malformed. */
+export function decode(bytes: Uint8Array): unknown {
+  if (bytes.byteLength > MAX_MESSAGE_BYTES) {
+    throw new IronError("IRON_ERR_PROTOCOL", "message too large", {
+      expected: `at most ${MAX_MESSAGE_BYTES} bytes`,
+      got: `${bytes.byteLength} bytes`,
+    });
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new IronError("IRON_ERR_PROTOCOL", `malformed msgpack: ${reason}`, { cause });
+  }
+}

@@ -1,0 +1,115 @@
+// The wire messages of protocol/SPEC.md section 3, as TypeScript types (snake_case, as on the wire).
+
+/** Fields every message carries. */
+export interface Envelope<T extends string> {
+  readonly v: number;
+  readonly type: T;
+  readonly id: number;
+}
+
+/** Normalised token usage, as the shim reports it. */
+export interface WireUsage {
+  readonly input_tokens: number;
+  readonly output_tokens: number;
+  readonly cached_input_tokens: number;
+  readonly cache_creation_input_tokens: number;
+  readonly reasoning_tokens: number;
+}
+
+export interface HelloMessage extends Envelope<"hello"> {
+  readonly agent: string;
+  readonly token: string;
+  readonly pid: number;
+  readonly python: string;
+  readonly shim: string;
+  readonly host: string;
+  readonly executable: string;
+  readonly parent_pid: number | null;
+}
+
+export interface LlmRequestMessage extends Envelope<"llm.request"> {
+  readonly call: string;
+  readonly provider: string;
+  readonly endpoint: string;
+  readonly model: string | null;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly stream: boolean;
+  readonly est_tokens: { readonly input: number; readonly output: number | null };
+  readonly library: string;
+  readonly attrs: Readonly<Record<string, string>>;
+}
+
+export interface LlmResponseMessage extends Envelope<"llm.response"> {
+  readonly call: string;
+  readonly status: number;
+  readonly usage: WireUsage | null;
+  readonly output: string;
+  readonly body: unknown;
+  readonly latency_ms: number;
+  readonly stream: boolean;
+  readonly complete: boolean;
+  readonly error: string | null;
+  readonly request_id: string | null;
+  readonly model: string | null;
+}
+
+export interface HeartbeatMessage extends Envelope<"heartbeat"> {
+  readonly ts: number;
+  readonly inflight: number;
+}
+
+export interface ByeMessage extends Envelope<"bye"> {
+  readonly reason: string;
+}
+
+/** Everything a shim may send. */
+export type InboundMessage = HelloMessage | LlmRequestMessage | LlmResponseMessage | HeartbeatMessage | ByeMessage;
+
+export interface ProviderSetting {
+  readonly name: string;
+  readonly kind: "openai" | "anthropic";
+  readonly base_url: string;
+}
+
+export interface ShimSettings {
+  readonly timeout_ms: number;
+  readonly fail_open: boolean;
+  readonly on_deny: "response" | "raise";
+  readonly heartbeat_ms: number;
+  readonly providers: readonly ProviderSetting[];
+}
+
+export interface WelcomeMessage extends Envelope<"welcome"> {
+  readonly agent: string;
+  readonly session: string;
+  readonly settings: ShimSettings;
+}
+
+export interface RejectMessage extends Envelope<"reject"> {
+  readonly code: string;
+  readonly reason: string;
+}
+
+export type DecisionAction = "allow" | "deny" | "modify" | "redact";
+
+export interface DecisionMessage extends Envelope<"decision"> {
+  readonly call: string;
+  readonly action: DecisionAction;
+  readonly policy: string | null;
+  readonly code: string | null;
+  readonly reason: string | null;
+  readonly status: number | null;
+  readonly retry_after: number | null;
+  readonly body: unknown;
+}
+
+export interface ErrorMessage extends Envelope<"error"> {
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** Everything the supervisor sends. */
+export type OutboundMessage = WelcomeMessage | RejectMessage | DecisionMessage | ErrorMessage;

@@ -1,0 +1,190 @@
+// Validates decoded payloads into typed inbound messages; anything off-spec is IRON_ERR_PROTOCOL.
+import { IronError, describe } from "../errors.js";
+import { PROTOCOL_VERSION } from "./constants.js";
+import type {
+  ByeMessage,
+  HeartbeatMessage,
+  HelloMessage,
+  InboundMessage,
+  LlmRequestMessage,
+  LlmResponseMessage,
+  WireUsage,
+} from "./messages.js";
+
+type Obj = Record<string, unknown>;
+
+// A field reader that names the message type and key in every error.
+class Reader {
+  constructor(
+    private readonly obj: Obj,
+    private readonly type: string,
+  ) {}
+
+  private fail(key: string, expected: string): never {
+    throw new IronError("IRON_ERR_PROTOCOL", `bad ${this.type} message`, {
+      path: key,
+      expected,
+      got: this.obj[key],
+    });
+  }
+
+  str(key: string): string {
+    const value = this.obj[key];
+    return typeof value === "string" ? value : this.fail(key, "a string");
+  }
+
+  optStr(key: string): string | null {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return null;
+    return typeof value === "string" ? value : this.fail(key, "a string or nil");
+  }
+
+  int(key: string): number {
+    const value = this.obj[key];
+    return Number.isInteger(value) ? (value as number) : this.fail(key, "an integer");
+  }
+
+  optInt(key: string): number | null {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return null;
+    return Number.isInteger(value) ? (value as number) : this.fail(key, "an integer or nil");
+  }
+
+  num(key: string): number {
+    const value = this.obj[key];
+    return typeof value === "number" && Number.isFinite(value) ? value : this.fail(key, "a number");
+  }
+
+  bool(key: string): boolean {
+    const value = this.obj[key];
+    return typeof value === "boolean" ? value : this.fail(key, "a boolean");
+  }
+
+  stringMap(key: string): Record<string, string> {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return {};
+    if (!isObj(value)) return this.fail(key, "a map of strings");
+    for (const item of Object.values(value)) if (typeof item !== "string") return this.fail(key, "a map of strings");
+    return value as Record<string, string>;
+  }
+
+  map(key: string): Obj {
+    const value = this.obj[key];
+    return isObj(value) ? value : this.fail(key, "a map");
+  }
+
+  any(key: string): unknown {
+    const value = this.obj[key];
+    return value === undefined ? null : value;
+  }
+}
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Reads the envelope (v, type, id) of any payload; throws when it is not a message at all. */
+export function parseEnvelope(value: unknown): { type: string; id: number; obj: Obj } {
+  if (!isObj(value)) {
+    throw new IronError("IRON_ERR_PROTOCOL", "message is not a map", { expected: "a msgpack map", got: describe(value) });
+  }
+  const reader = new Reader(value, "any");
+  const type = reader.str("type");
+  const id = reader.int("id");
+  if (id < 0 || id >= 2 ** 32) throw new IronError("IRON_ERR_PROTOCOL", "bad message id", { path: "id", expected: "0 <= id < 2^32", got: id });
+  const v = reader.int("v");
+  if (v !== PROTOCOL_VERSION) {
+    throw new IronError("IRON_ERR_PROTOCOL", "unsupported protocol version", { path: "v", expected: String(PROTOCOL_VERSION), got: v });
+  }
+  return { type, id, obj: value };
+}
+
+function parseUsage(value: unknown): WireUsage | null {
+  if (value === undefined || value === null) return null;
+  if (!isObj(value)) {
+    throw new IronError("IRON_ERR_PROTOCOL", "bad llm.response message", { path: "usage", expected: "a map or nil", got: value });
+  }
+  const u = new Reader(value, "usage");
+  const read = (key: string): number => u.optInt(key) ?? 0;
+  return {
+    input_tokens: read("input_tokens"),
+    output_tokens: read("output_tokens"),
+    cached_input_tokens: read("cached_input_tokens"),
+    cache_creation_input_tokens: read("cache_creation_input_tokens"),
+    reasoning_tokens: read("reasoning_tokens"),
+  };
+}
+
+const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessage> = {
+  hello: (r, id): HelloMessage => ({
+    v: PROTOCOL_VERSION,
+    type: "hello",
+    id,
+    agent: r.str("agent"),
+    token: r.str("token"),
+    pid: r.int("pid"),
+    python: r.optStr("python") ?? "",
+    shim: r.optStr("shim") ?? "",
+    host: r.optStr("host") ?? "",
+    executable: r.optStr("executable") ?? "",
+    parent_pid: r.optInt("parent_pid"),
+  }),
+  "llm.request": (r, id): LlmRequestMessage => {
+    const est = new Reader(r.map("est_tokens"), "est_tokens");
+    return {
+      v: PROTOCOL_VERSION,
+      type: "llm.request",
+      id,
+      call: r.str("call"),
+      provider: r.str("provider"),
+      endpoint: r.str("endpoint"),
+      model: r.optStr("model"),
+      method: r.str("method"),
+      url: r.str("url"),
+      headers: r.stringMap("headers"),
+      body: r.any("body"),
+      stream: r.bool("stream"),
+      est_tokens: { input: est.int("input"), output: est.optInt("output") },
+      library: r.optStr("library") ?? "unknown",
+      attrs: r.stringMap("attrs"),
+    };
+  },
+  "llm.response": (r, id, obj): LlmResponseMessage => ({
+    v: PROTOCOL_VERSION,
+    type: "llm.response",
+    id,
+    call: r.str("call"),
+    status: r.int("status"),
+    usage: parseUsage(obj.usage),
+    output: r.optStr("output") ?? "",
+    body: r.any("body"),
+    latency_ms: r.num("latency_ms"),
+    stream: r.bool("stream"),
+    complete: r.bool("complete"),
+    error: r.optStr("error"),
+    request_id: r.optStr("request_id"),
+    model: r.optStr("model"),
+  }),
+  heartbeat: (r, id): HeartbeatMessage => ({
+    v: PROTOCOL_VERSION,
+    type: "heartbeat",
+    id,
+    ts: r.num("ts"),
+    inflight: r.optInt("inflight") ?? 0,
+  }),
+  bye: (r, id): ByeMessage => ({ v: PROTOCOL_VERSION, type: "bye", id, reason: r.optStr("reason") ?? "" }),
+};
+
+/** Turns a decoded payload into a typed inbound message, or throws IRON_ERR_PROTOCOL. */
+export function parseInbound(value: unknown): InboundMessage {
+  const { type, id, obj } = parseEnvelope(value);
+  const parse = PARSERS[type];
+  if (parse === undefined) {
+    throw new IronError("IRON_ERR_PROTOCOL", "unknown message type", {
+      path: "type",
+      expected: Object.keys(PARSERS).join(" | "),
+      got: type,
+    });
+  }
+  return parse(new Reader(obj, type), id, obj);
+}

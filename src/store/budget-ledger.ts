@@ -1,0 +1,36 @@
+// The narrow budget interface policies and the engine depend on; the SQLite store (and a
+// PostgreSQL one later) implement it, so policies never change with the backend.
+import type { BudgetView } from "../policy/types.js";
+
+/** Why a reservation could not be made. */
+export interface ReserveRefusal {
+  readonly ok: false;
+  readonly scope: string;
+  readonly limit: number;
+  readonly spent: number;
+  readonly reserved: number;
+  readonly requested: number;
+}
+
+export type ReserveResult = { readonly ok: true } | ReserveRefusal;
+
+/** Spend and limit of one scope after a change, for `budget.update` events. */
+export interface ScopeBalance {
+  readonly scope: string;
+  readonly limit: number | null;
+  readonly spent: number;
+  readonly reserved: number;
+}
+
+/**
+ * Budgets by scope (`global`, `agent:<id>`, ...), in integer micro-dollars. `reserve` checks
+ * and holds atomically, so concurrent calls can never overshoot a limit; `settle` replaces
+ * the hold with the real cost; `release` drops a hold whose call never completed.
+ */
+export interface BudgetLedger extends BudgetView {
+  setLimit(scope: string, micros: number | null): void;
+  reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult;
+  settle(callId: string, micros: number): readonly ScopeBalance[];
+  release(callId: string): readonly ScopeBalance[];
+  balances(): readonly ScopeBalance[];
+}

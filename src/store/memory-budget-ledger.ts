@@ -1,0 +1,87 @@
+// An in-process BudgetLedger: exact and atomic because Node runs one decision at a time.
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "./budget-ledger.js";
+
+interface Scope {
+  limit: number | null;
+  spent: number;
+  reserved: number;
+}
+
+interface Hold {
+  readonly scopes: readonly string[];
+  readonly micros: number;
+}
+
+/** Budgets kept in memory; the SQLite ledger persists the same operations. */
+export class MemoryBudgetLedger implements BudgetLedger {
+  readonly #scopes = new Map<string, Scope>();
+  readonly #holds = new Map<string, Hold>();
+
+  #scope(name: string): Scope {
+    let scope = this.#scopes.get(name);
+    if (scope === undefined) {
+      scope = { limit: null, spent: 0, reserved: 0 };
+      this.#scopes.set(name, scope);
+    }
+    return scope;
+  }
+
+  setLimit(scope: string, micros: number | null): void {
+    this.#scope(scope).limit = micros;
+  }
+
+  limit(scope: string): number | null {
+    return this.#scopes.get(scope)?.limit ?? null;
+  }
+
+  spent(scope: string): number {
+    return this.#scopes.get(scope)?.spent ?? 0;
+  }
+
+  remaining(scope: string): number | null {
+    const s = this.#scopes.get(scope);
+    if (s === undefined || s.limit === null) return null;
+    return s.limit - s.spent - s.reserved;
+  }
+
+  reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult {
+    for (const name of scopes) {
+      const s = this.#scope(name);
+      if (s.limit !== null && s.spent + s.reserved + micros > s.limit) {
+        return { ok: false, scope: name, limit: s.limit, spent: s.spent, reserved: s.reserved, requested: micros };
+      }
+    }
+    for (const name of scopes) this.#scope(name).reserved += micros;
+    this.#holds.set(callId, { scopes, micros });
+    return { ok: true };
+  }
+
+  settle(callId: string, micros: number): readonly ScopeBalance[] {
+    const hold = this.#holds.get(callId);
+    this.#holds.delete(callId);
+    const scopes = hold?.scopes ?? [];
+    for (const name of scopes) {
+      const s = this.#scope(name);
+      s.reserved -= hold?.micros ?? 0;
+      s.spent += micros;
+    }
+    return scopes.map((name) => this.#balance(name));
+  }
+
+  release(callId: string): readonly ScopeBalance[] {
+    const hold = this.#holds.get(callId);
+    if (hold === undefined) return [];
+    this.#holds.delete(callId);
+    for (const name of hold.scopes) this.#scope(name).reserved -= hold.micros;
+    return hold.scopes.map((name) => this.#balance(name));
+  }
+
+  balances(): readonly ScopeBalance[] {
+    return [...this.#scopes.keys()].map((name) => this.#balance(name));
+  }
+
+  #balance(name: string): ScopeBalance {
+    const s = this.#scope(name);
+    return { scope: name, limit: s.limit, spent: s.spent, reserved: s.reserved };
+  }
+}

@@ -1,0 +1,205 @@
+// Turns wire requests and responses into engine decisions, events and per-agent metrics.
+import type { EventBus } from "../events/bus.js";
+import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireUsage } from "../protocol/messages.js";
+import type { PolicyEngine } from "../policy/engine.js";
+import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
+import type { Verdict } from "../policy/verdict.js";
+import type { BudgetLedger } from "../store/budget-ledger.js";
+
+type DecisionFields = Omit<DecisionMessage, "v" | "type" | "id">;
+
+/** Counters of one agent's calls, as `agent.metrics` shows them. */
+export interface CallMetrics {
+  calls: number;
+  allowed: number;
+  modified: number;
+  denied: number;
+  redacted: number;
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+}
+
+export function emptyMetrics(): CallMetrics {
+  return { calls: 0, allowed: 0, modified: 0, denied: 0, redacted: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
+}
+
+/** Governs calls for every agent: one engine, one bus, one ledger. */
+export class CallGovernor {
+  readonly #engine: PolicyEngine;
+  readonly #bus: EventBus;
+  readonly #ledger: BudgetLedger;
+  readonly #inflight = new Map<string, LlmCall>();
+  readonly #metrics = new Map<string, CallMetrics>();
+
+  constructor(engine: PolicyEngine, bus: EventBus, ledger: BudgetLedger) {
+    this.#engine = engine;
+    this.#bus = bus;
+    this.#ledger = ledger;
+  }
+
+  /** The live counters of an agent (created on first use). */
+  metricsOf(agentId: string): CallMetrics {
+    let metrics = this.#metrics.get(agentId);
+    if (metrics === undefined) {
+      metrics = emptyMetrics();
+      this.#metrics.set(agentId, metrics);
+    }
+    return metrics;
+  }
+
+  /** Decides about a request before it leaves the agent. */
+  async request(agentId: string, message: LlmRequestMessage): Promise<DecisionFields> {
+    const call = toCall(agentId, message);
+    this.#bus.publish({
+      type: "llm.request",
+      agentId,
+      callId: call.id,
+      provider: call.provider,
+      endpoint: call.endpoint,
+      model: call.model,
+      stream: call.stream,
+      estimatedInputTokens: call.estimatedTokens.input,
+      maxOutputTokens: call.estimatedTokens.output,
+      library: call.library,
+      attrs: call.attrs,
+    });
+    const started = performance.now();
+    const verdict = await this.#engine.decideRequest(call);
+    this.#record(agentId, call.id, "request", verdict, performance.now() - started);
+    const metrics = this.metricsOf(agentId);
+    metrics.calls += 1;
+    if (verdict.action === "deny") metrics.denied += 1;
+    else {
+      if (verdict.action === "modify") metrics.modified += 1;
+      else metrics.allowed += 1;
+      this.#inflight.set(call.id, call);
+    }
+    if (verdict.micros > 0) this.#publishBalances();
+    return toDecision(call.id, verdict);
+  }
+
+  /** Decides about a response before the agent sees it, and settles its cost. */
+  async response(agentId: string, message: LlmResponseMessage): Promise<DecisionFields> {
+    const call = this.#inflight.get(message.call);
+    if (call === undefined) {
+      return { call: message.call, action: "allow", policy: null, code: null, reason: "unknown call", status: null, retry_after: null, body: null };
+    }
+    this.#inflight.delete(message.call);
+    const result = toResult(message);
+    const started = performance.now();
+    const verdict = await this.#engine.decideResponse(call, result);
+    this.#record(agentId, call.id, "response", verdict, performance.now() - started);
+    const metrics = this.metricsOf(agentId);
+    if (verdict.action === "redact") metrics.redacted += 1;
+    metrics.inputTokens += result.usage?.inputTokens ?? 0;
+    metrics.outputTokens += result.usage?.outputTokens ?? 0;
+    metrics.costMicros += verdict.micros;
+    this.#bus.publish({
+      type: "llm.response",
+      agentId,
+      callId: call.id,
+      model: result.model ?? call.model,
+      status: result.status,
+      usage: result.usage,
+      costMicros: verdict.micros,
+      latencyMs: result.latencyMs,
+      stream: result.stream,
+      complete: result.complete,
+      error: result.error,
+    });
+    this.#publishBalances();
+    return toDecision(call.id, verdict);
+  }
+
+  /** Releases the reservations of an agent's calls that will never report back. */
+  abandon(agentId: string): void {
+    let released = false;
+    for (const [id, call] of this.#inflight) {
+      if (call.agentId !== agentId) continue;
+      this.#inflight.delete(id);
+      this.#engine.release(id);
+      released = true;
+    }
+    if (released) this.#publishBalances();
+  }
+
+  #record(agentId: string, callId: string, phase: "request" | "response", verdict: Verdict, ms: number): void {
+    for (const failure of verdict.failures) this.#bus.publish({ type: "policy.error", agentId, callId, ...failure });
+    this.#bus.publish({
+      type: "llm.decision",
+      agentId,
+      callId,
+      phase,
+      action: verdict.action,
+      policy: verdict.policy,
+      code: verdict.code,
+      reason: verdict.reason,
+      status: verdict.status,
+      micros: verdict.micros,
+      ms: Math.round(ms * 1000) / 1000,
+    });
+  }
+
+  #publishBalances(): void {
+    for (const balance of this.#ledger.balances()) this.#bus.publish({ type: "budget.update", ...balance });
+  }
+}
+
+function toCall(agentId: string, m: LlmRequestMessage): LlmCall {
+  return {
+    id: m.call,
+    agentId,
+    provider: m.provider,
+    endpoint: m.endpoint,
+    model: m.model,
+    method: m.method,
+    url: m.url,
+    headers: m.headers,
+    body: m.body,
+    stream: m.stream,
+    estimatedTokens: { input: m.est_tokens.input, output: m.est_tokens.output },
+    library: m.library,
+    attrs: m.attrs,
+    receivedAt: Date.now(),
+  };
+}
+
+function toUsage(u: WireUsage | null): Usage | null {
+  if (u === null) return null;
+  return {
+    inputTokens: u.input_tokens,
+    outputTokens: u.output_tokens,
+    cachedInputTokens: u.cached_input_tokens,
+    cacheCreationInputTokens: u.cache_creation_input_tokens,
+    reasoningTokens: u.reasoning_tokens,
+  };
+}
+
+function toResult(m: LlmResponseMessage): LlmResult {
+  return {
+    status: m.status,
+    usage: toUsage(m.usage),
+    output: m.output,
+    body: m.body,
+    latencyMs: m.latency_ms,
+    stream: m.stream,
+    complete: m.complete,
+    error: m.error,
+    requestId: m.request_id,
+    model: m.model,
+  };
+}
+
+function toDecision(callId: string, v: Verdict): DecisionFields {
+  return {
+    call: callId,
+    action: v.action,
+    policy: v.policy,
+    code: v.code,
+    reason: v.reason,
+    status: v.status,
+    retry_after: v.retryAfter,
+    body: v.action === "modify" || v.action === "redact" ? v.body : null,
+  };
+}

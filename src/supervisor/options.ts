@@ -1,0 +1,100 @@
+// Supervisor options: the user's SupervisorOptions → defaults → validation → frozen.
+import { IronError } from "../errors.js";
+import type { ProviderSetting } from "../protocol/messages.js";
+import { usdToMicros } from "../policy/money.js";
+import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
+import type { Policy } from "../policy/types.js";
+import { silentLogger, type Logger } from "../telemetry/logger.js";
+
+export interface SupervisorOptions {
+  /** Structured logger (pino); silent when omitted. */
+  readonly logger?: Logger;
+  /** Parent directory of the private runtime directory (default: XDG_RUNTIME_DIR or the temp dir). */
+  readonly runtimeParent?: string;
+  /** Extra endpoints to listen on besides the private ipc socket, e.g. `tcp://127.0.0.1:5555`. */
+  readonly listen?: readonly string[];
+  /** Budget across every agent, in USD; unlimited when omitted. */
+  readonly budgetUsd?: number;
+  /** Deny-or-allow when the supervisor cannot answer in time (default false: fail closed). */
+  readonly failOpen?: boolean;
+  /** How a denied call reaches the agent: a provider-shaped error response, or a raised PolicyDenied. */
+  readonly onDeny?: "response" | "raise";
+  /** How long a shim waits for a decision, in milliseconds (default 5000). */
+  readonly decisionTimeoutMs?: number;
+  /** How often shims send heartbeats, in milliseconds (default 1000). */
+  readonly heartbeatMs?: number;
+  /** Price overrides and additions, USD per million tokens. */
+  readonly prices?: Readonly<Record<string, ModelPrice>>;
+  /** Price for models not in the table; `"deny"` refuses them (default: charge gpt-4o's price). */
+  readonly unknownModelPrice?: ModelPrice | "deny";
+  /** Output tokens assumed for the worst case when a request sets no max (default 4096). */
+  readonly defaultMaxOutputTokens?: number;
+  /** Extra OpenAI- or Anthropic-compatible base URLs the shims must govern. */
+  readonly providers?: readonly ProviderSetting[];
+  /** Custom policies, run after the built-ins in this order. */
+  readonly policies?: readonly Policy[];
+  /** Default interpreter for spawned agents. */
+  readonly python?: string;
+  /** Milliseconds a spawned agent has to connect its shim before it counts as failed to start (default 10000). */
+  readonly startupTimeoutMs?: number;
+}
+
+export interface ResolvedSupervisorOptions {
+  readonly logger: Logger;
+  readonly runtimeParent: string | undefined;
+  readonly listen: readonly string[];
+  readonly budgetMicros: number | null;
+  readonly failOpen: boolean;
+  readonly onDeny: "response" | "raise";
+  readonly decisionTimeoutMs: number;
+  readonly heartbeatMs: number;
+  readonly prices: Readonly<Record<string, ModelPrice>>;
+  readonly unknownModelPrice: ModelPrice | "deny";
+  readonly defaultMaxOutputTokens: number;
+  readonly providers: readonly ProviderSetting[];
+  readonly policies: readonly Policy[];
+  readonly python: string | undefined;
+  readonly startupTimeoutMs: number;
+}
+
+const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
+
+function bad(path: string, expected: string, got: unknown): never {
+  throw new IronError("IRON_ERR_CONFIG", "invalid supervisor option", { path, expected, got });
+}
+
+function positiveInt(path: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  return Number.isInteger(value) && value > 0 ? value : bad(path, "a positive integer", value);
+}
+
+/** Validates and freezes the options; every error names the key, the expected and the got. */
+export function resolveSupervisorOptions(options: SupervisorOptions = {}): ResolvedSupervisorOptions {
+  const budget = options.budgetUsd;
+  if (budget !== undefined && !(typeof budget === "number" && Number.isFinite(budget) && budget >= 0)) bad("budgetUsd", "a number of USD >= 0", budget);
+  if (options.onDeny !== undefined && options.onDeny !== "response" && options.onDeny !== "raise") bad("onDeny", '"response" or "raise"', options.onDeny);
+  for (const [i, p] of (options.providers ?? []).entries()) {
+    if (p.kind !== "openai" && p.kind !== "anthropic") bad(`providers[${i}].kind`, '"openai" or "anthropic"', p.kind);
+    if (!/^https?:\/\//.test(p.base_url)) bad(`providers[${i}].base_url`, "an http(s) URL", p.base_url);
+  }
+  for (const [i, p] of (options.policies ?? []).entries()) {
+    if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
+  }
+  return Object.freeze({
+    logger: options.logger ?? silentLogger(),
+    runtimeParent: options.runtimeParent,
+    listen: Object.freeze([...(options.listen ?? [])]),
+    budgetMicros: budget === undefined ? null : usdToMicros(budget),
+    failOpen: options.failOpen ?? false,
+    onDeny: options.onDeny ?? "response",
+    decisionTimeoutMs: positiveInt("decisionTimeoutMs", options.decisionTimeoutMs, 5000),
+    heartbeatMs: positiveInt("heartbeatMs", options.heartbeatMs, 1000),
+    prices: Object.freeze({ ...DEFAULT_PRICES, ...(options.prices ?? {}) }),
+    unknownModelPrice: options.unknownModelPrice ?? FALLBACK_PRICE,
+    defaultMaxOutputTokens: positiveInt("defaultMaxOutputTokens", options.defaultMaxOutputTokens, 4096),
+    providers: Object.freeze([...(options.providers ?? [])]),
+    policies: Object.freeze([...(options.policies ?? [])]),
+    python: options.python,
+    startupTimeoutMs: positiveInt("startupTimeoutMs", options.startupTimeoutMs, 10_000),
+  });
+}

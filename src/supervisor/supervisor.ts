@@ -1,0 +1,206 @@
+// The Supervisor: owns the socket, the policy engine, the event bus and every agent.
+import { basename, extname, resolve } from "node:path";
+import { hostname } from "node:os";
+import { IronError } from "../errors.js";
+import { EventBus } from "../events/bus.js";
+import type { IronEvent } from "../events/types.js";
+import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
+import { usdToMicros } from "../policy/money.js";
+import { budgetPolicy } from "../policy/policies/budget.js";
+import type { LlmCall } from "../policy/types.js";
+import type { ShimSettings } from "../protocol/messages.js";
+import type { BudgetLedger } from "../store/budget-ledger.js";
+import { MemoryBudgetLedger } from "../store/memory-budget-ledger.js";
+import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
+import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
+import { TokenRegistry } from "../transport/tokens.js";
+import { VERSION } from "../version.js";
+import { Agent } from "./agent.js";
+import { CallGovernor } from "./call-governor.js";
+import { buildAgentEnv } from "./agent-env.js";
+import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
+import { resolvePython, resolveScript } from "./python.js";
+
+/** What `sup.spawn()` takes. */
+export interface SpawnOptions {
+  /** Path of the agent's Python script. */
+  readonly script: string;
+  readonly args?: readonly string[];
+  /** Agent id; defaults to the script's name, made unique. */
+  readonly name?: string;
+  readonly python?: string;
+  readonly cwd?: string;
+  /** Extra environment variables for the agent. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** This agent's own budget in USD (on top of the supervisor-wide one). */
+  readonly budgetUsd?: number;
+  /** Grace period between SIGTERM and SIGKILL when stopping, in milliseconds (default 5000). */
+  readonly stopTimeoutMs?: number;
+  /** Copy the agent's output to iron's stdout/stderr, as is or with a `[id] ` prefix per line. Default: no copy. */
+  readonly echo?: boolean | "prefixed";
+}
+
+/** A running supervisor. Create with `Supervisor.start()`; release with `close()`. */
+export class Supervisor {
+  readonly #options: ResolvedSupervisorOptions;
+  readonly #bus: EventBus;
+  readonly #ledger: BudgetLedger;
+  readonly #engine: PolicyEngine;
+  readonly #governor: CallGovernor;
+  readonly #tokens = new TokenRegistry();
+  readonly #agents = new Map<string, Agent>();
+  readonly #runtime: RuntimeDir;
+  #server: AgentServer | null = null;
+  #closing: Promise<void> | null = null;
+
+  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir) {
+    this.#options = options;
+    this.#runtime = runtime;
+    this.#bus = new EventBus();
+    this.#ledger = new MemoryBudgetLedger();
+    this.#ledger.setLimit("global", options.budgetMicros);
+    const budget = budgetPolicy({
+      prices: options.prices,
+      unknownModel: options.unknownModelPrice === "deny" ? { action: "deny" } : { action: "charge", price: options.unknownModelPrice },
+      defaultMaxOutputTokens: options.defaultMaxOutputTokens,
+      scopesFor: (call: LlmCall) => ["global", `agent:${call.agentId}`],
+    });
+    this.#engine = new PolicyEngine({ builtins: [budget], ledger: this.#ledger });
+    for (const policy of options.policies) this.#engine.use(policy);
+    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger);
+  }
+
+  /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
+  static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
+    const resolved = resolveSupervisorOptions(options);
+    const runtime = createRuntimeDir(resolved.runtimeParent);
+    const supervisor = new Supervisor(resolved, runtime);
+    try {
+      supervisor.#server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
+    } catch (error) {
+      runtime.remove();
+      throw error;
+    }
+    supervisor.#bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
+    return supervisor;
+  }
+
+  /** The ipc endpoint agents connect to. */
+  get endpoint(): string {
+    return this.#server?.endpoints[0] ?? `ipc://${this.#runtime.socketPath}`;
+  }
+
+  /** Every endpoint the supervisor listens on. */
+  get endpoints(): readonly string[] {
+    return this.#server?.endpoints ?? [];
+  }
+
+  /** Custom policies: `sup.policies.use({ name, onRequest, onResponse })`. */
+  get policies(): PolicyRegistry {
+    return this.#engine;
+  }
+
+  /** The agents this supervisor started, by id. */
+  get agents(): ReadonlyMap<string, Agent> {
+    return this.#agents;
+  }
+
+  /** Budgets: limits, spend and reservations in micro-dollars. */
+  get budgets(): BudgetLedger {
+    return this.#ledger;
+  }
+
+  /** Listens to every event; returns a function that stops listening. */
+  on(type: "event", listener: (event: IronEvent) => void): () => void {
+    if (type !== "event") throw new IronError("IRON_ERR_USAGE", "unknown supervisor event", { expected: '"event"', got: type });
+    return this.#bus.subscribe(listener);
+  }
+
+  /** Live events as an async iterator: `for await (const e of sup.events()) {...}`. */
+  events(): AsyncGenerator<IronEvent> {
+    return this.#bus.iterate();
+  }
+
+  /** Starts an agent script with the shim injected. */
+  async spawn(options: SpawnOptions): Promise<Agent> {
+    if (this.#closing !== null) throw new IronError("IRON_ERR_STATE", "the supervisor is closing");
+    const cwd = resolve(options.cwd ?? process.cwd());
+    const script = resolveScript(options.script, cwd);
+    const python = resolvePython(options.python ?? this.#options.python);
+    const id = this.#uniqueId(options.name ?? basename(script, extname(script)));
+    if (options.budgetUsd !== undefined) {
+      if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
+        throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
+      }
+      this.#ledger.setLimit(`agent:${id}`, usdToMicros(options.budgetUsd));
+    }
+    const token = this.#tokens.issue(id);
+    const env = buildAgentEnv({ base: process.env, extra: options.env ?? {}, endpoint: this.endpoint, agentId: id, token, settings: this.#settings() });
+    const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
+    const agent = new Agent(
+      { id, python, script, args: options.args ?? [], cwd, env, stopTimeoutMs: options.stopTimeoutMs ?? 5000, echo },
+      this.#bus,
+      this.#governor.metricsOf(id),
+    );
+    this.#agents.set(id, agent);
+    void agent.exited.then(() => {
+      this.#tokens.revoke(id);
+      this.#server?.dropAgent(id);
+      this.#governor.abandon(id);
+    });
+    return agent;
+  }
+
+  #uniqueId(name: string): string {
+    const base = name.replace(/[^A-Za-z0-9_.-]/g, "-") || "agent";
+    let id = base;
+    for (let n = 2; this.#agents.has(id); n += 1) id = `${base}-${n}`;
+    return id;
+  }
+
+  #settings(): ShimSettings {
+    return {
+      timeout_ms: this.#options.decisionTimeoutMs,
+      fail_open: this.#options.failOpen,
+      on_deny: this.#options.onDeny,
+      heartbeat_ms: this.#options.heartbeatMs,
+      providers: this.#options.providers,
+    };
+  }
+
+  // What the agent server asks of the supervisor: authentication and call decisions.
+  #handlers(): AgentServerHandlers {
+    return {
+      authenticate: (hello): AuthResult => {
+        if (!this.#tokens.verify(hello.agent, hello.token)) {
+          return { ok: false, code: "IRON_ERR_AUTH", reason: `token not valid for agent ${JSON.stringify(hello.agent)}` };
+        }
+        return { ok: true, agentId: hello.agent, settings: this.#settings() };
+      },
+      onSession: (session) => this.#agents.get(session.agentId)?.markConnected(),
+      onRequest: (session, message) => this.#governor.request(session.agentId, message),
+      onResponse: (session, message) => this.#governor.response(session.agentId, message),
+      onHeartbeat: () => undefined,
+      onBye: () => undefined,
+    };
+  }
+
+  /** Stops every agent, then releases the socket and the runtime directory. Safe to call twice. */
+  close(options: { reason?: string } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.reason ?? "closed");
+    return this.#closing;
+  }
+
+  async #close(reason: string): Promise<void> {
+    this.#bus.publish({ type: "supervisor.stopping", reason });
+    await Promise.all([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
+    await this.#server?.close();
+    this.#runtime.remove();
+    this.#bus.close();
+  }
+
+  /** Host name, for attach instructions and events. */
+  static get host(): string {
+    return hostname();
+  }
+}

@@ -1,0 +1,164 @@
+// The supervisor's end of the wire: authenticates shims with `hello`, then routes their
+// messages to the handlers and their answers back. Unauthenticated traffic is dropped.
+import { IronError, isIronError } from "../errors.js";
+import { decode, encode } from "../protocol/codec.js";
+import { PROTOCOL_VERSION } from "../protocol/constants.js";
+import type {
+  ByeMessage,
+  DecisionMessage,
+  HeartbeatMessage,
+  HelloMessage,
+  LlmRequestMessage,
+  LlmResponseMessage,
+  OutboundMessage,
+  ShimSettings,
+} from "../protocol/messages.js";
+import { parseEnvelope, parseInbound } from "../protocol/parse.js";
+import type { Logger } from "../telemetry/logger.js";
+import { RouterSocket } from "./router-socket.js";
+
+/** One authenticated shim connection. */
+export interface Session {
+  readonly id: string;
+  readonly agentId: string;
+  readonly hello: HelloMessage;
+  readonly connectedAt: number;
+  lastSeen: number;
+}
+
+export type AuthResult =
+  | { readonly ok: true; readonly agentId: string; readonly settings: ShimSettings }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
+
+/** What the server asks of the supervisor. */
+export interface AgentServerHandlers {
+  authenticate(hello: HelloMessage): AuthResult;
+  onSession(session: Session): void;
+  onRequest(session: Session, message: LlmRequestMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
+  onResponse(session: Session, message: LlmResponseMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
+  onHeartbeat(session: Session, message: HeartbeatMessage): void;
+  onBye(session: Session, message: ByeMessage): void;
+}
+
+/** Serves shims on a ROUTER socket. */
+export class AgentServer {
+  readonly #handlers: AgentServerHandlers;
+  readonly #logger: Logger;
+  readonly #sessions = new Map<string, Session>();
+  #router: RouterSocket | null = null;
+  #nextSession = 1;
+
+  private constructor(handlers: AgentServerHandlers, logger: Logger) {
+    this.#handlers = handlers;
+    this.#logger = logger;
+  }
+
+  /** Binds the endpoints and starts serving. */
+  static async listen(endpoints: readonly string[], handlers: AgentServerHandlers, logger: Logger): Promise<AgentServer> {
+    const server = new AgentServer(handlers, logger);
+    server.#router = await RouterSocket.bind(endpoints, (id, payload) => server.#onFrame(id, payload), logger);
+    return server;
+  }
+
+  get endpoints(): readonly string[] {
+    return this.#router?.endpoints ?? [];
+  }
+
+  /** Sessions currently connected, by agent id. */
+  sessionsOf(agentId: string): Session[] {
+    return [...this.#sessions.values()].filter((s) => s.agentId === agentId);
+  }
+
+  /** Forgets every session of an agent (its token was revoked or it exited). */
+  dropAgent(agentId: string): void {
+    for (const [key, session] of this.#sessions) if (session.agentId === agentId) this.#sessions.delete(key);
+  }
+
+  #send(routingId: Buffer, message: OutboundMessage): void {
+    this.#router?.send(routingId, encode(message));
+  }
+
+  // Every frame: decode, check the envelope, authenticate or dispatch.
+  #onFrame(routingId: Buffer, payload: Buffer): void {
+    const key = routingId.toString("latin1");
+    let value: unknown;
+    try {
+      value = decode(payload);
+    } catch (error) {
+      this.#logger.warn({ err: messageOf(error), bytes: payload.byteLength }, "dropped an undecodable message");
+      return;
+    }
+    const session = this.#sessions.get(key);
+    try {
+      const message = parseInbound(value);
+      if (message.type === "hello") return this.#hello(key, routingId, message);
+      if (session === undefined) {
+        this.#logger.warn({ type: message.type }, "dropped a message from a peer that has not said hello");
+        return;
+      }
+      session.lastSeen = Date.now();
+      switch (message.type) {
+        case "llm.request":
+          return this.#answer(routingId, message.id, this.#handlers.onRequest(session, message));
+        case "llm.response":
+          return this.#answer(routingId, message.id, this.#handlers.onResponse(session, message));
+        case "heartbeat":
+          return this.#handlers.onHeartbeat(session, message);
+        case "bye":
+          this.#sessions.delete(key);
+          return this.#handlers.onBye(session, message);
+      }
+    } catch (error) {
+      this.#protocolError(routingId, value, session, error);
+    }
+  }
+
+  #hello(key: string, routingId: Buffer, hello: HelloMessage): void {
+    const auth = this.#handlers.authenticate(hello);
+    if (!auth.ok) {
+      this.#sessions.delete(key);
+      this.#logger.warn({ agent: hello.agent, pid: hello.pid, code: auth.code }, `rejected hello: ${auth.reason}`);
+      this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: hello.id, code: auth.code, reason: auth.reason });
+      return;
+    }
+    const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now() };
+    this.#sessions.set(key, session);
+    this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: hello.id, agent: auth.agentId, session: session.id, settings: auth.settings });
+    this.#handlers.onSession(session);
+  }
+
+  #answer(routingId: Buffer, id: number, pending: Promise<Omit<DecisionMessage, "v" | "type" | "id">>): void {
+    pending.then(
+      (decision) => this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id, ...decision }),
+      (error: unknown) => {
+        const ironError = isIronError(error) ? error : new IronError("IRON_ERR_INTERNAL", messageOf(error), { cause: error });
+        this.#logger.error({ err: ironError.message, code: ironError.code }, "a decision failed");
+        this.#send(routingId, { v: PROTOCOL_VERSION, type: "error", id, code: ironError.code, reason: ironError.message });
+      },
+    );
+  }
+
+  // A well-framed but off-spec message: answer `error` when the peer is known and gave an id.
+  #protocolError(routingId: Buffer, value: unknown, session: Session | undefined, error: unknown): void {
+    const reason = messageOf(error);
+    this.#logger.warn({ agent: session?.agentId, err: reason }, "protocol error");
+    if (session === undefined) return;
+    try {
+      const { id } = parseEnvelope(value);
+      this.#send(routingId, { v: PROTOCOL_VERSION, type: "error", id, code: "IRON_ERR_PROTOCOL", reason });
+    } catch {
+      // No usable id: nothing to answer.
+    }
+  }
+
+  /** Stops serving and releases the socket. */
+  async close(): Promise<void> {
+    this.#sessions.clear();
+    await this.#router?.close();
+    this.#router = null;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,150 @@
+// Protects the engine's combination rules: order, deny short-circuits, modify passes a copy
+// on, failures deny (or are ignored when fail-open), reservations are atomic and settle.
+import { describe, expect, it } from "vitest";
+import { PolicyEngine } from "../../src/policy/engine.js";
+import { allow, deny, modify, redact } from "../../src/policy/decisions.js";
+import { budgetPolicy } from "../../src/policy/policies/budget.js";
+import { DEFAULT_PRICES } from "../../src/policy/prices.js";
+import type { Policy } from "../../src/policy/types.js";
+import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
+import { makeCall, makeResult } from "../helpers/calls.js";
+
+function engineWith(policies: Policy[], ledger = new MemoryBudgetLedger()): PolicyEngine {
+  const engine = new PolicyEngine({ builtins: [], ledger, clock: () => 1000 });
+  for (const p of policies) engine.use(p);
+  return engine;
+}
+
+const budget = (): Policy =>
+  budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 4096, scopesFor: (c) => ["global", `agent:${c.agentId}`] });
+
+describe("PolicyEngine request pipeline", () => {
+  it("allows when every policy allows, and names no policy", async () => {
+    const v = await engineWith([{ name: "a", onRequest: () => allow() }, { name: "b" }]).decideRequest(makeCall());
+    expect(v.action).toBe("allow");
+    expect(v.policy).toBeNull();
+    expect(v.steps.map((s) => s.policy)).toEqual(["a"]);
+  });
+
+  it("stops at the first deny and reports its policy, code, reason and default status", async () => {
+    const seen: string[] = [];
+    const v = await engineWith([
+      { name: "first", onRequest: () => void seen.push("first") },
+      { name: "blocker", onRequest: () => deny("IRON_ERR_POLICY", "no gpt-4 here") },
+      { name: "never", onRequest: () => void seen.push("never") },
+    ]).decideRequest(makeCall());
+    expect(v).toMatchObject({ action: "deny", policy: "blocker", code: "IRON_ERR_POLICY", reason: "no gpt-4 here", status: 403 });
+    expect(seen).toEqual(["first"]);
+  });
+
+  it("passes a modified call to the next policy, and the modify carries the final body", async () => {
+    let seenModel: string | null = null;
+    const v = await engineWith([
+      { name: "router", onRequest: (c) => modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper") },
+      { name: "observer", onRequest: (c) => void (seenModel = c.model) },
+    ]).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [] } }));
+    expect(seenModel).toBe("gpt-4o-mini");
+    expect(v).toMatchObject({ action: "modify", policy: "router", reason: "cheaper", body: { model: "gpt-4o-mini", messages: [] } });
+  });
+
+  it("denies with IRON_ERR_POLICY_ERROR when a policy throws, unless it is fail-open", async () => {
+    const boom: Policy = { name: "boom", onRequest: () => { throw new Error("kaput"); } };
+    const v = await engineWith([boom]).decideRequest(makeCall());
+    expect(v).toMatchObject({ action: "deny", code: "IRON_ERR_POLICY_ERROR", policy: "boom", status: 503 });
+    expect(v.failures).toEqual([{ policy: "boom", error: "kaput", timedOut: false, ignored: false }]);
+    const open = await engineWith([{ ...boom, failOpen: true }]).decideRequest(makeCall());
+    expect(open.action).toBe("allow");
+    expect(open.failures[0]?.ignored).toBe(true);
+  });
+
+  it("denies when an async policy exceeds its time slice", async () => {
+    const slow: Policy = { name: "slow", timeoutMs: 20, onRequest: () => new Promise((r) => setTimeout(() => r(allow()), 500)) };
+    const v = await engineWith([slow]).decideRequest(makeCall());
+    expect(v).toMatchObject({ action: "deny", code: "IRON_ERR_POLICY_ERROR" });
+    expect(v.failures[0]?.timedOut).toBe(true);
+  });
+
+  it("removes a policy with the function use() returns", async () => {
+    const engine = engineWith([]);
+    const remove = engine.use({ name: "x", onRequest: () => deny("IRON_ERR_POLICY", "x") });
+    expect((await engine.decideRequest(makeCall())).action).toBe("deny");
+    remove();
+    expect((await engine.decideRequest(makeCall())).action).toBe("allow");
+  });
+});
+
+describe("budget reservations", () => {
+  it("reserves the worst case, settles the real cost, and denies once spent", async () => {
+    const ledger = new MemoryBudgetLedger();
+    ledger.setLimit("agent:agent-a", 200); // 200 micro-dollars
+    const engine = engineWith([budget()], ledger);
+    // gpt-4o-mini: 10 in × 0.15 + 100 out × 0.60 = 61.5 → 62 micro-dollars worst case
+    const call = makeCall();
+    const v = await engine.decideRequest(call);
+    expect(v).toMatchObject({ action: "allow", micros: 62 });
+    expect(ledger.remaining("agent:agent-a")).toBe(138);
+    const r = await engine.decideResponse(call, makeResult(10, 50)); // 1.5 + 30 = 31.5 → 32
+    expect(r.micros).toBe(32);
+    expect(ledger.spent("agent:agent-a")).toBe(32);
+    expect(ledger.remaining("agent:agent-a")).toBe(168);
+    const big = await engine.decideRequest(makeCall({ estimatedTokens: { input: 10, output: 1000 } }));
+    expect(big).toMatchObject({ action: "deny", code: "IRON_ERR_BUDGET", status: 402, policy: "budget" });
+    expect(big.reason).toMatch(/worst-case cost \$0\.000602 exceeds the \$0\.000168 left/);
+  });
+
+  it("never overshoots with many concurrent calls at a nearly spent budget", async () => {
+    const ledger = new MemoryBudgetLedger();
+    ledger.setLimit("global", 1000);
+    const engine = engineWith([budget()], ledger);
+    const calls = Array.from({ length: 50 }, () => makeCall());
+    const verdicts = await Promise.all(calls.map((c) => engine.decideRequest(c)));
+    const allowed = calls.filter((_, i) => verdicts[i]?.action === "allow");
+    expect(allowed.length).toBe(16); // 16 × 62 = 992 ≤ 1000 < 17 × 62
+    await Promise.all(allowed.map((c) => engine.decideResponse(c, makeResult(10, 100))));
+    expect(ledger.spent("global")).toBeLessThanOrEqual(1000);
+  });
+
+  it("does not hold a reservation when a later policy denies", async () => {
+    const ledger = new MemoryBudgetLedger();
+    ledger.setLimit("global", 1000);
+    const engine = engineWith([budget(), { name: "no", onRequest: () => deny("IRON_ERR_POLICY", "no") }], ledger);
+    await engine.decideRequest(makeCall());
+    expect(ledger.remaining("global")).toBe(1000);
+  });
+
+  it("refuses an unknown model when configured to, and never prices it at $0", async () => {
+    const v = await engineWith([budget()]).decideRequest(makeCall({ model: "my-local-llama" }));
+    expect(v).toMatchObject({ action: "deny", code: "IRON_ERR_UNKNOWN_MODEL", status: 400 });
+  });
+
+  it("prices dated model ids as their family", async () => {
+    const ledger = new MemoryBudgetLedger();
+    const engine = engineWith([budget()], ledger);
+    const call = makeCall({ model: "gpt-4o-2024-08-06" });
+    expect((await engine.decideRequest(call)).micros).toBe(Math.ceil(10 * 2.5 + 100 * 10));
+  });
+
+  it("releases the reservation of an abandoned call", async () => {
+    const ledger = new MemoryBudgetLedger();
+    ledger.setLimit("global", 500);
+    const engine = engineWith([budget()], ledger);
+    const call = makeCall();
+    await engine.decideRequest(call);
+    expect(ledger.remaining("global")).toBe(438);
+    engine.release(call.id);
+    expect(ledger.remaining("global")).toBe(500);
+    expect(ledger.spent("global")).toBe(0);
+  });
+});
+
+describe("PolicyEngine response pipeline", () => {
+  it("runs in reverse order and returns the redacted body and output", async () => {
+    const order: string[] = [];
+    const v = await engineWith([
+      { name: "first", onResponse: () => void order.push("first") },
+      { name: "second", onResponse: () => { order.push("second"); return redact({ text: "[EMAIL_1]" }, { output: "[EMAIL_1]", reason: "1 email" }); } },
+    ]).decideResponse(makeCall(), makeResult(1, 1));
+    expect(order).toEqual(["second", "first"]);
+    expect(v).toMatchObject({ action: "redact", policy: "second", body: { text: "[EMAIL_1]" }, output: "[EMAIL_1]" });
+  });
+});
