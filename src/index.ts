@@ -24,3 +24,4 @@ export type { IronEvent, EventType, EventPayloads } from "./events/types.js";
 export { IronError, ERROR_CODES, isIronError, type IronErrorCode } from "./errors.js";
 export { createLogger, type Logger } from "./telemetry/logger.js";
 export { VERSION } from "./version.js";
+export { startMockLlm, type MockLlm, type MockLlmOptions, type RecordedRequest } from "./mock-llm/index.js";

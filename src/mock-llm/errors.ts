@@ -1,0 +1,99 @@
+// Provider error bodies: what OpenAI and Anthropic answer for each status, in their shapes.
+//   OpenAI:    {"error": {"message", "type", "param", "code"}}
+//   Anthropic: {"type": "error", "error": {"type", "message"}, "request_id"}
+
+/** The provider whose wire format a request speaks. */
+export type Provider = "openai" | "anthropic";
+
+/** The inner OpenAI error object. */
+export interface OpenAiErrorFields {
+  readonly type?: string;
+  readonly param?: string | null;
+  readonly code?: string | null;
+}
+
+const OPENAI_DEFAULTS: Readonly<Record<number, { message: string; type: string; code: string | null }>> = {
+  400: { message: "Invalid request.", type: "invalid_request_error", code: null },
+  401: {
+    message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+    type: "invalid_request_error",
+    code: "invalid_api_key",
+  },
+  403: { message: "You are not allowed to access this resource.", type: "invalid_request_error", code: null },
+  404: { message: "The model does not exist or you do not have access to it.", type: "invalid_request_error", code: "model_not_found" },
+  413: { message: "Request too large.", type: "invalid_request_error", code: null },
+  429: {
+    message: "Rate limit reached for requests. Please try again later.",
+    type: "requests",
+    code: "rate_limit_exceeded",
+  },
+  500: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", code: null },
+  503: { message: "The engine is currently overloaded, please try again later.", type: "server_error", code: null },
+};
+
+const ANTHROPIC_TYPES: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  402: "billing_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  504: "timeout_error",
+  529: "overloaded_error",
+};
+
+const ANTHROPIC_MESSAGES: Readonly<Record<string, string>> = {
+  invalid_request_error: "Invalid request.",
+  authentication_error: "invalid x-api-key",
+  billing_error: "Your credit balance is too low to access the Anthropic API.",
+  permission_error: "Your API key does not have permission to use the specified resource.",
+  not_found_error: "Not found",
+  request_too_large: "Request exceeds the maximum allowed number of bytes.",
+  rate_limit_error: "Number of requests has exceeded your rate limit. Please try again later.",
+  api_error: "Internal server error",
+  timeout_error: "Request timed out",
+  overloaded_error: "Overloaded",
+};
+
+/** OpenAI's error type for a status: named ones first, then any 4xx / 5xx family default. */
+function openAiDefault(status: number): { message: string; type: string; code: string | null } {
+  return OPENAI_DEFAULTS[status] ?? (status >= 500 ? { ...OPENAI_DEFAULTS[500]!, message: "The server had an error processing your request." } : { ...OPENAI_DEFAULTS[400]! });
+}
+
+/** Anthropic's `error.type` for a status (unlisted 4xx → invalid_request_error, 5xx → api_error). */
+export function anthropicErrorType(status: number): string {
+  return ANTHROPIC_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+}
+
+/** An OpenAI error body; message and fields default from the status. */
+export function openAiErrorBody(status: number, message?: string, fields: OpenAiErrorFields = {}): object {
+  const fallback = openAiDefault(status);
+  return {
+    error: {
+      message: message ?? fallback.message,
+      type: fields.type ?? fallback.type,
+      param: fields.param ?? null,
+      code: fields.code === undefined ? (message === undefined ? fallback.code : null) : fields.code,
+    },
+  };
+}
+
+/** An Anthropic error body; the type follows the status, the message defaults from it. */
+export function anthropicErrorBody(status: number, requestId: string, message?: string): object {
+  const type = anthropicErrorType(status);
+  return { type: "error", error: { type, message: message ?? ANTHROPIC_MESSAGES[type] ?? "Error" }, request_id: requestId };
+}
+
+/** The error body for a provider. */
+export function providerErrorBody(provider: Provider, status: number, requestId: string, message?: string, fields?: OpenAiErrorFields): object {
+  return provider === "anthropic" ? anthropicErrorBody(status, requestId, message) : openAiErrorBody(status, message, fields);
+}
+
+/** Thrown by a handler to answer with a provider error (400 unless told otherwise). */
+export class RequestError extends Error {
+  constructor(message: string, readonly fields: OpenAiErrorFields = {}, readonly status = 400) {
+    super(message);
+  }
+}

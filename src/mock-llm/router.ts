@@ -1,0 +1,57 @@
+// The provider routes, exact paths only, and which provider's wire format each one speaks.
+import type { IncomingHttpHeaders } from "node:http";
+import type { MockContext } from "./context.js";
+import type { Provider } from "./errors.js";
+import { handleChatCompletions } from "./openai-chat.js";
+import { handleResponses } from "./openai-responses.js";
+import { handleCompletions } from "./openai-completions.js";
+import { handleEmbeddings } from "./openai-embeddings.js";
+import { handleCountTokens, handleMessages } from "./anthropic-messages.js";
+import { handleGetModel, handleListModels } from "./models.js";
+
+/** Answers one request on a matched route. */
+export type Handler = (ctx: MockContext) => Promise<void>;
+
+/** A route: method, exact path pattern, provider ("either" = decided by headers), handler. */
+export interface Route {
+  readonly method: "GET" | "POST";
+  readonly pattern: RegExp;
+  readonly provider: Provider | "either";
+  readonly handle: Handler;
+}
+
+/** Every provider endpoint the mock serves; any other path is a 404 in the provider's shape. */
+export const ROUTES: readonly Route[] = [
+  { method: "POST", pattern: /^\/v1\/chat\/completions$/, provider: "openai", handle: handleChatCompletions },
+  { method: "POST", pattern: /^\/v1\/responses$/, provider: "openai", handle: handleResponses },
+  { method: "POST", pattern: /^\/v1\/completions$/, provider: "openai", handle: handleCompletions },
+  { method: "POST", pattern: /^\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
+  { method: "POST", pattern: /^\/v1\/messages$/, provider: "anthropic", handle: handleMessages },
+  { method: "POST", pattern: /^\/v1\/messages\/count_tokens$/, provider: "anthropic", handle: handleCountTokens },
+  { method: "GET", pattern: /^\/v1\/models$/, provider: "either", handle: handleListModels },
+  { method: "GET", pattern: /^\/v1\/models\/(?<id>[^/]+)$/, provider: "either", handle: handleGetModel },
+];
+
+/** What a method + path resolved to. */
+export type RouteMatch =
+  | { readonly kind: "route"; readonly route: Route; readonly provider: Provider; readonly params: Record<string, string> }
+  | { readonly kind: "not-found" | "method-not-allowed"; readonly provider: Provider };
+
+/** Anthropic when the path or headers say so (`/v1/messages…`, `anthropic-version`, `x-api-key`), else OpenAI. */
+export function guessProvider(path: string, headers: IncomingHttpHeaders): Provider {
+  if (path.startsWith("/v1/messages")) return "anthropic";
+  return headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined ? "anthropic" : "openai";
+}
+
+/** Finds the route for a request, or says why there is none. */
+export function matchRoute(method: string, path: string, headers: IncomingHttpHeaders): RouteMatch {
+  const onPath = ROUTES.filter((route) => route.pattern.test(path));
+  const route = onPath.find((r) => r.method === method);
+  if (route === undefined) {
+    return { kind: onPath.length > 0 ? "method-not-allowed" : "not-found", provider: onPath[0]?.provider === "anthropic" ? "anthropic" : guessProvider(path, headers) };
+  }
+  const provider = route.provider === "either" ? guessProvider(path, headers) : route.provider;
+  const params = { ...(route.pattern.exec(path)?.groups ?? {}) };
+  for (const key of Object.keys(params)) params[key] = decodeURIComponent(params[key]!);
+  return { kind: "route", route, provider, params };
+}
