@@ -7,8 +7,6 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack
 
-echo "== build"
-npm run --silent build
 
 echo "== TypeScript tests (vitest)"
 npx vitest run

@@ -39,7 +39,7 @@ export interface EventPayloads {
   "llm.decision": {
     readonly agentId: string;
     readonly callId: string;
-    readonly phase: "request" | "response";
+    readonly phase: "request" | "response" | "stream";
     readonly action: string;
     readonly policy: string | null;
     readonly code: string | null;

@@ -13,9 +13,10 @@ export function deny(code: string, reason: string, options: { status?: number; r
   return { action: "deny", code, reason, ...options };
 }
 
-/** Send a different request body instead of the agent's. */
-export function modify(body: unknown, reason?: string): Modify {
-  return reason === undefined ? { action: "modify", body } : { action: "modify", body, reason };
+/** Send a different request body (and, with `options.url`, to a different URL) instead of the agent's. */
+export function modify(body: unknown, reasonOrOptions?: string | { reason?: string; url?: string }): Modify {
+  const options = typeof reasonOrOptions === "string" ? { reason: reasonOrOptions } : (reasonOrOptions ?? {});
+  return { action: "modify", body, ...options };
 }
 
 /** Give the agent a different response body (and output text) instead of the provider's. */

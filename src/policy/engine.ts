@@ -3,7 +3,8 @@ import type { BudgetLedger } from "../store/budget-ledger.js";
 import { formatUsd } from "./money.js";
 import { defaultStatusFor } from "./decisions.js";
 import { DEFAULT_POLICY_TIMEOUT_MS, runHook } from "./run-policy.js";
-import type { LlmCall, LlmResult, Policy, PolicyContext, RequestDecision, Reservation, ResponseDecision } from "./types.js";
+import { composeStreamFilters, type ChainedFilter } from "./stream-filters.js";
+import type { LlmCall, LlmResult, Policy, PolicyContext, RequestDecision, Reservation, ResponseDecision, StreamFilter } from "./types.js";
 import type { PolicyFailure, PolicyStep, Verdict } from "./verdict.js";
 
 export interface PolicyEngineOptions {
@@ -77,7 +78,7 @@ export class PolicyEngine implements PolicyRegistry {
         return denied(policy.name, decision.code, decision.reason, decision.status, decision.retryAfter, steps, failures);
       }
       if (decision.action === "modify") {
-        current = withBody(current, decision.body);
+        current = withChange(current, decision.body, decision.url);
         modifiedBy = policy.name;
         if (decision.reason !== undefined) reasons.push(decision.reason);
       } else if (decision.reserve !== undefined) {
@@ -86,11 +87,13 @@ export class PolicyEngine implements PolicyRegistry {
     }
     const hold = this.#reserve(call.id, reservations);
     if (!hold.ok) return denied("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, steps, failures);
-    const base = { code: null, status: null, retryAfter: null, output: null, micros: hold.micros, steps, failures };
+    const streamChunks = call.stream && this.list().some((p) => p.onStreamOpen !== undefined);
+    const base = { code: null, status: null, retryAfter: null, output: null, micros: hold.micros, steps, failures, streamChunks };
     if (modifiedBy !== null) {
-      return { ...base, action: "modify", policy: modifiedBy, reason: reasons.join("; ") || null, body: current.body };
+      const url = current.url === call.url ? null : current.url;
+      return { ...base, action: "modify", policy: modifiedBy, reason: reasons.join("; ") || null, body: current.body, url };
     }
-    return { ...base, action: "allow", policy: null, reason: null, body: null };
+    return { ...base, action: "allow", policy: null, reason: null, body: null, url: null };
   }
 
   // Commits every reservation atomically, after all policies allowed; none is held on failure.
@@ -147,11 +150,22 @@ export class PolicyEngine implements PolicyRegistry {
     }
     this.#ledger.settle(call.id, charge);
     if (verdict !== null) return { ...verdict, micros: charge };
-    const base = { code: null, status: null, retryAfter: null, micros: charge, steps, failures };
+    const base = { code: null, status: null, retryAfter: null, micros: charge, steps, failures, url: null, streamChunks: false };
     if (redactedBy !== null) {
       return { ...base, action: "redact", policy: redactedBy, reason: reasons.join("; ") || null, body: current.body, output: current.output };
     }
     return { ...base, action: "allow", policy: null, reason: null, body: null, output: null };
+  }
+
+  /** Opens the stream filters of every policy that watches streamed output, chained in pipeline order. */
+  openStream(call: LlmCall): ChainedFilter | null {
+    const ctx = this.#context();
+    const filters: { policy: string; filter: StreamFilter }[] = [];
+    for (const policy of this.list()) {
+      const filter = policy.onStreamOpen?.(call, ctx);
+      if (filter !== undefined) filters.push({ policy: policy.name, filter });
+    }
+    return filters.length === 0 ? null : composeStreamFilters(filters);
   }
 
   /** Drops the reservation of a call that will never report back (agent died, stream lost). */
@@ -160,10 +174,10 @@ export class PolicyEngine implements PolicyRegistry {
   }
 }
 
-// A modified call: the body changes, and with it the model when the body names one.
-function withBody(call: LlmCall, body: unknown): LlmCall {
+// A modified call: the body (and with it the model, when the body names one) and maybe the URL.
+function withChange(call: LlmCall, body: unknown, url: string | undefined): LlmCall {
   const model = typeof body === "object" && body !== null && typeof (body as { model?: unknown }).model === "string" ? (body as { model: string }).model : call.model;
-  return { ...call, body, model };
+  return { ...call, body, model, url: url ?? call.url };
 }
 
 function denied(
@@ -184,6 +198,8 @@ function denied(
     retryAfter: retryAfter ?? null,
     body: null,
     output: null,
+    url: null,
+    streamChunks: false,
     micros: 0,
     steps,
     failures: failures.length === 0 ? EMPTY : failures,

@@ -82,10 +82,12 @@ export interface Deny {
   readonly retryAfter?: number;
 }
 
-/** Replace the request body before it leaves the agent's process. */
+/** Replace the request body (and optionally its URL) before it leaves the agent's process. */
 export interface Modify {
   readonly action: "modify";
   readonly body: unknown;
+  /** A new URL, e.g. a fallback OpenAI-compatible base URL; the original when omitted. */
+  readonly url?: string;
   readonly reason?: string;
 }
 
@@ -120,6 +122,24 @@ export interface PolicyContext {
 
 type MaybePromise<T> = T | Promise<T>;
 
+/** What a stream filter answers for one text delta: the text the agent receives now. */
+export interface StreamVerdict {
+  readonly action: "allow" | "redact" | "deny";
+  /** Text to emit in place of the delta; may hold text back for a later delta. */
+  readonly text: string;
+  readonly code?: string;
+  readonly reason?: string;
+}
+
+/**
+ * Watches one streamed response's text as it arrives (synchronously: it sits on the
+ * agent's read path). `push` takes each delta; `end` flushes whatever was held back.
+ */
+export interface StreamFilter {
+  push(text: string): StreamVerdict;
+  end(): StreamVerdict;
+}
+
 /**
  * A policy: a pure function of (call, context) → decision, run in the engine's fixed order.
  * Returning nothing means allow. A policy that throws or exceeds `timeoutMs` denies the
@@ -133,4 +153,6 @@ export interface Policy {
   readonly failOpen?: boolean;
   onRequest?(call: LlmCall, ctx: PolicyContext): MaybePromise<RequestDecision | undefined | void>;
   onResponse?(call: LlmCall, result: LlmResult, ctx: PolicyContext): MaybePromise<ResponseDecision | undefined | void>;
+  /** For a streamed call, a filter over its output text as it arrives (e.g. PII redaction). */
+  onStreamOpen?(call: LlmCall, ctx: PolicyContext): StreamFilter | undefined;
 }

@@ -30,6 +30,10 @@ export interface Verdict {
   readonly body: unknown;
   /** The new output text of a redact, when a policy rewrote it. */
   readonly output: string | null;
+  /** The new URL of a modify, when a policy rerouted the call. */
+  readonly url: string | null;
+  /** Request only: the streamed response must be shown to stream filters chunk by chunk. */
+  readonly streamChunks: boolean;
   /** Micro-dollars reserved (request) or charged (response). */
   readonly micros: number;
   readonly steps: readonly PolicyStep[];

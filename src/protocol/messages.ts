@@ -56,6 +56,13 @@ export interface LlmResponseMessage extends Envelope<"llm.response"> {
   readonly model: string | null;
 }
 
+export interface LlmChunkMessage extends Envelope<"llm.chunk"> {
+  readonly call: string;
+  readonly index: number;
+  readonly text: string;
+  readonly done: boolean;
+}
+
 export interface HeartbeatMessage extends Envelope<"heartbeat"> {
   readonly ts: number;
   readonly inflight: number;
@@ -66,7 +73,7 @@ export interface ByeMessage extends Envelope<"bye"> {
 }
 
 /** Everything a shim may send. */
-export type InboundMessage = HelloMessage | LlmRequestMessage | LlmResponseMessage | HeartbeatMessage | ByeMessage;
+export type InboundMessage = HelloMessage | LlmRequestMessage | LlmResponseMessage | LlmChunkMessage | HeartbeatMessage | ByeMessage;
 
 export interface ProviderSetting {
   readonly name: string;
@@ -104,6 +111,12 @@ export interface DecisionMessage extends Envelope<"decision"> {
   readonly status: number | null;
   readonly retry_after: number | null;
   readonly body: unknown;
+  /** modify only: the new request URL. */
+  readonly url?: string | null;
+  /** request decisions: send `llm.chunk` for this call's streamed text. */
+  readonly stream_chunks?: boolean;
+  /** chunk decisions: the text the agent receives in place of the delta. */
+  readonly text?: string;
 }
 
 export interface ErrorMessage extends Envelope<"error"> {

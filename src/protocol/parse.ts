@@ -7,6 +7,7 @@ import type {
   HelloMessage,
   InboundMessage,
   LlmRequestMessage,
+  LlmChunkMessage,
   LlmResponseMessage,
   WireUsage,
 } from "./messages.js";
@@ -164,6 +165,15 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     error: r.optStr("error"),
     request_id: r.optStr("request_id"),
     model: r.optStr("model"),
+  }),
+  "llm.chunk": (r, id): LlmChunkMessage => ({
+    v: PROTOCOL_VERSION,
+    type: "llm.chunk",
+    id,
+    call: r.str("call"),
+    index: r.int("index"),
+    text: r.str("text"),
+    done: r.bool("done"),
   }),
   heartbeat: (r, id): HeartbeatMessage => ({
     v: PROTOCOL_VERSION,

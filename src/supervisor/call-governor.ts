@@ -1,6 +1,7 @@
 // Turns wire requests and responses into engine decisions, events and per-agent metrics.
 import type { EventBus } from "../events/bus.js";
-import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireUsage } from "../protocol/messages.js";
+import type { DecisionMessage, LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireUsage } from "../protocol/messages.js";
+import type { ChainedFilter } from "../policy/stream-filters.js";
 import type { PolicyEngine } from "../policy/engine.js";
 import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
@@ -30,6 +31,8 @@ export class CallGovernor {
   readonly #bus: EventBus;
   readonly #ledger: BudgetLedger;
   readonly #inflight = new Map<string, LlmCall>();
+  /** Stream filters of calls whose streamed text is being watched, opened at the first chunk. */
+  readonly #streams = new Map<string, ChainedFilter | null>();
   readonly #metrics = new Map<string, CallMetrics>();
 
   constructor(engine: PolicyEngine, bus: EventBus, ledger: BudgetLedger) {
@@ -86,6 +89,7 @@ export class CallGovernor {
       return { call: message.call, action: "allow", policy: null, code: null, reason: "unknown call", status: null, retry_after: null, body: null };
     }
     this.#inflight.delete(message.call);
+    this.#streams.delete(message.call);
     const result = toResult(message);
     const started = performance.now();
     const verdict = await this.#engine.decideResponse(call, result);
@@ -112,12 +116,44 @@ export class CallGovernor {
     return toDecision(call.id, verdict);
   }
 
+  /** Passes one streamed text delta through the output filters; answers the text to emit. */
+  chunk(agentId: string, message: LlmChunkMessage): DecisionFields {
+    const call = this.#inflight.get(message.call);
+    const allowed = { call: message.call, action: "allow" as const, policy: null, code: null, reason: null, status: null, retry_after: null, body: null, text: message.text };
+    if (call === undefined || call.agentId !== agentId) return allowed;
+    let filter = this.#streams.get(call.id);
+    if (filter === undefined) {
+      filter = this.#engine.openStream(call);
+      this.#streams.set(call.id, filter);
+    }
+    if (filter === null) return allowed;
+    const verdict = message.done ? filter.end() : filter.push(message.text);
+    if (message.done) this.#streams.set(call.id, null);
+    if (verdict.action !== "allow") {
+      this.#bus.publish({
+        type: "llm.decision",
+        agentId,
+        callId: call.id,
+        phase: "stream",
+        action: verdict.action,
+        policy: verdict.policy,
+        code: verdict.code ?? null,
+        reason: verdict.reason ?? null,
+        status: null,
+        micros: 0,
+        ms: 0,
+      });
+    }
+    return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
+  }
+
   /** Releases the reservations of an agent's calls that will never report back. */
   abandon(agentId: string): void {
     let released = false;
     for (const [id, call] of this.#inflight) {
       if (call.agentId !== agentId) continue;
       this.#inflight.delete(id);
+      this.#streams.delete(id);
       this.#engine.release(id);
       released = true;
     }
@@ -192,7 +228,9 @@ function toResult(m: LlmResponseMessage): LlmResult {
 }
 
 function toDecision(callId: string, v: Verdict): DecisionFields {
+  const extra = { ...(v.url !== null && { url: v.url }), ...(v.streamChunks && { stream_chunks: true }) };
   return {
+    ...extra,
     call: callId,
     action: v.action,
     policy: v.policy,

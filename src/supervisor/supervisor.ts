@@ -180,6 +180,7 @@ export class Supervisor {
       onSession: (session) => this.#agents.get(session.agentId)?.markConnected(),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
+      onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
       onHeartbeat: () => undefined,
       onBye: () => undefined,
     };

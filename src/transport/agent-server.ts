@@ -8,6 +8,7 @@ import type {
   DecisionMessage,
   HeartbeatMessage,
   HelloMessage,
+  LlmChunkMessage,
   LlmRequestMessage,
   LlmResponseMessage,
   OutboundMessage,
@@ -36,6 +37,7 @@ export interface AgentServerHandlers {
   onSession(session: Session): void;
   onRequest(session: Session, message: LlmRequestMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
   onResponse(session: Session, message: LlmResponseMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
+  onChunk(session: Session, message: LlmChunkMessage): Omit<DecisionMessage, "v" | "type" | "id">;
   onHeartbeat(session: Session, message: HeartbeatMessage): void;
   onBye(session: Session, message: ByeMessage): void;
 }
@@ -102,6 +104,8 @@ export class AgentServer {
           return this.#answer(routingId, message.id, this.#handlers.onRequest(session, message));
         case "llm.response":
           return this.#answer(routingId, message.id, this.#handlers.onResponse(session, message));
+        case "llm.chunk":
+          return this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id: message.id, ...this.#handlers.onChunk(session, message) });
         case "heartbeat":
           return this.#handlers.onHeartbeat(session, message);
         case "bye":

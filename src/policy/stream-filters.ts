@@ -1,0 +1,42 @@
+// Chains several stream filters: each one's emitted text is the next one's input.
+import type { StreamFilter, StreamVerdict } from "./types.js";
+
+/** A stream verdict with the policy that decided a redact or deny. */
+export interface ChainedVerdict extends StreamVerdict {
+  readonly policy: string | null;
+}
+
+export interface ChainedFilter {
+  push(text: string): ChainedVerdict;
+  end(): ChainedVerdict;
+}
+
+/** Composes filters in pipeline order; a deny anywhere ends the chain, a redact is remembered. */
+export function composeStreamFilters(filters: readonly { policy: string; filter: StreamFilter }[]): ChainedFilter {
+  const run = (first: (f: StreamFilter, text: string) => StreamVerdict, input: string, ending: boolean): ChainedVerdict => {
+    let text = input;
+    let action: StreamVerdict["action"] = "allow";
+    let policy: string | null = null;
+    let reason: string | undefined;
+    for (const { policy: name, filter } of filters) {
+      // At the end, each filter flushes what it held, after taking what the previous one flushed.
+      let verdict = first(filter, text);
+      if (ending && verdict.action !== "deny") {
+        const flushed = filter.end();
+        verdict = { ...flushed, text: verdict.text + flushed.text, action: flushed.action === "allow" ? verdict.action : flushed.action };
+      }
+      if (verdict.action === "deny") return { ...verdict, policy: name };
+      if (verdict.action === "redact") {
+        action = "redact";
+        policy = name;
+        reason = verdict.reason;
+      }
+      text = verdict.text;
+    }
+    return { action, text, policy, ...(reason !== undefined && { reason }) };
+  };
+  return {
+    push: (text) => run((f, t) => f.push(t), text, false),
+    end: () => run((f, t) => (t === "" ? { action: "allow", text: "" } : f.push(t)), "", true),
+  };
+}
