@@ -1,0 +1,61 @@
+"""The values that flow between the governor and the interceptors: a call, a verdict, an outcome."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, NamedTuple, Optional
+
+from . import denial as denials
+from . import providers
+
+
+class Call:
+    """One governed LLM call, from its request to its response report."""
+
+    __slots__ = ("id", "info", "library", "started", "report", "added_usage")
+
+    def __init__(self, info: providers.CallInfo, library: str) -> None:
+        """A fresh call id (c- + 16 random hex digits) for a recognised call."""
+        self.id = "c-" + os.urandom(8).hex()
+        self.info = info
+        self.library = library
+        self.started = time.perf_counter()
+        self.report = True
+        self.added_usage = False
+
+    @property
+    def kind(self) -> str:
+        """The provider wire format: openai or anthropic."""
+        return self.info.target.kind
+
+
+class Verdict(NamedTuple):
+    """What the interceptor does with a request: "pass" untouched, "send" (body: replacement), "deny"."""
+
+    action: str
+    call: Optional[Call]
+    body: Optional[bytes]
+    response: Optional[denials.SyntheticResponse]
+
+
+class Outcome(NamedTuple):
+    """What the interceptor does with a response: "keep", "replace" (body), or "deny" (response)."""
+
+    action: str
+    body: Optional[bytes]
+    response: Optional[denials.SyntheticResponse]
+
+
+PASS = Verdict("pass", None, None, None)
+KEEP = Outcome("keep", None, None)
+
+
+def json_bytes(value: Any) -> bytes:
+    """Compact JSON for bodies the shim rewrites."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def is_event_stream(content_type: Optional[str]) -> bool:
+    """True for an SSE response."""
+    return bool(content_type) and "text/event-stream" in str(content_type).lower()

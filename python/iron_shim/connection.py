@@ -1,0 +1,142 @@
+"""One ZMTP DEALER connection over AF_UNIX or TCP: caller threads write under a lock, the I/O thread reads."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import List, Optional, Tuple
+
+from . import zmtp
+from .errors import ProtocolError
+
+RECV_SIZE = 262144
+
+
+class ConnectionClosed(OSError):
+    """The peer closed the connection (EOF) or it broke."""
+
+
+def parse_endpoint(endpoint: str) -> Tuple[int, object]:
+    """ipc://path (ipc://@name for the abstract namespace) or tcp://host:port -> (family, address)."""
+    if endpoint.startswith("ipc://"):
+        path = endpoint[6:]
+        if not path:
+            raise ValueError(f"endpoint {endpoint!r}: expected ipc://<path>, got an empty path")
+        if path.startswith("@"):
+            path = "\0" + path[1:]
+        return socket.AF_UNIX, path
+    if endpoint.startswith("tcp://"):
+        rest = endpoint[6:]
+        host, sep, port = rest.rpartition(":")
+        if not sep or not port.isdigit() or not host or host == "*":
+            raise ValueError(f"endpoint {endpoint!r}: expected tcp://<host>:<port>")
+        return socket.AF_INET, (host.strip("[]"), int(port))
+    raise ValueError(f"endpoint {endpoint!r}: expected ipc://<path> or tcp://<host>:<port>")
+
+
+def _remaining(deadline: float) -> float:
+    """Seconds left before the deadline, raising a timeout when none are."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("handshake timed out")
+    return left
+
+
+class Connection:
+    """A connected, handshaken ZMTP socket; frames in, frames out."""
+
+    def __init__(self, sock: socket.socket, identity: bytes) -> None:
+        """Wraps an already connected socket (use Connection.open)."""
+        self.sock = sock
+        self.identity = identity
+        self.parser = zmtp.FrameParser()
+        self.backlog: List[zmtp.Frame] = []
+        self._send_lock = threading.Lock()
+        self._fileno = sock.fileno()
+
+    @classmethod
+    def open(cls, endpoint: str, deadline: float) -> "Connection":
+        """Connects and runs the ZMTP greeting + READY handshake before the deadline."""
+        family, address = parse_endpoint(endpoint)
+        if family == socket.AF_UNIX:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(_remaining(deadline))
+            try:
+                sock.connect(address)  # type: ignore[arg-type]
+            except BaseException:
+                sock.close()
+                raise
+        else:
+            host, port = address  # type: ignore[misc]
+            sock = socket.create_connection((host, port), timeout=_remaining(deadline))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            conn = cls(sock, zmtp.new_identity())
+            conn._handshake(deadline)
+            sock.settimeout(None)
+            return conn
+        except BaseException:
+            sock.close()
+            raise
+
+    def _handshake(self, deadline: float) -> None:
+        """Greeting both ways, then READY both ways (the peer must be a ROUTER)."""
+        self.sock.sendall(zmtp.GREETING)
+        greeting = self._read_exact(zmtp.GREETING_SIZE, deadline)
+        zmtp.parse_greeting(greeting)
+        self.sock.sendall(zmtp.build_ready("DEALER", self.identity))
+        while True:
+            frames = self.read_frames(deadline)
+            if frames:
+                zmtp.check_ready(frames[0], "ROUTER")
+                self.backlog.extend(frames[1:])
+                return
+
+    def _read_exact(self, size: int, deadline: float) -> bytes:
+        """Reads exactly size bytes (used only for the greeting)."""
+        data = bytearray()
+        while len(data) < size:
+            self.sock.settimeout(_remaining(deadline))
+            chunk = self.sock.recv(size - len(data))
+            if not chunk:
+                raise ConnectionClosed("peer closed the connection during the ZMTP greeting")
+            data += chunk
+        return bytes(data)
+
+    def read_frames(self, deadline: Optional[float] = None) -> List[zmtp.Frame]:
+        """One recv (bounded by the deadline when given) turned into whole frames."""
+        if deadline is not None:
+            self.sock.settimeout(_remaining(deadline))
+        data = self.sock.recv(RECV_SIZE)
+        if not data:
+            raise ConnectionClosed("the supervisor closed the connection")
+        return self.parser.feed(data)
+
+    def fileno(self) -> int:
+        """The socket's descriptor, kept even after close for poll bookkeeping."""
+        return self._fileno
+
+    def send(self, data: bytes) -> None:
+        """Writes whole encoded frames atomically with respect to other writers."""
+        with self._send_lock:
+            self.sock.sendall(data)
+
+    def shutdown_write(self) -> None:
+        """Half-closes after bye so the peer reads everything and then sees EOF."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Closes the socket; safe to call twice."""
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def check_frame_size(payload: bytes) -> None:
+    """Refuses to send a message larger than the protocol maximum."""
+    if len(payload) > zmtp.MAX_FRAME_BYTES:
+        raise ProtocolError(f"message of {len(payload)} bytes exceeds the {zmtp.MAX_FRAME_BYTES}-byte maximum")

@@ -1,0 +1,96 @@
+"""Builds the provider-format error response a denied call answers with (protocol/SPEC.md 3.5)."""
+from __future__ import annotations
+
+import json
+from typing import List, NamedTuple, Optional, Tuple
+
+from .errors import PolicyDenied
+from .providers import ANTHROPIC
+
+DEFAULT_STATUS = 403
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 402: "billing_error", 403: "permission_error",
+    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 503: "overloaded_error",
+    529: "overloaded_error",
+}
+_REASONS = {
+    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+    408: "Request Timeout", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
+    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+    504: "Gateway Timeout", 529: "Overloaded",
+}
+
+
+class Denial(NamedTuple):
+    """Everything a deny needs: who decided what, and how it is shown to the agent."""
+
+    call: str
+    code: str
+    reason: str
+    policy: Optional[str]
+    status: int
+    retry_after: Optional[float]
+
+
+class SyntheticResponse(NamedTuple):
+    """An HTTP response built in-process: each library interceptor turns it into its own type."""
+
+    status: int
+    reason: str
+    headers: List[Tuple[str, str]]
+    body: bytes
+
+
+def anthropic_error_type(status: int) -> str:
+    """Anthropic's error.type for a status: 4xx by table, other >= 500 api_error."""
+    known = _ANTHROPIC_TYPES.get(status)
+    if known is not None:
+        return known
+    return "api_error" if status >= 500 else "invalid_request_error"
+
+
+def reason_phrase(status: int) -> str:
+    """The HTTP reason phrase for a status."""
+    return _REASONS.get(status, "Error")
+
+
+def _retry_after_text(seconds: float) -> str:
+    """Seconds as the SDKs parse them: an integer when whole, else a decimal."""
+    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.3f}".rstrip("0")
+
+
+def build(kind: str, denial: Denial) -> SyntheticResponse:
+    """The status, headers and body of the deny, in the provider's own error shape."""
+    status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
+    iron = {"code": denial.code, "policy": denial.policy, "call": denial.call}
+    if kind == ANTHROPIC:
+        body = {
+            "type": "error",
+            "error": {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"},
+            "iron": iron,
+        }
+    else:
+        body = {
+            "error": {"message": f"iron: {denial.reason}", "type": "iron_policy_denied", "param": None,
+                      "code": denial.code},
+            "iron": iron,
+        }
+    data = json.dumps(body).encode("utf-8")
+    headers = [("content-type", "application/json"), ("content-length", str(len(data)))]
+    if status == 429:
+        if denial.retry_after is not None:
+            headers.append(("retry-after", _retry_after_text(denial.retry_after)))
+    else:
+        headers.append(("x-should-retry", "false"))
+    headers.append(("x-request-id", f"iron-{denial.call}"))
+    if kind == ANTHROPIC:
+        headers.append(("request-id", f"iron-{denial.call}"))
+    headers.append(("x-iron-code", denial.code))
+    if denial.policy:
+        headers.append(("x-iron-policy", denial.policy))
+    return SyntheticResponse(status, reason_phrase(status), headers, data)
+
+
+def to_exception(denial: Denial) -> PolicyDenied:
+    """The on_deny="raise" form of a deny."""
+    return PolicyDenied(denial.code, denial.reason, denial.call, denial.policy, denial.status, denial.retry_after)

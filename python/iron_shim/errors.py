@@ -1,0 +1,95 @@
+"""The shim's error catalogue: stable IRON_ERR_* codes shared with src/errors.ts."""
+from __future__ import annotations
+
+from typing import Optional
+
+SUPERVISOR_UNAVAILABLE = "IRON_ERR_SUPERVISOR_UNAVAILABLE"
+DECISION_TIMEOUT = "IRON_ERR_DECISION_TIMEOUT"
+AUTH = "IRON_ERR_AUTH"
+PROTOCOL = "IRON_ERR_PROTOCOL"
+INTERNAL = "IRON_ERR_INTERNAL"
+CONFIG = "IRON_ERR_CONFIG"
+
+#: Codes the shim itself raises or answers with (deny codes come from the supervisor).
+SHIM_CODES = {
+    SUPERVISOR_UNAVAILABLE: "the shim could not reach the supervisor (call denied, fail closed)",
+    DECISION_TIMEOUT: "the supervisor did not decide in time (call denied, fail closed)",
+    AUTH: "the supervisor rejected this agent's token",
+    PROTOCOL: "a message or frame did not follow protocol/SPEC.md",
+    INTERNAL: "a bug in the shim; please report it",
+    CONFIG: "an install() argument or IRON_* variable is invalid",
+}
+
+
+class IronError(Exception):
+    """Base of every error the shim raises; ``code`` is a stable IRON_ERR_* string."""
+
+    code: str
+
+    def __init__(self, code: str, message: str) -> None:
+        """Keeps the code beside a human message that starts with it."""
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Keeps the error picklable (multiprocessing, concurrent.futures)."""
+        return (type(self), (self.code, self.message))
+
+
+class IronConnectionError(IronError):
+    """install(wait=True) could not get a welcome: IRON_ERR_AUTH or IRON_ERR_SUPERVISOR_UNAVAILABLE."""
+
+
+class ProtocolError(IronError):
+    """Bytes or a message that do not follow protocol/SPEC.md (codec, ZMTP or message shape)."""
+
+    def __init__(self, message: str) -> None:
+        """Always IRON_ERR_PROTOCOL."""
+        super().__init__(PROTOCOL, message)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickles with the single message argument."""
+        return (type(self), (self.message,))
+
+
+class NoDecision(IronError):
+    """A call could not get a decision (unreachable, timeout, rejected, error reply): fail closed."""
+
+    def __init__(self, code: str, message: str, status: int = 503) -> None:
+        """Carries the HTTP status the synthetic denial uses."""
+        super().__init__(code, message)
+        self.reason = message
+        self.status = status
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickles with the status."""
+        return (type(self), (self.code, self.message, self.status))
+
+
+class PolicyDenied(IronError):
+    """Raised instead of a synthetic error response when on_deny is "raise"."""
+
+    def __init__(
+        self,
+        code: str,
+        reason: str,
+        call_id: str,
+        policy: Optional[str] = None,
+        status: int = 403,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        """Exposes every field of the deny decision as an attribute."""
+        super().__init__(code, reason)
+        self.reason = reason
+        self.call_id = call_id
+        self.policy = policy
+        self.status = status
+        self.retry_after = retry_after
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Keeps the exception picklable (multiprocessing, concurrent.futures)."""
+        return (
+            PolicyDenied,
+            (self.code, self.reason, self.call_id, self.policy, self.status, self.retry_after),
+        )

@@ -1,0 +1,39 @@
+"""The client libraries the shim governs, and the switch that patches (or unpatches) them all.
+
+Adding a library: write interceptors/<lib>_.py with an Interceptor subclass (``name``, ``module``,
+``patch(module)`` using ``self.wrap``), drive it with governor.before()/after()/open_stream(), and
+list it in ``_build()`` below. aiohttp is the next one.
+"""
+from __future__ import annotations
+
+from typing import List
+
+from . import import_hook
+from .base import Interceptor
+
+
+def _build() -> List[Interceptor]:
+    """One instance per supported library (imports are cheap: no library is imported here)."""
+    from .httpx_ import Httpx2Interceptor, HttpxInterceptor
+    from .requests_ import RequestsInterceptor
+    from .urllib_ import UrllibInterceptor
+
+    return [HttpxInterceptor(), Httpx2Interceptor(), UrllibInterceptor(), RequestsInterceptor()]
+
+
+INTERCEPTORS: List[Interceptor] = _build()
+_finder = import_hook.PostImportFinder({i.module: i.on_import for i in INTERCEPTORS})
+
+
+def instrument_all() -> None:
+    """Patches every library already imported and hooks the import of the others (idempotent)."""
+    import_hook.install(_finder)
+    for interceptor in INTERCEPTORS:
+        interceptor.instrument()
+
+
+def uninstrument_all() -> None:
+    """Restores every original function and removes the import hook (idempotent)."""
+    import_hook.remove(_finder)
+    for interceptor in INTERCEPTORS:
+        interceptor.uninstrument()

@@ -1,0 +1,283 @@
+"""httpx: Client.send and AsyncClient.send (both SDKs funnel into them), sync and async as twins."""
+from __future__ import annotations
+
+import functools
+import weakref
+from types import ModuleType
+from typing import Any, Optional
+
+from .. import runtime
+from ..errors import PolicyDenied
+from ..governor import Governor, Outcome, Verdict, is_event_stream
+from ..internal import swallow
+from ..tap import StreamTap, atee, tee
+from . import base
+
+LIBRARY = "httpx"
+
+
+class HttpxInterceptor(base.Interceptor):
+    """Patches httpx.Client.send / httpx.AsyncClient.send."""
+
+    name = LIBRARY
+    module = "httpx"
+
+    def patch(self, module: ModuleType) -> None:
+        """Wraps both send methods; stream classes are built against this httpx's base classes."""
+        kit = _Kit(module, self.name)
+        self.wrap(module.Client, "send", kit.sync_send)
+        self.wrap(module.AsyncClient, "send", kit.async_send)
+
+
+class Httpx2Interceptor(HttpxInterceptor):
+    """httpx2 (what newer OpenAI SDK releases use): the same API under another name, the same wrappers."""
+
+    name = "httpx2"
+    module = "httpx2"
+
+
+class _Kit:
+    """The wrappers and helpers for one httpx-compatible module (httpx, or httpx2 under another name)."""
+
+    def __init__(self, httpx: ModuleType, library: str) -> None:
+        """Builds the tapped stream classes from the module's own SyncByteStream/AsyncByteStream."""
+        self.httpx = httpx
+        self.library = library
+        self.SyncStream, self.AsyncStream = _stream_classes(httpx)
+
+    # ----- wrappers -----
+
+    def sync_send(self, original: Any) -> Any:
+        """The Client.send wrapper."""
+        kit = self
+
+        @functools.wraps(original)  # keeps httpx's name, docstring and signature
+        def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            gov = runtime.governor
+            if gov is None or base.active():
+                return original(self, request, *args, **kwargs)
+            target = gov.match(request.method, str(request.url), request.headers.get)
+            if target is None:
+                return original(self, request, *args, **kwargs)
+            token = base.enter()
+            try:
+                try:
+                    verdict = gov.before(target, request.method, str(request.url), request.headers.raw,
+                                         kit.body(request), kit.library)
+                except Exception as exc:  # noqa: BLE001 - PolicyDenied is not an Exception we catch here
+                    if isinstance(exc, PolicyDenied):
+                        raise
+                    verdict = gov.on_bug(target, exc)
+                if verdict.action == "pass":
+                    return original(self, request, *args, **kwargs)
+                if verdict.action == "deny":
+                    return kit.synthetic(verdict, request)
+                try:
+                    response = original(self, kit.with_body(request, verdict.body), *args, **kwargs)
+                except BaseException as exc:
+                    gov.failed(verdict.call, exc)
+                    raise
+                return kit.after_sync(gov, verdict, response, bool(kwargs.get("stream")))
+            finally:
+                base.leave(token)
+
+        return send
+
+    def async_send(self, original: Any) -> Any:
+        """The AsyncClient.send wrapper (the twin of sync_send)."""
+        kit = self
+
+        @functools.wraps(original)  # keeps httpx's name, docstring and signature
+        async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            gov = runtime.governor
+            if gov is None or base.active():
+                return await original(self, request, *args, **kwargs)
+            target = gov.match(request.method, str(request.url), request.headers.get)
+            if target is None:
+                return await original(self, request, *args, **kwargs)
+            token = base.enter()
+            try:
+                try:
+                    verdict = await gov.before_async(target, request.method, str(request.url),
+                                                     request.headers.raw, await kit.body_async(request), kit.library)
+                except Exception as exc:  # noqa: BLE001
+                    if isinstance(exc, PolicyDenied):
+                        raise
+                    verdict = gov.on_bug(target, exc)
+                if verdict.action == "pass":
+                    return await original(self, request, *args, **kwargs)
+                if verdict.action == "deny":
+                    return kit.synthetic(verdict, request)
+                try:
+                    response = await original(self, kit.with_body(request, verdict.body), *args, **kwargs)
+                except BaseException as exc:
+                    gov.failed(verdict.call, exc)
+                    raise
+                return await kit.after_async(gov, verdict, response, bool(kwargs.get("stream")))
+            finally:
+                base.leave(token)
+
+        return send
+
+    # ----- request side -----
+
+    def body(self, request: Any) -> Optional[bytes]:
+        """The request body; a not-yet-read sync stream is read (httpx keeps it replayable)."""
+        try:
+            return bytes(request.content)
+        except self.httpx.RequestNotRead:
+            try:
+                return bytes(request.read())
+            except Exception:  # noqa: BLE001 - an async-only or one-shot body: governed without it
+                return None
+
+    async def body_async(self, request: Any) -> Optional[bytes]:
+        """The async twin of body()."""
+        try:
+            return bytes(request.content)
+        except self.httpx.RequestNotRead:
+            try:
+                return bytes(await request.aread())
+            except Exception:  # noqa: BLE001
+                return None
+
+    def with_body(self, request: Any, body: Optional[bytes]) -> Any:
+        """A copy of the request carrying the new body and a matching Content-Length."""
+        if body is None:
+            return request
+        headers = request.headers.copy()
+        for name in ("content-length", "transfer-encoding"):
+            if name in headers:
+                del headers[name]
+        return self.httpx.Request(request.method, request.url, headers=headers, content=body,
+                                  extensions=request.extensions)
+
+    def synthetic(self, verdict: Verdict, request: Any) -> Any:
+        """A real httpx.Response holding the provider-format denial."""
+        synthetic = verdict.response
+        assert synthetic is not None
+        response = self.httpx.Response(synthetic.status, headers=synthetic.headers, content=synthetic.body,
+                                       request=request)
+        try:
+            import datetime
+
+            response.elapsed = datetime.timedelta(0)
+        except Exception:  # noqa: BLE001 - older/newer httpx without the setter
+            pass
+        return response
+
+    # ----- response side -----
+
+    def after_sync(self, gov: Governor, verdict: Verdict, response: Any, stream: bool) -> Any:
+        """Streams get a tap; read bodies are reported and maybe redacted or denied."""
+        call = verdict.call
+        try:
+            if is_event_stream(response.headers.get("content-type")) and call is not None:
+                return self.tap_response(gov, call, response, stream)
+            if stream:
+                response.read()
+            outcome = gov.after(call, response.status_code, response.headers.get, response.content)
+        except Exception as exc:  # noqa: BLE001 - our bug must not lose the agent's response
+            swallow("httpx response", exc)
+            return response
+        return self.apply(outcome, response, verdict)
+
+    async def after_async(self, gov: Governor, verdict: Verdict, response: Any, stream: bool) -> Any:
+        """The async twin of after_sync()."""
+        call = verdict.call
+        try:
+            if is_event_stream(response.headers.get("content-type")) and call is not None:
+                return self.tap_response(gov, call, response, stream)
+            if stream:
+                await response.aread()
+            outcome = await gov.after_async(call, response.status_code, response.headers.get, response.content)
+        except Exception as exc:  # noqa: BLE001
+            swallow("httpx response", exc)
+            return response
+        return self.apply(outcome, response, verdict)
+
+    def apply(self, outcome: Outcome, response: Any, verdict: Verdict) -> Any:
+        """keep / replace the body / swap in the denial."""
+        if outcome.action == "deny":
+            if not response.is_closed:
+                try:
+                    response.close()
+                except RuntimeError:  # an unread async stream: httpx releases it when collected
+                    pass
+            return self.synthetic(Verdict("deny", verdict.call, None, outcome.response), response.request)
+        if outcome.action == "replace" and outcome.body is not None:
+            _replace_content(response, outcome.body)
+        return response
+
+    def tap_response(self, gov: Governor, call: Any, response: Any, stream: bool) -> Any:
+        """SSE: wrap the body stream (stream=True) or account the already-read body."""
+        tap = gov.open_stream(call, response.status_code, response.headers.get)
+        if not stream:
+            data = tap.feed(response.content) + tap.tail()
+            tap.finish()
+            if tap.rewrite and data != response.content:
+                _replace_content(response, data)
+            return response
+        inner = response.stream
+        if isinstance(inner, self.httpx.AsyncByteStream) and not isinstance(inner, self.httpx.SyncByteStream):
+            wrapper: Any = self.AsyncStream(inner, tap)
+        else:
+            wrapper = self.SyncStream(inner, tap)
+        weakref.finalize(wrapper, tap.finish)
+        response.stream = wrapper
+        if tap.rewrite and "content-length" in response.headers:
+            del response.headers["content-length"]
+        return response
+
+
+def _replace_content(response: Any, body: bytes) -> None:
+    """Swaps the read body of an httpx.Response (httpx keeps it in _content in every release)."""
+    response._content = body
+    if "content-length" in response.headers:
+        response.headers["content-length"] = str(len(body))
+    for cached in ("_text", "_decoder"):
+        if cached in response.__dict__:
+            del response.__dict__[cached]
+
+
+def _stream_classes(httpx: ModuleType) -> Any:
+    """Tapped byte streams subclassing this module's SyncByteStream / AsyncByteStream."""
+
+    class TappedSyncStream(httpx.SyncByteStream):  # type: ignore[name-defined,misc]
+        """Tees every chunk to the tap; finishes on exhaustion, error or close()."""
+
+        def __init__(self, inner: Any, tap: StreamTap) -> None:
+            """Wraps httpx's own stream (which still owns the connection)."""
+            self._inner, self._tap = inner, tap
+
+        def __iter__(self) -> Any:
+            """Yields what the agent sees; the end of the body finishes the tap."""
+            yield from tee(self._tap, self._inner)
+
+        def close(self) -> None:
+            """response.close() or the with-block's exit: report (complete only if the stream ended)."""
+            try:
+                self._tap.finish()
+            finally:
+                self._inner.close()
+
+    class TappedAsyncStream(httpx.AsyncByteStream):  # type: ignore[name-defined,misc]
+        """The async twin: async iteration and aclose()."""
+
+        def __init__(self, inner: Any, tap: StreamTap) -> None:
+            """Wraps httpx's own async stream."""
+            self._inner, self._tap = inner, tap
+
+        async def __aiter__(self) -> Any:
+            """The async twin of __iter__."""
+            async for chunk in atee(self._tap, self._inner):
+                yield chunk
+
+        async def aclose(self) -> None:
+            """The async twin of close()."""
+            try:
+                self._tap.finish()
+            finally:
+                await self._inner.aclose()
+
+    return TappedSyncStream, TappedAsyncStream

@@ -1,0 +1,256 @@
+"""urllib.request: AbstractHTTPHandler.do_open, so urlopen and every custom opener are covered."""
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import weakref
+from types import ModuleType
+from typing import Any, Dict, Optional
+
+from .. import runtime
+from ..denial import SyntheticResponse
+from ..errors import PolicyDenied
+from ..governor import Call, Governor, is_event_stream
+from ..internal import swallow
+from ..tap import StreamTap
+from . import base
+
+LIBRARY = "urllib"
+
+
+class UrllibInterceptor(base.Interceptor):
+    """Patches urllib.request.AbstractHTTPHandler.do_open (HTTP and HTTPS handlers share it)."""
+
+    name = LIBRARY
+    module = "urllib.request"
+
+    def patch(self, module: ModuleType) -> None:
+        """One wrapper covers urlopen, build_opener and subclassed handlers."""
+        self.wrap(module.AbstractHTTPHandler, "do_open", _wrap_do_open)
+
+
+def _wrap_do_open(original: Any) -> Any:
+    """The do_open wrapper: decide, send, then report (prefilled body) or tap (SSE)."""
+
+    @functools.wraps(original)  # keeps urllib's name, docstring and signature
+    def do_open(self: Any, http_class: Any, req: Any, **http_conn_args: Any) -> Any:
+        gov = runtime.governor
+        if gov is None or base.active():
+            return original(self, http_class, req, **http_conn_args)
+        url, method = req.full_url, req.get_method()
+        target = gov.match(method, url, lambda name: req.get_header(name.capitalize()))
+        if target is None:
+            return original(self, http_class, req, **http_conn_args)
+        token = base.enter()
+        try:
+            try:
+                data = req.data
+                body = bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else None
+                verdict = gov.before(target, method, url, req.header_items(), body, LIBRARY)
+            except Exception as exc:  # noqa: BLE001
+                if isinstance(exc, PolicyDenied):
+                    raise
+                verdict = gov.on_bug(target, exc)
+            if verdict.action == "pass":
+                return original(self, http_class, req, **http_conn_args)
+            if verdict.action == "deny":
+                assert verdict.response is not None
+                return synthetic_response(verdict.response, req)
+            sent = _with_body(req, verdict.body)
+            try:
+                response = original(self, http_class, sent, **http_conn_args)
+            except BaseException as exc:
+                gov.failed(verdict.call, exc)
+                raise
+            return _after(gov, verdict.call, response, req)
+        finally:
+            base.leave(token)
+
+    return do_open
+
+
+def _with_body(req: Any, body: Optional[bytes]) -> Any:
+    """A copy of the Request with the new body and its Content-length (the caller's object is untouched)."""
+    if body is None:
+        return req
+    clone = copy.copy(req)
+    clone.headers = dict(req.headers)
+    clone.unredirected_hdrs = dict(req.unredirected_hdrs)
+    clone.data = body
+    clone.add_unredirected_header("Content-length", str(len(body)))
+    return clone
+
+
+def _after(gov: Governor, call: Optional[Call], response: Any, req: Any) -> Any:
+    """SSE responses are tapped as they are read; other bodies are read, reported and maybe replaced."""
+    if call is None:
+        return response
+    header = response.getheader
+    try:
+        if is_event_stream(header("content-type")):
+            tap = gov.open_stream(call, response.status, lambda name: response.getheader(name))
+            return _tapped(response, tap, None)
+        body = response.read()
+    except Exception as exc:  # noqa: BLE001
+        swallow("urllib response", exc)
+        return response
+    outcome = gov.after(call, response.status, lambda name: response.getheader(name), body)
+    if outcome.action == "deny" and outcome.response is not None:
+        response.close()
+        return synthetic_response(outcome.response, req)
+    if outcome.action == "replace" and outcome.body is not None:
+        body = outcome.body
+        if response.headers.get("Content-Length") is not None:
+            response.headers.replace_header("Content-Length", str(len(body)))
+    return _tapped(response, None, body)
+
+
+class _FakeSocket:
+    """Just enough socket for http.client.HTTPResponse to parse bytes we built."""
+
+    def __init__(self, data: bytes) -> None:
+        """Serves data as the socket file."""
+        self._file = io.BytesIO(data)
+
+    def makefile(self, *args: Any, **kwargs: Any) -> io.BytesIO:
+        """HTTPResponse reads the status line, headers and body from here."""
+        return self._file
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def synthetic_response(synthetic: SyntheticResponse, req: Any) -> Any:
+    """A real http.client.HTTPResponse parsed from the denial's bytes, so HTTPErrorProcessor raises
+    urllib.error.HTTPError exactly as it would for a server's own error."""
+    import http.client
+
+    head = [f"HTTP/1.1 {synthetic.status} {synthetic.reason}\r\n"]
+    head.extend(f"{name}: {value}\r\n" for name, value in synthetic.headers)
+    head.append("\r\n")
+    raw = "".join(head).encode("latin-1") + synthetic.body
+    response = http.client.HTTPResponse(_FakeSocket(raw), method=req.get_method(), url=req.full_url)  # type: ignore[arg-type]
+    response.begin()
+    response.url = req.full_url
+    response.msg = response.reason  # type: ignore[assignment] - what do_open does
+    return response
+
+
+_CLASSES: Dict[type, type] = {}
+
+
+def _tapped(response: Any, tap: Optional[StreamTap], prefilled: Optional[bytes]) -> Any:
+    """Re-classes the response in place (isinstance and attributes kept) to read through our buffer."""
+    base_cls = type(response)
+    cls = _CLASSES.get(base_cls)
+    if cls is None:
+        cls = type("Iron" + base_cls.__name__, (_Buffered, base_cls), {"__module__": __name__})
+        _CLASSES[base_cls] = cls
+    response.__class__ = cls
+    response._iron_tap = tap
+    response._iron_buf = bytearray(prefilled or b"")
+    response._iron_eof = prefilled is not None
+    if tap is not None:
+        weakref.finalize(response, tap.finish)
+    return response
+
+
+class _Buffered:
+    """read/read1/readinto/readline/peek served from a buffer filled by the tap (or prefilled)."""
+
+    _iron_tap: Optional[StreamTap]
+    _iron_buf: bytearray
+    _iron_eof: bool
+
+    def _iron_fill(self) -> bool:
+        """Pulls one underlying chunk through the tap; False once nothing more will come."""
+        if self._iron_eof:
+            return False
+        tap = self._iron_tap
+        try:
+            chunk = super().read1(65536)  # type: ignore[misc]
+        except BaseException as exc:
+            if tap is not None:
+                tap.finish(f"{type(exc).__name__}: {exc}")
+            raise
+        if not chunk:
+            self._iron_eof = True
+            if tap is not None:
+                rest = tap.tail() if tap.rewrite else b""
+                self._iron_buf += rest
+                tap.finish()
+                return bool(rest)
+            return False
+        self._iron_buf += tap.feed(chunk) if tap is not None else chunk
+        return True
+
+    def _iron_take(self, n: int) -> bytes:
+        """Removes and returns up to n buffered bytes (all when n < 0)."""
+        buf = self._iron_buf
+        if n < 0 or n >= len(buf):
+            data = bytes(buf)
+            buf.clear()
+            return data
+        data = bytes(buf[:n])
+        del buf[:n]
+        return data
+
+    def read(self, amt: Optional[int] = None) -> bytes:
+        """HTTPResponse.read: everything, or exactly amt bytes unless the body ends first."""
+        if amt is None or amt < 0:
+            while self._iron_fill():
+                pass
+            return self._iron_take(-1)
+        while len(self._iron_buf) < amt and self._iron_fill():
+            pass
+        return self._iron_take(amt)
+
+    def read1(self, n: int = -1) -> bytes:
+        """At most one underlying read: whatever is available (for SSE consumers)."""
+        while not self._iron_buf and self._iron_fill():
+            pass
+        return self._iron_take(n)
+
+    def readinto(self, b: Any) -> int:
+        """read() into a caller buffer."""
+        view = memoryview(b).cast("B")
+        data = self.read(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+    def readinto1(self, b: Any) -> int:
+        """read1() into a caller buffer."""
+        view = memoryview(b).cast("B")
+        data = self.read1(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+    def readline(self, limit: Optional[int] = -1) -> bytes:
+        """One line (iteration and readlines() come through here too)."""
+        limit = -1 if limit is None else limit
+        start = 0
+        while True:
+            at = self._iron_buf.find(b"\n", start)
+            if at >= 0:
+                end = at + 1
+                break
+            start = len(self._iron_buf)
+            if 0 <= limit <= start or not self._iron_fill():
+                end = start
+                break
+        return self._iron_take(min(end, limit) if limit >= 0 else end)
+
+    def peek(self, n: int = 0) -> bytes:
+        """Buffered bytes without consuming them."""
+        while not self._iron_buf and self._iron_fill():
+            pass
+        return bytes(self._iron_buf)
+
+    def close(self) -> None:
+        """Closing early still reports the stream (complete=false)."""
+        tap = self._iron_tap
+        if tap is not None:
+            tap.finish()
+        super().close()  # type: ignore[misc]
+

@@ -1,0 +1,146 @@
+"""Builders and validators for the messages of protocol/SPEC.md section 3 (version 1)."""
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import sys
+import time
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
+
+from .codec import unpackb
+from .errors import ProtocolError
+
+VERSION = 1
+_MAX_ID = 1 << 32
+_ids = itertools.count(1)
+
+REQUEST_ACTIONS = ("allow", "deny", "modify")
+RESPONSE_ACTIONS = ("allow", "redact", "deny")
+
+
+def next_id() -> int:
+    """A fresh correlation id in [1, 2^32); itertools.count is atomic under the GIL."""
+    return next(_ids) % _MAX_ID or next(_ids) % _MAX_ID
+
+
+def hello(msg_id: int, agent: str, token: str, shim_version: str, parent_pid: Optional[int]) -> Dict[str, Any]:
+    """The first message on every connection (3.1)."""
+    return {
+        "v": VERSION, "type": "hello", "id": msg_id, "agent": agent, "token": token,
+        "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3], "shim": shim_version,
+        "host": socket.gethostname(), "executable": sys.executable or "", "parent_pid": parent_pid,
+    }
+
+
+def llm_request(msg_id: int, call: str, provider: str, endpoint: str, model: Optional[str], method: str,
+                url: str, headers: Dict[str, str], body: Any, stream: bool, est_input: int,
+                est_output: Optional[int], library: str, attrs: Dict[str, str]) -> Dict[str, Any]:
+    """An LLM call about to leave the process (3.4)."""
+    return {
+        "v": VERSION, "type": "llm.request", "id": msg_id, "call": call, "provider": provider,
+        "endpoint": endpoint, "model": model, "method": method, "url": url, "headers": headers,
+        "body": body, "stream": stream, "est_tokens": {"input": est_input, "output": est_output},
+        "library": library, "attrs": attrs,
+    }
+
+
+def llm_response(msg_id: int, call: str, status: int, usage: Optional[Dict[str, int]], output: str, body: Any,
+                 latency_ms: float, stream: bool, complete: bool, error: Optional[str],
+                 request_id: Optional[str], model: Optional[str]) -> Dict[str, Any]:
+    """What came back for a call (3.6)."""
+    return {
+        "v": VERSION, "type": "llm.response", "id": msg_id, "call": call, "status": status, "usage": usage,
+        "output": output, "body": body, "latency_ms": float(latency_ms), "stream": stream,
+        "complete": complete, "error": error, "request_id": request_id, "model": model,
+    }
+
+
+def heartbeat(msg_id: int, inflight: int) -> Dict[str, Any]:
+    """Proof of life sent by the I/O thread every heartbeat_ms (3.7)."""
+    return {"v": VERSION, "type": "heartbeat", "id": msg_id, "ts": time.time(), "inflight": inflight}
+
+
+def bye(msg_id: int, reason: str) -> Dict[str, Any]:
+    """Goodbye at interpreter exit or uninstall (3.8)."""
+    return {"v": VERSION, "type": "bye", "id": msg_id, "reason": reason}
+
+
+def parse_incoming(payload: bytes) -> Dict[str, Any]:
+    """Decodes a supervisor payload and checks the three keys every message carries."""
+    msg = unpackb(payload)
+    if not isinstance(msg, dict):
+        raise ProtocolError(f"message: expected a map, got {type(msg).__name__}")
+    if msg.get("v") != VERSION:
+        raise ProtocolError(f"message: expected v {VERSION}, got {msg.get('v')!r}")
+    if not isinstance(msg.get("type"), str):
+        raise ProtocolError(f"message: expected a string type, got {msg.get('type')!r}")
+    msg_id = msg.get("id")
+    if type(msg_id) is not int or not 0 <= msg_id < _MAX_ID:
+        raise ProtocolError(f"message: expected an id in [0, 2^32), got {msg_id!r}")
+    return msg
+
+
+class Welcome(NamedTuple):
+    """The supervisor accepted the hello (3.2)."""
+
+    agent: str
+    session: str
+    settings: Dict[str, Any]
+
+
+class Decision(NamedTuple):
+    """The engine's answer to an llm.request or llm.response (3.5)."""
+
+    call: str
+    action: str
+    policy: Optional[str]
+    code: Optional[str]
+    reason: Optional[str]
+    status: Optional[int]
+    retry_after: Optional[float]
+    body: Any
+
+
+def _opt(msg: Mapping[str, Any], key: str, kind: Any, what: str) -> Any:
+    """An optional field of the given type, else a protocol error naming it."""
+    value = msg.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is not bool):
+        raise ProtocolError(f"{msg.get('type')}: {key} must be {what} or nil, got {value!r}")
+    return value
+
+
+def parse_welcome(msg: Mapping[str, Any]) -> Welcome:
+    """Validates a welcome; settings default to an empty map."""
+    agent = _opt(msg, "agent", str, "a string") or ""
+    session = _opt(msg, "session", str, "a string") or ""
+    settings = _opt(msg, "settings", dict, "a map") or {}
+    return Welcome(agent, session, settings)
+
+
+def parse_reject(msg: Mapping[str, Any]) -> Tuple[str, str]:
+    """(code, reason) of a reject or error message."""
+    code = _opt(msg, "code", str, "a string") or "IRON_ERR_PROTOCOL"
+    reason = _opt(msg, "reason", str, "a string") or "no reason given"
+    return code, reason
+
+
+def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision:
+    """Validates a decision against the actions allowed at this point of the call."""
+    action = msg.get("action")
+    if action not in actions:
+        raise ProtocolError(f"decision: action must be one of {', '.join(actions)}, got {action!r}")
+    status = _opt(msg, "status", int, "an int")
+    retry = _opt(msg, "retry_after", (int, float), "a number")
+    if action in ("modify", "redact") and msg.get("body") is None:
+        raise ProtocolError(f"decision: {action} needs a body")
+    return Decision(
+        call=_opt(msg, "call", str, "a string") or "",
+        action=action,
+        policy=_opt(msg, "policy", str, "a string"),
+        code=_opt(msg, "code", str, "a string"),
+        reason=_opt(msg, "reason", str, "a string"),
+        status=status,
+        retry_after=float(retry) if retry is not None else None,
+        body=msg.get("body"),
+    )

@@ -1,0 +1,150 @@
+"""Recognises an LLM call from method + URL (+ headers + JSON body) and extracts what policies need."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, NamedTuple, Optional, Sequence
+from urllib.parse import urlsplit
+
+from .settings import ProviderConfig
+
+OPENAI, ANTHROPIC = "openai", "anthropic"
+_AZURE_SUFFIX = ".openai.azure.com"
+# Keys whose string values are not prompt text (ids, roles, media payloads, options).
+_NOT_TEXT = frozenset((
+    "model", "role", "type", "image_url", "input_image", "image", "source", "file", "file_data", "file_id",
+    "input_audio", "audio", "data", "url", "stream", "stream_options", "id", "tool_call_id", "call_id",
+    "cache_control", "media_type", "detail", "encoding_format", "user", "metadata", "service_tier",
+))
+
+
+class Target(NamedTuple):
+    """The cheap, body-free part of recognition: who and which endpoint."""
+
+    provider: str
+    kind: str
+    endpoint: str
+    known: bool
+    add_usage: bool
+
+
+class CallInfo(NamedTuple):
+    """An LLM call, recognised: everything llm.request needs besides ids and headers."""
+
+    target: Target
+    model: Optional[str]
+    stream: bool
+    body: Any
+    est_input: int
+    est_output: Optional[int]
+
+
+def _endpoint(path: str) -> Optional[str]:
+    """Endpoint by path suffix (OpenAI-compatible or Anthropic messages)."""
+    if path.endswith("/chat/completions"):
+        return "chat.completions"
+    if path.endswith("/responses"):
+        return "responses"
+    if path.endswith("/completions"):
+        return "completions"
+    if path.endswith("/embeddings"):
+        return "embeddings"
+    if path.endswith("/messages"):
+        return "messages"
+    return None
+
+
+def match_url(method: str, url: str, header: Callable[[str], Optional[str]],
+              providers: Sequence[ProviderConfig] = ()) -> Optional[Target]:
+    """Returns a Target for a governed endpoint, or None fast (no body parsing, no round trip)."""
+    if method.upper() != "POST":
+        return None
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    endpoint = _endpoint(path)
+    if endpoint is None:
+        return None
+    for config in providers:
+        base = config.base_url
+        if url.startswith(base) and (len(url) == len(base) or url[len(base)] in "/?#"):
+            if (endpoint == "messages") != (config.kind == ANTHROPIC):
+                continue
+            return Target(config.name, config.kind, endpoint, True, config.kind == OPENAI)
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "api.openai.com":
+        return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, True)
+    if host == "api.anthropic.com":
+        return Target(ANTHROPIC, ANTHROPIC, endpoint, True, False) if endpoint == "messages" else None
+    if host.endswith(_AZURE_SUFFIX):
+        return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, False)
+    if endpoint == "messages":
+        if path.endswith("/v1/messages") or header("anthropic-version") is not None:
+            return Target(ANTHROPIC, ANTHROPIC, endpoint, False, False)
+        return None
+    return Target(OPENAI, OPENAI, endpoint, False, False)
+
+
+def inspect(target: Target, url: str, body: Optional[bytes]) -> Optional[CallInfo]:
+    """Parses the JSON body; on an unknown host a body without a model means it is not an LLM call."""
+    obj: Any = None
+    if body:
+        try:
+            obj = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            obj = None
+    fields = obj if isinstance(obj, dict) else {}
+    model = fields.get("model")
+    if not isinstance(model, str):
+        model = _azure_deployment(url) if target.known else None
+    if not target.known and not isinstance(fields.get("model"), str):
+        return None
+    return CallInfo(
+        target=target,
+        model=model,
+        stream=fields.get("stream") is True,
+        body=obj,
+        est_input=estimate_tokens(obj),
+        est_output=_max_output(fields),
+    )
+
+
+def _azure_deployment(url: str) -> Optional[str]:
+    """Azure puts the deployment (model) in the path: /openai/deployments/<name>/..."""
+    marker = "/deployments/"
+    at = url.find(marker)
+    if at < 0:
+        return None
+    name = url[at + len(marker):].split("/", 1)[0].split("?", 1)[0]
+    return name or None
+
+
+def _max_output(fields: Any) -> Optional[int]:
+    """The request's output cap: max_tokens, max_completion_tokens or max_output_tokens."""
+    for key in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
+        value = fields.get(key)
+        if type(value) is int:
+            return value
+    return None
+
+
+def text_chars(value: Any) -> int:
+    """Characters of prompt text in a JSON body (media, ids and options skipped)."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not item.startswith("data:"):
+                total += len(item)
+        elif kind is dict:
+            for key, child in item.items():
+                if key not in _NOT_TEXT:
+                    stack.append(child)
+        elif kind is list:
+            stack.extend(item)
+    return total
+
+
+def estimate_tokens(body: Any) -> int:
+    """A rough prompt size: about four characters per token."""
+    chars = text_chars(body)
+    return (chars + 3) // 4

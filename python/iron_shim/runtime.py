@@ -1,0 +1,129 @@
+"""The installed shim: one client, one governor, the patched libraries; install/uninstall are idempotent."""
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from typing import Any, Dict, Optional
+
+from . import internal
+from .client import READY, REJECTED, Client
+from .errors import AUTH, CONFIG, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
+from .governor import Governor
+from .settings import Settings, warn
+
+VERSION = "0.1.0"
+
+#: The active governor, read by every interceptor on every call (None: not installed, pass through).
+governor: Optional[Governor] = None
+_settings: Optional[Settings] = None
+_lock = threading.RLock()
+_hooks = {"atexit": False, "fork": False}
+
+
+def install(settings: Settings, wait: bool) -> None:
+    """Connects (in the background) and patches the HTTP libraries; same settings twice is a no-op."""
+    global governor, _settings
+    if not settings.endpoint:
+        raise IronError(CONFIG, "no endpoint: pass install(endpoint=...) or set IRON_ENDPOINT "
+                                "(expected ipc://<path> or tcp://<host>:<port>)")
+    with _lock:
+        if governor is None or not _same(_settings, settings):
+            if governor is not None:
+                _teardown("uninstall")
+            internal.configure(settings.strict, settings.debug)
+            warn(settings)
+            client = Client(settings, VERSION)
+            governor = Governor(client)
+            _settings = settings
+            os.environ["IRON_PARENT_PID"] = str(os.getpid())
+            _register_hooks()
+            from .interceptors import instrument_all
+
+            instrument_all()
+            client.start()
+        client = governor.client
+    if wait:
+        _wait(client)
+
+
+def _same(a: Optional[Settings], b: Settings) -> bool:
+    """Equal settings (configuration warnings aside) make install() a no-op."""
+    return a is not None and a._replace(warnings=()) == b._replace(warnings=())
+
+
+def _wait(client: Client) -> None:
+    """install(wait=True): raise IronConnectionError unless the supervisor welcomed us in time."""
+    state = client.wait_ready(client.base.timeout_ms / 1000.0)
+    if state == READY:
+        return
+    if state == REJECTED:
+        rej = client.rejection
+        raise IronConnectionError(rej.code if rej else AUTH, f"the supervisor rejected this agent: "
+                                  f"{rej.reason if rej else 'no reason given'}")
+    raise IronConnectionError(SUPERVISOR_UNAVAILABLE, f"could not reach the supervisor at {client.base.endpoint} "
+                              f"within {client.base.timeout_ms} ms ({client.last_error or state})")
+
+
+def uninstall() -> None:
+    """Restores every patched function and says bye; a no-op when not installed."""
+    with _lock:
+        if governor is not None:
+            _teardown("uninstall")
+
+
+def _teardown(reason: str) -> None:
+    """Unpatches, then closes the client (callers hold _lock)."""
+    global governor, _settings
+    from .interceptors import uninstrument_all
+
+    gov, governor, _settings = governor, None, None
+    uninstrument_all()
+    if gov is not None:
+        gov.client.close(reason)
+
+
+def status() -> Dict[str, Any]:
+    """installed, connected, agent, session, state, endpoint, inflight, error."""
+    gov = governor
+    if gov is None:
+        return {"installed": False, "connected": False, "agent": None, "session": None, "state": "uninstalled",
+                "endpoint": None, "inflight": 0, "error": None}
+    return dict(gov.client.status(), installed=True)
+
+
+def _at_exit() -> None:
+    """Says bye when the interpreter exits."""
+    gov = governor
+    if gov is not None:
+        try:
+            gov.client.close("exit")
+        except Exception as exc:  # noqa: BLE001
+            internal.debug(f"bye at exit failed: {exc!r}")
+
+
+def _after_fork_in_child() -> None:
+    """A forked child gets its own connection (lazily, on its first call) and reports its parent."""
+    global _settings
+    gov = governor
+    if gov is None:
+        return
+    try:
+        parent = os.getppid()
+        gov.client.abandon()
+        settings = gov.client.base._replace(parent_pid=parent)
+        _settings = settings
+        gov.client = Client(settings, VERSION)
+        os.environ["IRON_PARENT_PID"] = str(os.getpid())
+    except Exception as exc:  # noqa: BLE001
+        internal.debug(f"fork handling failed: {exc!r}")
+
+
+def _register_hooks() -> None:
+    """atexit and fork handlers, registered once per process."""
+    if not _hooks["atexit"]:
+        atexit.register(_at_exit)
+        _hooks["atexit"] = True
+    if not _hooks["fork"] and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _hooks["fork"] = True

@@ -1,0 +1,50 @@
+"""Keeps secrets out of everything sent to the supervisor: auth headers, key-like query params, userinfo."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Tuple
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_DROP_HEADERS = frozenset(("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization", "set-cookie"))
+_SECRET_PARTS = ("key", "token", "secret", "auth", "password", "passwd", "cookie", "credential", "signature")
+_SECRET_PARAMS = frozenset(("sig", "code", "session"))
+
+
+def is_secret_name(name: str) -> bool:
+    """True for header or parameter names that may carry a credential."""
+    lower = name.lower()
+    return lower in _DROP_HEADERS or lower in _SECRET_PARAMS or any(part in lower for part in _SECRET_PARTS)
+
+
+def _text(value: Any) -> str:
+    """Header names and values as str (bytes are latin-1, as HTTP/1.1 defines)."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    return str(value)
+
+
+def headers(items: Iterable[Tuple[Any, Any]]) -> Dict[str, str]:
+    """Lower-cased headers without credentials; repeated headers are joined with ', '."""
+    result: Dict[str, str] = {}
+    for raw_name, raw_value in items:
+        name = _text(raw_name).lower()
+        if name in _DROP_HEADERS or any(part in name for part in _SECRET_PARTS):
+            continue
+        value = _text(raw_value)
+        result[name] = f"{result[name]}, {value}" if name in result else value
+    return result
+
+
+def url(raw: str) -> str:
+    """The URL without userinfo and without query parameters named like secrets."""
+    if "?" not in raw and "@" not in raw:
+        return raw
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return raw.split("?", 1)[0]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = parts.query
+    if query:
+        kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_secret_name(k)]
+        query = urlencode(kept)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -1,0 +1,114 @@
+"""Reads usage, output text and model out of provider response bodies, normalised for llm.response."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from .providers import ANTHROPIC
+
+Usage = Dict[str, int]
+
+
+def _int(value: Any) -> int:
+    """A token count, or 0 for anything that is not an int."""
+    return value if type(value) is int else 0
+
+
+def _sub(mapping: Any, key: str, field: str) -> int:
+    """mapping[key][field] as a count, 0 when any part is missing."""
+    inner = mapping.get(key) if isinstance(mapping, dict) else None
+    return _int(inner.get(field)) if isinstance(inner, dict) else 0
+
+
+def make_usage(input_tokens: int = 0, output_tokens: int = 0, cached: int = 0, creation: int = 0,
+               reasoning: int = 0) -> Usage:
+    """The normalised usage map of SPEC.md 3.6."""
+    return {
+        "input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": cached,
+        "cache_creation_input_tokens": creation, "reasoning_tokens": reasoning,
+    }
+
+
+def normalise(kind: str, usage: Any) -> Optional[Usage]:
+    """Provider usage -> normalised usage (OpenAI chat/completions/embeddings, responses, Anthropic)."""
+    if not isinstance(usage, dict):
+        return None
+    if "prompt_tokens" in usage or "completion_tokens" in usage:
+        return make_usage(
+            _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")),
+            _sub(usage, "prompt_tokens_details", "cached_tokens"), 0,
+            _sub(usage, "completion_tokens_details", "reasoning_tokens"),
+        )
+    if kind == ANTHROPIC:
+        return make_usage(
+            _int(usage.get("input_tokens")), _int(usage.get("output_tokens")),
+            _int(usage.get("cache_read_input_tokens")), _int(usage.get("cache_creation_input_tokens")), 0,
+        )
+    if "input_tokens" in usage or "output_tokens" in usage:
+        return make_usage(
+            _int(usage.get("input_tokens")), _int(usage.get("output_tokens")),
+            _sub(usage, "input_tokens_details", "cached_tokens"), 0,
+            _sub(usage, "output_tokens_details", "reasoning_tokens"),
+        )
+    return None
+
+
+def _content_text(content: Any, types: Tuple[str, ...]) -> List[str]:
+    """Text of a content value: a string, or a list of parts whose type is one of types."""
+    if isinstance(content, str):
+        return [content]
+    texts: List[str] = []
+    if isinstance(content, list):
+        for part in content:
+            if isinstance(part, dict) and part.get("type") in types and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+    return texts
+
+
+def output_text(kind: str, endpoint: str, body: Any) -> str:
+    """The assistant text of a non-streamed response (empty for embeddings and errors)."""
+    if not isinstance(body, dict):
+        return ""
+    if kind == ANTHROPIC:
+        return "".join(_content_text(body.get("content"), ("text",)))
+    if endpoint == "responses":
+        texts: List[str] = []
+        for item in body.get("output") or ():
+            if isinstance(item, dict) and item.get("type") == "message":
+                texts.extend(_content_text(item.get("content"), ("output_text", "text")))
+        return "".join(texts)
+    choices: List[str] = []
+    for choice in body.get("choices") or ():
+        if not isinstance(choice, dict):
+            continue
+        parts = [choice["text"]] if isinstance(choice.get("text"), str) else []
+        message = choice.get("message")
+        if isinstance(message, dict):
+            parts.extend(_content_text(message.get("content"), ("text", "output_text")))
+        choices.append("".join(parts))
+    return "\n".join(choices)
+
+
+def response_model(body: Any) -> Optional[str]:
+    """The model that answered, from a response body."""
+    if isinstance(body, dict):
+        model = body.get("model")
+        if isinstance(model, str):
+            return model
+        response = body.get("response")
+        if isinstance(response, dict) and isinstance(response.get("model"), str):
+            return str(response["model"])
+    return None
+
+
+def error_text(body: Any) -> Optional[str]:
+    """A provider error message from an error body (OpenAI or Anthropic shape)."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            message = err.get("message")
+            return message if isinstance(message, str) else str(err.get("type") or "error")
+        if isinstance(err, str):
+            return err
+        if isinstance(body.get("message"), str) and body.get("type") == "error":
+            return str(body["message"])
+    return None

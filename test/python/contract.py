@@ -1,0 +1,217 @@
+"""The behaviour every interceptor owes, written once and run per library and per sync/async flavour.
+
+A concrete test case mixes Contract into ShimTestCase and implements call(), stream() and get().
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Dict, NamedTuple, Optional
+
+import iron_shim
+
+from .llm_server import chat_sse
+from .router_peer import RouterPeer, decision
+
+CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello there, my friend"}], "max_tokens": 64}
+CLAUDE = {"model": "claude-3-5-sonnet-20241022", "max_tokens": 256, "messages": [{"role": "user", "content": "Hi"}]}
+AUTH = {"Authorization": "Bearer sk-secret-123", "x-api-key": "sk-ant-secret", "anthropic-version": "2023-06-01"}
+
+
+class Result(NamedTuple):
+    """What the agent's code saw: status, lower-cased headers, body bytes."""
+
+    status: int
+    headers: Dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Contract:
+    """Behaviours: allow, deny (both shapes), modify, raise, fail closed/open, timeout, reject, non-LLM
+    untouched, streaming reassembly with include_usage add/strip, early close, redaction."""
+
+    library = ""
+
+    # ----- to implement per library -----
+    def call(self, path: str, body: Any, headers: Optional[Dict[str, str]] = None) -> Result:
+        raise NotImplementedError
+
+    def stream(self, path: str, body: Any, keep: Optional[int] = None) -> bytes:
+        """Reads the whole SSE body, or only `keep` bytes and then closes the response."""
+        raise NotImplementedError
+
+    def get(self, path: str) -> Result:
+        raise NotImplementedError
+
+    # ----- helpers -----
+    def reinstall(self, **settings: Any) -> None:
+        iron_shim.uninstall()
+        args = dict({"endpoint": self.peer.endpoint, "token": "tok-test", "agent": "test-agent",
+                     "timeout_ms": 3000, "strict": True, "wait": False}, **settings)
+        iron_shim.install(**args)
+
+    def wait_response(self, count: int = 1):
+        return self.peer.wait_for("llm.response", count)
+
+    # ----- the contract -----
+    def test_allow_reaches_the_provider_and_both_halves_are_reported(self) -> None:
+        result = self.call("/v1/chat/completions", CHAT, AUTH)
+        self.assertEqual(result.status, 200)
+        self.assertEqual(result.json()["choices"][0]["message"]["content"], "Hello!")
+        req = self.peer.wait_for("llm.request")[0]
+        self.assertEqual((req["provider"], req["endpoint"], req["model"], req["library"], req["stream"]),
+                         ("local", "chat.completions", "gpt-4o-mini", self.library, False))
+        self.assertEqual(req["body"], CHAT)
+        self.assertEqual(req["est_tokens"], {"input": 6, "output": 64})
+        self.assertTrue(req["call"].startswith("c-") and req["url"].endswith("/v1/chat/completions"))
+        for secret in ("authorization", "x-api-key"):
+            self.assertNotIn(secret, req["headers"])
+        self.assertNotIn("sk-secret", json.dumps(self.peer.messages, default=str))
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["call"], resp["status"], resp["output"], resp["stream"], resp["complete"]),
+                         (req["call"], 200, "Hello!", False, True))
+        self.assertEqual(resp["usage"], {"input_tokens": 9, "output_tokens": 3, "cached_input_tokens": 2,
+                                         "cache_creation_input_tokens": 0, "reasoning_tokens": 1})
+        self.assertEqual((resp["request_id"], resp["model"]), ("req_test_1", "gpt-4o-mini-2024-07-18"))
+        self.assertGreater(resp["latency_ms"], 0.0)
+
+    def test_deny_answers_with_an_openai_shaped_402(self) -> None:
+        self.decide = lambda m: decision(m, "deny", policy="budget", code="IRON_ERR_BUDGET", status=402,
+                                         reason="budget exhausted") if m["type"] == "llm.request" else decision(m)
+        result = self.call("/v1/chat/completions", CHAT)
+        self.assertEqual(result.status, 402)
+        body = result.json()
+        self.assertEqual(body["error"], {"message": "iron: budget exhausted", "type": "iron_policy_denied",
+                                         "param": None, "code": "IRON_ERR_BUDGET"})
+        call = self.peer.of_type("llm.request")[0]["call"]
+        self.assertEqual(body["iron"], {"code": "IRON_ERR_BUDGET", "policy": "budget", "call": call})
+        self.assertEqual((result.headers["x-should-retry"], result.headers["x-request-id"]), ("false", f"iron-{call}"))
+        self.assertEqual(self.server.requests, [])
+
+    def test_deny_answers_anthropic_calls_in_anthropic_shape(self) -> None:
+        self.decide = lambda m: decision(m, "deny", policy="pii", code="IRON_ERR_PII", status=403, reason="email")
+        result = self.call("/v1/messages", CLAUDE, {"anthropic-version": "2023-06-01"})
+        self.assertEqual(result.status, 403)
+        self.assertEqual(result.json()["type"], "error")
+        self.assertEqual(result.json()["error"], {"type": "permission_error", "message": "iron: email (IRON_ERR_PII)"})
+        self.assertEqual(self.peer.of_type("llm.request")[0]["provider"], "anthropic")
+
+    def test_modify_sends_the_new_body(self) -> None:
+        new = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Mail [EMAIL_1]"}]}
+        self.decide = lambda m: decision(m, "modify", body=new, policy="pii") if m["type"] == "llm.request" \
+            else decision(m)
+        self.assertEqual(self.call("/v1/chat/completions", CHAT).status, 200)
+        got = self.server.requests[0]
+        self.assertEqual(json.loads(got["body"]), new)
+        self.assertEqual(int(got["headers"]["content-length"]), len(got["body"]))
+
+    def test_on_deny_raise(self) -> None:
+        self.reinstall(on_deny="raise")
+        self.decide = lambda m: decision(m, "deny", policy="rate-limit", code="IRON_ERR_RATE_LIMIT", status=429,
+                                         reason="60 requests/min", retry_after=1.5)
+        with self.assertRaises(iron_shim.PolicyDenied) as ctx:
+            self.call("/v1/chat/completions", CHAT)
+        exc = ctx.exception
+        self.assertEqual((exc.code, exc.policy, exc.status, exc.retry_after), ("IRON_ERR_RATE_LIMIT", "rate-limit",
+                                                                                429, 1.5))
+        self.assertEqual(exc.call_id, self.peer.of_type("llm.request")[0]["call"])
+
+    def test_fail_closed_when_nothing_listens(self) -> None:
+        self.reinstall(endpoint="ipc:///nonexistent/iron/iron.sock")
+        started = time.monotonic()
+        result = self.call("/v1/chat/completions", CHAT)
+        self.assertLess(time.monotonic() - started, 1.5)
+        self.assertEqual(result.status, 503)
+        self.assertEqual(result.json()["error"]["code"], "IRON_ERR_SUPERVISOR_UNAVAILABLE")
+        self.assertEqual(result.headers["x-should-retry"], "false")
+        self.assertEqual(self.server.requests, [])
+
+    def test_fail_open_lets_the_call_through_and_reports_nothing(self) -> None:
+        self.reinstall(endpoint="ipc:///nonexistent/iron/iron.sock", fail_open=True)
+        self.assertEqual(self.call("/v1/chat/completions", CHAT).status, 200)
+        self.assertEqual(len(self.server.requests), 1)
+
+    def test_decision_timeout_fails_closed(self) -> None:
+        self.reinstall(timeout_ms=250)
+        self.peer.wait_for("hello", 2)
+        self.decide = lambda m: None
+        result = self.call("/v1/chat/completions", CHAT)
+        self.assertEqual((result.status, result.json()["error"]["code"]), (503, "IRON_ERR_DECISION_TIMEOUT"))
+        abandoned = self.wait_response()[0]
+        self.assertEqual((abandoned["status"], abandoned["complete"]), (0, False))
+
+    def test_rejected_token(self) -> None:
+        iron_shim.uninstall()
+        with self.assertRaises(iron_shim.IronConnectionError) as ctx:
+            iron_shim.install(endpoint=self.peer.endpoint, token="wrong", timeout_ms=2000, strict=True)
+        self.assertEqual(ctx.exception.code, "IRON_ERR_AUTH")
+        result = self.call("/v1/chat/completions", CHAT)
+        self.assertEqual((result.status, result.json()["error"]["code"]), (503, "IRON_ERR_AUTH"))
+
+    def test_non_llm_requests_are_untouched_and_nothing_is_sent(self) -> None:
+        self.assertEqual(self.get("/v1/models").status, 200)
+        self.assertEqual(self.call("/other", {"model": "x"}).json(), {"ok": True})
+        self.assertEqual(self.call("/v1/messages/count_tokens", CLAUDE).json(), {"input_tokens": 10})
+        time.sleep(0.05)
+        self.assertEqual([m["type"] for m in self.peer.messages], ["hello"])
+        self.assertEqual(len(self.server.requests), 3)
+
+    def test_streaming_reassembly_with_include_usage_added_then_stripped(self) -> None:
+        body = dict(CHAT, stream=True)
+        seen = self.stream("/v1/chat/completions", body)
+        self.assertEqual(seen, "".join(chat_sse(False)).encode())
+        self.assertEqual(json.loads(self.server.requests[0]["body"])["stream_options"], {"include_usage": True})
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["output"], resp["stream"], resp["complete"], resp["body"]), ("Hello!", True, True, None))
+        self.assertEqual(resp["usage"]["input_tokens"], 9)
+        self.assertEqual(resp["request_id"], "req_test_sse")
+
+    def test_user_include_usage_is_left_alone(self) -> None:
+        body = dict(CHAT, stream=True, stream_options={"include_usage": True})
+        self.assertEqual(self.stream("/v1/chat/completions", body), "".join(chat_sse(True)).encode())
+
+    def test_anthropic_stream_passes_through_byte_for_byte(self) -> None:
+        from .llm_server import anthropic_sse
+
+        seen = self.stream("/v1/messages", dict(CLAUDE, stream=True))
+        self.assertEqual(seen, "".join(anthropic_sse()).encode())
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["output"], resp["usage"]["output_tokens"], resp["usage"]["cached_input_tokens"]),
+                         ("Hello!", 15, 5))
+
+    def test_early_close_reports_once_incomplete(self) -> None:
+        self.server.delay = 0.02
+        self.stream("/v1/chat/completions", dict(CHAT, stream=True), keep=100)
+        resp = self.wait_response()[0]
+        self.assertFalse(resp["complete"])
+        time.sleep(0.2)
+        self.assertEqual(len(self.peer.of_type("llm.response")), 1)
+
+    def test_response_redaction_replaces_the_body(self) -> None:
+        redacted = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "Call [PHONE_1]"}}]}
+        self.decide = lambda m: decision(m, "redact", body=redacted) if m["type"] == "llm.response" else decision(m)
+        result = self.call("/v1/chat/completions", CHAT)
+        self.assertEqual(result.json(), redacted)
+
+    def test_response_deny_replaces_the_response(self) -> None:
+        self.decide = lambda m: decision(m, "deny", code="IRON_ERR_PII", status=403, policy="pii", reason="leak") \
+            if m["type"] == "llm.response" else decision(m)
+        result = self.call("/v1/chat/completions", CHAT)
+        self.assertEqual((result.status, result.json()["error"]["code"]), (403, "IRON_ERR_PII"))
+
+    def test_attribution_context_reaches_the_request(self) -> None:
+        with iron_shim.context(team="search", user="u1"):
+            self.call("/v1/chat/completions", CHAT)
+        self.assertEqual(self.peer.of_type("llm.request")[0]["attrs"], {"team": "search", "user": "u1"})
+
+    def test_provider_errors_are_reported_and_returned(self) -> None:
+        result = self.call("/ratelimited/chat/completions", CHAT)
+        self.assertEqual(result.status, 429)
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["status"], resp["error"]), (429, "slow down"))
+
+
+__all__ = ["Contract", "Result", "RouterPeer"]
