@@ -63,6 +63,12 @@ export interface EventPayloads {
     readonly error: string | null;
   };
   "budget.update": { readonly scope: string; readonly limit: number | null; readonly spent: number; readonly reserved: number };
+  /** A scope's spend crossed a warning threshold (a fraction of its limit, e.g. 0.8). */
+  "budget.warning": { readonly scope: string; readonly threshold: number; readonly spent: number; readonly limit: number };
+  /** A circuit breaker changed state (`closed`, `open`, `half-open`). */
+  "breaker.state": { readonly provider: string; readonly model: string | null; readonly from: string; readonly to: string; readonly reason: string | null };
+  /** The state store failed: from here on calls are denied and events are no longer durable. */
+  "store.error": { readonly code: string; readonly error: string; readonly lastCommittedSeq: number };
   "policy.error": {
     readonly agentId: string;
     readonly callId: string;
