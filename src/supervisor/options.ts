@@ -5,6 +5,7 @@ import { usdToMicros } from "../policy/money.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
+import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -37,6 +38,10 @@ export interface SupervisorOptions {
   readonly python?: string;
   /** Milliseconds a spawned agent has to connect its shim before it counts as failed to start (default 10000). */
   readonly startupTimeoutMs?: number;
+  /** SQLite state file (events, call ledger, budgets, runs) so state survives a restart; in memory when omitted. The CLI uses `.iron/state.db`. */
+  readonly state?: string;
+  /** Serve the live event stream (HTTP + WebSocket); off when omitted or false. */
+  readonly stream?: StreamOptions | false;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -55,6 +60,8 @@ export interface ResolvedSupervisorOptions {
   readonly policies: readonly Policy[];
   readonly python: string | undefined;
   readonly startupTimeoutMs: number;
+  readonly state: string | null;
+  readonly stream: ResolvedStreamOptions | null;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -77,6 +84,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     if (p.kind !== "openai" && p.kind !== "anthropic") bad(`providers[${i}].kind`, '"openai" or "anthropic"', p.kind);
     if (!/^https?:\/\//.test(p.base_url)) bad(`providers[${i}].base_url`, "an http(s) URL", p.base_url);
   }
+  if (options.state !== undefined && !(typeof options.state === "string" && options.state !== "")) bad("state", "a path to a state file", options.state);
   for (const [i, p] of (options.policies ?? []).entries()) {
     if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
   }
@@ -96,5 +104,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     policies: Object.freeze([...(options.policies ?? [])]),
     python: options.python,
     startupTimeoutMs: positiveInt("startupTimeoutMs", options.startupTimeoutMs, 10_000),
+    state: options.state ?? null,
+    stream: options.stream === undefined || options.stream === false ? null : resolveStreamOptions(options.stream),
   });
 }

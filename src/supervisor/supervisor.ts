@@ -10,7 +10,11 @@ import { budgetPolicy } from "../policy/policies/budget.js";
 import type { LlmCall } from "../policy/types.js";
 import type { ShimSettings } from "../protocol/messages.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
-import { MemoryBudgetLedger } from "../store/memory-budget-ledger.js";
+import { openStore } from "../store/open-store.js";
+import { storeGuardPolicy } from "../store/store-guard-policy.js";
+import type { Store } from "../store/store.js";
+import { startEventStream } from "../stream/event-stream.js";
+import type { StreamServer } from "../stream/stream-server.js";
 import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
@@ -50,14 +54,17 @@ export class Supervisor {
   readonly #tokens = new TokenRegistry();
   readonly #agents = new Map<string, Agent>();
   readonly #runtime: RuntimeDir;
+  readonly #store: Store;
+  #stream: StreamServer | null = null;
   #server: AgentServer | null = null;
   #closing: Promise<void> | null = null;
 
-  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir) {
+  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store) {
     this.#options = options;
     this.#runtime = runtime;
-    this.#bus = new EventBus();
-    this.#ledger = new MemoryBudgetLedger();
+    this.#store = store;
+    this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
+    this.#ledger = store.budgets;
     this.#ledger.setLimit("global", options.budgetMicros);
     const budget = budgetPolicy({
       prices: options.prices,
@@ -65,7 +72,7 @@ export class Supervisor {
       defaultMaxOutputTokens: options.defaultMaxOutputTokens,
       scopesFor: (call: LlmCall) => ["global", `agent:${call.agentId}`],
     });
-    this.#engine = new PolicyEngine({ builtins: [budget], ledger: this.#ledger });
+    this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), budget], ledger: this.#ledger });
     for (const policy of options.policies) this.#engine.use(policy);
     this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger);
   }
@@ -73,15 +80,30 @@ export class Supervisor {
   /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
-    const runtime = createRuntimeDir(resolved.runtimeParent);
-    const supervisor = new Supervisor(resolved, runtime);
+    const store = openStore(resolved.state);
+    let runtime: RuntimeDir | null = null;
+    let supervisor: Supervisor | null = null;
+    let server: AgentServer | null = null;
     try {
-      supervisor.#server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
+      runtime = createRuntimeDir(resolved.runtimeParent);
+      supervisor = new Supervisor(resolved, runtime, store);
+      server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
+      supervisor.#server = server;
+      if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger);
     } catch (error) {
-      runtime.remove();
+      await server?.close();
+      runtime?.remove();
+      store.close();
       throw error;
     }
-    supervisor.#bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
+    const bus = supervisor.#bus;
+    store.onFailure((error) => {
+      resolved.logger.error({ code: error.code, err: error.message }, "the state store failed: every call is denied from now on");
+      bus.publish({ type: "store.error", code: error.code, error: error.message, lastCommittedSeq: store.lastCommitted() });
+    });
+    bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
+    // Budgets persist in the state file: show what earlier runs spent from the first snapshot on.
+    for (const balance of supervisor.#ledger.balances()) if (balance.spent > 0 || balance.reserved > 0) bus.publish({ type: "budget.update", ...balance });
     return supervisor;
   }
 
@@ -103,6 +125,16 @@ export class Supervisor {
   /** The agents this supervisor started, by id. */
   get agents(): ReadonlyMap<string, Agent> {
     return this.#agents;
+  }
+
+  /** The live event stream's URL with this run's access token, or null when the stream is off. */
+  get streamUrl(): string | null {
+    return this.#stream?.urlWithToken ?? null;
+  }
+
+  /** Why the state store failed (calls are then denied), or null while it works. */
+  get storeError(): IronError | null {
+    return this.#store.failure;
   }
 
   /** Budgets: limits, spend and reservations in micro-dollars. */
@@ -135,6 +167,7 @@ export class Supervisor {
       this.#ledger.setLimit(`agent:${id}`, usdToMicros(options.budgetUsd));
     }
     const token = this.#tokens.issue(id);
+    this.#bus.scrubber.addSecret(token);
     const env = buildAgentEnv({ base: process.env, extra: options.env ?? {}, endpoint: this.endpoint, agentId: id, token, settings: this.#settings() });
     const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
     const agent = new Agent(
@@ -198,6 +231,8 @@ export class Supervisor {
     await this.#server?.close();
     this.#runtime.remove();
     this.#bus.close();
+    await this.#stream?.close();
+    this.#store.close();
   }
 
   /** Host name, for attach instructions and events. */
