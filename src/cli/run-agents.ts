@@ -4,6 +4,8 @@ import type { AgentExit } from "../supervisor/agent.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import { Supervisor, type SpawnOptions } from "../supervisor/supervisor.js";
 import { PREFIX, summaryLines, traceLine } from "./render.js";
+import { announceState } from "./announce-state.js";
+import { exitCodeFor } from "./exit-codes.js";
 
 export interface RunAgentsOptions {
   readonly supervisor: SupervisorOptions;
@@ -32,6 +34,7 @@ function describeExit(exit: AgentExit): string {
 export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
   const supervisor = await Supervisor.start(options.supervisor);
+  const unannounce = announceState(supervisor, options.supervisor.state, out, options.quiet);
   const models = new Map<string, string | null>();
   if (options.trace) {
     supervisor.on("event", (event) => {
@@ -66,11 +69,13 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
       });
     }
     if (interrupted !== null) return 128 + (constants.signals[interrupted] ?? 2);
+    if (supervisor.storeError !== null) return exitCodeFor("IRON_ERR_STORE");
     const failed = exits.find((exit) => exitCodeOf(exit) !== 0);
     return failed === undefined ? 0 : exitCodeOf(failed);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    unannounce();
     await supervisor.close();
   }
 }

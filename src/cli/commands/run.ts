@@ -4,8 +4,9 @@ import { loadPolicyFiles } from "../../policy/load-policies.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parseMs, parseUsd } from "../parse-options.js";
 import { runAgents } from "../run-agents.js";
+import { addStateOptions, stateOptions, statePath, type StateFlags } from "../state-options.js";
 
-interface RunFlags {
+interface RunFlags extends StateFlags {
   readonly python?: string;
   readonly budget?: number;
   readonly failOpen?: boolean;
@@ -22,7 +23,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** Registers `iron run`. */
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command("run")
     .description("run a Python agent with the iron shim injected; its LLM calls are governed")
     .argument("<script>", "the agent's Python script")
@@ -36,7 +37,8 @@ export function registerRun(program: Command): void {
     .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [])
     .option("--trace", "print every decision as it is made")
     .option("-q, --quiet", "print no summary at the end")
-    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
+    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));
+  addStateOptions(command)
     .passThroughOptions()
     .action(async (script: string, args: string[], flags: RunFlags) => {
       process.exitCode = await runAgents({
@@ -48,6 +50,7 @@ export function registerRun(program: Command): void {
           ...(flags.timeout !== undefined && { decisionTimeoutMs: flags.timeout }),
           ...(flags.python !== undefined && { python: flags.python }),
           policies: await loadPolicyFiles(flags.policy),
+          ...stateOptions(flags, statePath(flags)),
         },
         agents: [{ script, args, ...(flags.stopTimeout !== undefined && { stopTimeoutMs: flags.stopTimeout }) }],
         trace: flags.trace === true,

@@ -1,0 +1,39 @@
+// The flags `iron run` and `iron demo` share for state and the stream, and what they mean.
+import { Option, type Command } from "commander";
+import { DEFAULT_STATE_PATH } from "../store/open-store.js";
+import type { SupervisorOptions } from "../supervisor/options.js";
+import { parsePort } from "./parse-options.js";
+
+export interface StateFlags {
+  readonly state?: string;
+  /** False after --no-stream. */
+  readonly stream: boolean;
+  readonly streamPort?: number;
+  readonly streamHost?: string;
+}
+
+const STATE_HELP = `SQLite state file: call ledger, budgets, events (default: $IRON_STATE, else ${DEFAULT_STATE_PATH})`;
+
+/** Adds --state, --stream-port, --stream-host and --no-stream to a command. */
+export function addStateOptions(command: Command, stateHelp: string = STATE_HELP): Command {
+  return command
+    .option("--state <path>", stateHelp)
+    .option("--stream-port <port>", "port of the live event stream (default: any free port)", parsePort)
+    .addOption(new Option("--stream-host <addr>", "address the event stream binds (default 127.0.0.1; 0.0.0.0 for remote dashboards)"))
+    .option("--no-stream", "do not serve the live event stream");
+}
+
+/** The state path these flags choose. */
+export function statePath(flags: StateFlags, defaultState: string = DEFAULT_STATE_PATH, env: NodeJS.ProcessEnv = process.env): string {
+  return flags.state ?? (env.IRON_STATE !== undefined && env.IRON_STATE !== "" ? env.IRON_STATE : defaultState);
+}
+
+/** The supervisor options for state and stream. */
+export function stateOptions(flags: StateFlags, state: string): Pick<SupervisorOptions, "state" | "stream"> {
+  return {
+    state,
+    stream: flags.stream
+      ? { ...(flags.streamPort !== undefined && { port: flags.streamPort }), ...(flags.streamHost !== undefined && { host: flags.streamHost }) }
+      : false,
+  };
+}
