@@ -11,6 +11,7 @@ export class MemoryStore implements Store {
   readonly path = null;
   readonly sink = new ImmediateSink();
   readonly budgets = new MemoryBudgetLedger();
+  readonly runs = null;
   readonly scrubber = new Scrubber();
   readonly failure: IronError | null = null;
 

@@ -45,20 +45,31 @@ export interface BreakerRecord {
   readonly reason: string | null;
 }
 
-/** One incarnation of an agent process. */
-export interface RunRecord {
-  readonly supervisorId: number;
+/** An agent process as the lifecycle records it at start (the RunRecord of src/lifecycle/run-registry.ts). */
+export interface StartedRun {
   readonly agentId: string;
   readonly run: number;
-  readonly pid: number | null;
-  readonly pgid: number | null;
-  readonly procStart: string | null;
-  readonly state: string;
+  readonly pid: number;
+  readonly pgid: number;
   readonly startedAt: number;
-  readonly endedAt: number | null;
+  readonly procStartTicks: number | null;
+  readonly supervisorPid: number;
+  readonly supervisorStartTicks: number | null;
+}
+
+/** How it ended (the RunExit of src/lifecycle/run-registry.ts). */
+export interface EndedRun {
   readonly exitCode: number | null;
   readonly signal: string | null;
-  readonly reason: string | null;
+  readonly endedAt: number;
+  readonly reaped: boolean;
+}
+
+/** Where agent processes are recorded so a later supervisor can reap what a dead one left (the lifecycle's RunRegistry). */
+export interface RunLedger {
+  recordStart(record: StartedRun): void;
+  recordExit(record: StartedRun, exit: EndedRun): void;
+  unfinishedRuns(): readonly StartedRun[];
 }
 
 /** What the supervisor keeps its state in. */
@@ -68,6 +79,8 @@ export interface Store {
   /** Commits events in batches off the decision path, then hands them to the bus. */
   readonly sink: EventSink;
   readonly budgets: BudgetLedger;
+  /** Agent processes, durably (null: the lifecycle keeps them in memory). */
+  readonly runs: RunLedger | null;
   /** Scrubs events with this store's hash key, so hashes correlate within it. */
   readonly scrubber: Scrubber;
   /** Set once the store has failed; the supervisor then denies every call (fail closed). */

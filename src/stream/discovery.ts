@@ -11,7 +11,7 @@ export interface StreamDiscovery {
   readonly url: string;
   readonly token: string;
   readonly pid: number;
-  readonly procStart: string | null;
+  readonly procStart: number | null;
 }
 
 /** Writes `<dir>/stream.json` (mode 0600: it holds the token). */

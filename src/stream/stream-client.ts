@@ -14,8 +14,6 @@ export interface ReplaySource {
 }
 
 const PAGE = 500;
-/** How long a dropped client may take to read its close frame before the socket is cut. */
-const CLOSE_GRACE_MS = 5000;
 
 export class StreamClient {
   readonly #ws: WebSocket;
@@ -49,7 +47,7 @@ export class StreamClient {
     this.#live = true;
   }
 
-  /** Replays what the client missed after `since` page by page, waiting for each to drain, then goes live. */
+  /** Replays what the client missed after `since` page by page, at the pace the client reads, then goes live. */
   async replay(source: ReplaySource, fallbackSnapshot: () => { seq: number; data: string }): Promise<void> {
     while (!this.#closed) {
       if (this.#cursor > source.lastDelivered()) {
@@ -73,22 +71,14 @@ export class StreamClient {
         this.#live = true;
         return;
       }
-      const wanted: string[] = [];
       for (const item of page) {
         if (item.event.seq <= this.#cursor) continue;
         this.#cursor = item.event.seq;
-        if (matches(this.#query, item.event)) wanted.push(item.data);
-      }
-      // Send the page, then wait until it has left for the socket before reading the next.
-      for (const [i, data] of wanted.entries()) {
-        if (i < wanted.length - 1) {
-          if (!this.#send(data)) return;
-          continue;
-        }
-        let written!: () => void;
-        const drained = new Promise<void>((resolve) => (written = resolve));
-        if (!this.#send(data, () => written())) return;
-        await drained;
+        if (!matches(this.#query, item.event)) continue;
+        if (this.#closed) return;
+        // Replay paces itself: past half the bound, wait until this message has left for the socket.
+        if (this.#ws.bufferedAmount < this.#maxBuffered / 2) this.#ws.send(item.data);
+        else await new Promise<void>((resolve) => this.#ws.send(item.data, () => resolve()));
       }
     }
   }
@@ -101,21 +91,20 @@ export class StreamClient {
   }
 
   /** Sends, or drops the client when its queue is past the bound; false when dropped. */
-  #send(data: string, written?: () => void): boolean {
+  #send(data: string): boolean {
     if (this.#closed) return false;
-    this.#ws.send(data, written === undefined ? undefined : () => written());
+    this.#ws.send(data);
     if (this.#ws.bufferedAmount <= this.#maxBuffered) return true;
     this.#onSlow();
     this.close(CLOSE.TOO_SLOW, `too slow: more than ${this.#maxBuffered} bytes waiting; reconnect with ?since=<last seq you got>`);
     return false;
   }
 
-  /** Closes with a code; the socket is cut if the close handshake does not finish in time. */
+  /** Closes with a code after what is queued; one that never reads it is cut by the ping reaper. */
   close(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#ws.close(code, reason);
-    setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   /** Pings; the answer (`pong`) marks the client alive. */

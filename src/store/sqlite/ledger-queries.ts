@@ -109,24 +109,31 @@ export interface AgentSummary {
   readonly outputTokens: number;
 }
 
-/** Every agent the state file has seen, with its runs and its calls' totals. */
+/** Every agent the state file has seen, with its runs and its calls' totals; the state is its latest run's. */
 export function listAgents(db: Db): AgentSummary[] {
   const sql = `
-    SELECT a.agent_id, a.state, a.first_seen, a.last_seen, a.last_reason,
+    WITH latest AS (
+      SELECT r.agent_id, r.state, r.ended_at, r.exit_code, r.signal, s.ended_at AS supervisor_ended,
+        ROW_NUMBER() OVER (PARTITION BY r.agent_id ORDER BY r.started_at DESC, r.supervisor_id DESC, r.run DESC) AS n
+      FROM runs r JOIN supervisors s ON s.id = r.supervisor_id
+    )
+    SELECT a.agent_id, a.first_seen, a.last_seen, a.last_reason,
+      CASE WHEN l.agent_id IS NULL THEN a.state WHEN l.ended_at IS NULL AND l.supervisor_ended IS NOT NULL THEN 'lost'
+           WHEN l.ended_at IS NOT NULL THEN l.state ELSE a.state END AS state,
+      l.exit_code, l.signal,
       (SELECT COUNT(*) FROM runs r WHERE r.agent_id = a.agent_id) AS runs,
-      (SELECT r.exit_code FROM runs r WHERE r.agent_id = a.agent_id ORDER BY r.started_at DESC LIMIT 1) AS exit_code,
-      (SELECT r.signal FROM runs r WHERE r.agent_id = a.agent_id ORDER BY r.started_at DESC LIMIT 1) AS signal,
-      (SELECT r.ended_at IS NULL AND s.end_reason = 'lost' FROM runs r JOIN supervisors s ON s.id = r.supervisor_id
-        WHERE r.agent_id = a.agent_id ORDER BY r.started_at DESC LIMIT 1) AS lost,
-      COUNT(c.call_id) AS calls, COALESCE(SUM(c.cost_micros), 0) AS cost, COALESCE(SUM(c.input_tokens), 0) AS tin, COALESCE(SUM(c.output_tokens), 0) AS tout
-    FROM agents a LEFT JOIN calls c ON c.agent_id = a.agent_id
-    GROUP BY a.agent_id ORDER BY a.last_seen DESC`;
+      (SELECT COUNT(*) FROM calls c WHERE c.agent_id = a.agent_id) AS calls,
+      (SELECT COALESCE(SUM(cost_micros), 0) FROM calls c WHERE c.agent_id = a.agent_id) AS cost,
+      (SELECT COALESCE(SUM(input_tokens), 0) FROM calls c WHERE c.agent_id = a.agent_id) AS tin,
+      (SELECT COALESCE(SUM(output_tokens), 0) FROM calls c WHERE c.agent_id = a.agent_id) AS tout
+    FROM agents a LEFT JOIN latest l ON l.agent_id = a.agent_id AND l.n = 1
+    ORDER BY a.last_seen DESC`;
   return db
     .prepare<[], Record<string, unknown>>(sql)
     .all()
     .map((row) => ({
       agentId: row.agent_id as string,
-      state: Number(row.lost) > 0 ? "lost" : (row.state as string),
+      state: row.state as string,
       runs: Number(row.runs),
       firstSeen: row.first_seen as number,
       lastSeen: row.last_seen as number,

@@ -18,7 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE supervisors (
         id INTEGER PRIMARY KEY,
         pid INTEGER NOT NULL,
-        proc_start TEXT,
+        proc_start INTEGER,
         host TEXT NOT NULL,
         version TEXT NOT NULL,
         started_at INTEGER NOT NULL,
@@ -116,7 +116,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "process groups and start times of runs (orphan reaping); ledger indexes by agent and model",
     sql: `
       ALTER TABLE runs ADD COLUMN pgid INTEGER;
-      ALTER TABLE runs ADD COLUMN proc_start TEXT;
+      ALTER TABLE runs ADD COLUMN proc_start INTEGER;
       CREATE INDEX calls_by_agent ON calls (agent_id, requested_at);
       CREATE INDEX calls_by_model ON calls (model, requested_at);
     `,

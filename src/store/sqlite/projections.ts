@@ -4,7 +4,7 @@ import type { IronEvent } from "../../events/types.js";
 import type { Db } from "./database.js";
 
 /** Agent states after which a run is over. */
-const TERMINAL = new Set(["stopped", "crashed", "failed", "exited", "killed", "lost"]);
+const TERMINAL = new Set(["stopped", "crashed", "failed", "exited", "killed", "reaped", "lost"]);
 
 /** Applies events to the projection tables with prepared statements. */
 export class Projector {

@@ -9,12 +9,12 @@ import { storeError } from "./database.js";
 /** Deletes the state file and its WAL/SHM companions, if it is an iron state file no live supervisor holds. */
 export function resetStateFile(path: string): void {
   if (!existsSync(path)) return;
-  let open: { pid: number; proc_start: string | null }[];
+  let open: { pid: number; proc_start: number | null }[];
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
       db.prepare("SELECT value FROM meta WHERE key = 'hash_key'").get();
-      open = db.prepare<[], { pid: number; proc_start: string | null }>("SELECT pid, proc_start FROM supervisors WHERE ended_at IS NULL").all();
+      open = db.prepare<[], { pid: number; proc_start: number | null }>("SELECT pid, proc_start FROM supervisors WHERE ended_at IS NULL").all();
     } finally {
       db.close();
     }

@@ -1,5 +1,5 @@
 // Rows of the state file's tables as the rest of iron sees them.
-import type { BreakerRecord, CallRecord, RunRecord } from "../store.js";
+import type { BreakerRecord, CallRecord } from "../store.js";
 
 /** The columns of `calls` that make a CallRecord. */
 export const CALL_COLUMNS = `call_id, agent_id, provider, endpoint, model, response_model, library, stream, requested_at,
@@ -39,24 +39,6 @@ export function toBreakerRecord(row: Record<string, unknown>): BreakerRecord {
     model: row.model === "" ? null : (row.model as string),
     state: row.state as string,
     since: row.since as number,
-    reason: (row.reason as string | null) ?? null,
-  };
-}
-
-/** A `runs` row to a RunRecord. */
-export function toRunRecord(row: Record<string, unknown>): RunRecord {
-  return {
-    supervisorId: row.supervisor_id as number,
-    agentId: row.agent_id as string,
-    run: row.run as number,
-    pid: (row.pid as number | null) ?? null,
-    pgid: (row.pgid as number | null) ?? null,
-    procStart: (row.proc_start as string | null) ?? null,
-    state: row.state as string,
-    startedAt: row.started_at as number,
-    endedAt: (row.ended_at as number | null) ?? null,
-    exitCode: (row.exit_code as number | null) ?? null,
-    signal: (row.signal as string | null) ?? null,
     reason: (row.reason as string | null) ?? null,
   };
 }

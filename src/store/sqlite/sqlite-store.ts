@@ -5,10 +5,11 @@ import { randomBytes } from "node:crypto";
 import { IronError } from "../../errors.js";
 import { createHasher, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
-import type { BreakerRecord, CallRecord, RunRecord, Store } from "../store.js";
+import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
 import { migrate } from "./migrations.js";
-import { CALL_COLUMNS, toBreakerRecord, toCallRecord, toRunRecord } from "./rows.js";
+import { CALL_COLUMNS, toBreakerRecord, toCallRecord } from "./rows.js";
+import { SqliteRunRegistry } from "./sqlite-run-registry.js";
 import { SqliteBudgetLedger } from "./sqlite-budget-ledger.js";
 import { SqliteEventSink } from "./sqlite-event-sink.js";
 import { endSupervisor, registerSupervisor, type Recovery } from "./supervisor-registry.js";
@@ -22,6 +23,7 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly sink: SqliteEventSink;
   readonly budgets: SqliteBudgetLedger;
+  readonly runs: SqliteRunRegistry;
   readonly scrubber: Scrubber;
   /** What this start found and settled of supervisors that died without closing. */
   readonly recovery: Recovery;
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
       clock,
     });
     this.sink = new SqliteEventSink({ db, supervisorId: this.supervisorId, failedAlready, fail });
+    this.runs = new SqliteRunRegistry({ db, supervisorId: this.supervisorId, failedAlready, fail });
   }
 
   /** Opens (creating and migrating) the state file and claims it; throws IRON_ERR_STORE. */
@@ -101,13 +104,6 @@ export class SqliteStore implements Store {
 
   breakers(): BreakerRecord[] {
     return this.#db.prepare<[], Record<string, unknown>>("SELECT * FROM breakers ORDER BY provider, model").all().map(toBreakerRecord);
-  }
-
-  /** Runs still open when their supervisor died: processes that may have outlived it. */
-  orphanedRuns(): RunRecord[] {
-    const sql = `SELECT runs.* FROM runs JOIN supervisors ON supervisors.id = runs.supervisor_id
-                 WHERE runs.ended_at IS NULL AND supervisors.end_reason = 'lost' ORDER BY runs.started_at`;
-    return this.#db.prepare<[], Record<string, unknown>>(sql).all().map(toRunRecord);
   }
 
   /** Commits pending events, records a clean stop and closes the file. Safe to call twice. */

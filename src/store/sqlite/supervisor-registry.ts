@@ -10,7 +10,7 @@ import type { Db } from "./database.js";
 interface SupervisorRow {
   id: number;
   pid: number;
-  proc_start: string | null;
+  proc_start: number | null;
 }
 
 /** What a start found and settled of supervisors that died without closing. */
