@@ -30,7 +30,7 @@ const DETECTORS: readonly Detector[] = [
   { kind: "secret", pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g },
   {
     kind: "secret",
-    pattern: /\b(?:api[_-]?key|secret|password|passwd|pwd|access[_-]?token|auth[_-]?token|token)["']?\s*[:=]\s*["']?([^\s"',;&]{6,})/gi,
+    pattern: /(?<!\[redacted:)\b(?:api[_-]?key|secret|password|passwd|pwd|access[_-]?token|auth[_-]?token|token)["']?\s*[:=]\s*["']?([^\s"',;&]{6,})/gi,
     group: 1,
   },
   { kind: "email", pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g },

@@ -32,6 +32,12 @@ describe("Scrubber.text", () => {
     }
   });
 
+  it("is idempotent: scrubbed text scrubbed again stays the same", () => {
+    const once = scrubber.text("secret=hunter2hunter2 sk-proj-AbCdEf0123456789xyzXYZ bob@example.com +1 415 555 0100");
+    expect(once).not.toMatch(/hunter2|AbCdEf|bob@|415/);
+    expect(scrubber.text(once)).toBe(once);
+  });
+
   it("gives equal values equal hashes under one key and different hashes under another", () => {
     const a = scrubber.text("alice@example.com");
     expect(scrubber.text("mail alice@example.com")).toBe(`mail ${a}`);

@@ -1,7 +1,7 @@
 // Opens the SQLite state file (WAL, private permissions) and turns SQLite's failures into
 // IRON_ERR_STORE errors that say what is wrong with which file.
 import Database from "better-sqlite3";
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { IronError } from "../../errors.js";
 
@@ -51,10 +51,23 @@ function describeFailure(code: string): string {
   return "the state store failed";
 }
 
+// SQLite says "unable to open" for many causes; the file system often knows which one.
+function probeWritable(path: string): string | null {
+  try {
+    accessSync(dirname(path), constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EROFS" ? "the state file is on a read-only file system" : "the state file (or its directory) is not writable";
+  }
+}
+
 /** Wraps any failure of the store as IRON_ERR_STORE naming the file, what was being done, and the cause. */
 export function storeError(error: unknown, path: string, doing: string): IronError {
   if (error instanceof IronError) return error;
   const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "";
   const detail = error instanceof Error ? error.message : String(error);
-  return new IronError("IRON_ERR_STORE", `${describeFailure(code)}: ${path} (${doing}: ${detail})`, { cause: error });
+  const opaque = code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_IOERR");
+  const what = (opaque ? probeWritable(path) : null) ?? describeFailure(code);
+  return new IronError("IRON_ERR_STORE", `${what}: ${path} (${doing}: ${detail})`, { cause: error });
 }
