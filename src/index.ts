@@ -21,6 +21,8 @@ export type {
 export type { PolicyRegistry } from "./policy/engine.js";
 export { DEFAULT_PRICES, PRICES_AS_OF, type ModelPrice } from "./policy/prices.js";
 export type { IronEvent, EventType, EventPayloads } from "./events/types.js";
+export type { Snapshot, AgentView, BudgetRow, BreakerView, CallView } from "./events/projection.js";
+export type { StreamOptions } from "./stream/stream-options.js";
 export { IronError, ERROR_CODES, isIronError, type IronErrorCode } from "./errors.js";
 export { createLogger, type Logger } from "./telemetry/logger.js";
 export { VERSION } from "./version.js";

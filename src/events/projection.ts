@@ -34,10 +34,13 @@ export interface BudgetRow {
 
 export interface BreakerView {
   readonly provider: string;
+  /** Null for a breaker over every model of the provider. */
   readonly model: string | null;
   state: string;
   since: number;
   reason: string | null;
+  /** While open: when it half-opens (unix ms), when known. */
+  retryAt: number | null;
 }
 
 /** One call, updated as its decision and response arrive. */
@@ -164,7 +167,14 @@ export class StateProjection {
         return;
       }
       case "breaker.state":
-        this.breakers.set(breakerKey(event.provider, event.model), { provider: event.provider, model: event.model, state: event.to, since: event.ts, reason: event.reason });
+        this.breakers.set(breakerKey(event.provider, event.model || null), {
+          provider: event.provider,
+          model: event.model || null,
+          state: event.to,
+          since: event.ts,
+          reason: event.reason,
+          retryAt: event.cooldownMs === null || event.cooldownMs === undefined ? null : event.ts + event.cooldownMs,
+        });
         return;
       default:
         return;

@@ -63,12 +63,34 @@ export interface EventPayloads {
     readonly error: string | null;
   };
   "budget.update": { readonly scope: string; readonly limit: number | null; readonly spent: number; readonly reserved: number };
-  /** A scope's spend crossed a warning threshold (a fraction of its limit, e.g. 0.8). */
-  "budget.warning": { readonly scope: string; readonly threshold: number; readonly spent: number; readonly limit: number };
-  /** A circuit breaker changed state (`closed`, `open`, `half-open`). */
-  "breaker.state": { readonly provider: string; readonly model: string | null; readonly from: string; readonly to: string; readonly reason: string | null };
-  /** The state store failed: from here on calls are denied and events are no longer durable. */
-  "store.error": { readonly code: string; readonly error: string; readonly lastCommittedSeq: number };
+  "budget.warning": {
+    readonly scope: string;
+    /** The fraction of the limit now spent that was crossed (0.5, 0.8, 0.9, …). */
+    readonly threshold: number;
+    readonly spent: number;
+    readonly limit: number;
+    readonly agentId: string;
+    readonly callId: string;
+  };
+  "budget.exhausted": {
+    /** The scope that had no room for the call. */
+    readonly scope: string;
+    readonly limit: number;
+    readonly spent: number;
+    readonly agentId: string;
+    readonly callId: string;
+    readonly reason: string;
+  };
+  "breaker.state": {
+    readonly provider: string;
+    readonly model: string;
+    /** `closed`, `open` or `halfOpen`. */
+    readonly from: string;
+    readonly to: string;
+    readonly reason: string;
+    /** While open: milliseconds until it half-opens. */
+    readonly cooldownMs: number | null;
+  };
   "policy.error": {
     readonly agentId: string;
     readonly callId: string;
@@ -77,6 +99,8 @@ export interface EventPayloads {
     readonly timedOut: boolean;
     readonly ignored: boolean;
   };
+  /** The state store failed: from here on calls are denied and events are no longer durable. */
+  "store.error": { readonly code: string; readonly error: string; readonly lastCommittedSeq: number };
 }
 
 export type EventType = keyof EventPayloads;

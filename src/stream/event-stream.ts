@@ -29,7 +29,7 @@ export async function startEventStream(options: ResolvedStreamOptions, bus: Even
     costMicros: c.costMicros,
     latencyMs: c.latencyMs,
   }));
-  projection.seed(store.breakers(), calls);
+  projection.seed(store.breakers().map((b) => ({ ...b, retryAt: null })), calls);
   const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => store.eventsAfter(after, limit), logger });
   bus.scrubber.addSecret(options.token);
   bus.subscribe((event) => server.publish(event));

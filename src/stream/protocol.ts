@@ -9,8 +9,6 @@ export const CLOSE = {
   GOING_AWAY: 1001,
   /** The client fell too far behind (its send queue passed the bound); reconnect with `?since=`. */
   TOO_SLOW: 4008,
-  /** The client did not answer a ping in time. */
-  NO_PONG: 4009,
 } as const;
 
 /** What a client asked for in its URL. */

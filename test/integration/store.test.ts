@@ -144,7 +144,7 @@ describe("SqliteStore", () => {
       stateEvent("a", "starting", "running"),
       ...callEvents("a", "c1", 33, "gpt-4o"),
       ...deniedCallEvents("a", "c2"),
-      { type: "breaker.state", provider: "openai", model: "gpt-4o", from: "closed", to: "open", reason: "5 failures in 10s" },
+      { type: "breaker.state", provider: "openai", model: "gpt-4o", from: "closed", to: "open", reason: "5 failures in 10s", cooldownMs: 30_000 },
       stateEvent("a", "running", "stopped"),
     ] as const;
     for (const input of inputs) bus.publish(input);

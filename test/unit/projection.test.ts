@@ -17,8 +17,8 @@ const story: EventInput[] = [
   ...callEvents("a", "c1", 11),
   ...deniedCallEvents("a", "c2"),
   { type: "budget.update", scope: "global", limit: 1000, spent: 11, reserved: 0 },
-  { type: "budget.warning", scope: "global", threshold: 0.8, spent: 800, limit: 1000 },
-  { type: "breaker.state", provider: "openai", model: "gpt-4o", from: "closed", to: "open", reason: "5 failures" },
+  { type: "budget.warning", scope: "global", threshold: 0.8, spent: 800, limit: 1000, agentId: "a", callId: "c1" },
+  { type: "breaker.state", provider: "openai", model: "gpt-4o", from: "closed", to: "open", reason: "5 failures", cooldownMs: 30_000 },
   stateEvent("a", "running", "crashed"),
   stateEvent("a", "starting", "starting", 2),
   stateEvent("b", "starting", "running"),
@@ -34,7 +34,8 @@ describe("StateProjection", () => {
     expect(p.agents.get("a")).toMatchObject({ state: "starting", run: 2, restarts: 1, calls: 2, allowed: 1, denied: 1, costMicros: 11, inputTokens: 5, outputTokens: 7 });
     expect(p.agents.get("b")).toMatchObject({ state: "running", calls: 1, costMicros: 5 });
     expect(p.budgets.get("global")).toEqual({ scope: "global", limit: 1000, spent: 11, reserved: 0, warned: 0.8 });
-    expect([...p.breakers.values()]).toEqual([{ provider: "openai", model: "gpt-4o", state: "open", since: expect.any(Number), reason: "5 failures" }]);
+    const breakerTs = 1_000 + story.findIndex((e) => e.type === "breaker.state");
+    expect([...p.breakers.values()]).toEqual([{ provider: "openai", model: "gpt-4o", state: "open", since: breakerTs, reason: "5 failures", retryAt: breakerTs + 30_000 }]);
     expect([...p.calls.values()].map((c) => [c.callId, c.decision, c.status, c.costMicros])).toEqual([
       ["c1", "allow", 200, 11],
       ["c2", "deny", 402, 0],

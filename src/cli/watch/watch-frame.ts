@@ -79,7 +79,10 @@ export function renderFrame(state: StateProjection, ctx: FrameContext): string[]
   const breakers = [...state.breakers.values()];
   if (breakers.length > 0) {
     lines.push("", "BREAKERS");
-    for (const b of breakers) lines.push(`  ${b.provider}${b.model === null ? "" : ` ${b.model}`}  ${b.state}  since ${formatTime(b.since, ctx.now)}${b.reason === null ? "" : `  ${b.reason}`}`);
+    for (const b of breakers) {
+      const retry = b.state === "open" && b.retryAt !== null ? `, half-opens in ${Math.max(0, Math.ceil((b.retryAt - ctx.now) / 1000))}s` : "";
+      lines.push(`  ${b.provider}${b.model === null ? "" : ` ${b.model}`}  ${b.state}  since ${formatTime(b.since, ctx.now)}${retry}${b.reason === null ? "" : `  ${b.reason}`}`);
+    }
   }
   lines.push("", "DECISIONS");
   const room = Math.max(1, ctx.rows - lines.length);

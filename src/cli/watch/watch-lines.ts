@@ -49,8 +49,10 @@ export function eventLine(event: IronEvent, state: StateProjection, now: number 
     }
     case "budget.warning":
       return `${at} budget ${event.scope}: past ${Math.round(event.threshold * 100)}% (${formatUsd(event.spent)} of ${formatUsd(event.limit)})`;
+    case "budget.exhausted":
+      return `${at} budget ${event.scope} exhausted for ${event.agentId} (${formatUsd(event.spent)} of ${formatUsd(event.limit)}): ${event.reason}`;
     case "breaker.state":
-      return `${at} breaker ${event.provider}${event.model === null ? "" : `/${event.model}`}: ${event.from} → ${event.to}${event.reason === null ? "" : ` (${event.reason})`}`;
+      return `${at} breaker ${event.provider}${event.model ? `/${event.model}` : ""}: ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`;
     case "policy.error":
       return `${at} ${event.agentId} policy ${event.policy} ${event.timedOut ? "timed out" : "failed"}: ${event.error}${event.ignored ? " (ignored: fail-open)" : ""}`;
     case "store.error":
