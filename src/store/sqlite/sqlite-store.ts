@@ -7,6 +7,7 @@ import { createHasher, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
+import { Checkpointer } from "./checkpointer.js";
 import { migrate } from "./migrations.js";
 import { CALL_COLUMNS, toBreakerRecord, toCallRecord } from "./rows.js";
 import { SqliteRunRegistry } from "./sqlite-run-registry.js";
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   readonly #db: Db;
   readonly #clock: () => number;
   readonly #listeners: ((error: IronError) => void)[] = [];
+  readonly #checkpointer: Checkpointer;
   #failure: IronError | null = null;
   #closed = false;
 
@@ -58,6 +60,9 @@ export class SqliteStore implements Store {
     });
     this.sink = new SqliteEventSink({ db, supervisorId: this.supervisorId, failedAlready, fail });
     this.runs = new SqliteRunRegistry({ db, supervisorId: this.supervisorId, failedAlready, fail });
+    // Checkpoints (the one step that waits for the disk) happen on a worker, never on a commit here.
+    db.pragma("wal_autocheckpoint = 0");
+    this.#checkpointer = new Checkpointer(path);
   }
 
   /** Opens (creating and migrating) the state file and claims it; throws IRON_ERR_STORE. */
@@ -116,6 +121,7 @@ export class SqliteStore implements Store {
     } catch (error) {
       this.#fail(error, "recording the supervisor's stop");
     } finally {
+      this.#checkpointer.stop();
       this.#db.close();
     }
   }
