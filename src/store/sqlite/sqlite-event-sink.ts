@@ -11,6 +11,9 @@ export interface SqliteEventSinkContext {
   readonly failedAlready: () => boolean;
   /** Records a failure of the store (it then fails closed). */
   readonly fail: (error: unknown, doing: string) => Error;
+  /** Other writes that ride in the batch (the ledger's settles), and whether any wait. */
+  readonly writeAlong: () => void;
+  readonly alongPending: () => boolean;
 }
 
 /** Appends events and their projections in batches; a failed batch is still delivered, but marked by the store's failure. */
@@ -34,6 +37,7 @@ export class SqliteEventSink implements EventSink {
     this.#insert = db.prepare("INSERT INTO events (seq, ts, type, agent_id, supervisor_id, data) VALUES (?, ?, ?, ?, ?, ?)");
     this.#projector = new Projector(db);
     this.#commitBatch = db.transaction((batch: readonly IronEvent[]) => {
+      context.writeAlong();
       for (const event of batch) {
         const agentId = "agentId" in event && typeof event.agentId === "string" ? event.agentId : null;
         this.#insert.run(event.seq, event.ts, event.type, agentId, context.supervisorId, JSON.stringify(event));
@@ -51,7 +55,12 @@ export class SqliteEventSink implements EventSink {
     this.#pending.push(event);
     // Once the store has failed nothing is committed any more: deliver at once, in order.
     if (this.#c.failedAlready()) this.flush();
-    else this.#scheduled ??= setImmediate(() => this.flush());
+    else this.schedule();
+  }
+
+  /** Asks for a batch on the next turn of the event loop. */
+  schedule(): void {
+    this.#scheduled ??= setImmediate(() => this.flush());
   }
 
   onCommit(deliver: (batch: readonly IronEvent[]) => void): void {
@@ -65,7 +74,7 @@ export class SqliteEventSink implements EventSink {
     try {
       if (this.#scheduled !== null) clearImmediate(this.#scheduled);
       this.#scheduled = null;
-      while (this.#pending.length > 0) {
+      while (this.#pending.length > 0 || (!this.#c.failedAlready() && this.#c.alongPending())) {
         const batch = this.#pending;
         this.#pending = [];
         let failure: unknown = null;
@@ -77,7 +86,7 @@ export class SqliteEventSink implements EventSink {
             failure = error ?? new Error("unknown failure");
           }
         }
-        this.#deliver(batch);
+        if (batch.length > 0) this.#deliver(batch);
         // After the failed batch: the store's failure is published (and delivered by this loop).
         if (failure !== null) this.#c.fail(failure, "writing events");
         // Healthy: what listeners published meanwhile goes into the next turn's batch.

@@ -56,9 +56,17 @@ export class SqliteStore implements Store {
       },
       failedAlready,
       fail,
+      requestFlush: () => this.sink.schedule(),
       clock,
     });
-    this.sink = new SqliteEventSink({ db, supervisorId: this.supervisorId, failedAlready, fail });
+    this.sink = new SqliteEventSink({
+      db,
+      supervisorId: this.supervisorId,
+      failedAlready,
+      fail,
+      writeAlong: () => this.budgets.writePending(),
+      alongPending: () => this.budgets.pending,
+    });
     this.runs = new SqliteRunRegistry({ db, supervisorId: this.supervisorId, failedAlready, fail });
     // Checkpoints (the one step that waits for the disk) happen on a worker, never on a commit here.
     db.pragma("wal_autocheckpoint = 0");
