@@ -114,3 +114,24 @@ export type IronEvent<T extends EventType = EventType> = {
 export type EventInput<T extends EventType = EventType> = {
   [K in T]: { readonly type: K } & EventPayloads[K];
 }[T];
+
+/** Every event type, at runtime (the docs test checks each has an example in protocol/SPEC.md). */
+export const EVENT_TYPES = [
+  "supervisor.started",
+  "supervisor.stopping",
+  "agent.state",
+  "agent.output",
+  "llm.request",
+  "llm.decision",
+  "llm.response",
+  "budget.update",
+  "budget.warning",
+  "budget.exhausted",
+  "breaker.state",
+  "policy.error",
+  "store.error",
+] as const satisfies readonly EventType[];
+
+// Fails to compile when a type is added to EventPayloads but not to EVENT_TYPES.
+const everyTypeListed: Exclude<EventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
+void everyTypeListed;
