@@ -48,7 +48,10 @@ export interface CallView {
   readonly callId: string;
   readonly agentId: string;
   readonly ts: number;
+  /** The model asked for (after a policy's rewrite, the one it was sent to is `responseModel`). */
   model: string | null;
+  /** The model that answered, when a response came. */
+  responseModel: string | null;
   decision: string | null;
   policy: string | null;
   code: string | null;
@@ -135,7 +138,7 @@ export class StateProjection {
         return;
       }
       case "llm.request":
-        this.#addCall({ callId: event.callId, agentId: event.agentId, ts: event.ts, model: event.model, decision: null, policy: null, code: null, reason: null, responseAction: null, status: null, inputTokens: 0, outputTokens: 0, costMicros: 0, latencyMs: null });
+        this.#addCall({ callId: event.callId, agentId: event.agentId, ts: event.ts, model: event.model, responseModel: null, decision: null, policy: null, code: null, reason: null, responseAction: null, status: null, inputTokens: 0, outputTokens: 0, costMicros: 0, latencyMs: null });
         return;
       case "llm.decision":
         return this.#decision(event);
@@ -147,7 +150,7 @@ export class StateProjection {
         const call = this.calls.get(event.callId);
         if (call === undefined) return;
         if (call.responseAction !== "deny") call.status = event.status;
-        call.model = event.model ?? call.model;
+        call.responseModel = event.model;
         call.inputTokens = event.usage?.inputTokens ?? 0;
         call.outputTokens = event.usage?.outputTokens ?? 0;
         call.costMicros = event.costMicros;

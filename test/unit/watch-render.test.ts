@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSince } from "../../src/cli/parse-options.js";
 import { normalizeUrl } from "../../src/cli/commands/watch.js";
-import { budgetBar, renderFrame } from "../../src/cli/watch/watch-frame.js";
+import { budgetBar, callLine, renderFrame } from "../../src/cli/watch/watch-frame.js";
 import { eventLine } from "../../src/cli/watch/watch-lines.js";
 import { StateProjection } from "../../src/events/projection.js";
 import type { EventInput, IronEvent } from "../../src/events/types.js";
@@ -46,6 +46,18 @@ describe("renderFrame", () => {
   it("shows a failed store at the top", () => {
     const failed = project([{ type: "store.error", code: "IRON_ERR_STORE", error: "disk full", lastCommittedSeq: 0 }]).state;
     expect(renderFrame(failed, { cols: 100, rows: 10, now: 0, url: "u", status: "live" })[1]).toMatch(/STORE FAILED.*disk full/);
+  });
+});
+
+describe("callLine", () => {
+  it("shows a rerouted call as asked→answered, with who changed it", () => {
+    const [request, , response] = callEvents("a", "c9", 7, "gpt-4o-mini") as [EventInput, EventInput, EventInput];
+    const { state } = project([
+      { ...request, model: "gpt-4o" } as EventInput,
+      { type: "llm.decision", agentId: "a", callId: "c9", phase: "request", action: "modify", policy: "router", code: null, reason: "cheaper", status: null, micros: 9, ms: 0.1 },
+      response,
+    ]);
+    expect(callLine(state.calls.get("c9")!, Date.now())).toMatch(/ a gpt-4o→gpt-4o-mini modify by router · 200 · 5\/7 tok · \$0\.000007 · 3\.5 ms$/);
   });
 });
 

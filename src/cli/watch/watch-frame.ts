@@ -41,7 +41,8 @@ export function callLine(c: CallView, now: number): string {
   const tokens = c.inputTokens + c.outputTokens > 0 ? ` · ${c.inputTokens}/${c.outputTokens} tok` : "";
   const cost = c.costMicros > 0 ? ` · ${formatUsd(c.costMicros)}` : "";
   const latency = c.latencyMs === null ? "" : ` · ${c.latencyMs.toFixed(1)} ms`;
-  return `${formatTime(c.ts, now)} ${c.agentId} ${c.model ?? "?"} ${outcome}${by}${status}${tokens}${cost}${latency}`;
+  const model = c.responseModel !== null && c.responseModel !== c.model ? `${c.model ?? "?"}→${c.responseModel}` : (c.model ?? "?");
+  return `${formatTime(c.ts, now)} ${c.agentId} ${model} ${outcome}${by}${status}${tokens}${cost}${latency}`;
 }
 
 function agentRows(agents: readonly AgentView[]): string[] {
@@ -66,7 +67,8 @@ function agentRows(agents: readonly AgentView[]): string[] {
 export function renderFrame(state: StateProjection, ctx: FrameContext): string[] {
   const sup = state.supervisor;
   const who = sup === null ? "supervisor ?" : `supervisor pid ${sup.pid}${sup.stopping ? " (stopping)" : ""}`;
-  const lines: string[] = [`iron watch · ${ctx.url} · ${who} · seq ${state.seq} · ${ctx.status} · ${formatTime(ctx.now, ctx.now)}`];
+  // The URL last: on a narrow terminal it is what gets cut.
+  const lines: string[] = [`iron watch · ${who} · seq ${state.seq} · ${ctx.status} · ${formatTime(ctx.now, ctx.now)} · ${ctx.url}`];
   if (state.storeError !== null) lines.push(`STORE FAILED: every call is denied — ${state.storeError}`);
   lines.push("");
   const agents = [...state.agents.values()];
