@@ -115,7 +115,7 @@ class Governor(ResponseSide, StreamSide):
         """Lets the call go: modified body and URL, the usage request the shim adds, the chunk watch."""
         body = new_body if new_body is not None else call.info.body
         info = call.info
-        if (info.target.add_usage and info.stream and info.target.endpoint == "chat.completions"
+        if (info.target.add_usage and info.stream and info.target.endpoint in ("chat.completions", "completions")
                 and isinstance(body, dict)):
             options = body.get("stream_options")
             if options is None or (isinstance(options, dict) and "include_usage" not in options):
