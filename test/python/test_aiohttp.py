@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import unittest
+import warnings
 from typing import Any, Dict, Optional
 
 from .contract import CHAT, Contract, Result
@@ -130,8 +131,10 @@ class AiohttpContract(Contract, ShimTestCase):
             r = await session.post(self.server.url + "/v1/chat/completions", json=dict(CHAT, stream=True))
             await r.content.readany()
 
-        run(go)  # the session closes with the response still open, then the response is collected
-        gc.collect()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # aiohttp's own "Unclosed connection": intended here
+            run(go)  # the session closes with the response still open, then the response is collected
+            gc.collect()
         self.assertFalse(self.peer.wait_for("llm.response")[0]["complete"])
 
     def test_module_level_request_and_session_request_are_covered(self) -> None:
@@ -153,6 +156,30 @@ class AiohttpContract(Contract, ShimTestCase):
         body, text, length = run(go)
         self.assertEqual((body, json.loads(text)), (redacted, redacted))
         self.assertEqual(length, len(text.encode()))
+
+    @unittest.skipUnless(has_module("httpx"), "httpx is not installed")
+    def test_httpx_over_an_aiohttp_transport_is_governed_once(self) -> None:
+        import httpx
+
+        class AiohttpTransport(httpx.AsyncBaseTransport):
+            """What the SDKs' aiohttp option (httpx-aiohttp) does: httpx on top, aiohttp underneath."""
+
+            def __init__(self, session: Any) -> None:
+                self.session = session
+
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                async with self.session.request(request.method, str(request.url), data=await request.aread(),
+                                                headers=dict(request.headers)) as r:
+                    return httpx.Response(r.status, headers=list(r.headers.items()), content=await r.read())
+
+        async def go(session: Any) -> int:
+            async with httpx.AsyncClient(transport=AiohttpTransport(session)) as client:
+                return (await client.post(self.server.url + "/v1/chat/completions", json=CHAT)).status_code
+
+        self.assertEqual(run(go), 200)
+        self.assertEqual([m["library"] for m in self.peer.wait_for("llm.request")], ["httpx"])
+        self.peer.wait_for("llm.response")
+        self.assertEqual(len(self.peer.of_type("llm.response")), 1)
 
     def test_install_and_uninstall_restore_the_original(self) -> None:
         patched = aiohttp.ClientSession.__dict__["_request"]

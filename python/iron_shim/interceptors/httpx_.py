@@ -24,7 +24,8 @@ class HttpxInterceptor(base.Interceptor):
 
     def patch(self, module: ModuleType) -> None:
         """Wraps both send methods; stream classes are built against this httpx's base classes."""
-        kit = _Kit(module, self.name)
+        library = module.__name__ if module.__name__ in ("httpx", "httpx2") else self.name  # httpx2.alias_httpx()
+        kit = _Kit(module, library)
         self.wrap(module.Client, "send", kit.sync_send)
         self.wrap(module.AsyncClient, "send", kit.async_send)
 
