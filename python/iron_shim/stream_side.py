@@ -68,20 +68,24 @@ class StreamSide:
 
         def ask(request: Ask) -> Answer:
             """One llm.chunk from the reading thread."""
+            if not call.chunks:  # failed open once: the rest of the stream passes unfiltered, no more waits
+                return Answer("allow", request.text)
             msg = self._chunk_message(call, request)
             try:
                 reply = self.client.request(msg)
             except IronError as exc:
-                return self._chunk_failure(request, as_no_decision(exc))
+                return self._chunk_failure(call, request, as_no_decision(exc))
             return self._chunk_answer(call, reply, request)
 
         async def ask_async(request: Ask) -> Answer:
             """One llm.chunk from a task (the loop keeps running)."""
+            if not call.chunks:
+                return Answer("allow", request.text)
             msg = self._chunk_message(call, request)
             try:
                 reply = await self.client.request_async(msg)
             except IronError as exc:
-                return self._chunk_failure(request, as_no_decision(exc))
+                return self._chunk_failure(call, request, as_no_decision(exc))
             return self._chunk_answer(call, reply, request)
 
         def abandon() -> None:
@@ -104,22 +108,23 @@ class StreamSide:
         try:
             if reply.get("type") == "error":
                 code, reason = protocol.parse_reject(reply)
-                return self._chunk_failure(request, NoDecision(code, f"the supervisor could not decide: {reason}"))
+                return self._chunk_failure(call, request, NoDecision(code, f"the supervisor could not decide: {reason}"))
             decision = protocol.parse_chunk_decision(reply, request.text)
             checked_call(decision.call, call)
         except ProtocolError as exc:
-            return self._chunk_failure(request, NoDecision(PROTOCOL, exc.message))
+            return self._chunk_failure(call, request, NoDecision(PROTOCOL, exc.message))
         except Exception as exc:  # noqa: BLE001
             swallow("chunk decision", exc)
-            return self._chunk_failure(request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}"))
+            return self._chunk_failure(call, request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}"))
         if decision.action == "deny":
             answer = Answer("deny", "", decision.code, decision.reason, decision.policy, decision.status)
             return self._chunk_denied(call, answer)
         return Answer(decision.action, decision.text, decision.code, decision.reason, decision.policy)
 
-    def _chunk_failure(self: "Governor", request: Ask, failure: NoDecision) -> Answer:
-        """No decision for a chunk: the stream ends (fail closed), or the text goes out unfiltered (fail open)."""
+    def _chunk_failure(self: "Governor", call: Call, request: Ask, failure: NoDecision) -> Answer:
+        """No decision for a chunk: the stream ends (fail closed), or it goes on unfiltered (fail open)."""
         if self.client.settings.fail_open:
+            call.chunks = False
             return Answer("allow", request.text)
         return Answer("deny", "", failure.code, failure.reason, None, failure.status)
 

@@ -83,12 +83,15 @@ class CompletionsShape(TextShape):
     """Legacy completions: choices[i].text."""
 
     def _choice_text(self, choice: Any) -> Any:
+        """choices[i].text."""
         return choice.get("text") if isinstance(choice, dict) else None
 
     def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text in choices[i].text."""
         obj["choices"][where]["text"] = text
 
     def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """A chunk like the last one, with only this choice and the held text."""
         extra = private_copy(last)
         extra["choices"] = [extra["choices"][where]]
         extra["choices"][0]["text"] = text
@@ -103,26 +106,32 @@ class ResponsesShape(TextShape):
     """Responses API: response.output_text.delta; the done events and the final response repeat the text."""
 
     def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
+        """response.output_text.delta carries one delta."""
         text = obj.get("delta")
         if (obj.get("type") or name) == "response.output_text.delta" and isinstance(text, str) and text:
             return [("delta", text)]
         return []
 
     def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text in the event's delta."""
         obj["delta"] = text
 
     def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """A delta event like the last one, carrying the held text."""
         extra = private_copy(last)
         self.set_text(extra, where, text)
         return extra
 
     def key(self, obj: Dict[str, Any], where: Hashable) -> Hashable:
+        """(output_index, content_index): one output_text part."""
         return (obj.get("output_index", 0), obj.get("content_index", 0))
 
     def closes(self, name: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """The done events of a text part, its content part and its item."""
         return obj is not None and (obj.get("type") or name) in _RESPONSES_CLOSING
 
     def ends(self, name: str, data: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """completed, incomplete, failed, or an error event."""
         return obj is not None and (obj.get("type") or name) in _RESPONSES_ENDING
 
     def finalize(self, obj: Dict[str, Any], texts: Dict[Hashable, str]) -> bool:
@@ -166,6 +175,7 @@ class AnthropicShape(TextShape):
     """Anthropic Messages: content_block_delta text_delta; block stop and message_delta close the text."""
 
     def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
+        """content_block_delta with a text_delta (input_json and thinking deltas are not output text)."""
         delta = obj.get("delta")
         if (obj.get("type") or name) == "content_block_delta" and isinstance(delta, dict) \
                 and delta.get("type") == "text_delta" and isinstance(delta.get("text"), str) and delta["text"]:
@@ -173,20 +183,25 @@ class AnthropicShape(TextShape):
         return []
 
     def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text in delta.text."""
         obj["delta"]["text"] = text
 
     def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """A delta event like the last one, carrying the held text."""
         extra = private_copy(last)
         self.set_text(extra, where, text)
         return extra
 
     def key(self, obj: Dict[str, Any], where: Hashable) -> Hashable:
+        """The content block's index."""
         return obj.get("index", 0)
 
     def closes(self, name: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """content_block_stop and message_delta come after a block's text."""
         return obj is not None and (obj.get("type") or name) in ("content_block_stop", "message_delta")
 
     def ends(self, name: str, data: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """message_stop, or an error event."""
         return obj is not None and (obj.get("type") or name) in ("message_stop", "error")
 
     def error_event(self, error: Dict[str, Any], iron: Dict[str, Any], sequence: Optional[int]) -> bytes:

@@ -287,5 +287,18 @@ class Contract:
         self.assertEqual((resp["complete"], resp["error"], resp["output"]), (False, "IRON_ERR_PII: an email address",
                                                                              "Hel"))
 
+    def test_a_chunk_without_a_decision_ends_the_stream_or_with_fail_open_lets_it_pass(self) -> None:
+        self.decide = lambda m: None if m["type"] == "llm.chunk" else decision(m, stream_chunks=True) \
+            if m["type"] == "llm.request" else decision(m)
+        self.reinstall(timeout_ms=300, wait=True)
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "")
+        self.assertEqual(json.loads(events(seen)[-1][1])["error"]["code"], "IRON_ERR_DECISION_TIMEOUT")
+        self.reinstall(timeout_ms=300, fail_open=True, wait=True)
+        before = len(self.peer.of_type("llm.chunk"))
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "Hello!")
+        self.assertEqual(len(self.peer.of_type("llm.chunk")) - before, 1)  # one wait, then no more round trips
+
 
 __all__ = ["Contract", "Result", "RouterPeer"]

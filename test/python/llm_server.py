@@ -153,7 +153,10 @@ class LLMServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-request-id", "req_test_1")
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except OSError:  # the client gave up (a timeout test)
+                    self.close_connection = True
 
             def _sse(self, events: List[str]) -> None:
                 self.send_response(200)

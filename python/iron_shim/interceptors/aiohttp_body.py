@@ -97,14 +97,17 @@ def tapped_response_class(base: type) -> type:
         _iron_tap: Optional[StreamTap] = None
 
         def close(self) -> None:
+            """Reports the stream (incomplete unless it ended), then closes as aiohttp does."""
             self._iron_finish()
             super().close()
 
         def release(self) -> Any:
+            """`async with` exit and raise_for_status come here: report first, then release."""
             self._iron_finish()
             return super().release()
 
         def _iron_finish(self) -> None:
+            """Reports once (the tap ignores later calls)."""
             tap = self._iron_tap
             if tap is not None:
                 tap.finish()
