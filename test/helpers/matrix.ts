@@ -115,7 +115,7 @@ export async function runMatrixAgent(
     script: join(FIXTURES, "matrix", "run_matrix.py"),
     python: options.python,
     name: `matrix-${options.tag}-${options.phase}`,
-    env: { MATRIX_MOCK_URL: options.mockUrl, MATRIX_PHASE: options.phase, MATRIX_LIBS: options.libs, MATRIX_TAG: options.tag, MATRIX_OUT: out },
+    env: { IRON_SHIM_STRICT: "1", MATRIX_MOCK_URL: options.mockUrl, MATRIX_PHASE: options.phase, MATRIX_LIBS: options.libs, MATRIX_TAG: options.tag, MATRIX_OUT: out },
   });
   const exit = await agent.exited;
   if (exit.exitCode !== 0) {
