@@ -84,7 +84,7 @@ export const agentMachine = setup({
     /** A stop while stopping: a user's stop wins over a restart-kill; `force` kills now. */
     escalateStop: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "stop" || context.stop === null) return;
-      if (context.stop.intent === "restart") enqueue.assign({ stop: { ...context.stop, intent: "stop", reason: event.reason } });
+      if (context.stop.intent === "restart" || event.force === true) enqueue.assign({ stop: { ...context.stop, intent: "stop", reason: event.reason } });
       if (event.force === true) enqueue.sendTo("process", { type: "signal", signal: "SIGKILL" } satisfies ProcessCommand);
     }),
     startupTimedOut: assign(({ context }) => {
@@ -100,7 +100,7 @@ export const agentMachine = setup({
     recordExit: assign(({ context, event }) => {
       if (event.type !== "process.exited") return {};
       const how = describeExit(event.exitCode, event.signal);
-      const reason = context.stop === null ? how : context.stop.intent === "stop" ? `${context.stop.reason} (${how})` : context.stop.reason;
+      const reason = context.stop === null ? how : context.stop.intent === "stop" ? `${context.stop.reason}: ${how}` : context.stop.reason;
       return { exitCode: event.exitCode, signal: event.signal, reason };
     }),
     recordSpawnError: assign(({ event }) => ({

@@ -238,7 +238,7 @@ describe("agent machine: stopping", () => {
     expect(h.last().signals).toEqual(["SIGTERM", "SIGKILL"]);
     h.last().exit(null, "SIGKILL");
     const exit = await toPromise(h.actor);
-    expect(exit).toMatchObject({ state: "stopped", signal: "SIGKILL", reason: "budget exhausted (killed by SIGKILL)" });
+    expect(exit).toMatchObject({ state: "stopped", signal: "SIGKILL", reason: "budget exhausted: killed by SIGKILL" });
     expect(h.procs).toHaveLength(1);
   });
 
@@ -266,7 +266,7 @@ describe("agent machine: stopping", () => {
     h.advance(3000);
     h.actor.send({ type: "stop", reason: "user stop" });
     h.last().exit(null, "SIGTERM");
-    expect(await toPromise(h.actor)).toMatchObject({ state: "stopped", reason: "user stop (killed by SIGTERM)" });
+    expect(await toPromise(h.actor)).toMatchObject({ state: "stopped", reason: "user stop: killed by SIGTERM" });
     expect(h.procs).toHaveLength(1);
   });
 
