@@ -67,7 +67,12 @@ export function startAgentProcess(spec: ProcessSpec, callbacks: ProcessCallbacks
       callbacks.exited(code, signal);
     })();
   });
-  callbacks.spawned(pid, readProcStat(pid)?.startTicks ?? null);
+  try {
+    callbacks.spawned(pid, readProcStat(pid)?.startTicks ?? null);
+  } catch (error) {
+    signalGroup(pid, "SIGKILL"); // nobody could control it: it must not run
+    throw error;
+  }
   return {
     pid,
     signal(signal) {

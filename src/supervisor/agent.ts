@@ -3,7 +3,7 @@
 import { createActor, toPromise, type Actor } from "xstate";
 import type { EventBus } from "../events/bus.js";
 import { agentMachine, type AgentMachine } from "../lifecycle/agent-machine.js";
-import type { AgentExit, AgentState, ProcessInput } from "../lifecycle/agent-machine-types.js";
+import type { AgentEvent, AgentExit, AgentState, ProcessInput } from "../lifecycle/agent-machine-types.js";
 import { openRunOutput, type EchoTargets } from "../lifecycle/agent-output.js";
 import { startAgentProcess } from "../lifecycle/agent-process.js";
 import type { LifecycleConfig } from "../lifecycle/lifecycle-options.js";
@@ -81,13 +81,16 @@ export class Agent {
     const machine = agentMachine.provide({ actors: { process: processActor((input, events) => this.#incarnate(input, events)) } });
     this.#actor = createActor(machine, { input: { config: launch.lifecycle } });
     this.#actor.on("state", ({ type: _type, ...change }) => host.bus.publish({ type: "agent.state", agentId: this.id, ...change }));
-    this.started = new Promise((resolve) => {
-      const subscription = this.#actor.on("state", () => {
-        subscription.unsubscribe();
-        resolve();
-      });
+    const subscriptions: { unsubscribe(): void }[] = [];
+    this.started = new Promise<void>((resolve, reject) => {
+      subscriptions.push(this.#actor.on("state", () => resolve()));
+      // A failure inside the actor (e.g. the run registry could not record the start) ends it.
+      subscriptions.push(this.#actor.subscribe({ error: reject, complete: () => resolve() }));
+    }).finally(() => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
     });
     this.exited = toPromise(this.#actor);
+    this.exited.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
     this.#actor.start();
   }
 
@@ -124,7 +127,7 @@ export class Agent {
 
   /** Stops it for good (never restarted): the signal to its process group, SIGKILL after the grace period. */
   stop(options: StopOptions = {}): Promise<AgentExit> {
-    this.#actor.send({
+    this.#send({
       type: "stop",
       reason: options.reason ?? "stop requested",
       ...(options.signal !== undefined && { signal: options.signal }),
@@ -139,7 +142,7 @@ export class Agent {
     const parentPid = session.hello.parent_pid;
     if (parentPid === null) {
       this.#mainSession = session.id;
-      this.#actor.send({ type: "shim.connected" });
+      this.#send({ type: "shim.connected" });
       return;
     }
     this.#subprocesses.set(session.id, { pid: session.hello.pid, parentPid });
@@ -148,7 +151,12 @@ export class Agent {
 
   /** @internal A heartbeat: the main process's keep the agent `running`. */
   onHeartbeat(session: Session): void {
-    if (session.id === this.#mainSession) this.#actor.send({ type: "shim.heartbeat" });
+    if (session.id === this.#mainSession) this.#send({ type: "shim.heartbeat" });
+  }
+
+  // An agent that has ended takes no more events (stopping it again is a no-op).
+  #send(event: AgentEvent): void {
+    if (this.#actor.getSnapshot().status === "active") this.#actor.send(event);
   }
 
   /** @internal A shim said bye: a sub-process is ending. */
