@@ -27,11 +27,17 @@ export function processActor(launch: Launch) {
     const send = (event: ProcessEvent): void => {
       if (live) sendBack(event);
     };
-    const incarnation = launch(input, {
-      spawned: (pid) => send({ type: "process.spawned", pid }),
-      exited: (exitCode, signal) => send({ type: "process.exited", exitCode, signal }),
-      failed: (message) => send({ type: "process.error", message }),
-    });
+    let incarnation: Incarnation;
+    try {
+      incarnation = launch(input, {
+        spawned: (pid) => send({ type: "process.spawned", pid }),
+        exited: (exitCode, signal) => send({ type: "process.exited", exitCode, signal }),
+        failed: (message) => send({ type: "process.error", message }),
+      });
+    } catch (error) {
+      live = false; // the machine errors with this; the launch killed what it had started
+      throw error;
+    }
     receive((command) => incarnation.signal(command.signal as NodeJS.Signals));
     return () => {
       live = false;

@@ -231,7 +231,8 @@ export class Supervisor {
 
   async #close(reason: string): Promise<void> {
     this.#bus.publish({ type: "supervisor.stopping", reason });
-    await Promise.all([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
+    // allSettled: an agent whose lifecycle failed (its exited promise rejected) must not keep the rest open.
+    await Promise.allSettled([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
     await this.#server?.close();
     this.#runtime.remove();
     this.#bus.close();

@@ -1,13 +1,15 @@
-// Protects reaping at supervisor start: process groups recorded by a supervisor that died are
-// terminated and recorded as reaped, while runs of a live supervisor and processes whose pid was
-// reused by a stranger (a different start time) are left alone.
+// Protects the run registry's use: at supervisor start, process groups recorded by a supervisor
+// that died are terminated and recorded as reaped, while runs of a live supervisor and processes
+// whose pid was reused by a stranger (a different start time) are left alone; and a registry
+// that cannot record a start fails the spawn without leaving the process running.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { Supervisor } from "../../src/index.js";
+import { IronError, Supervisor, type RunRegistry } from "../../src/index.js";
 import { groupMembers, readProcStat } from "../../src/lifecycle/proc-stat.js";
 import { MemoryRunRegistry, type RunRecord } from "../../src/lifecycle/run-registry.js";
-import { alive } from "../helpers/lifecycle.js";
+import { FIXTURES } from "../helpers/iron.js";
+import { alive, allGone } from "../helpers/lifecycle.js";
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -58,6 +60,28 @@ describe("reaping leftovers at start", () => {
       );
       expect(ended).toHaveLength(2);
       expect(runs.unfinishedRuns().map((r) => r.pid)).toEqual([ofLiveSupervisor]);
+    } finally {
+      await sup.close();
+    }
+  });
+});
+
+describe("a run registry that fails", () => {
+  it("makes spawn() fail and kills the process it could not record", async () => {
+    const pids: number[] = [];
+    const runs: RunRegistry = {
+      recordStart(record) {
+        pids.push(record.pid);
+        throw new IronError("IRON_ERR_STORE", "the state store is read-only");
+      },
+      recordExit: () => undefined,
+      unfinishedRuns: () => [],
+    };
+    const sup = await Supervisor.start({ runs });
+    try {
+      await expect(sup.spawn({ script: `${FIXTURES}/idle_forever.py` })).rejects.toThrow("IRON_ERR_STORE: the state store is read-only");
+      expect(pids).toHaveLength(1);
+      expect(await allGone(pids)).toBe(true);
     } finally {
       await sup.close();
     }
