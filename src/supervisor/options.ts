@@ -36,7 +36,7 @@ export interface SupervisorOptions {
   readonly policies?: readonly Policy[];
   /** Default interpreter for spawned agents. */
   readonly python?: string;
-  /** Milliseconds a spawned agent has to connect its shim before it counts as failed to start (default 10000). */
+  /** Milliseconds a spawned agent has to connect its shim before it counts as crashed (default 10000; per agent: SpawnOptions.startupTimeoutMs). */
   readonly startupTimeoutMs?: number;
   /** Where agent processes are recorded, so a later supervisor reaps what a dead one left (default: in memory). */
   readonly runs?: RunRegistry;
