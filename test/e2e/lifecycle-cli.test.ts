@@ -98,8 +98,12 @@ describe("iron run: lifecycle", () => {
     await run.until("stdout", /\[spawn_grandchild\] \{.*"grandchild"/);
     await run.until("stdout", /\[ignore_sigterm\] ready/);
     const ironPid = run.child.pid as number;
-    const left = descendants(ironPid);
-    expect(left.length).toBeGreaterThanOrEqual(4); // two agents, the grandchild shell and its sleep
+    let left = descendants(ironPid);
+    for (let i = 0; i < 200 && left.length < 4; i += 1) {
+      await new Promise((r) => setTimeout(r, 25)); // the grandchild shell may not have started its sleep yet
+      left = descendants(ironPid);
+    }
+    expect(left.length).toBe(4); // two agents, the grandchild shell and its sleep
     expect(left.every(alive)).toBe(true);
     run.child.kill("SIGKILL");
     await run.child;
