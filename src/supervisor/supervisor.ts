@@ -84,8 +84,9 @@ export class Supervisor {
     const resolved = resolveSupervisorOptions(options);
     const runtime = createRuntimeDir(resolved.runtimeParent);
     const supervisor = new Supervisor(resolved, runtime);
-    const reaped = await reapLeftovers(supervisor.#runs, 5000);
+    let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
     try {
+      reaped = await reapLeftovers(supervisor.#runs, 5000);
       supervisor.#server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
     } catch (error) {
       runtime.remove();
