@@ -5,6 +5,7 @@ import { usdToMicros } from "../policy/money.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
+import type { RunRegistry } from "../lifecycle/run-registry.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -35,8 +36,10 @@ export interface SupervisorOptions {
   readonly policies?: readonly Policy[];
   /** Default interpreter for spawned agents. */
   readonly python?: string;
-  /** Milliseconds a spawned agent has to connect its shim before it counts as failed to start (default 10000). */
+  /** Milliseconds a spawned agent has to connect its shim before it counts as crashed (default 10000; per agent: SpawnOptions.startupTimeoutMs). */
   readonly startupTimeoutMs?: number;
+  /** Where agent processes are recorded, so a later supervisor reaps what a dead one left (default: in memory). */
+  readonly runs?: RunRegistry;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -55,6 +58,7 @@ export interface ResolvedSupervisorOptions {
   readonly policies: readonly Policy[];
   readonly python: string | undefined;
   readonly startupTimeoutMs: number;
+  readonly runs: RunRegistry | undefined;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -96,5 +100,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     policies: Object.freeze([...(options.policies ?? [])]),
     python: options.python,
     startupTimeoutMs: positiveInt("startupTimeoutMs", options.startupTimeoutMs, 10_000),
+    runs: options.runs,
   });
 }
