@@ -1,7 +1,10 @@
 // The public API of iron-runtime. Everything else is internal.
 export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
 export type { SupervisorOptions } from "./supervisor/options.js";
-export { Agent, type AgentState, type AgentExit } from "./supervisor/agent.js";
+export { Agent, type AgentState, type AgentExit, type StopOptions, type Subprocess } from "./supervisor/agent.js";
+export type { LifecycleOptions, RestartPolicy, HangAction } from "./lifecycle/lifecycle-options.js";
+export type { BackoffConfig } from "./lifecycle/backoff.js";
+export { MemoryRunRegistry, type RunRegistry, type RunRecord, type RunExit } from "./lifecycle/run-registry.js";
 export type { CallMetrics } from "./supervisor/call-governor.js";
 export { allow, deny, modify, redact } from "./policy/decisions.js";
 export type {

@@ -24,6 +24,23 @@ export interface EventPayloads {
     readonly signal: string | null;
   };
   "agent.output": { readonly agentId: string; readonly run: number; readonly stream: "stdout" | "stderr"; readonly line: string };
+  /** A governed Python sub-process of an agent connected (it inherited the shim) or exited. */
+  "agent.subprocess": {
+    readonly agentId: string;
+    readonly run: number;
+    readonly pid: number;
+    readonly parentPid: number;
+    readonly change: "connected" | "exited";
+  };
+  /** At start, processes a supervisor that died had left running were terminated. */
+  "agent.reaped": {
+    readonly agentId: string;
+    readonly run: number;
+    readonly pid: number;
+    readonly pgid: number;
+    readonly supervisorPid: number;
+    readonly processes: number;
+  };
   "llm.request": {
     readonly agentId: string;
     readonly callId: string;
@@ -121,6 +138,8 @@ export const EVENT_TYPES = [
   "supervisor.stopping",
   "agent.state",
   "agent.output",
+  "agent.subprocess",
+  "agent.reaped",
   "llm.request",
   "llm.decision",
   "llm.response",

@@ -5,6 +5,7 @@ import type { IronError } from "../errors.js";
 import type { EventSink } from "../events/bus.js";
 import type { Scrubber } from "../events/scrub.js";
 import type { IronEvent } from "../events/types.js";
+import type { RunRegistry } from "../lifecycle/run-registry.js";
 import type { BudgetLedger } from "./budget-ledger.js";
 
 /** One row of the call ledger. Money in micro-dollars; times in unix milliseconds. */
@@ -45,33 +46,6 @@ export interface BreakerRecord {
   readonly reason: string | null;
 }
 
-/** An agent process as the lifecycle records it at start (the RunRecord of src/lifecycle/run-registry.ts). */
-export interface StartedRun {
-  readonly agentId: string;
-  readonly run: number;
-  readonly pid: number;
-  readonly pgid: number;
-  readonly startedAt: number;
-  readonly procStartTicks: number | null;
-  readonly supervisorPid: number;
-  readonly supervisorStartTicks: number | null;
-}
-
-/** How it ended (the RunExit of src/lifecycle/run-registry.ts). */
-export interface EndedRun {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly endedAt: number;
-  readonly reaped: boolean;
-}
-
-/** Where agent processes are recorded so a later supervisor can reap what a dead one left (the lifecycle's RunRegistry). */
-export interface RunLedger {
-  recordStart(record: StartedRun): void;
-  recordExit(record: StartedRun, exit: EndedRun): void;
-  unfinishedRuns(): readonly StartedRun[];
-}
-
 /** What the supervisor keeps its state in. */
 export interface Store {
   /** The state file, or null when nothing is kept beyond the process. */
@@ -80,7 +54,7 @@ export interface Store {
   readonly sink: EventSink;
   readonly budgets: BudgetLedger;
   /** Agent processes, durably (null: the lifecycle keeps them in memory). */
-  readonly runs: RunLedger | null;
+  readonly runs: RunRegistry | null;
   /** Scrubs events with this store's hash key, so hashes correlate within it. */
   readonly scrubber: Scrubber;
   /** Set once the store has failed; the supervisor then denies every call (fail closed). */

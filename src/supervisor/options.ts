@@ -6,6 +6,7 @@ import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
+import type { RunRegistry } from "../lifecycle/run-registry.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -36,12 +37,14 @@ export interface SupervisorOptions {
   readonly policies?: readonly Policy[];
   /** Default interpreter for spawned agents. */
   readonly python?: string;
-  /** Milliseconds a spawned agent has to connect its shim before it counts as failed to start (default 10000). */
+  /** Milliseconds a spawned agent has to connect its shim before it counts as crashed (default 10000; per agent: SpawnOptions.startupTimeoutMs). */
   readonly startupTimeoutMs?: number;
   /** SQLite state file (events, call ledger, budgets, runs) so state survives a restart; in memory when omitted. The CLI uses `.iron/state.db`. */
   readonly state?: string;
   /** Serve the live event stream (HTTP + WebSocket); off when omitted or false. */
   readonly stream?: StreamOptions | false;
+  /** Where agent processes are recorded, so a later supervisor reaps what a dead one left (default: in memory). */
+  readonly runs?: RunRegistry;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -62,6 +65,7 @@ export interface ResolvedSupervisorOptions {
   readonly startupTimeoutMs: number;
   readonly state: string | null;
   readonly stream: ResolvedStreamOptions | null;
+  readonly runs: RunRegistry | undefined;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -106,5 +110,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     startupTimeoutMs: positiveInt("startupTimeoutMs", options.startupTimeoutMs, 10_000),
     state: options.state ?? null,
     stream: options.stream === undefined || options.stream === false ? null : resolveStreamOptions(options.stream),
+    runs: options.runs,
   });
 }

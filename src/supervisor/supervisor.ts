@@ -19,14 +19,18 @@ import { AgentServer, type AgentServerHandlers, type AuthResult } from "../trans
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
 import { VERSION } from "../version.js";
-import { Agent } from "./agent.js";
+import { Agent, type AgentHost } from "./agent.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { resolvePython, resolveScript } from "./python.js";
+import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
+import { readProcStat } from "../lifecycle/proc-stat.js";
+import { reapLeftovers } from "../lifecycle/reaper.js";
+import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
 
-/** What `sup.spawn()` takes. */
-export interface SpawnOptions {
+/** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
+export interface SpawnOptions extends LifecycleOptions {
   /** Path of the agent's Python script. */
   readonly script: string;
   readonly args?: readonly string[];
@@ -42,6 +46,8 @@ export interface SpawnOptions {
   readonly stopTimeoutMs?: number;
   /** Copy the agent's output to iron's stdout/stderr, as is or with a `[id] ` prefix per line. Default: no copy. */
   readonly echo?: boolean | "prefixed";
+  /** Python processes the agent starts install the shim too and report as its sub-processes (default true). */
+  readonly governChildren?: boolean;
 }
 
 /** A running supervisor. Create with `Supervisor.start()`; release with `close()`. */
@@ -54,6 +60,8 @@ export class Supervisor {
   readonly #tokens = new TokenRegistry();
   readonly #agents = new Map<string, Agent>();
   readonly #runtime: RuntimeDir;
+  readonly #runs: RunRegistry;
+  readonly #startTicks = readProcStat(process.pid)?.startTicks ?? null;
   readonly #store: Store;
   #stream: StreamServer | null = null;
   #server: AgentServer | null = null;
@@ -63,6 +71,7 @@ export class Supervisor {
     this.#options = options;
     this.#runtime = runtime;
     this.#store = store;
+    this.#runs = options.runs ?? store.runs ?? new MemoryRunRegistry();
     this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
     this.#ledger = store.budgets;
     this.#ledger.setLimit("global", options.budgetMicros);
@@ -82,11 +91,13 @@ export class Supervisor {
     const resolved = resolveSupervisorOptions(options);
     const store = openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
-    let supervisor: Supervisor | null = null;
     let server: AgentServer | null = null;
+    let supervisor: Supervisor;
+    let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
     try {
       runtime = createRuntimeDir(resolved.runtimeParent);
       supervisor = new Supervisor(resolved, runtime, store);
+      reaped = await reapLeftovers(supervisor.#runs, 5000);
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
       supervisor.#server = server;
       if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger);
@@ -104,6 +115,12 @@ export class Supervisor {
     bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
     // Budgets persist in the state file: show what earlier runs spent from the first snapshot on.
     for (const balance of supervisor.#ledger.balances()) if (balance.spent > 0 || balance.reserved > 0) bus.publish({ type: "budget.update", ...balance });
+    for (const { record, processes } of reaped) {
+      if (processes === 0) continue;
+      const { agentId, run, pid, pgid, supervisorPid } = record;
+      resolved.logger.warn({ agentId, run, pid, supervisorPid, processes }, "reaped processes a supervisor that died had left running");
+      bus.publish({ type: "agent.reaped", agentId, run, pid, pgid, supervisorPid, processes });
+    }
     return supervisor;
   }
 
@@ -166,22 +183,47 @@ export class Supervisor {
       }
       this.#ledger.setLimit(`agent:${id}`, usdToMicros(options.budgetUsd));
     }
-    const token = this.#tokens.issue(id);
-    this.#bus.scrubber.addSecret(token);
-    const env = buildAgentEnv({ base: process.env, extra: options.env ?? {}, endpoint: this.endpoint, agentId: id, token, settings: this.#settings() });
+    const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
+    if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
+      throw new IronError("IRON_ERR_CONFIG", "invalid agent option", { path: "governChildren", expected: "a boolean", got: options.governChildren });
+    }
     const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
-    const agent = new Agent(
-      { id, python, script, args: options.args ?? [], cwd, env, stopTimeoutMs: options.stopTimeoutMs ?? 5000, echo },
-      this.#bus,
-      this.#governor.metricsOf(id),
-    );
+    const host = this.#host(id, options.env ?? {}, options.governChildren ?? true);
+    const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
-    void agent.exited.then(() => {
-      this.#tokens.revoke(id);
-      this.#server?.dropAgent(id);
-      this.#governor.abandon(id);
-    });
+    await agent.started;
     return agent;
+  }
+
+  // What an agent asks of the supervisor: a fresh token per incarnation, and cleanup after each.
+  #host(id: string, extra: Readonly<Record<string, string>>, governChildren: boolean): AgentHost {
+    const token = (): string => {
+      const issued = this.#tokens.issue(id);
+      this.#bus.scrubber.addSecret(issued); // an agent that prints its environment leaks nothing to the store
+      return issued;
+    };
+    return {
+      bus: this.#bus,
+      runs: this.#runs,
+      supervisorStartTicks: this.#startTicks,
+      environment: (run) =>
+        buildAgentEnv({
+          base: process.env,
+          extra,
+          endpoint: this.endpoint,
+          agentId: id,
+          token: token(),
+          settings: this.#settings(),
+          run,
+          supervisorPid: process.pid,
+          governChildren,
+        }),
+      release: () => {
+        this.#tokens.revoke(id);
+        this.#server?.dropAgent(id);
+        this.#governor.abandon(id);
+      },
+    };
   }
 
   #uniqueId(name: string): string {
@@ -210,12 +252,12 @@ export class Supervisor {
         }
         return { ok: true, agentId: hello.agent, settings: this.#settings() };
       },
-      onSession: (session) => this.#agents.get(session.agentId)?.markConnected(),
+      onSession: (session) => this.#agents.get(session.agentId)?.onSession(session),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
-      onHeartbeat: () => undefined,
-      onBye: () => undefined,
+      onHeartbeat: (session) => this.#agents.get(session.agentId)?.onHeartbeat(session),
+      onBye: (session) => this.#agents.get(session.agentId)?.onBye(session),
     };
   }
 
@@ -227,7 +269,8 @@ export class Supervisor {
 
   async #close(reason: string): Promise<void> {
     this.#bus.publish({ type: "supervisor.stopping", reason });
-    await Promise.all([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
+    // allSettled: an agent whose lifecycle failed (its exited promise rejected) must not keep the rest open.
+    await Promise.allSettled([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
     await this.#server?.close();
     this.#runtime.remove();
     this.#bus.close();

@@ -61,7 +61,7 @@ describe("iron watch, iron calls, iron agents", () => {
     expect(lines.filter((l) => / chat_loop gpt-4o-mini allowed \(call c-/.test(l))).toHaveLength(4);
     expect(lines.filter((l) => / answered 200 · /.test(l))).toHaveLength(4);
     expect(lines.filter((l) => /denied by budget \(IRON_ERR_BUDGET, HTTP 402\)/.test(l))).toHaveLength(2);
-    expect(String(p.stdout)).toMatch(/agent chat_loop: running → stopped \(exited with code 0\)/);
+    expect(String(p.stdout)).toMatch(/agent chat_loop: running → exited \(exited with code 0\)/);
     expect(String(p.stdout)).toMatch(/supervisor stopping/);
     expect(String(p.stdout)).toMatch(/budget global: \$0\.0000\d\d of \$0\.000050/);
 
@@ -79,7 +79,7 @@ describe("iron watch, iron calls, iron agents", () => {
     expect(screen).toContain("\u001b[?25h");
     const last = strip(screen.slice(screen.lastIndexOf("\u001b[H")));
     expect(last).toMatch(/supervisor stopped/);
-    expect(last).toMatch(/chat_loop\s+stopped\s+\d+\s+0\s+6\s+4\s+0\s+2\s+8\/60/);
+    expect(last).toMatch(/chat_loop\s+exited\s+\d+\s+0\s+6\s+4\s+0\s+2\s+8\/60/);
     expect(last).toMatch(/global\s+\[█+░*\] \$0\.0000\d\d of \$0\.000050/);
     expect(last.match(/chat_loop gpt-4o-mini (allow|deny)/g)).toHaveLength(6);
 
@@ -98,7 +98,7 @@ describe("iron watch, iron calls, iron agents", () => {
     expect(table.stdout).toMatch(/^TIME\s+AGENT\s+CALL\s+MODEL\s+DECISION/);
     expect(table.stdout).toMatch(/BY MODEL[\s\S]*gpt-4o-mini\s+6\s+4\s+0\s+2[\s\S]*BY AGENT[\s\S]*total\s+6/);
     const agents = JSON.parse((await iron(["agents", "--state", state, "--json"])).stdout) as { agents: Record<string, unknown>[] };
-    expect(agents.agents).toEqual([expect.objectContaining({ agentId: "chat_loop", state: "stopped", runs: 1, calls: 6, lastExitCode: 0 })]);
+    expect(agents.agents).toEqual([expect.objectContaining({ agentId: "chat_loop", state: "exited", runs: 1, calls: 6, lastExitCode: 0 })]);
     expect((await iron(["calls", "--state", join(dir, "nothing.db")])).exitCode).toBe(66);
 
     // What the agent printed went through the store scrubbed.

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { listAgents, queryCalls, type CallFilter } from "../../store/sqlite/ledger-queries.js";
 import { openForReading } from "../../store/sqlite/open-for-reading.js";
 import { formatAgents, formatLedger } from "../ledger-format.js";
-import { collectList, oneOf, parseCount, parseSince } from "../parse-options.js";
+import { collectList, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
 import { statePath } from "../state-options.js";
 
 interface CallsFlags {
@@ -31,7 +31,7 @@ export function registerCalls(program: Command): void {
     .option("--model <name>", "only calls asking for or answered by this model (repeatable)", collectList)
     .option("--decision <outcome>", `only calls with this outcome: ${OUTCOMES.join(", ")} (repeatable)`, (v: string, p: string[] = []) => [...p, ...collectList(v).map(oneOf(OUTCOMES))])
     .option("--since <when>", "only calls since a duration ago (15m, 2h, 7d) or a date (2026-11-27)", (v: string) => parseSince(v))
-    .option("--limit <n>", "only the most recent N calls (totals cover the same N)", parseCount)
+    .option("--limit <n>", "only the most recent N calls (totals cover the same N)", parsePositiveCount)
     .option("--json", "print {calls, totals} as JSON")
     .action((flags: CallsFlags) => {
       const db = openForReading(resolve(statePath({ ...flags, stream: false })));

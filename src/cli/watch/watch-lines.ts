@@ -32,6 +32,10 @@ export function eventLine(event: IronEvent, state: StateProjection, now: number 
     case "agent.state":
       if (event.from === event.to) return `${at} agent ${event.agentId}: ${event.to} (run ${event.run}${event.reason === null ? "" : `, ${event.reason}`})`;
       return `${at} agent ${event.agentId}: ${event.from} → ${event.to}${event.reason === null ? "" : ` (${event.reason})`}`;
+    case "agent.subprocess":
+      return `${at} agent ${event.agentId}: sub-process ${event.pid} ${event.change}`;
+    case "agent.reaped":
+      return `${at} agent ${event.agentId}: reaped ${event.processes} process(es) of run ${event.run}, left by supervisor pid ${event.supervisorPid}`;
     case "llm.decision": {
       const model = state.calls.get(event.callId)?.model ?? "?";
       const why = event.reason === null ? "" : `: ${event.reason}`;

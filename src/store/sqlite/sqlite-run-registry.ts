@@ -1,15 +1,17 @@
 // The lifecycle's RunRegistry on SQLite: each agent process is recorded (pid, group, start
 // time) the moment it starts, in its own transaction, so a supervisor that dies right after
 // spawning still leaves a record the next one can reap from.
-import type { EndedRun, RunLedger, StartedRun } from "../store.js";
+import type { RunExit, RunRecord, RunRegistry } from "../../lifecycle/run-registry.js";
 import type { Db } from "./database.js";
 
 export interface RunRegistryContext {
   readonly db: Db;
   readonly supervisorId: number;
-  /** Records a failure of the store (it then fails closed); the lifecycle itself goes on. */
+  /** Records a failure of the store (it then fails closed) and returns it. */
   readonly fail: (error: unknown, doing: string) => Error;
   readonly failedAlready: () => boolean;
+  /** Throws the store's failure when it has already failed. */
+  readonly ensureHealthy: () => void;
 }
 
 interface OpenRunRow {
@@ -24,7 +26,7 @@ interface OpenRunRow {
 }
 
 /** Runs in the state file's `runs` table, shared with the agent.state projection. */
-export class SqliteRunRegistry implements RunLedger {
+export class SqliteRunRegistry implements RunRegistry {
   readonly #c: RunRegistryContext;
   readonly #start;
   readonly #end;
@@ -44,18 +46,18 @@ export class SqliteRunRegistry implements RunLedger {
     );
   }
 
-  /** Records a process the moment it started. */
-  recordStart(record: StartedRun): void {
-    if (this.#c.failedAlready()) return;
+  /** Records a process the moment it started; throws IRON_ERR_STORE when it cannot (the lifecycle then kills it). */
+  recordStart(record: RunRecord): void {
+    this.#c.ensureHealthy();
     try {
       this.#start.run({ ...record, supervisorId: this.#c.supervisorId });
     } catch (error) {
-      this.#c.fail(error, "recording an agent process");
+      throw this.#c.fail(error, "recording an agent process");
     }
   }
 
-  /** Marks a recorded process ended (or reaped by a later supervisor). */
-  recordExit(record: StartedRun, exit: EndedRun): void {
+  /** Marks a recorded process ended (or reaped by a later supervisor); a failing store keeps it open (reaped later). */
+  recordExit(record: RunRecord, exit: RunExit): void {
     if (this.#c.failedAlready()) return;
     try {
       this.#end.run({ ...record, ...exit, reaped: exit.reaped ? 1 : 0 });
@@ -65,7 +67,7 @@ export class SqliteRunRegistry implements RunLedger {
   }
 
   /** Processes recorded as started and never as ended: live ones, or ones a dead supervisor left. */
-  unfinishedRuns(): readonly StartedRun[] {
+  unfinishedRuns(): readonly RunRecord[] {
     const rows = this.#c.db
       .prepare<[], OpenRunRow>(
         `SELECT r.agent_id, r.run, r.pid, r.pgid, r.started_at, r.proc_start, s.pid AS supervisor_pid, s.proc_start AS supervisor_start

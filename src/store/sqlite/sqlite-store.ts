@@ -67,7 +67,15 @@ export class SqliteStore implements Store {
       writeAlong: () => this.budgets.writePending(),
       alongPending: () => this.budgets.pending,
     });
-    this.runs = new SqliteRunRegistry({ db, supervisorId: this.supervisorId, failedAlready, fail });
+    this.runs = new SqliteRunRegistry({
+      db,
+      supervisorId: this.supervisorId,
+      failedAlready,
+      fail,
+      ensureHealthy: () => {
+        if (this.#failure !== null) throw this.#failure;
+      },
+    });
     // Checkpoints (the one step that waits for the disk) happen on a worker, never on a commit here.
     db.pragma("wal_autocheckpoint = 0");
     this.#checkpointer = new Checkpointer(path);
