@@ -59,7 +59,7 @@ export function registerRun(program: Command): void {
     .usage("[options] <script...> [-- args...]")
     .argument("<scripts...>", "the agents' Python scripts (several run side by side); arguments for a single agent go after --")
     .option("--python <path>", "Python interpreter (default: the active virtualenv's, else python3 on PATH)")
-    .option("--budget <usd>", "budget for the whole run, in USD (0 = nothing may be spent)", parseUsd)
+    .option("--budget <usd>", "budget across every agent in USD, against the spend recorded in the state file (0 = nothing may be spent)", parseUsd)
     .option("--fail-open", "let calls through when the supervisor cannot answer (default: deny)")
     .option("--on-deny <mode>", "how a denied call reaches the agent: response | raise", oneOf(["response", "raise"] as const))
     .option("--timeout <ms>", "how long the shim waits for a decision", parseMs)
