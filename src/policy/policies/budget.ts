@@ -71,10 +71,9 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
 /** The output cap the request itself sets, or null when it sets none. */
 export function requestedCap(call: LlmCall): number | null {
   const body = call.body as Record<string, unknown> | null;
-  if (typeof body === "object" && body !== null) {
-    for (const key of CAP_KEYS) if (typeof body[key] === "number" && Number.isInteger(body[key])) return body[key] as number;
-  }
-  return call.estimatedTokens.output;
+  if (typeof body !== "object" || body === null) return call.estimatedTokens.output;
+  for (const key of CAP_KEYS) if (typeof body[key] === "number" && Number.isInteger(body[key])) return body[key] as number;
+  return null;
 }
 
 // The request body with an output cap in the field this endpoint (and host) understands.
