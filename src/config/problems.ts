@@ -30,16 +30,16 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 // A union that failed deep inside the branch whose shape matched reports that deeper issue.
-function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue & { path: PropertyKey[] } {
-  if (issue.code === "invalid_union" && issue.errors.length > 0) {
-    let best: z.core.$ZodIssue | null = null;
-    for (const branch of issue.errors) for (const inner of branch) if (inner.path.length > 0 && (best === null || inner.path.length > best.path.length)) best = inner;
-    if (best !== null && !best.message.startsWith("Invalid input")) {
-      const nested = deepest(best);
-      return { ...nested, path: [...issue.path, ...nested.path] } as z.core.$ZodIssue & { path: PropertyKey[] };
+function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== "invalid_union") return issue;
+  let best: z.core.$ZodIssue | null = null;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const d = deepest(inner);
+      if (d.path.length > 0 && !d.message.startsWith("Invalid input") && (best === null || d.path.length > best.path.length)) best = d;
     }
   }
-  return issue as z.core.$ZodIssue & { path: PropertyKey[] };
+  return best === null ? issue : ({ ...best, path: [...issue.path, ...best.path] } as z.core.$ZodIssue);
 }
 
 /** Problems from a failed parse of `input`, paths prefixed with `prefix` (e.g. "budgets"). */
