@@ -40,13 +40,18 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
 /** An http(s) URL. */
 export const httpUrl = z.string({ error: "an http(s) URL" }).regex(/^https?:\/\/[^\s/]+/, { error: "an http(s) URL" });
 
-/** A price in USD per million tokens. */
+const rates = {
+  input: usd,
+  output: usd,
+  cached_input: usd.optional(),
+  cache_write: usd.optional(),
+};
+
+/** A price in USD per million tokens (optionally higher rates above a prompt size). */
 export const price = obj(
   {
-    input: usd,
-    output: usd,
-    cached_input: usd.optional(),
-    cache_write: usd.optional(),
+    ...rates,
+    long_context: obj({ above_input_tokens: positiveInt, ...rates }, "a map of long-context rates").optional(),
   },
   "a price in USD per million tokens",
 );

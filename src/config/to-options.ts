@@ -26,7 +26,7 @@ export interface ConfigOptions {
 
 const ms = (seconds: number | undefined): number | undefined => (seconds === undefined ? undefined : Math.round(seconds * 1000));
 
-function priceOf(p: PriceInput): ModelPrice {
+function priceOf(p: Omit<PriceInput, "long_context">): Omit<ModelPrice, "longContext"> {
   return {
     input: p.input,
     output: p.output,
@@ -35,11 +35,16 @@ function priceOf(p: PriceInput): ModelPrice {
   };
 }
 
+function fullPrice(p: PriceInput): ModelPrice {
+  const long = p.long_context;
+  return { ...priceOf(p), ...(long !== undefined && { longContext: { ...priceOf(long), aboveInputTokens: long.above_input_tokens } }) };
+}
+
 /** The supervisor options and agents of a loaded config (policy modules are loaded here). */
 export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOptions> {
   const c = loaded.config;
   const prices: Record<string, ModelPrice> = {};
-  for (const [model, p] of Object.entries(c.prices ?? {})) prices[model] = priceOf(p);
+  for (const [model, p] of Object.entries(c.prices ?? {})) prices[model] = fullPrice(p);
   const supervisor: SupervisorOptions = {
     ...(c.python !== undefined && { python: c.python }),
     ...(c.shim?.fail_open !== undefined && { failOpen: c.shim.fail_open }),
@@ -50,7 +55,7 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
     ...(c.reliability !== undefined && { reliability: c.reliability }),
     ...(c.providers !== undefined && { providers: c.providers.map((p): ProviderSetting => ({ name: p.name, kind: p.kind, base_url: p.base_url })) }),
     ...(c.prices !== undefined && { prices }),
-    ...(c.unknown_model !== undefined && { unknownModelPrice: c.unknown_model === "deny" ? "deny" : priceOf(c.unknown_model) }),
+    ...(c.unknown_model !== undefined && { unknownModelPrice: c.unknown_model === "deny" ? "deny" : fullPrice(c.unknown_model) }),
     policies: await loadPolicyFiles(c.policies ?? [], loaded.dir),
   };
   const agents = (c.agents ?? []).map(

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BudgetPlan, type BudgetPlanOptions } from "../../src/policy/budget-plan.js";
 import { PolicyEngine } from "../../src/policy/engine.js";
 import { budgetPolicy } from "../../src/policy/policies/budget.js";
-import { DEFAULT_PRICES } from "../../src/policy/prices.js";
+import { costOf } from "../../src/policy/cost.js";
+import { DEFAULT_PRICES, findPrice } from "../../src/policy/prices.js";
 import { countTextTokens, estimateInputTokens, loadTokenizers, tokenFamily } from "../../src/policy/tokens.js";
 import type { Policy } from "../../src/policy/types.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
@@ -42,6 +43,17 @@ describe("budget scopes", () => {
     expect(daily.scopesFor(makeCall(), null, NOON_27_NOV_2026).scopes[1]).toBe("global@day:2026-11-28");
     plan.setAgentLimit("agent-a", 99);
     expect(plan.scopesFor(makeCall(), null, 0).limits["agent:agent-a"]).toBe(99);
+  });
+});
+
+describe("prices", () => {
+  it("prices a dated id as its family unless the snapshot has its own price, and applies long-context rates", () => {
+    expect(findPrice(DEFAULT_PRICES, "claude-sonnet-4-5-20250929")).toBe(DEFAULT_PRICES["claude-sonnet-4-5"]);
+    expect(findPrice(DEFAULT_PRICES, "gpt-4o-2024-05-13")).toEqual({ input: 5, output: 15 });
+    const usage = (inputTokens: number) => ({ inputTokens, outputTokens: 1000, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 });
+    const sonnet = DEFAULT_PRICES["claude-sonnet-4"]!;
+    expect(costOf(usage(200_000), sonnet)).toBe(200_000 * 3 + 1000 * 15);
+    expect(costOf(usage(200_001), sonnet)).toBe(200_001 * 6 + 1000 * 22.5);
   });
 });
 
