@@ -57,8 +57,8 @@ export function tokenFamily(model: string | null): TokenFamily {
 }
 
 // Long strings recur on every turn (the conversation so far): count each once.
-const CACHE_MIN_CHARS = 256;
-const CACHE_MAX = 4096;
+const CACHE_MIN_CHARS = 32;
+const CACHE_MAX = 16_384;
 const cache = new Map<string, number>();
 
 function counted(counter: Counter, family: string, text: string): number {

@@ -37,8 +37,8 @@ export interface BreakerContext {
   readonly settings: BreakerSettings;
   /** Failures in a row. */
   readonly consecutive: number;
-  /** Recent outcomes inside the window (oldest first). */
-  readonly outcomes: readonly { readonly at: number; readonly ok: boolean }[];
+  /** Outcome counts inside the window, in time slices of a tenth of it (oldest first). */
+  readonly outcomes: readonly Slice[];
   /** Times this breaker reopened from half-open without closing in between. */
   readonly reopenings: number;
   readonly cooldownMs: number;
@@ -51,20 +51,37 @@ export interface BreakerContext {
   readonly reason: string;
 }
 
-// The outcomes still inside the window ending at `at`, with the new one.
+/** Calls and failures that ended within one slice of the window. */
+export interface Slice {
+  readonly start: number;
+  readonly calls: number;
+  readonly failures: number;
+}
+
+// The slices still inside the window ending at `at`, with the new outcome counted: O(1) per call.
 function windowed(context: BreakerContext, at: number, ok: boolean): BreakerContext["outcomes"] {
-  const from = at - context.settings.windowMs;
-  return [...context.outcomes.filter((o) => o.at > from), { at, ok }];
+  const width = Math.max(1, context.settings.windowMs / 10);
+  const start = at - (at % width);
+  const kept = context.outcomes.filter((s) => s.start + width > at - context.settings.windowMs);
+  const last = kept.at(-1);
+  if (last !== undefined && last.start === start) {
+    return [...kept.slice(0, -1), { start, calls: last.calls + 1, failures: last.failures + (ok ? 0 : 1) }];
+  }
+  return [...kept, { start, calls: 1, failures: ok ? 0 : 1 }];
 }
 
 // Would this failure trip a closed breaker? Returns why, or null.
 export function tripReason(context: BreakerContext, at: number): string | null {
   const s = context.settings;
   if (s.consecutiveFailures > 0 && context.consecutive + 1 >= s.consecutiveFailures) return `${context.consecutive + 1} consecutive failures`;
-  const outcomes = windowed(context, at, false);
-  const failures = outcomes.filter((o) => !o.ok).length;
-  if (s.failureRate > 0 && outcomes.length >= s.minimumCalls && failures / outcomes.length >= s.failureRate) {
-    return `${failures} of the last ${outcomes.length} calls failed within ${Math.round(s.windowMs / 1000)}s`;
+  let calls = 0;
+  let failures = 0;
+  for (const slice of windowed(context, at, false)) {
+    calls += slice.calls;
+    failures += slice.failures;
+  }
+  if (s.failureRate > 0 && calls >= s.minimumCalls && failures / calls >= s.failureRate) {
+    return `${failures} of the last ${calls} calls failed within ${Math.round(s.windowMs / 1000)}s`;
   }
   return null;
 }

@@ -3,7 +3,7 @@
 import type { Finding } from "../types.js";
 import type { Detector } from "./detectors.js";
 import type { Placeholders } from "./placeholders.js";
-import { scanText } from "./scan.js";
+import { scanText, type Match } from "./scan.js";
 
 /** What a direction does with one detector's matches. */
 export type SafetyAction = "allow" | "redact" | "block";
@@ -13,6 +13,8 @@ export interface DirectionRules {
   readonly direction: "input" | "output";
   readonly detectors: readonly Detector[];
   readonly actionOf: (detector: Detector) => SafetyAction;
+  /** How texts are scanned (a cached scan when given). */
+  readonly scan?: (text: string) => readonly Match[];
 }
 
 /** A text after its matches were handled. */
@@ -24,7 +26,7 @@ export interface TextOutcome {
 
 /** Scans `text` and applies the rules; matches that start before `from` (context only) are left alone. */
 export function redactText(text: string, rules: DirectionRules, placeholders: Placeholders, from = 0): TextOutcome {
-  const matches = scanText(text, rules.detectors);
+  const matches = rules.scan === undefined ? scanText(text, rules.detectors) : rules.scan(text);
   if (matches.length === 0) return { text: from === 0 ? text : text.slice(from), findings: [], blocked: false };
   const findings: Finding[] = [];
   let out = "";

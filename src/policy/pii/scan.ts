@@ -42,3 +42,21 @@ export function scanText(text: string, detectors: readonly Detector[]): Match[] 
   for (const c of candidates) if (!kept.some((k) => k.start < c.end && c.start < k.end)) kept.push(c);
   return kept.sort((a, b) => a.start - b.start);
 }
+
+// Conversations resend every earlier turn: long texts are scanned once.
+const CACHE_MIN_CHARS = 64;
+const CACHE_MAX = 2048;
+
+/** A scan of `detectors` that remembers the matches of recent long texts (matches depend on the text only). */
+export function cachedScanner(detectors: readonly Detector[]): (text: string) => readonly Match[] {
+  const cache = new Map<string, readonly Match[]>();
+  return (text) => {
+    if (text.length < CACHE_MIN_CHARS) return scanText(text, detectors);
+    const hit = cache.get(text);
+    if (hit !== undefined) return hit;
+    const matches = Object.freeze(scanText(text, detectors));
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+    cache.set(text, matches);
+    return matches;
+  };
+}

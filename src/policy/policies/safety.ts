@@ -5,6 +5,7 @@ import { mapBodyTexts } from "../pii/body-texts.js";
 import type { Detector } from "../pii/detectors.js";
 import { Placeholders } from "../pii/placeholders.js";
 import { describeFindings, redactText, type DirectionRules, type SafetyAction } from "../pii/redact-text.js";
+import { cachedScanner } from "../pii/scan.js";
 import { createStreamRedactor } from "../pii/stream-redactor.js";
 import type { Finding, LlmCall, Policy, RequestDecision, ResponseDecision } from "../types.js";
 
@@ -32,9 +33,11 @@ const MAX_OPEN_CALLS = 10_000;
 export function safetyPolicy(options: SafetyPolicyOptions): Policy {
   const allowed = new Set(options.allowValues);
   const detectors = allowed.size === 0 ? options.detectors : options.detectors.map((d) => withAllowList(d, allowed));
+  const scan = cachedScanner(detectors);
   const rules = (direction: "input" | "output", actions: DirectionActions): DirectionRules => ({
     direction,
     detectors,
+    scan,
     actionOf: (d) => actions.overrides[d.name] ?? (d.group === null ? undefined : actions.overrides[d.group]) ?? actions.default,
   });
   const input = rules("input", options.input);
