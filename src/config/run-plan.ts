@@ -42,7 +42,7 @@ export async function planRun(flags: RunFlagOverrides, cwd: string = process.cwd
   if (flags.script !== undefined) {
     const script = resolve(cwd, flags.script);
     const listed = fromFile?.agents.find((a) => a.script === script);
-    agents = [{ ...listed, script, ...(flags.args.length > 0 || listed === undefined ? { args: flags.args } : {}), ...stop }];
+    agents = [{ ...listed, script: listed === undefined ? flags.script : script, ...(flags.args.length > 0 || listed === undefined ? { args: flags.args } : {}), ...stop }];
   } else {
     agents = (fromFile?.agents ?? []).map((a) => ({ ...a, ...stop }));
     if (agents.length === 0) {

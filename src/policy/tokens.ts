@@ -43,6 +43,18 @@ export function loadTokenizers(): Promise<void> {
   return loading;
 }
 
+/** Waits for the encodings at most `ms` milliseconds; true when they are ready. */
+export async function tokenizersWithin(ms: number): Promise<boolean> {
+  if (tokenizersReady()) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([loadTokenizers(), timeout]);
+  clearTimeout(timer);
+  return tokenizersReady();
+}
+
 /** True once loadTokenizers() has finished. */
 export function tokenizersReady(): boolean {
   return o200k !== null && cl100k !== null;
@@ -72,9 +84,15 @@ function counted(counter: Counter, family: string, text: string): number {
   return n;
 }
 
+/**
+ * Before the encodings have loaded: half a token per UTF-8 byte, which is above what any
+ * BPE tokenizer yields for English (about 4 bytes a token) or CJK (about 3 bytes a token).
+ */
+const conservative: Counter = (text) => Math.ceil(Buffer.byteLength(text, "utf8") / 2);
+
 function counterFor(family: TokenFamily): Counter {
   const counter = family === "cl100k" ? cl100k : o200k;
-  if (counter === null) throw new Error("tokenizers are not loaded: await loadTokenizers() first");
+  if (counter === null) return conservative;
   return (text) => counted(counter, family, text);
 }
 
@@ -82,7 +100,7 @@ function counterFor(family: TokenFamily): Counter {
 export function countTextTokens(text: string, model: string | null): number {
   const family = tokenFamily(model);
   const n = counterFor(family)(text);
-  return family === "other" ? Math.ceil(n * OTHER_MODEL_FACTOR) : n;
+  return family === "other" && tokenizersReady() ? Math.ceil(n * OTHER_MODEL_FACTOR) : n;
 }
 
 const memo = new WeakMap<object, { family: TokenFamily; tokens: number }>();
@@ -92,8 +110,9 @@ export function estimateInputTokens(call: LlmCall): number {
   const body = call.body;
   const family = tokenFamily(call.model);
   if (typeof body !== "object" || body === null) return call.estimatedTokens.input;
+  const ready = tokenizersReady();
   const known = memo.get(body);
-  if (known !== undefined && known.family === family) return known.tokens;
+  if (known !== undefined && known.family === family && ready) return known.tokens;
   const count = counterFor(family);
   let tokens = PER_REPLY;
   const stack: { key: string; value: unknown }[] = [{ key: "", value: body }];
@@ -119,7 +138,7 @@ export function estimateInputTokens(call: LlmCall): number {
       }
     }
   }
-  const result = family === "other" ? Math.ceil(tokens * OTHER_MODEL_FACTOR) : tokens;
-  memo.set(body, { family, tokens: result });
+  const result = family === "other" && ready ? Math.ceil(tokens * OTHER_MODEL_FACTOR) : tokens;
+  if (ready) memo.set(body, { family, tokens: result });
   return result;
 }

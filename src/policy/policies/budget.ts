@@ -4,7 +4,7 @@ import type { BudgetPlan } from "../budget-plan.js";
 import { costOf, worstCaseCost } from "../cost.js";
 import { deny } from "../decisions.js";
 import { findPrice, type ModelPrice } from "../prices.js";
-import { countTextTokens, estimateInputTokens, loadTokenizers, tokenizersReady } from "../tokens.js";
+import { countTextTokens, estimateInputTokens, tokenizersReady, tokenizersWithin } from "../tokens.js";
 import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Usage } from "../types.js";
 
 export interface BudgetPolicyOptions {
@@ -53,11 +53,12 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
   };
   return {
     name: "budget",
-    // The first call may wait for the tokenizers to load (about half a second).
-    timeoutMs: 5000,
+    // The first call may wait for the tokenizers to load (about half a second, at most one).
+    timeoutMs: 2000,
     onRequest(call, ctx) {
       if (tokenizersReady()) return decide(call, ctx);
-      return loadTokenizers().then(() => decide(call, ctx));
+      // Still loading after a second (a loaded machine): reserve on the conservative estimate.
+      return tokenizersWithin(1000).then(() => decide(call, ctx));
     },
     onResponse(call, result) {
       const price = priceFor(result.model ?? call.model) ?? priceFor(call.model);
