@@ -29,7 +29,7 @@ for i in "${!interpreters[@]}"; do
   (
     cd "$ROOT"
     PYTHONPATH="$ROOT/python" IRON_SHIM_STRICT=1 PYTHONDONTWRITEBYTECODE=1 \
-      timeout 110 "$py" -m unittest discover -s test/python -t . >"$logs/$i.log" 2>&1
+      timeout 240 "$py" -m unittest discover -s test/python -t . >"$logs/$i.log" 2>&1
     echo $? >"$logs/$i.rc"
   ) &
   pids+=($!)

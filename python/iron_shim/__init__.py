@@ -5,9 +5,9 @@ Injected by ``iron run`` (via sitecustomize) or used directly::
     import iron_shim
     iron_shim.install(endpoint="ipc:///run/iron/iron.sock", token="...", agent="my-agent")
 
-Every HTTP call to an LLM API made through httpx (OpenAI and Anthropic SDKs) or urllib is then
-shown to the supervisor's policy engine before it leaves the process and again when the answer
-comes back. Calls the engine denies answer with the provider's own error shape (or raise
+Every HTTP call to an LLM API made through httpx or httpx2 (the OpenAI and Anthropic SDKs), requests,
+urllib or aiohttp, streamed or not, is then shown to the supervisor's policy engine before it leaves
+the process and again when the answer comes back. Calls the engine denies answer with the provider's own error shape (or raise
 :class:`PolicyDenied` with ``on_deny="raise"``).
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Tuple
 
 from . import denial as denials
 from . import providers
@@ -13,7 +13,7 @@ from . import providers
 class Call:
     """One governed LLM call, from its request to its response report."""
 
-    __slots__ = ("id", "info", "library", "started", "report", "added_usage")
+    __slots__ = ("id", "info", "library", "started", "report", "added_usage", "chunks", "chunk_index")
 
     def __init__(self, info: providers.CallInfo, library: str) -> None:
         """A fresh call id (c- + 16 random hex digits) for a recognised call."""
@@ -23,6 +23,8 @@ class Call:
         self.started = time.perf_counter()
         self.report = True
         self.added_usage = False
+        self.chunks = False  # the engine watches this call's streamed text (llm.chunk, SPEC 3.6a)
+        self.chunk_index = 0
 
     @property
     def kind(self) -> str:
@@ -31,12 +33,16 @@ class Call:
 
 
 class Verdict(NamedTuple):
-    """What the interceptor does with a request: "pass" untouched, "send" (body: replacement), "deny"."""
+    """What the interceptor does with a request: "pass" untouched, "send" (body: replacement), "deny".
+
+    A "send" may also carry a new URL (modify.url, SPEC 3.5) and headers to set on the way out."""
 
     action: str
     call: Optional[Call]
     body: Optional[bytes]
     response: Optional[denials.SyntheticResponse]
+    url: Optional[str] = None
+    headers: Tuple[Tuple[str, str], ...] = ()
 
 
 class Outcome(NamedTuple):

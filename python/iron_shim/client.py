@@ -147,6 +147,7 @@ class Client(IOLoop):
         self._fail_pending(SUPERVISOR_UNAVAILABLE, "the shim was uninstalled or the interpreter is exiting")
         if conn is not None:
             try:
+                self._flush_outbox(conn)  # reports posted just before exit (a stream's last llm.response)
                 conn.send(zmtp.encode_frame(packb(protocol.bye(protocol.next_id(), reason))))
             except OSError:
                 pass
@@ -157,6 +158,15 @@ class Client(IOLoop):
             thread.join(0.5)
         if thread is None or not thread.is_alive():
             self._close_wake()
+
+    def _flush_outbox(self, conn: Connection) -> None:
+        """Sends whatever fire-and-forget messages are still queued (the I/O thread stops at close)."""
+        while True:
+            try:
+                frame = self._outbox.popleft()
+            except IndexError:
+                return
+            conn.send(frame)
 
     def abandon(self) -> None:
         """After fork, in the child: drop the parent's connection without touching it."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import PolicyDenied
 from .providers import ANTHROPIC
@@ -59,22 +59,21 @@ def _retry_after_text(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.3f}".rstrip("0")
 
 
-def build(kind: str, denial: Denial) -> SyntheticResponse:
-    """The status, headers and body of the deny, in the provider's own error shape."""
+def error_parts(kind: str, denial: Denial) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """The provider's error object for a deny, and the iron map beside it (shared by responses and streams)."""
     status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
     iron = {"code": denial.code, "policy": denial.policy, "call": denial.call}
     if kind == ANTHROPIC:
-        body = {
-            "type": "error",
-            "error": {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"},
-            "iron": iron,
-        }
-    else:
-        body = {
-            "error": {"message": f"iron: {denial.reason}", "type": "iron_policy_denied", "param": None,
-                      "code": denial.code},
-            "iron": iron,
-        }
+        return {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
+    return {"message": f"iron: {denial.reason}", "type": "iron_policy_denied", "param": None, "code": denial.code}, iron
+
+
+def build(kind: str, denial: Denial) -> SyntheticResponse:
+    """The status, headers and body of the deny, in the provider's own error shape."""
+    status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
+    error, iron = error_parts(kind, denial)
+    body: Dict[str, Any] = {"type": "error", "error": error, "iron": iron} if kind == ANTHROPIC \
+        else {"error": error, "iron": iron}
     data = json.dumps(body).encode("utf-8")
     headers = [("content-type", "application/json"), ("content-length", str(len(data)))]
     if status == 429:

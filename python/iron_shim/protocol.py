@@ -56,6 +56,11 @@ def llm_response(msg_id: int, call: str, status: int, usage: Optional[Dict[str, 
     }
 
 
+def llm_chunk(msg_id: int, call: str, index: int, text: str, done: bool) -> Dict[str, Any]:
+    """One text delta of a watched stream, or its end (3.6a)."""
+    return {"v": VERSION, "type": "llm.chunk", "id": msg_id, "call": call, "index": index, "text": text, "done": done}
+
+
 def heartbeat(msg_id: int, inflight: int) -> Dict[str, Any]:
     """Proof of life sent by the I/O thread every heartbeat_ms (3.7)."""
     return {"v": VERSION, "type": "heartbeat", "id": msg_id, "ts": time.time(), "inflight": inflight}
@@ -100,6 +105,20 @@ class Decision(NamedTuple):
     status: Optional[int]
     retry_after: Optional[float]
     body: Any
+    url: Optional[str] = None
+    stream_chunks: bool = False
+
+
+class ChunkDecision(NamedTuple):
+    """The engine's answer to an llm.chunk: what the agent receives in place of the delta (3.6a)."""
+
+    call: str
+    action: str
+    text: str
+    policy: Optional[str]
+    code: Optional[str]
+    reason: Optional[str]
+    status: Optional[int]
 
 
 def _opt(msg: Mapping[str, Any], key: str, kind: Any, what: str) -> Any:
@@ -134,6 +153,9 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
     retry = _opt(msg, "retry_after", (int, float), "a number")
     if action in ("modify", "redact") and msg.get("body") is None:
         raise ProtocolError(f"decision: {action} needs a body")
+    url = _opt(msg, "url", str, "a string") if action == "modify" else None
+    if url is not None and not url.lower().startswith(("http://", "https://")):
+        raise ProtocolError(f"decision: url must be an http(s) URL, got {url!r}")
     return Decision(
         call=_opt(msg, "call", str, "a string") or "",
         action=action,
@@ -143,4 +165,25 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
         status=status,
         retry_after=float(retry) if retry is not None else None,
         body=msg.get("body"),
+        url=url,
+        stream_chunks=_opt(msg, "stream_chunks", bool, "a bool") is True,
+    )
+
+
+def parse_chunk_decision(msg: Mapping[str, Any], original: str) -> ChunkDecision:
+    """Validates a decision answering an llm.chunk; an allow without text keeps the original delta."""
+    action = msg.get("action")
+    if action not in RESPONSE_ACTIONS:
+        raise ProtocolError(f"decision: action must be one of {', '.join(RESPONSE_ACTIONS)}, got {action!r}")
+    text = _opt(msg, "text", str, "a string")
+    if text is None and action == "redact":
+        raise ProtocolError("decision: a redact of a chunk needs a text")
+    return ChunkDecision(
+        call=_opt(msg, "call", str, "a string") or "",
+        action=action,
+        text=original if text is None else text,
+        policy=_opt(msg, "policy", str, "a string"),
+        code=_opt(msg, "code", str, "a string"),
+        reason=_opt(msg, "reason", str, "a string"),
+        status=_opt(msg, "status", int, "an int"),
     )

@@ -137,6 +137,13 @@ class OpenAIResponses(Accumulator):
 class AnthropicMessages(Accumulator):
     """Anthropic events: message_start usage, text deltas, cumulative message_delta usage."""
 
+    _FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+
+    def __init__(self, kind: str) -> None:
+        """Keeps Anthropic's own usage fields until the end (normalised once, in result())."""
+        super().__init__(kind)
+        self.raw_usage: Dict[str, int] = {}
+
     def on_object(self, event: SSEEvent, obj: Dict[str, Any]) -> Optional[bytes]:
         """output_tokens in message_delta is cumulative: the last value wins, never a sum."""
         kind = obj.get("type") or event.event
@@ -149,26 +156,20 @@ class AnthropicMessages(Accumulator):
             if isinstance(message, dict):
                 if isinstance(message.get("model"), str):
                     self.model = message["model"]
-                self.usage = normalise(ANTHROPIC, message.get("usage")) or self.usage
+                self._merge(message.get("usage"))
         elif kind == "message_delta":
             self._merge(obj.get("usage"))
         elif kind == "message_stop":
             self.done = True
         return None
 
-    def _merge(self, delta: Any) -> None:
-        """Overwrites the fields message_delta carries, keeping the others from message_start."""
-        if not isinstance(delta, dict):
-            return
-        fresh = normalise(ANTHROPIC, delta) or {}
-        usage = dict(self.usage) if self.usage else dict(fresh)
-        names = {"input_tokens": "input_tokens", "output_tokens": "output_tokens",
-                 "cache_read_input_tokens": "cached_input_tokens",
-                 "cache_creation_input_tokens": "cache_creation_input_tokens"}
-        for source, target in names.items():
-            if type(delta.get(source)) is int:
-                usage[target] = fresh[target]
-        self.usage = usage
+    def _merge(self, usage: Any) -> None:
+        """Overwrites the fields this event carries, keeping the others from earlier events."""
+        if isinstance(usage, dict):
+            for name in self._FIELDS:
+                if type(usage.get(name)) is int:
+                    self.raw_usage[name] = usage[name]
+            self.usage = normalise(ANTHROPIC, self.raw_usage)
 
 
 def accumulator_for(kind: str, endpoint: str, strip_usage: bool = False) -> Accumulator:

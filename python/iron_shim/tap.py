@@ -1,13 +1,25 @@
-"""StreamTap: sits in a response body's byte stream, accounts it, may rewrite it, and reports once."""
+"""StreamTap: sits in a response body's byte stream, accounts it, may rewrite it, and reports once.
+
+Rewriting happens when the shim added include_usage (the extra usage chunk is stripped again) or
+when an output policy watches the stream (the chunk filter, SPEC 3.6a). The filter's round trips are
+generators driven here: feed()/tail() block the reading thread, afeed()/atail() await on the loop.
+"""
 from __future__ import annotations
 
 import threading
 import zlib
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Optional
 
+from .errors import PolicyDenied
 from .internal import swallow
-from .sse import SSEParser
+from .sse import SSEEvent, SSEParser
+from .stream_filter import Answer, Ask, ChunkFilter
 from .streams import Accumulator, StreamResult
+
+Report = Callable[[StreamResult, bool, Optional[str]], None]
+AskSync = Callable[[Ask], Answer]
+AskAsync = Callable[[Ask], Awaitable[Answer]]
+_Step = Generator[Ask, Answer, bytes]
 
 
 def make_decoder(encoding: str) -> Optional[Any]:
@@ -22,70 +34,174 @@ def make_decoder(encoding: str) -> Optional[Any]:
     raise ValueError(f"content-encoding {encoding!r} cannot be read by the shim")
 
 
+def drive(step: _Step, ask: Optional[AskSync]) -> bytes:
+    """Runs a filter step to its end, answering each Ask by a blocking round trip."""
+    try:
+        request = next(step)
+        while True:
+            assert ask is not None
+            request = step.send(ask(request))
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+async def adrive(step: _Step, ask: Optional[AskAsync]) -> bytes:
+    """The asyncio twin of drive()."""
+    try:
+        request = next(step)
+        while True:
+            assert ask is not None
+            request = step.send(await ask(request))
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
 class StreamTap:
     """Library-independent middle of every stream wrapper: feed(chunk) -> bytes for the agent; finish() once."""
 
-    def __init__(self, accumulator: Accumulator, report: Callable[[StreamResult, bool, Optional[str]], None],
-                 encoding: str = "", rewrite: bool = False) -> None:
-        """report(result, complete, error) is called exactly once, from whichever end comes first."""
+    def __init__(self, accumulator: Accumulator, report: Report, encoding: str = "", rewrite: bool = False,
+                 chunks: Optional[ChunkFilter] = None, ask: Optional[AskSync] = None,
+                 ask_async: Optional[AskAsync] = None, abandon: Optional[Callable[[], None]] = None) -> None:
+        """report(result, complete, error) is called exactly once, from whichever end comes first.
+
+        encoding: the content-encoding of the bytes fed in. When rewriting an encoded stream the tap
+        outputs decoded bytes (``decoded`` is True: the wrapper drops the content-encoding header)."""
         self.acc = accumulator
+        self.filter = chunks
         self._report = report
+        self._ask, self._ask_async, self._abandon = ask, ask_async, abandon
         self._parser = SSEParser()
         self._lock = threading.Lock()
         self._finished = False
         self._accounting = True
+        self.end_error: Optional[str] = None
+        self.rewrite = rewrite or chunks is not None
         try:
             self._decoder = make_decoder(encoding)
-        except ValueError:
+        except ValueError as exc:
             self._decoder, self._accounting = None, False
-        self.rewrite = rewrite and self._decoder is None and self._accounting
+            if chunks is not None:
+                self.end_error = f"iron: {exc}; the stream cannot be filtered"
+            self.rewrite = False
+        self.decoded = self.rewrite and self._decoder is not None
 
-    def feed(self, chunk: bytes) -> bytes:
-        """Accounts a chunk; returns what the agent should see (the chunk itself unless rewriting)."""
-        if not self._accounting or not chunk:
-            return chunk
-        try:
-            if self.rewrite:
-                return self._rewrite(chunk)
-            data = self._decoder.decompress(chunk) if self._decoder is not None else chunk
-            for event in self._parser.feed(data):
-                self.acc.on_event(event)
-            if self._parser.overflow:
-                self._accounting = False
-        except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
+    @property
+    def ended(self) -> bool:
+        """True once the stream was ended for the agent (a deny, or a stream that cannot be filtered)."""
+        return self.end_error is not None or (self.filter is not None and self.filter.denied is not None)
+
+    # ----- the byte path -----
+
+    def _decode(self, chunk: bytes) -> bytes:
+        """Decompressed bytes (identity streams as they are)."""
+        return self._decoder.decompress(chunk) if self._decoder is not None else chunk
+
+    def _plain(self, chunk: bytes) -> bytes:
+        """Accounting only: the bytes pass untouched."""
+        for event in self._parser.feed(self._decode(chunk)):
+            self.acc.on_event(event)
+        if self._parser.overflow:
             self._accounting = False
-            swallow("stream accounting", exc)
         return chunk
 
-    def _rewrite(self, chunk: bytes) -> bytes:
-        """Emits whole events only, each kept, replaced or dropped by the accumulator."""
+    def _kept(self, event: SSEEvent) -> bytes:
+        """An event's bytes after the accumulator (which may drop or rewrite the usage the shim caused)."""
+        try:
+            replacement = self.acc.on_event(event)
+        except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
+            swallow("stream accounting", exc)
+            return event.raw
+        return event.raw if replacement is None else replacement
+
+    def _process(self, data: bytes) -> _Step:
+        """Whole events only, each kept, replaced, dropped or filtered."""
         out = bytearray()
-        for event in self._parser.feed(chunk):
-            try:
-                replacement = self.acc.on_event(event)
-            except Exception as exc:  # noqa: BLE001
-                replacement = None
-                swallow("stream rewrite", exc)
-            out += event.raw if replacement is None else replacement
+        for event in self._parser.feed(data):
+            kept = self._kept(event)
+            if self.filter is not None:
+                kept = yield from self.filter.on_event(event, kept)
+            out += kept
+            if self.ended:
+                return bytes(out)
         if self._parser.overflow:
+            if self.filter is not None:
+                self.end_error = "iron: an event over 16 MiB cannot be filtered"
+                return bytes(out)
             out += self._parser.take_tail()
             self.rewrite = self._accounting = False
         return bytes(out)
 
+    def _end(self) -> _Step:
+        """At end of body: the unfinished last event, then whatever the filter still holds."""
+        out = b""
+        event = self._parser.flush()
+        if event is not None:
+            kept = self._kept(event) if event.data is not None else event.raw
+            if self.filter is not None:
+                kept = yield from self.filter.on_event(event, kept)
+            out += kept
+        if self.filter is not None and not self.ended:
+            out += yield from self.filter.on_end()
+        return out
+
+    def _guard(self, exc: Exception) -> bytes:
+        """A shim bug while rewriting: a filtered stream ends (fail closed); others lose their rewriting.
+        A PolicyDenied (on_deny="raise") ends the stream and reaches the agent's read."""
+        if isinstance(exc, PolicyDenied):
+            self.end_error = f"{exc.code}: {exc.reason}"
+            raise exc
+        swallow("stream rewrite", exc)
+        if self.filter is not None:
+            self.end_error = f"iron: shim error while filtering the stream: {exc!r}"
+        else:
+            self.rewrite = self._accounting = False
+        return b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Accounts a chunk; returns what the agent should see (the chunk itself unless rewriting)."""
+        if self.ended:
+            return b""
+        if not self._accounting or not chunk:
+            return chunk
+        try:
+            if not self.rewrite:
+                return self._plain(chunk)
+            return drive(self._process(self._decode(chunk)), self._ask)
+        except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
+            if not self.rewrite and not isinstance(exc, PolicyDenied):
+                self._accounting = False
+                swallow("stream accounting", exc)
+                return chunk
+            return self._guard(exc)
+
+    async def afeed(self, chunk: bytes) -> bytes:
+        """The asyncio twin of feed(): the filter's round trips await instead of blocking the loop."""
+        if self.filter is None or self.ended or not chunk:
+            return self.feed(chunk)
+        try:
+            return await adrive(self._process(self._decode(chunk)), self._ask_async)
+        except Exception as exc:  # noqa: BLE001
+            return self._guard(exc)
+
     def tail(self) -> bytes:
-        """At end of stream: the bytes held back while rewriting (an unfinished last event)."""
-        if not self._accounting:
+        """At end of body (rewriting only): the held-back bytes, and the filter's remainder."""
+        if not self.rewrite or self.ended:
             return b""
         try:
-            event = self._parser.flush()
-            if event is not None and event.data is not None:
-                replacement = self.acc.on_event(event)
-                if self.rewrite and replacement is not None:
-                    return replacement
-            return event.raw if (self.rewrite and event is not None) else b""
+            return drive(self._end(), self._ask)
         except Exception as exc:  # noqa: BLE001
-            swallow("stream tail", exc)
-            return b""
+            return self._guard(exc)
+
+    async def atail(self) -> bytes:
+        """The asyncio twin of tail()."""
+        if self.filter is None or self.ended:
+            return self.tail()
+        try:
+            return await adrive(self._end(), self._ask_async)
+        except Exception as exc:  # noqa: BLE001
+            return self._guard(exc)
+
+    # ----- the report -----
 
     @property
     def finished(self) -> bool:
@@ -100,29 +216,49 @@ class StreamTap:
             self._finished = True
         try:
             if error is None and self._accounting and not self.rewrite:
-                self.tail()
+                event = self._parser.flush()
+                if event is not None and event.data is not None:
+                    self.acc.on_event(event)
+            chunks = self.filter
+            if chunks is not None and not chunks.done_asked and chunks.denied is None and self._abandon is not None:
+                self._abandon()
             result = self.acc.result()
+            if chunks is not None:
+                result = result._replace(output=chunks.emitted())
+            if error is None and self.ended:
+                error = self.end_error or _deny_text(chunks)
             complete = error is None and result.done and result.error is None
             self._report(result, complete, error or result.error)
         except Exception as exc:  # noqa: BLE001
             swallow("stream report", exc)
 
 
+def _deny_text(chunks: Optional[ChunkFilter]) -> str:
+    """The report's error for a stream a policy ended."""
+    answer = chunks.denied if chunks is not None else None
+    if answer is None:
+        return "the stream was ended"
+    return f"{answer.code or 'IRON_ERR_POLICY'}: {answer.reason or 'stream denied by policy'}"
+
+
 def tee(tap: StreamTap, chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Yields what the agent sees from a body's chunks; the end of the body or an error finishes the tap."""
+    """Yields what the agent sees from a body's chunks; the end of the body, an error or a deny finishes the tap."""
     try:
         for chunk in chunks:
             out = tap.feed(chunk)
             if out:
                 yield out
+            if tap.ended:
+                break
+        else:
+            rest = tap.tail()
+            if rest:
+                yield rest
     except GeneratorExit:
         raise
     except BaseException as exc:
         tap.finish(f"{type(exc).__name__}: {exc}")
         raise
-    rest = tap.tail() if tap.rewrite else b""
-    if rest:
-        yield rest
     tap.finish()
 
 
@@ -130,15 +266,18 @@ async def atee(tap: StreamTap, chunks: Any) -> AsyncIterator[bytes]:
     """The async twin of tee() for async byte streams."""
     try:
         async for chunk in chunks:
-            out = tap.feed(chunk)
+            out = await tap.afeed(chunk)
             if out:
                 yield out
+            if tap.ended:
+                break
+        else:
+            rest = await tap.atail()
+            if rest:
+                yield rest
     except GeneratorExit:
         raise
     except BaseException as exc:
         tap.finish(f"{type(exc).__name__}: {exc}")
         raise
-    rest = tap.tail() if tap.rewrite else b""
-    if rest:
-        yield rest
     tap.finish()

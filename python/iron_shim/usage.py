@@ -39,10 +39,10 @@ def normalise(kind: str, usage: Any) -> Optional[Usage]:
             _sub(usage, "completion_tokens_details", "reasoning_tokens"),
         )
     if kind == ANTHROPIC:
-        return make_usage(
-            _int(usage.get("input_tokens")), _int(usage.get("output_tokens")),
-            _int(usage.get("cache_read_input_tokens")), _int(usage.get("cache_creation_input_tokens")), 0,
-        )
+        # SPEC 3.6: input_tokens counts ALL input; Anthropic reports cache reads and writes beside it.
+        read, written = _int(usage.get("cache_read_input_tokens")), _int(usage.get("cache_creation_input_tokens"))
+        return make_usage(_int(usage.get("input_tokens")) + read + written, _int(usage.get("output_tokens")),
+                          read, written, 0)
     if "input_tokens" in usage or "output_tokens" in usage:
         return make_usage(
             _int(usage.get("input_tokens")), _int(usage.get("output_tokens")),

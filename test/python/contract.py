@@ -10,8 +10,9 @@ from typing import Any, Dict, NamedTuple, Optional
 
 import iron_shim
 
-from .llm_server import chat_sse
+from .llm_server import LLMServer, anthropic_sse, chat_sse
 from .router_peer import RouterPeer, decision
+from .sse_read import Mask, events, text_of
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello there, my friend"}], "max_tokens": 64}
 CLAUDE = {"model": "claude-3-5-sonnet-20241022", "max_tokens": 256, "messages": [{"role": "user", "content": "Hi"}]}
@@ -212,6 +213,92 @@ class Contract:
         self.assertEqual(result.status, 429)
         resp = self.wait_response()[0]
         self.assertEqual((resp["status"], resp["error"]), (429, "slow down"))
+
+    # ----- modify.url, Azure-style providers, llm.chunk (SPEC 3.5, 3.6a) -----
+    def test_modify_url_sends_the_call_to_the_new_url(self) -> None:
+        other = LLMServer()
+        self.addCleanup(other.close)
+        new = dict(CHAT, model="gpt-4o")
+        self.decide = lambda m: decision(m, "modify", body=new, url=other.url + "/v1/chat/completions?via=iron") \
+            if m["type"] == "llm.request" else decision(m)
+        result = self.call("/v1/chat/completions", CHAT, {"Authorization": "Bearer sk-x"})
+        self.assertEqual((result.status, result.json()["choices"][0]["message"]["content"]), (200, "Hello!"))
+        self.assertEqual(self.server.requests, [])
+        got = other.requests[0]
+        self.assertEqual((got["path"], json.loads(got["body"])), ("/v1/chat/completions?via=iron", new))
+        self.assertEqual(got["headers"]["host"], other.url.split("//", 1)[1])
+        self.assertEqual(got["headers"]["authorization"], "Bearer sk-x")
+        self.assertEqual(self.wait_response()[0]["status"], 200)
+
+    def test_azure_style_deployments_on_a_configured_base_url(self) -> None:
+        self.peer.settings["providers"] = [{"name": "azure", "kind": "openai", "base_url": self.server.url + "/openai"}]
+        self.reinstall(wait=True)  # the welcome carries the provider: calls before it only know the environment's
+        body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
+        path = "/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21"
+        self.assertEqual(self.call(path, body, {"api-key": "azure-secret-key"}).status, 200)
+        req = self.peer.wait_for("llm.request")[0]
+        self.assertEqual((req["provider"], req["model"], req["endpoint"]), ("azure", "gpt-4o-prod", "chat.completions"))
+        self.assertTrue(req["url"].endswith(path))
+        self.assertNotIn("azure-secret-key", json.dumps(self.peer.messages, default=str))
+        self.assertEqual(self.server.requests[0]["headers"]["api-key"], "azure-secret-key")
+
+    def chunk_filter(self, word: str, deny_at: int = -1) -> None:
+        """The engine watches streamed text: masks `word` (holding back across deltas), or denies a chunk."""
+        mask = Mask(word)
+
+        def decide(m: Dict[str, Any]) -> Dict[str, Any]:
+            if m["type"] == "llm.request":
+                return decision(m, stream_chunks=True)
+            if m["type"] == "llm.chunk":
+                if m["index"] == deny_at:
+                    return decision(m, "deny", policy="pii", code="IRON_ERR_PII", reason="an email address", text="")
+                return decision(m, text=mask.end() if m["done"] else mask.push(m["text"]))
+            return decision(m)
+        self.decide = decide
+
+    def test_stream_chunks_reach_the_agent_as_the_engine_rewrote_them(self) -> None:
+        self.chunk_filter("llo")
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "He***!")
+        self.assertNotIn(b'"usage"', seen)
+        chunks = self.peer.wait_for("llm.chunk", 4)
+        self.assertEqual([(c["index"], c["text"], c["done"]) for c in chunks],
+                         [(0, "Hel", False), (1, "lo", False), (2, "!", False), (3, "", True)])
+        call = self.peer.of_type("llm.request")[0]["call"]
+        self.assertTrue(all(c["call"] == call for c in chunks))
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["output"], resp["complete"], resp["usage"]["output_tokens"]), ("He***!", True, 3))
+        self.assertEqual(self.server.requests[0]["headers"].get("accept-encoding"), "identity")
+
+    def test_anthropic_stream_chunks_hold_back_until_the_end(self) -> None:
+        self.chunk_filter("o!?")
+        seen = self.stream("/v1/messages", dict(CLAUDE, stream=True), )
+        self.assertEqual(text_of("messages", seen), "Hello!")
+        kinds = [json.loads(data)["type"] for _, data in events(seen)]
+        self.assertEqual(kinds[-4:], ["content_block_delta", "content_block_stop", "message_delta", "message_stop"])
+
+    def test_a_stream_denied_mid_way_ends_with_the_providers_error_event(self) -> None:
+        self.chunk_filter("zzz", deny_at=1)
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "Hel")
+        error = json.loads(events(seen)[-1][1])["error"]
+        self.assertEqual((error["code"], error["message"]), ("IRON_ERR_PII", "iron: an email address"))
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["complete"], resp["error"], resp["output"]), (False, "IRON_ERR_PII: an email address",
+                                                                             "Hel"))
+
+    def test_a_chunk_without_a_decision_ends_the_stream_or_with_fail_open_lets_it_pass(self) -> None:
+        self.decide = lambda m: None if m["type"] == "llm.chunk" else decision(m, stream_chunks=True) \
+            if m["type"] == "llm.request" else decision(m)
+        self.reinstall(timeout_ms=300, wait=True)
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "")
+        self.assertEqual(json.loads(events(seen)[-1][1])["error"]["code"], "IRON_ERR_DECISION_TIMEOUT")
+        self.reinstall(timeout_ms=300, fail_open=True, wait=True)
+        before = len(self.peer.of_type("llm.chunk"))
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "Hello!")
+        self.assertEqual(len(self.peer.of_type("llm.chunk")) - before, 1)  # one wait, then no more round trips
 
 
 __all__ = ["Contract", "Result", "RouterPeer"]

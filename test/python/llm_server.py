@@ -117,6 +117,7 @@ class LLMServer:
     def __init__(self) -> None:
         self.requests: List[Dict[str, Any]] = []
         self.delay = 0.0  # seconds between SSE events
+        self.stall = 0.0  # seconds before answering a POST (timeouts)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -137,6 +138,8 @@ class LLMServer:
                     body = json.loads(raw) if raw else {}
                 except ValueError:
                     body = {}
+                if outer.stall:
+                    time.sleep(outer.stall)
                 outer.route(self, self.path.split("?", 1)[0], body)
 
             def _record(self, raw: bytes) -> None:
@@ -150,7 +153,10 @@ class LLMServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-request-id", "req_test_1")
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except OSError:  # the client gave up (a timeout test)
+                    self.close_connection = True
 
             def _sse(self, events: List[str]) -> None:
                 self.send_response(200)

@@ -65,7 +65,7 @@ class _Base:
                 return {"v": 1, "type": "reject", "id": msg["id"], "code": "IRON_ERR_AUTH", "reason": "bad token"}
             return {"v": 1, "type": "welcome", "id": msg["id"], "agent": msg.get("agent") or "agent-x",
                     "session": "s-test", "settings": self.settings}
-        if kind in ("llm.request", "llm.response"):
+        if kind in ("llm.request", "llm.response", "llm.chunk"):
             if self.reply_delay:
                 time.sleep(self.reply_delay)
             return self.handler(msg)

@@ -106,6 +106,16 @@ class HttpxSyncContract(Contract, ShimTestCase):
         gc.collect()
         self.assertFalse(self.peer.wait_for("llm.response")[0]["complete"])
 
+    def test_the_callers_timeout_still_applies_to_a_modified_request(self) -> None:
+        self.server.stall = 0.5
+        self.decide = lambda m: decision(m, "modify", body=dict(CHAT, model="gpt-4o")) \
+            if m["type"] == "llm.request" else decision(m)
+        with self.assertRaises(httpx.ReadTimeout):
+            self.client.post(self.server.url + "/v1/chat/completions", json=CHAT, timeout=0.1)
+        resp = self.peer.wait_for("llm.response")[0]
+        self.assertEqual((resp["status"], resp["complete"]), (0, False))
+        self.assertIn("ReadTimeout", resp["error"])
+
     def test_a_transport_error_is_reported_and_raised(self) -> None:
         with self.assertRaises(httpx.ConnectError):
             self.client.post("http://127.0.0.1:9/v1/chat/completions", json=CHAT)

@@ -98,7 +98,7 @@ class Usage(unittest.TestCase):
     def test_anthropic_usage(self) -> None:
         u = usage.normalise("anthropic", {"input_tokens": 25, "output_tokens": 15, "cache_creation_input_tokens": 3,
                                           "cache_read_input_tokens": 7})
-        self.assertEqual(u, usage.make_usage(25, 15, 7, 3, 0))
+        self.assertEqual(u, usage.make_usage(35, 15, 7, 3, 0))  # 25 + 7 read + 3 written
         self.assertIsNone(usage.normalise("openai", None))
 
     def test_output_text(self) -> None:

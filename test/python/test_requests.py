@@ -54,6 +54,26 @@ class RequestsContract(Contract, ShimTestCase):
         self.assertFalse(any(b'"usage"' in line for line in lines))
         self.assertEqual(self.peer.wait_for("llm.response")[0]["usage"]["output_tokens"], 3)
 
+    def test_raw_reads_and_iter_lines_see_the_same_filtered_stream(self) -> None:
+        from .sse_read import text_of
+
+        for style in ("raw", "lines"):
+            self.chunk_filter("llo")
+            with self.session.post(self.server.url + "/v1/chat/completions", json=dict(CHAT, stream=True),
+                                   stream=True, timeout=10) as r:
+                if style == "raw":
+                    seen = b""
+                    while True:
+                        piece = r.raw.read(7)
+                        if not piece:
+                            break
+                        seen += piece
+                else:
+                    seen = b"\n\n".join(line for line in r.iter_lines() if line) + b"\n\n"
+            self.assertEqual(text_of("chat.completions", seen), "He***!", style)
+            self.assertNotIn(b'"usage"', seen)
+        self.assertTrue(all(m["complete"] for m in self.peer.wait_for("llm.response", 2)))
+
 
 if __name__ == "__main__":
     unittest.main()

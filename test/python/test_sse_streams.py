@@ -95,7 +95,7 @@ class Accumulators(unittest.TestCase):
                  '"usage":{"output_tokens":21}}\n\n')
         result, seen = run("anthropic", "messages", events[:-1] + [extra, events[-1]])
         self.assertEqual((result.output, result.done, result.model), ("Hello!", True, "claude-3-5-sonnet-20241022"))
-        self.assertEqual(result.usage, make_usage(25, 21, 5, 0, 0))
+        self.assertEqual(result.usage, make_usage(30, 21, 5, 0, 0))  # 25 + 5 cache reads
         self.assertEqual(seen, "".join(events[:-1] + [extra, events[-1]]).encode())
 
     def test_errors_mid_stream_are_recorded(self) -> None:
@@ -122,13 +122,42 @@ class Tap(unittest.TestCase):
 
         raw = gzip.compress("".join(chat_sse(True)).encode())
         reports = []
-        tap = StreamTap(accumulator_for("openai", "chat.completions", True), lambda *a: reports.append(a),
-                        encoding="gzip", rewrite=True)
-        self.assertFalse(tap.rewrite)
+        tap = StreamTap(accumulator_for("openai", "chat.completions"), lambda *a: reports.append(a), encoding="gzip")
+        self.assertFalse(tap.rewrite or tap.decoded)
         out = tap.feed(raw[:10]) + tap.feed(raw[10:])
         tap.finish()
         self.assertEqual(out, raw)
         self.assertEqual((reports[0][0].output, reports[0][1]), ("Hello!", True))
+
+    def test_a_rewritten_gzip_stream_comes_out_decoded(self) -> None:
+        import gzip
+
+        raw = gzip.compress("".join(chat_sse(True)).encode())
+        reports = []
+        tap = StreamTap(accumulator_for("openai", "chat.completions", True), lambda *a: reports.append(a),
+                        encoding="gzip", rewrite=True)
+        self.assertTrue(tap.rewrite and tap.decoded)  # the wrapper drops content-encoding
+        out = tap.feed(raw[:10]) + tap.feed(raw[10:]) + tap.tail()
+        tap.finish()
+        self.assertEqual(out, "".join(chat_sse(False)).encode())
+        self.assertEqual((reports[0][0].usage["output_tokens"], reports[0][1]), (3, True))
+
+    def test_an_encoding_the_shim_cannot_read_passes_untouched_unless_it_must_be_filtered(self) -> None:
+        tap = StreamTap(accumulator_for("openai", "chat.completions", True), lambda *a: None, encoding="br",
+                        rewrite=True)
+        self.assertEqual((tap.rewrite, tap.ended, tap.feed(b"\x1b\x00")), (False, False, b"\x1b\x00"))
+        from iron_shim.stream_filter import ChunkFilter
+        from iron_shim.stream_text import shape_for
+
+        reports = []
+        chunks = ChunkFilter(shape_for("openai", "chat.completions"), lambda answer, seq: b"")
+        tap = StreamTap(accumulator_for("openai", "chat.completions"), lambda *a: reports.append(a), encoding="br",
+                        chunks=chunks)
+        self.assertTrue(tap.ended)
+        self.assertEqual(tap.feed(b"\x1b\x00"), b"")
+        tap.finish()
+        self.assertEqual(reports[0][1:], (False, "iron: content-encoding 'br' cannot be read by the shim; "
+                                                 "the stream cannot be filtered"))
 
     def test_a_broken_accumulator_never_breaks_the_stream(self) -> None:
         class Broken:

@@ -106,6 +106,17 @@ class Handshake(ClientCase):
         with self.assertRaises(NoDecision):
             client.request(request_msg())
 
+    def test_reports_posted_just_before_close_go_out_before_the_bye(self) -> None:
+        client = self.make()
+        client.wait_ready(3)
+        for n in range(20):  # what a stream's last llm.response looks like at interpreter exit
+            client.post(protocol.llm_response(protocol.next_id(), f"c-{n}", 200, None, "", None, 1.0, True, True,
+                                              None, None, None))
+        client.close("exit")
+        self.peer.wait_for("bye")
+        self.assertEqual([m["call"] for m in self.peer.of_type("llm.response")], [f"c-{n}" for n in range(20)])
+        self.assertEqual(self.peer.messages[-1]["type"], "bye")
+
 
 class Failures(ClientCase):
     def test_decision_timeout(self) -> None:

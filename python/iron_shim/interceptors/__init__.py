@@ -2,7 +2,7 @@
 
 Adding a library: write interceptors/<lib>_.py with an Interceptor subclass (``name``, ``module``,
 ``patch(module)`` using ``self.wrap``), drive it with governor.before()/after()/open_stream(), and
-list it in ``_build()`` below. aiohttp is the next one.
+list it in ``_build()`` below.
 """
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from .base import Interceptor
 
 def _build() -> List[Interceptor]:
     """One instance per supported library (imports are cheap: no library is imported here)."""
+    from .aiohttp_ import AiohttpInterceptor
     from .httpx_ import Httpx2Interceptor, HttpxInterceptor
     from .requests_ import RequestsInterceptor
     from .urllib_ import UrllibInterceptor
 
-    return [HttpxInterceptor(), Httpx2Interceptor(), UrllibInterceptor(), RequestsInterceptor()]
+    return [HttpxInterceptor(), Httpx2Interceptor(), UrllibInterceptor(), RequestsInterceptor(), AiohttpInterceptor()]
 
 
 INTERCEPTORS: List[Interceptor] = _build()

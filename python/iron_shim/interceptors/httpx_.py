@@ -10,7 +10,7 @@ from .. import runtime
 from ..errors import PolicyDenied
 from ..governor import Governor, Outcome, Verdict, is_event_stream
 from ..internal import swallow
-from ..tap import StreamTap, atee, tee
+from .httpx_streams import finish_read, replace_content, stream_classes
 from . import base
 
 LIBRARY = "httpx"
@@ -24,7 +24,8 @@ class HttpxInterceptor(base.Interceptor):
 
     def patch(self, module: ModuleType) -> None:
         """Wraps both send methods; stream classes are built against this httpx's base classes."""
-        kit = _Kit(module, self.name)
+        library = module.__name__ if module.__name__ in ("httpx", "httpx2") else self.name  # httpx2.alias_httpx()
+        kit = _Kit(module, library)
         self.wrap(module.Client, "send", kit.sync_send)
         self.wrap(module.AsyncClient, "send", kit.async_send)
 
@@ -43,7 +44,7 @@ class _Kit:
         """Builds the tapped stream classes from the module's own SyncByteStream/AsyncByteStream."""
         self.httpx = httpx
         self.library = library
-        self.SyncStream, self.AsyncStream = _stream_classes(httpx)
+        self.SyncStream, self.AsyncStream = stream_classes(httpx)
 
     # ----- wrappers -----
 
@@ -73,7 +74,7 @@ class _Kit:
                 if verdict.action == "deny":
                     return kit.synthetic(verdict, request)
                 try:
-                    response = original(self, kit.with_body(request, verdict.body), *args, **kwargs)
+                    response = original(self, kit.prepared(request, verdict), *args, **kwargs)
                 except BaseException as exc:
                     gov.failed(verdict.call, exc)
                     raise
@@ -109,7 +110,7 @@ class _Kit:
                 if verdict.action == "deny":
                     return kit.synthetic(verdict, request)
                 try:
-                    response = await original(self, kit.with_body(request, verdict.body), *args, **kwargs)
+                    response = await original(self, kit.prepared(request, verdict), *args, **kwargs)
                 except BaseException as exc:
                     gov.failed(verdict.call, exc)
                     raise
@@ -141,15 +142,25 @@ class _Kit:
             except Exception:  # noqa: BLE001
                 return None
 
-    def with_body(self, request: Any, body: Optional[bytes]) -> Any:
-        """A copy of the request carrying the new body and a matching Content-Length."""
-        if body is None:
+    def prepared(self, request: Any, verdict: Verdict) -> Any:
+        """The request to send: the caller's own, or a copy with the new body, URL and headers."""
+        if verdict.body is None and verdict.url is None and not verdict.headers:
             return request
         headers = request.headers.copy()
+        for name, value in verdict.headers:
+            headers[name] = value
+        url = request.url
+        if verdict.url is not None:
+            url = self.httpx.URL(verdict.url)
+            if "host" in headers:
+                del headers["host"]  # httpx sets it again from the new URL
+        if verdict.body is None:
+            return self.httpx.Request(request.method, url, headers=headers, stream=request.stream,
+                                      extensions=request.extensions)
         for name in ("content-length", "transfer-encoding"):
             if name in headers:
                 del headers[name]
-        return self.httpx.Request(request.method, request.url, headers=headers, content=body,
+        return self.httpx.Request(request.method, url, headers=headers, content=verdict.body,
                                   extensions=request.extensions)
 
     def synthetic(self, verdict: Verdict, request: Any) -> Any:
@@ -187,6 +198,8 @@ class _Kit:
         call = verdict.call
         try:
             if is_event_stream(response.headers.get("content-type")) and call is not None:
+                if not stream:
+                    return await self.tap_read_async(gov, call, response)
                 return self.tap_response(gov, call, response, stream)
             if stream:
                 await response.aread()
@@ -206,18 +219,16 @@ class _Kit:
                     pass
             return self.synthetic(Verdict("deny", verdict.call, None, outcome.response), response.request)
         if outcome.action == "replace" and outcome.body is not None:
-            _replace_content(response, outcome.body)
+            replace_content(response, outcome.body)
         return response
 
     def tap_response(self, gov: Governor, call: Any, response: Any, stream: bool) -> Any:
         """SSE: wrap the body stream (stream=True) or account the already-read body."""
-        tap = gov.open_stream(call, response.status_code, response.headers.get)
         if not stream:
+            tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
             data = tap.feed(response.content) + tap.tail()
-            tap.finish()
-            if tap.rewrite and data != response.content:
-                _replace_content(response, data)
-            return response
+            return finish_read(tap, response, data)
+        tap = gov.open_stream(call, response.status_code, response.headers.get)
         inner = response.stream
         if isinstance(inner, self.httpx.AsyncByteStream) and not isinstance(inner, self.httpx.SyncByteStream):
             wrapper: Any = self.AsyncStream(inner, tap)
@@ -225,59 +236,14 @@ class _Kit:
             wrapper = self.SyncStream(inner, tap)
         weakref.finalize(wrapper, tap.finish)
         response.stream = wrapper
-        if tap.rewrite and "content-length" in response.headers:
-            del response.headers["content-length"]
+        names = ("content-length", "content-encoding") if tap.decoded else ("content-length",)
+        for name in names if tap.rewrite else ():
+            if name in response.headers:
+                del response.headers[name]
         return response
 
-
-def _replace_content(response: Any, body: bytes) -> None:
-    """Swaps the read body of an httpx.Response (httpx keeps it in _content in every release)."""
-    response._content = body
-    if "content-length" in response.headers:
-        response.headers["content-length"] = str(len(body))
-    for cached in ("_text", "_decoder"):
-        if cached in response.__dict__:
-            del response.__dict__[cached]
-
-
-def _stream_classes(httpx: ModuleType) -> Any:
-    """Tapped byte streams subclassing this module's SyncByteStream / AsyncByteStream."""
-
-    class TappedSyncStream(httpx.SyncByteStream):  # type: ignore[name-defined,misc]
-        """Tees every chunk to the tap; finishes on exhaustion, error or close()."""
-
-        def __init__(self, inner: Any, tap: StreamTap) -> None:
-            """Wraps httpx's own stream (which still owns the connection)."""
-            self._inner, self._tap = inner, tap
-
-        def __iter__(self) -> Any:
-            """Yields what the agent sees; the end of the body finishes the tap."""
-            yield from tee(self._tap, self._inner)
-
-        def close(self) -> None:
-            """response.close() or the with-block's exit: report (complete only if the stream ended)."""
-            try:
-                self._tap.finish()
-            finally:
-                self._inner.close()
-
-    class TappedAsyncStream(httpx.AsyncByteStream):  # type: ignore[name-defined,misc]
-        """The async twin: async iteration and aclose()."""
-
-        def __init__(self, inner: Any, tap: StreamTap) -> None:
-            """Wraps httpx's own async stream."""
-            self._inner, self._tap = inner, tap
-
-        async def __aiter__(self) -> Any:
-            """The async twin of __iter__."""
-            async for chunk in atee(self._tap, self._inner):
-                yield chunk
-
-        async def aclose(self) -> None:
-            """The async twin of close()."""
-            try:
-                self._tap.finish()
-            finally:
-                await self._inner.aclose()
-
-    return TappedSyncStream, TappedAsyncStream
+    async def tap_read_async(self, gov: Governor, call: Any, response: Any) -> Any:
+        """The async twin of tap_response() for a body httpx already read (filter round trips await)."""
+        tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
+        data = await tap.afeed(response.content) + await tap.atail()
+        return finish_read(tap, response, data)

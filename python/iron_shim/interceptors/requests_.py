@@ -59,7 +59,7 @@ def _wrap_send(original: Any, requests: ModuleType) -> Any:
             if verdict.action == "deny":
                 assert verdict.response is not None
                 return synthetic_response(requests, verdict.response, request, self)
-            sent = _with_body(request, verdict.body)
+            sent = _prepared(request, verdict)
             try:
                 response = original(self, sent, *args, **kwargs)
             except BaseException as exc:
@@ -72,14 +72,19 @@ def _wrap_send(original: Any, requests: ModuleType) -> Any:
     return send
 
 
-def _with_body(request: Any, body: Optional[bytes]) -> Any:
-    """A copy of the PreparedRequest with the new body and its Content-Length."""
-    if body is None:
+def _prepared(request: Any, verdict: Verdict) -> Any:
+    """A copy of the PreparedRequest with the new body, URL and headers."""
+    if verdict.body is None and verdict.url is None and not verdict.headers:
         return request
     clone = request.copy()
-    clone.body = body
-    clone.headers["Content-Length"] = str(len(body))
-    clone.headers.pop("Transfer-Encoding", None)
+    if verdict.body is not None:
+        clone.body = verdict.body
+        clone.headers["Content-Length"] = str(len(verdict.body))
+        clone.headers.pop("Transfer-Encoding", None)
+    if verdict.url is not None:
+        clone.prepare_url(verdict.url, None)
+    for name, value in verdict.headers:
+        clone.headers[name] = value
     return clone
 
 
@@ -137,6 +142,7 @@ class _TappedRaw:
         """Everything not overridden is the urllib3 response's own."""
         self._raw = raw
         self._tap = tap
+        self._eof = False
 
     def __getattr__(self, name: str) -> Any:
         """Delegates headers, status, release_conn, _original_response, ..."""
@@ -144,20 +150,29 @@ class _TappedRaw:
 
     def stream(self, amt: Any = 2 ** 16, decode_content: Any = None) -> Iterator[bytes]:
         """What Response.iter_content reads: decoded chunks, teed to the tap."""
-        return tee(self._tap, self._raw.stream(amt, decode_content=decode_content))
+        yield from tee(self._tap, self._raw.stream(amt, decode_content=decode_content))
+        if self._tap.ended:
+            self._raw.close()  # a policy ended the stream: nothing more is read from the provider
 
     def read(self, amt: Any = None, *args: Any, **kwargs: Any) -> bytes:
         """Direct raw reads go through the tap too; b"" still means end of body, never "held back"."""
         tap = self._tap
-        while True:
+        while not self._eof:
             data = self._raw.read(amt, *args, **kwargs)
             if not data:
-                rest = tap.tail() if tap.rewrite else b""
+                self._eof = True
+                rest = tap.tail()
                 tap.finish()
                 return rest
             out = tap.feed(data)
+            if tap.ended:  # a policy ended the stream: nothing more is read from the provider
+                self._eof = True
+                tap.finish()
+                self._raw.close()
+                return out
             if out:
                 return out
+        return b""
 
     def close(self) -> None:
         """Closing early still reports the stream (complete=false)."""

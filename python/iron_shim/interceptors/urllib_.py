@@ -7,11 +7,12 @@ import io
 import weakref
 from types import ModuleType
 from typing import Any, Dict, Optional
+from urllib.parse import urlsplit
 
 from .. import runtime
 from ..denial import SyntheticResponse
 from ..errors import PolicyDenied
-from ..governor import Call, Governor, is_event_stream
+from ..governor import Call, Governor, Verdict, is_event_stream
 from ..internal import swallow
 from ..tap import StreamTap
 from . import base
@@ -57,7 +58,9 @@ def _wrap_do_open(original: Any) -> Any:
             if verdict.action == "deny":
                 assert verdict.response is not None
                 return synthetic_response(verdict.response, req)
-            sent = _with_body(req, verdict.body)
+            sent = _prepared(req, verdict)
+            if verdict.url is not None:
+                http_class, http_conn_args = _connection_for(sent, http_class, http_conn_args)
             try:
                 response = original(self, http_class, sent, **http_conn_args)
             except BaseException as exc:
@@ -70,16 +73,36 @@ def _wrap_do_open(original: Any) -> Any:
     return do_open
 
 
-def _with_body(req: Any, body: Optional[bytes]) -> Any:
-    """A copy of the Request with the new body and its Content-length (the caller's object is untouched)."""
-    if body is None:
+def _prepared(req: Any, verdict: Verdict) -> Any:
+    """A copy of the Request with the new body, URL and headers (the caller's object is untouched)."""
+    if verdict.body is None and verdict.url is None and not verdict.headers:
         return req
     clone = copy.copy(req)
     clone.headers = dict(req.headers)
     clone.unredirected_hdrs = dict(req.unredirected_hdrs)
-    clone.data = body
-    clone.add_unredirected_header("Content-length", str(len(body)))
+    if verdict.body is not None:
+        clone.data = verdict.body
+        clone.add_unredirected_header("Content-length", str(len(verdict.body)))
+    if verdict.url is not None:
+        clone.full_url = verdict.url
+        clone.headers.pop("Host", None)
+        clone.add_unredirected_header("Host", urlsplit(verdict.url).netloc.rsplit("@", 1)[-1])
+    for name, value in verdict.headers:
+        clone.headers.pop(name.capitalize(), None)
+        clone.add_unredirected_header(name, value)
     return clone
+
+
+def _connection_for(req: Any, http_class: Any, conn_args: Dict[str, Any]) -> Any:
+    """The connection class for a rerouted URL whose scheme differs from the handler's."""
+    import http.client
+
+    https = req.type == "https"
+    if https and not issubclass(http_class, http.client.HTTPSConnection):
+        return http.client.HTTPSConnection, {}
+    if not https and issubclass(http_class, http.client.HTTPSConnection):
+        return http.client.HTTPConnection, {}
+    return http_class, conn_args
 
 
 def _after(gov: Governor, call: Optional[Call], response: Any, req: Any) -> Any:
@@ -90,6 +113,9 @@ def _after(gov: Governor, call: Optional[Call], response: Any, req: Any) -> Any:
     try:
         if is_event_stream(header("content-type")):
             tap = gov.open_stream(call, response.status, lambda name: response.getheader(name))
+            for name in (("Content-Length", "Content-Encoding") if tap.decoded else ("Content-Length",)):
+                if tap.rewrite and name in response.headers:
+                    del response.headers[name]
             return _tapped(response, tap, None)
         body = response.read()
     except Exception as exc:  # noqa: BLE001
@@ -177,12 +203,21 @@ class _Buffered:
         if not chunk:
             self._iron_eof = True
             if tap is not None:
-                rest = tap.tail() if tap.rewrite else b""
+                rest = tap.tail()
                 self._iron_buf += rest
                 tap.finish()
                 return bool(rest)
             return False
-        self._iron_buf += tap.feed(chunk) if tap is not None else chunk
+        if tap is None:
+            self._iron_buf += chunk
+            return True
+        out = tap.feed(chunk)
+        self._iron_buf += out
+        if tap.ended:  # a policy ended the stream: nothing more is read from the provider
+            self._iron_eof = True
+            tap.finish()
+            super().close()  # type: ignore[misc]
+            return bool(out)
         return True
 
     def _iron_take(self, n: int) -> bytes:

@@ -1,0 +1,192 @@
+"""aiohttp: ClientSession._request, under session.post/request, `async with` and aiohttp.request().
+
+aiohttp is async only, so this is the asyncio twin of the other interceptors. Non-streamed bodies are
+read before the response is handed back (the engine decides about them first); SSE bodies are tapped
+as the agent reads them (resp.content in every read style). A denial is a real ClientResponse, and
+raise_for_status (session-wide or per request, bool or callable) applies to it exactly as it would to
+the provider's own error.
+"""
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+from typing import Any, Dict, Optional
+
+from .. import runtime
+from ..calls import Verdict, is_event_stream
+from ..errors import PolicyDenied
+from ..governor import Governor
+from ..internal import swallow
+from . import base
+from .aiohttp_body import replace_body, synthetic_response, tap_content
+
+LIBRARY = "aiohttp"
+
+
+class AiohttpInterceptor(base.Interceptor):
+    """Patches aiohttp.ClientSession._request."""
+
+    name = LIBRARY
+    module = "aiohttp"
+
+    def patch(self, module: ModuleType) -> None:
+        """One wrapper covers every request method of every session (and aiohttp.request)."""
+        self.wrap(module.ClientSession, "_request", lambda original: _wrap_request(original, module))
+
+
+def _wrap_request(original: Any, aiohttp: ModuleType) -> Any:
+    """The ClientSession._request wrapper."""
+
+    @functools.wraps(original)  # keeps aiohttp's name, docstring and signature
+    async def _request(self: Any, method: str, str_or_url: Any, **kwargs: Any) -> Any:
+        gov = runtime.governor
+        if gov is None or base.active():
+            return await original(self, method, str_or_url, **kwargs)
+        try:
+            url = _full_url(self, str_or_url, kwargs.get("params"))
+            headers = _merged_headers(self, kwargs.get("headers"))
+        except Exception:  # noqa: BLE001 - aiohttp will refuse the URL or headers itself
+            return await original(self, method, str_or_url, **kwargs)
+        target = gov.match(method, url, headers.get)
+        if target is None:
+            return await original(self, method, str_or_url, **kwargs)
+        token = base.enter()
+        try:
+            try:
+                verdict = await gov.before_async(target, method, url, headers.items(), _body(self, kwargs), LIBRARY)
+            except Exception as exc:  # noqa: BLE001
+                if isinstance(exc, PolicyDenied):
+                    raise
+                verdict = gov.on_bug(target, exc)
+            if verdict.action == "pass":
+                return await original(self, method, str_or_url, **kwargs)
+            if verdict.action == "deny":
+                assert verdict.response is not None
+                denied = synthetic_response(aiohttp, self, verdict.response, method, url, headers)
+                return await _raise_for_status(self, kwargs, denied)
+            send_url, send_kwargs = _prepared(self, str_or_url, kwargs, headers, verdict)
+            try:
+                response = await original(self, method, send_url, **send_kwargs)
+            except BaseException as exc:
+                gov.failed(verdict.call, exc)
+                raise
+            response = await _after(aiohttp, gov, self, verdict, response, method, url, headers)
+            return await _raise_for_status(self, kwargs, response)
+        finally:
+            base.leave(token)
+
+    return _request
+
+
+def _full_url(session: Any, str_or_url: Any, params: Any) -> str:
+    """The URL aiohttp will request (session base_url joined, params added)."""
+    from yarl import URL
+
+    build = getattr(session, "_build_url", None)
+    url = build(str_or_url) if build is not None else URL(str_or_url)
+    if params:
+        url = url.update_query(params)
+    return str(url)
+
+
+def _merged_headers(session: Any, headers: Any) -> Any:
+    """Session default headers + the request's, as aiohttp merges them (a CIMultiDict)."""
+    prepare = getattr(session, "_prepare_headers", None)
+    if prepare is not None:
+        return prepare(headers)
+    from multidict import CIMultiDict
+
+    return CIMultiDict(headers or {})
+
+
+def _body(session: Any, kwargs: Dict[str, Any]) -> Optional[bytes]:
+    """The request body as bytes when it is JSON, bytes or text (forms and files are not LLM calls)."""
+    json_value, data = kwargs.get("json"), kwargs.get("data")
+    if json_value is not None:
+        serialize = getattr(session, "_json_serialize", None)
+        if serialize is None:
+            import json
+
+            serialize = json.dumps
+        return str(serialize(json_value)).encode("utf-8")
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    value = getattr(data, "_value", None)  # an aiohttp BytesPayload / StringPayload
+    return bytes(value) if isinstance(value, (bytes, bytearray)) else None
+
+
+def _prepared(session: Any, str_or_url: Any, kwargs: Dict[str, Any], merged: Any, verdict: Verdict) -> Any:
+    """The URL and keyword arguments to send: new body, new URL, added headers; raise_for_status is ours."""
+    from multidict import CIMultiDict
+
+    send = dict(kwargs)
+    send["raise_for_status"] = False  # applied after the engine saw the response
+    headers = CIMultiDict(kwargs.get("headers") or {})
+    if verdict.body is not None:
+        send["json"] = None
+        send["data"] = verdict.body
+        if "content-type" not in merged:
+            headers["Content-Type"] = "application/json"
+    for name, value in verdict.headers:
+        headers[name] = value
+    if verdict.body is not None or verdict.headers:
+        send["headers"] = headers
+    send_url = str_or_url
+    if verdict.url is not None:
+        send["params"] = None
+        send_url = _reroute(session, verdict.url)
+    return send_url, send
+
+
+def _reroute(session: Any, url: str) -> Any:
+    """A modify.url target: relative to the session's base_url when it shares its origin."""
+    from yarl import URL
+
+    target = URL(url)
+    base_url = getattr(session, "_base_url", None)
+    if base_url is not None and base_url.origin() == target.origin():
+        return target.relative()
+    return target
+
+
+async def _after(aiohttp: ModuleType, gov: Governor, session: Any, verdict: Verdict, response: Any, method: str,
+                 url: str, headers: Any) -> Any:
+    """SSE bodies are tapped as they are read; others are read now, reported, and maybe replaced."""
+    call = verdict.call
+    if call is None:
+        return response
+    try:
+        if is_event_stream(response.headers.get("content-type")):
+            decoded = getattr(session, "auto_decompress", True)
+            encoding = "" if decoded else (response.headers.get("content-encoding") or "")
+            tap = gov.open_stream(call, response.status, response.headers.get, encoding=encoding)
+            return tap_content(response, tap)
+    except Exception as exc:  # noqa: BLE001 - our bug must not lose the agent's response
+        swallow("aiohttp stream", exc)
+        return response
+    try:
+        body = await response.read()
+    except BaseException as exc:
+        gov.failed(call, exc)
+        raise
+    outcome = await gov.after_async(call, response.status, response.headers.get, body)
+    if outcome.action == "deny" and outcome.response is not None:
+        response.release()
+        return synthetic_response(aiohttp, session, outcome.response, method, url, headers)
+    if outcome.action == "replace" and outcome.body is not None:
+        replace_body(response, outcome.body)
+    return response
+
+
+async def _raise_for_status(session: Any, kwargs: Dict[str, Any], response: Any) -> Any:
+    """aiohttp's own rule: the request's raise_for_status, else the session's; a bool or an async callable."""
+    check = kwargs.get("raise_for_status")
+    if check is None:
+        check = getattr(session, "_raise_for_status", False)
+    if callable(check):
+        await check(response)
+    elif check:
+        response.raise_for_status()
+    return response

@@ -1,0 +1,104 @@
+"""The response half of the governor: reports a read response and applies allow / redact / deny."""
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Optional
+
+from . import denial as denials
+from . import protocol, usage
+from .calls import KEEP, Call, Outcome, json_bytes
+from .decision_rules import HeaderGet, as_no_decision, checked, request_id, to_denial
+from .errors import PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
+from .internal import swallow
+
+if TYPE_CHECKING:
+    from .governor import Governor
+
+MAX_OUTPUT_CHARS = 2 * 1024 * 1024
+MAX_REPORTED_BODY = 12 * 1024 * 1024
+
+
+class ResponseSide:
+    """Mixed into Governor: everything after a non-streamed response arrived."""
+
+    def _response_message(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> dict:
+        """The llm.response of a read (non-streamed) response."""
+        parsed: Any = None
+        if body:
+            try:
+                parsed = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                parsed = None
+        kind, endpoint = call.kind, call.info.target.endpoint
+        error = usage.error_text(parsed) if status >= 400 else None
+        if error is None and status >= 400:
+            error = f"HTTP {status}"
+        return protocol.llm_response(
+            protocol.next_id(), call.id, status, usage.normalise(kind, (parsed or {}).get("usage")
+                                                                    if isinstance(parsed, dict) else None),
+            usage.output_text(kind, endpoint, parsed)[:MAX_OUTPUT_CHARS],
+            parsed if body is not None and len(body) <= MAX_REPORTED_BODY else None,
+            (time.perf_counter() - call.started) * 1000.0, False, True, error, request_id(header),
+            usage.response_model(parsed))
+
+    def _response_prelude(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Optional[dict]:
+        """The llm.response to send for this call (once), or None when nothing is to be reported."""
+        if not call.report:
+            return None
+        call.report = False
+        try:
+            return self._response_message(call, status, header, body)
+        except Exception as exc:  # noqa: BLE001
+            swallow("after()", exc)
+            return None
+
+    def after(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Outcome:
+        """Reports a read response and applies the answer (allow, redact, deny); blocks up to timeout_ms."""
+        msg = self._response_prelude(call, status, header, body)
+        if msg is None:
+            return KEEP
+        try:
+            reply = self.client.request(msg)
+        except IronError as exc:
+            return self._response_no_decision(call, as_no_decision(exc))
+        return self._decide_response(call, reply)
+
+    async def after_async(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Outcome:
+        """The asyncio twin of after()."""
+        msg = self._response_prelude(call, status, header, body)
+        if msg is None:
+            return KEEP
+        try:
+            reply = await self.client.request_async(msg)
+        except IronError as exc:
+            return self._response_no_decision(call, as_no_decision(exc))
+        return self._decide_response(call, reply)
+
+    def _decide_response(self: "Governor", call: Call, reply: dict) -> Outcome:
+        """allow keeps the body, redact replaces it, deny swaps in the error response."""
+        try:
+            if reply.get("type") == "error":
+                code, reason = protocol.parse_reject(reply)
+                return self._response_no_decision(call, NoDecision(code, reason))
+            decision = checked(protocol.parse_decision(reply, protocol.RESPONSE_ACTIONS), call)
+            if decision.action == "redact":
+                return Outcome("replace", json_bytes(decision.body), None)
+            if decision.action == "deny":
+                verdict = self._deny(call, to_denial(call, decision, "response denied by policy"))
+                return Outcome("deny", None, verdict.response)
+            return KEEP
+        except PolicyDenied:
+            raise
+        except ProtocolError as exc:
+            return self._response_no_decision(call, NoDecision(PROTOCOL, exc.message))
+        except Exception as exc:  # noqa: BLE001
+            swallow("response decision", exc)
+            return KEEP
+
+    def _response_no_decision(self: "Governor", call: Call, failure: NoDecision) -> Outcome:
+        """No answer about a response: fail closed like a request (or keep it when fail_open)."""
+        if self.client.settings.fail_open:
+            return KEEP
+        verdict = self._deny(call, denials.Denial(call.id, failure.code, failure.reason, None, failure.status, None))
+        return Outcome("deny", None, verdict.response)

@@ -1,0 +1,137 @@
+"""The streaming half of the governor: a tap per SSE response, and the llm.chunk round trips (SPEC 3.6a)."""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+
+from . import denial as denials
+from . import protocol
+from .calls import Call
+from .decision_rules import HeaderGet, as_no_decision, checked_call, request_id
+from .errors import INTERNAL, PROTOCOL, IronError, NoDecision, ProtocolError
+from .internal import swallow
+from .response_side import MAX_OUTPUT_CHARS
+from .stream_filter import Answer, Ask, ChunkFilter
+from .stream_text import shape_for
+from .streams import StreamResult, accumulator_for
+from .tap import StreamTap
+
+if TYPE_CHECKING:
+    from .governor import Governor
+
+STREAM_DENY_REASON = "stream denied by policy"
+
+
+class StreamSide:
+    """Mixed into Governor: streamed responses."""
+
+    def open_stream(self: "Governor", call: Call, status: int, header: HeaderGet,
+                    encoding: Optional[str] = None) -> StreamTap:
+        """A tap for a streamed (SSE) response: reports once when the stream ends, fails or is closed.
+
+        encoding: the content-encoding of the bytes the tap will see (default: the response header's;
+        "" for libraries that hand over decoded bytes)."""
+        endpoint = call.info.target.endpoint
+        acc = accumulator_for(call.kind, endpoint, call.added_usage)
+        rid = request_id(header)
+
+        def report(result: StreamResult, complete: bool, error: Optional[str]) -> None:
+            """Fire-and-forget llm.response: the agent already has the stream, nothing waits."""
+            if not call.report:
+                return
+            call.report = False
+            latency = (time.perf_counter() - call.started) * 1000.0
+            self.client.post(protocol.llm_response(
+                protocol.next_id(), call.id, status, result.usage, result.output[:MAX_OUTPUT_CHARS], None,
+                latency, True, complete, error, rid, result.model))
+
+        if encoding is None:
+            encoding = header("content-encoding") or ""
+        if not call.chunks or not 200 <= status < 300:
+            return StreamTap(acc, report, encoding, rewrite=call.added_usage)
+        shape = shape_for(call.kind, endpoint)
+
+        def deny_event(answer: Answer, sequence: Optional[int]) -> bytes:
+            """The provider's own error event, ending the stream for the agent."""
+            denial = denials.Denial(call.id, answer.code or "IRON_ERR_POLICY", answer.reason or STREAM_DENY_REASON,
+                                    answer.policy, answer.status or denials.DEFAULT_STATUS, None)
+            error, iron = denials.error_parts(call.kind, denial)
+            return shape.error_event(error, iron, sequence)
+
+        chunks = ChunkFilter(shape, deny_event, strip_usage_null=call.added_usage)
+        ask, ask_async, abandon = self._chunk_askers(call)
+        return StreamTap(acc, report, encoding, rewrite=True, chunks=chunks, ask=ask, ask_async=ask_async,
+                         abandon=abandon)
+
+    def _chunk_askers(self: "Governor", call: Call) -> Tuple[Any, Any, Any]:
+        """The blocking and the asyncio round trip for one Ask, and the fire-and-forget end."""
+
+        def ask(request: Ask) -> Answer:
+            """One llm.chunk from the reading thread."""
+            if not call.chunks:  # failed open once: the rest of the stream passes unfiltered, no more waits
+                return Answer("allow", request.text)
+            msg = self._chunk_message(call, request)
+            try:
+                reply = self.client.request(msg)
+            except IronError as exc:
+                return self._chunk_failure(call, request, as_no_decision(exc))
+            return self._chunk_answer(call, reply, request)
+
+        async def ask_async(request: Ask) -> Answer:
+            """One llm.chunk from a task (the loop keeps running)."""
+            if not call.chunks:
+                return Answer("allow", request.text)
+            msg = self._chunk_message(call, request)
+            try:
+                reply = await self.client.request_async(msg)
+            except IronError as exc:
+                return self._chunk_failure(call, request, as_no_decision(exc))
+            return self._chunk_answer(call, reply, request)
+
+        def abandon() -> None:
+            """The caller closed the stream early: tell the engine the stream is over (nothing waits)."""
+            try:
+                self.client.post(self._chunk_message(call, Ask("", True)))
+            except Exception as exc:  # noqa: BLE001
+                swallow("chunk end", exc)
+
+        return ask, ask_async, abandon
+
+    def _chunk_message(self: "Governor", call: Call, request: Ask) -> Dict[str, Any]:
+        """The next llm.chunk of this call."""
+        index = call.chunk_index
+        call.chunk_index += 1
+        return protocol.llm_chunk(protocol.next_id(), call.id, index, request.text, request.done)
+
+    def _chunk_answer(self: "Governor", call: Call, reply: Dict[str, Any], request: Ask) -> Answer:
+        """allow / redact emit the decision's text; deny ends the stream; anything off-spec fails closed."""
+        try:
+            if reply.get("type") == "error":
+                code, reason = protocol.parse_reject(reply)
+                return self._chunk_failure(call, request, NoDecision(code, f"the supervisor could not decide: {reason}"))
+            decision = protocol.parse_chunk_decision(reply, request.text)
+            checked_call(decision.call, call)
+        except ProtocolError as exc:
+            return self._chunk_failure(call, request, NoDecision(PROTOCOL, exc.message))
+        except Exception as exc:  # noqa: BLE001
+            swallow("chunk decision", exc)
+            return self._chunk_failure(call, request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}"))
+        if decision.action == "deny":
+            answer = Answer("deny", "", decision.code, decision.reason, decision.policy, decision.status)
+            return self._chunk_denied(call, answer)
+        return Answer(decision.action, decision.text, decision.code, decision.reason, decision.policy)
+
+    def _chunk_failure(self: "Governor", call: Call, request: Ask, failure: NoDecision) -> Answer:
+        """No decision for a chunk: the stream ends (fail closed), or it goes on unfiltered (fail open)."""
+        if self.client.settings.fail_open:
+            call.chunks = False
+            return Answer("allow", request.text)
+        return Answer("deny", "", failure.code, failure.reason, None, failure.status)
+
+    def _chunk_denied(self: "Governor", call: Call, answer: Answer) -> Answer:
+        """With on_deny="raise" a stream deny raises PolicyDenied from the agent's read."""
+        if self.client.settings.on_deny == "raise":
+            raise denials.to_exception(denials.Denial(
+                call.id, answer.code or "IRON_ERR_POLICY", answer.reason or STREAM_DENY_REASON, answer.policy,
+                answer.status or denials.DEFAULT_STATUS, None))
+        return answer

@@ -1,0 +1,225 @@
+"""Where the text lives in each provider's stream events, and which events close or end the text.
+
+Used by the chunk filter (SPEC 3.6a) to read each text delta, put the engine's text in its place,
+and know when the held-back remainder must come out.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, Dict, Hashable, List, Optional, Tuple
+
+from .providers import ANTHROPIC
+
+#: (where in the event, the delta text): where is what set_text() takes back.
+Delta = Tuple[Hashable, str]
+
+
+def encode_event(name: str, obj: Any) -> bytes:
+    """One SSE event as the providers write it: optional `event:` line, one compact `data:` line."""
+    head = f"event: {name}\n".encode("utf-8") if name else b""
+    return head + b"data: " + json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n\n"
+
+
+class TextShape:
+    """OpenAI chat completions: choices[i].delta.content; finish_reason and the usage chunk close the text."""
+
+    field = "content"
+
+    def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
+        """Every text delta this event carries, in order."""
+        found: List[Delta] = []
+        for position, choice in enumerate(obj.get("choices") or ()):
+            text = self._choice_text(choice)
+            if isinstance(text, str) and text:
+                found.append((position, text))
+        return found
+
+    def _choice_text(self, choice: Any) -> Any:
+        """The text of one choice of a chunk."""
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        return delta.get(self.field) if isinstance(delta, dict) else None
+
+    def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text where deltas() found it (obj is a private copy)."""
+        obj["choices"][where]["delta"][self.field] = text
+
+    def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """One more delta event like the last one, carrying only the held-back text."""
+        extra = private_copy(last)
+        choice = extra["choices"][where]
+        extra["choices"] = [choice]
+        choice["delta"] = {self.field: text}
+        return extra
+
+    def key(self, obj: Dict[str, Any], where: Hashable) -> Hashable:
+        """Which piece of output a delta belongs to (the choice index)."""
+        choice = obj["choices"][where]
+        return choice.get("index", where) if isinstance(choice, dict) else where
+
+    def closes(self, name: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """A finish_reason, or the usage chunk (choices: [])."""
+        if obj is None:
+            return False
+        choices = obj.get("choices")
+        if isinstance(choices, list) and not choices:
+            return True
+        return any(isinstance(c, dict) and c.get("finish_reason") is not None for c in choices or ())
+
+    def ends(self, name: str, data: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """`data: [DONE]`, or an error."""
+        return data.strip() == "[DONE]" or (obj is not None and obj.get("error") is not None)
+
+    def finalize(self, obj: Dict[str, Any], texts: Dict[Hashable, str]) -> bool:
+        """Rewrites full-text copies in closing events; chat has none."""
+        return False
+
+    def error_event(self, error: Dict[str, Any], iron: Dict[str, Any], sequence: Optional[int]) -> bytes:
+        """How OpenAI reports a failure mid-stream: a data line holding an error object."""
+        return encode_event("", {"error": error, "iron": iron})
+
+
+class CompletionsShape(TextShape):
+    """Legacy completions: choices[i].text."""
+
+    def _choice_text(self, choice: Any) -> Any:
+        """choices[i].text."""
+        return choice.get("text") if isinstance(choice, dict) else None
+
+    def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text in choices[i].text."""
+        obj["choices"][where]["text"] = text
+
+    def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """A chunk like the last one, with only this choice and the held text."""
+        extra = private_copy(last)
+        extra["choices"] = [extra["choices"][where]]
+        extra["choices"][0]["text"] = text
+        return extra
+
+
+_RESPONSES_CLOSING = frozenset(("response.output_text.done", "response.content_part.done", "response.output_item.done"))
+_RESPONSES_ENDING = frozenset(("response.completed", "response.incomplete", "response.failed", "error"))
+
+
+class ResponsesShape(TextShape):
+    """Responses API: response.output_text.delta; the done events and the final response repeat the text."""
+
+    def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
+        """response.output_text.delta carries one delta."""
+        text = obj.get("delta")
+        if (obj.get("type") or name) == "response.output_text.delta" and isinstance(text, str) and text:
+            return [("delta", text)]
+        return []
+
+    def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text in the event's delta."""
+        obj["delta"] = text
+
+    def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """A delta event like the last one, carrying the held text."""
+        extra = private_copy(last)
+        self.set_text(extra, where, text)
+        return extra
+
+    def key(self, obj: Dict[str, Any], where: Hashable) -> Hashable:
+        """(output_index, content_index): one output_text part."""
+        return (obj.get("output_index", 0), obj.get("content_index", 0))
+
+    def closes(self, name: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """The done events of a text part, its content part and its item."""
+        return obj is not None and (obj.get("type") or name) in _RESPONSES_CLOSING
+
+    def ends(self, name: str, data: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """completed, incomplete, failed, or an error event."""
+        return obj is not None and (obj.get("type") or name) in _RESPONSES_ENDING
+
+    def finalize(self, obj: Dict[str, Any], texts: Dict[Hashable, str]) -> bool:
+        """output_text.done, content_part.done, output_item.done and the final response carry the text."""
+        kind = obj.get("type")
+        out, part = obj.get("output_index", 0), obj.get("content_index", 0)
+        if kind == "response.output_text.done" and (out, part) in texts:
+            obj["text"] = texts[(out, part)]
+            return True
+        if kind == "response.content_part.done" and (out, part) in texts and isinstance(obj.get("part"), dict):
+            obj["part"]["text"] = texts[(out, part)]
+            return True
+        if kind == "response.output_item.done":
+            return _set_item_texts(obj.get("item"), out, texts)
+        if kind in _RESPONSES_ENDING and isinstance(obj.get("response"), dict):
+            changed = False
+            for index, item in enumerate(obj["response"].get("output") or ()):
+                changed = _set_item_texts(item, index, texts) or changed
+            return changed
+        return False
+
+    def error_event(self, error: Dict[str, Any], iron: Dict[str, Any], sequence: Optional[int]) -> bytes:
+        """The Responses API's error event: type, code, message, param, sequence_number."""
+        body = {"type": "error", "code": error.get("code"), "message": error.get("message"), "param": None,
+                "sequence_number": sequence or 0, "iron": iron}
+        return encode_event("error", body)
+
+
+def _set_item_texts(item: Any, output_index: int, texts: Dict[Hashable, str]) -> bool:
+    """Replaces the text of each output_text part of a message item that was filtered."""
+    changed = False
+    if isinstance(item, dict):
+        for index, part in enumerate(item.get("content") or ()):
+            if isinstance(part, dict) and part.get("type") == "output_text" and (output_index, index) in texts:
+                part["text"] = texts[(output_index, index)]
+                changed = True
+    return changed
+
+
+class AnthropicShape(TextShape):
+    """Anthropic Messages: content_block_delta text_delta; block stop and message_delta close the text."""
+
+    def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
+        """content_block_delta with a text_delta (input_json and thinking deltas are not output text)."""
+        delta = obj.get("delta")
+        if (obj.get("type") or name) == "content_block_delta" and isinstance(delta, dict) \
+                and delta.get("type") == "text_delta" and isinstance(delta.get("text"), str) and delta["text"]:
+            return [("text", delta["text"])]
+        return []
+
+    def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text in delta.text."""
+        obj["delta"]["text"] = text
+
+    def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """A delta event like the last one, carrying the held text."""
+        extra = private_copy(last)
+        self.set_text(extra, where, text)
+        return extra
+
+    def key(self, obj: Dict[str, Any], where: Hashable) -> Hashable:
+        """The content block's index."""
+        return obj.get("index", 0)
+
+    def closes(self, name: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """content_block_stop and message_delta come after a block's text."""
+        return obj is not None and (obj.get("type") or name) in ("content_block_stop", "message_delta")
+
+    def ends(self, name: str, data: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """message_stop, or an error event."""
+        return obj is not None and (obj.get("type") or name) in ("message_stop", "error")
+
+    def error_event(self, error: Dict[str, Any], iron: Dict[str, Any], sequence: Optional[int]) -> bytes:
+        """Anthropic's `event: error` with {"type": "error", "error": {type, message}}."""
+        return encode_event("error", {"type": "error", "error": error, "iron": iron})
+
+
+def shape_for(kind: str, endpoint: str) -> TextShape:
+    """The text shape of a provider endpoint's stream."""
+    if kind == ANTHROPIC:
+        return AnthropicShape()
+    if endpoint == "responses":
+        return ResponsesShape()
+    if endpoint == "completions":
+        return CompletionsShape()
+    return TextShape()
+
+
+def private_copy(obj: Dict[str, Any]) -> Dict[str, Any]:
+    """A deep copy to rewrite (events are small)."""
+    return copy.deepcopy(obj)

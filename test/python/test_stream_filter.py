@@ -1,0 +1,196 @@
+"""The shim side of llm.chunk (SPEC 3.6a), without sockets: each text delta is asked about, the answer's
+text replaces it, held-back text comes out as one more delta before the closing events, full-text
+copies (Responses API) are rewritten, sequence numbers stay consecutive, and a deny ends the stream
+with the provider's error event. Bytes are split at random places; sync and asyncio drivers agree."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import unittest
+from typing import Any, List, Optional
+
+from . import support  # noqa: F401
+from .llm_server import anthropic_sse, chat_sse, responses_sse
+from .sse_read import Mask, events, objects, text_of
+from iron_shim import denial as denials
+from iron_shim.stream_filter import Answer, Ask, ChunkFilter
+from iron_shim.stream_text import shape_for
+from iron_shim.streams import accumulator_for
+from iron_shim.tap import StreamTap
+
+KIND = {"chat.completions": "openai", "completions": "openai", "responses": "openai", "messages": "anthropic"}
+
+
+class Harness:
+    """A tap with a chunk filter whose answers come from `answer(ask)`; records every Ask and the report."""
+
+    def __init__(self, endpoint: str, answer: Any, strip: bool = False) -> None:
+        kind = KIND[endpoint]
+        self.asks: List[Ask] = []
+        self.reports: List[Any] = []
+        shape = shape_for(kind, endpoint)
+
+        def deny_event(ans: Answer, sequence: Optional[int]) -> bytes:
+            error, iron = denials.error_parts(kind, denials.Denial("c-1", ans.code or "IRON_ERR_POLICY",
+                                                                   ans.reason or "no", ans.policy, 403, None))
+            return shape.error_event(error, iron, sequence)
+
+        def ask(request: Ask) -> Answer:
+            self.asks.append(request)
+            return answer(request)
+
+        async def ask_async(request: Ask) -> Answer:
+            await asyncio.sleep(0)
+            return ask(request)
+
+        self.tap = StreamTap(accumulator_for(kind, endpoint, strip), lambda *a: self.reports.append(a),
+                             rewrite=strip, chunks=ChunkFilter(shape, deny_event, strip), ask=ask,
+                             ask_async=ask_async, abandon=lambda: self.asks.append(Ask("", True)))
+
+    def run(self, data: bytes, seed: int = 5) -> bytes:
+        """Feeds data in random pieces, then the end; returns what the agent sees."""
+        rng, out, pos = random.Random(seed), b"", 0
+        while pos < len(data) and not self.tap.ended:
+            step = rng.randint(1, 40)
+            out += self.tap.feed(data[pos:pos + step])
+            pos += step
+        out += self.tap.tail()
+        self.tap.finish()
+        return out
+
+    def run_async(self, data: bytes) -> bytes:
+        """The same through afeed/atail on an event loop."""
+        async def go() -> bytes:
+            out = b""
+            for start in range(0, len(data), 23):
+                out += await self.tap.afeed(data[start:start + 23])
+                if self.tap.ended:
+                    break
+            out += await self.tap.atail()
+            self.tap.finish()
+            return out
+        return asyncio.run(go())
+
+
+def masking(word: str) -> Any:
+    """An answer function with the hold-back behaviour of a PII filter."""
+    mask = Mask(word)
+    return lambda ask: Answer("allow", mask.end() if ask.done else mask.push(ask.text))
+
+
+def raw(events_: List[str]) -> bytes:
+    return "".join(events_).encode()
+
+
+class Filtering(unittest.TestCase):
+    def test_an_allow_that_keeps_every_text_leaves_the_stream_byte_for_byte(self) -> None:
+        for endpoint, stream in (("chat.completions", chat_sse(False)), ("messages", anthropic_sse()),
+                                 ("responses", responses_sse())):
+            h = Harness(endpoint, lambda ask: Answer("allow", ask.text))
+            self.assertEqual(h.run(raw(stream)), raw(stream), endpoint)
+            self.assertEqual([a.done for a in h.asks][-1], True)
+            self.assertEqual(len([a for a in h.asks if not a.done]), 3 if endpoint == "chat.completions" else 2)
+
+    def test_a_word_split_across_deltas_is_masked_and_the_remainder_comes_before_the_end(self) -> None:
+        h = Harness("chat.completions", masking("llo"))
+        seen = h.run(raw(chat_sse(True)))  # "Hel" "lo" "!" -> "He" "***" ... never "llo" in clear
+        self.assertEqual(text_of("chat.completions", seen), "He***!")
+        self.assertNotIn("llo", seen.decode())
+        self.assertEqual([a.text for a in h.asks], ["Hel", "lo", "!", ""])
+        names = [obj.get("choices", [{}])[0].get("finish_reason") if obj.get("choices") else "usage"
+                 for obj in objects(seen)]
+        self.assertEqual(names[-2:], ["stop", "usage"])  # the closing events stay after the text
+        self.assertEqual(h.reports[0][0].output, "He***!")
+        self.assertTrue(h.reports[0][1])
+
+    def test_held_text_at_the_end_is_emitted_as_one_more_delta_before_the_closing_events(self) -> None:
+        h = Harness("messages", masking("o!x"))  # "Hello!" ends in "o!", a prefix of the word: held to the end
+        seen = h.run(raw(anthropic_sse()))
+        kinds = [obj["type"] for obj in objects(seen)]
+        self.assertEqual(kinds[-4:], ["content_block_delta", "content_block_stop", "message_delta", "message_stop"])
+        self.assertEqual(objects(seen)[-4]["delta"], {"type": "text_delta", "text": "o!"})
+        self.assertEqual(text_of("messages", seen), "Hello!")
+
+    def test_the_shim_added_usage_stays_invisible_in_rewritten_chunks(self) -> None:
+        h = Harness("chat.completions", masking("Hel"), strip=True)
+        seen = h.run(raw(chat_sse(True)))
+        self.assertNotIn(b'"usage"', seen)
+        self.assertEqual(text_of("chat.completions", seen), "***lo!")
+        self.assertEqual(h.reports[0][0].usage["output_tokens"], 3)
+
+    def test_responses_full_text_copies_are_rewritten_and_sequence_numbers_stay_consecutive(self) -> None:
+        h = Harness("responses", masking("there!"))  # " there" is held (a prefix of the word) until the end
+        seen = h.run(raw(responses_sse()))
+        objs = objects(seen)
+        self.assertEqual([o["sequence_number"] for o in objs], list(range(len(objs))))
+        self.assertEqual(text_of("responses", seen), "Hi there")
+        done = {o["type"]: o for o in objs}
+        self.assertEqual(done["response.output_text.done"]["text"], "Hi there")
+        h = Harness("responses", masking("the"))
+        seen = h.run(raw(responses_sse()))
+        done = {o["type"]: o for o in objects(seen)}
+        self.assertEqual(text_of("responses", seen), "Hi ***re")
+        self.assertEqual(done["response.output_text.done"]["text"], "Hi ***re")
+        self.assertEqual(done["response.completed"]["response"]["output"][0]["content"][0]["text"], "Hi ***re")
+        self.assertNotIn(b"there", seen)
+
+    def test_asyncio_and_blocking_drivers_give_the_same_bytes(self) -> None:
+        for endpoint, stream in (("chat.completions", chat_sse(True)), ("messages", anthropic_sse()),
+                                 ("responses", responses_sse())):
+            sync = Harness(endpoint, masking("l")).run(raw(stream))
+            self.assertEqual(Harness(endpoint, masking("l")).run_async(raw(stream)), sync, endpoint)
+
+    def test_a_deny_ends_the_stream_with_the_providers_error_event(self) -> None:
+        deny = lambda ask: Answer("deny", "", "IRON_ERR_PII", "an email address", "pii")  # noqa: E731
+        h = Harness("chat.completions", deny)
+        seen = h.run(raw(chat_sse(False)))
+        last = json.loads(events(seen)[-1][1])
+        self.assertEqual(last["error"], {"message": "iron: an email address", "type": "iron_policy_denied",
+                                         "param": None, "code": "IRON_ERR_PII"})
+        self.assertEqual(text_of("chat.completions", seen), "")
+        self.assertEqual(h.reports[0][1:], (False, "IRON_ERR_PII: an email address"))
+        self.assertTrue(h.tap.ended)
+        seen = Harness("messages", deny).run(raw(anthropic_sse()))
+        name, data = events(seen)[-1]
+        self.assertEqual((name, json.loads(data)["error"]["type"]), ("error", "permission_error"))
+        seen = Harness("responses", deny).run(raw(responses_sse()))
+        name, data = events(seen)[-1]
+        error = json.loads(data)
+        self.assertEqual((name, error["type"], error["code"], error["sequence_number"]),
+                         ("error", "error", "IRON_ERR_PII", 5))
+
+    def test_a_deny_on_done_replaces_the_end(self) -> None:
+        h = Harness("chat.completions", lambda ask: Answer("deny", "", "IRON_ERR_PII", "x") if ask.done
+                    else Answer("allow", ask.text))
+        seen = h.run(raw(chat_sse(False)))
+        self.assertEqual(text_of("chat.completions", seen), "Hello!")
+        self.assertIn("error", json.loads(events(seen)[-1][1]))
+        self.assertNotIn(b"[DONE]", seen)
+
+    def test_text_in_two_blocks_keeps_the_boundary_events_in_order(self) -> None:
+        stream = anthropic_sse()
+        second = [e.replace('"index":0', '"index":1') for e in stream[1:6]]  # start, ping, 2 deltas, stop
+        h = Harness("messages", masking("!H"))
+        seen = h.run(raw(stream[:6] + second + stream[6:]))
+        self.assertEqual(text_of("messages", seen), "Hello**ello!")
+        kinds = [o["type"] for o in objects(seen)]
+        self.assertEqual(kinds.count("content_block_stop"), 2)
+        self.assertEqual(kinds[-3:], ["content_block_stop", "message_delta", "message_stop"])
+
+    def test_a_stream_closed_early_tells_the_engine_it_is_over(self) -> None:
+        h = Harness("chat.completions", lambda ask: Answer("allow", ask.text))
+        h.tap.feed(raw(chat_sse(False)[:2]))
+        h.tap.finish()
+        self.assertEqual(h.asks[-1], Ask("", True))
+        self.assertEqual(h.reports[0][1], False)
+
+    def test_a_stream_cut_before_its_end_event_still_flushes_what_was_held(self) -> None:
+        h = Harness("chat.completions", masking("o!?"))
+        seen = h.run(raw(chat_sse(False)[:4]))  # role, "Hel", "lo", "!" then the body ends
+        self.assertEqual(text_of("chat.completions", seen), "Hello!")
+        self.assertFalse(h.reports[0][1])
+
+
+if __name__ == "__main__":
+    unittest.main()
