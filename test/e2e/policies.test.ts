@@ -1,8 +1,9 @@
 // Protects the built-in policies end to end, through `iron run --config` with a real Python
 // agent, the shim, ZeroMQ and the mock provider: PII redacted on the way out and on the way
-// back, a breaker opened by provider 500s that half-opens and closes again, fallback
-// routing while a breaker is open, a budget that denies with 402 and stops the agent, and
-// config errors that name the path, the expected and the got.
+// back (streamed output too, through llm.chunk), a breaker opened by provider 500s that
+// half-opens and closes again, fallback routing to another model and to another provider's
+// base URL (modify.url) while a breaker is open, a budget that denies with 402 and stops the
+// agent, and config errors that name the path, the expected and the got.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -10,16 +11,20 @@ import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import { FIXTURES, REPO, iron, jsonLines, tempDir } from "../helpers/iron.js";
 
 let mock: MockLlm;
+let backup: MockLlm;
 
 beforeAll(async () => {
   mock = await startMockLlm({ port: 0, echo: true });
+  backup = await startMockLlm({ port: 0, echo: true });
 });
 afterAll(async () => {
   await mock.close();
+  await backup.close();
 });
 beforeEach(() => {
   mock.clearRequests();
   mock.clearFaults();
+  backup.clearRequests();
 });
 
 const fixture = join(FIXTURES, "policy_steps.py");
@@ -38,16 +43,20 @@ const run = (config: string, steps: unknown[], extra: string[] = []) =>
 const sentPrompts = (): string[] => mock.requests.map((r) => (r.body as { messages: { content: string }[] }).messages[0]?.content ?? "");
 
 describe("iron run --config: built-in policies", () => {
-  it("redacts in both directions, trips and recovers a breaker, and reroutes to a fallback", async () => {
+  it("redacts in both directions (streamed too), trips and recovers a breaker, and reroutes to fallbacks", async () => {
     const config = configFile(`
 safety:
-  input: { default: redact, phone: allow }
+  input: { default: redact, phone: allow, ip: allow }
   output: { default: redact }
 reliability:
   breakers: { consecutive_failures: 3, cooldown: 0.3 }
   fallbacks:
     - model: gpt-4o
       to: [gpt-4o-mini]
+    - model: gpt-4.1-mini
+      to: [{ provider: backup }]
+providers:
+  - { name: backup, kind: openai, base_url: "${backup.baseUrl}" }
 `);
     const fail = { "x-mock-status": "500" };
     const ran = await run(config, [
@@ -65,6 +74,13 @@ reliability:
       { model: "gpt-4o", prompt: "e", headers: fail },
       { model: "gpt-4o", prompt: "f", headers: fail },
       { model: "gpt-4o", prompt: "rerouted" },
+      // 10: a streamed echo, 4 characters a chunk: the address spans chunks and is still caught.
+      { model: "gpt-4o-mini", prompt: "Mail me at 10.20.30.40 or at 192.168.100.200 today", stream: true, max_tokens: 100 },
+      // 11-13: gpt-4.1-mini fails three times; 14: rerouted to the backup provider's base URL.
+      { model: "gpt-4.1-mini", prompt: "g", headers: fail },
+      { model: "gpt-4.1-mini", prompt: "h", headers: fail },
+      { model: "gpt-4.1-mini", prompt: "i", headers: fail },
+      { model: "gpt-4.1-mini", prompt: "to the backup" },
     ]);
     expect(ran.exitCode, ran.stderr).toBe(0);
     const lines = jsonLines(ran.stdout);
@@ -88,8 +104,18 @@ reliability:
     expect(ran.stderr).toMatch(/breaker openai\/gpt-4\.1: halfOpen → closed/);
 
     expect(byStep(9)[0]).toMatchObject({ status: 200, answered_model: "gpt-4o-mini" });
-    expect((mock.requests.at(-1)?.body as { model: string }).model).toBe("gpt-4o-mini");
+    const rerouted = mock.requests.find((r) => (r.body as { messages: { content: string }[] }).messages[0]?.content === "rerouted");
+    expect((rerouted?.body as { model: string }).model).toBe("gpt-4o-mini");
     expect(ran.stderr).toMatch(/gpt-4o modified by reliability: breaker open for openai\/gpt-4o; rerouted to gpt-4o-mini/);
+
+    expect(byStep(10)[0]).toMatchObject({ status: 200, content: "Mail me at [IPV4_1] or at [IPV4_2] today" });
+    expect(byStep(10)[0]?.chunks as number).toBeGreaterThan(1);
+    expect(ran.stderr).toMatch(/stream redacted by safety: \d values? redacted: ipv4 ×\d/);
+    expect(ran.stderr).not.toMatch(/10\.20\.30\.40|192\.168\.100\.200/);
+
+    expect(byStep(14)[0]).toMatchObject({ status: 200, content: "to the backup", answered_model: "gpt-4.1-mini" });
+    expect(backup.requests.map((r) => r.path)).toEqual(["/v1/chat/completions"]);
+    expect(ran.stderr).toMatch(/gpt-4\.1-mini modified by reliability: breaker open for openai\/gpt-4\.1-mini; rerouted to backup\/gpt-4\.1-mini/);
   });
 
   it("denies with 402 when the budget has no room, and stops the agent with on_exhausted: stop", async () => {
