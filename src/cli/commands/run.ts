@@ -1,5 +1,6 @@
-// `iron run [options] <scripts...> [-- args]`: run agents with every LLM call governed.
+// `iron run [options] [scripts...] [-- args]`: run agents with every LLM call governed.
 import { InvalidArgumentError, type Command } from "commander";
+import { planRun } from "../../config/run-plan.js";
 import type { HangAction, RestartPolicy } from "../../lifecycle/lifecycle-options.js";
 import { loadPolicyFiles } from "../../policy/load-policies.js";
 import type { SpawnOptions } from "../../supervisor/supervisor.js";
@@ -28,6 +29,7 @@ interface RunFlags {
   readonly heartbeatTimeout?: number;
   readonly onHang?: HangAction;
   readonly governChildren: boolean;
+  readonly config?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -55,8 +57,9 @@ export function registerRun(program: Command): void {
   program
     .command("run")
     .description("run Python agents with the iron shim injected; their LLM calls are governed")
-    .usage("[options] <script...> [-- args...]")
-    .argument("<scripts...>", "the agents' Python scripts (several run side by side); arguments for a single agent go after --")
+    .usage("[options] [script...] [-- args...]")
+    .argument("[scripts...]", "the agents' Python scripts (several run side by side; default: the agents listed in iron.yaml); arguments for a single agent go after --")
+    .option("--config <file>", "configuration file (default: ./iron.yaml when it exists); flags override it")
     .option("--python <path>", "Python interpreter (default: the active virtualenv's, else python3 on PATH)")
     .option("--budget <usd>", "budget for the whole run, in USD (0 = nothing may be spent)", parseUsd)
     .option("--fail-open", "let calls through when the supervisor cannot answer (default: deny)")
@@ -83,8 +86,10 @@ export function registerRun(program: Command): void {
       if (flags.backoff !== undefined && flags.backoffMax !== undefined && flags.backoffMax < flags.backoff) {
         throw new InvalidArgumentError("--backoff-max must be at least --backoff");
       }
-      const lifecycle = lifecycleFrom(flags);
-      process.exitCode = await runAgents({
+      const plan = await planRun({
+        ...(flags.config !== undefined && { config: flags.config }),
+        scripts,
+        args,
         supervisor: {
           logger: createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
           ...(flags.budget !== undefined && { budgetUsd: flags.budget }),
@@ -92,9 +97,13 @@ export function registerRun(program: Command): void {
           ...(flags.onDeny !== undefined && { onDeny: flags.onDeny }),
           ...(flags.timeout !== undefined && { decisionTimeoutMs: flags.timeout }),
           ...(flags.python !== undefined && { python: flags.python }),
-          policies: await loadPolicyFiles(flags.policy),
         },
-        agents: scripts.map((script) => ({ script, args, ...lifecycle })),
+        policies: await loadPolicyFiles(flags.policy),
+        agent: lifecycleFrom(flags),
+      });
+      process.exitCode = await runAgents({
+        supervisor: plan.supervisor,
+        agents: plan.agents,
         trace: flags.trace === true,
         quiet: flags.quiet === true,
       });
