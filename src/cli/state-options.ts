@@ -28,7 +28,17 @@ export function statePath(flags: StateFlags, defaultState: string = DEFAULT_STAT
   return flags.state ?? (env.IRON_STATE !== undefined && env.IRON_STATE !== "" ? env.IRON_STATE : defaultState);
 }
 
-/** The supervisor options for state and stream. */
+/** `iron run`'s state and stream: flags (and IRON_STATE) over the config file's, over the defaults. */
+export function runStateOptions(flags: StateFlags, fromConfig: Pick<SupervisorOptions, "state" | "stream">, env: NodeJS.ProcessEnv = process.env): Pick<SupervisorOptions, "state" | "stream"> {
+  const envState = env.IRON_STATE !== undefined && env.IRON_STATE !== "" ? env.IRON_STATE : undefined;
+  const state = flags.state ?? envState ?? fromConfig.state ?? DEFAULT_STATE_PATH;
+  const given = { ...(flags.streamPort !== undefined && { port: flags.streamPort }), ...(flags.streamHost !== undefined && { host: flags.streamHost }) };
+  const base = fromConfig.stream;
+  if (!flags.stream || (base === false && Object.keys(given).length === 0)) return { state, stream: false };
+  return { state, stream: { ...(base === false || base === undefined ? {} : base), ...given } };
+}
+
+/** The supervisor options for state and stream (`iron demo`, which reads no config file). */
 export function stateOptions(flags: StateFlags, state: string): Pick<SupervisorOptions, "state" | "stream"> {
   return {
     state,

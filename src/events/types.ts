@@ -9,6 +9,15 @@ export interface UsageFields {
   readonly reasoningTokens: number;
 }
 
+/** One value a safety detector matched, as the audit trail keeps it. */
+export interface PiiFinding {
+  readonly detector: string;
+  readonly direction: "input" | "output";
+  readonly action: "allow" | "redact" | "block";
+  readonly placeholder: string;
+  readonly sha256: string;
+}
+
 /** Payloads by event type (without the seq/ts envelope). */
 export interface EventPayloads {
   "supervisor.started": { readonly version: string; readonly pid: number; readonly endpoint: string };
@@ -66,6 +75,10 @@ export interface EventPayloads {
     readonly micros: number;
     /** Engine time for this decision, in milliseconds. */
     readonly ms: number;
+    /** What the safety policy found: detector, action, placeholder and SHA-256 — never the value. */
+    readonly findings?: readonly PiiFinding[];
+    /** Milliseconds the call waited for a rate limit before it was allowed. */
+    readonly delayMs?: number;
   };
   "llm.response": {
     readonly agentId: string;

@@ -9,6 +9,7 @@ import type { BreakerRecord, CallRecord, Store } from "./store.js";
 /** A Store that lives and dies with the process; it never fails. */
 export class MemoryStore implements Store {
   readonly path = null;
+  readonly instance = null;
   readonly sink = new ImmediateSink();
   readonly budgets = new MemoryBudgetLedger();
   readonly runs = null;

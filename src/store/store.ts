@@ -50,6 +50,8 @@ export interface BreakerRecord {
 export interface Store {
   /** The state file, or null when nothing is kept beyond the process. */
   readonly path: string | null;
+  /** This supervisor's number in the state file (null without one): runs are keyed by it. */
+  readonly instance: number | null;
   /** Commits events in batches off the decision path, then hands them to the bus. */
   readonly sink: EventSink;
   readonly budgets: BudgetLedger;

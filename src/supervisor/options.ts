@@ -7,6 +7,11 @@ import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
 import type { RunRegistry } from "../lifecycle/run-registry.js";
+import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../config/resolve-sections.js";
+import type { BudgetsConfig } from "../config/schema-budgets.js";
+import type { ReliabilityConfig } from "../config/schema-reliability.js";
+import type { SafetyConfig } from "../config/schema-safety.js";
+import type { SafetyPolicyOptions } from "../policy/policies/safety.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -45,6 +50,12 @@ export interface SupervisorOptions {
   readonly stream?: StreamOptions | false;
   /** Where agent processes are recorded, so a later supervisor reaps what a dead one left (default: in memory). */
   readonly runs?: RunRegistry;
+  /** Budgets per agent, run, attribute and period, warnings, exhaustion (iron.yaml's `budgets:` section, same keys). */
+  readonly budgets?: BudgetsConfig;
+  /** PII and secret detection (iron.yaml's `safety:` section); `false` turns the safety policy off. */
+  readonly safety?: SafetyConfig | false;
+  /** Breakers, rate limits, fallbacks, per-call timeout (iron.yaml's `reliability:` section); `false` turns it off. */
+  readonly reliability?: ReliabilityConfig | false;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -66,6 +77,9 @@ export interface ResolvedSupervisorOptions {
   readonly state: string | null;
   readonly stream: ResolvedStreamOptions | null;
   readonly runs: RunRegistry | undefined;
+  readonly budgets: ResolvedBudgets;
+  readonly safety: SafetyPolicyOptions | null;
+  readonly reliability: ResolvedReliability | null;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -89,6 +103,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     if (!/^https?:\/\//.test(p.base_url)) bad(`providers[${i}].base_url`, "an http(s) URL", p.base_url);
   }
   if (options.state !== undefined && !(typeof options.state === "string" && options.state !== "")) bad("state", "a path to a state file", options.state);
+  const budgets = resolveBudgets(options.budgets, budget);
   for (const [i, p] of (options.policies ?? []).entries()) {
     if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
   }
@@ -103,7 +118,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     heartbeatMs: positiveInt("heartbeatMs", options.heartbeatMs, 1000),
     prices: Object.freeze({ ...DEFAULT_PRICES, ...(options.prices ?? {}) }),
     unknownModelPrice: options.unknownModelPrice ?? FALLBACK_PRICE,
-    defaultMaxOutputTokens: positiveInt("defaultMaxOutputTokens", options.defaultMaxOutputTokens, 4096),
+    defaultMaxOutputTokens: positiveInt("defaultMaxOutputTokens", options.defaultMaxOutputTokens ?? budgets.defaultMaxOutputTokens, 4096),
     providers: Object.freeze([...(options.providers ?? [])]),
     policies: Object.freeze([...(options.policies ?? [])]),
     python: options.python,
@@ -111,5 +126,8 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     state: options.state ?? null,
     stream: options.stream === undefined || options.stream === false ? null : resolveStreamOptions(options.stream),
     runs: options.runs,
+    budgets,
+    safety: resolveSafety(options.safety),
+    reliability: resolveReliability(options.reliability),
   });
 }

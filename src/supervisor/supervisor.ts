@@ -6,8 +6,7 @@ import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
 import { usdToMicros } from "../policy/money.js";
-import { budgetPolicy } from "../policy/policies/budget.js";
-import type { LlmCall } from "../policy/types.js";
+import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings } from "../protocol/messages.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
 import { openStore } from "../store/open-store.js";
@@ -22,6 +21,7 @@ import { VERSION } from "../version.js";
 import { Agent, type AgentHost } from "./agent.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
+import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { resolvePython, resolveScript } from "./python.js";
 import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
@@ -57,6 +57,7 @@ export class Supervisor {
   readonly #ledger: BudgetLedger;
   readonly #engine: PolicyEngine;
   readonly #governor: CallGovernor;
+  readonly #builtins: Builtins;
   readonly #tokens = new TokenRegistry();
   readonly #agents = new Map<string, Agent>();
   readonly #runtime: RuntimeDir;
@@ -75,13 +76,15 @@ export class Supervisor {
     this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
     this.#ledger = store.budgets;
     this.#ledger.setLimit("global", options.budgetMicros);
-    const budget = budgetPolicy({
-      prices: options.prices,
-      unknownModel: options.unknownModelPrice === "deny" ? { action: "deny" } : { action: "charge", price: options.unknownModelPrice },
-      defaultMaxOutputTokens: options.defaultMaxOutputTokens,
-      scopesFor: (call: LlmCall) => ["global", `agent:${call.agentId}`],
-    });
-    this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), budget], ledger: this.#ledger });
+    // With a state file, runs of different supervisors must not share a budget scope: key them by both.
+    const runOf = (id: string): number | string | null => {
+      const run = this.#agents.get(id)?.run;
+      if (run === undefined) return null;
+      return store.instance === null ? run : `${store.instance}.${run}`;
+    };
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event) });
+    this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
+    this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
     this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger);
   }
@@ -89,6 +92,7 @@ export class Supervisor {
   /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
+    void loadTokenizers();
     const store = openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
     let server: AgentServer | null = null;
@@ -181,7 +185,7 @@ export class Supervisor {
       if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
         throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
       }
-      this.#ledger.setLimit(`agent:${id}`, usdToMicros(options.budgetUsd));
+      this.#builtins.setAgentBudget(id, usdToMicros(options.budgetUsd));
     }
     const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
     if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
@@ -272,6 +276,7 @@ export class Supervisor {
     // allSettled: an agent whose lifecycle failed (its exited promise rejected) must not keep the rest open.
     await Promise.allSettled([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
     await this.#server?.close();
+    this.#builtins.close();
     this.#runtime.remove();
     this.#bus.close();
     await this.#stream?.close();

@@ -1,6 +1,7 @@
 // Every CLI command, registered in the order `iron --help` lists them.
 import type { Command } from "commander";
 import { registerAgents, registerCalls } from "./calls.js";
+import { registerConfig } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerMockLlm } from "./mock-llm.js";
 import { registerRun } from "./run.js";
@@ -8,4 +9,4 @@ import { registerWatch } from "./watch.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerDemo, registerMockLlm, registerWatch, registerCalls, registerAgents];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerDemo, registerMockLlm, registerConfig, registerWatch, registerCalls, registerAgents];

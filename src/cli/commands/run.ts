@@ -1,12 +1,13 @@
-// `iron run [options] <scripts...> [-- args]`: run agents with every LLM call governed.
+// `iron run [options] [scripts...] [-- args]`: run agents with every LLM call governed.
 import { InvalidArgumentError, type Command } from "commander";
+import { planRun } from "../../config/run-plan.js";
 import type { HangAction, RestartPolicy } from "../../lifecycle/lifecycle-options.js";
 import { loadPolicyFiles } from "../../policy/load-policies.js";
 import type { SpawnOptions } from "../../supervisor/supervisor.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parseCount, parseDuration, parseMs, parseUsd } from "../parse-options.js";
 import { runAgents } from "../run-agents.js";
-import { addStateOptions, stateOptions, statePath, type StateFlags } from "../state-options.js";
+import { addStateOptions, runStateOptions, type StateFlags } from "../state-options.js";
 import { splitScriptsAndArgs } from "./run-args.js";
 
 interface RunFlags extends StateFlags {
@@ -29,6 +30,7 @@ interface RunFlags extends StateFlags {
   readonly heartbeatTimeout?: number;
   readonly onHang?: HangAction;
   readonly governChildren: boolean;
+  readonly config?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -56,8 +58,9 @@ export function registerRun(program: Command): void {
   const command = program
     .command("run")
     .description("run Python agents with the iron shim injected; their LLM calls are governed")
-    .usage("[options] <script...> [-- args...]")
-    .argument("<scripts...>", "the agents' Python scripts (several run side by side); arguments for a single agent go after --")
+    .usage("[options] [script...] [-- args...]")
+    .argument("[scripts...]", "the agents' Python scripts (several run side by side; default: the agents listed in iron.yaml); arguments for a single agent go after --")
+    .option("--config <file>", "configuration file (default: ./iron.yaml when it exists); flags override it")
     .option("--python <path>", "Python interpreter (default: the active virtualenv's, else python3 on PATH)")
     .option("--budget <usd>", "budget across every agent in USD, against the spend recorded in the state file (0 = nothing may be spent)", parseUsd)
     .option("--fail-open", "let calls through when the supervisor cannot answer (default: deny)")
@@ -84,8 +87,10 @@ export function registerRun(program: Command): void {
       if (flags.backoff !== undefined && flags.backoffMax !== undefined && flags.backoffMax < flags.backoff) {
         throw new InvalidArgumentError("--backoff-max must be at least --backoff");
       }
-      const lifecycle = lifecycleFrom(flags);
-      process.exitCode = await runAgents({
+      const plan = await planRun({
+        ...(flags.config !== undefined && { config: flags.config }),
+        scripts,
+        args,
         supervisor: {
           logger: createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
           ...(flags.budget !== undefined && { budgetUsd: flags.budget }),
@@ -93,10 +98,13 @@ export function registerRun(program: Command): void {
           ...(flags.onDeny !== undefined && { onDeny: flags.onDeny }),
           ...(flags.timeout !== undefined && { decisionTimeoutMs: flags.timeout }),
           ...(flags.python !== undefined && { python: flags.python }),
-          policies: await loadPolicyFiles(flags.policy),
-          ...stateOptions(flags, statePath(flags)),
         },
-        agents: scripts.map((script) => ({ script, args, ...lifecycle })),
+        policies: await loadPolicyFiles(flags.policy),
+        agent: lifecycleFrom(flags),
+      });
+      process.exitCode = await runAgents({
+        supervisor: { ...plan.supervisor, ...runStateOptions(flags, plan.supervisor) },
+        agents: plan.agents,
         trace: flags.trace === true,
         quiet: flags.quiet === true,
       });

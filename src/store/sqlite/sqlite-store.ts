@@ -29,6 +29,7 @@ export class SqliteStore implements Store {
   /** What this start found and settled of supervisors that died without closing. */
   readonly recovery: Recovery;
   readonly supervisorId: number;
+  readonly instance: number;
   readonly #db: Db;
   readonly #clock: () => number;
   readonly #listeners: ((error: IronError) => void)[] = [];
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
     this.scrubber = new Scrubber(createHasher(hashKey(db)));
     const registered = registerSupervisor(db, path, clock());
     this.supervisorId = registered.id;
+    this.instance = registered.id;
     this.recovery = registered.recovery;
     const fail = (error: unknown, doing: string): Error => this.#fail(error, doing);
     const failedAlready = (): boolean => this.#failure !== null;
