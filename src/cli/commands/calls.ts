@@ -19,7 +19,7 @@ interface CallsFlags {
 
 const OUTCOMES = ["allow", "modify", "deny", "redact", "pending"] as const;
 
-const STATE_HELP = "state file to read (default: $IRON_STATE, else .iron/state.db)";
+const STATE_HELP = "state file to read (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)";
 
 /** Registers `iron calls`. */
 export function registerCalls(program: Command): void {
@@ -34,7 +34,7 @@ export function registerCalls(program: Command): void {
     .option("--limit <n>", "only the most recent N calls (totals cover the same N)", parsePositiveCount)
     .option("--json", "print {calls, totals} as JSON")
     .action((flags: CallsFlags) => {
-      const db = openForReading(resolve(statePath({ ...flags, stream: false })));
+      const db = openForReading(resolve(statePath(flags)));
       try {
         const filter: CallFilter = {
           ...(flags.agent !== undefined && { agents: flags.agent }),
@@ -59,7 +59,7 @@ export function registerAgents(program: Command): void {
     .option("--state <path>", STATE_HELP)
     .option("--json", "print {agents} as JSON")
     .action((flags: { state?: string; json?: boolean }) => {
-      const db = openForReading(resolve(statePath({ ...flags, stream: false })));
+      const db = openForReading(resolve(statePath(flags)));
       try {
         const agents = listAgents(db);
         process.stdout.write(flags.json === true ? `${JSON.stringify({ agents }, null, 2)}\n` : `${formatAgents(agents).join("\n")}\n`);

@@ -71,7 +71,7 @@ async function resolveTarget(arg: string | undefined, flags: WatchFlags): Promis
     token ??= url.searchParams.get("token");
     url.searchParams.delete("token");
   } else {
-    const dir = dirname(resolve(statePath({ ...flags, stream: false })));
+    const dir = dirname(resolve(statePath(flags)));
     let found = readDiscovery(dir);
     while (found === null && flags.wait === true) {
       await new Promise((r) => setTimeout(r, 100));
