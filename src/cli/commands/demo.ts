@@ -17,7 +17,7 @@ const DEMO_STATE = ".iron/demo.db";
 export function registerDemo(program: Command): void {
   const command = program
     .command("demo")
-    .description("run an example agent against the built-in mock LLM: one call allowed, one modified, one denied")
+    .description("run an example agent against the built-in mock LLM: calls allowed, modified, redacted and denied")
     .option("--python <path>", "Python interpreter for the example agent");
   addStateOptions(command, `SQLite state file (default: ${DEMO_STATE}, started over each run)`).action(async (flags: StateFlags & { python?: string }) => {
     const state = flags.state ?? DEMO_STATE;
