@@ -23,6 +23,39 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
   };
 }
 
+/** A TCP port, 0–65535 (0: any free port). */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (value.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, got ${JSON.stringify(value)}`);
+  return port;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** A point in time: a duration back from now (`90s`, `15m`, `2h`, `7d`) or a date/time (`2026-11-27`, ISO 8601). Returns unix ms. */
+export function parseSince(value: string, now: number = Date.now()): number {
+  const duration = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(value.trim());
+  if (duration !== null) return now - Number(duration[1]) * (UNIT_MS[duration[2] as string] ?? 0);
+  const text = value.trim();
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  // A bare date means local midnight; a date-time follows ISO 8601 (local unless it names a zone).
+  const time = day !== null ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])).getTime() : /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(time)) throw new InvalidArgumentError(`expected a duration like 15m, 2h, 7d or a date like 2026-11-27, got ${JSON.stringify(value)}`);
+  return time;
+}
+
+/** A list from a repeatable, comma-separable option. */
+export function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
+}
+
+/** A positive integer count, like `--limit 20`. */
+export function parsePositiveCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**

@@ -9,6 +9,7 @@ import { exitCodeFor } from "./exit-codes.js";
 import { handleInterrupts } from "./interrupts.js";
 import { describeEnd, lifecycleLine } from "./lifecycle-notices.js";
 import { PREFIX, summaryLines, traceLine } from "./render.js";
+import { announceState } from "./announce-state.js";
 
 export interface RunAgentsOptions {
   readonly supervisor: SupervisorOptions;
@@ -34,6 +35,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
   for (const spawn of options.agents) resolveScript(spawn.script, spawn.cwd); // every script exists before any starts
   const supervisor = await Supervisor.start(options.supervisor);
+  const unannounce = announceState(supervisor, options.supervisor.state, out, options.quiet);
   const models = new Map<string, string | null>();
   const memory = new Map<string, string>();
   supervisor.on("event", (event) => {
@@ -59,10 +61,12 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
       });
     }
     if (interrupts.signal !== null) return 128 + (constants.signals[interrupts.signal] ?? 2);
+    if (supervisor.storeError !== null) return exitCodeFor("IRON_ERR_STORE");
     const failed = exits.find(({ exit }) => exitCodeOf(exit) !== 0);
     return failed === undefined ? 0 : exitCodeOf(failed.exit);
   } finally {
     interrupts.dispose();
+    unannounce();
     await supervisor.close();
   }
 }

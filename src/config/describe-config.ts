@@ -57,5 +57,7 @@ export function describeConfig(c: IronConfig): string[] {
     lines.push(`agent ${a.name ?? a.script}: ${a.script}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`);
   }
   for (const p of c.policies ?? []) lines.push(`policy module: ${p}`);
+  const stream = c.stream === false ? "off" : `${c.stream?.host ?? "127.0.0.1"}:${c.stream?.port ?? "any free port"}`;
+  lines.push(`state: ${c.state ?? ".iron/state.db (or --state / IRON_STATE)"}; event stream: ${stream}`);
   return lines;
 }

@@ -4,6 +4,7 @@
 import * as z from "zod";
 import { budgetsSchema } from "./schema-budgets.js";
 import { count, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "./schema-parts.js";
+import { stateSchema, streamSchema } from "./schema-state.js";
 import { reliabilitySchema } from "./schema-reliability.js";
 import { safetySchema } from "./schema-safety.js";
 
@@ -54,6 +55,10 @@ export const configSchema = obj({
   /** What a model without a price costs: `deny`, or a price to charge. */
   unknown_model: z.union([z.literal("deny"), price], { error: '"deny", or a price {input, output} in USD per million tokens' }).optional(),
   agents: z.array(agent, { error: "a list of agents {name, script, ...}" }).optional(),
+  /** The SQLite state file, relative to this file (default .iron/state.db in the working directory). */
+  state: stateSchema.optional(),
+  /** The live event stream: `false` turns it off. */
+  stream: streamSchema.optional(),
   /** Custom policy modules (.ts, .mts, .js, .mjs), relative to this file; run after the built-ins in order. */
   policies: z.array(text("the path of a policy module"), { error: "a list of policy module paths" }).optional(),
 }).superRefine((config, ctx) => {

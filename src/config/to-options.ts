@@ -52,6 +52,8 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
     ...(c.providers !== undefined && { providers: c.providers.map((p): ProviderSetting => ({ name: p.name, kind: p.kind, base_url: p.base_url })) }),
     ...(c.prices !== undefined && { prices }),
     ...(c.unknown_model !== undefined && { unknownModelPrice: c.unknown_model === "deny" ? "deny" : fullPrice(c.unknown_model) }),
+    ...(c.state !== undefined && { state: resolve(loaded.dir, c.state) }),
+    ...(c.stream !== undefined && { stream: c.stream }),
     policies: await loadPolicyFiles(c.policies ?? [], loaded.dir),
   };
   const agents = (c.agents ?? []).map(

@@ -1,18 +1,35 @@
-// The event bus: gives each event its seq, persists it through the sink, then fans it out.
+// The event bus: numbers each event (seq), scrubs it, hands it to the sink to commit, and
+// fans out only what the sink reports committed — so nobody sees an event the store lost.
+import { Scrubber } from "./scrub.js";
 import type { EventInput, IronEvent } from "./types.js";
 
 /** Where events are committed before anyone sees them (the store implements it). */
 export interface EventSink {
-  /** Commits one event and returns its seq (monotonic, starting after the last stored one). */
-  append(event: EventInput, ts: number): number;
+  /** The highest seq already stored; the bus numbers new events after it. */
+  readonly lastSeq: number;
+  /** Takes a numbered event to commit; committed batches go to the function given to `onCommit`. */
+  append(event: IronEvent): void;
+  /** Called once by the bus: how committed batches (in seq order) reach listeners. */
+  onCommit(deliver: (batch: readonly IronEvent[]) => void): void;
+  /** Commits and delivers whatever is pending, now. */
+  flush(): void;
 }
 
-/** A sink that only counts: for library users who keep no store. */
-export class CountingSink implements EventSink {
-  #seq = 0;
-  append(): number {
-    this.#seq += 1;
-    return this.#seq;
+/** A sink that keeps nothing and delivers at once: for library users who keep no store. */
+export class ImmediateSink implements EventSink {
+  readonly lastSeq = 0;
+  #deliver: (batch: readonly IronEvent[]) => void = () => undefined;
+
+  append(event: IronEvent): void {
+    this.#deliver([event]);
+  }
+
+  onCommit(deliver: (batch: readonly IronEvent[]) => void): void {
+    this.#deliver = deliver;
+  }
+
+  flush(): void {
+    // Nothing is ever pending.
   }
 }
 
@@ -23,26 +40,51 @@ export class EventBus {
   readonly #sink: EventSink;
   readonly #listeners = new Set<EventListener>();
   readonly #clock: () => number;
+  readonly #scrubber: Scrubber;
+  readonly #closeWaiters = new Set<() => void>();
+  #seq: number;
+  #delivered: number;
   #closed = false;
 
-  constructor(sink: EventSink = new CountingSink(), clock: () => number = Date.now) {
+  constructor(sink: EventSink = new ImmediateSink(), clock: () => number = Date.now, scrubber: Scrubber = new Scrubber()) {
     this.#sink = sink;
     this.#clock = clock;
+    this.#scrubber = scrubber;
+    this.#seq = sink.lastSeq;
+    this.#delivered = sink.lastSeq;
+    sink.onCommit((batch) => this.#deliver(batch));
   }
 
-  /** Commits an event, then delivers it; a throwing listener never stops the others. */
+  /** The scrubber every event passes through (the supervisor registers its secrets with it). */
+  get scrubber(): Scrubber {
+    return this.#scrubber;
+  }
+
+  /** The seq of the last event delivered to listeners. */
+  get lastDelivered(): number {
+    return this.#delivered;
+  }
+
+  /** Numbers, scrubs and commits an event; listeners get it once the sink has committed it. */
   publish<T extends EventInput>(input: T): IronEvent {
-    const ts = this.#clock();
-    const seq = this.#sink.append(input, ts);
-    const event = { seq, ts, ...input } as IronEvent;
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's bug is its own; the bus and the other listeners go on.
+    this.#seq += 1;
+    const event = { seq: this.#seq, ts: this.#clock(), ...this.#scrubber.event(input) } as unknown as IronEvent;
+    this.#sink.append(event);
+    return event;
+  }
+
+  // Fans a committed batch out; a throwing listener never stops the others.
+  #deliver(batch: readonly IronEvent[]): void {
+    for (const event of batch) {
+      this.#delivered = event.seq;
+      for (const listener of this.#listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's bug is its own; the bus and the other listeners go on.
+        }
       }
     }
-    return event;
   }
 
   /** Adds a listener; returns a function that removes it. */
@@ -80,10 +122,9 @@ export class EventBus {
     }
   }
 
-  readonly #closeWaiters = new Set<() => void>();
-
-  /** Ends every iterator once it has drained what it already has. */
+  /** Commits what is pending, then ends every iterator once it has drained what it has. */
   close(): void {
+    this.#sink.flush();
     this.#closed = true;
     for (const wake of this.#closeWaiters) wake();
   }

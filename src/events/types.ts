@@ -129,6 +129,8 @@ export interface EventPayloads {
     readonly timedOut: boolean;
     readonly ignored: boolean;
   };
+  /** The state store failed: from here on calls are denied and events are no longer durable. */
+  "store.error": { readonly code: string; readonly error: string; readonly lastCommittedSeq: number };
 }
 
 export type EventType = keyof EventPayloads;
@@ -142,3 +144,26 @@ export type IronEvent<T extends EventType = EventType> = {
 export type EventInput<T extends EventType = EventType> = {
   [K in T]: { readonly type: K } & EventPayloads[K];
 }[T];
+
+/** Every event type, at runtime (the docs test checks each has an example in protocol/SPEC.md). */
+export const EVENT_TYPES = [
+  "supervisor.started",
+  "supervisor.stopping",
+  "agent.state",
+  "agent.output",
+  "agent.subprocess",
+  "agent.reaped",
+  "llm.request",
+  "llm.decision",
+  "llm.response",
+  "budget.update",
+  "budget.warning",
+  "budget.exhausted",
+  "breaker.state",
+  "policy.error",
+  "store.error",
+] as const satisfies readonly EventType[];
+
+// Fails to compile when a type is added to EventPayloads but not to EVENT_TYPES.
+const everyTypeListed: Exclude<EventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
+void everyTypeListed;

@@ -55,8 +55,8 @@ export class BudgetPlan {
     return this.#agentLimits.get(agentId) ?? total(this.#options.perAgent);
   }
 
-  /** Every scope a call counts against at `now`, for an agent in run `run` (null when not spawned here). */
-  scopesFor(call: LlmCall, run: number | null, now: number): CallScopes {
+  /** Every scope a call counts against at `now`, for an agent in run `run` (its number or key; null when not spawned here). */
+  scopesFor(call: LlmCall, run: number | string | null, now: number): CallScopes {
     const scopes: string[] = [];
     const limits: Record<string, number | null> = {};
     let limited = false;

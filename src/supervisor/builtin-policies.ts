@@ -13,8 +13,8 @@ import type { ResolvedSupervisorOptions } from "./options.js";
 
 export interface BuiltinDeps {
   readonly ledger: BudgetLedger;
-  /** The current run of a spawned agent, null for one that joined. */
-  readonly runOf: (agentId: string) => number | null;
+  /** The current run of a spawned agent (its number, or a key unique in the state file), null for one that joined. */
+  readonly runOf: (agentId: string) => number | string | null;
   readonly publish: (event: EventInput) => void;
   readonly clock?: BreakerClock;
 }

@@ -6,6 +6,7 @@ import type { PolicyEngine } from "../policy/engine.js";
 import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
+import { storeFailureVerdict } from "../store/store-failure-verdict.js";
 
 type DecisionFields = Omit<DecisionMessage, "v" | "type" | "id">;
 
@@ -68,7 +69,7 @@ export class CallGovernor {
       attrs: call.attrs,
     });
     const started = performance.now();
-    const verdict = await this.#engine.decideRequest(call);
+    const verdict = await this.#engine.decideRequest(call).catch((error: unknown) => storeFailureVerdict(error));
     this.#record(agentId, call.id, "request", verdict, performance.now() - started);
     const metrics = this.metricsOf(agentId);
     metrics.calls += 1;

@@ -5,6 +5,7 @@ import { usdToMicros } from "../policy/money.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
+import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
 import type { RunRegistry } from "../lifecycle/run-registry.js";
 import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../config/resolve-sections.js";
 import type { BudgetsConfig } from "../config/schema-budgets.js";
@@ -43,6 +44,10 @@ export interface SupervisorOptions {
   readonly python?: string;
   /** Milliseconds a spawned agent has to connect its shim before it counts as crashed (default 10000; per agent: SpawnOptions.startupTimeoutMs). */
   readonly startupTimeoutMs?: number;
+  /** SQLite state file (events, call ledger, budgets, runs) so state survives a restart; in memory when omitted. The CLI uses `.iron/state.db`. */
+  readonly state?: string;
+  /** Serve the live event stream (HTTP + WebSocket); off when omitted or false. */
+  readonly stream?: StreamOptions | false;
   /** Where agent processes are recorded, so a later supervisor reaps what a dead one left (default: in memory). */
   readonly runs?: RunRegistry;
   /** Budgets per agent, run, attribute and period, warnings, exhaustion (iron.yaml's `budgets:` section, same keys). */
@@ -69,6 +74,8 @@ export interface ResolvedSupervisorOptions {
   readonly policies: readonly Policy[];
   readonly python: string | undefined;
   readonly startupTimeoutMs: number;
+  readonly state: string | null;
+  readonly stream: ResolvedStreamOptions | null;
   readonly runs: RunRegistry | undefined;
   readonly budgets: ResolvedBudgets;
   readonly safety: SafetyPolicyOptions | null;
@@ -95,6 +102,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     if (p.kind !== "openai" && p.kind !== "anthropic") bad(`providers[${i}].kind`, '"openai" or "anthropic"', p.kind);
     if (!/^https?:\/\//.test(p.base_url)) bad(`providers[${i}].base_url`, "an http(s) URL", p.base_url);
   }
+  if (options.state !== undefined && !(typeof options.state === "string" && options.state !== "")) bad("state", "a path to a state file", options.state);
   const budgets = resolveBudgets(options.budgets, budget);
   for (const [i, p] of (options.policies ?? []).entries()) {
     if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
@@ -115,6 +123,8 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     policies: Object.freeze([...(options.policies ?? [])]),
     python: options.python,
     startupTimeoutMs: positiveInt("startupTimeoutMs", options.startupTimeoutMs, 10_000),
+    state: options.state ?? null,
+    stream: options.stream === undefined || options.stream === false ? null : resolveStreamOptions(options.stream),
     runs: options.runs,
     budgets,
     safety: resolveSafety(options.safety),

@@ -9,7 +9,11 @@ import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings } from "../protocol/messages.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
-import { MemoryBudgetLedger } from "../store/memory-budget-ledger.js";
+import { openStore } from "../store/open-store.js";
+import { storeGuardPolicy } from "../store/store-guard-policy.js";
+import type { Store } from "../store/store.js";
+import { startEventStream } from "../stream/event-stream.js";
+import type { StreamServer } from "../stream/stream-server.js";
 import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
@@ -59,20 +63,28 @@ export class Supervisor {
   readonly #runtime: RuntimeDir;
   readonly #runs: RunRegistry;
   readonly #startTicks = readProcStat(process.pid)?.startTicks ?? null;
+  readonly #store: Store;
+  #stream: StreamServer | null = null;
   #server: AgentServer | null = null;
   #closing: Promise<void> | null = null;
 
-  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir) {
+  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store) {
     this.#options = options;
     this.#runtime = runtime;
-    this.#runs = options.runs ?? new MemoryRunRegistry();
-    this.#bus = new EventBus();
-    this.#ledger = new MemoryBudgetLedger();
+    this.#store = store;
+    this.#runs = options.runs ?? store.runs ?? new MemoryRunRegistry();
+    this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
+    this.#ledger = store.budgets;
     this.#ledger.setLimit("global", options.budgetMicros);
-    const runOf = (id: string): number | null => this.#agents.get(id)?.run ?? null;
+    // With a state file, runs of different supervisors must not share a budget scope: key them by both.
+    const runOf = (id: string): number | string | null => {
+      const run = this.#agents.get(id)?.run;
+      if (run === undefined) return null;
+      return store.instance === null ? run : `${store.instance}.${run}`;
+    };
     this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event) });
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
-    this.#engine = new PolicyEngine({ builtins: this.#builtins.policies, ledger: this.#ledger, warnAt: options.budgets.warnAt });
+    this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
     this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger);
   }
@@ -81,22 +93,37 @@ export class Supervisor {
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
     void loadTokenizers();
-    const runtime = createRuntimeDir(resolved.runtimeParent);
-    const supervisor = new Supervisor(resolved, runtime);
+    const store = openStore(resolved.state);
+    let runtime: RuntimeDir | null = null;
+    let server: AgentServer | null = null;
+    let supervisor: Supervisor;
     let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
     try {
+      runtime = createRuntimeDir(resolved.runtimeParent);
+      supervisor = new Supervisor(resolved, runtime, store);
       reaped = await reapLeftovers(supervisor.#runs, 5000);
-      supervisor.#server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
+      server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
+      supervisor.#server = server;
+      if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger);
     } catch (error) {
-      runtime.remove();
+      await server?.close();
+      runtime?.remove();
+      store.close();
       throw error;
     }
-    supervisor.#bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
+    const bus = supervisor.#bus;
+    store.onFailure((error) => {
+      resolved.logger.error({ code: error.code, err: error.message }, "the state store failed: every call is denied from now on");
+      bus.publish({ type: "store.error", code: error.code, error: error.message, lastCommittedSeq: store.lastCommitted() });
+    });
+    bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
+    // Budgets persist in the state file: show what earlier runs spent from the first snapshot on.
+    for (const balance of supervisor.#ledger.balances()) if (balance.spent > 0 || balance.reserved > 0) bus.publish({ type: "budget.update", ...balance });
     for (const { record, processes } of reaped) {
       if (processes === 0) continue;
       const { agentId, run, pid, pgid, supervisorPid } = record;
       resolved.logger.warn({ agentId, run, pid, supervisorPid, processes }, "reaped processes a supervisor that died had left running");
-      supervisor.#bus.publish({ type: "agent.reaped", agentId, run, pid, pgid, supervisorPid, processes });
+      bus.publish({ type: "agent.reaped", agentId, run, pid, pgid, supervisorPid, processes });
     }
     return supervisor;
   }
@@ -119,6 +146,16 @@ export class Supervisor {
   /** The agents this supervisor started, by id. */
   get agents(): ReadonlyMap<string, Agent> {
     return this.#agents;
+  }
+
+  /** The live event stream's URL with this run's access token, or null when the stream is off. */
+  get streamUrl(): string | null {
+    return this.#stream?.urlWithToken ?? null;
+  }
+
+  /** Why the state store failed (calls are then denied), or null while it works. */
+  get storeError(): IronError | null {
+    return this.#store.failure;
   }
 
   /** Budgets: limits, spend and reservations in micro-dollars. */
@@ -164,6 +201,11 @@ export class Supervisor {
 
   // What an agent asks of the supervisor: a fresh token per incarnation, and cleanup after each.
   #host(id: string, extra: Readonly<Record<string, string>>, governChildren: boolean): AgentHost {
+    const token = (): string => {
+      const issued = this.#tokens.issue(id);
+      this.#bus.scrubber.addSecret(issued); // an agent that prints its environment leaks nothing to the store
+      return issued;
+    };
     return {
       bus: this.#bus,
       runs: this.#runs,
@@ -174,7 +216,7 @@ export class Supervisor {
           extra,
           endpoint: this.endpoint,
           agentId: id,
-          token: this.#tokens.issue(id),
+          token: token(),
           settings: this.#settings(),
           run,
           supervisorPid: process.pid,
@@ -237,6 +279,8 @@ export class Supervisor {
     this.#builtins.close();
     this.#runtime.remove();
     this.#bus.close();
+    await this.#stream?.close();
+    this.#store.close();
   }
 
   /** Host name, for attach instructions and events. */

@@ -1,11 +1,11 @@
 // Protects the README's first command: `iron demo` runs the example agent against the
 // built-in mock provider and every kind of decision happens, as the README shows it.
 import { describe, expect, it } from "vitest";
-import { iron } from "../helpers/iron.js";
+import { iron, tempDir } from "../helpers/iron.js";
 
 describe("iron demo", () => {
   it("allows, reroutes, redacts and denies, then summarises", async () => {
-    const ran = await iron(["demo"]);
+    const ran = await iron(["demo"], { cwd: tempDir("iron-demo-") }); // it keeps .iron/demo.db in the working directory
     expect(ran.exitCode, ran.stderr).toBe(0);
     const out = ran.stdout + ran.stderr;
     expect(out).toMatch(/demo_agent: gpt-4o-mini allowed/);
@@ -17,5 +17,7 @@ describe("iron demo", () => {
     expect(out).toMatch(/gpt-4o denied by budget \(IRON_ERR_BUDGET, HTTP 402\)/);
     expect(out).toMatch(/agent: gpt-4o refused with HTTP 402 IRON_ERR_BUDGET/);
     expect(out).toMatch(/4 LLM calls: 1 allowed, 2 modified, 1 denied/);
+    expect(out).toMatch(/iron ▸ stream: ws:\/\/127\.0\.0\.1:\d+\/events\?token=/);
+    expect(out).toMatch(/the calls are on record: iron calls --state \.iron\/demo\.db/);
   });
 });

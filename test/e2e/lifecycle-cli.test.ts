@@ -7,14 +7,16 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { groupMembers, readProcStat } from "../../src/lifecycle/proc-stat.js";
-import { FIXTURES, IRON_BIN, iron } from "../helpers/iron.js";
+import { FIXTURES, IRON_BIN, iron, tempDir } from "../helpers/iron.js";
 import { alive, allGone } from "../helpers/lifecycle.js";
 
 const F = (name: string): string => join(FIXTURES, name);
 
 /** Starts `iron <args>` in the background, collecting its output. */
 function start(args: readonly string[]) {
-  const child: ResultPromise = execa("node", [IRON_BIN, ...args], { reject: false, timeout: 60_000, buffer: false });
+  // Its own state file, as iron() gives each run (one supervisor per file; budgets persist in it).
+  const env = { IRON_STATE: join(tempDir("iron-state-"), "state.db") };
+  const child: ResultPromise = execa("node", [IRON_BIN, ...args], { reject: false, timeout: 60_000, buffer: false, env });
   const out = { stdout: "", stderr: "" };
   child.stdout?.on("data", (chunk: Buffer) => (out.stdout += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (out.stderr += chunk.toString()));

@@ -154,5 +154,6 @@ budgets:
     expect(check.stdout).toMatch(/iron\.yaml: valid/);
     expect(check.stdout).toMatch(/safety: all built-in detectors \+ 1 custom; input: redact \(secret: block, ip: allow\); output: redact/);
     expect(check.stdout).toMatch(/policy module: \.\/policies\/house-rules\.ts/);
+    expect(check.stdout).toMatch(/state: \.iron\/state\.db; event stream: 127\.0\.0\.1:0/);
   });
 });

@@ -18,9 +18,13 @@ export interface Ran {
   readonly stderr: string;
 }
 
-/** Runs `iron <args>` to completion. */
+/**
+ * Runs `iron <args>` to completion. Each run gets its own fresh state file (IRON_STATE), since
+ * budgets persist in it and one file has one supervisor at a time; pass IRON_STATE to share one.
+ */
 export async function iron(args: readonly string[], options: Options = {}): Promise<Ran> {
-  const result = await execa("node", [IRON_BIN, ...args], { reject: false, timeout: 60_000, ...options });
+  const env = { IRON_STATE: join(tempDir("iron-state-"), "state.db"), ...options.env };
+  const result = await execa("node", [IRON_BIN, ...args], { reject: false, timeout: 60_000, ...options, env });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 

@@ -7,9 +7,10 @@ import type { SpawnOptions } from "../../supervisor/supervisor.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parseCount, parseDuration, parseMs, parseUsd } from "../parse-options.js";
 import { runAgents } from "../run-agents.js";
+import { addStateOptions, runStateOptions, type StateFlags } from "../state-options.js";
 import { splitScriptsAndArgs } from "./run-args.js";
 
-interface RunFlags {
+interface RunFlags extends StateFlags {
   readonly python?: string;
   readonly budget?: number;
   readonly failOpen?: boolean;
@@ -54,14 +55,14 @@ function lifecycleFrom(flags: RunFlags): Omit<SpawnOptions, "script"> {
 
 /** Registers `iron run`. */
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command("run")
     .description("run Python agents with the iron shim injected; their LLM calls are governed")
     .usage("[options] [script...] [-- args...]")
     .argument("[scripts...]", "the agents' Python scripts (several run side by side; default: the agents listed in iron.yaml); arguments for a single agent go after --")
     .option("--config <file>", "configuration file (default: ./iron.yaml when it exists); flags override it")
     .option("--python <path>", "Python interpreter (default: the active virtualenv's, else python3 on PATH)")
-    .option("--budget <usd>", "budget for the whole run, in USD (0 = nothing may be spent)", parseUsd)
+    .option("--budget <usd>", "budget across every agent in USD, against the spend recorded in the state file (0 = nothing may be spent)", parseUsd)
     .option("--fail-open", "let calls through when the supervisor cannot answer (default: deny)")
     .option("--on-deny <mode>", "how a denied call reaches the agent: response | raise", oneOf(["response", "raise"] as const))
     .option("--timeout <ms>", "how long the shim waits for a decision", parseMs)
@@ -78,8 +79,8 @@ export function registerRun(program: Command): void {
     .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [])
     .option("--trace", "print every decision as it is made")
     .option("-q, --quiet", "print no summary and no restart notices")
-    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
-    .action(async (operands: string[], flags: RunFlags, command: Command) => {
+    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));
+  addStateOptions(command).action(async (operands: string[], flags: RunFlags, command: Command) => {
       // commander keeps the raw argv (untyped) on the root command: it is where `--` was.
       const rawArgs = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
       const { scripts, args } = splitScriptsAndArgs(operands, rawArgs);
@@ -102,7 +103,7 @@ export function registerRun(program: Command): void {
         agent: lifecycleFrom(flags),
       });
       process.exitCode = await runAgents({
-        supervisor: plan.supervisor,
+        supervisor: { ...plan.supervisor, ...runStateOptions(flags, plan.supervisor) },
         agents: plan.agents,
         trace: flags.trace === true,
         quiet: flags.quiet === true,

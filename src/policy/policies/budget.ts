@@ -18,7 +18,7 @@ export interface BudgetPolicyOptions {
   /** The budget scopes a call counts against. */
   readonly plan: BudgetPlan;
   /** The run number of a spawned agent (null for agents that joined). */
-  readonly runOf: (agentId: string) => number | null;
+  readonly runOf: (agentId: string) => number | string | null;
 }
 
 // Endpoints that produce no output tokens.

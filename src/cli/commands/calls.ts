@@ -1,0 +1,70 @@
+// `iron calls` and `iron agents`: look back through a state file's call ledger and agents.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { listAgents, queryCalls, type CallFilter } from "../../store/sqlite/ledger-queries.js";
+import { openForReading } from "../../store/sqlite/open-for-reading.js";
+import { formatAgents, formatLedger } from "../ledger-format.js";
+import { collectList, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
+import { statePath } from "../state-options.js";
+
+interface CallsFlags {
+  readonly state?: string;
+  readonly agent?: string[];
+  readonly model?: string[];
+  readonly decision?: string[];
+  readonly since?: number;
+  readonly limit?: number;
+  readonly json?: boolean;
+}
+
+const OUTCOMES = ["allow", "modify", "deny", "redact", "pending"] as const;
+
+const STATE_HELP = "state file to read (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)";
+
+/** Registers `iron calls`. */
+export function registerCalls(program: Command): void {
+  program
+    .command("calls")
+    .description("list the LLM calls on record in a state file, with totals by model and by agent")
+    .option("--state <path>", STATE_HELP)
+    .option("--agent <id>", "only this agent's calls (repeatable, or comma-separated)", collectList)
+    .option("--model <name>", "only calls asking for or answered by this model (repeatable)", collectList)
+    .option("--decision <outcome>", `only calls with this outcome: ${OUTCOMES.join(", ")} (repeatable)`, (v: string, p: string[] = []) => [...p, ...collectList(v).map(oneOf(OUTCOMES))])
+    .option("--since <when>", "only calls since a duration ago (15m, 2h, 7d) or a date (2026-11-27)", (v: string) => parseSince(v))
+    .option("--limit <n>", "only the most recent N calls (totals cover the same N)", parsePositiveCount)
+    .option("--json", "print {calls, totals} as JSON")
+    .action((flags: CallsFlags) => {
+      const db = openForReading(resolve(statePath(flags)));
+      try {
+        const filter: CallFilter = {
+          ...(flags.agent !== undefined && { agents: flags.agent }),
+          ...(flags.model !== undefined && { models: flags.model }),
+          ...(flags.decision !== undefined && { outcomes: flags.decision }),
+          ...(flags.since !== undefined && { since: flags.since }),
+          ...(flags.limit !== undefined && { limit: flags.limit }),
+        };
+        const report = queryCalls(db, filter);
+        process.stdout.write(flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatLedger(report).join("\n")}\n`);
+      } finally {
+        db.close();
+      }
+    });
+}
+
+/** Registers `iron agents`. */
+export function registerAgents(program: Command): void {
+  program
+    .command("agents")
+    .description("list the agents on record in a state file: state, runs, calls and spend")
+    .option("--state <path>", STATE_HELP)
+    .option("--json", "print {agents} as JSON")
+    .action((flags: { state?: string; json?: boolean }) => {
+      const db = openForReading(resolve(statePath(flags)));
+      try {
+        const agents = listAgents(db);
+        process.stdout.write(flags.json === true ? `${JSON.stringify({ agents }, null, 2)}\n` : `${formatAgents(agents).join("\n")}\n`);
+      } finally {
+        db.close();
+      }
+    });
+}

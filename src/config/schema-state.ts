@@ -1,0 +1,14 @@
+// The iron.yaml keys for durable state and the live stream (issue 7's part of the schema).
+import * as z from "zod";
+import { obj, text } from "./schema-parts.js";
+
+/** A TCP port (0: any free one). */
+const port = z.number({ error: "a port from 0 to 65535" }).int({ error: "a port from 0 to 65535" }).min(0, { error: "a port from 0 to 65535" }).max(65535, { error: "a port from 0 to 65535" });
+
+/** `state: .iron/state.db`: where events, the call ledger, budgets and runs are kept. */
+export const stateSchema = text("the path of a state file");
+
+/** `stream: false`, or where to serve it: `{host, port}`. */
+export const streamSchema = z.union([z.literal(false), obj({ host: text("a host name or address").optional(), port: port.optional() }, "a map {host, port}")], {
+  error: "false, or a map {host, port}",
+});

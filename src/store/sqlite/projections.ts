@@ -1,0 +1,111 @@
+// Keeps the queryable tables (call ledger, agents, runs, breakers) in step with the event
+// log: applied to each event inside the same transaction that appends it.
+import type { IronEvent } from "../../events/types.js";
+import type { Db } from "./database.js";
+
+/** Agent states after which a run is over. */
+const TERMINAL = new Set(["stopped", "crashed", "failed", "exited", "killed", "reaped", "lost"]);
+
+/** Applies events to the projection tables with prepared statements. */
+export class Projector {
+  readonly #insertCall;
+  readonly #requestDecision;
+  readonly #responseDecision;
+  readonly #response;
+  readonly #upsertAgent;
+  readonly #startRun;
+  readonly #updateRun;
+  readonly #upsertBreaker;
+
+  constructor(db: Db) {
+    this.#insertCall = db.prepare(
+      `INSERT OR IGNORE INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, model, library, stream, attrs, requested_at)
+       VALUES (@callId, @supervisorId, @agentId, @provider, @endpoint, @model, @library, @stream, @attrs, @ts)`,
+    );
+    this.#requestDecision = db.prepare(
+      `UPDATE calls SET decision = @action, policy = @policy, code = @code, reason = @reason, reserved_micros = @micros,
+         status = CASE WHEN @action = 'deny' THEN @status ELSE status END
+       WHERE call_id = @callId`,
+    );
+    this.#responseDecision = db.prepare(
+      `UPDATE calls SET response_action = @action, response_policy = @policy,
+         code = COALESCE(code, @code), reason = COALESCE(reason, @reason),
+         status = CASE WHEN @action = 'deny' AND @status IS NOT NULL THEN @status ELSE status END
+       WHERE call_id = @callId AND (response_action IS NULL OR response_action = 'allow')`,
+    );
+    this.#response = db.prepare(
+      `UPDATE calls SET status = CASE WHEN response_action = 'deny' THEN status ELSE @status END, response_model = @model,
+         input_tokens = @inputTokens, output_tokens = @outputTokens, cached_input_tokens = @cachedInputTokens,
+         reasoning_tokens = @reasoningTokens, cost_micros = @costMicros, latency_ms = @latencyMs, complete = @complete,
+         error = @error, responded_at = @ts
+       WHERE call_id = @callId`,
+    );
+    this.#upsertAgent = db.prepare(
+      `INSERT INTO agents (agent_id, first_seen, last_seen, state, runs, last_reason) VALUES (@agentId, @ts, @ts, @to, @run, @reason)
+       ON CONFLICT (agent_id) DO UPDATE SET last_seen = @ts, state = @to, runs = MAX(runs, @run), last_reason = @reason`,
+    );
+    this.#startRun = db.prepare(
+      `INSERT INTO runs (supervisor_id, agent_id, run, pid, state, started_at) VALUES (@supervisorId, @agentId, @run, @pid, @to, @ts)
+       ON CONFLICT (supervisor_id, agent_id, run) DO UPDATE SET state = @to, pid = COALESCE(@pid, pid)`,
+    );
+    this.#updateRun = db.prepare(
+      `UPDATE runs SET state = @to, pid = COALESCE(@pid, pid),
+         ended_at = CASE WHEN @terminal THEN @ts ELSE ended_at END,
+         exit_code = COALESCE(@exitCode, exit_code), signal = COALESCE(@signal, signal),
+         reason = CASE WHEN @terminal THEN @reason ELSE reason END
+       WHERE supervisor_id = @supervisorId AND agent_id = @agentId AND run = @run`,
+    );
+    this.#upsertBreaker = db.prepare(
+      `INSERT INTO breakers (provider, model, state, since, reason) VALUES (@provider, @model, @to, @ts, @reason)
+       ON CONFLICT (provider, model) DO UPDATE SET state = @to, since = @ts, reason = @reason`,
+    );
+  }
+
+  /** Updates the tables an event concerns (most events only live in the log). */
+  apply(event: IronEvent, supervisorId: number): void {
+    switch (event.type) {
+      case "llm.request":
+        this.#insertCall.run({ ...pick(event, "callId", "agentId", "provider", "endpoint", "model", "library", "ts"), supervisorId, stream: event.stream ? 1 : 0, attrs: JSON.stringify(event.attrs) });
+        return;
+      case "llm.decision": {
+        const params = pick(event, "callId", "action", "policy", "code", "reason", "status", "micros");
+        if (event.phase === "request") this.#requestDecision.run(params);
+        else if (event.action !== "allow") this.#responseDecision.run(params);
+        return;
+      }
+      case "llm.response":
+        this.#response.run({
+          ...pick(event, "callId", "status", "model", "costMicros", "latencyMs", "error", "ts"),
+          inputTokens: event.usage?.inputTokens ?? 0,
+          outputTokens: event.usage?.outputTokens ?? 0,
+          cachedInputTokens: event.usage?.cachedInputTokens ?? 0,
+          reasoningTokens: event.usage?.reasoningTokens ?? 0,
+          complete: event.complete ? 1 : 0,
+        });
+        return;
+      case "agent.state": {
+        const params = {
+          ...pick(event, "agentId", "run", "to", "reason", "pid", "exitCode", "signal", "ts"),
+          supervisorId,
+          terminal: TERMINAL.has(event.to) ? 1 : 0,
+        };
+        this.#upsertAgent.run(params);
+        // A run starts with `starting`; a later state updates it (or starts it, if its start was never seen).
+        if (event.to === "starting" || this.#updateRun.run(params).changes === 0) this.#startRun.run(params);
+        return;
+      }
+      case "breaker.state":
+        this.#upsertBreaker.run({ ...pick(event, "provider", "to", "reason", "ts"), model: event.model ?? "" });
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+// SQLite binds only what a statement names; this picks the fields, mapping undefined to null.
+function pick<T extends object, K extends keyof T>(event: T, ...keys: K[]): Record<K, unknown> {
+  const out = {} as Record<K, unknown>;
+  for (const key of keys) out[key] = event[key] ?? null;
+  return out;
+}

@@ -1,0 +1,199 @@
+// BudgetLedger on SQLite. A reserve is one short IMMEDIATE transaction, committed before the
+// call may leave the agent, so a crash never forgets money that may be spent (a dead
+// supervisor's holds are charged in full at the next start). Settles and releases only ever
+// lower what is held, so they ride in the next event batch, off the decision path. One
+// supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "../budget-ledger.js";
+import type { Db } from "./database.js";
+
+interface Scope {
+  limit: number | null;
+  spent: number;
+  reserved: number;
+}
+
+interface Hold {
+  readonly keys: readonly string[];
+  readonly micros: number;
+}
+
+/** A settle or release waiting for the next batch. */
+interface Closing {
+  readonly callId: string;
+  readonly hold: Hold;
+  readonly charge: number;
+}
+
+/** What the ledger needs from its store: the connection, who it is, and how failures are handled. */
+export interface SqliteLedgerContext {
+  readonly db: Db;
+  readonly supervisorId: number;
+  /** The stored name of a scope (scrubbed, so no personal data lands in the file). */
+  readonly keyOf: (scope: string) => string;
+  /** Throws the store's failure when it has already failed. */
+  readonly ensureHealthy: () => void;
+  /** Records a failure and returns it as an IronError. */
+  readonly fail: (error: unknown, doing: string) => Error;
+  /** True once the store has failed (nothing is written any more). */
+  readonly failedAlready: () => boolean;
+  /** Asks for a batch soon (settles wait for it). */
+  readonly requestFlush: () => void;
+  readonly clock: () => number;
+}
+
+/** Budgets persisted in the state file, scope by scope, in integer micro-dollars. */
+export class SqliteBudgetLedger implements BudgetLedger {
+  readonly #c: SqliteLedgerContext;
+  readonly #mirror = new Map<string, Scope>();
+  /** Scopes this supervisor touched, in first-use order: what `balances()` reports. */
+  readonly #known = new Set<string>();
+  readonly #holds = new Map<string, Hold>();
+  #closing: Closing[] = [];
+  readonly #get;
+  readonly #upsertLimit;
+  readonly #ensure;
+  readonly #addReserved;
+  readonly #insertHold;
+  readonly #closeScope;
+  readonly #deleteHold;
+
+  constructor(context: SqliteLedgerContext) {
+    this.#c = context;
+    const db = context.db;
+    this.#get = db.prepare<[string], { limit_micros: number | null; spent_micros: number; reserved_micros: number }>(
+      "SELECT limit_micros, spent_micros, reserved_micros FROM budgets WHERE scope = ?",
+    );
+    this.#upsertLimit = db.prepare(
+      "INSERT INTO budgets (scope, limit_micros, updated_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET limit_micros = excluded.limit_micros, updated_at = excluded.updated_at",
+    );
+    this.#ensure = db.prepare("INSERT INTO budgets (scope, updated_at) VALUES (?, ?) ON CONFLICT (scope) DO NOTHING");
+    this.#addReserved = db.prepare("UPDATE budgets SET reserved_micros = reserved_micros + ?, updated_at = ? WHERE scope = ?");
+    this.#insertHold = db.prepare("INSERT OR REPLACE INTO holds (call_id, supervisor_id, scopes, micros, created_at) VALUES (?, ?, ?, ?, ?)");
+    this.#closeScope = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
+    this.#deleteHold = db.prepare("DELETE FROM holds WHERE call_id = ?");
+  }
+
+  // A scope as this supervisor sees it: read once from the file, then kept in step here.
+  #scope(key: string): Scope {
+    let scope = this.#mirror.get(key);
+    if (scope === undefined) {
+      let row;
+      try {
+        row = this.#get.get(key);
+      } catch (error) {
+        throw this.#c.fail(error, "reading a budget");
+      }
+      scope = { limit: row?.limit_micros ?? null, spent: row?.spent_micros ?? 0, reserved: row?.reserved_micros ?? 0 };
+      this.#mirror.set(key, scope);
+    }
+    return scope;
+  }
+
+  setLimit(scope: string, micros: number | null): void {
+    this.#c.ensureHealthy();
+    const key = this.#c.keyOf(scope);
+    try {
+      this.#upsertLimit.run(key, micros, this.#c.clock());
+    } catch (error) {
+      throw this.#c.fail(error, "setting a budget limit");
+    }
+    this.#scope(key).limit = micros;
+    this.#known.add(key);
+  }
+
+  limit(scope: string): number | null {
+    return this.#scope(this.#c.keyOf(scope)).limit;
+  }
+
+  spent(scope: string): number {
+    return this.#scope(this.#c.keyOf(scope)).spent;
+  }
+
+  remaining(scope: string): number | null {
+    const s = this.#scope(this.#c.keyOf(scope));
+    return s.limit === null ? null : s.limit - s.spent - s.reserved;
+  }
+
+  /** Checks every scope, then holds the amount in all of them (committed) or in none. */
+  reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult {
+    this.#c.ensureHealthy();
+    const keys = scopes.map((scope) => this.#c.keyOf(scope));
+    for (const key of keys) {
+      const s = this.#scope(key);
+      if (s.limit !== null && s.spent + s.reserved + micros > s.limit) {
+        return { ok: false, scope: key, limit: s.limit, spent: s.spent, reserved: s.reserved, requested: micros };
+      }
+    }
+    const now = this.#c.clock();
+    try {
+      this.#c.db
+        .transaction(() => {
+          for (const key of keys) {
+            this.#ensure.run(key, now);
+            this.#addReserved.run(micros, now, key);
+          }
+          this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
+        })
+        .immediate();
+    } catch (error) {
+      throw this.#c.fail(error, "reserving budget");
+    }
+    for (const key of keys) {
+      this.#scope(key).reserved += micros;
+      this.#known.add(key);
+    }
+    this.#holds.set(callId, { keys, micros });
+    return { ok: true };
+  }
+
+  /** Replaces a call's hold with its real cost (written with the next batch). */
+  settle(callId: string, micros: number): readonly ScopeBalance[] {
+    return this.#close(callId, micros);
+  }
+
+  /** Drops the hold of a call that never completed (written with the next batch). */
+  release(callId: string): readonly ScopeBalance[] {
+    return this.#close(callId, 0);
+  }
+
+  #close(callId: string, charge: number): readonly ScopeBalance[] {
+    const hold = this.#holds.get(callId);
+    if (hold === undefined) return [];
+    this.#holds.delete(callId);
+    for (const key of hold.keys) {
+      const s = this.#scope(key);
+      s.reserved -= hold.micros;
+      s.spent += charge;
+    }
+    if (!this.#c.failedAlready()) {
+      this.#closing.push({ callId, hold, charge });
+      this.#c.requestFlush();
+    }
+    return hold.keys.map((key) => this.#balance(key));
+  }
+
+  /** True while settles or releases wait for a batch. */
+  get pending(): boolean {
+    return this.#closing.length > 0;
+  }
+
+  /** Writes the waiting settles and releases; called inside the batch's transaction. */
+  writePending(): void {
+    const closing = this.#closing;
+    this.#closing = [];
+    const now = this.#c.clock();
+    for (const { callId, hold, charge } of closing) {
+      for (const key of hold.keys) this.#closeScope.run(charge, hold.micros, now, key);
+      this.#deleteHold.run(callId);
+    }
+  }
+
+  balances(): readonly ScopeBalance[] {
+    return [...this.#known].map((key) => this.#balance(key));
+  }
+
+  #balance(key: string): ScopeBalance {
+    const s = this.#scope(key);
+    return { scope: key, limit: s.limit, spent: s.spent, reserved: s.reserved };
+  }
+}

@@ -1,0 +1,99 @@
+// The event log's writer: events published in one turn of the event loop are committed in one
+// transaction on the next (never on the decision's path), and only then handed to the bus.
+import type { EventSink } from "../../events/bus.js";
+import type { IronEvent } from "../../events/types.js";
+import type { Db } from "./database.js";
+import { Projector } from "./projections.js";
+
+export interface SqliteEventSinkContext {
+  readonly db: Db;
+  readonly supervisorId: number;
+  readonly failedAlready: () => boolean;
+  /** Records a failure of the store (it then fails closed). */
+  readonly fail: (error: unknown, doing: string) => Error;
+  /** Other writes that ride in the batch (the ledger's settles), and whether any wait. */
+  readonly writeAlong: () => void;
+  readonly alongPending: () => boolean;
+}
+
+/** Appends events and their projections in batches; a failed batch is still delivered, but marked by the store's failure. */
+export class SqliteEventSink implements EventSink {
+  readonly lastSeq: number;
+  readonly #c: SqliteEventSinkContext;
+  readonly #insert;
+  readonly #projector: Projector;
+  readonly #commitBatch: (batch: readonly IronEvent[]) => void;
+  #pending: IronEvent[] = [];
+  #scheduled: NodeJS.Immediate | null = null;
+  #deliver: (batch: readonly IronEvent[]) => void = () => undefined;
+  #committed: number;
+  #flushing = false;
+
+  constructor(context: SqliteEventSinkContext) {
+    this.#c = context;
+    const db = context.db;
+    this.lastSeq = (db.prepare("SELECT MAX(seq) AS seq FROM events").get() as { seq: number | null }).seq ?? 0;
+    this.#committed = this.lastSeq;
+    this.#insert = db.prepare("INSERT INTO events (seq, ts, type, agent_id, supervisor_id, data) VALUES (?, ?, ?, ?, ?, ?)");
+    this.#projector = new Projector(db);
+    this.#commitBatch = db.transaction((batch: readonly IronEvent[]) => {
+      context.writeAlong();
+      for (const event of batch) {
+        const agentId = "agentId" in event && typeof event.agentId === "string" ? event.agentId : null;
+        this.#insert.run(event.seq, event.ts, event.type, agentId, context.supervisorId, JSON.stringify(event));
+        this.#projector.apply(event, context.supervisorId);
+      }
+    });
+  }
+
+  /** The seq of the last event known to be on disk. */
+  get lastCommitted(): number {
+    return this.#committed;
+  }
+
+  append(event: IronEvent): void {
+    this.#pending.push(event);
+    // Once the store has failed nothing is committed any more: deliver at once, in order.
+    if (this.#c.failedAlready()) this.flush();
+    else this.schedule();
+  }
+
+  /** Asks for a batch on the next turn of the event loop. */
+  schedule(): void {
+    this.#scheduled ??= setImmediate(() => this.flush());
+  }
+
+  onCommit(deliver: (batch: readonly IronEvent[]) => void): void {
+    this.#deliver = deliver;
+  }
+
+  /** Commits the pending batch in one transaction, then delivers it (in seq order, even when the commit fails). */
+  flush(): void {
+    if (this.#flushing) return; // the flush already running picks up what was added
+    this.#flushing = true;
+    try {
+      if (this.#scheduled !== null) clearImmediate(this.#scheduled);
+      this.#scheduled = null;
+      while (this.#pending.length > 0 || (!this.#c.failedAlready() && this.#c.alongPending())) {
+        const batch = this.#pending;
+        this.#pending = [];
+        let failure: unknown = null;
+        if (!this.#c.failedAlready()) {
+          try {
+            this.#commitBatch(batch);
+            this.#committed = batch[batch.length - 1]?.seq ?? this.#committed;
+          } catch (error) {
+            failure = error ?? new Error("unknown failure");
+          }
+        }
+        if (batch.length > 0) this.#deliver(batch);
+        // After the failed batch: the store's failure is published (and delivered by this loop).
+        if (failure !== null) this.#c.fail(failure, "writing events");
+        // Healthy: what listeners published meanwhile goes into the next turn's batch.
+        if (!this.#c.failedAlready()) break;
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+}

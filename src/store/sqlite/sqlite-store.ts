@@ -1,0 +1,153 @@
+// The SQLite state store: one file (WAL) holding the event log, the call ledger, budgets,
+// agents and runs, breaker state. Opening migrates it, claims it for this supervisor, and
+// settles what a supervisor that died left behind.
+import { randomBytes } from "node:crypto";
+import { IronError } from "../../errors.js";
+import { createHasher, Scrubber } from "../../events/scrub.js";
+import type { IronEvent } from "../../events/types.js";
+import type { BreakerRecord, CallRecord, Store } from "../store.js";
+import { openDatabase, storeError, type Db } from "./database.js";
+import { Checkpointer } from "./checkpointer.js";
+import { migrate } from "./migrations.js";
+import { CALL_COLUMNS, toBreakerRecord, toCallRecord } from "./rows.js";
+import { SqliteRunRegistry } from "./sqlite-run-registry.js";
+import { SqliteBudgetLedger } from "./sqlite-budget-ledger.js";
+import { SqliteEventSink } from "./sqlite-event-sink.js";
+import { endSupervisor, registerSupervisor, type Recovery } from "./supervisor-registry.js";
+
+export interface SqliteStoreOptions {
+  readonly clock?: () => number;
+}
+
+/** A Store in a SQLite file; the supervisor's only writer of it. */
+export class SqliteStore implements Store {
+  readonly path: string;
+  readonly sink: SqliteEventSink;
+  readonly budgets: SqliteBudgetLedger;
+  readonly runs: SqliteRunRegistry;
+  readonly scrubber: Scrubber;
+  /** What this start found and settled of supervisors that died without closing. */
+  readonly recovery: Recovery;
+  readonly supervisorId: number;
+  readonly instance: number;
+  readonly #db: Db;
+  readonly #clock: () => number;
+  readonly #listeners: ((error: IronError) => void)[] = [];
+  readonly #checkpointer: Checkpointer;
+  #failure: IronError | null = null;
+  #closed = false;
+
+  private constructor(path: string, db: Db, clock: () => number) {
+    this.path = path;
+    this.#db = db;
+    this.#clock = clock;
+    migrate(db);
+    this.scrubber = new Scrubber(createHasher(hashKey(db)));
+    const registered = registerSupervisor(db, path, clock());
+    this.supervisorId = registered.id;
+    this.instance = registered.id;
+    this.recovery = registered.recovery;
+    const fail = (error: unknown, doing: string): Error => this.#fail(error, doing);
+    const failedAlready = (): boolean => this.#failure !== null;
+    this.budgets = new SqliteBudgetLedger({
+      db,
+      supervisorId: this.supervisorId,
+      keyOf: (scope) => this.scrubber.text(scope),
+      ensureHealthy: () => {
+        if (this.#failure !== null) throw this.#failure;
+      },
+      failedAlready,
+      fail,
+      requestFlush: () => this.sink.schedule(),
+      clock,
+    });
+    this.sink = new SqliteEventSink({
+      db,
+      supervisorId: this.supervisorId,
+      failedAlready,
+      fail,
+      writeAlong: () => this.budgets.writePending(),
+      alongPending: () => this.budgets.pending,
+    });
+    this.runs = new SqliteRunRegistry({
+      db,
+      supervisorId: this.supervisorId,
+      failedAlready,
+      fail,
+      ensureHealthy: () => {
+        if (this.#failure !== null) throw this.#failure;
+      },
+    });
+    // Checkpoints (the one step that waits for the disk) happen on a worker, never on a commit here.
+    db.pragma("wal_autocheckpoint = 0");
+    this.#checkpointer = new Checkpointer(path);
+  }
+
+  /** Opens (creating and migrating) the state file and claims it; throws IRON_ERR_STORE. */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const db = openDatabase(path);
+    try {
+      return new SqliteStore(path, db, options.clock ?? Date.now);
+    } catch (error) {
+      db.close();
+      throw storeError(error, path, "preparing the state file");
+    }
+  }
+
+  get failure(): IronError | null {
+    return this.#failure;
+  }
+
+  onFailure(listener: (error: IronError) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  // The first failure sticks: the supervisor fails closed until it is restarted.
+  #fail(error: unknown, doing: string): IronError {
+    if (this.#failure !== null) return this.#failure;
+    const failure = storeError(error, this.path, doing);
+    this.#failure = failure;
+    for (const listener of this.#listeners) listener(failure);
+    return failure;
+  }
+
+  lastCommitted(): number {
+    return this.sink.lastCommitted;
+  }
+
+  eventsAfter(after: number, limit: number): IronEvent[] {
+    const rows = this.#db.prepare<[number, number], { data: string }>("SELECT data FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(after, limit);
+    return rows.map((row) => JSON.parse(row.data) as IronEvent);
+  }
+
+  recentCalls(limit: number): CallRecord[] {
+    const rows = this.#db.prepare<[number], Record<string, unknown>>(`SELECT ${CALL_COLUMNS} FROM calls ORDER BY requested_at DESC, rowid DESC LIMIT ?`).all(limit);
+    return rows.reverse().map(toCallRecord);
+  }
+
+  breakers(): BreakerRecord[] {
+    return this.#db.prepare<[], Record<string, unknown>>("SELECT * FROM breakers ORDER BY provider, model").all().map(toBreakerRecord);
+  }
+
+  /** Commits pending events, records a clean stop and closes the file. Safe to call twice. */
+  close(reason = "closed"): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.sink.flush();
+    try {
+      if (this.#failure === null) endSupervisor(this.#db, this.supervisorId, this.#clock(), reason);
+    } catch (error) {
+      this.#fail(error, "recording the supervisor's stop");
+    } finally {
+      this.#checkpointer.stop();
+      this.#db.close();
+    }
+  }
+}
+
+// The key that makes this file's hashes its own: created once, kept in `meta`.
+function hashKey(db: Db): Buffer {
+  db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('hash_key', ?)").run(randomBytes(32).toString("hex"));
+  const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'hash_key'").get();
+  return Buffer.from(row?.value ?? "", "hex");
+}

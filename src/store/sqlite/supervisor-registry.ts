@@ -1,0 +1,72 @@
+// One supervisor owns a state file at a time. At start it registers itself, refuses a file a
+// live supervisor still holds, and settles what dead ones left behind: their budget holds are
+// charged in full (the calls may have gone out), their open runs are reported as orphans.
+import { hostname } from "node:os";
+import { IronError } from "../../errors.js";
+import { VERSION } from "../../version.js";
+import { isSameProcessAlive, processStartTicks } from "../process-identity.js";
+import type { Db } from "./database.js";
+
+interface SupervisorRow {
+  id: number;
+  pid: number;
+  proc_start: number | null;
+}
+
+/** What a start found and settled of supervisors that died without closing. */
+export interface Recovery {
+  /** Supervisors found dead (killed, crashed) since the last clean stop. */
+  readonly lostSupervisors: number;
+  /** Budget holds they left, now charged at their reserved (worst-case) amount. */
+  readonly chargedHolds: number;
+  readonly chargedMicros: number;
+}
+
+/** Registers this process as the file's supervisor; returns its id and what was recovered. */
+export function registerSupervisor(db: Db, path: string, now: number): { id: number; recovery: Recovery } {
+  return db
+    .transaction(() => {
+      const open = db.prepare<[], SupervisorRow>("SELECT id, pid, proc_start FROM supervisors WHERE ended_at IS NULL").all();
+      let lostSupervisors = 0;
+      let chargedHolds = 0;
+      let chargedMicros = 0;
+      for (const row of open) {
+        if (isSameProcessAlive(row.pid, row.proc_start)) {
+          throw new IronError("IRON_ERR_STORE", `the state file ${path} is in use by another supervisor (pid ${row.pid}); stop it or choose another file with --state`);
+        }
+        const charged = chargeHolds(db, row.id, now);
+        chargedHolds += charged.holds;
+        chargedMicros += charged.micros;
+        db.prepare("UPDATE supervisors SET ended_at = ?, end_reason = 'lost' WHERE id = ?").run(now, row.id);
+        lostSupervisors += 1;
+      }
+      const info = db
+        .prepare("INSERT INTO supervisors (pid, proc_start, host, version, started_at) VALUES (?, ?, ?, ?, ?)")
+        .run(process.pid, processStartTicks(process.pid), hostname(), VERSION, now);
+      return { id: Number(info.lastInsertRowid), recovery: { lostSupervisors, chargedHolds, chargedMicros } };
+    })
+    .immediate();
+}
+
+// A dead supervisor's holds become spend: fail closed, the budget never forgets possible spend.
+function chargeHolds(db: Db, supervisorId: number, now: number): { holds: number; micros: number } {
+  const holds = db.prepare<[number], { call_id: string; scopes: string; micros: number }>("SELECT call_id, scopes, micros FROM holds WHERE supervisor_id = ?").all(supervisorId);
+  const charge = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
+  const markCall = db.prepare("UPDATE calls SET cost_micros = ?, error = COALESCE(error, 'supervisor lost before the call settled; charged its reservation') WHERE call_id = ? AND responded_at IS NULL");
+  let micros = 0;
+  for (const hold of holds) {
+    for (const scope of JSON.parse(hold.scopes) as string[]) charge.run(hold.micros, hold.micros, now, scope);
+    markCall.run(hold.micros, hold.call_id);
+    micros += hold.micros;
+  }
+  db.prepare("DELETE FROM holds WHERE supervisor_id = ?").run(supervisorId);
+  return { holds: holds.length, micros };
+}
+
+/** Records a clean stop (so the next start does not treat this supervisor as lost); holds still open are charged. */
+export function endSupervisor(db: Db, id: number, now: number, reason: string): void {
+  db.transaction(() => {
+    chargeHolds(db, id, now);
+    db.prepare("UPDATE supervisors SET ended_at = ?, end_reason = ? WHERE id = ?").run(now, reason, id);
+  }).immediate();
+}

@@ -1,0 +1,52 @@
+// Options of the live event stream: the user's StreamOptions → defaults → validation → frozen.
+import { randomBytes } from "node:crypto";
+import { IronError } from "../errors.js";
+
+export interface StreamOptions {
+  /** Address to bind (default 127.0.0.1; use 0.0.0.0 or a LAN address for remote dashboards). */
+  readonly host?: string;
+  /** Port (default 0: any free port). */
+  readonly port?: number;
+  /** The access token clients must present (default: a fresh random one per run). */
+  readonly token?: string;
+  /** How often clients are pinged; one that has not answered the previous ping is dropped (default 15000). */
+  readonly pingIntervalMs?: number;
+  /** Bytes a client may have waiting to be sent before it is dropped as too slow (default 4 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Recent events kept in memory to resume clients without reading the store (default 10000). */
+  readonly historySize?: number;
+}
+
+export interface ResolvedStreamOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly token: string;
+  readonly pingIntervalMs: number;
+  readonly maxBufferedBytes: number;
+  readonly historySize: number;
+}
+
+function bad(path: string, expected: string, got: unknown): never {
+  throw new IronError("IRON_ERR_CONFIG", "invalid stream option", { path: `stream.${path}`, expected, got });
+}
+
+function positive(path: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  return Number.isInteger(value) && value > 0 ? value : bad(path, "a positive integer", value);
+}
+
+/** Validates and freezes stream options; every error names the key, the expected and the got. */
+export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStreamOptions {
+  const port = options.port ?? 0;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) bad("port", "an integer from 0 to 65535", options.port);
+  if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) bad("host", "a host name or address", options.host);
+  if (options.token !== undefined && !(typeof options.token === "string" && options.token.length >= 16)) bad("token", "a string of at least 16 characters", options.token);
+  return Object.freeze({
+    host: options.host ?? "127.0.0.1",
+    port,
+    token: options.token ?? randomBytes(24).toString("base64url"),
+    pingIntervalMs: positive("pingIntervalMs", options.pingIntervalMs, 15_000),
+    maxBufferedBytes: positive("maxBufferedBytes", options.maxBufferedBytes, 4 * 1024 * 1024),
+    historySize: positive("historySize", options.historySize, 10_000),
+  });
+}

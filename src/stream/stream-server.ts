@@ -1,0 +1,181 @@
+// The live event stream: a node:http server whose `/events` path upgrades to a WebSocket
+// (ws in noServer mode, so the dashboard can be served at `/` on the same port). Clients
+// present the run's token, get a snapshot (or a replay from `since`), then live events.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { hostname } from "node:os";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { IronError } from "../errors.js";
+import type { StateProjection } from "../events/projection.js";
+import type { IronEvent } from "../events/types.js";
+import type { Logger } from "../telemetry/logger.js";
+import { presentedToken, tokenMatches } from "./auth.js";
+import { History, type Sent } from "./history.js";
+import { CLOSE, EVENTS_PATH, parseStreamQuery, type StreamQuery } from "./protocol.js";
+import type { ResolvedStreamOptions } from "./stream-options.js";
+import { StreamClient, type ReplaySource } from "./stream-client.js";
+
+export interface StreamServerDeps {
+  /** The state the snapshot is built from; the server applies every event to it first. */
+  readonly projection: StateProjection;
+  /** Committed events after a seq, for gaps older than the in-memory window (null: none kept). */
+  readonly eventsAfter: (after: number, limit: number) => IronEvent[] | null;
+  readonly logger: Logger;
+}
+
+/** Counters for tests and `iron watch`'s curious users. */
+export interface StreamStats {
+  readonly clients: number;
+  readonly accepted: number;
+  readonly refused: number;
+  readonly droppedSlow: number;
+  readonly droppedDead: number;
+}
+
+export class StreamServer {
+  readonly #options: ResolvedStreamOptions;
+  readonly #deps: StreamServerDeps;
+  readonly #http: Server;
+  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  readonly #clients = new Set<StreamClient>();
+  readonly #history: History;
+  readonly #stats = { accepted: 0, refused: 0, droppedSlow: 0, droppedDead: 0 };
+  #pinger: NodeJS.Timeout | null = null;
+  #port = 0;
+
+  private constructor(options: ResolvedStreamOptions, deps: StreamServerDeps) {
+    this.#options = options;
+    this.#deps = deps;
+    this.#history = new History(options.historySize);
+    this.#http = createServer((req, res) => this.#request(req, res));
+    this.#http.on("upgrade", (req, socket, head) => this.#upgrade(req, socket, head));
+  }
+
+  /** Binds and starts serving; throws IRON_ERR_STREAM when the address cannot be used. */
+  static async start(options: ResolvedStreamOptions, deps: StreamServerDeps): Promise<StreamServer> {
+    const server = new StreamServer(options, deps);
+    await new Promise<void>((resolve, reject) => {
+      server.#http.once("error", (error) => reject(new IronError("IRON_ERR_STREAM", `cannot serve the event stream on ${options.host}:${options.port}: ${error.message}`, { cause: error })));
+      server.#http.listen(options.port, options.host, () => resolve());
+    });
+    const address = server.#http.address();
+    server.#port = typeof address === "object" && address !== null ? address.port : options.port;
+    server.#pinger = setInterval(() => server.#ping(), options.pingIntervalMs);
+    server.#pinger.unref();
+    return server;
+  }
+
+  /** `ws://host:port/events` (no token). */
+  get url(): string {
+    const host = this.#options.host === "0.0.0.0" || this.#options.host === "::" ? hostname() : this.#options.host;
+    return `ws://${host.includes(":") ? `[${host}]` : host}:${this.#port}${EVENTS_PATH}`;
+  }
+
+  /** The URL with this run's token, as `iron run` prints it. */
+  get urlWithToken(): string {
+    return `${this.url}?token=${encodeURIComponent(this.#options.token)}`;
+  }
+
+  get token(): string {
+    return this.#options.token;
+  }
+
+  get stats(): StreamStats {
+    return { clients: this.#clients.size, ...this.#stats };
+  }
+
+  /** Takes a committed event: into the projection and the window, then out to every client. */
+  publish(event: IronEvent): void {
+    this.#deps.projection.apply(event);
+    const item: Sent = { event, data: JSON.stringify(event) };
+    this.#history.push(item);
+    for (const client of this.#clients) client.offer(item);
+  }
+
+  // Plain HTTP: only the WebSocket lives here for now.
+  #request(req: IncomingMessage, res: ServerResponse): void {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const status = path === EVENTS_PATH ? 426 : 404;
+    const error = status === 426 ? "connect with a WebSocket client" : `nothing at ${path}; the event stream is at ${EVENTS_PATH}`;
+    res.writeHead(status, { "content-type": "application/json", ...(status === 426 && { upgrade: "websocket" }) });
+    res.end(JSON.stringify({ error }));
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => socket.destroy());
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname !== EVENTS_PATH) return refuse(socket, 404, "Not Found", `the event stream is at ${EVENTS_PATH}`);
+    if (!tokenMatches(presentedToken(req, url), this.#options.token)) {
+      this.#stats.refused += 1;
+      this.#deps.logger.warn({ remote: req.socket.remoteAddress }, "refused a stream client without a valid token");
+      return refuse(socket, 401, "Unauthorized", "present the run's token: ?token=… or Authorization: Bearer …", { "www-authenticate": 'Bearer realm="iron"' });
+    }
+    const query = parseStreamQuery(url.searchParams);
+    if (typeof query === "string") return refuse(socket, 400, "Bad Request", query);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, query));
+  }
+
+  #accept(ws: WebSocket, query: StreamQuery): void {
+    this.#stats.accepted += 1;
+    const projection = this.#deps.projection;
+    const client = new StreamClient(ws, query, this.#options.maxBufferedBytes, query.since ?? projection.seq, () => (this.#stats.droppedSlow += 1));
+    this.#clients.add(client);
+    ws.on("error", () => undefined);
+    ws.on("close", () => {
+      client.gone();
+      this.#clients.delete(client);
+    });
+    const snapshot = (): { seq: number; data: string } => ({ seq: projection.seq, data: JSON.stringify(projection.snapshot(query.agents)) });
+    if (query.since === null) return client.startFromSnapshot(snapshot().data);
+    client.replay(this.#replaySource(), snapshot).catch((error: unknown) => {
+      this.#deps.logger.error({ err: String(error) }, "a stream replay failed");
+      client.terminate();
+    });
+  }
+
+  // Recent gaps from the window; older ones from the store, page by page.
+  #replaySource(): ReplaySource {
+    return {
+      lastDelivered: () => this.#deps.projection.seq,
+      page: (after, limit) => {
+        if (this.#history.covers(after)) return this.#history.after(after, limit);
+        const events = this.#deps.eventsAfter(after, limit);
+        return events === null ? null : events.map((event) => ({ event, data: JSON.stringify(event) }));
+      },
+    };
+  }
+
+  // Every interval: drop clients that did not answer the last ping, ping the rest.
+  #ping(): void {
+    for (const client of this.#clients) {
+      if (!client.alive) {
+        this.#stats.droppedDead += 1;
+        client.terminate();
+        this.#clients.delete(client);
+        continue;
+      }
+      client.alive = false;
+      client.ping();
+    }
+  }
+
+  /** Says goodbye (1001) to every client after what was already sent, then stops listening. */
+  async close(): Promise<void> {
+    if (this.#pinger !== null) clearInterval(this.#pinger);
+    for (const client of this.#clients) client.close(CLOSE.GOING_AWAY, "supervisor stopped");
+    const deadline = Date.now() + 2000;
+    while (this.#clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const client of this.#clients) client.terminate();
+    this.#wss.close();
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.#http.closeAllConnections();
+    await closed;
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string, error: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error });
+  const lines = [`HTTP/1.1 ${status} ${text}`, "Connection: close", "Content-Type: application/json", `Content-Length: ${Buffer.byteLength(body)}`];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
