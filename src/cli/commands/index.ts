@@ -4,7 +4,8 @@ import { registerConfig } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerMockLlm } from "./mock-llm.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerDemo, registerMockLlm, registerConfig];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerServe, registerDemo, registerMockLlm, registerConfig];
