@@ -180,7 +180,7 @@ class Governor(ResponseSide, StreamSide):
             call.report = False
             error = f"{type(exc).__name__}: {exc}"
             if call.deadline_ms and _is_timeout(exc):
-                error = f"timed out: the call's deadline is {call.deadline_ms} ms (reliability.timeout); {error}"
+                error = f"timed out (iron's deadline for this call: {call.deadline_ms} ms): {error}"
             self._post_failure(call, error)
 
     def _post_failure(self, call: Call, error: str) -> None:
@@ -194,9 +194,18 @@ class Governor(ResponseSide, StreamSide):
 
 
 def _is_timeout(exc: BaseException) -> bool:
-    """A timeout from any client library (socket.timeout, httpx/requests/aiohttp timeout classes)."""
+    """A timeout from any client library (socket.timeout, httpx/requests/aiohttp timeout classes),
+    also when wrapped (urllib's URLError.reason, a raise ... from, an exception during handling)."""
     import socket
 
-    if isinstance(exc, (TimeoutError, socket.timeout)):
-        return True
-    return any("Timeout" in cls.__name__ for cls in type(exc).__mro__)
+    seen = 0
+    current: object = exc
+    while isinstance(current, BaseException) and seen < 5:
+        if isinstance(current, (TimeoutError, socket.timeout)):
+            return True
+        if any("Timeout" in cls.__name__ for cls in type(current).__mro__):
+            return True
+        reason = getattr(current, "reason", None)
+        current = reason if isinstance(reason, BaseException) else (current.__cause__ or current.__context__)
+        seen += 1
+    return False
