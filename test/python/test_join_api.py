@@ -19,7 +19,8 @@ import iron_shim
 
 from .llm_server import LLMServer
 from .router_peer import RouterPeer, decision
-from .support import PYTHON_DIR, has_module, ShimTestCase
+from .support import PYTHON_DIR, ShimTestCase, expand, has_module, load_vectors, vector_bytes
+from iron_shim import codec, protocol
 from iron_shim.decision_rules import retry_after
 from iron_shim.io_loop import _program_name
 
@@ -203,3 +204,28 @@ class Wheel(unittest.TestCase):
         self.assertIn("iron_shim.pth,sha256=", record)
         self.assertEqual(pth.count("\n"), 1)
         self.assertTrue(pth.startswith("import os; os.environ.get(\"IRON_ENDPOINT\") and "))
+
+
+class Vectors(unittest.TestCase):
+    """The fields this API added to the wire, against protocol/vectors/messages.json."""
+
+    def vector(self, name: str) -> Any:
+        found = [v for v in load_vectors("messages") if v["name"] == name][0]
+        return vector_bytes(found["hex"]), expand(found["value"])
+
+    def test_the_welcome_budget_and_the_decision_deadline_are_read(self) -> None:
+        raw, _ = self.vector("welcome with budget")
+        welcome = protocol.parse_welcome(protocol.parse_incoming(raw))
+        self.assertEqual(welcome.budget, {"scope": "agent:notebook-2@day:2026-11-27", "limit": 500000,
+                                          "spent": 123456, "reserved": 6400, "left": 370144})
+        raw, _ = self.vector("decision allow with deadline and budget")
+        msg = protocol.parse_incoming(raw)
+        self.assertEqual(protocol.parse_decision(msg, protocol.REQUEST_ACTIONS).timeout_ms, 120000)
+        self.assertEqual(protocol.parse_budget(msg["budget"])["left"], 4997530)
+        self.assertIsNone(protocol.parse_budget({"scope": "global", "limit": "lots"}))
+
+    def test_an_llm_response_with_retry_after_is_built_byte_for_byte(self) -> None:
+        raw, value = self.vector("llm.response 429 with retry_after")
+        built = protocol.llm_response(value["id"], value["call"], 429, None, "", value["body"], 3.25, False, True,
+                                      "slow down", None, None, retry_after=1.5)
+        self.assertEqual(codec.packb(built), raw)
