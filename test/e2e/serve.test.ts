@@ -6,16 +6,18 @@
 // autoload; when the supervisor stops, joined agents fail closed without hanging and recover
 // when it comes back on the same endpoints; uninstall() leaves httpx unpatched.
 import { execa } from "execa";
-import { statSync, writeFileSync } from "node:fs";
+import { chmodSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
-import { DEBIAN_PYTHON, pyenvInterpreters, tempDir } from "../helpers/iron.js";
+import { DEBIAN_PYTHON, FIXTURES, iron, pyenvInterpreters, tempDir } from "../helpers/iron.js";
 import { JOINED_FIXTURE, JoinedAgentProcess, SHIM_ROOT, ServeProcess, freePort, plainEnv } from "../helpers/joined.js";
 
 // Output is priced at $1 per million tokens and input is free, so a call with max_tokens 10
 // reserves exactly 10 µ$ and (the mock's answer cut at 10 tokens) costs exactly 10 µ$.
 const CONFIG = `version: 1
+agents:
+  - { name: idler, script: ${JSON.stringify(join(FIXTURES, "idle_forever.py"))}, python: ${JSON.stringify(DEBIAN_PYTHON)} }
 budgets:
   global: 1.00
   per_attribute:
@@ -53,7 +55,7 @@ beforeAll(async () => {
   dir = tempDir("iron-serve-");
   writeFileSync(join(dir, "iron.yaml"), CONFIG);
   const port = await freePort();
-  serveArgs = ["--socket", join(dir, "run", "serve.sock"), "--token-file", join(dir, "secrets", "join-token"), "--listen", `tcp://127.0.0.1:${port}`, "--timeout", "2000", "--trace"];
+  serveArgs = ["--socket", join(dir, "run", "serve.sock"), "--token-file", join(dir, "secrets", "join-token"), "--listen", `tcp://127.0.0.1:${port}`, "--timeout", "2000", "--trace", "--agents"];
   serve = new ServeProcess(serveArgs, dir);
   endpoints = await serve.endpoints();
   token = (await serve.out.wait((l) => l.startsWith("  join token"))).split(/\s+/).at(-1) ?? "";
@@ -145,6 +147,8 @@ describe("iron serve", () => {
     const table = serve.err.all.join("\n");
     expect(table).toMatch(/^ {2}joined_agent +joined +detached +\d+ +\S+ +3\.9\.\d+ +4 +2 +2 +\$0\.000020$/m);
     expect(table).toMatch(/^ {2}notebook +joined +detached +\d+ +\S+ +3\.\d+\.\d+ +1 +1 +0 +\$0\.000010$/m);
+    // The agent it started itself (--agents) was stopped with it.
+    expect(table).toMatch(/^ {2}idler +spawned +stopped +\d+ /m);
     expect(await call(ipcAgent, { user: "erin" })).toMatchObject({ status: 503, code: "IRON_ERR_SUPERVISOR_UNAVAILABLE" });
     expect(await call(notebook)).toMatchObject({ status: 503, code: "IRON_ERR_SUPERVISOR_UNAVAILABLE" });
 
@@ -155,6 +159,21 @@ describe("iron serve", () => {
     await serve.err.wait((l) => l.includes("joined_agent joined from"));
     await serve.err.wait((l) => l.includes("notebook joined from"));
   }, 60_000);
+
+  it("refuses a bad --listen, --agents without agents, and a token file others can read", async () => {
+    const bad = await iron(["serve", "--listen", "http://127.0.0.1:80"], { cwd: dir });
+    expect(bad.exitCode).toBe(64);
+    expect(bad.stderr).toContain("expected tcp://HOST:PORT or ipc://PATH, got \"http://127.0.0.1:80\"");
+    const other = tempDir();
+    writeFileSync(join(other, "iron.yaml"), "version: 1\n");
+    const none = await iron(["serve", "--agents", "--socket", join(other, "s.sock"), "--token-file", join(other, "t")], { cwd: other });
+    expect([none.exitCode, none.stderr]).toEqual([64, expect.stringContaining("IRON_ERR_USAGE: nothing to start for --agents")]);
+    writeFileSync(join(other, "open-token"), "iron_join_readable-by-everyone\n", { mode: 0o644 });
+    chmodSync(join(other, "open-token"), 0o644);
+    const open = await iron(["serve", "--socket", join(other, "s.sock"), "--token-file", join(other, "open-token")], { cwd: other });
+    expect([open.exitCode, open.stderr]).toEqual([78, expect.stringContaining("the token file is readable by others")]);
+    expect(open.stderr).not.toContain("readable-by-everyone");
+  });
 
   it("leaves httpx unpatched after uninstall(), and shows the agent detached", async () => {
     const done = await notebook.send({ op: "uninstall" });

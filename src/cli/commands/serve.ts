@@ -2,6 +2,7 @@
 // server, a job runner, a container) — `python -m iron_shim agent.py`, `IRON_ENDPOINT=…
 // IRON_TOKEN=… python agent.py` with iron-shim installed, or `iron_shim.install()` from code.
 import { InvalidArgumentError, type Command } from "commander";
+import { IronError } from "../../errors.js";
 import { findConfig } from "../../config/load-config.js";
 import { optionsFromConfig } from "../../config/to-options.js";
 import { loadPolicyFiles } from "../../policy/load-policies.js";
@@ -78,11 +79,15 @@ export function registerServe(program: Command): void {
         ...(flags.python !== undefined && { python: flags.python }),
         policies: [...(fromFile?.supervisor.policies ?? []), ...(await loadPolicyFiles(flags.policy))],
       };
+      const agents = flags.agents === true ? (fromFile?.agents ?? []) : [];
+      if (flags.agents === true && agents.length === 0) {
+        throw new IronError("IRON_ERR_USAGE", "nothing to start for --agents", { expected: "agents: in the configuration", got: loaded === null ? "no iron.yaml" : `no agents in ${loaded.file}` });
+      }
       const token = loadJoinToken(flags.tokenFile ?? defaultTokenFile(), flags.newToken === true);
       process.exitCode = await serveUntilSignal({
         supervisor,
         token,
-        agents: flags.agents === true ? (fromFile?.agents ?? []) : [],
+        agents,
         trace: flags.trace === true,
         quiet: flags.quiet === true,
       });
