@@ -162,7 +162,7 @@ def synthetic_response(synthetic: SyntheticResponse, req: Any) -> Any:
     response = http.client.HTTPResponse(_FakeSocket(raw), method=req.get_method(), url=req.full_url)  # type: ignore[arg-type]
     response.begin()
     response.url = req.full_url
-    response.msg = response.reason  # type: ignore[assignment] - what do_open does
+    response.msg = response.reason  # type: ignore[assignment]  # what do_open does
     return response
 
 
