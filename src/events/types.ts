@@ -50,6 +50,8 @@ export interface EventPayloads {
     /** The name it asked for (its id is made unique from it). */
     readonly requested: string;
     readonly pid: number;
+    /** The pid that held this id before (the same one for a reconnect), null on its first join. */
+    readonly previousPid: number | null;
     readonly host: string;
     /** Interpreter version, e.g. `3.11.7`. */
     readonly python: string;

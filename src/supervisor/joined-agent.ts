@@ -133,14 +133,18 @@ export class JoinedAgent {
     const previous = this.#session;
     if (previous !== null && previous !== session.id) this.#host.dropSession(previous);
     const where = `${hello.host} (pid ${hello.pid}, Python ${hello.python || "?"})`;
-    const reason = this.run === 0 ? `joined from ${where}` : hello.pid === this.pid && hello.host === this.host ? `reconnected from ${where}` : `joined again from ${where}, a new process`;
+    const first = this.run === 0;
+    const same = hello.pid === this.pid && hello.host === this.host;
+    const reason = first ? `joined from ${where}` : same ? `reconnected from ${where}` : `joined again from ${where}, a new process`;
+    const previousPid = first ? null : this.pid;
     this.#hello = hello;
     this.#session = session.id;
-    this.#actor.send({ type: "session.attached", pid: hello.pid, reason });
+    // Who joined first, then the state change it causes (the machine counts this attachment).
     this.#host.bus.publish({
       type: "agent.joined",
       agentId: this.id,
-      run: this.run,
+      run: this.run + 1,
+      previousPid,
       session: session.id,
       requested: hello.agent,
       pid: hello.pid,
@@ -149,6 +153,7 @@ export class JoinedAgent {
       executable: hello.executable,
       shim: hello.shim,
     });
+    this.#actor.send({ type: "session.attached", pid: hello.pid, reason });
   }
 
   /** @internal A heartbeat: the main process's keep the agent `running`. */

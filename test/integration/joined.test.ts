@@ -54,7 +54,7 @@ describe("a Python agent that joins from code", () => {
       expect(joined?.python).toMatch(/^3\.\d+\.\d+$/);
       expect(joined?.executable).toBe(python);
       expect(sup.agents.size).toBe(0);
-      expect(await log.waitFor((e) => e.type === "agent.joined")).toMatchObject({ agentId: "worker", pid, host: hostname(), executable: python, requested: "worker", run: 1 });
+      expect(await log.waitFor((e) => e.type === "agent.joined")).toMatchObject({ agentId: "worker", pid, host: hostname(), executable: python, requested: "worker", run: 1, previousPid: null });
       expect(log.states("worker")[0]).toMatchObject({ from: "new", to: "running", pid, run: 1, reason: expect.stringMatching(/^joined from .* \(pid \d+, Python 3\./) });
 
       expect(await agent.send({ op: "call", attrs: { user: "u42", task: "summarise" } })).toMatchObject({ status: 200 });

@@ -45,9 +45,10 @@ describe("join notices and the agents table", () => {
   const joined = (id: string) => id === "worker";
 
   it("tells joins, reconnects, detaches, resumed heartbeats and refusals apart, and ignores spawned agents", () => {
-    const join = { type: "agent.joined", agentId: "worker-2", run: 1, session: "s-4", requested: "worker", pid: 12, host: "box", python: "3.12.1", executable: "/usr/bin/python3", shim: "0.1.0" } as const;
+    const join = { type: "agent.joined", agentId: "worker-2", run: 1, session: "s-4", requested: "worker", pid: 12, previousPid: null, host: "box", python: "3.12.1", executable: "/usr/bin/python3", shim: "0.1.0" } as const;
     expect(joinedLine(event(join), joined)).toBe('iron ▸ worker-2 (asked for "worker") joined from box · pid 12 · Python 3.12.1 · /usr/bin/python3 · session s-4');
-    expect(joinedLine(event({ ...join, agentId: "worker", run: 2 }), joined)).toMatch(/^iron ▸ worker reconnected from box/);
+    expect(joinedLine(event({ ...join, agentId: "worker", run: 2, previousPid: 12 }), joined)).toMatch(/^iron ▸ worker reconnected from box/);
+    expect(joinedLine(event({ ...join, agentId: "worker", run: 3, previousPid: 11 }), joined)).toMatch(/^iron ▸ worker joined \(taking over from pid 11\) from box/);
     const state = { type: "agent.state", agentId: "worker", run: 1, from: "running", to: "detached", reason: "said bye (exit)", pid: 12, exitCode: null, signal: null } as const;
     expect(joinedLine(event(state), joined)).toBe("iron ▸ worker detached: said bye (exit)");
     expect(joinedLine(event({ ...state, from: "detached", to: "running", reason: "heartbeats resumed" }), joined)).toBe("iron ▸ worker is back: heartbeats resumed");

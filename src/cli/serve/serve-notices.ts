@@ -9,7 +9,7 @@ import { PREFIX } from "../render.js";
 export function joinedLine(event: IronEvent, isJoined: (agentId: string) => boolean): string | null {
   switch (event.type) {
     case "agent.joined": {
-      const how = event.run === 1 ? "joined" : "reconnected";
+      const how = event.previousPid === null ? "joined" : event.previousPid === event.pid ? "reconnected" : `joined (taking over from pid ${event.previousPid})`;
       const named = event.requested === event.agentId ? "" : ` (asked for ${JSON.stringify(event.requested)})`;
       return `${PREFIX} ${event.agentId}${named} ${how} from ${event.host} · pid ${event.pid} · Python ${event.python || "?"} · ${event.executable || "?"} · session ${event.session}`;
     }
