@@ -152,6 +152,11 @@ def messages():
     add("welcome", {"v": 1, "type": "welcome", "id": 1, "agent": "agent-1", "session": "s-1",
                     "settings": {"timeout_ms": 5000, "fail_open": False, "on_deny": "response", "heartbeat_ms": 1000,
                                  "providers": [{"name": "local", "kind": "openai", "base_url": "http://127.0.0.1:8080/v1"}]}})
+    add("welcome with budget", {"v": 1, "type": "welcome", "id": 1, "agent": "notebook-2", "session": "s-7",
+                                "settings": {"timeout_ms": 5000, "fail_open": False, "on_deny": "response",
+                                             "heartbeat_ms": 1000, "providers": []},
+                                "budget": {"scope": "agent:notebook-2@day:2026-11-27", "limit": 500000,
+                                           "spent": 123456, "reserved": 6400, "left": 370144}})
     add("reject", {"v": 1, "type": "reject", "id": 1, "code": "IRON_ERR_AUTH", "reason": "bad token"})
     add("llm.request", {"v": 1, "type": "llm.request", "id": 2, "call": "c-1", "provider": "openai",
                         "endpoint": "chat.completions", "model": "gpt-4o-mini", "method": "POST",
@@ -162,6 +167,12 @@ def messages():
                         "stream": False, "est_tokens": {"input": 9, "output": 64}, "library": "httpx", "attrs": {}})
     add("decision allow", {"v": 1, "type": "decision", "id": 2, "call": "c-1", "action": "allow", "policy": None,
                            "code": None, "reason": None, "status": None, "retry_after": None, "body": None})
+    add("decision allow with deadline and budget", {"v": 1, "type": "decision", "id": 2, "call": "c-1",
+                                                    "action": "allow", "policy": None, "code": None, "reason": None,
+                                                    "status": None, "retry_after": None, "body": None,
+                                                    "timeout_ms": 120000,
+                                                    "budget": {"scope": "global", "limit": 5000000, "spent": 10,
+                                                               "reserved": 2460, "left": 4997530}})
     add("decision deny", {"v": 1, "type": "decision", "id": 2, "call": "c-1", "action": "deny", "policy": "budget",
                           "code": "IRON_ERR_BUDGET", "reason": "budget exhausted: spent $1.00 of $1.00",
                           "status": 402, "retry_after": None, "body": None})
@@ -176,6 +187,11 @@ def messages():
                                    "cache_creation_input_tokens": 0, "reasoning_tokens": 0},
                          "output": "Hi there!", "body": None, "latency_ms": 12.5, "stream": True, "complete": True,
                          "error": None, "request_id": "req_123", "model": "gpt-4o-mini-2024-07-18"})
+    add("llm.response 429 with retry_after", {"v": 1, "type": "llm.response", "id": 5, "call": "c-2", "status": 429,
+                                              "usage": None, "output": "", "body": {"error": {"message": "slow down"}},
+                                              "latency_ms": 3.25, "stream": False, "complete": True,
+                                              "error": "slow down", "request_id": None, "model": None,
+                                              "retry_after": 1.5})
     add("decision redact", {"v": 1, "type": "decision", "id": 4, "call": "c-1", "action": "redact", "policy": "pii",
                             "code": None, "reason": "redacted 1 phone", "status": None, "retry_after": None,
                             "body": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "Call [PHONE_1]"}}]}})

@@ -2,6 +2,7 @@
 export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
 export type { SupervisorOptions } from "./supervisor/options.js";
 export { Agent, type AgentState, type AgentExit, type StopOptions, type Subprocess } from "./supervisor/agent.js";
+export { JoinedAgent, type JoinedAgentState } from "./supervisor/joined-agent.js";
 export type { LifecycleOptions, RestartPolicy, HangAction } from "./lifecycle/lifecycle-options.js";
 export type { BackoffConfig } from "./lifecycle/backoff.js";
 export { MemoryRunRegistry, type RunRegistry, type RunRecord, type RunExit } from "./lifecycle/run-registry.js";

@@ -18,6 +18,12 @@ TAG = "py3-none-any"
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE_DIR = os.path.join(PYTHON_DIR, DIST)
 DIST_INFO = f"{DIST}-{VERSION}.dist-info"
+# The opt-in autoload: with the package installed, `IRON_ENDPOINT=... IRON_TOKEN=... python agent.py`
+# runs governed. Python executes a .pth line that starts with "import" at every interpreter start,
+# so it must cost nothing when IRON_ENDPOINT is unset (os is already imported by then).
+PTH_NAME = "iron_shim.pth"
+PTH_LINE = ('import os; os.environ.get("IRON_ENDPOINT") and '
+            '__import__("iron_shim.bootstrap").bootstrap.install_from_env()\n')
 # Fixed timestamp inside archives (reproducible builds; zip cannot store dates before 1980).
 EPOCH = (2025, 1, 1, 0, 0, 0)
 
@@ -30,9 +36,11 @@ Requires-Python: >=3.9
 Classifier: Programming Language :: Python :: 3
 Classifier: License :: OSI Approved :: MIT License
 
-Injected by `iron run` or installed with pip for agents started some other way, iron_shim
-shows every LLM call (httpx, urllib; OpenAI and Anthropic SDKs) to the supervisor's policy
-engine before it leaves the process, over ZeroMQ (ZMTP 3.1) with a stdlib-only client.
+Injected by `iron run`, or installed with pip for agents started some other way that join a
+running `iron serve` (`python -m iron_shim agent.py`, `IRON_ENDPOINT=... IRON_TOKEN=... python
+agent.py`, or `iron_shim.install()` from code), iron_shim shows every LLM call (httpx, requests,
+urllib, aiohttp; OpenAI and Anthropic SDKs) to the supervisor's policy engine before it leaves the
+process, over ZeroMQ (ZMTP 3.1) with a stdlib-only client.
 """
 
 WHEEL = f"""Wheel-Version: 1.0
@@ -118,15 +126,17 @@ prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
 
 
 def build_wheel(wheel_directory: str, config_settings: Any = None, metadata_directory: Optional[str] = None) -> str:
-    """A pure-Python wheel holding iron_shim/**."""
-    return _write_wheel(wheel_directory)
+    """A pure-Python wheel holding iron_shim/** (with its py.typed marker) and the iron_shim.pth autoload."""
+    return _write_wheel(wheel_directory, {PTH_NAME: PTH_LINE.encode()})
 
 
 def build_editable(wheel_directory: str, config_settings: Any = None,
                    metadata_directory: Optional[str] = None) -> str:
-    """An editable wheel: a .pth file that puts the source tree's python/ directory on sys.path."""
+    """An editable wheel: a .pth file that puts the source tree's python/ directory on sys.path (it sorts
+    before iron_shim.pth, the autoload, which then imports from there)."""
     pth = (PYTHON_DIR + "\n").encode()
-    return _write_wheel(wheel_directory, {f"__editable__.{DIST}-{VERSION}.pth": pth}, with_package=False)
+    extra = {f"__editable__.{DIST}-{VERSION}.pth": pth, PTH_NAME: PTH_LINE.encode()}
+    return _write_wheel(wheel_directory, extra, with_package=False)
 
 
 def build_sdist(sdist_directory: str, config_settings: Any = None) -> str:

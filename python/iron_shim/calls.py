@@ -13,7 +13,7 @@ from . import providers
 class Call:
     """One governed LLM call, from its request to its response report."""
 
-    __slots__ = ("id", "info", "library", "started", "report", "added_usage", "chunks", "chunk_index")
+    __slots__ = ("id", "info", "library", "started", "report", "added_usage", "chunks", "chunk_index", "deadline_ms")
 
     def __init__(self, info: providers.CallInfo, library: str) -> None:
         """A fresh call id (c- + 16 random hex digits) for a recognised call."""
@@ -25,6 +25,7 @@ class Call:
         self.added_usage = False
         self.chunks = False  # the engine watches this call's streamed text (llm.chunk, SPEC 3.6a)
         self.chunk_index = 0
+        self.deadline_ms: Optional[int] = None  # the per-call deadline the engine set (timeout_ms, SPEC 3.5)
 
     @property
     def kind(self) -> str:
@@ -35,7 +36,8 @@ class Call:
 class Verdict(NamedTuple):
     """What the interceptor does with a request: "pass" untouched, "send" (body: replacement), "deny".
 
-    A "send" may also carry a new URL (modify.url, SPEC 3.5) and headers to set on the way out."""
+    A "send" may also carry a new URL (modify.url, SPEC 3.5), headers to set on the way out, and the
+    call's deadline in seconds (timeout_ms, SPEC 3.5), which caps the HTTP client's own timeouts."""
 
     action: str
     call: Optional[Call]
@@ -43,6 +45,7 @@ class Verdict(NamedTuple):
     response: Optional[denials.SyntheticResponse]
     url: Optional[str] = None
     headers: Tuple[Tuple[str, str], ...] = ()
+    timeout: Optional[float] = None
 
 
 class Outcome(NamedTuple):
@@ -60,6 +63,13 @@ KEEP = Outcome("keep", None, None)
 def json_bytes(value: Any) -> bytes:
     """Compact JSON for bodies the shim rewrites."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def capped(current: Any, deadline: float) -> float:
+    """A client timeout (seconds, None or a library sentinel) capped at the call's deadline."""
+    if isinstance(current, (int, float)) and not isinstance(current, bool) and 0 < current < deadline:
+        return float(current)
+    return deadline
 
 
 def is_event_stream(content_type: Optional[str]) -> bool:

@@ -11,7 +11,7 @@ from . import protocol, zmtp
 from .codec import packb
 from .connection import Connection, check_frame_size
 from .errors import AUTH, DECISION_TIMEOUT, SUPERVISOR_UNAVAILABLE, NoDecision
-from .io_loop import CLOSED, CONNECTING, DOWN, IDLE, READY, REJECTED, IOLoop, Rejected
+from .io_loop import CLOSED, CONNECTING, DOWN, IDLE, READY, REJECTED, IOLoop, Rejected, default_agent_name
 from .orphan import OrphanGuard
 from .settings import Settings
 from .waiters import AsyncWaiter, SyncWaiter
@@ -35,7 +35,15 @@ class Client(IOLoop):
         self.settings = settings
         self.shim_version = shim_version
         self.agent: Optional[str] = settings.agent
+        #: The name the first hello asks for (later hellos ask for the id the supervisor gave us).
+        self.name = settings.agent or default_agent_name()
         self.session: Optional[str] = None
+        #: True once a welcome arrived: providers known only from welcome.settings are in self.settings.
+        self.welcomed = False
+        #: The agent's tightest budget as the supervisor last reported it (micro-dollars), or None.
+        self.budget: Optional[Dict[str, Any]] = None
+        #: Print one line on stderr when the supervisor rejects us (nobody waited on install()).
+        self.announce_reject = False
         self.rejection: Optional[Rejected] = None
         self.last_error: Optional[str] = None
         self._pending: Dict[int, Waiter] = {}
@@ -127,10 +135,18 @@ class Client(IOLoop):
     def status(self) -> Dict[str, Any]:
         """A snapshot for iron_shim.status()."""
         return {
-            "state": self._state, "connected": self._state == READY, "agent": self.agent,
+            "state": self._state, "connected": self._state == READY, "agent": self.agent or self.name,
             "session": self.session, "endpoint": self.base.endpoint, "inflight": len(self._pending),
-            "error": self.last_error,
+            "error": self.last_error, "budget": self.budget,
         }
+
+    async def wait_ready_async(self, timeout: float) -> str:
+        """wait_ready() for a coroutine: waits on a worker thread, so the event loop keeps running."""
+        import asyncio
+
+        if self._state not in (IDLE, CONNECTING):
+            return self._state
+        return await asyncio.get_running_loop().run_in_executor(None, self.wait_ready, timeout)
 
     def close(self, reason: str = "exit") -> None:
         """Says bye, half-closes, stops the I/O thread and fails whatever still waits."""

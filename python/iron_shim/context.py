@@ -16,7 +16,15 @@ def current_attrs() -> Dict[str, str]:
 
 
 class context:  # noqa: N801 - used like a function: `with iron_shim.context(user="u1"):`
-    """A context manager and decorator that adds str -> str attributes to the calls inside it."""
+    """A context manager and decorator that adds str -> str attributes to the LLM calls inside it.
+
+    The attributes go with each call to the supervisor (``llm.request`` ``attrs``): policies see
+    them, events carry them, and budgets and rate limits can be keyed on them (``user:u42``).
+    Contexts nest (inner values win; ``None`` removes an inherited key). They live in a
+    ``contextvars.ContextVar``: asyncio tasks and ``asyncio.to_thread`` inherit the context they were
+    created in, while a ``threading.Thread`` or an executor pool starts without it — run the target
+    with ``contextvars.copy_context().run(target)``, or decorate it with ``@iron_shim.context(...)``.
+    """
 
     def __init__(self, **attrs: Any) -> None:
         """Values are turned into strings; None removes an inherited key."""

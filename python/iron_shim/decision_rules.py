@@ -16,6 +16,32 @@ def request_id(header: HeaderGet) -> Optional[str]:
     return header("x-request-id") or header("request-id")
 
 
+def retry_after(header: HeaderGet) -> Optional[float]:
+    """Seconds the provider asked to wait: retry-after-ms (OpenAI), else retry-after in seconds or as
+    an HTTP date; None when neither is there or readable (SPEC 3.6 retry_after)."""
+    try:
+        ms = header("retry-after-ms")
+        if ms is not None:
+            value = float(ms) / 1000.0
+            if value >= 0 and value == value and value != float("inf"):
+                return value
+        text = header("retry-after")
+        if text is None:
+            return None
+        text = text.strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            import email.utils
+            import time
+
+            when = email.utils.parsedate_to_datetime(text)
+            seconds = max(0.0, when.timestamp() - time.time())
+        return seconds if 0 <= seconds < float("inf") else None
+    except Exception:  # noqa: BLE001 - an unreadable header is simply not reported
+        return None
+
+
 def checked_call(decided: Optional[str], call: Call) -> None:
     """A decision naming another call is a protocol error (never apply someone else's verdict)."""
     if decided and decided != call.id:

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Optional, Tuple, Union
 from . import denial as denials
 from . import protocol, providers, scrub
 from .calls import KEEP, PASS, Call, Outcome, Verdict, is_event_stream, json_bytes
-from .client import Client
+from .client import CLOSED, REJECTED, Client
 from .context import current_attrs
 from .decision_rules import HeaderGet, as_no_decision, checked, to_denial
 from .errors import DECISION_TIMEOUT, INTERNAL, PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
@@ -29,12 +29,39 @@ class Governor(ResponseSide, StreamSide):
         self.client = client
 
     def match(self, method: str, url: str, header: HeaderGet) -> Optional[providers.Target]:
-        """The cheap first step: is this URL a governed LLM endpoint? (no body, no round trip)."""
+        """The cheap first step: is this URL a governed LLM endpoint? (no body, no round trip).
+
+        Before the first welcome, a call that may be an LLM call to a provider the shim does not know
+        yet waits for the handshake (up to timeout_ms): providers configured in the supervisor arrive
+        with the welcome, and a call must not go out misnamed or ungoverned for lack of them."""
+        target = self._match(method, url, header)
+        if self._needs_welcome(method, url, target):
+            self.client.wait_ready(self.client.base.timeout_ms / 1000.0)
+            target = self._match(method, url, header)
+        return target
+
+    async def match_async(self, method: str, url: str, header: HeaderGet) -> Optional[providers.Target]:
+        """The asyncio twin of match(): waits for the welcome without blocking the event loop."""
+        target = self._match(method, url, header)
+        if self._needs_welcome(method, url, target):
+            await self.client.wait_ready_async(self.client.base.timeout_ms / 1000.0)
+            target = self._match(method, url, header)
+        return target
+
+    def _match(self, method: str, url: str, header: HeaderGet) -> Optional[providers.Target]:
+        """match_url with the effective providers; a bug lets the call pass (it cannot be recognised)."""
         try:
             return providers.match_url(method, url, header, self.client.settings.providers)
         except Exception as exc:  # noqa: BLE001 - cannot tell it is an LLM call: let it pass
             swallow("match_url", exc)
             return None
+
+    def _needs_welcome(self, method: str, url: str, target: Optional[providers.Target]) -> bool:
+        """True before the first welcome for a POST to an LLM-shaped path that no known provider claims."""
+        client = self.client
+        if client.welcomed or (target is not None and target.known) or client.state in (REJECTED, CLOSED):
+            return False
+        return providers.maybe_llm(method, url)
 
     # ----- request side -----
 
@@ -100,6 +127,7 @@ class Governor(ResponseSide, StreamSide):
             decision = checked(protocol.parse_decision(reply, protocol.REQUEST_ACTIONS), call)
             if decision.action == "deny":
                 return self._deny(call, to_denial(call, decision, "denied by policy"))
+            call.deadline_ms = decision.timeout_ms
             if decision.action == "modify":
                 return self._send(call, decision.body, decision.url, decision.stream_chunks)
             return self._send(call, None, None, decision.stream_chunks)
@@ -126,7 +154,8 @@ class Governor(ResponseSide, StreamSide):
         changed = new_body is not None or call.added_usage
         call.started = time.perf_counter()
         headers = IDENTITY if call.added_usage or call.chunks else ()
-        return Verdict("send", call, json_bytes(body) if changed else None, None, url, headers)
+        timeout = call.deadline_ms / 1000.0 if call.deadline_ms else None
+        return Verdict("send", call, json_bytes(body) if changed else None, None, url, headers, timeout)
 
     def _deny(self, call: Call, denial: denials.Denial) -> Verdict:
         """Raises PolicyDenied (on_deny=raise) or returns the provider-format error response."""
@@ -149,7 +178,10 @@ class Governor(ResponseSide, StreamSide):
         """The HTTP call itself raised (connection error, cancelled): report status 0 so the engine settles."""
         if call is not None and call.report:
             call.report = False
-            self._post_failure(call, f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            if call.deadline_ms and _is_timeout(exc):
+                error = f"timed out (iron's deadline for this call: {call.deadline_ms} ms): {error}"
+            self._post_failure(call, error)
 
     def _post_failure(self, call: Call, error: str) -> None:
         """Fire-and-forget llm.response for a call that produced no response (timeout, transport error)."""
@@ -159,3 +191,21 @@ class Governor(ResponseSide, StreamSide):
                 call.info.stream, False, error[:1000], None, None))
         except Exception as exc:  # noqa: BLE001
             swallow("failure report", exc)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """A timeout from any client library (socket.timeout, httpx/requests/aiohttp timeout classes),
+    also when wrapped (urllib's URLError.reason, a raise ... from, an exception during handling)."""
+    import socket
+
+    seen = 0
+    current: object = exc
+    while isinstance(current, BaseException) and seen < 5:
+        if isinstance(current, (TimeoutError, socket.timeout)):
+            return True
+        if any("Timeout" in cls.__name__ for cls in type(current).__mro__):
+            return True
+        reason = getattr(current, "reason", None)
+        current = reason if isinstance(reason, BaseException) else (current.__cause__ or current.__context__)
+        seen += 1
+    return False

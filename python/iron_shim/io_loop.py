@@ -5,13 +5,13 @@ import os
 import select
 import sys
 import time
-from typing import TYPE_CHECKING, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from . import protocol, zmtp
 from .codec import packb
 from .connection import Connection, ConnectionClosed
 from .errors import SUPERVISOR_UNAVAILABLE, ProtocolError
-from .internal import debug
+from .internal import debug, note
 
 if TYPE_CHECKING:
     from .client import Client
@@ -22,10 +22,48 @@ BACKOFF_MIN, BACKOFF_MAX = 0.05, 2.0
 
 
 def default_agent_name() -> str:
-    """The name a joining agent without IRON_AGENT_ID announces: its script's name."""
-    argv = getattr(sys, "argv", None) or [""]
-    name = os.path.splitext(os.path.basename(argv[0] or ""))[0]
-    return name if name and name not in ("-c", "-") else "python"
+    """The name a joining agent without IRON_AGENT_ID announces: its script's (or module's) name.
+
+    Read from the interpreter's own command line (sys.orig_argv, else /proc/self/cmdline), not
+    sys.argv, which `-m` and `python -m iron_shim script.py` rewrite while the shim is starting."""
+    command = list(getattr(sys, "orig_argv", None) or _proc_cmdline() or [])
+    name = _program_name(command[1:]) if command else None
+    if name is None:
+        argv = getattr(sys, "argv", None) or [""]
+        name = os.path.splitext(os.path.basename(argv[0] or ""))[0]
+    return name if name and name not in ("-c", "-m", "-") else "python"
+
+
+def _proc_cmdline() -> List[str]:
+    """This process's full command line on Linux (Python 3.9 has no sys.orig_argv)."""
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            return [part.decode(errors="replace") for part in f.read().split(b"\0") if part]
+    except OSError:
+        return []
+
+
+def _program_name(args: List[str]) -> Optional[str]:
+    """The script or module an interpreter command line runs (through `-m iron_shim` too); None for -c/stdin."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "-m" and i + 1 < len(args):
+            module = args[i + 1]
+            if module != "iron_shim":
+                return module
+            args, i = args[i + 2:], 0  # python -m iron_shim [-m module | script.py] ...
+            continue
+        if arg == "-c" or arg == "-":
+            return None
+        if arg in ("-W", "-X"):
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        return os.path.splitext(os.path.basename(arg))[0]
+    return None
 
 
 class Rejected(Exception):
@@ -86,7 +124,7 @@ class IOLoop:
         conn = Connection.open(self.base.endpoint or "", deadline)
         try:
             hello_id = protocol.next_id()
-            hello = protocol.hello(hello_id, self.base.agent or default_agent_name(), self.base.token or "",
+            hello = protocol.hello(hello_id, self.agent or self.name, self.base.token or "",
                                    self.shim_version, self.base.parent_pid)
             conn.send(zmtp.encode_frame(packb(hello)))
             while True:
@@ -114,6 +152,8 @@ class IOLoop:
             self.settings = self.base.merged_welcome(welcome.settings)
             self.agent = welcome.agent or self.base.agent
             self.session = welcome.session
+            self.budget = welcome.budget
+            self.welcomed = True
             self.last_error = None
             self._state = READY
             self._conn = conn
@@ -151,6 +191,9 @@ class IOLoop:
             self._queued.clear()
             self._cond.notify_all()
         self._fail_pending(rej.code, f"the supervisor rejected this agent: {rej.reason}")
+        if self.announce_reject:
+            note(f"the supervisor at {self.base.endpoint} rejected this agent ({rej.code}: {rej.reason}); "
+                 "its LLM calls will be denied. Check IRON_TOKEN (iron serve prints the join token).")
 
     def _pause(self: "Client", seconds: float) -> None:
         """Waits out the backoff; a new call (kick) or close cuts it short; runs the orphan guard."""
@@ -243,6 +286,8 @@ class IOLoop:
             debug(f"dropped a bad message from the supervisor: {exc}")
             return
         if msg["type"] in ("decision", "error"):
+            if "budget" in msg:
+                self.budget = protocol.parse_budget(msg["budget"])
             waiter = self._pending.pop(msg["id"], None)
             if waiter is not None:
                 waiter.resolve(msg)  # replies to fire-and-forget posts (and late ones) are ignored

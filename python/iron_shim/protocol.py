@@ -47,13 +47,16 @@ def llm_request(msg_id: int, call: str, provider: str, endpoint: str, model: Opt
 
 def llm_response(msg_id: int, call: str, status: int, usage: Optional[Dict[str, int]], output: str, body: Any,
                  latency_ms: float, stream: bool, complete: bool, error: Optional[str],
-                 request_id: Optional[str], model: Optional[str]) -> Dict[str, Any]:
-    """What came back for a call (3.6)."""
-    return {
+                 request_id: Optional[str], model: Optional[str], retry_after: Optional[float] = None) -> Dict[str, Any]:
+    """What came back for a call (3.6); retry_after (seconds the provider asked to wait) only when it sent one."""
+    msg = {
         "v": VERSION, "type": "llm.response", "id": msg_id, "call": call, "status": status, "usage": usage,
         "output": output, "body": body, "latency_ms": float(latency_ms), "stream": stream,
         "complete": complete, "error": error, "request_id": request_id, "model": model,
     }
+    if retry_after is not None:
+        msg["retry_after"] = float(retry_after)
+    return msg
 
 
 def llm_chunk(msg_id: int, call: str, index: int, text: str, done: bool) -> Dict[str, Any]:
@@ -92,6 +95,7 @@ class Welcome(NamedTuple):
     agent: str
     session: str
     settings: Dict[str, Any]
+    budget: Optional[Dict[str, Any]] = None
 
 
 class Decision(NamedTuple):
@@ -107,6 +111,7 @@ class Decision(NamedTuple):
     body: Any
     url: Optional[str] = None
     stream_chunks: bool = False
+    timeout_ms: Optional[int] = None
 
 
 class ChunkDecision(NamedTuple):
@@ -134,7 +139,20 @@ def parse_welcome(msg: Mapping[str, Any]) -> Welcome:
     agent = _opt(msg, "agent", str, "a string") or ""
     session = _opt(msg, "session", str, "a string") or ""
     settings = _opt(msg, "settings", dict, "a map") or {}
-    return Welcome(agent, session, settings)
+    return Welcome(agent, session, settings, parse_budget(msg.get("budget")))
+
+
+_BUDGET_KEYS = ("limit", "spent", "reserved", "left")
+
+
+def parse_budget(value: Any) -> Optional[Dict[str, Any]]:
+    """The agent's tightest budget ({scope, limit, spent, reserved, left} in micro-dollars); None when
+    there is none or it is off-spec (budget figures are informational: never fail a call over them)."""
+    if not isinstance(value, dict) or not isinstance(value.get("scope"), str):
+        return None
+    if not all(type(value.get(key)) is int for key in _BUDGET_KEYS):
+        return None
+    return {"scope": value["scope"], **{key: value[key] for key in _BUDGET_KEYS}}
 
 
 def parse_reject(msg: Mapping[str, Any]) -> Tuple[str, str]:
@@ -156,6 +174,9 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
     url = _opt(msg, "url", str, "a string") if action == "modify" else None
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise ProtocolError(f"decision: url must be an http(s) URL, got {url!r}")
+    timeout_ms = _opt(msg, "timeout_ms", int, "an int")
+    if timeout_ms is not None and timeout_ms <= 0:
+        raise ProtocolError(f"decision: timeout_ms must be a positive int, got {timeout_ms!r}")
     return Decision(
         call=_opt(msg, "call", str, "a string") or "",
         action=action,
@@ -167,6 +188,7 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
         body=msg.get("body"),
         url=url,
         stream_chunks=_opt(msg, "stream_chunks", bool, "a bool") is True,
+        timeout_ms=timeout_ms,
     )
 
 

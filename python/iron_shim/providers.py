@@ -53,6 +53,13 @@ def _endpoint(path: str) -> Optional[str]:
     return None
 
 
+def maybe_llm(method: str, url: str) -> bool:
+    """A POST to a path ending like an LLM endpoint (whoever serves it)."""
+    if method.upper() != "POST":
+        return False
+    return _endpoint(url.split("?", 1)[0].split("#", 1)[0].rstrip("/")) is not None
+
+
 def match_url(method: str, url: str, header: Callable[[str], Optional[str]],
               providers: Sequence[ProviderConfig] = ()) -> Optional[Target]:
     """Returns a Target for a governed endpoint, or None fast (no body parsing, no round trip)."""

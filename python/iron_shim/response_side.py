@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from . import denial as denials
 from . import protocol, usage
 from .calls import KEEP, Call, Outcome, json_bytes
-from .decision_rules import HeaderGet, as_no_decision, checked, request_id, to_denial
+from .decision_rules import HeaderGet, as_no_decision, checked, request_id, retry_after, to_denial
 from .errors import PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
 from .internal import swallow
 
@@ -40,7 +40,7 @@ class ResponseSide:
             usage.output_text(kind, endpoint, parsed)[:MAX_OUTPUT_CHARS],
             parsed if body is not None and len(body) <= MAX_REPORTED_BODY else None,
             (time.perf_counter() - call.started) * 1000.0, False, True, error, request_id(header),
-            usage.response_model(parsed))
+            usage.response_model(parsed), retry_after(header))
 
     def _response_prelude(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Optional[dict]:
         """The llm.response to send for this call (once), or None when nothing is to be reported."""

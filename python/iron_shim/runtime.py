@@ -4,13 +4,14 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from typing import Any, Dict, Optional
+from typing import Optional
 
 from . import internal
 from .client import READY, REJECTED, Client
 from .errors import AUTH, CONFIG, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
 from .governor import Governor
 from .settings import Settings, warn
+from .api_types import Status, build
 
 VERSION = "0.1.0"
 
@@ -34,6 +35,7 @@ def install(settings: Settings, wait: bool) -> None:
             internal.configure(settings.strict, settings.debug)
             warn(settings)
             client = Client(settings, VERSION)
+            client.announce_reject = not wait
             governor = Governor(client)
             _settings = settings
             os.environ["IRON_PARENT_PID"] = str(os.getpid())
@@ -59,8 +61,9 @@ def _wait(client: Client) -> None:
         return
     if state == REJECTED:
         rej = client.rejection
+        hint = "" if client.base.token else " (no token: pass install(token=...) or set IRON_TOKEN; iron serve prints it)"
         raise IronConnectionError(rej.code if rej else AUTH, f"the supervisor rejected this agent: "
-                                  f"{rej.reason if rej else 'no reason given'}")
+                                  f"{rej.reason if rej else 'no reason given'}{hint}")
     raise IronConnectionError(SUPERVISOR_UNAVAILABLE, f"could not reach the supervisor at {client.base.endpoint} "
                               f"within {client.base.timeout_ms} ms ({client.last_error or state})")
 
@@ -83,13 +86,12 @@ def _teardown(reason: str) -> None:
         gov.client.close(reason)
 
 
-def status() -> Dict[str, Any]:
-    """installed, connected, agent, session, state, endpoint, inflight, error."""
+def status() -> Status:
+    """A typed snapshot (see iron_shim.status.Status)."""
     gov = governor
     if gov is None:
-        return {"installed": False, "connected": False, "agent": None, "session": None, "state": "uninstalled",
-                "endpoint": None, "inflight": 0, "error": None}
-    return dict(gov.client.status(), installed=True)
+        return build({"state": "uninstalled"}, installed=False)
+    return build(gov.client.status(), installed=True)
 
 
 def _at_exit() -> None:

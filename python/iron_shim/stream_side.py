@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 from . import denial as denials
 from . import protocol
 from .calls import Call
-from .decision_rules import HeaderGet, as_no_decision, checked_call, request_id
+from .decision_rules import HeaderGet, as_no_decision, checked_call, request_id, retry_after
 from .errors import INTERNAL, PROTOCOL, IronError, NoDecision, ProtocolError
 from .internal import swallow
 from .response_side import MAX_OUTPUT_CHARS
@@ -34,6 +34,7 @@ class StreamSide:
         endpoint = call.info.target.endpoint
         acc = accumulator_for(call.kind, endpoint, call.added_usage)
         rid = request_id(header)
+        wait = retry_after(header)
 
         def report(result: StreamResult, complete: bool, error: Optional[str]) -> None:
             """Fire-and-forget llm.response: the agent already has the stream, nothing waits."""
@@ -43,7 +44,7 @@ class StreamSide:
             latency = (time.perf_counter() - call.started) * 1000.0
             self.client.post(protocol.llm_response(
                 protocol.next_id(), call.id, status, result.usage, result.output[:MAX_OUTPUT_CHARS], None,
-                latency, True, complete, error, rid, result.model))
+                latency, True, complete, error, rid, result.model, wait))
 
         if encoding is None:
             encoding = header("content-encoding") or ""

@@ -62,7 +62,11 @@ export function formatAgents(agents: readonly AgentSummary[], now: number = Date
   return table<AgentSummary>(
     [
       { title: "AGENT", cell: (a) => a.agentId },
+      { title: "KIND", cell: (a) => a.kind },
       { title: "STATE", cell: (a) => a.state },
+      { title: "PID", cell: (a) => (a.pid === null ? "" : String(a.pid)), right: true },
+      { title: "HOST", cell: (a) => a.host ?? "" },
+      { title: "PYTHON", cell: (a) => a.python ?? "" },
       { title: "RUNS", cell: (a) => String(a.runs), right: true },
       { title: "LAST EXIT", cell: (a) => (a.lastSignal !== null ? a.lastSignal : a.lastExitCode === null ? "" : `code ${a.lastExitCode}`) },
       { title: "LAST SEEN", cell: (a) => formatTime(a.lastSeen, now) },

@@ -45,6 +45,7 @@ export function describeConfig(c: IronConfig): string[] {
     const rate = (l: { rpm?: number; tpm?: number }): string => [l.rpm && `${l.rpm} rpm`, l.tpm && `${l.tpm} tpm`].filter(Boolean).join(" + ");
     if (r?.rate_limits?.per_agent !== undefined) parts.push(`per agent ${rate(r.rate_limits.per_agent)}`);
     for (const [name, l] of Object.entries(r?.rate_limits?.per_provider ?? {})) parts.push(`${name} ${rate(l)}`);
+    for (const [name, l] of Object.entries(r?.rate_limits?.per_attribute ?? {})) parts.push(`per ${name} ${rate(l)}`);
     if ((r?.fallbacks?.length ?? 0) > 0) parts.push(`${r?.fallbacks?.length} fallback rule${r?.fallbacks?.length === 1 ? "" : "s"}`);
     if (r?.timeout !== undefined) parts.push(`timeout ${r.timeout}s`);
     lines.push(`reliability: ${parts.join("; ")}`);

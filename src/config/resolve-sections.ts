@@ -27,6 +27,8 @@ export interface ResolvedReliability {
   readonly breakers: BreakerSettings | null;
   readonly perAgent: RateLimit | null;
   readonly perProvider: Readonly<Record<string, RateLimit>>;
+  /** By attribute name (`user`): a limit for each of its values. */
+  readonly perAttribute: Readonly<Record<string, RateLimit>>;
   readonly maxWaitMs: number;
   readonly timeoutMs: number | null;
   readonly fallbacks: readonly FallbackRule[];
@@ -110,6 +112,11 @@ export function resolveReliability(input: ReliabilityConfig | false | undefined)
     const resolved = rate(limit);
     if (resolved !== null) perProvider[name] = resolved;
   }
+  const perAttribute: Record<string, RateLimit> = {};
+  for (const [name, limit] of Object.entries(r.rate_limits?.per_attribute ?? {})) {
+    const resolved = rate(limit);
+    if (resolved !== null) perAttribute[name] = resolved;
+  }
   const fallbacks = (r.fallbacks ?? []).map((f) => ({
     model: f.model,
     provider: f.provider ?? null,
@@ -119,6 +126,7 @@ export function resolveReliability(input: ReliabilityConfig | false | undefined)
     breakers,
     perAgent: rate(r.rate_limits?.per_agent),
     perProvider: Object.freeze(perProvider),
+    perAttribute: Object.freeze(perAttribute),
     maxWaitMs: (r.rate_limits?.max_wait ?? 2) * 1000,
     timeoutMs: r.timeout === undefined ? null : r.timeout * 1000,
     fallbacks: Object.freeze(fallbacks),

@@ -44,6 +44,8 @@ export const reliabilitySchema = obj({
     max_wait: z.number({ error: "a number of seconds >= 0" }).min(0, { error: "a number of seconds >= 0" }).optional(),
     per_agent: rate.optional(),
     per_provider: z.record(z.string(), rate, { error: "a map of provider name to {rpm, tpm}" }).optional(),
+    /** Each distinct value of an attribute set with iron_shim.context(...), e.g. `user: {rpm: 10}`. */
+    per_attribute: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { error: "an attribute name" }), rate, { error: "a map of attribute name to {rpm, tpm}" }).optional(),
   }).optional(),
   fallbacks: z.array(fallback, { error: "a list of {model, provider, to}" }).optional(),
 });

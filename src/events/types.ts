@@ -41,6 +41,34 @@ export interface EventPayloads {
     readonly parentPid: number;
     readonly change: "connected" | "exited";
   };
+  /** An agent started elsewhere joined with the join token (or the same one connected again). */
+  "agent.joined": {
+    readonly agentId: string;
+    /** Attachment number: 1 for its first connection, 2 after a reconnect, … */
+    readonly run: number;
+    readonly session: string;
+    /** The name it asked for (its id is made unique from it). */
+    readonly requested: string;
+    readonly pid: number;
+    /** The pid that held this id before (the same one for a reconnect), null on its first join. */
+    readonly previousPid: number | null;
+    readonly host: string;
+    /** Interpreter version, e.g. `3.11.7`. */
+    readonly python: string;
+    /** Interpreter path (`sys.executable`). */
+    readonly executable: string;
+    /** Shim version. */
+    readonly shim: string;
+  };
+  /** A hello was refused (wrong or missing token): who asked, never the token. */
+  "agent.rejected": {
+    /** The name it asked for. */
+    readonly requested: string;
+    readonly pid: number;
+    readonly host: string;
+    readonly code: string;
+    readonly reason: string;
+  };
   /** At start, processes a supervisor that died had left running were terminated. */
   "agent.reaped": {
     readonly agentId: string;
@@ -79,6 +107,8 @@ export interface EventPayloads {
     readonly findings?: readonly PiiFinding[];
     /** Milliseconds the call waited for a rate limit before it was allowed. */
     readonly delayMs?: number;
+    /** Attribution from iron_shim.context(...), as on the call's llm.request. */
+    readonly attrs: Readonly<Record<string, string>>;
   };
   "llm.response": {
     readonly agentId: string;
@@ -91,6 +121,8 @@ export interface EventPayloads {
     readonly stream: boolean;
     readonly complete: boolean;
     readonly error: string | null;
+    /** Attribution from iron_shim.context(...), as on the call's llm.request. */
+    readonly attrs: Readonly<Record<string, string>>;
   };
   "budget.update": { readonly scope: string; readonly limit: number | null; readonly spent: number; readonly reserved: number };
   "budget.warning": {
@@ -153,6 +185,8 @@ export const EVENT_TYPES = [
   "agent.output",
   "agent.subprocess",
   "agent.reaped",
+  "agent.joined",
+  "agent.rejected",
   "llm.request",
   "llm.decision",
   "llm.response",

@@ -57,6 +57,15 @@ export class BudgetPlan {
 
   /** Every scope a call counts against at `now`, for an agent in run `run` (its number or key; null when not spawned here). */
   scopesFor(call: LlmCall, run: number | string | null, now: number): CallScopes {
+    return this.#scopesOf(call.agentId, call.attrs, run, now);
+  }
+
+  /** The scopes every call of an agent counts against, attribute scopes aside (what the shim's status() reports). */
+  agentScopes(agentId: string, run: number | string | null, now: number): CallScopes {
+    return this.#scopesOf(agentId, {}, run, now);
+  }
+
+  #scopesOf(agentId: string, attrs: Readonly<Record<string, string>>, run: number | string | null, now: number): CallScopes {
     const scopes: string[] = [];
     const limits: Record<string, number | null> = {};
     let limited = false;
@@ -78,10 +87,10 @@ export class BudgetPlan {
       }
     };
     add("global", this.#options.global, undefined);
-    add(`agent:${call.agentId}`, this.#options.perAgent, this.#agentLimits.get(call.agentId));
-    if (run !== null) add(`run:${call.agentId}#${run}`, this.#options.perRun, undefined);
+    add(`agent:${agentId}`, this.#options.perAgent, this.#agentLimits.get(agentId));
+    if (run !== null) add(`run:${agentId}#${run}`, this.#options.perRun, undefined);
     for (const [attribute, specs] of Object.entries(this.#options.perAttribute)) {
-      const value = call.attrs[attribute];
+      const value = attrs[attribute];
       if (value !== undefined && value !== "") add(`${attribute}:${value}`, specs, undefined);
     }
     return { scopes, limits, limited };

@@ -91,10 +91,22 @@ export interface ShimSettings {
   readonly providers: readonly ProviderSetting[];
 }
 
+/** The tightest budget an agent's calls count against, in micro-dollars (`welcome` and decisions; what the shim's status() shows). */
+export interface WireBudget {
+  readonly scope: string;
+  readonly limit: number;
+  readonly spent: number;
+  readonly reserved: number;
+  /** limit − spent − reserved, never below 0. */
+  readonly left: number;
+}
+
 export interface WelcomeMessage extends Envelope<"welcome"> {
   readonly agent: string;
   readonly session: string;
   readonly settings: ShimSettings;
+  /** Optional: the agent's tightest budget; nil when none of its budgets has a limit. */
+  readonly budget?: WireBudget | null;
 }
 
 export interface RejectMessage extends Envelope<"reject"> {
@@ -121,6 +133,8 @@ export interface DecisionMessage extends Envelope<"decision"> {
   readonly text?: string;
   /** request decisions: the call's deadline in milliseconds (reliability.timeout). */
   readonly timeout_ms?: number;
+  /** request and response decisions: the agent's tightest budget after this decision (optional). */
+  readonly budget?: WireBudget | null;
 }
 
 export interface ErrorMessage extends Envelope<"error"> {

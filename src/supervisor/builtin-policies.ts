@@ -55,6 +55,7 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
         limiter: new RateLimiter(),
         perAgent: r.perAgent,
         perProvider: r.perProvider,
+        perAttribute: r.perAttribute,
         // A call never waits for a rate limit longer than half the time the shim waits for a decision.
         maxWaitMs: Math.min(r.maxWaitMs, Math.floor(options.decisionTimeoutMs / 2)),
         timeoutMs: r.timeoutMs,

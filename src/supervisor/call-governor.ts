@@ -1,6 +1,6 @@
 // Turns wire requests and responses into engine decisions, events and per-agent metrics.
 import type { EventBus } from "../events/bus.js";
-import type { DecisionMessage, LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireUsage } from "../protocol/messages.js";
+import type { DecisionMessage, LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireBudget, WireUsage } from "../protocol/messages.js";
 import type { ChainedFilter } from "../policy/stream-filters.js";
 import type { PolicyEngine } from "../policy/engine.js";
 import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
@@ -35,11 +35,14 @@ export class CallGovernor {
   /** Stream filters of calls whose streamed text is being watched, opened at the first chunk. */
   readonly #streams = new Map<string, ChainedFilter | null>();
   readonly #metrics = new Map<string, CallMetrics>();
+  readonly #budgetOf: (agentId: string) => WireBudget | null;
 
-  constructor(engine: PolicyEngine, bus: EventBus, ledger: BudgetLedger) {
+  /** `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status()). */
+  constructor(engine: PolicyEngine, bus: EventBus, ledger: BudgetLedger, budgetOf: (agentId: string) => WireBudget | null = () => null) {
     this.#engine = engine;
     this.#bus = bus;
     this.#ledger = ledger;
+    this.#budgetOf = budgetOf;
   }
 
   /** The live counters of an agent (created on first use). */
@@ -70,7 +73,7 @@ export class CallGovernor {
     });
     const started = performance.now();
     const verdict = await this.#engine.decideRequest(call).catch((error: unknown) => storeFailureVerdict(error));
-    this.#record(agentId, call.id, "request", verdict, performance.now() - started);
+    this.#record(agentId, call, "request", verdict, performance.now() - started);
     const metrics = this.metricsOf(agentId);
     metrics.calls += 1;
     if (verdict.action === "deny") metrics.denied += 1;
@@ -80,7 +83,7 @@ export class CallGovernor {
       this.#inflight.set(call.id, verdict.call ?? call);
     }
     if (verdict.micros > 0) this.#publishBalances();
-    return toDecision(call.id, verdict);
+    return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
 
   /** Decides about a response before the agent sees it, and settles its cost. */
@@ -94,7 +97,7 @@ export class CallGovernor {
     const result = toResult(message);
     const started = performance.now();
     const verdict = await this.#engine.decideResponse(call, result);
-    this.#record(agentId, call.id, "response", verdict, performance.now() - started);
+    this.#record(agentId, call, "response", verdict, performance.now() - started);
     const metrics = this.metricsOf(agentId);
     if (verdict.action === "redact") metrics.redacted += 1;
     metrics.inputTokens += result.usage?.inputTokens ?? 0;
@@ -112,9 +115,10 @@ export class CallGovernor {
       stream: result.stream,
       complete: result.complete,
       error: result.error,
+      attrs: call.attrs,
     });
     this.#publishBalances();
-    return toDecision(call.id, verdict);
+    return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
 
   /** Passes one streamed text delta through the output filters; answers the text to emit. */
@@ -143,6 +147,7 @@ export class CallGovernor {
         status: null,
         micros: 0,
         ms: 0,
+        attrs: call.attrs,
         ...(verdict.findings !== undefined && { findings: verdict.findings }),
       });
     }
@@ -162,7 +167,8 @@ export class CallGovernor {
     if (released) this.#publishBalances();
   }
 
-  #record(agentId: string, callId: string, phase: "request" | "response", verdict: Verdict, ms: number): void {
+  #record(agentId: string, call: LlmCall, phase: "request" | "response", verdict: Verdict, ms: number): void {
+    const callId = call.id;
     for (const failure of verdict.failures) this.#bus.publish({ type: "policy.error", agentId, callId, ...failure });
     this.#bus.publish({
       type: "llm.decision",
@@ -176,6 +182,7 @@ export class CallGovernor {
       status: verdict.status,
       micros: verdict.micros,
       ms: Math.round(ms * 1000) / 1000,
+      attrs: call.attrs,
       ...(verdict.findings.length > 0 && { findings: verdict.findings }),
       ...(verdict.delayMs > 0 && { delayMs: verdict.delayMs }),
     });

@@ -12,6 +12,7 @@ import type { BudgetsConfig } from "../config/schema-budgets.js";
 import type { ReliabilityConfig } from "../config/schema-reliability.js";
 import type { SafetyConfig } from "../config/schema-safety.js";
 import type { SafetyPolicyOptions } from "../policy/policies/safety.js";
+import { checkJoinToken, generateJoinToken } from "../transport/join-token.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -52,6 +53,12 @@ export interface SupervisorOptions {
   readonly runs?: RunRegistry;
   /** Budgets per agent, run, attribute and period, warnings, exhaustion (iron.yaml's `budgets:` section, same keys). */
   readonly budgets?: BudgetsConfig;
+  /** Let agents started elsewhere join with this secret (`true`: generate one; read it from `sup.joinToken`). Default: no joins. */
+  readonly joinToken?: string | boolean;
+  /** Bind the ipc socket at this path (stable across restarts, so joined agents reconnect) instead of a private temporary directory. */
+  readonly socketPath?: string;
+  /** No heartbeat from a joined agent for this long shows it `detached`; 0 turns the check off (default 10000). */
+  readonly joinedHeartbeatTimeoutMs?: number;
   /** PII and secret detection (iron.yaml's `safety:` section); `false` turns the safety policy off. */
   readonly safety?: SafetyConfig | false;
   /** Breakers, rate limits, fallbacks, per-call timeout (iron.yaml's `reliability:` section); `false` turns it off. */
@@ -80,6 +87,9 @@ export interface ResolvedSupervisorOptions {
   readonly budgets: ResolvedBudgets;
   readonly safety: SafetyPolicyOptions | null;
   readonly reliability: ResolvedReliability | null;
+  readonly joinToken: string | null;
+  readonly socketPath: string | null;
+  readonly joinedHeartbeatTimeoutMs: number;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -129,5 +139,20 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     budgets,
     safety: resolveSafety(options.safety),
     reliability: resolveReliability(options.reliability),
+    joinToken: resolveJoinToken(options.joinToken),
+    socketPath: options.socketPath === undefined ? null : typeof options.socketPath === "string" && options.socketPath !== "" ? options.socketPath : bad("socketPath", "a path", options.socketPath),
+    joinedHeartbeatTimeoutMs: nonNegativeInt("joinedHeartbeatTimeoutMs", options.joinedHeartbeatTimeoutMs, 10_000),
   });
+}
+
+function nonNegativeInt(path: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  return Number.isInteger(value) && value >= 0 ? value : bad(path, "an integer >= 0", value);
+}
+
+// `true` generates a join token, a string is checked, `false`/omitted accepts no joins.
+function resolveJoinToken(value: string | boolean | undefined): string | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return generateJoinToken();
+  return checkJoinToken(value, "joinToken");
 }

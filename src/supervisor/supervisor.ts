@@ -7,7 +7,7 @@ import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
 import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
-import type { ShimSettings } from "../protocol/messages.js";
+import type { ShimSettings, WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
 import { openStore } from "../store/open-store.js";
 import { storeGuardPolicy } from "../store/store-guard-policy.js";
@@ -17,6 +17,11 @@ import type { StreamServer } from "../stream/stream-server.js";
 import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
+import { prepareFixedSocket } from "../transport/fixed-socket.js";
+import { JoinSecret } from "../transport/join-token.js";
+import { budgetStatus } from "./budget-status.js";
+import type { JoinedAgent } from "./joined-agent.js";
+import { JoinedAgents } from "./joined-agents.js";
 import { VERSION } from "../version.js";
 import { Agent, type AgentHost } from "./agent.js";
 import { CallGovernor } from "./call-governor.js";
@@ -65,6 +70,7 @@ export class Supervisor {
   readonly #startTicks = readProcStat(process.pid)?.startTicks ?? null;
   readonly #store: Store;
   #stream: StreamServer | null = null;
+  readonly #joined: JoinedAgents;
   #server: AgentServer | null = null;
   #closing: Promise<void> | null = null;
 
@@ -86,7 +92,19 @@ export class Supervisor {
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
-    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger);
+    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id));
+    // The join token never reaches the store or the stream, even if an agent prints it.
+    if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
+    this.#joined = new JoinedAgents({
+      secret: options.joinToken === null ? null : new JoinSecret(options.joinToken),
+      bus: this.#bus,
+      heartbeatTimeoutMs: options.joinedHeartbeatTimeoutMs,
+      localHost: hostname(),
+      metricsOf: (id) => this.#governor.metricsOf(id),
+      abandon: (id) => this.#governor.abandon(id),
+      dropSession: (sessionId) => this.#server?.dropSession(sessionId),
+      taken: (id) => this.#agents.has(id),
+    });
   }
 
   /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
@@ -95,15 +113,18 @@ export class Supervisor {
     void loadTokenizers();
     const store = openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
+    let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
     let server: AgentServer | null = null;
     let supervisor: Supervisor;
     let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
     try {
-      runtime = createRuntimeDir(resolved.runtimeParent);
+      fixed = resolved.socketPath === null ? null : await prepareFixedSocket(resolved.socketPath);
+      runtime = fixed ?? createRuntimeDir(resolved.runtimeParent);
       supervisor = new Supervisor(resolved, runtime, store);
       reaped = await reapLeftovers(supervisor.#runs, 5000);
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
       supervisor.#server = server;
+      fixed?.bound();
       if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger);
     } catch (error) {
       await server?.close();
@@ -156,6 +177,16 @@ export class Supervisor {
   /** Why the state store failed (calls are then denied), or null while it works. */
   get storeError(): IronError | null {
     return this.#store.failure;
+  }
+
+  /** The agents that joined on their own with the join token, by id (see JoinedAgent). */
+  get joined(): ReadonlyMap<string, JoinedAgent> {
+    return this.#joined.agents;
+  }
+
+  /** The secret agents started elsewhere join with (`joinToken` option), or null when joining is off. */
+  get joinToken(): string | null {
+    return this.#options.joinToken;
   }
 
   /** Budgets: limits, spend and reservations in micro-dollars. */
@@ -233,8 +264,13 @@ export class Supervisor {
   #uniqueId(name: string): string {
     const base = name.replace(/[^A-Za-z0-9_.-]/g, "-") || "agent";
     let id = base;
-    for (let n = 2; this.#agents.has(id); n += 1) id = `${base}-${n}`;
+    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = `${base}-${n}`;
     return id;
+  }
+
+  // The agent's tightest budget, for welcome and decisions (the shim's status()).
+  #budgetOf(id: string): WireBudget | null {
+    return budgetStatus(this.#builtins.plan, this.#ledger, id, this.#agents.get(id)?.run ?? null, Date.now());
   }
 
   #settings(): ShimSettings {
@@ -251,17 +287,21 @@ export class Supervisor {
   #handlers(): AgentServerHandlers {
     return {
       authenticate: (hello): AuthResult => {
-        if (!this.#tokens.verify(hello.agent, hello.token)) {
-          return { ok: false, code: "IRON_ERR_AUTH", reason: `token not valid for agent ${JSON.stringify(hello.agent)}` };
+        const spawned = this.#tokens.verify(hello.agent, hello.token);
+        const agentId = spawned ? hello.agent : this.#joined.admit(hello);
+        if (agentId === null) {
+          const why = hello.token === "" ? "no token given" : `token not valid for agent ${JSON.stringify(hello.agent)}`;
+          return { ok: false, code: "IRON_ERR_AUTH", reason: why };
         }
-        return { ok: true, agentId: hello.agent, settings: this.#settings() };
+        return { ok: true, agentId, settings: this.#settings(), budget: this.#budgetOf(agentId) };
       },
-      onSession: (session) => this.#agents.get(session.agentId)?.onSession(session),
+      onSession: (session) => (this.#joined.attach(session) ? undefined : this.#agents.get(session.agentId)?.onSession(session)),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
-      onHeartbeat: (session) => this.#agents.get(session.agentId)?.onHeartbeat(session),
-      onBye: (session) => this.#agents.get(session.agentId)?.onBye(session),
+      onHeartbeat: (session) => (this.#joined.has(session.agentId) ? this.#joined.heartbeat(session) : this.#agents.get(session.agentId)?.onHeartbeat(session)),
+      onReject: (hello, code, reason) => void this.#bus.publish({ type: "agent.rejected", requested: hello.agent, pid: hello.pid, host: hello.host, code, reason }),
+      onBye: (session, message) => (this.#joined.has(session.agentId) ? this.#joined.bye(session, message.reason) : this.#agents.get(session.agentId)?.onBye(session)),
     };
   }
 
@@ -275,6 +315,7 @@ export class Supervisor {
     this.#bus.publish({ type: "supervisor.stopping", reason });
     // allSettled: an agent whose lifecycle failed (its exited promise rejected) must not keep the rest open.
     await Promise.allSettled([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
+    this.#joined.close("the supervisor is closing");
     await this.#server?.close();
     this.#builtins.close();
     this.#runtime.remove();

@@ -13,6 +13,7 @@ import type {
   LlmResponseMessage,
   OutboundMessage,
   ShimSettings,
+  WireBudget,
 } from "../protocol/messages.js";
 import { parseEnvelope, parseInbound } from "../protocol/parse.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -28,7 +29,7 @@ export interface Session {
 }
 
 export type AuthResult =
-  | { readonly ok: true; readonly agentId: string; readonly settings: ShimSettings }
+  | { readonly ok: true; readonly agentId: string; readonly settings: ShimSettings; readonly budget?: WireBudget | null }
   | { readonly ok: false; readonly code: string; readonly reason: string };
 
 /** What the server asks of the supervisor. */
@@ -40,6 +41,8 @@ export interface AgentServerHandlers {
   onChunk(session: Session, message: LlmChunkMessage): Omit<DecisionMessage, "v" | "type" | "id">;
   onHeartbeat(session: Session, message: HeartbeatMessage): void;
   onBye(session: Session, message: ByeMessage): void;
+  /** A hello was refused (optional: for the audit trail). */
+  onReject?(hello: HelloMessage, code: string, reason: string): void;
 }
 
 /** Serves shims on a ROUTER socket. */
@@ -69,6 +72,11 @@ export class AgentServer {
   /** Sessions currently connected, by agent id. */
   sessionsOf(agentId: string): Session[] {
     return [...this.#sessions.values()].filter((s) => s.agentId === agentId);
+  }
+
+  /** Forgets one session (a newer connection of the same process replaced it). */
+  dropSession(sessionId: string): void {
+    for (const [key, session] of this.#sessions) if (session.id === sessionId) this.#sessions.delete(key);
   }
 
   /** Forgets every session of an agent (its token was revoked or it exited). */
@@ -123,11 +131,13 @@ export class AgentServer {
       this.#sessions.delete(key);
       this.#logger.warn({ agent: hello.agent, pid: hello.pid, code: auth.code }, `rejected hello: ${auth.reason}`);
       this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: hello.id, code: auth.code, reason: auth.reason });
+      this.#handlers.onReject?.(hello, auth.code, auth.reason);
       return;
     }
     const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now() };
     this.#sessions.set(key, session);
-    this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: hello.id, agent: auth.agentId, session: session.id, settings: auth.settings });
+    const budget = auth.budget === undefined ? {} : { budget: auth.budget };
+    this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: hello.id, agent: auth.agentId, session: session.id, settings: auth.settings, ...budget });
     this.#handlers.onSession(session);
   }
 

@@ -213,6 +213,25 @@ class Contract:
         self.assertEqual(result.status, 429)
         resp = self.wait_response()[0]
         self.assertEqual((resp["status"], resp["error"]), (429, "slow down"))
+        self.assertEqual(resp["retry_after"], 7.0)  # seconds, so the breaker cools down at least that long
+
+    def test_retry_after_ms_wins_and_a_response_without_one_reports_none(self) -> None:
+        self.assertEqual(self.call("/ratelimited-ms/chat/completions", CHAT).status, 429)
+        self.assertEqual(self.wait_response()[0]["retry_after"], 1.5)
+        self.call("/v1/chat/completions", CHAT)
+        self.assertNotIn("retry_after", self.wait_response(2)[1])
+
+    def test_the_engines_deadline_caps_the_client_timeout_and_the_report_names_it(self) -> None:
+        self.server.stall = 3.0
+        self.decide = lambda m: decision(m, timeout_ms=300) if m["type"] == "llm.request" else decision(m)
+        with self.assertRaises(Exception) as caught:
+            self.call("/v1/chat/completions", CHAT)
+        from iron_shim.governor import _is_timeout
+
+        self.assertTrue(_is_timeout(caught.exception), repr(caught.exception))
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["status"], resp["complete"]), (0, False))
+        self.assertIn("timed out (iron's deadline for this call: 300 ms)", resp["error"])
 
     # ----- modify.url, Azure-style providers, llm.chunk (SPEC 3.5, 3.6a) -----
     def test_modify_url_sends_the_call_to_the_new_url(self) -> None:

@@ -146,9 +146,11 @@ class LLMServer:
                 outer.requests.append({"method": self.command, "path": self.path,
                                        "headers": {k.lower(): v for k, v in self.headers.items()}, "body": raw})
 
-            def _json(self, status: int, obj: Any) -> None:
+            def _json(self, status: int, obj: Any, headers: Tuple[Tuple[str, str], ...] = ()) -> None:
                 data = json.dumps(obj).encode()
                 self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-request-id", "req_test_1")
@@ -186,8 +188,10 @@ class LLMServer:
         """Answers like the provider that owns the path."""
         stream = body.get("stream") is True
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        if "/ratelimited/" in path:
-            return h._json(429, {"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": None}})
+        if "/ratelimited" in path:
+            # /ratelimited/: retry-after in seconds; /ratelimited-ms/: OpenAI's retry-after-ms wins over it.
+            wait = (("retry-after-ms", "1500"), ("retry-after", "2")) if "/ratelimited-ms/" in path else (("retry-after", "7"),)
+            return h._json(429, {"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": None}}, wait)
         if path.endswith("/chat/completions"):
             if stream:
                 return h._sse(chat_sse(include_usage))

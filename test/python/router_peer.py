@@ -42,6 +42,8 @@ class _Base:
         self.messages: List[Dict[str, Any]] = []
         self.cond = threading.Condition()
         self.reply_delay = 0.0
+        self.welcome_delay = 0.0  # seconds before the welcome (a call may come first)
+        self.welcome_extra: Dict[str, Any] = {}  # more welcome keys (budget)
         self.tmp = tempfile.mkdtemp(prefix="iron-peer-")
         self.path = os.path.join(self.tmp, "iron.sock")
 
@@ -63,8 +65,10 @@ class _Base:
         if kind == "hello":
             if msg.get("token") != self.token:
                 return {"v": 1, "type": "reject", "id": msg["id"], "code": "IRON_ERR_AUTH", "reason": "bad token"}
-            return {"v": 1, "type": "welcome", "id": msg["id"], "agent": msg.get("agent") or "agent-x",
-                    "session": "s-test", "settings": self.settings}
+            if self.welcome_delay:
+                time.sleep(self.welcome_delay)
+            return dict({"v": 1, "type": "welcome", "id": msg["id"], "agent": msg.get("agent") or "agent-x",
+                         "session": "s-test", "settings": self.settings}, **self.welcome_extra)
         if kind in ("llm.request", "llm.response", "llm.chunk"):
             if self.reply_delay:
                 time.sleep(self.reply_delay)

@@ -32,6 +32,8 @@ const BAD: ReadonlyArray<readonly [string, string, string, unknown]> = [
   ["reliability:\n  breakers: { failure_rate: 2 }\n", "reliability.breakers.failure_rate", "a fraction between 0 and 1", 2],
   ["reliability:\n  rate_limits: { per_agent: { rpm: 1.5 } }\n", "reliability.rate_limits.per_agent.rpm", "a whole number > 0", 1.5],
   ["reliability:\n  fallbacks: [{ model: gpt-4o, to: [{ provider: nowhere }] }]\n", "reliability.fallbacks[0].to[0].provider", "a provider named in providers", "nowhere"],
+  ["reliability:\n  rate_limits: { per_attribute: { user: { rpm: 0 } } }\n", "reliability.rate_limits.per_attribute.user.rpm", "a whole number > 0", 0],
+  ["reliability:\n  rate_limits: { per_attribute: { 'bad name': { rpm: 1 } } }\n", "reliability.rate_limits.per_attribute.bad name", "attribute name", { rpm: 1 }],
   ["reliability:\n  rate_limits: { max_wait: 9 }\n", "reliability.rate_limits.max_wait", "below shim.decision_timeout (5)", 9],
   ["providers:\n  - { name: local, kind: ollama, base_url: 'http://x' }\n", "providers[0].kind", '"openai" or "anthropic"', "ollama"],
   ["providers:\n  - { name: local, kind: openai, base_url: 'ftp://x' }\n", "providers[0].base_url", "an http(s) URL", "ftp://x"],
@@ -126,6 +128,10 @@ agents:
   it("validates the same sections given to the Supervisor in code, naming the option path", () => {
     expect(() => resolveSupervisorOptions({ safety: { input: { default: "nope" as "allow" } } })).toThrow(/\(at safety\.input\.default\): expected "allow", "redact" or "block", got "nope"/);
     expect(() => resolveSupervisorOptions({ reliability: { breakers: { cooldown: -1 } } })).toThrow(/\(at reliability\.breakers\.cooldown\)/);
+    expect(resolveSupervisorOptions({ reliability: { rate_limits: { per_attribute: { user: { rpm: 10 }, team: { tpm: 5000 } } } } }).reliability?.perAttribute).toEqual({
+      user: { rpm: 10, tpm: null },
+      team: { rpm: null, tpm: 5000 },
+    });
     expect(resolveSupervisorOptions({ safety: false }).safety).toBeNull();
     expect(resolveSupervisorOptions({}).safety?.input.default).toBe("redact");
     expect(resolveSupervisorOptions({}).reliability?.breakers?.consecutiveFailures).toBe(5);

@@ -1,7 +1,7 @@
 // Protects the reliability policy through the engine: an open breaker denies 503 with
 // retry-after or reroutes to a fallback (re-priced by the budget), rate limits wait briefly
 // (the engine awaits) or deny 429, outcomes feed the breakers, and the deadline reaches
-// the decision.
+// the decision; per-attribute limits keep one user's rate from another's.
 import { SimulatedClock } from "xstate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BreakerBoard } from "../../src/policy/breaker/board.js";
@@ -106,6 +106,15 @@ describe("rate limits", () => {
     expect(slept).toEqual([1_000]);
     const refused = await engine.decideRequest(makeCall());
     expect(refused).toMatchObject({ action: "deny", code: "IRON_ERR_RATE_LIMIT", status: 429, retryAfter: 2 });
+  });
+
+  it("limits each value of an attribute on its own (one user cannot use up another's rate)", async () => {
+    const { engine } = setup({ perAttribute: { user: { rpm: 2, tpm: null } }, maxWaitMs: 0 });
+    const as = (user: string | null) => makeCall(user === null ? {} : { attrs: { user } });
+    for (let i = 0; i < 2; i += 1) expect((await engine.decideRequest(as("u/1"))).action).toBe("allow");
+    expect(await engine.decideRequest(as("u/1"))).toMatchObject({ action: "deny", code: "IRON_ERR_RATE_LIMIT", status: 429, reason: "rate limit user:u/1 rpm reached; retry in 30s" });
+    expect((await engine.decideRequest(as("u2"))).action).toBe("allow");
+    for (let i = 0; i < 5; i += 1) expect((await engine.decideRequest(as(null))).action).toBe("allow");
   });
 
   it("counts tokens per minute per provider, and takes every bucket or none", () => {

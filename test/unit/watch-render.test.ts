@@ -54,7 +54,7 @@ describe("callLine", () => {
     const [request, , response] = callEvents("a", "c9", 7, "gpt-4o-mini") as [EventInput, EventInput, EventInput];
     const { state } = project([
       { ...request, model: "gpt-4o" } as EventInput,
-      { type: "llm.decision", agentId: "a", callId: "c9", phase: "request", action: "modify", policy: "router", code: null, reason: "cheaper", status: null, micros: 9, ms: 0.1 },
+      { type: "llm.decision", attrs: {}, agentId: "a", callId: "c9", phase: "request", action: "modify", policy: "router", code: null, reason: "cheaper", status: null, micros: 9, ms: 0.1 },
       response,
     ]);
     expect(callLine(state.calls.get("c9")!, Date.now())).toMatch(/ a gpt-4o→gpt-4o-mini modify by router · 200 · 5\/7 tok · \$0\.000007 · 3\.5 ms$/);

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any, Dict, Optional
 
 from .. import runtime
-from ..calls import Verdict, is_event_stream
+from ..calls import Verdict, capped, is_event_stream
 from ..errors import PolicyDenied
 from ..governor import Governor
 from ..internal import swallow
@@ -47,7 +47,7 @@ def _wrap_request(original: Any, aiohttp: ModuleType) -> Any:
             headers = _merged_headers(self, kwargs.get("headers"))
         except Exception:  # noqa: BLE001 - aiohttp will refuse the URL or headers itself
             return await original(self, method, str_or_url, **kwargs)
-        target = gov.match(method, url, headers.get)
+        target = await gov.match_async(method, url, headers.get)
         if target is None:
             return await original(self, method, str_or_url, **kwargs)
         token = base.enter()
@@ -123,6 +123,8 @@ def _prepared(session: Any, str_or_url: Any, kwargs: Dict[str, Any], merged: Any
 
     send = dict(kwargs)
     send["raise_for_status"] = False  # applied after the engine saw the response
+    if verdict.timeout is not None:
+        send["timeout"] = _deadline(session, kwargs.get("timeout"), verdict.timeout)
     headers = CIMultiDict(kwargs.get("headers") or {})
     if verdict.body is not None:
         send["json"] = None
@@ -138,6 +140,19 @@ def _prepared(session: Any, str_or_url: Any, kwargs: Dict[str, Any], merged: Any
         send["params"] = None
         send_url = _reroute(session, verdict.url)
     return send_url, send
+
+
+def _deadline(session: Any, given: Any, deadline: float) -> Any:
+    """The request's (else the session's) ClientTimeout with its total capped at the call's deadline."""
+    from aiohttp import ClientTimeout
+
+    if isinstance(given, (int, float)) and not isinstance(given, bool):
+        return ClientTimeout(total=capped(given, deadline))
+    base = given if isinstance(given, ClientTimeout) else getattr(session, "timeout", None)
+    if not isinstance(base, ClientTimeout):
+        return ClientTimeout(total=deadline)
+    return ClientTimeout(total=capped(base.total, deadline), connect=base.connect, sock_read=base.sock_read,
+                         sock_connect=base.sock_connect)
 
 
 def _reroute(session: Any, url: str) -> Any:

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from .. import runtime
 from ..errors import PolicyDenied
+from ..calls import capped
 from ..governor import Governor, Outcome, Verdict, is_event_stream
 from ..internal import swallow
 from .httpx_streams import finish_read, replace_content, stream_classes
@@ -93,7 +94,7 @@ class _Kit:
             gov = runtime.governor
             if gov is None or base.active():
                 return await original(self, request, *args, **kwargs)
-            target = gov.match(request.method, str(request.url), request.headers.get)
+            target = await gov.match_async(request.method, str(request.url), request.headers.get)
             if target is None:
                 return await original(self, request, *args, **kwargs)
             token = base.enter()
@@ -143,9 +144,14 @@ class _Kit:
                 return None
 
     def prepared(self, request: Any, verdict: Verdict) -> Any:
-        """The request to send: the caller's own, or a copy with the new body, URL and headers."""
-        if verdict.body is None and verdict.url is None and not verdict.headers:
+        """The request to send: the caller's own, or a copy with the new body, URL, headers and deadline."""
+        if verdict.body is None and verdict.url is None and not verdict.headers and verdict.timeout is None:
             return request
+        extensions = request.extensions
+        if verdict.timeout is not None:
+            current = extensions.get("timeout") or {}
+            extensions = dict(extensions, timeout={key: capped(current.get(key), verdict.timeout)
+                                                   for key in ("connect", "read", "write", "pool")})
         headers = request.headers.copy()
         for name, value in verdict.headers:
             headers[name] = value
@@ -156,12 +162,12 @@ class _Kit:
                 del headers["host"]  # httpx sets it again from the new URL
         if verdict.body is None:
             return self.httpx.Request(request.method, url, headers=headers, stream=request.stream,
-                                      extensions=request.extensions)
+                                      extensions=extensions)
         for name in ("content-length", "transfer-encoding"):
             if name in headers:
                 del headers[name]
         return self.httpx.Request(request.method, url, headers=headers, content=verdict.body,
-                                  extensions=request.extensions)
+                                  extensions=extensions)
 
     def synthetic(self, verdict: Verdict, request: Any) -> Any:
         """A real httpx.Response holding the provider-format denial."""

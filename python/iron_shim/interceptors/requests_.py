@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any, Iterator, Optional
 
 from .. import runtime
-from ..calls import Verdict, is_event_stream
+from ..calls import Verdict, capped, is_event_stream
 from ..denial import SyntheticResponse
 from ..errors import PolicyDenied
 from ..governor import Governor
@@ -60,6 +60,8 @@ def _wrap_send(original: Any, requests: ModuleType) -> Any:
                 assert verdict.response is not None
                 return synthetic_response(requests, verdict.response, request, self)
             sent = _prepared(request, verdict)
+            if verdict.timeout is not None:
+                args, kwargs = _with_deadline(args, kwargs, verdict.timeout)
             try:
                 response = original(self, sent, *args, **kwargs)
             except BaseException as exc:
@@ -70,6 +72,27 @@ def _wrap_send(original: Any, requests: ModuleType) -> Any:
             base.leave(token)
 
     return send
+
+
+def _with_deadline(args: Any, kwargs: Any, deadline: float) -> Any:
+    """HTTPAdapter.send(request, stream, timeout, ...): the timeout (a number, a (connect, read) pair
+    or a urllib3 Timeout) capped at the call's deadline, wherever the caller passed it."""
+    args = list(args)
+    if len(args) >= 2:
+        current, place = args[1], 1
+    else:
+        current, place = kwargs.get("timeout"), None
+    if isinstance(current, tuple) and len(current) == 2:
+        value: Any = (capped(current[0], deadline), capped(current[1], deadline))
+    elif hasattr(current, "connect_timeout") and hasattr(current, "read_timeout"):
+        value = (capped(current.connect_timeout, deadline), capped(current.read_timeout, deadline))
+    else:
+        value = capped(current, deadline)
+    if place is None:
+        kwargs = dict(kwargs, timeout=value)
+    else:
+        args[place] = value
+    return tuple(args), kwargs
 
 
 def _prepared(request: Any, verdict: Verdict) -> Any:

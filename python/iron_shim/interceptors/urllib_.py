@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from .. import runtime
 from ..denial import SyntheticResponse
 from ..errors import PolicyDenied
+from ..calls import capped
 from ..governor import Call, Governor, Verdict, is_event_stream
 from ..internal import swallow
 from ..tap import StreamTap
@@ -74,12 +75,14 @@ def _wrap_do_open(original: Any) -> Any:
 
 
 def _prepared(req: Any, verdict: Verdict) -> Any:
-    """A copy of the Request with the new body, URL and headers (the caller's object is untouched)."""
-    if verdict.body is None and verdict.url is None and not verdict.headers:
+    """A copy of the Request with the new body, URL, headers and deadline (the caller's object is untouched)."""
+    if verdict.body is None and verdict.url is None and not verdict.headers and verdict.timeout is None:
         return req
     clone = copy.copy(req)
     clone.headers = dict(req.headers)
     clone.unredirected_hdrs = dict(req.unredirected_hdrs)
+    if verdict.timeout is not None:
+        clone.timeout = capped(getattr(req, "timeout", None), verdict.timeout)
     if verdict.body is not None:
         clone.data = verdict.body
         clone.add_unredirected_header("Content-length", str(len(verdict.body)))
@@ -159,7 +162,7 @@ def synthetic_response(synthetic: SyntheticResponse, req: Any) -> Any:
     response = http.client.HTTPResponse(_FakeSocket(raw), method=req.get_method(), url=req.full_url)  # type: ignore[arg-type]
     response.begin()
     response.url = req.full_url
-    response.msg = response.reason  # type: ignore[assignment] - what do_open does
+    response.msg = response.reason  # type: ignore[assignment]  # what do_open does
     return response
 
 

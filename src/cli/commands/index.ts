@@ -5,8 +5,9 @@ import { registerConfig } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerMockLlm } from "./mock-llm.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 import { registerWatch } from "./watch.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerDemo, registerMockLlm, registerConfig, registerWatch, registerCalls, registerAgents];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerServe, registerDemo, registerMockLlm, registerConfig, registerWatch, registerCalls, registerAgents];

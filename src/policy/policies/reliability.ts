@@ -28,6 +28,8 @@ export interface ReliabilityPolicyOptions {
   readonly limiter: RateLimiter;
   readonly perAgent: RateLimit | null;
   readonly perProvider: Readonly<Record<string, RateLimit>>;
+  /** By attribute name: a limit for each value of iron_shim.context(<name>=...) (`user:u42`); optional. */
+  readonly perAttribute?: Readonly<Record<string, RateLimit>>;
   /** The longest a call may be held back to fit a rate limit before it is refused instead. */
   readonly maxWaitMs: number;
   /** Deadline of each call in milliseconds (sent to the shim; slower calls count as failures). */
@@ -68,13 +70,17 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
     return null;
   };
 
-  // The rate-limit charges a call must pass: per agent, per provider; requests and tokens.
+  // The rate-limit charges a call must pass: per agent, per provider, per attribute value; requests and tokens.
   const chargesOf = (call: LlmCall): RateCharge[] => {
     const charges: RateCharge[] = [];
     const limits: [string, RateLimit | null | undefined][] = [
       [`agent:${call.agentId}`, options.perAgent],
       [`provider:${call.provider}`, options.perProvider[call.provider]],
     ];
+    for (const [attribute, limit] of Object.entries(options.perAttribute ?? {})) {
+      const value = call.attrs[attribute];
+      if (value !== undefined && value !== "") limits.push([`${attribute}:${value}`, limit]);
+    }
     let tokens: number | null = null;
     for (const [key, limit] of limits) {
       if (limit === null || limit === undefined) continue;
@@ -109,7 +115,7 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
         const answer = options.limiter.take(charges, ctx.now, options.maxWaitMs);
         if (!answer.ok) {
           const retryAfter = Math.max(1, Math.ceil(answer.retryAfterMs / 1000));
-          return deny("IRON_ERR_RATE_LIMIT", `rate limit ${answer.key.replace("/", " ")} reached; retry in ${retryAfter}s`, { status: 429, retryAfter });
+          return deny("IRON_ERR_RATE_LIMIT", `rate limit ${answer.key.replace(/\/(?=[^/]*$)/, " ")} reached; retry in ${retryAfter}s`, { status: 429, retryAfter });
         }
         delayMs = answer.waitMs;
       }

@@ -95,6 +95,12 @@ function toTotals(row: Record<string, unknown>): Totals {
 /** One agent as `iron agents` lists it. */
 export interface AgentSummary {
   readonly agentId: string;
+  /** `spawned` by iron, or `joined` on its own with the join token (iron serve). */
+  readonly kind: "spawned" | "joined";
+  /** Its latest process id, host and interpreter version (host and interpreter: joined agents). */
+  readonly pid: number | null;
+  readonly host: string | null;
+  readonly python: string | null;
   /** Last known state; `lost` when its supervisor died with the run still open. */
   readonly state: string;
   readonly runs: number;
@@ -117,7 +123,7 @@ export function listAgents(db: Db): AgentSummary[] {
         ROW_NUMBER() OVER (PARTITION BY r.agent_id ORDER BY r.started_at DESC, r.supervisor_id DESC, r.run DESC) AS n
       FROM runs r JOIN supervisors s ON s.id = r.supervisor_id
     )
-    SELECT a.agent_id, a.first_seen, a.last_seen, a.last_reason,
+    SELECT a.agent_id, a.kind, a.pid, a.host, a.python, a.first_seen, a.last_seen, a.last_reason,
       CASE WHEN l.agent_id IS NULL THEN a.state WHEN l.ended_at IS NULL AND l.supervisor_ended IS NOT NULL THEN 'lost'
            WHEN l.ended_at IS NOT NULL THEN l.state ELSE a.state END AS state,
       l.exit_code, l.signal,
@@ -133,6 +139,10 @@ export function listAgents(db: Db): AgentSummary[] {
     .all()
     .map((row) => ({
       agentId: row.agent_id as string,
+      kind: row.kind === "joined" ? ("joined" as const) : ("spawned" as const),
+      pid: (row.pid as number | null) ?? null,
+      host: (row.host as string | null) ?? null,
+      python: (row.python as string | null) ?? null,
       state: row.state as string,
       runs: Number(row.runs),
       firstSeen: row.first_seen as number,

@@ -121,6 +121,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_by_model ON calls (model, requested_at);
     `,
   },
+  {
+    version: 3,
+    name: "how an agent came (spawned or joined) and where it runs: pid, host, interpreter",
+    sql: `
+      ALTER TABLE agents ADD COLUMN kind TEXT NOT NULL DEFAULT 'spawned';
+      ALTER TABLE agents ADD COLUMN pid INTEGER;
+      ALTER TABLE agents ADD COLUMN host TEXT;
+      ALTER TABLE agents ADD COLUMN python TEXT;
+    `,
+  },
 ];
 
 /** The schema version this iron writes. */

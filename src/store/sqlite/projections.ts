@@ -13,6 +13,8 @@ export class Projector {
   readonly #responseDecision;
   readonly #response;
   readonly #upsertAgent;
+  readonly #agentPid;
+  readonly #joinAgent;
   readonly #startRun;
   readonly #updateRun;
   readonly #upsertBreaker;
@@ -43,6 +45,11 @@ export class Projector {
     this.#upsertAgent = db.prepare(
       `INSERT INTO agents (agent_id, first_seen, last_seen, state, runs, last_reason) VALUES (@agentId, @ts, @ts, @to, @run, @reason)
        ON CONFLICT (agent_id) DO UPDATE SET last_seen = @ts, state = @to, runs = MAX(runs, @run), last_reason = @reason`,
+    );
+    this.#agentPid = db.prepare(`UPDATE agents SET pid = @pid WHERE agent_id = @agentId`);
+    this.#joinAgent = db.prepare(
+      `INSERT INTO agents (agent_id, first_seen, last_seen, state, runs, kind, pid, host, python) VALUES (@agentId, @ts, @ts, 'running', @run, 'joined', @pid, @host, @python)
+       ON CONFLICT (agent_id) DO UPDATE SET last_seen = @ts, kind = 'joined', pid = @pid, host = @host, python = @python`,
     );
     this.#startRun = db.prepare(
       `INSERT INTO runs (supervisor_id, agent_id, run, pid, state, started_at) VALUES (@supervisorId, @agentId, @run, @pid, @to, @ts)
@@ -90,10 +97,14 @@ export class Projector {
           terminal: TERMINAL.has(event.to) ? 1 : 0,
         };
         this.#upsertAgent.run(params);
+        if (event.pid !== null) this.#agentPid.run(params);
         // A run starts with `starting`; a later state updates it (or starts it, if its start was never seen).
         if (event.to === "starting" || this.#updateRun.run(params).changes === 0) this.#startRun.run(params);
         return;
       }
+      case "agent.joined":
+        this.#joinAgent.run(pick(event, "agentId", "run", "pid", "host", "python", "ts"));
+        return;
       case "breaker.state":
         this.#upsertBreaker.run({ ...pick(event, "provider", "to", "reason", "ts"), model: event.model ?? "" });
         return;

@@ -1,0 +1,51 @@
+// What `iron serve` prints so an agent can join: the endpoints, the join token (and where it is
+// kept), and ready-to-paste lines for a shell and for code. Pure formatting.
+import { PREFIX } from "../render.js";
+import { isLoopback } from "./serve-paths.js";
+
+export interface AttachInfo {
+  /** The endpoints as bound (tcp port 0 resolved). */
+  readonly endpoints: readonly string[];
+  readonly token: string;
+  readonly tokenFile: string;
+  /** True when the token was just generated (not read from the file). */
+  readonly created: boolean;
+  readonly pid: number;
+  /** This machine's name, shown instead of a wildcard bind address. */
+  readonly host: string;
+  /** Directory holding the iron_shim package (for PYTHONPATH when it is not pip-installed). */
+  readonly shimRoot: string;
+}
+
+/** An endpoint as an agent must write it: a wildcard bind address becomes this host's name. */
+export function connectable(endpoint: string, host: string): string {
+  return endpoint.replace(/^tcp:\/\/(0\.0\.0\.0|\*|\[::\]|\[\*\]):/, `tcp://${host}:`);
+}
+
+/** The lines printed on stdout once the supervisor listens. */
+export function attachInstructions(info: AttachInfo): string[] {
+  const shown = info.endpoints.map((e) => connectable(e, info.host));
+  const [first = "", ...rest] = shown;
+  const tcp = shown.find((e) => e.startsWith("tcp://"));
+  const lines = [
+    `${PREFIX} iron serve is listening (pid ${info.pid}); agents join with the token below`,
+    `  endpoint    ${first}`,
+    ...rest.map((e) => `              ${e}`),
+    `  join token  ${info.token}`,
+    `              ${info.created ? "new, written to" : "from"} ${info.tokenFile} (readable only by you)`,
+    "",
+    "  Run a script governed (python -m iron_shim runs it like python does):",
+    `    IRON_ENDPOINT=${first} IRON_TOKEN=${info.token} python -m iron_shim agent.py`,
+    "  or, with iron-shim pip-installed, with no change to the command:",
+    `    IRON_ENDPOINT=${first} IRON_TOKEN=${info.token} python agent.py`,
+    "  From code or a notebook:",
+    `    import iron_shim; iron_shim.install(endpoint="${first}", token="${info.token}", agent="my-agent")`,
+  ];
+  if (tcp !== undefined) lines.push("  From another host or container:", `    IRON_ENDPOINT=${tcp} IRON_TOKEN=${info.token} python -m iron_shim agent.py`);
+  lines.push(`  (iron_shim must be importable: pip install ${info.shimRoot}, or PYTHONPATH=${info.shimRoot})`);
+  const open = info.endpoints.filter((e) => e.startsWith("tcp://") && !isLoopback(e));
+  if (open.length > 0) {
+    lines.push("", `${PREFIX} warning: ${open.join(", ")} is reachable from the network and the token travels unencrypted over TCP; use it on a trusted network or through a tunnel (ssh -L)`);
+  }
+  return lines;
+}

@@ -1,0 +1,58 @@
+// Pure formatting of what `iron serve` prints as agents join, leave and are refused, and the
+// table of agents it prints when it stops (the joined-agents view of the CLI).
+import type { IronEvent } from "../../events/types.js";
+import { formatUsd } from "../../policy/money.js";
+import type { CallMetrics } from "../../supervisor/call-governor.js";
+import { PREFIX } from "../render.js";
+
+/** One line for a join, a detach, a reattach or a refused hello of a joined agent; null otherwise. */
+export function joinedLine(event: IronEvent, isJoined: (agentId: string) => boolean): string | null {
+  switch (event.type) {
+    case "agent.joined": {
+      const how = event.previousPid === null ? "joined" : event.previousPid === event.pid ? "reconnected" : `joined (taking over from pid ${event.previousPid})`;
+      const named = event.requested === event.agentId ? "" : ` (asked for ${JSON.stringify(event.requested)})`;
+      return `${PREFIX} ${event.agentId}${named} ${how} from ${event.host} · pid ${event.pid} · Python ${event.python || "?"} · ${event.executable || "?"} · session ${event.session}`;
+    }
+    case "agent.rejected":
+      return `${PREFIX} refused ${JSON.stringify(event.requested)} from ${event.host} (pid ${event.pid}): ${event.code}: ${event.reason}`;
+    case "agent.state":
+      if (!isJoined(event.agentId)) return null;
+      if (event.to === "detached") return `${PREFIX} ${event.agentId} detached: ${event.reason}`;
+      if (event.to === "running" && event.from === "detached" && event.reason === "heartbeats resumed") return `${PREFIX} ${event.agentId} is back: heartbeats resumed`;
+      return null;
+    default:
+      return null;
+  }
+}
+
+/** One row of the agents table. */
+export interface AgentRow {
+  readonly id: string;
+  readonly kind: "joined" | "spawned";
+  readonly state: string;
+  readonly pid: number | null;
+  readonly host: string;
+  readonly python: string;
+  readonly metrics: Readonly<CallMetrics>;
+}
+
+/** The agents table: one line per agent, columns aligned. */
+export function agentsTable(rows: readonly AgentRow[]): string[] {
+  if (rows.length === 0) return [`${PREFIX} no agent joined`];
+  const header = ["agent", "kind", "state", "pid", "host", "python", "calls", "allowed", "denied", "cost"];
+  const cells = rows.map((r) => [
+    r.id,
+    r.kind,
+    r.state,
+    r.pid === null ? "-" : String(r.pid),
+    r.host || "-",
+    r.python || "-",
+    String(r.metrics.calls),
+    String(r.metrics.allowed + r.metrics.modified),
+    String(r.metrics.denied),
+    formatUsd(r.metrics.costMicros),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+  const line = (c: readonly string[]): string => `  ${c.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd()}`;
+  return [`${PREFIX} agents`, line(header), ...cells.map(line)];
+}

@@ -1,0 +1,104 @@
+// The agents that joined with the join token, by id: admits their hellos (a new agent, the same
+// process reconnecting, or a sub-process of one), and routes their sessions' traffic.
+import type { EventBus } from "../events/bus.js";
+import type { HelloMessage } from "../protocol/messages.js";
+import type { Session } from "../transport/agent-server.js";
+import type { JoinSecret } from "../transport/join-token.js";
+import type { CallMetrics } from "./call-governor.js";
+import { JoinedAgent } from "./joined-agent.js";
+
+export interface JoinedAgentsDeps {
+  /** The join token; null when this supervisor accepts no joins. */
+  readonly secret: JoinSecret | null;
+  readonly bus: EventBus;
+  readonly heartbeatTimeoutMs: number;
+  readonly localHost: string;
+  metricsOf(agentId: string): CallMetrics;
+  abandon(agentId: string): void;
+  dropSession(sessionId: string): void;
+  /** True when an id is already used (by a spawned agent too). */
+  taken(agentId: string): boolean;
+}
+
+/** A name made safe as an agent id (the characters the spawned agents' ids use). */
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 64) || "agent";
+}
+
+/** The registry of joined agents. */
+export class JoinedAgents {
+  readonly #deps: JoinedAgentsDeps;
+  readonly #agents = new Map<string, JoinedAgent>();
+
+  constructor(deps: JoinedAgentsDeps) {
+    this.#deps = deps;
+  }
+
+  /** The joined agents, by id. */
+  get agents(): ReadonlyMap<string, JoinedAgent> {
+    return this.#agents;
+  }
+
+  /**
+   * The agent id a hello with the join token joins as, or null when its token is not the join
+   * token: a sub-process of a joined agent counts as that agent; the same process reconnecting
+   * gets its id back; otherwise the name it asked for, made unique among the agents attached now
+   * (a detached agent's id is taken over by the next process that asks for it, so an agent run
+   * again and again keeps one id and one budget).
+   */
+  admit(hello: HelloMessage): string | null {
+    const { secret } = this.#deps;
+    if (secret === null || !secret.verify(hello.token)) return null;
+    const agents = [...this.#agents.values()];
+    const known = agents.find((a) => a.isParentOf(hello)) ?? agents.find((a) => a.isSameProcess(hello));
+    if (known !== undefined) return known.id;
+    const base = safeName(hello.agent);
+    for (let n = 1; ; n += 1) {
+      const id = n === 1 ? base : `${base}-${n}`;
+      if (this.#deps.taken(id)) continue;
+      const existing = this.#agents.get(id);
+      if (existing === undefined) {
+        this.#agents.set(id, this.#create(id, hello));
+        return id;
+      }
+      if (existing.state === "detached") return id;
+    }
+  }
+
+  #create(id: string, hello: HelloMessage): JoinedAgent {
+    const deps = this.#deps;
+    return new JoinedAgent(id, hello, {
+      bus: deps.bus,
+      metrics: deps.metricsOf(id),
+      heartbeatTimeoutMs: deps.heartbeatTimeoutMs,
+      localHost: deps.localHost,
+      abandon: () => deps.abandon(id),
+      dropSession: (sessionId) => deps.dropSession(sessionId),
+    });
+  }
+
+  /** True when an id is a joined agent's. */
+  has(agentId: string): boolean {
+    return this.#agents.has(agentId);
+  }
+
+  /** Routes a welcomed session to its agent; false when the session is not a joined agent's. */
+  attach(session: Session): boolean {
+    const agent = this.#agents.get(session.agentId);
+    agent?.attach(session);
+    return agent !== undefined;
+  }
+
+  heartbeat(session: Session): void {
+    this.#agents.get(session.agentId)?.heartbeat(session);
+  }
+
+  bye(session: Session, reason: string): void {
+    this.#agents.get(session.agentId)?.bye(session, reason);
+  }
+
+  /** The supervisor is closing: every joined agent is detached for good. */
+  close(reason: string): void {
+    for (const agent of this.#agents.values()) agent.close(reason);
+  }
+}

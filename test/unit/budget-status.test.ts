@@ -1,0 +1,31 @@
+// Protects "budget left" as the shim's status() shows it: the tightest of the scopes every call
+// of the agent counts against (global, agent, run, their periods) — limits from the plan or the
+// ledger, spend and reservations from the ledger — and none when nothing is limited.
+import { describe, expect, it } from "vitest";
+import { BudgetPlan } from "../../src/policy/budget-plan.js";
+import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
+import { budgetStatus } from "../../src/supervisor/budget-status.js";
+
+const NOW = Date.UTC(2026, 10, 27, 12);
+
+describe("budget status", () => {
+  it("is the scope with the least left, attribute scopes aside", () => {
+    const plan = new BudgetPlan({ global: [{ micros: 1_000_000, period: "total" }], perAgent: [{ micros: 50_000, period: "day" }], perRun: [], perAttribute: { user: [{ micros: 10, period: "total" }] }, timeZone: "UTC" });
+    const ledger = new MemoryBudgetLedger();
+    expect(budgetStatus(plan, ledger, "a", null, NOW)).toEqual({ scope: "agent:a@day:2026-11-27", limit: 50_000, spent: 0, reserved: 0, left: 50_000 });
+    ledger.setLimit("global", 1_000_000);
+    ledger.setLimit("agent:a@day:2026-11-27", 50_000);
+    ledger.reserve("c1", ["global", "agent:a@day:2026-11-27"], 20_000);
+    ledger.settle("c1", 15_000);
+    ledger.reserve("c2", ["global", "agent:a@day:2026-11-27"], 30_000);
+    expect(budgetStatus(plan, ledger, "a", null, NOW)).toEqual({ scope: "agent:a@day:2026-11-27", limit: 50_000, spent: 15_000, reserved: 30_000, left: 5_000 });
+    // A limit set on the ledger only (sup.budgets.setLimit) counts too.
+    ledger.setLimit("agent:a", 1_000);
+    expect(budgetStatus(plan, ledger, "a", null, NOW)).toMatchObject({ scope: "agent:a", left: 1_000 });
+  });
+
+  it("is null when no scope of the agent has a limit", () => {
+    const plan = new BudgetPlan({ global: [], perAgent: [], perRun: [], perAttribute: { user: [{ micros: 10, period: "total" }] }, timeZone: "UTC" });
+    expect(budgetStatus(plan, new MemoryBudgetLedger(), "a", 1, NOW)).toBeNull();
+  });
+});

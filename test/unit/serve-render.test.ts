@@ -1,0 +1,74 @@
+// Protects what `iron serve` prints: ready-to-paste attach lines with the endpoint an agent can
+// really connect to (a wildcard bind shows the host's name), a warning when the join token would
+// cross a network in clear text, one line per join / detach / refusal (never the token), and the
+// agents table; and where it listens and keeps its token by default.
+import { describe, expect, it } from "vitest";
+import { attachInstructions, connectable } from "../../src/cli/serve/attach-instructions.js";
+import { agentsTable, joinedLine } from "../../src/cli/serve/serve-notices.js";
+import { defaultSocketPath, isLoopback } from "../../src/cli/serve/serve-paths.js";
+import type { EventInput, IronEvent } from "../../src/events/types.js";
+import { emptyMetrics } from "../../src/supervisor/call-governor.js";
+
+const TOKEN = "iron_join_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+const base = { token: TOKEN, tokenFile: "/home/u/.iron/join-token", created: false, pid: 77, host: "box", shimRoot: "/opt/iron/python" };
+
+describe("attach instructions", () => {
+  it("shows each endpoint, the token and its file, and lines to paste for a shell and for code", () => {
+    const lines = attachInstructions({ ...base, endpoints: ["ipc:///run/user/1000/iron/serve.sock"] });
+    expect(lines).toContain("  endpoint    ipc:///run/user/1000/iron/serve.sock");
+    expect(lines).toContain(`  join token  ${TOKEN}`);
+    expect(lines).toContain("              from /home/u/.iron/join-token (readable only by you)");
+    expect(lines).toContain(`    IRON_ENDPOINT=ipc:///run/user/1000/iron/serve.sock IRON_TOKEN=${TOKEN} python -m iron_shim agent.py`);
+    expect(lines).toContain(`    import iron_shim; iron_shim.install(endpoint="ipc:///run/user/1000/iron/serve.sock", token="${TOKEN}", agent="my-agent")`);
+    expect(lines.join("\n")).not.toMatch(/another host|warning/);
+  });
+
+  it("names this host for a wildcard TCP bind, and warns when the token would cross a network", () => {
+    const lines = attachInstructions({ ...base, created: true, endpoints: ["ipc:///tmp/s.sock", "tcp://0.0.0.0:5555", "tcp://127.0.0.1:6000"] });
+    expect(lines).toContain("              tcp://box:5555");
+    expect(lines).toContain("              new, written to /home/u/.iron/join-token (readable only by you)");
+    expect(lines).toContain(`    IRON_ENDPOINT=tcp://box:5555 IRON_TOKEN=${TOKEN} python -m iron_shim agent.py`);
+    expect(lines.at(-1)).toMatch(/warning: tcp:\/\/0\.0\.0\.0:5555 is reachable from the network and the token travels unencrypted/);
+    expect(connectable("tcp://[::]:7000", "box")).toBe("tcp://box:7000");
+    expect(connectable("tcp://10.0.0.5:7000", "box")).toBe("tcp://10.0.0.5:7000");
+    expect([isLoopback("tcp://127.0.0.1:1"), isLoopback("tcp://[::1]:1"), isLoopback("tcp://localhost:1"), isLoopback("tcp://0.0.0.0:1")]).toEqual([true, true, true, false]);
+  });
+
+  it("listens in XDG_RUNTIME_DIR when there is one, else in a per-user directory under the temp dir", () => {
+    expect(defaultSocketPath({ XDG_RUNTIME_DIR: "/run/user/1000" })).toBe("/run/user/1000/iron/serve.sock");
+    expect(defaultSocketPath({})).toMatch(/\/iron-\d+\/serve\.sock$/);
+  });
+});
+
+describe("join notices and the agents table", () => {
+  const event = (e: EventInput): IronEvent => ({ seq: 1, ts: 0, ...e }) as IronEvent;
+  const joined = (id: string) => id === "worker";
+
+  it("tells joins, reconnects, detaches, resumed heartbeats and refusals apart, and ignores spawned agents", () => {
+    const join = { type: "agent.joined", agentId: "worker-2", run: 1, session: "s-4", requested: "worker", pid: 12, previousPid: null, host: "box", python: "3.12.1", executable: "/usr/bin/python3", shim: "0.1.0" } as const;
+    expect(joinedLine(event(join), joined)).toBe('iron ▸ worker-2 (asked for "worker") joined from box · pid 12 · Python 3.12.1 · /usr/bin/python3 · session s-4');
+    expect(joinedLine(event({ ...join, agentId: "worker", run: 2, previousPid: 12 }), joined)).toMatch(/^iron ▸ worker reconnected from box/);
+    expect(joinedLine(event({ ...join, agentId: "worker", run: 3, previousPid: 11 }), joined)).toMatch(/^iron ▸ worker joined \(taking over from pid 11\) from box/);
+    const state = { type: "agent.state", agentId: "worker", run: 1, from: "running", to: "detached", reason: "said bye (exit)", pid: 12, exitCode: null, signal: null } as const;
+    expect(joinedLine(event(state), joined)).toBe("iron ▸ worker detached: said bye (exit)");
+    expect(joinedLine(event({ ...state, from: "detached", to: "running", reason: "heartbeats resumed" }), joined)).toBe("iron ▸ worker is back: heartbeats resumed");
+    expect(joinedLine(event({ ...state, agentId: "spawned-one" }), joined)).toBeNull();
+    const refused = { type: "agent.rejected", requested: "x", pid: 5, host: "h", code: "IRON_ERR_AUTH", reason: 'token not valid for agent "x"' } as const;
+    expect(joinedLine(event(refused), joined)).toBe('iron ▸ refused "x" from h (pid 5): IRON_ERR_AUTH: token not valid for agent "x"');
+  });
+
+  it("lines every agent up in columns, with calls and cost", () => {
+    const metrics = { ...emptyMetrics(), calls: 3, allowed: 1, modified: 1, denied: 1, costMicros: 20 };
+    const table = agentsTable([
+      { id: "notebook", kind: "joined", state: "running", pid: 4242, host: "laptop", python: "3.11.7", metrics },
+      { id: "worker", kind: "spawned", state: "running", pid: 7, host: "box", python: "", metrics: emptyMetrics() },
+    ]);
+    expect(table).toEqual([
+      "iron ▸ agents",
+      "  agent     kind     state    pid   host    python  calls  allowed  denied  cost",
+      "  notebook  joined   running  4242  laptop  3.11.7  3      2        1       $0.000020",
+      "  worker    spawned  running  7     box     -       0      0        0       $0.0000",
+    ]);
+    expect(agentsTable([])).toEqual(["iron ▸ no agent joined"]);
+  });
+});
