@@ -1,10 +1,12 @@
-"""One ZMTP DEALER connection over AF_UNIX or TCP: caller threads write under a lock, the I/O thread reads."""
+"""One ZMTP DEALER connection over AF_UNIX or TCP: caller threads write under a lock; one thread at a
+time reads (the I/O thread, or a caller waiting for its own reply, see direct_read.py)."""
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from . import zmtp
 from .errors import ProtocolError
@@ -53,6 +55,13 @@ class Connection:
         self.backlog: List[zmtp.Frame] = []
         self._send_lock = threading.Lock()
         self._fileno = sock.fileno()
+        #: What the I/O thread sleeps on (readiness.py), set once it serves this connection.
+        self.readiness: Any = None
+        #: When anything last arrived (read by the I/O thread's dead-peer check, set by every reader).
+        self.last_rx = time.monotonic()
+        #: Why a caller that was reading found the link broken; the I/O thread then tears it down.
+        self.broken: Optional[str] = None
+        self._reader_poll: Any = None
 
     @classmethod
     def open(cls, endpoint: str, deadline: float) -> "Connection":
@@ -112,6 +121,13 @@ class Connection:
             raise ConnectionClosed("the supervisor closed the connection")
         return self.parser.feed(data)
 
+    def wait_readable(self, timeout: float) -> bool:
+        """Blocks up to timeout seconds for data (or EOF); used by a caller that holds the read role."""
+        if self._reader_poll is None:
+            self._reader_poll = select.poll()
+            self._reader_poll.register(self._fileno, select.POLLIN)
+        return bool(self._reader_poll.poll(timeout * 1000.0))
+
     def fileno(self) -> int:
         """The socket's descriptor, kept even after close for poll bookkeeping."""
         return self._fileno
@@ -128,8 +144,18 @@ class Connection:
         except OSError:
             pass
 
+    def shutdown(self) -> None:
+        """Shuts both directions: wakes any thread blocked reading it, before the close."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
     def close(self) -> None:
-        """Closes the socket; safe to call twice."""
+        """Closes the socket (and what the I/O thread slept on); safe to call twice."""
+        readiness, self.readiness = self.readiness, None
+        if readiness is not None:
+            readiness.close()
         try:
             self.sock.close()
         except OSError:
