@@ -3,7 +3,12 @@
 import { Router } from "zeromq";
 import { IronError } from "../errors.js";
 import { MAX_MESSAGE_BYTES } from "../protocol/constants.js";
+import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
+import { monitorSocket } from "./socket-monitor.js";
+
+/** How long a connection may take to finish the ZMTP greeting and READY before libzmq drops it. */
+const HANDSHAKE_MS = 10_000;
 
 export type FrameHandler = (routingId: Buffer, payload: Buffer) => void;
 
@@ -11,6 +16,7 @@ export type FrameHandler = (routingId: Buffer, payload: Buffer) => void;
 export class RouterSocket {
   readonly #socket: Router;
   readonly #logger: Logger;
+  readonly #throttle: LogThrottle;
   #closed = false;
   #reader: Promise<void> | null = null;
   readonly endpoints: string[] = [];
@@ -18,14 +24,17 @@ export class RouterSocket {
   private constructor(socket: Router, logger: Logger) {
     this.#socket = socket;
     this.#logger = logger;
+    this.#throttle = new LogThrottle(logger);
   }
 
   /** Binds every endpoint (ipc:// or tcp://) and starts reading. */
   static async bind(endpoints: readonly string[], onFrame: FrameHandler, logger: Logger): Promise<RouterSocket> {
     // sendTimeout 0: a send completes at once or fails (EAGAIN: the peer's queue is full because it
     // stopped reading; EHOSTUNREACH: it left) — one stuck peer can never delay another's decisions.
-    const socket = new Router({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES, mandatory: true, sendTimeout: 0, handover: false });
+    // maxMessageSize: libzmq drops a connection that sends a bigger message (SPEC 1, 16 MiB).
+    const socket = new Router({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES, mandatory: true, sendTimeout: 0, handover: false, handshakeInterval: HANDSHAKE_MS });
     const router = new RouterSocket(socket, logger);
+    monitorSocket(socket, logger, router.#throttle);
     try {
       for (const endpoint of endpoints) {
         await socket.bind(endpoint);
@@ -52,7 +61,7 @@ export class RouterSocket {
       }
       const [routingId, payload] = frames;
       if (frames.length !== 2 || routingId === undefined || payload === undefined) {
-        this.#logger.warn({ frames: frames.length }, "dropped a message: expected exactly one frame from a DEALER peer");
+        this.#throttle.warn({ frames: frames.length }, "dropped a message: expected exactly one frame from a DEALER peer");
         continue;
       }
       onFrame(routingId, payload);
@@ -69,7 +78,7 @@ export class RouterSocket {
   #dropped(error: unknown, bytes: number): void {
     if (this.#closed) return;
     const code = (error as { code?: unknown }).code;
-    if (code === "EAGAIN") this.#logger.warn({ bytes }, "dropped a reply: the peer is not reading (its queue is full)");
+    if (code === "EAGAIN") this.#throttle.warn({ bytes }, "dropped a reply: the peer is not reading (its queue is full)");
     else this.#logger.debug({ err: error, bytes }, "dropped a reply: the peer has left");
   }
 
