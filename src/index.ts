@@ -1,13 +1,18 @@
 // The public API of iron-runtime. Everything else is internal.
 export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
 export type { SupervisorOptions } from "./supervisor/options.js";
-export { Agent, type AgentState, type AgentExit } from "./supervisor/agent.js";
+export { Agent, type AgentState, type AgentExit, type StopOptions, type Subprocess } from "./supervisor/agent.js";
+export type { LifecycleOptions, RestartPolicy, HangAction } from "./lifecycle/lifecycle-options.js";
+export type { BackoffConfig } from "./lifecycle/backoff.js";
+export { MemoryRunRegistry, type RunRegistry, type RunRecord, type RunExit } from "./lifecycle/run-registry.js";
 export type { CallMetrics } from "./supervisor/call-governor.js";
 export { allow, deny, modify, redact } from "./policy/decisions.js";
+export { definePolicy, editBody, promptText } from "./policy/define-policy.js";
 export type {
   Allow,
   BudgetView,
   Deny,
+  Finding,
   LlmCall,
   LlmResult,
   Modify,
@@ -16,11 +21,16 @@ export type {
   Redact,
   RequestDecision,
   ResponseDecision,
+  StreamFilter,
+  StreamVerdict,
   Usage,
 } from "./policy/types.js";
 export type { PolicyRegistry } from "./policy/engine.js";
 export { DEFAULT_PRICES, PRICES_AS_OF, type ModelPrice } from "./policy/prices.js";
-export type { IronEvent, EventType, EventPayloads } from "./events/types.js";
+export type { IronEvent, EventType, EventPayloads, PiiFinding } from "./events/types.js";
+export { loadConfigFile, type LoadedConfig } from "./config/load-config.js";
+export { optionsFromConfig, type AgentSpawn, type ConfigOptions } from "./config/to-options.js";
+export type { IronConfig } from "./config/schema.js";
 export { IronError, ERROR_CODES, isIronError, type IronErrorCode } from "./errors.js";
 export { createLogger, type Logger } from "./telemetry/logger.js";
 export { VERSION } from "./version.js";

@@ -14,13 +14,21 @@ export function traceLine(event: IronEvent, models: Map<string, string | null>):
     case "llm.decision": {
       if (event.phase === "request") {
         const model = models.get(event.callId) ?? "?";
-        if (event.action === "allow") return `${PREFIX} ${event.agentId}: ${model} allowed (call ${event.callId})`;
+        const waited = event.delayMs === undefined ? "" : ` after waiting ${event.delayMs} ms for a rate limit`;
+        if (event.action === "allow") return `${PREFIX} ${event.agentId}: ${model} allowed${waited} (call ${event.callId})`;
         if (event.action === "modify") return `${PREFIX} ${event.agentId}: ${model} modified by ${event.policy}${event.reason ? `: ${event.reason}` : ""}`;
         return `${PREFIX} ${event.agentId}: ${model} denied by ${event.policy} (${event.code}, HTTP ${event.status}): ${event.reason}`;
       }
       if (event.action === "allow") return null;
-      return `${PREFIX} ${event.agentId}: response ${event.action === "redact" ? "redacted" : "denied"} by ${event.policy}${event.reason ? `: ${event.reason}` : ""}`;
+      const where = event.phase === "stream" ? "stream" : "response";
+      return `${PREFIX} ${event.agentId}: ${where} ${event.action === "redact" ? "redacted" : "denied"} by ${event.policy}${event.reason ? `: ${event.reason}` : ""}`;
     }
+    case "budget.warning":
+      return `${PREFIX} budget ${event.scope}: ${Math.round(event.threshold * 100)}% spent (${formatUsd(event.spent)} of ${formatUsd(event.limit)})`;
+    case "budget.exhausted":
+      return `${PREFIX} budget ${event.scope} has no room for ${event.agentId}'s call (${formatUsd(event.spent)} of ${formatUsd(event.limit)} spent)`;
+    case "breaker.state":
+      return `${PREFIX} breaker ${event.provider}/${event.model}: ${event.from} → ${event.to} (${event.reason})${event.cooldownMs === null ? "" : `; half-opens in ${(event.cooldownMs / 1000).toFixed(1)}s`}`;
     case "llm.response": {
       models.delete(event.callId);
       const tokens = event.usage === null ? "no usage" : `${event.usage.inputTokens} in / ${event.usage.outputTokens} out tokens`;

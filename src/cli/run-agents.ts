@@ -1,8 +1,13 @@
-// Runs agents under one supervisor until they exit: the body of `iron run` and `iron demo`.
+// Runs agents under one supervisor until they end: the body of `iron run` and `iron demo`.
 import { constants } from "node:os";
-import type { AgentExit } from "../supervisor/agent.js";
+import type { AgentExit } from "../lifecycle/agent-machine-types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
+import { resolveScript } from "../supervisor/python.js";
 import { Supervisor, type SpawnOptions } from "../supervisor/supervisor.js";
+import type { Agent } from "../supervisor/agent.js";
+import { exitCodeFor } from "./exit-codes.js";
+import { handleInterrupts } from "./interrupts.js";
+import { describeEnd, lifecycleLine } from "./lifecycle-notices.js";
 import { PREFIX, summaryLines, traceLine } from "./render.js";
 
 export interface RunAgentsOptions {
@@ -10,67 +15,54 @@ export interface RunAgentsOptions {
   readonly agents: readonly SpawnOptions[];
   /** Print every decision as it happens. */
   readonly trace: boolean;
-  /** Print no summary. */
+  /** Print no summary and no lifecycle lines. */
   readonly quiet: boolean;
   /** Called once the supervisor is up, before any agent starts (the demo adds its policy here). */
   readonly onStart?: (supervisor: Supervisor) => void;
 }
 
-/** Exit code for an agent's end: its own code, or 128 + the signal number, like a shell. */
+/** Exit code for an agent's end: iron's code when iron could not run it, its own code, or 128 + the signal number. */
 export function exitCodeOf(exit: AgentExit): number {
+  if (exit.code !== null) return exitCodeFor(exit.code);
   if (exit.exitCode !== null) return exit.exitCode;
   const signo = exit.signal === null ? undefined : constants.signals[exit.signal as NodeJS.Signals];
   return signo === undefined ? 1 : 128 + signo;
 }
 
-function describeExit(exit: AgentExit): string {
-  if (exit.signal !== null) return `was killed by ${exit.signal}`;
-  return `exited with code ${exit.exitCode}`;
-}
-
-/** Starts the supervisor and the agents, forwards signals, prints the summary, returns the exit code. */
+/** Starts the supervisor and the agents, handles Ctrl-C, prints the summary, returns the exit code. */
 export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
+  for (const spawn of options.agents) resolveScript(spawn.script, spawn.cwd); // every script exists before any starts
   const supervisor = await Supervisor.start(options.supervisor);
   const models = new Map<string, string | null>();
-  if (options.trace) {
-    supervisor.on("event", (event) => {
-      const line = traceLine(event, models);
-      if (line !== null) out.write(`${line}\n`);
-    });
-  }
-  let interrupted: NodeJS.Signals | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted !== null) {
-      out.write(`${PREFIX} ${signal} again: killing agents now\n`);
-      for (const agent of supervisor.agents.values()) void agent.stop({ timeoutMs: 1, reason: `second ${signal}` });
-      return;
-    }
-    interrupted = signal;
-    out.write(`\n${PREFIX} ${signal}: stopping agents (press Ctrl-C again to force)\n`);
-    for (const agent of supervisor.agents.values()) void agent.stop({ reason: signal });
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const started = performance.now();
+  const memory = new Map<string, string>();
+  supervisor.on("event", (event) => {
+    const line = (options.trace ? traceLine(event, models) : null) ?? (options.quiet ? null : lifecycleLine(event, memory));
+    if (line !== null) out.write(`${line}\n`);
+  });
+  const interrupts = handleInterrupts(supervisor, out);
   try {
     options.onStart?.(supervisor);
     const multi = options.agents.length > 1;
-    const agents = [];
-    for (const spawn of options.agents) agents.push(await supervisor.spawn({ ...spawn, echo: spawn.echo ?? (multi ? "prefixed" : true) }));
-    const exits = await Promise.all(agents.map((agent) => agent.exited));
-    const seconds = (performance.now() - started) / 1000;
+    const runs: { agent: Agent; since: number }[] = [];
+    for (const spawn of options.agents) {
+      if (interrupts.signal !== null) break;
+      runs.push({ agent: await supervisor.spawn({ ...spawn, echo: spawn.echo ?? (multi ? "prefixed" : true) }), since: performance.now() });
+    }
+    const exits = await Promise.all(runs.map(async ({ agent, since }) => ({ exit: await agent.exited, seconds: (performance.now() - since) / 1000 })));
     if (!options.quiet) {
-      agents.forEach((agent, i) => {
-        for (const line of summaryLines(agent.id, describeExit(exits[i] as AgentExit), seconds, agent.metrics)) out.write(`${line}\n`);
+      runs.forEach(({ agent }, i) => {
+        const { exit, seconds } = exits[i] as { exit: AgentExit; seconds: number };
+        const { headline, restarts, detail } = describeEnd(exit);
+        const [first, ...rest] = summaryLines(agent.id, headline, seconds, agent.metrics);
+        for (const line of [`${first}${restarts}`, ...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...rest]) out.write(`${line}\n`);
       });
     }
-    if (interrupted !== null) return 128 + (constants.signals[interrupted] ?? 2);
-    const failed = exits.find((exit) => exitCodeOf(exit) !== 0);
-    return failed === undefined ? 0 : exitCodeOf(failed);
+    if (interrupts.signal !== null) return 128 + (constants.signals[interrupts.signal] ?? 2);
+    const failed = exits.find(({ exit }) => exitCodeOf(exit) !== 0);
+    return failed === undefined ? 0 : exitCodeOf(failed.exit);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.dispose();
     await supervisor.close();
   }
 }

@@ -9,6 +9,15 @@ export interface UsageFields {
   readonly reasoningTokens: number;
 }
 
+/** One value a safety detector matched, as the audit trail keeps it. */
+export interface PiiFinding {
+  readonly detector: string;
+  readonly direction: "input" | "output";
+  readonly action: "allow" | "redact" | "block";
+  readonly placeholder: string;
+  readonly sha256: string;
+}
+
 /** Payloads by event type (without the seq/ts envelope). */
 export interface EventPayloads {
   "supervisor.started": { readonly version: string; readonly pid: number; readonly endpoint: string };
@@ -24,6 +33,23 @@ export interface EventPayloads {
     readonly signal: string | null;
   };
   "agent.output": { readonly agentId: string; readonly run: number; readonly stream: "stdout" | "stderr"; readonly line: string };
+  /** A governed Python sub-process of an agent connected (it inherited the shim) or exited. */
+  "agent.subprocess": {
+    readonly agentId: string;
+    readonly run: number;
+    readonly pid: number;
+    readonly parentPid: number;
+    readonly change: "connected" | "exited";
+  };
+  /** At start, processes a supervisor that died had left running were terminated. */
+  "agent.reaped": {
+    readonly agentId: string;
+    readonly run: number;
+    readonly pid: number;
+    readonly pgid: number;
+    readonly supervisorPid: number;
+    readonly processes: number;
+  };
   "llm.request": {
     readonly agentId: string;
     readonly callId: string;
@@ -49,6 +75,10 @@ export interface EventPayloads {
     readonly micros: number;
     /** Engine time for this decision, in milliseconds. */
     readonly ms: number;
+    /** What the safety policy found: detector, action, placeholder and SHA-256 — never the value. */
+    readonly findings?: readonly PiiFinding[];
+    /** Milliseconds the call waited for a rate limit before it was allowed. */
+    readonly delayMs?: number;
   };
   "llm.response": {
     readonly agentId: string;
@@ -63,6 +93,34 @@ export interface EventPayloads {
     readonly error: string | null;
   };
   "budget.update": { readonly scope: string; readonly limit: number | null; readonly spent: number; readonly reserved: number };
+  "budget.warning": {
+    readonly scope: string;
+    /** The fraction of the limit now spent that was crossed (0.5, 0.8, 0.9, …). */
+    readonly threshold: number;
+    readonly spent: number;
+    readonly limit: number;
+    readonly agentId: string;
+    readonly callId: string;
+  };
+  "budget.exhausted": {
+    /** The scope that had no room for the call. */
+    readonly scope: string;
+    readonly limit: number;
+    readonly spent: number;
+    readonly agentId: string;
+    readonly callId: string;
+    readonly reason: string;
+  };
+  "breaker.state": {
+    readonly provider: string;
+    readonly model: string;
+    /** `closed`, `open` or `halfOpen`. */
+    readonly from: string;
+    readonly to: string;
+    readonly reason: string;
+    /** While open: milliseconds until it half-opens. */
+    readonly cooldownMs: number | null;
+  };
   "policy.error": {
     readonly agentId: string;
     readonly callId: string;

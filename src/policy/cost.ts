@@ -7,7 +7,8 @@ import type { Usage } from "./types.js";
  * and cache writes included (protocol/SPEC.md), so the uncached part is what remains.
  * Prices per million tokens are micro-dollars per token; the total rounds up.
  */
-export function costOf(usage: Usage, price: ModelPrice): number {
+export function costOf(usage: Usage, base: ModelPrice): number {
+  const price = rates(base, usage.inputTokens);
   const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
   const written = Math.min(usage.cacheCreationInputTokens, usage.inputTokens - cached);
   const uncached = usage.inputTokens - cached - written;
@@ -20,6 +21,13 @@ export function costOf(usage: Usage, price: ModelPrice): number {
 }
 
 /** Worst-case cost before the call: every estimated input token uncached, every allowed output token used. */
-export function worstCaseCost(inputTokens: number, maxOutputTokens: number, price: ModelPrice): number {
+export function worstCaseCost(inputTokens: number, maxOutputTokens: number, base: ModelPrice): number {
+  const price = rates(base, inputTokens);
   return Math.ceil(inputTokens * price.input + maxOutputTokens * price.output - 1e-9);
+}
+
+/** The rates that apply to a request with this many input tokens (long-context rates above the threshold). */
+export function rates(price: ModelPrice, inputTokens: number): ModelPrice {
+  const long = price.longContext;
+  return long !== undefined && inputTokens > long.aboveInputTokens ? long : price;
 }

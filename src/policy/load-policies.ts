@@ -29,11 +29,11 @@ async function loadPolicyFile(path: string): Promise<Policy[]> {
   const list = Array.isArray(exported) ? exported : [exported];
   list.forEach((policy, i) => {
     const p = policy as Partial<Policy> | undefined;
-    const valid = typeof p === "object" && p !== null && typeof p.name === "string" && p.name !== "" && (typeof p.onRequest === "function" || typeof p.onResponse === "function");
+    const valid = typeof p === "object" && p !== null && typeof p.name === "string" && p.name !== "" && (typeof p.onRequest === "function" || typeof p.onResponse === "function" || typeof p.onStreamOpen === "function");
     if (!valid) {
       throw new IronError("IRON_ERR_CONFIG", `policy module ${path} does not export a policy`, {
         path: Array.isArray(exported) ? `default[${i}]` : "default",
-        expected: "an object with a name and onRequest and/or onResponse (or an array of them)",
+        expected: "an object with a name and onRequest, onResponse or onStreamOpen (or an array of them)",
         got: describe(policy),
       });
     }

@@ -5,42 +5,66 @@ export interface ModelPrice {
   readonly input: number;
   /** Cached (read) input tokens; defaults to `input` when a provider has no discount. */
   readonly cachedInput?: number;
-  /** Anthropic cache writes. */
+  /** Anthropic cache writes (5-minute TTL). */
   readonly cacheWrite?: number;
   readonly output: number;
+  /** Higher rates for every token of a request whose prompt exceeds `aboveInputTokens`. */
+  readonly longContext?: Omit<ModelPrice, "longContext"> & { readonly aboveInputTokens: number };
 }
 
-/** The date the built-in table was checked against the providers' pricing pages. */
-export const PRICES_AS_OF = "2026-11-27";
+/**
+ * The date the built-in table was checked against the providers' pricing pages
+ * (OpenAI: platform.openai.com/docs/pricing; Anthropic: platform.claude.com/docs/en/about-claude/pricing).
+ */
+export const PRICES_AS_OF = "2026-11-28";
+
+const SONNET_4_LONG = { aboveInputTokens: 200_000, input: 6, cachedInput: 0.6, cacheWrite: 7.5, output: 22.5 };
 
 /** Published list prices; override or extend with `prices:` in iron.yaml. */
 export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
+  // OpenAI
   "gpt-4o": { input: 2.5, cachedInput: 1.25, output: 10 },
+  "gpt-4o-2024-05-13": { input: 5, output: 15 },
+  "chatgpt-4o-latest": { input: 5, output: 15 },
   "gpt-4o-mini": { input: 0.15, cachedInput: 0.075, output: 0.6 },
   "gpt-4.1": { input: 2, cachedInput: 0.5, output: 8 },
   "gpt-4.1-mini": { input: 0.4, cachedInput: 0.1, output: 1.6 },
   "gpt-4.1-nano": { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  "gpt-4.5-preview": { input: 75, cachedInput: 37.5, output: 150 },
   "gpt-5": { input: 1.25, cachedInput: 0.125, output: 10 },
+  "gpt-5.1": { input: 1.25, cachedInput: 0.125, output: 10 },
   "gpt-5-mini": { input: 0.25, cachedInput: 0.025, output: 2 },
   "gpt-5-nano": { input: 0.05, cachedInput: 0.005, output: 0.4 },
+  "gpt-5-pro": { input: 15, output: 120 },
+  o1: { input: 15, cachedInput: 7.5, output: 60 },
+  "o1-mini": { input: 1.1, cachedInput: 0.55, output: 4.4 },
   o3: { input: 2, cachedInput: 0.5, output: 8 },
   "o3-mini": { input: 1.1, cachedInput: 0.55, output: 4.4 },
   "o4-mini": { input: 1.1, cachedInput: 0.275, output: 4.4 },
   "gpt-4-turbo": { input: 10, output: 30 },
+  "gpt-4": { input: 30, output: 60 },
   "gpt-3.5-turbo": { input: 0.5, output: 1.5 },
+  "gpt-3.5-turbo-instruct": { input: 1.5, output: 2 },
   "text-embedding-3-small": { input: 0.02, output: 0 },
   "text-embedding-3-large": { input: 0.13, output: 0 },
   "text-embedding-ada-002": { input: 0.1, output: 0 },
-  "claude-3-5-sonnet": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
-  "claude-3-7-sonnet": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
-  "claude-sonnet-4": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
-  "claude-sonnet-4-5": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
-  "claude-3-5-haiku": { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
-  "claude-haiku-4-5": { input: 1, cachedInput: 0.1, cacheWrite: 1.25, output: 5 },
-  "claude-3-haiku": { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
-  "claude-opus-4": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
-  "claude-opus-4-1": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+  // Anthropic (cache writes at the 5-minute rate)
+  "claude-opus-4-7": { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
+  "claude-opus-4-6": { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
   "claude-opus-4-5": { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
+  "claude-opus-4-1": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+  "claude-opus-4": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+  "claude-opus-4-0": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+  "claude-sonnet-4-6": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  "claude-sonnet-4-5": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15, longContext: SONNET_4_LONG },
+  "claude-sonnet-4": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15, longContext: SONNET_4_LONG },
+  "claude-sonnet-4-0": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15, longContext: SONNET_4_LONG },
+  "claude-3-7-sonnet": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  "claude-3-5-sonnet": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  "claude-haiku-4-5": { input: 1, cachedInput: 0.1, cacheWrite: 1.25, output: 5 },
+  "claude-3-5-haiku": { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
+  "claude-3-opus": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+  "claude-3-haiku": { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
 });
 
 // Dated ids map to their family: gpt-4o-2024-08-06, claude-3-5-sonnet-20241022, *-latest.

@@ -1,5 +1,5 @@
 // Chains several stream filters: each one's emitted text is the next one's input.
-import type { StreamFilter, StreamVerdict } from "./types.js";
+import type { Finding, StreamFilter, StreamVerdict } from "./types.js";
 
 /** A stream verdict with the policy that decided a redact or deny. */
 export interface ChainedVerdict extends StreamVerdict {
@@ -18,14 +18,17 @@ export function composeStreamFilters(filters: readonly { policy: string; filter:
     let action: StreamVerdict["action"] = "allow";
     let policy: string | null = null;
     let reason: string | undefined;
+    const findings: Finding[] = [];
     for (const { policy: name, filter } of filters) {
       // At the end, each filter flushes what it held, after taking what the previous one flushed.
       let verdict = first(filter, text);
       if (ending && verdict.action !== "deny") {
         const flushed = filter.end();
-        verdict = { ...flushed, text: verdict.text + flushed.text, action: flushed.action === "allow" ? verdict.action : flushed.action };
+        const both = [...(verdict.findings ?? []), ...(flushed.findings ?? [])];
+        verdict = { ...flushed, text: verdict.text + flushed.text, action: flushed.action === "allow" ? verdict.action : flushed.action, findings: both };
       }
-      if (verdict.action === "deny") return { ...verdict, policy: name };
+      if (verdict.findings !== undefined) findings.push(...verdict.findings);
+      if (verdict.action === "deny") return { ...verdict, policy: name, findings };
       if (verdict.action === "redact") {
         action = "redact";
         policy = name;
@@ -33,7 +36,7 @@ export function composeStreamFilters(filters: readonly { policy: string; filter:
       }
       text = verdict.text;
     }
-    return { action, text, policy, ...(reason !== undefined && { reason }) };
+    return { action, text, policy, ...(reason !== undefined && { reason }), ...(findings.length > 0 && { findings }) };
   };
   return {
     push: (text) => run((f, t) => f.push(t), text, false),

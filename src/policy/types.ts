@@ -52,26 +52,54 @@ export interface LlmResult {
   readonly requestId: string | null;
   /** The model that answered, from the response. */
   readonly model: string | null;
+  /** Seconds the provider asked to wait (`retry-after-ms` / `retry-after`), when it said so. */
+  readonly retryAfter?: number | null;
 }
 
 /** A budget hold taken before a call goes out (internal to the cost policy and the engine). */
 export interface Reservation {
   readonly scopes: readonly string[];
   readonly micros: number;
+  /** Limits (micro-dollars, null = unlimited) of scopes the ledger may not know yet: periods, runs, attributes. */
+  readonly limits?: Readonly<Record<string, number | null>>;
+}
+
+/** One value a safety detector matched: never the value itself, only its SHA-256. */
+export interface Finding {
+  /** Detector name: `email`, `phone`, `credit_card`, `openai_key`, or a custom detector's name. */
+  readonly detector: string;
+  /** `input` (request) or `output` (response or stream). */
+  readonly direction: "input" | "output";
+  /** What was done: `redact` (replaced by the placeholder), `block` or `allow` (seen and let through). */
+  readonly action: "allow" | "redact" | "block";
+  /** The typed placeholder, such as `[EMAIL_1]`; the same value gets the same one within a call. */
+  readonly placeholder: string;
+  /** Hex SHA-256 of the matched value (salted when `safety.hash_salt` is set). */
+  readonly sha256: string;
+}
+
+/** What every decision may carry besides its action: an audit trail and engine instructions. */
+interface DecisionExtras {
+  /** What a safety policy found (hashes only). */
+  readonly findings?: readonly Finding[];
 }
 
 /** Let the call (or its response) through unchanged. */
-export interface Allow {
+export interface Allow extends DecisionExtras {
   readonly action: "allow";
   readonly reason?: string;
   /** Cost policy only: worst-case cost to reserve atomically once every policy has allowed. */
   readonly reserve?: Reservation;
   /** Cost policy only: the real cost to settle against the reservation. */
   readonly charge?: number;
+  /** Rate limits: the engine waits this long before it answers (the call keeps its slot). */
+  readonly delayMs?: number;
+  /** Reliability: the longest the call may take, in milliseconds (sent to the shim as `timeout_ms`). */
+  readonly timeoutMs?: number;
 }
 
 /** Refuse the call (or its response); the agent sees a provider-shaped error with `status`. */
-export interface Deny {
+export interface Deny extends DecisionExtras {
   readonly action: "deny";
   /** An `IRON_ERR_*` code; custom policies default to `IRON_ERR_POLICY`. */
   readonly code: string;
@@ -83,16 +111,22 @@ export interface Deny {
 }
 
 /** Replace the request body (and optionally its URL) before it leaves the agent's process. */
-export interface Modify {
+export interface Modify extends DecisionExtras {
   readonly action: "modify";
   readonly body: unknown;
   /** A new URL, e.g. a fallback OpenAI-compatible base URL; the original when omitted. */
   readonly url?: string;
+  /** A different provider name for the rerouted call (breakers and rate limits key on it). */
+  readonly provider?: string;
   readonly reason?: string;
+  /** Cost policy only: as on Allow. */
+  readonly reserve?: Reservation;
+  readonly delayMs?: number;
+  readonly timeoutMs?: number;
 }
 
 /** Replace the response body the agent receives. */
-export interface Redact {
+export interface Redact extends DecisionExtras {
   readonly action: "redact";
   readonly body: unknown;
   /** Replacement assistant text, when the policy rewrote the output text. */
@@ -129,6 +163,7 @@ export interface StreamVerdict {
   readonly text: string;
   readonly code?: string;
   readonly reason?: string;
+  readonly findings?: readonly Finding[];
 }
 
 /**

@@ -1,4 +1,5 @@
 // What the engine answers for a request or a response, with who decided and why.
+import type { Finding, LlmCall } from "./types.js";
 
 /** One policy's part in a verdict, for the audit trail and the stream. */
 export interface PolicyStep {
@@ -15,6 +16,22 @@ export interface PolicyFailure {
   readonly timedOut: boolean;
   /** True when the policy is fail-open and the call went on. */
   readonly ignored: boolean;
+}
+
+/** A budget scope whose spend crossed a warning threshold with this call's charge. */
+export interface BudgetWarning {
+  readonly scope: string;
+  /** The threshold crossed, as a fraction of the limit (0.5, 0.8, 0.9, …). */
+  readonly threshold: number;
+  readonly spent: number;
+  readonly limit: number;
+}
+
+/** The budget scope that had no room for a call (the call was denied with IRON_ERR_BUDGET). */
+export interface BudgetExhaustion {
+  readonly scope: string;
+  readonly limit: number;
+  readonly spent: number;
 }
 
 /** The engine's combined answer. */
@@ -38,4 +55,43 @@ export interface Verdict {
   readonly micros: number;
   readonly steps: readonly PolicyStep[];
   readonly failures: readonly PolicyFailure[];
+  /** Request only: the call as it goes out (after every modify); responses are judged against it. */
+  readonly call: LlmCall | null;
+  /** What safety policies found, as hashes. */
+  readonly findings: readonly Finding[];
+  /** Response only: warning thresholds this call's charge crossed. */
+  readonly warnings: readonly BudgetWarning[];
+  /** Request only: the budget scope that had no room, when the budget denied the call. */
+  readonly exhausted: BudgetExhaustion | null;
+  /** Request only: milliseconds the engine waited (rate limits) before answering. */
+  readonly delayMs: number;
+  /** Request only: the per-call deadline for the shim, in milliseconds. */
+  readonly timeoutMs: number | null;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/** A verdict with every optional part empty: the base the pipelines build on. */
+export function emptyVerdict(action: Verdict["action"]): Verdict {
+  return {
+    action,
+    policy: null,
+    code: null,
+    reason: null,
+    status: null,
+    retryAfter: null,
+    body: null,
+    output: null,
+    url: null,
+    streamChunks: false,
+    micros: 0,
+    steps: EMPTY,
+    failures: EMPTY,
+    call: null,
+    findings: EMPTY,
+    warnings: EMPTY,
+    exhausted: null,
+    delayMs: 0,
+    timeoutMs: null,
+  };
 }

@@ -54,6 +54,8 @@ export interface LlmResponseMessage extends Envelope<"llm.response"> {
   readonly error: string | null;
   readonly request_id: string | null;
   readonly model: string | null;
+  /** Seconds the provider asked to wait (retry-after-ms / retry-after); optional. */
+  readonly retry_after?: number | null;
 }
 
 export interface LlmChunkMessage extends Envelope<"llm.chunk"> {
@@ -117,6 +119,8 @@ export interface DecisionMessage extends Envelope<"decision"> {
   readonly stream_chunks?: boolean;
   /** chunk decisions: the text the agent receives in place of the delta. */
   readonly text?: string;
+  /** request decisions: the call's deadline in milliseconds (reliability.timeout). */
+  readonly timeout_ms?: number;
 }
 
 export interface ErrorMessage extends Envelope<"error"> {

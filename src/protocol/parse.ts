@@ -56,6 +56,12 @@ class Reader {
     return typeof value === "number" && Number.isFinite(value) ? value : this.fail(key, "a number");
   }
 
+  optNum(key: string): number | null {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return null;
+    return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : this.fail(key, "a number >= 0 or nil");
+  }
+
   bool(key: string): boolean {
     const value = this.obj[key];
     return typeof value === "boolean" ? value : this.fail(key, "a boolean");
@@ -165,6 +171,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     error: r.optStr("error"),
     request_id: r.optStr("request_id"),
     model: r.optStr("model"),
+    retry_after: r.optNum("retry_after"),
   }),
   "llm.chunk": (r, id): LlmChunkMessage => ({
     v: PROTOCOL_VERSION,

@@ -10,10 +10,16 @@ export interface AgentEnvInput {
   readonly agentId: string;
   readonly token: string;
   readonly settings: ShimSettings;
+  /** Incarnation number, 1 for the first process (IRON_RUN). */
+  readonly run: number;
+  /** The supervisor's pid: the shim exits at once, with its process group, when it is gone. */
+  readonly supervisorPid: number;
+  /** False: Python processes the agent starts do not install the shim (IRON_GOVERN_CHILDREN=0). */
+  readonly governChildren: boolean;
 }
 
 // Variables iron owns: an agent's own environment cannot override them.
-const IRON_KEYS = /^IRON_(ENDPOINT|AGENT_ID|TOKEN|SPAWNED|PARENT_PID)$/;
+const IRON_KEYS = /^IRON_(ENDPOINT|AGENT_ID|TOKEN|SPAWNED|PARENT_PID|RUN|SUPERVISOR_PID|GOVERN_CHILDREN)$/;
 
 /** Builds the agent's environment; the shim's boot directory goes first on PYTHONPATH. */
 export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
@@ -29,6 +35,9 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
   env.IRON_AGENT_ID = input.agentId;
   env.IRON_TOKEN = input.token;
   env.IRON_SPAWNED = "1";
+  env.IRON_RUN = String(input.run);
+  env.IRON_SUPERVISOR_PID = String(input.supervisorPid);
+  env.IRON_GOVERN_CHILDREN = input.governChildren ? "1" : "0";
   env.IRON_TIMEOUT_MS = String(input.settings.timeout_ms);
   env.IRON_FAIL_OPEN = input.settings.fail_open ? "1" : "0";
   env.IRON_ON_DENY = input.settings.on_deny;

@@ -1,26 +1,28 @@
-// One supervised agent process: spawned with the shim, watched, stopped by process group.
-import { execa, type ResultPromise } from "execa";
+// One supervised agent: its lifecycle machine drives one process at a time (an incarnation),
+// each with a fresh token; state changes and output lines become events.
+import { createActor, toPromise, type Actor } from "xstate";
 import type { EventBus } from "../events/bus.js";
+import { agentMachine, type AgentMachine } from "../lifecycle/agent-machine.js";
+import type { AgentEvent, AgentExit, AgentState, ProcessInput } from "../lifecycle/agent-machine-types.js";
+import { openRunOutput, type EchoTargets } from "../lifecycle/agent-output.js";
+import { startAgentProcess } from "../lifecycle/agent-process.js";
+import type { LifecycleConfig } from "../lifecycle/lifecycle-options.js";
+import { processActor, type Incarnation, type IncarnationEvents } from "../lifecycle/process-actor.js";
+import type { RunRecord, RunRegistry } from "../lifecycle/run-registry.js";
+import type { Session } from "../transport/agent-server.js";
 import type { CallMetrics } from "./call-governor.js";
-import { LineSplitter } from "./line-splitter.js";
 
-/**
- * Where an agent is in its life:
- * - `starting`: the process is spawned; its shim has not said hello yet.
- * - `running`: the shim said hello with the right token; calls are governed.
- * - `stopping`: iron asked it to stop (SIGTERM to its group) and waits for it.
- * - `stopped`: it exited after a stop request, or with code 0.
- * - `crashed`: it exited on its own with a non-zero code or a signal.
- * - `failed`: it could not be started (or, with restarts, gave up).
- */
-export type AgentState = "starting" | "running" | "stopping" | "stopped" | "crashed" | "failed";
+export type { AgentExit, AgentState } from "../lifecycle/agent-machine-types.js";
 
-/** How an agent's process ended. */
-export interface AgentExit {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly state: AgentState;
-  readonly reason: string;
+/** What an agent needs from its supervisor. */
+export interface AgentHost {
+  readonly bus: EventBus;
+  readonly runs: RunRegistry;
+  readonly supervisorStartTicks: number | null;
+  /** The environment of incarnation `run`, with a freshly issued token (the previous one is revoked). */
+  environment(run: number): Record<string, string>;
+  /** The incarnation ended: revoke its token, forget its sessions and release its in-flight calls. */
+  release(): void;
 }
 
 export interface AgentLaunch {
@@ -29,123 +31,190 @@ export interface AgentLaunch {
   readonly script: string;
   readonly args: readonly string[];
   readonly cwd: string;
-  readonly env: Readonly<Record<string, string>>;
-  readonly stopTimeoutMs: number;
-  /** Copy the agent's raw output to iron's own stdout/stderr (with a prefix when several run). */
+  readonly lifecycle: LifecycleConfig;
+  /** Copy the agent's output to iron's stdout/stderr, as is or behind a prefix. */
   readonly echo: false | { readonly prefix: string };
+  readonly echoTargets?: EchoTargets;
 }
 
-/** A handle on a running agent, as `sup.spawn()` returns it. */
+/** A governed Python process started by the agent (it inherited the shim). */
+export interface Subprocess {
+  readonly pid: number;
+  /** The governed process that started it. */
+  readonly parentPid: number;
+}
+
+/** How to stop an agent. */
+export interface StopOptions {
+  /** Why, for the `agent.state` events (default "stop requested"). */
+  readonly reason?: string;
+  /** The first signal for its process group (default SIGTERM). */
+  readonly signal?: NodeJS.Signals;
+  /** Grace period before SIGKILL, in milliseconds (default: the agent's stopTimeoutMs). */
+  readonly timeoutMs?: number;
+  /** SIGKILL now. */
+  readonly force?: boolean;
+}
+
+/** A handle on a supervised agent, as `sup.spawn()` returns it. */
 export class Agent {
   readonly id: string;
   readonly script: string;
-  readonly run = 1;
+  /** Resolves when the agent has ended for good (stopped, exited, crashed without restart, or failed). */
   readonly exited: Promise<AgentExit>;
-  #state: AgentState = "starting";
-  #pid: number | null = null;
-  #stopRequested = false;
-  readonly #child: ResultPromise;
-  readonly #bus: EventBus;
+  /** @internal Resolves once the first process was spawned (or could not be). */
+  readonly started: Promise<void>;
+  readonly #actor: Actor<AgentMachine>;
+  readonly #launch: AgentLaunch;
+  readonly #host: AgentHost;
   readonly #metrics: CallMetrics;
-  readonly #stopTimeoutMs: number;
+  readonly #subprocesses = new Map<string, Subprocess>();
+  #mainSession: string | null = null;
 
-  constructor(launch: AgentLaunch, bus: EventBus, metrics: CallMetrics) {
+  /** @internal Created by `Supervisor.spawn()`. */
+  constructor(launch: AgentLaunch, host: AgentHost, metrics: CallMetrics) {
     this.id = launch.id;
     this.script = launch.script;
-    this.#bus = bus;
+    this.#launch = launch;
+    this.#host = host;
     this.#metrics = metrics;
-    this.#stopTimeoutMs = launch.stopTimeoutMs;
-    this.#child = execa(launch.python, [launch.script, ...launch.args], {
-      cwd: launch.cwd,
-      env: launch.env,
-      extendEnv: false,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      buffer: false,
-      reject: false,
-      detached: true,
-      cleanup: true,
+    const machine = agentMachine.provide({ actors: { process: processActor((input, events) => this.#incarnate(input, events)) } });
+    this.#actor = createActor(machine, { input: { config: launch.lifecycle } });
+    this.#actor.on("state", ({ type: _type, ...change }) => host.bus.publish({ type: "agent.state", agentId: this.id, ...change }));
+    const subscriptions: { unsubscribe(): void }[] = [];
+    this.started = new Promise<void>((resolve, reject) => {
+      subscriptions.push(this.#actor.on("state", () => resolve()));
+      // A failure inside the actor (e.g. the run registry could not record the start) ends it.
+      subscriptions.push(this.#actor.subscribe({ error: reject, complete: () => resolve() }));
+    }).finally(() => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
     });
-    this.#pid = this.#child.pid ?? null;
-    this.#transition("starting", "spawned");
-    this.#pipe("stdout", launch.echo);
-    this.#pipe("stderr", launch.echo);
-    this.exited = this.#child.then((result) => {
-      const signal = result.signal ?? null;
-      const exitCode = result.exitCode ?? null;
-      const state: AgentState = this.#stopRequested || exitCode === 0 ? "stopped" : this.#pid === null ? "failed" : "crashed";
-      const reason =
-        this.#pid === null
-          ? `could not start: ${result.originalMessage ?? result.message}`
-          : signal !== null
-            ? `killed by ${signal}`
-            : `exited with code ${exitCode}`;
-      this.#transition(state, reason, exitCode, signal);
-      return { exitCode, signal, state, reason };
-    });
+    this.exited = toPromise(this.#actor);
+    this.exited.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
+    this.#actor.start();
   }
 
+  /** Where it is in its life (see AgentState). */
   get state(): AgentState {
-    return this.#state;
+    const state = this.#actor.getSnapshot().context.state;
+    return state === "new" ? "starting" : state;
   }
 
+  /** The incarnation: 1 for the first process, 2 after the first restart, … */
+  get run(): number {
+    return this.#actor.getSnapshot().context.run;
+  }
+
+  /** The current (or last) process id. */
   get pid(): number | null {
-    return this.#pid;
+    return this.#actor.getSnapshot().context.pid;
   }
 
-  /** Calls, decisions, tokens and cost so far. */
+  /** How many times it was restarted. */
+  get restarts(): number {
+    return this.#actor.getSnapshot().context.restarts;
+  }
+
+  /** Calls, decisions, tokens and cost so far, across incarnations. */
   get metrics(): Readonly<CallMetrics> {
     return { ...this.#metrics };
   }
 
-  /** Called by the supervisor when this agent's shim has authenticated. */
-  markConnected(): void {
-    if (this.#state === "starting") this.#transition("running", "shim connected");
+  /** The governed Python sub-processes of the current incarnation that are connected. */
+  get subprocesses(): readonly Subprocess[] {
+    return [...this.#subprocesses.values()];
   }
 
-  /** SIGTERM to the agent's process group, then SIGKILL after the grace period. */
-  async stop(options: { timeoutMs?: number; reason?: string } = {}): Promise<AgentExit> {
-    if (this.#state === "stopped" || this.#state === "crashed" || this.#state === "failed") return this.exited;
-    if (!this.#stopRequested) {
-      this.#stopRequested = true;
-      this.#transition("stopping", options.reason ?? "stop requested");
-      this.#signalGroup("SIGTERM");
-      const timer = setTimeout(() => this.#signalGroup("SIGKILL"), options.timeoutMs ?? this.#stopTimeoutMs);
-      void this.exited.finally(() => clearTimeout(timer));
-    }
+  /** Stops it for good (never restarted): the signal to its process group, SIGKILL after the grace period. */
+  stop(options: StopOptions = {}): Promise<AgentExit> {
+    this.#send({
+      type: "stop",
+      reason: options.reason ?? "stop requested",
+      ...(options.signal !== undefined && { signal: options.signal }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.force !== undefined && { force: options.force }),
+    });
     return this.exited;
   }
 
-  /** Sends a signal to the whole process group, so grandchildren get it too. */
-  #signalGroup(signal: NodeJS.Signals): void {
-    if (this.#pid === null) return;
-    try {
-      process.kill(-this.#pid, signal);
-    } catch {
-      // The group is already gone.
+  /** @internal A shim of this agent's current incarnation said hello. */
+  onSession(session: Session): void {
+    const parentPid = session.hello.parent_pid;
+    if (parentPid === null) {
+      this.#mainSession = session.id;
+      this.#send({ type: "shim.connected" });
+      return;
     }
+    this.#subprocesses.set(session.id, { pid: session.hello.pid, parentPid });
+    this.#host.bus.publish({ type: "agent.subprocess", agentId: this.id, run: this.run, pid: session.hello.pid, parentPid, change: "connected" });
   }
 
-  #pipe(stream: "stdout" | "stderr", echo: AgentLaunch["echo"]): void {
-    const source = this.#child[stream];
-    if (source === null) return;
-    const target = stream === "stdout" ? process.stdout : process.stderr;
-    const lines = new LineSplitter((line) => this.#bus.publish({ type: "agent.output", agentId: this.id, run: this.run, stream, line }));
-    source.on("data", (chunk: Buffer) => {
-      if (echo !== false) target.write(echo.prefix === "" ? chunk : prefixLines(chunk.toString("utf8"), echo.prefix));
-      lines.push(chunk);
+  /** @internal A heartbeat: the main process's keep the agent `running`. */
+  onHeartbeat(session: Session): void {
+    if (session.id === this.#mainSession) this.#send({ type: "shim.heartbeat" });
+  }
+
+  // An agent that has ended takes no more events (stopping it again is a no-op).
+  #send(event: AgentEvent): void {
+    if (this.#actor.getSnapshot().status === "active") this.#actor.send(event);
+  }
+
+  /** @internal A shim said bye: a sub-process is ending. */
+  onBye(session: Session): void {
+    this.#subprocessGone(session.id);
+  }
+
+  #subprocessGone(sessionId: string): void {
+    const sub = this.#subprocesses.get(sessionId);
+    if (sub === undefined) return;
+    this.#subprocesses.delete(sessionId);
+    this.#host.bus.publish({ type: "agent.subprocess", agentId: this.id, run: this.run, pid: sub.pid, parentPid: sub.parentPid, change: "exited" });
+  }
+
+  // Spawns one incarnation: fresh token, recorded in the run registry, released when it ends.
+  #incarnate(input: ProcessInput, events: IncarnationEvents): Incarnation {
+    const launch = this.#launch;
+    const output = openRunOutput(input.run, {
+      line: (run, stream, line) => this.#host.bus.publish({ type: "agent.output", agentId: this.id, run, stream, line }),
+      echo: launch.echo,
+      targets: launch.echoTargets ?? { stdout: process.stdout, stderr: process.stderr },
     });
-    source.on("end", () => lines.flush());
+    let record: RunRecord | null = null;
+    const end = (): void => {
+      output.end();
+      for (const sessionId of [...this.#subprocesses.keys()]) this.#subprocessGone(sessionId);
+      this.#mainSession = null;
+      this.#host.release();
+    };
+    const proc = startAgentProcess(
+      { command: launch.python, args: [launch.script, ...launch.args], cwd: launch.cwd, env: this.#host.environment(input.run), stopTimeoutMs: input.stopTimeoutMs },
+      {
+        spawned: (pid, startTicks) => {
+          record = {
+            agentId: this.id,
+            run: input.run,
+            pid,
+            pgid: pid,
+            startedAt: Date.now(),
+            procStartTicks: startTicks,
+            supervisorPid: process.pid,
+            supervisorStartTicks: this.#host.supervisorStartTicks,
+          };
+          this.#host.runs.recordStart(record);
+          events.spawned(pid);
+        },
+        output: (stream, chunk) => output.push(stream, chunk),
+        exited: (exitCode, signal) => {
+          end();
+          if (record !== null) this.#host.runs.recordExit(record, { exitCode, signal, endedAt: Date.now(), reaped: false });
+          events.exited(exitCode, signal);
+        },
+        failed: (message) => {
+          end();
+          events.failed(message);
+        },
+      },
+    );
+    return proc;
   }
-
-  #transition(to: AgentState, reason: string, exitCode: number | null = null, signal: string | null = null): void {
-    const from = this.#state;
-    this.#state = to;
-    this.#bus.publish({ type: "agent.state", agentId: this.id, run: this.run, from, to, reason, pid: this.#pid, exitCode, signal });
-  }
-}
-
-function prefixLines(text: string, prefix: string): string {
-  return text.replace(/^(?=.)/gm, prefix);
 }

@@ -76,7 +76,7 @@ export class CallGovernor {
     else {
       if (verdict.action === "modify") metrics.modified += 1;
       else metrics.allowed += 1;
-      this.#inflight.set(call.id, call);
+      this.#inflight.set(call.id, verdict.call ?? call);
     }
     if (verdict.micros > 0) this.#publishBalances();
     return toDecision(call.id, verdict);
@@ -142,6 +142,7 @@ export class CallGovernor {
         status: null,
         micros: 0,
         ms: 0,
+        ...(verdict.findings !== undefined && { findings: verdict.findings }),
       });
     }
     return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
@@ -174,7 +175,11 @@ export class CallGovernor {
       status: verdict.status,
       micros: verdict.micros,
       ms: Math.round(ms * 1000) / 1000,
+      ...(verdict.findings.length > 0 && { findings: verdict.findings }),
+      ...(verdict.delayMs > 0 && { delayMs: verdict.delayMs }),
     });
+    for (const warning of verdict.warnings) this.#bus.publish({ type: "budget.warning", ...warning, agentId, callId });
+    if (verdict.exhausted !== null) this.#bus.publish({ type: "budget.exhausted", ...verdict.exhausted, agentId, callId, reason: verdict.reason ?? "" });
   }
 
   #publishBalances(): void {
@@ -224,11 +229,12 @@ function toResult(m: LlmResponseMessage): LlmResult {
     error: m.error,
     requestId: m.request_id,
     model: m.model,
+    retryAfter: m.retry_after ?? null,
   };
 }
 
 function toDecision(callId: string, v: Verdict): DecisionFields {
-  const extra = { ...(v.url !== null && { url: v.url }), ...(v.streamChunks && { stream_chunks: true }) };
+  const extra = { ...(v.url !== null && { url: v.url }), ...(v.streamChunks && { stream_chunks: true }), ...(v.timeoutMs !== null && { timeout_ms: v.timeoutMs }) };
   return {
     ...extra,
     call: callId,

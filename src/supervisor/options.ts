@@ -5,6 +5,12 @@ import { usdToMicros } from "../policy/money.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
+import type { RunRegistry } from "../lifecycle/run-registry.js";
+import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../config/resolve-sections.js";
+import type { BudgetsConfig } from "../config/schema-budgets.js";
+import type { ReliabilityConfig } from "../config/schema-reliability.js";
+import type { SafetyConfig } from "../config/schema-safety.js";
+import type { SafetyPolicyOptions } from "../policy/policies/safety.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -35,8 +41,16 @@ export interface SupervisorOptions {
   readonly policies?: readonly Policy[];
   /** Default interpreter for spawned agents. */
   readonly python?: string;
-  /** Milliseconds a spawned agent has to connect its shim before it counts as failed to start (default 10000). */
+  /** Milliseconds a spawned agent has to connect its shim before it counts as crashed (default 10000; per agent: SpawnOptions.startupTimeoutMs). */
   readonly startupTimeoutMs?: number;
+  /** Where agent processes are recorded, so a later supervisor reaps what a dead one left (default: in memory). */
+  readonly runs?: RunRegistry;
+  /** Budgets per agent, run, attribute and period, warnings, exhaustion (iron.yaml's `budgets:` section, same keys). */
+  readonly budgets?: BudgetsConfig;
+  /** PII and secret detection (iron.yaml's `safety:` section); `false` turns the safety policy off. */
+  readonly safety?: SafetyConfig | false;
+  /** Breakers, rate limits, fallbacks, per-call timeout (iron.yaml's `reliability:` section); `false` turns it off. */
+  readonly reliability?: ReliabilityConfig | false;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -55,6 +69,10 @@ export interface ResolvedSupervisorOptions {
   readonly policies: readonly Policy[];
   readonly python: string | undefined;
   readonly startupTimeoutMs: number;
+  readonly runs: RunRegistry | undefined;
+  readonly budgets: ResolvedBudgets;
+  readonly safety: SafetyPolicyOptions | null;
+  readonly reliability: ResolvedReliability | null;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -77,6 +95,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     if (p.kind !== "openai" && p.kind !== "anthropic") bad(`providers[${i}].kind`, '"openai" or "anthropic"', p.kind);
     if (!/^https?:\/\//.test(p.base_url)) bad(`providers[${i}].base_url`, "an http(s) URL", p.base_url);
   }
+  const budgets = resolveBudgets(options.budgets, budget);
   for (const [i, p] of (options.policies ?? []).entries()) {
     if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
   }
@@ -91,10 +110,14 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     heartbeatMs: positiveInt("heartbeatMs", options.heartbeatMs, 1000),
     prices: Object.freeze({ ...DEFAULT_PRICES, ...(options.prices ?? {}) }),
     unknownModelPrice: options.unknownModelPrice ?? FALLBACK_PRICE,
-    defaultMaxOutputTokens: positiveInt("defaultMaxOutputTokens", options.defaultMaxOutputTokens, 4096),
+    defaultMaxOutputTokens: positiveInt("defaultMaxOutputTokens", options.defaultMaxOutputTokens ?? budgets.defaultMaxOutputTokens, 4096),
     providers: Object.freeze([...(options.providers ?? [])]),
     policies: Object.freeze([...(options.policies ?? [])]),
     python: options.python,
     startupTimeoutMs: positiveInt("startupTimeoutMs", options.startupTimeoutMs, 10_000),
+    runs: options.runs,
+    budgets,
+    safety: resolveSafety(options.safety),
+    reliability: resolveReliability(options.reliability),
   });
 }

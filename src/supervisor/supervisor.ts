@@ -6,8 +6,7 @@ import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
 import { usdToMicros } from "../policy/money.js";
-import { budgetPolicy } from "../policy/policies/budget.js";
-import type { LlmCall } from "../policy/types.js";
+import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings } from "../protocol/messages.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
 import { MemoryBudgetLedger } from "../store/memory-budget-ledger.js";
@@ -15,14 +14,19 @@ import { AgentServer, type AgentServerHandlers, type AuthResult } from "../trans
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
 import { VERSION } from "../version.js";
-import { Agent } from "./agent.js";
+import { Agent, type AgentHost } from "./agent.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
+import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { resolvePython, resolveScript } from "./python.js";
+import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
+import { readProcStat } from "../lifecycle/proc-stat.js";
+import { reapLeftovers } from "../lifecycle/reaper.js";
+import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
 
-/** What `sup.spawn()` takes. */
-export interface SpawnOptions {
+/** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
+export interface SpawnOptions extends LifecycleOptions {
   /** Path of the agent's Python script. */
   readonly script: string;
   readonly args?: readonly string[];
@@ -38,6 +42,8 @@ export interface SpawnOptions {
   readonly stopTimeoutMs?: number;
   /** Copy the agent's output to iron's stdout/stderr, as is or with a `[id] ` prefix per line. Default: no copy. */
   readonly echo?: boolean | "prefixed";
+  /** Python processes the agent starts install the shim too and report as its sub-processes (default true). */
+  readonly governChildren?: boolean;
 }
 
 /** A running supervisor. Create with `Supervisor.start()`; release with `close()`. */
@@ -47,25 +53,26 @@ export class Supervisor {
   readonly #ledger: BudgetLedger;
   readonly #engine: PolicyEngine;
   readonly #governor: CallGovernor;
+  readonly #builtins: Builtins;
   readonly #tokens = new TokenRegistry();
   readonly #agents = new Map<string, Agent>();
   readonly #runtime: RuntimeDir;
+  readonly #runs: RunRegistry;
+  readonly #startTicks = readProcStat(process.pid)?.startTicks ?? null;
   #server: AgentServer | null = null;
   #closing: Promise<void> | null = null;
 
   private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir) {
     this.#options = options;
     this.#runtime = runtime;
+    this.#runs = options.runs ?? new MemoryRunRegistry();
     this.#bus = new EventBus();
     this.#ledger = new MemoryBudgetLedger();
     this.#ledger.setLimit("global", options.budgetMicros);
-    const budget = budgetPolicy({
-      prices: options.prices,
-      unknownModel: options.unknownModelPrice === "deny" ? { action: "deny" } : { action: "charge", price: options.unknownModelPrice },
-      defaultMaxOutputTokens: options.defaultMaxOutputTokens,
-      scopesFor: (call: LlmCall) => ["global", `agent:${call.agentId}`],
-    });
-    this.#engine = new PolicyEngine({ builtins: [budget], ledger: this.#ledger });
+    const runOf = (id: string): number | null => this.#agents.get(id)?.run ?? null;
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event) });
+    this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
+    this.#engine = new PolicyEngine({ builtins: this.#builtins.policies, ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
     this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger);
   }
@@ -73,15 +80,24 @@ export class Supervisor {
   /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
+    void loadTokenizers();
     const runtime = createRuntimeDir(resolved.runtimeParent);
     const supervisor = new Supervisor(resolved, runtime);
+    let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
     try {
+      reaped = await reapLeftovers(supervisor.#runs, 5000);
       supervisor.#server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
     } catch (error) {
       runtime.remove();
       throw error;
     }
     supervisor.#bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
+    for (const { record, processes } of reaped) {
+      if (processes === 0) continue;
+      const { agentId, run, pid, pgid, supervisorPid } = record;
+      resolved.logger.warn({ agentId, run, pid, supervisorPid, processes }, "reaped processes a supervisor that died had left running");
+      supervisor.#bus.publish({ type: "agent.reaped", agentId, run, pid, pgid, supervisorPid, processes });
+    }
     return supervisor;
   }
 
@@ -132,23 +148,44 @@ export class Supervisor {
       if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
         throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
       }
-      this.#ledger.setLimit(`agent:${id}`, usdToMicros(options.budgetUsd));
+      this.#builtins.setAgentBudget(id, usdToMicros(options.budgetUsd));
     }
-    const token = this.#tokens.issue(id);
-    const env = buildAgentEnv({ base: process.env, extra: options.env ?? {}, endpoint: this.endpoint, agentId: id, token, settings: this.#settings() });
+    const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
+    if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
+      throw new IronError("IRON_ERR_CONFIG", "invalid agent option", { path: "governChildren", expected: "a boolean", got: options.governChildren });
+    }
     const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
-    const agent = new Agent(
-      { id, python, script, args: options.args ?? [], cwd, env, stopTimeoutMs: options.stopTimeoutMs ?? 5000, echo },
-      this.#bus,
-      this.#governor.metricsOf(id),
-    );
+    const host = this.#host(id, options.env ?? {}, options.governChildren ?? true);
+    const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
-    void agent.exited.then(() => {
-      this.#tokens.revoke(id);
-      this.#server?.dropAgent(id);
-      this.#governor.abandon(id);
-    });
+    await agent.started;
     return agent;
+  }
+
+  // What an agent asks of the supervisor: a fresh token per incarnation, and cleanup after each.
+  #host(id: string, extra: Readonly<Record<string, string>>, governChildren: boolean): AgentHost {
+    return {
+      bus: this.#bus,
+      runs: this.#runs,
+      supervisorStartTicks: this.#startTicks,
+      environment: (run) =>
+        buildAgentEnv({
+          base: process.env,
+          extra,
+          endpoint: this.endpoint,
+          agentId: id,
+          token: this.#tokens.issue(id),
+          settings: this.#settings(),
+          run,
+          supervisorPid: process.pid,
+          governChildren,
+        }),
+      release: () => {
+        this.#tokens.revoke(id);
+        this.#server?.dropAgent(id);
+        this.#governor.abandon(id);
+      },
+    };
   }
 
   #uniqueId(name: string): string {
@@ -177,12 +214,12 @@ export class Supervisor {
         }
         return { ok: true, agentId: hello.agent, settings: this.#settings() };
       },
-      onSession: (session) => this.#agents.get(session.agentId)?.markConnected(),
+      onSession: (session) => this.#agents.get(session.agentId)?.onSession(session),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
-      onHeartbeat: () => undefined,
-      onBye: () => undefined,
+      onHeartbeat: (session) => this.#agents.get(session.agentId)?.onHeartbeat(session),
+      onBye: (session) => this.#agents.get(session.agentId)?.onBye(session),
     };
   }
 
@@ -194,8 +231,10 @@ export class Supervisor {
 
   async #close(reason: string): Promise<void> {
     this.#bus.publish({ type: "supervisor.stopping", reason });
-    await Promise.all([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
+    // allSettled: an agent whose lifecycle failed (its exited promise rejected) must not keep the rest open.
+    await Promise.allSettled([...this.#agents.values()].map((agent) => agent.stop({ reason: "supervisor closing" })));
     await this.#server?.close();
+    this.#builtins.close();
     this.#runtime.remove();
     this.#bus.close();
   }

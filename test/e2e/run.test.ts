@@ -96,7 +96,7 @@ describe("iron run", () => {
   });
 
   it("exits with the agent's exit code", async () => {
-    const ran = await iron(["run", "--python", DEBIAN_PYTHON, fixture], { env: { ...env(), FIXTURE_EXIT: "3" } });
+    const ran = await iron(["run", "--restart", "never", "--python", DEBIAN_PYTHON, fixture], { env: { ...env(), FIXTURE_EXIT: "3" } });
     expect(ran.exitCode).toBe(3);
     expect(ran.stderr).toMatch(/exited with code 3/);
   });

@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { PolicyEngine } from "../../src/policy/engine.js";
 import { allow, deny, modify, redact } from "../../src/policy/decisions.js";
+import { BudgetPlan } from "../../src/policy/budget-plan.js";
 import { budgetPolicy } from "../../src/policy/policies/budget.js";
+import { loadTokenizers } from "../../src/policy/tokens.js";
 import { DEFAULT_PRICES } from "../../src/policy/prices.js";
 import type { Policy } from "../../src/policy/types.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
@@ -15,8 +17,9 @@ function engineWith(policies: Policy[], ledger = new MemoryBudgetLedger()): Poli
   return engine;
 }
 
+const plan = (): BudgetPlan => new BudgetPlan({ global: [], perAgent: [], perRun: [], perAttribute: {}, timeZone: "UTC" });
 const budget = (): Policy =>
-  budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 4096, scopesFor: (c) => ["global", `agent:${c.agentId}`] });
+  budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 4096, capOutputTokens: true, plan: plan(), runOf: () => null });
 
 describe("PolicyEngine request pipeline", () => {
   it("allows when every policy allows, and names no policy", async () => {
@@ -78,7 +81,8 @@ describe("budget reservations", () => {
     const ledger = new MemoryBudgetLedger();
     ledger.setLimit("agent:agent-a", 200); // 200 micro-dollars
     const engine = engineWith([budget()], ledger);
-    // gpt-4o-mini: 10 in × 0.15 + 100 out × 0.60 = 61.5 → 62 micro-dollars worst case
+    // gpt-4o-mini: 7 prompt tokens (3 to prime the reply + 3 message framing + "hi") × 0.15
+    // + 100 max output × 0.60 = 61.05 → 62 micro-dollars worst case
     const call = makeCall();
     const v = await engine.decideRequest(call);
     expect(v).toMatchObject({ action: "allow", micros: 62 });
@@ -87,9 +91,10 @@ describe("budget reservations", () => {
     expect(r.micros).toBe(32);
     expect(ledger.spent("agent:agent-a")).toBe(32);
     expect(ledger.remaining("agent:agent-a")).toBe(168);
-    const big = await engine.decideRequest(makeCall({ estimatedTokens: { input: 10, output: 1000 } }));
+    const big = await engine.decideRequest(makeCall({ body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], max_tokens: 1000 } }));
     expect(big).toMatchObject({ action: "deny", code: "IRON_ERR_BUDGET", status: 402, policy: "budget" });
     expect(big.reason).toMatch(/worst-case cost \$0\.000602 exceeds the \$0\.000168 left/);
+    expect(big.exhausted).toEqual({ scope: "agent:agent-a", limit: 200, spent: 32 });
   });
 
   it("never overshoots with many concurrent calls at a nearly spent budget", async () => {
@@ -121,7 +126,7 @@ describe("budget reservations", () => {
     const ledger = new MemoryBudgetLedger();
     const engine = engineWith([budget()], ledger);
     const call = makeCall({ model: "gpt-4o-2024-08-06" });
-    expect((await engine.decideRequest(call)).micros).toBe(Math.ceil(10 * 2.5 + 100 * 10));
+    expect((await engine.decideRequest(call)).micros).toBe(Math.ceil(7 * 2.5 + 100 * 10));
   });
 
   it("releases the reservation of an abandoned call", async () => {

@@ -1,8 +1,11 @@
-// The cost policy: prices each call, reserves its worst case, charges its real cost.
+// The cost policy: prices each call, reserves its worst case in every scope it counts
+// against, caps output that would otherwise be unbounded, and charges the real cost after.
+import type { BudgetPlan } from "../budget-plan.js";
 import { costOf, worstCaseCost } from "../cost.js";
 import { deny } from "../decisions.js";
 import { findPrice, type ModelPrice } from "../prices.js";
-import type { LlmCall, LlmResult, Policy, Usage } from "../types.js";
+import { countTextTokens, estimateInputTokens, tokenizersReady, tokenizersWithin } from "../tokens.js";
+import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Usage } from "../types.js";
 
 export interface BudgetPolicyOptions {
   readonly prices: Readonly<Record<string, ModelPrice>>;
@@ -10,12 +13,17 @@ export interface BudgetPolicyOptions {
   readonly unknownModel: { readonly action: "deny" } | { readonly action: "charge"; readonly price: ModelPrice };
   /** Output tokens assumed for the worst case when a request sets no max tokens. */
   readonly defaultMaxOutputTokens: number;
+  /** Add that cap to a request without one when a budget applies, so the reservation is a true worst case. */
+  readonly capOutputTokens: boolean;
   /** The budget scopes a call counts against. */
-  readonly scopesFor: (call: LlmCall) => readonly string[];
+  readonly plan: BudgetPlan;
+  /** The run number of a spawned agent (null for agents that joined). */
+  readonly runOf: (agentId: string) => number | null;
 }
 
 // Endpoints that produce no output tokens.
 const INPUT_ONLY = new Set(["embeddings"]);
+const CAP_KEYS = ["max_tokens", "max_completion_tokens", "max_output_tokens"] as const;
 
 /** Creates the built-in cost policy (named "budget"). */
 export function budgetPolicy(options: BudgetPolicyOptions): Policy {
@@ -24,16 +32,33 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     if (known !== undefined) return known;
     return options.unknownModel.action === "charge" ? options.unknownModel.price : undefined;
   };
+  const decide = (call: LlmCall, ctx: PolicyContext): RequestDecision => {
+    const price = priceFor(call.model);
+    if (price === undefined) {
+      return deny("IRON_ERR_UNKNOWN_MODEL", `no price is known for model ${JSON.stringify(call.model)}; add it under prices: in iron.yaml`);
+    }
+    const planned = options.plan.scopesFor(call, options.runOf(call.agentId), ctx.now);
+    const { scopes, limits } = planned;
+    const limited = planned.limited || scopes.some((s) => ctx.budgets.limit(s) !== null);
+    const input = estimateInputTokens(call);
+    const requested = INPUT_ONLY.has(call.endpoint) ? 0 : requestedCap(call);
+    const maxOutput = INPUT_ONLY.has(call.endpoint) ? 0 : (requested ?? options.defaultMaxOutputTokens);
+    const reserve = { scopes, limits, micros: worstCaseCost(input, maxOutput, price) };
+    const reason = `reserved the worst case: ${input} input + ${maxOutput} output tokens`;
+    if (requested === null && maxOutput > 0 && limited && options.capOutputTokens) {
+      const body = withCap(call, maxOutput);
+      if (body !== null) return { action: "modify", body, reserve, reason: `capped output at ${maxOutput} tokens so the budget reservation is a true worst case` } satisfies Modify;
+    }
+    return { action: "allow", reserve, reason };
+  };
   return {
     name: "budget",
-    onRequest(call) {
-      const price = priceFor(call.model);
-      if (price === undefined) {
-        return deny("IRON_ERR_UNKNOWN_MODEL", `no price is known for model ${JSON.stringify(call.model)}; add it under prices: in iron.yaml`);
-      }
-      const maxOutput = INPUT_ONLY.has(call.endpoint) ? 0 : (call.estimatedTokens.output ?? options.defaultMaxOutputTokens);
-      const micros = worstCaseCost(call.estimatedTokens.input, maxOutput, price);
-      return { action: "allow", reserve: { scopes: options.scopesFor(call), micros } };
+    // The first call may wait for the tokenizers to load (about half a second, at most one).
+    timeoutMs: 2000,
+    onRequest(call, ctx) {
+      if (tokenizersReady()) return decide(call, ctx);
+      // Still loading after a second (a loaded machine): reserve on the conservative estimate.
+      return tokenizersWithin(1000).then(() => decide(call, ctx));
     },
     onResponse(call, result) {
       const price = priceFor(result.model ?? call.model) ?? priceFor(call.model);
@@ -44,12 +69,47 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
   };
 }
 
+/** The output cap the request itself sets, or null when it sets none. */
+export function requestedCap(call: LlmCall): number | null {
+  const body = call.body as Record<string, unknown> | null;
+  if (typeof body !== "object" || body === null) return call.estimatedTokens.output;
+  for (const key of CAP_KEYS) if (typeof body[key] === "number" && Number.isInteger(body[key])) return body[key] as number;
+  return null;
+}
+
+// The request body with an output cap in the field this endpoint (and host) understands.
+function withCap(call: LlmCall, cap: number): Record<string, unknown> | null {
+  if (typeof call.body !== "object" || call.body === null || Array.isArray(call.body)) return null;
+  const body = call.body as Record<string, unknown>;
+  switch (call.endpoint) {
+    case "responses":
+      return { ...body, max_output_tokens: cap };
+    case "chat.completions":
+      // OpenAI's reasoning models refuse max_tokens; compatible servers do not all know the newer name.
+      return isOpenAiHost(call.url) ? { ...body, max_completion_tokens: cap } : { ...body, max_tokens: cap };
+    case "completions":
+    case "messages":
+      return { ...body, max_tokens: cap };
+    default:
+      return null;
+  }
+}
+
+function isOpenAiHost(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === "api.openai.com" || host.endsWith(".openai.azure.com");
+  } catch {
+    return false;
+  }
+}
+
 // Without reported usage, a successful (or cut-short) call is still charged from estimates.
 function estimatedUsage(call: LlmCall, result: LlmResult): Usage | null {
   if (result.status >= 400 || (result.status === 0 && result.output === "")) return null;
   return {
-    inputTokens: call.estimatedTokens.input,
-    outputTokens: Math.ceil(result.output.length / 4),
+    inputTokens: tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input,
+    outputTokens: tokenizersReady() ? countTextTokens(result.output, call.model) : Math.ceil(result.output.length / 4),
     cachedInputTokens: 0,
     cacheCreationInputTokens: 0,
     reasoningTokens: 0,

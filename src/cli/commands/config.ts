@@ -1,0 +1,52 @@
+// `iron config check [FILE]`: validates a configuration without running anything — the
+// schema, the agents' scripts, the policy modules and the resolved supervisor options.
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { describeConfig } from "../../config/describe-config.js";
+import { checkConfigFile, DEFAULT_CONFIG_FILE } from "../../config/load-config.js";
+import { problemLine, type ConfigProblem } from "../../config/problems.js";
+import { optionsFromConfig } from "../../config/to-options.js";
+import { isIronError } from "../../errors.js";
+import { resolveSupervisorOptions } from "../../supervisor/options.js";
+import { exitCodeFor } from "../exit-codes.js";
+
+/** Registers `iron config` and its `check` subcommand. */
+export function registerConfig(program: Command): void {
+  const config = program.command("config").description("work with iron.yaml");
+  config
+    .command("check")
+    .description("validate a configuration file (default ./iron.yaml) without running anything")
+    .argument("[file]", "the file to check", DEFAULT_CONFIG_FILE)
+    .action(async (file: string) => {
+      process.exitCode = await checkConfig(file);
+    });
+}
+
+/** Prints what the file configures (exit 0), or every problem found (exit 78). */
+export async function checkConfig(file: string): Promise<number> {
+  const checked = checkConfigFile(file);
+  if (!checked.ok) return report(checked.source, checked.problems);
+  const { loaded } = checked;
+  const problems: ConfigProblem[] = [];
+  (loaded.config.agents ?? []).forEach((agent, i) => {
+    const path = resolve(loaded.dir, agent.script);
+    if (!existsSync(path) || !statSync(path).isFile()) problems.push({ path: `agents[${i}].script`, expected: "an existing Python script", got: agent.script });
+  });
+  try {
+    const options = await optionsFromConfig(loaded);
+    resolveSupervisorOptions(options.supervisor);
+  } catch (error) {
+    if (!isIronError(error, "IRON_ERR_CONFIG")) throw error;
+    problems.push({ path: error.path ?? "(policies)", expected: error.expected ?? "a loadable configuration", got: error.expected === undefined ? error.message : error.got });
+  }
+  if (problems.length > 0) return report(file, problems);
+  process.stdout.write(`${file}: valid\n${describeConfig(loaded.config).map((l) => `  ${l}\n`).join("")}`);
+  return 0;
+}
+
+function report(source: string, problems: readonly ConfigProblem[]): number {
+  for (const p of problems) process.stderr.write(`iron: IRON_ERR_CONFIG: ${problemLine(source, p)}\n`);
+  process.stderr.write(`iron: ${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
+  return exitCodeFor("IRON_ERR_CONFIG");
+}

@@ -1,0 +1,49 @@
+// Ctrl-C and friends for `iron run`: the first signal stops every agent gracefully (forwarding
+// it to their process groups, which the terminal does not reach), the second kills them now.
+import type { Supervisor } from "../supervisor/supervisor.js";
+import { PREFIX } from "./render.js";
+
+const HANDLED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const FINAL = new Set(["stopped", "exited", "crashed", "failed"]);
+
+/** What happened so far; `dispose()` restores the default handlers. */
+export interface Interrupts {
+  /** The first signal received, or null. */
+  readonly signal: NodeJS.Signals | null;
+  dispose(): void;
+}
+
+/** Installs the handlers for the life of one `iron run`. */
+export function handleInterrupts(supervisor: Supervisor, out: NodeJS.WritableStream): Interrupts {
+  let first: NodeJS.Signals | null = null;
+  let forced = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (first !== null) {
+      forced = true;
+      out.write(`${PREFIX} ${signal} again: killing every agent now\n`);
+      for (const agent of supervisor.agents.values()) void agent.stop({ reason: `${signal} again`, force: true });
+      return;
+    }
+    first = signal;
+    const again = signal === "SIGINT" ? "press Ctrl-C again" : `send ${signal} again`;
+    out.write(`\n${PREFIX} ${signal}: stopping every agent (${again} to kill them now)\n`);
+    const reason = signal === "SIGINT" ? "Ctrl-C (SIGINT)" : `iron received ${signal}`;
+    const agents = [...supervisor.agents.values()];
+    const pending = new Set(agents.filter((agent) => !FINAL.has(agent.state)).map((agent) => agent.id));
+    for (const agent of agents) {
+      void agent.stop({ reason, signal }).then(() => {
+        if (!pending.delete(agent.id) || pending.size === 0 || forced) return;
+        out.write(`${PREFIX} ${agent.id} has stopped; still stopping ${[...pending].join(", ")} (${again} to kill now)\n`);
+      });
+    }
+  };
+  for (const signal of HANDLED) process.on(signal, onSignal);
+  return {
+    get signal() {
+      return first;
+    },
+    dispose() {
+      for (const signal of HANDLED) process.off(signal, onSignal);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// One breaker actor per provider+model, created on first use. The board answers "may this
+// call go?" (taking a probe slot when half-open), feeds outcomes in, and reports every
+// state change to an injected listener (the supervisor turns them into breaker.state events).
+import { createActor, type Actor } from "xstate";
+import { breakerMachine, type BreakerSettings, type BreakerState } from "./machine.js";
+
+/** The time source of breakers: `now` plus the timers XState schedules cooldowns with. */
+export interface BreakerClock {
+  now(): number;
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+/** The real clock: wall time, and timers that do not keep the process alive. */
+export const systemBreakerClock: BreakerClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+};
+
+/** A breaker changed state. */
+export interface BreakerChange {
+  readonly provider: string;
+  readonly model: string;
+  readonly from: BreakerState;
+  readonly to: BreakerState;
+  readonly reason: string;
+  /** While open: milliseconds until it half-opens. */
+  readonly cooldownMs: number | null;
+}
+
+/** Whether a call may go to a provider+model now. */
+export type Admission = { readonly ok: true; readonly probe: boolean } | { readonly ok: false; readonly state: BreakerState; readonly retryAfterMs: number; readonly reason: string };
+
+type BreakerActor = Actor<typeof breakerMachine>;
+
+/** Every breaker of a supervisor. */
+export class BreakerBoard {
+  readonly #settings: BreakerSettings;
+  readonly #clock: BreakerClock;
+  readonly #onChange: (change: BreakerChange) => void;
+  readonly #actors = new Map<string, BreakerActor>();
+
+  constructor(settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void) {
+    this.#settings = settings;
+    this.#clock = clock;
+    this.#onChange = onChange;
+  }
+
+  #actor(provider: string, model: string): BreakerActor {
+    const key = `${provider}\u0000${model}`;
+    let actor = this.#actors.get(key);
+    if (actor === undefined) {
+      actor = createActor(breakerMachine, { input: this.#settings, clock: this.#clock as never });
+      let previous: BreakerState = "closed";
+      actor.subscribe((snapshot) => {
+        const to = snapshot.value as BreakerState;
+        if (to === previous) return;
+        const from = previous;
+        previous = to;
+        this.#onChange({ provider, model, from, to, reason: snapshot.context.reason, cooldownMs: to === "open" ? snapshot.context.cooldownMs : null });
+      });
+      actor.start();
+      this.#actors.set(key, actor);
+    }
+    return actor;
+  }
+
+  /** The state of a provider+model's breaker (closed when it has none yet). */
+  state(provider: string, model: string): BreakerState {
+    return (this.#actors.get(`${provider}\u0000${model}`)?.getSnapshot().value as BreakerState | undefined) ?? "closed";
+  }
+
+  /** May a call go now? A half-open breaker lets a limited number of probes through. */
+  admit(provider: string, model: string, now: number): Admission {
+    const actor = this.#actors.get(`${provider}\u0000${model}`);
+    if (actor === undefined) return { ok: true, probe: false };
+    const snapshot = actor.getSnapshot();
+    const state = snapshot.value as BreakerState;
+    if (state === "closed") return { ok: true, probe: false };
+    const c = snapshot.context;
+    if (state === "open") {
+      const left = Math.max(0, (c.openedAt ?? now) + c.cooldownMs - now);
+      return { ok: false, state, retryAfterMs: left, reason: c.reason };
+    }
+    const before = actor.getSnapshot().context.probes.length;
+    actor.send({ type: "PROBE", at: now });
+    if (actor.getSnapshot().context.probes.length > before) return { ok: true, probe: true };
+    return { ok: false, state, retryAfterMs: 1000, reason: "half-open: probe calls are in flight" };
+  }
+
+  /** Feeds a call's outcome to its breaker. */
+  record(provider: string, model: string, outcome: { readonly ok: boolean; readonly at: number; readonly reason?: string; readonly retryAfterMs?: number }): void {
+    const actor = this.#actor(provider, model);
+    if (outcome.ok) actor.send({ type: "SUCCESS", at: outcome.at });
+    else actor.send({ type: "FAILURE", at: outcome.at, reason: outcome.reason ?? "failed", ...(outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }) });
+  }
+
+  /** Every breaker that is not closed, for status displays. */
+  list(): { provider: string; model: string; state: BreakerState }[] {
+    return [...this.#actors].map(([key, actor]) => {
+      const [provider, model] = key.split("\u0000") as [string, string];
+      return { provider, model, state: actor.getSnapshot().value as BreakerState };
+    });
+  }
+
+  /** Stops every actor (and its cooldown timer). */
+  stop(): void {
+    for (const actor of this.#actors.values()) actor.stop();
+    this.#actors.clear();
+  }
+}

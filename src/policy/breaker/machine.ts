@@ -1,0 +1,166 @@
+// A circuit breaker for one provider+model as an XState machine: no I/O, time only from
+// event timestamps and the actor's clock (a SimulatedClock in tests).
+//
+// - `closed`: calls go out; consecutive failures, or a failure rate over a minimum number
+//   of calls in a sliding window, trip it.
+// - `open`: calls are refused (or rerouted) until the cooldown ends — the configured one,
+//   longer when the provider sent Retry-After, doubling each time a probe fails again.
+// - `halfOpen`: a limited number of probe calls go out; when they all succeed the breaker
+//   closes, when one fails it opens again.
+import { assign, setup } from "xstate";
+
+/** How a breaker trips and recovers. */
+export interface BreakerSettings {
+  /** Trip after this many failures in a row (0 = never on this rule). */
+  readonly consecutiveFailures: number;
+  /** Trip when failures / calls in the window reach this fraction (with at least `minimumCalls`). */
+  readonly failureRate: number;
+  readonly minimumCalls: number;
+  readonly windowMs: number;
+  /** How long the breaker stays open the first time. */
+  readonly cooldownMs: number;
+  /** The longest cooldown, whatever Retry-After or repeated trips ask for. */
+  readonly maxCooldownMs: number;
+  /** Probe calls let through while half-open; all must succeed to close. */
+  readonly halfOpenProbes: number;
+  /** A probe that has not reported back after this long no longer holds its slot. */
+  readonly probeLeaseMs: number;
+}
+
+/** Events: outcomes of calls, and a probe going out. `at` is the engine's clock. */
+export type BreakerEvent =
+  | { readonly type: "SUCCESS"; readonly at: number }
+  | { readonly type: "FAILURE"; readonly at: number; readonly reason: string; readonly retryAfterMs?: number }
+  | { readonly type: "PROBE"; readonly at: number };
+
+export interface BreakerContext {
+  readonly settings: BreakerSettings;
+  /** Failures in a row. */
+  readonly consecutive: number;
+  /** Outcome counts inside the window, in time slices of a tenth of it (oldest first). */
+  readonly outcomes: readonly Slice[];
+  /** Times this breaker reopened from half-open without closing in between. */
+  readonly reopenings: number;
+  readonly cooldownMs: number;
+  /** When the breaker last opened (engine clock), or null. */
+  readonly openedAt: number | null;
+  /** Start times of probes in flight (half-open). */
+  readonly probes: readonly number[];
+  readonly probeSuccesses: number;
+  /** Why the breaker is in its state, for events and denials. */
+  readonly reason: string;
+}
+
+/** Calls and failures that ended within one slice of the window. */
+export interface Slice {
+  readonly start: number;
+  readonly calls: number;
+  readonly failures: number;
+}
+
+// The slices still inside the window ending at `at`, with the new outcome counted: O(1) per call.
+function windowed(context: BreakerContext, at: number, ok: boolean): BreakerContext["outcomes"] {
+  const width = Math.max(1, context.settings.windowMs / 10);
+  const start = at - (at % width);
+  const kept = context.outcomes.filter((s) => s.start + width > at - context.settings.windowMs);
+  const last = kept.at(-1);
+  if (last !== undefined && last.start === start) {
+    return [...kept.slice(0, -1), { start, calls: last.calls + 1, failures: last.failures + (ok ? 0 : 1) }];
+  }
+  return [...kept, { start, calls: 1, failures: ok ? 0 : 1 }];
+}
+
+// Would this failure trip a closed breaker? Returns why, or null.
+export function tripReason(context: BreakerContext, at: number): string | null {
+  const s = context.settings;
+  if (s.consecutiveFailures > 0 && context.consecutive + 1 >= s.consecutiveFailures) return `${context.consecutive + 1} consecutive failures`;
+  let calls = 0;
+  let failures = 0;
+  for (const slice of windowed(context, at, false)) {
+    calls += slice.calls;
+    failures += slice.failures;
+  }
+  if (s.failureRate > 0 && calls >= s.minimumCalls && failures / calls >= s.failureRate) {
+    return `${failures} of the last ${calls} calls failed within ${Math.round(s.windowMs / 1000)}s`;
+  }
+  return null;
+}
+
+// The cooldown after a failure: base × 2^reopenings, at least Retry-After, at most the cap.
+function cooldownAfter(context: BreakerContext, retryAfterMs: number | undefined): number {
+  const s = context.settings;
+  const backoff = s.cooldownMs * 2 ** Math.min(context.reopenings, 16);
+  return Math.min(s.maxCooldownMs, Math.max(backoff, retryAfterMs ?? 0));
+}
+
+type Failure = Extract<BreakerEvent, { type: "FAILURE" }>;
+
+/** The breaker machine; create one actor per provider+model with `input: settings`. */
+export const breakerMachine = setup({
+  types: {
+    context: {} as BreakerContext,
+    events: {} as BreakerEvent,
+    input: {} as BreakerSettings,
+  },
+  delays: {
+    cooldown: ({ context }) => context.cooldownMs,
+  },
+  guards: {
+    trips: ({ context, event }) => tripReason(context, (event as Failure).at) !== null,
+    probeSlotFree: ({ context, event }) => context.probes.filter((t) => t > event.at - context.settings.probeLeaseMs).length < context.settings.halfOpenProbes,
+    lastProbe: ({ context }) => context.probeSuccesses + 1 >= context.settings.halfOpenProbes,
+  },
+  actions: {
+    recordSuccess: assign(({ context, event }) => ({ consecutive: 0, outcomes: windowed(context, event.at, true) })),
+    recordFailure: assign(({ context, event }) => ({ consecutive: context.consecutive + 1, outcomes: windowed(context, event.at, false) })),
+    trip: assign(({ context, event }) => {
+      const e = event as Failure;
+      return { cooldownMs: cooldownAfter(context, e.retryAfterMs), openedAt: e.at, reason: `${tripReason(context, e.at) ?? "failures"}; last: ${e.reason}` };
+    }),
+    reopen: assign(({ context, event }) => {
+      const e = event as Failure;
+      const reopened = { ...context, reopenings: context.reopenings + 1 };
+      return { reopenings: reopened.reopenings, cooldownMs: cooldownAfter(reopened, e.retryAfterMs), openedAt: e.at, reason: `probe failed: ${e.reason}` };
+    }),
+    startProbing: assign({ probes: [], probeSuccesses: 0, reason: "cooldown over; probing" }),
+    takeProbe: assign(({ context, event }) => ({ probes: [...context.probes, event.at] })),
+    countProbe: assign(({ context }) => ({ probeSuccesses: context.probeSuccesses + 1 })),
+    reset: assign({ consecutive: 0, outcomes: [], reopenings: 0, openedAt: null, probes: [], probeSuccesses: 0, reason: "probes succeeded" }),
+  },
+}).createMachine({
+  id: "breaker",
+  initial: "closed",
+  context: ({ input }) => ({
+    settings: input,
+    consecutive: 0,
+    outcomes: [],
+    reopenings: 0,
+    cooldownMs: input.cooldownMs,
+    openedAt: null,
+    probes: [],
+    probeSuccesses: 0,
+    reason: "no failures",
+  }),
+  states: {
+    closed: {
+      on: {
+        SUCCESS: { actions: "recordSuccess" },
+        FAILURE: [{ guard: "trips", target: "open", actions: ["trip", "recordFailure"] }, { actions: "recordFailure" }],
+      },
+    },
+    open: {
+      after: { cooldown: { target: "halfOpen" } },
+    },
+    halfOpen: {
+      entry: "startProbing",
+      on: {
+        PROBE: { guard: "probeSlotFree", actions: "takeProbe" },
+        SUCCESS: [{ guard: "lastProbe", target: "closed", actions: "reset" }, { actions: "countProbe" }],
+        FAILURE: { target: "open", actions: "reopen" },
+      },
+    },
+  },
+});
+
+/** The states a breaker can be in. */
+export type BreakerState = "closed" | "open" | "halfOpen";

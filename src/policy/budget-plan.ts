@@ -1,0 +1,102 @@
+// Which budget scopes a call counts against, and their limits. Every budget is a scope name
+// in the ledger — `global`, `agent:<id>`, `run:<id>#<n>`, `<attribute>:<value>`, each with
+// an optional period suffix `@day:2026-11-27` / `@month:2026-11` — so periods and
+// per-attribute budgets need nothing from the ledger beyond reserve/settle.
+import type { LlmCall } from "./types.js";
+
+/** A budget period: the whole lifetime, one calendar day, or one calendar month. */
+export type BudgetPeriod = "total" | "day" | "month";
+
+/** One limit of a scope, in micro-dollars. */
+export interface LimitSpec {
+  readonly micros: number;
+  readonly period: BudgetPeriod;
+}
+
+export interface BudgetPlanOptions {
+  /** Across every agent (the `--budget` / `budgetUsd` limit is the `total` one). */
+  readonly global: readonly LimitSpec[];
+  /** Each agent (an agent's own `budgetUsd` replaces the `total` one). */
+  readonly perAgent: readonly LimitSpec[];
+  /** Each run of an agent (a restarted agent starts a new run). */
+  readonly perRun: readonly LimitSpec[];
+  /** Each distinct value of a call attribute (`iron_shim.context(user="u42")` → scope `user:u42`). */
+  readonly perAttribute: Readonly<Record<string, readonly LimitSpec[]>>;
+  /** IANA time zone in which days and months begin (default UTC). */
+  readonly timeZone: string;
+}
+
+/** The scopes of one call and the limits the ledger must hold for them. */
+export interface CallScopes {
+  readonly scopes: readonly string[];
+  readonly limits: Readonly<Record<string, number | null>>;
+  /** True when any of the scopes has a configured limit. */
+  readonly limited: boolean;
+}
+
+/** Computes scopes and limits for calls; remembers agents' own budgets. */
+export class BudgetPlan {
+  readonly #options: BudgetPlanOptions;
+  readonly #agentLimits = new Map<string, number | null>();
+  readonly #day: (now: number) => string;
+
+  constructor(options: BudgetPlanOptions) {
+    this.#options = options;
+    this.#day = dayFormatter(options.timeZone);
+  }
+
+  /** An agent's own lifetime budget (from `spawn({ budgetUsd })` or `agents[].budget`); replaces per_agent's. */
+  setAgentLimit(agentId: string, micros: number | null): void {
+    this.#agentLimits.set(agentId, micros);
+  }
+
+  /** The lifetime limit of an agent's scope, or null. */
+  agentLimit(agentId: string): number | null {
+    return this.#agentLimits.get(agentId) ?? total(this.#options.perAgent);
+  }
+
+  /** Every scope a call counts against at `now`, for an agent in run `run` (null when not spawned here). */
+  scopesFor(call: LlmCall, run: number | null, now: number): CallScopes {
+    const scopes: string[] = [];
+    const limits: Record<string, number | null> = {};
+    let limited = false;
+    const day = this.#day(now);
+    const add = (base: string, specs: readonly LimitSpec[], lifetime: number | null | undefined): void => {
+      scopes.push(base);
+      // A scope without a configured limit keeps whatever the ledger holds (sup.budgets.setLimit).
+      const life = lifetime === undefined ? total(specs) : lifetime;
+      if (life !== null) {
+        limits[base] = life;
+        limited = true;
+      }
+      for (const spec of specs) {
+        if (spec.period === "total") continue;
+        const scope = `${base}@${spec.period}:${spec.period === "day" ? day : day.slice(0, 7)}`;
+        scopes.push(scope);
+        limits[scope] = spec.micros;
+        limited = true;
+      }
+    };
+    add("global", this.#options.global, undefined);
+    add(`agent:${call.agentId}`, this.#options.perAgent, this.#agentLimits.get(call.agentId));
+    if (run !== null) add(`run:${call.agentId}#${run}`, this.#options.perRun, undefined);
+    for (const [attribute, specs] of Object.entries(this.#options.perAttribute)) {
+      const value = call.attrs[attribute];
+      if (value !== undefined && value !== "") add(`${attribute}:${value}`, specs, undefined);
+    }
+    return { scopes, limits, limited };
+  }
+}
+
+function total(specs: readonly LimitSpec[]): number | null {
+  let limit: number | null = null;
+  for (const spec of specs) if (spec.period === "total") limit = limit === null ? spec.micros : Math.min(limit, spec.micros);
+  return limit;
+}
+
+/** `YYYY-MM-DD` of an instant in a time zone (UTC without Intl's cost). */
+export function dayFormatter(timeZone: string): (now: number) => string {
+  if (timeZone === "UTC") return (now) => new Date(now).toISOString().slice(0, 10);
+  const format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+  return (now) => format.format(now);
+}

@@ -1,0 +1,83 @@
+// Output redaction for streams: a StreamFilter that holds back just enough text that a
+// value split across deltas ("jo" + "hn@exa" + "mple.com") is still caught whole.
+//
+// What is held: the trailing word (emails, keys and tokens have no spaces), the word where
+// the last 64 characters first show a digit (numbers written in groups: cards, IBANs,
+// phones), and an unfinished PEM block. More than 8 KiB held is released (redacted as far
+// as it can be) so a stream can never stall.
+import type { Finding, StreamFilter, StreamVerdict } from "../types.js";
+import type { Placeholders } from "./placeholders.js";
+import { describeFindings, redactText, type DirectionRules } from "./redact-text.js";
+import { scanText } from "./scan.js";
+
+/** Characters of already-emitted text kept as context for the guards ("phone: " before a number). */
+const CONTEXT = 48;
+/** How far back a number written in groups may start. */
+export const TAIL = 64;
+/** The most text held back before it is released anyway. */
+export const MAX_HOLD = 8192;
+
+/** Creates the filter for one streamed call; `wide` holds the whole tail (custom multi-word patterns). */
+export function createStreamRedactor(rules: DirectionRules, placeholders: Placeholders, wide: boolean): StreamFilter {
+  let held = "";
+  let context = "";
+  let blocked = false;
+
+  const emit = (cut: number): StreamVerdict => {
+    const ready = held.slice(0, cut);
+    held = held.slice(cut);
+    const outcome = redactText(context + ready, rules, placeholders, context.length);
+    context = (context + ready).slice(-CONTEXT);
+    return verdictOf(outcome.text, outcome.findings, outcome.blocked);
+  };
+  const verdictOf = (text: string, findings: readonly Finding[], block: boolean): StreamVerdict => {
+    if (block) {
+      blocked = true;
+      return { action: "deny", text: "", code: "IRON_ERR_PII", reason: `the response stream contains ${describeFindings(findings.filter((f) => f.action === "block"), "blocked")}`, findings };
+    }
+    const redacted = findings.filter((f) => f.action === "redact");
+    if (redacted.length > 0) return { action: "redact", text, reason: describeFindings(redacted, "redacted"), findings };
+    return findings.length > 0 ? { action: "allow", text, findings } : { action: "allow", text };
+  };
+
+  return {
+    push(delta) {
+      if (blocked) return { action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" };
+      held += delta;
+      const cut = held.length > MAX_HOLD ? held.length - TAIL : safeCut(context, held, rules, wide);
+      return cut <= 0 ? { action: "allow", text: "" } : emit(cut);
+    },
+    end() {
+      if (blocked) return { action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" };
+      return held === "" ? { action: "allow", text: "" } : emit(held.length);
+    },
+  };
+}
+
+/** How much of `held` can be released now without cutting through a value that may continue. */
+export function safeCut(context: string, held: string, rules: DirectionRules, wide: boolean): number {
+  let cut = held.length;
+  const wordStart = (at: number): number => {
+    let i = at;
+    while (i > 0 && !/\s/.test(held[i - 1] as string)) i -= 1;
+    return i;
+  };
+  cut = Math.min(cut, wordStart(held.length));
+  const windowStart = Math.max(0, held.length - TAIL);
+  if (wide) cut = Math.min(cut, windowStart);
+  else {
+    const digit = held.slice(windowStart).search(/[\d+(]/);
+    if (digit >= 0) cut = Math.min(cut, wordStart(windowStart + digit));
+  }
+  const begin = held.lastIndexOf("-----BEGIN");
+  if (begin >= 0 && !/-----END[^-]*-----/.test(held.slice(begin))) cut = Math.min(cut, begin);
+  // Never split a value already found.
+  for (const m of scanText(context + held, rules.detectors)) {
+    const start = m.start - context.length;
+    const end = m.end - context.length;
+    if (start < cut && end > cut) cut = Math.max(0, start);
+  }
+  // Never split a surrogate pair.
+  if (cut > 0 && cut < held.length && /[\uD800-\uDBFF]/.test(held[cut - 1] as string)) cut -= 1;
+  return cut;
+}

@@ -1,0 +1,127 @@
+// The safety policy: finds personal data and secrets in what the agent sends and receives,
+// and per direction allows, redacts (typed placeholders, stable within a call) or blocks.
+import { deny, modify, redact } from "../decisions.js";
+import { mapBodyTexts } from "../pii/body-texts.js";
+import type { Detector } from "../pii/detectors.js";
+import { Placeholders } from "../pii/placeholders.js";
+import { describeFindings, redactText, type DirectionRules, type SafetyAction } from "../pii/redact-text.js";
+import { cachedScanner } from "../pii/scan.js";
+import { createStreamRedactor } from "../pii/stream-redactor.js";
+import type { Finding, LlmCall, Policy, RequestDecision, ResponseDecision } from "../types.js";
+
+/** What one direction does: a default action and overrides by detector name or group. */
+export interface DirectionActions {
+  readonly default: SafetyAction;
+  readonly overrides: Readonly<Record<string, SafetyAction>>;
+}
+
+export interface SafetyPolicyOptions {
+  /** Enabled detectors (built-in and custom), in priority order. */
+  readonly detectors: readonly Detector[];
+  readonly input: DirectionActions;
+  readonly output: DirectionActions;
+  /** Prefix hashed with every value, so low-entropy values (SSNs) cannot be brute-forced from hashes. */
+  readonly hashSalt: string;
+  /** Exact values that are never flagged (a support address, a documentation IP). */
+  readonly allowValues: readonly string[];
+}
+
+// Placeholders live from a call's request to its response; calls that never answer are evicted.
+const MAX_OPEN_CALLS = 10_000;
+
+/** Creates the built-in safety policy (named "safety"). */
+export function safetyPolicy(options: SafetyPolicyOptions): Policy {
+  const allowed = new Set(options.allowValues);
+  const detectors = allowed.size === 0 ? options.detectors : options.detectors.map((d) => withAllowList(d, allowed));
+  const scan = cachedScanner(detectors);
+  const rules = (direction: "input" | "output", actions: DirectionActions): DirectionRules => ({
+    direction,
+    detectors,
+    scan,
+    actionOf: (d) => actions.overrides[d.name] ?? (d.group === null ? undefined : actions.overrides[d.group]) ?? actions.default,
+  });
+  const input = rules("input", options.input);
+  const output = rules("output", options.output);
+  const outputWatched = detectors.some((d) => output.actionOf(d) !== "allow");
+  const wide = detectors.some((d) => d.priority === CUSTOM_PRIORITY);
+  const open = new Map<string, Placeholders>();
+  const placeholdersOf = (callId: string): Placeholders => {
+    let p = open.get(callId);
+    if (p === undefined) {
+      p = new Placeholders(options.hashSalt);
+      if (open.size >= MAX_OPEN_CALLS) open.delete(open.keys().next().value as string);
+      open.set(callId, p);
+    }
+    return p;
+  };
+
+  return {
+    name: "safety",
+    onRequest(call: LlmCall): RequestDecision | undefined {
+      const placeholders = placeholdersOf(call.id);
+      const findings: Finding[] = [];
+      let blocked = false;
+      const body = mapBodyTexts(call.body, (text) => {
+        const outcome = redactText(text, input, placeholders);
+        findings.push(...outcome.findings);
+        blocked ||= outcome.blocked;
+        return outcome.text;
+      });
+      return decide(findings, blocked, "request", () => modify(body, { reason: describeFindings(redactedOf(findings), "redacted") }));
+    },
+    onResponse(call, result): ResponseDecision | undefined {
+      const placeholders = placeholdersOf(call.id);
+      open.delete(call.id);
+      // A streamed response was filtered chunk by chunk (onStreamOpen); the agent already has it.
+      if (result.stream || result.status >= 400) return undefined;
+      const findings: Finding[] = [];
+      let blocked = false;
+      const scan = (text: string, record: boolean): string => {
+        const outcome = redactText(text, output, placeholders);
+        if (record) findings.push(...outcome.findings);
+        blocked ||= outcome.blocked;
+        return outcome.text;
+      };
+      const body = result.body === null ? null : mapBodyTexts(result.body, (text) => scan(text, true));
+      const text = scan(result.output, result.body === null);
+      const changed = body !== result.body || text !== result.output;
+      return decide(findings, blocked, "response", () => (changed ? redact(body, { output: text, reason: describeFindings(redactedOf(findings), "redacted") }) : undefined));
+    },
+    onStreamOpen(call) {
+      return outputWatched ? createStreamRedactor(output, placeholdersOf(call.id), wide) : undefined;
+    },
+  };
+}
+
+/** Priority of custom detectors from config (below secrets, above every built-in PII kind). */
+export const CUSTOM_PRIORITY = 70;
+
+// Deny when something is blocked, the change when something was redacted, else allow with the audit trail.
+function decide<T extends RequestDecision | ResponseDecision>(
+  findings: readonly Finding[],
+  blocked: boolean,
+  what: "request" | "response",
+  change: () => T | undefined,
+): T | undefined {
+  if (findings.length === 0) return undefined;
+  if (blocked) {
+    const reason = `the ${what} contains ${describeFindings(findings.filter((f) => f.action === "block"), "blocked")}`;
+    return { ...deny("IRON_ERR_PII", reason, { status: 403 }), findings } as T;
+  }
+  const changed = redactedOf(findings).length > 0 ? change() : undefined;
+  if (changed !== undefined) return { ...changed, findings };
+  return { action: "allow", reason: describeFindings(findings, "seen and allowed"), findings } as T;
+}
+
+function redactedOf(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.action === "redact");
+}
+
+// A detector that ignores the exact values the config allows.
+function withAllowList(detector: Detector, allowed: ReadonlySet<string>): Detector {
+  const validate = detector.validate;
+  return {
+    ...detector,
+    validate: (value, text, start) => !allowed.has(value) && (validate === undefined || validate(value, text, start)),
+  };
+}

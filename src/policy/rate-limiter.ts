@@ -1,0 +1,52 @@
+// Rate limits as token buckets refilled continuously (requests or tokens per minute). A call
+// that does not fit now may take its place in line — the bucket goes into debt and the call
+// waits until its share has refilled — if that wait is short; otherwise it is refused with
+// the time after which it would fit. Pure: time comes in as `now`.
+
+interface Bucket {
+  level: number;
+  at: number;
+}
+
+/** One limit a call must pass: a bucket key, its size per minute, and what the call costs. */
+export interface RateCharge {
+  readonly key: string;
+  readonly perMinute: number;
+  readonly cost: number;
+}
+
+export type RateAnswer = { readonly ok: true; readonly waitMs: number } | { readonly ok: false; readonly retryAfterMs: number; readonly key: string };
+
+const MINUTE = 60_000;
+
+/** Token buckets by key. */
+export class RateLimiter {
+  readonly #buckets = new Map<string, Bucket>();
+
+  // The bucket's level at `now` (refilled since it was last touched, never above its size).
+  #level(charge: RateCharge, now: number): number {
+    const bucket = this.#buckets.get(charge.key);
+    if (bucket === undefined) return charge.perMinute;
+    return Math.min(charge.perMinute, bucket.level + ((now - bucket.at) * charge.perMinute) / MINUTE);
+  }
+
+  /**
+   * Takes every charge at once, or none: the call waits as long as its slowest bucket needs,
+   * which must be at most `maxWaitMs`. A cost above a bucket's size counts as its size.
+   */
+  take(charges: readonly RateCharge[], now: number, maxWaitMs: number): RateAnswer {
+    let waitMs = 0;
+    for (const charge of charges) {
+      const cost = Math.min(charge.cost, charge.perMinute);
+      const level = this.#level(charge, now);
+      const wait = level >= cost ? 0 : Math.ceil(((cost - level) * MINUTE) / charge.perMinute);
+      if (wait > maxWaitMs) return { ok: false, retryAfterMs: wait, key: charge.key };
+      waitMs = Math.max(waitMs, wait);
+    }
+    for (const charge of charges) {
+      const cost = Math.min(charge.cost, charge.perMinute);
+      this.#buckets.set(charge.key, { level: this.#level(charge, now) - cost, at: now });
+    }
+    return { ok: true, waitMs };
+  }
+}

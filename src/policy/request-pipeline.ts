@@ -1,0 +1,123 @@
+// The request side of the engine: runs onRequest in pipeline order, re-prices reservations
+// when a later policy changed the call, commits them atomically, then waits out rate limits.
+import type { BudgetLedger } from "../store/budget-ledger.js";
+import { defaultStatusFor } from "./decisions.js";
+import { deepFreeze } from "./freeze.js";
+import { formatUsd } from "./money.js";
+import { DEFAULT_POLICY_TIMEOUT_MS, runHook } from "./run-policy.js";
+import type { Finding, LlmCall, Modify, Policy, PolicyContext, RequestDecision, Reservation } from "./types.js";
+import { emptyVerdict, type BudgetExhaustion, type PolicyFailure, type PolicyStep, type Verdict } from "./verdict.js";
+
+export interface RequestDeps {
+  readonly ledger: BudgetLedger;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+interface Held {
+  readonly index: number;
+  reserve: Reservation;
+}
+
+/** Decides about one request; a deny stops the pipeline, a modify passes a (frozen) copy on. */
+export async function runRequestPipeline(policies: readonly Policy[], original: LlmCall, ctx: PolicyContext, deps: RequestDeps): Promise<Verdict> {
+  const call = deepFreeze(original);
+  const steps: PolicyStep[] = [];
+  const failures: PolicyFailure[] = [];
+  const findings: Finding[] = [];
+  const held: Held[] = [];
+  const reasons: string[] = [];
+  let current = call;
+  let modifiedBy: string | null = null;
+  let lastModify = -1;
+  let delayMs = 0;
+  let timeoutMs: number | null = null;
+  const fail = (policy: string, code: string, reason: string, status?: number, retryAfter?: number, exhausted: BudgetExhaustion | null = null): Verdict => ({
+    ...emptyVerdict("deny"),
+    policy,
+    code,
+    reason,
+    status: status ?? defaultStatusFor(code),
+    retryAfter: retryAfter ?? null,
+    steps,
+    failures,
+    findings,
+    exhausted,
+  });
+  for (const [index, policy] of policies.entries()) {
+    if (policy.onRequest === undefined) continue;
+    const outcome = await runHook<RequestDecision>(policy.onRequest.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    if (!outcome.ok) {
+      failures.push({ policy: policy.name, error: outcome.error, timedOut: outcome.timedOut, ignored: policy.failOpen === true });
+      steps.push({ policy: policy.name, action: "error", reason: outcome.error, ms: outcome.ms });
+      if (policy.failOpen === true) continue;
+      return fail(policy.name, "IRON_ERR_POLICY_ERROR", `policy ${policy.name} failed: ${outcome.error}`);
+    }
+    const decision = outcome.value ?? { action: "allow" as const };
+    steps.push({ policy: policy.name, action: decision.action, reason: decision.reason ?? null, ms: outcome.ms });
+    if (decision.findings !== undefined) findings.push(...decision.findings);
+    if (decision.action === "deny") return fail(policy.name, decision.code, decision.reason, decision.status, decision.retryAfter);
+    if (decision.action === "modify") {
+      current = withChange(current, decision);
+      modifiedBy = policy.name;
+      lastModify = index;
+      if (decision.reason !== undefined) reasons.push(decision.reason);
+    }
+    if (decision.reserve !== undefined) held.push({ index, reserve: decision.reserve });
+    delayMs = Math.max(delayMs, decision.delayMs ?? 0);
+    if (decision.timeoutMs !== undefined) timeoutMs = Math.min(timeoutMs ?? Infinity, decision.timeoutMs);
+  }
+  // A policy that priced the call before a later one rerouted it prices the call that really goes out.
+  for (const h of held) {
+    if (h.index >= lastModify) continue;
+    const policy = policies[h.index] as Policy;
+    const again = await runHook<RequestDecision>(policy.onRequest!.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    if (!again.ok) {
+      failures.push({ policy: policy.name, error: again.error, timedOut: again.timedOut, ignored: false });
+      return fail(policy.name, "IRON_ERR_POLICY_ERROR", `policy ${policy.name} failed: ${again.error}`);
+    }
+    const decision = again.value ?? { action: "allow" as const };
+    if (decision.action === "deny") return fail(policy.name, decision.code, decision.reason, decision.status, decision.retryAfter);
+    if (decision.action === "modify") current = withChange(current, decision);
+    if (decision.reserve !== undefined) h.reserve = decision.reserve;
+  }
+  const hold = reserveAll(deps.ledger, call.id, held.map((h) => h.reserve));
+  if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
+  if (delayMs > 0) await deps.sleep(delayMs);
+  const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
+  const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, call: current, delayMs, timeoutMs };
+  if (modifiedBy === null) return base;
+  const url = current.url === call.url ? null : current.url;
+  return { ...base, action: "modify", policy: modifiedBy, reason: reasons.join("; ") || null, body: current.body, url };
+}
+
+type HoldResult = { ok: true; micros: number } | { ok: false; reason: string; exhausted: BudgetExhaustion };
+
+// Commits every reservation atomically, after all policies allowed; none is held on failure.
+function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly Reservation[]): HoldResult {
+  if (reservations.length === 0) return { ok: true, micros: 0 };
+  let micros = 0;
+  const scopes = new Set<string>();
+  for (const r of reservations) {
+    micros = Math.max(micros, r.micros);
+    for (const s of r.scopes) scopes.add(s);
+    for (const [scope, limit] of Object.entries(r.limits ?? {})) if (ledger.limit(scope) !== limit) ledger.setLimit(scope, limit);
+  }
+  const result = ledger.reserve(callId, [...scopes], micros);
+  if (result.ok) return { ok: true, micros };
+  const left = Math.max(0, result.limit - result.spent - result.reserved);
+  const exhausted = { scope: result.scope, limit: result.limit, spent: result.spent };
+  if (result.limit === 0) return { ok: false, reason: `budget ${result.scope} is $0: nothing may be spent`, exhausted };
+  const reason =
+    result.spent >= result.limit
+      ? `budget exhausted: ${result.scope} has spent ${formatUsd(result.spent)} of ${formatUsd(result.limit)}`
+      : `budget ${result.scope}: worst-case cost ${formatUsd(result.requested)} exceeds the ${formatUsd(left)} left of ${formatUsd(result.limit)}`;
+  return { ok: false, reason, exhausted };
+}
+
+// A modified call: the body (and with it the model, when the body names one), maybe the URL and provider.
+function withChange(call: LlmCall, change: Modify): LlmCall {
+  const body = change.body;
+  const named = typeof body === "object" && body !== null ? (body as { model?: unknown }).model : undefined;
+  const model = typeof named === "string" ? named : call.model;
+  return deepFreeze({ ...call, body, model, url: change.url ?? call.url, provider: change.provider ?? call.provider });
+}

@@ -1,0 +1,56 @@
+// The response side of the engine: runs onResponse in reverse pipeline order, settles the
+// call's real cost, and reports the warning thresholds that cost crossed.
+import type { BudgetLedger } from "../store/budget-ledger.js";
+import { crossedThresholds } from "./budget-warnings.js";
+import { defaultStatusFor } from "./decisions.js";
+import { deepFreeze } from "./freeze.js";
+import { DEFAULT_POLICY_TIMEOUT_MS, runHook } from "./run-policy.js";
+import type { Finding, LlmCall, LlmResult, Policy, PolicyContext, ResponseDecision } from "./types.js";
+import { emptyVerdict, type PolicyFailure, type PolicyStep, type Verdict } from "./verdict.js";
+
+export interface ResponseDeps {
+  readonly ledger: BudgetLedger;
+  /** Warning thresholds as fractions of a limit. */
+  readonly warnAt: readonly number[];
+}
+
+/** Decides about one response; a failing policy is skipped (the provider already answered). */
+export async function runResponsePipeline(policies: readonly Policy[], call: LlmCall, original: LlmResult, ctx: PolicyContext, deps: ResponseDeps): Promise<Verdict> {
+  const steps: PolicyStep[] = [];
+  const failures: PolicyFailure[] = [];
+  const findings: Finding[] = [];
+  const reasons: string[] = [];
+  let current = deepFreeze(original);
+  let redactedBy: string | null = null;
+  let charge = 0;
+  let denial: Verdict | null = null;
+  for (let i = policies.length - 1; i >= 0; i -= 1) {
+    const policy = policies[i] as Policy;
+    if (policy.onResponse === undefined) continue;
+    const outcome = await runHook<ResponseDecision>(policy.onResponse.bind(policy, call, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    if (!outcome.ok) {
+      failures.push({ policy: policy.name, error: outcome.error, timedOut: outcome.timedOut, ignored: true });
+      steps.push({ policy: policy.name, action: "error", reason: outcome.error, ms: outcome.ms });
+      continue;
+    }
+    const decision = outcome.value ?? { action: "allow" as const };
+    steps.push({ policy: policy.name, action: decision.action, reason: decision.reason ?? null, ms: outcome.ms });
+    if (decision.findings !== undefined) findings.push(...decision.findings);
+    if (decision.action === "allow" && decision.charge !== undefined) charge += decision.charge;
+    if (decision.action === "deny" && denial === null) {
+      const status = decision.status ?? defaultStatusFor(decision.code);
+      denial = { ...emptyVerdict("deny"), policy: policy.name, code: decision.code, reason: decision.reason, status, retryAfter: decision.retryAfter ?? null };
+    }
+    if (decision.action === "redact") {
+      current = deepFreeze({ ...current, body: decision.body, output: decision.output ?? current.output });
+      redactedBy = policy.name;
+      if (decision.reason !== undefined) reasons.push(decision.reason);
+    }
+  }
+  const balances = deps.ledger.settle(call.id, charge);
+  const warnings = crossedThresholds(balances, charge, deps.warnAt);
+  const base = { ...emptyVerdict("allow"), micros: charge, steps, failures, findings, warnings };
+  if (denial !== null) return { ...denial, micros: charge, steps, failures, findings, warnings };
+  if (redactedBy === null) return base;
+  return { ...base, action: "redact", policy: redactedBy, reason: reasons.join("; ") || null, body: current.body, output: current.output };
+}

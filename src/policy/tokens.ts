@@ -1,0 +1,144 @@
+// Token estimates before a call goes out. OpenAI models are counted exactly with their own
+// BPE encoding (gpt-tokenizer: o200k_base or cl100k_base); every other model (Anthropic,
+// local models) gets a documented, deliberately generous estimate: the o200k count × 1.25.
+// The real usage replaces the estimate when the call settles.
+import type { LlmCall } from "./types.js";
+
+type Counter = (text: string) => number;
+
+/** How a model's prompt is counted. */
+export type TokenFamily = "o200k" | "cl100k" | "other";
+
+/** Other tokenizers (Claude's, Llama's) yield more tokens than o200k on the same text: reserve for it. */
+export const OTHER_MODEL_FACTOR = 1.25;
+/** Per-message framing tokens (role markers), as OpenAI's cookbook counts them. */
+const PER_MESSAGE = 3;
+/** Tokens that prime the assistant's reply. */
+const PER_REPLY = 3;
+/** Flat estimate for an image, audio clip or file part (the real figure comes with the usage). */
+export const MEDIA_TOKENS = 1500;
+
+// Keys whose string values are not prompt text (ids, roles, options) — counted as nothing.
+const NOT_TEXT = new Set([
+  "model", "role", "type", "id", "tool_call_id", "call_id", "stream", "stream_options", "cache_control",
+  "media_type", "detail", "encoding_format", "user", "metadata", "service_tier", "store", "format",
+]);
+// Keys whose value is a media payload or reference: a flat estimate each.
+const MEDIA = new Set(["image_url", "input_image", "image", "input_audio", "audio", "file", "file_data", "file_id", "source", "document"]);
+// Keys whose whole value is serialised into the prompt (tool and function definitions, schemas).
+const AS_JSON = new Set(["tools", "functions", "response_format", "text", "tool_choice"]);
+
+let o200k: Counter | null = null;
+let cl100k: Counter | null = null;
+let loading: Promise<void> | null = null;
+
+/** Loads both encodings once (about half a second of CPU); later calls return the same promise. */
+export function loadTokenizers(): Promise<void> {
+  loading ??= (async () => {
+    const [a, b] = await Promise.all([import("gpt-tokenizer/encoding/o200k_base"), import("gpt-tokenizer/encoding/cl100k_base")]);
+    const plain = { disallowedSpecial: new Set<string>() };
+    o200k = (text) => a.countTokens(text, plain);
+    cl100k = (text) => b.countTokens(text, plain);
+  })();
+  return loading;
+}
+
+/** Waits for the encodings at most `ms` milliseconds; true when they are ready. */
+export async function tokenizersWithin(ms: number): Promise<boolean> {
+  if (tokenizersReady()) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([loadTokenizers(), timeout]);
+  clearTimeout(timer);
+  return tokenizersReady();
+}
+
+/** True once loadTokenizers() has finished. */
+export function tokenizersReady(): boolean {
+  return o200k !== null && cl100k !== null;
+}
+
+/** Which encoding a model uses; anything that is not an OpenAI model is `other`. */
+export function tokenFamily(model: string | null): TokenFamily {
+  const m = (model ?? "").toLowerCase();
+  if (/^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o1|o3|o4|codex|computer-use|omni-moderation|gpt-realtime|gpt-audio)/.test(m)) return "o200k";
+  if (/^(gpt-4|gpt-3\.5|text-embedding-|davinci-002|babbage-002)/.test(m)) return "cl100k";
+  return "other";
+}
+
+// Long strings recur on every turn (the conversation so far): count each once.
+const CACHE_MIN_CHARS = 32;
+const CACHE_MAX = 16_384;
+const cache = new Map<string, number>();
+
+function counted(counter: Counter, family: string, text: string): number {
+  if (text.length < CACHE_MIN_CHARS) return counter(text);
+  const key = family + "\u0000" + text;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const n = counter(text);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, n);
+  return n;
+}
+
+/**
+ * Before the encodings have loaded: half a token per UTF-8 byte, which is above what any
+ * BPE tokenizer yields for English (about 4 bytes a token) or CJK (about 3 bytes a token).
+ */
+const conservative: Counter = (text) => Math.ceil(Buffer.byteLength(text, "utf8") / 2);
+
+function counterFor(family: TokenFamily): Counter {
+  const counter = family === "cl100k" ? cl100k : o200k;
+  if (counter === null) return conservative;
+  return (text) => counted(counter, family, text);
+}
+
+/** Tokens of one text for a model (exact for OpenAI models, the generous estimate otherwise). */
+export function countTextTokens(text: string, model: string | null): number {
+  const family = tokenFamily(model);
+  const n = counterFor(family)(text);
+  return family === "other" && tokenizersReady() ? Math.ceil(n * OTHER_MODEL_FACTOR) : n;
+}
+
+const memo = new WeakMap<object, { family: TokenFamily; tokens: number }>();
+
+/** Prompt tokens of a call's body: texts + message framing + tools + a flat figure per media part. */
+export function estimateInputTokens(call: LlmCall): number {
+  const body = call.body;
+  const family = tokenFamily(call.model);
+  if (typeof body !== "object" || body === null) return call.estimatedTokens.input;
+  const ready = tokenizersReady();
+  const known = memo.get(body);
+  if (known !== undefined && known.family === family && ready) return known.tokens;
+  const count = counterFor(family);
+  let tokens = PER_REPLY;
+  const stack: { key: string; value: unknown }[] = [{ key: "", value: body }];
+  while (stack.length > 0) {
+    const { key, value } = stack.pop() as { key: string; value: unknown };
+    if (typeof value === "string") {
+      tokens += value.startsWith("data:") ? MEDIA_TOKENS : count(value);
+    } else if (typeof value === "number") {
+      if (key === "#token") tokens += 1;
+    } else if (Array.isArray(value)) {
+      const isMessages = key === "messages" || key === "input";
+      for (const item of value) {
+        if (isMessages && typeof item === "object" && item !== null) tokens += PER_MESSAGE;
+        stack.push({ key: typeof item === "number" && (key === "input" || key === "prompt" || key === "#token") ? "#token" : key, value: item });
+      }
+    } else if (typeof value === "object" && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (NOT_TEXT.has(k) || v === null || v === undefined) continue;
+        if (MEDIA.has(k)) tokens += MEDIA_TOKENS;
+        else if (AS_JSON.has(k) && typeof v === "object") tokens += count(JSON.stringify(v));
+        else if (k === "name" && typeof v === "string") tokens += 1 + count(v);
+        else stack.push({ key: k, value: v });
+      }
+    }
+  }
+  const result = family === "other" && ready ? Math.ceil(tokens * OTHER_MODEL_FACTOR) : tokens;
+  if (ready) memo.set(body, { family, tokens: result });
+  return result;
+}

@@ -1,0 +1,85 @@
+// Builds the built-in policies in their fixed order — safety → cost → reliability — from
+// resolved options, with the budget plan, breaker board and rate limiter they share.
+import type { EventInput, IronEvent } from "../events/types.js";
+import { BreakerBoard, systemBreakerClock, type BreakerClock } from "../policy/breaker/board.js";
+import { BudgetPlan } from "../policy/budget-plan.js";
+import { budgetPolicy } from "../policy/policies/budget.js";
+import { reliabilityPolicy } from "../policy/policies/reliability.js";
+import { safetyPolicy } from "../policy/policies/safety.js";
+import { RateLimiter } from "../policy/rate-limiter.js";
+import type { Policy } from "../policy/types.js";
+import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { ResolvedSupervisorOptions } from "./options.js";
+
+export interface BuiltinDeps {
+  readonly ledger: BudgetLedger;
+  /** The current run of a spawned agent, null for one that joined. */
+  readonly runOf: (agentId: string) => number | null;
+  readonly publish: (event: EventInput) => void;
+  readonly clock?: BreakerClock;
+}
+
+/** The built-in policies and what they share. */
+export interface Builtins {
+  readonly policies: readonly Policy[];
+  readonly plan: BudgetPlan;
+  readonly breakers: BreakerBoard | null;
+  /** Sets an agent's own budget (replacing budgets.per_agent's total for it). */
+  setAgentBudget(agentId: string, micros: number | null): void;
+  /** Stops breaker timers. */
+  close(): void;
+}
+
+/** Creates safety (unless off), budget, and reliability (unless off) policies. */
+export function createBuiltins(options: ResolvedSupervisorOptions, deps: BuiltinDeps): Builtins {
+  const plan = new BudgetPlan(options.budgets.plan);
+  const policies: Policy[] = [];
+  if (options.safety !== null) policies.push(safetyPolicy(options.safety));
+  policies.push(
+    budgetPolicy({
+      prices: options.prices,
+      unknownModel: options.unknownModelPrice === "deny" ? { action: "deny" } : { action: "charge", price: options.unknownModelPrice },
+      defaultMaxOutputTokens: options.defaultMaxOutputTokens,
+      capOutputTokens: options.budgets.capOutputTokens,
+      plan,
+      runOf: deps.runOf,
+    }),
+  );
+  let breakers: BreakerBoard | null = null;
+  const r = options.reliability;
+  if (r !== null) {
+    if (r.breakers !== null) breakers = new BreakerBoard(r.breakers, deps.clock ?? systemBreakerClock, (change) => deps.publish({ type: "breaker.state", ...change }));
+    policies.push(
+      reliabilityPolicy({
+        breakers,
+        limiter: new RateLimiter(),
+        perAgent: r.perAgent,
+        perProvider: r.perProvider,
+        // A call never waits for a rate limit longer than half the time the shim waits for a decision.
+        maxWaitMs: Math.min(r.maxWaitMs, Math.floor(options.decisionTimeoutMs / 2)),
+        timeoutMs: r.timeoutMs,
+        fallbacks: r.fallbacks,
+        providers: options.providers,
+      }),
+    );
+  }
+  const totals = options.budgets.plan.global.filter((s) => s.period === "total").map((s) => s.micros);
+  if (totals.length > 0) deps.ledger.setLimit("global", Math.min(...totals));
+  return {
+    policies,
+    plan,
+    breakers,
+    setAgentBudget(agentId, micros) {
+      plan.setAgentLimit(agentId, micros);
+      deps.ledger.setLimit(`agent:${agentId}`, micros);
+    },
+    close: () => breakers?.stop(),
+  };
+}
+
+/** A bus listener that stops an agent whose call found its budget exhausted (`on_exhausted: stop`). */
+export function stopOnExhaustion(mode: "deny" | "stop", stop: (agentId: string, reason: string) => void): (event: IronEvent) => void {
+  return (event) => {
+    if (mode === "stop" && event.type === "budget.exhausted") stop(event.agentId, `budget exhausted: ${event.reason}`);
+  };
+}

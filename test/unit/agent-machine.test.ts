@@ -1,0 +1,292 @@
+// Protects the agent lifecycle machine without processes or real time: restart policies,
+// exponential backoff and its reset after a stable period, the restart window ending in
+// `failed`, startup timeouts, hang detection, stop semantics (a stop is never restarted),
+// and one `state` change per transition with a consistent from → to chain.
+import { createActor, fromCallback, SimulatedClock, toPromise } from "xstate";
+import { describe, expect, it } from "vitest";
+import { agentMachine } from "../../src/lifecycle/agent-machine.js";
+import type { ProcessCommand, ProcessInput, StateChange } from "../../src/lifecycle/agent-machine-types.js";
+import { backoffDelay } from "../../src/lifecycle/backoff.js";
+import { resolveLifecycle, type LifecycleOptions } from "../../src/lifecycle/lifecycle-options.js";
+
+interface FakeProcess {
+  readonly run: number;
+  readonly signals: string[];
+  disposed: boolean;
+  exit(exitCode: number | null, signal?: string | null): void;
+}
+
+/** The machine with a fake process actor, a simulated clock and a recorder of state changes. */
+function harness(options: LifecycleOptions, spawnError?: string) {
+  const procs: FakeProcess[] = [];
+  const fake = fromCallback<ProcessCommand, ProcessInput>(({ sendBack, receive, input }) => {
+    if (spawnError !== undefined) {
+      sendBack({ type: "process.error", message: spawnError });
+      return;
+    }
+    const proc: FakeProcess = {
+      run: input.run,
+      signals: [],
+      disposed: false,
+      exit: (exitCode, signal = null) => sendBack({ type: "process.exited", exitCode, signal }),
+    };
+    procs.push(proc);
+    receive((command) => proc.signals.push(command.signal));
+    sendBack({ type: "process.spawned", pid: 1000 + input.run });
+    return () => {
+      proc.disposed = true;
+    };
+  });
+  const clock = new SimulatedClock();
+  const config = resolveLifecycle({ startupTimeoutMs: 5000, heartbeatTimeoutMs: 0, ...options }, { startupTimeoutMs: 10_000, heartbeatMs: 1000 });
+  const actor = createActor(agentMachine.provide({ actors: { process: fake } }), { input: { config, random: () => 0.5 }, clock });
+  const changes: StateChange[] = [];
+  actor.on("state", (change) => changes.push(change));
+  actor.start();
+  const last = (): FakeProcess => procs[procs.length - 1] as FakeProcess;
+  return {
+    actor,
+    procs,
+    changes,
+    last,
+    state: () => actor.getSnapshot().context.state,
+    trail: () => changes.map((c) => c.to),
+    /** Moves simulated time forward in 10 ms steps so timers set along the way fire on time. */
+    advance(ms: number): void {
+      for (let t = 0; t < ms; t += 10) clock.increment(Math.min(10, ms - t));
+    },
+    connect(): void {
+      actor.send({ type: "shim.connected" });
+    },
+  };
+}
+
+describe("agent machine: restarts", () => {
+  it("restarts a crashing agent with exponential backoff, then fails past maxRestarts", async () => {
+    const h = harness({ restart: "on-failure", maxRestarts: 3, backoff: { initialMs: 100, maxMs: 1000 } });
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      h.connect();
+      h.last().exit(3);
+      if (i === 3) break;
+      delays.push(h.actor.getSnapshot().context.backoffMs);
+      const spawned = h.procs.length;
+      h.advance(h.actor.getSnapshot().context.backoffMs - 10);
+      expect(h.procs.length).toBe(spawned); // not before the delay
+      h.advance(10);
+      expect(h.procs.length).toBe(spawned + 1);
+    }
+    expect(delays).toEqual([100, 200, 400]);
+    expect(h.state()).toBe("failed");
+    const exit = await toPromise(h.actor);
+    expect(exit).toMatchObject({ state: "failed", exitCode: 3, signal: null, restarts: 3, code: null });
+    expect(exit.reason).toMatch(/exited with code 3; it already restarted 3 times within 60 s/);
+    expect(h.trail()).toEqual([
+      ...["starting", "running", "crashed", "backoff"],
+      ...["starting", "running", "crashed", "backoff"],
+      ...["starting", "running", "crashed", "backoff"],
+      ...["starting", "running", "crashed", "failed"],
+    ]);
+    expect(h.changes.map((c) => c.run)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4]);
+    expect(h.changes.find((c) => c.to === "backoff")?.reason).toBe("restarting in 100 ms (restart 1; 1 of at most 3 within 60 s)");
+  });
+
+  it("emits each change once, each from the state before it, with pid and exit details", () => {
+    const h = harness({ maxRestarts: 1 });
+    h.connect();
+    h.last().exit(null, "SIGSEGV");
+    expect(h.changes[0]).toMatchObject({ from: "new", to: "starting", pid: 1001, run: 1, reason: "spawned (pid 1001)" });
+    h.changes.slice(1).forEach((c, i) => expect(c.from).toBe(h.changes[i]?.to));
+    expect(h.changes.find((c) => c.to === "crashed")).toMatchObject({ exitCode: null, signal: "SIGSEGV", reason: "killed by SIGSEGV" });
+    h.advance(1000);
+    expect(h.changes.at(-1)).toMatchObject({ to: "starting", run: 2, pid: 1002, reason: "restart 1 (pid 1002)", exitCode: null });
+  });
+
+  it("counts restarts in a sliding window: crashes spread out never fail", () => {
+    const h = harness({ maxRestarts: 2, restartWindowMs: 2000, backoff: { initialMs: 100, maxMs: 100 } });
+    for (let i = 0; i < 6; i += 1) {
+      h.connect();
+      h.advance(1000); // each restart leaves the 2 s window before the crash after next
+      h.last().exit(1);
+      h.advance(100);
+    }
+    h.connect();
+    expect(h.state()).toBe("running");
+    expect(h.actor.getSnapshot().context.restarts).toBe(6);
+    // A quick crash now: the last two restarts (0.1 s and 1.2 s ago) are both in the window.
+    h.last().exit(1);
+    expect(h.state()).toBe("failed");
+    expect(h.changes.at(-1)?.reason).toMatch(/already restarted 2 times within 2 s/);
+  });
+
+  it("counts crashes that happen before the agent ever runs (startup crashes) too", () => {
+    const h = harness({ maxRestarts: 2, backoff: { initialMs: 10 } });
+    h.last().exit(1);
+    h.advance(10);
+    h.last().exit(1);
+    h.advance(20);
+    h.last().exit(1);
+    expect(h.trail().filter((s) => s === "running")).toEqual([]);
+    expect(h.state()).toBe("failed");
+  });
+
+  it("starts the backoff again from its initial delay once the agent was stable", () => {
+    const h = harness({ maxRestarts: 10, backoff: { initialMs: 100 }, stablePeriodMs: 3000 });
+    h.connect();
+    h.last().exit(1);
+    h.advance(100);
+    h.connect();
+    h.last().exit(1);
+    expect(h.actor.getSnapshot().context.backoffMs).toBe(200);
+    h.advance(200);
+    h.connect();
+    h.advance(3000); // stable
+    h.last().exit(1);
+    expect(h.actor.getSnapshot().context.backoffMs).toBe(100);
+  });
+
+  it("caps the delay and spreads it by the jitter", () => {
+    const config = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.2 };
+    expect(backoffDelay(10, config, () => 0.5)).toBe(1000);
+    expect(backoffDelay(0, config, () => 0)).toBe(80);
+    expect(backoffDelay(0, config, () => 0.999999)).toBe(120);
+    expect(backoffDelay(10, config, () => 0.999999)).toBe(1000);
+  });
+
+  it("never restarts under `never`; `on-failure` lets a clean exit end; `always` restarts it", async () => {
+    const never = harness({ restart: "never" });
+    never.connect();
+    never.last().exit(2);
+    expect(await toPromise(never.actor)).toMatchObject({ state: "crashed", exitCode: 2, restarts: 0 });
+    expect(never.procs).toHaveLength(1);
+
+    const onFailure = harness({ restart: "on-failure" });
+    onFailure.connect();
+    onFailure.last().exit(0);
+    expect(await toPromise(onFailure.actor)).toMatchObject({ state: "exited", exitCode: 0, reason: "exited with code 0" });
+
+    const always = harness({ restart: "always", maxRestarts: 1, backoff: { initialMs: 10 } });
+    always.connect();
+    always.last().exit(0);
+    always.advance(10);
+    always.connect();
+    always.last().exit(0);
+    expect(always.trail()).toEqual(["starting", "running", "exited", "backoff", "starting", "running", "exited", "failed"]);
+  });
+
+  it("fails at once, without restarting, when the process cannot be spawned", async () => {
+    const h = harness({ restart: "always" }, "spawn /nope ENOENT");
+    expect(await toPromise(h.actor)).toMatchObject({ state: "failed", code: "IRON_ERR_SPAWN", reason: "could not start: spawn /nope ENOENT" });
+  });
+});
+
+describe("agent machine: startup and health", () => {
+  it("kills an agent whose shim never says hello, as a crash with a clear reason", async () => {
+    const h = harness({ restart: "never", startupTimeoutMs: 5000, stopTimeoutMs: 1000 });
+    h.advance(4990);
+    expect(h.state()).toBe("starting");
+    h.advance(10);
+    expect(h.state()).toBe("stopping");
+    expect(h.last().signals).toEqual(["SIGTERM"]);
+    h.advance(1000);
+    expect(h.last().signals).toEqual(["SIGTERM", "SIGKILL"]);
+    h.last().exit(null, "SIGKILL");
+    const exit = await toPromise(h.actor);
+    expect(exit).toMatchObject({ state: "crashed", code: "IRON_ERR_AGENT_STARTUP", signal: "SIGKILL" });
+    expect(exit.reason).toBe("the shim did not connect within 5 s (is the interpreter able to import iron_shim?)");
+  });
+
+  it("marks a running agent hung when heartbeats stop, and running again when they resume", () => {
+    const h = harness({ heartbeatTimeoutMs: 3000 });
+    h.connect();
+    for (let i = 0; i < 5; i += 1) {
+      h.advance(1000);
+      h.actor.send({ type: "shim.heartbeat" });
+    }
+    expect(h.state()).toBe("running");
+    h.advance(3000);
+    expect(h.state()).toBe("hung");
+    expect(h.changes.at(-1)?.reason).toBe("no heartbeat for 3 s");
+    h.actor.send({ type: "shim.heartbeat" });
+    expect(h.changes.at(-1)).toMatchObject({ from: "hung", to: "running", reason: "heartbeats resumed" });
+    expect(h.changes.filter((c) => c.to === "running")).toHaveLength(2); // heartbeats alone emit nothing
+  });
+
+  it("kills and restarts a hung agent when onHang is restart", () => {
+    const h = harness({ heartbeatTimeoutMs: 3000, onHang: "restart", backoff: { initialMs: 100 } });
+    h.connect();
+    h.advance(3000);
+    expect(h.state()).toBe("stopping");
+    expect(h.last().signals).toEqual(["SIGTERM"]);
+    h.last().exit(null, "SIGTERM");
+    expect(h.trail()).toEqual(["starting", "running", "hung", "stopping", "crashed", "backoff"]);
+    expect(h.changes.find((c) => c.to === "crashed")?.reason).toBe("no heartbeat for 3 s");
+    h.advance(100);
+    expect(h.procs).toHaveLength(2);
+  });
+});
+
+describe("agent machine: stopping", () => {
+  it("stops with SIGTERM, escalates to SIGKILL after the grace period, and never restarts", async () => {
+    const h = harness({ restart: "always", stopTimeoutMs: 2000 });
+    h.connect();
+    h.actor.send({ type: "stop", reason: "budget exhausted" });
+    expect(h.last().signals).toEqual(["SIGTERM"]);
+    h.advance(1990);
+    expect(h.last().signals).toEqual(["SIGTERM"]);
+    h.advance(10);
+    expect(h.last().signals).toEqual(["SIGTERM", "SIGKILL"]);
+    h.last().exit(null, "SIGKILL");
+    const exit = await toPromise(h.actor);
+    expect(exit).toMatchObject({ state: "stopped", signal: "SIGKILL", reason: "budget exhausted: killed by SIGKILL" });
+    expect(h.procs).toHaveLength(1);
+  });
+
+  it("sends the signal asked for, and a forced stop kills at once", () => {
+    const h = harness({ stopTimeoutMs: 60_000 });
+    h.connect();
+    h.actor.send({ type: "stop", reason: "SIGINT", signal: "SIGINT" });
+    h.actor.send({ type: "stop", reason: "second SIGINT", force: true });
+    expect(h.last().signals).toEqual(["SIGINT", "SIGKILL"]);
+  });
+
+  it("cancels a pending restart when stopped during backoff", async () => {
+    const h = harness({ backoff: { initialMs: 1000 } });
+    h.connect();
+    h.last().exit(1);
+    h.actor.send({ type: "stop", reason: "supervisor closing" });
+    h.advance(2000);
+    expect(h.procs).toHaveLength(1);
+    expect(await toPromise(h.actor)).toMatchObject({ state: "stopped", exitCode: 1, reason: "supervisor closing; the pending restart was cancelled" });
+  });
+
+  it("lets a user's stop win over a restart already under way (hung or startup kill)", async () => {
+    const h = harness({ heartbeatTimeoutMs: 3000, onHang: "restart" });
+    h.connect();
+    h.advance(3000);
+    h.actor.send({ type: "stop", reason: "user stop" });
+    h.last().exit(null, "SIGTERM");
+    expect(await toPromise(h.actor)).toMatchObject({ state: "stopped", reason: "user stop: killed by SIGTERM" });
+    expect(h.procs).toHaveLength(1);
+  });
+
+  it("treats a stop during starting like any other stop, and disposes the process actor", async () => {
+    const h = harness({});
+    h.actor.send({ type: "stop", reason: "changed my mind" });
+    h.last().exit(0);
+    expect(await toPromise(h.actor)).toMatchObject({ state: "stopped", exitCode: 0 });
+    expect(h.last().disposed).toBe(true);
+    expect(h.trail()).toEqual(["starting", "stopping", "stopped"]);
+  });
+});
+
+describe("lifecycle options", () => {
+  it("names the key, the expected and the got", () => {
+    const defaults = { startupTimeoutMs: 10_000, heartbeatMs: 1000 };
+    expect(() => resolveLifecycle({ restart: "sometimes" as never }, defaults)).toThrow('IRON_ERR_CONFIG: invalid agent option (at restart): expected "never" | "on-failure" | "always", got "sometimes"');
+    expect(() => resolveLifecycle({ maxRestarts: -1 }, defaults)).toThrow(/at maxRestarts\): expected an integer >= 0, got -1/);
+    expect(() => resolveLifecycle({ backoff: { jitter: 2 } }, defaults)).toThrow(/at backoff.jitter/);
+    expect(() => resolveLifecycle({ heartbeatTimeoutMs: 1500 }, defaults)).toThrow(/at heartbeatTimeoutMs\): expected 0 \(off\) or at least twice/);
+    expect(Object.isFrozen(resolveLifecycle({}, defaults))).toBe(true);
+  });
+});
