@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark in its own Node process (against dist/), one table at the end,
 // and bench/results/latest.json. Each figure sits beside a baseline measured in the same run, as a
 // ratio. Nothing here is asserted: the machine is shared and noisy, so read ratios, not absolutes.
-//   node bench/run.mjs [name ...]      only some (roundtrip, http-overhead, throughput, startup, memory, events)
+//   node bench/run.mjs [name ...]      only some (roundtrip, http-overhead, throughput, startup, memory,
+//                                      events, tokens; engine and restart-cycle print their own report)
 //   BENCH_SCALE=0.2 node bench/run.mjs a quick look with fewer samples
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +11,9 @@ import { join } from "node:path";
 import { DIST, PYTHON, REPO, SCALE, tempDir } from "./lib/env.mjs";
 import { table } from "./lib/report.mjs";
 
-const ALL = ["roundtrip", "http-overhead", "throughput", "startup", "memory", "events"];
+const ALL = ["roundtrip", "http-overhead", "throughput", "startup", "memory", "events", "tokens"];
+/** Benchmarks with their own report format (the engine's, the lifecycle's): run, printed, kept as text. */
+const OWN_REPORT = { engine: [String(Math.max(1000, Math.round(5000 * SCALE)))], "restart-cycle": ["5"] };
 
 /** What the run was measured on, so two result files can be compared honestly. */
 function machine() {
@@ -48,11 +51,19 @@ for (const name of names) {
   }
   results.push(JSON.parse(readFileSync(emit, "utf8")));
 }
+const reports = {};
+for (const [name, args] of Object.entries(OWN_REPORT)) {
+  if ((wanted.length > 0 && !wanted.includes(name)) || !existsSync(join(REPO, "bench", `${name}.mjs`))) continue;
+  process.stderr.write(`\n▸ ${name}\n`);
+  const child = spawnSync("node", [join(REPO, "bench", `${name}.mjs`), ...args], { cwd: REPO, encoding: "utf8" });
+  reports[name] = `${child.stdout}${child.status === 0 ? "" : `\n(exit ${child.status}) ${child.stderr}`}`;
+  process.stderr.write(reports[name]);
+}
 meta.loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
 meta.seconds = Math.round((Date.now() - started) / 1000);
 const rows = results.flatMap((r) => r.rows);
 process.stdout.write(`\n${table(rows)}\n\n${meta.seconds} s · load before ${meta.loadBefore.join(" ")}, after ${meta.loadAfter.join(" ")}\n`);
 mkdirSync(join(REPO, "bench", "results"), { recursive: true });
-writeFileSync(join(REPO, "bench", "results", "latest.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+writeFileSync(join(REPO, "bench", "results", "latest.json"), `${JSON.stringify({ meta, results, reports }, null, 2)}\n`);
 process.stdout.write("written to bench/results/latest.json\n");
 process.exitCode = results.some((r) => r.failed) ? 1 : 0;

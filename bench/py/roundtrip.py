@@ -10,6 +10,7 @@ Times, in the same process and interleaved in rounds so machine noise hits every
 - zmtp_echo:   the shim's stdlib ZMTP connection to that echo ROUTER, read by the calling thread.
 """
 import gc
+import json
 import os
 import socket
 import sys
@@ -36,19 +37,22 @@ if client.wait_ready(10.0) != "ready":
 body = chat_body()
 headers_list = chat_headers()
 scrubbed = {k: v for k, v in headers_list if k not in ("authorization",)}
-import json  # noqa: E402
-
-body_bytes = json.dumps(body).encode()
 response_body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
                             "choices": [{"index": 0, "message": {"role": "assistant", "content": "It is on its way."},
                                          "finish_reason": "stop"}],
                             "usage": {"prompt_tokens": 80, "completion_tokens": 8, "total_tokens": 88}}).encode()
 
 
-def request_msg(call_id):
+def fresh_body(n):
+    """The typical body with a new last message each call (as agents send): no engine cache hits on it."""
+    return dict(body, messages=[body["messages"][0], dict(body["messages"][1], content=body["messages"][1]["content"]
+                                                          + " (ref %d)" % n)])
+
+
+def request_msg(call_id, n=0):
     """The llm.request the shim sends for the typical chat call."""
     return protocol.llm_request(protocol.next_id(), call_id, "openai", "chat.completions", "gpt-4o-mini", "POST",
-                                URL, scrubbed, body, False, 80, 256, "httpx", {})
+                                URL, scrubbed, fresh_body(n), False, 80, 256, "httpx", {})
 
 
 def response_msg(call_id):
@@ -63,12 +67,12 @@ counter = [0]
 
 def next_call():
     counter[0] += 1
-    return "c-%016x" % counter[0]
+    return "c-%016x" % counter[0], counter[0]
 
 
 def m_shim():
-    call = next_call()
-    msg = request_msg(call)
+    call, n = next_call()
+    msg = request_msg(call, n)
     t0 = perf()
     reply = client.request(msg)
     t1 = perf()
@@ -82,8 +86,9 @@ header_map = dict(headers_list)
 
 
 def m_shim_call():
+    data = json.dumps(fresh_body(next_call()[1])).encode()
     t0 = perf()
-    verdict = gov.before(target, "POST", URL, headers_list, body_bytes, "httpx")
+    verdict = gov.before(target, "POST", URL, headers_list, data, "httpx")
     outcome = gov.after(verdict.call, 200, header_map.get, response_body)
     t1 = perf()
     assert verdict.action == "send" and outcome.action == "keep", (verdict, outcome)
@@ -115,8 +120,8 @@ assert welcome["type"] == "welcome", welcome
 
 
 def m_pyzmq():
-    call = next_call()
-    msg = request_msg(call)
+    call, n = next_call()
+    msg = request_msg(call, n)
     t0 = perf()
     dealer.send(msgpack.packb(msg))
     reply = msgpack.unpackb(dealer.recv())
