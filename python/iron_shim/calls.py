@@ -35,7 +35,8 @@ class Call:
 class Verdict(NamedTuple):
     """What the interceptor does with a request: "pass" untouched, "send" (body: replacement), "deny".
 
-    A "send" may also carry a new URL (modify.url, SPEC 3.5) and headers to set on the way out."""
+    A "send" may also carry a new URL (modify.url, SPEC 3.5), headers to set on the way out, and the
+    call's deadline in seconds (the decision's timeout_ms) that the interceptor applies."""
 
     action: str
     call: Optional[Call]
@@ -43,6 +44,7 @@ class Verdict(NamedTuple):
     response: Optional[denials.SyntheticResponse]
     url: Optional[str] = None
     headers: Tuple[Tuple[str, str], ...] = ()
+    timeout: Optional[float] = None
 
 
 class Outcome(NamedTuple):

@@ -101,8 +101,8 @@ class Governor(ResponseSide, StreamSide):
             if decision.action == "deny":
                 return self._deny(call, to_denial(call, decision, "denied by policy"))
             if decision.action == "modify":
-                return self._send(call, decision.body, decision.url, decision.stream_chunks)
-            return self._send(call, None, None, decision.stream_chunks)
+                return self._send(call, decision.body, decision.url, decision.stream_chunks, decision.timeout_ms)
+            return self._send(call, None, None, decision.stream_chunks, decision.timeout_ms)
         except PolicyDenied:
             raise
         except ProtocolError as exc:
@@ -111,8 +111,10 @@ class Governor(ResponseSide, StreamSide):
             swallow("decision", exc)
             return self._no_decision(call, NoDecision(INTERNAL, f"shim error applying the decision: {exc!r}"))
 
-    def _send(self, call: Call, new_body: Any, url: Optional[str], chunks: bool) -> Verdict:
-        """Lets the call go: modified body and URL, the usage request the shim adds, the chunk watch."""
+    def _send(self, call: Call, new_body: Any, url: Optional[str], chunks: bool,
+              timeout_ms: Optional[int] = None) -> Verdict:
+        """Lets the call go: modified body and URL, the usage request the shim adds, the chunk watch,
+        the call's deadline."""
         body = new_body if new_body is not None else call.info.body
         info = call.info
         if (info.target.add_usage and info.stream and info.target.endpoint in ("chat.completions", "completions")
@@ -126,7 +128,8 @@ class Governor(ResponseSide, StreamSide):
         changed = new_body is not None or call.added_usage
         call.started = time.perf_counter()
         headers = IDENTITY if call.added_usage or call.chunks else ()
-        return Verdict("send", call, json_bytes(body) if changed else None, None, url, headers)
+        timeout = timeout_ms / 1000.0 if timeout_ms is not None else None
+        return Verdict("send", call, json_bytes(body) if changed else None, None, url, headers, timeout)
 
     def _deny(self, call: Call, denial: denials.Denial) -> Verdict:
         """Raises PolicyDenied (on_deny=raise) or returns the provider-format error response."""

@@ -107,6 +107,7 @@ class Decision(NamedTuple):
     body: Any
     url: Optional[str] = None
     stream_chunks: bool = False
+    timeout_ms: Optional[int] = None
 
 
 class ChunkDecision(NamedTuple):
@@ -167,7 +168,15 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
         body=msg.get("body"),
         url=url,
         stream_chunks=_opt(msg, "stream_chunks", bool, "a bool") is True,
+        timeout_ms=_positive_ms(_opt(msg, "timeout_ms", int, "an int")) if action != "deny" else None,
     )
+
+
+def _positive_ms(value: Optional[int]) -> Optional[int]:
+    """A call deadline must be positive; anything else is a protocol error naming it."""
+    if value is not None and value <= 0:
+        raise ProtocolError(f"decision: timeout_ms must be a positive int or nil, got {value!r}")
+    return value
 
 
 def parse_chunk_decision(msg: Mapping[str, Any], original: str) -> ChunkDecision:

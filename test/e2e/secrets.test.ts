@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import { captureLogs } from "../helpers/log-capture.js";
+import { loadPolicyFiles } from "../../src/policy/load-policies.js";
 import { DEBIAN_PYTHON, FIXTURES, iron } from "../helpers/iron.js";
-import denyModel from "../fixtures/policies/deny-model.mjs";
 
 const KEYS = {
   OPENAI_KEY: "sk-proj-PLANTEDopenai0123456789abcdefghijklmnopqrstuv",
@@ -45,7 +45,8 @@ describe("planted API keys never leave the agent through iron", () => {
 
   it("not in any event or supervisor log line", async () => {
     const logs = captureLogs("trace");
-    const sup = await Supervisor.start({ logger: logs.logger, policies: [denyModel] });
+    const policies = await loadPolicyFiles([join(FIXTURES, "policies", "deny-model.mjs")]);
+    const sup = await Supervisor.start({ logger: logs.logger, policies });
     const events: string[] = [];
     sup.on("event", (e) => events.push(JSON.stringify(e)));
     try {

@@ -1,5 +1,6 @@
 // Protects what happens when a call meets a fault: the provider drops the stream mid-way, the
-// provider never answers in time, the agent is SIGKILLed while its call is out. Each time the
+// provider does not answer within the per-call timeout (reliability.timeout: the decision's
+// timeout_ms, applied by the shim), the agent is SIGKILLed while its call is out. Each time the
 // agent sees an error (not a hang), the supervisor records the call's end as an event, and the
 // budget reservation the call held is released: nothing stays reserved.
 import { join } from "node:path";
@@ -23,9 +24,9 @@ afterAll(async () => {
   await mock?.close();
 });
 
-/** Runs fault_call.py under the supervisor; resolves with what the agent printed last and its exit. */
-async function runFault(fault: string) {
-  const agent = await sup.spawn({ script: join(FIXTURES, "fault_call.py"), python: DEBIAN_PYTHON, env: { FAULT: fault, OPENAI_BASE_URL: mock.baseUrl }, restart: "never" });
+/** Runs fault_call.py under a supervisor; resolves with what the agent printed last and its exit. */
+async function runFault(fault: string, under: Supervisor = sup) {
+  const agent = await under.spawn({ name: `fault-${fault}`, script: join(FIXTURES, "fault_call.py"), python: DEBIAN_PYTHON, env: { FAULT: fault, OPENAI_BASE_URL: mock.baseUrl }, restart: "never" });
   const exit = await agent.exited;
   const lines = events.filter((e): e is IronEvent<"agent.output"> => e.type === "agent.output" && e.agentId === agent.id && e.stream === "stdout");
   return { agent, exit, result: JSON.parse(lines.at(-1)?.line ?? "{}") as Record<string, unknown> };
@@ -50,14 +51,20 @@ describe("faults during a call", () => {
     expect(reserved()).toBe(0);
   });
 
-  it("a provider that never answers in time ends with the client's timeout, reported with status 0", async () => {
-    const { agent, exit, result } = await runFault("hang");
-    expect(exit.exitCode).toBe(0);
-    expect(result.error).toBe("ReadTimeout");
-    await expect.poll(() => responsesOf(agent.id).length).toBe(1);
-    expect(responsesOf(agent.id)[0]).toMatchObject({ status: 0, complete: false });
-    expect(String(responsesOf(agent.id)[0]?.error)).toContain("Timeout");
-    expect(reserved()).toBe(0);
+  it("a provider that does not answer within the per-call timeout ends the call there, reported with status 0", async () => {
+    const strict = await Supervisor.start({ budgetUsd: 5, reliability: { timeout: 1 } });
+    strict.on("event", (e) => events.push(e));
+    try {
+      const { agent, exit, result } = await runFault("hang", strict); // the client itself would wait 60 s
+      expect(exit.exitCode).toBe(0);
+      expect(result.error).toBe("ReadTimeout");
+      await expect.poll(() => responsesOf(agent.id).length).toBe(1);
+      expect(responsesOf(agent.id)[0]).toMatchObject({ status: 0, complete: false });
+      expect(String(responsesOf(agent.id)[0]?.error)).toContain("Timeout");
+      expect(strict.budgets.balances().reduce((t, b) => t + b.reserved, 0)).toBe(0);
+    } finally {
+      await strict.close();
+    }
   });
 
   it("an agent SIGKILLed while its call is out releases the call's reservation", async () => {

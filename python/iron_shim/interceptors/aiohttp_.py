@@ -17,7 +17,7 @@ from ..calls import Verdict, is_event_stream
 from ..errors import PolicyDenied
 from ..governor import Governor
 from ..internal import swallow
-from . import base
+from . import base, deadline
 from .aiohttp_body import replace_body, synthetic_response, tap_content
 
 LIBRARY = "aiohttp"
@@ -65,6 +65,9 @@ def _wrap_request(original: Any, aiohttp: ModuleType) -> Any:
                 denied = synthetic_response(aiohttp, self, verdict.response, method, url, headers)
                 return await _raise_for_status(self, kwargs, denied)
             send_url, send_kwargs = _prepared(self, str_or_url, kwargs, headers, verdict)
+            if verdict.timeout is not None:
+                send_kwargs = dict(send_kwargs, timeout=deadline.aiohttp_timeout(aiohttp, self, kwargs.get("timeout"),
+                                                                                 verdict.timeout))
             try:
                 response = await original(self, method, send_url, **send_kwargs)
             except BaseException as exc:

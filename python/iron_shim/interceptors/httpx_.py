@@ -11,7 +11,7 @@ from ..errors import PolicyDenied
 from ..governor import Governor, Outcome, Verdict, is_event_stream
 from ..internal import swallow
 from .httpx_streams import finish_read, replace_content, stream_classes
-from . import base
+from . import base, deadline
 
 LIBRARY = "httpx"
 
@@ -143,7 +143,11 @@ class _Kit:
                 return None
 
     def prepared(self, request: Any, verdict: Verdict) -> Any:
-        """The request to send: the caller's own, or a copy with the new body, URL and headers."""
+        """The request to send: the caller's own, or a copy with the new body, URL, headers and deadline."""
+        if verdict.timeout is not None:
+            extensions = deadline.httpx_extensions(request.extensions, verdict.timeout)
+            request = self.httpx.Request(request.method, request.url, headers=request.headers, stream=request.stream,
+                                         extensions=extensions)
         if verdict.body is None and verdict.url is None and not verdict.headers:
             return request
         headers = request.headers.copy()

@@ -14,7 +14,7 @@ from ..errors import PolicyDenied
 from ..governor import Governor
 from ..internal import swallow
 from ..tap import StreamTap, tee
-from . import base
+from . import base, deadline
 
 LIBRARY = "requests"
 
@@ -60,6 +60,8 @@ def _wrap_send(original: Any, requests: ModuleType) -> Any:
                 assert verdict.response is not None
                 return synthetic_response(requests, verdict.response, request, self)
             sent = _prepared(request, verdict)
+            if verdict.timeout is not None:
+                args, kwargs = deadline.requests_args(args, kwargs, verdict.timeout)
             try:
                 response = original(self, sent, *args, **kwargs)
             except BaseException as exc:

@@ -15,7 +15,7 @@ from ..errors import PolicyDenied
 from ..governor import Call, Governor, Verdict, is_event_stream
 from ..internal import swallow
 from ..tap import StreamTap
-from . import base
+from . import base, deadline
 
 LIBRARY = "urllib"
 
@@ -59,6 +59,9 @@ def _wrap_do_open(original: Any) -> Any:
                 assert verdict.response is not None
                 return synthetic_response(verdict.response, req)
             sent = _prepared(req, verdict)
+            if verdict.timeout is not None:
+                sent = copy.copy(sent) if sent is req else sent
+                sent.timeout = deadline.urllib_timeout(getattr(req, "timeout", None), verdict.timeout)
             if verdict.url is not None:
                 http_class, http_conn_args = _connection_for(sent, http_class, http_conn_args)
             try:
