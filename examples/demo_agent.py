@@ -1,9 +1,10 @@
-"""The agent `iron demo` runs: three chat completions through plain urllib.
+"""The agent `iron demo` runs: four chat completions through plain urllib.
 
 It knows nothing about iron. Run it under `iron run` (or `iron demo`) and each call is
 governed before it leaves the process: the first is allowed, the second is rewritten by a
-policy, the third is denied by the budget and comes back as an HTTP 402, exactly as an
-API error from OpenAI would.
+custom policy, the third has personal data redacted by the safety policy before it leaves,
+and the fourth is denied by the budget and comes back as an HTTP 402, exactly as an API
+error from OpenAI would.
 """
 import json
 import os
@@ -14,14 +15,15 @@ BASE_URL = os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
 API_KEY = os.environ.get("OPENAI_API_KEY", "sk-no-key")
 
 
-def chat(model, prompt, max_tokens):
+def chat(model, prompt, max_tokens, echo=False):
     """One OpenAI chat completion, the way any stdlib-only client would send it."""
     body = {"model": model, "messages": [{"role": "user", "content": prompt}], "max_tokens": max_tokens}
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer " + API_KEY}
+    if echo:
+        # iron mock-llm's echo header: the reply repeats what the provider received.
+        headers["x-mock-echo"] = "1"
     request = urllib.request.Request(
-        BASE_URL + "/chat/completions",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": "Bearer " + API_KEY},
-        method="POST",
+        BASE_URL + "/chat/completions", data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -36,4 +38,5 @@ def chat(model, prompt, max_tokens):
 if __name__ == "__main__":
     chat("gpt-4o-mini", "Summarise the plot of Hamlet in one line.", 100)
     chat("gpt-4o", "Suggest three names for a cat.", 150)
+    chat("gpt-4o-mini", "Draft a reply to jane.doe@example.com; my card is 4111 1111 1111 1111.", 100, echo=True)
     chat("gpt-4o", "Write a very long essay on the history of tea.", 4000)

@@ -13,7 +13,7 @@ const DEMO_BUDGET_USD = 0.01;
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("run an example agent against the built-in mock LLM: one call allowed, one modified, one denied")
+    .description("run an example agent against the built-in mock LLM: calls allowed, modified, redacted and denied")
     .option("--python <path>", "Python interpreter for the example agent")
     .action(async (flags: { python?: string }) => {
       const mock = await startMockLlm({ port: 0 });

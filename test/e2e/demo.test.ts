@@ -1,0 +1,21 @@
+// Protects the README's first command: `iron demo` runs the example agent against the
+// built-in mock provider and every kind of decision happens, as the README shows it.
+import { describe, expect, it } from "vitest";
+import { iron } from "../helpers/iron.js";
+
+describe("iron demo", () => {
+  it("allows, reroutes, redacts and denies, then summarises", async () => {
+    const ran = await iron(["demo"]);
+    expect(ran.exitCode, ran.stderr).toBe(0);
+    const out = ran.stdout + ran.stderr;
+    expect(out).toMatch(/demo_agent: gpt-4o-mini allowed/);
+    expect(out).toMatch(/gpt-4o modified by model-router: routed a short gpt-4o request to gpt-4o-mini/);
+    expect(out).toMatch(/agent: gpt-4o -> gpt-4o-mini:/);
+    expect(out).toMatch(/modified by safety: 2 values redacted: email ×1, credit_card ×1/);
+    expect(out).toContain("agent: gpt-4o-mini -> gpt-4o-mini: 'Draft a reply to [EMAIL_1]; my card is [CREDIT_CARD_1].'");
+    expect(out).not.toContain("jane.doe@example.com'");
+    expect(out).toMatch(/gpt-4o denied by budget \(IRON_ERR_BUDGET, HTTP 402\)/);
+    expect(out).toMatch(/agent: gpt-4o refused with HTTP 402 IRON_ERR_BUDGET/);
+    expect(out).toMatch(/4 LLM calls: 1 allowed, 2 modified, 1 denied/);
+  });
+});
