@@ -1,5 +1,6 @@
 // Protects the supervisor's decoding of whatever arrives on the socket (property tests): any bytes
-// decode to a value or fail with IRON_ERR_PROTOCOL, never another exception and never a hang;
+// decode to a value or fail with IRON_ERR_PROTOCOL, never another exception and never a hang (nor
+// prototype pollution: a "__proto__" key is an own property, as JSON.parse makes it);
 // every value the protocol can carry survives encode → decode; any decoded value either parses as
 // a message or fails with IRON_ERR_PROTOCOL; well-formed messages with unknown extra keys parse.
 import fc from "fast-check";
@@ -58,6 +59,21 @@ describe("msgpack decoding of hostile bytes", () => {
     for (const head of ["dbffffffff", "c6ffffffff", "ddffffffff", "dfffffffff", "dcffff", "deffff"]) {
       expect(() => decode(Buffer.from(`${head}00`, "hex"))).toThrow(/IRON_ERR_PROTOCOL/);
     }
+  });
+
+  it("a \"__proto__\" key is an own property of its map, never the prototype", () => {
+    const value = decode(encode(JSON.parse('{"body": {"__proto__": {"polluted": true}, "x": 1}}'))) as { body: Record<string, unknown> };
+    expect(Object.keys(value.body)).toEqual(["__proto__", "x"]);
+    expect(Object.getPrototypeOf(value.body)).toBe(Object.prototype);
+    expect((value.body as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it("invalid UTF-8, nesting past the limit and trailing bytes are protocol errors (never a crash)", () => {
+    expect(() => decode(Buffer.from("a2fffe", "hex"))).toThrow(/IRON_ERR_PROTOCOL.*UTF-8/);
+    expect(() => decode(Buffer.concat([Buffer.alloc(100_000, 0x91), Buffer.from([0x90])]))).toThrow(/IRON_ERR_PROTOCOL.*nested/);
+    expect(() => decode(Buffer.from("0101", "hex"))).toThrow(/IRON_ERR_PROTOCOL.*trailing/);
+    expect(() => decode(Buffer.from("81c001", "hex"))).toThrow(/IRON_ERR_PROTOCOL.*map key/);
   });
 
   it("extension types and the reserved byte are refused", () => {
