@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from . import internal
 
 _OFF = ("0", "false", "no", "off")
+
+#: Exit code of an agent whose shim could not be installed (EX_SOFTWARE): it does not run ungoverned.
+NOT_GOVERNED_EXIT = 70
 
 
 def install_from_env() -> bool:
@@ -17,11 +21,25 @@ def install_from_env() -> bool:
 
         runtime.install(settings.from_env(), wait=False)
         return True
-    except Exception as exc:  # noqa: BLE001 - startup must never break the agent
-        internal.note(f"could not install the shim: {exc}")
+    except Exception as exc:  # noqa: BLE001 - never a traceback into the agent; but never ungoverned either
         if internal.is_strict():
             raise
+        return _not_installed(exc)
+
+
+def _not_installed(exc: Exception) -> bool:
+    """The shim could not be installed although governance was asked for (IRON_ENDPOINT is set).
+    Fail closed: say why on stderr and end the process before it can make an ungoverned call —
+    unless the user chose fail-open (IRON_FAIL_OPEN), then say so and let it run ungoverned."""
+    fail_open = os.environ.get("IRON_FAIL_OPEN", "").strip().lower() in ("1", "true", "yes", "on")
+    what = f"{type(exc).__name__}: {exc}"
+    if fail_open:
+        sys.stderr.write(f"iron_shim: could not install the shim ({what}); IRON_FAIL_OPEN is set, so this process runs UNGOVERNED\n")
         return False
+    sys.stderr.write(f"iron_shim: could not install the shim ({what}); refusing to run ungoverned "
+                     f"(IRON_ERR_INTERNAL, exit {NOT_GOVERNED_EXIT}; set IRON_FAIL_OPEN=1 to run anyway)\n")
+    sys.stderr.flush()
+    os._exit(NOT_GOVERNED_EXIT)
 
 
 def ungoverned_child() -> bool:

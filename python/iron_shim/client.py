@@ -10,6 +10,7 @@ from typing import Any, Deque, Dict, Optional, Union
 from . import protocol, zmtp
 from .codec import packb
 from .connection import Connection, check_frame_size
+from .direct_read import CALLER, DirectRead
 from .errors import AUTH, DECISION_TIMEOUT, SUPERVISOR_UNAVAILABLE, NoDecision
 from .io_loop import CLOSED, CONNECTING, DOWN, IDLE, READY, REJECTED, IOLoop, Rejected, default_agent_name
 from .orphan import OrphanGuard
@@ -26,7 +27,7 @@ __all__ = ["Client", "Rejected", "IDLE", "CONNECTING", "READY", "DOWN", "REJECTE
 # "closed" uninstalled or exiting (terminal).
 
 
-class Client(IOLoop):
+class Client(IOLoop, DirectRead):
     """Correlates requests and replies by id for any number of threads and asyncio tasks."""
 
     def __init__(self, settings: Settings, shim_version: str) -> None:
@@ -52,6 +53,7 @@ class Client(IOLoop):
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._state = IDLE
+        self._reader: Optional[str] = None  # who reads the socket now (direct_read.py)
         self._conn: Optional[Connection] = None
         self._thread: Optional[threading.Thread] = None
         # Wake-up channel for the I/O thread: socket objects (not raw fds), so a write after close
@@ -90,13 +92,17 @@ class Client(IOLoop):
             return self._state
 
     def request(self, msg: Dict[str, Any]) -> Dict[str, Any]:
-        """Sends a message and blocks for its reply (decision or error) up to timeout_ms."""
+        """Sends a message and blocks for its reply (decision or error) up to timeout_ms; reads the
+        reply itself when no other thread is reading (direct_read.py)."""
         if self._thread is None:
             self.start()
         msg_id = msg["id"]
         waiter = SyncWaiter()
-        self._submit(msg_id, self._encode(msg), waiter)
-        if not waiter.wait(self.settings.timeout_ms / 1000.0):
+        deadline = time.monotonic() + self.settings.timeout_ms / 1000.0
+        conn = self._submit(msg_id, self._encode(msg), waiter, read_own=True)
+        if conn is not None:  # this thread holds the read role
+            self._read_own_reply(conn, waiter, deadline)
+        if not waiter.wait(deadline - time.monotonic()):
             if self._expire(msg_id):
                 raise self._timeout_error(waiter)
             waiter.wait(None)  # the I/O thread popped it at the same moment: the result is imminent
@@ -205,8 +211,10 @@ class Client(IOLoop):
         check_frame_size(payload)
         return zmtp.encode_frame(payload)
 
-    def _submit(self, msg_id: int, frame: bytes, waiter: Waiter) -> None:
-        """Registers the waiter, then writes now (ready) or queues for the connection in progress."""
+    def _submit(self, msg_id: int, frame: bytes, waiter: Waiter, read_own: bool = False) -> Optional[Connection]:
+        """Registers the waiter, then writes now (ready) or queues for the connection in progress.
+        With read_own, takes the read role before writing (so the reply cannot wake the I/O thread
+        first) and returns the connection when this thread holds it."""
         self._pending[msg_id] = waiter
         conn = None
         error: Optional[NoDecision] = None
@@ -224,9 +232,13 @@ class Client(IOLoop):
                 kick = state == DOWN
         if conn is not None:
             waiter.sent = True
+            reading = read_own and self._take_reader(conn, CALLER)
             try:
                 conn.send(frame)
+                return conn if reading else None
             except OSError as exc:
+                if reading:
+                    self._release_reader(conn)
                 if self._pending.pop(msg_id, None) is not None:
                     waiter.fail(NoDecision(SUPERVISOR_UNAVAILABLE, f"lost the connection to the supervisor ({exc})"))
                 self._kick()
@@ -235,6 +247,7 @@ class Client(IOLoop):
                 waiter.fail(error)
         elif kick:
             self._kick()
+        return None
 
     def _expire(self, msg_id: int) -> bool:
         """Forgets a call that timed out; False when the I/O thread had already answered it."""

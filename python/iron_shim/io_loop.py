@@ -8,8 +8,11 @@ import time
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from . import protocol, zmtp
+from . import readiness as readiness_module
 from .codec import packb
 from .connection import Connection, ConnectionClosed
+from .direct_read import IO_THREAD
+from .readiness import readiness_for
 from .errors import SUPERVISOR_UNAVAILABLE, ProtocolError
 from .internal import debug, note
 
@@ -107,7 +110,7 @@ class IOLoop:
                     self._serve(conn)
                 except Exception as exc:  # noqa: BLE001 - the link broke; reconnect
                     reason = str(exc) or type(exc).__name__
-                conn.close()
+                self._retire(conn)
                 if self._state != CLOSED:
                     self._on_down(f"lost the connection to the supervisor: {reason}")
         except BaseException as exc:  # noqa: BLE001 - never let the I/O thread print into the agent
@@ -146,6 +149,13 @@ class IOLoop:
 
     def _on_ready(self: "Client", conn: Connection, welcome: protocol.Welcome) -> bool:
         """Applies the welcome, flushes queued calls, and wakes install(wait=True)."""
+        try:
+            for frame in conn.backlog:  # frames that came with the welcome, before anyone else may read
+                self._dispatch(conn, frame)
+        except Exception as exc:  # noqa: BLE001 - an ERROR command: _serve drops the link at once
+            conn.broken = str(exc) or type(exc).__name__
+        conn.backlog = []
+        conn.readiness = readiness_for(self._wake_r.fileno(), conn.fileno(), readiness_module.DIRECT_READS)
         with self._cond:
             if self._state == CLOSED:
                 return False
@@ -222,42 +232,51 @@ class IOLoop:
         beat = self.settings.heartbeat_ms / 1000.0
         dead_after = max(3 * beat, 1.0)
         ttl = max(1, self.settings.heartbeat_ms // 10)  # deciseconds: ten heartbeat intervals
-        poller = select.poll()
-        poller.register(conn.fileno(), select.POLLIN)
-        poller.register(self._wake_r.fileno(), select.POLLIN)
-        wake, sock_fd = self._wake_r.fileno(), conn.fileno()
+        readiness = conn.readiness
         now = time.monotonic()
-        last_rx, next_beat, ping_at = now, now + beat, None
-        for frame in conn.backlog:
-            self._dispatch(conn, frame)
-        conn.backlog = []
+        conn.last_rx, next_beat, ping_at = now, now + beat, None
         while True:
             if self._state == CLOSED:
                 self._linger(conn)
                 return
-            events = poller.poll(max(0.0, next_beat - time.monotonic()) * 1000.0)
+            if conn.broken is not None:
+                raise ConnectionClosed(conn.broken)
+            woken, readable = readiness.wait(max(0.0, next_beat - time.monotonic()))
             now = time.monotonic()
-            for fd, _ in events:
-                if fd == wake:
-                    self._drain_wake()
-                elif fd == sock_fd:
-                    for frame in conn.read_frames():
+            if woken:
+                self._drain_wake()
+            if readable and self._take_reader(conn, IO_THREAD):
+                try:
+                    frames = conn.read_frames()
+                    conn.last_rx = now
+                    for frame in frames:
                         self._dispatch(conn, frame)
-                    last_rx, ping_at = now, None
+                finally:
+                    self._release_reader(conn)
             while self._outbox and self._state == READY:
                 conn.send(self._outbox.popleft())
             if now >= next_beat and self._state == READY:
                 conn.send(zmtp.encode_frame(packb(protocol.heartbeat(protocol.next_id(), len(self._pending)))))
-                if now - last_rx >= beat and ping_at is None:
+                if ping_at is not None and conn.last_rx >= ping_at:
+                    ping_at = None  # something arrived since the PING: the peer is alive
+                if now - conn.last_rx >= beat and ping_at is None:
                     conn.send(zmtp.build_ping(ttl))
                     ping_at = now
                 if ping_at is not None and now - ping_at > dead_after:
                     raise ConnectionClosed(f"no answer from the supervisor for {now - ping_at:.1f} s")
                 next_beat = now + beat
 
+    def _retire(self: "Client", conn: Connection) -> None:
+        """Shuts the socket (a caller reading it wakes up), lets that caller go, then closes."""
+        conn.shutdown()
+        self._wait_reader_gone(1.0)
+        conn.close()
+
     def _linger(self: "Client", conn: Connection) -> None:
         """After bye and half-close, waits briefly for the peer's EOF so nothing is lost."""
         deadline = time.monotonic() + 0.2
+        if not self._wait_reader_gone(0.2):
+            return
         try:
             while time.monotonic() < deadline:
                 ready, _, _ = select.select([conn.sock], [], [], max(0.0, deadline - time.monotonic()))

@@ -31,6 +31,11 @@ class SyncWaiter:
         self.error = error
         self._lock.release()
 
+    @property
+    def done(self) -> bool:
+        """True once resolved or failed (and before wait() consumed it)."""
+        return not self._lock.locked()
+
     def wait(self, timeout: Optional[float]) -> bool:
         """Blocks until resolved or the timeout passes; True when resolved."""
         if timeout is None:

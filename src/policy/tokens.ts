@@ -68,6 +68,21 @@ export function tokenFamily(model: string | null): TokenFamily {
   return "other";
 }
 
+// BPE time grows with the square of a run without spaces (one pre-tokenizer "word"): 100 KB of
+// one repeated letter took 6 s, so one hostile 16 MiB prompt would block every agent for hours.
+// Texts with such runs are counted in slices (a slice boundary can only add tokens), and texts
+// above MAX_TOKENIZED_CHARS get the conservative estimate without any BPE at all.
+const LONG_RUN = /\S{400}/;
+const SLICE_CHARS = 512;
+export const MAX_TOKENIZED_CHARS = 262_144;
+
+function bounded(counter: Counter, text: string): number {
+  if (!LONG_RUN.test(text)) return counter(text);
+  let n = 0;
+  for (let at = 0; at < text.length; at += SLICE_CHARS) n += counter(text.slice(at, at + SLICE_CHARS));
+  return n;
+}
+
 // Long strings recur on every turn (the conversation so far): count each once.
 const CACHE_MIN_CHARS = 32;
 const CACHE_MAX = 16_384;
@@ -75,10 +90,11 @@ const cache = new Map<string, number>();
 
 function counted(counter: Counter, family: string, text: string): number {
   if (text.length < CACHE_MIN_CHARS) return counter(text);
+  if (text.length > MAX_TOKENIZED_CHARS) return conservative(text);
   const key = family + "\u0000" + text;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const n = counter(text);
+  const n = bounded(counter, text);
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(key, n);
   return n;

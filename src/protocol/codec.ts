@@ -1,9 +1,10 @@
 // The codec seam between wire bytes and values: msgpack, as SPEC.md section 2 defines it.
-import { Decoder, Encoder, type ExtensionCodecType } from "@msgpack/msgpack";
+import { Encoder, type ExtensionCodecType } from "@msgpack/msgpack";
 import { IronError } from "../errors.js";
 import { MAX_MESSAGE_BYTES } from "./constants.js";
+import { decodeMsgpack } from "./msgpack-decode.js";
 
-// Extension types are not part of the protocol: never produced, refused when read.
+// Extension types are not part of the protocol: never produced (decoding refuses them too).
 const noExtensions: ExtensionCodecType<undefined> = {
   tryToEncode: () => null,
   decode: (_data, type) => {
@@ -11,15 +12,9 @@ const noExtensions: ExtensionCodecType<undefined> = {
   },
 };
 
-// One encoder and decoder, reused: they keep internal buffers warm, which matters per call.
+// One encoder, reused: it keeps its internal buffer warm, which matters per call. Decoding is our
+// own (msgpack-decode.ts): it checks every length against the input and keeps "__proto__" keys.
 const encoder = new Encoder({ extensionCodec: noExtensions, ignoreUndefined: false, initialBufferSize: 4096 });
-const decoder = new Decoder({
-  extensionCodec: noExtensions,
-  maxStrLength: MAX_MESSAGE_BYTES,
-  maxBinLength: MAX_MESSAGE_BYTES,
-  maxArrayLength: MAX_MESSAGE_BYTES,
-  maxMapLength: MAX_MESSAGE_BYTES,
-});
 
 /** Encodes one value to msgpack bytes (a view over a fresh copy, safe to keep). */
 export function encode(value: unknown): Uint8Array {
@@ -35,7 +30,7 @@ export function decode(bytes: Uint8Array): unknown {
     });
   }
   try {
-    return decoder.decode(bytes);
+    return decodeMsgpack(bytes);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new IronError("IRON_ERR_PROTOCOL", `malformed msgpack: ${reason}`, { cause });

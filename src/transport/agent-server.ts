@@ -16,7 +16,9 @@ import type {
   WireBudget,
 } from "../protocol/messages.js";
 import { parseEnvelope, parseInbound } from "../protocol/parse.js";
+import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
+import { PeerGuard } from "./peer-guard.js";
 import { RouterSocket } from "./router-socket.js";
 
 /** One authenticated shim connection. */
@@ -50,12 +52,16 @@ export class AgentServer {
   readonly #handlers: AgentServerHandlers;
   readonly #logger: Logger;
   readonly #sessions = new Map<string, Session>();
+  /** Hostile or broken peers: throttled warnings, and muting of those that keep at it. */
+  readonly #throttle: LogThrottle;
+  readonly #guard = new PeerGuard();
   #router: RouterSocket | null = null;
   #nextSession = 1;
 
   private constructor(handlers: AgentServerHandlers, logger: Logger) {
     this.#handlers = handlers;
     this.#logger = logger;
+    this.#throttle = new LogThrottle(logger);
   }
 
   /** Binds the endpoints and starts serving. */
@@ -91,11 +97,13 @@ export class AgentServer {
   // Every frame: decode, check the envelope, authenticate or dispatch.
   #onFrame(routingId: Buffer, payload: Buffer): void {
     const key = routingId.toString("latin1");
+    if (this.#guard.isMuted(key)) return;
     let value: unknown;
     try {
       value = decode(payload);
     } catch (error) {
-      this.#logger.warn({ err: messageOf(error), bytes: payload.byteLength }, "dropped an undecodable message");
+      this.#throttle.warn({ err: messageOf(error), bytes: payload.byteLength }, "dropped an undecodable message");
+      this.#strike(key);
       return;
     }
     const session = this.#sessions.get(key);
@@ -103,7 +111,8 @@ export class AgentServer {
       const message = parseInbound(value);
       if (message.type === "hello") return this.#hello(key, routingId, message);
       if (session === undefined) {
-        this.#logger.warn({ type: message.type }, "dropped a message from a peer that has not said hello");
+        this.#throttle.warn({ type: message.type }, "dropped a message from a peer that has not said hello");
+        this.#strike(key);
         return;
       }
       session.lastSeen = Date.now();
@@ -121,19 +130,26 @@ export class AgentServer {
           return this.#handlers.onBye(session, message);
       }
     } catch (error) {
-      this.#protocolError(routingId, value, session, error);
+      this.#protocolError(key, routingId, value, session, error);
     }
+  }
+
+  // One more dropped message from a peer; the one that mutes it is logged.
+  #strike(key: string): void {
+    if (this.#guard.strike(key)) this.#throttle.warn({}, "muted a peer that kept sending messages the protocol drops");
   }
 
   #hello(key: string, routingId: Buffer, hello: HelloMessage): void {
     const auth = this.#handlers.authenticate(hello);
     if (!auth.ok) {
       this.#sessions.delete(key);
-      this.#logger.warn({ agent: hello.agent, pid: hello.pid, code: auth.code }, `rejected hello: ${auth.reason}`);
+      this.#throttle.warn({ agent: hello.agent, pid: hello.pid, code: auth.code, reason: auth.reason }, "rejected hello");
+      this.#strike(key);
       this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: hello.id, code: auth.code, reason: auth.reason });
       this.#handlers.onReject?.(hello, auth.code, auth.reason);
       return;
     }
+    this.#guard.clear(key);
     const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now() };
     this.#sessions.set(key, session);
     const budget = auth.budget === undefined ? {} : { budget: auth.budget };
@@ -152,17 +168,25 @@ export class AgentServer {
     );
   }
 
-  // A well-framed but off-spec message: answer `error` when the peer is known and gave an id.
-  #protocolError(routingId: Buffer, value: unknown, session: Session | undefined, error: unknown): void {
+  // A well-framed but off-spec message: a bad hello is rejected; a known peer that gave an id gets `error`.
+  #protocolError(key: string, routingId: Buffer, value: unknown, session: Session | undefined, error: unknown): void {
     const reason = messageOf(error);
-    this.#logger.warn({ agent: session?.agentId, err: reason }, "protocol error");
-    if (session === undefined) return;
+    const path = isIronError(error) ? error.path : undefined;
+    this.#throttle.warn({ agent: session?.agentId, err: reason, path }, "protocol error");
+    let envelope: { type: string; id: number } | null = null;
     try {
-      const { id } = parseEnvelope(value);
-      this.#send(routingId, { v: PROTOCOL_VERSION, type: "error", id, code: "IRON_ERR_PROTOCOL", reason });
+      envelope = parseEnvelope(value);
     } catch {
       // No usable id: nothing to answer.
     }
+    if (session === undefined) {
+      this.#strike(key);
+      if (envelope?.type === "hello") {
+        this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: envelope.id, code: "IRON_ERR_PROTOCOL", reason: `bad hello: ${reason}${path === undefined ? "" : ` (${path})`}` });
+      }
+      return;
+    }
+    if (envelope !== null) this.#send(routingId, { v: PROTOCOL_VERSION, type: "error", id: envelope.id, code: "IRON_ERR_PROTOCOL", reason });
   }
 
   /** Stops serving and releases the socket. */

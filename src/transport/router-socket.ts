@@ -1,23 +1,22 @@
-// The zeromq ROUTER socket, wrapped: one reader loop in, one send queue out (zeromq.js
-// allows only one pending receive and one pending send per socket).
+// The zeromq ROUTER socket, wrapped: one reader loop in, sends out. zeromq.js allows one pending
+// receive per socket; sends never wait (sendTimeout 0), so they never pile up behind a slow peer.
 import { Router } from "zeromq";
 import { IronError } from "../errors.js";
 import { MAX_MESSAGE_BYTES } from "../protocol/constants.js";
+import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
+import { monitorSocket } from "./socket-monitor.js";
+
+/** How long a connection may take to finish the ZMTP greeting and READY before libzmq drops it. */
+const HANDSHAKE_MS = 10_000;
 
 export type FrameHandler = (routingId: Buffer, payload: Buffer) => void;
-
-interface Outgoing {
-  readonly routingId: Buffer;
-  readonly payload: Uint8Array;
-}
 
 /** A bound ROUTER socket delivering single-frame messages from DEALER peers. */
 export class RouterSocket {
   readonly #socket: Router;
   readonly #logger: Logger;
-  readonly #queue: Outgoing[] = [];
-  #sending = false;
+  readonly #throttle: LogThrottle;
   #closed = false;
   #reader: Promise<void> | null = null;
   readonly endpoints: string[] = [];
@@ -25,12 +24,17 @@ export class RouterSocket {
   private constructor(socket: Router, logger: Logger) {
     this.#socket = socket;
     this.#logger = logger;
+    this.#throttle = new LogThrottle(logger);
   }
 
   /** Binds every endpoint (ipc:// or tcp://) and starts reading. */
   static async bind(endpoints: readonly string[], onFrame: FrameHandler, logger: Logger): Promise<RouterSocket> {
-    const socket = new Router({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES, mandatory: true, sendTimeout: 2000, handover: false });
+    // sendTimeout 0: a send completes at once or fails (EAGAIN: the peer's queue is full because it
+    // stopped reading; EHOSTUNREACH: it left) — one stuck peer can never delay another's decisions.
+    // maxMessageSize: libzmq drops a connection that sends a bigger message (SPEC 1, 16 MiB).
+    const socket = new Router({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES, mandatory: true, sendTimeout: 0, handover: false, handshakeInterval: HANDSHAKE_MS });
     const router = new RouterSocket(socket, logger);
+    monitorSocket(socket, logger, router.#throttle);
     try {
       for (const endpoint of endpoints) {
         await socket.bind(endpoint);
@@ -57,39 +61,31 @@ export class RouterSocket {
       }
       const [routingId, payload] = frames;
       if (frames.length !== 2 || routingId === undefined || payload === undefined) {
-        this.#logger.warn({ frames: frames.length }, "dropped a message: expected exactly one frame from a DEALER peer");
+        this.#throttle.warn({ frames: frames.length }, "dropped a message: expected exactly one frame from a DEALER peer");
         continue;
       }
       onFrame(routingId, payload);
     }
   }
 
-  /** Queues a message to a peer; sends are serialised and never throw to the caller. */
+  /** Sends a message to a peer now; a failure (peer gone, or not reading) is logged, never thrown. */
   send(routingId: Buffer, payload: Uint8Array): void {
     if (this.#closed) return;
-    this.#queue.push({ routingId, payload });
-    if (!this.#sending) void this.#drain();
+    this.#socket.send([routingId, payload]).catch((error: unknown) => this.#dropped(error, payload.byteLength));
   }
 
-  async #drain(): Promise<void> {
-    this.#sending = true;
-    while (this.#queue.length > 0 && !this.#closed) {
-      const item = this.#queue.shift() as Outgoing;
-      try {
-        await this.#socket.send([item.routingId, item.payload]);
-      } catch (error) {
-        // EHOSTUNREACH: the peer left between its request and our answer.
-        this.#logger.debug({ err: error }, "router send dropped");
-      }
-    }
-    this.#sending = false;
+  // Why a reply could not be sent: the peer left (normal at exit) or let its queue fill up.
+  #dropped(error: unknown, bytes: number): void {
+    if (this.#closed) return;
+    const code = (error as { code?: unknown }).code;
+    if (code === "EAGAIN") this.#throttle.warn({ bytes }, "dropped a reply: the peer is not reading (its queue is full)");
+    else this.#logger.debug({ err: error, bytes }, "dropped a reply: the peer has left");
   }
 
   /** Closes the socket at once (linger 0); pending sends are dropped. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.length = 0;
     this.#socket.close();
     await this.#reader?.catch(() => undefined);
   }

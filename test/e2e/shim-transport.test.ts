@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import { Supervisor } from "../../src/index.js";
 import { createLogger } from "../../src/telemetry/logger.js";
-import { DEBIAN_PYTHON, FIXTURES, SHIM_PYTHONPATH, jsonLines, pyenvInterpreters, tempDir } from "../helpers/iron.js";
+import { DEBIAN_PYTHON, FIXTURES, REPO, SHIM_PYTHONPATH, jsonLines, pyenvInterpreters, tempDir } from "../helpers/iron.js";
 
 let mock: MockLlm;
 beforeAll(async () => {
@@ -94,5 +94,25 @@ describe("authentication and failing closed", () => {
     const endpoint = `ipc://${join(tempDir(), "gone.sock")}`;
     const ran = await runJoined(DEBIAN_PYTHON, { IRON_ENDPOINT: endpoint, IRON_AGENT_ID: "a", IRON_TOKEN: "t", IRON_TIMEOUT_MS: "1000", IRON_FAIL_OPEN: "1" });
     expect(ran.lines[0]?.status).toBe(200);
+  });
+
+  it("ends an agent whose shim cannot be installed instead of letting it call ungoverned (unless fail-open)", async () => {
+    const env = (extra: Record<string, string>) => ({
+      PYTHONPATH: [join(REPO, "python", "iron_shim", "_boot"), join(FIXTURES, "broken_shim")].join(":"),
+      OPENAI_BASE_URL: mock.baseUrl,
+      IRON_ENDPOINT: `ipc://${join(tempDir(), "none.sock")}`,
+      IRON_AGENT_ID: "a",
+      IRON_TOKEN: "t",
+      ...extra,
+    });
+    mock.clearRequests();
+    const closed = await execa(DEBIAN_PYTHON, [urllibFixture], { reject: false, timeout: 30_000, env: env({}) });
+    expect(closed.exitCode).toBe(70);
+    expect(String(closed.stderr)).toMatch(/could not import the shim \(ImportError: this iron_shim is broken on purpose\); refusing to run ungoverned/);
+    expect(mock.requests).toHaveLength(0);
+    const open = await execa(DEBIAN_PYTHON, [urllibFixture], { reject: false, timeout: 30_000, env: env({ IRON_FAIL_OPEN: "1" }) });
+    expect(open.exitCode).toBe(0);
+    expect(String(open.stderr)).toMatch(/runs UNGOVERNED/);
+    expect(jsonLines(String(open.stdout))[0]?.status).toBe(200);
   });
 });

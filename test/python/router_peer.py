@@ -182,6 +182,18 @@ class RouterPeer(_Base):
         for sock in list(self._conns):
             sock.sendall(zmtp.build_ping(100, context))
 
+    def send_all(self, msg: Dict[str, Any]) -> None:
+        """Sends a message (a late decision, say) to every shim connection, outside any handler."""
+        self.send_raw_all(zmtp.encode_frame(codec.packb(msg)))
+
+    def send_raw_all(self, data: bytes) -> None:
+        """Writes raw bytes (hostile or broken frames) to every shim connection."""
+        for sock in list(self._conns):
+            try:
+                sock.sendall(data)
+            except OSError:
+                pass
+
     def drop_connections(self) -> None:
         """Closes every shim connection (the shim should reconnect)."""
         for sock in list(self._conns):

@@ -8,6 +8,7 @@ import unittest
 from collections import OrderedDict
 
 from . import support  # noqa: F401 - puts python/ on sys.path
+from .support import has_module
 from iron_shim import codec
 from iron_shim.errors import ProtocolError
 
@@ -140,6 +141,32 @@ class Fuzz(unittest.TestCase):
             except ProtocolError:
                 pass
         self.assertLess(time.monotonic() - started, 5)
+
+    @unittest.skipUnless(has_module("msgpack"), "needs Debian's python3-msgpack as an independent codec")
+    def test_random_values_match_an_independent_implementation_byte_for_byte(self) -> None:
+        import msgpack
+
+        rng = random.Random(2024)
+        for _ in range(1500):
+            value = random_value(rng)
+            ours = codec.packb(value)
+            self.assertEqual(ours, msgpack.packb(value, use_bin_type=True))
+            self.assertEqual(msgpack.unpackb(ours, raw=False, strict_map_key=False), value)
+            self.assertEqual(codec.unpackb(msgpack.packb(value, use_bin_type=True)), value)
+
+    def test_the_short_string_cache_is_bounded_and_never_changes_the_bytes(self) -> None:
+        words = [f"w{n}" for n in range(3 * codec._CACHE_ENTRIES)]
+        first = [codec.packb({w: w}) for w in words]
+        self.assertLessEqual(len(codec._STRINGS), codec._CACHE_ENTRIES)
+        self.assertEqual([codec.packb({w: w}) for w in words], first)
+
+        class Tag(str):
+            pass
+
+        self.assertEqual(codec.packb([Tag("model"), "model"]), b"\x92\xa5model\xa5model")
+        long_text = "y" * (codec._CACHED_CHARS + 1)
+        codec.packb(long_text)
+        self.assertNotIn(long_text, codec._STRINGS)
 
     def test_mutated_messages_only_raise_protocol_errors(self) -> None:
         rng = random.Random(7)

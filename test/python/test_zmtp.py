@@ -109,6 +109,28 @@ class Fuzz(unittest.TestCase):
             self.assertEqual(got, expected)
             self.assertEqual(parser.pending(), 0)
 
+    def test_mutated_streams_yield_frames_or_a_protocol_error(self) -> None:
+        rng = random.Random(11)
+        good = bytearray()
+        for n in (0, 1, 255, 256, 1000):
+            good += zmtp.encode_frame(bytes(rng.getrandbits(8) for _ in range(n)), more=n == 1)
+        good += zmtp.build_ping(50, b"ctx") + zmtp.build_ready("ROUTER", b"")
+        for _ in range(400):
+            data = bytearray(good)
+            for _ in range(rng.randint(1, 5)):
+                data[rng.randrange(len(data))] = rng.getrandbits(8)
+            parser = zmtp.FrameParser(max_frame=4096)  # a mutated length beyond this must not be awaited
+            try:
+                pos = 0
+                while pos < len(data):
+                    step = rng.randint(1, 300)
+                    for frame in parser.feed(bytes(data[pos:pos + step])):
+                        self.assertIsInstance(frame.body, bytes)
+                    pos += step
+            except ProtocolError:
+                continue
+            self.assertLessEqual(parser.pending(), 4096 + 9)
+
     def test_garbage_never_hangs_or_crashes_otherwise(self) -> None:
         rng = random.Random(5)
         for _ in range(2000):

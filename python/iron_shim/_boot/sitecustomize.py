@@ -2,7 +2,9 @@
 
 `iron run` puts this directory first on PYTHONPATH (and <repo>/python after it). PYTHONPATH is
 left as it is, so child Python processes are governed too (they report IRON_PARENT_PID).
-Nothing here may raise: a failure is reported on stderr and the agent starts anyway.
+Nothing here may raise into the agent. A shim that cannot be installed fails closed: the reason
+goes to stderr and the process ends (exit 70) before it can make an ungoverned call, unless the
+user chose fail-open (IRON_FAIL_OPEN=1), when it runs on, ungoverned, saying so.
 """
 
 
@@ -16,11 +18,18 @@ def _iron_boot():
             from iron_shim.bootstrap import install_from_env
 
             install_from_env()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - the package itself could not be imported
+            fail_open = os.environ.get("IRON_FAIL_OPEN", "").strip().lower() in ("1", "true", "yes", "on")
             try:
-                sys.stderr.write("iron_shim: could not install the shim: %s\n" % (exc,))
+                sys.stderr.write("iron_shim: could not import the shim (%s: %s); %s\n" % (
+                    type(exc).__name__, exc,
+                    "IRON_FAIL_OPEN is set, so this process runs UNGOVERNED" if fail_open
+                    else "refusing to run ungoverned (IRON_ERR_INTERNAL, exit 70; set IRON_FAIL_OPEN=1 to run anyway)"))
+                sys.stderr.flush()
             except Exception:  # noqa: BLE001
                 pass
+            if not fail_open:
+                os._exit(70)
     _chain(os, sys)
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any, Callable, Dict, Optional, Sequence
@@ -13,13 +12,20 @@ from ..internal import swallow
 Hook = Callable[[ModuleType], None]
 
 
-class PostImportFinder(MetaPathFinder):
-    """Finds nothing itself: asks the finders after it, then wraps the loader's exec_module."""
+class PostImportFinder:
+    """Finds nothing itself: asks the finders after it, then wraps the loader's exec_module.
+
+    A meta path finder only needs find_spec (and invalidate_caches); not subclassing
+    importlib.abc.MetaPathFinder spares every agent the import of importlib.abc (and with it
+    importlib.resources, tempfile, shutil...): about 10 ms of start-up."""
 
     def __init__(self, hooks: Dict[str, Hook]) -> None:
         """hooks maps a full module name (httpx, urllib.request) to the function that patches it."""
         self.hooks = hooks
         self._busy = threading.local()
+
+    def invalidate_caches(self) -> None:
+        """Nothing cached here (importlib.invalidate_caches() calls it on every finder)."""
 
     def find_spec(self, fullname: str, path: Optional[Sequence[str]], target: Any = None) -> Optional[ModuleSpec]:
         """Returns the real spec with a loader that calls our hook after the module executes."""
@@ -38,7 +44,7 @@ class PostImportFinder(MetaPathFinder):
         return spec
 
 
-def _find_after(me: MetaPathFinder, fullname: str, path: Optional[Sequence[str]], target: Any) -> Optional[ModuleSpec]:
+def _find_after(me: PostImportFinder, fullname: str, path: Optional[Sequence[str]], target: Any) -> Optional[ModuleSpec]:
     """The spec the rest of sys.meta_path would have produced."""
     for finder in list(sys.meta_path):
         if finder is me:

@@ -1,0 +1,172 @@
+"""The msgpack decoder of SPEC.md section 2: one value filling the input, or a ProtocolError."""
+from __future__ import annotations
+
+import struct
+from typing import Any, Dict, List, Tuple
+
+from .errors import ProtocolError
+
+#: Containers nested deeper than this are refused (keeps recursion bounded).
+MAX_DEPTH = 256
+
+_U16 = struct.Struct(">H").unpack_from
+_U32 = struct.Struct(">I").unpack_from
+_U64 = struct.Struct(">Q").unpack_from
+_I8 = struct.Struct(">b").unpack_from
+_I16 = struct.Struct(">h").unpack_from
+_I32 = struct.Struct(">i").unpack_from
+_I64 = struct.Struct(">q").unpack_from
+_F32 = struct.Struct(">f").unpack_from
+_F64 = struct.Struct(">d").unpack_from
+
+_CONSTANTS = {0xC0: None, 0xC2: False, 0xC3: True}
+
+
+def unpackb(data: Any) -> Any:
+    """Decodes exactly one msgpack value that fills the whole input."""
+    if not isinstance(data, bytes):
+        if not isinstance(data, (bytearray, memoryview)):
+            raise ProtocolError(f"msgpack: expected bytes to decode, got {type(data).__name__}")
+        data = bytes(data)
+    length = len(data)
+    if length == 0:
+        raise ProtocolError("msgpack: empty input")
+    try:
+        value, pos = _unpack(data, 0, length, MAX_DEPTH)
+    except RecursionError:
+        raise ProtocolError("msgpack: input nested too deeply") from None
+    if pos != length:
+        raise ProtocolError(f"msgpack: {length - pos} trailing bytes after the value at offset {pos}")
+    return value
+
+
+def _truncated(pos: int, need: int, length: int) -> ProtocolError:
+    """The one error for input that ends too early (never a hang, never a huge allocation)."""
+    return ProtocolError(f"msgpack: truncated input: need {need} bytes at offset {pos}, {length - pos} left")
+
+
+def _utf8(data: bytes, pos: int, end: int) -> str:
+    """Decodes a string's bytes, turning bad UTF-8 into a ProtocolError."""
+    try:
+        return data[pos:end].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"msgpack: invalid UTF-8 in string at offset {pos} ({exc.reason})") from None
+
+
+def _unpack(data: bytes, pos: int, length: int, depth: int) -> Tuple[Any, int]:
+    """Decodes the value at pos; returns it with the offset just past it."""
+    if pos >= length:
+        raise _truncated(pos, 1, length)
+    b = data[pos]
+    pos += 1
+    if b < 0x80:
+        return b, pos
+    if b >= 0xE0:
+        return b - 0x100, pos
+    if b >= 0xA0 and b <= 0xBF:
+        end = pos + (b & 0x1F)
+        if end > length:
+            raise _truncated(pos, b & 0x1F, length)
+        return _utf8(data, pos, end), end
+    if b <= 0x8F:
+        return _map(data, pos, b & 0x0F, length, depth)
+    if b <= 0x9F:
+        return _array(data, pos, b & 0x0F, length, depth)
+    if b in _CONSTANTS:
+        return _CONSTANTS[b], pos
+    size = _SIZES.get(b)
+    if size is None:
+        if b == 0xC1:
+            raise ProtocolError(f"msgpack: reserved byte 0xc1 at offset {pos - 1}")
+        raise ProtocolError(f"msgpack: extension type 0x{b:02x} at offset {pos - 1} is not allowed")
+    if pos + size > length:
+        raise _truncated(pos, size, length)
+    if b <= 0xD3 and b >= 0xCA:
+        return _NUMBERS[b](data, pos)[0], pos + size
+    n = data[pos] if size == 1 else (_U16(data, pos)[0] if size == 2 else _U32(data, pos)[0])
+    pos += size
+    if b in (0xD9, 0xDA, 0xDB):
+        end = pos + n
+        if end > length:
+            raise _truncated(pos, n, length)
+        return _utf8(data, pos, end), end
+    if b in (0xC4, 0xC5, 0xC6):
+        end = pos + n
+        if end > length:
+            raise _truncated(pos, n, length)
+        return data[pos:end], end
+    if b in (0xDC, 0xDD):
+        return _array(data, pos, n, length, depth)
+    return _map(data, pos, n, length, depth)
+
+
+# Bytes of payload following the type byte, for every sized format (0xc1 and ext are absent).
+_SIZES: Dict[int, int] = {
+    0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8,
+    0xCA: 4, 0xCB: 8, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC4: 1, 0xC5: 2, 0xC6: 4,
+    0xDC: 2, 0xDD: 4, 0xDE: 2, 0xDF: 4,
+}
+_NUMBERS = {
+    0xCA: _F32, 0xCB: _F64, 0xCC: struct.Struct(">B").unpack_from, 0xCD: _U16, 0xCE: _U32, 0xCF: _U64,
+    0xD0: _I8, 0xD1: _I16, 0xD2: _I32, 0xD3: _I64,
+}
+
+
+def _array(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[List[Any], int]:
+    """Decodes n items; each takes at least one byte, so n is checked against what is left."""
+    if n > length - pos:
+        raise _truncated(pos, n, length)
+    if depth <= 0:
+        raise ProtocolError(f"msgpack: more than {MAX_DEPTH} nested containers")
+    depth -= 1
+    items = []
+    append = items.append
+    for _ in range(n):
+        item, pos = _unpack(data, pos, length, depth)
+        append(item)
+    return items, pos
+
+
+def _map(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[Dict[Any, Any], int]:
+    """Decodes n key/value pairs (two bytes at least each), keeping their order; short string keys
+    and the common leaf values are read inline."""
+    if 2 * n > length - pos:
+        raise _truncated(pos, 2 * n, length)
+    if depth <= 0:
+        raise ProtocolError(f"msgpack: more than {MAX_DEPTH} nested containers")
+    depth -= 1
+    result: Dict[Any, Any] = {}
+    for _ in range(n):
+        if pos >= length:
+            raise _truncated(pos, 1, length)
+        b = data[pos]
+        if b >= 0xA0 and b <= 0xBF:
+            end = pos + 1 + (b & 0x1F)
+            if end > length:
+                raise _truncated(pos + 1, b & 0x1F, length)
+            key = _utf8(data, pos + 1, end)
+            pos = end
+        else:
+            key, pos = _unpack(data, pos, length, depth)
+        if pos >= length:
+            raise _truncated(pos, 1, length)
+        b = data[pos]
+        if b < 0x80:
+            value = b
+            pos += 1
+        elif b >= 0xA0 and b <= 0xBF:
+            end = pos + 1 + (b & 0x1F)
+            if end > length:
+                raise _truncated(pos + 1, b & 0x1F, length)
+            value = _utf8(data, pos + 1, end)
+            pos = end
+        elif b in _CONSTANTS:
+            value = _CONSTANTS[b]
+            pos += 1
+        else:
+            value, pos = _unpack(data, pos, length, depth)
+        try:
+            result[key] = value
+        except TypeError:
+            raise ProtocolError(f"msgpack: map key of type {type(key).__name__} is not supported") from None
+    return result, pos

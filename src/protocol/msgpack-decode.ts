@@ -1,0 +1,174 @@
+// The msgpack decoder of SPEC.md section 2, written for what arrives on the socket: one value that
+// fills the input, lengths checked against what is left before anything is allocated, nesting
+// bounded, strict UTF-8, no extension types, and maps as plain objects in which a "__proto__" key
+// is an own property like any other (JSON.parse does the same) instead of a refused message.
+
+/** Containers nested deeper than this are refused (the shim's codec has the same limit). */
+export const MAX_DEPTH = 256;
+
+/** What is wrong with the input, and where. */
+export class MsgpackError extends Error {
+  override name = "MsgpackError";
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+class Reader {
+  pos = 0;
+  readonly view: DataView;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  // Refuses a read past the end: truncated input never hangs and never allocates.
+  need(n: number): void {
+    if (n > this.bytes.length - this.pos) throw new MsgpackError(`truncated input: need ${n} bytes at offset ${this.pos}, ${this.bytes.length - this.pos} left`);
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.pos++] as number;
+  }
+
+  // Reads `size` big-endian bytes of one of the fixed-size formats.
+  fixed<T>(size: number, read: (at: number) => T): T {
+    this.need(size);
+    const value = read(this.pos);
+    this.pos += size;
+    return value;
+  }
+
+  str(n: number): string {
+    this.need(n);
+    const start = this.pos;
+    this.pos += n;
+    if (n < 64) {
+      let ascii = "";
+      for (let i = start; i < start + n; i += 1) {
+        const c = this.bytes[i] as number;
+        if (c >= 0x80) return this.utf8(start, n);
+        ascii += String.fromCharCode(c);
+      }
+      return ascii;
+    }
+    return this.utf8(start, n);
+  }
+
+  utf8(start: number, n: number): string {
+    try {
+      return utf8.decode(this.bytes.subarray(start, start + n));
+    } catch {
+      throw new MsgpackError(`invalid UTF-8 in the string at offset ${start}`);
+    }
+  }
+
+  bin(n: number): Uint8Array {
+    this.need(n);
+    const out = this.bytes.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+}
+
+/** Decodes exactly one value filling `bytes`; throws MsgpackError on anything malformed. */
+export function decodeMsgpack(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) throw new MsgpackError("empty input");
+  const reader = new Reader(bytes);
+  const value = read(reader, MAX_DEPTH);
+  if (reader.pos !== bytes.length) throw new MsgpackError(`${bytes.length - reader.pos} trailing bytes after the value at offset ${reader.pos}`);
+  return value;
+}
+
+function read(r: Reader, depth: number): unknown {
+  const at = r.pos;
+  const b = r.u8();
+  if (b < 0x80) return b;
+  if (b >= 0xe0) return b - 0x100;
+  if (b >= 0xa0 && b <= 0xbf) return r.str(b & 0x1f);
+  if (b <= 0x8f) return map(r, b & 0x0f, depth);
+  if (b <= 0x9f) return array(r, b & 0x0f, depth);
+  const v = r.view;
+  switch (b) {
+    case 0xc0:
+      return null;
+    case 0xc2:
+      return false;
+    case 0xc3:
+      return true;
+    case 0xc4:
+      return r.bin(r.u8());
+    case 0xc5:
+      return r.bin(r.fixed(2, (p) => v.getUint16(p)));
+    case 0xc6:
+      return r.bin(r.fixed(4, (p) => v.getUint32(p)));
+    case 0xca:
+      return r.fixed(4, (p) => v.getFloat32(p));
+    case 0xcb:
+      return r.fixed(8, (p) => v.getFloat64(p));
+    case 0xcc:
+      return r.u8();
+    case 0xcd:
+      return r.fixed(2, (p) => v.getUint16(p));
+    case 0xce:
+      return r.fixed(4, (p) => v.getUint32(p));
+    case 0xcf:
+      return r.fixed(8, (p) => v.getUint32(p) * 2 ** 32 + v.getUint32(p + 4)); // exact up to 2^53
+    case 0xd0:
+      return r.fixed(1, (p) => v.getInt8(p));
+    case 0xd1:
+      return r.fixed(2, (p) => v.getInt16(p));
+    case 0xd2:
+      return r.fixed(4, (p) => v.getInt32(p));
+    case 0xd3:
+      return r.fixed(8, (p) => v.getInt32(p) * 2 ** 32 + v.getUint32(p + 4));
+    case 0xd9:
+      return r.str(r.u8());
+    case 0xda:
+      return r.str(r.fixed(2, (p) => v.getUint16(p)));
+    case 0xdb:
+      return r.str(r.fixed(4, (p) => v.getUint32(p)));
+    case 0xdc:
+      return array(r, r.fixed(2, (p) => v.getUint16(p)), depth);
+    case 0xdd:
+      return array(r, r.fixed(4, (p) => v.getUint32(p)), depth);
+    case 0xde:
+      return map(r, r.fixed(2, (p) => v.getUint16(p)), depth);
+    case 0xdf:
+      return map(r, r.fixed(4, (p) => v.getUint32(p)), depth);
+    case 0xc1:
+      throw new MsgpackError(`reserved byte 0xc1 at offset ${at}`);
+    default:
+      throw new MsgpackError(`extension type ${extensionType(r, b)} is not allowed (at offset ${at})`);
+  }
+}
+
+// The type number of an ext value (format 0xc7-0xc9 or 0xd4-0xd8), to name it in the error.
+function extensionType(r: Reader, format: number): string {
+  const lengthBytes = format === 0xc7 ? 1 : format === 0xc8 ? 2 : format === 0xc9 ? 4 : 0;
+  const at = r.pos + lengthBytes;
+  return at < r.bytes.length ? String(r.view.getInt8(at)) : `format 0x${format.toString(16)}`;
+}
+
+function array(r: Reader, n: number, depth: number): unknown[] {
+  r.need(n); // every item takes at least one byte
+  if (depth <= 0) throw new MsgpackError(`more than ${MAX_DEPTH} nested containers`);
+  const items = new Array<unknown>(n);
+  for (let i = 0; i < n; i += 1) items[i] = read(r, depth - 1);
+  return items;
+}
+
+function map(r: Reader, n: number, depth: number): Record<string, unknown> {
+  r.need(2 * n); // every entry takes at least two bytes
+  if (depth <= 0) throw new MsgpackError(`more than ${MAX_DEPTH} nested containers`);
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < n; i += 1) {
+    const at = r.pos;
+    const key = read(r, depth - 1);
+    if (typeof key !== "string" && typeof key !== "number") throw new MsgpackError(`map key of type ${key === null ? "nil" : typeof key} at offset ${at} (expected a string)`);
+    const value = read(r, depth - 1);
+    if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
+  return out;
+}

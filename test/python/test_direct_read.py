@@ -1,0 +1,195 @@
+"""A synchronous caller reads its own reply (direct_read.py): the reply reaches the right waiter whoever
+reads the socket, the read role always comes back to the I/O thread, and a link that breaks, a timeout
+or a close while a caller holds the role fail closed at once and leave a client that works.
+Each scenario also runs with direct reads off (poll() and the I/O thread only, as on macOS)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import unittest
+
+from .router_peer import RouterPeer, decision
+from .test_transport import echo_call, request_msg
+from iron_shim import readiness
+from iron_shim.client import Client
+from iron_shim.errors import NoDecision
+from iron_shim.settings import Settings
+
+
+def hold(msg):
+    """Answers every call except those named held-*, which the test answers later (send_all)."""
+    return None if msg["call"].startswith("held") else echo_call(msg)
+
+
+class DirectReads(unittest.TestCase):
+    direct = True
+
+    def setUp(self) -> None:
+        saved = readiness.DIRECT_READS
+        readiness.DIRECT_READS = self.direct
+        self.addCleanup(setattr, readiness, "DIRECT_READS", saved)
+
+    def make(self, handler=hold, timeout_ms=3000, settings=None) -> Client:
+        self.peer = RouterPeer(handler=handler, settings=settings or {})
+        self.addCleanup(self.peer.close)
+        client = Client(Settings(endpoint=self.peer.endpoint, token="tok-test", agent="agent-t",
+                                 timeout_ms=timeout_ms), "0.1.0")
+        self.addCleanup(client.close, "uninstall")
+        self.assertEqual(client.wait_ready(3), "ready")
+        return client
+
+    def spy_readers(self, client: Client) -> list:
+        """Records the name of each thread that reads frames from the live connection."""
+        conn, names = client._conn, []
+        read = conn.read_frames
+
+        def recording(*args):
+            names.append(threading.current_thread().name)
+            return read(*args)
+
+        conn.read_frames = recording
+        return names
+
+    def wait_reader_free(self, client: Client) -> None:
+        deadline = time.monotonic() + 2
+        while client._reader is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertIsNone(client._reader)
+
+    def test_an_idle_callers_reply_is_read_by_the_caller_or_else_by_the_io_thread(self) -> None:
+        client = self.make()
+        readers = self.spy_readers(client)
+        for n in range(5):
+            self.assertEqual(client.request(request_msg(f"c-{n}"))["reason"], f"c-{n}")
+        expected = threading.current_thread().name if self.direct else "iron-shim-io"
+        self.assertTrue(readers and all(name == expected for name in readers), readers)
+        self.wait_reader_free(client)
+
+    def test_the_role_holder_delivers_other_callers_replies_and_then_its_own(self) -> None:
+        client = self.make()
+        readers = self.spy_readers(client)
+        done = []
+        results = {}
+
+        def call(name: str) -> None:
+            results[name] = client.request(request_msg(name))["reason"]
+            done.append(name)
+
+        for attempt in range(1, 21):
+            # The role is taken only when free: if the I/O thread was reading at that instant the
+            # holder waits like everyone else; answer it and try again.
+            name = f"held-{attempt}"
+            holder = threading.Thread(target=call, args=(name,), name="holder")
+            holder.start()
+            held = self.peer.wait_for("llm.request", attempt)[-1]
+            deadline = time.monotonic() + 1
+            while self.direct and client._reader != "caller" and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if not self.direct or client._reader == "caller":
+                break
+            self.peer.send_all(decision(held, "allow", reason=name))
+            holder.join(3)
+        done.clear()
+        other = threading.Thread(target=call, args=("fast",), name="other")
+        other.start()
+        other.join(3)
+        self.assertEqual(done, ["fast"])
+        self.peer.send_all(decision(held, "allow", reason=name))
+        holder.join(3)
+        self.assertEqual((results["fast"], results[name]), ("fast", name))
+        if self.direct:
+            self.assertIn("holder", readers)
+
+        async def late() -> str:  # an asyncio caller after it: the I/O thread reads again
+            return (await client.request_async(request_msg("async-after")))["reason"]
+
+        self.assertEqual(asyncio.run(late()), "async-after")
+        self.wait_reader_free(client)
+
+    def test_a_timeout_while_reading_gives_the_socket_back(self) -> None:
+        client = self.make(timeout_ms=300)
+        with self.assertRaises(NoDecision) as ctx:
+            client.request(request_msg("held-timeout"))
+        self.assertEqual(ctx.exception.code, "IRON_ERR_DECISION_TIMEOUT")
+        self.wait_reader_free(client)
+        self.assertEqual(client.request(request_msg("next"))["reason"], "next")
+
+        async def later() -> str:
+            return (await client.request_async(request_msg("async-next")))["reason"]
+
+        self.assertEqual(asyncio.run(later()), "async-next")
+
+    def test_a_broken_frame_while_reading_fails_closed_at_once_and_reconnects(self) -> None:
+        # Heartbeats far apart: nothing but the reader's own report can end the call before its timeout.
+        client = self.make(timeout_ms=4000, settings={"heartbeat_ms": 10000})
+        outcome = {}
+
+        def call() -> None:
+            started = time.monotonic()
+            try:
+                client.request(request_msg("held-broken"))
+            except NoDecision as exc:
+                outcome["code"], outcome["took"] = exc.code, time.monotonic() - started
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        self.peer.wait_for("llm.request")
+        time.sleep(0.05)
+        self.peer.send_raw_all(b"\xf8\x00")  # reserved flag bits: not ZMTP
+        thread.join(3)
+        self.assertEqual(outcome.get("code"), "IRON_ERR_SUPERVISOR_UNAVAILABLE")
+        self.assertLess(outcome["took"], 2.0)
+        self.peer.wait_for("hello", 2, timeout=3)
+        deadline = time.monotonic() + 3
+        while client.state != "ready" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(client.request(request_msg("after"))["reason"], "after")
+
+    def test_close_while_a_caller_reads_fails_it_at_once(self) -> None:
+        client = self.make(timeout_ms=5000, settings={"heartbeat_ms": 10000})
+        outcome = {}
+
+        def call() -> None:
+            started = time.monotonic()
+            try:
+                client.request(request_msg("held-close"))
+            except NoDecision as exc:
+                outcome["code"], outcome["took"] = exc.code, time.monotonic() - started
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        self.peer.wait_for("llm.request")
+        time.sleep(0.05)
+        client.close("uninstall")
+        thread.join(3)
+        self.assertEqual(outcome.get("code"), "IRON_ERR_SUPERVISOR_UNAVAILABLE")
+        self.assertLess(outcome["took"], 2.0)
+        self.assertEqual(self.peer.wait_for("bye")[0]["reason"], "uninstall")
+
+    def test_a_long_wait_keeps_the_link_alive_through_pings_read_by_the_caller(self) -> None:
+        client = self.make(settings={"heartbeat_ms": 50})
+        result = {}
+
+        def call() -> None:
+            result["reason"] = client.request(request_msg("held-long"))["reason"]
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        self.peer.wait_for("llm.request")
+        time.sleep(1.5)  # far beyond the dead-peer limit (max(3 x 50 ms, 1 s)): PONGs must count
+        self.peer.send_all(decision(self.peer.of_type("llm.request")[0], "allow", reason="held-long"))
+        thread.join(3)
+        self.assertEqual(result.get("reason"), "held-long")
+        self.assertGreater(self.peer.pings, 0)
+        self.assertEqual(len(self.peer.of_type("hello")), 1)
+
+
+class IoThreadReads(DirectReads):
+    """The same scenarios where only the I/O thread reads."""
+
+    direct = False
+
+
+if __name__ == "__main__":
+    unittest.main()
