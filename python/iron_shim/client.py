@@ -5,7 +5,7 @@ import collections
 import socket
 import threading
 import time
-from typing import Any, Deque, Dict, Optional, Union
+from typing import Any, Deque, Dict, Optional, Tuple, Union
 
 from . import protocol, zmtp
 from .codec import packb
@@ -48,7 +48,10 @@ class Client(IOLoop, DirectRead):
         self.rejection: Optional[Rejected] = None
         self.last_error: Optional[str] = None
         self._pending: Dict[int, Waiter] = {}
-        self._queued: Dict[int, bytes] = {}
+        #: Calls waiting for a connection: id -> (frame, attempts started when it was queued).
+        self._queued: Dict[int, Tuple[bytes, int]] = {}
+        #: Connection attempts started so far (a call queued during one that fails gets another).
+        self._attempts = 0
         self._outbox: Deque[bytes] = collections.deque()
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -228,7 +231,7 @@ class Client(IOLoop, DirectRead):
             elif state == CLOSED:
                 error = NoDecision(SUPERVISOR_UNAVAILABLE, "the shim is uninstalled or the interpreter is exiting")
             else:
-                self._queued[msg_id] = frame
+                self._queued[msg_id] = (frame, self._attempts)
                 kick = state == DOWN
         if conn is not None:
             waiter.sent = True
@@ -275,9 +278,11 @@ class Client(IOLoop, DirectRead):
         except OSError:
             pass
 
-    def _fail_pending(self, code: str, reason: str) -> None:
-        """Fails every waiting call at once (connection lost, closed)."""
+    def _fail_pending(self, code: str, reason: str, keep: Optional[Dict[int, Any]] = None) -> None:
+        """Fails every waiting call at once (connection lost, closed), except the ids in keep."""
         for msg_id in list(self._pending):
+            if keep and msg_id in keep:
+                continue
             waiter = self._pending.pop(msg_id, None)
             if waiter is not None:
                 waiter.fail(NoDecision(code, reason))

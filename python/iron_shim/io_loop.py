@@ -91,15 +91,17 @@ class IOLoop:
                     if self._state == CLOSED:
                         break
                     self._state = CONNECTING
+                    self._attempts += 1
+                    attempt = self._attempts
                 try:
                     conn, welcome = self._open()
                 except Rejected as rej:
                     self._on_rejected(rej)
                     return
                 except Exception as exc:  # noqa: BLE001 - OSError, timeout, ProtocolError
-                    self._on_down(f"cannot connect to {self.base.endpoint}: {exc}")
-                    self._pause(backoff)
-                    backoff = min(backoff * 2, BACKOFF_MAX)
+                    if not self._on_down(f"cannot connect to {self.base.endpoint}: {exc}", attempt):
+                        self._pause(backoff)
+                        backoff = min(backoff * 2, BACKOFF_MAX)
                     continue
                 backoff = BACKOFF_MIN
                 if not self._on_ready(conn, welcome):
@@ -170,26 +172,31 @@ class IOLoop:
             queued, self._queued = self._queued, {}
             self._cond.notify_all()
         self.orphan.found()
-        for msg_id, frame in queued.items():
+        for msg_id, (frame, _) in queued.items():
             waiter = self._pending.get(msg_id)
             if waiter is not None:
                 waiter.sent = True
                 conn.send(frame)
         return True
 
-    def _on_down(self: "Client", reason: str) -> None:
-        """Marks the link down and fails every waiting call immediately (fail closed)."""
+    def _on_down(self: "Client", reason: str, attempt: Optional[int] = None) -> bool:
+        """Marks the link down and fails every waiting call immediately (fail closed), except calls
+        queued while the failed connection attempt was already under way: they get a fresh attempt
+        at once (returns True), so a call made just as the supervisor comes back is not failed by
+        an attempt that started before it was there."""
         debug(reason)
         with self._cond:
             if self._state != CLOSED:
                 self._state = DOWN
             self._conn = None
             self.last_error = reason
-            self._queued.clear()
+            late = {} if attempt is None else {i: q for i, q in self._queued.items() if q[1] >= attempt}
+            self._queued = late
             self._cond.notify_all()
         self._outbox.clear()
-        self._fail_pending(SUPERVISOR_UNAVAILABLE, reason)
+        self._fail_pending(SUPERVISOR_UNAVAILABLE, reason, keep=late)
         self.orphan.lost()
+        return bool(late)
 
     def _on_rejected(self: "Client", rej: Rejected) -> None:
         """Remembers the reject: no retry with the same token; calls fail closed."""

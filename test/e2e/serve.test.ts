@@ -166,8 +166,9 @@ describe("iron serve", () => {
 
     serve = new ServeProcess(serveArgs, dir);
     expect(await serve.endpoints()).toEqual(endpoints);
-    expect(await call(ipcAgent, { user: "erin" })).toMatchObject({ status: 200 });
-    expect(await call(notebook)).toMatchObject({ status: 200 });
+    // The whole reply on failure: a 503's code says whether the shim could not reach it or was refused.
+    const back = [await call(ipcAgent, { user: "erin" }), await call(notebook)];
+    expect(back, JSON.stringify(back)).toMatchObject([{ status: 200 }, { status: 200 }]);
     await serve.err.wait((l) => l.includes("joined_agent joined from"));
     await serve.err.wait((l) => l.includes("notebook joined from"));
   }, 60_000);

@@ -186,6 +186,34 @@ class Failures(ClientCase):
         self.assertEqual(len(self.peer.of_type("hello")), 2)
         self.assertNotEqual(self.peer.identities[0], self.peer.identities[1])
 
+    def test_a_call_made_during_a_doomed_attempt_gets_a_fresh_one(self) -> None:
+        # The supervisor comes back while an attempt that started before it was there is failing:
+        # the call made in between must not be failed by that attempt (seen as a flaky 503 when
+        # `iron serve` restarts under a joined agent).
+        client = self.make()
+        real = self.peer.path + ".real"
+        os.rename(self.peer.path, real)  # the peer stays bound, under another name
+        doomed = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        doomed.bind(self.peer.path)
+        doomed.listen(1)
+        self.addCleanup(doomed.close)
+        client.start()
+        conn, _ = doomed.accept()  # attempt 1 is under way and waits for a greeting
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(reply=client.request(request_msg("late"))))
+        thread.start()
+        deadline = time.monotonic() + 3
+        while client.status()["inflight"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self.assertEqual(client.state, "connecting")
+        os.unlink(self.peer.path)
+        os.rename(real, self.peer.path)  # the supervisor is back ...
+        conn.close()  # ... and attempt 1 fails
+        doomed.close()
+        thread.join(5)
+        self.assertEqual(result["reply"]["reason"], "late")
+        self.assertEqual(len(self.peer.of_type("hello")), 1)
+
     def test_messages_over_the_maximum_are_refused_before_sending(self) -> None:
         client = self.make()
         client.wait_ready(3)
