@@ -33,6 +33,8 @@ export function formatLedger(report: LedgerReport, now: number = Date.now()): st
       { title: "OUT", cell: (c) => String(c.outputTokens), right: true },
       { title: "COST", cell: (c) => formatUsd(c.costMicros), right: true },
       { title: "LATENCY", cell: (c) => (c.latencyMs === null ? "" : `${c.latencyMs.toFixed(1)} ms`), right: true },
+      // Only when some call has one: most agents never use iron_shim.context().
+      ...(report.calls.some((c) => Object.keys(c.attrs).length > 0) ? [{ title: "ATTRIBUTION", cell: (c: LedgerCall) => formatAttrs(c.attrs) }] : []),
     ],
     report.calls,
   );
@@ -54,6 +56,11 @@ export function formatLedger(report: LedgerReport, now: number = Date.now()): st
     ),
   ];
   return [...lines, ...totals("BY MODEL", report.totals.byModel), ...totals("BY AGENT", report.totals.byAgent)];
+}
+
+/** Attribution as `key=value` pairs, in key order. */
+function formatAttrs(attrs: Readonly<Record<string, string>>): string {
+  return Object.keys(attrs).sort().map((k) => `${k}=${attrs[k]}`).join(" ");
 }
 
 /** The agents as a table. */

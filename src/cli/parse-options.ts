@@ -49,6 +49,14 @@ export function collectList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
 }
 
+/** Repeatable `key=value` pairs, like `--attr user=u42`, collected into one record. */
+export function collectPairs(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf("=");
+  const key = at > 0 ? value.slice(0, at).trim() : "";
+  if (key === "") throw new InvalidArgumentError(`expected key=value (an attribution such as user=u42), got ${JSON.stringify(value)}`);
+  return { ...previous, [key]: value.slice(at + 1) };
+}
+
 /** A positive integer count, like `--limit 20`. */
 export function parsePositiveCount(value: string): number {
   const n = Number(value);

@@ -20,6 +20,8 @@ export interface CallRecord {
   readonly library: string;
   readonly stream: boolean;
   readonly requestedAt: number;
+  /** Attribution from iron_shim.context() (user, task, tags); {} when none. */
+  readonly attrs: Readonly<Record<string, string>>;
   /** `allow`, `modify` or `deny`; null while the request is being decided. */
   readonly decision: string | null;
   readonly policy: string | null;

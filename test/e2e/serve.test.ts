@@ -123,6 +123,17 @@ describe("iron serve", () => {
     expect(byId.get("idler")).toMatchObject({ kind: "spawned" });
     const table = await iron(["agents", "--state", join(dir, ".iron", "state.db")]);
     expect(table.stdout).toMatch(/^notebook\s+joined\s+running\s+\d+\s+\S+\s+3\.11\.\d+/m);
+    // The ledger keeps each call's attribution: one user's calls, as the budget per user saw them.
+    const alice = await iron(["calls", "--json", "--attr", "user=alice", "--state", join(dir, ".iron", "state.db")]);
+    const calls = (JSON.parse(alice.stdout) as { calls: { attrs: Record<string, string>; outcome: string }[] }).calls;
+    expect(calls.map((c) => [c.attrs, c.outcome])).toEqual([[{ user: "alice", team: "red" }, "allow"], [{ user: "alice", team: "blue" }, "deny"]]);
+    const both = await iron(["calls", "--json", "--attr", "user=bob", "--attr", "team=green", "--state", join(dir, ".iron", "state.db")]);
+    expect((JSON.parse(both.stdout) as { totals: { calls: number; allowed: number } }).totals).toMatchObject({ calls: 1, allowed: 1 });
+    const bobs = await iron(["calls", "--attr", "user=bob", "--state", join(dir, ".iron", "state.db")]);
+    expect(bobs.stdout).toMatch(/^TIME .* ATTRIBUTION$/m);
+    expect(bobs.stdout).toMatch(/ team=green user=bob$/m);
+    const bad = await iron(["calls", "--attr", "alice", "--state", join(dir, ".iron", "state.db")]);
+    expect([bad.exitCode, bad.stderr]).toEqual([64, expect.stringContaining('expected key=value (an attribution such as user=u42), got "alice"')]);
   });
 
   it("refuses a wrong or missing token with IRON_ERR_AUTH, and the agent's calls are denied", async () => {

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { listAgents, queryCalls, type CallFilter } from "../../store/sqlite/ledger-queries.js";
 import { openForReading } from "../../store/sqlite/open-for-reading.js";
 import { formatAgents, formatLedger } from "../ledger-format.js";
-import { collectList, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
+import { collectList, collectPairs, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
 import { statePath } from "../state-options.js";
 
 interface CallsFlags {
@@ -12,6 +12,7 @@ interface CallsFlags {
   readonly agent?: string[];
   readonly model?: string[];
   readonly decision?: string[];
+  readonly attr?: Record<string, string>;
   readonly since?: number;
   readonly limit?: number;
   readonly json?: boolean;
@@ -30,6 +31,7 @@ export function registerCalls(program: Command): void {
     .option("--agent <id>", "only this agent's calls (repeatable, or comma-separated)", collectList)
     .option("--model <name>", "only calls asking for or answered by this model (repeatable)", collectList)
     .option("--decision <outcome>", `only calls with this outcome: ${OUTCOMES.join(", ")} (repeatable)`, (v: string, p: string[] = []) => [...p, ...collectList(v).map(oneOf(OUTCOMES))])
+    .option("--attr <key=value>", "only calls made with this attribution, from iron_shim.context() (repeatable: all must match)", collectPairs)
     .option("--since <when>", "only calls since a duration ago (15m, 2h, 7d) or a date (2026-11-27)", (v: string) => parseSince(v))
     .option("--limit <n>", "only the most recent N calls (totals cover the same N)", parsePositiveCount)
     .option("--json", "print {calls, totals} as JSON")
@@ -40,6 +42,7 @@ export function registerCalls(program: Command): void {
           ...(flags.agent !== undefined && { agents: flags.agent }),
           ...(flags.model !== undefined && { models: flags.model }),
           ...(flags.decision !== undefined && { outcomes: flags.decision }),
+          ...(flags.attr !== undefined && { attrs: flags.attr }),
           ...(flags.since !== undefined && { since: flags.since }),
           ...(flags.limit !== undefined && { limit: flags.limit }),
         };

@@ -11,6 +11,8 @@ export interface CallFilter {
   readonly models?: readonly string[];
   /** `allow`, `modify`, `deny`, `redact` or `pending`: the call's outcome. */
   readonly outcomes?: readonly string[];
+  /** Attribution (iron_shim.context()): every key must have exactly this value. */
+  readonly attrs?: Readonly<Record<string, string>>;
   /** Unix ms: only calls requested at or after. */
   readonly since?: number;
   /** Only the most recent N (the totals cover the same N). */
@@ -58,6 +60,10 @@ export function queryCalls(db: Db, filter: CallFilter = {}): LedgerReport {
     params.push(...filter.models, ...filter.models);
   }
   anyOf(`(${OUTCOME})`, filter.outcomes);
+  for (const [key, value] of Object.entries(filter.attrs ?? {})) {
+    where.push("json_extract(attrs, ?) = ?");
+    params.push(`$.${JSON.stringify(key)}`, value);
+  }
   if (filter.since !== undefined) {
     where.push("requested_at >= ?");
     params.push(filter.since);

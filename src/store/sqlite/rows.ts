@@ -2,7 +2,7 @@
 import type { BreakerRecord, CallRecord } from "../store.js";
 
 /** The columns of `calls` that make a CallRecord. */
-export const CALL_COLUMNS = `call_id, agent_id, provider, endpoint, model, response_model, library, stream, requested_at,
+export const CALL_COLUMNS = `call_id, agent_id, provider, endpoint, model, response_model, library, stream, requested_at, attrs,
   decision, policy, code, reason, response_action, status, input_tokens, output_tokens, cost_micros, latency_ms, complete, error`;
 
 /** A `calls` row to a CallRecord. */
@@ -17,6 +17,7 @@ export function toCallRecord(row: Record<string, unknown>): CallRecord {
     library: row.library as string,
     stream: row.stream === 1,
     requestedAt: row.requested_at as number,
+    attrs: typeof row.attrs === "string" ? (JSON.parse(row.attrs) as Record<string, string>) : {},
     decision: (row.decision as string | null) ?? null,
     policy: (row.policy as string | null) ?? null,
     code: (row.code as string | null) ?? null,
