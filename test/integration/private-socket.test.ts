@@ -2,12 +2,12 @@
 // mode 0700 owned by the supervisor's user (removed at close), so another uid can neither connect
 // to it nor use a stolen token through it — checked with a real other uid (setpriv, as root).
 import { execa } from "execa";
-import { existsSync, statSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
-import { DEBIAN_PYTHON, FIXTURES, SHIM_PYTHONPATH } from "../helpers/iron.js";
+import { DEBIAN_PYTHON, FIXTURES, REPO, tempDir } from "../helpers/iron.js";
 import { spawnTokenHolder } from "../helpers/token-holder.js";
 
 const canSwitchUser = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
@@ -51,11 +51,19 @@ describe("the supervisor's socket is private to its user", () => {
 
   it.runIf(canSwitchUser)("a shim run by another user with a stolen valid token still fails closed", async () => {
     mock.clearRequests();
-    const ran = await execa("setpriv", [...NOBODY, DEBIAN_PYTHON, join(FIXTURES, "chat_urllib.py")], {
-      env: { PATH: process.env.PATH, PYTHONPATH: SHIM_PYTHONPATH, OPENAI_BASE_URL: mock.baseUrl, IRON_ENDPOINT: holder.endpoint, IRON_AGENT_ID: holder.agent, IRON_TOKEN: holder.token, IRON_TIMEOUT_MS: "2000" },
+    // The other user must be able to read the shim and the script wherever this checkout lives
+    // (a clone under a 0700 temp dir is not readable by nobody, and then the shim fails closed
+    // for the wrong reason: it cannot be imported).
+    const readable = tempDir("iron-nobody-");
+    chmodSync(readable, 0o755);
+    cpSync(join(REPO, "python", "iron_shim"), join(readable, "iron_shim"), { recursive: true, filter: (src) => !src.includes("__pycache__") });
+    cpSync(join(FIXTURES, "chat_urllib.py"), join(readable, "chat_urllib.py"));
+    const ran = await execa("setpriv", [...NOBODY, DEBIAN_PYTHON, join(readable, "chat_urllib.py")], {
+      env: { PATH: process.env.PATH, PYTHONPATH: `${join(readable, "iron_shim", "_boot")}:${readable}`, OPENAI_BASE_URL: mock.baseUrl, IRON_ENDPOINT: holder.endpoint, IRON_AGENT_ID: holder.agent, IRON_TOKEN: holder.token, IRON_TIMEOUT_MS: "2000" },
       extendEnv: false,
       reject: false,
     });
+    expect(ran.exitCode, ran.stderr).toBe(0);
     const line = JSON.parse(ran.stdout.trim().split("\n")[0] as string) as { status: number; body: { error: { code: string } } };
     expect(line.status).toBe(503);
     expect(line.body.error.code).toBe("IRON_ERR_SUPERVISOR_UNAVAILABLE");
