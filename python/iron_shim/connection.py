@@ -14,6 +14,8 @@ from .errors import ProtocolError
 #: Bytes asked of each recv. Kept under glibc's 128 KiB mmap threshold: a 256 KiB buffer was mapped
 #: and unmapped on every read (~100-250 us each here), more than the rest of a round trip.
 RECV_SIZE = 65536
+#: recv flag for a read that must not wait (every platform the shim supports has it).
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 
 
 class ConnectionClosed(OSError):
@@ -115,10 +117,20 @@ class Connection:
         return bytes(data)
 
     def read_frames(self, deadline: Optional[float] = None) -> List[zmtp.Frame]:
-        """One recv (bounded by the deadline when given) turned into whole frames."""
-        if deadline is not None:
+        """One recv turned into whole frames. With a deadline (the handshake and hello) it waits for
+        data until then; without one it never blocks, because the readiness it follows may be stale:
+        a caller holding the read role may have taken the bytes epoll reported to the I/O thread."""
+        if deadline is None:
+            try:
+                data = self.sock.recv(RECV_SIZE, _DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return []
+        else:
             self.sock.settimeout(_remaining(deadline))
-        data = self.sock.recv(RECV_SIZE)
+            try:
+                data = self.sock.recv(RECV_SIZE)
+            finally:
+                self.sock.settimeout(None)  # writes stay blocking; a timeout left here broke later reads
         if not data:
             raise ConnectionClosed("the supervisor closed the connection")
         return self.parser.feed(data)

@@ -146,6 +146,24 @@ class DirectReads(unittest.TestCase):
             time.sleep(0.02)
         self.assertEqual(client.request(request_msg("after"))["reason"], "after")
 
+    def test_a_stale_readiness_report_neither_blocks_nor_drops_the_link(self) -> None:
+        # The I/O thread can be told "readable" for bytes a caller holding the read role already took.
+        # Its read must then come back empty at once: it used to block on a socket the hello exchange
+        # had left with a timeout, time out, and reconnect, losing the queued llm.response messages.
+        client = self.make(timeout_ms=3000, settings={"heartbeat_ms": 10000})
+        self.assertEqual(client.request(request_msg("first"))["reason"], "first")
+        conn = client._conn
+        self.assertIsNone(conn.sock.gettimeout(), "the live socket must be left blocking, without a timeout")
+        result = {}
+        reader = threading.Thread(target=lambda: result.setdefault("frames", conn.read_frames()), daemon=True)
+        reader.start()
+        reader.join(2)
+        self.assertFalse(reader.is_alive(), "a read with nothing to read blocked")
+        self.assertEqual(result["frames"], [])
+        self.assertEqual(client.request(request_msg("second"))["reason"], "second")
+        self.assertIs(client._conn, conn)
+        self.assertEqual(len(self.peer.of_type("hello")), 1)
+
     def test_close_while_a_caller_reads_fails_it_at_once(self) -> None:
         client = self.make(timeout_ms=5000, settings={"heartbeat_ms": 10000})
         outcome = {}
