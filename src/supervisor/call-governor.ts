@@ -32,6 +32,8 @@ export class CallGovernor {
   readonly #bus: EventBus;
   readonly #ledger: BudgetLedger;
   readonly #inflight = new Map<string, LlmCall>();
+  /** Each scope's balance as last published (limit|spent|reserved), so only changes go out. */
+  readonly #published = new Map<string, string>();
   /** Stream filters of calls whose streamed text is being watched, opened at the first chunk. */
   readonly #streams = new Map<string, ChainedFilter | null>();
   readonly #metrics = new Map<string, CallMetrics>();
@@ -190,8 +192,15 @@ export class CallGovernor {
     if (verdict.exhausted !== null) this.#bus.publish({ type: "budget.exhausted", ...verdict.exhausted, agentId, callId, reason: verdict.reason ?? "" });
   }
 
+  // Publishes the balances that changed since last published: with a budget per user, one
+  // agent serving thousands of users must not emit thousands of events a call.
   #publishBalances(): void {
-    for (const balance of this.#ledger.balances()) this.#bus.publish({ type: "budget.update", ...balance });
+    for (const balance of this.#ledger.balances()) {
+      const key = `${balance.limit}|${balance.spent}|${balance.reserved}`;
+      if (this.#published.get(balance.scope) === key) continue;
+      this.#published.set(balance.scope, key);
+      this.#bus.publish({ type: "budget.update", ...balance });
+    }
   }
 }
 
