@@ -17,6 +17,9 @@ from .orphan import OrphanGuard
 from .settings import Settings
 from .waiters import AsyncWaiter, SyncWaiter
 
+#: Most fire-and-forget reports kept while the link is down (then the oldest are dropped).
+OUTBOX_LIMIT = 1024
+
 Waiter = Union[SyncWaiter, AsyncWaiter]
 
 __all__ = ["Client", "Rejected", "IDLE", "CONNECTING", "READY", "DOWN", "REJECTED", "CLOSED"]
@@ -52,7 +55,9 @@ class Client(IOLoop, DirectRead):
         self._queued: Dict[int, Tuple[bytes, int]] = {}
         #: Connection attempts started so far (a call queued during one that fails gets another).
         self._attempts = 0
-        self._outbox: Deque[bytes] = collections.deque()
+        #: Fire-and-forget reports (a stream's llm.response) waiting for the I/O thread; kept across a
+        #: reconnect, so a spend is settled even when the link dropped just after the call ended.
+        self._outbox: Deque[bytes] = collections.deque(maxlen=OUTBOX_LIMIT)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._state = IDLE
@@ -132,7 +137,8 @@ class Client(IOLoop, DirectRead):
             raise
 
     def post(self, msg: Dict[str, Any]) -> None:
-        """Fire-and-forget: the I/O thread sends it (safe from finalizers; dropped when not ready)."""
+        """Fire-and-forget: the I/O thread sends it (safe from finalizers); while the link is down it
+        waits for the next welcome (the oldest go first past OUTBOX_LIMIT)."""
         if self._state in (CLOSED, REJECTED):
             return
         frame = self._encode(msg)

@@ -177,6 +177,7 @@ class IOLoop:
             if waiter is not None:
                 waiter.sent = True
                 conn.send(frame)
+        self._flush_outbox(conn)  # reports posted while the link was down
         return True
 
     def _on_down(self: "Client", reason: str, attempt: Optional[int] = None) -> bool:
@@ -193,7 +194,6 @@ class IOLoop:
             late = {} if attempt is None else {i: q for i, q in self._queued.items() if q[1] >= attempt}
             self._queued = late
             self._cond.notify_all()
-        self._outbox.clear()
         self._fail_pending(SUPERVISOR_UNAVAILABLE, reason, keep=late)
         self.orphan.lost()
         return bool(late)

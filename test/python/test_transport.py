@@ -214,6 +214,29 @@ class Failures(ClientCase):
         self.assertEqual(result["reply"]["reason"], "late")
         self.assertEqual(len(self.peer.of_type("hello")), 1)
 
+    def test_a_report_posted_while_the_link_is_down_is_sent_after_the_next_welcome(self) -> None:
+        # A stream's llm.response is fire-and-forget; dropping it with the link left the call's
+        # spend unsettled and its audit record incomplete.
+        client = self.make()
+        self.assertEqual(client.wait_ready(3), "ready")
+        real = self.peer.path + ".real"
+        os.rename(self.peer.path, real)  # the supervisor is unreachable for a while
+        self.peer.drop_connections()
+        deadline = time.monotonic() + 3
+        while client.state == "ready" and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self.assertEqual(client.state, "down")
+        client.post(protocol.llm_response(protocol.next_id(), "c-settle", 200, None, "hi", None, 3.0,
+                                          True, True, None, None, "gpt-4o-mini"))
+        attempts = client._attempts
+        while client._attempts < attempts + 2 and time.monotonic() < deadline + 3:
+            time.sleep(0.005)  # at least one more attempt fails while the report waits
+        self.assertGreaterEqual(client._attempts, attempts + 2)
+        os.rename(real, self.peer.path)
+        self.peer.wait_for("hello", 2, timeout=5)
+        reports = self.peer.wait_for("llm.response", timeout=5)
+        self.assertEqual([r["call"] for r in reports], ["c-settle"])
+
     def test_messages_over_the_maximum_are_refused_before_sending(self) -> None:
         client = self.make()
         client.wait_ready(3)
