@@ -95,7 +95,8 @@ export class CallDetails implements CallObserver {
   request(callId: string, agentId: string, body: unknown, meta: RequestMeta): void {
     const entry = this.#entry(callId, agentId);
     entry.request = capValue(scrubValueForDisplay(body, this.#scrubber));
-    entry.requestMeta = { ...meta, url: scrubForDisplay(meta.url, this.#scrubber) };
+    // URLs only lose credentials (a key in the query): their hosts and addresses are not personal data.
+    entry.requestMeta = { ...meta, url: this.#scrubber.text(meta.url) };
   }
 
   streamText(callId: string, text: string): void {

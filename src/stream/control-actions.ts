@@ -116,7 +116,8 @@ export function runAction(target: ControlTarget, request: ControlRequest, origin
     return { audit: { ...describeRequest(request), outcome: "done", code: null, error: null, ...origin }, error: null };
   } catch (error) {
     const code = isIronError(error) ? error.code : "IRON_ERR_INTERNAL";
-    const message = error instanceof Error ? error.message : String(error);
+    const full = error instanceof Error ? error.message : String(error);
+    const message = full.startsWith(`${code}: `) ? full.slice(code.length + 2) : full;
     const status = STATUS[code] ?? 500;
     return { audit: { ...describeRequest(request), outcome: "refused", code, error: message, ...origin }, error: new HttpError(status, code, message) };
   }

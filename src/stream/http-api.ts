@@ -34,6 +34,8 @@ export interface DashboardAgent {
 
 /** What the API serves from: a live supervisor, or a state file read-only. */
 export interface DashboardBackend {
+  /** True when no action can be carried out (a state file read by `iron dashboard --state`). */
+  readonly readOnly: boolean;
   info(): Omit<DashboardInfo, "eventsPath">;
   /** A call's detail, or null when there is no such call. */
   call(callId: string): CallDetail | null;
@@ -93,6 +95,9 @@ async function action(req: IncomingMessage, backend: DashboardBackend): Promise<
   const own = `http://${req.headers.host ?? ""}`;
   if (origin !== undefined && origin !== own) {
     throw new HttpError(403, "IRON_ERR_AUTH", `cross-origin action refused: expected the Origin ${own}, got ${JSON.stringify(origin)}`);
+  }
+  if (backend.readOnly) {
+    throw new HttpError(403, "IRON_ERR_READ_ONLY", "this dashboard reads a state file (iron dashboard --state): expected a running supervisor's dashboard (iron run, iron serve) for actions, got a read-only one");
   }
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {

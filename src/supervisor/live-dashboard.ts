@@ -30,6 +30,7 @@ export function agentActions(agent: Agent): Omit<DashboardAgent, "agentId" | "ki
 /** The API of a live supervisor's dashboard. */
 export function liveDashboard(deps: LiveDashboardDeps): DashboardBackend {
   return {
+    readOnly: false,
     info: () => ({
       version: VERSION,
       mode: "live",
