@@ -38,6 +38,8 @@ export interface CallScopes {
 export class BudgetPlan {
   readonly #options: BudgetPlanOptions;
   readonly #agentLimits = new Map<string, number | null>();
+  /** Limits an operator set on exact scopes (null: no limit), over the configured ones. */
+  readonly #overrides = new Map<string, number | null>();
   readonly #day: (now: number) => string;
 
   constructor(options: BudgetPlanOptions) {
@@ -50,8 +52,18 @@ export class BudgetPlan {
     this.#agentLimits.set(agentId, micros);
   }
 
+  /**
+   * An operator's limit for one exact scope (`global`, `agent:<id>`, `user:u42@day:2026-11-28`, …),
+   * replacing the configured one for as long as this plan lives; null removes the limit.
+   */
+  overrideLimit(scope: string, micros: number | null): void {
+    this.#overrides.set(scope, micros);
+  }
+
   /** The lifetime limit of an agent's scope, or null. */
   agentLimit(agentId: string): number | null {
+    const scope = `agent:${agentId}`;
+    if (this.#overrides.has(scope)) return this.#overrides.get(scope) ?? null;
     return this.#agentLimits.get(agentId) ?? total(this.#options.perAgent);
   }
 
@@ -92,6 +104,13 @@ export class BudgetPlan {
     for (const [attribute, specs] of Object.entries(this.#options.perAttribute)) {
       const value = attrs[attribute];
       if (value !== undefined && value !== "") add(`${attribute}:${value}`, specs, undefined);
+    }
+    if (this.#overrides.size > 0) {
+      for (const scope of scopes) {
+        if (!this.#overrides.has(scope)) continue;
+        limits[scope] = this.#overrides.get(scope) ?? null;
+      }
+      limited = Object.values(limits).some((limit) => limit !== null);
     }
     return { scopes, limits, limited };
   }

@@ -1,0 +1,142 @@
+// What a dashboard's detail view of one call shows: every committed event of the call, and —
+// for recent calls of a live supervisor only — the request body the provider got (after the
+// policies' changes) and the text the agent got (after output redaction). Bodies are scrubbed
+// for display before they are kept, capped in size, held in a bounded ring in memory, and never
+// written to the store or the stream. Headers are never kept.
+import type { Scrubber } from "../events/scrub.js";
+import type { IronEvent } from "../events/types.js";
+import { capText, capValue, scrubForDisplay, scrubValueForDisplay } from "./display-scrub.js";
+
+/** The request side of a call as the detail view shows it. */
+export interface RequestMeta {
+  readonly provider: string;
+  readonly method: string;
+  /** The URL, scrubbed (a key in a query string shows as a placeholder). */
+  readonly url: string;
+  /** False when a policy denied the call: nothing was sent, `request` is what the agent tried to send. */
+  readonly sent: boolean;
+}
+
+/** The response side: the status and the output text the agent received. */
+export interface ResponseView {
+  readonly status: number | null;
+  /** null when the agent got no text (the response was denied or carried none). */
+  readonly text: string | null;
+  /** The response decision: allow, redact or deny. */
+  readonly action: string;
+}
+
+/** `GET /api/calls/<id>`. */
+export interface CallDetail {
+  readonly callId: string;
+  readonly agentId: string;
+  readonly events: readonly IronEvent[];
+  readonly request: unknown;
+  readonly requestMeta: RequestMeta | null;
+  readonly response: ResponseView | null;
+  readonly bodies: "kept" | "not kept";
+}
+
+/** What the call governor tells the detail ring (the seam between governing and showing). */
+export interface CallObserver {
+  /** The body that went to the provider (or, `sent: false`, the one a policy refused). */
+  request(callId: string, agentId: string, body: unknown, meta: RequestMeta): void;
+  /** A streamed text delta as the agent received it (after the stream filters). */
+  streamText(callId: string, text: string): void;
+  /**
+   * The response as the agent received it: `text` is its output (null when it got none);
+   * for a stream the text deltas kept so far (as filtered) are shown instead, when there are any.
+   */
+  response(callId: string, status: number | null, text: string | null, action: string, streamed: boolean): void;
+}
+
+interface Entry {
+  agentId: string;
+  events: IronEvent[];
+  request: unknown;
+  requestMeta: RequestMeta | null;
+  streamed: string;
+  response: ResponseView | null;
+}
+
+/** Events kept per call (a call has a handful; a pathological one cannot grow the ring). */
+const MAX_EVENTS_PER_CALL = 200;
+
+/** The ring of the last `size` calls' events and scrubbed bodies. */
+export class CallDetails implements CallObserver {
+  readonly #scrubber: Scrubber;
+  readonly #size: number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(scrubber: Scrubber, size = 1000) {
+    this.#scrubber = scrubber;
+    this.#size = size;
+  }
+
+  #entry(callId: string, agentId: string): Entry {
+    let entry = this.#entries.get(callId);
+    if (entry === undefined) {
+      entry = { agentId, events: [], request: null, requestMeta: null, streamed: "", response: null };
+      this.#entries.set(callId, entry);
+      if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    return entry;
+  }
+
+  /** Takes a committed event; those of a call are kept with it. */
+  noteEvent(event: IronEvent): void {
+    const callId = (event as { callId?: unknown }).callId;
+    const agentId = (event as { agentId?: unknown }).agentId;
+    if (typeof callId !== "string" || typeof agentId !== "string") return;
+    const entry = this.#entry(callId, agentId);
+    if (entry.events.length < MAX_EVENTS_PER_CALL) entry.events.push(event);
+  }
+
+  request(callId: string, agentId: string, body: unknown, meta: RequestMeta): void {
+    const entry = this.#entry(callId, agentId);
+    entry.request = capValue(scrubValueForDisplay(body, this.#scrubber));
+    // URLs only lose credentials (a key in the query): their hosts and addresses are not personal data.
+    entry.requestMeta = { ...meta, url: this.#scrubber.text(meta.url) };
+  }
+
+  streamText(callId: string, text: string): void {
+    const entry = this.#entries.get(callId);
+    if (entry !== undefined && entry.streamed.length < 2 * 64 * 1024) entry.streamed += text;
+  }
+
+  response(callId: string, status: number | null, text: string | null, action: string, streamed: boolean): void {
+    const entry = this.#entries.get(callId);
+    if (entry === undefined) return;
+    const shown = text !== null && streamed && entry.streamed !== "" ? entry.streamed : text;
+    entry.streamed = "";
+    entry.response = { status, text: shown === null ? null : capText(scrubForDisplay(shown, this.#scrubber)), action };
+  }
+
+  /** The detail of a call still in the ring, or null. */
+  get(callId: string): CallDetail | null {
+    const entry = this.#entries.get(callId);
+    if (entry === undefined) return null;
+    return {
+      callId,
+      agentId: entry.agentId,
+      events: [...entry.events].sort((a, b) => a.seq - b.seq),
+      request: entry.request,
+      requestMeta: entry.requestMeta,
+      response: entry.response,
+      bodies: entry.requestMeta === null && entry.response === null ? "not kept" : "kept",
+    };
+  }
+
+  /** True when the ring holds every event of the call since its first (it was seen from its start). */
+  hasFullHistory(callId: string): boolean {
+    const first = this.#entries.get(callId)?.events[0];
+    return first !== undefined && first.type === "llm.request";
+  }
+}
+
+/** A detail built from stored events alone (state mode, or a call that left the ring). */
+export function detailFromEvents(callId: string, events: readonly IronEvent[]): CallDetail | null {
+  const first = events.find((e) => typeof (e as { agentId?: unknown }).agentId === "string");
+  if (first === undefined) return null;
+  return { callId, agentId: (first as { agentId: string }).agentId, events, request: null, requestMeta: null, response: null, bodies: "not kept" };
+}
