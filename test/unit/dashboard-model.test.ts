@@ -100,7 +100,7 @@ describe("agent controls", () => {
   it("offers stop and restart to a live agent and start to an ended one", () => {
     expect(agentControls("running", spawned, all, false)).toEqual({ stop: true, restart: true, start: false });
     expect(agentControls("stopped", spawned, all, false)).toEqual({ stop: false, restart: false, start: true });
-    expect(agentControls("backoff", spawned, all, false)).toEqual({ stop: true, restart: true, start: false });
+    expect(agentControls("backoff", spawned, all, false)).toEqual({ stop: true, restart: true, start: true });
   });
 
   it("offers nothing when read-only, for a joined agent, or when the server lists no such action", () => {

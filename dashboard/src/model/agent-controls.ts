@@ -1,5 +1,6 @@
 // Which lifecycle buttons an agent row offers: what the server says this agent can do
-// (/api/info: spawned agents can be stopped, started and restarted, joined ones cannot),
+// (/api/info: spawned agents can be stopped, started and restarted, joined ones cannot; one
+// waiting in backoff can be started at once),
 // narrowed by the state the stream last showed, and none at all when read-only.
 import type { InfoAgent } from "./messages.js";
 
@@ -20,7 +21,7 @@ export function agentControls(state: string, info: InfoAgent | undefined, action
   return {
     stop: info.canStop && actions.includes("agent.stop") && LIVE.has(state),
     restart: info.canRestart && actions.includes("agent.restart") && LIVE.has(state),
-    start: info.canStart && actions.includes("agent.start") && ENDED.has(state),
+    start: info.canStart && actions.includes("agent.start") && (ENDED.has(state) || state === "backoff"),
   };
 }
 

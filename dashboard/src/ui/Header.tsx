@@ -47,13 +47,14 @@ export function Header({ supervisor, info, status, detail, lastSeq, storeError }
             state <b>{info.stateFile}</b>
           </span>
         )}
+        {readOnly && supervisor?.stopping && <span>the run has ended</span>}
         <span>
           seq <b data-testid="last-seq">{lastSeq ?? "–"}</b>
         </span>
       </div>
       <div class={`pill tone-${tone}`} role="status" aria-live="polite" title={detail} data-testid="connection">
         <span class="dot" aria-hidden="true" />
-        {supervisor?.stopping && status === "live" ? "supervisor stopping" : shown}
+        {supervisor?.stopping && status === "live" && !readOnly ? "supervisor stopping" : shown}
       </div>
       {storeError !== null && (
         <div class="banner error" role="alert">
