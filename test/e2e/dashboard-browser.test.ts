@@ -144,6 +144,10 @@ describe("the dashboard in a real browser", () => {
       await expect.poll(() => page.locator('tr[data-agent="worker"] [data-testid="agent-state"]').textContent(), PATIENCE).toBe("stopped");
       await expect.poll(() => rowIds(page).then((ids) => ids.sort()), PATIENCE).toEqual([...callIds].sort());
       expect(await page.getByRole("button", { name: "Stop worker", exact: true }).count()).toBe(0);
+      // The whole history was replayed: the exit, the output and the audit of the stop are there.
+      expect(await page.locator('tr[data-agent="worker"]').textContent()).toContain("SIGTERM");
+      expect(await page.locator(".tail").textContent()).toContain("ready");
+      expect(await page.locator('[data-testid="activity"] [data-kind="control.action"]').count()).toBe(1);
       expect(await page.getByRole("button", { name: /Edit the limit/ }).count()).toBe(0);
       await page.locator("[data-call]").first().click();
       await expect.poll(() => page.locator('[data-testid="call-detail"] .timeline li').count(), PATIENCE).toBeGreaterThanOrEqual(3);

@@ -95,6 +95,24 @@ describe("the dashboard state", () => {
     expect(state.projection.calls.size).toBe(0);
   });
 
+  it("builds the state from a replay of every event when started empty (a state file's history)", () => {
+    const state = new DashboardState();
+    state.startEmpty();
+    const events = numbered(1, [
+      { type: "agent.state", agentId: "worker", run: 1, from: "new", to: "starting", reason: "spawned (pid 4250)", pid: 4250, exitCode: null, signal: null },
+      { type: "agent.output", agentId: "worker", run: 1, stream: "stdout", line: "ready" },
+      ...callEvents("c-1"),
+      { type: "agent.state", agentId: "worker", run: 1, from: "starting", to: "exited", reason: "exited with code 0", pid: 4250, exitCode: 0, signal: null },
+    ]);
+    expect(events.map((e) => state.apply(e))).toEqual(events.map(() => "next"));
+    expect(state.projection.agents.get("worker")).toMatchObject({ state: "exited", calls: 1 });
+    expect(state.extras.get("worker")?.lastExit).toMatchObject({ exitCode: 0 });
+    expect(state.output.lines("worker").map((l) => l.line)).toEqual(["ready"]);
+    expect(state.snapshots).toBe(0);
+    state.startEmpty(); // too late: changes nothing
+    expect(state.lastSeq).toBe(events.length);
+  });
+
   it("refuses events before the first snapshot", () => {
     const state = new DashboardState();
     expect(state.apply(numbered(1, callEvents("c-1"))[0] as IronEvent)).toBe("gap");

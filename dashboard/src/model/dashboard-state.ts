@@ -73,6 +73,16 @@ export class DashboardState {
     return placement;
   }
 
+  /**
+   * Starts from nothing at seq 0, so that a replay of every event (`?since=0`) builds the state —
+   * with the output, exits and activity a snapshot does not carry. Only before anything was applied.
+   */
+  startEmpty(): void {
+    if (this.lastSeq !== null) return;
+    this.lastSeq = 0;
+    this.rev += 1;
+  }
+
   /** The calls held, oldest first. */
   calls(): IterableIterator<CallView> {
     return this.projection.calls.values();

@@ -13,6 +13,8 @@ export interface ConnectionOptions {
   readonly token: string;
   readonly eventsPath: string;
   readonly state: DashboardState;
+  /** Build the state from every event (`?since=0`) rather than a snapshot: for a state file, whose history is the point. */
+  readonly replayHistory: boolean;
   /** The state changed (called at most once per animation frame). */
   readonly onChange: () => void;
   readonly onStatus: (status: ConnectionStatus, detail: string) => void;
@@ -37,6 +39,7 @@ export class StreamConnection {
   }
 
   start(): void {
+    if (this.#o.replayHistory) this.#o.state.startEmpty();
     this.#open();
   }
 

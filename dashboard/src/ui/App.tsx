@@ -46,6 +46,7 @@ export function App({ token, onRefused }: Props) {
             token,
             eventsPath: i.eventsPath,
             state,
+            replayHistory: i.mode === "state",
             onChange: () => setRev(state.rev),
             onStatus: (status, detail) => (status === "unauthorized" ? onRefused(detail) : setConn({ status, detail })),
             tokenAccepted: () => fetchInfo(token).then(() => true, (e: unknown) => !(e instanceof ApiError && e.status === 401)),
@@ -110,7 +111,7 @@ export function App({ token, onRefused }: Props) {
           {selected !== null && <CallDetail key={selected} callId={selected} call={p.calls.get(selected)} token={token} onClose={() => setSelected(null)} />}
         </div>
         <div class="row2">
-          <OutputTail agents={state.output.agents()} lines={(id) => state.output.lines(id)} rev={rev} />
+          <OutputTail agents={state.output.agents()} lines={(id) => state.output.lines(id)} rev={rev} whole={info?.mode === "state"} />
           <Activity items={state.activity.items} />
         </div>
       </main>

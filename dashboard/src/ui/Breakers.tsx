@@ -51,7 +51,7 @@ export function Breakers({ breakers, now, canReset, act }: Props) {
                     <ActionButton
                       label="Reset"
                       title={`Reset the breaker of ${b.provider}/${b.model ?? "*"}`}
-                      disabled={b.state === "closed"}
+                      disabled={b.state === "closed" || b.model === null}
                       run={() => act({ action: "breaker.reset", provider: b.provider, model: b.model ?? "" })}
                     />
                   </td>

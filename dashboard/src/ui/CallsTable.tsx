@@ -77,21 +77,23 @@ export function CallsTable({ calls, rev, total, max, selected, onSelect }: Props
         </label>
       </div>
       <div role="table" aria-label="Calls" aria-rowcount={rows.length + 1} class="vtable">
-        <div role="rowgroup">
-          <div role="row" aria-rowindex={1} class="vrow vhead">
-            {["Time", "Agent", "Model", "Tokens in / out", "Cost", "Latency", "Decision", "Policy", "Reason"].map((h) => (
-              <span key={h} role="columnheader">
-                {h}
-              </span>
-            ))}
+        <div class="vinner">
+          <div role="rowgroup">
+            <div role="row" aria-rowindex={1} class="vrow vhead">
+              {["Time", "Agent", "Model", "Tokens", "Cost", "Latency", "Decision", "Policy", "Reason"].map((h) => (
+                <span key={h} role="columnheader">
+                  {h}
+                </span>
+              ))}
+            </div>
           </div>
-        </div>
-        <div role="rowgroup" class="vbody" style={{ height: `${VIEW}px` }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="calls-body">
-          {rows.length === 0 && <p class="muted empty">{total === 0 ? "No call yet." : "No call matches the filters."}</p>}
-          <div style={{ height: `${rows.length * ROW}px`, position: "relative" }}>
-            {rows.slice(start, start + shown).map((c, i) => (
-              <CallRow key={c.callId} call={c} index={start + i} selected={c.callId === selected} onSelect={onSelect} />
-            ))}
+          <div role="rowgroup" class="vbody" style={{ height: `${VIEW}px` }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="calls-body">
+            {rows.length === 0 && <p class="muted empty">{total === 0 ? "No call yet." : "No call matches the filters."}</p>}
+            <div style={{ height: `${rows.length * ROW}px`, position: "relative" }}>
+              {rows.slice(start, start + shown).map((c, i) => (
+                <CallRow key={c.callId} call={c} index={start + i} selected={c.callId === selected} onSelect={onSelect} />
+              ))}
+            </div>
           </div>
         </div>
       </div>
@@ -128,7 +130,7 @@ function CallRow({ call, index, selected, onSelect }: { call: CallView; index: n
       <span role="cell" class="ellipsis" data-testid="call-model" title={model}>
         {model}
       </span>
-      <span role="cell" class="num">
+      <span role="cell" class="num" title="tokens in / out">
         {call.inputTokens} / {call.outputTokens}
       </span>
       <span role="cell" class="num mono">

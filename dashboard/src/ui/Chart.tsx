@@ -19,6 +19,12 @@ interface Props {
 
 const HEIGHT = 150;
 
+/** Room for the y axis: its widest label at ~7 px a character, plus the ticks. */
+function axisSize(_u: uPlot, values: string[] | null): number {
+  const widest = Math.max(3, ...(values ?? []).map((v) => v.length));
+  return widest * 7 + 18;
+}
+
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v === "" ? fallback : v;
@@ -36,7 +42,7 @@ export function Chart({ title, x, series, format = (v) => String(v) }: Props) {
     const grid = cssVar("--grid", "rgba(128,128,128,0.15)");
     const axes: uPlot.Axis[] = [
       { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
-      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 56, values: (_u, vals) => vals.map((v) => format(v)) },
+      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: axisSize, values: (_u, vals) => vals.map((v) => format(v)) },
     ];
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),

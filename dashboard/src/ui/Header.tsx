@@ -27,9 +27,9 @@ export function Header({ supervisor, info, status, detail, lastSeq, storeError }
   return (
     <header class="topbar">
       <div class="brand">
-        <span class="logo" aria-hidden="true">
-          ⛓
-        </span>
+        <svg class="logo" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+          <path d="M3 2h10v3H9.5v6H13v3H3v-3h3.5V5H3z" fill="currentColor" />
+        </svg>
         <strong>iron</strong>
         <span class="muted">dashboard</span>
       </div>

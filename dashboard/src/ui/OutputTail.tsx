@@ -7,9 +7,11 @@ interface Props {
   readonly agents: readonly string[];
   readonly lines: (agentId: string) => readonly OutputLine[];
   readonly rev: number;
+  /** True when the page replayed the whole history (a state file): every line is there, not only recent ones. */
+  readonly whole: boolean;
 }
 
-export function OutputTail({ agents, lines, rev }: Props) {
+export function OutputTail({ agents, lines, rev, whole }: Props) {
   const [chosen, setChosen] = useState<string>("");
   const agent = agents.includes(chosen) ? chosen : (agents[0] ?? "");
   const box = useRef<HTMLDivElement>(null);
@@ -25,7 +27,9 @@ export function OutputTail({ agents, lines, rev }: Props) {
   return (
     <section class="card" aria-labelledby="output-h">
       <div class="card-head">
-        <h2 id="output-h">Output</h2>
+        <h2 id="output-h">
+          Output <span class="muted small">{whole ? "last lines on record" : "since the page connected"}</span>
+        </h2>
         <label class="inline">
           Agent
           <select value={agent} onChange={(e) => setChosen(e.currentTarget.value)} disabled={agents.length === 0}>
