@@ -40,6 +40,8 @@ export class BudgetPlan {
   readonly #agentLimits = new Map<string, number | null>();
   /** Limits an operator set on exact scopes (null: no limit), over the configured ones. */
   readonly #overrides = new Map<string, number | null>();
+  /** How scope names appear in events (scrubbed): an override may name a scope that way. */
+  #shownAs: (scope: string) => string = (scope) => scope;
   readonly #day: (now: number) => string;
 
   constructor(options: BudgetPlanOptions) {
@@ -60,10 +62,22 @@ export class BudgetPlan {
     this.#overrides.set(scope, micros);
   }
 
+  /** Lets overrides name scopes as events show them (a scope holding an email shows it as a placeholder). */
+  matchScopesAs(shownAs: (scope: string) => string): void {
+    this.#shownAs = shownAs;
+  }
+
+  #override(scope: string): { readonly micros: number | null } | undefined {
+    if (this.#overrides.size === 0) return undefined;
+    if (this.#overrides.has(scope)) return { micros: this.#overrides.get(scope) ?? null };
+    const shown = this.#shownAs(scope);
+    return this.#overrides.has(shown) ? { micros: this.#overrides.get(shown) ?? null } : undefined;
+  }
+
   /** The lifetime limit of an agent's scope, or null. */
   agentLimit(agentId: string): number | null {
-    const scope = `agent:${agentId}`;
-    if (this.#overrides.has(scope)) return this.#overrides.get(scope) ?? null;
+    const override = this.#override(`agent:${agentId}`);
+    if (override !== undefined) return override.micros;
     return this.#agentLimits.get(agentId) ?? total(this.#options.perAgent);
   }
 
@@ -107,8 +121,8 @@ export class BudgetPlan {
     }
     if (this.#overrides.size > 0) {
       for (const scope of scopes) {
-        if (!this.#overrides.has(scope)) continue;
-        limits[scope] = this.#overrides.get(scope) ?? null;
+        const override = this.#override(scope);
+        if (override !== undefined) limits[scope] = override.micros;
       }
       limited = Object.values(limits).some((limit) => limit !== null);
     }

@@ -66,7 +66,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
     const call = /^\/api\/calls\/([^/]+)$/.exec(path);
     if (call !== null) {
       only(req, ["GET", "HEAD"]);
-      const callId = decodeURIComponent(call[1] as string);
+      let callId: string;
+      try {
+        callId = decodeURIComponent(call[1] as string);
+      } catch {
+        throw new HttpError(400, "IRON_ERR_USAGE", `expected a call id in /api/calls/<callId>, got ${JSON.stringify(call[1])}`);
+      }
       const detail = backend.call(callId);
       if (detail === null) throw new HttpError(404, "IRON_ERR_NOT_FOUND", `no call ${JSON.stringify(callId)}: expected the callId of a call on record`);
       return sendJson(res, 200, detail);

@@ -117,6 +117,7 @@ export class Supervisor {
       taken: (id) => this.#agents.has(id),
     });
     const builtins = this.#builtins;
+    builtins.plan.matchScopesAs((scope) => this.#bus.scrubber.text(scope));
     this.#controls = new OperatorControls({
       agents: this.#agents,
       joined: this.#joined.agents,
