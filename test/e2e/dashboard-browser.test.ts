@@ -17,6 +17,8 @@ import { FIXTURES, IRON_BIN, REPO, tempDir } from "../helpers/iron.js";
 
 const OUTPUT = join(REPO, "test", "output");
 const PATIENCE = { timeout: 30_000, interval: 100 };
+/** More calls than a page could render row by row (the table keeps up to 10 000). */
+const MANY = 5200;
 
 let browser: Browser;
 let mock: MockLlm;
@@ -129,6 +131,39 @@ describe("the dashboard in a real browser", () => {
       await sup.close();
     }
   }, 180_000);
+
+  it("keeps thousands of live calls in a virtualised table: a handful of rows in the DOM, every call reachable", async () => {
+    const go = join(tempDir("iron-go-"), "go");
+    const sup = await Supervisor.start({ stream: {} });
+    let responses = 0;
+    let firstCall: string | null = null;
+    sup.on("event", (e) => {
+      if (e.type === "llm.response") responses += 1;
+      if (e.type === "llm.request") firstCall ??= e.callId;
+    });
+    try {
+      const agent = await sup.spawn({ script: join(FIXTURES, "chat_loop.py"), args: [], name: "busy", env: { OPENAI_BASE_URL: mock.baseUrl, FIXTURE_CALLS: String(MANY), FIXTURE_GO_FILE: go } });
+      const { page, errors } = await watchedPage(browser);
+      await page.goto(sup.dashboardUrl as string);
+      await expect.poll(() => page.locator('[data-testid="connection"]').textContent(), PATIENCE).toBe("live");
+      writeFileSync(go, "");
+      await agent.exited;
+      expect(responses).toBe(MANY);
+      await expect.poll(() => page.locator('[data-testid="calls-count"]').textContent(), { ...PATIENCE, timeout: 60_000 }).toBe(`${MANY} calls`);
+      expect(await page.locator("[data-call]").count()).toBeLessThanOrEqual(40);
+      // Scrolled to the end, the first call made is there (the list is newest first).
+      await page.locator('[data-testid="calls-body"]').evaluate((el) => (el.scrollTop = el.scrollHeight));
+      await expect.poll(() => page.locator("[data-call]").last().getAttribute("data-call"), PATIENCE).toBe(firstCall);
+      expect(await page.locator("[data-call]").count()).toBeLessThanOrEqual(40);
+      // Filtering thousands of rows: a search that matches none empties the view.
+      await page.getByRole("searchbox").fill("no-such-call");
+      await expect.poll(() => page.locator('[data-testid="calls-count"]').textContent(), PATIENCE).toBe(`0 of ${MANY} calls`);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    } finally {
+      await sup.close();
+    }
+  }, 240_000);
 
   it("shows a finished run read-only from its state file (iron dashboard --state)", async () => {
     expect(callIds).toHaveLength(4);
