@@ -82,13 +82,18 @@ describe("the dashboard in a real browser", () => {
       await call("second call");
       await expect.poll(() => rowIds(page), PATIENCE).toHaveLength(2);
 
+      // The short history was replayed behind the snapshot: output from before the page opened.
+      await expect.poll(() => page.locator(".tail").textContent(), PATIENCE).toContain("ready");
+      const [snapshotUrl, historyUrl] = await socketUrls(page);
+      expect(snapshotUrl).not.toContain("since=");
+      expect(historyUrl).toMatch(/[?&]since=0$/);
+
       // Drop the connection; calls made meanwhile arrive through the resumed stream, once each.
       await dropSocket(page);
       await call("made while the page was away");
       await call("and another");
-      await expect.poll(() => socketUrls(page).then((u) => u.length), PATIENCE).toBeGreaterThanOrEqual(2);
-      const resumed = (await socketUrls(page))[1] as string;
-      expect(resumed).toMatch(/[?&]since=\d+/);
+      await expect.poll(() => socketUrls(page).then((u) => u.length), PATIENCE).toBeGreaterThanOrEqual(3);
+      expect((await socketUrls(page))[2]).toMatch(/[?&]since=[1-9]\d*$/);
       await expect.poll(() => rowIds(page), PATIENCE).toHaveLength(4);
       await expect.poll(() => page.locator('[data-testid="connection"]').textContent(), PATIENCE).toBe("live");
       callIds = await rowIds(page);
@@ -164,6 +169,30 @@ describe("the dashboard in a real browser", () => {
       await sup.close();
     }
   }, 240_000);
+
+  it("shows what iron demo --hold did: the four decisions, the budget, the exhausted budget in the activity", async () => {
+    const cwd = tempDir("iron-demo-");
+    const proc = execa("node", [IRON_BIN, "demo", "--hold"], { cwd, reject: false });
+    try {
+      let stderr = "";
+      proc.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      await expect.poll(() => /holding:[^\n]*(http:\S+)/.exec(stderr)?.[1], { ...PATIENCE, timeout: 60_000 }).toBeTruthy();
+      const url = /holding:[^\n]*(http:\S+)/.exec(stderr)?.[1] as string;
+      const { page, errors } = await watchedPage(browser);
+      await page.goto(url);
+      await expect.poll(() => page.locator('[data-testid="call-decision"]').allTextContents().then((d) => d.sort()), PATIENCE).toEqual(["allow", "deny", "modify", "modify"]);
+      await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="budget.exhausted"]').count(), PATIENCE).toBe(1);
+      expect(await page.locator('[data-scope="global"] [role="meter"]').count()).toBe(1);
+      await page.locator("[data-call]").nth(1).click();
+      await expect.poll(() => page.locator('[data-testid="call-detail"] .timeline li').count(), PATIENCE).toBeGreaterThanOrEqual(3);
+      await shot(page, "dashboard-demo.png");
+      expect(errors).toEqual([]);
+      await page.context().close();
+    } finally {
+      proc.kill("SIGINT");
+      await proc;
+    }
+  }, 120_000);
 
   it("shows a finished run read-only from its state file (iron dashboard --state)", async () => {
     expect(callIds).toHaveLength(4);

@@ -23,7 +23,10 @@ interface Props {
 }
 
 export function App({ token, onRefused }: Props) {
-  const state = useMemo(() => new DashboardState(), []);
+  const empty = useMemo(() => new DashboardState(), []);
+  const [connection, setConnection] = useState<StreamConnection | null>(null);
+  // The connection's state (it may switch to a fuller one once a history replay caught up).
+  const state = connection?.state ?? empty;
   const [rev, setRev] = useState(0);
   const [conn, setConn] = useState<{ status: ConnectionStatus; detail: string }>({ status: "connecting", detail: "" });
   const [info, setInfo] = useState<DashboardInfo | null>(null);
@@ -33,7 +36,7 @@ export function App({ token, onRefused }: Props) {
 
   // Info first (it says where the stream is and what may be done), then the stream.
   useEffect(() => {
-    let connection: StreamConnection | null = null;
+    let stream: StreamConnection | null = null;
     let timer: number | undefined;
     let gone = false;
     const begin = (): void => {
@@ -42,16 +45,17 @@ export function App({ token, onRefused }: Props) {
           if (gone) return;
           setInfo(i);
           setProblem(null);
-          connection = new StreamConnection({
+          const opened = new StreamConnection({
             token,
             eventsPath: i.eventsPath,
-            state,
             replayHistory: i.mode === "state",
-            onChange: () => setRev(state.rev),
+            onChange: () => setRev((r) => r + 1),
             onStatus: (status, detail) => (status === "unauthorized" ? onRefused(detail) : setConn({ status, detail })),
             tokenAccepted: () => fetchInfo(token).then(() => true, (e: unknown) => !(e instanceof ApiError && e.status === 401)),
           });
-          connection.start();
+          stream = opened;
+          setConnection(opened);
+          opened.start();
         },
         (e: unknown) => {
           if (gone) return;
@@ -65,7 +69,7 @@ export function App({ token, onRefused }: Props) {
     return () => {
       gone = true;
       window.clearTimeout(timer);
-      connection?.close();
+      stream?.close();
     };
   }, [token]);
 
