@@ -2,15 +2,23 @@
 // supervisor at `/`. Everything is bundled: no CDN, no external font, no inline script (the
 // page's CSP allows only its own scripts).
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defineConfig, type ProxyOptions } from "vite";
+
+// `IRON_DEV_STREAM=127.0.0.1:PORT`: the dev server forwards the stream and the API to a running
+// supervisor, as if the page came from it (its Origin checks refuse other sites).
+const upstream = process.env.IRON_DEV_STREAM;
+const sameOrigin = { changeOrigin: true, headers: { origin: `http://${upstream}` } };
+const proxy: Record<string, ProxyOptions> =
+  upstream === undefined ? {} : { "/events": { target: `ws://${upstream}`, ws: true, ...sameOrigin }, "/api": { target: `http://${upstream}`, ...sameOrigin } };
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root,
   base: "./",
   publicDir: false,
-  logLevel: "warn",
+  // Quiet inside `npm run build`; the dev server prints its URL.
+  logLevel: command === "build" ? "warn" : "info",
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
   build: {
     outDir: fileURLToPath(new URL("../dist/dashboard", import.meta.url)),
@@ -21,13 +29,5 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: false,
   },
-  server: {
-    // `IRON_DEV_STREAM=127.0.0.1:PORT npx vite dashboard`: develop against a running supervisor.
-    proxy: process.env.IRON_DEV_STREAM
-      ? {
-          "/events": { target: `ws://${process.env.IRON_DEV_STREAM}`, ws: true },
-          "/api": { target: `http://${process.env.IRON_DEV_STREAM}` },
-        }
-      : {},
-  },
-});
+  server: { proxy },
+}));

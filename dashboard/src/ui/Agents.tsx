@@ -70,7 +70,7 @@ export function Agents({ agents, extras, info, now, act }: Props) {
                     <td class="num">{a.run}</td>
                     <td class="num">{a.restarts}</td>
                     <td class="ellipsis" title={exit?.reason ?? ""}>
-                      {exit === null ? "–" : `${exitShown}${exit.reason !== null && exit.reason !== exitShown ? ` · ${exit.reason}` : ""}`}
+                      {exit === null ? "–" : exit.reason === null ? exitShown : exit.reason.includes(exitShown) ? exit.reason : `${exitShown} · ${exit.reason}`}
                     </td>
                     <td class="num mono">{a.pid ?? "–"}</td>
                     <td class="num">{count(a.calls)}</td>

@@ -115,7 +115,7 @@ export function App({ token, onRefused }: Props) {
           {selected !== null && <CallDetail key={selected} callId={selected} call={p.calls.get(selected)} token={token} onClose={() => setSelected(null)} />}
         </div>
         <div class="row2">
-          <OutputTail agents={state.output.agents()} lines={(id) => state.output.lines(id)} rev={rev} whole={info?.mode === "state"} />
+          <OutputTail agents={state.output.agents()} lines={(id) => state.output.lines(id)} rev={rev} whole={state.lastSeq !== null && state.snapshots === 0} />
           <Activity items={state.activity.items} />
         </div>
       </main>

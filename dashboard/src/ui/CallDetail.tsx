@@ -103,30 +103,32 @@ function Findings({ findings }: { findings: readonly PiiFinding[] }) {
   return (
     <>
       <h3>Findings</h3>
-      <table class="findings">
-        <thead>
-          <tr>
-            <th scope="col">Detector</th>
-            <th scope="col">Direction</th>
-            <th scope="col">Action</th>
-            <th scope="col">Placeholder</th>
-            <th scope="col">SHA-256</th>
-          </tr>
-        </thead>
-        <tbody>
-          {findings.map((f, i) => (
-            <tr key={i}>
-              <td>{f.detector}</td>
-              <td>{f.direction}</td>
-              <td>{f.action}</td>
-              <td class="mono">{f.placeholder}</td>
-              <td class="mono ellipsis" title={f.sha256}>
-                {f.sha256.slice(0, 16)}…
-              </td>
+      <div class="scroll-x">
+        <table class="findings">
+          <thead>
+            <tr>
+              <th scope="col">Detector</th>
+              <th scope="col">Direction</th>
+              <th scope="col">Action</th>
+              <th scope="col">Placeholder</th>
+              <th scope="col">SHA-256</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {findings.map((f, i) => (
+              <tr key={i}>
+                <td>{f.detector}</td>
+                <td>{f.direction}</td>
+                <td>{f.action}</td>
+                <td class="mono">{f.placeholder}</td>
+                <td class="mono ellipsis" title={f.sha256}>
+                  {f.sha256.slice(0, 12)}…
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

@@ -41,7 +41,7 @@ export function Chart({ title, x, series, format = (v) => String(v) }: Props) {
     const axis = cssVar("--muted", "#888");
     const grid = cssVar("--grid", "rgba(128,128,128,0.15)");
     const axes: uPlot.Axis[] = [
-      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+      { stroke: axis, space: 70, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
       { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: axisSize, values: (_u, vals) => vals.map((v) => format(v)) },
     ];
     const opts: uPlot.Options = {

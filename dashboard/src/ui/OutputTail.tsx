@@ -7,7 +7,7 @@ interface Props {
   readonly agents: readonly string[];
   readonly lines: (agentId: string) => readonly OutputLine[];
   readonly rev: number;
-  /** True when the page replayed the whole history (a state file): every line is there, not only recent ones. */
+  /** True when the page replayed the whole history: lines from before it opened are there too. */
   readonly whole: boolean;
 }
 
