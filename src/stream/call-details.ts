@@ -57,16 +57,22 @@ interface Entry {
   requestMeta: RequestMeta | null;
   streamed: string;
   response: ResponseView | null;
+  /** Bytes of the kept bodies, for the ring's total bound. */
+  bytes: number;
 }
 
 /** Events kept per call (a call has a handful; a pathological one cannot grow the ring). */
 const MAX_EVENTS_PER_CALL = 200;
+
+/** The most body bytes the whole ring keeps: the oldest calls' entries go first past it. */
+const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 
 /** The ring of the last `size` calls' events and scrubbed bodies. */
 export class CallDetails implements CallObserver {
   readonly #scrubber: Scrubber;
   readonly #size: number;
   readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
 
   constructor(scrubber: Scrubber, size = 1000) {
     this.#scrubber = scrubber;
@@ -76,11 +82,28 @@ export class CallDetails implements CallObserver {
   #entry(callId: string, agentId: string): Entry {
     let entry = this.#entries.get(callId);
     if (entry === undefined) {
-      entry = { agentId, events: [], request: null, requestMeta: null, streamed: "", response: null };
+      entry = { agentId, events: [], request: null, requestMeta: null, streamed: "", response: null, bytes: 0 };
       this.#entries.set(callId, entry);
-      if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value as string);
+      if (this.#entries.size > this.#size) this.#evictOldest();
     }
     return entry;
+  }
+
+  #evictOldest(): void {
+    const [callId, entry] = this.#entries.entries().next().value as [string, Entry];
+    this.#entries.delete(callId);
+    this.#bytes -= entry.bytes;
+  }
+
+  // Counts a body's bytes against the total; the oldest calls go (never the one being kept) until it fits.
+  #account(entry: Entry, bytes: number): void {
+    entry.bytes += bytes;
+    this.#bytes += bytes;
+    while (this.#bytes > MAX_TOTAL_BYTES && this.#entries.size > 1) {
+      const oldest = this.#entries.values().next().value as Entry;
+      if (oldest === entry) break;
+      this.#evictOldest();
+    }
   }
 
   /** Takes a committed event; those of a call are kept with it. */
@@ -95,6 +118,7 @@ export class CallDetails implements CallObserver {
   request(callId: string, agentId: string, body: unknown, meta: RequestMeta): void {
     const entry = this.#entry(callId, agentId);
     entry.request = capValue(scrubValueForDisplay(body, this.#scrubber));
+    this.#account(entry, Buffer.byteLength(JSON.stringify(entry.request) ?? ""));
     // URLs only lose credentials (a key in the query): their hosts and addresses are not personal data.
     entry.requestMeta = { ...meta, url: this.#scrubber.text(meta.url) };
   }
@@ -110,6 +134,7 @@ export class CallDetails implements CallObserver {
     const shown = text !== null && streamed && entry.streamed !== "" ? entry.streamed : text;
     entry.streamed = "";
     entry.response = { status, text: shown === null ? null : capText(scrubForDisplay(shown, this.#scrubber)), action };
+    this.#account(entry, Buffer.byteLength(entry.response.text ?? ""));
   }
 
   /** The detail of a call still in the ring, or null. */
@@ -129,8 +154,7 @@ export class CallDetails implements CallObserver {
 
   /** True when the ring holds every event of the call since its first (it was seen from its start). */
   hasFullHistory(callId: string): boolean {
-    const first = this.#entries.get(callId)?.events[0];
-    return first !== undefined && first.type === "llm.request";
+    return this.#entries.get(callId)?.events.some((e) => e.type === "llm.request") ?? false;
   }
 }
 

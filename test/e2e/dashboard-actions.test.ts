@@ -7,8 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import type { SupervisorOptions } from "../../src/supervisor/options.js";
 import { Supervisor } from "../../src/supervisor/supervisor.js";
-import { act, apiGet } from "../helpers/dashboard.js";
+import { act, apiGet, pageFixture, parseDashboardUrl } from "../helpers/dashboard.js";
 import { agentRig, type Rig } from "../helpers/dashboard-agent.js";
+import { DEBIAN_PYTHON, pyenvInterpreters } from "../helpers/iron.js";
+import { JOINED_FIXTURE, JoinedAgentProcess, SHIM_ROOT, plainEnv } from "../helpers/joined.js";
+import { patiently } from "../helpers/patiently.js";
 
 let mock: MockLlm;
 beforeAll(async () => {
@@ -32,12 +35,12 @@ describe("dashboard actions on a live agent", () => {
   it("stops, starts and restarts the agent; each a control.action event; each new run a new process", async () => {
     const r = await rig();
     const firstPid = r.sup.agents.get("worker")?.pid;
-    await expect.poll(() => stateOf(r, 1)).toContain("running");
+    await patiently(() => stateOf(r, 1)).toContain("running");
 
     const stop = await act(r.base, r.token, { action: "agent.stop", agentId: "worker" });
     expect(stop.status).toBe(200);
     expect(stop.json).toEqual({ ok: true, seq: expect.any(Number) });
-    await expect.poll(() => stateOf(r, 1)).toContain("stopped");
+    await patiently(() => stateOf(r, 1)).toContain("stopped");
     const stopAudit = r.of("control.action").find((e) => e.seq === stop.json.seq);
     expect(stopAudit).toMatchObject({ action: "agent.stop", target: "worker", outcome: "done", code: null, error: null, source: "dashboard", remote: "127.0.0.1" });
     expect(r.of("agent.state").find((e) => e.to === "stopping")?.reason).toMatch(/^stopped by the dashboard \(127\.0\.0\.1\)/);
@@ -51,7 +54,7 @@ describe("dashboard actions on a live agent", () => {
 
     const start = await act(r.base, r.token, { action: "agent.start", agentId: "worker" });
     expect(start.status).toBe(200);
-    await expect.poll(() => stateOf(r, 2)).toContain("running");
+    await patiently(() => stateOf(r, 2)).toContain("running");
     expect(r.of("agent.state").find((e) => e.run === 2)).toMatchObject({ from: "stopped", to: "starting" });
     expect(r.sup.agents.get("worker")?.pid).not.toBe(firstPid);
     expect((await r.call(1, "after a start")).status).toBe(200); // the new run's fresh token works
@@ -63,7 +66,7 @@ describe("dashboard actions on a live agent", () => {
 
     const restart = await act(r.base, r.token, { action: "agent.restart", agentId: "worker" });
     expect(restart.status).toBe(200);
-    await expect.poll(() => stateOf(r, 3)).toContain("running");
+    await patiently(() => stateOf(r, 3)).toContain("running");
     expect(stateOf(r, 2)).toEqual(["starting", "running", "stopping"]); // straight from stopping into run 3
     expect(r.sup.agents.get("worker")).toMatchObject({ run: 3, restarts: 2, state: "running" });
     expect((await r.call(2, "after a restart")).status).toBe(200);
@@ -111,7 +114,7 @@ describe("dashboard actions on a live agent", () => {
     mock.queueFault({ status: 500, count: 2 });
     expect((await r.call(1, "fails")).status).toBe(500);
     expect((await r.call(2, "fails again")).status).toBe(500);
-    await expect.poll(() => r.of("breaker.state").at(-1)?.to).toBe("open");
+    await patiently(() => r.of("breaker.state").at(-1)?.to).toBe("open");
     const refused = await r.call(3, "refused while open");
     expect([refused.status, refused.code]).toEqual([503, "IRON_ERR_BREAKER_OPEN"]);
     const reset = await act(r.base, r.token, { action: "breaker.reset", provider: "openai", model: "gpt-4o-mini" });
@@ -122,5 +125,32 @@ describe("dashboard actions on a live agent", () => {
     expect((await r.call(4, "goes out again")).status).toBe(200);
     const closed = await act(r.base, r.token, { action: "breaker.reset", provider: "openai", model: "gpt-4o-mini" });
     expect([closed.status, closed.json.error.code]).toEqual([409, "IRON_ERR_STATE"]);
+  });
+
+  it("refuses to start, stop or restart an agent that joined from elsewhere (409), and says why", async () => {
+    const sup = await Supervisor.start({ joinToken: true, stream: { dashboardDir: pageFixture() } });
+    open.push(sup);
+    const agent = new JoinedAgentProcess(pyenvInterpreters().at(-1) ?? DEBIAN_PYTHON, [JOINED_FIXTURE], plainEnv({
+      PYTHONPATH: SHIM_ROOT,
+      OPENAI_BASE_URL: mock.baseUrl,
+      JOIN_MODE: "install",
+      JOIN_ENDPOINT: sup.endpoint,
+      JOIN_TOKEN: sup.joinToken as string,
+      JOIN_AGENT: "notebook",
+    }));
+    try {
+      await agent.next("ready");
+      const { base, token } = parseDashboardUrl(sup.dashboardUrl ?? "");
+      const info = await apiGet(base, token, "/api/info");
+      expect(info.json.agents).toEqual([{ agentId: "notebook", kind: "joined", state: "running", canStart: false, canStop: false, canRestart: false }]);
+      for (const action of ["agent.stop", "agent.start", "agent.restart"]) {
+        const refused = await act(base, token, { action, agentId: "notebook" });
+        expect([refused.status, refused.json.error.code]).toEqual([409, "IRON_ERR_STATE"]);
+        expect(refused.json.error.message).toMatch(/it joined from a process iron did not start/);
+      }
+      expect(sup.joined.get("notebook")?.state).toBe("running");
+    } finally {
+      await agent.exit();
+    }
   });
 });

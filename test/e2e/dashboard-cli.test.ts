@@ -10,6 +10,7 @@ import { Supervisor } from "../../src/supervisor/supervisor.js";
 import { act, apiGet, http, parseDashboardUrl } from "../helpers/dashboard.js";
 import { FIXTURES, IRON_BIN, iron, tempDir } from "../helpers/iron.js";
 import { record } from "../helpers/stream.js";
+import { patiently } from "../helpers/patiently.js";
 
 const running: ResultPromise[] = [];
 afterEach(async () => {
@@ -53,7 +54,7 @@ describe("dashboard URL on the command line", () => {
     const info = await apiGet(base, token, "/api/info");
     expect(info.status).toBe(200);
     expect(info.json.mode).toBe("live");
-    await expect.poll(async () => (await apiGet(base, token, "/api/info")).json.agents.map((a: { agentId: string }) => a.agentId)).toEqual(["idle_forever"]);
+    await patiently(async () => (await apiGet(base, token, "/api/info")).json.agents.map((a: { agentId: string }) => a.agentId)).toEqual(["idle_forever"]);
   });
 
   it("iron run --no-dashboard serves /events only: / and /api answer 404 and no dashboard line is printed", async () => {

@@ -6,6 +6,7 @@ import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import type { Supervisor } from "../../src/supervisor/supervisor.js";
 import { apiGet } from "../helpers/dashboard.js";
 import { agentRig, type Rig } from "../helpers/dashboard-agent.js";
+import { patiently } from "../helpers/patiently.js";
 
 let mock: MockLlm;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ const KEY = "sk-proj-Zq3vL9xT2mN8bR4kW7yP1cD6";
 
 // The call id of the n-th llm.request of the worker.
 async function detailOf(r: Rig, index: number): Promise<any> {
-  await expect.poll(() => r.of("llm.response").length + r.of("llm.decision").filter((d) => d.action === "deny").length).toBeGreaterThan(index);
+  await patiently(() => r.of("llm.response").length + r.of("llm.decision").filter((d) => d.action === "deny").length).toBeGreaterThan(index);
   const callId = r.of("llm.request")[index]?.callId ?? "";
   const answer = await apiGet(r.base, r.token, `/api/calls/${callId}`);
   expect(answer.status).toBe(200);

@@ -8,6 +8,7 @@ import type { SupervisorOptions } from "../../src/supervisor/options.js";
 import { Supervisor } from "../../src/supervisor/supervisor.js";
 import { pageFixture, parseDashboardUrl } from "./dashboard.js";
 import { FIXTURES, tempDir } from "./iron.js";
+import { patiently } from "./patiently.js";
 
 export interface Rig {
   readonly sup: Supervisor;
@@ -28,7 +29,7 @@ export async function agentRig(mockBaseUrl: string, open: Supervisor[], options:
   const calls = tempDir("iron-calls-");
   await sup.spawn({ name: "worker", script: join(FIXTURES, "call_on_demand.py"), env: { OPENAI_BASE_URL: mockBaseUrl, OPENAI_API_KEY: "sk-test", CALL_DIR: calls } });
   const of = <T extends IronEvent["type"]>(type: T): IronEvent<T>[] => events.filter((e) => e.type === type) as unknown as IronEvent<T>[];
-  await expect.poll(() => of("agent.output").some((e) => e.line === "ready")).toBe(true);
+  await patiently(() => of("agent.output").some((e) => e.line === "ready")).toBe(true);
   const { base, token } = parseDashboardUrl(sup.dashboardUrl ?? "");
   return {
     sup,

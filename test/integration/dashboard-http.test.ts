@@ -11,6 +11,7 @@ import { Supervisor } from "../../src/supervisor/supervisor.js";
 import { act, apiGet, http, pageFixture, parseDashboardUrl } from "../helpers/dashboard.js";
 import { REPO, tempDir } from "../helpers/iron.js";
 import { record } from "../helpers/stream.js";
+import { patiently } from "../helpers/patiently.js";
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -197,7 +198,7 @@ describe("dashboard API gate", () => {
     });
     expect(script.status).toBe(200);
     expect(script.json).toEqual({ ok: true, seq: expect.any(Number) });
-    await expect.poll(() => audits.length).toBe(4);
+    await patiently(() => audits.length).toBe(4);
     expect(audits.map((a) => (a as { outcome: string }).outcome)).toEqual(["refused", "refused", "refused", "done"]);
     expect(audits.at(-1)).toMatchObject({ action: "budget.set", target: "global", params: { limitUsd: 2 }, source: "api", seq: script.json.seq });
   });
