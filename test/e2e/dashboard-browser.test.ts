@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IronEvent } from "../../src/events/types.js";
 import { startMockLlm, Supervisor, type MockLlm } from "../../src/index.js";
 import { dropSocket, launchChromium, socketUrls, watchedPage } from "../helpers/browser.js";
+import { parseDashboardUrl } from "../helpers/dashboard.js";
 import { FIXTURES, IRON_BIN, REPO, tempDir } from "../helpers/iron.js";
 
 const OUTPUT = join(REPO, "test", "output");
@@ -186,6 +187,16 @@ describe("the dashboard in a real browser", () => {
       await page.locator("[data-call]").nth(1).click();
       await expect.poll(() => page.locator('[data-testid="call-detail"] .timeline li').count(), PATIENCE).toBeGreaterThanOrEqual(3);
       await shot(page, "dashboard-demo.png");
+      // Edit a budget's limit inline: a bad amount is refused on the page, a good one goes to the supervisor.
+      const global = page.locator('[data-scope="global"]');
+      await page.getByRole("button", { name: "Edit the limit of global" }).click();
+      await global.getByRole("textbox").fill("ten dollars");
+      await global.getByRole("button", { name: "Save" }).click();
+      expect(await global.getByRole("alert").textContent()).toContain('got "ten dollars"');
+      await global.getByRole("textbox").fill("0.00004");
+      await global.getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => global.textContent(), PATIENCE).toContain("of $0.000040");
+      await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="control.action"]').textContent(), PATIENCE).toContain("budget.set global (limitUsd=0.00004)");
       expect(errors).toEqual([]);
       await page.context().close();
     } finally {
@@ -218,6 +229,18 @@ describe("the dashboard in a real browser", () => {
       await shot(page, "dashboard-readonly.png");
       expect(errors).toEqual([]);
       await page.context().close();
+
+      // Opened without the token (a fresh tab: nothing in sessionStorage), the page asks for it.
+      const { base, token } = parseDashboardUrl(url);
+      const fresh = await watchedPage(browser);
+      await fresh.page.goto(`${base}/`);
+      await fresh.page.getByLabel("Access token").fill("not-the-token");
+      await fresh.page.getByRole("button", { name: "Open" }).click();
+      await expect.poll(() => fresh.page.getByRole("alert").textContent(), PATIENCE).toContain("refused this token");
+      await fresh.page.getByLabel("Access token").fill(token);
+      await fresh.page.getByRole("button", { name: "Open" }).click();
+      await expect.poll(() => fresh.page.locator('[data-testid="connection"]').textContent(), PATIENCE).toBe("read-only state file");
+      await fresh.page.context().close();
     } finally {
       proc.kill("SIGTERM");
       await proc;
