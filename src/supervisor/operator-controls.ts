@@ -56,11 +56,12 @@ export class OperatorControls implements ControlTarget {
   }
 
   startAgent(agentId: string, reason: string): void {
-    void this.#agent(agentId, "start").start({ reason });
+    // The answer is that it was asked: a spawn that fails shows as the agent's own state events.
+    this.#agent(agentId, "start").start({ reason }).catch(() => undefined);
   }
 
   restartAgent(agentId: string, reason: string): void {
-    void this.#agent(agentId, "restart").restart({ reason });
+    this.#agent(agentId, "restart").restart({ reason }).catch(() => undefined);
   }
 
   setBudgetLimit(scope: string, limitUsd: number | null): void {
