@@ -19,7 +19,9 @@ export default defineConfig(({ command }) => ({
   publicDir: false,
   // Quiet inside `npm run build`; the dev server prints its URL.
   logLevel: command === "build" ? "warn" : "info",
-  esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+  // jsxDev off even when NODE_ENV is not "production" (vitest's global setup runs the build with
+  // NODE_ENV=test): dev JSX would put this machine's source paths into the shipped bundle.
+  esbuild: { jsx: "automatic", jsxImportSource: "preact", jsxDev: false },
   build: {
     outDir: fileURLToPath(new URL("../dist/dashboard", import.meta.url)),
     emptyOutDir: true,

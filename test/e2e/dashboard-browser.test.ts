@@ -6,7 +6,7 @@
 // control.action), the page says when the supervisor stopped, and `iron dashboard --state`
 // shows the finished run read-only. Screenshots go to test/output/.
 import { execa } from "execa";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +44,18 @@ async function shot(page: Page, name: string): Promise<string> {
   console.log(`dashboard screenshot: ${path}`);
   return path;
 }
+
+describe("the built page", () => {
+  it("is index.html and hashed assets only, with no path of this machine in them (the build runs with NODE_ENV=test here)", () => {
+    const dir = join(REPO, "dist", "dashboard");
+    const assets = readdirSync(join(dir, "assets"));
+    expect(assets.some((f) => /^index-[\w-]+\.js$/.test(f))).toBe(true);
+    const html = readFileSync(join(dir, "index.html"), "utf8");
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)/); // no inline script: the CSP allows only 'self'
+    expect([...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((u) => !u?.startsWith("./assets/") && u !== "data:,")).toEqual([]);
+    for (const file of assets) expect(readFileSync(join(dir, "assets", file), "utf8")).not.toContain(REPO);
+  });
+});
 
 describe("the dashboard in a real browser", () => {
   const state = join(tempDir("iron-dash-"), "state.db");
