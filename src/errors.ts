@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   IRON_ERR_STREAM: "the event stream could not be served",
   IRON_ERR_NOT_FOUND: "the requested agent, call or resource does not exist",
   IRON_ERR_STATE: "the operation is not valid in the current state",
+  IRON_ERR_DASHBOARD: "the dashboard page is not built into this install (run npm run build)",
+  IRON_ERR_READ_ONLY: "the dashboard is read-only (iron dashboard --state): actions need a running supervisor",
   IRON_ERR_INTERNAL: "a bug in iron; please report it",
 } as const;
 

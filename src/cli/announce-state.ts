@@ -18,6 +18,8 @@ export function announceState(supervisor: Supervisor, state: string | null | und
   }
   if (url !== null) {
     if (!quiet) out.write(`${PREFIX} stream: ${url}  (follow with: iron watch)\n`);
+    const dashboard = supervisor.dashboardUrl;
+    if (!quiet && dashboard !== null) out.write(`${PREFIX} dashboard: ${dashboard}\n`);
     if (dir !== null) {
       const parsed = new URL(url);
       const token = parsed.searchParams.get("token") ?? "";

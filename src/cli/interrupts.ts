@@ -10,6 +10,8 @@ const FINAL = new Set(["stopped", "exited", "crashed", "failed"]);
 export interface Interrupts {
   /** The first signal received, or null. */
   readonly signal: NodeJS.Signals | null;
+  /** Resolves with the first signal (at once when one came already). */
+  next(): Promise<NodeJS.Signals>;
   dispose(): void;
 }
 
@@ -17,6 +19,8 @@ export interface Interrupts {
 export function handleInterrupts(supervisor: Supervisor, out: NodeJS.WritableStream): Interrupts {
   let first: NodeJS.Signals | null = null;
   let forced = false;
+  let wake: (signal: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => (wake = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
     if (first !== null) {
       forced = true;
@@ -25,6 +29,7 @@ export function handleInterrupts(supervisor: Supervisor, out: NodeJS.WritableStr
       return;
     }
     first = signal;
+    wake(signal);
     const again = signal === "SIGINT" ? "press Ctrl-C again" : `send ${signal} again`;
     out.write(`\n${PREFIX} ${signal}: stopping every agent (${again} to kill them now)\n`);
     const reason = signal === "SIGINT" ? "Ctrl-C (SIGINT)" : `iron received ${signal}`;
@@ -42,6 +47,7 @@ export function handleInterrupts(supervisor: Supervisor, out: NodeJS.WritableStr
     get signal() {
       return first;
     },
+    next: () => received,
     dispose() {
       for (const signal of HANDLED) process.off(signal, onSignal);
     },

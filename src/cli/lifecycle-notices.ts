@@ -2,6 +2,7 @@
 import type { AgentExit } from "../lifecycle/agent-machine-types.js";
 import type { IronEvent } from "../events/types.js";
 import { PREFIX } from "./render.js";
+import { controlText } from "./watch/watch-lines.js";
 
 /** Remembers why each agent's last process ended, to say it when the restart is announced. */
 export type NoticeMemory = Map<string, string>;
@@ -12,6 +13,7 @@ export function lifecycleLine(event: IronEvent, memory: NoticeMemory): string | 
     const s = event.processes === 1 ? "" : "es";
     return `${PREFIX} reaped ${event.processes} process${s} of ${event.agentId} (group ${event.pgid}) left running by a supervisor that died (pid ${event.supervisorPid})`;
   }
+  if (event.type === "control.action") return `${PREFIX} ${controlText(event)}`;
   if (event.type !== "agent.state") return null;
   const id = event.agentId;
   switch (event.to) {

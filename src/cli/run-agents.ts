@@ -20,6 +20,15 @@ export interface RunAgentsOptions {
   readonly quiet: boolean;
   /** Called once the supervisor is up, before any agent starts (the demo adds its policy here). */
   readonly onStart?: (supervisor: Supervisor) => void;
+  /** When the agents have ended, keep the supervisor up (for the dashboard) until SIGINT/SIGTERM. */
+  readonly hold?: boolean;
+}
+
+// The agent's last end: when an operator starts it again (the dashboard) before the others end, wait for that life too.
+async function lastExit(agent: Agent): Promise<AgentExit> {
+  let exit = await agent.exited;
+  while (!agent.ended) exit = await agent.exited;
+  return exit;
 }
 
 /** Exit code for an agent's end: iron's code when iron could not run it, its own code, or 128 + the signal number. */
@@ -51,7 +60,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
       if (interrupts.signal !== null) break;
       runs.push({ agent: await supervisor.spawn({ ...spawn, echo: spawn.echo ?? (multi ? "prefixed" : true) }), since: performance.now() });
     }
-    const exits = await Promise.all(runs.map(async ({ agent, since }) => ({ exit: await agent.exited, seconds: (performance.now() - since) / 1000 })));
+    const exits = await Promise.all(runs.map(async ({ agent, since }) => ({ exit: await lastExit(agent), seconds: (performance.now() - since) / 1000 })));
     if (!options.quiet) {
       runs.forEach(({ agent }, i) => {
         const { exit, seconds } = exits[i] as { exit: AgentExit; seconds: number };
@@ -63,7 +72,14 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
     if (interrupts.signal !== null) return 128 + (constants.signals[interrupts.signal] ?? 2);
     if (supervisor.storeError !== null) return exitCodeFor("IRON_ERR_STORE");
     const failed = exits.find(({ exit }) => exitCodeOf(exit) !== 0);
-    return failed === undefined ? 0 : exitCodeOf(failed.exit);
+    const code = failed === undefined ? 0 : exitCodeOf(failed.exit);
+    if (options.hold === true) {
+      const url = supervisor.dashboardUrl;
+      out.write(`${PREFIX} holding: the supervisor stays up${url === null ? "" : ` for the dashboard: ${url}`}\n`);
+      out.write(`${PREFIX} press Ctrl-C to stop\n`);
+      await interrupts.next();
+    }
+    return code;
   } finally {
     interrupts.dispose();
     unannounce();

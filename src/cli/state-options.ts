@@ -12,6 +12,8 @@ export interface StateFlags {
   readonly stream: boolean;
   readonly streamPort?: number;
   readonly streamHost?: string;
+  /** --dashboard / --no-dashboard; undefined: the config file's, else on. */
+  readonly dashboard?: boolean;
 }
 
 const STATE_HELP = `SQLite state file: call ledger, budgets, events (default: $IRON_STATE, else iron.yaml's state:, else ${DEFAULT_STATE_PATH})`;
@@ -22,7 +24,9 @@ export function addStateOptions(command: Command, stateHelp: string = STATE_HELP
     .option("--state <path>", stateHelp)
     .option("--stream-port <port>", "port of the live event stream (default: any free port)", parsePort)
     .addOption(new Option("--stream-host <addr>", "address the event stream binds (default 127.0.0.1; 0.0.0.0 for remote dashboards)"))
-    .option("--no-stream", "do not serve the live event stream");
+    .option("--no-stream", "do not serve the live event stream")
+    .option("--dashboard", "serve the web dashboard at / on the stream's port (the default whenever the stream is on)")
+    .option("--no-dashboard", "serve only the event stream: / and /api answer 404");
 }
 
 /** The state file the look-back commands read: --state, else IRON_STATE, else iron.yaml's `state:`, else the default. */
@@ -37,9 +41,14 @@ export function statePath(flags: Pick<StateFlags, "state">, env: NodeJS.ProcessE
 export function runStateOptions(flags: StateFlags, fromConfig: Pick<SupervisorOptions, "state" | "stream">, env: NodeJS.ProcessEnv = process.env): Pick<SupervisorOptions, "state" | "stream"> {
   const envState = env.IRON_STATE !== undefined && env.IRON_STATE !== "" ? env.IRON_STATE : undefined;
   const state = flags.state ?? envState ?? fromConfig.state ?? DEFAULT_STATE_PATH;
-  const given = { ...(flags.streamPort !== undefined && { port: flags.streamPort }), ...(flags.streamHost !== undefined && { host: flags.streamHost }) };
+  const given = {
+    ...(flags.streamPort !== undefined && { port: flags.streamPort }),
+    ...(flags.streamHost !== undefined && { host: flags.streamHost }),
+    ...(flags.dashboard !== undefined && { dashboard: flags.dashboard }),
+  };
   const base = fromConfig.stream;
-  if (!flags.stream || (base === false && Object.keys(given).length === 0)) return { state, stream: false };
+  // --stream-port or --stream-host turn on a stream the config file turned off; --dashboard alone does not.
+  if (!flags.stream || (base === false && flags.streamPort === undefined && flags.streamHost === undefined)) return { state, stream: false };
   return { state, stream: { ...(base === false || base === undefined ? {} : base), ...given } };
 }
 
@@ -48,7 +57,11 @@ export function stateOptions(flags: StateFlags, state: string): Pick<SupervisorO
   return {
     state,
     stream: flags.stream
-      ? { ...(flags.streamPort !== undefined && { port: flags.streamPort }), ...(flags.streamHost !== undefined && { host: flags.streamHost }) }
+      ? {
+          ...(flags.streamPort !== undefined && { port: flags.streamPort }),
+          ...(flags.streamHost !== undefined && { host: flags.streamHost }),
+          ...(flags.dashboard !== undefined && { dashboard: flags.dashboard }),
+        }
       : false,
   };
 }

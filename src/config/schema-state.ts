@@ -8,7 +8,14 @@ const port = z.number({ error: "a port from 0 to 65535" }).int({ error: "a port 
 /** `state: .iron/state.db`: where events, the call ledger, budgets and runs are kept. */
 export const stateSchema = text("the path of a state file");
 
-/** `stream: false`, or where to serve it: `{host, port}`. */
-export const streamSchema = z.union([z.literal(false), obj({ host: text("a host name or address").optional(), port: port.optional() }, "a map {host, port}")], {
-  error: "false, or a map {host, port}",
-});
+/** `stream: false`, or where to serve it: `{host, port, dashboard}` (dashboard: the web page at `/`, default true). */
+export const streamSchema = z.union(
+  [
+    z.literal(false),
+    obj(
+      { host: text("a host name or address").optional(), port: port.optional(), dashboard: z.boolean({ error: "true or false" }).optional() },
+      "a map {host, port, dashboard}",
+    ),
+  ],
+  { error: "false, or a map {host, port, dashboard}" },
+);

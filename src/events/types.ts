@@ -161,6 +161,23 @@ export interface EventPayloads {
     readonly timedOut: boolean;
     readonly ignored: boolean;
   };
+  /** An operator's action from the dashboard or its HTTP API (`POST /api/actions`), done or refused. */
+  "control.action": {
+    /** `agent.stop`, `agent.start`, `agent.restart`, `budget.set` or `breaker.reset`. */
+    readonly action: string;
+    /** The agent id, the budget scope, or `provider/model`. */
+    readonly target: string;
+    /** The action's parameters (`limitUsd` of budget.set). */
+    readonly params: Readonly<Record<string, string | number | boolean | null>>;
+    readonly outcome: "done" | "refused";
+    /** Why it was refused (IRON_ERR_NOT_FOUND, IRON_ERR_STATE, …); null when done. */
+    readonly code: string | null;
+    readonly error: string | null;
+    /** `dashboard` when the page sent it, `api` for any other HTTP client. */
+    readonly source: "dashboard" | "api";
+    /** The client's address. */
+    readonly remote: string;
+  };
   /** The state store failed: from here on calls are denied and events are no longer durable. */
   "store.error": { readonly code: string; readonly error: string; readonly lastCommittedSeq: number };
 }
@@ -195,6 +212,7 @@ export const EVENT_TYPES = [
   "budget.exhausted",
   "breaker.state",
   "policy.error",
+  "control.action",
   "store.error",
 ] as const satisfies readonly EventType[];
 

@@ -54,12 +54,29 @@ export interface StopCommand {
   readonly force?: boolean;
 }
 
+/**
+ * An operator's restart (dashboard, `agent.restart()`): a live agent is stopped and started
+ * again at once as a new run, whatever its restart policy; one in backoff starts now.
+ */
+export interface RestartCommand {
+  readonly type: "restart";
+  readonly reason: string;
+}
+
+/** An operator's start of an agent waiting in backoff: the next run starts now instead of after the delay. */
+export interface StartCommand {
+  readonly type: "start";
+  readonly reason: string;
+}
+
 /** Every event the agent machine accepts. */
 export type AgentEvent =
   | ProcessEvent
   | { readonly type: "shim.connected" }
   | { readonly type: "shim.heartbeat" }
   | StopCommand
+  | RestartCommand
+  | StartCommand
   | { readonly type: "window.expired" };
 
 /** What the machine tells the process actor: send a signal to the process group. */
@@ -87,9 +104,12 @@ export interface StateChange {
   readonly signal: string | null;
 }
 
-/** A stop in progress: `stop` ends the agent for good, `restart` lets its restart policy decide. */
+/**
+ * A stop in progress: `stop` ends the agent for good, `restart` lets its restart policy decide,
+ * `relaunch` (an operator's restart) starts the next run as soon as the process has ended.
+ */
 export interface StopRequest {
-  readonly intent: "stop" | "restart";
+  readonly intent: "stop" | "restart" | "relaunch";
   readonly reason: string;
   readonly signal: string;
   readonly timeoutMs: number;
@@ -99,6 +119,12 @@ export interface AgentMachineInput {
   readonly config: LifecycleConfig;
   /** A number in [0, 1) for the backoff jitter (default Math.random). */
   readonly random?: () => number;
+  /**
+   * Continue an agent whose machine had ended (stopped, exited, crashed or failed) when an
+   * operator starts it again: its first process is run `run`, its restart count carries on,
+   * and its first state change comes `from` the state it had ended in.
+   */
+  readonly resume?: { readonly run: number; readonly restarts: number; readonly from: AgentState; readonly reason: string };
 }
 
 export interface AgentContext {
@@ -118,4 +144,6 @@ export interface AgentContext {
   readonly attempt: number;
   readonly backoffMs: number;
   readonly stop: StopRequest | null;
+  /** Why the next process starts, when an operator asked for it (its `starting` reason). */
+  readonly startNote: string | null;
 }

@@ -42,6 +42,7 @@ export const agentMachine = setup({
   guards: {
     stopRequested: ({ context }) => context.stop?.intent === "stop",
     killedForRestart: ({ context }) => context.stop?.intent === "restart",
+    relaunchRequested: ({ context }) => context.stop?.intent === "relaunch",
     cleanExit: ({ event }) => event.type === "process.exited" && event.exitCode === 0,
     neverRestarts: ({ context }) => context.config.restart === "never",
     restartsAlways: ({ context }) => context.config.restart === "always",
@@ -68,9 +69,20 @@ export const agentMachine = setup({
     }),
     recordPid: assign(({ context, event }) => {
       if (event.type !== "process.spawned") return {};
+      if (context.startNote !== null) return { pid: event.pid, reason: `${context.startNote} (pid ${event.pid})`, startNote: null };
       const reason = context.run === 1 ? `spawned (pid ${event.pid})` : `restart ${context.restarts} (pid ${event.pid})`;
       return { pid: event.pid, reason };
     }),
+    /** An operator's restart of a live agent: stop its process, then start the next run at once. */
+    requestRelaunch: assign(({ context, event }) => {
+      if (event.type !== "restart") return {};
+      const stop = { intent: "relaunch" as const, reason: event.reason, signal: "SIGTERM", timeoutMs: context.config.stopTimeoutMs };
+      return { stop, reason: event.reason, startNote: event.reason };
+    }),
+    /** The relaunch counts as a restart but not against the crash limit, and resets the backoff. */
+    countRelaunch: assign(({ context }) => ({ restarts: context.restarts + 1, attempt: 0 })),
+    /** An operator's start (or restart) of an agent in backoff: the planned restart happens now. */
+    noteOperatorStart: assign(({ event }) => (event.type === "start" || event.type === "restart" ? { startNote: event.reason } : {})),
     noteConnected: assign({ reason: "the shim said hello" }),
     noteResumed: assign({ reason: "heartbeats resumed" }),
     noteHung: assign(({ context }) => ({ reason: hungReason(context.config.heartbeatTimeoutMs) })),
@@ -81,10 +93,10 @@ export const agentMachine = setup({
       const stop = { intent: "stop" as const, reason: event.reason, signal, timeoutMs: event.timeoutMs ?? context.config.stopTimeoutMs };
       return { stop, reason: event.reason };
     }),
-    /** A stop while stopping: a user's stop wins over a restart-kill; `force` kills now. */
+    /** A stop while stopping: a user's stop wins over a restart-kill or a relaunch; `force` kills now. */
     escalateStop: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "stop" || context.stop === null) return;
-      if (context.stop.intent === "restart" || event.force === true) enqueue.assign({ stop: { ...context.stop, intent: "stop", reason: event.reason } });
+      if (context.stop.intent !== "stop" || event.force === true) enqueue.assign({ stop: { ...context.stop, intent: "stop", reason: event.reason }, startNote: null });
       if (event.force === true) enqueue.sendTo("process", { type: "signal", signal: "SIGKILL" } satisfies ProcessCommand);
     }),
     startupTimedOut: assign(({ context }) => {
@@ -100,7 +112,7 @@ export const agentMachine = setup({
     recordExit: assign(({ context, event }) => {
       if (event.type !== "process.exited") return {};
       const how = describeExit(event.exitCode, event.signal);
-      const reason = context.stop === null ? how : context.stop.intent === "stop" ? `${context.stop.reason}: ${how}` : context.stop.reason;
+      const reason = context.stop === null ? how : context.stop.intent === "restart" ? context.stop.reason : `${context.stop.reason}: ${how}`;
       return { exitCode: event.exitCode, signal: event.signal, reason };
     }),
     recordSpawnError: assign(({ event }) => ({
@@ -126,14 +138,15 @@ export const agentMachine = setup({
   context: ({ input }) => ({
     config: input.config,
     random: input.random ?? Math.random,
-    state: "new",
-    run: 1,
+    state: input.resume?.from ?? "new",
+    run: input.resume?.run ?? 1,
     pid: null,
     exitCode: null,
     signal: null,
-    reason: "",
+    reason: input.resume?.reason ?? "",
     code: null,
-    restarts: 0,
+    restarts: input.resume?.restarts ?? 0,
+    startNote: input.resume?.reason ?? null,
     restartsInWindow: 0,
     attempt: 0,
     backoffMs: 0,
@@ -157,6 +170,7 @@ export const agentMachine = setup({
         "process.spawned": { actions: "recordPid" },
         "process.exited": [
           { guard: "stopRequested", target: "stopped", actions: "recordExit" },
+          { guard: "relaunchRequested", target: "relaunching", actions: "recordExit" },
           { guard: "killedForRestart", target: "crashed", actions: "recordExit" },
           { guard: "cleanExit", target: "exited", actions: "recordExit" },
           { target: "crashed", actions: "recordExit" },
@@ -169,11 +183,12 @@ export const agentMachine = setup({
         spawning: { on: { "process.spawned": { target: "starting", actions: "recordPid" } } },
         starting: {
           entry: { type: "enter", params: { to: "starting" } },
-          on: { "shim.connected": { target: "up", actions: "noteConnected" } },
+          on: { "shim.connected": { target: "up", actions: "noteConnected" }, restart: { target: "stopping", actions: "requestRelaunch" } },
           after: { startupTimeout: { target: "stopping", actions: "startupTimedOut" } },
         },
         up: {
           initial: "running",
+          on: { restart: { target: "stopping", actions: "requestRelaunch" } },
           after: { stablePeriod: { actions: "markStable" } },
           states: {
             running: {
@@ -211,9 +226,15 @@ export const agentMachine = setup({
         { target: "settled" },
       ],
     },
+    // Hidden: an operator's restart ended the process; the next run starts at once (stopping → starting).
+    relaunching: { always: { target: "alive", actions: ["countRelaunch", "nextRun"] } },
     backoff: {
       entry: ["planRestart", "countInWindow", { type: "enter", params: { to: "backoff" } }],
-      on: { stop: { target: "stopped", actions: "cancelRestart" } },
+      on: {
+        stop: { target: "stopped", actions: "cancelRestart" },
+        start: { target: "alive", actions: ["noteOperatorStart", "nextRun"] },
+        restart: { target: "alive", actions: ["noteOperatorStart", "nextRun"] },
+      },
       after: { backoff: { target: "alive", actions: "nextRun" } },
     },
     stopped: { type: "final", entry: { type: "enter", params: { to: "stopped" } } },

@@ -38,6 +38,10 @@ export interface CallScopes {
 export class BudgetPlan {
   readonly #options: BudgetPlanOptions;
   readonly #agentLimits = new Map<string, number | null>();
+  /** Limits an operator set on exact scopes (null: no limit), over the configured ones. */
+  readonly #overrides = new Map<string, number | null>();
+  /** How scope names appear in events (scrubbed): an override may name a scope that way. */
+  #shownAs: (scope: string) => string = (scope) => scope;
   readonly #day: (now: number) => string;
 
   constructor(options: BudgetPlanOptions) {
@@ -50,8 +54,30 @@ export class BudgetPlan {
     this.#agentLimits.set(agentId, micros);
   }
 
+  /**
+   * An operator's limit for one exact scope (`global`, `agent:<id>`, `user:u42@day:2026-11-28`, …),
+   * replacing the configured one for as long as this plan lives; null removes the limit.
+   */
+  overrideLimit(scope: string, micros: number | null): void {
+    this.#overrides.set(scope, micros);
+  }
+
+  /** Lets overrides name scopes as events show them (a scope holding an email shows it as a placeholder). */
+  matchScopesAs(shownAs: (scope: string) => string): void {
+    this.#shownAs = shownAs;
+  }
+
+  #override(scope: string): { readonly micros: number | null } | undefined {
+    if (this.#overrides.size === 0) return undefined;
+    if (this.#overrides.has(scope)) return { micros: this.#overrides.get(scope) ?? null };
+    const shown = this.#shownAs(scope);
+    return this.#overrides.has(shown) ? { micros: this.#overrides.get(shown) ?? null } : undefined;
+  }
+
   /** The lifetime limit of an agent's scope, or null. */
   agentLimit(agentId: string): number | null {
+    const override = this.#override(`agent:${agentId}`);
+    if (override !== undefined) return override.micros;
     return this.#agentLimits.get(agentId) ?? total(this.#options.perAgent);
   }
 
@@ -92,6 +118,13 @@ export class BudgetPlan {
     for (const [attribute, specs] of Object.entries(this.#options.perAttribute)) {
       const value = attrs[attribute];
       if (value !== undefined && value !== "") add(`${attribute}:${value}`, specs, undefined);
+    }
+    if (this.#overrides.size > 0) {
+      for (const scope of scopes) {
+        const override = this.#override(scope);
+        if (override !== undefined) limits[scope] = override.micros;
+      }
+      limited = Object.values(limits).some((limit) => limit !== null);
     }
     return { scopes, limits, limited };
   }

@@ -28,6 +28,10 @@ export class MemoryStore implements Store {
     return null;
   }
 
+  callEvents(): null {
+    return null;
+  }
+
   recentCalls(): CallRecord[] {
     return [];
   }

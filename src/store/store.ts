@@ -69,6 +69,8 @@ export interface Store {
   lastCommitted(): number;
   /** Committed events with seq > `after`, oldest first, at most `limit`; null when no history is kept. */
   eventsAfter(after: number, limit: number): IronEvent[] | null;
+  /** Every committed event of one call in seq order ([] for an unknown call); null when no history is kept. */
+  callEvents(callId: string): IronEvent[] | null;
   /** The most recent calls, newest last. */
   recentCalls(limit: number): CallRecord[];
   breakers(): BreakerRecord[];

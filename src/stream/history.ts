@@ -28,10 +28,14 @@ export class History {
     }
   }
 
-  /** True when every event after `seq` is still here. */
+  /**
+   * True when every event after `seq` is still here. An empty window covers nothing: the events
+   * a replay asks for (there are some, or it would not ask) must then come from the store —
+   * as for a stream started over a state file whose events it never published.
+   */
   covers(seq: number): boolean {
     const first = this.#items[this.#start];
-    return first === undefined || first.event.seq <= seq + 1;
+    return first !== undefined && first.event.seq <= seq + 1;
   }
 
   /** Up to `limit` events with seq > `after`, oldest first. */

@@ -15,6 +15,10 @@ export interface StreamOptions {
   readonly maxBufferedBytes?: number;
   /** Recent events kept in memory to resume clients without reading the store (default 10000). */
   readonly historySize?: number;
+  /** Serve the web dashboard at `/` and its JSON API at `/api/*` on the same port (default true). */
+  readonly dashboard?: boolean;
+  /** Where the built dashboard page is (default: `dist/dashboard` of the installed package). */
+  readonly dashboardDir?: string;
 }
 
 export interface ResolvedStreamOptions {
@@ -24,6 +28,9 @@ export interface ResolvedStreamOptions {
   readonly pingIntervalMs: number;
   readonly maxBufferedBytes: number;
   readonly historySize: number;
+  readonly dashboard: boolean;
+  /** null: the package's own `dist/dashboard`. */
+  readonly dashboardDir: string | null;
 }
 
 function bad(path: string, expected: string, got: unknown): never {
@@ -40,6 +47,8 @@ export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStrea
   const port = options.port ?? 0;
   if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) bad("port", "an integer from 0 to 65535", options.port);
   if (options.host !== undefined && (typeof options.host !== "string" || options.host === "")) bad("host", "a host name or address", options.host);
+  if (options.dashboard !== undefined && typeof options.dashboard !== "boolean") bad("dashboard", "true or false", options.dashboard);
+  if (options.dashboardDir !== undefined && (typeof options.dashboardDir !== "string" || options.dashboardDir === "")) bad("dashboardDir", "a directory path", options.dashboardDir);
   if (options.token !== undefined && !(typeof options.token === "string" && options.token.length >= 16)) bad("token", "a string of at least 16 characters", options.token);
   return Object.freeze({
     host: options.host ?? "127.0.0.1",
@@ -48,5 +57,7 @@ export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStrea
     pingIntervalMs: positive("pingIntervalMs", options.pingIntervalMs, 15_000),
     maxBufferedBytes: positive("maxBufferedBytes", options.maxBufferedBytes, 4 * 1024 * 1024),
     historySize: positive("historySize", options.historySize, 10_000),
+    dashboard: options.dashboard ?? true,
+    dashboardDir: options.dashboardDir ?? null,
   });
 }

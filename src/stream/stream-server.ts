@@ -10,6 +10,9 @@ import type { StateProjection } from "../events/projection.js";
 import type { IronEvent } from "../events/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import { presentedToken, tokenMatches } from "./auth.js";
+import { handleApi, type DashboardBackend } from "./http-api.js";
+import { sendError } from "./http-json.js";
+import { defaultDashboardDir, serveStatic } from "./static-files.js";
 import { History, type Sent } from "./history.js";
 import { CLOSE, EVENTS_PATH, parseStreamQuery, type StreamQuery } from "./protocol.js";
 import type { ResolvedStreamOptions } from "./stream-options.js";
@@ -21,6 +24,8 @@ export interface StreamServerDeps {
   /** Committed events after a seq, for gaps older than the in-memory window (null: none kept). */
   readonly eventsAfter: (after: number, limit: number) => IronEvent[] | null;
   readonly logger: Logger;
+  /** The dashboard's API; null serves no dashboard (`/` and `/api/*` answer 404, `/events` works). */
+  readonly dashboard: DashboardBackend | null;
 }
 
 /** Counters for tests and `iron watch`'s curious users. */
@@ -40,6 +45,7 @@ export class StreamServer {
   readonly #clients = new Set<StreamClient>();
   readonly #history: History;
   readonly #stats = { accepted: 0, refused: 0, droppedSlow: 0, droppedDead: 0 };
+  readonly #dashboardDir: string | null;
   #pinger: NodeJS.Timeout | null = null;
   #port = 0;
 
@@ -47,6 +53,7 @@ export class StreamServer {
     this.#options = options;
     this.#deps = deps;
     this.#history = new History(options.historySize);
+    this.#dashboardDir = options.dashboard && deps.dashboard !== null ? (options.dashboardDir ?? defaultDashboardDir()) : null;
     this.#http = createServer((req, res) => this.#request(req, res));
     this.#http.on("upgrade", (req, socket, head) => this.#upgrade(req, socket, head));
   }
@@ -76,6 +83,12 @@ export class StreamServer {
     return `${this.url}?token=${encodeURIComponent(this.#options.token)}`;
   }
 
+  /** `http://host:port/#token=…`: the dashboard page with the token in the fragment (never sent to a server); null when off. */
+  get dashboardUrl(): string | null {
+    if (this.#dashboardDir === null) return null;
+    return `${this.url.replace(/^ws:/, "http:").slice(0, -EVENTS_PATH.length)}/#token=${encodeURIComponent(this.#options.token)}`;
+  }
+
   get token(): string {
     return this.#options.token;
   }
@@ -92,19 +105,36 @@ export class StreamServer {
     for (const client of this.#clients) client.offer(item);
   }
 
-  // Plain HTTP: only the WebSocket lives here for now.
+  // Plain HTTP: the dashboard's page at `/`, its API at `/api/*`; `/events` wants a WebSocket.
   #request(req: IncomingMessage, res: ServerResponse): void {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const status = path === EVENTS_PATH ? 426 : 404;
-    const error = status === 426 ? "connect with a WebSocket client" : `nothing at ${path}; the event stream is at ${EVENTS_PATH}`;
-    res.writeHead(status, { "content-type": "application/json", ...(status === 426 && { upgrade: "websocket" }) });
-    res.end(JSON.stringify({ error }));
+    let path: string;
+    try {
+      path = new URL(req.url ?? "/", "http://localhost").pathname;
+    } catch {
+      return sendError(res, 400, "IRON_ERR_USAGE", "the request's path is not a valid URL path");
+    }
+    if (path === EVENTS_PATH) return sendError(res, 426, "IRON_ERR_USAGE", "connect with a WebSocket client", { upgrade: "websocket" });
+    const backend = this.#deps.dashboard;
+    if (this.#dashboardDir === null || backend === null) {
+      return sendError(res, 404, "IRON_ERR_NOT_FOUND", `nothing at ${path}; the dashboard is off, the event stream is at ${EVENTS_PATH}`);
+    }
+    if (path === "/api" || path.startsWith("/api/")) {
+      void handleApi(req, res, path, this.#options.token, backend, this.#deps.logger);
+      return;
+    }
+    serveStatic(req, res, path, this.#dashboardDir);
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => socket.destroy());
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== EVENTS_PATH) return refuse(socket, 404, "Not Found", `the event stream is at ${EVENTS_PATH}`);
+    // A browser always says where the page came from: only the dashboard's own origin may connect (scripts send no Origin).
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) {
+      this.#stats.refused += 1;
+      return refuse(socket, 403, "Forbidden", `cross-origin WebSocket refused: expected the Origin http://${req.headers.host ?? ""}, got ${JSON.stringify(origin)}`);
+    }
     if (!tokenMatches(presentedToken(req, url), this.#options.token)) {
       this.#stats.refused += 1;
       this.#deps.logger.warn({ remote: req.socket.remoteAddress }, "refused a stream client without a valid token");

@@ -3,7 +3,8 @@
 import { createActor, toPromise, type Actor } from "xstate";
 import type { EventBus } from "../events/bus.js";
 import { agentMachine, type AgentMachine } from "../lifecycle/agent-machine.js";
-import type { AgentEvent, AgentExit, AgentState, ProcessInput } from "../lifecycle/agent-machine-types.js";
+import type { AgentEvent, AgentExit, AgentMachineInput, AgentState, ProcessInput } from "../lifecycle/agent-machine-types.js";
+import { IronError } from "../errors.js";
 import { openRunOutput, type EchoTargets } from "../lifecycle/agent-output.js";
 import { startAgentProcess } from "../lifecycle/agent-process.js";
 import type { LifecycleConfig } from "../lifecycle/lifecycle-options.js";
@@ -60,15 +61,14 @@ export interface StopOptions {
 export class Agent {
   readonly id: string;
   readonly script: string;
-  /** Resolves when the agent has ended for good (stopped, exited, crashed without restart, or failed). */
-  readonly exited: Promise<AgentExit>;
   /** @internal Resolves once the first process was spawned (or could not be). */
   readonly started: Promise<void>;
-  readonly #actor: Actor<AgentMachine>;
   readonly #launch: AgentLaunch;
   readonly #host: AgentHost;
   readonly #metrics: CallMetrics;
   readonly #subprocesses = new Map<string, Subprocess>();
+  #actor!: Actor<AgentMachine>;
+  #exited!: Promise<AgentExit>;
   #mainSession: string | null = null;
 
   /** @internal Created by `Supervisor.spawn()`. */
@@ -78,20 +78,36 @@ export class Agent {
     this.#launch = launch;
     this.#host = host;
     this.#metrics = metrics;
+    this.started = this.#live();
+  }
+
+  // Starts a machine: the first one, or a new one continuing an agent that had ended (`resume`).
+  // Resolves once its first process was spawned (or could not be).
+  #live(resume?: AgentMachineInput["resume"]): Promise<void> {
     const machine = agentMachine.provide({ actors: { process: processActor((input, events) => this.#incarnate(input, events)) } });
-    this.#actor = createActor(machine, { input: { config: launch.lifecycle } });
-    this.#actor.on("state", ({ type: _type, ...change }) => host.bus.publish({ type: "agent.state", agentId: this.id, ...change }));
+    const actor = createActor(machine, { input: { config: this.#launch.lifecycle, ...(resume !== undefined && { resume }) } });
+    this.#actor = actor;
+    actor.on("state", ({ type: _type, ...change }) => this.#host.bus.publish({ type: "agent.state", agentId: this.id, ...change }));
     const subscriptions: { unsubscribe(): void }[] = [];
-    this.started = new Promise<void>((resolve, reject) => {
-      subscriptions.push(this.#actor.on("state", () => resolve()));
+    const started = new Promise<void>((resolve, reject) => {
+      subscriptions.push(actor.on("state", () => resolve()));
       // A failure inside the actor (e.g. the run registry could not record the start) ends it.
-      subscriptions.push(this.#actor.subscribe({ error: reject, complete: () => resolve() }));
+      subscriptions.push(actor.subscribe({ error: reject, complete: () => resolve() }));
     }).finally(() => {
       for (const subscription of subscriptions) subscription.unsubscribe();
     });
-    this.exited = toPromise(this.#actor);
-    this.exited.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
-    this.#actor.start();
+    this.#exited = toPromise(actor);
+    this.#exited.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
+    actor.start();
+    return started;
+  }
+
+  /**
+   * Resolves when the agent has ended for good (stopped, exited, crashed without restart, or
+   * failed). After `start()` of an agent that had ended, this is a new promise for the new life.
+   */
+  get exited(): Promise<AgentExit> {
+    return this.#exited;
   }
 
   /** Where it is in its life (see AgentState). */
@@ -135,6 +151,62 @@ export class Agent {
       ...(options.force !== undefined && { force: options.force }),
     });
     return this.exited;
+  }
+
+  /** True when the agent has ended (stopped, exited, crashed without restart, or failed): `start()` may run it again. */
+  get ended(): boolean {
+    return this.#actor.getSnapshot().status !== "active";
+  }
+
+  /**
+   * Starts an agent that has ended (stopped, exited, crashed or failed) as a new run with a
+   * fresh token, or one waiting in backoff at once. Throws IRON_ERR_STATE when it is running,
+   * starting or stopping. Resolves once the new process is spawned (or could not be).
+   */
+  start(options: { readonly reason?: string } = {}): Promise<void> {
+    const reason = options.reason ?? "started on request";
+    if (this.state === "backoff" && !this.ended) return this.#sendAndWait({ type: "start", reason });
+    if (!this.ended) throw this.#wrongState("start", "stopped, exited, crashed, failed or in backoff");
+    const { run, restarts } = this.#actor.getSnapshot().context;
+    return this.#live({ run: run + 1, restarts: restarts + 1, from: this.state, reason });
+  }
+
+  /**
+   * Stops the agent's process and starts it again at once as a new run with a fresh token,
+   * whatever its restart policy (an agent that has ended is simply started; one in backoff
+   * starts now). Throws IRON_ERR_STATE while it is stopping. Resolves once the new process is
+   * spawned (or could not be).
+   */
+  restart(options: { readonly reason?: string } = {}): Promise<void> {
+    const reason = options.reason ?? "restarted on request";
+    if (this.ended) return this.start({ reason });
+    if (this.state === "stopping") throw this.#wrongState("restart", "starting, running, hung, in backoff, or ended");
+    return this.#sendAndWait({ type: "restart", reason });
+  }
+
+  #wrongState(what: string, expected: string): IronError {
+    return new IronError("IRON_ERR_STATE", `cannot ${what} agent ${JSON.stringify(this.id)}`, { expected: `an agent that is ${expected}`, got: this.state });
+  }
+
+  // Sends start/restart and resolves when the next run's process is spawned, or the agent ends.
+  #sendAndWait(event: AgentEvent): Promise<void> {
+    const actor = this.#actor;
+    const next = actor.getSnapshot().context.run + 1;
+    const done = new Promise<void>((resolve) => {
+      const subscriptions: { unsubscribe(): void }[] = [];
+      const finish = (): void => {
+        for (const subscription of subscriptions) subscription.unsubscribe();
+        resolve();
+      };
+      subscriptions.push(
+        actor.on("state", (change) => {
+          if (change.run >= next && change.to === "starting") finish();
+        }),
+        actor.subscribe({ complete: finish, error: finish }),
+      );
+    });
+    this.#send(event);
+    return done;
   }
 
   /** @internal A shim of this agent's current incarnation said hello. */

@@ -6,6 +6,7 @@ import type { PolicyEngine } from "../policy/engine.js";
 import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { CallObserver } from "../stream/call-details.js";
 import { storeFailureVerdict } from "../store/store-failure-verdict.js";
 
 type DecisionFields = Omit<DecisionMessage, "v" | "type" | "id">;
@@ -38,13 +39,28 @@ export class CallGovernor {
   readonly #streams = new Map<string, ChainedFilter | null>();
   readonly #metrics = new Map<string, CallMetrics>();
   readonly #budgetOf: (agentId: string) => WireBudget | null;
+  readonly #observer: CallObserver | null;
 
-  /** `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status()). */
-  constructor(engine: PolicyEngine, bus: EventBus, ledger: BudgetLedger, budgetOf: (agentId: string) => WireBudget | null = () => null) {
+  /**
+   * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
+   * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details).
+   */
+  constructor(engine: PolicyEngine, bus: EventBus, ledger: BudgetLedger, budgetOf: (agentId: string) => WireBudget | null = () => null, observer: CallObserver | null = null) {
     this.#engine = engine;
     this.#bus = bus;
     this.#ledger = ledger;
     this.#budgetOf = budgetOf;
+    this.#observer = observer;
+  }
+
+  // The observer only looks: its failure never touches a decision.
+  #observe(look: (observer: CallObserver) => void): void {
+    if (this.#observer === null) return;
+    try {
+      look(this.#observer);
+    } catch {
+      // A detail view that cannot be kept is not worth failing a call for.
+    }
   }
 
   /** The live counters of an agent (created on first use). */
@@ -84,6 +100,11 @@ export class CallGovernor {
       else metrics.allowed += 1;
       this.#inflight.set(call.id, verdict.call ?? call);
     }
+    this.#observe((o) => {
+      const sent = verdict.action !== "deny";
+      const shown = sent ? (verdict.call ?? call) : call;
+      o.request(call.id, agentId, shown.body, { provider: shown.provider, method: shown.method, url: verdict.url ?? shown.url, sent });
+    });
     if (verdict.micros > 0) this.#publishBalances();
     return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
@@ -119,6 +140,10 @@ export class CallGovernor {
       error: result.error,
       attrs: call.attrs,
     });
+    this.#observe((o) => {
+      const denied = verdict.action === "deny";
+      o.response(call.id, denied ? verdict.status : result.status, denied ? null : (verdict.output ?? result.output), verdict.action, result.stream);
+    });
     this.#publishBalances();
     return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
@@ -133,8 +158,12 @@ export class CallGovernor {
       filter = this.#engine.openStream(call);
       this.#streams.set(call.id, filter);
     }
-    if (filter === null) return allowed;
+    if (filter === null) {
+      this.#observe((o) => o.streamText(call.id, message.text));
+      return allowed;
+    }
     const verdict = message.done ? filter.end() : filter.push(message.text);
+    this.#observe((o) => o.streamText(call.id, verdict.text));
     if (message.done) this.#streams.set(call.id, null);
     if (verdict.action !== "allow") {
       this.#bus.publish({

@@ -13,6 +13,10 @@ import { openStore } from "../store/open-store.js";
 import { storeGuardPolicy } from "../store/store-guard-policy.js";
 import type { Store } from "../store/store.js";
 import { startEventStream } from "../stream/event-stream.js";
+import { CallDetails } from "../stream/call-details.js";
+import type { DashboardBackend } from "../stream/http-api.js";
+import { liveDashboard } from "./live-dashboard.js";
+import { OperatorControls } from "./operator-controls.js";
 import type { StreamServer } from "../stream/stream-server.js";
 import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
@@ -71,6 +75,10 @@ export class Supervisor {
   readonly #store: Store;
   #stream: StreamServer | null = null;
   readonly #joined: JoinedAgents;
+  /** Recent calls' scrubbed bodies and events for the dashboard's detail view (null without a dashboard). */
+  readonly #details: CallDetails | null;
+  readonly #controls: OperatorControls;
+  readonly #budgetsView: BudgetLedger;
   #server: AgentServer | null = null;
   #closing: Promise<void> | null = null;
 
@@ -92,7 +100,10 @@ export class Supervisor {
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
-    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id));
+    this.#details = options.stream?.dashboard === true ? new CallDetails(this.#bus.scrubber) : null;
+    const details = this.#details;
+    if (details !== null) this.#bus.subscribe((event) => details.noteEvent(event));
+    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), details);
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({
@@ -104,6 +115,32 @@ export class Supervisor {
       abandon: (id) => this.#governor.abandon(id),
       dropSession: (sessionId) => this.#server?.dropSession(sessionId),
       taken: (id) => this.#agents.has(id),
+    });
+    const builtins = this.#builtins;
+    builtins.plan.matchScopesAs((scope) => this.#bus.scrubber.text(scope));
+    this.#controls = new OperatorControls({
+      agents: this.#agents,
+      joined: this.#joined.agents,
+      plan: builtins.plan,
+      ledger: this.#ledger,
+      breakers: () => builtins.breakers,
+      publish: (event) => this.#bus.publish(event),
+      closing: () => this.#closing !== null,
+    });
+    this.#budgetsView = this.#controls.budgetsView();
+  }
+
+  // The dashboard's API over this supervisor (null when the stream serves no dashboard).
+  #dashboard(): DashboardBackend | null {
+    if (this.#details === null) return null;
+    return liveDashboard({
+      controls: this.#controls,
+      details: this.#details,
+      store: this.#store,
+      agents: this.#agents,
+      joined: this.#joined.agents,
+      warnAt: this.#options.budgets.warnAt,
+      publish: (event) => this.#bus.publish(event),
     });
   }
 
@@ -125,7 +162,7 @@ export class Supervisor {
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
       supervisor.#server = server;
       fixed?.bound();
-      if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger);
+      if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger, supervisor.#dashboard());
     } catch (error) {
       await server?.close();
       runtime?.remove();
@@ -189,9 +226,25 @@ export class Supervisor {
     return this.#options.joinToken;
   }
 
-  /** Budgets: limits, spend and reservations in micro-dollars. */
+  /**
+   * Budgets: limits, spend and reservations in micro-dollars. `setLimit(scope, micros | null)`
+   * overrides the configured limit of that scope for this supervisor's life and publishes a `budget.update`.
+   */
   get budgets(): BudgetLedger {
-    return this.#ledger;
+    return this.#budgetsView;
+  }
+
+  /** The dashboard's URL with the token in its fragment, or null when the stream or the dashboard is off. */
+  get dashboardUrl(): string | null {
+    return this.#stream?.dashboardUrl ?? null;
+  }
+
+  /**
+   * Forces a provider+model's circuit breaker closed (publishes its `breaker.state`). Throws
+   * IRON_ERR_NOT_FOUND when it never saw a call, IRON_ERR_STATE when it is closed already or breakers are off.
+   */
+  resetBreaker(provider: string, model: string, options: { readonly reason?: string } = {}): void {
+    this.#controls.resetBreaker(provider, model, options.reason ?? "reset by an operator");
   }
 
   /** Listens to every event; returns a function that stops listening. */

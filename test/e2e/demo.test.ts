@@ -18,6 +18,7 @@ describe("iron demo", () => {
     expect(out).toMatch(/agent: gpt-4o refused with HTTP 402 IRON_ERR_BUDGET/);
     expect(out).toMatch(/4 LLM calls: 1 allowed, 2 modified, 1 denied/);
     expect(out).toMatch(/iron ▸ stream: ws:\/\/127\.0\.0\.1:\d+\/events\?token=/);
+    expect(out).toMatch(/iron ▸ dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=/);
     expect(out).toMatch(/the calls are on record: iron calls --state \.iron\/demo\.db/);
   });
 });

@@ -29,7 +29,7 @@ const open: Rig[] = [];
 async function rig(options: StreamOptions = {}): Promise<Rig> {
   const store = SqliteStore.open(join(tempDir("iron-stream-"), "state.db"));
   const bus = new EventBus(store.sink, Date.now, store.scrubber);
-  const stream = await startEventStream(resolveStreamOptions({ token: "test-token-0123456789", ...options }), bus, store, silentLogger());
+  const stream = await startEventStream(resolveStreamOptions({ token: "test-token-0123456789", ...options }), bus, store, silentLogger(), null);
   const r: Rig = {
     bus,
     stream,

@@ -5,7 +5,7 @@
 import { createActor, fromCallback, SimulatedClock, toPromise } from "xstate";
 import { describe, expect, it } from "vitest";
 import { agentMachine } from "../../src/lifecycle/agent-machine.js";
-import type { ProcessCommand, ProcessInput, StateChange } from "../../src/lifecycle/agent-machine-types.js";
+import type { AgentMachineInput, ProcessCommand, ProcessInput, StateChange } from "../../src/lifecycle/agent-machine-types.js";
 import { backoffDelay } from "../../src/lifecycle/backoff.js";
 import { resolveLifecycle, type LifecycleOptions } from "../../src/lifecycle/lifecycle-options.js";
 
@@ -17,7 +17,7 @@ interface FakeProcess {
 }
 
 /** The machine with a fake process actor, a simulated clock and a recorder of state changes. */
-function harness(options: LifecycleOptions, spawnError?: string) {
+function harness(options: LifecycleOptions, spawnError?: string, resume?: AgentMachineInput["resume"]) {
   const procs: FakeProcess[] = [];
   const fake = fromCallback<ProcessCommand, ProcessInput>(({ sendBack, receive, input }) => {
     if (spawnError !== undefined) {
@@ -39,7 +39,7 @@ function harness(options: LifecycleOptions, spawnError?: string) {
   });
   const clock = new SimulatedClock();
   const config = resolveLifecycle({ startupTimeoutMs: 5000, heartbeatTimeoutMs: 0, ...options }, { startupTimeoutMs: 10_000, heartbeatMs: 1000 });
-  const actor = createActor(agentMachine.provide({ actors: { process: fake } }), { input: { config, random: () => 0.5 }, clock });
+  const actor = createActor(agentMachine.provide({ actors: { process: fake } }), { input: { config, random: () => 0.5, ...(resume !== undefined && { resume }) }, clock });
   const changes: StateChange[] = [];
   actor.on("state", (change) => changes.push(change));
   actor.start();
@@ -277,6 +277,92 @@ describe("agent machine: stopping", () => {
     expect(await toPromise(h.actor)).toMatchObject({ state: "stopped", exitCode: 0 });
     expect(h.last().disposed).toBe(true);
     expect(h.trail()).toEqual(["starting", "stopping", "stopped"]);
+  });
+});
+
+describe("agent machine: an operator's restart and start", () => {
+  it("restarts a running agent at once as the next run: stopping → starting, counted, without backoff or the crash limit", () => {
+    const h = harness({ restart: "never", maxRestarts: 0 });
+    h.connect();
+    h.actor.send({ type: "restart", reason: "restarted by the dashboard" });
+    expect(h.state()).toBe("stopping");
+    expect(h.last().signals).toEqual(["SIGTERM"]);
+    h.last().exit(null, "SIGTERM");
+    expect(h.procs).toHaveLength(2);
+    expect(h.state()).toBe("starting");
+    expect(h.trail()).toEqual(["starting", "running", "stopping", "starting"]);
+    expect(h.changes.at(-1)).toMatchObject({ from: "stopping", to: "starting", run: 2, pid: 1002, reason: "restarted by the dashboard (pid 1002)" });
+    expect(h.actor.getSnapshot().context).toMatchObject({ restarts: 1, restartsInWindow: 0, attempt: 0 });
+    h.connect();
+    expect(h.state()).toBe("running");
+    expect(h.actor.getSnapshot().status).toBe("active");
+  });
+
+  it("restarts an agent that is still starting (or hung) the same way", () => {
+    const h = harness({ heartbeatTimeoutMs: 2000, onHang: "report" });
+    h.actor.send({ type: "restart", reason: "again" });
+    h.last().exit(0);
+    expect(h.changes.at(-1)).toMatchObject({ to: "starting", run: 2 });
+    h.connect();
+    h.advance(2100);
+    expect(h.state()).toBe("hung");
+    h.actor.send({ type: "restart", reason: "unstick" });
+    h.last().exit(null, "SIGTERM");
+    expect(h.changes.at(-1)).toMatchObject({ to: "starting", run: 3 });
+  });
+
+  it("lets a stop win over a restart in progress: the agent ends stopped, no next run", async () => {
+    const h = harness({});
+    h.connect();
+    h.actor.send({ type: "restart", reason: "restart" });
+    h.actor.send({ type: "stop", reason: "stop instead" });
+    h.last().exit(null, "SIGTERM");
+    expect(h.procs).toHaveLength(1);
+    const exit = await toPromise(h.actor);
+    expect(exit.state).toBe("stopped");
+    expect(exit.reason).toBe("stop instead: killed by SIGTERM");
+  });
+
+  it("ignores a restart while stopping", () => {
+    const h = harness({});
+    h.connect();
+    h.actor.send({ type: "stop", reason: "bye" });
+    h.actor.send({ type: "restart", reason: "too late" });
+    h.last().exit(0);
+    expect(h.procs).toHaveLength(1);
+    expect(h.actor.getSnapshot().status).toBe("done");
+    expect(h.state()).toBe("stopped");
+  });
+
+  it("starts an agent waiting in backoff now instead of after the delay (start or restart)", () => {
+    for (const type of ["start", "restart"] as const) {
+      const h = harness({ restart: "on-failure", backoff: { initialMs: 60_000, maxMs: 60_000 } });
+      h.connect();
+      h.last().exit(1);
+      expect(h.state()).toBe("backoff");
+      h.actor.send({ type, reason: `${type}ed by the dashboard` });
+      expect(h.procs).toHaveLength(2);
+      expect(h.changes.at(-1)).toMatchObject({ from: "backoff", to: "starting", run: 2, reason: `${type}ed by the dashboard (pid 1002)` });
+      expect(h.actor.getSnapshot().context.restarts).toBe(1);
+    }
+  });
+
+  it("does nothing with start while alive (the Agent refuses it first)", () => {
+    const h = harness({});
+    h.connect();
+    h.actor.send({ type: "start", reason: "no" });
+    expect(h.procs).toHaveLength(1);
+    expect(h.state()).toBe("running");
+  });
+
+  it("resumes an agent that had ended as a new machine: the next run, its restarts carried on, from the state it ended in", () => {
+    const h = harness({}, undefined, { run: 3, restarts: 2, from: "stopped", reason: "started by the dashboard" });
+    expect(h.procs[0]?.run).toBe(3);
+    expect(h.changes[0]).toMatchObject({ from: "stopped", to: "starting", run: 3, pid: 1003, reason: "started by the dashboard (pid 1003)" });
+    h.connect();
+    h.last().exit(1);
+    h.advance(1000);
+    expect(h.changes.at(-1)).toMatchObject({ to: "starting", run: 4, reason: "restart 3 (pid 1004)" });
   });
 });
 

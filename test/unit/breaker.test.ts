@@ -112,6 +112,29 @@ describe("breaker machine", () => {
     expect(b.admit("openai", "gpt-4o", clock.now() + 30_001).ok).toBe(true);
   });
 
+  it("closes on an operator's reset from open or half-open, forgetting failures and the doubled cooldown", () => {
+    const { board: b, clock, changes } = board({ consecutiveFailures: 1, halfOpenProbes: 1 });
+    expect(b.reset("openai", "gpt-4o", "reset by an operator")).toBe(false); // no breaker yet: nothing to reset
+    fail(b, clock.now());
+    clock.increment(10_000);
+    b.admit("openai", "gpt-4o", clock.now());
+    fail(b, clock.now()); // a failed probe: reopened with a 20 s cooldown
+    expect(b.admit("openai", "gpt-4o", clock.now())).toMatchObject({ ok: false, retryAfterMs: 20_000 });
+    expect(b.reset("openai", "gpt-4o", "reset by an operator")).toBe(true);
+    expect(b.state("openai", "gpt-4o")).toBe("closed");
+    expect(changes.at(-1)).toEqual({ provider: "openai", model: "gpt-4o", from: "open", to: "closed", reason: "reset by an operator", cooldownMs: null });
+    expect(b.admit("openai", "gpt-4o", clock.now())).toEqual({ ok: true, probe: false });
+    fail(b, clock.now()); // trips again, with the base cooldown: the reopenings were forgotten
+    expect(b.admit("openai", "gpt-4o", clock.now())).toMatchObject({ ok: false, retryAfterMs: 10_000 });
+    clock.increment(10_000);
+    expect(b.state("openai", "gpt-4o")).toBe("halfOpen");
+    b.reset("openai", "gpt-4o", "again");
+    expect(changes.at(-1)).toMatchObject({ from: "halfOpen", to: "closed", reason: "again" });
+    const before = changes.length;
+    b.reset("openai", "gpt-4o", "closed already");
+    expect(changes.length).toBe(before); // no change, no report
+  });
+
   it("keeps breakers per provider and model", () => {
     const { board: b } = board();
     for (let i = 0; i < 3; i += 1) fail(b, 0);

@@ -44,6 +44,24 @@ describe("budget scopes", () => {
     plan.setAgentLimit("agent-a", 99);
     expect(plan.scopesFor(makeCall(), null, 0).limits["agent:agent-a"]).toBe(99);
   });
+
+  it("lets an operator's limit replace the configured one for an exact scope, or remove it (null)", () => {
+    const plan = planOf({ global: [{ micros: 100, period: "total" }, { micros: 10, period: "day" }], perAttribute: { user: [{ micros: 1, period: "total" }] } });
+    const call = makeCall({ agentId: "bot", attrs: { user: "dora@example.com" } });
+    plan.overrideLimit("global", 500);
+    plan.overrideLimit("global@day:2026-11-27", null);
+    plan.overrideLimit("agent:bot", 7);
+    expect(plan.scopesFor(call, null, NOON_27_NOV_2026).limits).toEqual({ global: 500, "global@day:2026-11-27": null, "agent:bot": 7, "user:dora@example.com": 1 });
+    expect(plan.agentLimit("bot")).toBe(7);
+    // Events show the attribute scope scrubbed; an override may name it that way.
+    plan.matchScopesAs((scope) => scope.replace("dora@example.com", "[redacted:email:0123456789ab]"));
+    plan.overrideLimit("user:[redacted:email:0123456789ab]", 3);
+    expect(plan.scopesFor(call, null, NOON_27_NOV_2026).limits["user:dora@example.com"]).toBe(3);
+    plan.overrideLimit("global", null);
+    plan.overrideLimit("agent:bot", null);
+    plan.overrideLimit("user:[redacted:email:0123456789ab]", null);
+    expect(plan.scopesFor(call, null, NOON_27_NOV_2026)).toMatchObject({ limited: false });
+  });
 });
 
 describe("prices", () => {

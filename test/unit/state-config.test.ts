@@ -26,7 +26,7 @@ describe("iron.yaml state: and stream:", () => {
 
   it("refuse a bad port or a bad stream value, naming the key", () => {
     expect(() => loadConfigFile(config("stream:\n  port: 70000\n"))).toThrow(/IRON_ERR_CONFIG.*\(at stream(\.port)?\): expected .*a port from 0 to 65535/);
-    expect(() => loadConfigFile(config("stream: yes\n"))).toThrow(/IRON_ERR_CONFIG.*\(at stream\): expected false, or a map \{host, port\}/);
+    expect(() => loadConfigFile(config("stream: yes\n"))).toThrow(/IRON_ERR_CONFIG.*\(at stream\): expected false, or a map \{host, port, dashboard\}/);
   });
 });
 

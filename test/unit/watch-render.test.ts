@@ -71,6 +71,17 @@ describe("eventLine", () => {
     expect(lines[3]).toMatch(/a gpt-4o denied by budget \(IRON_ERR_BUDGET, HTTP 402\): budget exhausted/);
     expect(eventLine({ seq: 9, ts: 0, type: "budget.update", scope: "g", limit: null, spent: 1, reserved: 0 }, state)).toBeNull();
   });
+
+  it("tells an operator's actions, done and refused", () => {
+    const { state } = project([]);
+    const base = { seq: 10, ts: 0, type: "control.action" as const, source: "dashboard" as const, remote: "127.0.0.1" };
+    expect(eventLine({ ...base, action: "budget.set", target: "global", params: { limitUsd: 5 }, outcome: "done", code: null, error: null }, state)).toMatch(
+      /dashboard \(127\.0\.0\.1\): budget\.set global limitUsd=5 — done$/,
+    );
+    expect(eventLine({ ...base, action: "agent.start", target: "a", params: {}, outcome: "refused", code: "IRON_ERR_STATE", error: "it is running" }, state)).toMatch(
+      /agent\.start a — refused \(IRON_ERR_STATE: it is running\)$/,
+    );
+  });
 });
 
 describe("CLI parsers", () => {

@@ -18,8 +18,9 @@ export function registerDemo(program: Command): void {
   const command = program
     .command("demo")
     .description("run an example agent against the built-in mock LLM: calls allowed, modified, redacted and denied")
-    .option("--python <path>", "Python interpreter for the example agent");
-  addStateOptions(command, `SQLite state file (default: ${DEMO_STATE}, started over each run)`).action(async (flags: StateFlags & { python?: string }) => {
+    .option("--python <path>", "Python interpreter for the example agent")
+    .option("--hold", "when the agent has ended, keep the supervisor and the mock provider up (for the dashboard) until Ctrl-C");
+  addStateOptions(command, `SQLite state file (default: ${DEMO_STATE}, started over each run)`).action(async (flags: StateFlags & { python?: string; hold?: boolean }) => {
     const state = flags.state ?? DEMO_STATE;
     if (flags.state === undefined) resetStateFile(DEMO_STATE);
     const mock = await startMockLlm({ port: 0 });
@@ -37,6 +38,7 @@ export function registerDemo(program: Command): void {
         agents: [{ script: join(PACKAGE_ROOT, "examples", "demo_agent.py"), env: { OPENAI_BASE_URL: mock.baseUrl, OPENAI_API_KEY: "sk-demo-0000000000000000" } }],
         trace: true,
         quiet: false,
+        hold: flags.hold === true,
       });
       out.write(`${PREFIX} demo: the calls are on record: iron calls --state ${state}\n`);
     } finally {

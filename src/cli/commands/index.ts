@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { registerAgents, registerCalls } from "./calls.js";
 import { registerConfig } from "./config.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerDemo } from "./demo.js";
 import { registerMockLlm } from "./mock-llm.js";
 import { registerRun } from "./run.js";
@@ -10,4 +11,4 @@ import { registerWatch } from "./watch.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerServe, registerDemo, registerMockLlm, registerConfig, registerWatch, registerCalls, registerAgents];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerServe, registerDemo, registerMockLlm, registerConfig, registerWatch, registerDashboard, registerCalls, registerAgents];

@@ -61,6 +61,8 @@ export function eventLine(event: IronEvent, state: StateProjection, now: number 
       return `${at} ${event.agentId} policy ${event.policy} ${event.timedOut ? "timed out" : "failed"}: ${event.error}${event.ignored ? " (ignored: fail-open)" : ""}`;
     case "store.error":
       return `${at} STORE FAILED: ${event.error}`;
+    case "control.action":
+      return `${at} ${controlText(event)}`;
     default:
       return null;
   }
@@ -69,4 +71,11 @@ export function eventLine(event: IronEvent, state: StateProjection, now: number 
 /** The closing lines: each budget's final spend. */
 export function finalLines(state: StateProjection, now: number = Date.now()): string[] {
   return [...state.budgets.values()].map((b) => `${formatTime(now, now)} budget ${b.scope}: ${formatUsd(b.spent)}${b.limit === null ? " spent, no limit" : ` of ${formatUsd(b.limit)}`}`);
+}
+
+/** An operator's action as one phrase, for `iron watch` and `iron run`'s lines. */
+export function controlText(event: IronEvent<"control.action">): string {
+  const params = Object.entries(event.params).map(([k, v]) => ` ${k}=${v === null ? "none" : String(v)}`).join("");
+  const outcome = event.outcome === "done" ? "done" : `refused (${event.code ?? "?"}: ${event.error ?? ""})`;
+  return `${event.source} (${event.remote}): ${event.action} ${event.target}${params} — ${outcome}`;
 }

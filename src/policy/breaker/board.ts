@@ -96,6 +96,18 @@ export class BreakerBoard {
     else actor.send({ type: "FAILURE", at: outcome.at, reason: outcome.reason ?? "failed", ...(outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }) });
   }
 
+  /**
+   * Forces a provider+model's breaker closed (an operator's reset); false when it has no
+   * breaker yet (it never saw a call, so it is closed already). A state change is reported
+   * with `reason` unless it was closed already.
+   */
+  reset(provider: string, model: string, reason: string): boolean {
+    const actor = this.#actors.get(`${provider}\u0000${model}`);
+    if (actor === undefined) return false;
+    actor.send({ type: "RESET", reason });
+    return true;
+  }
+
   /** Every breaker that is not closed, for status displays. */
   list(): { provider: string; model: string; state: BreakerState }[] {
     return [...this.#actors].map(([key, actor]) => {

@@ -7,6 +7,8 @@
 //   longer when the provider sent Retry-After, doubling each time a probe fails again.
 // - `halfOpen`: a limited number of probe calls go out; when they all succeed the breaker
 //   closes, when one fails it opens again.
+// - RESET (an operator, from the dashboard or `sup.resetBreaker()`) closes it from any state
+//   and forgets its failures, its reopenings and its probes.
 import { assign, setup } from "xstate";
 
 /** How a breaker trips and recovers. */
@@ -31,7 +33,9 @@ export interface BreakerSettings {
 export type BreakerEvent =
   | { readonly type: "SUCCESS"; readonly at: number }
   | { readonly type: "FAILURE"; readonly at: number; readonly reason: string; readonly retryAfterMs?: number }
-  | { readonly type: "PROBE"; readonly at: number };
+  | { readonly type: "PROBE"; readonly at: number }
+  /** An operator forces the breaker closed (its history is forgotten). */
+  | { readonly type: "RESET"; readonly reason: string };
 
 export interface BreakerContext {
   readonly settings: BreakerSettings;
@@ -107,12 +111,12 @@ export const breakerMachine = setup({
   },
   guards: {
     trips: ({ context, event }) => tripReason(context, (event as Failure).at) !== null,
-    probeSlotFree: ({ context, event }) => context.probes.filter((t) => t > event.at - context.settings.probeLeaseMs).length < context.settings.halfOpenProbes,
+    probeSlotFree: ({ context, event }) => context.probes.filter((t) => t > (event as { at: number }).at - context.settings.probeLeaseMs).length < context.settings.halfOpenProbes,
     lastProbe: ({ context }) => context.probeSuccesses + 1 >= context.settings.halfOpenProbes,
   },
   actions: {
-    recordSuccess: assign(({ context, event }) => ({ consecutive: 0, outcomes: windowed(context, event.at, true) })),
-    recordFailure: assign(({ context, event }) => ({ consecutive: context.consecutive + 1, outcomes: windowed(context, event.at, false) })),
+    recordSuccess: assign(({ context, event }) => ({ consecutive: 0, outcomes: windowed(context, (event as { at: number }).at, true) })),
+    recordFailure: assign(({ context, event }) => ({ consecutive: context.consecutive + 1, outcomes: windowed(context, (event as { at: number }).at, false) })),
     trip: assign(({ context, event }) => {
       const e = event as Failure;
       return { cooldownMs: cooldownAfter(context, e.retryAfterMs), openedAt: e.at, reason: `${tripReason(context, e.at) ?? "failures"}; last: ${e.reason}` };
@@ -123,13 +127,24 @@ export const breakerMachine = setup({
       return { reopenings: reopened.reopenings, cooldownMs: cooldownAfter(reopened, e.retryAfterMs), openedAt: e.at, reason: `probe failed: ${e.reason}` };
     }),
     startProbing: assign({ probes: [], probeSuccesses: 0, reason: "cooldown over; probing" }),
-    takeProbe: assign(({ context, event }) => ({ probes: [...context.probes, event.at] })),
+    takeProbe: assign(({ context, event }) => ({ probes: [...context.probes, (event as { at: number }).at] })),
     countProbe: assign(({ context }) => ({ probeSuccesses: context.probeSuccesses + 1 })),
     reset: assign({ consecutive: 0, outcomes: [], reopenings: 0, openedAt: null, probes: [], probeSuccesses: 0, reason: "probes succeeded" }),
+    forceClosed: assign(({ context, event }) => ({
+      consecutive: 0,
+      outcomes: [],
+      reopenings: 0,
+      cooldownMs: context.settings.cooldownMs,
+      openedAt: null,
+      probes: [],
+      probeSuccesses: 0,
+      reason: event.type === "RESET" ? event.reason : "reset",
+    })),
   },
 }).createMachine({
   id: "breaker",
   initial: "closed",
+  on: { RESET: { target: ".closed", actions: "forceClosed" } },
   context: ({ input }) => ({
     settings: input,
     consecutive: 0,

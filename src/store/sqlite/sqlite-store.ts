@@ -9,6 +9,7 @@ import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
 import { Checkpointer } from "./checkpointer.js";
 import { migrate } from "./migrations.js";
+import { callEvents, eventsAfter } from "./event-queries.js";
 import { CALL_COLUMNS, toBreakerRecord, toCallRecord } from "./rows.js";
 import { SqliteRunRegistry } from "./sqlite-run-registry.js";
 import { SqliteBudgetLedger } from "./sqlite-budget-ledger.js";
@@ -116,8 +117,11 @@ export class SqliteStore implements Store {
   }
 
   eventsAfter(after: number, limit: number): IronEvent[] {
-    const rows = this.#db.prepare<[number, number], { data: string }>("SELECT data FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(after, limit);
-    return rows.map((row) => JSON.parse(row.data) as IronEvent);
+    return eventsAfter(this.#db, after, limit);
+  }
+
+  callEvents(callId: string): IronEvent[] {
+    return callEvents(this.#db, callId);
   }
 
   recentCalls(limit: number): CallRecord[] {

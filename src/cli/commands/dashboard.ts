@@ -1,0 +1,54 @@
+// `iron dashboard --state FILE`: the web dashboard over a state file, read-only — finished runs,
+// or the file of a supervisor running in another process (its new events appear live).
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { openForReading } from "../../store/sqlite/open-for-reading.js";
+import { startStateDashboard } from "../../stream/state-dashboard.js";
+import { resolveStreamOptions } from "../../stream/stream-options.js";
+import { createLogger } from "../../telemetry/logger.js";
+import { oneOf, parsePort } from "../parse-options.js";
+import { PREFIX } from "../render.js";
+import { statePath } from "../state-options.js";
+
+interface DashboardFlags {
+  readonly state?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly logLevel?: string;
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** Registers `iron dashboard`. */
+export function registerDashboard(program: Command): void {
+  program
+    .command("dashboard")
+    .description("open the web dashboard over a state file, read-only: finished runs, or a running supervisor's file (followed live)")
+    .option("--state <path>", "state file to show (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)")
+    .option("--host <addr>", "address to serve on (default 127.0.0.1)")
+    .option("--port <port>", "port to serve on (default: any free port)", parsePort)
+    .option("--log-level <level>", "log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
+    .action(async (flags: DashboardFlags) => {
+      const path = resolve(statePath(flags));
+      const db = openForReading(path);
+      const out = process.stderr;
+      let dashboard: Awaited<ReturnType<typeof startStateDashboard>> | null = null;
+      let wake: (signal: NodeJS.Signals) => void = () => undefined;
+      const stopped = new Promise<NodeJS.Signals>((done) => (wake = done));
+      for (const signal of SIGNALS) process.once(signal, wake);
+      try {
+        const options = resolveStreamOptions({ ...(flags.host !== undefined && { host: flags.host }), ...(flags.port !== undefined && { port: flags.port }) });
+        dashboard = await startStateDashboard(db, path, options, createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }));
+        out.write(`${PREFIX} dashboard (read-only) of ${path}\n`);
+        out.write(`${PREFIX} dashboard: ${dashboard.server.dashboardUrl ?? ""}\n`);
+        out.write(`${PREFIX} stream: ${dashboard.server.urlWithToken}\n`);
+        out.write(`${PREFIX} press Ctrl-C to stop\n`);
+        const signal = await stopped;
+        out.write(`\n${PREFIX} ${signal}: stopping\n`);
+      } finally {
+        for (const signal of SIGNALS) process.off(signal, wake);
+        await dashboard?.close();
+        db.close();
+      }
+    });
+}

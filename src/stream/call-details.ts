@@ -1,0 +1,166 @@
+// What a dashboard's detail view of one call shows: every committed event of the call, and —
+// for recent calls of a live supervisor only — the request body the provider got (after the
+// policies' changes) and the text the agent got (after output redaction). Bodies are scrubbed
+// for display before they are kept, capped in size, held in a bounded ring in memory, and never
+// written to the store or the stream. Headers are never kept.
+import type { Scrubber } from "../events/scrub.js";
+import type { IronEvent } from "../events/types.js";
+import { capText, capValue, scrubForDisplay, scrubValueForDisplay } from "./display-scrub.js";
+
+/** The request side of a call as the detail view shows it. */
+export interface RequestMeta {
+  readonly provider: string;
+  readonly method: string;
+  /** The URL, scrubbed (a key in a query string shows as a placeholder). */
+  readonly url: string;
+  /** False when a policy denied the call: nothing was sent, `request` is what the agent tried to send. */
+  readonly sent: boolean;
+}
+
+/** The response side: the status and the output text the agent received. */
+export interface ResponseView {
+  readonly status: number | null;
+  /** null when the agent got no text (the response was denied or carried none). */
+  readonly text: string | null;
+  /** The response decision: allow, redact or deny. */
+  readonly action: string;
+}
+
+/** `GET /api/calls/<id>`. */
+export interface CallDetail {
+  readonly callId: string;
+  readonly agentId: string;
+  readonly events: readonly IronEvent[];
+  readonly request: unknown;
+  readonly requestMeta: RequestMeta | null;
+  readonly response: ResponseView | null;
+  readonly bodies: "kept" | "not kept";
+}
+
+/** What the call governor tells the detail ring (the seam between governing and showing). */
+export interface CallObserver {
+  /** The body that went to the provider (or, `sent: false`, the one a policy refused). */
+  request(callId: string, agentId: string, body: unknown, meta: RequestMeta): void;
+  /** A streamed text delta as the agent received it (after the stream filters). */
+  streamText(callId: string, text: string): void;
+  /**
+   * The response as the agent received it: `text` is its output (null when it got none);
+   * for a stream the text deltas kept so far (as filtered) are shown instead, when there are any.
+   */
+  response(callId: string, status: number | null, text: string | null, action: string, streamed: boolean): void;
+}
+
+interface Entry {
+  agentId: string;
+  events: IronEvent[];
+  request: unknown;
+  requestMeta: RequestMeta | null;
+  streamed: string;
+  response: ResponseView | null;
+  /** Bytes of the kept bodies, for the ring's total bound. */
+  bytes: number;
+}
+
+/** Events kept per call (a call has a handful; a pathological one cannot grow the ring). */
+const MAX_EVENTS_PER_CALL = 200;
+
+/** The most body bytes the whole ring keeps: the oldest calls' entries go first past it. */
+const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
+
+/** The ring of the last `size` calls' events and scrubbed bodies. */
+export class CallDetails implements CallObserver {
+  readonly #scrubber: Scrubber;
+  readonly #size: number;
+  readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
+
+  constructor(scrubber: Scrubber, size = 1000) {
+    this.#scrubber = scrubber;
+    this.#size = size;
+  }
+
+  #entry(callId: string, agentId: string): Entry {
+    let entry = this.#entries.get(callId);
+    if (entry === undefined) {
+      entry = { agentId, events: [], request: null, requestMeta: null, streamed: "", response: null, bytes: 0 };
+      this.#entries.set(callId, entry);
+      if (this.#entries.size > this.#size) this.#evictOldest();
+    }
+    return entry;
+  }
+
+  #evictOldest(): void {
+    const [callId, entry] = this.#entries.entries().next().value as [string, Entry];
+    this.#entries.delete(callId);
+    this.#bytes -= entry.bytes;
+  }
+
+  // Counts a body's bytes against the total; the oldest calls go (never the one being kept) until it fits.
+  #account(entry: Entry, bytes: number): void {
+    entry.bytes += bytes;
+    this.#bytes += bytes;
+    while (this.#bytes > MAX_TOTAL_BYTES && this.#entries.size > 1) {
+      const oldest = this.#entries.values().next().value as Entry;
+      if (oldest === entry) break;
+      this.#evictOldest();
+    }
+  }
+
+  /** Takes a committed event; those of a call are kept with it. */
+  noteEvent(event: IronEvent): void {
+    const callId = (event as { callId?: unknown }).callId;
+    const agentId = (event as { agentId?: unknown }).agentId;
+    if (typeof callId !== "string" || typeof agentId !== "string") return;
+    const entry = this.#entry(callId, agentId);
+    if (entry.events.length < MAX_EVENTS_PER_CALL) entry.events.push(event);
+  }
+
+  request(callId: string, agentId: string, body: unknown, meta: RequestMeta): void {
+    const entry = this.#entry(callId, agentId);
+    entry.request = capValue(scrubValueForDisplay(body, this.#scrubber));
+    this.#account(entry, Buffer.byteLength(JSON.stringify(entry.request) ?? ""));
+    // URLs only lose credentials (a key in the query): their hosts and addresses are not personal data.
+    entry.requestMeta = { ...meta, url: this.#scrubber.text(meta.url) };
+  }
+
+  streamText(callId: string, text: string): void {
+    const entry = this.#entries.get(callId);
+    if (entry !== undefined && entry.streamed.length < 2 * 64 * 1024) entry.streamed += text;
+  }
+
+  response(callId: string, status: number | null, text: string | null, action: string, streamed: boolean): void {
+    const entry = this.#entries.get(callId);
+    if (entry === undefined) return;
+    const shown = text !== null && streamed && entry.streamed !== "" ? entry.streamed : text;
+    entry.streamed = "";
+    entry.response = { status, text: shown === null ? null : capText(scrubForDisplay(shown, this.#scrubber)), action };
+    this.#account(entry, Buffer.byteLength(entry.response.text ?? ""));
+  }
+
+  /** The detail of a call still in the ring, or null. */
+  get(callId: string): CallDetail | null {
+    const entry = this.#entries.get(callId);
+    if (entry === undefined) return null;
+    return {
+      callId,
+      agentId: entry.agentId,
+      events: [...entry.events].sort((a, b) => a.seq - b.seq),
+      request: entry.request,
+      requestMeta: entry.requestMeta,
+      response: entry.response,
+      bodies: entry.requestMeta === null && entry.response === null ? "not kept" : "kept",
+    };
+  }
+
+  /** True when the ring holds every event of the call since its first (it was seen from its start). */
+  hasFullHistory(callId: string): boolean {
+    return this.#entries.get(callId)?.events.some((e) => e.type === "llm.request") ?? false;
+  }
+}
+
+/** A detail built from stored events alone (state mode, or a call that left the ring). */
+export function detailFromEvents(callId: string, events: readonly IronEvent[]): CallDetail | null {
+  const first = events.find((e) => typeof (e as { agentId?: unknown }).agentId === "string");
+  if (first === undefined) return null;
+  return { callId, agentId: (first as { agentId: string }).agentId, events, request: null, requestMeta: null, response: null, bodies: "not kept" };
+}

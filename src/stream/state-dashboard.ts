@@ -1,0 +1,78 @@
+// `iron dashboard --state FILE`: the dashboard over a state file, read-only. The stored events
+// are folded into a projection for the snapshot; `/events` replays from the file with `since`
+// and follows events a running supervisor appends to it (polled); `/api/calls/<id>` reads the
+// call's stored events. Bodies are never in a state file, and no action can be taken.
+import { IronError } from "../errors.js";
+import { StateProjection } from "../events/projection.js";
+import type { IronEvent } from "../events/types.js";
+import { DEFAULT_WARN_AT } from "../policy/budget-warnings.js";
+import { callEvents, eventsAfter } from "../store/sqlite/event-queries.js";
+import type { Db } from "../store/sqlite/database.js";
+import type { Logger } from "../telemetry/logger.js";
+import { VERSION } from "../version.js";
+import { detailFromEvents } from "./call-details.js";
+import type { DashboardBackend } from "./http-api.js";
+import type { ResolvedStreamOptions } from "./stream-options.js";
+import { StreamServer } from "./stream-server.js";
+
+/** Events read from the file at a time. */
+const PAGE = 1000;
+
+/** A read-only dashboard over a state file; `close()` stops following and serving. */
+export interface StateDashboard {
+  readonly server: StreamServer;
+  close(): Promise<void>;
+}
+
+/** Folds the file's events, serves the dashboard and follows the file every `pollMs`. */
+export async function startStateDashboard(db: Db, path: string, options: ResolvedStreamOptions, logger: Logger, pollMs = 500): Promise<StateDashboard> {
+  const projection = new StateProjection(100);
+  const joined = new Set<string>();
+  const note = (event: IronEvent): void => {
+    if (event.type === "agent.joined") joined.add(event.agentId);
+  };
+  for (let page = eventsAfter(db, 0, PAGE); page.length > 0; page = eventsAfter(db, projection.seq, PAGE)) {
+    for (const event of page) {
+      note(event);
+      projection.apply(event);
+    }
+  }
+  const backend: DashboardBackend = {
+    readOnly: true,
+    info: () => ({
+      version: VERSION,
+      mode: "state",
+      readOnly: true,
+      stateFile: path,
+      actions: [],
+      budgetWarnAt: [...DEFAULT_WARN_AT],
+      agents: projection.snapshot().agents.map((a) => ({ agentId: a.agentId, kind: joined.has(a.agentId) ? "joined" : "spawned", state: a.state, canStart: false, canStop: false, canRestart: false })),
+    }),
+    call: (callId) => detailFromEvents(callId, callEvents(db, callId)),
+    act: () => {
+      throw new IronError("IRON_ERR_READ_ONLY", "this dashboard is read-only");
+    },
+    refused: () => null,
+  };
+  const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => eventsAfter(db, after, limit), logger, dashboard: backend });
+  // Follow what a running supervisor appends (a fresh read each time: WAL readers see new commits).
+  const timer = setInterval(() => {
+    try {
+      for (let page = eventsAfter(db, projection.seq, PAGE); page.length > 0; page = eventsAfter(db, projection.seq, PAGE)) {
+        for (const event of page) {
+          note(event);
+          server.publish(event);
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: String(error) }, "could not read new events from the state file");
+    }
+  }, pollMs);
+  return {
+    server,
+    close: async () => {
+      clearInterval(timer);
+      await server.close();
+    },
+  };
+}
