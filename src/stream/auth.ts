@@ -19,3 +19,16 @@ export function tokenMatches(presented: string | null, expected: string): boolea
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b);
 }
+
+/**
+ * Null when the request may act: it sends no Origin (a script, not a browser) or its page came
+ * from this server (http, or https through a TLS-terminating proxy that keeps the Host). Otherwise
+ * the error text: what Origin was expected and what was got.
+ */
+export function crossOriginRefusal(request: IncomingMessage): string | null {
+  const origin = request.headers.origin;
+  if (origin === undefined) return null;
+  const host = request.headers.host ?? "";
+  if (host !== "" && (origin === `http://${host}` || origin === `https://${host}`)) return null;
+  return `expected the Origin http://${host} (or https:// through a proxy), got ${JSON.stringify(origin)}`;
+}

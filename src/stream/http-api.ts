@@ -3,7 +3,7 @@
 // own origin (a page elsewhere cannot drive them even if it guesses the port).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../telemetry/logger.js";
-import { tokenMatches } from "./auth.js";
+import { crossOriginRefusal, tokenMatches } from "./auth.js";
 import type { CallDetail } from "./call-details.js";
 import { parseAction, type ActionOrigin, type ControlAudit, type ControlRequest } from "./control-actions.js";
 import { HttpError, readJsonObject, sendError, sendJson } from "./http-json.js";
@@ -96,11 +96,8 @@ function only(req: IncomingMessage, methods: readonly string[]): void {
 
 // POST /api/actions: same origin, a JSON body, a known action; audited done or refused.
 async function action(req: IncomingMessage, backend: DashboardBackend): Promise<{ ok: true; seq: number }> {
-  const origin = req.headers.origin;
-  const own = `http://${req.headers.host ?? ""}`;
-  if (origin !== undefined && origin !== own) {
-    throw new HttpError(403, "IRON_ERR_AUTH", `cross-origin action refused: expected the Origin ${own}, got ${JSON.stringify(origin)}`);
-  }
+  const crossOrigin = crossOriginRefusal(req);
+  if (crossOrigin !== null) throw new HttpError(403, "IRON_ERR_AUTH", `cross-origin action refused: ${crossOrigin}`);
   if (backend.readOnly) {
     throw new HttpError(403, "IRON_ERR_READ_ONLY", "this dashboard reads a state file (iron dashboard --state): expected a running supervisor's dashboard (iron run, iron serve) for actions, got a read-only one");
   }

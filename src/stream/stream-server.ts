@@ -9,7 +9,7 @@ import { IronError } from "../errors.js";
 import type { StateProjection } from "../events/projection.js";
 import type { IronEvent } from "../events/types.js";
 import type { Logger } from "../telemetry/logger.js";
-import { presentedToken, tokenMatches } from "./auth.js";
+import { crossOriginRefusal, presentedToken, tokenMatches } from "./auth.js";
 import { handleApi, type DashboardBackend } from "./http-api.js";
 import { sendError } from "./http-json.js";
 import { defaultDashboardDir, serveStatic } from "./static-files.js";
@@ -130,10 +130,10 @@ export class StreamServer {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== EVENTS_PATH) return refuse(socket, 404, "Not Found", `the event stream is at ${EVENTS_PATH}`);
     // A browser always says where the page came from: only the dashboard's own origin may connect (scripts send no Origin).
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) {
+    const crossOrigin = crossOriginRefusal(req);
+    if (crossOrigin !== null) {
       this.#stats.refused += 1;
-      return refuse(socket, 403, "Forbidden", `cross-origin WebSocket refused: expected the Origin http://${req.headers.host ?? ""}, got ${JSON.stringify(origin)}`);
+      return refuse(socket, 403, "Forbidden", `cross-origin WebSocket refused: ${crossOrigin}`);
     }
     if (!tokenMatches(presentedToken(req, url), this.#options.token)) {
       this.#stats.refused += 1;

@@ -209,6 +209,11 @@ describe("dashboard API gate", () => {
     const same = await record(url, { origin: base });
     await same.until(1);
     same.ws.close();
+    // Behind a TLS-terminating proxy that keeps the Host, the page's origin is https://<host>.
+    const proxied = await record(url, { origin: base.replace(/^http:/, "https:") });
+    await proxied.until(1);
+    proxied.ws.close();
     await expect(record(url, { origin: "http://evil.example" })).rejects.toThrow("HTTP 403");
+    await expect(record(url, { origin: `https://evil.example:${new URL(base).port}` })).rejects.toThrow("HTTP 403");
   });
 });
