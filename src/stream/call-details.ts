@@ -5,37 +5,8 @@
 // written to the store or the stream. Headers are never kept.
 import type { Scrubber } from "../events/scrub.js";
 import type { IronEvent } from "../events/types.js";
+import type { CallDetail, RequestMeta, ResponseView } from "./dashboard-types.js";
 import { capText, capValue, scrubForDisplay, scrubValueForDisplay } from "./display-scrub.js";
-
-/** The request side of a call as the detail view shows it. */
-export interface RequestMeta {
-  readonly provider: string;
-  readonly method: string;
-  /** The URL, scrubbed (a key in a query string shows as a placeholder). */
-  readonly url: string;
-  /** False when a policy denied the call: nothing was sent, `request` is what the agent tried to send. */
-  readonly sent: boolean;
-}
-
-/** The response side: the status and the output text the agent received. */
-export interface ResponseView {
-  readonly status: number | null;
-  /** null when the agent got no text (the response was denied or carried none). */
-  readonly text: string | null;
-  /** The response decision: allow, redact or deny. */
-  readonly action: string;
-}
-
-/** `GET /api/calls/<id>`. */
-export interface CallDetail {
-  readonly callId: string;
-  readonly agentId: string;
-  readonly events: readonly IronEvent[];
-  readonly request: unknown;
-  readonly requestMeta: RequestMeta | null;
-  readonly response: ResponseView | null;
-  readonly bodies: "kept" | "not kept";
-}
 
 /** What the call governor tells the detail ring (the seam between governing and showing). */
 export interface CallObserver {

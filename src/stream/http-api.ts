@@ -4,33 +4,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../telemetry/logger.js";
 import { crossOriginRefusal, tokenMatches } from "./auth.js";
-import type { CallDetail } from "./call-details.js";
+import type { CallDetail, DashboardAgent, DashboardInfo } from "./dashboard-types.js";
 import { parseAction, type ActionOrigin, type ControlAudit, type ControlRequest } from "./control-actions.js";
 import { HttpError, readJsonObject, sendError, sendJson } from "./http-json.js";
 import { EVENTS_PATH } from "./protocol.js";
-
-/** `GET /api/info`. */
-export interface DashboardInfo {
-  readonly version: string;
-  readonly mode: "live" | "state";
-  readonly readOnly: boolean;
-  readonly stateFile: string | null;
-  readonly eventsPath: string;
-  /** The action names allowed ([] when read-only). */
-  readonly actions: readonly string[];
-  /** Budget warning thresholds, fractions of a limit (0.5, 0.8, 0.9). */
-  readonly budgetWarnAt: readonly number[];
-  readonly agents: readonly DashboardAgent[];
-}
-
-export interface DashboardAgent {
-  readonly agentId: string;
-  readonly kind: "spawned" | "joined";
-  readonly state: string;
-  readonly canStart: boolean;
-  readonly canStop: boolean;
-  readonly canRestart: boolean;
-}
 
 /** What the API serves from: a live supervisor, or a state file read-only. */
 export interface DashboardBackend {

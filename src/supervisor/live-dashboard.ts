@@ -3,9 +3,10 @@
 // and actions carried out by the operator controls and audited as `control.action` events.
 import type { EventInput, IronEvent } from "../events/types.js";
 import type { Store } from "../store/store.js";
-import { detailFromEvents, type CallDetail, type CallDetails } from "../stream/call-details.js";
+import { detailFromEvents, type CallDetails } from "../stream/call-details.js";
 import { ACTION_NAMES, runAction, type ControlTarget } from "../stream/control-actions.js";
-import type { DashboardAgent, DashboardBackend } from "../stream/http-api.js";
+import type { CallDetail, DashboardAgent } from "../stream/dashboard-types.js";
+import type { DashboardBackend } from "../stream/http-api.js";
 import { VERSION } from "../version.js";
 import type { Agent } from "./agent.js";
 import type { JoinedAgent } from "./joined-agent.js";

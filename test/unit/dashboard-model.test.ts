@@ -94,7 +94,7 @@ describe("the chart timeline", () => {
 });
 
 describe("agent controls", () => {
-  const spawned = { agentId: "w", kind: "spawned" as const, canStart: true, canStop: true, canRestart: true };
+  const spawned = { agentId: "w", kind: "spawned" as const, state: "running", canStart: true, canStop: true, canRestart: true };
   const all = ["agent.stop", "agent.restart", "agent.start"];
 
   it("offers stop and restart to a live agent and start to an ended one", () => {

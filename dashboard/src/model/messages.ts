@@ -1,60 +1,20 @@
 // What the dashboard receives and fetches: the stream's messages (a snapshot or an event) and
-// the JSON of /api/info and /api/calls/<id>. The event catalogue is src/events/types.ts; the
-// `control.action` audit is spelled out here too so the page reads it on any server version.
+// the JSON of /api/info and /api/calls/<id>, typed by the server's own definitions
+// (src/events/types.ts, src/stream/dashboard-types.ts) so the two cannot drift apart.
 import type { Snapshot } from "../../../src/events/projection.js";
 import type { IronEvent } from "../../../src/events/types.js";
 
-/** An operator's action from the dashboard or the HTTP API, done or refused. */
-export interface ControlActionEvent {
-  readonly seq: number;
-  readonly ts: number;
-  readonly type: "control.action";
-  readonly action: string;
-  readonly target: string;
-  readonly params: Readonly<Record<string, string | number | boolean | null>>;
-  readonly outcome: "done" | "refused";
-  readonly code: string | null;
-  readonly error: string | null;
-  readonly source: string;
-  readonly remote: string;
-}
-
 /** One event of the stream (an event type this page does not know is passed over). */
-export type StreamEvent = IronEvent | ControlActionEvent;
+export type StreamEvent = IronEvent;
+
+/** An operator's action from the dashboard or the HTTP API, done or refused. */
+export type ControlActionEvent = IronEvent<"control.action">;
 
 /** One message of the stream. */
 export type StreamMessage = Snapshot | StreamEvent;
 
-/** `GET /api/info`. */
-export interface DashboardInfo {
-  readonly version: string;
-  readonly mode: "live" | "state";
-  readonly readOnly: boolean;
-  readonly stateFile: string | null;
-  readonly eventsPath: string;
-  readonly actions: readonly string[];
-  readonly budgetWarnAt: readonly number[];
-  readonly agents: readonly InfoAgent[];
-}
-
-export interface InfoAgent {
-  readonly agentId: string;
-  readonly kind: "spawned" | "joined";
-  readonly canStart: boolean;
-  readonly canStop: boolean;
-  readonly canRestart: boolean;
-}
-
-/** `GET /api/calls/<id>`: already redacted by the server; shown as text only. */
-export interface CallDetail {
-  readonly callId: string;
-  readonly agentId: string;
-  readonly events: readonly StreamEvent[];
-  readonly request: unknown;
-  readonly requestMeta?: { readonly provider: string; readonly method: string; readonly url: string; readonly sent: boolean } | null;
-  readonly response: { readonly status: number | null; readonly text: string | null; readonly action?: string } | null;
-  readonly bodies: "kept" | "not kept";
-}
+/** The API's JSON, as the server defines it. */
+export type { CallDetail, DashboardInfo, DashboardAgent as InfoAgent } from "../../../src/stream/dashboard-types.js";
 
 /** The actions `POST /api/actions` takes. */
 export type ActionRequest =
