@@ -44,6 +44,9 @@ export class CallDetails implements CallObserver {
   readonly #size: number;
   readonly #entries = new Map<string, Entry>();
   #bytes = 0;
+  /** Bodies and texts handed in by the governor, scrubbed and kept once the decision has gone out. */
+  readonly #pending: (() => void)[] = [];
+  #scheduled = false;
 
   constructor(scrubber: Scrubber, size = 1000) {
     this.#scrubber = scrubber;
@@ -82,11 +85,34 @@ export class CallDetails implements CallObserver {
     const callId = (event as { callId?: unknown }).callId;
     const agentId = (event as { agentId?: unknown }).agentId;
     if (typeof callId !== "string" || typeof agentId !== "string") return;
-    const entry = this.#entry(callId, agentId);
-    if (entry.events.length < MAX_EVENTS_PER_CALL) entry.events.push(event);
+    this.#later(() => {
+      const entry = this.#entry(callId, agentId);
+      if (entry.events.length < MAX_EVENTS_PER_CALL) entry.events.push(event);
+    });
+  }
+
+  // The governor calls these on the decision path: they only queue (events too, so every change
+  // applies in the order it was made). Scrubbing a body walks every
+  // string of it with every detector (tens of µs for a short chat, more as a conversation grows),
+  // so it runs on a later turn of the event loop, after the decision was sent; a detail asked for
+  // before then is completed first.
+  #later(work: () => void): void {
+    this.#pending.push(work);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#drain());
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    for (const work of this.#pending.splice(0)) work();
   }
 
   request(callId: string, agentId: string, body: unknown, meta: RequestMeta): void {
+    this.#later(() => this.#keepRequest(callId, agentId, body, meta));
+  }
+
+  #keepRequest(callId: string, agentId: string, body: unknown, meta: RequestMeta): void {
     const entry = this.#entry(callId, agentId);
     entry.request = capValue(scrubValueForDisplay(body, this.#scrubber));
     this.#account(entry, Buffer.byteLength(JSON.stringify(entry.request) ?? ""));
@@ -95,11 +121,17 @@ export class CallDetails implements CallObserver {
   }
 
   streamText(callId: string, text: string): void {
-    const entry = this.#entries.get(callId);
-    if (entry !== undefined && entry.streamed.length < 2 * 64 * 1024) entry.streamed += text;
+    this.#later(() => {
+      const entry = this.#entries.get(callId);
+      if (entry !== undefined && entry.streamed.length < 2 * 64 * 1024) entry.streamed += text;
+    });
   }
 
   response(callId: string, status: number | null, text: string | null, action: string, streamed: boolean): void {
+    this.#later(() => this.#keepResponse(callId, status, text, action, streamed));
+  }
+
+  #keepResponse(callId: string, status: number | null, text: string | null, action: string, streamed: boolean): void {
     const entry = this.#entries.get(callId);
     if (entry === undefined) return;
     const shown = text !== null && streamed && entry.streamed !== "" ? entry.streamed : text;
@@ -110,6 +142,7 @@ export class CallDetails implements CallObserver {
 
   /** The detail of a call still in the ring, or null. */
   get(callId: string): CallDetail | null {
+    this.#drain();
     const entry = this.#entries.get(callId);
     if (entry === undefined) return null;
     return {
@@ -125,6 +158,7 @@ export class CallDetails implements CallObserver {
 
   /** True when the ring holds every event of the call since its first (it was seen from its start). */
   hasFullHistory(callId: string): boolean {
+    this.#drain();
     return this.#entries.get(callId)?.events.some((e) => e.type === "llm.request") ?? false;
   }
 }

@@ -64,6 +64,25 @@ describe("the call detail ring", () => {
     expect(ring.hasFullHistory("c3")).toBe(true);
   });
 
+  it("does no scrubbing on the decision path: a body is read after the call returns, and a detail asked for at once is complete", async () => {
+    const ring = new CallDetails(new Scrubber());
+    let reads = 0;
+    const body = {
+      get content(): string {
+        reads += 1;
+        return "mail jane@example.com";
+      },
+    };
+    ring.request("d1", "a", body, meta);
+    ring.response("d1", 200, "ok", "allow", false);
+    expect(reads).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(1);
+    ring.request("d2", "a", body, meta);
+    expect(ring.get("d2")?.request).toEqual({ content: expect.stringMatching(/^mail \[redacted:email:[0-9a-f]{12}\]$/) });
+    expect(reads).toBe(2);
+  });
+
   it("shows a stream's text as the agent got it (after the filters) rather than the raw output", () => {
     const ring = new CallDetails(new Scrubber());
     ring.request("s1", "a", {}, meta);
