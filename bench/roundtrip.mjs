@@ -14,13 +14,13 @@ import { summary } from "./lib/stats.mjs";
 const GROUP = "1 decision round trip";
 
 /** Starts the Node side (supervisor, raw echo, zeromq.js echo ROUTER), runs the Python side, returns samples in µs. */
-export async function measure({ calls, rounds = 10, methods, env = {} }) {
+export async function measure({ calls, rounds = 10, methods, env = {}, supervisor = {} }) {
   const dir = tempDir();
   const echoPath = join(dir, "echo.sock");
   const echo = createServer((socket) => socket.on("data", (data) => socket.write(data)));
   await new Promise((resolve) => echo.listen(echoPath, resolve));
   const zmqEcho = await RouterSocket.bind([`ipc://${join(dir, "zecho.sock")}`], (id, payload) => zmqEcho.send(id, payload), silentLogger());
-  const sup = await Supervisor.start({ decisionTimeoutMs: 10_000 });
+  const sup = await Supervisor.start({ decisionTimeoutMs: 10_000, ...supervisor });
   const out = join(dir, "samples.json");
   try {
     const agent = await sup.spawn({
@@ -63,6 +63,12 @@ async function main() {
   rows.push(row({ group: GROUP, figure: "shim ZMTP → zeromq.js echo ROUTER p50", value: s.zmtp_echo.p50, unit: "µs", baseline: "pyzmq → echo ROUTER p50", baselineValue: s.pyzmq_echo.p50, note: "stdlib ZMTP, calling thread reads" }));
   rows.push(row({ group: GROUP, figure: `whole governed call, no HTTP, p50 (n=${s.shim_call.count})`, value: s.shim_call.p50, unit: "µs", baseline: "2 × raw AF_UNIX echo p50", baselineValue: 2 * s.echo.p50, note: "before() + after(): two decisions" }));
   rows.push(row({ group: GROUP, figure: "whole governed call, no HTTP, p99", value: s.shim_call.p99, unit: "µs", baseline: "2 × raw AF_UNIX echo p99", baselineValue: 2 * s.echo.p99 }));
+  // As `iron run` runs it: a SQLite state file, the event stream and the dashboard (call details) on.
+  progress("again as iron run runs it: state file, event stream and dashboard on");
+  const full = await measure({ calls: Math.round(calls / 2), methods: ["shim", "echo"], supervisor: { state: join(tempDir(), "state.db"), stream: { port: 0 } } });
+  const f = summary(full.samples.shim);
+  rows.push(row({ group: GROUP, figure: `governed decision p50, state file + stream + dashboard (n=${f.count})`, value: f.p50, unit: "µs", baseline: "governed decision p50, in memory, no stream", baselineValue: s.shim.p50, note: "what iron run adds per decision" }));
+  rows.push(row({ group: GROUP, figure: "governed decision p99, state file + stream + dashboard", value: f.p99, unit: "µs", baseline: "governed decision p99, in memory, no stream", baselineValue: s.shim.p99 }));
   rows.push(row({ group: GROUP, figure: "Python CPU per call (request + response decisions)", value: cpu.shim, unit: "µs", baseline: "pyzmq+msgpack, same two messages", baselineValue: cpu.pyzmq, note: "time.process_time of the agent, all threads" }));
   return rows;
 }
