@@ -225,7 +225,7 @@ class Failures(ClientCase):
         deadline = time.monotonic() + 3
         while client.state == "ready" and time.monotonic() < deadline:
             time.sleep(0.005)
-        self.assertEqual(client.state, "down")
+        self.assertIn(client.state, ("down", "connecting"))  # between attempts, or in one that will fail
         client.post(protocol.llm_response(protocol.next_id(), "c-settle", 200, None, "hi", None, 3.0,
                                           True, True, None, None, "gpt-4o-mini"))
         attempts = client._attempts
