@@ -79,10 +79,8 @@ export class OperatorControls implements ControlTarget {
     const { ledger } = this.#deps;
     this.#deps.plan.overrideLimit(scope, micros);
     ledger.setLimit(scope, micros);
-    const spent = ledger.spent(scope);
-    const remaining = ledger.remaining(scope);
-    const reserved = micros === null || remaining === null ? (ledger.balances().find((b) => b.scope === scope)?.reserved ?? 0) : Math.max(0, micros - spent - remaining);
-    this.#deps.publish({ type: "budget.update", scope, limit: micros, spent, reserved });
+    const reserved = ledger.balances().find((b) => b.scope === scope)?.reserved ?? 0;
+    this.#deps.publish({ type: "budget.update", scope, limit: micros, spent: ledger.spent(scope), reserved });
   }
 
   /** The ledger as `sup.budgets` shows it: reads and holds as they are, `setLimit` as an operator's limit. */
