@@ -34,8 +34,7 @@ def install(settings: Settings, wait: bool) -> None:
                 _teardown("uninstall")
             internal.configure(settings.strict, settings.debug)
             warn(settings)
-            client = Client(settings, VERSION)
-            client.announce_reject = not wait
+            client = Client(settings, VERSION, announce_reject=not wait)
             governor = Governor(client)
             _settings = settings
             os.environ["IRON_PARENT_PID"] = str(os.getpid())
@@ -87,7 +86,7 @@ def _teardown(reason: str) -> None:
 
 
 def status() -> Status:
-    """A typed snapshot (see iron_shim.status.Status)."""
+    """A typed snapshot (see api_types.Status)."""
     gov = governor
     if gov is None:
         return build({"state": "uninstalled"}, installed=False)

@@ -22,7 +22,7 @@ from .router_peer import RouterPeer, decision
 from .support import PYTHON_DIR, ShimTestCase, expand, has_module, load_vectors, vector_bytes
 from iron_shim import codec, protocol
 from iron_shim.decision_rules import retry_after
-from iron_shim.io_loop import _program_name
+from iron_shim.agent_name import _program_name
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
 

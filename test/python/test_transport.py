@@ -96,7 +96,7 @@ class Handshake(ClientCase):
         self.addCleanup(client.close)
         self.assertTrue(self.peer.endpoint.startswith("tcp://127.0.0.1:"))
         self.assertEqual(client.request(request_msg("c-tcp"))["reason"], "c-tcp")
-        self.assertEqual(client._conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
+        self.assertEqual(client.link.conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
 
     def test_bye_on_close(self) -> None:
         client = self.make()
@@ -228,10 +228,10 @@ class Failures(ClientCase):
         self.assertIn(client.state, ("down", "connecting"))  # between attempts, or in one that will fail
         client.post(protocol.llm_response(protocol.next_id(), "c-settle", 200, None, "hi", None, 3.0,
                                           True, True, None, None, "gpt-4o-mini"))
-        attempts = client._attempts
-        while client._attempts < attempts + 2 and time.monotonic() < deadline + 3:
+        attempts = client.link.attempts
+        while client.link.attempts < attempts + 2 and time.monotonic() < deadline + 3:
             time.sleep(0.005)  # at least one more attempt fails while the report waits
-        self.assertGreaterEqual(client._attempts, attempts + 2)
+        self.assertGreaterEqual(client.link.attempts, attempts + 2)
         os.rename(real, self.peer.path)
         self.peer.wait_for("hello", 2, timeout=5)
         reports = self.peer.wait_for("llm.response", timeout=5)
