@@ -7,6 +7,7 @@ from . import denial as denials
 from . import protocol
 from .calls import Call
 from .errors import IronError, NoDecision, ProtocolError
+from .settings import Settings
 
 HeaderGet = Callable[[str], Optional[str]]
 
@@ -63,3 +64,12 @@ def to_denial(call: Call, decision: protocol.Decision, default_reason: str) -> d
 def as_no_decision(exc: IronError) -> NoDecision:
     """Any IronError on the way to a decision (too large, codec) becomes a fail-closed failure."""
     return exc if isinstance(exc, NoDecision) else NoDecision(exc.code, exc.message)
+
+
+def denied(settings: Settings, call: Call, denial: denials.Denial) -> denials.SyntheticResponse:
+    """Raises PolicyDenied (on_deny=raise) or returns the provider-format error response; either way
+    the call is not reported (the engine already knows it denied it)."""
+    call.report = False
+    if settings.on_deny == "raise":
+        raise denials.to_exception(denial)
+    return denials.build(call.kind, denial)

@@ -105,7 +105,7 @@ def _at_exit() -> None:
 
 def _after_fork_in_child() -> None:
     """A forked child gets its own connection (lazily, on its first call) and reports its parent."""
-    global _settings
+    global governor, _settings
     gov = governor
     if gov is None:
         return
@@ -114,7 +114,7 @@ def _after_fork_in_child() -> None:
         gov.client.abandon()
         settings = gov.client.base._replace(parent_pid=parent)
         _settings = settings
-        gov.client = Client(settings, VERSION)
+        governor = Governor(Client(settings, VERSION))
         os.environ["IRON_PARENT_PID"] = str(os.getpid())
     except Exception as exc:  # noqa: BLE001
         internal.debug(f"fork handling failed: {exc!r}")

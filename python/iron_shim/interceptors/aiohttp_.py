@@ -176,7 +176,7 @@ async def _after(aiohttp: ModuleType, gov: Governor, session: Any, verdict: Verd
         if is_event_stream(response.headers.get("content-type")):
             decoded = getattr(session, "auto_decompress", True)
             encoding = "" if decoded else (response.headers.get("content-encoding") or "")
-            tap = gov.open_stream(call, response.status, response.headers.get, encoding=encoding)
+            tap = gov.streams.open(call, response.status, response.headers.get, encoding=encoding)
             return tap_content(response, tap)
     except Exception as exc:  # noqa: BLE001 - our bug must not lose the agent's response
         swallow("aiohttp stream", exc)
@@ -186,7 +186,7 @@ async def _after(aiohttp: ModuleType, gov: Governor, session: Any, verdict: Verd
     except BaseException as exc:
         gov.failed(call, exc)
         raise
-    outcome = await gov.after_async(call, response.status, response.headers.get, body)
+    outcome = await gov.responses.after_async(call, response.status, response.headers.get, body)
     if outcome.action == "deny" and outcome.response is not None:
         response.release()
         return synthetic_response(aiohttp, session, outcome.response, method, url, headers)

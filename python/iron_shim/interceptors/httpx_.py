@@ -193,7 +193,7 @@ class _Kit:
                 return self.tap_response(gov, call, response, stream)
             if stream:
                 response.read()
-            outcome = gov.after(call, response.status_code, response.headers.get, response.content)
+            outcome = gov.responses.after(call, response.status_code, response.headers.get, response.content)
         except Exception as exc:  # noqa: BLE001 - our bug must not lose the agent's response
             swallow("httpx response", exc)
             return response
@@ -209,7 +209,7 @@ class _Kit:
                 return self.tap_response(gov, call, response, stream)
             if stream:
                 await response.aread()
-            outcome = await gov.after_async(call, response.status_code, response.headers.get, response.content)
+            outcome = await gov.responses.after_async(call, response.status_code, response.headers.get, response.content)
         except Exception as exc:  # noqa: BLE001
             swallow("httpx response", exc)
             return response
@@ -231,10 +231,10 @@ class _Kit:
     def tap_response(self, gov: Governor, call: Any, response: Any, stream: bool) -> Any:
         """SSE: wrap the body stream (stream=True) or account the already-read body."""
         if not stream:
-            tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
+            tap = gov.streams.open(call, response.status_code, response.headers.get, encoding="")
             data = tap.feed(response.content) + tap.tail()
             return finish_read(tap, response, data)
-        tap = gov.open_stream(call, response.status_code, response.headers.get)
+        tap = gov.streams.open(call, response.status_code, response.headers.get)
         inner = response.stream
         if isinstance(inner, self.httpx.AsyncByteStream) and not isinstance(inner, self.httpx.SyncByteStream):
             wrapper: Any = self.AsyncStream(inner, tap)
@@ -250,6 +250,6 @@ class _Kit:
 
     async def tap_read_async(self, gov: Governor, call: Any, response: Any) -> Any:
         """The async twin of tap_response() for a body httpx already read (filter round trips await)."""
-        tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
+        tap = gov.streams.open(call, response.status_code, response.headers.get, encoding="")
         data = await tap.afeed(response.content) + await tap.atail()
         return finish_read(tap, response, data)

@@ -135,7 +135,7 @@ def _after(requests: ModuleType, gov: Governor, verdict: Verdict, response: Any,
     try:
         if is_event_stream(response.headers.get("content-type")):
             # requests decodes gzip/deflate itself (raw.stream(decode_content=True)): the tap sees plain bytes.
-            tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
+            tap = gov.streams.open(call, response.status_code, response.headers.get, encoding="")
             if not stream:
                 response.raw = _TappedRaw(response.raw, tap)
                 response.content  # noqa: B018 - reads the whole body through the tap
@@ -147,7 +147,7 @@ def _after(requests: ModuleType, gov: Governor, verdict: Verdict, response: Any,
     except Exception as exc:  # noqa: BLE001
         swallow("requests response", exc)
         return response
-    outcome = gov.after(call, response.status_code, response.headers.get, body)
+    outcome = gov.responses.after(call, response.status_code, response.headers.get, body)
     if outcome.action == "deny" and outcome.response is not None:
         response.close()
         return synthetic_response(requests, outcome.response, response.request, adapter)

@@ -115,7 +115,7 @@ def _after(gov: Governor, call: Optional[Call], response: Any, req: Any) -> Any:
     header = response.getheader
     try:
         if is_event_stream(header("content-type")):
-            tap = gov.open_stream(call, response.status, lambda name: response.getheader(name))
+            tap = gov.streams.open(call, response.status, lambda name: response.getheader(name))
             for name in (("Content-Length", "Content-Encoding") if tap.decoded else ("Content-Length",)):
                 if tap.rewrite and name in response.headers:
                     del response.headers[name]
@@ -124,7 +124,7 @@ def _after(gov: Governor, call: Optional[Call], response: Any, req: Any) -> Any:
     except Exception as exc:  # noqa: BLE001
         swallow("urllib response", exc)
         return response
-    outcome = gov.after(call, response.status, lambda name: response.getheader(name), body)
+    outcome = gov.responses.after(call, response.status, lambda name: response.getheader(name), body)
     if outcome.action == "deny" and outcome.response is not None:
         response.close()
         return synthetic_response(outcome.response, req)
