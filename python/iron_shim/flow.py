@@ -20,7 +20,7 @@ def run(flow: Flow[T], answer: Callable[[Any], Any]) -> T:
         while True:
             try:
                 reply = answer(question)
-            except Exception as exc:  # noqa: BLE001 - the flow decides what a failed answer means
+            except BaseException as exc:  # noqa: BLE001 - the flow decides what a failed answer means
                 question = flow.throw(exc)
             else:
                 question = flow.send(reply)
@@ -35,7 +35,7 @@ async def arun(flow: Flow[T], answer: Callable[[Any], Awaitable[Any]]) -> T:
         while True:
             try:
                 reply = await answer(question)
-            except Exception as exc:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001
                 question = flow.throw(exc)
             else:
                 question = flow.send(reply)

@@ -12,10 +12,11 @@ from .errors import AUTH, CONFIG, SUPERVISOR_UNAVAILABLE, IronConnectionError, I
 from .governor import Governor
 from .settings import Settings, warn
 from .api_types import Status, build
+from .interceptors import base, instrument_all, uninstrument_all
 
 VERSION = "0.1.0"
 
-#: The active governor, read by every interceptor on every call (None: not installed, pass through).
+#: The installed governor (the interceptors read it from interceptors.base.current() on every call).
 governor: Optional[Governor] = None
 _settings: Optional[Settings] = None
 _lock = threading.RLock()
@@ -36,11 +37,10 @@ def install(settings: Settings, wait: bool) -> None:
             warn(settings)
             client = Client(settings, VERSION, announce_reject=not wait)
             governor = Governor(client)
+            base.set_current(governor)
             _settings = settings
             os.environ["IRON_PARENT_PID"] = str(os.getpid())
             _register_hooks()
-            from .interceptors import instrument_all
-
             instrument_all()
             client.start()
         client = governor.client
@@ -77,9 +77,8 @@ def uninstall() -> None:
 def _teardown(reason: str) -> None:
     """Unpatches, then closes the client (callers hold _lock)."""
     global governor, _settings
-    from .interceptors import uninstrument_all
-
     gov, governor, _settings = governor, None, None
+    base.set_current(None)
     uninstrument_all()
     if gov is not None:
         gov.client.close(reason)
@@ -115,6 +114,7 @@ def _after_fork_in_child() -> None:
         settings = gov.client.base._replace(parent_pid=parent)
         _settings = settings
         governor = Governor(Client(settings, VERSION))
+        base.set_current(governor)
         os.environ["IRON_PARENT_PID"] = str(os.getpid())
     except Exception as exc:  # noqa: BLE001
         internal.debug(f"fork handling failed: {exc!r}")

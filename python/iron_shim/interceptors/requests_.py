@@ -1,18 +1,14 @@
-"""requests: HTTPAdapter.send, below every Session (and above urllib3, which is not patched)."""
+"""requests: HTTPAdapter.send, below every Session (and above urllib3, which is not patched); how to
+read and rebuild a requests call, for the one flow in base.py."""
 from __future__ import annotations
 
-import functools
 import io
 import weakref
 from types import ModuleType
 from typing import Any, Iterator, Optional
 
-from .. import runtime
-from ..calls import Verdict, capped, is_event_stream
+from ..calls import Verdict, capped
 from ..denial import SyntheticResponse
-from ..errors import PolicyDenied
-from ..governor import Governor
-from ..internal import swallow
 from ..tap import StreamTap, tee
 from . import base
 
@@ -27,51 +23,77 @@ class RequestsInterceptor(base.Interceptor):
 
     def patch(self, module: ModuleType) -> None:
         """One wrapper covers requests.get/post, Sessions and HTTPAdapter subclasses that call super()."""
-        self.wrap(module.adapters.HTTPAdapter, "send", lambda original: _wrap_send(original, module))
+
+        def exchange(original: Any, adapter: Any, request: Any, *args: Any, **kwargs: Any) -> RequestsExchange:
+            return RequestsExchange(module, original, adapter, request, args, kwargs)
+
+        self.wrap(module.adapters.HTTPAdapter, "send", lambda original: base.sync_wrapper(original, exchange))
 
 
-def _wrap_send(original: Any, requests: ModuleType) -> Any:
-    """The HTTPAdapter.send wrapper."""
+class RequestsExchange(base.Exchange):
+    """An HTTPAdapter.send(request, stream, timeout, ...) call."""
 
-    @functools.wraps(original)  # keeps requests' name, docstring and signature
-    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        gov = runtime.governor
-        if gov is None or base.active():
-            return original(self, request, *args, **kwargs)
-        url, method = str(request.url), str(request.method)
-        target = gov.match(method, url, request.headers.get)
-        if target is None:
-            return original(self, request, *args, **kwargs)
-        stream = bool(kwargs.get("stream", args[0] if args else False))
-        token = base.enter()
-        try:
-            try:
-                body = request.body
-                body = body.encode("utf-8") if isinstance(body, str) else body
-                body = bytes(body) if isinstance(body, (bytes, bytearray, memoryview)) else None
-                verdict = gov.before(target, method, url, list(request.headers.items()), body, LIBRARY)
-            except Exception as exc:  # noqa: BLE001
-                if isinstance(exc, PolicyDenied):
-                    raise
-                verdict = gov.on_bug(target, exc)
-            if verdict.action == "pass":
-                return original(self, request, *args, **kwargs)
-            if verdict.action == "deny":
-                assert verdict.response is not None
-                return synthetic_response(requests, verdict.response, request, self)
-            sent = _prepared(request, verdict)
-            if verdict.timeout is not None:
-                args, kwargs = _with_deadline(args, kwargs, verdict.timeout)
-            try:
-                response = original(self, sent, *args, **kwargs)
-            except BaseException as exc:
-                gov.failed(verdict.call, exc)
-                raise
-            return _after(requests, gov, verdict, response, stream, self)
-        finally:
-            base.leave(token)
+    library = LIBRARY
 
-    return send
+    def __init__(self, requests: ModuleType, original: Any, adapter: Any, request: Any, args: Any,
+                 kwargs: Any) -> None:
+        super().__init__(str(request.method), str(request.url), request.headers.get)
+        self.requests, self.original, self.adapter, self.request = requests, original, adapter, request
+        self.args, self.kwargs = args, kwargs
+        self.stream = bool(kwargs.get("stream", args[0] if args else False))
+
+    def headers(self) -> Any:
+        return list(self.request.headers.items())
+
+    def body(self) -> Optional[bytes]:
+        body = self.request.body
+        body = body.encode("utf-8") if isinstance(body, str) else body
+        return bytes(body) if isinstance(body, (bytes, bytearray, memoryview)) else None
+
+    def send(self, verdict: Optional[Verdict]) -> Any:
+        if verdict is None:
+            return self.original(self.adapter, self.request, *self.args, **self.kwargs)
+        args, kwargs = self.args, self.kwargs
+        if verdict.timeout is not None:
+            args, kwargs = _with_deadline(args, kwargs, verdict.timeout)
+        return self.original(self.adapter, _prepared(self.request, verdict), *args, **kwargs)
+
+    def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
+        request = self.request if response is None else response.request
+        return synthetic_response(self.requests, synthetic, request, self.adapter)
+
+    def content_type(self, response: Any) -> Optional[str]:
+        return response.headers.get("content-type")  # type: ignore[no-any-return]
+
+    def status(self, response: Any) -> int:
+        return response.status_code  # type: ignore[no-any-return]
+
+    def response_header(self, response: Any) -> Any:
+        return response.headers.get
+
+    def tap(self, call: Any, response: Any, streams: Any) -> Any:
+        """SSE bodies are tapped through response.raw; requests decodes gzip/deflate itself
+        (raw.stream(decode_content=True)), so the tap sees plain bytes."""
+        tap = streams.open(call, response.status_code, response.headers.get, encoding="")
+        response.raw = _TappedRaw(response.raw, tap)
+        if not self.stream:
+            response.content  # noqa: B018 - reads the whole body through the tap
+            return response
+        weakref.finalize(response.raw, tap.finish)
+        return response
+
+    def read(self, response: Any) -> Any:
+        return response.content
+
+    def discard(self, response: Any) -> None:
+        response.close()
+
+    def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        if replacement is not None:
+            response._content = replacement
+            if "Content-Length" in response.headers:
+                response.headers["Content-Length"] = str(len(replacement))
+        return response
 
 
 def _with_deadline(args: Any, kwargs: Any, deadline: float) -> Any:
@@ -124,37 +146,6 @@ def synthetic_response(requests: ModuleType, synthetic: SyntheticResponse, reque
     response.url = request.url
     response.request = request
     response.connection = adapter
-    return response
-
-
-def _after(requests: ModuleType, gov: Governor, verdict: Verdict, response: Any, stream: bool, adapter: Any) -> Any:
-    """SSE bodies are tapped through response.raw; others are read, reported and maybe replaced."""
-    call = verdict.call
-    if call is None:
-        return response
-    try:
-        if is_event_stream(response.headers.get("content-type")):
-            # requests decodes gzip/deflate itself (raw.stream(decode_content=True)): the tap sees plain bytes.
-            tap = gov.streams.open(call, response.status_code, response.headers.get, encoding="")
-            if not stream:
-                response.raw = _TappedRaw(response.raw, tap)
-                response.content  # noqa: B018 - reads the whole body through the tap
-                return response
-            response.raw = _TappedRaw(response.raw, tap)
-            weakref.finalize(response.raw, tap.finish)
-            return response
-        body = response.content
-    except Exception as exc:  # noqa: BLE001
-        swallow("requests response", exc)
-        return response
-    outcome = gov.responses.after(call, response.status_code, response.headers.get, body)
-    if outcome.action == "deny" and outcome.response is not None:
-        response.close()
-        return synthetic_response(requests, outcome.response, response.request, adapter)
-    if outcome.action == "replace" and outcome.body is not None:
-        response._content = outcome.body
-        if "Content-Length" in response.headers:
-            response.headers["Content-Length"] = str(len(outcome.body))
     return response
 
 
