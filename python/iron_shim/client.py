@@ -119,7 +119,8 @@ class Client:
         waiter = AsyncWaiter(asyncio.get_running_loop())
         self._submit(msg_id, _encode(msg), waiter)
         try:
-            return await asyncio.wait_for(waiter.future, self.link.settings.timeout_ms / 1000.0)  # type: ignore[no-any-return]
+            reply: Dict[str, Any] = await asyncio.wait_for(waiter.future, self.link.settings.timeout_ms / 1000.0)
+            return reply
         except asyncio.TimeoutError:
             self.link.expire(msg_id)
             raise self._timeout_error(waiter) from None

@@ -29,6 +29,7 @@ class DirectRead:
     """The read role of one link: who may read its socket now, taking it, using it, handing it back."""
 
     def __init__(self, link: Link) -> None:
+        """The role lives on the link (Link.reader), so the I/O thread and callers see one holder."""
         self.link = link
 
     def take(self, conn: Connection, who: str) -> bool:

@@ -26,6 +26,7 @@ class IOLoop:
     """The single background thread that keeps a link connected and reads it."""
 
     def __init__(self, link: Link, reads: DirectRead) -> None:
+        """The thread is started lazily (start()), so installing the shim costs nothing until used."""
         self.link = link
         self.reads = reads
         self.thread: Optional[threading.Thread] = None

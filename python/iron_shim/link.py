@@ -36,6 +36,7 @@ class Rejected(Exception):
     """The supervisor answered hello with reject."""
 
     def __init__(self, code: str, reason: str) -> None:
+        """Keeps the reject's code apart, so later calls fail closed with it."""
         super().__init__(f"{code}: {reason}")
         self.code, self.reason = code, reason
 
@@ -44,6 +45,7 @@ class Link:
     """What the caller side, the I/O thread and a directly reading caller share."""
 
     def __init__(self, settings: Settings, shim_version: str, announce_reject: bool = False) -> None:
+        """Everything here is shared: the fields are read by the collaborators, changed under lock."""
         self.base = settings
         #: The effective settings: the welcome's win over the installed ones.
         self.settings = settings
@@ -249,7 +251,7 @@ class Link:
             pass
 
     def drain_wake(self) -> None:
-        """Empties the wake pipe."""
+        """Empties the wake pipe, so the next wait sleeps until a new kick."""
         try:
             while self.wake_r.recv(4096):
                 pass

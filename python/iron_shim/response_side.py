@@ -24,6 +24,7 @@ class ResponseReporter:
     """Everything after a non-streamed response arrived: the llm.response round trip and its answer."""
 
     def __init__(self, client: "Client") -> None:
+        """The client carries the effective settings (fail_open, on_deny) read at each response."""
         self.client = client
 
     def _response_message(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> dict:

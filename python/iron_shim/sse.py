@@ -21,7 +21,7 @@ class SSEParser:
     __slots__ = ("_buf", "_scan", "_event", "_data", "overflow")
 
     def __init__(self) -> None:
-        """Starts with no buffered bytes."""
+        """One parser per response: an event may be split across any chunk boundaries."""
         self._buf = bytearray()
         self._scan = 0
         self._event = ""

@@ -27,6 +27,7 @@ class StreamReporter:
     """Streamed responses: the tap that reports each once, and the chunk filter's round trips."""
 
     def __init__(self, client: "Client") -> None:
+        """The client carries the effective settings (fail_open, on_deny) read at each chunk."""
         self.client = client
 
     def open(self, call: Call, status: int, header: HeaderGet,

@@ -175,8 +175,6 @@ class Contract:
         self.assertEqual(self.stream("/v1/chat/completions", body), "".join(chat_sse(True)).encode())
 
     def test_anthropic_stream_passes_through_byte_for_byte(self) -> None:
-        from .llm_server import anthropic_sse
-
         seen = self.stream("/v1/messages", dict(CLAUDE, stream=True))
         self.assertEqual(seen, "".join(anthropic_sse()).encode())
         resp = self.wait_response()[0]

@@ -5,7 +5,6 @@ retry-after, and a stream a policy ends raises from the SDK's iteration. Sync an
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import unittest
 from typing import Any, Dict

@@ -20,11 +20,16 @@ def _iron_boot():
             install_from_env()
         except Exception as exc:  # noqa: BLE001 - the package itself could not be imported
             fail_open = os.environ.get("IRON_FAIL_OPEN", "").strip().lower() in ("1", "true", "yes", "on")
+            if fail_open:
+                consequence = "IRON_FAIL_OPEN is set, so this process runs UNGOVERNED"
+            else:
+                consequence = (
+                    "refusing to run ungoverned (IRON_ERR_INTERNAL, exit 70; set IRON_FAIL_OPEN=1 to run anyway)"
+                )
             try:
-                sys.stderr.write("iron_shim: could not import the shim (%s: %s); %s\n" % (
-                    type(exc).__name__, exc,
-                    "IRON_FAIL_OPEN is set, so this process runs UNGOVERNED" if fail_open
-                    else "refusing to run ungoverned (IRON_ERR_INTERNAL, exit 70; set IRON_FAIL_OPEN=1 to run anyway)"))
+                sys.stderr.write(
+                    "iron_shim: could not import the shim (%s: %s); %s\n" % (type(exc).__name__, exc, consequence)
+                )
                 sys.stderr.flush()
             except Exception:  # noqa: BLE001
                 pass

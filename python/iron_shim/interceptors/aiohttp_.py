@@ -30,6 +30,7 @@ class AiohttpInterceptor(base.Interceptor):
 
         def exchange(original: Any, session: Any, method: str, str_or_url: Any,
                      **kwargs: Any) -> Optional[AiohttpExchange]:
+            """None when aiohttp would refuse the URL or headers itself: then it passes and aiohttp says so."""
             try:
                 return AiohttpExchange(module, original, session, method, str_or_url, kwargs)
             except Exception:  # noqa: BLE001 - aiohttp will refuse the URL or headers itself
@@ -46,6 +47,7 @@ class AiohttpExchange(base.Exchange):
 
     def __init__(self, aiohttp: ModuleType, original: Any, session: Any, method: str, str_or_url: Any,
                  kwargs: Dict[str, Any]) -> None:
+        """The URL and headers as aiohttp will send them (base_url, params, session headers merged)."""
         url = _full_url(session, str_or_url, kwargs.get("params"))
         self.merged = _merged_headers(session, kwargs.get("headers"))
         super().__init__(method, url, self.merged.get)
@@ -53,27 +55,34 @@ class AiohttpExchange(base.Exchange):
         self.str_or_url, self.kwargs = str_or_url, kwargs
 
     def headers(self) -> Any:
+        """The merged headers: session defaults count as much as the request's own."""
         return self.merged.items()
 
     def body(self) -> Optional[bytes]:
+        """JSON, bytes or text bodies; forms and files are not LLM calls."""
         return _body(self.session, self.kwargs)
 
     def send(self, verdict: Optional[Verdict]) -> Any:
+        """Our raise_for_status is off on a governed send (hand_back applies the caller's after the engine saw it)."""
         if verdict is None:
             return self.original(self.session, self.method, self.str_or_url, **self.kwargs)
         send_url, send_kwargs = _prepared(self.session, self.str_or_url, self.kwargs, self.merged, verdict)
         return self.original(self.session, self.method, send_url, **send_kwargs)
 
     def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
+        """A real ClientResponse, so raise_for_status and the caller's reads behave as for the provider's error."""
         return synthetic_response(self.aiohttp, self.session, synthetic, self.method, self.url, self.merged)
 
     def content_type(self, response: Any) -> Optional[str]:
+        """aiohttp's CIMultiDict lookup."""
         return response.headers.get("content-type")  # type: ignore[no-any-return]
 
     def status(self, response: Any) -> int:
+        """aiohttp names it status."""
         return response.status  # type: ignore[no-any-return]
 
     def response_header(self, response: Any) -> Any:
+        """aiohttp's CIMultiDict lookup."""
         return response.headers.get
 
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
@@ -84,12 +93,15 @@ class AiohttpExchange(base.Exchange):
         return tap_content(response, tap)
 
     def read(self, response: Any) -> Any:
+        """A coroutine: the body is read before the agent gets the response."""
         return response.read()
 
     def discard(self, response: Any) -> None:
+        """release() returns the connection to the pool."""
         response.release()
 
     def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        """A redacted body replaces what every reader of resp.content will see."""
         if replacement is not None:
             replace_body(response, replacement)
         return response

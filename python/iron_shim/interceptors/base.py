@@ -30,7 +30,7 @@ _GOVERNOR: List[Optional["Governor"]] = [None]
 
 
 def current() -> Optional["Governor"]:
-    """The governor the wrappers use now."""
+    """The governor now: the runtime sets it and the wrappers read it per call, so neither imports the other."""
     return _GOVERNOR[0]
 
 
@@ -68,7 +68,7 @@ class Interceptor:
     module = ""
 
     def __init__(self) -> None:
-        """No patches yet."""
+        """Each instance remembers its own patches, so uninstrument() undoes exactly what it did."""
         self._patches: List[Tuple[Any, str, Any, Any]] = []
 
     def patch(self, module: ModuleType) -> None:
@@ -124,6 +124,7 @@ class Exchange:
     library = ""
 
     def __init__(self, method: str, url: str, header: Callable[[str], Optional[str]]) -> None:
+        """The three things the match step needs, read before any body is touched."""
         self.method, self.url, self.header = method, url, header
 
     def headers(self) -> Iterable[Tuple[Any, Any]]:
@@ -143,7 +144,7 @@ class Exchange:
         raise NotImplementedError
 
     def content_type(self, response: Any) -> Optional[str]:
-        """The response's content-type."""
+        """The response's content-type (an SSE body is tapped, any other is read now)."""
         raise NotImplementedError
 
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
@@ -155,11 +156,11 @@ class Exchange:
         raise NotImplementedError
 
     def status(self, response: Any) -> int:
-        """The response's status code."""
+        """The status code the llm.response reports."""
         raise NotImplementedError
 
     def response_header(self, response: Any) -> Callable[[str], Optional[str]]:
-        """A header lookup on the response."""
+        """A header lookup on the response (request id, retry-after, content-encoding)."""
         raise NotImplementedError
 
     def discard(self, response: Any) -> None:
@@ -236,7 +237,7 @@ def responding(gov: "Governor", ex: Exchange, verdict: Verdict, response: Any) -
 
 
 def _step(step: Callable[[], Any]) -> Any:
-    """A step on the calling thread."""
+    """Runs a step of a blocking library: its value is the answer."""
     return step()
 
 
@@ -254,6 +255,7 @@ def sync_wrapper(original: Any, exchange: Callable[..., Optional[Exchange]]) -> 
 
     @functools.wraps(original)  # keeps the library's name, docstring and signature
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        """Ungoverned (not installed, or nested inside a governed call) goes straight to the original."""
         gov = current()
         ex = None if gov is None or active() else exchange(original, *args, **kwargs)
         if ex is None:
@@ -268,6 +270,7 @@ def async_wrapper(original: Any, exchange: Callable[..., Optional[Exchange]]) ->
 
     @functools.wraps(original)  # keeps the library's name, docstring and signature
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        """Ungoverned (not installed, or nested inside a governed call) goes straight to the original."""
         gov = current()
         ex = None if gov is None or active() else exchange(original, *args, **kwargs)
         if ex is None:

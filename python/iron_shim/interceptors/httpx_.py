@@ -41,6 +41,7 @@ class _Kit:
     """One httpx-compatible module (httpx, or httpx2 under another name) and its tapped stream classes."""
 
     def __init__(self, httpx: ModuleType, library: str) -> None:
+        """The module is httpx or httpx2: the stream classes must subclass its own byte streams."""
         self.httpx = httpx
         self.library = library
         self.SyncStream, self.AsyncStream = stream_classes(httpx)
@@ -49,6 +50,7 @@ class _Kit:
         """The factory the wrapper calls with send's own arguments."""
 
         def make(original: Any, client: Any, request: Any, *args: Any, **kwargs: Any) -> "HttpxExchange":
+            """httpx calls send(request, **kwargs) on the client: the exchange keeps them to call the original."""
             return cls(self, original, client, request, args, kwargs)
 
         return make
@@ -58,12 +60,14 @@ class HttpxExchange(base.Exchange):
     """An httpx.Client.send call."""
 
     def __init__(self, kit: _Kit, original: Any, client: Any, request: Any, args: Any, kwargs: Any) -> None:
+        """stream=True leaves the body unread: the exchange reads it when the engine must see it."""
         super().__init__(request.method, str(request.url), request.headers.get)
         self.kit, self.httpx, self.library = kit, kit.httpx, kit.library
         self.original, self.client, self.request, self.args, self.kwargs = original, client, request, args, kwargs
         self.stream = bool(kwargs.get("stream"))
 
     def headers(self) -> Any:
+        """The raw pairs, so repeated headers are seen as sent."""
         return self.request.headers.raw
 
     def body(self) -> Optional[bytes]:
@@ -77,6 +81,7 @@ class HttpxExchange(base.Exchange):
                 return None
 
     def send(self, verdict: Optional[Verdict]) -> Any:
+        """The original send with the caller's own arguments, on the request as decided."""
         request = self.request if verdict is None else self.prepared(verdict)
         return self.original(self.client, request, *self.args, **self.kwargs)
 
@@ -117,12 +122,15 @@ class HttpxExchange(base.Exchange):
         return denial
 
     def content_type(self, response: Any) -> Optional[str]:
+        """httpx's case-insensitive lookup."""
         return response.headers.get("content-type")
 
     def status(self, response: Any) -> int:
+        """httpx names it status_code."""
         return response.status_code  # type: ignore[no-any-return]
 
     def response_header(self, response: Any) -> Any:
+        """httpx's case-insensitive lookup."""
         return response.headers.get
 
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
@@ -150,11 +158,13 @@ class HttpxExchange(base.Exchange):
         return response
 
     def read(self, response: Any) -> Any:
+        """stream=True: read now (the engine decides on the whole body first)."""
         if self.stream:
             response.read()
         return response.content
 
     def discard(self, response: Any) -> None:
+        """An unread denied body must not hold the connection."""
         if not response.is_closed:
             try:
                 response.close()
@@ -162,6 +172,7 @@ class HttpxExchange(base.Exchange):
                 pass
 
     def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        """A redacted body replaces the read one (and its cached text)."""
         if replacement is not None:
             replace_content(response, replacement)
         return response
@@ -173,6 +184,7 @@ class AsyncHttpxExchange(HttpxExchange):
     asynchronous = True
 
     async def body(self) -> Optional[bytes]:  # type: ignore[override]
+        """The async twin of HttpxExchange.body(): an unread async stream is read by awaiting."""
         try:
             return bytes(self.request.content)
         except self.httpx.RequestNotRead:
@@ -182,6 +194,7 @@ class AsyncHttpxExchange(HttpxExchange):
                 return None
 
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
+        """A read body's filter round trips await; a streamed body is tapped as the agent iterates."""
         if not self.stream:
             return self.tap_read(call, response, streams)
         return self.tap_stream(call, response, streams)
@@ -193,6 +206,7 @@ class AsyncHttpxExchange(HttpxExchange):
         return finish_read(tap, response, data)
 
     async def read(self, response: Any) -> Any:  # type: ignore[override]
+        """The async twin of HttpxExchange.read()."""
         if self.stream:
             await response.aread()
         return response.content

@@ -25,6 +25,7 @@ class RequestsInterceptor(base.Interceptor):
         """One wrapper covers requests.get/post, Sessions and HTTPAdapter subclasses that call super()."""
 
         def exchange(original: Any, adapter: Any, request: Any, *args: Any, **kwargs: Any) -> RequestsExchange:
+            """requests calls adapter.send(request, stream, timeout, ...): the exchange keeps them to call the original."""
             return RequestsExchange(module, original, adapter, request, args, kwargs)
 
         self.wrap(module.adapters.HTTPAdapter, "send", lambda original: base.sync_wrapper(original, exchange))
@@ -37,20 +38,24 @@ class RequestsExchange(base.Exchange):
 
     def __init__(self, requests: ModuleType, original: Any, adapter: Any, request: Any, args: Any,
                  kwargs: Any) -> None:
+        """stream may come positionally or by keyword."""
         super().__init__(str(request.method), str(request.url), request.headers.get)
         self.requests, self.original, self.adapter, self.request = requests, original, adapter, request
         self.args, self.kwargs = args, kwargs
         self.stream = bool(kwargs.get("stream", args[0] if args else False))
 
     def headers(self) -> Any:
+        """requests' CaseInsensitiveDict as pairs."""
         return list(self.request.headers.items())
 
     def body(self) -> Optional[bytes]:
+        """A PreparedRequest body is bytes or text; generators and files are not LLM calls."""
         body = self.request.body
         body = body.encode("utf-8") if isinstance(body, str) else body
         return bytes(body) if isinstance(body, (bytes, bytearray, memoryview)) else None
 
     def send(self, verdict: Optional[Verdict]) -> Any:
+        """The caller's own arguments, with the timeout capped at the call's deadline."""
         if verdict is None:
             return self.original(self.adapter, self.request, *self.args, **self.kwargs)
         args, kwargs = self.args, self.kwargs
@@ -59,16 +64,20 @@ class RequestsExchange(base.Exchange):
         return self.original(self.adapter, _prepared(self.request, verdict), *args, **kwargs)
 
     def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
+        """A requests.Response built like a read one, on the request that was sent."""
         request = self.request if response is None else response.request
         return synthetic_response(self.requests, synthetic, request, self.adapter)
 
     def content_type(self, response: Any) -> Optional[str]:
+        """requests' case-insensitive lookup."""
         return response.headers.get("content-type")  # type: ignore[no-any-return]
 
     def status(self, response: Any) -> int:
+        """requests names it status_code."""
         return response.status_code  # type: ignore[no-any-return]
 
     def response_header(self, response: Any) -> Any:
+        """requests' case-insensitive lookup."""
         return response.headers.get
 
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
@@ -83,12 +92,15 @@ class RequestsExchange(base.Exchange):
         return response
 
     def read(self, response: Any) -> Any:
+        """stream=False already read it; stream=True reads it now, before the agent gets the response."""
         return response.content
 
     def discard(self, response: Any) -> None:
+        """Releases the connection of a response the agent will not get."""
         response.close()
 
     def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        """A redacted body replaces the cached content (Content-Length follows)."""
         if replacement is not None:
             response._content = replacement
             if "Content-Length" in response.headers:

@@ -34,18 +34,22 @@ class UrllibExchange(base.Exchange):
     library = LIBRARY
 
     def __init__(self, original: Any, handler: Any, http_class: Any, req: Any, **http_conn_args: Any) -> None:
+        """do_open(http_class, req, **http_conn_args): kept to call the original, maybe on another class."""
         super().__init__(req.get_method(), req.full_url, lambda name: req.get_header(name.capitalize()))
         self.original, self.handler, self.http_class, self.req = original, handler, http_class, req
         self.http_conn_args = http_conn_args
 
     def headers(self) -> Any:
+        """urllib's headers and unredirected headers together, as they are sent."""
         return self.req.header_items()
 
     def body(self) -> Optional[bytes]:
+        """req.data when it is bytes; file objects and iterables are not LLM calls."""
         data = self.req.data
         return bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else None
 
     def send(self, verdict: Optional[Verdict]) -> Any:
+        """A rerouted URL may need another connection class (http <-> https)."""
         if verdict is None:
             return self.original(self.handler, self.http_class, self.req, **self.http_conn_args)
         sent = _prepared(self.req, verdict)
@@ -55,15 +59,19 @@ class UrllibExchange(base.Exchange):
         return self.original(self.handler, http_class, sent, **http_conn_args)
 
     def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
+        """A real HTTPResponse, so HTTPErrorProcessor raises HTTPError as for the provider's own error."""
         return synthetic_response(synthetic, self.req)
 
     def content_type(self, response: Any) -> Optional[str]:
+        """http.client's lookup."""
         return response.getheader("content-type")  # type: ignore[no-any-return]
 
     def status(self, response: Any) -> int:
+        """http.client names it status."""
         return response.status  # type: ignore[no-any-return]
 
     def response_header(self, response: Any) -> Any:
+        """http.client's lookup."""
         return lambda name: response.getheader(name)
 
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
@@ -75,9 +83,11 @@ class UrllibExchange(base.Exchange):
         return _tapped(response, tap, None)
 
     def read(self, response: Any) -> Any:
+        """The whole body, now: the engine decides before the agent reads."""
         return response.read()
 
     def discard(self, response: Any) -> None:
+        """Closes the socket of a response the agent will not get."""
         response.close()
 
     def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
@@ -147,7 +157,8 @@ def synthetic_response(synthetic: SyntheticResponse, req: Any) -> Any:
     head.extend(f"{name}: {value}\r\n" for name, value in synthetic.headers)
     head.append("\r\n")
     raw = "".join(head).encode("latin-1") + synthetic.body
-    response = http.client.HTTPResponse(_FakeSocket(raw), method=req.get_method(), url=req.full_url)  # type: ignore[arg-type]
+    sock: Any = _FakeSocket(raw)
+    response = http.client.HTTPResponse(sock, method=req.get_method(), url=req.full_url)
     response.begin()
     response.url = req.full_url
     response.msg = response.reason  # type: ignore[assignment]  # what do_open does
