@@ -182,11 +182,6 @@ class StreamTap:
 
     # ----- the report -----
 
-    @property
-    def finished(self) -> bool:
-        """True once the report was made."""
-        return self._finished
-
     def finish(self, error: Optional[str] = None) -> None:
         """Reports the stream exactly once: on exhaustion, error, close or garbage collection."""
         with self._lock:

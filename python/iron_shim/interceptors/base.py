@@ -85,11 +85,6 @@ class Interceptor:
         setattr(owner, attr, wrapper)
         self._patches.append((owner, attr, current, wrapper))
 
-    @property
-    def instrumented(self) -> bool:
-        """True while any wrapper of this interceptor is installed."""
-        return bool(self._patches)
-
     def instrument(self) -> None:
         """Patches now if the library is already imported (later imports go through the import hook)."""
         module = sys.modules.get(self.module)
