@@ -231,6 +231,12 @@ class Contract:
         self.assertEqual((resp["status"], resp["complete"]), (0, False))
         self.assertIn("timed out (iron's deadline for this call: 300 ms)", resp["error"])
 
+    def test_a_body_cut_short_raises_for_the_agent_and_reports_status_0(self) -> None:
+        with self.assertRaises(Exception):
+            self.call("/cut-short/v1/chat/completions", CHAT)
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["status"], resp["complete"]), (0, False))
+
     # ----- modify.url, Azure-style providers, llm.chunk (SPEC 3.5, 3.6a) -----
     def test_modify_url_sends_the_call_to_the_new_url(self) -> None:
         other = LLMServer()

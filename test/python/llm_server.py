@@ -160,6 +160,17 @@ class LLMServer:
                 except OSError:  # the client gave up (a timeout test)
                     self.close_connection = True
 
+            def _cut_short(self) -> None:
+                """A chunked JSON body whose connection drops in the middle of a chunk."""
+                data = json.dumps(chat_body()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"%x\r\n%s" % (len(data), data[: len(data) // 2]))
+                self.wfile.flush()
+                self.close_connection = True
+
             def _sse(self, events: List[str]) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -192,6 +203,8 @@ class LLMServer:
             # /ratelimited/: retry-after in seconds; /ratelimited-ms/: OpenAI's retry-after-ms wins over it.
             wait = (("retry-after-ms", "1500"), ("retry-after", "2")) if "/ratelimited-ms/" in path else (("retry-after", "7"),)
             return h._json(429, {"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": None}}, wait)
+        if "/cut-short/" in path:
+            return h._cut_short()
         if path.endswith("/chat/completions"):
             if stream:
                 return h._sse(chat_sse(include_usage))
