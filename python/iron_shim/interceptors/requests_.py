@@ -25,7 +25,7 @@ class RequestsInterceptor(base.Interceptor):
         """One wrapper covers requests.get/post, Sessions and HTTPAdapter subclasses that call super()."""
 
         def exchange(original: Any, adapter: Any, request: Any, *args: Any, **kwargs: Any) -> RequestsExchange:
-            """requests calls adapter.send(request, stream, timeout, ...): the exchange keeps them to call the original."""
+            """adapter.send(request, stream, timeout, ...): kept to call the original with."""
             return RequestsExchange(module, original, adapter, request, args, kwargs)
 
         self.wrap(module.adapters.HTTPAdapter, "send", lambda original: base.sync_wrapper(original, exchange))
