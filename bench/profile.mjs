@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { BENCH_PY, IRON_BIN, PYTHON, REPO, tempDir } from "./lib/env.mjs";
-import { fileTimes, selfTimes } from "./lib/profile-summary.mjs";
+import { fileTimes, selfTimes, totalTimes } from "./lib/profile-summary.mjs";
 import { startMockProcess } from "./lib/processes.mjs";
 import { summary } from "./lib/stats.mjs";
 
@@ -40,6 +40,8 @@ function summarise(file, top = 45) {
   return [
     `total ${total.toFixed(0)} ms, idle ${idle.toFixed(0)} ms (${((100 * idle) / total).toFixed(0)}%); columns: self ms, % of all samples, % of busy samples`,
     "", "by function:", ...rows.slice(0, top).map(line),
+    "", "inclusive (self + callees), iron's own code:",
+    ...totalTimes(profile).filter(([key]) => / (supervisor|store|sqlite|policy|events|stream|transport|protocol|lifecycle|pii|policies)\//.test(key)).slice(0, top).map(line),
     "", "by file:", ...fileTimes(profile).slice(0, 30).map(line),
   ].join("\n");
 }
