@@ -3,7 +3,7 @@
 // summaries: the supervisor under `node --cpu-prof` (every thread, summarised by
 // bench/lib/profile-summary.mjs) with the agent unprofiled, then the agent under cProfile with the
 // supervisor unprofiled (one profiler at a time, so neither slows the other's side).
-//   npm run build && node bench/profile.mjs bench/profiles/before [calls=3000]
+//   npm run build && node bench/profile.mjs DIR [calls=3000]   (bench/profiles/before: 2000)
 import { execa } from "execa";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";

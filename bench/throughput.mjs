@@ -81,8 +81,8 @@ function audit(state, seen) {
     const window = db.prepare("SELECT count(*) AS n, min(seq) AS first, max(seq) AS last FROM events WHERE seq > ? AND seq <= ?").get(seen.snapshotSeq, seen.last ?? seen.snapshotSeq);
     const llmAfter = db.prepare("SELECT count(*) AS n FROM events WHERE type LIKE 'llm.%' AND seq > ?").get(seen.last ?? seen.snapshotSeq).n;
     const responses = db.prepare("SELECT count(*) AS n FROM events WHERE type = 'llm.response'").get().n;
-    const llm = db.prepare("SELECT type, count(*) AS n FROM events WHERE type LIKE 'llm.%' GROUP BY type ORDER BY n DESC").all();
-    return { calls: calls.n, answered: calls.answered ?? 0, window, llmAfter, responses, llm };
+    const types = db.prepare("SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY n DESC").all();
+    return { calls: calls.n, answered: calls.answered ?? 0, window, llmAfter, responses, types };
   } finally {
     db.close();
   }
@@ -113,7 +113,7 @@ async function full(seconds, echoPath) {
   if (stored.llmAfter > 0) problems.push(`${stored.llmAfter} llm events stored after the last one streamed`);
   if ((seen.types["llm.response"] ?? 0) !== governed.calls) problems.push(`stream carried ${seen.types["llm.response"] ?? 0} llm.response events for ${governed.calls} calls`);
   if (seen.closed !== null) problems.push(`stream closed early (${seen.closed})`);
-  const perCall = stored.llm.map(({ type, n }) => `${type} ${(n / Math.max(1, governed.calls)).toFixed(1)}`).join(", ");
+  const perCall = stored.types.filter(({ n }) => n >= governed.calls / 20).map(({ type, n }) => `${type} ${(n / Math.max(1, governed.calls)).toFixed(2)}`).join(", ");
   const check = problems.length === 0 ? `nothing lost: ${governed.calls} calls in the ledger, ${seen.count} events in the store and on the stream, in order (per call: ${perCall})` : `LOST: ${problems.join("; ")}`;
   return { governed, raw, check, ok: problems.length === 0 };
 }
