@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_PY, IRON_BIN, PYTHON, SCALE, tempDir } from "./lib/env.mjs";
-import { ensurePortkey, PORTKEY_SPEC, startPortkey } from "./lib/portkey.mjs";
+import { ensurePortkey, portkeyVersion, startPortkey } from "./lib/portkey.mjs";
 import { startMockProcess } from "./lib/processes.mjs";
 import { progress, row, runBench } from "./lib/report.mjs";
 import { summary } from "./lib/stats.mjs";
@@ -75,7 +75,7 @@ async function main() {
       continue;
     }
     const added = s.portkey[p] - s.plain[p];
-    rows.push(row({ group: GROUP, figure: `call ${p}, via Portkey's gateway (${PORTKEY_SPEC.split("@").pop()})`, value: s.portkey[p], unit: "µs", baseline: "same call, no proxy", baselineValue: s.plain[p], note: `added ${added.toFixed(0)} µs` }));
+    rows.push(row({ group: GROUP, figure: `call ${p}, via Portkey's gateway (${portkeyVersion()})`, value: s.portkey[p], unit: "µs", baseline: "same call, no proxy", baselineValue: s.plain[p], note: `added ${added.toFixed(0)} µs` }));
   }
   if (portkey) {
     for (const p of ["p50", "p99"]) {

@@ -1,7 +1,7 @@
 // The proxy peer for the black-box row: Portkey's open-source gateway, installed on demand into a
 // cache folder outside the repo (never a dependency of iron) and started on a free port.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +29,11 @@ export function ensurePortkey() {
     return `npm install ${PORTKEY_SPEC} failed: ${String(error.stderr ?? error.message).trim().split("\n").slice(-2).join(" ")}`;
   }
   return existsSync(SERVER) ? null : `${PORTKEY_SPEC} installed without build/start-server.js`;
+}
+
+/** The version in the cache folder (the row names what was measured, whatever was asked for). */
+export function portkeyVersion() {
+  return JSON.parse(readFileSync(join(CACHE, "node_modules", "@portkey-ai", "gateway", "package.json"), "utf8")).version;
 }
 
 /** Starts the gateway; resolves with its base URL (…/v1) and a stop function once it answers. */
