@@ -120,8 +120,11 @@ def main() -> int:
         return 0
     for circle in found:
         print("python imports: circle: " + " -> ".join(circle), file=sys.stderr)
-    print(f"python imports: {len(found)} circle(s) in {package}; a module may only import modules below it "
-          "(move the shared piece down, or pass it in)", file=sys.stderr)
+    print(
+        f"python imports: {len(found)} circle(s) in {package}; a module may only import modules below it "
+        "(move the shared piece down, or pass it in)",
+        file=sys.stderr,
+    )
     return 1
 
 

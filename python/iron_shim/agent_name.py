@@ -37,7 +37,7 @@ def _program_name(args: List[str]) -> Optional[str]:
             module = args[i + 1]
             if module != "iron_shim":
                 return module
-            args, i = args[i + 2:], 0  # python -m iron_shim [-m module | script.py] ...
+            args, i = args[i + 2 :], 0  # python -m iron_shim [-m module | script.py] ...
             continue
         if arg == "-c" or arg == "-":
             return None

@@ -168,8 +168,9 @@ class Client:
         ms = link.settings.timeout_ms
         if waiter.sent:
             return NoDecision(DECISION_TIMEOUT, f"the supervisor did not decide within {ms} ms")
-        return NoDecision(SUPERVISOR_UNAVAILABLE,
-                          f"could not reach the supervisor within {ms} ms ({link.last_error or link.state})")
+        return NoDecision(
+            SUPERVISOR_UNAVAILABLE, f"could not reach the supervisor within {ms} ms ({link.last_error or link.state})"
+        )
 
     # ----- the end -----
 
@@ -177,9 +178,14 @@ class Client:
         """A snapshot for iron_shim.status()."""
         link = self.link
         return {
-            "state": link.state, "connected": link.state == READY, "agent": link.agent or link.name,
-            "session": link.session, "endpoint": link.base.endpoint, "inflight": len(link.pending),
-            "error": link.last_error, "budget": link.budget,
+            "state": link.state,
+            "connected": link.state == READY,
+            "agent": link.agent or link.name,
+            "session": link.session,
+            "endpoint": link.base.endpoint,
+            "inflight": len(link.pending),
+            "error": link.last_error,
+            "budget": link.budget,
         }
 
     def close(self, reason: str = "exit") -> None:

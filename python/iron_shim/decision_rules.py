@@ -57,8 +57,14 @@ def checked(decision: protocol.Decision, call: Call) -> protocol.Decision:
 
 def to_denial(call: Call, decision: protocol.Decision, default_reason: str) -> denials.Denial:
     """A deny decision as the shim shows it (403 and IRON_ERR_POLICY when the engine left them out)."""
-    return denials.Denial(call.id, decision.code or "IRON_ERR_POLICY", decision.reason or default_reason,
-                          decision.policy, decision.status or denials.DEFAULT_STATUS, decision.retry_after)
+    return denials.Denial(
+        call.id,
+        decision.code or "IRON_ERR_POLICY",
+        decision.reason or default_reason,
+        decision.policy,
+        decision.status or denials.DEFAULT_STATUS,
+        decision.retry_after,
+    )
 
 
 def as_no_decision(exc: IronError) -> NoDecision:

@@ -74,8 +74,15 @@ class Governor:
         info = providers.CallInfo(target, None, False, None, 0, None)
         return self._no_decision(Call(info, "unknown"), NoDecision(INTERNAL, f"shim error: {exc!r}"))
 
-    def _prepare(self, target: providers.Target, method: str, url: str, headers: Iterable[Tuple[Any, Any]],
-                 body: Optional[bytes], library: str) -> Union[Verdict, Tuple[Call, dict]]:
+    def _prepare(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Union[Verdict, Tuple[Call, dict]]:
         """Recognises the call and builds its llm.request; a bug here fails closed."""
         call: Optional[Call] = None
         try:
@@ -84,9 +91,20 @@ class Governor:
                 return PASS
             call = Call(info, library)
             msg = protocol.llm_request(
-                protocol.next_id(), call.id, target.provider, target.endpoint, info.model, method.upper(),
-                scrub.url(url), scrub.headers(headers), info.body, info.stream, info.est_input,
-                info.est_output, library, current_attrs(),
+                protocol.next_id(),
+                call.id,
+                target.provider,
+                target.endpoint,
+                info.model,
+                method.upper(),
+                scrub.url(url),
+                scrub.headers(headers),
+                info.body,
+                info.stream,
+                info.est_input,
+                info.est_output,
+                library,
+                current_attrs(),
             )
             return call, msg
         except Exception as exc:  # noqa: BLE001
@@ -95,18 +113,39 @@ class Governor:
                 return PASS
             return self._no_decision(call, NoDecision(INTERNAL, f"shim error before the decision: {exc!r}"))
 
-    def before(self, target: providers.Target, method: str, url: str, headers: Iterable[Tuple[Any, Any]],
-               body: Optional[bytes], library: str) -> Verdict:
+    def before(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Verdict:
         """Asks the engine about a request (blocking the calling thread up to timeout_ms)."""
         return run(self._asking(target, method, url, headers, body, library), self.client.request)
 
-    async def before_async(self, target: providers.Target, method: str, url: str,
-                           headers: Iterable[Tuple[Any, Any]], body: Optional[bytes], library: str) -> Verdict:
+    async def before_async(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Verdict:
         """before() for a coroutine: waits on a future instead of blocking the loop."""
         return await arun(self._asking(target, method, url, headers, body, library), self.client.request_async)
 
-    def _asking(self, target: providers.Target, method: str, url: str, headers: Iterable[Tuple[Any, Any]],
-                body: Optional[bytes], library: str) -> Flow[Verdict]:
+    def _asking(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Flow[Verdict]:
         """The request flow: yields the llm.request, receives the decision (or the failure to get one)."""
         prepared = self._prepare(target, method, url, headers, body, library)
         if isinstance(prepared, Verdict):
@@ -143,8 +182,12 @@ class Governor:
         """Lets the call go: modified body and URL, the usage request the shim adds, the chunk watch."""
         body = new_body if new_body is not None else call.info.body
         info = call.info
-        if (info.target.add_usage and info.stream and info.target.endpoint in ("chat.completions", "completions")
-                and isinstance(body, dict)):
+        if (
+            info.target.add_usage
+            and info.stream
+            and info.target.endpoint in ("chat.completions", "completions")
+            and isinstance(body, dict)
+        ):
             options = body.get("stream_options")
             if options is None or (isinstance(options, dict) and "include_usage" not in options):
                 body = dict(body)
@@ -183,9 +226,22 @@ class Governor:
     def _post_failure(self, call: Call, error: str) -> None:
         """Fire-and-forget llm.response for a call that produced no response (timeout, transport error)."""
         try:
-            self.client.post(protocol.llm_response(
-                protocol.next_id(), call.id, 0, None, "", None, (time.perf_counter() - call.started) * 1000.0,
-                call.info.stream, False, error[:1000], None, None))
+            self.client.post(
+                protocol.llm_response(
+                    protocol.next_id(),
+                    call.id,
+                    0,
+                    None,
+                    "",
+                    None,
+                    (time.perf_counter() - call.started) * 1000.0,
+                    call.info.stream,
+                    False,
+                    error[:1000],
+                    None,
+                    None,
+                )
+            )
         except Exception as exc:  # noqa: BLE001
             swallow("failure report", exc)
 

@@ -87,8 +87,9 @@ class IOLoop:
         conn = Connection.open(link.base.endpoint or "", deadline)
         try:
             hello_id = protocol.next_id()
-            hello = protocol.hello(hello_id, link.agent or link.name, link.base.token or "",
-                                   link.shim_version, link.base.parent_pid)
+            hello = protocol.hello(
+                hello_id, link.agent or link.name, link.base.token or "", link.shim_version, link.base.parent_pid
+            )
             conn.send(zmtp.encode_frame(packb(hello)))
             while True:
                 frames = conn.backlog + conn.read_frames(deadline)
@@ -99,7 +100,7 @@ class IOLoop:
                         continue
                     msg = protocol.parse_incoming(frame.body)
                     if msg["type"] == "welcome":
-                        conn.backlog = frames[index + 1:]
+                        conn.backlog = frames[index + 1 :]
                         return conn, protocol.parse_welcome(msg)
                     if msg["type"] == "reject":
                         raise Rejected(*protocol.parse_reject(msg))

@@ -194,8 +194,10 @@ class Link:
             self.cond.notify_all()
         self.fail_pending(rej.code, f"the supervisor rejected this agent: {rej.reason}")
         if self.announce_reject:
-            note(f"the supervisor at {self.base.endpoint} rejected this agent ({rej.code}: {rej.reason}); "
-                 "its LLM calls will be denied. Check IRON_TOKEN (iron serve prints the join token).")
+            note(
+                f"the supervisor at {self.base.endpoint} rejected this agent ({rej.code}: {rej.reason}); "
+                "its LLM calls will be denied. Check IRON_TOKEN (iron serve prints the join token)."
+            )
 
     def fail_pending(self, code: str, reason: str, keep: Optional[Dict[int, Any]] = None) -> None:
         """Fails every waiting call at once (connection lost, closed), except the ids in keep."""

@@ -40,12 +40,20 @@ class ResponseReporter:
         if error is None and status >= 400:
             error = f"HTTP {status}"
         return protocol.llm_response(
-            protocol.next_id(), call.id, status, usage.normalise(kind, (parsed or {}).get("usage")
-                                                                    if isinstance(parsed, dict) else None),
+            protocol.next_id(),
+            call.id,
+            status,
+            usage.normalise(kind, (parsed or {}).get("usage") if isinstance(parsed, dict) else None),
             usage.output_text(kind, endpoint, parsed)[:MAX_OUTPUT_CHARS],
             parsed if body is not None and len(body) <= MAX_REPORTED_BODY else None,
-            (time.perf_counter() - call.started) * 1000.0, False, True, error, request_id(header),
-            usage.response_model(parsed), retry_after(header))
+            (time.perf_counter() - call.started) * 1000.0,
+            False,
+            True,
+            error,
+            request_id(header),
+            usage.response_model(parsed),
+            retry_after(header),
+        )
 
     def _response_prelude(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Optional[dict]:
         """The llm.response to send for this call (once), or None when nothing is to be reported."""

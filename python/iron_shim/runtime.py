@@ -27,8 +27,11 @@ def install(settings: Settings, wait: bool) -> None:
     """Connects (in the background) and patches the HTTP libraries; same settings twice is a no-op."""
     global governor, _settings
     if not settings.endpoint:
-        raise IronError(CONFIG, "no endpoint: pass install(endpoint=...) or set IRON_ENDPOINT "
-                                "(expected ipc://<path> or tcp://<host>:<port>)")
+        raise IronError(
+            CONFIG,
+            "no endpoint: pass install(endpoint=...) or set IRON_ENDPOINT "
+            "(expected ipc://<path> or tcp://<host>:<port>)",
+        )
     with _lock:
         if governor is None or not _same(_settings, settings):
             if governor is not None:
@@ -60,11 +63,18 @@ def _wait(client: Client) -> None:
         return
     if state == REJECTED:
         rej = client.rejection
-        hint = "" if client.base.token else " (no token: pass install(token=...) or set IRON_TOKEN; iron serve prints it)"
-        raise IronConnectionError(rej.code if rej else AUTH, f"the supervisor rejected this agent: "
-                                  f"{rej.reason if rej else 'no reason given'}{hint}")
-    raise IronConnectionError(SUPERVISOR_UNAVAILABLE, f"could not reach the supervisor at {client.base.endpoint} "
-                              f"within {client.base.timeout_ms} ms ({client.last_error or state})")
+        hint = (
+            "" if client.base.token else " (no token: pass install(token=...) or set IRON_TOKEN; iron serve prints it)"
+        )
+        raise IronConnectionError(
+            rej.code if rej else AUTH,
+            f"the supervisor rejected this agent: " f"{rej.reason if rej else 'no reason given'}{hint}",
+        )
+    raise IronConnectionError(
+        SUPERVISOR_UNAVAILABLE,
+        f"could not reach the supervisor at {client.base.endpoint} "
+        f"within {client.base.timeout_ms} ms ({client.last_error or state})",
+    )
 
 
 def uninstall() -> None:

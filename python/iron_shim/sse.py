@@ -77,7 +77,7 @@ class SSEParser:
 
     def flush(self) -> Optional[SSEEvent]:
         """At end of stream: the unfinished block as an event (lenient: servers that omit the last blank line)."""
-        partial = bytes(self._buf[self._scan:])
+        partial = bytes(self._buf[self._scan :])
         tail = self.take_tail()
         if partial:
             self._field(partial.rstrip(b"\r"))

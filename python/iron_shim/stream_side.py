@@ -30,8 +30,7 @@ class StreamReporter:
         """The client carries the effective settings (fail_open, on_deny) read at each chunk."""
         self.client = client
 
-    def open(self, call: Call, status: int, header: HeaderGet,
-                    encoding: Optional[str] = None) -> StreamTap:
+    def open(self, call: Call, status: int, header: HeaderGet, encoding: Optional[str] = None) -> StreamTap:
         """A tap for a streamed (SSE) response: reports once when the stream ends, fails or is closed.
 
         encoding: the content-encoding of the bytes the tap will see (default: the response header's;
@@ -47,9 +46,23 @@ class StreamReporter:
                 return
             call.report = False
             latency = (time.perf_counter() - call.started) * 1000.0
-            self.client.post(protocol.llm_response(
-                protocol.next_id(), call.id, status, result.usage, result.output[:MAX_OUTPUT_CHARS], None,
-                latency, True, complete, error, rid, result.model, wait))
+            self.client.post(
+                protocol.llm_response(
+                    protocol.next_id(),
+                    call.id,
+                    status,
+                    result.usage,
+                    result.output[:MAX_OUTPUT_CHARS],
+                    None,
+                    latency,
+                    True,
+                    complete,
+                    error,
+                    rid,
+                    result.model,
+                    wait,
+                )
+            )
 
         if encoding is None:
             encoding = header("content-encoding") or ""
@@ -59,15 +72,22 @@ class StreamReporter:
 
         def deny_event(answer: Answer, sequence: Optional[int]) -> bytes:
             """The provider's own error event, ending the stream for the agent."""
-            denial = denials.Denial(call.id, answer.code or "IRON_ERR_POLICY", answer.reason or STREAM_DENY_REASON,
-                                    answer.policy, answer.status or denials.DEFAULT_STATUS, None)
+            denial = denials.Denial(
+                call.id,
+                answer.code or "IRON_ERR_POLICY",
+                answer.reason or STREAM_DENY_REASON,
+                answer.policy,
+                answer.status or denials.DEFAULT_STATUS,
+                None,
+            )
             error, iron = denials.error_parts(call.kind, denial)
             return shape.error_event(error, iron, sequence)
 
         chunks = ChunkFilter(shape, deny_event, strip_usage_null=call.added_usage)
         ask, ask_async, abandon = self._chunk_askers(call)
-        return StreamTap(acc, report, encoding, rewrite=True, chunks=chunks, ask=ask, ask_async=ask_async,
-                         abandon=abandon)
+        return StreamTap(
+            acc, report, encoding, rewrite=True, chunks=chunks, ask=ask, ask_async=ask_async, abandon=abandon
+        )
 
     def _chunk_askers(self, call: Call) -> Tuple[Any, Any, Any]:
         """The blocking and the asyncio round trip for one Ask, and the fire-and-forget end."""
@@ -111,14 +131,18 @@ class StreamReporter:
         try:
             if reply.get("type") == "error":
                 code, reason = protocol.parse_reject(reply)
-                return self._chunk_failure(call, request, NoDecision(code, f"the supervisor could not decide: {reason}"))
+                return self._chunk_failure(
+                    call, request, NoDecision(code, f"the supervisor could not decide: {reason}")
+                )
             decision = protocol.parse_chunk_decision(reply, request.text)
             checked_call(decision.call, call)
         except ProtocolError as exc:
             return self._chunk_failure(call, request, NoDecision(PROTOCOL, exc.message))
         except Exception as exc:  # noqa: BLE001
             swallow("chunk decision", exc)
-            return self._chunk_failure(call, request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}"))
+            return self._chunk_failure(
+                call, request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}")
+            )
         if decision.action == "deny":
             answer = Answer("deny", "", decision.code, decision.reason, decision.policy, decision.status)
             return self._chunk_denied(call, answer)
@@ -134,7 +158,14 @@ class StreamReporter:
     def _chunk_denied(self, call: Call, answer: Answer) -> Answer:
         """With on_deny="raise" a stream deny raises PolicyDenied from the agent's read."""
         if self.client.settings.on_deny == "raise":
-            raise denials.to_exception(denials.Denial(
-                call.id, answer.code or "IRON_ERR_POLICY", answer.reason or STREAM_DENY_REASON, answer.policy,
-                answer.status or denials.DEFAULT_STATUS, None))
+            raise denials.to_exception(
+                denials.Denial(
+                    call.id,
+                    answer.code or "IRON_ERR_POLICY",
+                    answer.reason or STREAM_DENY_REASON,
+                    answer.policy,
+                    answer.status or denials.DEFAULT_STATUS,
+                    None,
+                )
+            )
         return answer

@@ -38,9 +38,17 @@ def make_decoder(encoding: str) -> Optional[Any]:
 class StreamTap:
     """Library-independent middle of every stream wrapper: feed(chunk) -> bytes for the agent; finish() once."""
 
-    def __init__(self, accumulator: Accumulator, report: Report, encoding: str = "", rewrite: bool = False,
-                 chunks: Optional[ChunkFilter] = None, ask: Optional[AskSync] = None,
-                 ask_async: Optional[AskAsync] = None, abandon: Optional[Callable[[], None]] = None) -> None:
+    def __init__(
+        self,
+        accumulator: Accumulator,
+        report: Report,
+        encoding: str = "",
+        rewrite: bool = False,
+        chunks: Optional[ChunkFilter] = None,
+        ask: Optional[AskSync] = None,
+        ask_async: Optional[AskAsync] = None,
+        abandon: Optional[Callable[[], None]] = None,
+    ) -> None:
         """report(result, complete, error) is called exactly once, from whichever end comes first.
 
         encoding: the content-encoding of the bytes fed in. When rewriting an encoded stream the tap

@@ -33,8 +33,9 @@ class DirectReads(unittest.TestCase):
     def make(self, handler=hold, timeout_ms=3000, settings=None) -> Client:
         self.peer = RouterPeer(handler=handler, settings=settings or {})
         self.addCleanup(self.peer.close)
-        client = Client(Settings(endpoint=self.peer.endpoint, token="tok-test", agent="agent-t",
-                                 timeout_ms=timeout_ms), "0.1.0")
+        client = Client(
+            Settings(endpoint=self.peer.endpoint, token="tok-test", agent="agent-t", timeout_ms=timeout_ms), "0.1.0"
+        )
         self.addCleanup(client.close, "uninstall")
         self.assertEqual(client.wait_ready(3), "ready")
         return client

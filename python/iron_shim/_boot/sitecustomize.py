@@ -65,8 +65,9 @@ def _chain(os, sys):
 def _report(sys, exc):
     """The message Python prints for a sitecustomize that fails."""
     try:
-        sys.stderr.write("Error in sitecustomize; set PYTHONVERBOSE for traceback:\n%s: %s\n"
-                         % (type(exc).__name__, exc))
+        sys.stderr.write(
+            "Error in sitecustomize; set PYTHONVERBOSE for traceback:\n%s: %s\n" % (type(exc).__name__, exc)
+        )
     except Exception:  # noqa: BLE001
         pass
 

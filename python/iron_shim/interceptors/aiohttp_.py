@@ -28,8 +28,9 @@ class AiohttpInterceptor(base.Interceptor):
     def patch(self, module: ModuleType) -> None:
         """One wrapper covers every request method of every session (and aiohttp.request)."""
 
-        def exchange(original: Any, session: Any, method: str, str_or_url: Any,
-                     **kwargs: Any) -> Optional[AiohttpExchange]:
+        def exchange(
+            original: Any, session: Any, method: str, str_or_url: Any, **kwargs: Any
+        ) -> Optional[AiohttpExchange]:
             """None when aiohttp would refuse the URL or headers itself: then it passes and aiohttp says so."""
             try:
                 return AiohttpExchange(module, original, session, method, str_or_url, kwargs)
@@ -45,8 +46,9 @@ class AiohttpExchange(base.Exchange):
     asynchronous = True
     library = LIBRARY
 
-    def __init__(self, aiohttp: ModuleType, original: Any, session: Any, method: str, str_or_url: Any,
-                 kwargs: Dict[str, Any]) -> None:
+    def __init__(
+        self, aiohttp: ModuleType, original: Any, session: Any, method: str, str_or_url: Any, kwargs: Dict[str, Any]
+    ) -> None:
         """The URL and headers as aiohttp will send them (base_url, params, session headers merged)."""
         url = _full_url(session, str_or_url, kwargs.get("params"))
         self.merged = _merged_headers(session, kwargs.get("headers"))
@@ -184,8 +186,12 @@ def _deadline(session: Any, given: Any, deadline: float) -> Any:
     base = given if isinstance(given, ClientTimeout) else getattr(session, "timeout", None)
     if not isinstance(base, ClientTimeout):
         return ClientTimeout(total=deadline)
-    return ClientTimeout(total=capped(base.total, deadline), connect=base.connect, sock_read=base.sock_read,
-                         sock_connect=base.sock_connect)
+    return ClientTimeout(
+        total=capped(base.total, deadline),
+        connect=base.connect,
+        sock_read=base.sock_read,
+        sock_connect=base.sock_connect,
+    )
 
 
 def _reroute(session: Any, url: str) -> Any:

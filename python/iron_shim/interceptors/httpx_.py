@@ -26,8 +26,9 @@ class HttpxInterceptor(base.Interceptor):
         library = module.__name__ if module.__name__ in ("httpx", "httpx2") else self.name  # httpx2.alias_httpx()
         kit = _Kit(module, library)
         self.wrap(module.Client, "send", lambda original: base.sync_wrapper(original, kit.exchange(HttpxExchange)))
-        self.wrap(module.AsyncClient, "send",
-                  lambda original: base.async_wrapper(original, kit.exchange(AsyncHttpxExchange)))
+        self.wrap(
+            module.AsyncClient, "send", lambda original: base.async_wrapper(original, kit.exchange(AsyncHttpxExchange))
+        )
 
 
 class Httpx2Interceptor(HttpxInterceptor):
@@ -93,8 +94,12 @@ class HttpxExchange(base.Exchange):
         extensions = request.extensions
         if verdict.timeout is not None:
             current = extensions.get("timeout") or {}
-            extensions = dict(extensions, timeout={key: capped(current.get(key), verdict.timeout)
-                                                   for key in ("connect", "read", "write", "pool")})
+            extensions = dict(
+                extensions,
+                timeout={
+                    key: capped(current.get(key), verdict.timeout) for key in ("connect", "read", "write", "pool")
+                },
+            )
         headers = request.headers.copy()
         for name, value in verdict.headers:
             headers[name] = value
@@ -113,8 +118,9 @@ class HttpxExchange(base.Exchange):
     def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
         """A real httpx.Response holding the provider-format denial."""
         request = self.request if response is None else response.request
-        denial = self.httpx.Response(synthetic.status, headers=synthetic.headers, content=synthetic.body,
-                                     request=request)
+        denial = self.httpx.Response(
+            synthetic.status, headers=synthetic.headers, content=synthetic.body, request=request
+        )
         try:
             denial.elapsed = datetime.timedelta(0)
         except Exception:  # noqa: BLE001 - older/newer httpx without the setter

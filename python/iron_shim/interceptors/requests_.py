@@ -36,8 +36,7 @@ class RequestsExchange(base.Exchange):
 
     library = LIBRARY
 
-    def __init__(self, requests: ModuleType, original: Any, adapter: Any, request: Any, args: Any,
-                 kwargs: Any) -> None:
+    def __init__(self, requests: ModuleType, original: Any, adapter: Any, request: Any, args: Any, kwargs: Any) -> None:
         """stream may come positionally or by keyword."""
         super().__init__(str(request.method), str(request.url), request.headers.get)
         self.requests, self.original, self.adapter, self.request = requests, original, adapter, request
@@ -174,7 +173,7 @@ class _TappedRaw:
         """Delegates headers, status, release_conn, _original_response, ..."""
         return getattr(self._raw, name)
 
-    def stream(self, amt: Any = 2 ** 16, decode_content: Any = None) -> Iterator[bytes]:
+    def stream(self, amt: Any = 2**16, decode_content: Any = None) -> Iterator[bytes]:
         """What Response.iter_content reads: decoded chunks, teed to the tap."""
         yield from tee(self._tap, self._raw.stream(amt, decode_content=decode_content))
         if self._tap.ended:

@@ -77,7 +77,7 @@ class UrllibExchange(base.Exchange):
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
         """SSE responses are tapped as they are read."""
         tap = streams.open(call, response.status, lambda name: response.getheader(name))
-        for name in (("Content-Length", "Content-Encoding") if tap.decoded else ("Content-Length",)):
+        for name in ("Content-Length", "Content-Encoding") if tap.decoded else ("Content-Length",):
             if tap.rewrite and name in response.headers:
                 del response.headers[name]
         return _tapped(response, tap, None)
@@ -253,14 +253,14 @@ class _Buffered:
         """read() into a caller buffer."""
         view = memoryview(b).cast("B")
         data = self.read(len(view))
-        view[:len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
     def readinto1(self, b: Any) -> int:
         """read1() into a caller buffer."""
         view = memoryview(b).cast("B")
         data = self.read1(len(view))
-        view[:len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
     def readline(self, limit: Optional[int] = -1) -> bytes:
@@ -290,4 +290,3 @@ class _Buffered:
         if tap is not None:
             tap.finish()
         super().close()  # type: ignore[misc]
-
