@@ -111,7 +111,7 @@ export class Supervisor {
     this.#telemetry =
       options.telemetry === null
         ? null
-        : new Telemetry(options.telemetry, this.#bus, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
+        : new Telemetry(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
     this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), details, (id) => this.#traceparents.get(id) ?? null);
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);

@@ -48,8 +48,22 @@ export class GenAiSpans {
     this.#maxPending = maxPending;
   }
 
-  /** Takes one committed event. */
+  readonly #queue: IronEvent[] = [];
+  #scheduled: NodeJS.Immediate | null = null;
+
+  /** Takes one committed event; spans are made after the current decision has gone out (setImmediate). */
   readonly listener = (event: IronEvent): void => {
+    if (event.type !== "llm.request" && event.type !== "llm.decision" && event.type !== "policy.error" && event.type !== "llm.response" && event.type !== "agent.state") return;
+    this.#queue.push(event);
+    this.#scheduled ??= setImmediate(() => this.#drain());
+  };
+
+  #drain(): void {
+    this.#scheduled = null;
+    for (const event of this.#queue.splice(0)) this.#take(event);
+  }
+
+  #take(event: IronEvent): void {
     switch (event.type) {
       case "llm.request":
         if (this.#calls.size >= this.#maxPending) this.#abandonOldest();
@@ -75,10 +89,12 @@ export class GenAiSpans {
       default:
         return;
     }
-  };
+  }
 
   /** Ends every open span (the supervisor is closing): calls without a response count as abandoned. */
   endAll(ts: number): void {
+    if (this.#scheduled !== null) clearImmediate(this.#scheduled);
+    this.#drain();
     for (const call of [...this.#calls.values()]) this.#finish(call, ts, null, "abandoned");
     for (const span of this.#agents.values()) span.end(ts);
     this.#agents.clear();

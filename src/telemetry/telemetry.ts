@@ -14,12 +14,15 @@ export class Telemetry {
   readonly #metricsToken: string | null;
   readonly #unsubscribe: (() => void)[] = [];
 
-  /** Subscribes to the bus; `probes` reads live figures (stream clients) when metrics are scraped. */
-  constructor(options: ResolvedTelemetry, bus: EventBus, probes: Omit<MetricsProbes, "spans"> = {}) {
+  /**
+   * Subscribes to the bus; `served` says whether a stream will serve `/metrics` (without one, no
+   * metrics are kept); `probes` reads live figures (stream clients) when metrics are scraped.
+   */
+  constructor(options: ResolvedTelemetry, bus: EventBus, served: boolean, probes: Omit<MetricsProbes, "spans"> = {}) {
     this.#export = options.traces === null ? null : startSpanExport(options.traces);
     this.#spans = this.#export === null ? null : new GenAiSpans(this.#export.tracer);
     const exported = this.#export;
-    this.#metrics = options.metrics ? new IronMetrics({ ...probes, ...(exported !== null && { spans: () => exported.stats }) }) : null;
+    this.#metrics = options.metrics && served ? new IronMetrics({ ...probes, ...(exported !== null && { spans: () => exported.stats }) }) : null;
     this.#metricsToken = options.metricsToken;
     if (this.#spans !== null) this.#unsubscribe.push(bus.subscribe(this.#spans.listener));
     if (this.#metrics !== null) this.#unsubscribe.push(bus.subscribe(this.#metrics.listener));
