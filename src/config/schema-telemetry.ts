@@ -18,12 +18,14 @@ export const telemetrySchema = obj(
     service_name: text("a service name").optional(),
     /** The fraction of calls traced (default 1). */
     sampling: ratio.optional(),
+    /** Prompts and completions on the spans, after redaction and scrubbing (default false). */
+    capture_content: flag.optional(),
     /** Serve Prometheus metrics at `/metrics` on the stream's port (default true). */
     metrics: flag.optional(),
     /** A token only for `/metrics` (default: the stream's read token). */
     metrics_token: z.string({ error: "a string of at least 16 characters" }).min(16, { error: "a string of at least 16 characters" }).optional(),
   },
-  "a map {traces, endpoint, headers, protocol, service_name, sampling, metrics, metrics_token}",
+  "a map {traces, endpoint, headers, protocol, service_name, sampling, capture_content, metrics, metrics_token}",
 );
 
 export type TelemetryConfig = z.infer<typeof telemetrySchema>;

@@ -61,7 +61,7 @@ export const configSchema = obj({
   /** The live event stream: `false` turns it off. */
   stream: streamSchema.optional(),
   /** OTLP traces and Prometheus metrics: `false` turns both off. */
-  telemetry: z.union([z.literal(false), telemetrySchema], { error: "false, or a map {traces, endpoint, headers, protocol, service_name, sampling, metrics, metrics_token}" }).optional(),
+  telemetry: z.union([z.literal(false), telemetrySchema], { error: "false, or a map {traces, endpoint, headers, protocol, service_name, sampling, capture_content, metrics, metrics_token}" }).optional(),
   /** Custom policy modules (.ts, .mts, .js, .mjs), relative to this file; run after the built-ins in order. */
   policies: z.array(text("the path of a policy module"), { error: "a list of policy module paths" }).optional(),
 }).superRefine((config, ctx) => {

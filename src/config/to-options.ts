@@ -48,6 +48,7 @@ function telemetryOf(t: TelemetryConfig | false): TelemetryOptions | false {
     ...(t.protocol !== undefined && { protocol: t.protocol }),
     ...(t.service_name !== undefined && { serviceName: t.service_name }),
     ...(t.sampling !== undefined && { sampling: t.sampling }),
+    ...(t.capture_content !== undefined && { captureContent: t.capture_content }),
     ...(t.metrics !== undefined && { metrics: t.metrics }),
     ...(t.metrics_token !== undefined && { metricsToken: t.metrics_token }),
   };

@@ -38,6 +38,7 @@ import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
 import { Telemetry } from "../telemetry/telemetry.js";
+import { observers } from "../telemetry/content-capture.js";
 
 /** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
 export interface SpawnOptions extends LifecycleOptions {
@@ -112,7 +113,7 @@ export class Supervisor {
       options.telemetry === null
         ? null
         : new Telemetry(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
-    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), details, (id) => this.#traceparents.get(id) ?? null);
+    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), observers(details, this.#telemetry?.observer ?? null), (id) => this.#traceparents.get(id) ?? null);
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({

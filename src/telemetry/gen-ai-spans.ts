@@ -6,6 +6,7 @@
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { IronEvent } from "../events/types.js";
+import type { ContentCapture } from "./content-capture.js";
 
 type Ev<T extends IronEvent["type"]> = Extract<IronEvent, { type: T }>;
 
@@ -43,8 +44,12 @@ export class GenAiSpans {
   readonly #agents = new Map<string, Span>();
   readonly #maxPending: number;
 
-  constructor(tracer: Tracer, maxPending = 10_000) {
+  readonly #content: ContentCapture | null;
+
+  /** `content`: prompts and completions to put on the spans (the user opted in), else null. */
+  constructor(tracer: Tracer, content: ContentCapture | null = null, maxPending = 10_000) {
     this.#tracer = tracer;
+    this.#content = content;
     this.#maxPending = maxPending;
   }
 
@@ -176,6 +181,7 @@ export class GenAiSpans {
       if (reserved !== undefined && reserved.status !== null) attributes["http.response.status_code"] = reserved.status;
     }
     if (errorType !== null) attributes["error.type"] = errorType;
+    if (this.#content !== null) Object.assign(attributes, this.#content.take(req.callId));
     const name = req.model === null ? operation : `${operation} ${req.model}`;
     const span = this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: req.ts, attributes }, parentOf(req.traceparent));
     if (errorType !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: deciding?.reason ?? response?.error ?? errorType });

@@ -15,6 +15,12 @@ export interface TelemetryOptions {
   readonly serviceName?: string;
   /** The fraction of calls traced, 0 to 1 (default 1; OTEL_TRACES_SAMPLER_ARG). */
   readonly sampling?: number;
+  /**
+   * Put prompts and completions on the spans (gen_ai.input.messages / gen_ai.output.messages),
+   * as sent after the safety policy's redaction and scrubbed of secrets — never raw. Default false
+   * (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true turns it on).
+   */
+  readonly captureContent?: boolean;
   /** Serve Prometheus metrics at `/metrics` on the stream's port (default true). */
   readonly metrics?: boolean;
   /** A token only for `/metrics`; the stream's token is accepted too (default: only the stream's token). */
@@ -34,6 +40,7 @@ export interface ResolvedTraces {
   readonly sampling: number;
   readonly batchDelayMs: number;
   readonly maxQueueSize: number;
+  readonly captureContent: boolean;
 }
 
 export interface ResolvedTelemetry {
@@ -105,8 +112,10 @@ export function resolveTelemetry(options: TelemetryOptions = {}, env: Env = proc
   if (!(Number.isInteger(batchDelayMs) && batchDelayMs > 0)) bad("batchDelayMs", "a positive integer", batchDelayMs);
   const maxQueueSize = options.maxQueueSize ?? envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE") ?? 2048;
   if (!(Number.isInteger(maxQueueSize) && maxQueueSize > 0)) bad("maxQueueSize", "a positive integer", maxQueueSize);
+  if (options.captureContent !== undefined && typeof options.captureContent !== "boolean") bad("captureContent", "true or false", options.captureContent);
+  const captureContent = options.captureContent ?? env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === "true";
   const serviceName = options.serviceName ?? (env.OTEL_SERVICE_NAME || "iron");
-  const traces = url === null ? null : Object.freeze({ url, headers: Object.freeze(headers), protocol, serviceName, sampling, batchDelayMs, maxQueueSize });
+  const traces = url === null ? null : Object.freeze({ url, headers: Object.freeze(headers), protocol, serviceName, sampling, batchDelayMs, maxQueueSize, captureContent });
   if (options.metrics !== undefined && typeof options.metrics !== "boolean") bad("metrics", "true or false", options.metrics);
   return Object.freeze({ traces, metrics: options.metrics ?? true, metricsToken: options.metricsToken ?? null });
 }

@@ -2,6 +2,8 @@
 // from the committed event stream (the same events the store and the dashboard see).
 import type { EventBus } from "../events/bus.js";
 import type { MetricsEndpoint } from "../stream/stream-server.js";
+import type { CallObserver } from "../stream/call-details.js";
+import { ContentCapture } from "./content-capture.js";
 import { GenAiSpans } from "./gen-ai-spans.js";
 import { IronMetrics, type MetricsProbes } from "./prometheus-metrics.js";
 import { startSpanExport, type SpanExport } from "./span-export.js";
@@ -13,6 +15,12 @@ export class Telemetry {
   readonly #metrics: IronMetrics | null;
   readonly #metricsToken: string | null;
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #content: ContentCapture | null;
+
+  /** What sees the calls' bodies for content capture (null unless the user opted in). */
+  get observer(): CallObserver | null {
+    return this.#content;
+  }
 
   /**
    * Subscribes to the bus; `served` says whether a stream will serve `/metrics` (without one, no
@@ -20,7 +28,8 @@ export class Telemetry {
    */
   constructor(options: ResolvedTelemetry, bus: EventBus, served: boolean, probes: Omit<MetricsProbes, "spans"> = {}) {
     this.#export = options.traces === null ? null : startSpanExport(options.traces);
-    this.#spans = this.#export === null ? null : new GenAiSpans(this.#export.tracer);
+    this.#content = options.traces?.captureContent === true ? new ContentCapture(bus.scrubber) : null;
+    this.#spans = this.#export === null ? null : new GenAiSpans(this.#export.tracer, this.#content);
     const exported = this.#export;
     this.#metrics = options.metrics && served ? new IronMetrics({ ...probes, ...(exported !== null && { spans: () => exported.stats }) }) : null;
     this.#metricsToken = options.metricsToken;

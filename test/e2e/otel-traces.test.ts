@@ -73,6 +73,7 @@ describe("OpenTelemetry traces of iron run", () => {
     expect(allowed.attributes["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
     expect(allowed.attributes["iron.cost.usd"]).toBeGreaterThan(0);
     expect(allowed.attributes["error.type"]).toBeUndefined();
+    expect(allowed.attributes["gen_ai.input.messages"]).toBeUndefined(); // content is opt-in
     expect(allowed.statusCode).not.toBe(2);
 
     expect(denied.traceId).not.toBe(AGENT_TRACE);
@@ -95,14 +96,14 @@ describe("OpenTelemetry traces of iron run", () => {
     expect(agent?.events.map((e) => e.name)).toEqual(expect.arrayContaining(["agent.starting", "agent.running", "agent.exited"]));
   });
 
-  it("exports over OTLP/HTTP JSON as iron.yaml's telemetry section says, joining the agent's TRACEPARENT", async () => {
+  it("exports over OTLP/HTTP JSON as iron.yaml's telemetry section says, joining the agent's TRACEPARENT, with content after redaction", async () => {
     const json = await startOtlpReceiver();
     try {
       const dir = tempDir();
       const config = join(dir, "iron.yaml");
-      writeFileSync(config, `telemetry:\n  endpoint: ${json.url}\n  protocol: http/json\n  service_name: iron-json\n  headers:\n    authorization: Basic cGs6c2s=\n`);
+      writeFileSync(config, `telemetry:\n  endpoint: ${json.url}\n  protocol: http/json\n  service_name: iron-json\n  capture_content: true\n  headers:\n    authorization: Basic cGs6c2s=\n`);
       const ran = await iron(["run", "--config", config, "--python", DEBIAN_PYTHON, fixture], {
-        env: { OPENAI_BASE_URL: mock.baseUrl, FIXTURE_CALLS: "1", TRACEPARENT: `00-${AGENT_TRACE}-${AGENT_SPAN}-01` },
+        env: { OPENAI_BASE_URL: mock.baseUrl, FIXTURE_CALLS: "1", FIXTURE_CONTENT: "write to alice@example.com about call {i}", TRACEPARENT: `00-${AGENT_TRACE}-${AGENT_SPAN}-01` },
       });
       expect(ran.exitCode, ran.stderr).toBe(0);
       expect(json.contentTypes.length).toBeGreaterThan(0);
@@ -112,8 +113,20 @@ describe("OpenTelemetry traces of iron run", () => {
       expect(call?.name).toBe("chat gpt-4o-mini");
       expect(call?.resource["service.name"]).toBe("iron-json");
       expect([call?.traceId, call?.parentSpanId]).toEqual([AGENT_TRACE, AGENT_SPAN]);
-      expect(call?.attributes).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini", "iron.decision": "allow" });
+      expect(call?.attributes).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini", "iron.decision": "modify", "iron.policy": "safety" });
+      const policy = json.spans.find((s) => s.parentSpanId === call?.spanId);
+      expect(policy).toMatchObject({ name: "policy safety", attributes: { "iron.decision": "modify", "iron.phase": "request", "iron.findings": ["email:redact"] } });
       expect(call?.attributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
+      // Content only as it left after the safety policy's redaction: the address never reaches the collector.
+      const input = JSON.parse(String(call?.attributes["gen_ai.input.messages"])) as { role: string; content: string }[];
+      expect(input).toHaveLength(1);
+      expect(input[0]?.role).toBe("user");
+      expect(input[0]?.content).toMatch(/^write to \S+ about call 0$/);
+      expect(input[0]?.content).not.toContain("alice@example.com");
+      expect(JSON.stringify(json.spans)).not.toContain("alice@example.com");
+      const output = JSON.parse(String(call?.attributes["gen_ai.output.messages"])) as { role: string; parts: { type: string; content: string }[] }[];
+      expect(output[0]?.role).toBe("assistant");
+      expect(output[0]?.parts[0]?.content.length).toBeGreaterThan(0);
     } finally {
       await json.close();
     }

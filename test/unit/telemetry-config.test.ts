@@ -18,7 +18,7 @@ function config(text: string): string {
 describe("iron.yaml telemetry:", () => {
   it("maps its snake_case keys onto SupervisorOptions.telemetry", async () => {
     const file = config(
-      "telemetry:\n  endpoint: http://collector:4318\n  protocol: http/json\n  service_name: agents\n  sampling: 0.25\n  headers: { x-key: abc }\n  metrics: false\n  metrics_token: m-token-0123456789abc\n",
+      "telemetry:\n  endpoint: http://collector:4318\n  protocol: http/json\n  service_name: agents\n  sampling: 0.25\n  headers: { x-key: abc }\n  capture_content: true\n  metrics: false\n  metrics_token: m-token-0123456789abc\n",
     );
     const { supervisor } = await optionsFromConfig(loadConfigFile(file));
     expect(supervisor.telemetry).toEqual({
@@ -27,6 +27,7 @@ describe("iron.yaml telemetry:", () => {
       serviceName: "agents",
       sampling: 0.25,
       headers: { "x-key": "abc" },
+      captureContent: true,
       metrics: false,
       metricsToken: "m-token-0123456789abc",
     });
@@ -60,6 +61,8 @@ describe("resolveTelemetry", () => {
       },
     );
     expect(resolved.traces).toMatchObject({ url: "http://collector:4318/v1/traces", headers: { authorization: "Basic abc", "x-team": "search" }, serviceName: "agents", protocol: "http/json", sampling: 0.5 });
+    expect(resolved.traces?.captureContent).toBe(false);
+    expect(resolveTelemetry({}, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: "true" }).traces?.captureContent).toBe(true);
     expect(resolveTelemetry({}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/custom/path" }).traces?.url).toBe("http://c:4318/custom/path");
   });
 
