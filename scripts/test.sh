@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy chromium
+bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy chromium postgresql
 
 
 echo "== TypeScript tests (vitest)"
