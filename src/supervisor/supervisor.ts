@@ -148,7 +148,7 @@ export class Supervisor {
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
     void loadTokenizers();
-    const store = openStore(resolved.state);
+    const store = await openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
     let server: AgentServer | null = null;
@@ -166,7 +166,7 @@ export class Supervisor {
     } catch (error) {
       await server?.close();
       runtime?.remove();
-      store.close();
+      await store.close();
       throw error;
     }
     const bus = supervisor.#bus;
@@ -374,7 +374,7 @@ export class Supervisor {
     this.#runtime.remove();
     this.#bus.close();
     await this.#stream?.close();
-    this.#store.close();
+    await this.#store.close();
   }
 
   /** Host name, for attach instructions and events. */

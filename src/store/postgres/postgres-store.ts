@@ -1,0 +1,135 @@
+// The fleet store: many supervisors, on many hosts, share one PostgreSQL database. Each keeps
+// its events and ledger rows there (batched, off the decision path) under its own supervisor
+// id (host, pid), and shares budgets through leases. Reads answered synchronously (the Store
+// interface) come from this supervisor's recent window; fleet-wide reads go to the database.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import pg from "pg";
+import { IronError } from "../../errors.js";
+import { createHasher, Scrubber } from "../../events/scrub.js";
+import type { IronEvent } from "../../events/types.js";
+import { VERSION } from "../../version.js";
+import type { BreakerRecord, CallRecord, Store } from "../store.js";
+import { clientConfig, openPool, pgStoreError } from "./pg-connect.js";
+import { PgEventSink } from "./pg-event-sink.js";
+import { migrateSchema } from "./pg-schema.js";
+import { LeaseLedger, type LeaseOptions } from "./lease-ledger.js";
+import { DB_NOW } from "./lease-sql.js";
+import { redactUrl } from "./postgres-url.js";
+
+export interface PostgresStoreOptions {
+  readonly leases?: LeaseOptions;
+}
+
+/** A Store in a PostgreSQL database shared by a fleet of supervisors. */
+export class PostgresStore implements Store {
+  readonly path: string;
+  readonly instance: number;
+  readonly supervisorId: number;
+  readonly host: string;
+  readonly sink: PgEventSink;
+  readonly budgets: LeaseLedger;
+  readonly runs = null;
+  readonly scrubber: Scrubber;
+  readonly failure: IronError | null = null;
+  readonly #pool: pg.Pool;
+  readonly #listener: pg.Client;
+  readonly #listeners: ((error: IronError) => void)[] = [];
+  readonly #url: string;
+  #lastError: IronError | null = null;
+  #closing: Promise<void> | null = null;
+
+  private constructor(url: string, pool: pg.Pool, listener: pg.Client, supervisorId: number, hashKey: Buffer, options: PostgresStoreOptions) {
+    this.#url = url;
+    this.path = redactUrl(url);
+    this.#pool = pool;
+    this.#listener = listener;
+    this.supervisorId = supervisorId;
+    this.instance = supervisorId;
+    this.host = hostname();
+    this.scrubber = new Scrubber(createHasher(hashKey));
+    const onError = (error: unknown, doing: string): void => {
+      this.#lastError = pgStoreError(error, url, doing);
+    };
+    this.sink = new PgEventSink({ pool, supervisorId, host: this.host, onError });
+    this.budgets = new LeaseLedger({ pool, listener, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError }, options.leases);
+  }
+
+  /** Connects, migrates the schema and registers this supervisor (host, pid); throws IRON_ERR_STORE within seconds. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pool = await openPool(url);
+    const listener = new pg.Client(clientConfig(url));
+    listener.on("error", () => undefined);
+    try {
+      await migrateSchema(pool);
+      await pool.query("INSERT INTO meta (key, value) VALUES ('hash_key', $1) ON CONFLICT (key) DO NOTHING", [randomBytes(32).toString("hex")]);
+      const key = (await pool.query<{ value: string }>("SELECT value FROM meta WHERE key = 'hash_key'")).rows[0]?.value ?? "";
+      const registered = await pool.query<{ id: number }>(
+        `INSERT INTO supervisors (host, pid, version, started_at, heartbeat_at) VALUES ($1, $2, $3, ${DB_NOW}, ${DB_NOW}) RETURNING id`,
+        [hostname(), process.pid, VERSION],
+      );
+      const id = registered.rows[0]?.id;
+      if (id === undefined) throw new Error("registering the supervisor returned no id");
+      await listener.connect();
+      const store = new PostgresStore(url, pool, listener, id, Buffer.from(key, "hex"), options);
+      await store.budgets.listen();
+      return store;
+    } catch (error) {
+      await listener.end().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      throw pgStoreError(error, url, "preparing the database");
+    }
+  }
+
+  /** The last background write that failed (retried; null when none has). */
+  get lastError(): IronError | null {
+    return this.#lastError;
+  }
+
+  onFailure(listener: (error: IronError) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  lastCommitted(): number {
+    return this.sink.lastCommitted;
+  }
+
+  eventsAfter(after: number, limit: number): IronEvent[] {
+    return this.sink.recent.filter((e) => e.seq > after).slice(0, limit);
+  }
+
+  callEvents(callId: string): IronEvent[] {
+    return this.sink.recent.filter((e) => "callId" in e && e.callId === callId);
+  }
+
+  recentCalls(limit: number): CallRecord[] {
+    return [...this.sink.calls.values()].sort((a, b) => a.requestedAt - b.requestedAt).slice(-limit);
+  }
+
+  breakers(): BreakerRecord[] {
+    return [...this.sink.breakers.values()].sort((a, b) => (a.provider + (a.model ?? "") < b.provider + (b.model ?? "") ? -1 : 1));
+  }
+
+  /** Waits until every event and settle so far is written. */
+  async drain(): Promise<void> {
+    await this.sink.drain();
+    await this.budgets.flush();
+  }
+
+  /** Writes what is pending, returns unused budget slices, records a clean stop. Safe to call twice. */
+  close(reason = "closed"): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await this.drain();
+        await this.budgets.close();
+        await this.#pool.query(`UPDATE supervisors SET ended_at = ${DB_NOW}, end_reason = $2 WHERE id = $1`, [this.supervisorId, reason]);
+      } catch (error) {
+        this.#lastError = pgStoreError(error, this.#url, "closing");
+      } finally {
+        await this.#listener.end().catch(() => undefined);
+        await this.#pool.end().catch(() => undefined);
+      }
+    })();
+    return this.#closing;
+  }
+}
