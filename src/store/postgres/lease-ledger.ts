@@ -99,10 +99,11 @@ export class LeaseLedger implements BudgetLedger {
     return this.#scopes.get(this.#c.keyOf(scope))?.spent ?? 0;
   }
 
+  /** The limit less the fleet's spend (as last seen) and this supervisor's holds; other supervisors' holds are not seen here. */
   remaining(scope: string): number | null {
     const s = this.#scopes.get(this.#c.keyOf(scope));
     if (s === undefined || s.limit === null) return null;
-    return Math.max(0, s.lease - s.held);
+    return s.limit - s.spent - s.held;
   }
 
   /** Reserves from this supervisor's slices only (no network); a short slice is refilled in the background. */
