@@ -89,6 +89,8 @@ export class LeaseLedger implements BudgetLedger {
     const key = this.#c.keyOf(scope);
     this.#scope(key).limit = micros;
     this.#write("setting a budget limit", () => writeLimit(this.#c.pool, key, micros));
+    // Borrow a first slice now, so the first call finds one.
+    if (micros !== null && micros > 0) void this.#refill(key, 1);
   }
 
   limit(scope: string): number | null {
@@ -186,19 +188,21 @@ export class LeaseLedger implements BudgetLedger {
     s.refill ??= (async () => {
       try {
         const deadline = Date.now() + this.#waitMs;
+        let quiet = 0;
         for (;;) {
           const min = Math.max(1, micros - (s.lease - s.held));
-          const want = Date.now() < s.scarceUntil ? min : Math.max(min, Math.floor((s.limit ?? 0) * this.#sliceFraction));
+          const want = Date.now() < s.scarceUntil ? min : Math.max(min, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
           const grant = await this.#serial(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
           s.spent = Math.max(s.spent, grant.spent);
           if (grant.granted > 0) {
             s.lease += grant.granted;
             return true;
           }
-          if (grant.limit === null || this.#closed || Date.now() >= deadline) return false;
+          // Nobody else holds a slice, or asking twice brought nothing back: the fleet is spent.
+          if (grant.limit === null || grant.others === 0 || quiet >= 2 || this.#closed || Date.now() >= deadline) return false;
           s.scarceUntil = Date.now() + this.#waitMs;
           await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "pressure", from: this.#c.supervisorId, key })]);
-          await this.#returnedOrAfter(50);
+          if (!(await this.#returnedOrAfter(100))) quiet += 1;
           await reclaimExpiredLeases(this.#c.pool);
         }
       } catch (error) {
@@ -238,14 +242,16 @@ export class LeaseLedger implements BudgetLedger {
     });
   }
 
-  #returnedOrAfter(ms: number): Promise<void> {
+  // True when some supervisor gave budget back before `ms` passed.
+  #returnedOrAfter(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const wake = (): void => {
+      const done = (returned: boolean): void => {
         clearTimeout(timer);
         this.#returned.delete(wake);
-        resolve();
+        resolve(returned);
       };
-      const timer = setTimeout(wake, ms);
+      const wake = (): void => done(true);
+      const timer = setTimeout(() => done(false), ms);
       this.#returned.add(wake);
     });
   }

@@ -11,6 +11,8 @@ export interface GrantResult {
   readonly limit: number | null;
   readonly spent: number;
   readonly leased: number;
+  /** How many other supervisors hold a live slice of the scope (who could give some back). */
+  readonly others: number;
 }
 
 /** What a grant may lend: at least `min` or nothing, at most `want`, and no more than a fair share of what is left. */
@@ -44,12 +46,12 @@ export function grantLease(pool: pg.Pool, supervisorId: number, ask: GrantAsk): 
   return inTransaction(pool, async (c) => {
     await c.query(`INSERT INTO budgets (scope, limit_micros, updated_at) VALUES ($1, $2, ${DB_NOW}) ON CONFLICT (scope) DO NOTHING`, [ask.key, ask.limitIfNew]);
     const row = (await c.query<{ limit_micros: number | null; spent_micros: number; leased_micros: number }>("SELECT limit_micros, spent_micros, leased_micros FROM budgets WHERE scope = $1 FOR UPDATE", [ask.key])).rows[0];
-    if (row === undefined || row.limit_micros === null) return { granted: 0, limit: null, spent: row?.spent_micros ?? 0, leased: row?.leased_micros ?? 0 };
+    if (row === undefined || row.limit_micros === null) return { granted: 0, limit: null, spent: row?.spent_micros ?? 0, leased: row?.leased_micros ?? 0, others: 0 };
     const others = (await c.query<{ n: number }>(`SELECT count(*) AS n FROM leases WHERE scope = $1 AND supervisor_id <> $2 AND micros > 0 AND expires_at >= ${DB_NOW}`, [ask.key, supervisorId])).rows[0]?.n ?? 0;
     const available = row.limit_micros - row.spent_micros - row.leased_micros;
     const fair = Math.floor(available / (others + 1));
     const amount = Math.min(available, Math.max(ask.min, Math.min(ask.want, fair)));
-    const unchanged = { granted: 0, limit: row.limit_micros, spent: row.spent_micros, leased: row.leased_micros };
+    const unchanged = { granted: 0, limit: row.limit_micros, spent: row.spent_micros, leased: row.leased_micros, others };
     if (amount < ask.min || amount <= 0) return unchanged;
     const updated = await c.query(
       `UPDATE budgets SET leased_micros = leased_micros + $2, updated_at = ${DB_NOW} WHERE scope = $1 AND limit_micros IS NOT NULL AND spent_micros + leased_micros + $2 <= limit_micros`,
@@ -61,7 +63,7 @@ export function grantLease(pool: pg.Pool, supervisorId: number, ask: GrantAsk): 
        ON CONFLICT (supervisor_id, scope) DO UPDATE SET micros = leases.micros + $3, expires_at = ${DB_NOW} + $4`,
       [supervisorId, ask.key, amount, ask.ttlMs],
     );
-    return { granted: amount, limit: row.limit_micros, spent: row.spent_micros, leased: row.leased_micros + amount };
+    return { granted: amount, limit: row.limit_micros, spent: row.spent_micros, leased: row.leased_micros + amount, others };
   });
 }
 
