@@ -188,7 +188,7 @@ export class LeaseLedger implements BudgetLedger {
     s.refill ??= (async () => {
       try {
         const deadline = Date.now() + this.#waitMs;
-        let quiet = 0;
+        let rounds = 0;
         for (;;) {
           const min = Math.max(1, micros - (s.lease - s.held));
           const want = Date.now() < s.scarceUntil ? min : Math.max(min, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
@@ -198,11 +198,12 @@ export class LeaseLedger implements BudgetLedger {
             s.lease += grant.granted;
             return true;
           }
-          // Nobody else holds a slice, or asking twice brought nothing back: the fleet is spent.
-          if (grant.limit === null || grant.others === 0 || quiet >= 2 || this.#closed || Date.now() >= deadline) return false;
+          // Nobody else holds a slice, or two rounds of asking (every holder answers the first) did not cover it: the fleet is spent.
+          if (grant.limit === null || grant.others === 0 || rounds >= 2 || this.#closed || Date.now() >= deadline) return false;
+          rounds += 1;
           s.scarceUntil = Date.now() + this.#waitMs;
           await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "pressure", from: this.#c.supervisorId, key })]);
-          if (!(await this.#returnedOrAfter(100))) quiet += 1;
+          await this.#returnedOrAfter(100);
           await reclaimExpiredLeases(this.#c.pool);
         }
       } catch (error) {
