@@ -18,10 +18,21 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
+/** A server of the test's own, which it may stop and start again (same data, same port). */
+export interface OwnPostgresServer extends PostgresServer {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
 /** The server named by $IRON_TEST_POSTGRES_URL, or a fresh one started here. */
 export async function startPostgresServer(): Promise<PostgresServer> {
   const given = process.env.IRON_TEST_POSTGRES_URL;
   if (given !== undefined && given !== "") return { url: given, stop: async () => undefined };
+  return startOwnPostgresServer();
+}
+
+/** A fresh server started here, whatever $IRON_TEST_POSTGRES_URL says (for tests that stop it). */
+export async function startOwnPostgresServer(): Promise<OwnPostgresServer> {
   if (!existsSync(join(BIN, "initdb"))) {
     execFileSync("bash", [new URL("../../scripts/ensure-debian-packages.sh", import.meta.url).pathname, "postgresql"], { stdio: "inherit" });
   }
@@ -37,14 +48,23 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   execFileSync(join(BIN, "initdb"), ["-D", join(dir, "data"), "-U", USER, "-A", "scram-sha-256", `--pwfile=${pwfile}`, "--no-sync", "-E", "UTF8", "--no-locale"], { ...asOwner, stdio: "pipe" });
   const port = await freePort();
   const settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"].flatMap((s) => ["-c", s]);
-  const child = spawn(join(BIN, "postgres"), ["-D", join(dir, "data"), "-k", dir, "-p", String(port), "-h", "127.0.0.1", ...settings], { ...asOwner, stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(join(BIN, "postgres"), ["-D", join(dir, "data"), "-k", dir, "-p", String(port), "-h", "127.0.0.1", ...settings], { ...asOwner, stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      await waitUntilReady(url, child, () => log);
+      return child;
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
+  };
+  let child: ChildProcess;
   try {
-    await waitUntilReady(url, child, () => log);
+    child = await launch();
   } catch (error) {
-    child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -53,6 +73,10 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     stop: async () => {
       await stopServer(child);
       rmSync(dir, { recursive: true, force: true });
+    },
+    pause: () => stopServer(child),
+    resume: async () => {
+      child = await launch();
     },
   };
 }

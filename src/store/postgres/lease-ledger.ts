@@ -3,6 +3,7 @@
 // Slices refill in the background below a low-water mark; settles are batched and charged once
 // per call id; near the limit an asker NOTIFYs and the others give back what they are not using.
 import type pg from "pg";
+import type { IronError } from "../../errors.js";
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../budget-ledger.js";
 import { grantLease, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
 
@@ -28,6 +29,8 @@ interface Scope {
   refill: Promise<boolean> | null;
   /** Until then the fleet is short: no background refills beyond what a call needs. */
   scarceUntil: number;
+  /** Why the last refill failed when the database could not be reached (null: it answered). */
+  unreachable: IronError | null;
 }
 
 interface Hold {
@@ -37,11 +40,10 @@ interface Hold {
 
 export interface LeaseLedgerContext {
   readonly pool: pg.Pool;
-  readonly listener: pg.Client;
   readonly supervisorId: number;
   readonly keyOf: (scope: string) => string;
-  /** A background write failed (the ledger retries; the store may report it). */
-  readonly onError: (error: unknown, doing: string) => void;
+  /** A database operation failed: the store records it and says how (IRON_ERR_STORE). */
+  readonly onError: (error: unknown, doing: string) => IronError;
 }
 
 /** Budgets shared by every supervisor on one database, reserved locally from leased slices. */
@@ -64,22 +66,22 @@ export class LeaseLedger implements BudgetLedger {
     this.#ttlMs = options.ttlMs ?? 10_000;
     this.#sliceFraction = options.sliceFraction ?? 0.02;
     this.#waitMs = options.waitMs ?? 2000;
-    context.listener.on("notification", (n) => {
-      if (n.channel === CHANNEL && n.payload !== undefined) this.#onNotice(n.payload);
-    });
     this.#timer = setInterval(() => void this.#heartbeat(), Math.max(50, Math.floor(this.#ttlMs / 3)));
     this.#timer.unref();
   }
 
-  /** Subscribes to the fleet's budget notices; call once before use. */
-  async listen(): Promise<void> {
-    await this.#c.listener.query(`LISTEN ${CHANNEL}`);
+  /** Subscribes a (re)connected listener to the fleet's budget notices. */
+  async listen(listener: pg.Client): Promise<void> {
+    listener.on("notification", (n) => {
+      if (n.channel === CHANNEL && n.payload !== undefined) this.#onNotice(n.payload);
+    });
+    await listener.query(`LISTEN ${CHANNEL}`);
   }
 
   #scope(key: string): Scope {
     let scope = this.#scopes.get(key);
     if (scope === undefined) {
-      scope = { limit: null, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0 };
+      scope = { limit: null, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0, unreachable: null };
       this.#scopes.set(key, scope);
     }
     return scope;
@@ -127,14 +129,20 @@ export class LeaseLedger implements BudgetLedger {
     return { ok: true };
   }
 
-  /** Like reserve, but a short slice waits (bounded) for a grant or for what others give back. */
+  /**
+   * Like reserve, but a short slice waits (bounded) for a grant or for what others give back.
+   * Throws IRON_ERR_STORE when the slice ran out and the database cannot be reached (fail closed).
+   */
   async acquire(callId: string, scopes: readonly string[], micros: number): Promise<ReserveResult> {
     const deadline = Date.now() + this.#waitMs;
     for (;;) {
       const result = this.reserve(callId, scopes, micros);
-      if (result.ok || Date.now() >= deadline) return result;
+      if (result.ok) return result;
       const got = await this.#refill(result.scope, micros);
-      if (!got && Date.now() >= deadline) return this.reserve(callId, scopes, micros);
+      if (got) continue;
+      const unreachable = this.#scope(result.scope).unreachable;
+      if (unreachable !== null) throw unreachable;
+      if (Date.now() >= deadline) return this.reserve(callId, scopes, micros);
     }
   }
 
@@ -193,6 +201,7 @@ export class LeaseLedger implements BudgetLedger {
           const min = Math.max(1, micros - (s.lease - s.held));
           const want = Date.now() < s.scarceUntil ? min : Math.max(min, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
           const grant = await this.#serial(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
+          s.unreachable = null;
           s.spent = Math.max(s.spent, grant.spent);
           if (grant.granted > 0) {
             s.lease += grant.granted;
@@ -207,7 +216,7 @@ export class LeaseLedger implements BudgetLedger {
           await reclaimExpiredLeases(this.#c.pool);
         }
       } catch (error) {
-        this.#c.onError(error, "leasing budget");
+        s.unreachable = this.#c.onError(error, "leasing budget (this supervisor's slice is spent)");
         return false;
       } finally {
         s.refill = null;

@@ -33,7 +33,7 @@ export class PostgresStore implements Store {
   readonly scrubber: Scrubber;
   readonly failure: IronError | null = null;
   readonly #pool: pg.Pool;
-  readonly #listener: pg.Client;
+  #listener: pg.Client;
   readonly #listeners: ((error: IronError) => void)[] = [];
   readonly #url: string;
   #lastError: IronError | null = null;
@@ -48,11 +48,35 @@ export class PostgresStore implements Store {
     this.instance = supervisorId;
     this.host = hostname();
     this.scrubber = new Scrubber(createHasher(hashKey));
-    const onError = (error: unknown, doing: string): void => {
+    const onError = (error: unknown, doing: string): IronError => {
       this.#lastError = pgStoreError(error, url, doing);
+      return this.#lastError;
     };
     this.sink = new PgEventSink({ pool, supervisorId, host: this.host, onError });
-    this.budgets = new LeaseLedger({ pool, listener, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError }, options.leases);
+    this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError }, options.leases);
+  }
+
+  // The listener connection carries NOTIFYs; when the server goes away it is opened again.
+  #watchListener(client: pg.Client): void {
+    client.once("end", () => {
+      if (this.#closing !== null) return;
+      const retry = setTimeout(() => void this.#reconnectListener(), 500);
+      retry.unref();
+    });
+  }
+
+  async #reconnectListener(): Promise<void> {
+    if (this.#closing !== null) return;
+    const client = new pg.Client(clientConfig(this.#url));
+    client.on("error", () => undefined);
+    this.#listener = client;
+    this.#watchListener(client);
+    try {
+      await client.connect();
+      await this.budgets.listen(client);
+    } catch {
+      await client.end().catch(() => undefined);
+    }
   }
 
   /** Connects, migrates the schema and registers this supervisor (host, pid); throws IRON_ERR_STORE within seconds. */
@@ -72,7 +96,8 @@ export class PostgresStore implements Store {
       if (id === undefined) throw new Error("registering the supervisor returned no id");
       await listener.connect();
       const store = new PostgresStore(url, pool, listener, id, Buffer.from(key, "hex"), options);
-      await store.budgets.listen();
+      await store.budgets.listen(listener);
+      store.#watchListener(listener);
       return store;
     } catch (error) {
       await listener.end().catch(() => undefined);
