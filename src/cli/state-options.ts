@@ -15,7 +15,7 @@ export interface StateFlags {
   readonly dashboard?: boolean;
 }
 
-const STATE_HELP = `SQLite state file: call ledger, budgets, events (default: $IRON_STATE, else iron.yaml's state:, else ${DEFAULT_STATE_PATH})`;
+const STATE_HELP = `SQLite state file, or a postgres:// URL shared by a fleet: call ledger, budgets, events (default: $IRON_STATE, else iron.yaml's state:, else ${DEFAULT_STATE_PATH})`;
 
 /** Adds --state, --stream-port, --stream-host and --no-stream to a command. */
 export function addStateOptions(command: Command, stateHelp: string = STATE_HELP): Command {
