@@ -36,7 +36,14 @@ describe("a fleet of three supervisors on PostgreSQL", () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      await expect.poll(async () => (await client.query("SELECT count(*)::int AS n FROM supervisors").catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n, { timeout: 20_000 }).toBe(3);
+      const ended: string[] = [];
+      for (const run of runs) void run.then((r) => ended.push(`exited ${r.exitCode}: ${String(r.stderr)}`));
+      const registered = async (): Promise<number | string> => {
+        if (ended.length > 0) return ended.join("\n"); // a supervisor that ended before the start says why
+        // Before the first supervisor has created the schema there is no table to count.
+        return (await client.query("SELECT count(*)::int AS n FROM supervisors").catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n as number;
+      };
+      await expect.poll(registered, { timeout: 60_000 }).toBe(3);
       writeFileSync(go, "");
       const done = await Promise.all(runs);
       for (const r of done) expect(r.exitCode, String(r.stderr)).toBe(0);

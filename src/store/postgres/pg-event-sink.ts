@@ -32,6 +32,7 @@ export class PgEventSink implements EventSink {
   #writing: Promise<void> | null = null;
   #scheduled = false;
   #retryMs = 100;
+  #stopped = false;
 
   constructor(context: PgEventSinkContext) {
     this.#c = context;
@@ -93,6 +94,7 @@ export class PgEventSink implements EventSink {
         break;
       } catch (error) {
         this.#c.onError(error, "writing events");
+        if (this.#stopped) return;
         await new Promise((r) => setTimeout(r, this.#retryMs));
         this.#retryMs = Math.min(5000, this.#retryMs * 2);
       }
@@ -103,6 +105,12 @@ export class PgEventSink implements EventSink {
     if (this.recent.length > WINDOW) this.recent.splice(0, this.recent.length - WINDOW);
     while (this.calls.size > WINDOW) this.calls.delete(this.calls.keys().next().value as string);
     this.#deliver(batch);
+  }
+
+  /** Stops retrying (the store is closing and could not write in time); what is pending is lost. */
+  stop(): void {
+    this.#stopped = true;
+    this.#pending = [];
   }
 
   async #write(c: pg.PoolClient, batch: readonly IronEvent[], changed: { calls: Set<string>; agents: Set<string>; breakers: Set<string> }): Promise<void> {

@@ -17,8 +17,17 @@ import { LeaseLedger, type LeaseOptions } from "./lease-ledger.js";
 import { DB_NOW } from "./lease-sql.js";
 import { redactUrl } from "./postgres-url.js";
 
+/** How long closing waits for pending writes to reach the database. */
+const CLOSE_WAIT_MS = 10_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 export interface PostgresStoreOptions {
   readonly leases?: LeaseOptions;
+  /** How long closing waits for pending writes when the database is away (default 10 s). */
+  readonly closeWaitMs?: number;
 }
 
 /** A Store in a PostgreSQL database shared by a fleet of supervisors. */
@@ -36,11 +45,13 @@ export class PostgresStore implements Store {
   #listener: pg.Client;
   readonly #listeners: ((error: IronError) => void)[] = [];
   readonly #url: string;
+  readonly #closeWaitMs: number;
   #lastError: IronError | null = null;
   #closing: Promise<void> | null = null;
 
   private constructor(url: string, pool: pg.Pool, listener: pg.Client, supervisorId: number, hashKey: Buffer, options: PostgresStoreOptions) {
     this.#url = url;
+    this.#closeWaitMs = options.closeWaitMs ?? CLOSE_WAIT_MS;
     this.path = redactUrl(url);
     this.#pool = pool;
     this.#listener = listener;
@@ -145,7 +156,12 @@ export class PostgresStore implements Store {
   close(reason = "closed"): Promise<void> {
     this.#closing ??= (async () => {
       try {
-        await this.drain();
+        // A database that stays away must not hold the supervisor's exit forever.
+        const gaveUp = await Promise.race([this.drain().then(() => false), delay(this.#closeWaitMs).then(() => true)]);
+        if (gaveUp) {
+          this.sink.stop();
+          throw new Error(`pending events and settles were not written within ${this.#closeWaitMs} ms`);
+        }
         await this.budgets.close();
         await this.#pool.query(`UPDATE supervisors SET ended_at = ${DB_NOW}, end_reason = $2 WHERE id = $1`, [this.supervisorId, reason]);
       } catch (error) {

@@ -68,4 +68,18 @@ describe("the fleet database stopped mid-load", () => {
       await store.close();
     }
   });
+
+  it("does not hold a closing supervisor forever when the database stays away", async () => {
+    const url = await createTestDatabase(server.url);
+    const store = await PostgresStore.open(url, { closeWaitMs: 500 });
+    const bus = new EventBus(store.sink, Date.now, store.scrubber);
+    await server.pause();
+    try {
+      bus.publish({ type: "supervisor.stopping", reason: "test" });
+      await store.close();
+      expect(store.lastError).toMatchObject({ code: "IRON_ERR_STORE" });
+    } finally {
+      await server.resume();
+    }
+  });
 });
