@@ -60,4 +60,35 @@ describe("a fleet's shared budget", () => {
     const closed = await budgetRow(url, "global");
     expect(closed.leased_micros).toBe(0);
   });
+
+  it("holds a per-user limit inside the global one across supervisors, reserving in both scopes or neither", async () => {
+    const url = await testDatabase();
+    const fleet = await Promise.all([1, 2, 3].map(() => PostgresStore.open(url)));
+    try {
+      for (const store of fleet) {
+        store.budgets.setLimit("global", 1_000_000);
+        store.budgets.setLimit("user:dora@example.com", 20_000);
+      }
+      let providerSaw = 0;
+      await Promise.all(
+        Array.from({ length: 300 }, async (_, i) => {
+          const ledger = fleet[i % 3]!.budgets;
+          const result = await ledger.acquire(`u-${i}`, ["global", "user:dora@example.com"], CALL);
+          if (!result.ok) return;
+          await new Promise((r) => setTimeout(r, i % 5));
+          providerSaw += CALL;
+          ledger.settle(`u-${i}`, CALL);
+        }),
+      );
+      await Promise.all(fleet.map((s) => s.drain()));
+      const user = fleet[0]!.scrubber.text("user:dora@example.com");
+      const [dora, global] = [await budgetRow(url, user), await budgetRow(url, "global")];
+      expect(providerSaw).toBeLessThanOrEqual(20_000);
+      expect(dora.spent_micros).toBe(providerSaw);
+      expect(dora.spent_micros).toBeGreaterThanOrEqual(0.99 * 20_000);
+      expect(global.spent_micros).toBe(providerSaw);
+    } finally {
+      await Promise.all(fleet.map((s) => s.close()));
+    }
+  });
 });
