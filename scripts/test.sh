@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite — what the README's test command runs and .ci/run calls.
-# Installs what the tests need when it is missing (Debian's python3 client libraries),
+# Installs what the tests need when it is missing (Debian's python3 client libraries,
+# PostgreSQL for the fleet store's tests, chromium, the Python linters),
 # builds, then runs the TypeScript suite and the Python suite on every interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
