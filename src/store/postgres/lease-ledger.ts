@@ -137,12 +137,12 @@ export class LeaseLedger implements BudgetLedger {
     const deadline = Date.now() + this.#waitMs;
     for (;;) {
       const result = this.reserve(callId, scopes, micros);
-      if (result.ok) return result;
-      const got = await this.#refill(result.scope, micros);
-      if (got) continue;
+      if (result.ok || Date.now() >= deadline) return result;
+      // A grant came (other calls here may take it first: try again); none came: the fleet is spent, or away.
+      if (await this.#refill(result.scope, micros)) continue;
       const unreachable = this.#scope(result.scope).unreachable;
       if (unreachable !== null) throw unreachable;
-      if (Date.now() >= deadline) return this.reserve(callId, scopes, micros);
+      return this.reserve(callId, scopes, micros);
     }
   }
 
