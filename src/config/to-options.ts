@@ -7,6 +7,7 @@ import { loadPolicyFiles } from "../policy/load-policies.js";
 import type { ModelPrice } from "../policy/prices.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import type { SpawnOptions } from "../supervisor/supervisor.js";
+import { resolveStateLocation } from "../store/open-store.js";
 import type { LoadedConfig } from "./load-config.js";
 import type { PriceInput } from "./schema-parts.js";
 import type { TelemetryConfig } from "./schema-telemetry.js";
@@ -70,7 +71,7 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
     ...(c.providers !== undefined && { providers: c.providers.map((p): ProviderSetting => ({ name: p.name, kind: p.kind, base_url: p.base_url })) }),
     ...(c.prices !== undefined && { prices }),
     ...(c.unknown_model !== undefined && { unknownModelPrice: c.unknown_model === "deny" ? "deny" : fullPrice(c.unknown_model) }),
-    ...(c.state !== undefined && { state: resolve(loaded.dir, c.state) }),
+    ...(c.state !== undefined && { state: resolveStateLocation(loaded.dir, c.state) }),
     ...(c.stream !== undefined && { stream: c.stream }),
     ...(c.telemetry !== undefined && { telemetry: telemetryOf(c.telemetry) }),
     policies: await loadPolicyFiles(c.policies ?? [], loaded.dir),

@@ -46,7 +46,7 @@ export interface SupervisorOptions {
   readonly python?: string;
   /** Milliseconds a spawned agent has to connect its shim before it counts as crashed (default 10000; per agent: SpawnOptions.startupTimeoutMs). */
   readonly startupTimeoutMs?: number;
-  /** SQLite state file (events, call ledger, budgets, runs) so state survives a restart; in memory when omitted. The CLI uses `.iron/state.db`. */
+  /** SQLite state file (events, call ledger, budgets, runs) so state survives a restart, or a postgres:// URL shared by a fleet of supervisors; in memory when omitted. The CLI uses `.iron/state.db`. */
   readonly state?: string;
   /** Serve the live event stream (HTTP + WebSocket); off when omitted or false. */
   readonly stream?: StreamOptions | false;

@@ -158,7 +158,7 @@ export class Supervisor {
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
     void loadTokenizers();
-    const store = openStore(resolved.state);
+    const store = await openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
     let server: AgentServer | null = null;
@@ -179,7 +179,7 @@ export class Supervisor {
       await server?.close();
       await telemetry?.close();
       runtime?.remove();
-      store.close();
+      await store.close();
       throw error;
     }
     const bus = supervisor.#bus;
@@ -390,7 +390,7 @@ export class Supervisor {
     this.#bus.close();
     await this.#telemetry?.close();
     await this.#stream?.close();
-    this.#store.close();
+    await this.#store.close();
   }
 
   /** Host name, for attach instructions and events. */
