@@ -1,5 +1,5 @@
 // The policy engine: runs the ordered pipeline of pure policies and combines their answers.
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "./budget-ledger.js";
 import { DEFAULT_WARN_AT } from "./budget-warnings.js";
 import { runRequestPipeline } from "./request-pipeline.js";
 import { runResponsePipeline } from "./response-pipeline.js";

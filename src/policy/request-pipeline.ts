@@ -1,6 +1,6 @@
 // The request side of the engine: runs onRequest in pipeline order, re-prices reservations
 // when a later policy changed the call, commits them atomically, then waits out rate limits.
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "./budget-ledger.js";
 import { defaultStatusFor } from "./decisions.js";
 import { deepFreeze } from "./freeze.js";
 import { formatUsd } from "./money.js";

@@ -1,5 +1,5 @@
 // An in-process BudgetLedger: exact and atomic because Node runs one decision at a time.
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "./budget-ledger.js";
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "../policy/budget-ledger.js";
 
 interface Scope {
   limit: number | null;

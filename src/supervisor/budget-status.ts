@@ -3,7 +3,7 @@
 // updated in every decision, in micro-dollars.
 import type { BudgetPlan } from "../policy/budget-plan.js";
 import type { WireBudget } from "../protocol/messages.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 
 /** The agent's tightest budget now, or null when none of its scopes has a limit. */
 export function budgetStatus(plan: BudgetPlan, ledger: BudgetLedger, agentId: string, run: number | null, now: number): WireBudget | null {

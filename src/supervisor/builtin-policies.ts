@@ -8,7 +8,7 @@ import { reliabilityPolicy } from "../policy/policies/reliability.js";
 import { safetyPolicy } from "../policy/policies/safety.js";
 import { RateLimiter } from "../policy/rate-limiter.js";
 import type { Policy } from "../policy/types.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { ResolvedSupervisorOptions } from "./options.js";
 
 export interface BuiltinDeps {

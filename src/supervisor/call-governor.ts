@@ -5,9 +5,9 @@ import type { ChainedFilter } from "../policy/stream-filters.js";
 import type { PolicyEngine } from "../policy/engine.js";
 import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { CallObserver } from "../stream/call-details.js";
-import { storeFailureVerdict } from "../store/store-failure-verdict.js";
+import { storeFailureVerdict } from "../policy/store-guard.js";
 
 type DecisionFields = Omit<DecisionMessage, "v" | "type" | "id">;
 

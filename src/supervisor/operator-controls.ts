@@ -6,7 +6,7 @@ import type { EventInput, IronEvent } from "../events/types.js";
 import type { BreakerBoard } from "../policy/breaker/board.js";
 import type { BudgetPlan } from "../policy/budget-plan.js";
 import { usdToMicros } from "../policy/money.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { ControlTarget } from "../stream/control-actions.js";
 import type { Agent } from "./agent.js";
 import type { JoinedAgent } from "./joined-agent.js";

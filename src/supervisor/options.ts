@@ -7,10 +7,10 @@ import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
 import type { RunRegistry } from "../lifecycle/run-registry.js";
-import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../config/resolve-sections.js";
-import type { BudgetsConfig } from "../config/schema-budgets.js";
-import type { ReliabilityConfig } from "../config/schema-reliability.js";
-import type { SafetyConfig } from "../config/schema-safety.js";
+import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../sections/resolve-sections.js";
+import type { BudgetsConfig } from "../sections/schema-budgets.js";
+import type { ReliabilityConfig } from "../sections/schema-reliability.js";
+import type { SafetyConfig } from "../sections/schema-safety.js";
 import type { SafetyPolicyOptions } from "../policy/policies/safety.js";
 import { checkJoinToken, generateJoinToken } from "../transport/join-token.js";
 

@@ -3,7 +3,7 @@
 // supervisor's holds are charged in full at the next start). Settles and releases only ever
 // lower what is held, so they ride in the next event batch, off the decision path. One
 // supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "../budget-ledger.js";
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import type { Db } from "./database.js";
 
 interface Scope {

@@ -1,6 +1,6 @@
-// The narrow budget interface policies and the engine depend on; the SQLite store (and a
+// The narrow budget interface policies and the engine depend on, owned here by its consumer; the SQLite store (and a
 // PostgreSQL one later) implement it, so policies never change with the backend.
-import type { BudgetView } from "../policy/types.js";
+import type { BudgetView } from "./types.js";
 
 /** Why a reservation could not be made. */
 export interface ReserveRefusal {
