@@ -28,9 +28,19 @@ export interface ScopeBalance {
  * the hold with the real cost; `release` drops a hold whose call never completed.
  */
 export interface BudgetLedger extends BudgetView {
+  /** Micro-dollars held for calls still in flight in a scope. */
+  reserved(scope: string): number;
   setLimit(scope: string, micros: number | null): void;
   reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult;
   settle(callId: string, micros: number): readonly ScopeBalance[];
   release(callId: string): readonly ScopeBalance[];
   balances(): readonly ScopeBalance[];
+}
+
+/**
+ * A scope's balance read from the ledger, the one place spend and holds are read: deriving
+ * "reserved" from "remaining" goes wrong whenever the limit in force is not the ledger's.
+ */
+export function balanceOf(ledger: BudgetLedger, scope: string): ScopeBalance {
+  return { scope, limit: ledger.limit(scope), spent: ledger.spent(scope), reserved: ledger.reserved(scope) };
 }

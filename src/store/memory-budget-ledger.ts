@@ -38,6 +38,10 @@ export class MemoryBudgetLedger implements BudgetLedger {
     return this.#scopes.get(scope)?.spent ?? 0;
   }
 
+  reserved(scope: string): number {
+    return this.#scopes.get(scope)?.reserved ?? 0;
+  }
+
   remaining(scope: string): number | null {
     const s = this.#scopes.get(scope);
     if (s === undefined || s.limit === null) return null;

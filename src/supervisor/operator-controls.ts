@@ -6,7 +6,7 @@ import type { EventInput, IronEvent } from "../events/types.js";
 import type { BreakerBoard } from "../policy/breaker/board.js";
 import type { BudgetPlan } from "../policy/budget-plan.js";
 import { usdToMicros } from "../policy/money.js";
-import type { BudgetLedger } from "../policy/budget-ledger.js";
+import { balanceOf, type BudgetLedger } from "../policy/budget-ledger.js";
 import type { ControlTarget } from "../stream/control-actions.js";
 import type { Agent } from "./agent.js";
 import type { JoinedAgent } from "./joined-agent.js";
@@ -79,8 +79,7 @@ export class OperatorControls implements ControlTarget {
     const { ledger } = this.#deps;
     this.#deps.plan.overrideLimit(scope, micros);
     ledger.setLimit(scope, micros);
-    const reserved = ledger.balances().find((b) => b.scope === scope)?.reserved ?? 0;
-    this.#deps.publish({ type: "budget.update", scope, limit: micros, spent: ledger.spent(scope), reserved });
+    this.#deps.publish({ type: "budget.update", ...balanceOf(ledger, scope) });
   }
 
   /** The ledger as `sup.budgets` shows it: reads and holds as they are, `setLimit` as an operator's limit. */
@@ -93,6 +92,7 @@ export class OperatorControls implements ControlTarget {
       release: (callId) => ledger.release(callId),
       balances: () => ledger.balances(),
       remaining: (scope) => ledger.remaining(scope),
+      reserved: (scope) => ledger.reserved(scope),
       spent: (scope) => ledger.spent(scope),
       limit: (scope) => ledger.limit(scope),
     };

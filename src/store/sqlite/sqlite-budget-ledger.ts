@@ -109,6 +109,10 @@ export class SqliteBudgetLedger implements BudgetLedger {
     return this.#scope(this.#c.keyOf(scope)).spent;
   }
 
+  reserved(scope: string): number {
+    return this.#scope(this.#c.keyOf(scope)).reserved;
+  }
+
   remaining(scope: string): number | null {
     const s = this.#scope(this.#c.keyOf(scope));
     return s.limit === null ? null : s.limit - s.spent - s.reserved;
