@@ -77,6 +77,33 @@ describe("PolicyEngine request pipeline", () => {
 });
 
 describe("budget reservations", () => {
+  it("runs each policy's onRequest once, even when a later policy reroutes a call an earlier one priced", async () => {
+    const runs: string[] = [];
+    const ledger = new MemoryBudgetLedger();
+    const v = await engineWith(
+      [
+        { name: "pricer", onRequest: () => (runs.push("pricer"), { action: "allow", reserve: { scopes: ["global"], micros: 10 } }) },
+        { name: "router", onRequest: (c) => (runs.push("router"), modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper")) },
+      ],
+      ledger,
+    ).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [] } }));
+    expect(runs).toEqual(["pricer", "router"]);
+    // Its outcome is kept: the hold it asked for is made once the pipeline allowed the call.
+    expect(v).toMatchObject({ action: "modify", policy: "router", micros: 10 });
+    expect(ledger.balances()).toEqual([{ scope: "global", limit: null, spent: 0, reserved: 10 }]);
+  });
+
+  it("has the budget re-price a rerouted call through its reprice hook, not a second onRequest", async () => {
+    const ledger = new MemoryBudgetLedger();
+    const v = await engineWith(
+      [budget(), { name: "router", onRequest: (c) => modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper") }],
+      ledger,
+    ).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [{ role: "user", content: "hi" }], max_tokens: 100 } }));
+    // gpt-4o-mini's worst case (62, as below), not gpt-4o's: what goes out is what is held.
+    expect(v).toMatchObject({ action: "modify", micros: 62 });
+    expect(v.steps.map((s) => s.policy)).toEqual(["budget", "router"]);
+  });
+
   it("reserves the worst case, settles the real cost, and denies once spent", async () => {
     const ledger = new MemoryBudgetLedger();
     ledger.setLimit("agent:agent-a", 200); // 200 micro-dollars
