@@ -7,7 +7,6 @@ import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { CallObserver } from "../stream/call-details.js";
-import { storeFailureVerdict } from "../policy/store-guard.js";
 
 type DecisionFields = Omit<DecisionMessage, "v" | "type" | "id">;
 
@@ -90,7 +89,7 @@ export class CallGovernor {
       attrs: call.attrs,
     });
     const started = performance.now();
-    const verdict = await this.#engine.decideRequest(call).catch((error: unknown) => storeFailureVerdict(error));
+    const verdict = await this.#engine.decideRequest(call);
     this.#record(agentId, call, "request", verdict, performance.now() - started);
     const metrics = this.metricsOf(agentId);
     metrics.calls += 1;

@@ -8,6 +8,7 @@ import { budgetPolicy } from "../../src/policy/policies/budget.js";
 import { loadTokenizers } from "../../src/policy/tokens.js";
 import { DEFAULT_PRICES } from "../../src/policy/prices.js";
 import type { Policy } from "../../src/policy/types.js";
+import { IronError } from "../../src/errors.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import { makeCall, makeResult } from "../helpers/calls.js";
 
@@ -102,6 +103,29 @@ describe("budget reservations", () => {
     // gpt-4o-mini's worst case (62, as below), not gpt-4o's: what goes out is what is held.
     expect(v).toMatchObject({ action: "modify", micros: 62 });
     expect(v.steps.map((s) => s.policy)).toEqual(["budget", "router"]);
+  });
+
+  it("denies 503 IRON_ERR_STORE in both directions when the ledger cannot write", async () => {
+    // The seam a failed state file shows the engine: the ledger throws IRON_ERR_STORE.
+    class BrokenLedger extends MemoryBudgetLedger {
+      broken = false;
+      override reserve(callId: string, scopes: readonly string[], micros: number) {
+        if (this.broken) throw new IronError("IRON_ERR_STORE", "the disk holding the state file is full");
+        return super.reserve(callId, scopes, micros);
+      }
+      override settle(callId: string, micros: number) {
+        if (this.broken) throw new IronError("IRON_ERR_STORE", "the disk holding the state file is full");
+        return super.settle(callId, micros);
+      }
+    }
+    const ledger = new BrokenLedger();
+    const engine = engineWith([budget()], ledger);
+    const call = makeCall();
+    expect(await engine.decideRequest(call)).toMatchObject({ action: "allow" });
+    ledger.broken = true;
+    const refused = { action: "deny", policy: "store", code: "IRON_ERR_STORE", status: 503, reason: "iron cannot record calls, so none is allowed: IRON_ERR_STORE: the disk holding the state file is full" };
+    expect(await engine.decideResponse(call, makeResult(10, 50))).toMatchObject(refused);
+    expect(await engine.decideRequest(makeCall())).toMatchObject(refused);
   });
 
   it("reserves the worst case, settles the real cost, and denies once spent", async () => {
