@@ -1,5 +1,6 @@
 // The agents that joined with the join token, by id: admits their hellos (a new agent, the same
 // process reconnecting, or a sub-process of one), and routes their sessions' traffic.
+import { agentIdCandidate } from "./agent-id.js";
 import type { EventBus } from "../events/bus.js";
 import type { HelloMessage } from "../protocol/messages.js";
 import type { Session } from "../transport/agent-server.js";
@@ -18,11 +19,6 @@ export interface JoinedAgentsDeps {
   dropSession(sessionId: string): void;
   /** True when an id is already used (by a spawned agent too). */
   taken(agentId: string): boolean;
-}
-
-/** A name made safe as an agent id (the characters the spawned agents' ids use). */
-export function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 64) || "agent";
 }
 
 /** The registry of joined agents. */
@@ -52,9 +48,8 @@ export class JoinedAgents {
     const agents = [...this.#agents.values()];
     const known = agents.find((a) => a.isParentOf(hello)) ?? agents.find((a) => a.isSameProcess(hello));
     if (known !== undefined) return known.id;
-    const base = safeName(hello.agent);
     for (let n = 1; ; n += 1) {
-      const id = n === 1 ? base : `${base}-${n}`;
+      const id = agentIdCandidate(hello.agent, n);
       if (this.#deps.taken(id)) continue;
       const existing = this.#agents.get(id);
       if (existing === undefined) {

@@ -28,6 +28,7 @@ import type { JoinedAgent } from "./joined-agent.js";
 import { JoinedAgents } from "./joined-agents.js";
 import { VERSION } from "../version.js";
 import { Agent, type AgentHost } from "./agent.js";
+import { agentIdCandidate } from "./agent-id.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
@@ -315,9 +316,8 @@ export class Supervisor {
   }
 
   #uniqueId(name: string): string {
-    const base = name.replace(/[^A-Za-z0-9_.-]/g, "-") || "agent";
-    let id = base;
-    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = `${base}-${n}`;
+    let id = agentIdCandidate(name, 1);
+    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = agentIdCandidate(name, n);
     return id;
   }
 
@@ -375,10 +375,5 @@ export class Supervisor {
     this.#bus.close();
     await this.#stream?.close();
     this.#store.close();
-  }
-
-  /** Host name, for attach instructions and events. */
-  static get host(): string {
-    return hostname();
   }
 }
