@@ -6,7 +6,7 @@ export { JoinedAgent, type JoinedAgentState } from "./supervisor/joined-agent.js
 export type { LifecycleOptions, RestartPolicy, HangAction } from "./lifecycle/lifecycle-options.js";
 export type { BackoffConfig } from "./lifecycle/backoff.js";
 export { MemoryRunRegistry, type RunRegistry, type RunRecord, type RunExit } from "./lifecycle/run-registry.js";
-export type { CallMetrics } from "./supervisor/call-governor.js";
+export type { CallMetrics } from "./supervisor/call-metrics.js";
 export { allow, deny, modify, redact } from "./policy/decisions.js";
 export { definePolicy, editBody, promptText } from "./policy/define-policy.js";
 export type {

@@ -11,7 +11,7 @@ import type { LifecycleConfig } from "../lifecycle/lifecycle-options.js";
 import { processActor, type Incarnation, type IncarnationEvents } from "../lifecycle/process-actor.js";
 import type { RunRecord, RunRegistry } from "../lifecycle/run-registry.js";
 import type { Session } from "../transport/agent-server.js";
-import type { CallMetrics } from "./call-governor.js";
+import type { CallMetrics } from "./call-metrics.js";
 
 export type { AgentExit, AgentState } from "../lifecycle/agent-machine-types.js";
 

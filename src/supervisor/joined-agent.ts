@@ -8,7 +8,7 @@ import { joinedMachine, type JoinedAgentState, type JoinedMachine } from "../lif
 import type { HelloMessage } from "../protocol/messages.js";
 import type { Session } from "../transport/agent-server.js";
 import type { Subprocess } from "./agent.js";
-import type { CallMetrics } from "./call-governor.js";
+import type { CallMetrics } from "./call-metrics.js";
 
 export type { JoinedAgentState } from "../lifecycle/joined-machine.js";
 

@@ -5,7 +5,7 @@ import type { EventBus } from "../events/bus.js";
 import type { HelloMessage } from "../protocol/messages.js";
 import type { Session } from "../transport/agent-server.js";
 import type { JoinSecret } from "../transport/join-token.js";
-import type { CallMetrics } from "./call-governor.js";
+import type { CallMetrics } from "./call-metrics.js";
 import { JoinedAgent } from "./joined-agent.js";
 
 export interface JoinedAgentsDeps {
