@@ -1,7 +1,8 @@
 // The public API of iron-runtime. Everything else is internal.
 export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
 export type { SupervisorOptions } from "./supervisor/options.js";
-export { Agent, type AgentState, type AgentExit, type StopOptions, type Subprocess } from "./supervisor/agent.js";
+export { Agent, type AgentState, type AgentExit, type StopOptions } from "./supervisor/agent.js";
+export type { Subprocess } from "./supervisor/subprocesses.js";
 export { JoinedAgent, type JoinedAgentState } from "./supervisor/joined-agent.js";
 export type { LifecycleOptions, RestartPolicy, HangAction } from "./lifecycle/lifecycle-options.js";
 export type { BackoffConfig } from "./lifecycle/backoff.js";

@@ -3,7 +3,6 @@
 import { agentIdCandidate } from "./agent-id.js";
 import type { EventBus } from "../events/bus.js";
 import type { HelloMessage } from "../protocol/messages.js";
-import type { Session } from "../transport/agent-server.js";
 import type { JoinSecret } from "../transport/join-token.js";
 import type { CallMetrics } from "./call-metrics.js";
 import { JoinedAgent } from "./joined-agent.js";
@@ -75,21 +74,6 @@ export class JoinedAgents {
   /** True when an id is a joined agent's. */
   has(agentId: string): boolean {
     return this.#agents.has(agentId);
-  }
-
-  /** Routes a welcomed session to its agent; false when the session is not a joined agent's. */
-  attach(session: Session): boolean {
-    const agent = this.#agents.get(session.agentId);
-    agent?.attach(session);
-    return agent !== undefined;
-  }
-
-  heartbeat(session: Session): void {
-    this.#agents.get(session.agentId)?.heartbeat(session);
-  }
-
-  bye(session: Session, reason: string): void {
-    this.#agents.get(session.agentId)?.bye(session, reason);
   }
 
   /** The supervisor is closing: every joined agent is detached for good. */

@@ -18,7 +18,7 @@ import type { DashboardBackend } from "../stream/http-api.js";
 import { liveDashboard } from "./live-dashboard.js";
 import { OperatorControls } from "./operator-controls.js";
 import type { StreamServer } from "../stream/stream-server.js";
-import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
+import { AgentServer, type AgentServerHandlers, type AuthResult, type Session } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
 import { prepareFixedSocket } from "../transport/fixed-socket.js";
@@ -58,6 +58,13 @@ export interface SpawnOptions extends LifecycleOptions {
   readonly echo?: boolean | "prefixed";
   /** Python processes the agent starts install the shim too and report as its sub-processes (default true). */
   readonly governChildren?: boolean;
+}
+
+/** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
+interface SessionOwner {
+  attach(session: Session): void;
+  heartbeat(session: Session): void;
+  bye(session: Session, reason: string): void;
 }
 
 /** A running supervisor. Create with `Supervisor.start()`; release with `close()`. */
@@ -348,14 +355,19 @@ export class Supervisor {
         }
         return { ok: true, agentId, settings: this.#settings(), budget: this.#budgetOf(agentId) };
       },
-      onSession: (session) => (this.#joined.attach(session) ? undefined : this.#agents.get(session.agentId)?.onSession(session)),
+      onSession: (session) => this.#ownerOf(session)?.attach(session),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
-      onHeartbeat: (session) => (this.#joined.has(session.agentId) ? this.#joined.heartbeat(session) : this.#agents.get(session.agentId)?.onHeartbeat(session)),
+      onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
       onReject: (hello, code, reason) => void this.#bus.publish({ type: "agent.rejected", requested: hello.agent, pid: hello.pid, host: hello.host, code, reason }),
-      onBye: (session, message) => (this.#joined.has(session.agentId) ? this.#joined.bye(session, message.reason) : this.#agents.get(session.agentId)?.onBye(session)),
+      onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),
     };
+  }
+
+  // The agent a session belongs to, joined or spawned: asked in one place for every handler.
+  #ownerOf(session: Session): SessionOwner | undefined {
+    return this.#joined.agents.get(session.agentId) ?? this.#agents.get(session.agentId);
   }
 
   /** Stops every agent, then releases the socket and the runtime directory. Safe to call twice. */
