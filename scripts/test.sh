@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy chromium
 
 
+echo "== Lint (biome, biome.jsonc)"
+npx biome lint src test bench scripts dashboard
+
 echo "== Import rules (dependency-cruiser, .dependency-cruiser.cjs)"
 npm run --silent check:deps
 

@@ -5,7 +5,6 @@ import { PolicyEngine } from "../../src/policy/engine.js";
 import { allow, deny, modify, redact } from "../../src/policy/decisions.js";
 import { BudgetPlan } from "../../src/policy/budget-plan.js";
 import { budgetPolicy } from "../../src/policy/policies/budget.js";
-import { loadTokenizers } from "../../src/policy/tokens.js";
 import { DEFAULT_PRICES } from "../../src/policy/prices.js";
 import type { Policy } from "../../src/policy/types.js";
 import { IronError } from "../../src/errors.js";
@@ -45,7 +44,12 @@ describe("PolicyEngine request pipeline", () => {
     let seenModel: string | null = null;
     const v = await engineWith([
       { name: "router", onRequest: (c) => modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper") },
-      { name: "observer", onRequest: (c) => void (seenModel = c.model) },
+      {
+        name: "observer",
+        onRequest: (c) => {
+          seenModel = c.model;
+        },
+      },
     ]).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [] } }));
     expect(seenModel).toBe("gpt-4o-mini");
     expect(v).toMatchObject({ action: "modify", policy: "router", reason: "cheaper", body: { model: "gpt-4o-mini", messages: [] } });
@@ -83,8 +87,20 @@ describe("budget reservations", () => {
     const ledger = new MemoryBudgetLedger();
     const v = await engineWith(
       [
-        { name: "pricer", onRequest: () => (runs.push("pricer"), { action: "allow", reserve: { scopes: ["global"], micros: 10 } }) },
-        { name: "router", onRequest: (c) => (runs.push("router"), modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper")) },
+        {
+          name: "pricer",
+          onRequest: () => {
+            runs.push("pricer");
+            return { action: "allow", reserve: { scopes: ["global"], micros: 10 } };
+          },
+        },
+        {
+          name: "router",
+          onRequest: (c) => {
+            runs.push("router");
+            return modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper");
+          },
+        },
       ],
       ledger,
     ).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [] } }));
