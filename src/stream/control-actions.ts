@@ -8,8 +8,6 @@ import { HttpError } from "./http-json.js";
 /** Every action name, as `GET /api/info` lists them. */
 export const ACTION_NAMES = ["agent.stop", "agent.start", "agent.restart", "budget.set", "breaker.reset"] as const;
 
-export type ActionName = (typeof ACTION_NAMES)[number];
-
 /** One parsed action. */
 export type ControlRequest =
   | { readonly action: "agent.stop" | "agent.start" | "agent.restart"; readonly agentId: string }
