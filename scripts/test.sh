@@ -9,7 +9,7 @@ bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-ai
 
 
 echo "== Lint (biome, biome.jsonc)"
-npx biome lint src test bench scripts dashboard
+npx biome lint --error-on-warnings src test bench scripts dashboard
 
 echo "== Import rules (dependency-cruiser, .dependency-cruiser.cjs)"
 npm run --silent check:deps

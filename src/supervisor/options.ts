@@ -1,7 +1,6 @@
 // Supervisor options: the user's SupervisorOptions → defaults → validation → frozen.
 import { IronError } from "../errors.js";
 import type { ProviderSetting } from "../protocol/messages.js";
-import { usdToMicros } from "../policy/money.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
@@ -69,7 +68,6 @@ export interface ResolvedSupervisorOptions {
   readonly logger: Logger;
   readonly runtimeParent: string | undefined;
   readonly listen: readonly string[];
-  readonly budgetMicros: number | null;
   readonly failOpen: boolean;
   readonly onDeny: "response" | "raise";
   readonly decisionTimeoutMs: number;
@@ -121,7 +119,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     logger: options.logger ?? silentLogger(),
     runtimeParent: options.runtimeParent,
     listen: Object.freeze([...(options.listen ?? [])]),
-    budgetMicros: budget === undefined ? null : usdToMicros(budget),
     failOpen: options.failOpen ?? false,
     onDeny: options.onDeny ?? "response",
     decisionTimeoutMs: positiveInt("decisionTimeoutMs", options.decisionTimeoutMs, 5000),

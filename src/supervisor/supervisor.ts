@@ -97,7 +97,6 @@ export class Supervisor {
     this.#runs = options.runs ?? store.runs ?? new MemoryRunRegistry();
     this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
     this.#ledger = store.budgets;
-    this.#ledger.setLimit("global", options.budgetMicros);
     // With a state file, runs of different supervisors must not share a budget scope: key them by both.
     const runOf = (id: string): number | string | null => {
       const run = this.#agents.get(id)?.run;
@@ -129,7 +128,7 @@ export class Supervisor {
     this.#controls = new OperatorControls({
       agents: this.#agents,
       joined: this.#joined.agents,
-      plan: builtins.plan,
+      limits: builtins.limits,
       ledger: this.#ledger,
       breakers: () => builtins.breakers,
       publish: (event) => this.#bus.publish(event),
@@ -277,7 +276,7 @@ export class Supervisor {
       if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
         throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
       }
-      this.#builtins.setAgentBudget(id, usdToMicros(options.budgetUsd));
+      this.#builtins.limits.setAgent(id, usdToMicros(options.budgetUsd));
     }
     const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
     if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
