@@ -31,7 +31,7 @@ def governed(index, stop):
     target = gov.match("POST", URL, lambda name: None)
     while time.time() < stop:
         verdict = gov.before(target, "POST", URL, headers, body_bytes, "httpx")
-        gov.after(verdict.call, 200, header_map.get, reply)
+        gov.responses.after(verdict.call, 200, header_map.get, reply)
         counts[index] += 1
 
 
