@@ -48,7 +48,7 @@ export function renderErrorDocs(errorCodes, exitCodeFor) {
     const http = CALL_STATUS[code] ?? HTTP_NOTES[code] ?? "";
     return `| \`${code}\` | ${exit} | ${http} | ${meaning} |`;
   });
-  return HEADER + rows.join("\n") + "\n";
+  return `${HEADER + rows.join("\n")}\n`;
 }
 
 // Bundles the TypeScript catalogue with esbuild (a dependency already) so this runs without a build.

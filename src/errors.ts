@@ -67,6 +67,11 @@ function formatMessage(code: IronErrorCode, message: string, details: IronErrorD
   return text;
 }
 
+/** What an error says, whatever was thrown: a message for logs and wire replies. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Short, safe description of a value for error messages (never dumps large objects). */
 export function describe(value: unknown): string {
   if (value === undefined) return "nothing";

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { IronError } from "../errors.js";
-import { configError, problemsOf, type ConfigProblem } from "./problems.js";
+import { configError, problemsOf, type ConfigProblem } from "../sections/problems.js";
 import { configSchema, type IronConfig } from "./schema.js";
 
 /** The default config file name, looked up in the working directory. */

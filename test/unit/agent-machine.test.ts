@@ -96,7 +96,7 @@ describe("agent machine: restarts", () => {
     h.connect();
     h.last().exit(null, "SIGSEGV");
     expect(h.changes[0]).toMatchObject({ from: "new", to: "starting", pid: 1001, run: 1, reason: "spawned (pid 1001)" });
-    h.changes.slice(1).forEach((c, i) => expect(c.from).toBe(h.changes[i]?.to));
+    for (const [i, c] of h.changes.slice(1).entries()) expect(c.from).toBe(h.changes[i]?.to);
     expect(h.changes.find((c) => c.to === "crashed")).toMatchObject({ exitCode: null, signal: "SIGSEGV", reason: "killed by SIGSEGV" });
     h.advance(1000);
     expect(h.changes.at(-1)).toMatchObject({ to: "starting", run: 2, pid: 1002, reason: "restart 1 (pid 1002)", exitCode: null });

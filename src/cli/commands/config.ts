@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { describeConfig } from "../../config/describe-config.js";
 import { checkConfigFile, DEFAULT_CONFIG_FILE } from "../../config/load-config.js";
-import { problemLine, type ConfigProblem } from "../../config/problems.js";
+import { problemLine, type ConfigProblem } from "../../sections/problems.js";
 import { optionsFromConfig } from "../../config/to-options.js";
 import { isIronError } from "../../errors.js";
 import { resolveSupervisorOptions } from "../../supervisor/options.js";

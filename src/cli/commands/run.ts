@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { planRun } from "../../config/run-plan.js";
 import type { HangAction, RestartPolicy } from "../../lifecycle/lifecycle-options.js";
-import { loadPolicyFiles } from "../../policy/load-policies.js";
+import { loadPolicyFiles } from "../../config/load-policies.js";
 import type { SpawnOptions } from "../../supervisor/supervisor.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parseCount, parseDuration, parseMs, parseUsd } from "../parse-options.js";

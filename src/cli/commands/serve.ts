@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { IronError } from "../../errors.js";
 import { findConfig } from "../../config/load-config.js";
 import { optionsFromConfig } from "../../config/to-options.js";
-import { loadPolicyFiles } from "../../policy/load-policies.js";
+import { loadPolicyFiles } from "../../config/load-policies.js";
 import type { SupervisorOptions } from "../../supervisor/options.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parseDuration, parseMs, parseUsd } from "../parse-options.js";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { IronError, describe } from "../errors.js";
-import type { Policy } from "./types.js";
+import type { Policy } from "../policy/types.js";
 
 const SELF = fileURLToPath(new URL("../index.js", import.meta.url));
 
