@@ -47,7 +47,9 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const unannounce = announceState(supervisor, options.supervisor.state, out, options.quiet);
   const models = new Map<string, string | null>();
   const memory = new Map<string, string>();
+  const lastError = new Map<string, string>();
   supervisor.on("event", (event) => {
+    if (event.type === "agent.output" && event.stream === "stderr" && event.line.trim() !== "") lastError.set(event.agentId, event.line.trim());
     const line = (options.trace ? traceLine(event, models) : null) ?? (options.quiet ? null : lifecycleLine(event, memory));
     if (line !== null) out.write(`${line}\n`);
   });
@@ -66,7 +68,9 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
         const { exit, seconds } = exits[i] as { exit: AgentExit; seconds: number };
         const { headline, restarts, detail } = describeEnd(exit);
         const [first, ...rest] = summaryLines(agent.id, headline, seconds, agent.metrics);
-        for (const line of [`${first}${restarts}`, ...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...rest]) out.write(`${line}\n`);
+        const said = exit.state === "failed" && exit.code === null ? lastError.get(agent.id) : undefined;
+        const details = [...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...(said === undefined ? [] : [`${PREFIX}   its last error line: ${said}`])];
+        for (const line of [`${first}${restarts}`, ...details, ...rest]) out.write(`${line}\n`);
       });
     }
     if (interrupts.signal !== null) return 128 + (constants.signals[interrupts.signal] ?? 2);

@@ -3,7 +3,7 @@
 // limit never waits longer than the shim waits for a decision.
 import * as z from "zod";
 import { budgetsSchema } from "./schema-budgets.js";
-import { count, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "./schema-parts.js";
+import { count, duration, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "./schema-parts.js";
 import { stateSchema, streamSchema } from "./schema-state.js";
 import { reliabilitySchema } from "./schema-reliability.js";
 import { safetySchema } from "./schema-safety.js";
@@ -27,6 +27,7 @@ const agent = obj({
   max_restarts: count.optional(),
   restart_window: seconds.optional(),
   stop_timeout: seconds.optional(),
+  min_uptime: duration("zero").optional(),
   budget: usd.optional(),
   heartbeat_timeout: seconds.optional(),
 });

@@ -8,7 +8,7 @@ import { optionsFromConfig } from "../../config/to-options.js";
 import { loadPolicyFiles } from "../../policy/load-policies.js";
 import type { SupervisorOptions } from "../../supervisor/options.js";
 import { createLogger } from "../../telemetry/logger.js";
-import { oneOf, parseDuration, parseMs, parseUsd } from "../parse-options.js";
+import { oneOf, parseDuration, parseUsd } from "../parse-options.js";
 import { addStateOptions, runStateOptions, type StateFlags } from "../state-options.js";
 import { defaultSocketPath } from "../serve/serve-paths.js";
 import { serveUntilSignal } from "../serve/serve-loop.js";
@@ -56,8 +56,8 @@ export function registerServe(program: Command): void {
     .option("--budget <usd>", "budget across every agent, in USD (0 = nothing may be spent)", parseUsd)
     .option("--fail-open", "agents let calls through when the supervisor cannot answer (default: deny)")
     .option("--on-deny <mode>", "how a denied call reaches the agent: response | raise", oneOf(["response", "raise"] as const))
-    .option("--timeout <ms>", "how long the shims wait for a decision", parseMs)
-    .option("--heartbeat-timeout <duration>", "no heartbeat for this long shows a joined agent detached; 0 turns it off (default 10s)", parseDuration({ bareMs: false, allowZero: true }))
+    .option("--timeout <duration>", "how long the shims wait for a decision (default 5s)", parseDuration())
+    .option("--heartbeat-timeout <duration>", "no heartbeat for this long shows a joined agent detached; 0 turns it off (default 10s)", parseDuration({ allowZero: true }))
     .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [])
     .option("--agents", "also start the agents listed under agents: in the configuration (stopped when iron serve stops)")
     .option("--python <path>", "interpreter for --agents (default: the active virtualenv's, else python3 on PATH)")
