@@ -2,7 +2,7 @@
 import { constants } from "node:os";
 import type { AgentExit } from "../lifecycle/agent-machine-types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
-import { resolveScript } from "../supervisor/python.js";
+import { checkPythonVersion, resolvePython, resolveScript } from "../supervisor/python.js";
 import { Supervisor, type SpawnOptions } from "../supervisor/supervisor.js";
 import type { Agent } from "../supervisor/agent.js";
 import { exitCodeFor } from "./exit-codes.js";
@@ -42,7 +42,11 @@ export function exitCodeOf(exit: AgentExit): number {
 /** Starts the supervisor and the agents, handles Ctrl-C, prints the summary, returns the exit code. */
 export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
-  for (const spawn of options.agents) resolveScript(spawn.script, spawn.cwd); // every script exists before any starts
+  // Every script exists and every interpreter is one the shim runs on before anything starts or prints.
+  for (const spawn of options.agents) {
+    resolveScript(spawn.script, spawn.cwd);
+    checkPythonVersion(resolvePython(spawn.python ?? options.supervisor.python));
+  }
   const supervisor = await Supervisor.start(options.supervisor);
   const unannounce = announceState(supervisor, options.supervisor.state, out, options.quiet);
   const models = new Map<string, string | null>();
