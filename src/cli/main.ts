@@ -18,6 +18,36 @@ export function buildProgram(): Command {
   return program;
 }
 
+// The subcommand path the user typed (`run`, `config check`), to point at its own help.
+function commandPath(program: Command, argv: readonly string[]): string[] {
+  const path: string[] = [];
+  let command = program;
+  for (const arg of argv) {
+    if (arg === "--") break;
+    const sub = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (sub === undefined) continue;
+    path.push(sub.name());
+    command = sub;
+  }
+  return path;
+}
+
+/** A usage error with what to do: agent arguments after `--` for `iron run`, and the subcommand's own help. */
+export function usageMessage(program: Command, argv: readonly string[], error: CommanderError): string {
+  const path = commandPath(program, argv);
+  let message = error.message.replace(/^error: /, "").replace(/\n\(Did you mean (.*)\?\)$/, " (did you mean $1?)");
+  const unknown = /^unknown option '([^']+)'/.exec(message)?.[1];
+  const at = unknown === undefined ? -1 : argv.indexOf(unknown);
+  const scriptAt = argv.findIndex((a) => a.endsWith(".py"));
+  if (unknown !== undefined && path[0] === "run" && !argv.includes("--") && scriptAt >= 0 && at > scriptAt) {
+    // An unknown option after the script is most likely the agent's: say where it goes instead of guessing a flag.
+    const rest = argv.slice(at).filter((a) => !a.endsWith(".py")).join(" ");
+    const script = argv[scriptAt] as string;
+    message = `unknown option '${unknown}'; arguments for the agent go after --: iron run ${script} -- ${rest}`;
+  }
+  return `${message} (see iron ${[...path, "--help"].join(" ")})`;
+}
+
 /** Runs the CLI with the given argv and returns the exit code (never throws). */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
@@ -27,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
-      process.stderr.write(`iron: IRON_ERR_USAGE: ${error.message.replace(/^error: /, "")} (see iron --help)\n`);
+      process.stderr.write(`iron: IRON_ERR_USAGE: ${usageMessage(program, argv, error)}\n`);
       return exitCodeFor("IRON_ERR_USAGE");
     }
     const ironError = error instanceof IronError ? error : toIronError(error);

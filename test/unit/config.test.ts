@@ -44,7 +44,7 @@ const BAD: ReadonlyArray<readonly [string, string, string, unknown]> = [
   ["shim:\n  decision_timeout: 0\n", "shim.decision_timeout", "a duration like 500ms, 5s or 2m (a bare number is seconds)", 0],
   ["shim:\n  decision_timeout: 5 sec\n", "shim.decision_timeout", "a duration like 500ms, 5s or 2m (a bare number is seconds); write 5s", "5 sec"],
   ["agents:\n  - { script: a.py, min_uptime: soon }\n", "agents[0].min_uptime", "0 or a duration like 500ms, 5s or 2m (a bare number is seconds)", "soon"],
-  ["budgets: {}\nbudget: 5\n", "budget", 'no key "budget" here', 5],
+  ["budgets: {}\nbudget: 5\n", "budget", 'no key "budget" here (did you mean "budgets"? one of the keys version', 5],
 ];
 
 describe("iron.yaml validation", () => {
