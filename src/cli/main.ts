@@ -1,9 +1,19 @@
 // The `iron` command: parses arguments, runs one command, maps errors to exit codes.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help, type Argument, type Option } from "commander";
 import { IronError, toIronError } from "../errors.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { COMMANDS } from "./commands/index.js";
 import { VERSION } from "../version.js";
+
+// Defaults are written one way in every help text: "(default 5s)", never commander's `(default: "0")` or `(default: [])`.
+function oneDefaultStyle(text: string): string {
+  return text.replace(/ ?\(default: \[\]\)/, "").replace(/\(default: "?([^")]*)"?\)/, "(default $1)");
+}
+
+const help = {
+  optionDescription: (option: Option) => oneDefaultStyle(Help.prototype.optionDescription.call(new Help(), option)),
+  argumentDescription: (argument: Argument) => oneDefaultStyle(Help.prototype.argumentDescription.call(new Help(), argument)),
+};
 
 /** Builds the command tree; exported so tests can parse without exiting. */
 export function buildProgram(): Command {
@@ -12,7 +22,9 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version")
     // main() prints errors itself, with their IRON_ERR_* code.
     .configureOutput({ outputError: () => undefined })
+    .configureHelp(help)
     .enablePositionalOptions()
+    .addHelpText("after", "\nExamples:\n  iron demo                 see a governed agent against a local mock LLM\n  iron run agent.py         run your agent with every LLM call governed\n  iron watch                follow a running supervisor from another terminal\n  iron calls --since 1h     the call ledger of the last hour")
     .exitOverride();
   for (const register of COMMANDS) register(program);
   return program;
@@ -51,6 +63,15 @@ export function usageMessage(program: Command, argv: readonly string[], error: C
 /** Runs the CLI with the given argv and returns the exit code (never throws). */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  // `iron` and `iron config` alone ask for help: print it on stdout (so `iron | less` shows it) and exit 0.
+  const path = commandPath(program, argv);
+  if (argv.length === path.length) {
+    const command = path.reduce<Command>((c, name) => c.commands.find((sub) => sub.name() === name) ?? c, program);
+    if (command.commands.length > 0) {
+      command.outputHelp();
+      return 0;
+    }
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -52,3 +52,13 @@ describe("configuration problems", () => {
     await expect(loadPolicyFiles(["broken.ts"], dir)).rejects.toThrow(/cannot load policy module .*broken\.ts: Build failed with 1 error:\n {2}.*broken\.ts:\d+:\d+: ERROR: /);
   });
 });
+
+describe("help", () => {
+  it("writes defaults one way and shows examples", () => {
+    const program = buildProgram();
+    const run = program.commands.find((c) => c.name() === "run");
+    const text = [program, run, ...program.commands.flatMap((c) => c.commands)].map((c) => c?.helpInformation() ?? "").join("\n");
+    expect(text).not.toMatch(/\(default: /);
+    expect(text).toMatch(/\(default 3s\)/);
+  });
+});

@@ -63,10 +63,10 @@ export function registerRun(program: Command): void {
     .description("run Python agents with the iron shim injected; their LLM calls are governed")
     .usage("[options] [script...] [-- args...]")
     .argument("[scripts...]", "the agents' Python scripts (several run side by side; default: the agents listed in iron.yaml); arguments for a single agent go after --")
-    .option("--config <file>", "configuration file (default: ./iron.yaml when it exists); flags override it")
-    .option("--python <path>", "Python interpreter (default: the active virtualenv's, else python3 on PATH)")
+    .option("--config <file>", "configuration file (default ./iron.yaml when it exists); flags override it")
+    .option("--python <path>", "Python interpreter (default the active virtualenv's, else python3 on PATH)")
     .option("--budget <usd>", "budget across every agent in USD, against the spend recorded in the state file (0 = nothing may be spent)", parseUsd)
-    .option("--fail-open", "let calls through when the supervisor cannot answer (default: deny)")
+    .option("--fail-open", "let calls through when the supervisor cannot answer (default deny)")
     .option("--on-deny <mode>", "how a denied call reaches the agent: response | raise", oneOf(["response", "raise"] as const))
     .option("--timeout <duration>", "how long the shim waits for a decision (default 5s)", duration)
     .option("--restart <policy>", "never | on-failure | always (default on-failure)", oneOf(["never", "on-failure", "always"] as const))
@@ -80,10 +80,23 @@ export function registerRun(program: Command): void {
     .option("--heartbeat-timeout <duration>", "no heartbeat for this long marks an agent hung; 0 turns it off (default 30s)", durationOrOff)
     .option("--on-hang <action>", "report | restart a hung agent (default report)", oneOf(["report", "restart"] as const))
     .option("--no-govern-children", "Python processes an agent starts are not governed")
-    .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [])
+    .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [] as string[])
     .option("--trace", "print every decision as it is made")
     .option("-q, --quiet", "print no summary and no restart notices")
-    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));
+    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Durations take a unit (500ms, 5s, 2m, 1h); a bare number is seconds.",
+        "",
+        "Examples:",
+        "  iron run agent.py                      run one agent, its calls governed",
+        "  iron run agent.py -- --topic tea       arguments for the agent go after --",
+        "  iron run --budget 0.50 a.py b.py       two agents sharing $0.50",
+        "  iron run --min-uptime 0 --restart always worker.py",
+      ].join("\n"),
+    );
   addStateOptions(command).action(async (operands: string[], flags: RunFlags, command: Command) => {
       // commander keeps the raw argv (untyped) on the root command: it is where `--` was.
       const rawArgs = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
