@@ -15,6 +15,7 @@ const EXIT_CODES: Partial<Record<IronErrorCode, number>> = {
   IRON_ERR_DASHBOARD: 69,
   IRON_ERR_STORE: 74, // EX_IOERR
   IRON_ERR_NOT_FOUND: 66,
+  IRON_ERR_BUDGET: 75, // EX_TEMPFAIL: `iron run` whose agent exited 0 but had every call denied by a budget
 };
 
 /** The exit code iron uses when a command fails with the given error code. */

@@ -39,6 +39,12 @@ export function exitCodeOf(exit: AgentExit): number {
   return signo === undefined ? 1 : 128 + signo;
 }
 
+/** True when the agent made calls and a budget denied every one: a run that did nothing, to show in the exit status. */
+function starvedByBudget(agent: Agent): boolean {
+  const m = agent.metrics;
+  return m.calls > 0 && m.deniedByBudget === m.calls;
+}
+
 /** Starts the supervisor and the agents, handles Ctrl-C, prints the summary, returns the exit code. */
 export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
@@ -74,13 +80,15 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
         const [first, ...rest] = summaryLines(agent.id, headline, seconds, agent.metrics);
         const said = exit.state === "failed" && exit.code === null ? lastError.get(agent.id) : undefined;
         const details = [...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...(said === undefined ? [] : [`${PREFIX}   its last error line: ${said}`])];
+        if (starvedByBudget(agent)) details.push(`${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with another --state file`);
         for (const line of [`${first}${restarts}`, ...details, ...rest]) out.write(`${line}\n`);
       });
     }
     if (interrupts.signal !== null) return 128 + (constants.signals[interrupts.signal] ?? 2);
     if (supervisor.storeError !== null) return exitCodeFor("IRON_ERR_STORE");
     const failed = exits.find(({ exit }) => exitCodeOf(exit) !== 0);
-    const code = failed === undefined ? 0 : exitCodeOf(failed.exit);
+    const starved = runs.some(({ agent }) => starvedByBudget(agent));
+    const code = failed !== undefined ? exitCodeOf(failed.exit) : starved ? exitCodeFor("IRON_ERR_BUDGET") : 0;
     if (options.hold === true) {
       const url = supervisor.dashboardUrl;
       out.write(`${PREFIX} holding: the supervisor stays up${url === null ? "" : ` for the dashboard: ${url}`}\n`);

@@ -17,6 +17,8 @@ export interface CallMetrics {
   allowed: number;
   modified: number;
   denied: number;
+  /** Denied by a budget (IRON_ERR_BUDGET): when every call was, the run did nothing useful. */
+  deniedByBudget: number;
   redacted: number;
   inputTokens: number;
   outputTokens: number;
@@ -24,7 +26,7 @@ export interface CallMetrics {
 }
 
 export function emptyMetrics(): CallMetrics {
-  return { calls: 0, allowed: 0, modified: 0, denied: 0, redacted: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
+  return { calls: 0, allowed: 0, modified: 0, denied: 0, deniedByBudget: 0, redacted: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
 }
 
 /** Governs calls for every agent: one engine, one bus, one ledger. */
@@ -94,8 +96,10 @@ export class CallGovernor {
     this.#record(agentId, call, "request", verdict, performance.now() - started);
     const metrics = this.metricsOf(agentId);
     metrics.calls += 1;
-    if (verdict.action === "deny") metrics.denied += 1;
-    else {
+    if (verdict.action === "deny") {
+      metrics.denied += 1;
+      if (verdict.code === "IRON_ERR_BUDGET") metrics.deniedByBudget += 1;
+    } else {
       if (verdict.action === "modify") metrics.modified += 1;
       else metrics.allowed += 1;
       this.#inflight.set(call.id, verdict.call ?? call);
