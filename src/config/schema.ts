@@ -3,7 +3,7 @@
 // limit never waits longer than the shim waits for a decision.
 import * as z from "zod";
 import { budgetsSchema } from "../sections/schema-budgets.js";
-import { count, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "../sections/schema-parts.js";
+import { count, duration, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "../sections/schema-parts.js";
 import { stateSchema, streamSchema } from "./schema-state.js";
 import { reliabilitySchema } from "../sections/schema-reliability.js";
 import { safetySchema } from "../sections/schema-safety.js";
@@ -28,6 +28,7 @@ const agent = obj({
   max_restarts: count.optional(),
   restart_window: seconds.optional(),
   stop_timeout: seconds.optional(),
+  min_uptime: duration("zero").optional(),
   budget: usd.optional(),
   heartbeat_timeout: seconds.optional(),
 });

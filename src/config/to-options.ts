@@ -86,6 +86,7 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
       ...(a.cwd !== undefined && { cwd: resolve(loaded.dir, a.cwd) }),
       ...(a.budget !== undefined && { budgetUsd: a.budget }),
       ...(a.stop_timeout !== undefined && { stopTimeoutMs: ms(a.stop_timeout) }),
+      ...(a.min_uptime !== undefined && { minUptimeMs: ms(a.min_uptime) }),
       ...(a.restart !== undefined && { restart: a.restart }),
       ...(a.max_restarts !== undefined && { maxRestarts: a.max_restarts }),
       ...(a.restart_window !== undefined && { restartWindowMs: ms(a.restart_window) }),

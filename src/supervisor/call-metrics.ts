@@ -9,6 +9,8 @@ export interface CallMetrics {
   allowed: number;
   modified: number;
   denied: number;
+  /** Denied by a budget (IRON_ERR_BUDGET): when every call was, the run did nothing useful. */
+  deniedByBudget: number;
   redacted: number;
   inputTokens: number;
   outputTokens: number;
@@ -17,7 +19,7 @@ export interface CallMetrics {
 
 /** Counters at zero, for an agent with no call yet. */
 export function emptyMetrics(): CallMetrics {
-  return { calls: 0, allowed: 0, modified: 0, denied: 0, redacted: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
+  return { calls: 0, allowed: 0, modified: 0, denied: 0, deniedByBudget: 0, redacted: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
 }
 
 /** The counters of every agent, one object per agent shared with its Agent. */
@@ -38,8 +40,10 @@ export class MetricsBoard {
   countRequest(agentId: string, verdict: Verdict): void {
     const metrics = this.of(agentId);
     metrics.calls += 1;
-    if (verdict.action === "deny") metrics.denied += 1;
-    else if (verdict.action === "modify") metrics.modified += 1;
+    if (verdict.action === "deny") {
+      metrics.denied += 1;
+      if (verdict.code === "IRON_ERR_BUDGET") metrics.deniedByBudget += 1;
+    } else if (verdict.action === "modify") metrics.modified += 1;
     else metrics.allowed += 1;
   }
 

@@ -33,7 +33,7 @@ import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
-import { resolvePython, resolveScript } from "./python.js";
+import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
 import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
 import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
@@ -284,6 +284,7 @@ export class Supervisor {
     const cwd = resolve(options.cwd ?? process.cwd());
     const script = resolveScript(options.script, cwd);
     const python = resolvePython(options.python ?? this.#options.python);
+    checkPythonVersion(python);
     const id = this.#uniqueId(options.name ?? basename(script, extname(script)));
     if (options.budgetUsd !== undefined) {
       if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {

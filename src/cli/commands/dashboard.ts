@@ -25,9 +25,9 @@ export function registerDashboard(program: Command): void {
   program
     .command("dashboard")
     .description("open the web dashboard over a state file, read-only: finished runs, or a running supervisor's file (followed live)")
-    .option("--state <path>", "state file to show (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)")
+    .option("--state <path>", "state file to show (default $IRON_STATE, else iron.yaml's state:, else .iron/state.db)")
     .option("--host <addr>", "address to serve on (default 127.0.0.1)")
-    .option("--port <port>", "port to serve on (default: any free port)", parsePort)
+    .option("--port <port>", "port to serve on (default any free port)", parsePort)
     .option("--log-level <level>", "log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
     .action(async (flags: DashboardFlags) => {
       const path = resolve(statePath(flags));
