@@ -60,7 +60,10 @@ export interface EventPayloads {
     /** Shim version. */
     readonly shim: string;
   };
-  /** A hello was refused (wrong or missing token): who asked, never the token. */
+  /**
+   * Hellos were refused (wrong or missing token): who asked, never the token. Stored per source
+   * (code, name, host) at most once a minute: the first refusal, then how many followed.
+   */
   "agent.rejected": {
     /** The name it asked for. */
     readonly requested: string;
@@ -68,6 +71,8 @@ export interface EventPayloads {
     readonly host: string;
     readonly code: string;
     readonly reason: string;
+    /** How many refusals this event stands for (1 for the first of a source in a minute). */
+    readonly count: number;
   };
   /** At start, processes a supervisor that died had left running were terminated. */
   "agent.reaped": {

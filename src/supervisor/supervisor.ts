@@ -353,7 +353,7 @@ export class Supervisor {
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
       onHeartbeat: (session) => (this.#joined.has(session.agentId) ? this.#joined.heartbeat(session) : this.#agents.get(session.agentId)?.onHeartbeat(session)),
-      onReject: (hello, code, reason) => void this.#bus.publish({ type: "agent.rejected", requested: hello.agent, pid: hello.pid, host: hello.host, code, reason }),
+      onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
       onBye: (session, message) => (this.#joined.has(session.agentId) ? this.#joined.bye(session, message.reason) : this.#agents.get(session.agentId)?.onBye(session)),
     };
   }

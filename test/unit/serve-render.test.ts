@@ -53,8 +53,9 @@ describe("join notices and the agents table", () => {
     expect(joinedLine(event(state), joined)).toBe("iron ▸ worker detached: said bye (exit)");
     expect(joinedLine(event({ ...state, from: "detached", to: "running", reason: "heartbeats resumed" }), joined)).toBe("iron ▸ worker is back: heartbeats resumed");
     expect(joinedLine(event({ ...state, agentId: "spawned-one" }), joined)).toBeNull();
-    const refused = { type: "agent.rejected", requested: "x", pid: 5, host: "h", code: "IRON_ERR_AUTH", reason: 'token not valid for agent "x"' } as const;
+    const refused = { type: "agent.rejected", requested: "x", pid: 5, host: "h", code: "IRON_ERR_AUTH", reason: 'token not valid for agent "x"', count: 1 } as const;
     expect(joinedLine(event(refused), joined)).toBe('iron ▸ refused "x" from h (pid 5): IRON_ERR_AUTH: token not valid for agent "x"');
+    expect(joinedLine(event({ ...refused, count: 39 }), joined)).toBe('iron ▸ refused "x" from h 39 times more (last pid 5): IRON_ERR_AUTH: token not valid for agent "x"');
   });
 
   it("lines every agent up in columns, with calls and cost", () => {

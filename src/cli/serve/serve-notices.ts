@@ -13,8 +13,10 @@ export function joinedLine(event: IronEvent, isJoined: (agentId: string) => bool
       const named = event.requested === event.agentId ? "" : ` (asked for ${JSON.stringify(event.requested)})`;
       return `${PREFIX} ${event.agentId}${named} ${how} from ${event.host} · pid ${event.pid} · Python ${event.python || "?"} · ${event.executable || "?"} · session ${event.session}`;
     }
-    case "agent.rejected":
-      return `${PREFIX} refused ${JSON.stringify(event.requested)} from ${event.host} (pid ${event.pid}): ${event.code}: ${event.reason}`;
+    case "agent.rejected": {
+      const times = (event.count ?? 1) > 1 ? ` ${event.count} times more (last pid ${event.pid})` : ` (pid ${event.pid})`;
+      return `${PREFIX} refused ${JSON.stringify(event.requested)} from ${event.host}${times}: ${event.code}: ${event.reason}`;
+    }
     case "agent.state":
       if (!isJoined(event.agentId)) return null;
       if (event.to === "detached") return `${PREFIX} ${event.agentId} detached: ${event.reason}`;
