@@ -166,6 +166,15 @@ export interface EventPayloads {
     readonly timedOut: boolean;
     readonly ignored: boolean;
   };
+  /** An agent reported usage that cannot be believed (negative or absurd counts); the call was charged its worst case. */
+  "llm.usage.rejected": {
+    readonly agentId: string;
+    readonly callId: string;
+    /** `IRON_ERR_USAGE_INVALID`. */
+    readonly code: string;
+    /** Which count, what was expected and what was got. */
+    readonly reason: string;
+  };
   /** An operator's action from the dashboard or its HTTP API (`POST /api/actions`), done or refused. */
   "control.action": {
     /** `agent.stop`, `agent.start`, `agent.restart`, `budget.set` or `breaker.reset`. */
@@ -217,6 +226,7 @@ export const EVENT_TYPES = [
   "budget.exhausted",
   "breaker.state",
   "policy.error",
+  "llm.usage.rejected",
   "control.action",
   "store.error",
 ] as const satisfies readonly EventType[];

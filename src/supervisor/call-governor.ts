@@ -8,6 +8,7 @@ import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
 import type { CallObserver } from "../stream/call-details.js";
 import { storeFailureVerdict } from "../store/store-failure-verdict.js";
+import { usageProblem } from "../policy/usage-check.js";
 
 type DecisionFields = Omit<DecisionMessage, "v" | "type" | "id">;
 
@@ -118,13 +119,16 @@ export class CallGovernor {
     this.#inflight.delete(message.call);
     this.#streams.delete(message.call);
     const result = toResult(message);
+    const problem = usageProblem(result.usage);
+    if (problem !== null) this.#bus.publish({ type: "llm.usage.rejected", agentId, callId: call.id, code: "IRON_ERR_USAGE_INVALID", reason: `reported usage not charged as it is (the call's worst case is): ${problem}` });
     const started = performance.now();
     const verdict = await this.#engine.decideResponse(call, result);
     this.#record(agentId, call, "response", verdict, performance.now() - started);
     const metrics = this.metricsOf(agentId);
     if (verdict.action === "redact") metrics.redacted += 1;
-    metrics.inputTokens += result.usage?.inputTokens ?? 0;
-    metrics.outputTokens += result.usage?.outputTokens ?? 0;
+    const counted = problem === null ? result.usage : null;
+    metrics.inputTokens += counted?.inputTokens ?? 0;
+    metrics.outputTokens += counted?.outputTokens ?? 0;
     metrics.costMicros += verdict.micros;
     this.#bus.publish({
       type: "llm.response",
@@ -132,7 +136,7 @@ export class CallGovernor {
       callId: call.id,
       model: result.model ?? call.model,
       status: result.status,
-      usage: result.usage,
+      usage: counted,
       costMicros: verdict.micros,
       latencyMs: result.latencyMs,
       stream: result.stream,
