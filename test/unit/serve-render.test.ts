@@ -9,25 +9,24 @@ import { defaultSocketPath, isLoopback } from "../../src/cli/serve/serve-paths.j
 import type { EventInput, IronEvent } from "../../src/events/types.js";
 import { emptyMetrics } from "../../src/supervisor/call-governor.js";
 
-const TOKEN = "iron_join_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
-const base = { token: TOKEN, tokenFile: "/home/u/.iron/join-token", created: false, pid: 77, host: "box", shimRoot: "/opt/iron/python" };
+const base = { tokenFile: "/home/u/.iron/join-token", created: false, pid: 77, host: "box", shimRoot: "/opt/iron/python" };
 
 describe("attach instructions", () => {
-  it("shows each endpoint, the token and its file, and lines to paste for a shell and for code", () => {
+  // A terminal's scrollback, a CI log or a screen share must not hold the join token: only its file.
+  it("shows each endpoint and the token's file (never the token), and lines to paste for a shell and for code", () => {
     const lines = attachInstructions({ ...base, endpoints: ["ipc:///run/user/1000/iron/serve.sock"] });
     expect(lines).toContain("  endpoint    ipc:///run/user/1000/iron/serve.sock");
-    expect(lines).toContain(`  join token  ${TOKEN}`);
-    expect(lines).toContain("              from /home/u/.iron/join-token (readable only by you)");
-    expect(lines).toContain(`    IRON_ENDPOINT=ipc:///run/user/1000/iron/serve.sock IRON_TOKEN=${TOKEN} python -m iron_shim agent.py`);
-    expect(lines).toContain(`    import iron_shim; iron_shim.install(endpoint="ipc:///run/user/1000/iron/serve.sock", token="${TOKEN}", agent="my-agent")`);
+    expect(lines).toContain("  join token  in /home/u/.iron/join-token (readable only by you)");
+    expect(lines).toContain(`    IRON_ENDPOINT=ipc:///run/user/1000/iron/serve.sock IRON_TOKEN="$(cat /home/u/.iron/join-token)" python -m iron_shim agent.py`);
+    expect(lines).toContain(`    import iron_shim; iron_shim.install(endpoint="ipc:///run/user/1000/iron/serve.sock", token=open("/home/u/.iron/join-token").read().strip(), agent="my-agent")`);
     expect(lines.join("\n")).not.toMatch(/another host|warning/);
   });
 
   it("names this host for a wildcard TCP bind, and warns when the token would cross a network", () => {
     const lines = attachInstructions({ ...base, created: true, endpoints: ["ipc:///tmp/s.sock", "tcp://0.0.0.0:5555", "tcp://127.0.0.1:6000"] });
     expect(lines).toContain("              tcp://box:5555");
-    expect(lines).toContain("              new, written to /home/u/.iron/join-token (readable only by you)");
-    expect(lines).toContain(`    IRON_ENDPOINT=tcp://box:5555 IRON_TOKEN=${TOKEN} python -m iron_shim agent.py`);
+    expect(lines).toContain("  join token  new, written to /home/u/.iron/join-token (readable only by you)");
+    expect(lines).toContain(`    IRON_ENDPOINT=tcp://box:5555 IRON_TOKEN="$(cat /home/u/.iron/join-token)" python -m iron_shim agent.py`);
     expect(lines.at(-1)).toMatch(/warning: tcp:\/\/0\.0\.0\.0:5555 is reachable from the network and the token travels unencrypted/);
     expect(connectable("tcp://[::]:7000", "box")).toBe("tcp://box:7000");
     expect(connectable("tcp://10.0.0.5:7000", "box")).toBe("tcp://10.0.0.5:7000");
