@@ -206,7 +206,7 @@ export class Supervisor {
     return this.#agents;
   }
 
-  /** The live event stream's URL with this run's access token, or null when the stream is off. */
+  /** The live event stream's URL with this run's watch token, or null when the stream is off. */
   get streamUrl(): string | null {
     return this.#stream?.urlWithToken ?? null;
   }
@@ -234,9 +234,14 @@ export class Supervisor {
     return this.#budgetsView;
   }
 
-  /** The dashboard's URL with the token in its fragment, or null when the stream or the dashboard is off. */
+  /** The dashboard's URL with the control token in its fragment (the operator's), or null when the stream or the dashboard is off. */
   get dashboardUrl(): string | null {
     return this.#stream?.dashboardUrl ?? null;
+  }
+
+  /** The dashboard's URL with the watch token (to share: it shows, it cannot act), or null when off. */
+  get watchDashboardUrl(): string | null {
+    return this.#stream?.watchDashboardUrl ?? null;
   }
 
   /**
