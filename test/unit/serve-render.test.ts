@@ -57,6 +57,17 @@ describe("join notices and the agents table", () => {
     expect(joinedLine(event({ ...refused, count: 39 }), joined)).toBe('iron ▸ refused "x" from h 39 times more (last pid 5): IRON_ERR_AUTH: token not valid for agent "x"');
   });
 
+  it("escapes what a peer chose before it reaches the terminal: ANSI escapes, carriage returns, bidi overrides", () => {
+    const refused = { type: "agent.rejected", requested: "x\u001b[2J", pid: 5, host: "h\u001b]0;pwned\u0007\r", code: "IRON_ERR_AUTH", reason: "no token given", count: 1 } as const;
+    const line = joinedLine(event(refused), () => false) as string;
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(line).toContain("from h\\x1b]0;pwned\\x07\\x0d (pid 5)");
+    const join = { type: "agent.joined", agentId: "a", run: 1, session: "s-1", requested: "a", pid: 1, previousPid: null, host: "evil\u202egnp.exe", python: "3.11\u001b[31m", executable: "/p", shim: "0" } as const;
+    expect(joinedLine(event(join), () => true)).toContain("from evil\\u202egnp.exe · pid 1 · Python 3.11\\x1b[31m");
+    const table = agentsTable([{ id: "a\u001b[0m", kind: "joined", state: "running", pid: 1, host: "h", python: "3", metrics: emptyMetrics() }]);
+    expect(table.join("\n")).not.toContain("\u001b");
+  });
+
   it("lines every agent up in columns, with calls and cost", () => {
     const metrics = { ...emptyMetrics(), calls: 3, allowed: 1, modified: 1, denied: 1, costMicros: 20 };
     const table = agentsTable([
