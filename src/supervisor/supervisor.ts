@@ -9,6 +9,7 @@ import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings, WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
+import { installSecret } from "../store/install-secret.js";
 import { openStore } from "../store/open-store.js";
 import { storeGuardPolicy } from "../store/store-guard-policy.js";
 import type { Store } from "../store/store.js";
@@ -96,7 +97,8 @@ export class Supervisor {
       if (run === undefined) return null;
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
-    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event) });
+    const hashKey = options.safety === null ? undefined : installSecret();
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }) });
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
