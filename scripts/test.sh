@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy chromium
+bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy chromium black flake8
+
+echo "== Python lint (black --check, flake8)"
+bash scripts/lint-python.sh
 
 
 echo "== TypeScript tests (vitest)"

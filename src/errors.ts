@@ -1,5 +1,5 @@
 // The one error catalogue: every error iron reports carries a stable IRON_ERR_* code.
-// The README lists every code (a test fails when one is missing from it), and the CLI
+// docs/errors.md is generated from it (npm run docs:errors; a test fails when it is stale), and the CLI
 // maps codes to exit codes in one place (src/cli/exit-codes.ts).
 
 /** Every error code iron can report, with what it means. */

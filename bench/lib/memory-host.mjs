@@ -1,11 +1,11 @@
 // Child process of bench/memory.mjs: a supervisor with N idle agents; prints its own RSS (MiB) once
-// every agent is connected and the heap has settled. `--bare` prints the RSS of a Node process
+// every agent is connected and the heap has settled (3 s; BENCH_SETTLE_MS). `--bare` prints the RSS of a Node process
 // that only loaded iron (the baseline).
 import { join } from "node:path";
 import { Supervisor } from "../../dist/index.js";
 import { BENCH_PY, PYTHON, rssMiB } from "./env.mjs";
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+const settle = () => new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_SETTLE_MS ?? 3000)));
 
 if (process.argv[2] === "--bare") {
   await settle();

@@ -18,17 +18,18 @@ export function fmt(value, unit) {
   return `${value.toFixed(digits)} ${unit}`;
 }
 
-/** The rows as an aligned text table. */
+/** The rows as an aligned text table: target, measured, baseline (same run) and ratio, then the note. */
 export function table(rows) {
-  const header = ["group", "figure", "value", "baseline", "baseline value", "ratio", "target"];
+  const header = ["group", "figure", "target", "measured", "baseline", "baseline value", "ratio", "note"];
   const lines = rows.map((r) => [
     r.group,
     r.figure,
+    r.target === null ? "" : `${r.target}${r.met === null ? "" : r.met ? " ✓" : " ✗"}`,
     fmt(r.value, r.unit),
     r.baseline ?? "",
     r.baselineValue === null ? "" : fmt(r.baselineValue, r.unit),
     r.ratio === null ? "" : `${r.ratio.toFixed(2)}×`,
-    r.target === null ? "" : `${r.target}${r.met === null ? "" : r.met ? " ✓" : " ✗"}`,
+    r.note ?? "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const render = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join(" │ ").trimEnd();

@@ -89,7 +89,7 @@ def m_shim_call():
     data = json.dumps(fresh_body(next_call()[1])).encode()
     t0 = perf()
     verdict = gov.before(target, "POST", URL, headers_list, data, "httpx")
-    outcome = gov.after(verdict.call, 200, header_map.get, response_body)
+    outcome = gov.responses.after(verdict.call, 200, header_map.get, response_body)
     t1 = perf()
     assert verdict.action == "send" and outcome.action == "keep", (verdict, outcome)
     return t1 - t0

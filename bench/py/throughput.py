@@ -1,6 +1,7 @@
 """Bench agent for bench/throughput.mjs: THREADS callers in this agent make governed calls (request and
-response decisions, no HTTP) as fast as they can from BENCH_START_AT for BENCH_SECONDS; or, with
-BENCH_MODE=echo, two raw AF_UNIX echo round trips per call to BENCH_ECHO_PATH (the baseline)."""
+response decisions, no HTTP) as fast as they can for BENCH_SECONDS from the time written into the
+file BENCH_GO (once every agent has said ready); or, with BENCH_MODE=echo, two raw AF_UNIX echo round
+trips per call to BENCH_ECHO_PATH (the baseline)."""
 import json
 import os
 import socket
@@ -10,10 +11,11 @@ import time
 from benchlib import URL, chat_body, chat_headers, write_results
 
 THREADS = int(os.environ["BENCH_THREADS"])
-START_AT = float(os.environ["BENCH_START_AT"])
+GO = os.environ["BENCH_GO"]
 SECONDS = float(os.environ["BENCH_SECONDS"])
 MODE = os.environ.get("BENCH_MODE", "governed")
 counts = [0] * THREADS
+started = [0.0] * THREADS
 body_bytes = json.dumps(chat_body()).encode()
 headers = chat_headers()
 header_map = dict(headers)
@@ -29,7 +31,7 @@ def governed(index, stop):
     target = gov.match("POST", URL, lambda name: None)
     while time.time() < stop:
         verdict = gov.before(target, "POST", URL, headers, body_bytes, "httpx")
-        gov.after(verdict.call, 200, header_map.get, reply)
+        gov.responses.after(verdict.call, 200, header_map.get, reply)
         counts[index] += 1
 
 
@@ -47,19 +49,25 @@ def echo(index, stop):
     sock.close()
 
 
-def worker(index):
-    time.sleep(max(0.0, START_AT - time.time()))
-    (governed if MODE == "governed" else echo)(index, START_AT + SECONDS)
+def worker(index, start_at):
+    time.sleep(max(0.0, start_at - time.time()))
+    started[index] = time.time()
+    (governed if MODE == "governed" else echo)(index, start_at + SECONDS)
 
 
 if MODE == "governed":
     from iron_shim import runtime
 
     assert runtime.governor.client.wait_ready(10.0) == "ready"
-threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+print("ready", flush=True)
+while not os.path.exists(GO):
+    time.sleep(0.005)
+with open(GO, encoding="utf-8") as f:
+    START_AT = float(f.read())
+threads = [threading.Thread(target=worker, args=(i, START_AT)) for i in range(THREADS)]
 for t in threads:
     t.start()
 cpu0 = time.process_time()
 for t in threads:
     t.join()
-write_results({"calls": sum(counts), "cpu": time.process_time() - cpu0})
+write_results({"calls": sum(counts), "cpu": time.process_time() - cpu0, "late_ms": 1000 * (max(started) - START_AT)})

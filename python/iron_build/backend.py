@@ -22,8 +22,9 @@ DIST_INFO = f"{DIST}-{VERSION}.dist-info"
 # runs governed. Python executes a .pth line that starts with "import" at every interpreter start,
 # so it must cost nothing when IRON_ENDPOINT is unset (os is already imported by then).
 PTH_NAME = "iron_shim.pth"
-PTH_LINE = ('import os; os.environ.get("IRON_ENDPOINT") and '
-            '__import__("iron_shim.bootstrap").bootstrap.install_from_env()\n')
+PTH_LINE = (
+    'import os; os.environ.get("IRON_ENDPOINT") and ' '__import__("iron_shim.bootstrap").bootstrap.install_from_env()\n'
+)
 # Fixed timestamp inside archives (reproducible builds; zip cannot store dates before 1980).
 EPOCH = (2025, 1, 1, 0, 0, 0)
 
@@ -130,8 +131,7 @@ def build_wheel(wheel_directory: str, config_settings: Any = None, metadata_dire
     return _write_wheel(wheel_directory, {PTH_NAME: PTH_LINE.encode()})
 
 
-def build_editable(wheel_directory: str, config_settings: Any = None,
-                   metadata_directory: Optional[str] = None) -> str:
+def build_editable(wheel_directory: str, config_settings: Any = None, metadata_directory: Optional[str] = None) -> str:
     """An editable wheel: a .pth file that puts the source tree's python/ directory on sys.path (it sorts
     before iron_shim.pth, the autoload, which then imports from there)."""
     pth = (PYTHON_DIR + "\n").encode()

@@ -26,13 +26,27 @@ from .errors import IronConnectionError, IronError, PolicyDenied
 
 __version__ = "0.1.0"
 __all__ = [
-    "install", "uninstall", "status", "context", "PolicyDenied", "IronError", "IronConnectionError",
-    "Status", "BudgetStatus", "__version__",
+    "install",
+    "uninstall",
+    "status",
+    "context",
+    "PolicyDenied",
+    "IronError",
+    "IronConnectionError",
+    "Status",
+    "BudgetStatus",
+    "__version__",
 ]
 
 
-def install(endpoint: Optional[str] = None, token: Optional[str] = None, agent: Optional[str] = None, *,
-            wait: bool = True, **settings: Any) -> None:
+def install(
+    endpoint: Optional[str] = None,
+    token: Optional[str] = None,
+    agent: Optional[str] = None,
+    *,
+    wait: bool = True,
+    **settings: Any,
+) -> None:
     """Connects to the supervisor and governs every LLM call of this process from now on.
 
     Args:

@@ -55,11 +55,22 @@ def build(raw: Dict[str, Any], installed: bool) -> Status:
     wire = raw.get("budget")
     budget: Optional[BudgetStatus] = None
     if isinstance(wire, dict):
-        budget = BudgetStatus(scope=wire["scope"], limit_usd=_usd(wire["limit"]), spent_usd=_usd(wire["spent"]),
-                              reserved_usd=_usd(wire["reserved"]), left_usd=_usd(wire["left"]))
+        budget = BudgetStatus(
+            scope=wire["scope"],
+            limit_usd=_usd(wire["limit"]),
+            spent_usd=_usd(wire["spent"]),
+            reserved_usd=_usd(wire["reserved"]),
+            left_usd=_usd(wire["left"]),
+        )
     return Status(
-        installed=installed, connected=bool(raw.get("connected")), state=str(raw.get("state")),
-        agent=raw.get("agent"), session=raw.get("session"), endpoint=raw.get("endpoint"),
-        inflight=int(raw.get("inflight") or 0), error=raw.get("error"),
-        budget_left_usd=budget["left_usd"] if budget is not None else None, budget=budget,
+        installed=installed,
+        connected=bool(raw.get("connected")),
+        state=str(raw.get("state")),
+        agent=raw.get("agent"),
+        session=raw.get("session"),
+        endpoint=raw.get("endpoint"),
+        inflight=int(raw.get("inflight") or 0),
+        error=raw.get("error"),
+        budget_left_usd=budget["left_usd"] if budget is not None else None,
+        budget=budget,
     )

@@ -34,10 +34,14 @@ def _not_installed(exc: Exception) -> bool:
     fail_open = os.environ.get("IRON_FAIL_OPEN", "").strip().lower() in ("1", "true", "yes", "on")
     what = f"{type(exc).__name__}: {exc}"
     if fail_open:
-        sys.stderr.write(f"iron_shim: could not install the shim ({what}); IRON_FAIL_OPEN is set, so this process runs UNGOVERNED\n")
+        sys.stderr.write(
+            f"iron_shim: could not install the shim ({what}); IRON_FAIL_OPEN is set, so this process runs UNGOVERNED\n"
+        )
         return False
-    sys.stderr.write(f"iron_shim: could not install the shim ({what}); refusing to run ungoverned "
-                     f"(IRON_ERR_INTERNAL, exit {NOT_GOVERNED_EXIT}; set IRON_FAIL_OPEN=1 to run anyway)\n")
+    sys.stderr.write(
+        f"iron_shim: could not install the shim ({what}); refusing to run ungoverned "
+        f"(IRON_ERR_INTERNAL, exit {NOT_GOVERNED_EXIT}; set IRON_FAIL_OPEN=1 to run anyway)\n"
+    )
     sys.stderr.flush()
     os._exit(NOT_GOVERNED_EXIT)
 

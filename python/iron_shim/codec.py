@@ -70,7 +70,6 @@ def _str_bytes(value: str) -> bytes:
     return encoded
 
 
-
 def _int_bytes(value: int) -> bytes:
     """An int in the smallest format that holds it."""
     if value >= 0:
@@ -167,7 +166,6 @@ def _pack(obj: Any, out: bytearray, depth: int) -> None:
         out += data
     else:
         _pack_subclass(obj, out, depth)
-
 
 
 def _pack_subclass(obj: Any, out: bytearray, depth: int) -> None:

@@ -51,14 +51,17 @@ class context:  # noqa: N801 - used like a function: `with iron_shim.context(use
         """As a decorator: every call of func (sync or async) runs inside the context."""
         attrs = self._attrs
         if getattr(getattr(func, "__code__", None), "co_flags", 0) & _CO_COROUTINE:
+
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 with context(**attrs):
                     return await func(*args, **kwargs)
+
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with context(**attrs):
                 return func(*args, **kwargs)
+
         return wrapper  # type: ignore[return-value]

@@ -7,6 +7,7 @@ from . import denial as denials
 from . import protocol
 from .calls import Call
 from .errors import IronError, NoDecision, ProtocolError
+from .settings import Settings
 
 HeaderGet = Callable[[str], Optional[str]]
 
@@ -56,10 +57,25 @@ def checked(decision: protocol.Decision, call: Call) -> protocol.Decision:
 
 def to_denial(call: Call, decision: protocol.Decision, default_reason: str) -> denials.Denial:
     """A deny decision as the shim shows it (403 and IRON_ERR_POLICY when the engine left them out)."""
-    return denials.Denial(call.id, decision.code or "IRON_ERR_POLICY", decision.reason or default_reason,
-                          decision.policy, decision.status or denials.DEFAULT_STATUS, decision.retry_after)
+    return denials.Denial(
+        call.id,
+        decision.code or "IRON_ERR_POLICY",
+        decision.reason or default_reason,
+        decision.policy,
+        decision.status or denials.DEFAULT_STATUS,
+        decision.retry_after,
+    )
 
 
 def as_no_decision(exc: IronError) -> NoDecision:
     """Any IronError on the way to a decision (too large, codec) becomes a fail-closed failure."""
     return exc if isinstance(exc, NoDecision) else NoDecision(exc.code, exc.message)
+
+
+def denied(settings: Settings, call: Call, denial: denials.Denial) -> denials.SyntheticResponse:
+    """Raises PolicyDenied (on_deny=raise) or returns the provider-format error response; either way
+    the call is not reported (the engine already knows it denied it)."""
+    call.report = False
+    if settings.on_deny == "raise":
+        raise denials.to_exception(denial)
+    return denials.build(call.kind, denial)

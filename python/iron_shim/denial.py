@@ -9,15 +9,32 @@ from .providers import ANTHROPIC
 
 DEFAULT_STATUS = 403
 _ANTHROPIC_TYPES = {
-    400: "invalid_request_error", 401: "authentication_error", 402: "billing_error", 403: "permission_error",
-    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 503: "overloaded_error",
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    503: "overloaded_error",
     529: "overloaded_error",
 }
 _REASONS = {
-    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
-    408: "Request Timeout", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
-    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-    504: "Gateway Timeout", 529: "Overloaded",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    409: "Conflict",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    529: "Overloaded",
 }
 
 
@@ -72,8 +89,9 @@ def build(kind: str, denial: Denial) -> SyntheticResponse:
     """The status, headers and body of the deny, in the provider's own error shape."""
     status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
     error, iron = error_parts(kind, denial)
-    body: Dict[str, Any] = {"type": "error", "error": error, "iron": iron} if kind == ANTHROPIC \
-        else {"error": error, "iron": iron}
+    body: Dict[str, Any] = (
+        {"type": "error", "error": error, "iron": iron} if kind == ANTHROPIC else {"error": error, "iron": iron}
+    )
     data = json.dumps(body).encode("utf-8")
     headers = [("content-type", "application/json"), ("content-length", str(len(data)))]
     if status == 429:

@@ -10,16 +10,6 @@ PROTOCOL = "IRON_ERR_PROTOCOL"
 INTERNAL = "IRON_ERR_INTERNAL"
 CONFIG = "IRON_ERR_CONFIG"
 
-#: Codes the shim itself raises or answers with (deny codes come from the supervisor).
-SHIM_CODES = {
-    SUPERVISOR_UNAVAILABLE: "the shim could not reach the supervisor (call denied, fail closed)",
-    DECISION_TIMEOUT: "the supervisor did not decide in time (call denied, fail closed)",
-    AUTH: "the supervisor rejected this agent's token",
-    PROTOCOL: "a message or frame did not follow protocol/SPEC.md",
-    INTERNAL: "a bug in the shim; please report it",
-    CONFIG: "an install() argument or IRON_* variable is invalid",
-}
-
 
 class IronError(Exception):
     """Base of every error the shim raises; ``code`` is a stable IRON_ERR_* string."""

@@ -9,11 +9,12 @@ from . import protocol, providers, scrub
 from .calls import KEEP, PASS, Call, Outcome, Verdict, is_event_stream, json_bytes
 from .client import CLOSED, REJECTED, Client
 from .context import current_attrs
-from .decision_rules import HeaderGet, as_no_decision, checked, to_denial
+from .decision_rules import HeaderGet, as_no_decision, checked, denied, to_denial
 from .errors import DECISION_TIMEOUT, INTERNAL, PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
+from .flow import Flow, arun, run
 from .internal import swallow
-from .response_side import ResponseSide
-from .stream_side import StreamSide
+from .response_side import ResponseReporter
+from .stream_side import StreamReporter
 
 __all__ = ["Governor", "Call", "Verdict", "Outcome", "PASS", "KEEP", "is_event_stream"]
 
@@ -21,12 +22,14 @@ __all__ = ["Governor", "Call", "Verdict", "Outcome", "PASS", "KEEP", "is_event_s
 IDENTITY = (("accept-encoding", "identity"),)
 
 
-class Governor(ResponseSide, StreamSide):
-    """Turns requests into llm.request/decision round trips and responses into llm.response reports."""
+class Governor:
+    """Turns requests into llm.request/decision round trips; its reporters handle the responses."""
 
     def __init__(self, client: Client) -> None:
         """Uses the client's effective settings (welcome settings win) at every call."""
         self.client = client
+        self.responses = ResponseReporter(client)
+        self.streams = StreamReporter(client)
 
     def match(self, method: str, url: str, header: HeaderGet) -> Optional[providers.Target]:
         """The cheap first step: is this URL a governed LLM endpoint? (no body, no round trip).
@@ -34,17 +37,17 @@ class Governor(ResponseSide, StreamSide):
         Before the first welcome, a call that may be an LLM call to a provider the shim does not know
         yet waits for the handshake (up to timeout_ms): providers configured in the supervisor arrive
         with the welcome, and a call must not go out misnamed or ungoverned for lack of them."""
-        target = self._match(method, url, header)
-        if self._needs_welcome(method, url, target):
-            self.client.wait_ready(self.client.base.timeout_ms / 1000.0)
-            target = self._match(method, url, header)
-        return target
+        return run(self._matching(method, url, header), self.client.wait_ready)
 
     async def match_async(self, method: str, url: str, header: HeaderGet) -> Optional[providers.Target]:
-        """The asyncio twin of match(): waits for the welcome without blocking the event loop."""
+        """match() for a coroutine: waits for the welcome without blocking the event loop."""
+        return await arun(self._matching(method, url, header), self.client.wait_ready_async)
+
+    def _matching(self, method: str, url: str, header: HeaderGet) -> Flow[Optional[providers.Target]]:
+        """The match flow: yields the time to wait for the welcome when it must, then matches again."""
         target = self._match(method, url, header)
         if self._needs_welcome(method, url, target):
-            await self.client.wait_ready_async(self.client.base.timeout_ms / 1000.0)
+            yield self.client.base.timeout_ms / 1000.0
             target = self._match(method, url, header)
         return target
 
@@ -71,8 +74,15 @@ class Governor(ResponseSide, StreamSide):
         info = providers.CallInfo(target, None, False, None, 0, None)
         return self._no_decision(Call(info, "unknown"), NoDecision(INTERNAL, f"shim error: {exc!r}"))
 
-    def _prepare(self, target: providers.Target, method: str, url: str, headers: Iterable[Tuple[Any, Any]],
-                 body: Optional[bytes], library: str) -> Union[Verdict, Tuple[Call, dict]]:
+    def _prepare(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Union[Verdict, Tuple[Call, dict]]:
         """Recognises the call and builds its llm.request; a bug here fails closed."""
         call: Optional[Call] = None
         try:
@@ -81,9 +91,20 @@ class Governor(ResponseSide, StreamSide):
                 return PASS
             call = Call(info, library)
             msg = protocol.llm_request(
-                protocol.next_id(), call.id, target.provider, target.endpoint, info.model, method.upper(),
-                scrub.url(url), scrub.headers(headers), info.body, info.stream, info.est_input,
-                info.est_output, library, current_attrs(),
+                protocol.next_id(),
+                call.id,
+                target.provider,
+                target.endpoint,
+                info.model,
+                method.upper(),
+                scrub.url(url),
+                scrub.headers(headers),
+                info.body,
+                info.stream,
+                info.est_input,
+                info.est_output,
+                library,
+                current_attrs(),
             )
             return call, msg
         except Exception as exc:  # noqa: BLE001
@@ -92,28 +113,46 @@ class Governor(ResponseSide, StreamSide):
                 return PASS
             return self._no_decision(call, NoDecision(INTERNAL, f"shim error before the decision: {exc!r}"))
 
-    def before(self, target: providers.Target, method: str, url: str, headers: Iterable[Tuple[Any, Any]],
-               body: Optional[bytes], library: str) -> Verdict:
+    def before(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Verdict:
         """Asks the engine about a request (blocking the calling thread up to timeout_ms)."""
-        prepared = self._prepare(target, method, url, headers, body, library)
-        if isinstance(prepared, Verdict):
-            return prepared
-        call, msg = prepared
-        try:
-            reply = self.client.request(msg)
-        except IronError as exc:
-            return self._no_decision(call, as_no_decision(exc))
-        return self._decide(call, reply)
+        return run(self._asking(target, method, url, headers, body, library), self.client.request)
 
-    async def before_async(self, target: providers.Target, method: str, url: str,
-                           headers: Iterable[Tuple[Any, Any]], body: Optional[bytes], library: str) -> Verdict:
-        """The asyncio twin of before(): waits on a future instead of blocking the loop."""
+    async def before_async(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Verdict:
+        """before() for a coroutine: waits on a future instead of blocking the loop."""
+        return await arun(self._asking(target, method, url, headers, body, library), self.client.request_async)
+
+    def _asking(
+        self,
+        target: providers.Target,
+        method: str,
+        url: str,
+        headers: Iterable[Tuple[Any, Any]],
+        body: Optional[bytes],
+        library: str,
+    ) -> Flow[Verdict]:
+        """The request flow: yields the llm.request, receives the decision (or the failure to get one)."""
         prepared = self._prepare(target, method, url, headers, body, library)
         if isinstance(prepared, Verdict):
             return prepared
         call, msg = prepared
         try:
-            reply = await self.client.request_async(msg)
+            reply = yield msg
         except IronError as exc:
             return self._no_decision(call, as_no_decision(exc))
         return self._decide(call, reply)
@@ -143,8 +182,12 @@ class Governor(ResponseSide, StreamSide):
         """Lets the call go: modified body and URL, the usage request the shim adds, the chunk watch."""
         body = new_body if new_body is not None else call.info.body
         info = call.info
-        if (info.target.add_usage and info.stream and info.target.endpoint in ("chat.completions", "completions")
-                and isinstance(body, dict)):
+        if (
+            info.target.add_usage
+            and info.stream
+            and info.target.endpoint in ("chat.completions", "completions")
+            and isinstance(body, dict)
+        ):
             options = body.get("stream_options")
             if options is None or (isinstance(options, dict) and "include_usage" not in options):
                 body = dict(body)
@@ -159,10 +202,7 @@ class Governor(ResponseSide, StreamSide):
 
     def _deny(self, call: Call, denial: denials.Denial) -> Verdict:
         """Raises PolicyDenied (on_deny=raise) or returns the provider-format error response."""
-        call.report = False
-        if self.client.settings.on_deny == "raise":
-            raise denials.to_exception(denial)
-        return Verdict("deny", call, None, denials.build(call.kind, denial))
+        return Verdict("deny", call, None, denied(self.client.settings, call, denial))
 
     def _no_decision(self, call: Call, failure: NoDecision) -> Verdict:
         """Fail closed (deny 503 with the failure's code) or, when fail_open, allow and report nothing."""
@@ -186,9 +226,22 @@ class Governor(ResponseSide, StreamSide):
     def _post_failure(self, call: Call, error: str) -> None:
         """Fire-and-forget llm.response for a call that produced no response (timeout, transport error)."""
         try:
-            self.client.post(protocol.llm_response(
-                protocol.next_id(), call.id, 0, None, "", None, (time.perf_counter() - call.started) * 1000.0,
-                call.info.stream, False, error[:1000], None, None))
+            self.client.post(
+                protocol.llm_response(
+                    protocol.next_id(),
+                    call.id,
+                    0,
+                    None,
+                    "",
+                    None,
+                    (time.perf_counter() - call.started) * 1000.0,
+                    call.info.stream,
+                    False,
+                    error[:1000],
+                    None,
+                    None,
+                )
+            )
         except Exception as exc:  # noqa: BLE001
             swallow("failure report", exc)
 

@@ -44,7 +44,7 @@ def _stat(pid: int) -> Optional[List[str]]:
             raw = f.read().decode("latin-1")
     except OSError:
         return None
-    return raw[raw.rfind(")") + 2:].split()
+    return raw[raw.rfind(")") + 2 :].split()
 
 
 def _start_ticks(pid: int) -> Optional[str]:
@@ -73,8 +73,13 @@ def _group_members(pgid: int) -> Optional[List[int]]:
 class OrphanGuard:
     """Tracks how long the supervisor has been unreachable and exits when that is too long."""
 
-    def __init__(self, spawned: bool, orphan_exit_ms: int, exit_fn: Optional[Callable[[int], None]] = None,
-                 supervisor_pid: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        spawned: bool,
+        orphan_exit_ms: int,
+        exit_fn: Optional[Callable[[int], None]] = None,
+        supervisor_pid: Optional[int] = None,
+    ) -> None:
         """Armed only for spawned agents with a non-zero limit; the supervisor pid comes from IRON_SUPERVISOR_PID."""
         self.enabled = bool(spawned) and orphan_exit_ms > 0
         self.limit = orphan_exit_ms / 1000.0
@@ -127,8 +132,10 @@ class OrphanGuard:
             why = f"the supervisor (pid {self.supervisor_pid}) is gone"
         else:
             why = f"supervisor unreachable for {self.limit * 1000:.0f} ms"
-        note(f"{why} and this agent was spawned by iron (IRON_SPAWNED=1): exiting with code {EXIT_CODE} "
-             "so no orphan lingers (set IRON_ORPHAN_EXIT_MS=0 to disable)")
+        note(
+            f"{why} and this agent was spawned by iron (IRON_SPAWNED=1): exiting with code {EXIT_CODE} "
+            "so no orphan lingers (set IRON_ORPHAN_EXIT_MS=0 to disable)"
+        )
         self._end_group()
         self._exit(EXIT_CODE)
 

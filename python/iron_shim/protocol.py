@@ -27,32 +27,87 @@ def next_id() -> int:
 def hello(msg_id: int, agent: str, token: str, shim_version: str, parent_pid: Optional[int]) -> Dict[str, Any]:
     """The first message on every connection (3.1)."""
     return {
-        "v": VERSION, "type": "hello", "id": msg_id, "agent": agent, "token": token,
-        "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3], "shim": shim_version,
-        "host": socket.gethostname(), "executable": sys.executable or "", "parent_pid": parent_pid,
+        "v": VERSION,
+        "type": "hello",
+        "id": msg_id,
+        "agent": agent,
+        "token": token,
+        "pid": os.getpid(),
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "shim": shim_version,
+        "host": socket.gethostname(),
+        "executable": sys.executable or "",
+        "parent_pid": parent_pid,
     }
 
 
-def llm_request(msg_id: int, call: str, provider: str, endpoint: str, model: Optional[str], method: str,
-                url: str, headers: Dict[str, str], body: Any, stream: bool, est_input: int,
-                est_output: Optional[int], library: str, attrs: Dict[str, str]) -> Dict[str, Any]:
+def llm_request(
+    msg_id: int,
+    call: str,
+    provider: str,
+    endpoint: str,
+    model: Optional[str],
+    method: str,
+    url: str,
+    headers: Dict[str, str],
+    body: Any,
+    stream: bool,
+    est_input: int,
+    est_output: Optional[int],
+    library: str,
+    attrs: Dict[str, str],
+) -> Dict[str, Any]:
     """An LLM call about to leave the process (3.4)."""
     return {
-        "v": VERSION, "type": "llm.request", "id": msg_id, "call": call, "provider": provider,
-        "endpoint": endpoint, "model": model, "method": method, "url": url, "headers": headers,
-        "body": body, "stream": stream, "est_tokens": {"input": est_input, "output": est_output},
-        "library": library, "attrs": attrs,
+        "v": VERSION,
+        "type": "llm.request",
+        "id": msg_id,
+        "call": call,
+        "provider": provider,
+        "endpoint": endpoint,
+        "model": model,
+        "method": method,
+        "url": url,
+        "headers": headers,
+        "body": body,
+        "stream": stream,
+        "est_tokens": {"input": est_input, "output": est_output},
+        "library": library,
+        "attrs": attrs,
     }
 
 
-def llm_response(msg_id: int, call: str, status: int, usage: Optional[Dict[str, int]], output: str, body: Any,
-                 latency_ms: float, stream: bool, complete: bool, error: Optional[str],
-                 request_id: Optional[str], model: Optional[str], retry_after: Optional[float] = None) -> Dict[str, Any]:
+def llm_response(
+    msg_id: int,
+    call: str,
+    status: int,
+    usage: Optional[Dict[str, int]],
+    output: str,
+    body: Any,
+    latency_ms: float,
+    stream: bool,
+    complete: bool,
+    error: Optional[str],
+    request_id: Optional[str],
+    model: Optional[str],
+    retry_after: Optional[float] = None,
+) -> Dict[str, Any]:
     """What came back for a call (3.6); retry_after (seconds the provider asked to wait) only when it sent one."""
     msg = {
-        "v": VERSION, "type": "llm.response", "id": msg_id, "call": call, "status": status, "usage": usage,
-        "output": output, "body": body, "latency_ms": float(latency_ms), "stream": stream,
-        "complete": complete, "error": error, "request_id": request_id, "model": model,
+        "v": VERSION,
+        "type": "llm.response",
+        "id": msg_id,
+        "call": call,
+        "status": status,
+        "usage": usage,
+        "output": output,
+        "body": body,
+        "latency_ms": float(latency_ms),
+        "stream": stream,
+        "complete": complete,
+        "error": error,
+        "request_id": request_id,
+        "model": model,
     }
     if retry_after is not None:
         msg["retry_after"] = float(retry_after)

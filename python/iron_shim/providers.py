@@ -10,11 +10,36 @@ from .settings import ProviderConfig
 OPENAI, ANTHROPIC = "openai", "anthropic"
 _AZURE_SUFFIX = ".openai.azure.com"
 # Keys whose string values are not prompt text (ids, roles, media payloads, options).
-_NOT_TEXT = frozenset((
-    "model", "role", "type", "image_url", "input_image", "image", "source", "file", "file_data", "file_id",
-    "input_audio", "audio", "data", "url", "stream", "stream_options", "id", "tool_call_id", "call_id",
-    "cache_control", "media_type", "detail", "encoding_format", "user", "metadata", "service_tier",
-))
+_NOT_TEXT = frozenset(
+    (
+        "model",
+        "role",
+        "type",
+        "image_url",
+        "input_image",
+        "image",
+        "source",
+        "file",
+        "file_data",
+        "file_id",
+        "input_audio",
+        "audio",
+        "data",
+        "url",
+        "stream",
+        "stream_options",
+        "id",
+        "tool_call_id",
+        "call_id",
+        "cache_control",
+        "media_type",
+        "detail",
+        "encoding_format",
+        "user",
+        "metadata",
+        "service_tier",
+    )
+)
 
 
 class Target(NamedTuple):
@@ -60,8 +85,9 @@ def maybe_llm(method: str, url: str) -> bool:
     return _endpoint(url.split("?", 1)[0].split("#", 1)[0].rstrip("/")) is not None
 
 
-def match_url(method: str, url: str, header: Callable[[str], Optional[str]],
-              providers: Sequence[ProviderConfig] = ()) -> Optional[Target]:
+def match_url(
+    method: str, url: str, header: Callable[[str], Optional[str]], providers: Sequence[ProviderConfig] = ()
+) -> Optional[Target]:
     """Returns a Target for a governed endpoint, or None fast (no body parsing, no round trip)."""
     if method.upper() != "POST":
         return None
@@ -119,7 +145,7 @@ def _azure_deployment(url: str) -> Optional[str]:
     at = url.find(marker)
     if at < 0:
         return None
-    name = url[at + len(marker):].split("/", 1)[0].split("?", 1)[0]
+    name = url[at + len(marker) :].split("/", 1)[0].split("?", 1)[0]
     return name or None
 
 

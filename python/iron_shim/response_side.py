@@ -1,4 +1,4 @@
-"""The response half of the governor: reports a read response and applies allow / redact / deny."""
+"""The response reporter: reports a read (non-streamed) response and applies allow / redact / deny."""
 from __future__ import annotations
 
 import json
@@ -8,21 +8,26 @@ from typing import TYPE_CHECKING, Any, Optional
 from . import denial as denials
 from . import protocol, usage
 from .calls import KEEP, Call, Outcome, json_bytes
-from .decision_rules import HeaderGet, as_no_decision, checked, request_id, retry_after, to_denial
+from .decision_rules import HeaderGet, as_no_decision, checked, denied, request_id, retry_after, to_denial
 from .errors import PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
+from .flow import Flow, arun, run
 from .internal import swallow
 
 if TYPE_CHECKING:
-    from .governor import Governor
+    from .client import Client
 
 MAX_OUTPUT_CHARS = 2 * 1024 * 1024
 MAX_REPORTED_BODY = 12 * 1024 * 1024
 
 
-class ResponseSide:
-    """Mixed into Governor: everything after a non-streamed response arrived."""
+class ResponseReporter:
+    """Everything after a non-streamed response arrived: the llm.response round trip and its answer."""
 
-    def _response_message(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> dict:
+    def __init__(self, client: "Client") -> None:
+        """The client carries the effective settings (fail_open, on_deny) read at each response."""
+        self.client = client
+
+    def _response_message(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> dict:
         """The llm.response of a read (non-streamed) response."""
         parsed: Any = None
         if body:
@@ -35,14 +40,22 @@ class ResponseSide:
         if error is None and status >= 400:
             error = f"HTTP {status}"
         return protocol.llm_response(
-            protocol.next_id(), call.id, status, usage.normalise(kind, (parsed or {}).get("usage")
-                                                                    if isinstance(parsed, dict) else None),
+            protocol.next_id(),
+            call.id,
+            status,
+            usage.normalise(kind, (parsed or {}).get("usage") if isinstance(parsed, dict) else None),
             usage.output_text(kind, endpoint, parsed)[:MAX_OUTPUT_CHARS],
             parsed if body is not None and len(body) <= MAX_REPORTED_BODY else None,
-            (time.perf_counter() - call.started) * 1000.0, False, True, error, request_id(header),
-            usage.response_model(parsed), retry_after(header))
+            (time.perf_counter() - call.started) * 1000.0,
+            False,
+            True,
+            error,
+            request_id(header),
+            usage.response_model(parsed),
+            retry_after(header),
+        )
 
-    def _response_prelude(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Optional[dict]:
+    def _response_prelude(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Optional[dict]:
         """The llm.response to send for this call (once), or None when nothing is to be reported."""
         if not call.report:
             return None
@@ -53,29 +66,26 @@ class ResponseSide:
             swallow("after()", exc)
             return None
 
-    def after(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Outcome:
+    def after(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Outcome:
         """Reports a read response and applies the answer (allow, redact, deny); blocks up to timeout_ms."""
+        return run(self._reporting(call, status, header, body), self.client.request)
+
+    async def after_async(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Outcome:
+        """after() for a coroutine."""
+        return await arun(self._reporting(call, status, header, body), self.client.request_async)
+
+    def _reporting(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Flow[Outcome]:
+        """The response flow: yields the llm.response, receives the decision (or the failure to get one)."""
         msg = self._response_prelude(call, status, header, body)
         if msg is None:
             return KEEP
         try:
-            reply = self.client.request(msg)
+            reply = yield msg
         except IronError as exc:
             return self._response_no_decision(call, as_no_decision(exc))
         return self._decide_response(call, reply)
 
-    async def after_async(self: "Governor", call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Outcome:
-        """The asyncio twin of after()."""
-        msg = self._response_prelude(call, status, header, body)
-        if msg is None:
-            return KEEP
-        try:
-            reply = await self.client.request_async(msg)
-        except IronError as exc:
-            return self._response_no_decision(call, as_no_decision(exc))
-        return self._decide_response(call, reply)
-
-    def _decide_response(self: "Governor", call: Call, reply: dict) -> Outcome:
+    def _decide_response(self, call: Call, reply: dict) -> Outcome:
         """allow keeps the body, redact replaces it, deny swaps in the error response."""
         try:
             if reply.get("type") == "error":
@@ -85,8 +95,8 @@ class ResponseSide:
             if decision.action == "redact":
                 return Outcome("replace", json_bytes(decision.body), None)
             if decision.action == "deny":
-                verdict = self._deny(call, to_denial(call, decision, "response denied by policy"))
-                return Outcome("deny", None, verdict.response)
+                denial = to_denial(call, decision, "response denied by policy")
+                return Outcome("deny", None, denied(self.client.settings, call, denial))
             return KEEP
         except PolicyDenied:
             raise
@@ -96,9 +106,9 @@ class ResponseSide:
             swallow("response decision", exc)
             return KEEP
 
-    def _response_no_decision(self: "Governor", call: Call, failure: NoDecision) -> Outcome:
+    def _response_no_decision(self, call: Call, failure: NoDecision) -> Outcome:
         """No answer about a response: fail closed like a request (or keep it when fail_open)."""
         if self.client.settings.fail_open:
             return KEEP
-        verdict = self._deny(call, denials.Denial(call.id, failure.code, failure.reason, None, failure.status, None))
-        return Outcome("deny", None, verdict.response)
+        denial = denials.Denial(call.id, failure.code, failure.reason, None, failure.status, None)
+        return Outcome("deny", None, denied(self.client.settings, call, denial))

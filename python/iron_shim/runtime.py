@@ -12,10 +12,11 @@ from .errors import AUTH, CONFIG, SUPERVISOR_UNAVAILABLE, IronConnectionError, I
 from .governor import Governor
 from .settings import Settings, warn
 from .api_types import Status, build
+from .interceptors import base, instrument_all, uninstrument_all
 
 VERSION = "0.1.0"
 
-#: The active governor, read by every interceptor on every call (None: not installed, pass through).
+#: The installed governor (the interceptors read it from interceptors.base.current() on every call).
 governor: Optional[Governor] = None
 _settings: Optional[Settings] = None
 _lock = threading.RLock()
@@ -26,22 +27,23 @@ def install(settings: Settings, wait: bool) -> None:
     """Connects (in the background) and patches the HTTP libraries; same settings twice is a no-op."""
     global governor, _settings
     if not settings.endpoint:
-        raise IronError(CONFIG, "no endpoint: pass install(endpoint=...) or set IRON_ENDPOINT "
-                                "(expected ipc://<path> or tcp://<host>:<port>)")
+        raise IronError(
+            CONFIG,
+            "no endpoint: pass install(endpoint=...) or set IRON_ENDPOINT "
+            "(expected ipc://<path> or tcp://<host>:<port>)",
+        )
     with _lock:
         if governor is None or not _same(_settings, settings):
             if governor is not None:
                 _teardown("uninstall")
             internal.configure(settings.strict, settings.debug)
             warn(settings)
-            client = Client(settings, VERSION)
-            client.announce_reject = not wait
+            client = Client(settings, VERSION, announce_reject=not wait)
             governor = Governor(client)
+            base.set_current(governor)
             _settings = settings
             os.environ["IRON_PARENT_PID"] = str(os.getpid())
             _register_hooks()
-            from .interceptors import instrument_all
-
             instrument_all()
             client.start()
         client = governor.client
@@ -61,11 +63,18 @@ def _wait(client: Client) -> None:
         return
     if state == REJECTED:
         rej = client.rejection
-        hint = "" if client.base.token else " (no token: pass install(token=...) or set IRON_TOKEN; iron serve prints it)"
-        raise IronConnectionError(rej.code if rej else AUTH, f"the supervisor rejected this agent: "
-                                  f"{rej.reason if rej else 'no reason given'}{hint}")
-    raise IronConnectionError(SUPERVISOR_UNAVAILABLE, f"could not reach the supervisor at {client.base.endpoint} "
-                              f"within {client.base.timeout_ms} ms ({client.last_error or state})")
+        hint = (
+            "" if client.base.token else " (no token: pass install(token=...) or set IRON_TOKEN; iron serve prints it)"
+        )
+        raise IronConnectionError(
+            rej.code if rej else AUTH,
+            f"the supervisor rejected this agent: " f"{rej.reason if rej else 'no reason given'}{hint}",
+        )
+    raise IronConnectionError(
+        SUPERVISOR_UNAVAILABLE,
+        f"could not reach the supervisor at {client.base.endpoint} "
+        f"within {client.base.timeout_ms} ms ({client.last_error or state})",
+    )
 
 
 def uninstall() -> None:
@@ -78,16 +87,15 @@ def uninstall() -> None:
 def _teardown(reason: str) -> None:
     """Unpatches, then closes the client (callers hold _lock)."""
     global governor, _settings
-    from .interceptors import uninstrument_all
-
     gov, governor, _settings = governor, None, None
+    base.set_current(None)
     uninstrument_all()
     if gov is not None:
         gov.client.close(reason)
 
 
 def status() -> Status:
-    """A typed snapshot (see iron_shim.status.Status)."""
+    """A typed snapshot (see api_types.Status)."""
     gov = governor
     if gov is None:
         return build({"state": "uninstalled"}, installed=False)
@@ -106,7 +114,7 @@ def _at_exit() -> None:
 
 def _after_fork_in_child() -> None:
     """A forked child gets its own connection (lazily, on its first call) and reports its parent."""
-    global _settings
+    global governor, _settings
     gov = governor
     if gov is None:
         return
@@ -115,7 +123,8 @@ def _after_fork_in_child() -> None:
         gov.client.abandon()
         settings = gov.client.base._replace(parent_pid=parent)
         _settings = settings
-        gov.client = Client(settings, VERSION)
+        governor = Governor(Client(settings, VERSION))
+        base.set_current(governor)
         os.environ["IRON_PARENT_PID"] = str(os.getpid())
     except Exception as exc:  # noqa: BLE001
         internal.debug(f"fork handling failed: {exc!r}")

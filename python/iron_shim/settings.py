@@ -115,8 +115,13 @@ def _parse_providers(value: Any) -> Tuple[ProviderConfig, ...]:
         if not isinstance(item, Mapping):
             raise ValueError(expected)
         name, kind, base = item.get("name"), item.get("kind"), item.get("base_url")
-        if not (isinstance(name, str) and name and kind in PROVIDER_KINDS and isinstance(base, str)
-                and base.lower().startswith(("http://", "https://"))):
+        if not (
+            isinstance(name, str)
+            and name
+            and kind in PROVIDER_KINDS
+            and isinstance(base, str)
+            and base.lower().startswith(("http://", "https://"))
+        ):
             raise ValueError(expected)
         result.append(ProviderConfig(name, kind, base.rstrip("/")))
     return tuple(result)
@@ -171,7 +176,9 @@ _WELCOME_KEYS: Dict[str, _Parser] = {
 }
 
 
-def _validate(values: Mapping[str, Any], parsers: Mapping[str, _Parser], prefix: str) -> Tuple[Dict[str, Any], List[str]]:
+def _validate(
+    values: Mapping[str, Any], parsers: Mapping[str, _Parser], prefix: str
+) -> Tuple[Dict[str, Any], List[str]]:
     """Parses each known key; a bad value becomes a message naming it, the expected and the got."""
     good: Dict[str, Any] = {}
     problems: List[str] = []
@@ -214,7 +221,9 @@ def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
     """install(...) arguments over the environment; unknown keys and bad values raise IRON_ERR_CONFIG."""
     unknown = sorted(set(overrides) - set(_KEYS))
     if unknown:
-        raise IronError(CONFIG, f"install(): unknown setting {unknown[0]!r}; expected one of {', '.join(sorted(_KEYS))}")
+        raise IronError(
+            CONFIG, f"install(): unknown setting {unknown[0]!r}; expected one of {', '.join(sorted(_KEYS))}"
+        )
     good, problems = _validate(overrides, _KEYS, "install(): ")
     if problems:
         raise IronError(CONFIG, problems[0].replace("; using the default", ""))

@@ -21,7 +21,7 @@ class SSEParser:
     __slots__ = ("_buf", "_scan", "_event", "_data", "overflow")
 
     def __init__(self) -> None:
-        """Starts with no buffered bytes."""
+        """One parser per response: an event may be split across any chunk boundaries."""
         self._buf = bytearray()
         self._scan = 0
         self._event = ""
@@ -77,7 +77,7 @@ class SSEParser:
 
     def flush(self) -> Optional[SSEEvent]:
         """At end of stream: the unfinished block as an event (lenient: servers that omit the last blank line)."""
-        partial = bytes(self._buf[self._scan:])
+        partial = bytes(self._buf[self._scan :])
         tail = self.take_tail()
         if partial:
             self._field(partial.rstrip(b"\r"))

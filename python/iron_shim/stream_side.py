@@ -1,4 +1,4 @@
-"""The streaming half of the governor: a tap per SSE response, and the llm.chunk round trips (SPEC 3.6a)."""
+"""The stream reporter: a tap per SSE response, and the llm.chunk round trips (SPEC 3.6a)."""
 from __future__ import annotations
 
 import time
@@ -9,6 +9,7 @@ from . import protocol
 from .calls import Call
 from .decision_rules import HeaderGet, as_no_decision, checked_call, request_id, retry_after
 from .errors import INTERNAL, PROTOCOL, IronError, NoDecision, ProtocolError
+from .flow import Flow, arun, run
 from .internal import swallow
 from .response_side import MAX_OUTPUT_CHARS
 from .stream_filter import Answer, Ask, ChunkFilter
@@ -17,16 +18,19 @@ from .streams import StreamResult, accumulator_for
 from .tap import StreamTap
 
 if TYPE_CHECKING:
-    from .governor import Governor
+    from .client import Client
 
 STREAM_DENY_REASON = "stream denied by policy"
 
 
-class StreamSide:
-    """Mixed into Governor: streamed responses."""
+class StreamReporter:
+    """Streamed responses: the tap that reports each once, and the chunk filter's round trips."""
 
-    def open_stream(self: "Governor", call: Call, status: int, header: HeaderGet,
-                    encoding: Optional[str] = None) -> StreamTap:
+    def __init__(self, client: "Client") -> None:
+        """The client carries the effective settings (fail_open, on_deny) read at each chunk."""
+        self.client = client
+
+    def open(self, call: Call, status: int, header: HeaderGet, encoding: Optional[str] = None) -> StreamTap:
         """A tap for a streamed (SSE) response: reports once when the stream ends, fails or is closed.
 
         encoding: the content-encoding of the bytes the tap will see (default: the response header's;
@@ -42,9 +46,23 @@ class StreamSide:
                 return
             call.report = False
             latency = (time.perf_counter() - call.started) * 1000.0
-            self.client.post(protocol.llm_response(
-                protocol.next_id(), call.id, status, result.usage, result.output[:MAX_OUTPUT_CHARS], None,
-                latency, True, complete, error, rid, result.model, wait))
+            self.client.post(
+                protocol.llm_response(
+                    protocol.next_id(),
+                    call.id,
+                    status,
+                    result.usage,
+                    result.output[:MAX_OUTPUT_CHARS],
+                    None,
+                    latency,
+                    True,
+                    complete,
+                    error,
+                    rid,
+                    result.model,
+                    wait,
+                )
+            )
 
         if encoding is None:
             encoding = header("content-encoding") or ""
@@ -54,40 +72,33 @@ class StreamSide:
 
         def deny_event(answer: Answer, sequence: Optional[int]) -> bytes:
             """The provider's own error event, ending the stream for the agent."""
-            denial = denials.Denial(call.id, answer.code or "IRON_ERR_POLICY", answer.reason or STREAM_DENY_REASON,
-                                    answer.policy, answer.status or denials.DEFAULT_STATUS, None)
+            denial = denials.Denial(
+                call.id,
+                answer.code or "IRON_ERR_POLICY",
+                answer.reason or STREAM_DENY_REASON,
+                answer.policy,
+                answer.status or denials.DEFAULT_STATUS,
+                None,
+            )
             error, iron = denials.error_parts(call.kind, denial)
             return shape.error_event(error, iron, sequence)
 
         chunks = ChunkFilter(shape, deny_event, strip_usage_null=call.added_usage)
         ask, ask_async, abandon = self._chunk_askers(call)
-        return StreamTap(acc, report, encoding, rewrite=True, chunks=chunks, ask=ask, ask_async=ask_async,
-                         abandon=abandon)
+        return StreamTap(
+            acc, report, encoding, rewrite=True, chunks=chunks, ask=ask, ask_async=ask_async, abandon=abandon
+        )
 
-    def _chunk_askers(self: "Governor", call: Call) -> Tuple[Any, Any, Any]:
+    def _chunk_askers(self, call: Call) -> Tuple[Any, Any, Any]:
         """The blocking and the asyncio round trip for one Ask, and the fire-and-forget end."""
 
         def ask(request: Ask) -> Answer:
             """One llm.chunk from the reading thread."""
-            if not call.chunks:  # failed open once: the rest of the stream passes unfiltered, no more waits
-                return Answer("allow", request.text)
-            msg = self._chunk_message(call, request)
-            try:
-                reply = self.client.request(msg)
-            except IronError as exc:
-                return self._chunk_failure(call, request, as_no_decision(exc))
-            return self._chunk_answer(call, reply, request)
+            return run(self._asking(call, request), self.client.request)
 
         async def ask_async(request: Ask) -> Answer:
             """One llm.chunk from a task (the loop keeps running)."""
-            if not call.chunks:
-                return Answer("allow", request.text)
-            msg = self._chunk_message(call, request)
-            try:
-                reply = await self.client.request_async(msg)
-            except IronError as exc:
-                return self._chunk_failure(call, request, as_no_decision(exc))
-            return self._chunk_answer(call, reply, request)
+            return await arun(self._asking(call, request), self.client.request_async)
 
         def abandon() -> None:
             """The caller closed the stream early: tell the engine the stream is over (nothing waits)."""
@@ -98,41 +109,63 @@ class StreamSide:
 
         return ask, ask_async, abandon
 
-    def _chunk_message(self: "Governor", call: Call, request: Ask) -> Dict[str, Any]:
+    def _asking(self, call: Call, request: Ask) -> Flow[Answer]:
+        """The chunk flow: yields the llm.chunk, receives the decision (or the failure to get one)."""
+        if not call.chunks:  # failed open once: the rest of the stream passes unfiltered, no more waits
+            return Answer("allow", request.text)
+        msg = self._chunk_message(call, request)
+        try:
+            reply = yield msg
+        except IronError as exc:
+            return self._chunk_failure(call, request, as_no_decision(exc))
+        return self._chunk_answer(call, reply, request)
+
+    def _chunk_message(self, call: Call, request: Ask) -> Dict[str, Any]:
         """The next llm.chunk of this call."""
         index = call.chunk_index
         call.chunk_index += 1
         return protocol.llm_chunk(protocol.next_id(), call.id, index, request.text, request.done)
 
-    def _chunk_answer(self: "Governor", call: Call, reply: Dict[str, Any], request: Ask) -> Answer:
+    def _chunk_answer(self, call: Call, reply: Dict[str, Any], request: Ask) -> Answer:
         """allow / redact emit the decision's text; deny ends the stream; anything off-spec fails closed."""
         try:
             if reply.get("type") == "error":
                 code, reason = protocol.parse_reject(reply)
-                return self._chunk_failure(call, request, NoDecision(code, f"the supervisor could not decide: {reason}"))
+                return self._chunk_failure(
+                    call, request, NoDecision(code, f"the supervisor could not decide: {reason}")
+                )
             decision = protocol.parse_chunk_decision(reply, request.text)
             checked_call(decision.call, call)
         except ProtocolError as exc:
             return self._chunk_failure(call, request, NoDecision(PROTOCOL, exc.message))
         except Exception as exc:  # noqa: BLE001
             swallow("chunk decision", exc)
-            return self._chunk_failure(call, request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}"))
+            return self._chunk_failure(
+                call, request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}")
+            )
         if decision.action == "deny":
             answer = Answer("deny", "", decision.code, decision.reason, decision.policy, decision.status)
             return self._chunk_denied(call, answer)
         return Answer(decision.action, decision.text, decision.code, decision.reason, decision.policy)
 
-    def _chunk_failure(self: "Governor", call: Call, request: Ask, failure: NoDecision) -> Answer:
+    def _chunk_failure(self, call: Call, request: Ask, failure: NoDecision) -> Answer:
         """No decision for a chunk: the stream ends (fail closed), or it goes on unfiltered (fail open)."""
         if self.client.settings.fail_open:
             call.chunks = False
             return Answer("allow", request.text)
         return Answer("deny", "", failure.code, failure.reason, None, failure.status)
 
-    def _chunk_denied(self: "Governor", call: Call, answer: Answer) -> Answer:
+    def _chunk_denied(self, call: Call, answer: Answer) -> Answer:
         """With on_deny="raise" a stream deny raises PolicyDenied from the agent's read."""
         if self.client.settings.on_deny == "raise":
-            raise denials.to_exception(denials.Denial(
-                call.id, answer.code or "IRON_ERR_POLICY", answer.reason or STREAM_DENY_REASON, answer.policy,
-                answer.status or denials.DEFAULT_STATUS, None))
+            raise denials.to_exception(
+                denials.Denial(
+                    call.id,
+                    answer.code or "IRON_ERR_POLICY",
+                    answer.reason or STREAM_DENY_REASON,
+                    answer.policy,
+                    answer.status or denials.DEFAULT_STATUS,
+                    None,
+                )
+            )
         return answer

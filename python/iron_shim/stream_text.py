@@ -155,8 +155,14 @@ class ResponsesShape(TextShape):
 
     def error_event(self, error: Dict[str, Any], iron: Dict[str, Any], sequence: Optional[int]) -> bytes:
         """The Responses API's error event: type, code, message, param, sequence_number."""
-        body = {"type": "error", "code": error.get("code"), "message": error.get("message"), "param": None,
-                "sequence_number": sequence or 0, "iron": iron}
+        body = {
+            "type": "error",
+            "code": error.get("code"),
+            "message": error.get("message"),
+            "param": None,
+            "sequence_number": sequence or 0,
+            "iron": iron,
+        }
         return encode_event("error", body)
 
 
@@ -177,8 +183,13 @@ class AnthropicShape(TextShape):
     def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
         """content_block_delta with a text_delta (input_json and thinking deltas are not output text)."""
         delta = obj.get("delta")
-        if (obj.get("type") or name) == "content_block_delta" and isinstance(delta, dict) \
-                and delta.get("type") == "text_delta" and isinstance(delta.get("text"), str) and delta["text"]:
+        if (
+            (obj.get("type") or name) == "content_block_delta"
+            and isinstance(delta, dict)
+            and delta.get("type") == "text_delta"
+            and isinstance(delta.get("text"), str)
+            and delta["text"]
+        ):
             return [("text", delta["text"])]
         return []
 

@@ -105,7 +105,7 @@ def _remove_usage_null(raw: bytes, obj: Dict[str, Any]) -> bytes:
     matches = list(_USAGE_NULL_AFTER.finditer(raw)) or list(_USAGE_NULL_FIRST.finditer(raw))
     if matches:
         last = matches[-1]
-        return raw[:last.start()] + raw[last.end():]
+        return raw[: last.start()] + raw[last.end() :]
     rest = {k: v for k, v in obj.items() if k != "usage"}
     return b"data: " + json.dumps(rest, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n\n"
 

@@ -2,7 +2,7 @@
 
 Rewriting happens when the shim added include_usage (the extra usage chunk is stripped again) or
 when an output policy watches the stream (the chunk filter, SPEC 3.6a). The filter's round trips are
-generators driven here: feed()/tail() block the reading thread, afeed()/atail() await on the loop.
+generators driven by flow.py: feed()/tail() block the reading thread, afeed()/atail() await on the loop.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import zlib
 from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Optional
 
 from .errors import PolicyDenied
+from .flow import arun, run
 from .internal import swallow
 from .sse import SSEEvent, SSEParser
 from .stream_filter import Answer, Ask, ChunkFilter
@@ -34,34 +35,20 @@ def make_decoder(encoding: str) -> Optional[Any]:
     raise ValueError(f"content-encoding {encoding!r} cannot be read by the shim")
 
 
-def drive(step: _Step, ask: Optional[AskSync]) -> bytes:
-    """Runs a filter step to its end, answering each Ask by a blocking round trip."""
-    try:
-        request = next(step)
-        while True:
-            assert ask is not None
-            request = step.send(ask(request))
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]
-
-
-async def adrive(step: _Step, ask: Optional[AskAsync]) -> bytes:
-    """The asyncio twin of drive()."""
-    try:
-        request = next(step)
-        while True:
-            assert ask is not None
-            request = step.send(await ask(request))
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]
-
-
 class StreamTap:
     """Library-independent middle of every stream wrapper: feed(chunk) -> bytes for the agent; finish() once."""
 
-    def __init__(self, accumulator: Accumulator, report: Report, encoding: str = "", rewrite: bool = False,
-                 chunks: Optional[ChunkFilter] = None, ask: Optional[AskSync] = None,
-                 ask_async: Optional[AskAsync] = None, abandon: Optional[Callable[[], None]] = None) -> None:
+    def __init__(
+        self,
+        accumulator: Accumulator,
+        report: Report,
+        encoding: str = "",
+        rewrite: bool = False,
+        chunks: Optional[ChunkFilter] = None,
+        ask: Optional[AskSync] = None,
+        ask_async: Optional[AskAsync] = None,
+        abandon: Optional[Callable[[], None]] = None,
+    ) -> None:
         """report(result, complete, error) is called exactly once, from whichever end comes first.
 
         encoding: the content-encoding of the bytes fed in. When rewriting an encoded stream the tap
@@ -166,7 +153,7 @@ class StreamTap:
         try:
             if not self.rewrite:
                 return self._plain(chunk)
-            return drive(self._process(self._decode(chunk)), self._ask)
+            return run(self._process(self._decode(chunk)), self._ask)
         except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
             if not self.rewrite and not isinstance(exc, PolicyDenied):
                 self._accounting = False
@@ -179,7 +166,7 @@ class StreamTap:
         if self.filter is None or self.ended or not chunk:
             return self.feed(chunk)
         try:
-            return await adrive(self._process(self._decode(chunk)), self._ask_async)
+            return await arun(self._process(self._decode(chunk)), self._ask_async)
         except Exception as exc:  # noqa: BLE001
             return self._guard(exc)
 
@@ -188,7 +175,7 @@ class StreamTap:
         if not self.rewrite or self.ended:
             return b""
         try:
-            return drive(self._end(), self._ask)
+            return run(self._end(), self._ask)
         except Exception as exc:  # noqa: BLE001
             return self._guard(exc)
 
@@ -197,16 +184,11 @@ class StreamTap:
         if self.filter is None or self.ended:
             return self.tail()
         try:
-            return await adrive(self._end(), self._ask_async)
+            return await arun(self._end(), self._ask_async)
         except Exception as exc:  # noqa: BLE001
             return self._guard(exc)
 
     # ----- the report -----
-
-    @property
-    def finished(self) -> bool:
-        """True once the report was made."""
-        return self._finished
 
     def finish(self, error: Optional[str] = None) -> None:
         """Reports the stream exactly once: on exhaustion, error, close or garbage collection."""

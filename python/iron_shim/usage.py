@@ -19,12 +19,16 @@ def _sub(mapping: Any, key: str, field: str) -> int:
     return _int(inner.get(field)) if isinstance(inner, dict) else 0
 
 
-def make_usage(input_tokens: int = 0, output_tokens: int = 0, cached: int = 0, creation: int = 0,
-               reasoning: int = 0) -> Usage:
+def make_usage(
+    input_tokens: int = 0, output_tokens: int = 0, cached: int = 0, creation: int = 0, reasoning: int = 0
+) -> Usage:
     """The normalised usage map of SPEC.md 3.6."""
     return {
-        "input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": cached,
-        "cache_creation_input_tokens": creation, "reasoning_tokens": reasoning,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cached_input_tokens": cached,
+        "cache_creation_input_tokens": creation,
+        "reasoning_tokens": reasoning,
     }
 
 
@@ -34,19 +38,24 @@ def normalise(kind: str, usage: Any) -> Optional[Usage]:
         return None
     if "prompt_tokens" in usage or "completion_tokens" in usage:
         return make_usage(
-            _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")),
-            _sub(usage, "prompt_tokens_details", "cached_tokens"), 0,
+            _int(usage.get("prompt_tokens")),
+            _int(usage.get("completion_tokens")),
+            _sub(usage, "prompt_tokens_details", "cached_tokens"),
+            0,
             _sub(usage, "completion_tokens_details", "reasoning_tokens"),
         )
     if kind == ANTHROPIC:
         # SPEC 3.6: input_tokens counts ALL input; Anthropic reports cache reads and writes beside it.
         read, written = _int(usage.get("cache_read_input_tokens")), _int(usage.get("cache_creation_input_tokens"))
-        return make_usage(_int(usage.get("input_tokens")) + read + written, _int(usage.get("output_tokens")),
-                          read, written, 0)
+        return make_usage(
+            _int(usage.get("input_tokens")) + read + written, _int(usage.get("output_tokens")), read, written, 0
+        )
     if "input_tokens" in usage or "output_tokens" in usage:
         return make_usage(
-            _int(usage.get("input_tokens")), _int(usage.get("output_tokens")),
-            _sub(usage, "input_tokens_details", "cached_tokens"), 0,
+            _int(usage.get("input_tokens")),
+            _int(usage.get("output_tokens")),
+            _sub(usage, "input_tokens_details", "cached_tokens"),
+            0,
             _sub(usage, "output_tokens_details", "reasoning_tokens"),
         )
     return None

@@ -14,7 +14,7 @@ class SyncWaiter:
     __slots__ = ("_lock", "value", "error", "sent")
 
     def __init__(self) -> None:
-        """Starts locked, with no value."""
+        """Pre-acquired, so wait() blocks until resolve() or fail() releases it."""
         self._lock = allocate_lock()
         self._lock.acquire()
         self.value: Any = None

@@ -117,13 +117,13 @@ def parse_properties(data: bytes) -> Dict[str, bytes]:
         pos += 1
         if n == 0 or pos + n + 4 > length:
             raise ProtocolError(f"zmtp: truncated or empty property name at offset {pos - 1}")
-        name = bytes(data[pos:pos + n]).decode("ascii", "replace")
+        name = bytes(data[pos : pos + n]).decode("ascii", "replace")
         pos += n
         size = _PROP_LEN.unpack_from(data, pos)[0]
         pos += 4
         if pos + size > length:
             raise ProtocolError(f"zmtp: property {name!r} claims {size} bytes, {length - pos} left")
-        props[name] = bytes(data[pos:pos + size])
+        props[name] = bytes(data[pos : pos + size])
         pos += size
     return props
 
@@ -175,7 +175,7 @@ def parse_error(data: bytes) -> str:
     if not data:
         return ""
     n = data[0]
-    return bytes(data[1:1 + n]).decode("utf-8", "replace")
+    return bytes(data[1 : 1 + n]).decode("utf-8", "replace")
 
 
 class FrameParser:
@@ -233,5 +233,5 @@ def _command(body: bytes) -> Frame:
     if not body or body[0] + 1 > len(body):
         raise ProtocolError("zmtp: truncated command name")
     n = body[0]
-    name = body[1:1 + n].decode("ascii", "replace")
-    return Frame(False, name, body[1 + n:])
+    name = body[1 : 1 + n].decode("ascii", "replace")
+    return Frame(False, name, body[1 + n :])

@@ -1,4 +1,4 @@
-// Protects the TypeScript API exactly as the README documents it: the README's example is
+// Protects the TypeScript API exactly as docs/api.md documents it: the page's example is
 // examples/api-example.mjs verbatim, and running it (importing "iron-runtime" by name) governs a
 // real Python agent — a custom policy denies, events are iterated, the agent is stopped.
 import { execa } from "execa";
@@ -10,9 +10,9 @@ import { REPO } from "../helpers/iron.js";
 const example = join(REPO, "examples", "api-example.mjs");
 
 describe("the TypeScript API example", () => {
-  it("is the README's example, verbatim", () => {
-    const readme = readFileSync(join(REPO, "README.md"), "utf8");
-    expect(readme).toContain(readFileSync(example, "utf8").trim());
+  it("is docs/api.md's example, verbatim", () => {
+    const page = readFileSync(join(REPO, "docs", "api.md"), "utf8");
+    expect(page).toContain(readFileSync(example, "utf8").trim());
   });
 
   it("runs: policy decisions, a stop, the final state and metrics", async () => {

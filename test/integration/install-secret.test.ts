@@ -36,7 +36,7 @@ describe("the install secret", () => {
     const sup = await Supervisor.start({ state, joinToken: true, stream: false });
     const findings: { sha256: string }[] = [];
     sup.on("event", (e) => {
-      if (e.type === "llm.decision" && e.findings !== undefined) findings.push(...(e.findings as { sha256: string }[]));
+      if (e.type === "llm.decision" && e.findings !== undefined) findings.push(...e.findings.map((f) => ({ sha256: f.sha256 })));
     });
     const peer = await dealer(sup.endpoint);
     try {

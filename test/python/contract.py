@@ -50,8 +50,17 @@ class Contract:
     # ----- helpers -----
     def reinstall(self, **settings: Any) -> None:
         iron_shim.uninstall()
-        args = dict({"endpoint": self.peer.endpoint, "token": "tok-test", "agent": "test-agent",
-                     "timeout_ms": 3000, "strict": True, "wait": False}, **settings)
+        args = dict(
+            {
+                "endpoint": self.peer.endpoint,
+                "token": "tok-test",
+                "agent": "test-agent",
+                "timeout_ms": 3000,
+                "strict": True,
+                "wait": False,
+            },
+            **settings,
+        )
         iron_shim.install(**args)
 
     def wait_response(self, count: int = 1):
@@ -63,8 +72,10 @@ class Contract:
         self.assertEqual(result.status, 200)
         self.assertEqual(result.json()["choices"][0]["message"]["content"], "Hello!")
         req = self.peer.wait_for("llm.request")[0]
-        self.assertEqual((req["provider"], req["endpoint"], req["model"], req["library"], req["stream"]),
-                         ("local", "chat.completions", "gpt-4o-mini", self.library, False))
+        self.assertEqual(
+            (req["provider"], req["endpoint"], req["model"], req["library"], req["stream"]),
+            ("local", "chat.completions", "gpt-4o-mini", self.library, False),
+        )
         self.assertEqual(req["body"], CHAT)
         self.assertEqual(req["est_tokens"], {"input": 6, "output": 64})
         self.assertTrue(req["call"].startswith("c-") and req["url"].endswith("/v1/chat/completions"))
@@ -72,21 +83,43 @@ class Contract:
             self.assertNotIn(secret, req["headers"])
         self.assertNotIn("sk-secret", json.dumps(self.peer.messages, default=str))
         resp = self.wait_response()[0]
-        self.assertEqual((resp["call"], resp["status"], resp["output"], resp["stream"], resp["complete"]),
-                         (req["call"], 200, "Hello!", False, True))
-        self.assertEqual(resp["usage"], {"input_tokens": 9, "output_tokens": 3, "cached_input_tokens": 2,
-                                         "cache_creation_input_tokens": 0, "reasoning_tokens": 1})
+        self.assertEqual(
+            (resp["call"], resp["status"], resp["output"], resp["stream"], resp["complete"]),
+            (req["call"], 200, "Hello!", False, True),
+        )
+        self.assertEqual(
+            resp["usage"],
+            {
+                "input_tokens": 9,
+                "output_tokens": 3,
+                "cached_input_tokens": 2,
+                "cache_creation_input_tokens": 0,
+                "reasoning_tokens": 1,
+            },
+        )
         self.assertEqual((resp["request_id"], resp["model"]), ("req_test_1", "gpt-4o-mini-2024-07-18"))
         self.assertGreater(resp["latency_ms"], 0.0)
 
     def test_deny_answers_with_an_openai_shaped_402(self) -> None:
-        self.decide = lambda m: decision(m, "deny", policy="budget", code="IRON_ERR_BUDGET", status=402,
-                                         reason="budget exhausted") if m["type"] == "llm.request" else decision(m)
+        self.decide = (
+            lambda m: decision(
+                m, "deny", policy="budget", code="IRON_ERR_BUDGET", status=402, reason="budget exhausted"
+            )
+            if m["type"] == "llm.request"
+            else decision(m)
+        )
         result = self.call("/v1/chat/completions", CHAT)
         self.assertEqual(result.status, 402)
         body = result.json()
-        self.assertEqual(body["error"], {"message": "iron: budget exhausted", "type": "iron_policy_denied",
-                                         "param": None, "code": "IRON_ERR_BUDGET"})
+        self.assertEqual(
+            body["error"],
+            {
+                "message": "iron: budget exhausted",
+                "type": "iron_policy_denied",
+                "param": None,
+                "code": "IRON_ERR_BUDGET",
+            },
+        )
         call = self.peer.of_type("llm.request")[0]["call"]
         self.assertEqual(body["iron"], {"code": "IRON_ERR_BUDGET", "policy": "budget", "call": call})
         self.assertEqual((result.headers["x-should-retry"], result.headers["x-request-id"]), ("false", f"iron-{call}"))
@@ -102,8 +135,9 @@ class Contract:
 
     def test_modify_sends_the_new_body(self) -> None:
         new = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Mail [EMAIL_1]"}]}
-        self.decide = lambda m: decision(m, "modify", body=new, policy="pii") if m["type"] == "llm.request" \
-            else decision(m)
+        self.decide = (
+            lambda m: decision(m, "modify", body=new, policy="pii") if m["type"] == "llm.request" else decision(m)
+        )
         self.assertEqual(self.call("/v1/chat/completions", CHAT).status, 200)
         got = self.server.requests[0]
         self.assertEqual(json.loads(got["body"]), new)
@@ -111,13 +145,21 @@ class Contract:
 
     def test_on_deny_raise(self) -> None:
         self.reinstall(on_deny="raise")
-        self.decide = lambda m: decision(m, "deny", policy="rate-limit", code="IRON_ERR_RATE_LIMIT", status=429,
-                                         reason="60 requests/min", retry_after=1.5)
+        self.decide = lambda m: decision(
+            m,
+            "deny",
+            policy="rate-limit",
+            code="IRON_ERR_RATE_LIMIT",
+            status=429,
+            reason="60 requests/min",
+            retry_after=1.5,
+        )
         with self.assertRaises(iron_shim.PolicyDenied) as ctx:
             self.call("/v1/chat/completions", CHAT)
         exc = ctx.exception
-        self.assertEqual((exc.code, exc.policy, exc.status, exc.retry_after), ("IRON_ERR_RATE_LIMIT", "rate-limit",
-                                                                                429, 1.5))
+        self.assertEqual(
+            (exc.code, exc.policy, exc.status, exc.retry_after), ("IRON_ERR_RATE_LIMIT", "rate-limit", 429, 1.5)
+        )
         self.assertEqual(exc.call_id, self.peer.of_type("llm.request")[0]["call"])
 
     def test_fail_closed_when_nothing_listens(self) -> None:
@@ -175,13 +217,12 @@ class Contract:
         self.assertEqual(self.stream("/v1/chat/completions", body), "".join(chat_sse(True)).encode())
 
     def test_anthropic_stream_passes_through_byte_for_byte(self) -> None:
-        from .llm_server import anthropic_sse
-
         seen = self.stream("/v1/messages", dict(CLAUDE, stream=True))
         self.assertEqual(seen, "".join(anthropic_sse()).encode())
         resp = self.wait_response()[0]
-        self.assertEqual((resp["output"], resp["usage"]["output_tokens"], resp["usage"]["cached_input_tokens"]),
-                         ("Hello!", 15, 5))
+        self.assertEqual(
+            (resp["output"], resp["usage"]["output_tokens"], resp["usage"]["cached_input_tokens"]), ("Hello!", 15, 5)
+        )
 
     def test_early_close_reports_once_incomplete(self) -> None:
         self.server.delay = 0.02
@@ -198,8 +239,11 @@ class Contract:
         self.assertEqual(result.json(), redacted)
 
     def test_response_deny_replaces_the_response(self) -> None:
-        self.decide = lambda m: decision(m, "deny", code="IRON_ERR_PII", status=403, policy="pii", reason="leak") \
-            if m["type"] == "llm.response" else decision(m)
+        self.decide = (
+            lambda m: decision(m, "deny", code="IRON_ERR_PII", status=403, policy="pii", reason="leak")
+            if m["type"] == "llm.response"
+            else decision(m)
+        )
         result = self.call("/v1/chat/completions", CHAT)
         self.assertEqual((result.status, result.json()["error"]["code"]), (403, "IRON_ERR_PII"))
 
@@ -233,13 +277,22 @@ class Contract:
         self.assertEqual((resp["status"], resp["complete"]), (0, False))
         self.assertIn("timed out (iron's deadline for this call: 300 ms)", resp["error"])
 
+    def test_a_body_cut_short_raises_for_the_agent_and_reports_status_0(self) -> None:
+        with self.assertRaises(Exception):
+            self.call("/cut-short/v1/chat/completions", CHAT)
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["status"], resp["complete"]), (0, False))
+
     # ----- modify.url, Azure-style providers, llm.chunk (SPEC 3.5, 3.6a) -----
     def test_modify_url_sends_the_call_to_the_new_url(self) -> None:
         other = LLMServer()
         self.addCleanup(other.close)
         new = dict(CHAT, model="gpt-4o")
-        self.decide = lambda m: decision(m, "modify", body=new, url=other.url + "/v1/chat/completions?via=iron") \
-            if m["type"] == "llm.request" else decision(m)
+        self.decide = (
+            lambda m: decision(m, "modify", body=new, url=other.url + "/v1/chat/completions?via=iron")
+            if m["type"] == "llm.request"
+            else decision(m)
+        )
         result = self.call("/v1/chat/completions", CHAT, {"Authorization": "Bearer sk-x"})
         self.assertEqual((result.status, result.json()["choices"][0]["message"]["content"]), (200, "Hello!"))
         self.assertEqual(self.server.requests, [])
@@ -273,6 +326,7 @@ class Contract:
                     return decision(m, "deny", policy="pii", code="IRON_ERR_PII", reason="an email address", text="")
                 return decision(m, text=mask.end() if m["done"] else mask.push(m["text"]))
             return decision(m)
+
         self.decide = decide
 
     def test_stream_chunks_reach_the_agent_as_the_engine_rewrote_them(self) -> None:
@@ -281,8 +335,10 @@ class Contract:
         self.assertEqual(text_of("chat.completions", seen), "He***!")
         self.assertNotIn(b'"usage"', seen)
         chunks = self.peer.wait_for("llm.chunk", 4)
-        self.assertEqual([(c["index"], c["text"], c["done"]) for c in chunks],
-                         [(0, "Hel", False), (1, "lo", False), (2, "!", False), (3, "", True)])
+        self.assertEqual(
+            [(c["index"], c["text"], c["done"]) for c in chunks],
+            [(0, "Hel", False), (1, "lo", False), (2, "!", False), (3, "", True)],
+        )
         call = self.peer.of_type("llm.request")[0]["call"]
         self.assertTrue(all(c["call"] == call for c in chunks))
         resp = self.wait_response()[0]
@@ -291,7 +347,10 @@ class Contract:
 
     def test_anthropic_stream_chunks_hold_back_until_the_end(self) -> None:
         self.chunk_filter("o!?")
-        seen = self.stream("/v1/messages", dict(CLAUDE, stream=True), )
+        seen = self.stream(
+            "/v1/messages",
+            dict(CLAUDE, stream=True),
+        )
         self.assertEqual(text_of("messages", seen), "Hello!")
         kinds = [json.loads(data)["type"] for _, data in events(seen)]
         self.assertEqual(kinds[-4:], ["content_block_delta", "content_block_stop", "message_delta", "message_stop"])
@@ -303,12 +362,18 @@ class Contract:
         error = json.loads(events(seen)[-1][1])["error"]
         self.assertEqual((error["code"], error["message"]), ("IRON_ERR_PII", "iron: an email address"))
         resp = self.wait_response()[0]
-        self.assertEqual((resp["complete"], resp["error"], resp["output"]), (False, "IRON_ERR_PII: an email address",
-                                                                             "Hel"))
+        self.assertEqual(
+            (resp["complete"], resp["error"], resp["output"]), (False, "IRON_ERR_PII: an email address", "Hel")
+        )
 
     def test_a_chunk_without_a_decision_ends_the_stream_or_with_fail_open_lets_it_pass(self) -> None:
-        self.decide = lambda m: None if m["type"] == "llm.chunk" else decision(m, stream_chunks=True) \
-            if m["type"] == "llm.request" else decision(m)
+        self.decide = (
+            lambda m: None
+            if m["type"] == "llm.chunk"
+            else decision(m, stream_chunks=True)
+            if m["type"] == "llm.request"
+            else decision(m)
+        )
         self.reinstall(timeout_ms=300, wait=True)
         seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
         self.assertEqual(text_of("chat.completions", seen), "")

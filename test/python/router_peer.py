@@ -21,8 +21,19 @@ Handler = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
 
 def decision(msg: Dict[str, Any], action: str = "allow", **fields: Any) -> Dict[str, Any]:
     """A full decision answering msg (every key of SPEC.md 3.5 present)."""
-    reply = {"v": 1, "type": "decision", "id": msg["id"], "call": msg.get("call", ""), "action": action,
-             "policy": None, "code": None, "reason": None, "status": None, "retry_after": None, "body": None}
+    reply = {
+        "v": 1,
+        "type": "decision",
+        "id": msg["id"],
+        "call": msg.get("call", ""),
+        "action": action,
+        "policy": None,
+        "code": None,
+        "reason": None,
+        "status": None,
+        "retry_after": None,
+        "body": None,
+    }
     reply.update(fields)
     return reply
 
@@ -67,8 +78,17 @@ class _Base:
                 return {"v": 1, "type": "reject", "id": msg["id"], "code": "IRON_ERR_AUTH", "reason": "bad token"}
             if self.welcome_delay:
                 time.sleep(self.welcome_delay)
-            return dict({"v": 1, "type": "welcome", "id": msg["id"], "agent": msg.get("agent") or "agent-x",
-                         "session": "s-test", "settings": self.settings}, **self.welcome_extra)
+            return dict(
+                {
+                    "v": 1,
+                    "type": "welcome",
+                    "id": msg["id"],
+                    "agent": msg.get("agent") or "agent-x",
+                    "session": "s-test",
+                    "settings": self.settings,
+                },
+                **self.welcome_extra,
+            )
         if kind in ("llm.request", "llm.response", "llm.chunk"):
             if self.reply_delay:
                 time.sleep(self.reply_delay)
@@ -90,16 +110,24 @@ class _Base:
                     return found
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"expected {count} {kind} message(s), got {len(found)}: "
-                                         f"{[m.get('type') for m in self.messages]}")
+                    raise AssertionError(
+                        f"expected {count} {kind} message(s), got {len(found)}: "
+                        f"{[m.get('type') for m in self.messages]}"
+                    )
                 self.cond.wait(left)
 
 
 class RouterPeer(_Base):
     """A ROUTER on an AF_UNIX socket speaking ZMTP 3.1 with iron_shim.zmtp (server role)."""
 
-    def __init__(self, token: str = "tok-test", handler: Handler = allow_all,
-                 settings: Optional[Dict[str, Any]] = None, answer_ping: bool = True, tcp: bool = False) -> None:
+    def __init__(
+        self,
+        token: str = "tok-test",
+        handler: Handler = allow_all,
+        settings: Optional[Dict[str, Any]] = None,
+        answer_ping: bool = True,
+        tcp: bool = False,
+    ) -> None:
         super().__init__(token, handler, settings)
         self.answer_ping = answer_ping
         self.pings = 0
@@ -219,8 +247,9 @@ class RouterPeer(_Base):
 class ZmqRouterPeer(_Base):
     """The same supervisor role on a real libzmq ROUTER (pyzmq), with msgpack as an independent codec."""
 
-    def __init__(self, token: str = "tok-test", handler: Handler = allow_all,
-                 settings: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self, token: str = "tok-test", handler: Handler = allow_all, settings: Optional[Dict[str, Any]] = None
+    ) -> None:
         import zmq
 
         super().__init__(token, handler, settings)

@@ -69,8 +69,8 @@ class Mask:
             if self.word.startswith(buf[-n:]):
                 keep = n
                 break
-        self.held = buf[len(buf) - keep:] if keep else ""
-        return buf[:len(buf) - keep]
+        self.held = buf[len(buf) - keep :] if keep else ""
+        return buf[: len(buf) - keep]
 
     def end(self) -> str:
         out, self.held = self.held, ""

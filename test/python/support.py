@@ -46,7 +46,7 @@ def expand(tagged: Any) -> Any:
     """The vectors' tagged JSON -> Python value ($bin, $float, $repeat_str, $repeat_bin, $repeat_array)."""
     if isinstance(tagged, dict):
         if len(tagged) == 1:
-            (key, arg), = tagged.items()
+            ((key, arg),) = tagged.items()
             if key == "$bin":
                 return bytes.fromhex(arg)
             if key == "$float":

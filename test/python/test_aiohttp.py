@@ -22,9 +22,11 @@ from iron_shim.interceptors.base import MARKER
 
 def run(coro_fn: Any, **session_kwargs: Any) -> Any:
     """Runs coro_fn(session) in a fresh event loop with a fresh ClientSession."""
+
     async def main() -> Any:
         async with aiohttp.ClientSession(**session_kwargs) as session:
             return await coro_fn(session)
+
     return asyncio.run(main())
 
 
@@ -36,6 +38,7 @@ class AiohttpContract(Contract, ShimTestCase):
         async def go(session: Any) -> Result:
             async with session.post(self.server.url + path, json=body, headers=headers or {}) as r:
                 return Result(r.status, {k.lower(): v for k, v in r.headers.items()}, await r.read())
+
         return run(go)
 
     def stream(self, path: str, body: Any, keep: Optional[int] = None) -> bytes:
@@ -47,12 +50,14 @@ class AiohttpContract(Contract, ShimTestCase):
                     if keep is not None and len(data) >= keep:
                         break
             return data
+
         return run(go)
 
     def get(self, path: str) -> Result:
         async def go(session: Any) -> Result:
             async with session.get(self.server.url + path) as r:
                 return Result(r.status, dict(r.headers), await r.read())
+
         return run(go)
 
     # ----- aiohttp specifics -----
@@ -142,6 +147,7 @@ class AiohttpContract(Contract, ShimTestCase):
             async with aiohttp.request("POST", self.server.url + "/v1/chat/completions", json=CHAT) as r:
                 await r.read()
                 return r.status
+
         self.assertEqual(asyncio.run(go()), 200)
         self.assertEqual(self.peer.wait_for("llm.request")[0]["library"], "aiohttp")
 
@@ -168,8 +174,9 @@ class AiohttpContract(Contract, ShimTestCase):
                 self.session = session
 
             async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-                async with self.session.request(request.method, str(request.url), data=await request.aread(),
-                                                headers=dict(request.headers)) as r:
+                async with self.session.request(
+                    request.method, str(request.url), data=await request.aread(), headers=dict(request.headers)
+                ) as r:
                     return httpx.Response(r.status, headers=list(r.headers.items()), content=await r.read())
 
         async def go(session: Any) -> int:

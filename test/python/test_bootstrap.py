@@ -103,8 +103,11 @@ class GovernedProcesses(unittest.TestCase):
         env["PYTHONPATH"] = PYTHON_DIR  # no sitecustomize: __main__ installs the shim
         proc = run(["-m", "iron_shim", os.path.join(FIXTURES, "llm_call_urllib.py"), self.server.url, "x"], env)
         out = last_json(proc.stdout)
-        self.assertEqual((out["status"], out["argv"], out["name"], out["patched"]),
-                         (200, [self.server.url, "x"], "__main__", True), proc.stderr)
+        self.assertEqual(
+            (out["status"], out["argv"], out["name"], out["patched"]),
+            (200, [self.server.url, "x"], "__main__", True),
+            proc.stderr,
+        )
         self.peer.wait_for("llm.request")
 
     def test_child_processes_are_governed_and_name_their_parent(self) -> None:
@@ -129,8 +132,13 @@ class OrphanExit(unittest.TestCase):
     def start(self, **extra: str) -> subprocess.Popen:
         self.peer = RouterPeer()
         env = agent_env(self.peer.endpoint, IRON_ORPHAN_EXIT_MS="300", **extra)
-        proc = subprocess.Popen([sys.executable, os.path.join(FIXTURES, "idle_forever.py")], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, os.path.join(FIXTURES, "idle_forever.py")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.addCleanup(self.stop, proc)
         self.assertEqual(proc.stdout.readline().strip(), "ready")
         self.peer.wait_for("hello")

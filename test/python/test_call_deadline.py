@@ -52,8 +52,9 @@ class Deadline(ShimTestCase):
         self.assertIn("Timeout", self.reported()["error"])
 
     def test_urllib(self) -> None:
-        req = urllib.request.Request(self.server.url + URL, data=json.dumps(CHAT).encode(),
-                                     headers={"content-type": "application/json"})
+        req = urllib.request.Request(
+            self.server.url + URL, data=json.dumps(CHAT).encode(), headers={"content-type": "application/json"}
+        )
         with self.assertRaises((socket.timeout, TimeoutError, OSError)) as ctx:
             urllib.request.urlopen(req, timeout=30)
         self.assertIn("timed out", str(ctx.exception))

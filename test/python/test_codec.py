@@ -15,11 +15,28 @@ from iron_shim.errors import ProtocolError
 
 class Encoding(unittest.TestCase):
     def test_smallest_int_formats_at_every_boundary(self) -> None:
-        cases = {0: "00", 127: "7f", 128: "cc80", 255: "ccff", 256: "cd0100", 65535: "cdffff",
-                 65536: "ce00010000", 2**32 - 1: "ceffffffff", 2**32: "cf0000000100000000",
-                 2**64 - 1: "cfffffffffffffffff", -1: "ff", -32: "e0", -33: "d0df", -128: "d080",
-                 -129: "d1ff7f", -32768: "d18000", -32769: "d2ffff7fff", -2**31: "d280000000",
-                 -2**31 - 1: "d3ffffffff7fffffff", -2**63: "d38000000000000000"}
+        cases = {
+            0: "00",
+            127: "7f",
+            128: "cc80",
+            255: "ccff",
+            256: "cd0100",
+            65535: "cdffff",
+            65536: "ce00010000",
+            2**32 - 1: "ceffffffff",
+            2**32: "cf0000000100000000",
+            2**64 - 1: "cfffffffffffffffff",
+            -1: "ff",
+            -32: "e0",
+            -33: "d0df",
+            -128: "d080",
+            -129: "d1ff7f",
+            -32768: "d18000",
+            -32769: "d2ffff7fff",
+            -(2**31): "d280000000",
+            -(2**31) - 1: "d3ffffffff7fffffff",
+            -(2**63): "d38000000000000000",
+        }
         for value, hex_value in cases.items():
             self.assertEqual(codec.packb(value).hex(), hex_value, value)
             self.assertEqual(codec.unpackb(bytes.fromhex(hex_value)), value)
@@ -47,7 +64,7 @@ class Encoding(unittest.TestCase):
         self.assertEqual(codec.packb({"b": 1, "a": 2}).hex(), "82a16201a16102")
 
     def test_unsupported_values_are_refused_with_the_type_named(self) -> None:
-        for value, word in ((object(), "object"), ({1, 2}, "set"), (2**64, "64 bits"), (-2**63 - 1, "64 bits")):
+        for value, word in ((object(), "object"), ({1, 2}, "set"), (2**64, "64 bits"), (-(2**63) - 1, "64 bits")):
             with self.assertRaises(ProtocolError) as ctx:
                 codec.packb(value)
             self.assertIn(word, str(ctx.exception))
@@ -68,8 +85,17 @@ class Encoding(unittest.TestCase):
 
 class Decoding(unittest.TestCase):
     def test_ext_types_and_reserved_byte_are_refused(self) -> None:
-        for hex_value in ("c1", "d40100", "c70100", "c8000100", "c900000001", "d50100", "d6010000000000",
-                          "d701" + "00" * 8, "d801" + "00" * 16):
+        for hex_value in (
+            "c1",
+            "d40100",
+            "c70100",
+            "c8000100",
+            "c900000001",
+            "d50100",
+            "d6010000000000",
+            "d701" + "00" * 8,
+            "d801" + "00" * 16,
+        ):
             with self.assertRaises(ProtocolError) as ctx:
                 codec.unpackb(bytes.fromhex(hex_value))
             self.assertTrue("extension" in str(ctx.exception) or "reserved" in str(ctx.exception))
@@ -109,12 +135,14 @@ def random_value(rng: random.Random, depth: int = 0):
     if pick == 0:
         return rng.choice([None, True, False])
     if pick == 1:
-        return rng.randint(-2**63, 2**64 - 1) if rng.random() < 0.3 else rng.randint(-300, 70000)
+        return rng.randint(-(2**63), 2**64 - 1) if rng.random() < 0.3 else rng.randint(-300, 70000)
     if pick == 2:
         return rng.uniform(-1e12, 1e12)
     if pick == 3:
-        return "".join(chr(rng.choice([rng.randint(32, 126), rng.randint(0x80, 0x7FF), 0x2603, 0x1F600]))
-                       for _ in range(rng.choice([0, 1, 5, 31, 32, 300])))
+        return "".join(
+            chr(rng.choice([rng.randint(32, 126), rng.randint(0x80, 0x7FF), 0x2603, 0x1F600]))
+            for _ in range(rng.choice([0, 1, 5, 31, 32, 300]))
+        )
     if pick in (4, 5):
         return bytes(rng.getrandbits(8) for _ in range(rng.choice([0, 3, 255, 256])))
     if pick == 6:

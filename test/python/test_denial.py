@@ -16,10 +16,18 @@ def deny(status: int = 402, retry_after=None, policy="budget", code="IRON_ERR_BU
 class Shapes(unittest.TestCase):
     def test_openai_shape_and_headers(self) -> None:
         r = denial.build("openai", deny())
-        self.assertEqual(json.loads(r.body), {
-            "error": {"message": "iron: budget exhausted: spent $1.00 of $1.00", "type": "iron_policy_denied",
-                      "param": None, "code": "IRON_ERR_BUDGET"},
-            "iron": {"code": "IRON_ERR_BUDGET", "policy": "budget", "call": "c-1"}})
+        self.assertEqual(
+            json.loads(r.body),
+            {
+                "error": {
+                    "message": "iron: budget exhausted: spent $1.00 of $1.00",
+                    "type": "iron_policy_denied",
+                    "param": None,
+                    "code": "IRON_ERR_BUDGET",
+                },
+                "iron": {"code": "IRON_ERR_BUDGET", "policy": "budget", "call": "c-1"},
+            },
+        )
         headers = dict(r.headers)
         self.assertEqual((r.status, r.reason), (402, "Payment Required"))
         self.assertEqual(headers["content-type"], "application/json")
@@ -30,12 +38,26 @@ class Shapes(unittest.TestCase):
 
     def test_anthropic_shape_follows_the_status(self) -> None:
         body = json.loads(denial.build("anthropic", deny()).body)
-        self.assertEqual(body, {"type": "error", "error": {
-            "type": "billing_error", "message": "iron: budget exhausted: spent $1.00 of $1.00 (IRON_ERR_BUDGET)"},
-            "iron": {"code": "IRON_ERR_BUDGET", "policy": "budget", "call": "c-1"}})
-        for status, kind in ((400, "invalid_request_error"), (402, "billing_error"), (403, "permission_error"),
-                             (429, "rate_limit_error"), (503, "overloaded_error"), (500, "api_error"),
-                             (502, "api_error")):
+        self.assertEqual(
+            body,
+            {
+                "type": "error",
+                "error": {
+                    "type": "billing_error",
+                    "message": "iron: budget exhausted: spent $1.00 of $1.00 (IRON_ERR_BUDGET)",
+                },
+                "iron": {"code": "IRON_ERR_BUDGET", "policy": "budget", "call": "c-1"},
+            },
+        )
+        for status, kind in (
+            (400, "invalid_request_error"),
+            (402, "billing_error"),
+            (403, "permission_error"),
+            (429, "rate_limit_error"),
+            (503, "overloaded_error"),
+            (500, "api_error"),
+            (502, "api_error"),
+        ):
             self.assertEqual(json.loads(denial.build("anthropic", deny(status)).body)["error"]["type"], kind)
 
     def test_429_carries_retry_after_and_lets_the_sdk_retry(self) -> None:

@@ -33,15 +33,16 @@ class DirectReads(unittest.TestCase):
     def make(self, handler=hold, timeout_ms=3000, settings=None) -> Client:
         self.peer = RouterPeer(handler=handler, settings=settings or {})
         self.addCleanup(self.peer.close)
-        client = Client(Settings(endpoint=self.peer.endpoint, token="tok-test", agent="agent-t",
-                                 timeout_ms=timeout_ms), "0.1.0")
+        client = Client(
+            Settings(endpoint=self.peer.endpoint, token="tok-test", agent="agent-t", timeout_ms=timeout_ms), "0.1.0"
+        )
         self.addCleanup(client.close, "uninstall")
         self.assertEqual(client.wait_ready(3), "ready")
         return client
 
     def spy_readers(self, client: Client) -> list:
         """Records the name of each thread that reads frames from the live connection."""
-        conn, names = client._conn, []
+        conn, names = client.link.conn, []
         read = conn.read_frames
 
         def recording(*args):
@@ -53,9 +54,9 @@ class DirectReads(unittest.TestCase):
 
     def wait_reader_free(self, client: Client) -> None:
         deadline = time.monotonic() + 2
-        while client._reader is not None and time.monotonic() < deadline:
+        while client.link.reader is not None and time.monotonic() < deadline:
             time.sleep(0.01)
-        self.assertIsNone(client._reader)
+        self.assertIsNone(client.link.reader)
 
     def test_an_idle_callers_reply_is_read_by_the_caller_or_else_by_the_io_thread(self) -> None:
         client = self.make()
@@ -84,9 +85,9 @@ class DirectReads(unittest.TestCase):
             holder.start()
             held = self.peer.wait_for("llm.request", attempt)[-1]
             deadline = time.monotonic() + 1
-            while self.direct and client._reader != "caller" and time.monotonic() < deadline:
+            while self.direct and client.link.reader != "caller" and time.monotonic() < deadline:
                 time.sleep(0.005)
-            if not self.direct or client._reader == "caller":
+            if not self.direct or client.link.reader == "caller":
                 break
             self.peer.send_all(decision(held, "allow", reason=name))
             holder.join(3)
@@ -152,7 +153,7 @@ class DirectReads(unittest.TestCase):
         # had left with a timeout, time out, and reconnect, losing the queued llm.response messages.
         client = self.make(timeout_ms=3000, settings={"heartbeat_ms": 10000})
         self.assertEqual(client.request(request_msg("first"))["reason"], "first")
-        conn = client._conn
+        conn = client.link.conn
         self.assertIsNone(conn.sock.gettimeout(), "the live socket must be left blocking, without a timeout")
         result = {}
         reader = threading.Thread(target=lambda: result.setdefault("frames", conn.read_frames()), daemon=True)
@@ -161,7 +162,7 @@ class DirectReads(unittest.TestCase):
         self.assertFalse(reader.is_alive(), "a read with nothing to read blocked")
         self.assertEqual(result["frames"], [])
         self.assertEqual(client.request(request_msg("second"))["reason"], "second")
-        self.assertIs(client._conn, conn)
+        self.assertIs(client.link.conn, conn)
         self.assertEqual(len(self.peer.of_type("hello")), 1)
 
     def test_close_while_a_caller_reads_fails_it_at_once(self) -> None:

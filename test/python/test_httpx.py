@@ -85,8 +85,12 @@ class HttpxSyncContract(Contract, ShimTestCase):
             """An httpx transport that sends through urllib: two governed layers, one call."""
 
             def handle_request(self, request: httpx.Request) -> httpx.Response:
-                req = urllib.request.Request(str(request.url), data=request.read(), method=request.method,
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    str(request.url),
+                    data=request.read(),
+                    method=request.method,
+                    headers={"Content-Type": "application/json"},
+                )
                 with urllib.request.urlopen(req, timeout=10) as resp:
                     return httpx.Response(resp.status, headers=list(resp.headers.items()), content=resp.read())
 
@@ -99,8 +103,10 @@ class HttpxSyncContract(Contract, ShimTestCase):
 
     def test_an_abandoned_stream_is_reported_when_collected(self) -> None:
         self.server.delay = 0.01
-        response = self.client.send(self.client.build_request("POST", self.server.url + "/v1/chat/completions",
-                                                              json=dict(CHAT, stream=True)), stream=True)
+        response = self.client.send(
+            self.client.build_request("POST", self.server.url + "/v1/chat/completions", json=dict(CHAT, stream=True)),
+            stream=True,
+        )
         next(response.iter_raw())
         del response
         gc.collect()
@@ -108,8 +114,11 @@ class HttpxSyncContract(Contract, ShimTestCase):
 
     def test_the_callers_timeout_still_applies_to_a_modified_request(self) -> None:
         self.server.stall = 0.5
-        self.decide = lambda m: decision(m, "modify", body=dict(CHAT, model="gpt-4o")) \
-            if m["type"] == "llm.request" else decision(m)
+        self.decide = (
+            lambda m: decision(m, "modify", body=dict(CHAT, model="gpt-4o"))
+            if m["type"] == "llm.request"
+            else decision(m)
+        )
         with self.assertRaises(httpx.ReadTimeout):
             self.client.post(self.server.url + "/v1/chat/completions", json=CHAT, timeout=0.1)
         resp = self.peer.wait_for("llm.response")[0]
@@ -134,12 +143,14 @@ class HttpxAsyncContract(Contract, ShimTestCase):
         async def main():
             async with httpx.AsyncClient(timeout=10) as client:
                 return await coro_fn(client)
+
         return asyncio.run(main())
 
     def call(self, path: str, body: Any, headers: Optional[Dict[str, str]] = None) -> Result:
         async def go(client):
             r = await client.post(self.server.url + path, json=body, headers=headers or {})
             return Result(r.status_code, dict(r.headers), r.content)
+
         return self.run_async(go)
 
     def stream(self, path: str, body: Any, keep: Optional[int] = None) -> bytes:
@@ -155,22 +166,28 @@ class HttpxAsyncContract(Contract, ShimTestCase):
                     if len(data) >= keep:
                         break
                 return data
+
         return self.run_async(go)
 
     def get(self, path: str) -> Result:
         async def go(client):
             r = await client.get(self.server.url + path)
             return Result(r.status_code, dict(r.headers), r.content)
+
         return self.run_async(go)
 
     def test_concurrent_tasks_each_get_their_own_decision(self) -> None:
-        self.decide = lambda m: decision(m, "deny", status=402, code="IRON_ERR_BUDGET", reason=m["body"]["model"]) \
-            if m["type"] == "llm.request" and m["body"]["model"].startswith("deny") else decision(m)
+        self.decide = (
+            lambda m: decision(m, "deny", status=402, code="IRON_ERR_BUDGET", reason=m["body"]["model"])
+            if m["type"] == "llm.request" and m["body"]["model"].startswith("deny")
+            else decision(m)
+        )
 
         async def go(client):
             models = [("deny-%d" if i % 2 else "gpt-%d") % i for i in range(20)]
-            rs = await asyncio.gather(*[client.post(self.server.url + "/v1/chat/completions",
-                                                    json=dict(CHAT, model=m)) for m in models])
+            rs = await asyncio.gather(
+                *[client.post(self.server.url + "/v1/chat/completions", json=dict(CHAT, model=m)) for m in models]
+            )
             return [(m, r.status_code, r.json()) for m, r in zip(models, rs)]
 
         for model, status, body in self.run_async(go):
@@ -197,8 +214,9 @@ class Httpx2ImportedLater(ShimTestCase):
 
         root = tempfile.mkdtemp(prefix="iron-httpx2-")
         self.addCleanup(shutil.rmtree, root, True)
-        shutil.copytree(os.path.dirname(httpx.__file__), os.path.join(root, "httpx2"),
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            os.path.dirname(httpx.__file__), os.path.join(root, "httpx2"), ignore=shutil.ignore_patterns("__pycache__")
+        )
         sys.path.insert(0, root)
         self.addCleanup(sys.path.remove, root)
         self.addCleanup(lambda: [sys.modules.pop(n) for n in list(sys.modules) if n.split(".")[0] == "httpx2"])

@@ -22,15 +22,16 @@ from .router_peer import RouterPeer, decision
 from .support import PYTHON_DIR, ShimTestCase, expand, has_module, load_vectors, vector_bytes
 from iron_shim import codec, protocol
 from iron_shim.decision_rules import retry_after
-from iron_shim.io_loop import _program_name
+from iron_shim.agent_name import _program_name
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
 
 
 def post(url: str) -> int:
     """One chat completion through urllib; returns the status."""
-    req = urllib.request.Request(url, data=json.dumps(CHAT).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, data=json.dumps(CHAT).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             resp.read()
@@ -95,10 +96,13 @@ class Joining(unittest.TestCase):
         self.assertEqual(iron_shim.status()["state"], "uninstalled")
         iron_shim.install(endpoint=peer.endpoint, token="tok-test", agent="nb", strict=True)
         status = iron_shim.status()
-        self.assertEqual((status["installed"], status["connected"], status["agent"], status["session"]),
-                         (True, True, "nb", "s-test"))
-        self.assertEqual(status["budget"], {"scope": "agent:nb", "limit_usd": 0.05, "spent_usd": 0.01,
-                                            "reserved_usd": 0.0, "left_usd": 0.04})
+        self.assertEqual(
+            (status["installed"], status["connected"], status["agent"], status["session"]), (True, True, "nb", "s-test")
+        )
+        self.assertEqual(
+            status["budget"],
+            {"scope": "agent:nb", "limit_usd": 0.05, "spent_usd": 0.01, "reserved_usd": 0.0, "left_usd": 0.04},
+        )
         self.assertEqual(status["budget_left_usd"], 0.04)
         self.assertEqual(post(self.server.url + "/v1/chat/completions"), 200)
         self.assertEqual(iron_shim.status()["budget_left_usd"], 0.0375)
@@ -180,6 +184,7 @@ class Naming(unittest.TestCase):
     def test_retry_after_reads_milliseconds_seconds_and_dates(self) -> None:
         def header(values: Dict[str, str]):
             return lambda name: values.get(name)
+
         self.assertEqual(retry_after(header({"retry-after-ms": "250", "retry-after": "9"})), 0.25)
         self.assertEqual(retry_after(header({"retry-after": "12"})), 12.0)
         self.assertEqual(retry_after(header({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})), 0.0)
@@ -191,7 +196,9 @@ class Wheel(unittest.TestCase):
     def test_the_wheel_ships_the_autoload_hook_and_the_typing_marker(self) -> None:
         import importlib.util
 
-        spec = importlib.util.spec_from_file_location("iron_backend", os.path.join(PYTHON_DIR, "iron_build", "backend.py"))
+        spec = importlib.util.spec_from_file_location(
+            "iron_backend", os.path.join(PYTHON_DIR, "iron_build", "backend.py")
+        )
         backend = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
         spec.loader.exec_module(backend)  # type: ignore[union-attr]
         out = tempfile.mkdtemp(prefix="iron-wheel-")
@@ -203,7 +210,7 @@ class Wheel(unittest.TestCase):
         self.assertIn("iron_shim/py.typed", names)
         self.assertIn("iron_shim.pth,sha256=", record)
         self.assertEqual(pth.count("\n"), 1)
-        self.assertTrue(pth.startswith("import os; os.environ.get(\"IRON_ENDPOINT\") and "))
+        self.assertTrue(pth.startswith('import os; os.environ.get("IRON_ENDPOINT") and '))
 
 
 class Vectors(unittest.TestCase):
@@ -216,8 +223,16 @@ class Vectors(unittest.TestCase):
     def test_the_welcome_budget_and_the_decision_deadline_are_read(self) -> None:
         raw, _ = self.vector("welcome with budget")
         welcome = protocol.parse_welcome(protocol.parse_incoming(raw))
-        self.assertEqual(welcome.budget, {"scope": "agent:notebook-2@day:2026-11-27", "limit": 500000,
-                                          "spent": 123456, "reserved": 6400, "left": 370144})
+        self.assertEqual(
+            welcome.budget,
+            {
+                "scope": "agent:notebook-2@day:2026-11-27",
+                "limit": 500000,
+                "spent": 123456,
+                "reserved": 6400,
+                "left": 370144,
+            },
+        )
         raw, _ = self.vector("decision allow with deadline and budget")
         msg = protocol.parse_incoming(raw)
         self.assertEqual(protocol.parse_decision(msg, protocol.REQUEST_ACTIONS).timeout_ms, 120000)
@@ -226,6 +241,19 @@ class Vectors(unittest.TestCase):
 
     def test_an_llm_response_with_retry_after_is_built_byte_for_byte(self) -> None:
         raw, value = self.vector("llm.response 429 with retry_after")
-        built = protocol.llm_response(value["id"], value["call"], 429, None, "", value["body"], 3.25, False, True,
-                                      "slow down", None, None, retry_after=1.5)
+        built = protocol.llm_response(
+            value["id"],
+            value["call"],
+            429,
+            None,
+            "",
+            value["body"],
+            3.25,
+            False,
+            True,
+            "slow down",
+            None,
+            None,
+            retry_after=1.5,
+        )
         self.assertEqual(codec.packb(built), raw)

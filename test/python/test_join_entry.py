@@ -25,8 +25,9 @@ def env_for(endpoint: str = "") -> Dict[str, str]:
 
 
 def run(args: List[str], env: Dict[str, str], cwd: str = FIXTURES) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "iron_shim"] + args, env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "iron_shim"] + args, env=env, cwd=cwd, capture_output=True, text=True, timeout=30
+    )
 
 
 class PythonDashM(unittest.TestCase):
@@ -45,8 +46,11 @@ class PythonDashM(unittest.TestCase):
     def test_a_module_runs_as_main_and_joins_under_its_name(self) -> None:
         proc = run(["-m", "llm_call_urllib", self.server.url, "x"], env_for(self.peer.endpoint))
         out = json.loads(proc.stdout.splitlines()[-1])
-        self.assertEqual((out["status"], out["name"], out["argv"], out["patched"]),
-                         (200, "__main__", [self.server.url, "x"], True), proc.stderr)
+        self.assertEqual(
+            (out["status"], out["name"], out["argv"], out["patched"]),
+            (200, "__main__", [self.server.url, "x"], True),
+            proc.stderr,
+        )
         self.assertEqual(self.peer.wait_for("hello")[0]["agent"], "llm_call_urllib")
 
     def test_without_an_endpoint_it_refuses_to_run_the_script_ungoverned(self) -> None:

@@ -11,14 +11,36 @@ from iron_shim import protocol
 from iron_shim.codec import packb
 from iron_shim.errors import ProtocolError
 
-KEYS = ("v", "type", "id", "call", "action", "policy", "code", "reason", "status", "retry_after", "body", "url",
-        "stream_chunks", "timeout_ms", "text", "agent", "session", "settings")
+KEYS = (
+    "v",
+    "type",
+    "id",
+    "call",
+    "action",
+    "policy",
+    "code",
+    "reason",
+    "status",
+    "retry_after",
+    "body",
+    "url",
+    "stream_chunks",
+    "timeout_ms",
+    "text",
+    "agent",
+    "session",
+    "settings",
+)
 
 
 def shaped(rng: random.Random) -> dict:
     """A decision-like map: the real keys with plausible or random values."""
-    msg = {"v": 1, "type": rng.choice(["decision", "error", "welcome", "reject", "x"]), "id": rng.randint(0, 9),
-           "action": rng.choice(["allow", "deny", "modify", "redact", "nope", None])}
+    msg = {
+        "v": 1,
+        "type": rng.choice(["decision", "error", "welcome", "reject", "x"]),
+        "id": rng.randint(0, 9),
+        "action": rng.choice(["allow", "deny", "modify", "redact", "nope", None]),
+    }
     for key in rng.sample(KEYS, rng.randint(0, len(KEYS))):
         msg[key] = random_value(rng, 3) if rng.random() < 0.5 else rng.choice([None, 0, -1, 1.5, "", "x", True, [], {}])
     return msg

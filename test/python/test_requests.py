@@ -41,14 +41,16 @@ class RequestsContract(Contract, ShimTestCase):
     def test_a_denial_is_a_real_response(self) -> None:
         self.decide = lambda m: decision(m, "deny", code="IRON_ERR_BUDGET", status=402, policy="budget", reason="b")
         r = requests.post(self.server.url + "/v1/chat/completions", json=CHAT, timeout=10)
-        self.assertEqual((r.status_code, r.reason, r.json()["error"]["code"]), (402, "Payment Required",
-                                                                                "IRON_ERR_BUDGET"))
+        self.assertEqual(
+            (r.status_code, r.reason, r.json()["error"]["code"]), (402, "Payment Required", "IRON_ERR_BUDGET")
+        )
         with self.assertRaises(requests.HTTPError):
             r.raise_for_status()
 
     def test_iter_lines_sees_the_stripped_stream(self) -> None:
-        with self.session.post(self.server.url + "/v1/chat/completions", json=dict(CHAT, stream=True),
-                               stream=True, timeout=10) as r:
+        with self.session.post(
+            self.server.url + "/v1/chat/completions", json=dict(CHAT, stream=True), stream=True, timeout=10
+        ) as r:
             lines = [line for line in r.iter_lines() if line]
         self.assertEqual(lines[-1], b"data: [DONE]")
         self.assertFalse(any(b'"usage"' in line for line in lines))
@@ -59,8 +61,9 @@ class RequestsContract(Contract, ShimTestCase):
 
         for style in ("raw", "lines"):
             self.chunk_filter("llo")
-            with self.session.post(self.server.url + "/v1/chat/completions", json=dict(CHAT, stream=True),
-                                   stream=True, timeout=10) as r:
+            with self.session.post(
+                self.server.url + "/v1/chat/completions", json=dict(CHAT, stream=True), stream=True, timeout=10
+            ) as r:
                 if style == "raw":
                     seen = b""
                     while True:

@@ -5,7 +5,6 @@ retry-after, and a stream a policy ends raises from the SDK's iteration. Sync an
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import unittest
 from typing import Any, Dict
@@ -53,9 +52,12 @@ class SdkFidelity(ShimTestCase):
         self.assertFalse(any(k in h for h in seen for k in ("authorization", "x-api-key")))
 
     def test_denials_raise_the_sdk_exception_for_their_status_and_are_not_retried(self) -> None:
-        cases = ((402, "IRON_ERR_BUDGET", sdk.APIStatusError), (403, "IRON_ERR_POLICY", sdk.PermissionDeniedError),
-                 (400, "IRON_ERR_UNKNOWN_MODEL", sdk.BadRequestError), (503, "IRON_ERR_BREAKER_OPEN",
-                                                                         sdk.InternalServerError))
+        cases = (
+            (402, "IRON_ERR_BUDGET", sdk.APIStatusError),
+            (403, "IRON_ERR_POLICY", sdk.PermissionDeniedError),
+            (400, "IRON_ERR_UNKNOWN_MODEL", sdk.BadRequestError),
+            (503, "IRON_ERR_BREAKER_OPEN", sdk.InternalServerError),
+        )
         for status, code, cls in cases:
             self.decide = deny_requests(status=status, code=code, policy="p", reason="no")
             for make, path, body in ((self.openai, "chat/completions", CHAT), (self.anthropic, "v1/messages", CLAUDE)):
@@ -77,9 +79,11 @@ class SdkFidelity(ShimTestCase):
         self.assertEqual((client.attempts, client.slept), (3, [1.5, 1.5]))
         retries = [m["headers"]["x-stainless-retry-count"] for m in self.peer.of_type("llm.request")]
         self.assertEqual(retries, ["0", "1", "2"])
-        self.decide = lambda m: decision(m, "deny", status=429, code="IRON_ERR_RATE_LIMIT", reason="wait",
-                                         retry_after=0.25) \
-            if m["type"] == "llm.request" and m["headers"]["x-stainless-retry-count"] == "0" else decision(m)
+        self.decide = (
+            lambda m: decision(m, "deny", status=429, code="IRON_ERR_RATE_LIMIT", reason="wait", retry_after=0.25)
+            if m["type"] == "llm.request" and m["headers"]["x-stainless-retry-count"] == "0"
+            else decision(m)
+        )
         client = self.anthropic()
         self.assertEqual(client.create("v1/messages", CLAUDE)["content"][0]["text"], "Hello!")
         self.assertEqual(client.slept, [0.25])
@@ -91,6 +95,7 @@ class SdkFidelity(ShimTestCase):
             if m["type"] == "llm.chunk" and m["index"] == 1:
                 return decision(m, "deny", code="IRON_ERR_PII", reason="a phone number", policy="pii")
             return decision(m, text=m.get("text"))
+
         self.decide = decide
         seen = []
         with self.assertRaises(sdk.APIError) as ctx:
@@ -116,8 +121,9 @@ class SdkFidelity(ShimTestCase):
 
         status, attempts, events = asyncio.run(go())
         self.assertEqual((status, attempts), (402, 2))
-        self.assertEqual("".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"]),
-                         "Hello!")
+        self.assertEqual(
+            "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"]), "Hello!"
+        )
         self.assertEqual(self.peer.of_type("llm.request")[0]["headers"]["x-stainless-async"], "async:asyncio")
 
 

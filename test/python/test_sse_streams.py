@@ -18,7 +18,7 @@ def split_feed(parser: SSEParser, data: bytes, rng: random.Random):
     events, pos = [], 0
     while pos < len(data):
         step = rng.randint(1, 17)
-        events += parser.feed(data[pos:pos + step])
+        events += parser.feed(data[pos : pos + step])
         pos += step
     return events
 
@@ -76,8 +76,12 @@ class Accumulators(unittest.TestCase):
         spaced = "data: " + json.dumps({"choices": [{"delta": {"content": "x"}}], "usage": None}) + "\n\n"
         first = 'data: {"usage": null, "choices": []}\n\n'
         _, seen = run("openai", "chat.completions", [spaced, first, "data: [DONE]\n\n"], strip=True)
-        self.assertEqual(seen, ('data: {"choices": [{"delta": {"content": "x"}}]}\n\n'
-                                'data: {"choices": []}\n\ndata: [DONE]\n\n').encode())
+        self.assertEqual(
+            seen,
+            (
+                'data: {"choices": [{"delta": {"content": "x"}}]}\n\n' 'data: {"choices": []}\n\ndata: [DONE]\n\n'
+            ).encode(),
+        )
 
     def test_responses_stream(self) -> None:
         result, _ = run("openai", "responses", responses_sse())
@@ -91,8 +95,7 @@ class Accumulators(unittest.TestCase):
 
     def test_anthropic_stream_takes_the_last_cumulative_output_tokens(self) -> None:
         events = anthropic_sse()
-        extra = ('event: message_delta\ndata: {"type":"message_delta","delta":{},'
-                 '"usage":{"output_tokens":21}}\n\n')
+        extra = 'event: message_delta\ndata: {"type":"message_delta","delta":{},' '"usage":{"output_tokens":21}}\n\n'
         result, seen = run("anthropic", "messages", events[:-1] + [extra, events[-1]])
         self.assertEqual((result.output, result.done, result.model), ("Hello!", True, "claude-3-5-sonnet-20241022"))
         self.assertEqual(result.usage, make_usage(30, 21, 5, 0, 0))  # 25 + 5 cache reads
@@ -134,8 +137,12 @@ class Tap(unittest.TestCase):
 
         raw = gzip.compress("".join(chat_sse(True)).encode())
         reports = []
-        tap = StreamTap(accumulator_for("openai", "chat.completions", True), lambda *a: reports.append(a),
-                        encoding="gzip", rewrite=True)
+        tap = StreamTap(
+            accumulator_for("openai", "chat.completions", True),
+            lambda *a: reports.append(a),
+            encoding="gzip",
+            rewrite=True,
+        )
         self.assertTrue(tap.rewrite and tap.decoded)  # the wrapper drops content-encoding
         out = tap.feed(raw[:10]) + tap.feed(raw[10:]) + tap.tail()
         tap.finish()
@@ -143,21 +150,25 @@ class Tap(unittest.TestCase):
         self.assertEqual((reports[0][0].usage["output_tokens"], reports[0][1]), (3, True))
 
     def test_an_encoding_the_shim_cannot_read_passes_untouched_unless_it_must_be_filtered(self) -> None:
-        tap = StreamTap(accumulator_for("openai", "chat.completions", True), lambda *a: None, encoding="br",
-                        rewrite=True)
+        tap = StreamTap(
+            accumulator_for("openai", "chat.completions", True), lambda *a: None, encoding="br", rewrite=True
+        )
         self.assertEqual((tap.rewrite, tap.ended, tap.feed(b"\x1b\x00")), (False, False, b"\x1b\x00"))
         from iron_shim.stream_filter import ChunkFilter
         from iron_shim.stream_text import shape_for
 
         reports = []
         chunks = ChunkFilter(shape_for("openai", "chat.completions"), lambda answer, seq: b"")
-        tap = StreamTap(accumulator_for("openai", "chat.completions"), lambda *a: reports.append(a), encoding="br",
-                        chunks=chunks)
+        tap = StreamTap(
+            accumulator_for("openai", "chat.completions"), lambda *a: reports.append(a), encoding="br", chunks=chunks
+        )
         self.assertTrue(tap.ended)
         self.assertEqual(tap.feed(b"\x1b\x00"), b"")
         tap.finish()
-        self.assertEqual(reports[0][1:], (False, "iron: content-encoding 'br' cannot be read by the shim; "
-                                                 "the stream cannot be filtered"))
+        self.assertEqual(
+            reports[0][1:],
+            (False, "iron: content-encoding 'br' cannot be read by the shim; " "the stream cannot be filtered"),
+        )
 
     def test_a_broken_accumulator_never_breaks_the_stream(self) -> None:
         class Broken:

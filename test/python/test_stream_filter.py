@@ -32,8 +32,9 @@ class Harness:
         shape = shape_for(kind, endpoint)
 
         def deny_event(ans: Answer, sequence: Optional[int]) -> bytes:
-            error, iron = denials.error_parts(kind, denials.Denial("c-1", ans.code or "IRON_ERR_POLICY",
-                                                                   ans.reason or "no", ans.policy, 403, None))
+            error, iron = denials.error_parts(
+                kind, denials.Denial("c-1", ans.code or "IRON_ERR_POLICY", ans.reason or "no", ans.policy, 403, None)
+            )
             return shape.error_event(error, iron, sequence)
 
         def ask(request: Ask) -> Answer:
@@ -44,16 +45,22 @@ class Harness:
             await asyncio.sleep(0)
             return ask(request)
 
-        self.tap = StreamTap(accumulator_for(kind, endpoint, strip), lambda *a: self.reports.append(a),
-                             rewrite=strip, chunks=ChunkFilter(shape, deny_event, strip), ask=ask,
-                             ask_async=ask_async, abandon=lambda: self.asks.append(Ask("", True)))
+        self.tap = StreamTap(
+            accumulator_for(kind, endpoint, strip),
+            lambda *a: self.reports.append(a),
+            rewrite=strip,
+            chunks=ChunkFilter(shape, deny_event, strip),
+            ask=ask,
+            ask_async=ask_async,
+            abandon=lambda: self.asks.append(Ask("", True)),
+        )
 
     def run(self, data: bytes, seed: int = 5) -> bytes:
         """Feeds data in random pieces, then the end; returns what the agent sees."""
         rng, out, pos = random.Random(seed), b"", 0
         while pos < len(data) and not self.tap.ended:
             step = rng.randint(1, 40)
-            out += self.tap.feed(data[pos:pos + step])
+            out += self.tap.feed(data[pos : pos + step])
             pos += step
         out += self.tap.tail()
         self.tap.finish()
@@ -61,15 +68,17 @@ class Harness:
 
     def run_async(self, data: bytes) -> bytes:
         """The same through afeed/atail on an event loop."""
+
         async def go() -> bytes:
             out = b""
             for start in range(0, len(data), 23):
-                out += await self.tap.afeed(data[start:start + 23])
+                out += await self.tap.afeed(data[start : start + 23])
                 if self.tap.ended:
                     break
             out += await self.tap.atail()
             self.tap.finish()
             return out
+
         return asyncio.run(go())
 
 
@@ -85,8 +94,11 @@ def raw(events_: List[str]) -> bytes:
 
 class Filtering(unittest.TestCase):
     def test_an_allow_that_keeps_every_text_leaves_the_stream_byte_for_byte(self) -> None:
-        for endpoint, stream in (("chat.completions", chat_sse(False)), ("messages", anthropic_sse()),
-                                 ("responses", responses_sse())):
+        for endpoint, stream in (
+            ("chat.completions", chat_sse(False)),
+            ("messages", anthropic_sse()),
+            ("responses", responses_sse()),
+        ):
             h = Harness(endpoint, lambda ask: Answer("allow", ask.text))
             self.assertEqual(h.run(raw(stream)), raw(stream), endpoint)
             self.assertEqual([a.done for a in h.asks][-1], True)
@@ -98,8 +110,9 @@ class Filtering(unittest.TestCase):
         self.assertEqual(text_of("chat.completions", seen), "He***!")
         self.assertNotIn("llo", seen.decode())
         self.assertEqual([a.text for a in h.asks], ["Hel", "lo", "!", ""])
-        names = [obj.get("choices", [{}])[0].get("finish_reason") if obj.get("choices") else "usage"
-                 for obj in objects(seen)]
+        names = [
+            obj.get("choices", [{}])[0].get("finish_reason") if obj.get("choices") else "usage" for obj in objects(seen)
+        ]
         self.assertEqual(names[-2:], ["stop", "usage"])  # the closing events stay after the text
         self.assertEqual(h.reports[0][0].output, "He***!")
         self.assertTrue(h.reports[0][1])
@@ -136,8 +149,11 @@ class Filtering(unittest.TestCase):
         self.assertNotIn(b"there", seen)
 
     def test_asyncio_and_blocking_drivers_give_the_same_bytes(self) -> None:
-        for endpoint, stream in (("chat.completions", chat_sse(True)), ("messages", anthropic_sse()),
-                                 ("responses", responses_sse())):
+        for endpoint, stream in (
+            ("chat.completions", chat_sse(True)),
+            ("messages", anthropic_sse()),
+            ("responses", responses_sse()),
+        ):
             sync = Harness(endpoint, masking("l")).run(raw(stream))
             self.assertEqual(Harness(endpoint, masking("l")).run_async(raw(stream)), sync, endpoint)
 
@@ -146,8 +162,10 @@ class Filtering(unittest.TestCase):
         h = Harness("chat.completions", deny)
         seen = h.run(raw(chat_sse(False)))
         last = json.loads(events(seen)[-1][1])
-        self.assertEqual(last["error"], {"message": "iron: an email address", "type": "iron_policy_denied",
-                                         "param": None, "code": "IRON_ERR_PII"})
+        self.assertEqual(
+            last["error"],
+            {"message": "iron: an email address", "type": "iron_policy_denied", "param": None, "code": "IRON_ERR_PII"},
+        )
         self.assertEqual(text_of("chat.completions", seen), "")
         self.assertEqual(h.reports[0][1:], (False, "IRON_ERR_PII: an email address"))
         self.assertTrue(h.tap.ended)
@@ -157,12 +175,15 @@ class Filtering(unittest.TestCase):
         seen = Harness("responses", deny).run(raw(responses_sse()))
         name, data = events(seen)[-1]
         error = json.loads(data)
-        self.assertEqual((name, error["type"], error["code"], error["sequence_number"]),
-                         ("error", "error", "IRON_ERR_PII", 5))
+        self.assertEqual(
+            (name, error["type"], error["code"], error["sequence_number"]), ("error", "error", "IRON_ERR_PII", 5)
+        )
 
     def test_a_deny_on_done_replaces_the_end(self) -> None:
-        h = Harness("chat.completions", lambda ask: Answer("deny", "", "IRON_ERR_PII", "x") if ask.done
-                    else Answer("allow", ask.text))
+        h = Harness(
+            "chat.completions",
+            lambda ask: Answer("deny", "", "IRON_ERR_PII", "x") if ask.done else Answer("allow", ask.text),
+        )
         seen = h.run(raw(chat_sse(False)))
         self.assertEqual(text_of("chat.completions", seen), "Hello!")
         self.assertIn("error", json.loads(events(seen)[-1][1]))

@@ -23,9 +23,22 @@ from iron_shim.settings import Settings
 
 
 def request_msg(call: str = "c-1", body=None):
-    return protocol.llm_request(protocol.next_id(), call, "openai", "chat.completions", "gpt-4o-mini", "POST",
-                                "https://api.openai.com/v1/chat/completions", {}, body or {"model": "gpt-4o-mini"},
-                                False, 3, None, "httpx", {})
+    return protocol.llm_request(
+        protocol.next_id(),
+        call,
+        "openai",
+        "chat.completions",
+        "gpt-4o-mini",
+        "POST",
+        "https://api.openai.com/v1/chat/completions",
+        {},
+        body or {"model": "gpt-4o-mini"},
+        False,
+        3,
+        None,
+        "httpx",
+        {},
+    )
 
 
 def echo_call(msg):
@@ -39,8 +52,12 @@ class ClientCase(unittest.TestCase):
     def make(self, handler=echo_call, settings=None, token="tok-test", **kw) -> Client:
         self.peer = self.peer_class(handler=handler, settings=settings or {})
         self.addCleanup(self.peer.close)
-        client = Client(Settings(endpoint=self.peer.endpoint, token=token, agent="agent-t",
-                                 timeout_ms=kw.pop("timeout_ms", 2000), **kw), "0.1.0")
+        client = Client(
+            Settings(
+                endpoint=self.peer.endpoint, token=token, agent="agent-t", timeout_ms=kw.pop("timeout_ms", 2000), **kw
+            ),
+            "0.1.0",
+        )
         self.addCleanup(client.close, "uninstall")
         return client
 
@@ -50,8 +67,10 @@ class Handshake(ClientCase):
         client = self.make(settings={"timeout_ms": 1234, "on_deny": "raise"}, parent_pid=77)
         self.assertEqual(client.wait_ready(3), "ready")
         hello = self.peer.wait_for("hello")[0]
-        self.assertEqual((hello["agent"], hello["token"], hello["pid"], hello["shim"], hello["parent_pid"]),
-                         ("agent-t", "tok-test", os.getpid(), "0.1.0", 77))
+        self.assertEqual(
+            (hello["agent"], hello["token"], hello["pid"], hello["shim"], hello["parent_pid"]),
+            ("agent-t", "tok-test", os.getpid(), "0.1.0", 77),
+        )
         self.assertEqual(hello["python"], "%d.%d.%d" % sys.version_info[:3])
         self.assertEqual((hello["host"], hello["executable"]), (socket.gethostname(), sys.executable))
         self.assertEqual((client.settings.timeout_ms, client.settings.on_deny), (1234, "raise"))
@@ -96,7 +115,7 @@ class Handshake(ClientCase):
         self.addCleanup(client.close)
         self.assertTrue(self.peer.endpoint.startswith("tcp://127.0.0.1:"))
         self.assertEqual(client.request(request_msg("c-tcp"))["reason"], "c-tcp")
-        self.assertEqual(client._conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
+        self.assertEqual(client.link.conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
 
     def test_bye_on_close(self) -> None:
         client = self.make()
@@ -110,8 +129,11 @@ class Handshake(ClientCase):
         client = self.make()
         client.wait_ready(3)
         for n in range(20):  # what a stream's last llm.response looks like at interpreter exit
-            client.post(protocol.llm_response(protocol.next_id(), f"c-{n}", 200, None, "", None, 1.0, True, True,
-                                              None, None, None))
+            client.post(
+                protocol.llm_response(
+                    protocol.next_id(), f"c-{n}", 200, None, "", None, 1.0, True, True, None, None, None
+                )
+            )
         client.close("exit")
         self.peer.wait_for("bye")
         self.assertEqual([m["call"] for m in self.peer.of_type("llm.response")], [f"c-{n}" for n in range(20)])
@@ -159,8 +181,10 @@ class Failures(ClientCase):
 
     def test_connection_drop_fails_pending_calls_at_once_then_reconnects(self) -> None:
         gate = threading.Event()
-        client = self.make(handler=lambda msg: (gate.wait(5), decision(msg))[1] if msg["call"] == "slow"
-                           else decision(msg), timeout_ms=4000)
+        client = self.make(
+            handler=lambda msg: (gate.wait(5), decision(msg))[1] if msg["call"] == "slow" else decision(msg),
+            timeout_ms=4000,
+        )
         client.wait_ready(3)
         result = {}
 
@@ -226,12 +250,15 @@ class Failures(ClientCase):
         while client.state == "ready" and time.monotonic() < deadline:
             time.sleep(0.005)
         self.assertIn(client.state, ("down", "connecting"))  # between attempts, or in one that will fail
-        client.post(protocol.llm_response(protocol.next_id(), "c-settle", 200, None, "hi", None, 3.0,
-                                          True, True, None, None, "gpt-4o-mini"))
-        attempts = client._attempts
-        while client._attempts < attempts + 2 and time.monotonic() < deadline + 3:
+        client.post(
+            protocol.llm_response(
+                protocol.next_id(), "c-settle", 200, None, "hi", None, 3.0, True, True, None, None, "gpt-4o-mini"
+            )
+        )
+        attempts = client.link.attempts
+        while client.link.attempts < attempts + 2 and time.monotonic() < deadline + 3:
             time.sleep(0.005)  # at least one more attempt fails while the report waits
-        self.assertGreaterEqual(client._attempts, attempts + 2)
+        self.assertGreaterEqual(client.link.attempts, attempts + 2)
         os.rename(real, self.peer.path)
         self.peer.wait_for("hello", 2, timeout=5)
         reports = self.peer.wait_for("llm.response", timeout=5)
@@ -360,8 +387,9 @@ class Fork(unittest.TestCase):
         if pid == 0:
             code = 1
             try:
-                req = urllib.request.Request(server.url + "/v1/chat/completions", data=body,
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    server.url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}
+                )
                 code = 0 if urllib.request.urlopen(req, timeout=10).status == 200 else 2
             finally:
                 os._exit(code)

@@ -12,7 +12,7 @@ import unittest
 
 from .support import PYTHON_DIR, has_module
 
-GOOD = '''
+GOOD = """
 import iron_shim
 from iron_shim import BudgetStatus, IronConnectionError, PolicyDenied, Status
 
@@ -40,15 +40,15 @@ except PolicyDenied as denied:
 except IronConnectionError as refused:
     print(refused.code)
 iron_shim.uninstall()
-'''
+"""
 
-BAD = '''
+BAD = """
 import iron_shim
 
 iron_shim.install(endpoint=5)
 connected: str = iron_shim.status()["connected"]
 iron_shim.status()["nope"]
-'''
+"""
 
 
 def mypy(source: str) -> subprocess.CompletedProcess:
@@ -56,9 +56,25 @@ def mypy(source: str) -> subprocess.CompletedProcess:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(source)
     env = dict(os.environ, MYPYPATH=PYTHON_DIR)
-    return subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--python-version",
-                           "3.9", "--no-incremental", "--cache-dir", os.devnull, f.name],
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "--python-version",
+            "3.9",
+            "--no-incremental",
+            "--cache-dir",
+            os.devnull,
+            f.name,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @unittest.skipUnless(has_module("mypy"), "mypy is not installed")

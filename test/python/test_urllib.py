@@ -19,8 +19,12 @@ class UrllibContract(Contract, ShimTestCase):
 
     def _request(self, path: str, body: Any, headers: Optional[Dict[str, str]] = None) -> urllib.request.Request:
         data = json.dumps(body).encode()
-        return urllib.request.Request(self.server.url + path, data=data, method="POST",
-                                      headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+        return urllib.request.Request(
+            self.server.url + path,
+            data=data,
+            method="POST",
+            headers=dict({"Content-Type": "application/json"}, **(headers or {})),
+        )
 
     def call(self, path: str, body: Any, headers: Optional[Dict[str, str]] = None) -> Result:
         try:
@@ -45,8 +49,9 @@ class UrllibContract(Contract, ShimTestCase):
 
     # ----- urllib specifics -----
     def test_a_denial_raises_http_error_like_a_real_402(self) -> None:
-        self.decide = lambda m: decision(m, "deny", code="IRON_ERR_BUDGET", status=402, policy="budget",
-                                         reason="budget exhausted")
+        self.decide = lambda m: decision(
+            m, "deny", code="IRON_ERR_BUDGET", status=402, policy="budget", reason="budget exhausted"
+        )
         with self.assertRaises(urllib.error.HTTPError) as ctx:
             urllib.request.urlopen(self._request("/v1/chat/completions", CHAT), timeout=10)
         err = ctx.exception
@@ -119,11 +124,17 @@ class MisroutedDecision(ShimTestCase):
     def test_a_decision_for_another_call_fails_closed(self) -> None:
         self.decide = lambda m: decision(dict(m, call="c-someone-else"))
         with self.assertRaises(urllib.error.HTTPError) as ctx:
-            urllib.request.urlopen(urllib.request.Request(
-                self.server.url + "/v1/chat/completions", data=json.dumps(CHAT).encode(),
-                headers={"Content-Type": "application/json"}), timeout=10)
-        self.assertEqual((ctx.exception.code, json.loads(ctx.exception.read())["error"]["code"]),
-                         (503, "IRON_ERR_PROTOCOL"))
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    self.server.url + "/v1/chat/completions",
+                    data=json.dumps(CHAT).encode(),
+                    headers={"Content-Type": "application/json"},
+                ),
+                timeout=10,
+            )
+        self.assertEqual(
+            (ctx.exception.code, json.loads(ctx.exception.read())["error"]["code"]), (503, "IRON_ERR_PROTOCOL")
+        )
         self.assertEqual(self.server.requests, [])
 
 

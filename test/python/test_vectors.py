@@ -56,8 +56,10 @@ class ZmtpVectors(unittest.TestCase):
                 if kind == "greeting":
                     self.assertEqual(zmtp.build_greeting(vec["as_server"]), data)
                     parsed = zmtp.parse_greeting(data)
-                    self.assertEqual((parsed.major, parsed.minor, parsed.mechanism, parsed.as_server),
-                                     (vec["major"], vec["minor"], vec["mechanism"], vec["as_server"]))
+                    self.assertEqual(
+                        (parsed.major, parsed.minor, parsed.mechanism, parsed.as_server),
+                        (vec["major"], vec["minor"], vec["mechanism"], vec["as_server"]),
+                    )
                 elif kind == "frame":
                     body = expand(vec["body"])
                     self.assertEqual(zmtp.encode_frame(body, vec["more"]), data)

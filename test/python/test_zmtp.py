@@ -104,7 +104,7 @@ class Fuzz(unittest.TestCase):
             parser, got, pos = zmtp.FrameParser(), [], 0
             while pos < len(wire):
                 step = rng.randint(1, 700)
-                got += parser.feed(bytes(wire[pos:pos + step]))
+                got += parser.feed(bytes(wire[pos : pos + step]))
                 pos += step
             self.assertEqual(got, expected)
             self.assertEqual(parser.pending(), 0)
@@ -124,7 +124,7 @@ class Fuzz(unittest.TestCase):
                 pos = 0
                 while pos < len(data):
                     step = rng.randint(1, 300)
-                    for frame in parser.feed(bytes(data[pos:pos + step])):
+                    for frame in parser.feed(bytes(data[pos : pos + step])):
                         self.assertIsInstance(frame.body, bytes)
                     pos += step
             except ProtocolError:

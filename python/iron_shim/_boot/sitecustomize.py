@@ -20,11 +20,16 @@ def _iron_boot():
             install_from_env()
         except Exception as exc:  # noqa: BLE001 - the package itself could not be imported
             fail_open = os.environ.get("IRON_FAIL_OPEN", "").strip().lower() in ("1", "true", "yes", "on")
+            if fail_open:
+                consequence = "IRON_FAIL_OPEN is set, so this process runs UNGOVERNED"
+            else:
+                consequence = (
+                    "refusing to run ungoverned (IRON_ERR_INTERNAL, exit 70; set IRON_FAIL_OPEN=1 to run anyway)"
+                )
             try:
-                sys.stderr.write("iron_shim: could not import the shim (%s: %s); %s\n" % (
-                    type(exc).__name__, exc,
-                    "IRON_FAIL_OPEN is set, so this process runs UNGOVERNED" if fail_open
-                    else "refusing to run ungoverned (IRON_ERR_INTERNAL, exit 70; set IRON_FAIL_OPEN=1 to run anyway)"))
+                sys.stderr.write(
+                    "iron_shim: could not import the shim (%s: %s); %s\n" % (type(exc).__name__, exc, consequence)
+                )
                 sys.stderr.flush()
             except Exception:  # noqa: BLE001
                 pass
@@ -60,8 +65,9 @@ def _chain(os, sys):
 def _report(sys, exc):
     """The message Python prints for a sitecustomize that fails."""
     try:
-        sys.stderr.write("Error in sitecustomize; set PYTHONVERBOSE for traceback:\n%s: %s\n"
-                         % (type(exc).__name__, exc))
+        sys.stderr.write(
+            "Error in sitecustomize; set PYTHONVERBOSE for traceback:\n%s: %s\n" % (type(exc).__name__, exc)
+        )
     except Exception:  # noqa: BLE001
         pass
 

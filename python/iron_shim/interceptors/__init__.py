@@ -1,8 +1,9 @@
 """The client libraries the shim governs, and the switch that patches (or unpatches) them all.
 
 Adding a library: write interceptors/<lib>_.py with an Interceptor subclass (``name``, ``module``,
-``patch(module)`` using ``self.wrap``), drive it with governor.before()/after()/open_stream(), and
-list it in ``_build()`` below.
+``patch(module)`` wrapping the library's send function with ``base.sync_wrapper`` or
+``base.async_wrapper``) and an ``base.Exchange`` subclass saying how to read and rebuild the library's
+request and response; the control flow itself is ``base.governed``. List it in ``_build()`` below.
 """
 from __future__ import annotations
 

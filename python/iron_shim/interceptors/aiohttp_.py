@@ -8,15 +8,11 @@ the provider's own error.
 """
 from __future__ import annotations
 
-import functools
 from types import ModuleType
 from typing import Any, Dict, Optional
 
-from .. import runtime
-from ..calls import Verdict, capped, is_event_stream
-from ..errors import PolicyDenied
-from ..governor import Governor
-from ..internal import swallow
+from ..calls import Verdict, capped
+from ..denial import SyntheticResponse
 from . import base
 from .aiohttp_body import replace_body, synthetic_response, tap_content
 
@@ -31,51 +27,90 @@ class AiohttpInterceptor(base.Interceptor):
 
     def patch(self, module: ModuleType) -> None:
         """One wrapper covers every request method of every session (and aiohttp.request)."""
-        self.wrap(module.ClientSession, "_request", lambda original: _wrap_request(original, module))
 
-
-def _wrap_request(original: Any, aiohttp: ModuleType) -> Any:
-    """The ClientSession._request wrapper."""
-
-    @functools.wraps(original)  # keeps aiohttp's name, docstring and signature
-    async def _request(self: Any, method: str, str_or_url: Any, **kwargs: Any) -> Any:
-        gov = runtime.governor
-        if gov is None or base.active():
-            return await original(self, method, str_or_url, **kwargs)
-        try:
-            url = _full_url(self, str_or_url, kwargs.get("params"))
-            headers = _merged_headers(self, kwargs.get("headers"))
-        except Exception:  # noqa: BLE001 - aiohttp will refuse the URL or headers itself
-            return await original(self, method, str_or_url, **kwargs)
-        target = await gov.match_async(method, url, headers.get)
-        if target is None:
-            return await original(self, method, str_or_url, **kwargs)
-        token = base.enter()
-        try:
+        def exchange(
+            original: Any, session: Any, method: str, str_or_url: Any, **kwargs: Any
+        ) -> Optional[AiohttpExchange]:
+            """None when aiohttp would refuse the URL or headers itself: then it passes and aiohttp says so."""
             try:
-                verdict = await gov.before_async(target, method, url, headers.items(), _body(self, kwargs), LIBRARY)
-            except Exception as exc:  # noqa: BLE001
-                if isinstance(exc, PolicyDenied):
-                    raise
-                verdict = gov.on_bug(target, exc)
-            if verdict.action == "pass":
-                return await original(self, method, str_or_url, **kwargs)
-            if verdict.action == "deny":
-                assert verdict.response is not None
-                denied = synthetic_response(aiohttp, self, verdict.response, method, url, headers)
-                return await _raise_for_status(self, kwargs, denied)
-            send_url, send_kwargs = _prepared(self, str_or_url, kwargs, headers, verdict)
-            try:
-                response = await original(self, method, send_url, **send_kwargs)
-            except BaseException as exc:
-                gov.failed(verdict.call, exc)
-                raise
-            response = await _after(aiohttp, gov, self, verdict, response, method, url, headers)
-            return await _raise_for_status(self, kwargs, response)
-        finally:
-            base.leave(token)
+                return AiohttpExchange(module, original, session, method, str_or_url, kwargs)
+            except Exception:  # noqa: BLE001 - aiohttp will refuse the URL or headers itself
+                return None
 
-    return _request
+        self.wrap(module.ClientSession, "_request", lambda original: base.async_wrapper(original, exchange))
+
+
+class AiohttpExchange(base.Exchange):
+    """A ClientSession._request(method, str_or_url, **kwargs) call."""
+
+    asynchronous = True
+    library = LIBRARY
+
+    def __init__(
+        self, aiohttp: ModuleType, original: Any, session: Any, method: str, str_or_url: Any, kwargs: Dict[str, Any]
+    ) -> None:
+        """The URL and headers as aiohttp will send them (base_url, params, session headers merged)."""
+        url = _full_url(session, str_or_url, kwargs.get("params"))
+        self.merged = _merged_headers(session, kwargs.get("headers"))
+        super().__init__(method, url, self.merged.get)
+        self.aiohttp, self.original, self.session = aiohttp, original, session
+        self.str_or_url, self.kwargs = str_or_url, kwargs
+
+    def headers(self) -> Any:
+        """The merged headers: session defaults count as much as the request's own."""
+        return self.merged.items()
+
+    def body(self) -> Optional[bytes]:
+        """JSON, bytes or text bodies; forms and files are not LLM calls."""
+        return _body(self.session, self.kwargs)
+
+    def send(self, verdict: Optional[Verdict]) -> Any:
+        """Our raise_for_status is off on a governed send (hand_back applies the caller's after the engine saw it)."""
+        if verdict is None:
+            return self.original(self.session, self.method, self.str_or_url, **self.kwargs)
+        send_url, send_kwargs = _prepared(self.session, self.str_or_url, self.kwargs, self.merged, verdict)
+        return self.original(self.session, self.method, send_url, **send_kwargs)
+
+    def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
+        """A real ClientResponse, so raise_for_status and the caller's reads behave as for the provider's error."""
+        return synthetic_response(self.aiohttp, self.session, synthetic, self.method, self.url, self.merged)
+
+    def content_type(self, response: Any) -> Optional[str]:
+        """aiohttp's CIMultiDict lookup."""
+        return response.headers.get("content-type")  # type: ignore[no-any-return]
+
+    def status(self, response: Any) -> int:
+        """aiohttp names it status."""
+        return response.status  # type: ignore[no-any-return]
+
+    def response_header(self, response: Any) -> Any:
+        """aiohttp's CIMultiDict lookup."""
+        return response.headers.get
+
+    def tap(self, call: Any, response: Any, streams: Any) -> Any:
+        """SSE bodies are tapped as the agent reads them (decoded unless the session does not decompress)."""
+        decoded = getattr(self.session, "auto_decompress", True)
+        encoding = "" if decoded else (response.headers.get("content-encoding") or "")
+        tap = streams.open(call, response.status, response.headers.get, encoding=encoding)
+        return tap_content(response, tap)
+
+    def read(self, response: Any) -> Any:
+        """A coroutine: the body is read before the agent gets the response."""
+        return response.read()
+
+    def discard(self, response: Any) -> None:
+        """release() returns the connection to the pool."""
+        response.release()
+
+    def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        """A redacted body replaces what every reader of resp.content will see."""
+        if replacement is not None:
+            replace_body(response, replacement)
+        return response
+
+    def hand_back(self, response: Any) -> Any:
+        """aiohttp's raise_for_status, applied after the engine saw the response (ours was off)."""
+        return _raise_for_status(self.session, self.kwargs, response)
 
 
 def _full_url(session: Any, str_or_url: Any, params: Any) -> str:
@@ -151,8 +186,12 @@ def _deadline(session: Any, given: Any, deadline: float) -> Any:
     base = given if isinstance(given, ClientTimeout) else getattr(session, "timeout", None)
     if not isinstance(base, ClientTimeout):
         return ClientTimeout(total=deadline)
-    return ClientTimeout(total=capped(base.total, deadline), connect=base.connect, sock_read=base.sock_read,
-                         sock_connect=base.sock_connect)
+    return ClientTimeout(
+        total=capped(base.total, deadline),
+        connect=base.connect,
+        sock_read=base.sock_read,
+        sock_connect=base.sock_connect,
+    )
 
 
 def _reroute(session: Any, url: str) -> Any:
@@ -164,35 +203,6 @@ def _reroute(session: Any, url: str) -> Any:
     if base_url is not None and base_url.origin() == target.origin():
         return target.relative()
     return target
-
-
-async def _after(aiohttp: ModuleType, gov: Governor, session: Any, verdict: Verdict, response: Any, method: str,
-                 url: str, headers: Any) -> Any:
-    """SSE bodies are tapped as they are read; others are read now, reported, and maybe replaced."""
-    call = verdict.call
-    if call is None:
-        return response
-    try:
-        if is_event_stream(response.headers.get("content-type")):
-            decoded = getattr(session, "auto_decompress", True)
-            encoding = "" if decoded else (response.headers.get("content-encoding") or "")
-            tap = gov.open_stream(call, response.status, response.headers.get, encoding=encoding)
-            return tap_content(response, tap)
-    except Exception as exc:  # noqa: BLE001 - our bug must not lose the agent's response
-        swallow("aiohttp stream", exc)
-        return response
-    try:
-        body = await response.read()
-    except BaseException as exc:
-        gov.failed(call, exc)
-        raise
-    outcome = await gov.after_async(call, response.status, response.headers.get, body)
-    if outcome.action == "deny" and outcome.response is not None:
-        response.release()
-        return synthetic_response(aiohttp, session, outcome.response, method, url, headers)
-    if outcome.action == "replace" and outcome.body is not None:
-        replace_body(response, outcome.body)
-    return response
 
 
 async def _raise_for_status(session: Any, kwargs: Dict[str, Any], response: Any) -> Any:

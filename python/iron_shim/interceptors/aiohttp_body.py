@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 from ..denial import SyntheticResponse
 from ..tap import StreamTap
 
-READ_LIMIT = 2 ** 16
+READ_LIMIT = 2**16
 
 
 class NoFlow:
@@ -157,8 +157,9 @@ def replace_body(response: Any, body: bytes) -> None:
     set_headers(response, pairs)
 
 
-def synthetic_response(aiohttp: ModuleType, session: Any, synthetic: SyntheticResponse, method: str, url: str,
-                       request_headers: Any) -> Any:
+def synthetic_response(
+    aiohttp: ModuleType, session: Any, synthetic: SyntheticResponse, method: str, url: str, request_headers: Any
+) -> Any:
     """A real (session._response_class) ClientResponse holding the denial, body readable every usual way."""
     import asyncio
 
@@ -169,8 +170,17 @@ def synthetic_response(aiohttp: ModuleType, session: Any, synthetic: SyntheticRe
     target = URL(url)
     info = aiohttp.RequestInfo(target, method, CIMultiDictProxy(CIMultiDict(request_headers or {})), target)
     cls = getattr(session, "_response_class", None) or aiohttp.ClientResponse
-    response = cls(method, target, writer=None, continue100=None, timer=None, request_info=info, traces=[],
-                   loop=loop, session=session)
+    response = cls(
+        method,
+        target,
+        writer=None,
+        continue100=None,
+        timer=None,
+        request_info=info,
+        traces=[],
+        loop=loop,
+        session=session,
+    )
     response.version = aiohttp.HttpVersion11
     response.status = synthetic.status
     response.reason = synthetic.reason

@@ -1,18 +1,16 @@
-"""httpx: Client.send and AsyncClient.send (both SDKs funnel into them), sync and async as twins."""
+"""httpx: Client.send and AsyncClient.send (both SDKs funnel into them); how to read and rebuild an
+httpx request and response, for the one flow in base.py."""
 from __future__ import annotations
 
-import functools
+import datetime
 import weakref
 from types import ModuleType
 from typing import Any, Optional
 
-from .. import runtime
-from ..errors import PolicyDenied
-from ..calls import capped
-from ..governor import Governor, Outcome, Verdict, is_event_stream
-from ..internal import swallow
-from .httpx_streams import finish_read, replace_content, stream_classes
+from ..calls import Verdict, capped
+from ..denial import SyntheticResponse
 from . import base
+from .httpx_streams import finish_read, replace_content, stream_classes
 
 LIBRARY = "httpx"
 
@@ -27,8 +25,10 @@ class HttpxInterceptor(base.Interceptor):
         """Wraps both send methods; stream classes are built against this httpx's base classes."""
         library = module.__name__ if module.__name__ in ("httpx", "httpx2") else self.name  # httpx2.alias_httpx()
         kit = _Kit(module, library)
-        self.wrap(module.Client, "send", kit.sync_send)
-        self.wrap(module.AsyncClient, "send", kit.async_send)
+        self.wrap(module.Client, "send", lambda original: base.sync_wrapper(original, kit.exchange(HttpxExchange)))
+        self.wrap(
+            module.AsyncClient, "send", lambda original: base.async_wrapper(original, kit.exchange(AsyncHttpxExchange))
+        )
 
 
 class Httpx2Interceptor(HttpxInterceptor):
@@ -39,207 +39,122 @@ class Httpx2Interceptor(HttpxInterceptor):
 
 
 class _Kit:
-    """The wrappers and helpers for one httpx-compatible module (httpx, or httpx2 under another name)."""
+    """One httpx-compatible module (httpx, or httpx2 under another name) and its tapped stream classes."""
 
     def __init__(self, httpx: ModuleType, library: str) -> None:
-        """Builds the tapped stream classes from the module's own SyncByteStream/AsyncByteStream."""
+        """The module is httpx or httpx2: the stream classes must subclass its own byte streams."""
         self.httpx = httpx
         self.library = library
         self.SyncStream, self.AsyncStream = stream_classes(httpx)
 
-    # ----- wrappers -----
+    def exchange(self, cls: Any) -> Any:
+        """The factory the wrapper calls with send's own arguments."""
 
-    def sync_send(self, original: Any) -> Any:
-        """The Client.send wrapper."""
-        kit = self
+        def make(original: Any, client: Any, request: Any, *args: Any, **kwargs: Any) -> "HttpxExchange":
+            """httpx calls send(request, **kwargs) on the client: the exchange keeps them to call the original."""
+            return cls(self, original, client, request, args, kwargs)
 
-        @functools.wraps(original)  # keeps httpx's name, docstring and signature
-        def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-            gov = runtime.governor
-            if gov is None or base.active():
-                return original(self, request, *args, **kwargs)
-            target = gov.match(request.method, str(request.url), request.headers.get)
-            if target is None:
-                return original(self, request, *args, **kwargs)
-            token = base.enter()
-            try:
-                try:
-                    verdict = gov.before(target, request.method, str(request.url), request.headers.raw,
-                                         kit.body(request), kit.library)
-                except Exception as exc:  # noqa: BLE001 - PolicyDenied is not an Exception we catch here
-                    if isinstance(exc, PolicyDenied):
-                        raise
-                    verdict = gov.on_bug(target, exc)
-                if verdict.action == "pass":
-                    return original(self, request, *args, **kwargs)
-                if verdict.action == "deny":
-                    return kit.synthetic(verdict, request)
-                try:
-                    response = original(self, kit.prepared(request, verdict), *args, **kwargs)
-                except BaseException as exc:
-                    gov.failed(verdict.call, exc)
-                    raise
-                return kit.after_sync(gov, verdict, response, bool(kwargs.get("stream")))
-            finally:
-                base.leave(token)
+        return make
 
-        return send
 
-    def async_send(self, original: Any) -> Any:
-        """The AsyncClient.send wrapper (the twin of sync_send)."""
-        kit = self
+class HttpxExchange(base.Exchange):
+    """An httpx.Client.send call."""
 
-        @functools.wraps(original)  # keeps httpx's name, docstring and signature
-        async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-            gov = runtime.governor
-            if gov is None or base.active():
-                return await original(self, request, *args, **kwargs)
-            target = await gov.match_async(request.method, str(request.url), request.headers.get)
-            if target is None:
-                return await original(self, request, *args, **kwargs)
-            token = base.enter()
-            try:
-                try:
-                    verdict = await gov.before_async(target, request.method, str(request.url),
-                                                     request.headers.raw, await kit.body_async(request), kit.library)
-                except Exception as exc:  # noqa: BLE001
-                    if isinstance(exc, PolicyDenied):
-                        raise
-                    verdict = gov.on_bug(target, exc)
-                if verdict.action == "pass":
-                    return await original(self, request, *args, **kwargs)
-                if verdict.action == "deny":
-                    return kit.synthetic(verdict, request)
-                try:
-                    response = await original(self, kit.prepared(request, verdict), *args, **kwargs)
-                except BaseException as exc:
-                    gov.failed(verdict.call, exc)
-                    raise
-                return await kit.after_async(gov, verdict, response, bool(kwargs.get("stream")))
-            finally:
-                base.leave(token)
+    def __init__(self, kit: _Kit, original: Any, client: Any, request: Any, args: Any, kwargs: Any) -> None:
+        """stream=True leaves the body unread: the exchange reads it when the engine must see it."""
+        super().__init__(request.method, str(request.url), request.headers.get)
+        self.kit, self.httpx, self.library = kit, kit.httpx, kit.library
+        self.original, self.client, self.request, self.args, self.kwargs = original, client, request, args, kwargs
+        self.stream = bool(kwargs.get("stream"))
 
-        return send
+    def headers(self) -> Any:
+        """The raw pairs, so repeated headers are seen as sent."""
+        return self.request.headers.raw
 
-    # ----- request side -----
-
-    def body(self, request: Any) -> Optional[bytes]:
+    def body(self) -> Optional[bytes]:
         """The request body; a not-yet-read sync stream is read (httpx keeps it replayable)."""
         try:
-            return bytes(request.content)
+            return bytes(self.request.content)
         except self.httpx.RequestNotRead:
             try:
-                return bytes(request.read())
+                return bytes(self.request.read())
             except Exception:  # noqa: BLE001 - an async-only or one-shot body: governed without it
                 return None
 
-    async def body_async(self, request: Any) -> Optional[bytes]:
-        """The async twin of body()."""
-        try:
-            return bytes(request.content)
-        except self.httpx.RequestNotRead:
-            try:
-                return bytes(await request.aread())
-            except Exception:  # noqa: BLE001
-                return None
+    def send(self, verdict: Optional[Verdict]) -> Any:
+        """The original send with the caller's own arguments, on the request as decided."""
+        request = self.request if verdict is None else self.prepared(verdict)
+        return self.original(self.client, request, *self.args, **self.kwargs)
 
-    def prepared(self, request: Any, verdict: Verdict) -> Any:
-        """The request to send: the caller's own, or a copy with the new body, URL, headers and deadline."""
+    def prepared(self, verdict: Verdict) -> Any:
+        """The caller's own request, or a copy with the new body, URL, headers and deadline."""
+        request, httpx = self.request, self.httpx
         if verdict.body is None and verdict.url is None and not verdict.headers and verdict.timeout is None:
             return request
         extensions = request.extensions
         if verdict.timeout is not None:
             current = extensions.get("timeout") or {}
-            extensions = dict(extensions, timeout={key: capped(current.get(key), verdict.timeout)
-                                                   for key in ("connect", "read", "write", "pool")})
+            extensions = dict(
+                extensions,
+                timeout={
+                    key: capped(current.get(key), verdict.timeout) for key in ("connect", "read", "write", "pool")
+                },
+            )
         headers = request.headers.copy()
         for name, value in verdict.headers:
             headers[name] = value
         url = request.url
         if verdict.url is not None:
-            url = self.httpx.URL(verdict.url)
+            url = httpx.URL(verdict.url)
             if "host" in headers:
                 del headers["host"]  # httpx sets it again from the new URL
         if verdict.body is None:
-            return self.httpx.Request(request.method, url, headers=headers, stream=request.stream,
-                                      extensions=extensions)
+            return httpx.Request(request.method, url, headers=headers, stream=request.stream, extensions=extensions)
         for name in ("content-length", "transfer-encoding"):
             if name in headers:
                 del headers[name]
-        return self.httpx.Request(request.method, url, headers=headers, content=verdict.body,
-                                  extensions=extensions)
+        return httpx.Request(request.method, url, headers=headers, content=verdict.body, extensions=extensions)
 
-    def synthetic(self, verdict: Verdict, request: Any) -> Any:
+    def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
         """A real httpx.Response holding the provider-format denial."""
-        synthetic = verdict.response
-        assert synthetic is not None
-        response = self.httpx.Response(synthetic.status, headers=synthetic.headers, content=synthetic.body,
-                                       request=request)
+        request = self.request if response is None else response.request
+        denial = self.httpx.Response(
+            synthetic.status, headers=synthetic.headers, content=synthetic.body, request=request
+        )
         try:
-            import datetime
-
-            response.elapsed = datetime.timedelta(0)
+            denial.elapsed = datetime.timedelta(0)
         except Exception:  # noqa: BLE001 - older/newer httpx without the setter
             pass
-        return response
+        return denial
 
-    # ----- response side -----
+    def content_type(self, response: Any) -> Optional[str]:
+        """httpx's case-insensitive lookup."""
+        return response.headers.get("content-type")
 
-    def after_sync(self, gov: Governor, verdict: Verdict, response: Any, stream: bool) -> Any:
-        """Streams get a tap; read bodies are reported and maybe redacted or denied."""
-        call = verdict.call
-        try:
-            if is_event_stream(response.headers.get("content-type")) and call is not None:
-                return self.tap_response(gov, call, response, stream)
-            if stream:
-                response.read()
-            outcome = gov.after(call, response.status_code, response.headers.get, response.content)
-        except Exception as exc:  # noqa: BLE001 - our bug must not lose the agent's response
-            swallow("httpx response", exc)
-            return response
-        return self.apply(outcome, response, verdict)
+    def status(self, response: Any) -> int:
+        """httpx names it status_code."""
+        return response.status_code  # type: ignore[no-any-return]
 
-    async def after_async(self, gov: Governor, verdict: Verdict, response: Any, stream: bool) -> Any:
-        """The async twin of after_sync()."""
-        call = verdict.call
-        try:
-            if is_event_stream(response.headers.get("content-type")) and call is not None:
-                if not stream:
-                    return await self.tap_read_async(gov, call, response)
-                return self.tap_response(gov, call, response, stream)
-            if stream:
-                await response.aread()
-            outcome = await gov.after_async(call, response.status_code, response.headers.get, response.content)
-        except Exception as exc:  # noqa: BLE001
-            swallow("httpx response", exc)
-            return response
-        return self.apply(outcome, response, verdict)
+    def response_header(self, response: Any) -> Any:
+        """httpx's case-insensitive lookup."""
+        return response.headers.get
 
-    def apply(self, outcome: Outcome, response: Any, verdict: Verdict) -> Any:
-        """keep / replace the body / swap in the denial."""
-        if outcome.action == "deny":
-            if not response.is_closed:
-                try:
-                    response.close()
-                except RuntimeError:  # an unread async stream: httpx releases it when collected
-                    pass
-            return self.synthetic(Verdict("deny", verdict.call, None, outcome.response), response.request)
-        if outcome.action == "replace" and outcome.body is not None:
-            replace_content(response, outcome.body)
-        return response
-
-    def tap_response(self, gov: Governor, call: Any, response: Any, stream: bool) -> Any:
+    def tap(self, call: Any, response: Any, streams: Any) -> Any:
         """SSE: wrap the body stream (stream=True) or account the already-read body."""
-        if not stream:
-            tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
+        if not self.stream:
+            tap = streams.open(call, response.status_code, response.headers.get, encoding="")
             data = tap.feed(response.content) + tap.tail()
             return finish_read(tap, response, data)
-        tap = gov.open_stream(call, response.status_code, response.headers.get)
-        inner = response.stream
-        if isinstance(inner, self.httpx.AsyncByteStream) and not isinstance(inner, self.httpx.SyncByteStream):
-            wrapper: Any = self.AsyncStream(inner, tap)
+        return self.tap_stream(call, response, streams)
+
+    def tap_stream(self, call: Any, response: Any, streams: Any) -> Any:
+        """A streamed SSE body: httpx's byte stream swapped for one that tees through the tap."""
+        tap = streams.open(call, response.status_code, response.headers.get)
+        inner, httpx = response.stream, self.httpx
+        if isinstance(inner, httpx.AsyncByteStream) and not isinstance(inner, httpx.SyncByteStream):
+            wrapper: Any = self.kit.AsyncStream(inner, tap)
         else:
-            wrapper = self.SyncStream(inner, tap)
+            wrapper = self.kit.SyncStream(inner, tap)
         weakref.finalize(wrapper, tap.finish)
         response.stream = wrapper
         names = ("content-length", "content-encoding") if tap.decoded else ("content-length",)
@@ -248,8 +163,56 @@ class _Kit:
                 del response.headers[name]
         return response
 
-    async def tap_read_async(self, gov: Governor, call: Any, response: Any) -> Any:
-        """The async twin of tap_response() for a body httpx already read (filter round trips await)."""
-        tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
+    def read(self, response: Any) -> Any:
+        """stream=True: read now (the engine decides on the whole body first)."""
+        if self.stream:
+            response.read()
+        return response.content
+
+    def discard(self, response: Any) -> None:
+        """An unread denied body must not hold the connection."""
+        if not response.is_closed:
+            try:
+                response.close()
+            except RuntimeError:  # an unread async stream: httpx releases it when collected
+                pass
+
+    def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        """A redacted body replaces the read one (and its cached text)."""
+        if replacement is not None:
+            replace_content(response, replacement)
+        return response
+
+
+class AsyncHttpxExchange(HttpxExchange):
+    """An httpx.AsyncClient.send call: the body reads and the read SSE body's round trips await."""
+
+    asynchronous = True
+
+    async def body(self) -> Optional[bytes]:  # type: ignore[override]
+        """The async twin of HttpxExchange.body(): an unread async stream is read by awaiting."""
+        try:
+            return bytes(self.request.content)
+        except self.httpx.RequestNotRead:
+            try:
+                return bytes(await self.request.aread())
+            except Exception:  # noqa: BLE001
+                return None
+
+    def tap(self, call: Any, response: Any, streams: Any) -> Any:
+        """A read body's filter round trips await; a streamed body is tapped as the agent iterates."""
+        if not self.stream:
+            return self.tap_read(call, response, streams)
+        return self.tap_stream(call, response, streams)
+
+    async def tap_read(self, call: Any, response: Any, streams: Any) -> Any:
+        """A body httpx already read (filter round trips await)."""
+        tap = streams.open(call, response.status_code, response.headers.get, encoding="")
         data = await tap.afeed(response.content) + await tap.atail()
         return finish_read(tap, response, data)
+
+    async def read(self, response: Any) -> Any:  # type: ignore[override]
+        """The async twin of HttpxExchange.read()."""
+        if self.stream:
+            await response.aread()
+        return response.content

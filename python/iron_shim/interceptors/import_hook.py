@@ -44,7 +44,9 @@ class PostImportFinder:
         return spec
 
 
-def _find_after(me: PostImportFinder, fullname: str, path: Optional[Sequence[str]], target: Any) -> Optional[ModuleSpec]:
+def _find_after(
+    me: PostImportFinder, fullname: str, path: Optional[Sequence[str]], target: Any
+) -> Optional[ModuleSpec]:
     """The spec the rest of sys.meta_path would have produced."""
     for finder in list(sys.meta_path):
         if finder is me:

@@ -1,18 +1,14 @@
-"""requests: HTTPAdapter.send, below every Session (and above urllib3, which is not patched)."""
+"""requests: HTTPAdapter.send, below every Session (and above urllib3, which is not patched); how to
+read and rebuild a requests call, for the one flow in base.py."""
 from __future__ import annotations
 
-import functools
 import io
 import weakref
 from types import ModuleType
 from typing import Any, Iterator, Optional
 
-from .. import runtime
-from ..calls import Verdict, capped, is_event_stream
+from ..calls import Verdict, capped
 from ..denial import SyntheticResponse
-from ..errors import PolicyDenied
-from ..governor import Governor
-from ..internal import swallow
 from ..tap import StreamTap, tee
 from . import base
 
@@ -27,51 +23,88 @@ class RequestsInterceptor(base.Interceptor):
 
     def patch(self, module: ModuleType) -> None:
         """One wrapper covers requests.get/post, Sessions and HTTPAdapter subclasses that call super()."""
-        self.wrap(module.adapters.HTTPAdapter, "send", lambda original: _wrap_send(original, module))
+
+        def exchange(original: Any, adapter: Any, request: Any, *args: Any, **kwargs: Any) -> RequestsExchange:
+            """adapter.send(request, stream, timeout, ...): kept to call the original with."""
+            return RequestsExchange(module, original, adapter, request, args, kwargs)
+
+        self.wrap(module.adapters.HTTPAdapter, "send", lambda original: base.sync_wrapper(original, exchange))
 
 
-def _wrap_send(original: Any, requests: ModuleType) -> Any:
-    """The HTTPAdapter.send wrapper."""
+class RequestsExchange(base.Exchange):
+    """An HTTPAdapter.send(request, stream, timeout, ...) call."""
 
-    @functools.wraps(original)  # keeps requests' name, docstring and signature
-    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        gov = runtime.governor
-        if gov is None or base.active():
-            return original(self, request, *args, **kwargs)
-        url, method = str(request.url), str(request.method)
-        target = gov.match(method, url, request.headers.get)
-        if target is None:
-            return original(self, request, *args, **kwargs)
-        stream = bool(kwargs.get("stream", args[0] if args else False))
-        token = base.enter()
-        try:
-            try:
-                body = request.body
-                body = body.encode("utf-8") if isinstance(body, str) else body
-                body = bytes(body) if isinstance(body, (bytes, bytearray, memoryview)) else None
-                verdict = gov.before(target, method, url, list(request.headers.items()), body, LIBRARY)
-            except Exception as exc:  # noqa: BLE001
-                if isinstance(exc, PolicyDenied):
-                    raise
-                verdict = gov.on_bug(target, exc)
-            if verdict.action == "pass":
-                return original(self, request, *args, **kwargs)
-            if verdict.action == "deny":
-                assert verdict.response is not None
-                return synthetic_response(requests, verdict.response, request, self)
-            sent = _prepared(request, verdict)
-            if verdict.timeout is not None:
-                args, kwargs = _with_deadline(args, kwargs, verdict.timeout)
-            try:
-                response = original(self, sent, *args, **kwargs)
-            except BaseException as exc:
-                gov.failed(verdict.call, exc)
-                raise
-            return _after(requests, gov, verdict, response, stream, self)
-        finally:
-            base.leave(token)
+    library = LIBRARY
 
-    return send
+    def __init__(self, requests: ModuleType, original: Any, adapter: Any, request: Any, args: Any, kwargs: Any) -> None:
+        """stream may come positionally or by keyword."""
+        super().__init__(str(request.method), str(request.url), request.headers.get)
+        self.requests, self.original, self.adapter, self.request = requests, original, adapter, request
+        self.args, self.kwargs = args, kwargs
+        self.stream = bool(kwargs.get("stream", args[0] if args else False))
+
+    def headers(self) -> Any:
+        """requests' CaseInsensitiveDict as pairs."""
+        return list(self.request.headers.items())
+
+    def body(self) -> Optional[bytes]:
+        """A PreparedRequest body is bytes or text; generators and files are not LLM calls."""
+        body = self.request.body
+        body = body.encode("utf-8") if isinstance(body, str) else body
+        return bytes(body) if isinstance(body, (bytes, bytearray, memoryview)) else None
+
+    def send(self, verdict: Optional[Verdict]) -> Any:
+        """The caller's own arguments, with the timeout capped at the call's deadline."""
+        if verdict is None:
+            return self.original(self.adapter, self.request, *self.args, **self.kwargs)
+        args, kwargs = self.args, self.kwargs
+        if verdict.timeout is not None:
+            args, kwargs = _with_deadline(args, kwargs, verdict.timeout)
+        return self.original(self.adapter, _prepared(self.request, verdict), *args, **kwargs)
+
+    def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
+        """A requests.Response built like a read one, on the request that was sent."""
+        request = self.request if response is None else response.request
+        return synthetic_response(self.requests, synthetic, request, self.adapter)
+
+    def content_type(self, response: Any) -> Optional[str]:
+        """requests' case-insensitive lookup."""
+        return response.headers.get("content-type")  # type: ignore[no-any-return]
+
+    def status(self, response: Any) -> int:
+        """requests names it status_code."""
+        return response.status_code  # type: ignore[no-any-return]
+
+    def response_header(self, response: Any) -> Any:
+        """requests' case-insensitive lookup."""
+        return response.headers.get
+
+    def tap(self, call: Any, response: Any, streams: Any) -> Any:
+        """SSE bodies are tapped through response.raw; requests decodes gzip/deflate itself
+        (raw.stream(decode_content=True)), so the tap sees plain bytes."""
+        tap = streams.open(call, response.status_code, response.headers.get, encoding="")
+        response.raw = _TappedRaw(response.raw, tap)
+        if not self.stream:
+            response.content  # noqa: B018 - reads the whole body through the tap
+            return response
+        weakref.finalize(response.raw, tap.finish)
+        return response
+
+    def read(self, response: Any) -> Any:
+        """stream=False already read it; stream=True reads it now, before the agent gets the response."""
+        return response.content
+
+    def discard(self, response: Any) -> None:
+        """Releases the connection of a response the agent will not get."""
+        response.close()
+
+    def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        """A redacted body replaces the cached content (Content-Length follows)."""
+        if replacement is not None:
+            response._content = replacement
+            if "Content-Length" in response.headers:
+                response.headers["Content-Length"] = str(len(replacement))
+        return response
 
 
 def _with_deadline(args: Any, kwargs: Any, deadline: float) -> Any:
@@ -127,37 +160,6 @@ def synthetic_response(requests: ModuleType, synthetic: SyntheticResponse, reque
     return response
 
 
-def _after(requests: ModuleType, gov: Governor, verdict: Verdict, response: Any, stream: bool, adapter: Any) -> Any:
-    """SSE bodies are tapped through response.raw; others are read, reported and maybe replaced."""
-    call = verdict.call
-    if call is None:
-        return response
-    try:
-        if is_event_stream(response.headers.get("content-type")):
-            # requests decodes gzip/deflate itself (raw.stream(decode_content=True)): the tap sees plain bytes.
-            tap = gov.open_stream(call, response.status_code, response.headers.get, encoding="")
-            if not stream:
-                response.raw = _TappedRaw(response.raw, tap)
-                response.content  # noqa: B018 - reads the whole body through the tap
-                return response
-            response.raw = _TappedRaw(response.raw, tap)
-            weakref.finalize(response.raw, tap.finish)
-            return response
-        body = response.content
-    except Exception as exc:  # noqa: BLE001
-        swallow("requests response", exc)
-        return response
-    outcome = gov.after(call, response.status_code, response.headers.get, body)
-    if outcome.action == "deny" and outcome.response is not None:
-        response.close()
-        return synthetic_response(requests, outcome.response, response.request, adapter)
-    if outcome.action == "replace" and outcome.body is not None:
-        response._content = outcome.body
-        if "Content-Length" in response.headers:
-            response.headers["Content-Length"] = str(len(outcome.body))
-    return response
-
-
 class _TappedRaw:
     """Stands in for the urllib3 response under requests.Response: stream()/read() go through the tap."""
 
@@ -171,7 +173,7 @@ class _TappedRaw:
         """Delegates headers, status, release_conn, _original_response, ..."""
         return getattr(self._raw, name)
 
-    def stream(self, amt: Any = 2 ** 16, decode_content: Any = None) -> Iterator[bytes]:
+    def stream(self, amt: Any = 2**16, decode_content: Any = None) -> Iterator[bytes]:
         """What Response.iter_content reads: decoded chunks, teed to the tap."""
         yield from tee(self._tap, self._raw.stream(amt, decode_content=decode_content))
         if self._tap.ended:

@@ -1,20 +1,16 @@
-"""urllib.request: AbstractHTTPHandler.do_open, so urlopen and every custom opener are covered."""
+"""urllib.request: AbstractHTTPHandler.do_open, so urlopen and every custom opener are covered; how to
+read and rebuild a urllib call, for the one flow in base.py."""
 from __future__ import annotations
 
 import copy
-import functools
 import io
 import weakref
 from types import ModuleType
 from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
-from .. import runtime
+from ..calls import Verdict, capped
 from ..denial import SyntheticResponse
-from ..errors import PolicyDenied
-from ..calls import capped
-from ..governor import Call, Governor, Verdict, is_event_stream
-from ..internal import swallow
 from ..tap import StreamTap
 from . import base
 
@@ -29,49 +25,78 @@ class UrllibInterceptor(base.Interceptor):
 
     def patch(self, module: ModuleType) -> None:
         """One wrapper covers urlopen, build_opener and subclassed handlers."""
-        self.wrap(module.AbstractHTTPHandler, "do_open", _wrap_do_open)
+        self.wrap(module.AbstractHTTPHandler, "do_open", lambda original: base.sync_wrapper(original, UrllibExchange))
 
 
-def _wrap_do_open(original: Any) -> Any:
-    """The do_open wrapper: decide, send, then report (prefilled body) or tap (SSE)."""
+class UrllibExchange(base.Exchange):
+    """A do_open(http_class, req, **http_conn_args) call: send, then report (prefilled body) or tap (SSE)."""
 
-    @functools.wraps(original)  # keeps urllib's name, docstring and signature
-    def do_open(self: Any, http_class: Any, req: Any, **http_conn_args: Any) -> Any:
-        gov = runtime.governor
-        if gov is None or base.active():
-            return original(self, http_class, req, **http_conn_args)
-        url, method = req.full_url, req.get_method()
-        target = gov.match(method, url, lambda name: req.get_header(name.capitalize()))
-        if target is None:
-            return original(self, http_class, req, **http_conn_args)
-        token = base.enter()
-        try:
-            try:
-                data = req.data
-                body = bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else None
-                verdict = gov.before(target, method, url, req.header_items(), body, LIBRARY)
-            except Exception as exc:  # noqa: BLE001
-                if isinstance(exc, PolicyDenied):
-                    raise
-                verdict = gov.on_bug(target, exc)
-            if verdict.action == "pass":
-                return original(self, http_class, req, **http_conn_args)
-            if verdict.action == "deny":
-                assert verdict.response is not None
-                return synthetic_response(verdict.response, req)
-            sent = _prepared(req, verdict)
-            if verdict.url is not None:
-                http_class, http_conn_args = _connection_for(sent, http_class, http_conn_args)
-            try:
-                response = original(self, http_class, sent, **http_conn_args)
-            except BaseException as exc:
-                gov.failed(verdict.call, exc)
-                raise
-            return _after(gov, verdict.call, response, req)
-        finally:
-            base.leave(token)
+    library = LIBRARY
 
-    return do_open
+    def __init__(self, original: Any, handler: Any, http_class: Any, req: Any, **http_conn_args: Any) -> None:
+        """do_open(http_class, req, **http_conn_args): kept to call the original, maybe on another class."""
+        super().__init__(req.get_method(), req.full_url, lambda name: req.get_header(name.capitalize()))
+        self.original, self.handler, self.http_class, self.req = original, handler, http_class, req
+        self.http_conn_args = http_conn_args
+
+    def headers(self) -> Any:
+        """urllib's headers and unredirected headers together, as they are sent."""
+        return self.req.header_items()
+
+    def body(self) -> Optional[bytes]:
+        """req.data when it is bytes; file objects and iterables are not LLM calls."""
+        data = self.req.data
+        return bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else None
+
+    def send(self, verdict: Optional[Verdict]) -> Any:
+        """A rerouted URL may need another connection class (http <-> https)."""
+        if verdict is None:
+            return self.original(self.handler, self.http_class, self.req, **self.http_conn_args)
+        sent = _prepared(self.req, verdict)
+        http_class, http_conn_args = self.http_class, self.http_conn_args
+        if verdict.url is not None:
+            http_class, http_conn_args = _connection_for(sent, http_class, http_conn_args)
+        return self.original(self.handler, http_class, sent, **http_conn_args)
+
+    def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
+        """A real HTTPResponse, so HTTPErrorProcessor raises HTTPError as for the provider's own error."""
+        return synthetic_response(synthetic, self.req)
+
+    def content_type(self, response: Any) -> Optional[str]:
+        """http.client's lookup."""
+        return response.getheader("content-type")  # type: ignore[no-any-return]
+
+    def status(self, response: Any) -> int:
+        """http.client names it status."""
+        return response.status  # type: ignore[no-any-return]
+
+    def response_header(self, response: Any) -> Any:
+        """http.client's lookup."""
+        return lambda name: response.getheader(name)
+
+    def tap(self, call: Any, response: Any, streams: Any) -> Any:
+        """SSE responses are tapped as they are read."""
+        tap = streams.open(call, response.status, lambda name: response.getheader(name))
+        for name in ("Content-Length", "Content-Encoding") if tap.decoded else ("Content-Length",):
+            if tap.rewrite and name in response.headers:
+                del response.headers[name]
+        return _tapped(response, tap, None)
+
+    def read(self, response: Any) -> Any:
+        """The whole body, now: the engine decides before the agent reads."""
+        return response.read()
+
+    def discard(self, response: Any) -> None:
+        """Closes the socket of a response the agent will not get."""
+        response.close()
+
+    def kept(self, response: Any, body: bytes, replacement: Optional[bytes]) -> Any:
+        """The read body goes back in (as a prefilled buffer), redacted or not."""
+        if replacement is not None:
+            body = replacement
+            if response.headers.get("Content-Length") is not None:
+                response.headers.replace_header("Content-Length", str(len(body)))
+        return _tapped(response, None, body)
 
 
 def _prepared(req: Any, verdict: Verdict) -> Any:
@@ -108,33 +133,6 @@ def _connection_for(req: Any, http_class: Any, conn_args: Dict[str, Any]) -> Any
     return http_class, conn_args
 
 
-def _after(gov: Governor, call: Optional[Call], response: Any, req: Any) -> Any:
-    """SSE responses are tapped as they are read; other bodies are read, reported and maybe replaced."""
-    if call is None:
-        return response
-    header = response.getheader
-    try:
-        if is_event_stream(header("content-type")):
-            tap = gov.open_stream(call, response.status, lambda name: response.getheader(name))
-            for name in (("Content-Length", "Content-Encoding") if tap.decoded else ("Content-Length",)):
-                if tap.rewrite and name in response.headers:
-                    del response.headers[name]
-            return _tapped(response, tap, None)
-        body = response.read()
-    except Exception as exc:  # noqa: BLE001
-        swallow("urllib response", exc)
-        return response
-    outcome = gov.after(call, response.status, lambda name: response.getheader(name), body)
-    if outcome.action == "deny" and outcome.response is not None:
-        response.close()
-        return synthetic_response(outcome.response, req)
-    if outcome.action == "replace" and outcome.body is not None:
-        body = outcome.body
-        if response.headers.get("Content-Length") is not None:
-            response.headers.replace_header("Content-Length", str(len(body)))
-    return _tapped(response, None, body)
-
-
 class _FakeSocket:
     """Just enough socket for http.client.HTTPResponse to parse bytes we built."""
 
@@ -159,7 +157,8 @@ def synthetic_response(synthetic: SyntheticResponse, req: Any) -> Any:
     head.extend(f"{name}: {value}\r\n" for name, value in synthetic.headers)
     head.append("\r\n")
     raw = "".join(head).encode("latin-1") + synthetic.body
-    response = http.client.HTTPResponse(_FakeSocket(raw), method=req.get_method(), url=req.full_url)  # type: ignore[arg-type]
+    sock: Any = _FakeSocket(raw)
+    response = http.client.HTTPResponse(sock, method=req.get_method(), url=req.full_url)
     response.begin()
     response.url = req.full_url
     response.msg = response.reason  # type: ignore[assignment]  # what do_open does
@@ -254,14 +253,14 @@ class _Buffered:
         """read() into a caller buffer."""
         view = memoryview(b).cast("B")
         data = self.read(len(view))
-        view[:len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
     def readinto1(self, b: Any) -> int:
         """read1() into a caller buffer."""
         view = memoryview(b).cast("B")
         data = self.read1(len(view))
-        view[:len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
     def readline(self, limit: Optional[int] = -1) -> bytes:
@@ -291,4 +290,3 @@ class _Buffered:
         if tap is not None:
             tap.finish()
         super().close()  # type: ignore[misc]
-
