@@ -99,7 +99,7 @@ describe("a session belongs to its connection", () => {
     const disconnects = logs.find("a peer disconnected").length;
     first.destroy();
     await first.closed;
-    await expect.poll(() => logs.find("a peer disconnected").length).toBeGreaterThan(disconnects);
+    await expect.poll(() => logs.find("a peer disconnected").length, { timeout: 10_000 }).toBeGreaterThan(disconnects);
     const before = logs.find("has not said hello").length;
     const second = await dealer(tcp, identity);
     for (let attempt = 0; attempt < 100 && !second.isClosed() && logs.find("has not said hello").length === before; attempt += 1) {
@@ -134,10 +134,10 @@ async function bareServer(limits: { maxConnections?: number; helloTimeoutMs?: nu
 
 describe("connections that are not welcomed", () => {
   it("mutes a connection that does not say hello before its deadline: a late hello gets nothing", async () => {
-    const { server, endpoint } = await bareServer({ helloTimeoutMs: 1000 });
+    const { server, endpoint } = await bareServer({ helloTimeoutMs: 2000 });
     const muted = logs.find("not welcomed in time").length;
     const late = await dealer(endpoint);
-    await expect.poll(() => logs.find("not welcomed in time").length).toBeGreaterThan(muted);
+    await expect.poll(() => logs.find("not welcomed in time").length, { timeout: 10_000 }).toBeGreaterThan(muted);
     await late.write(message(hello(1, "late", "good")));
     const prompt = await dealer(endpoint);
     await prompt.write(message(hello(2, "prompt", "good")));
@@ -157,7 +157,7 @@ describe("connections that are not welcomed", () => {
     const first = await dealer(endpoint);
     const second = await dealer(endpoint);
     const third = await dealer(endpoint);
-    await expect.poll(() => logs.find("too many connections").length).toBeGreaterThan(over);
+    await expect.poll(() => logs.find("too many connections").length, { timeout: 10_000 }).toBeGreaterThan(over);
     await third.write(message(hello(1, "third", "good")));
     await first.write(message(hello(2, "first", "good")));
     await first.waitFor((m) => m.type === "welcome");
@@ -167,7 +167,7 @@ describe("connections that are not welcomed", () => {
     expect(third.reader.messages).toEqual([]);
     const disconnects = logs.find("a peer disconnected").length;
     second.destroy();
-    await expect.poll(() => logs.find("a peer disconnected").length).toBeGreaterThan(disconnects);
+    await expect.poll(() => logs.find("a peer disconnected").length, { timeout: 10_000 }).toBeGreaterThan(disconnects);
     const fourth = await dealer(endpoint);
     await fourth.write(message(hello(5, "fourth", "good")));
     expect(await fourth.waitFor((m) => m.type === "welcome")).toMatchObject({ agent: "fourth" });
