@@ -31,6 +31,7 @@ export { DEFAULT_PRICES, PRICES_AS_OF, type ModelPrice } from "./policy/prices.j
 export type { IronEvent, EventType, EventPayloads, PiiFinding } from "./events/types.js";
 export type { Snapshot, AgentView, BudgetRow, BreakerView, CallView } from "./events/projection.js";
 export type { StreamOptions } from "./stream/stream-options.js";
+export type { TelemetryOptions } from "./telemetry/telemetry-options.js";
 export type { CallDetail, DashboardAgent, DashboardInfo, RequestMeta, ResponseView } from "./stream/dashboard-types.js";
 export { loadConfigFile, type LoadedConfig } from "./config/load-config.js";
 export { optionsFromConfig, type AgentSpawn, type ConfigOptions } from "./config/to-options.js";

@@ -33,6 +33,8 @@ export function formatLedger(report: LedgerReport, now: number = Date.now()): st
       { title: "OUT", cell: (c) => String(c.outputTokens), right: true },
       { title: "COST", cell: (c) => formatUsd(c.costMicros), right: true },
       { title: "LATENCY", cell: (c) => (c.latencyMs === null ? "" : `${c.latencyMs.toFixed(1)} ms`), right: true },
+      // A fleet's ledger (PostgreSQL) names the supervisor of each call.
+      ...(report.calls.some((c) => "supervisor" in c) ? [{ title: "SUPERVISOR", cell: (c: LedgerCall) => ("supervisor" in c ? String(c.supervisor) : "") }] : []),
       // Only when some call has one: most agents never use iron_shim.context().
       ...(report.calls.some((c) => Object.keys(c.attrs).length > 0) ? [{ title: "ATTRIBUTION", cell: (c: LedgerCall) => formatAttrs(c.attrs) }] : []),
     ],
@@ -73,6 +75,7 @@ export function formatAgents(agents: readonly AgentSummary[], now: number = Date
       { title: "STATE", cell: (a) => a.state },
       { title: "PID", cell: (a) => (a.pid === null ? "" : String(a.pid)), right: true },
       { title: "HOST", cell: (a) => a.host ?? "" },
+      ...(agents.some((a) => "supervisor" in a) ? [{ title: "SUPERVISOR", cell: (a: AgentSummary) => ("supervisor" in a ? String(a.supervisor) : "") }] : []),
       { title: "PYTHON", cell: (a) => a.python ?? "" },
       { title: "RUNS", cell: (a) => String(a.runs), right: true },
       { title: "LAST EXIT", cell: (a) => (a.lastSignal !== null ? a.lastSignal : a.lastExitCode === null ? "" : `code ${a.lastExitCode}`) },

@@ -1,8 +1,7 @@
 // The flags `iron run` and `iron demo` share for state and the stream, and what they mean.
 import { Option, type Command } from "commander";
-import { resolve } from "node:path";
 import { findConfig } from "../config/load-config.js";
-import { DEFAULT_STATE_PATH } from "../store/open-store.js";
+import { DEFAULT_STATE_PATH, resolveStateLocation } from "../store/open-store.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import { parsePort } from "./parse-options.js";
 
@@ -16,7 +15,7 @@ export interface StateFlags {
   readonly dashboard?: boolean;
 }
 
-const STATE_HELP = `SQLite state file: call ledger, budgets, events (default: $IRON_STATE, else iron.yaml's state:, else ${DEFAULT_STATE_PATH})`;
+const STATE_HELP = `SQLite state file, or a postgres:// URL shared by a fleet: call ledger, budgets, events (default: $IRON_STATE, else iron.yaml's state:, else ${DEFAULT_STATE_PATH})`;
 
 /** Adds --state, --stream-port, --stream-host and --no-stream to a command. */
 export function addStateOptions(command: Command, stateHelp: string = STATE_HELP): Command {
@@ -34,7 +33,7 @@ export function statePath(flags: Pick<StateFlags, "state">, env: NodeJS.ProcessE
   if (flags.state !== undefined) return flags.state;
   if (env.IRON_STATE !== undefined && env.IRON_STATE !== "") return env.IRON_STATE;
   const config = findConfig(undefined);
-  return config?.config.state === undefined ? DEFAULT_STATE_PATH : resolve(config.dir, config.config.state);
+  return config?.config.state === undefined ? DEFAULT_STATE_PATH : resolveStateLocation(config.dir, config.config.state);
 }
 
 /** `iron run`'s state and stream: flags (and IRON_STATE) over the config file's, over the defaults. */

@@ -7,6 +7,7 @@ import { count, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "./s
 import { stateSchema, streamSchema } from "./schema-state.js";
 import { reliabilitySchema } from "./schema-reliability.js";
 import { safetySchema } from "./schema-safety.js";
+import { telemetrySchema } from "./schema-telemetry.js";
 
 const provider = obj({
   name: z.string({ error: "a provider name (letters, digits, - and _)" }).regex(/^[A-Za-z0-9_-]+$/, { error: "a provider name (letters, digits, - and _)" }),
@@ -59,6 +60,8 @@ export const configSchema = obj({
   state: stateSchema.optional(),
   /** The live event stream: `false` turns it off. */
   stream: streamSchema.optional(),
+  /** OTLP traces and Prometheus metrics: `false` turns both off. */
+  telemetry: z.union([z.literal(false), telemetrySchema], { error: "false, or a map {traces, endpoint, headers, protocol, service_name, sampling, capture_content, metrics, metrics_token}" }).optional(),
   /** Custom policy modules (.ts, .mts, .js, .mjs), relative to this file; run after the built-ins in order. */
   policies: z.array(text("the path of a policy module"), { error: "a list of policy module paths" }).optional(),
 }).superRefine((config, ctx) => {

@@ -7,8 +7,11 @@ import { loadPolicyFiles } from "../policy/load-policies.js";
 import type { ModelPrice } from "../policy/prices.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import type { SpawnOptions } from "../supervisor/supervisor.js";
+import { resolveStateLocation } from "../store/open-store.js";
 import type { LoadedConfig } from "./load-config.js";
 import type { PriceInput } from "./schema-parts.js";
+import type { TelemetryConfig } from "./schema-telemetry.js";
+import type { TelemetryOptions } from "../telemetry/telemetry-options.js";
 
 /** SpawnOptions plus the lifecycle fields `agents:` carries (restart policy, heartbeat). */
 /** One agent a config file lists: what `sup.spawn()` takes (lifecycle settings included). */
@@ -36,6 +39,22 @@ function fullPrice(p: PriceInput): ModelPrice {
   return { ...priceOf(p), ...(long !== undefined && { longContext: { ...priceOf(long), aboveInputTokens: long.above_input_tokens } }) };
 }
 
+// iron.yaml's snake_case telemetry keys as SupervisorOptions.telemetry.
+function telemetryOf(t: TelemetryConfig | false): TelemetryOptions | false {
+  if (t === false) return false;
+  return {
+    ...(t.traces !== undefined && { traces: t.traces }),
+    ...(t.endpoint !== undefined && { endpoint: t.endpoint }),
+    ...(t.headers !== undefined && { headers: t.headers }),
+    ...(t.protocol !== undefined && { protocol: t.protocol }),
+    ...(t.service_name !== undefined && { serviceName: t.service_name }),
+    ...(t.sampling !== undefined && { sampling: t.sampling }),
+    ...(t.capture_content !== undefined && { captureContent: t.capture_content }),
+    ...(t.metrics !== undefined && { metrics: t.metrics }),
+    ...(t.metrics_token !== undefined && { metricsToken: t.metrics_token }),
+  };
+}
+
 /** The supervisor options and agents of a loaded config (policy modules are loaded here). */
 export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOptions> {
   const c = loaded.config;
@@ -52,8 +71,9 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
     ...(c.providers !== undefined && { providers: c.providers.map((p): ProviderSetting => ({ name: p.name, kind: p.kind, base_url: p.base_url })) }),
     ...(c.prices !== undefined && { prices }),
     ...(c.unknown_model !== undefined && { unknownModelPrice: c.unknown_model === "deny" ? "deny" : fullPrice(c.unknown_model) }),
-    ...(c.state !== undefined && { state: resolve(loaded.dir, c.state) }),
+    ...(c.state !== undefined && { state: resolveStateLocation(loaded.dir, c.state) }),
     ...(c.stream !== undefined && { stream: c.stream }),
+    ...(c.telemetry !== undefined && { telemetry: telemetryOf(c.telemetry) }),
     policies: await loadPolicyFiles(c.policies ?? [], loaded.dir),
   };
   const agents = (c.agents ?? []).map(

@@ -94,6 +94,10 @@ export interface EventPayloads {
     readonly maxOutputTokens: number | null;
     readonly library: string;
     readonly attrs: Readonly<Record<string, string>>;
+    /** The provider's host (and port when not the scheme's default), from the request URL. */
+    readonly server?: string;
+    /** W3C trace context of the agent's own trace: the request's `traceparent` header, else the agent's TRACEPARENT. */
+    readonly traceparent?: string;
   };
   "llm.decision": {
     readonly agentId: string;
@@ -128,6 +132,8 @@ export interface EventPayloads {
     readonly error: string | null;
     /** Attribution from iron_shim.context(...), as on the call's llm.request. */
     readonly attrs: Readonly<Record<string, string>>;
+    /** Why the model stopped (`stop`, `length`, `end_turn`, …), when the response body says. */
+    readonly finishReasons?: readonly string[];
   };
   "budget.update": { readonly scope: string; readonly limit: number | null; readonly spent: number; readonly reserved: number };
   "budget.warning": {

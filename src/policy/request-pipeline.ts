@@ -80,7 +80,7 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     if (decision.action === "modify") current = withChange(current, decision);
     if (decision.reserve !== undefined) h.reserve = decision.reserve;
   }
-  const hold = reserveAll(deps.ledger, call.id, held.map((h) => h.reserve));
+  const hold = await reserveAll(deps.ledger, call.id, held.map((h) => h.reserve));
   if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
   if (delayMs > 0) await deps.sleep(delayMs);
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
@@ -93,7 +93,7 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
 type HoldResult = { ok: true; micros: number } | { ok: false; reason: string; exhausted: BudgetExhaustion };
 
 // Commits every reservation atomically, after all policies allowed; none is held on failure.
-function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly Reservation[]): HoldResult {
+async function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly Reservation[]): Promise<HoldResult> {
   if (reservations.length === 0) return { ok: true, micros: 0 };
   let micros = 0;
   const scopes = new Set<string>();
@@ -102,7 +102,9 @@ function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly
     for (const s of r.scopes) scopes.add(s);
     for (const [scope, limit] of Object.entries(r.limits ?? {})) if (ledger.limit(scope) !== limit) ledger.setLimit(scope, limit);
   }
-  const result = ledger.reserve(callId, [...scopes], micros);
+  let result = ledger.reserve(callId, [...scopes], micros);
+  // A fleet's ledger whose local slice ran short waits (bounded) for more instead of denying early.
+  if (!result.ok && ledger.acquire !== undefined) result = await ledger.acquire(callId, [...scopes], micros);
   if (result.ok) return { ok: true, micros };
   const left = Math.max(0, result.limit - result.spent - result.reserved);
   const exhausted = { scope: result.scope, limit: result.limit, spent: result.spent };

@@ -30,6 +30,8 @@ export interface ScopeBalance {
 export interface BudgetLedger extends BudgetView {
   setLimit(scope: string, micros: number | null): void;
   reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult;
+  /** Where budget is shared (a fleet): after a refused reserve, waits a bounded time for more (a grant, or slices others give back), then reserves. */
+  acquire?(callId: string, scopes: readonly string[], micros: number): Promise<ReserveResult>;
   settle(callId: string, micros: number): readonly ScopeBalance[];
   release(callId: string): readonly ScopeBalance[];
   balances(): readonly ScopeBalance[];

@@ -1,13 +1,22 @@
-// Picks the store for a supervisor: a SQLite state file when a path is given, memory otherwise.
+// Picks the store for a supervisor: PostgreSQL for a postgres:// URL (a fleet), a SQLite state
+// file for any other path, memory when neither is given.
 import { resolve } from "node:path";
 import { MemoryStore } from "./memory-store.js";
+import { isPostgresUrl } from "./postgres/postgres-url.js";
+import { PostgresStore } from "./postgres/postgres-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./store.js";
 
 /** Where the CLI keeps state unless told otherwise (`--state`, `IRON_STATE`). */
 export const DEFAULT_STATE_PATH = ".iron/state.db";
 
-/** Opens the state file at `path` (relative to the working directory), or a memory store for null; throws IRON_ERR_STORE. */
-export function openStore(path: string | null): Store {
-  return path === null ? new MemoryStore() : SqliteStore.open(resolve(path));
+/** Opens the state at `state` (a postgres:// URL, or a file path relative to the working directory), or a memory store for null; throws IRON_ERR_STORE. */
+export async function openStore(state: string | null): Promise<Store> {
+  if (state === null) return new MemoryStore();
+  return isPostgresUrl(state) ? PostgresStore.open(state) : SqliteStore.open(resolve(state));
+}
+
+/** A state location from a config file: URLs as they are, paths relative to the file's folder. */
+export function resolveStateLocation(dir: string, state: string): string {
+  return isPostgresUrl(state) ? state : resolve(dir, state);
 }

@@ -74,6 +74,6 @@ export interface Store {
   /** The most recent calls, newest last. */
   recentCalls(limit: number): CallRecord[];
   breakers(): BreakerRecord[];
-  /** Commits what is pending, records a clean stop, and releases the file. */
-  close(): void;
+  /** Commits what is pending, records a clean stop, and releases the file (or the connections). */
+  close(): void | Promise<void>;
 }

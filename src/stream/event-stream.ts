@@ -5,13 +5,13 @@ import type { Store } from "../store/store.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { DashboardBackend } from "./http-api.js";
 import type { ResolvedStreamOptions } from "./stream-options.js";
-import { StreamServer } from "./stream-server.js";
+import { StreamServer, type MetricsEndpoint } from "./stream-server.js";
 
 /** Calls of earlier runs the first snapshot shows. */
 const RECENT_CALLS = 100;
 
 /** Starts the stream (and the dashboard, given its API) and subscribes it to every committed event; throws IRON_ERR_STREAM. */
-export async function startEventStream(options: ResolvedStreamOptions, bus: EventBus, store: Store, logger: Logger, dashboard: DashboardBackend | null): Promise<StreamServer> {
+export async function startEventStream(options: ResolvedStreamOptions, bus: EventBus, store: Store, logger: Logger, dashboard: DashboardBackend | null, metrics: MetricsEndpoint | null = null): Promise<StreamServer> {
   const projection = new StateProjection(RECENT_CALLS);
   projection.seq = bus.lastDelivered;
   const calls = store.recentCalls(RECENT_CALLS).map((c) => ({
@@ -32,8 +32,9 @@ export async function startEventStream(options: ResolvedStreamOptions, bus: Even
     latencyMs: c.latencyMs,
   }));
   projection.seed(store.breakers().map((b) => ({ ...b, retryAt: null })), calls);
-  const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => store.eventsAfter(after, limit), logger, dashboard });
+  const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => store.eventsAfter(after, limit), logger, dashboard, metrics });
   bus.scrubber.addSecret(options.token);
+  if (metrics?.token != null) bus.scrubber.addSecret(metrics.token);
   bus.subscribe((event) => server.publish(event));
   return server;
 }

@@ -26,6 +26,15 @@ export interface StreamServerDeps {
   readonly logger: Logger;
   /** The dashboard's API; null serves no dashboard (`/` and `/api/*` answer 404, `/events` works). */
   readonly dashboard: DashboardBackend | null;
+  /** Prometheus metrics at `/metrics`; absent or null serves none. */
+  readonly metrics?: MetricsEndpoint | null;
+}
+
+/** What `/metrics` serves, and the extra token it accepts besides the stream's. */
+export interface MetricsEndpoint {
+  /** A token only for `/metrics`; null: the stream's token only. */
+  readonly token: string | null;
+  render(): Promise<{ readonly body: string; readonly contentType: string }>;
 }
 
 /** Counters for tests and `iron watch`'s curious users. */
@@ -126,6 +135,7 @@ export class StreamServer {
       return sendError(res, 400, "IRON_ERR_USAGE", "the request's path is not a valid URL path");
     }
     if (path === EVENTS_PATH) return sendError(res, 426, "IRON_ERR_USAGE", "connect with a WebSocket client", { upgrade: "websocket" });
+    if (path === METRICS_PATH && this.#deps.metrics != null) return void this.#metrics(req, res, this.#deps.metrics);
     const backend = this.#deps.dashboard;
     if (this.#dashboardDir === null || backend === null) {
       return sendError(res, 404, "IRON_ERR_NOT_FOUND", `nothing at ${path}; the dashboard is off, the event stream is at ${EVENTS_PATH}`);
@@ -135,6 +145,26 @@ export class StreamServer {
       return;
     }
     serveStatic(req, res, path, this.#dashboardDir);
+  }
+
+  // GET /metrics for Prometheus: the stream's token, or the metrics token, as a Bearer header (or ?token=).
+  async #metrics(req: IncomingMessage, res: ServerResponse, metrics: MetricsEndpoint): Promise<void> {
+    const presented = presentedToken(req, new URL(req.url ?? "/", "http://localhost"));
+    if (!tokenMatches(presented, this.#options.token) && !(metrics.token !== null && tokenMatches(presented, metrics.token))) {
+      this.#deps.logger.warn({ remote: req.socket.remoteAddress }, "refused a metrics scrape without a valid token");
+      return sendError(res, 401, "IRON_ERR_AUTH", "present the stream's or the metrics token: expected Authorization: Bearer <token>, got " + (presented === null ? "no token" : "a token that does not match"), {
+        "www-authenticate": 'Bearer realm="iron"',
+      });
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "IRON_ERR_USAGE", `expected GET, got ${req.method ?? "no method"}`, { allow: "GET, HEAD" });
+    try {
+      const { body, contentType } = await metrics.render();
+      res.writeHead(200, { "content-type": contentType, "cache-control": "no-store", "content-length": Buffer.byteLength(body) });
+      res.end(req.method === "HEAD" ? undefined : body);
+    } catch (error) {
+      this.#deps.logger.error({ err: String(error) }, "rendering /metrics failed");
+      sendError(res, 500, "IRON_ERR_INTERNAL", "the metrics could not be rendered; see the supervisor's log");
+    }
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -215,6 +245,9 @@ export class StreamServer {
     await closed;
   }
 }
+
+/** Where Prometheus scrapes. */
+export const METRICS_PATH = "/metrics";
 
 function refuse(socket: Duplex, status: number, text: string, error: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ error });

@@ -41,12 +41,21 @@ export class CallGovernor {
   readonly #metrics = new Map<string, CallMetrics>();
   readonly #budgetOf: (agentId: string) => WireBudget | null;
   readonly #observer: CallObserver | null;
+  readonly #traceparentOf: (agentId: string) => string | null;
 
   /**
    * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
    * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details).
    */
-  constructor(engine: PolicyEngine, bus: EventBus, ledger: BudgetLedger, budgetOf: (agentId: string) => WireBudget | null = () => null, observer: CallObserver | null = null) {
+  constructor(
+    engine: PolicyEngine,
+    bus: EventBus,
+    ledger: BudgetLedger,
+    budgetOf: (agentId: string) => WireBudget | null = () => null,
+    observer: CallObserver | null = null,
+    traceparentOf: (agentId: string) => string | null = () => null,
+  ) {
+    this.#traceparentOf = traceparentOf;
     this.#engine = engine;
     this.#bus = bus;
     this.#ledger = ledger;
@@ -89,6 +98,7 @@ export class CallGovernor {
       maxOutputTokens: call.estimatedTokens.output,
       library: call.library,
       attrs: call.attrs,
+      ...traceFields(call, this.#traceparentOf),
     });
     const started = performance.now();
     const verdict = await this.#engine.decideRequest(call).catch((error: unknown) => storeFailureVerdict(error));
@@ -143,6 +153,7 @@ export class CallGovernor {
       complete: result.complete,
       error: result.error,
       attrs: call.attrs,
+      ...finishFields(result.body),
     });
     this.#observe((o) => {
       const denied = verdict.action === "deny";
@@ -235,6 +246,38 @@ export class CallGovernor {
       this.#bus.publish({ type: "budget.update", ...balance });
     }
   }
+}
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+// Where the call goes and which trace it belongs to (the agent's own, when it has one).
+function traceFields(call: LlmCall, traceparentOf: (agentId: string) => string | null): { server?: string; traceparent?: string } {
+  const fields: { server?: string; traceparent?: string } = {};
+  try {
+    const host = new URL(call.url).host;
+    if (host !== "") fields.server = host;
+  } catch {
+    // A URL the shim could not give whole: no server on the span.
+  }
+  const header = call.headers.traceparent?.trim().toLowerCase();
+  const traceparent = header !== undefined && TRACEPARENT.test(header) ? header : traceparentOf(call.agentId);
+  if (traceparent !== null && TRACEPARENT.test(traceparent)) fields.traceparent = traceparent;
+  return fields;
+}
+
+// Finish reasons as OpenAI (choices[].finish_reason) and Anthropic (stop_reason) bodies give them.
+function finishFields(body: unknown): { finishReasons?: string[] } {
+  if (typeof body !== "object" || body === null) return {};
+  const b = body as { choices?: unknown; stop_reason?: unknown };
+  const reasons: string[] = [];
+  if (Array.isArray(b.choices)) {
+    for (const choice of b.choices as unknown[]) {
+      const reason = (choice as { finish_reason?: unknown } | null)?.finish_reason;
+      if (typeof reason === "string") reasons.push(reason);
+    }
+  }
+  if (typeof b.stop_reason === "string") reasons.push(b.stop_reason);
+  return reasons.length > 0 ? { finishReasons: reasons.slice(0, 16) } : {};
 }
 
 function toCall(agentId: string, m: LlmRequestMessage): LlmCall {

@@ -13,6 +13,7 @@ import type { ReliabilityConfig } from "../config/schema-reliability.js";
 import type { SafetyConfig } from "../config/schema-safety.js";
 import type { SafetyPolicyOptions } from "../policy/policies/safety.js";
 import { checkJoinToken, generateJoinToken } from "../transport/join-token.js";
+import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from "../telemetry/telemetry-options.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -45,7 +46,7 @@ export interface SupervisorOptions {
   readonly python?: string;
   /** Milliseconds a spawned agent has to connect its shim before it counts as crashed (default 10000; per agent: SpawnOptions.startupTimeoutMs). */
   readonly startupTimeoutMs?: number;
-  /** SQLite state file (events, call ledger, budgets, runs) so state survives a restart; in memory when omitted. The CLI uses `.iron/state.db`. */
+  /** SQLite state file (events, call ledger, budgets, runs) so state survives a restart, or a postgres:// URL shared by a fleet of supervisors; in memory when omitted. The CLI uses `.iron/state.db`. */
   readonly state?: string;
   /** Serve the live event stream (HTTP + WebSocket); off when omitted or false. */
   readonly stream?: StreamOptions | false;
@@ -63,6 +64,8 @@ export interface SupervisorOptions {
   readonly safety?: SafetyConfig | false;
   /** Breakers, rate limits, fallbacks, per-call timeout (iron.yaml's `reliability:` section); `false` turns it off. */
   readonly reliability?: ReliabilityConfig | false;
+  /** OTLP traces and Prometheus metrics (iron.yaml's `telemetry:`), over the OTEL_* environment; `false` turns both off. */
+  readonly telemetry?: TelemetryOptions | false;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -90,6 +93,8 @@ export interface ResolvedSupervisorOptions {
   readonly joinToken: string | null;
   readonly socketPath: string | null;
   readonly joinedHeartbeatTimeoutMs: number;
+  /** null: no traces and no metrics. */
+  readonly telemetry: ResolvedTelemetry | null;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -142,6 +147,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     joinToken: resolveJoinToken(options.joinToken),
     socketPath: options.socketPath === undefined ? null : typeof options.socketPath === "string" && options.socketPath !== "" ? options.socketPath : bad("socketPath", "a path", options.socketPath),
     joinedHeartbeatTimeoutMs: nonNegativeInt("joinedHeartbeatTimeoutMs", options.joinedHeartbeatTimeoutMs, 10_000),
+    telemetry: options.telemetry === false ? null : resolveTelemetry(options.telemetry),
   });
 }
 

@@ -38,6 +38,8 @@ import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-
 import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
+import { Telemetry } from "../telemetry/telemetry.js";
+import { observers } from "../telemetry/content-capture.js";
 
 /** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
 export interface SpawnOptions extends LifecycleOptions {
@@ -81,6 +83,10 @@ export class Supervisor {
   readonly #controls: OperatorControls;
   readonly #budgetsView: BudgetLedger;
   #server: AgentServer | null = null;
+  /** Spans and metrics from the events (null when telemetry is off). */
+  readonly #telemetry: Telemetry | null;
+  /** TRACEPARENT each spawned agent was started with, so its calls join its trace. */
+  readonly #traceparents = new Map<string, string>();
   #closing: Promise<void> | null = null;
 
   private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store) {
@@ -105,7 +111,11 @@ export class Supervisor {
     this.#details = options.stream?.dashboard === true ? new CallDetails(this.#bus.scrubber) : null;
     const details = this.#details;
     if (details !== null) this.#bus.subscribe((event) => details.noteEvent(event));
-    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), details);
+    this.#telemetry =
+      options.telemetry === null
+        ? null
+        : new Telemetry(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
+    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), observers(details, this.#telemetry?.observer ?? null), (id) => this.#traceparents.get(id) ?? null);
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({
@@ -150,25 +160,28 @@ export class Supervisor {
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
     void loadTokenizers();
-    const store = openStore(resolved.state);
+    const store = await openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
     let server: AgentServer | null = null;
     let supervisor: Supervisor;
+    let telemetry: Telemetry | null = null;
     let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
     try {
       fixed = resolved.socketPath === null ? null : await prepareFixedSocket(resolved.socketPath);
       runtime = fixed ?? createRuntimeDir(resolved.runtimeParent);
       supervisor = new Supervisor(resolved, runtime, store);
+      telemetry = supervisor.#telemetry;
       reaped = await reapLeftovers(supervisor.#runs, 5000);
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
       supervisor.#server = server;
       fixed?.bound();
-      if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger, supervisor.#dashboard());
+      if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger, supervisor.#dashboard(), supervisor.#telemetry?.metricsEndpoint ?? null);
     } catch (error) {
       await server?.close();
+      await telemetry?.close();
       runtime?.remove();
-      store.close();
+      await store.close();
       throw error;
     }
     const bus = supervisor.#bus;
@@ -283,6 +296,8 @@ export class Supervisor {
       throw new IronError("IRON_ERR_CONFIG", "invalid agent option", { path: "governChildren", expected: "a boolean", got: options.governChildren });
     }
     const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
+    const traceparent = options.env?.TRACEPARENT ?? process.env.TRACEPARENT;
+    if (traceparent !== undefined && traceparent !== "") this.#traceparents.set(id, traceparent);
     const host = this.#host(id, options.env ?? {}, options.governChildren ?? true);
     const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
@@ -380,8 +395,9 @@ export class Supervisor {
     this.#builtins.close();
     this.#runtime.remove();
     this.#bus.close();
+    await this.#telemetry?.close();
     await this.#stream?.close();
-    this.#store.close();
+    await this.#store.close();
   }
 
   /** Host name, for attach instructions and events. */

@@ -74,16 +74,9 @@ describe("migrations", () => {
   });
 });
 
-// The same story told to both ledgers: what policies rely on must not change with the backend.
+// The ledger story of the store contract (store-contract.ts), told to the in-memory ledger.
 describe.each([
   ["memory", (): { ledger: BudgetLedger; close(): void } => ({ ledger: new MemoryBudgetLedger(), close: () => undefined })],
-  [
-    "sqlite",
-    (): { ledger: BudgetLedger; close(): void } => {
-      const store = SqliteStore.open(statePath());
-      return { ledger: store.budgets, close: () => store.close() };
-    },
-  ],
 ])("BudgetLedger (%s)", (_name, make) => {
   it("reserves in every scope or in none, settles the real cost, releases holds", () => {
     const { ledger, close } = make();

@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { listAgents, queryCalls, type CallFilter } from "../../store/sqlite/ledger-queries.js";
 import { openForReading } from "../../store/sqlite/open-for-reading.js";
+import { listFleetAgents, queryFleetCalls } from "../../store/postgres/fleet-queries.js";
+import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { formatAgents, formatLedger } from "../ledger-format.js";
 import { collectList, collectPairs, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
 import { statePath } from "../state-options.js";
@@ -20,7 +22,7 @@ interface CallsFlags {
 
 const OUTCOMES = ["allow", "modify", "deny", "redact", "pending"] as const;
 
-const STATE_HELP = "state file to read (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)";
+const STATE_HELP = "state file or postgres:// URL to read (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)";
 
 /** Registers `iron calls`. */
 export function registerCalls(program: Command): void {
@@ -35,17 +37,24 @@ export function registerCalls(program: Command): void {
     .option("--since <when>", "only calls since a duration ago (15m, 2h, 7d) or a date (2026-11-27)", (v: string) => parseSince(v))
     .option("--limit <n>", "only the most recent N calls (totals cover the same N)", parsePositiveCount)
     .option("--json", "print {calls, totals} as JSON")
-    .action((flags: CallsFlags) => {
-      const db = openForReading(resolve(statePath(flags)));
+    .action(async (flags: CallsFlags) => {
+      const state = statePath(flags);
+      const filter: CallFilter = {
+        ...(flags.agent !== undefined && { agents: flags.agent }),
+        ...(flags.model !== undefined && { models: flags.model }),
+        ...(flags.decision !== undefined && { outcomes: flags.decision }),
+        ...(flags.attr !== undefined && { attrs: flags.attr }),
+        ...(flags.since !== undefined && { since: flags.since }),
+        ...(flags.limit !== undefined && { limit: flags.limit }),
+      };
+      // A fleet's database: every supervisor's calls, each with its host/pid.
+      if (isPostgresUrl(state)) {
+        const report = await queryFleetCalls(state, filter);
+        process.stdout.write(flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatLedger(report).join("\n")}\n`);
+        return;
+      }
+      const db = openForReading(resolve(state));
       try {
-        const filter: CallFilter = {
-          ...(flags.agent !== undefined && { agents: flags.agent }),
-          ...(flags.model !== undefined && { models: flags.model }),
-          ...(flags.decision !== undefined && { outcomes: flags.decision }),
-          ...(flags.attr !== undefined && { attrs: flags.attr }),
-          ...(flags.since !== undefined && { since: flags.since }),
-          ...(flags.limit !== undefined && { limit: flags.limit }),
-        };
         const report = queryCalls(db, filter);
         process.stdout.write(flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatLedger(report).join("\n")}\n`);
       } finally {
@@ -61,8 +70,14 @@ export function registerAgents(program: Command): void {
     .description("list the agents on record in a state file: state, runs, calls and spend")
     .option("--state <path>", STATE_HELP)
     .option("--json", "print {agents} as JSON")
-    .action((flags: { state?: string; json?: boolean }) => {
-      const db = openForReading(resolve(statePath(flags)));
+    .action(async (flags: { state?: string; json?: boolean }) => {
+      const state = statePath(flags);
+      if (isPostgresUrl(state)) {
+        const agents = await listFleetAgents(state);
+        process.stdout.write(flags.json === true ? `${JSON.stringify({ agents }, null, 2)}\n` : `${formatAgents(agents).join("\n")}\n`);
+        return;
+      }
+      const db = openForReading(resolve(state));
       try {
         const agents = listAgents(db);
         process.stdout.write(flags.json === true ? `${JSON.stringify({ agents }, null, 2)}\n` : `${formatAgents(agents).join("\n")}\n`);

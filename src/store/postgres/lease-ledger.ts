@@ -1,0 +1,333 @@
+// BudgetLedger for a fleet on PostgreSQL. Each supervisor borrows slices (leases) of a scope's
+// remaining budget and reserves from them in memory, so a decision never waits on the network.
+// Slices refill in the background below a low-water mark; settles are batched and charged once
+// per call id; near the limit an asker NOTIFYs and the others give back what they are not using.
+import type pg from "pg";
+import type { IronError } from "../../errors.js";
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "../budget-ledger.js";
+import { grantLease, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
+
+/** The NOTIFY channel for budget pressure and returns. */
+const CHANNEL = "iron_budget";
+
+export interface LeaseOptions {
+  /** How long a lease lives without a heartbeat (a dead supervisor's slice comes back after it). */
+  readonly ttlMs?: number;
+  /** The largest slice asked for, as a fraction of the limit (fair shares cap it further). */
+  readonly sliceFraction?: number;
+  /** How long a reservation may wait for budget others give back (acquire only). */
+  readonly waitMs?: number;
+}
+
+interface Scope {
+  limit: number | null;
+  /** Granted to this supervisor and not yet charged or returned. */
+  lease: number;
+  /** Reserved by calls in flight (part of the lease). */
+  held: number;
+  spent: number;
+  refill: Promise<boolean> | null;
+  /** Until then the fleet is short: no background refills beyond what a call needs. */
+  scarceUntil: number;
+  /** Why the last refill failed when the database could not be reached (null: it answered). */
+  unreachable: IronError | null;
+}
+
+interface Hold {
+  readonly keys: readonly string[];
+  readonly micros: number;
+}
+
+export interface LeaseLedgerContext {
+  readonly pool: pg.Pool;
+  readonly supervisorId: number;
+  readonly keyOf: (scope: string) => string;
+  /** A database operation failed: the store records it and says how (IRON_ERR_STORE). */
+  readonly onError: (error: unknown, doing: string) => IronError;
+}
+
+/** Budgets shared by every supervisor on one database, reserved locally from leased slices. */
+export class LeaseLedger implements BudgetLedger {
+  readonly #c: LeaseLedgerContext;
+  readonly #ttlMs: number;
+  readonly #sliceFraction: number;
+  readonly #waitMs: number;
+  readonly #scopes = new Map<string, Scope>();
+  readonly #holds = new Map<string, Hold>();
+  readonly #returned = new Set<() => void>();
+  #settlements: Settlement[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #flushScheduled = false;
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(context: LeaseLedgerContext, options: LeaseOptions = {}) {
+    this.#c = context;
+    this.#ttlMs = options.ttlMs ?? 10_000;
+    this.#sliceFraction = options.sliceFraction ?? 0.02;
+    this.#waitMs = options.waitMs ?? 2000;
+    this.#timer = setInterval(() => void this.#heartbeat(), Math.max(50, Math.floor(this.#ttlMs / 3)));
+    this.#timer.unref();
+  }
+
+  /** Subscribes a (re)connected listener to the fleet's budget notices. */
+  async listen(listener: pg.Client): Promise<void> {
+    listener.on("notification", (n) => {
+      if (n.channel === CHANNEL && n.payload !== undefined) this.#onNotice(n.payload);
+    });
+    await listener.query(`LISTEN ${CHANNEL}`);
+  }
+
+  #scope(key: string): Scope {
+    let scope = this.#scopes.get(key);
+    if (scope === undefined) {
+      scope = { limit: null, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0, unreachable: null };
+      this.#scopes.set(key, scope);
+    }
+    return scope;
+  }
+
+  setLimit(scope: string, micros: number | null): void {
+    const key = this.#c.keyOf(scope);
+    this.#scope(key).limit = micros;
+    this.#write("setting a budget limit", () => writeLimit(this.#c.pool, key, micros));
+    // Borrow a first slice now, so the first call finds one.
+    if (micros !== null && micros > 0) void this.#refill(key, 1);
+  }
+
+  limit(scope: string): number | null {
+    return this.#scopes.get(this.#c.keyOf(scope))?.limit ?? null;
+  }
+
+  spent(scope: string): number {
+    return this.#scopes.get(this.#c.keyOf(scope))?.spent ?? 0;
+  }
+
+  /** The limit less the fleet's spend (as last seen) and this supervisor's holds; other supervisors' holds are not seen here. */
+  remaining(scope: string): number | null {
+    const s = this.#scopes.get(this.#c.keyOf(scope));
+    if (s === undefined || s.limit === null) return null;
+    return s.limit - s.spent - s.held;
+  }
+
+  /** Reserves from this supervisor's slices only (no network); a short slice is refilled in the background. */
+  reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult {
+    const keys = scopes.map((scope) => this.#c.keyOf(scope));
+    for (const key of keys) {
+      const s = this.#scope(key);
+      if (s.limit !== null && s.lease - s.held < micros) {
+        void this.#refill(key, micros);
+        return { ok: false, scope: key, limit: s.limit, spent: s.spent, reserved: s.held, requested: micros };
+      }
+    }
+    for (const key of keys) {
+      const s = this.#scope(key);
+      s.held += micros;
+      if (s.limit !== null && s.lease - s.held < this.#lowWater(s, micros) && Date.now() >= s.scarceUntil) void this.#refill(key, micros);
+    }
+    this.#holds.set(callId, { keys, micros });
+    return { ok: true };
+  }
+
+  /**
+   * Like reserve, but a short slice waits (bounded) for a grant or for what others give back.
+   * Throws IRON_ERR_STORE when the slice ran out and the database cannot be reached (fail closed).
+   */
+  async acquire(callId: string, scopes: readonly string[], micros: number): Promise<ReserveResult> {
+    const deadline = Date.now() + this.#waitMs;
+    for (;;) {
+      const result = this.reserve(callId, scopes, micros);
+      if (result.ok || Date.now() >= deadline) return result;
+      // A grant came (other calls here may take it first: try again); none came: the fleet is spent, or away.
+      if (await this.#refill(result.scope, micros)) continue;
+      const unreachable = this.#scope(result.scope).unreachable;
+      if (unreachable !== null) throw unreachable;
+      return this.reserve(callId, scopes, micros);
+    }
+  }
+
+  settle(callId: string, micros: number): readonly ScopeBalance[] {
+    return this.#close(callId, micros);
+  }
+
+  release(callId: string): readonly ScopeBalance[] {
+    return this.#close(callId, 0);
+  }
+
+  #close(callId: string, charge: number): readonly ScopeBalance[] {
+    const hold = this.#holds.get(callId);
+    if (hold === undefined) return [];
+    this.#holds.delete(callId);
+    for (const key of hold.keys) {
+      const s = this.#scope(key);
+      s.held -= hold.micros;
+      s.spent += charge;
+      if (s.limit !== null) s.lease = Math.max(0, s.lease - charge);
+    }
+    if (charge > 0) {
+      this.#settlements.push({ callId, keys: hold.keys, micros: charge });
+      this.#scheduleFlush();
+    }
+    return hold.keys.map((key) => this.#balance(key));
+  }
+
+  balances(): readonly ScopeBalance[] {
+    return [...this.#scopes.keys()].map((key) => this.#balance(key));
+  }
+
+  #balance(key: string): ScopeBalance {
+    const s = this.#scope(key);
+    return { scope: key, limit: s.limit, spent: s.spent, reserved: s.held };
+  }
+
+  /** This supervisor's slice of a scope (leased, not yet charged or returned). */
+  leaseOf(scope: string): number {
+    return this.#scopes.get(this.#c.keyOf(scope))?.lease ?? 0;
+  }
+
+  // Refill before running dry: a quarter of a full slice, or two calls' worth.
+  #lowWater(s: Scope, micros: number): number {
+    return Math.max(2 * micros, Math.floor(((s.limit ?? 0) * this.#sliceFraction) / 4));
+  }
+
+  // One grant attempt per scope at a time; when the fleet has nothing unleased, ask the others to give back.
+  #refill(key: string, micros: number): Promise<boolean> {
+    const s = this.#scope(key);
+    s.refill ??= (async () => {
+      try {
+        const deadline = Date.now() + this.#waitMs;
+        let rounds = 0;
+        for (;;) {
+          const min = Math.max(1, micros - (s.lease - s.held));
+          const want = Date.now() < s.scarceUntil ? min : Math.max(min, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
+          const grant = await this.#serial(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
+          s.unreachable = null;
+          s.spent = Math.max(s.spent, grant.spent);
+          if (grant.granted > 0) {
+            s.lease += grant.granted;
+            return true;
+          }
+          // Nobody else holds a slice, or two rounds of asking (every holder answers the first) did not cover it: the fleet is spent.
+          if (grant.limit === null || grant.others === 0 || rounds >= 2 || this.#closed || Date.now() >= deadline) return false;
+          rounds += 1;
+          s.scarceUntil = Date.now() + this.#waitMs;
+          await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "pressure", from: this.#c.supervisorId, key })]);
+          await this.#returnedOrAfter(100);
+          await reclaimExpiredLeases(this.#c.pool);
+        }
+      } catch (error) {
+        s.unreachable = this.#c.onError(error, "leasing budget (this supervisor's slice is spent)");
+        return false;
+      } finally {
+        s.refill = null;
+      }
+    })();
+    return s.refill;
+  }
+
+  // Another supervisor asked: give back what is not reserved by calls in flight.
+  #onNotice(payload: string): void {
+    let notice: { kind?: string; from?: number; key?: string };
+    try {
+      notice = JSON.parse(payload) as typeof notice;
+    } catch {
+      return;
+    }
+    if (notice.kind === "returned") {
+      for (const wake of [...this.#returned]) wake();
+      return;
+    }
+    if (notice.kind !== "pressure" || notice.from === this.#c.supervisorId || typeof notice.key !== "string") return;
+    const s = this.#scopes.get(notice.key);
+    if (s === undefined) return;
+    s.scarceUntil = Date.now() + this.#waitMs;
+    const spare = s.lease - s.held;
+    if (spare <= 0) return;
+    s.lease -= spare;
+    const key = notice.key;
+    this.#write("returning budget", async () => {
+      await this.#flushSettlements();
+      await returnLease(this.#c.pool, this.#c.supervisorId, key, spare);
+      await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "returned", from: this.#c.supervisorId, key })]);
+    });
+  }
+
+  // True when some supervisor gave budget back before `ms` passed.
+  #returnedOrAfter(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (returned: boolean): void => {
+        clearTimeout(timer);
+        this.#returned.delete(wake);
+        resolve(returned);
+      };
+      const wake = (): void => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.#returned.add(wake);
+    });
+  }
+
+  // Renews leases; one the fleet reclaimed (this supervisor looked dead) is gone: reserve anew.
+  async #heartbeat(): Promise<void> {
+    try {
+      const held = await renewLeases(this.#c.pool, this.#c.supervisorId, this.#ttlMs);
+      for (const [key, s] of this.#scopes) if (s.limit !== null && s.lease > 0 && !held.has(key)) s.lease = 0;
+      await reclaimExpiredLeases(this.#c.pool);
+    } catch (error) {
+      this.#c.onError(error, "renewing budget leases");
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#write("settling calls", () => this.#flushSettlements());
+    });
+  }
+
+  async #flushSettlements(): Promise<void> {
+    const batch = this.#settlements;
+    if (batch.length === 0) return;
+    this.#settlements = [];
+    try {
+      await writeSettlements(this.#c.pool, this.#c.supervisorId, batch);
+    } catch (error) {
+      // Kept for the next attempt: settling is idempotent by call id.
+      this.#settlements = [...batch, ...this.#settlements];
+      throw error;
+    }
+  }
+
+  // Writes run one after another, so a limit is written before the grant that reads it.
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#writing.then(op);
+    this.#writing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  #write(doing: string, op: () => Promise<void>): void {
+    void this.#serial(op).catch((error: unknown) => this.#c.onError(error, doing));
+  }
+
+  /** Waits until every settle and limit so far is written. */
+  async flush(): Promise<void> {
+    await this.#serial(() => this.#flushSettlements());
+  }
+
+  /** Writes what is pending and gives every unused slice back to the fleet. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.flush();
+    for (const [key, s] of this.#scopes) {
+      if (s.lease <= 0) continue;
+      const amount = s.lease;
+      s.lease = 0;
+      await this.#serial(() => returnLease(this.#c.pool, this.#c.supervisorId, key, amount));
+    }
+  }
+}
