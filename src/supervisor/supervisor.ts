@@ -9,6 +9,7 @@ import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings, WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
+import { installSecret } from "../store/install-secret.js";
 import { openStore } from "../store/open-store.js";
 import { storeGuardPolicy } from "../policy/store-guard.js";
 import type { Store } from "../store/store.js";
@@ -109,7 +110,8 @@ export class Supervisor {
       if (run === undefined) return null;
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
-    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event) });
+    const hashKey = options.safety === null ? undefined : installSecret();
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }) });
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
@@ -226,7 +228,7 @@ export class Supervisor {
     return this.#agents;
   }
 
-  /** The live event stream's URL with this run's access token, or null when the stream is off. */
+  /** The live event stream's URL with this run's watch token, or null when the stream is off. */
   get streamUrl(): string | null {
     return this.#stream?.urlWithToken ?? null;
   }
@@ -254,9 +256,14 @@ export class Supervisor {
     return this.#budgetsView;
   }
 
-  /** The dashboard's URL with the token in its fragment, or null when the stream or the dashboard is off. */
+  /** The dashboard's URL with the control token in its fragment (the operator's), or null when the stream or the dashboard is off. */
   get dashboardUrl(): string | null {
     return this.#stream?.dashboardUrl ?? null;
+  }
+
+  /** The dashboard's URL with the watch token (to share: it shows, it cannot act), or null when off. */
+  get watchDashboardUrl(): string | null {
+    return this.#stream?.watchDashboardUrl ?? null;
   }
 
   /**
@@ -375,7 +382,7 @@ export class Supervisor {
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
       onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
-      onReject: (hello, code, reason) => void this.#bus.publish({ type: "agent.rejected", requested: hello.agent, pid: hello.pid, host: hello.host, code, reason }),
+      onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
       onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),
     };
   }
