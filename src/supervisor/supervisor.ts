@@ -5,7 +5,6 @@ import { IronError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
-import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings, WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
@@ -33,35 +32,17 @@ import { agentIdCandidate } from "./agent-id.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
+import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
-import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
+import { resolveLifecycle } from "../lifecycle/lifecycle-options.js";
 import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
+
+export type { SpawnOptions } from "./spawn-options.js";
 import { Telemetry } from "../observability/telemetry.js";
 import { observers } from "../observability/content-capture.js";
-
-/** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
-export interface SpawnOptions extends LifecycleOptions {
-  /** Path of the agent's Python script. */
-  readonly script: string;
-  readonly args?: readonly string[];
-  /** Agent id; defaults to the script's name, made unique. */
-  readonly name?: string;
-  readonly python?: string;
-  readonly cwd?: string;
-  /** Extra environment variables for the agent. */
-  readonly env?: Readonly<Record<string, string>>;
-  /** This agent's own budget in USD (on top of the supervisor-wide one). */
-  readonly budgetUsd?: number;
-  /** Grace period between SIGTERM and SIGKILL when stopping, in milliseconds (default 5000). */
-  readonly stopTimeoutMs?: number;
-  /** Copy the agent's output to iron's stdout/stderr, as is or with a `[id] ` prefix per line. Default: no copy. */
-  readonly echo?: boolean | "prefixed";
-  /** Python processes the agent starts install the shim too and report as its sub-processes (default true). */
-  readonly governChildren?: boolean;
-}
 
 /** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
 interface SessionOwner {
@@ -293,20 +274,12 @@ export class Supervisor {
     const python = resolvePython(options.python ?? this.#options.python);
     checkPythonVersion(python);
     const id = this.#uniqueId(options.name ?? basename(script, extname(script)));
-    if (options.budgetUsd !== undefined) {
-      if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
-        throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
-      }
-      this.#builtins.limits.setAgent(id, usdToMicros(options.budgetUsd));
-    }
+    const { budgetMicros, governChildren, echo } = checkSpawnOptions(options, id);
+    if (budgetMicros !== null) this.#builtins.limits.setAgent(id, budgetMicros);
     const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
-    if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
-      throw new IronError("IRON_ERR_CONFIG", "invalid agent option", { path: "governChildren", expected: "a boolean", got: options.governChildren });
-    }
-    const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
     const traceparent = options.env?.TRACEPARENT ?? process.env.TRACEPARENT;
     if (traceparent !== undefined && traceparent !== "") this.#traceparents.set(id, traceparent);
-    const host = this.#host(id, options.env ?? {}, options.governChildren ?? true);
+    const host = this.#host(id, options.env ?? {}, governChildren);
     const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
