@@ -1,7 +1,8 @@
 // Builds the built-in policies in their fixed order — safety → cost → reliability — from
 // resolved options, with the budget plan, breaker board and rate limiter they share.
 import type { EventInput, IronEvent } from "../events/types.js";
-import { BreakerBoard, systemBreakerClock, type BreakerClock } from "../policy/breaker/board.js";
+import { BreakerBoard, systemBreakerClock, type BreakerChange, type BreakerClock } from "../policy/breaker/board.js";
+import type { BreakerSettings } from "../policy/breaker/machine.js";
 import { BudgetPlan } from "../policy/budget-plan.js";
 import { budgetPolicy } from "../policy/policies/budget.js";
 import { reliabilityPolicy } from "../policy/policies/reliability.js";
@@ -17,6 +18,8 @@ export interface BuiltinDeps {
   readonly runOf: (agentId: string) => number | string | null;
   readonly publish: (event: EventInput) => void;
   readonly clock?: BreakerClock;
+  /** Makes the breaker board (a fleet store shares it); a board of this supervisor's own by default. */
+  readonly breakerBoard?: (settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void) => BreakerBoard;
 }
 
 /** The built-in policies and what they share. */
@@ -48,7 +51,8 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
   let breakers: BreakerBoard | null = null;
   const r = options.reliability;
   if (r !== null) {
-    if (r.breakers !== null) breakers = new BreakerBoard(r.breakers, deps.clock ?? systemBreakerClock, (change) => deps.publish({ type: "breaker.state", ...change }));
+    const make = deps.breakerBoard ?? ((settings, clock, onChange) => new BreakerBoard(settings, clock, onChange));
+    if (r.breakers !== null) breakers = make(r.breakers, deps.clock ?? systemBreakerClock, (change) => deps.publish({ type: "breaker.state", ...change }));
     policies.push(
       reliabilityPolicy({
         breakers,

@@ -16,6 +16,9 @@ import { migrateSchema } from "./pg-schema.js";
 import { LeaseLedger, type LeaseOptions } from "./lease-ledger.js";
 import { DB_NOW } from "./lease-sql.js";
 import { redactUrl } from "./postgres-url.js";
+import type { BreakerChange, BreakerClock } from "../../policy/breaker/board.js";
+import type { BreakerSettings } from "../../policy/breaker/machine.js";
+import { FleetBreakerBoard } from "./fleet-breakers.js";
 
 /** How long closing waits for pending writes to reach the database. */
 const CLOSE_WAIT_MS = 10_000;
@@ -44,6 +47,9 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   #listener: pg.Client;
   readonly #listeners: ((error: IronError) => void)[] = [];
+  /** Boards that follow the fleet's breakers (re-subscribed when the listener reconnects). */
+  readonly #boards: FleetBreakerBoard[] = [];
+  readonly #onError: (error: unknown, doing: string) => IronError;
   readonly #url: string;
   readonly #closeWaitMs: number;
   #lastError: IronError | null = null;
@@ -63,6 +69,7 @@ export class PostgresStore implements Store {
       this.#lastError = pgStoreError(error, url, doing);
       return this.#lastError;
     };
+    this.#onError = onError;
     this.sink = new PgEventSink({ pool, supervisorId, host: this.host, onError });
     this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError }, options.leases);
   }
@@ -85,6 +92,7 @@ export class PostgresStore implements Store {
     try {
       await client.connect();
       await this.budgets.listen(client);
+      for (const board of this.#boards) await board.listen(client);
     } catch {
       await client.end().catch(() => undefined);
     }
@@ -115,6 +123,14 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => undefined);
       throw pgStoreError(error, url, "preparing the database");
     }
+  }
+
+  /** Breakers shared with the fleet: opened on one supervisor, open on all; one half-open probe for the fleet. */
+  breakerBoard(settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void): FleetBreakerBoard {
+    const board = new FleetBreakerBoard(settings, clock, onChange, { pool: this.#pool, supervisorId: this.supervisorId, onError: this.#onError });
+    this.#boards.push(board);
+    board.listen(this.#listener).catch((error: unknown) => this.#onError(error, "following the fleet's breakers"));
+    return board;
   }
 
   /** The last background write that failed (retried; null when none has). */

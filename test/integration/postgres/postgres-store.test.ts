@@ -42,7 +42,7 @@ describe("PostgresStore.open", () => {
     const url = await testDatabase();
     await (await PostgresStore.open(url)).close();
     await query(url, "UPDATE schema_version SET version = 99");
-    await expect(PostgresStore.open(url)).rejects.toMatchObject({ code: "IRON_ERR_STORE", message: expect.stringMatching(/newer iron.*expected schema version <= 1, got 99/) });
+    await expect(PostgresStore.open(url)).rejects.toMatchObject({ code: "IRON_ERR_STORE", message: expect.stringMatching(/newer iron.*expected schema version <= 2, got 99/) });
   });
 
   it("reports a wrong password as IRON_ERR_STORE, with the password hidden", async () => {
