@@ -3,6 +3,7 @@
 // PostgreSQL store (several supervisors sharing budgets) implements the same shape later.
 import type { BreakerBoard, BreakerChange, BreakerClock } from "../policy/breaker/board.js";
 import type { BreakerSettings } from "../policy/breaker/machine.js";
+import type { RateLimits } from "../policy/rate-limiter.js";
 import type { IronError } from "../errors.js";
 import type { EventSink } from "../events/bus.js";
 import type { Scrubber } from "../events/scrub.js";
@@ -77,6 +78,8 @@ export interface Store {
   recentCalls(limit: number): CallRecord[];
   breakers(): BreakerRecord[];
   /** A breaker board shared with other supervisors (absent: each supervisor keeps its own). */
+  /** Rate limits shared with other supervisors (absent: each supervisor keeps its own buckets). */
+  rateLimiter?(): RateLimits;
   breakerBoard?(settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void): BreakerBoard;
   /** Commits what is pending, records a clean stop, and releases the file (or the connections). */
   close(): void | Promise<void>;

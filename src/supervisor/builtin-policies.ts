@@ -7,7 +7,7 @@ import { BudgetPlan } from "../policy/budget-plan.js";
 import { budgetPolicy } from "../policy/policies/budget.js";
 import { reliabilityPolicy } from "../policy/policies/reliability.js";
 import { safetyPolicy } from "../policy/policies/safety.js";
-import { RateLimiter } from "../policy/rate-limiter.js";
+import { RateLimiter, type RateLimits } from "../policy/rate-limiter.js";
 import type { Policy } from "../policy/types.js";
 import type { BudgetLedger } from "../store/budget-ledger.js";
 import type { ResolvedSupervisorOptions } from "./options.js";
@@ -19,6 +19,8 @@ export interface BuiltinDeps {
   readonly publish: (event: EventInput) => void;
   readonly clock?: BreakerClock;
   /** Makes the breaker board (a fleet store shares it); a board of this supervisor's own by default. */
+  /** Makes the rate limiter (a fleet store shares its allowances); this supervisor's own buckets by default. */
+  readonly rateLimiter?: () => RateLimits;
   readonly breakerBoard?: (settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void) => BreakerBoard;
 }
 
@@ -56,7 +58,7 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
     policies.push(
       reliabilityPolicy({
         breakers,
-        limiter: new RateLimiter(),
+        limiter: deps.rateLimiter?.() ?? new RateLimiter(),
         perAgent: r.perAgent,
         perProvider: r.perProvider,
         perAttribute: r.perAttribute,

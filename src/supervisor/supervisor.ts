@@ -102,7 +102,7 @@ export class Supervisor {
       if (run === undefined) return null;
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
-    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }) });
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }), ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }) });
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);

@@ -63,6 +63,10 @@ const MIGRATIONS: readonly Migration[] = [
         probe_holder BIGINT, probe_until BIGINT, PRIMARY KEY (provider, model),
         CHECK (state IN ('closed', 'open'))
       );
+      CREATE TABLE rate_windows (
+        key TEXT NOT NULL, win BIGINT NOT NULL, allowance BIGINT NOT NULL, used BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (key, win), CHECK (used <= allowance)
+      );
     `,
   },
 ];

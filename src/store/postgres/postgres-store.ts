@@ -19,6 +19,7 @@ import { redactUrl } from "./postgres-url.js";
 import type { BreakerChange, BreakerClock } from "../../policy/breaker/board.js";
 import type { BreakerSettings } from "../../policy/breaker/machine.js";
 import { FleetBreakerBoard } from "./fleet-breakers.js";
+import { FleetRateLimiter } from "./fleet-rate-limits.js";
 
 /** How long closing waits for pending writes to reach the database. */
 const CLOSE_WAIT_MS = 10_000;
@@ -131,6 +132,11 @@ export class PostgresStore implements Store {
     this.#boards.push(board);
     board.listen(this.#listener).catch((error: unknown) => this.#onError(error, "following the fleet's breakers"));
     return board;
+  }
+
+  /** Rate limits shared with the fleet: one allowance per minute window for every supervisor. */
+  rateLimiter(): FleetRateLimiter {
+    return new FleetRateLimiter({ pool: this.#pool, keyOf: (key) => this.scrubber.text(key), onError: this.#onError });
   }
 
   /** The last background write that failed (retried; null when none has). */
