@@ -78,6 +78,8 @@ export interface Store {
   recentCalls(limit: number): CallRecord[];
   breakers(): BreakerRecord[];
   /** A breaker board shared with other supervisors (absent: each supervisor keeps its own). */
+  /** Calls `listener` when this supervisor changes a limit other supervisors share (absent: limits are its own). */
+  onLimitChange?(listener: (scope: string, previous: number | null, next: number) => void): void;
   /** Rate limits shared with other supervisors (absent: each supervisor keeps its own buckets). */
   rateLimiter?(): RateLimits;
   breakerBoard?(settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void): BreakerBoard;

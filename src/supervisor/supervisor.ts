@@ -31,6 +31,7 @@ import { Agent, type AgentHost } from "./agent.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
+import { fleetLimitAudit } from "./fleet-audit.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { resolvePython, resolveScript } from "./python.js";
 import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
@@ -103,6 +104,8 @@ export class Supervisor {
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
     this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }), ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }) });
+    // In a fleet, a limit this supervisor's configuration changes for everyone is audited like an operator's.
+    store.onLimitChange?.((scope, previous, next) => this.#bus.publish(fleetLimitAudit(scope, previous, next)));
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);

@@ -51,6 +51,7 @@ export class PostgresStore implements Store {
   /** Boards that follow the fleet's breakers (re-subscribed when the listener reconnects). */
   readonly #boards: FleetBreakerBoard[] = [];
   readonly #onError: (error: unknown, doing: string) => IronError;
+  readonly #limitListeners: ((scope: string, previous: number | null, next: number) => void)[] = [];
   readonly #url: string;
   readonly #closeWaitMs: number;
   #lastError: IronError | null = null;
@@ -72,7 +73,10 @@ export class PostgresStore implements Store {
     };
     this.#onError = onError;
     this.sink = new PgEventSink({ pool, supervisorId, host: this.host, onError });
-    this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError }, options.leases);
+    const onLimitChanged = (scope: string, previous: number | null, next: number): void => {
+      for (const listener of this.#limitListeners) listener(scope, previous, next);
+    };
+    this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError, onLimitChanged }, options.leases);
   }
 
   // The listener connection carries NOTIFYs; when the server goes away it is opened again.
@@ -116,6 +120,7 @@ export class PostgresStore implements Store {
       if (id === undefined) throw new Error("registering the supervisor returned no id");
       await listener.connect();
       const store = new PostgresStore(url, pool, listener, id, Buffer.from(key, "hex"), options);
+      await store.budgets.load();
       await store.budgets.listen(listener);
       store.#watchListener(listener);
       return store;
@@ -132,6 +137,11 @@ export class PostgresStore implements Store {
     this.#boards.push(board);
     board.listen(this.#listener).catch((error: unknown) => this.#onError(error, "following the fleet's breakers"));
     return board;
+  }
+
+  /** Calls `listener` when this supervisor changes a budget limit for the whole fleet. */
+  onLimitChange(listener: (scope: string, previous: number | null, next: number) => void): void {
+    this.#limitListeners.push(listener);
   }
 
   /** Rate limits shared with the fleet: one allowance per minute window for every supervisor. */

@@ -41,10 +41,11 @@ describe("a fleet's circuit breakers", () => {
         prober = admitted.indexOf(true);
         return admitted.filter(Boolean).length;
       }).toBe(1);
-      const others = boards.filter((_, i) => i !== prober).map((b) => b.admit("openai", "gpt-4o", Date.now()));
-      expect(others).toMatchObject([
-        { ok: false, reason: `half-open: supervisor ${fleet[prober]!.supervisorId} holds the fleet's probe` },
-        { ok: false, reason: `half-open: supervisor ${fleet[prober]!.supervisorId} holds the fleet's probe` },
+      // The others learn who holds it (from its NOTIFY) and send no probe of their own.
+      const holds = `half-open: supervisor ${fleet[prober]!.supervisorId} holds the fleet's probe`;
+      await patiently(() => boards.filter((_, i) => i !== prober).map((b) => b.admit("openai", "gpt-4o", Date.now()))).toEqual([
+        { ok: false, state: "halfOpen", retryAfterMs: 1000, reason: holds },
+        { ok: false, state: "halfOpen", retryAfterMs: 1000, reason: holds },
       ]);
 
       // The holder's probe succeeds: closed on every supervisor.

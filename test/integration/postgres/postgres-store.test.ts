@@ -28,7 +28,7 @@ describe("PostgresStore.open", () => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => PostgresStore.open(url)));
     try {
       expect(new Set(stores.map((s) => s.supervisorId)).size).toBe(4);
-      expect(await query(url, "SELECT version FROM schema_version")).toEqual([{ version: 1 }]);
+      expect(await query(url, "SELECT version FROM schema_version")).toEqual([{ version: 2 }]);
       const sups = await query<{ host: string; pid: number }>(url, "SELECT host, pid FROM supervisors");
       expect(sups).toHaveLength(4);
       expect(sups.every((s) => s.pid === process.pid && s.host.length > 0)).toBe(true);
