@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   IRON_ERR_CONFIG: "the configuration (iron.yaml, options, environment) is invalid",
   IRON_ERR_SCRIPT_NOT_FOUND: "the agent script does not exist or is not a file",
   IRON_ERR_PYTHON_NOT_FOUND: "the Python interpreter could not be found or run",
+  IRON_ERR_PYTHON_VERSION: "the Python interpreter is a version the shim does not support (3.9 to 3.13)",
   IRON_ERR_SPAWN: "the agent process could not be started",
   IRON_ERR_AGENT_STARTUP: "the agent did not connect its shim in time",
   IRON_ERR_AUTH: "a peer presented a missing, wrong or expired token",
@@ -16,6 +17,7 @@ export const ERROR_CODES = {
   IRON_ERR_RUNTIME_DIR: "the private runtime directory could not be created or is unsafe",
   IRON_ERR_SUPERVISOR_UNAVAILABLE: "the shim could not reach the supervisor (call denied, fail closed)",
   IRON_ERR_DECISION_TIMEOUT: "the supervisor did not decide in time (call denied, fail closed)",
+  IRON_ERR_USAGE_INVALID: "an agent reported negative or absurd token usage (charged the call's worst case instead)",
   IRON_ERR_BUDGET: "a budget is exhausted or the call's worst-case cost does not fit",
   IRON_ERR_UNKNOWN_MODEL: "the model has no price and unknown models are denied",
   IRON_ERR_PII: "the safety policy blocked personal data or a secret",
@@ -65,6 +67,11 @@ function formatMessage(code: IronErrorCode, message: string, details: IronErrorD
   if (details.path !== undefined) text += ` (at ${details.path})`;
   if (details.expected !== undefined) text += `: expected ${details.expected}, got ${describe(details.got)}`;
   return text;
+}
+
+/** What an error says, whatever was thrown: a message for logs and wire replies. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Short, safe description of a value for error messages (never dumps large objects). */

@@ -1,6 +1,6 @@
 // The response side of the engine: runs onResponse in reverse pipeline order, settles the
 // call's real cost, and reports the warning thresholds that cost crossed.
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "./budget-ledger.js";
 import { crossedThresholds } from "./budget-warnings.js";
 import { defaultStatusFor } from "./decisions.js";
 import { deepFreeze } from "./freeze.js";
@@ -47,6 +47,8 @@ export async function runResponsePipeline(policies: readonly Policy[], call: Llm
       if (decision.reason !== undefined) reasons.push(decision.reason);
     }
   }
+  // A policy's charge may be negative (a bug, or usage an agent made up): spend never goes down.
+  charge = Math.max(0, charge);
   const balances = deps.ledger.settle(call.id, charge);
   const warnings = crossedThresholds(balances, charge, deps.warnAt);
   const base = { ...emptyVerdict("allow"), micros: charge, steps, failures, findings, warnings };

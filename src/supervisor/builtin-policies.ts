@@ -3,13 +3,14 @@
 import type { EventInput, IronEvent } from "../events/types.js";
 import { BreakerBoard, systemBreakerClock, type BreakerChange, type BreakerClock } from "../policy/breaker/board.js";
 import type { BreakerSettings } from "../policy/breaker/machine.js";
+import { BudgetLimits } from "../policy/budget-limits.js";
 import { BudgetPlan } from "../policy/budget-plan.js";
 import { budgetPolicy } from "../policy/policies/budget.js";
 import { reliabilityPolicy } from "../policy/policies/reliability.js";
 import { safetyPolicy } from "../policy/policies/safety.js";
 import { RateLimiter, type RateLimits } from "../policy/rate-limiter.js";
 import type { Policy } from "../policy/types.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { ResolvedSupervisorOptions } from "./options.js";
 
 export interface BuiltinDeps {
@@ -17,10 +18,12 @@ export interface BuiltinDeps {
   /** The current run of a spawned agent (its number, or a key unique in the state file), null for one that joined. */
   readonly runOf: (agentId: string) => number | string | null;
   readonly publish: (event: EventInput) => void;
+  /** The install secret that keys finding hashes (kept outside the state file). */
+  readonly hashKey?: Buffer;
   readonly clock?: BreakerClock;
-  /** Makes the breaker board (a fleet store shares it); a board of this supervisor's own by default. */
   /** Makes the rate limiter (a fleet store shares its allowances); this supervisor's own buckets by default. */
   readonly rateLimiter?: () => RateLimits;
+  /** Makes the breaker board (a fleet store shares it); a board of this supervisor's own by default. */
   readonly breakerBoard?: (settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void) => BreakerBoard;
 }
 
@@ -28,9 +31,9 @@ export interface BuiltinDeps {
 export interface Builtins {
   readonly policies: readonly Policy[];
   readonly plan: BudgetPlan;
+  /** Where every budget limit is set. */
+  readonly limits: BudgetLimits;
   readonly breakers: BreakerBoard | null;
-  /** Sets an agent's own budget (replacing budgets.per_agent's total for it). */
-  setAgentBudget(agentId: string, micros: number | null): void;
   /** Stops breaker timers. */
   close(): void;
 }
@@ -39,7 +42,7 @@ export interface Builtins {
 export function createBuiltins(options: ResolvedSupervisorOptions, deps: BuiltinDeps): Builtins {
   const plan = new BudgetPlan(options.budgets.plan);
   const policies: Policy[] = [];
-  if (options.safety !== null) policies.push(safetyPolicy(options.safety));
+  if (options.safety !== null) policies.push(safetyPolicy({ ...options.safety, hashKey: deps.hashKey ?? null }));
   policies.push(
     budgetPolicy({
       prices: options.prices,
@@ -70,16 +73,13 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
       }),
     );
   }
-  const totals = options.budgets.plan.global.filter((s) => s.period === "total").map((s) => s.micros);
-  if (totals.length > 0) deps.ledger.setLimit("global", Math.min(...totals));
+  const limits = new BudgetLimits(plan, deps.ledger);
+  limits.startGlobal(options.budgets.plan.global.filter((s) => s.period === "total").map((s) => s.micros));
   return {
     policies,
     plan,
+    limits,
     breakers,
-    setAgentBudget(agentId, micros) {
-      plan.setAgentLimit(agentId, micros);
-      deps.ledger.setLimit(`agent:${agentId}`, micros);
-    },
     close: () => breakers?.stop(),
   };
 }

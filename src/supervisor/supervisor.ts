@@ -5,12 +5,12 @@ import { IronError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
-import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings, WireBudget } from "../protocol/messages.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
+import { installSecret } from "../store/install-secret.js";
 import { openStore } from "../store/open-store.js";
-import { storeGuardPolicy } from "../store/store-guard-policy.js";
+import { storeGuardPolicy } from "../policy/store-guard.js";
 import type { Store } from "../store/store.js";
 import { startEventStream } from "../stream/event-stream.js";
 import { CallDetails } from "../stream/call-details.js";
@@ -18,7 +18,7 @@ import type { DashboardBackend } from "../stream/http-api.js";
 import { liveDashboard } from "./live-dashboard.js";
 import { OperatorControls } from "./operator-controls.js";
 import type { StreamServer } from "../stream/stream-server.js";
-import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
+import { AgentServer, type AgentServerHandlers, type AuthResult, type Session } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
 import { prepareFixedSocket } from "../transport/fixed-socket.js";
@@ -28,38 +28,28 @@ import type { JoinedAgent } from "./joined-agent.js";
 import { JoinedAgents } from "./joined-agents.js";
 import { VERSION } from "../version.js";
 import { Agent, type AgentHost } from "./agent.js";
+import { agentIdCandidate } from "./agent-id.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
 import { fleetLimitAudit } from "./fleet-audit.js";
+import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
-import { resolvePython, resolveScript } from "./python.js";
-import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
+import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
+import { resolveLifecycle } from "../lifecycle/lifecycle-options.js";
 import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
-import { Telemetry } from "../telemetry/telemetry.js";
-import { observers } from "../telemetry/content-capture.js";
 
-/** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
-export interface SpawnOptions extends LifecycleOptions {
-  /** Path of the agent's Python script. */
-  readonly script: string;
-  readonly args?: readonly string[];
-  /** Agent id; defaults to the script's name, made unique. */
-  readonly name?: string;
-  readonly python?: string;
-  readonly cwd?: string;
-  /** Extra environment variables for the agent. */
-  readonly env?: Readonly<Record<string, string>>;
-  /** This agent's own budget in USD (on top of the supervisor-wide one). */
-  readonly budgetUsd?: number;
-  /** Grace period between SIGTERM and SIGKILL when stopping, in milliseconds (default 5000). */
-  readonly stopTimeoutMs?: number;
-  /** Copy the agent's output to iron's stdout/stderr, as is or with a `[id] ` prefix per line. Default: no copy. */
-  readonly echo?: boolean | "prefixed";
-  /** Python processes the agent starts install the shim too and report as its sub-processes (default true). */
-  readonly governChildren?: boolean;
+export type { SpawnOptions } from "./spawn-options.js";
+import { Telemetry } from "../observability/telemetry.js";
+import { observers } from "../observability/content-capture.js";
+
+/** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
+interface SessionOwner {
+  attach(session: Session): void;
+  heartbeat(session: Session): void;
+  bye(session: Session, reason: string): void;
 }
 
 /** A running supervisor. Create with `Supervisor.start()`; release with `close()`. */
@@ -96,14 +86,15 @@ export class Supervisor {
     this.#runs = options.runs ?? store.runs ?? new MemoryRunRegistry();
     this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
     this.#ledger = store.budgets;
-    this.#ledger.setLimit("global", options.budgetMicros);
     // With a state file, runs of different supervisors must not share a budget scope: key them by both.
     const runOf = (id: string): number | string | null => {
       const run = this.#agents.get(id)?.run;
       if (run === undefined) return null;
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
-    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }), ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }) });
+    const hashKey = options.safety === null ? undefined : installSecret();
+    const shared = { ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }), ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }) };
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }), ...shared });
     // In a fleet, a limit this supervisor's configuration changes for everyone is audited like an operator's.
     store.onLimitChange?.((scope, previous, next) => this.#bus.publish(fleetLimitAudit(scope, previous, next)));
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
@@ -134,7 +125,7 @@ export class Supervisor {
     this.#controls = new OperatorControls({
       agents: this.#agents,
       joined: this.#joined.agents,
-      plan: builtins.plan,
+      limits: builtins.limits,
       ledger: this.#ledger,
       breakers: () => builtins.breakers,
       publish: (event) => this.#bus.publish(event),
@@ -222,7 +213,7 @@ export class Supervisor {
     return this.#agents;
   }
 
-  /** The live event stream's URL with this run's access token, or null when the stream is off. */
+  /** The live event stream's URL with this run's watch token, or null when the stream is off. */
   get streamUrl(): string | null {
     return this.#stream?.urlWithToken ?? null;
   }
@@ -250,9 +241,14 @@ export class Supervisor {
     return this.#budgetsView;
   }
 
-  /** The dashboard's URL with the token in its fragment, or null when the stream or the dashboard is off. */
+  /** The dashboard's URL with the control token in its fragment (the operator's), or null when the stream or the dashboard is off. */
   get dashboardUrl(): string | null {
     return this.#stream?.dashboardUrl ?? null;
+  }
+
+  /** The dashboard's URL with the watch token (to share: it shows, it cannot act), or null when off. */
+  get watchDashboardUrl(): string | null {
+    return this.#stream?.watchDashboardUrl ?? null;
   }
 
   /**
@@ -280,21 +276,14 @@ export class Supervisor {
     const cwd = resolve(options.cwd ?? process.cwd());
     const script = resolveScript(options.script, cwd);
     const python = resolvePython(options.python ?? this.#options.python);
+    checkPythonVersion(python);
     const id = this.#uniqueId(options.name ?? basename(script, extname(script)));
-    if (options.budgetUsd !== undefined) {
-      if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
-        throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
-      }
-      this.#builtins.setAgentBudget(id, usdToMicros(options.budgetUsd));
-    }
+    const { budgetMicros, governChildren, echo } = checkSpawnOptions(options, id);
+    if (budgetMicros !== null) this.#builtins.limits.setAgent(id, budgetMicros);
     const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
-    if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
-      throw new IronError("IRON_ERR_CONFIG", "invalid agent option", { path: "governChildren", expected: "a boolean", got: options.governChildren });
-    }
-    const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
     const traceparent = options.env?.TRACEPARENT ?? process.env.TRACEPARENT;
     if (traceparent !== undefined && traceparent !== "") this.#traceparents.set(id, traceparent);
-    const host = this.#host(id, options.env ?? {}, options.governChildren ?? true);
+    const host = this.#host(id, options.env ?? {}, governChildren);
     const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
@@ -333,9 +322,8 @@ export class Supervisor {
   }
 
   #uniqueId(name: string): string {
-    const base = name.replace(/[^A-Za-z0-9_.-]/g, "-") || "agent";
-    let id = base;
-    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = `${base}-${n}`;
+    let id = agentIdCandidate(name, 1);
+    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = agentIdCandidate(name, n);
     return id;
   }
 
@@ -366,14 +354,19 @@ export class Supervisor {
         }
         return { ok: true, agentId, settings: this.#settings(), budget: this.#budgetOf(agentId) };
       },
-      onSession: (session) => (this.#joined.attach(session) ? undefined : this.#agents.get(session.agentId)?.onSession(session)),
+      onSession: (session) => this.#ownerOf(session)?.attach(session),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
-      onHeartbeat: (session) => (this.#joined.has(session.agentId) ? this.#joined.heartbeat(session) : this.#agents.get(session.agentId)?.onHeartbeat(session)),
-      onReject: (hello, code, reason) => void this.#bus.publish({ type: "agent.rejected", requested: hello.agent, pid: hello.pid, host: hello.host, code, reason }),
-      onBye: (session, message) => (this.#joined.has(session.agentId) ? this.#joined.bye(session, message.reason) : this.#agents.get(session.agentId)?.onBye(session)),
+      onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
+      onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
+      onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),
     };
+  }
+
+  // The agent a session belongs to, joined or spawned: asked in one place for every handler.
+  #ownerOf(session: Session): SessionOwner | undefined {
+    return this.#joined.agents.get(session.agentId) ?? this.#agents.get(session.agentId);
   }
 
   /** Stops every agent, then releases the socket and the runtime directory. Safe to call twice. */
@@ -394,10 +387,5 @@ export class Supervisor {
     await this.#telemetry?.close();
     await this.#stream?.close();
     await this.#store.close();
-  }
-
-  /** Host name, for attach instructions and events. */
-  static get host(): string {
-    return hostname();
   }
 }

@@ -6,6 +6,7 @@ import { deny } from "../decisions.js";
 import { findPrice, type ModelPrice } from "../prices.js";
 import { countTextTokens, estimateInputTokens, tokenizersReady, tokenizersWithin } from "../tokens.js";
 import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Usage } from "../types.js";
+import { usageProblem } from "../usage-check.js";
 
 export interface BudgetPolicyOptions {
   readonly prices: Readonly<Record<string, ModelPrice>>;
@@ -51,20 +52,23 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     }
     return { action: "allow", reserve, reason };
   };
+  // The first call may wait for the tokenizers; still loading after a second (a loaded
+  // machine), it reserves on the conservative estimate.
+  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> =>
+    tokenizersReady() ? decide(call, ctx) : tokenizersWithin(1000).then(() => decide(call, ctx));
   return {
     name: "budget",
     // The first call may wait for the tokenizers to load (about half a second, at most one).
     timeoutMs: 2000,
-    onRequest(call, ctx) {
-      if (tokenizersReady()) return decide(call, ctx);
-      // Still loading after a second (a loaded machine): reserve on the conservative estimate.
-      return tokenizersWithin(1000).then(() => decide(call, ctx));
-    },
+    onRequest: priced,
+    reprice: priced,
+    // The agent's shim reports usage and model: price at the dearer of the model asked for and
+    // the one reported, and charge the worst case when the reported usage cannot be believed.
     onResponse(call, result) {
-      const price = priceFor(result.model ?? call.model) ?? priceFor(call.model);
-      if (price === undefined) return { action: "allow", charge: 0 };
-      const usage = result.usage ?? estimatedUsage(call, result);
-      return { action: "allow", charge: usage === null ? 0 : costOf(usage, price) };
+      const prices = [priceFor(call.model), result.model === null ? undefined : priceFor(result.model)].filter((p): p is ModelPrice => p !== undefined);
+      if (prices.length === 0) return { action: "allow", charge: 0 };
+      const usage = usageProblem(result.usage) === null ? (result.usage ?? estimatedUsage(call, result)) : worstCaseUsage(call, options.defaultMaxOutputTokens);
+      return { action: "allow", charge: usage === null ? 0 : Math.max(...prices.map((price) => costOf(usage, price))) };
     },
   };
 }
@@ -102,6 +106,13 @@ function isOpenAiHost(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+// What a call may use at most: its estimated input and every output token it may ask for.
+function worstCaseUsage(call: LlmCall, defaultMaxOutput: number): Usage {
+  const input = tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input;
+  const output = INPUT_ONLY.has(call.endpoint) ? 0 : (requestedCap(call) ?? defaultMaxOutput);
+  return { inputTokens: input, outputTokens: output, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 };
 }
 
 // Without reported usage, a successful (or cut-short) call is still charged from estimates.
