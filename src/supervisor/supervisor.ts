@@ -42,7 +42,7 @@ import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
 
 export type { SpawnOptions } from "./spawn-options.js";
-import { Telemetry } from "../observability/telemetry.js";
+import type { Telemetry } from "../observability/telemetry.js";
 import { observers } from "../observability/content-capture.js";
 
 /** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
@@ -79,7 +79,7 @@ export class Supervisor {
   readonly #traceparents = new Map<string, string>();
   #closing: Promise<void> | null = null;
 
-  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store) {
+  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store, telemetryClass: typeof Telemetry | null) {
     this.#options = options;
     this.#runtime = runtime;
     this.#store = store;
@@ -104,9 +104,9 @@ export class Supervisor {
     const details = this.#details;
     if (details !== null) this.#bus.subscribe((event) => details.noteEvent(event));
     this.#telemetry =
-      options.telemetry === null
+      options.telemetry === null || telemetryClass === null
         ? null
-        : new Telemetry(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
+        : new telemetryClass(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
     this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), observers(details, this.#telemetry?.observer ?? null), (id) => this.#traceparents.get(id) ?? null);
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
@@ -152,6 +152,8 @@ export class Supervisor {
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
     void loadTokenizers();
+    // OpenTelemetry and prom-client load only when telemetry is on: every CLI command imports this file.
+    const telemetryClass = resolved.telemetry === null ? null : (await import("../observability/telemetry.js")).Telemetry;
     const store = await openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
@@ -162,7 +164,7 @@ export class Supervisor {
     try {
       fixed = resolved.socketPath === null ? null : await prepareFixedSocket(resolved.socketPath);
       runtime = fixed ?? createRuntimeDir(resolved.runtimeParent);
-      supervisor = new Supervisor(resolved, runtime, store);
+      supervisor = new Supervisor(resolved, runtime, store, telemetryClass);
       telemetry = supervisor.#telemetry;
       reaped = await reapLeftovers(supervisor.#runs, 5000);
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
