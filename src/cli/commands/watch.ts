@@ -9,7 +9,6 @@ import { EVENTS_PATH } from "../../stream/protocol.js";
 import { collectList } from "../parse-options.js";
 import { statePath } from "../state-options.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
-import { followFleet } from "../watch/fleet-watch.js";
 import { followStream, type WatchHandlers, type WatchTarget } from "../watch/watch-client.js";
 import { renderFrame } from "../watch/watch-frame.js";
 import { eventLine, finalLines, snapshotLines } from "../watch/watch-lines.js";
@@ -66,6 +65,7 @@ async function watchFleet(url: string, flags: WatchFlags, abort: AbortController
   process.once("SIGTERM", stop);
   try {
     const options = { json: flags.json === true, agents: flags.agent ?? [], types: flags.type ?? [], since: flags.since ?? null };
+    const { followFleet } = await import("../watch/fleet-watch.js"); // pg loads only for a fleet
     await followFleet(url, options, abort.signal, (line) => process.stdout.write(`${line}\n`));
   } finally {
     process.off("SIGINT", stop);
