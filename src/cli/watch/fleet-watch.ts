@@ -53,8 +53,8 @@ export async function followFleet(url: string, options: FleetWatchOptions, signa
       for (const row of rows) {
         cursor[String(row.id)] = row.seq;
         const event = JSON.parse(row.data) as IronEvent;
-        let state = projections.get(row.id);
-        if (state === undefined) projections.set(row.id, (state = new StateProjection()));
+        const state = projections.get(row.id) ?? new StateProjection();
+        projections.set(row.id, state);
         state.apply(event);
         if (!matches(event, options)) continue;
         const who = `${row.host}/${row.pid}`;
