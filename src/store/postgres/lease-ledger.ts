@@ -110,8 +110,10 @@ export class LeaseLedger implements BudgetLedger {
       await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "limit", from: this.#c.supervisorId, key, limit: micros })]);
       this.#c.onLimitChanged?.(scope, previous, micros);
     });
-    // Borrow a first slice now, so the first call finds one.
-    if (micros > 0) void this.#refill(key, 1);
+    // Borrow a first slice now, so the first call finds one; never right after lowering a limit,
+    // when this supervisor has just given back what it held (a grant racing the other holders'
+    // returns took a sliver of the room the lowered limit left).
+    if (micros > 0 && !lowered && s.lease === 0) void this.#refill(key, 1);
   }
 
   /** Learns every limit the fleet has set, before the first call (a supervisor without `--budget` follows them). */

@@ -51,6 +51,8 @@ describe("a fleet's budget limits", () => {
     const fleet = await Promise.all([1, 2, 3].map(() => PostgresStore.open(url)));
     try {
       fleet[0]!.budgets.setLimit("global", 1_000_000);
+      // The limit is written in the background: until it lands, the others see an unlimited scope and borrow no slice.
+      await patiently(async () => (await globalRow(url))?.limit ?? null).toBe(1_000_000);
       // Each supervisor holds a slice, and one call in flight of 10 000.
       for (const [i, store] of fleet.entries()) expect(await store.budgets.acquire(`c${i}`, ["global"], 10_000)).toEqual({ ok: true });
       await patiently(() => fleet.map((s) => s.budgets.leaseOf("global") > 10_000)).toEqual([true, true, true]);
