@@ -8,7 +8,7 @@ from typing import Optional
 
 from . import internal
 from .client import READY, REJECTED, Client
-from .errors import AUTH, CONFIG, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
+from .errors import AUTH, CONFIG, POLICY, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
 from .governor import Governor
 from .settings import Settings, warn
 from .api_types import Status, build
@@ -77,11 +77,20 @@ def _wait(client: Client) -> None:
     )
 
 
-def uninstall() -> None:
-    """Restores every patched function and says bye; a no-op when not installed."""
+def uninstall(force: bool = False) -> None:
+    """Restores every patched function and says bye; a no-op when not installed. An agent spawned by
+    `iron run` stays governed (a warning, nothing undone) unless its supervisor allowed uninstall."""
     with _lock:
-        if governor is not None:
-            _teardown("uninstall")
+        if governor is None:
+            return
+        settings = governor.client.settings
+        if settings.spawned and not settings.allow_uninstall and not force:
+            internal.note(
+                f"{POLICY}: uninstall() refused: this agent was started by iron run and its supervisor "
+                "did not allow uninstall (welcome setting allow_uninstall); every call stays governed"
+            )
+            return
+        _teardown("uninstall")
 
 
 def _teardown(reason: str) -> None:
