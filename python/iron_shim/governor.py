@@ -5,7 +5,7 @@ import time
 from typing import Any, Iterable, Optional, Tuple, Union
 
 from . import denial as denials
-from . import protocol, providers, scrub
+from . import protocol, providers, reroute, scrub
 from .calls import KEEP, PASS, Call, Outcome, Verdict, is_event_stream, json_bytes
 from .client import CLOSED, REJECTED, Client
 from .context import current_attrs
@@ -161,9 +161,9 @@ class Governor:
             reply = yield msg
         except IronError as exc:
             return self._no_decision(call, as_no_decision(exc))
-        return self._decide(call, reply)
+        return self._decide(call, reply, url)
 
-    def _decide(self, call: Call, reply: dict) -> Verdict:
+    def _decide(self, call: Call, reply: dict, url: str) -> Verdict:
         """Applies a request decision: allow, modify (new body) or deny."""
         try:
             if reply.get("type") == "error":
@@ -174,6 +174,10 @@ class Governor:
                 return self._deny(call, to_denial(call, decision, "denied by policy"))
             call.deadline_ms = decision.timeout_ms
             if decision.action == "modify":
+                if decision.url is not None:
+                    why = reroute.refusal(decision.url, url, self.client.base, self.client.settings)
+                    if why is not None:
+                        return self._deny(call, denials.Denial(call.id, PROTOCOL, why, decision.policy, 403, None))
                 return self._send(call, decision.body, decision.url, decision.stream_chunks)
             return self._send(call, None, None, decision.stream_chunks)
         except PolicyDenied:
