@@ -68,6 +68,18 @@ class HttpClientDirect(ShimTestCase):
         conn.close()
         self.assertEqual(len(self.requests_of("llm.request")), 2)
 
+    def test_the_low_level_api_to_an_llm_endpoint_is_refused(self) -> None:
+        parts = urlsplit(self.url())
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        self.addCleanup(conn.close)
+        with self.assertRaises(iron_shim.PolicyDenied) as ctx:
+            conn.putrequest("POST", parts.path)
+        self.assertEqual(ctx.exception.code, "IRON_ERR_POLICY")
+        conn.putrequest("GET", "/v1/models")  # any other request goes out as before
+        conn.endheaders()
+        self.assertEqual(conn.getresponse().status, 200)
+        self.assertEqual(self.requests_of("llm.request"), [])
+
 
 @unittest.skipUnless(has_module("urllib3"), "urllib3 is not installed")
 class Urllib3Direct(ShimTestCase):

@@ -3,7 +3,9 @@ clients sit on, so code that talks to http.client directly is governed too.
 
 http.client splits a call in two (request() sends, getresponse() reads). A governed request() runs the
 whole flow of base.py at once — decision, send, the provider's response — and leaves the response (or
-the denial) on the connection for the caller's getresponse(). Inside a governed call of a library above
+the denial) on the connection for the caller's getresponse(). The low-level putrequest() path cannot be
+governed the same way (the body comes later, piece by piece): outside a governed call it is refused for
+an LLM endpoint. Inside a governed call of a library above
 (urllib, urllib3, requests) the nested-layer guard lets these wrappers pass straight through.
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ..calls import Verdict, capped
 from ..denial import SyntheticResponse
+from ..errors import POLICY, PolicyDenied
 from . import base
 from .urllib_ import UrllibExchange, synthetic_response
 
@@ -37,6 +40,31 @@ class HttpClientInterceptor(base.Interceptor):
 
         self.wrap(module.HTTPConnection, "request", lambda original: base.sync_wrapper(original, exchange))
         self.wrap(module.HTTPConnection, "getresponse", _getresponse)
+        self.wrap(module.HTTPConnection, "putrequest", lambda original: _putrequest(module, original))
+
+
+def _putrequest(http: ModuleType, original: Any) -> Any:
+    """The wrapper of putrequest(): the low-level API (putrequest/putheader/endheaders/send) cannot be
+    governed, so outside a governed call an LLM endpoint reached through it is denied (fail closed)."""
+
+    def putrequest(conn: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Passes inside a governed call (request() and the libraries above use it), and for any other URL."""
+        gov = base.current()
+        if gov is not None and not base.active():
+            target = gov.match(method, full_url(conn, isinstance(conn, http.HTTPSConnection), url), lambda _: None)
+            if target is not None and not gov.client.settings.fail_open:
+                raise PolicyDenied(
+                    POLICY,
+                    f"{method} {url} to an LLM endpoint through http.client's low-level putrequest() "
+                    "cannot be governed; expected HTTPConnection.request() or a client library",
+                    "",
+                    status=403,
+                )
+        return original(conn, method, url, *args, **kwargs)
+
+    putrequest.__doc__ = original.__doc__
+    putrequest.__wrapped__ = original  # type: ignore[attr-defined]
+    return putrequest
 
 
 def _getresponse(original: Any) -> Any:
