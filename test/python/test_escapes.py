@@ -243,5 +243,47 @@ class ChildrenKeepTheEnvironment(ShimTestCase):
         self.assertNotEqual(hellos[1]["pid"], os.getpid())
 
 
+class IsolatedChildren(ShimTestCase):
+    def test_starting_python_with_minus_i_says_it_may_run_ungoverned(self) -> None:
+        from iron_shim.interceptors import children
+
+        self.addCleanup(children._warned.clear)
+        children._warned.clear()
+        with mock.patch("sys.stderr") as err:
+            subprocess.run([sys.executable, "-I", "-c", "pass"], check=True)
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+        written = "".join(str(c) for c in err.write.call_args_list)
+        self.assertIn("-I/-E, which ignores PYTHONPATH", written)
+        self.assertEqual(written.count("ignores PYTHONPATH"), 1)
+
+    def test_a_minus_i_child_is_governed_when_the_package_is_in_its_site_packages(self) -> None:
+        import shutil
+        import tempfile
+        import venv
+
+        root = tempfile.mkdtemp(prefix="iron-venv-")
+        self.addCleanup(shutil.rmtree, root, True)
+        venv.create(root, with_pip=False, symlinks=True)
+        python = os.path.join(root, "bin", "python")
+        site = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        os.symlink(os.path.dirname(os.path.abspath(iron_shim.__file__)), os.path.join(site, "iron_shim"))
+        with open(os.path.join(site, "iron_shim.pth"), "w", encoding="utf-8") as f:  # what pip install writes
+            f.write(
+                'import os; os.environ.get("IRON_ENDPOINT") and '
+                '__import__("iron_shim.bootstrap").bootstrap.install_from_env()\n'
+            )
+        env = dict(os.environ, IRON_ENDPOINT=self.peer.endpoint, IRON_TOKEN="tok-test")
+        code = "from iron_shim import runtime; print(runtime.governor.client.wait_ready(5))"
+        with mock.patch("sys.stderr"):  # the -I note
+            out = subprocess.run([python, "-I", "-c", code], env=env, capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.strip(), "ready")
+        self.assertEqual(len(self.peer.wait_for("hello", 2)), 2)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,18 +1,22 @@
 """Child processes: a governed process that starts another with an environment of its own choosing
 (env={...} without the IRON_* variables or iron's PYTHONPATH entries) still hands them on, so a Python
-child installs the shim as every child does. What cannot be handed on is in docs/security.md: a
-child started with ``python -I`` / ``-E`` ignores the environment, and os.exec*/posix_spawn are not
-wrapped."""
+child installs the shim as every child does. A child started with ``python -I`` / ``-E`` ignores
+PYTHONPATH: it is governed only when the iron-shim package is installed in that interpreter (its
+iron_shim.pth still runs), so starting one says so on stderr. os.exec*/posix_spawn are not wrapped."""
 from __future__ import annotations
 
 import functools
 import os
+import re
 from types import ModuleType
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, List, Mapping
 
+from ..internal import note
 from . import base
 
 _OFF = ("0", "false", "no", "off")
+_PYTHON = re.compile(r"python[0-9.]*(\.exe)?$")
+_warned: List[bool] = []
 
 
 class ChildEnvInterceptor(base.Interceptor):
@@ -32,9 +36,17 @@ def _init(original: Any) -> Any:
     @functools.wraps(original)  # keeps Popen's signature for introspection
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         """Adds the governing variables to an explicit env while the shim is installed."""
-        env = kwargs.get("env")
-        if env is not None and base.current() is not None:
-            kwargs["env"] = with_iron(env, os.environ)
+        if base.current() is not None:
+            env = kwargs.get("env")
+            if env is not None:
+                kwargs["env"] = with_iron(env, os.environ)
+            command = args[0] if args else kwargs.get("args")
+            if isinstance(command, (list, tuple)) and isolated_python(list(command)) and not _warned:
+                _warned.append(True)
+                note(
+                    f"{command[0]} is started with -I/-E, which ignores PYTHONPATH: it is governed only "
+                    "when the iron-shim package is installed in that interpreter (pip install <iron>/python)"
+                )
         original(self, *args, **kwargs)
 
     return __init__
@@ -62,3 +74,26 @@ def _is_ours(entry: str) -> bool:
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../iron_shim
     absolute = os.path.abspath(entry)
     return absolute in (os.path.join(here, "_boot"), os.path.dirname(here))
+
+
+def isolated_python(command: List[Any]) -> bool:
+    """True for a Python interpreter started with -I or -E (alone or in a flag group like -Im)."""
+    if not command or not _PYTHON.search(os.path.basename(str(command[0]))):
+        return False
+    args = [str(arg) for arg in command[1:]]
+    at = 0
+    while at < len(args):
+        text = args[at]
+        if not text.startswith("-") or text.startswith("--") or text == "-":
+            return False
+        for i, flag in enumerate(text[1:]):
+            if flag in "IE":
+                return True
+            if flag in "cmXW":  # this option takes an argument: the rest of the group, or the next word
+                if flag in "cm":
+                    return False
+                at += 1 if i + 2 < len(text) else 2
+                break
+        else:
+            at += 1
+    return False
