@@ -33,6 +33,8 @@ def install(settings: Settings, wait: bool) -> None:
             "(expected ipc://<path> or tcp://<host>:<port>)",
         )
     with _lock:
+        if governor is not None and not _same(_settings, settings) and _pinned("install() with other settings"):
+            settings = governor.client.base
         if governor is None or not _same(_settings, settings):
             if governor is not None:
                 _teardown("uninstall")
@@ -83,14 +85,23 @@ def uninstall(force: bool = False) -> None:
     with _lock:
         if governor is None:
             return
-        settings = governor.client.settings
-        if settings.spawned and not settings.allow_uninstall and not force:
-            internal.note(
-                f"{POLICY}: uninstall() refused: this agent was started by iron run and its supervisor "
-                "did not allow uninstall (welcome setting allow_uninstall); every call stays governed"
-            )
+        if not force and _pinned("uninstall()"):
             return
         _teardown("uninstall")
+
+
+def _pinned(what: str) -> bool:
+    """True (and says so on stderr) when the installed shim may not be undone or replaced: an agent
+    spawned by iron run, whose supervisor did not allow it (welcome setting allow_uninstall)."""
+    assert governor is not None
+    settings = governor.client.settings
+    if not settings.spawned or settings.allow_uninstall:
+        return False
+    internal.note(
+        f"{POLICY}: {what} refused: this agent was started by iron run and its supervisor "
+        "did not allow uninstall (welcome setting allow_uninstall); every call stays governed"
+    )
+    return True
 
 
 def _teardown(reason: str) -> None:

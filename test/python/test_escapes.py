@@ -15,7 +15,7 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 from .contract import CHAT
-from .router_peer import decision
+from .router_peer import RouterPeer, decision
 from .support import ShimTestCase, has_module
 import iron_shim
 from iron_shim import providers, runtime
@@ -87,6 +87,7 @@ class Urllib3Direct(ShimTestCase):
         import urllib3
 
         pool = urllib3.PoolManager()
+        self.addCleanup(pool.clear)
         resp = pool.request("POST", self.server.url + "/v1/chat/completions", body=json.dumps(CHAT).encode())
         self.assertEqual(resp.status, 200)
         self.assertEqual(json.loads(resp.data)["object"], "chat.completion")
@@ -99,6 +100,7 @@ class Urllib3Direct(ShimTestCase):
 
         self.decide = lambda m: decision(m, "deny", code="IRON_ERR_POLICY", status=403, reason="no")
         pool = urllib3.PoolManager()
+        self.addCleanup(pool.clear)
         resp = pool.request("POST", self.server.url + "/v1/chat/completions", body=json.dumps(CHAT).encode())
         self.assertEqual(resp.status, 403)
         self.assertEqual(json.loads(resp.data)["error"]["code"], "IRON_ERR_POLICY")
@@ -108,6 +110,7 @@ class Urllib3Direct(ShimTestCase):
         import urllib3
 
         pool = urllib3.PoolManager()
+        self.addCleanup(pool.clear)
         resp = pool.request(
             "POST",
             self.server.url + "/v1/chat/completions",
@@ -150,7 +153,9 @@ class GovernedExactlyOnce(ShimTestCase):
     def test_urllib3(self) -> None:
         import urllib3
 
-        self._check(lambda url, data: urllib3.PoolManager().request("POST", url, body=data).data)
+        pool = urllib3.PoolManager()
+        self.addCleanup(pool.clear)
+        self._check(lambda url, data: pool.request("POST", url, body=data).data)
 
     @unittest.skipUnless(has_module("httpx"), "httpx is not installed")
     def test_httpx(self) -> None:
@@ -169,6 +174,17 @@ class UninstallUnderIronRun(ShimTestCase):
         self.assertTrue(iron_shim.status()["installed"])
         _post_http_client(self.server.url + "/v1/chat/completions", CHAT)
         self.assertEqual(len(self.requests_of("llm.request")), 1)
+
+    def test_installing_again_towards_another_supervisor_is_refused_too(self) -> None:
+        other = RouterPeer(handler=lambda msg: decision(msg), settings={})
+        self.addCleanup(other.close)
+        with mock.patch("sys.stderr") as err:
+            iron_shim.install(endpoint=other.endpoint, token="tok-test", agent="b", timeout_ms=3000, strict=True)
+        self.assertIn("install() with other settings refused", "".join(str(c) for c in err.write.call_args_list))
+        self.assertEqual(iron_shim.status()["endpoint"], self.peer.endpoint)
+        _post_http_client(self.server.url + "/v1/chat/completions", CHAT)
+        self.assertEqual(len(self.requests_of("llm.request")), 1)
+        self.assertEqual(other.of_type("llm.request"), [])
 
     def test_the_supervisor_may_allow_it(self) -> None:
         self.peer.settings["allow_uninstall"] = True
