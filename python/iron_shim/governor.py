@@ -5,7 +5,7 @@ import time
 from typing import Any, Iterable, Optional, Tuple, Union
 
 from . import denial as denials
-from . import protocol, providers, scrub
+from . import protocol, providers, reroute, scrub
 from .calls import KEEP, PASS, Call, Outcome, Verdict, is_event_stream, json_bytes
 from .client import CLOSED, REJECTED, Client
 from .context import current_attrs
@@ -17,6 +17,9 @@ from .response_side import ResponseReporter
 from .stream_side import StreamReporter
 
 __all__ = ["Governor", "Call", "Verdict", "Outcome", "PASS", "KEEP", "is_event_stream"]
+
+#: What a call whose matching failed on a shim bug is taken for, when it looks like an LLM call: it is denied.
+BROKEN = providers.Target("unknown", providers.OPENAI, "unknown", False, False)
 
 #: Asked of the provider for streams the shim rewrites (usage strip, chunk filter): bytes it can parse.
 IDENTITY = (("accept-encoding", "identity"),)
@@ -52,12 +55,13 @@ class Governor:
         return target
 
     def _match(self, method: str, url: str, header: HeaderGet) -> Optional[providers.Target]:
-        """match_url with the effective providers; a bug lets the call pass (it cannot be recognised)."""
+        """match_url with the effective providers; a bug on an LLM-shaped call takes it for one (BROKEN,
+        denied unless fail_open), any other call passes (it cannot be an LLM call)."""
         try:
             return providers.match_url(method, url, header, self.client.settings.providers)
-        except Exception as exc:  # noqa: BLE001 - cannot tell it is an LLM call: let it pass
+        except Exception as exc:  # noqa: BLE001
             swallow("match_url", exc)
-            return None
+            return BROKEN if providers.maybe_llm(method, url) else None
 
     def _needs_welcome(self, method: str, url: str, target: Optional[providers.Target]) -> bool:
         """True before the first welcome for a POST to an LLM-shaped path that no known provider claims."""
@@ -85,6 +89,8 @@ class Governor:
     ) -> Union[Verdict, Tuple[Call, dict]]:
         """Recognises the call and builds its llm.request; a bug here fails closed."""
         call: Optional[Call] = None
+        if target is BROKEN:
+            return self.on_bug(target, RuntimeError("the call could not be matched to a provider"))
         try:
             info = providers.inspect(target, url, body)
             if info is None:
@@ -107,10 +113,10 @@ class Governor:
                 current_attrs(),
             )
             return call, msg
-        except Exception as exc:  # noqa: BLE001
-            swallow("before()", exc)
+        except Exception as exc:  # noqa: BLE001 - a bug on a governed URL fails closed (or open)
             if call is None:
-                return PASS
+                return self.on_bug(target, exc)
+            swallow("before()", exc)
             return self._no_decision(call, NoDecision(INTERNAL, f"shim error before the decision: {exc!r}"))
 
     def before(
@@ -155,9 +161,9 @@ class Governor:
             reply = yield msg
         except IronError as exc:
             return self._no_decision(call, as_no_decision(exc))
-        return self._decide(call, reply)
+        return self._decide(call, reply, url)
 
-    def _decide(self, call: Call, reply: dict) -> Verdict:
+    def _decide(self, call: Call, reply: dict, url: str) -> Verdict:
         """Applies a request decision: allow, modify (new body) or deny."""
         try:
             if reply.get("type") == "error":
@@ -168,6 +174,10 @@ class Governor:
                 return self._deny(call, to_denial(call, decision, "denied by policy"))
             call.deadline_ms = decision.timeout_ms
             if decision.action == "modify":
+                if decision.url is not None:
+                    why = reroute.refusal(decision.url, url, self.client.base, self.client.settings)
+                    if why is not None:
+                        return self._deny(call, denials.Denial(call.id, PROTOCOL, why, decision.policy, 403, None))
                 return self._send(call, decision.body, decision.url, decision.stream_chunks)
             return self._send(call, None, None, decision.stream_chunks)
         except PolicyDenied:

@@ -8,7 +8,7 @@ from typing import Optional
 
 from . import internal
 from .client import READY, REJECTED, Client
-from .errors import AUTH, CONFIG, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
+from .errors import AUTH, CONFIG, POLICY, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
 from .governor import Governor
 from .settings import Settings, warn
 from .api_types import Status, build
@@ -33,6 +33,8 @@ def install(settings: Settings, wait: bool) -> None:
             "(expected ipc://<path> or tcp://<host>:<port>)",
         )
     with _lock:
+        if governor is not None and not _same(_settings, settings) and _pinned("install() with other settings"):
+            settings = governor.client.base
         if governor is None or not _same(_settings, settings):
             if governor is not None:
                 _teardown("uninstall")
@@ -77,11 +79,29 @@ def _wait(client: Client) -> None:
     )
 
 
-def uninstall() -> None:
-    """Restores every patched function and says bye; a no-op when not installed."""
+def uninstall(force: bool = False) -> None:
+    """Restores every patched function and says bye; a no-op when not installed. An agent spawned by
+    `iron run` stays governed (a warning, nothing undone) unless its supervisor allowed uninstall."""
     with _lock:
-        if governor is not None:
-            _teardown("uninstall")
+        if governor is None:
+            return
+        if not force and _pinned("uninstall()"):
+            return
+        _teardown("uninstall")
+
+
+def _pinned(what: str) -> bool:
+    """True (and says so on stderr) when the installed shim may not be undone or replaced: an agent
+    spawned by iron run, whose supervisor did not allow it (welcome setting allow_uninstall)."""
+    assert governor is not None
+    settings = governor.client.settings
+    if not settings.spawned or settings.allow_uninstall:
+        return False
+    internal.note(
+        f"{POLICY}: {what} refused: this agent was started by iron run and its supervisor "
+        "did not allow uninstall (welcome setting allow_uninstall); every call stays governed"
+    )
+    return True
 
 
 def _teardown(reason: str) -> None:

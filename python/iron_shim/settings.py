@@ -42,6 +42,7 @@ class Settings(NamedTuple):
     parent_pid: Optional[int] = None
     orphan_exit_ms: int = DEFAULT_ORPHAN_EXIT_MS
     warnings: Tuple[str, ...] = ()
+    allow_uninstall: bool = False  # welcome only: under iron run, uninstall() works only when the supervisor says so
 
     def merged_welcome(self, welcome: Mapping[str, Any]) -> "Settings":
         """Applies welcome.settings (they win over the environment); bad entries are ignored."""
@@ -174,6 +175,7 @@ _KEYS["heartbeat_ms"] = _parse_positive_ms
 _WELCOME_KEYS: Dict[str, _Parser] = {
     key: _KEYS[key] for key in ("timeout_ms", "fail_open", "on_deny", "heartbeat_ms", "providers")
 }
+_WELCOME_KEYS["allow_uninstall"] = _parse_bool
 
 
 def _validate(

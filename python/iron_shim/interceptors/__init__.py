@@ -16,11 +16,23 @@ from .base import Interceptor
 def _build() -> List[Interceptor]:
     """One instance per supported library (imports are cheap: no library is imported here)."""
     from .aiohttp_ import AiohttpInterceptor
+    from .children import ChildEnvInterceptor
+    from .http_client_ import HttpClientInterceptor
     from .httpx_ import Httpx2Interceptor, HttpxInterceptor
     from .requests_ import RequestsInterceptor
+    from .urllib3_ import Urllib3Interceptor
     from .urllib_ import UrllibInterceptor
 
-    return [HttpxInterceptor(), Httpx2Interceptor(), UrllibInterceptor(), RequestsInterceptor(), AiohttpInterceptor()]
+    return [
+        HttpxInterceptor(),
+        Httpx2Interceptor(),
+        UrllibInterceptor(),
+        RequestsInterceptor(),
+        AiohttpInterceptor(),
+        Urllib3Interceptor(),
+        HttpClientInterceptor(),
+        ChildEnvInterceptor(),
+    ]
 
 
 INTERCEPTORS: List[Interceptor] = _build()

@@ -60,7 +60,7 @@ class UrllibExchange(base.Exchange):
 
     def denied(self, synthetic: SyntheticResponse, response: Any = None) -> Any:
         """A real HTTPResponse, so HTTPErrorProcessor raises HTTPError as for the provider's own error."""
-        return synthetic_response(synthetic, self.req)
+        return synthetic_response(synthetic, self.req.get_method(), self.req.full_url)
 
     def content_type(self, response: Any) -> Optional[str]:
         """http.client's lookup."""
@@ -148,7 +148,7 @@ class _FakeSocket:
         """Nothing to release."""
 
 
-def synthetic_response(synthetic: SyntheticResponse, req: Any) -> Any:
+def synthetic_response(synthetic: SyntheticResponse, method: str, url: str) -> Any:
     """A real http.client.HTTPResponse parsed from the denial's bytes, so HTTPErrorProcessor raises
     urllib.error.HTTPError exactly as it would for a server's own error."""
     import http.client
@@ -158,9 +158,9 @@ def synthetic_response(synthetic: SyntheticResponse, req: Any) -> Any:
     head.append("\r\n")
     raw = "".join(head).encode("latin-1") + synthetic.body
     sock: Any = _FakeSocket(raw)
-    response = http.client.HTTPResponse(sock, method=req.get_method(), url=req.full_url)
+    response = http.client.HTTPResponse(sock, method=method, url=url)
     response.begin()
-    response.url = req.full_url
+    response.url = url
     response.msg = response.reason  # type: ignore[assignment]  # what do_open does
     return response
 
