@@ -1,0 +1,33 @@
+// The provider wire facts (python/iron_shim/provider_wire.json): the one file the shim, the mock
+// and the policies read, so the paths, secrets and error shapes they agree on are written once.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../supervisor/paths.js";
+
+/** The facts as the JSON file holds them (the parts the TypeScript side reads). */
+export interface ProviderWireFacts {
+  readonly secrets: { readonly headers: readonly string[]; readonly header_parts: readonly string[]; readonly query_params: readonly string[] };
+  readonly gemini: {
+    readonly path: string;
+    readonly free_methods: readonly string[];
+    readonly hosts: readonly string[];
+    readonly secret_header: string;
+    readonly secret_query: string;
+    readonly error_status: Readonly<Record<string, string>>;
+  };
+  readonly openai_compatible_hosts: Readonly<Record<string, string>>;
+}
+
+/** Where the file lives: inside the Python package, so `pip install` ships it too. */
+export const PROVIDER_WIRE_FILE = join(PACKAGE_ROOT, "python", "iron_shim", "provider_wire.json");
+
+/** The facts, read once at import. */
+export const PROVIDER_WIRE: ProviderWireFacts = JSON.parse(readFileSync(PROVIDER_WIRE_FILE, "utf8")) as ProviderWireFacts;
+
+/** Gemini's model-method path (`…/models/{model}:generateContent`), group 1 the model, group 2 the method. */
+export const GEMINI_PATH = new RegExp(PROVIDER_WIRE.gemini.path);
+
+/** Gemini's gRPC status name for an HTTP status (unlisted: INTERNAL for 5xx, FAILED_PRECONDITION for 4xx). */
+export function geminiStatus(status: number): string {
+  return PROVIDER_WIRE.gemini.error_status[String(status)] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION");
+}
