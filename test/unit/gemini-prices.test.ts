@@ -1,9 +1,15 @@
 // Gemini in the price table: versioned ids price as their family, cached content at the cache
 // rate, thinking billed as output, long prompts at the long-context rates; every row has a source.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { estimateInputTokens, loadTokenizers } from "../../src/policy/tokens.js";
 import { DEFAULT_PRICES, PRICE_SOURCES } from "../../src/index.js";
 import { costOf } from "../../src/policy/cost.js";
 import { findPrice } from "../../src/policy/prices.js";
+import { BudgetPlan } from "../../src/policy/budget-plan.js";
+import { PolicyEngine } from "../../src/policy/engine.js";
+import { budgetPolicy, requestedCap } from "../../src/policy/policies/budget.js";
+import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
+import { makeCall } from "../helpers/calls.js";
 
 describe("Gemini prices", () => {
   it("prices gemini-2.0-flash-001 as gemini-2.0-flash and an unknown Gemini model as unknown", () => {
@@ -22,5 +28,38 @@ describe("Gemini prices", () => {
   it("names a source and a date for every provider with rows in the table", () => {
     const providers = new Set(Object.keys(DEFAULT_PRICES).map((id) => (id.startsWith("claude") ? "anthropic" : id.startsWith("gemini") ? "gemini" : "openai")));
     for (const provider of providers) expect(PRICE_SOURCES[provider]?.checked, provider).toMatch(/^\d{4}-\d{2}/);
+  });
+});
+
+beforeAll(() => loadTokenizers());
+
+describe("Gemini output caps in the budget policy", () => {
+  const gemini = (generationConfig?: Record<string, unknown>) =>
+    makeCall({
+      provider: "gemini",
+      endpoint: "generateContent",
+      model: "gemini-2.5-flash",
+      url: "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent",
+      body: { contents: [{ role: "user", parts: [{ text: "hi" }] }], ...(generationConfig && { generationConfig }) },
+      estimatedTokens: { input: 10, output: null },
+    });
+
+  it("reads generationConfig.maxOutputTokens as the requested cap", () => {
+    expect(requestedCap(gemini({ maxOutputTokens: 64, temperature: 0 }))).toBe(64);
+    expect(requestedCap(gemini())).toBeNull();
+  });
+
+  it("caps an uncapped call in generationConfig (never an OpenAI field Gemini would refuse)", async () => {
+    const plan = new BudgetPlan({ global: [], perAgent: [], perRun: [], perAttribute: {}, timeZone: "UTC" });
+    const policy = budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 1000, capOutputTokens: true, plan, runOf: () => null });
+    const ledger = new MemoryBudgetLedger();
+    ledger.setLimit("global", 1_000_000);
+    const engine = new PolicyEngine({ builtins: [policy], ledger });
+    const decision = await engine.decideRequest(gemini({ temperature: 0 }));
+    expect(decision).toMatchObject({ action: "modify", policy: "budget" });
+    expect(decision.body).toEqual({ contents: [{ role: "user", parts: [{ text: "hi" }] }], generationConfig: { temperature: 0, maxOutputTokens: 1000 } });
+    const call = gemini({ maxOutputTokens: 64 });
+    const capped = await engine.decideRequest(call);
+    expect([capped.action, capped.micros]).toEqual(["allow", Math.ceil(estimateInputTokens(call) * 0.3 + 64 * 2.5 - 1e-9)]);
   });
 });

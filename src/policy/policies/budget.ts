@@ -74,7 +74,14 @@ export function requestedCap(call: LlmCall): number | null {
   const body = call.body as Record<string, unknown> | null;
   if (typeof body !== "object" || body === null) return call.estimatedTokens.output;
   for (const key of CAP_KEYS) if (typeof body[key] === "number" && Number.isInteger(body[key])) return body[key] as number;
-  return null;
+  const gemini = geminiConfig(body).maxOutputTokens;
+  return typeof gemini === "number" && Number.isInteger(gemini) ? gemini : null;
+}
+
+// Gemini's generationConfig (where its output cap lives), {} when the body has none.
+function geminiConfig(body: Record<string, unknown>): Record<string, unknown> {
+  const config = body.generationConfig;
+  return typeof config === "object" && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
 }
 
 // The request body with an output cap in the field this endpoint (and host) understands.
@@ -90,6 +97,9 @@ function withCap(call: LlmCall, cap: number): Record<string, unknown> | null {
     case "completions":
     case "messages":
       return { ...body, max_tokens: cap };
+    case "generateContent":
+    case "streamGenerateContent":
+      return { ...body, generationConfig: { ...geminiConfig(body), maxOutputTokens: cap } };
     default:
       return null;
   }
