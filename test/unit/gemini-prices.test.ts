@@ -63,3 +63,18 @@ describe("Gemini output caps in the budget policy", () => {
     expect([capped.action, capped.micros]).toEqual(["allow", Math.ceil(estimateInputTokens(call) * 0.3 + 64 * 2.5 - 1e-9)]);
   });
 });
+
+describe("local model servers", () => {
+  it("charge nothing for an unpriced model on a loopback host (still reserved, so budgets and limits apply), a configured price wins", async () => {
+    const plan = new BudgetPlan({ global: [], perAgent: [], perRun: [], perAttribute: {}, timeZone: "UTC" });
+    const prices = { ...DEFAULT_PRICES, "llama3.2-priced": { input: 1, output: 1 } };
+    const policy = budgetPolicy({ prices, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 1000, capOutputTokens: false, plan, runOf: () => null });
+    const engine = new PolicyEngine({ builtins: [policy], ledger: new MemoryBudgetLedger() });
+    const local = (url: string, model: string) => makeCall({ url, model, body: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 10 } });
+    for (const url of ["http://localhost:11434/v1/chat/completions", "http://127.0.0.1:8000/v1/chat/completions", "http://[::1]:8000/v1/chat/completions"]) {
+      expect(await engine.decideRequest(local(url, "llama3.2")), url).toMatchObject({ action: "allow", micros: 0 });
+    }
+    expect((await engine.decideRequest(local("http://localhost:11434/v1/chat/completions", "llama3.2-priced"))).micros).toBeGreaterThan(0);
+    expect(await engine.decideRequest(local("https://api.groq.com/openai/v1/chat/completions", "llama3.2"))).toMatchObject({ action: "deny", code: "IRON_ERR_UNKNOWN_MODEL" });
+  });
+});

@@ -21,19 +21,23 @@ export interface BudgetPolicyOptions {
   readonly runOf: (agentId: string) => number | string | null;
 }
 
+/** What a model served from this machine (Ollama, vLLM, LM Studio on loopback) costs unless prices: names it. */
+export const LOCAL_PRICE: ModelPrice = Object.freeze({ input: 0, output: 0 });
+
 // Endpoints that produce no output tokens.
 const INPUT_ONLY = new Set(["embeddings"]);
 const CAP_KEYS = ["max_tokens", "max_completion_tokens", "max_output_tokens"] as const;
 
 /** Creates the built-in cost policy (named "budget"). */
 export function budgetPolicy(options: BudgetPolicyOptions): Policy {
-  const priceFor = (model: string | null): ModelPrice | undefined => {
+  const priceFor = (model: string | null, url: string): ModelPrice | undefined => {
     const known = findPrice(options.prices, model);
     if (known !== undefined) return known;
+    if (isLoopback(url)) return LOCAL_PRICE;
     return options.unknownModel.action === "charge" ? options.unknownModel.price : undefined;
   };
   const decide = (call: LlmCall, ctx: PolicyContext): RequestDecision => {
-    const price = priceFor(call.model);
+    const price = priceFor(call.model, call.url);
     if (price === undefined) {
       return deny("IRON_ERR_UNKNOWN_MODEL", `no price is known for model ${JSON.stringify(call.model)}; add it under prices: in iron.yaml`);
     }
@@ -61,7 +65,7 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
       return tokenizersWithin(1000).then(() => decide(call, ctx));
     },
     onResponse(call, result) {
-      const price = priceFor(result.model ?? call.model) ?? priceFor(call.model);
+      const price = findPrice(options.prices, result.model ?? call.model) ?? priceFor(call.model, call.url);
       if (price === undefined) return { action: "allow", charge: 0 };
       const usage = result.usage ?? estimatedUsage(call, result);
       return { action: "allow", charge: usage === null ? 0 : costOf(usage, price) };
@@ -102,6 +106,16 @@ function withCap(call: LlmCall, cap: number): Record<string, unknown> | null {
       return { ...body, generationConfig: { ...geminiConfig(body), maxOutputTokens: cap } };
     default:
       return null;
+  }
+}
+
+// A model server on this machine: localhost, 127.0.0.0/8 or ::1.
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
   }
 }
 
