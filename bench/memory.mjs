@@ -53,7 +53,10 @@ async function ironRunRss(n) {
   try {
     await new Promise((resolve, reject) => {
       let ready = 0;
-      child.stdout.on("data", (chunk) => (ready += String(chunk).split("ready").length - 1) >= n && resolve());
+      child.stdout.on("data", (chunk) => {
+        ready += String(chunk).split("ready").length - 1;
+        if (ready >= n) resolve();
+      });
       child.once("exit", (code) => reject(new Error(`iron run exited (${code}) before ${n} agents were ready`)));
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));

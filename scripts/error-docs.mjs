@@ -44,11 +44,12 @@ denies a call, which the agent sees as the HTTP status shown, in its provider's 
 /** The whole page, from the catalogue's codes and meanings and the CLI's exit-code mapping. */
 export function renderErrorDocs(errorCodes, exitCodeFor) {
   const rows = Object.entries(errorCodes).map(([code, meaning]) => {
-    const exit = code in CALL_STATUS ? "—" : String(exitCodeFor(code));
+    // A call-denial code the CLI also exits with (IRON_ERR_BUDGET: a run whose every call a budget denied) shows its status.
+    const exit = code in CALL_STATUS && exitCodeFor(code) === 1 ? "—" : String(exitCodeFor(code));
     const http = CALL_STATUS[code] ?? HTTP_NOTES[code] ?? "";
     return `| \`${code}\` | ${exit} | ${http} | ${meaning} |`;
   });
-  return HEADER + rows.join("\n") + "\n";
+  return `${HEADER + rows.join("\n")}\n`;
 }
 
 // Bundles the TypeScript catalogue with esbuild (a dependency already) so this runs without a build.

@@ -12,6 +12,12 @@ echo "== Python lint (black --check, flake8)"
 bash scripts/lint-python.sh
 
 
+echo "== Lint (biome, biome.jsonc)"
+npx biome lint --error-on-warnings src test bench scripts dashboard
+
+echo "== Import rules (dependency-cruiser, .dependency-cruiser.cjs)"
+npm run --silent check:deps
+
 echo "== TypeScript tests (vitest)"
 npx vitest run
 

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   IRON_ERR_CONFIG: "the configuration (iron.yaml, options, environment) is invalid",
   IRON_ERR_SCRIPT_NOT_FOUND: "the agent script does not exist or is not a file",
   IRON_ERR_PYTHON_NOT_FOUND: "the Python interpreter could not be found or run",
+  IRON_ERR_PYTHON_VERSION: "the Python interpreter is a version the shim does not support (3.9 to 3.13)",
   IRON_ERR_SPAWN: "the agent process could not be started",
   IRON_ERR_AGENT_STARTUP: "the agent did not connect its shim in time",
   IRON_ERR_AUTH: "a peer presented a missing, wrong or expired token",
@@ -65,6 +66,11 @@ function formatMessage(code: IronErrorCode, message: string, details: IronErrorD
   if (details.path !== undefined) text += ` (at ${details.path})`;
   if (details.expected !== undefined) text += `: expected ${details.expected}, got ${describe(details.got)}`;
   return text;
+}
+
+/** What an error says, whatever was thrown: a message for logs and wire replies. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Short, safe description of a value for error messages (never dumps large objects). */

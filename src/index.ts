@@ -1,12 +1,13 @@
 // The public API of iron-runtime. Everything else is internal.
 export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
 export type { SupervisorOptions } from "./supervisor/options.js";
-export { Agent, type AgentState, type AgentExit, type StopOptions, type Subprocess } from "./supervisor/agent.js";
+export { Agent, type AgentState, type AgentExit, type StopOptions } from "./supervisor/agent.js";
+export type { Subprocess } from "./supervisor/subprocesses.js";
 export { JoinedAgent, type JoinedAgentState } from "./supervisor/joined-agent.js";
 export type { LifecycleOptions, RestartPolicy, HangAction } from "./lifecycle/lifecycle-options.js";
 export type { BackoffConfig } from "./lifecycle/backoff.js";
 export { MemoryRunRegistry, type RunRegistry, type RunRecord, type RunExit } from "./lifecycle/run-registry.js";
-export type { CallMetrics } from "./supervisor/call-governor.js";
+export type { CallMetrics } from "./supervisor/call-metrics.js";
 export { allow, deny, modify, redact } from "./policy/decisions.js";
 export { definePolicy, editBody, promptText } from "./policy/define-policy.js";
 export type {
@@ -31,7 +32,7 @@ export { DEFAULT_PRICES, PRICE_SOURCES, PRICES_AS_OF, type ModelPrice } from "./
 export type { IronEvent, EventType, EventPayloads, PiiFinding } from "./events/types.js";
 export type { Snapshot, AgentView, BudgetRow, BreakerView, CallView } from "./events/projection.js";
 export type { StreamOptions } from "./stream/stream-options.js";
-export type { TelemetryOptions } from "./telemetry/telemetry-options.js";
+export type { TelemetryOptions } from "./observability/telemetry-options.js";
 export type { CallDetail, DashboardAgent, DashboardInfo, RequestMeta, ResponseView } from "./stream/dashboard-types.js";
 export { loadConfigFile, type LoadedConfig } from "./config/load-config.js";
 export { optionsFromConfig, type AgentSpawn, type ConfigOptions } from "./config/to-options.js";

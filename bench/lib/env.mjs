@@ -12,7 +12,6 @@ export const PYTHON = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
 /** What `iron run` puts on PYTHONPATH: the boot directory (sitecustomize) and the shim package. */
 export const SHIM_PYTHONPATH = [join(REPO, "python", "iron_shim", "_boot"), join(REPO, "python")].join(":");
 /** The shim package alone, importable without the injection. */
-export const SHIM_PACKAGE = join(REPO, "python");
 export const IRON_BIN = join(DIST, "cli", "bin.js");
 
 /** A fresh temporary directory. */
@@ -25,13 +24,6 @@ export function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : Number.NaN;
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
 }
 
 /** Scale from the environment: BENCH_SCALE=0.2 for a quick look, 1 for the real run. */

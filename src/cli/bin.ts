@@ -1,5 +1,14 @@
 #!/usr/bin/env node
-// The executable behind `iron`: runs the CLI and exits with its code.
-import { main } from "./main.js";
+// The executable behind `iron`: runs the CLI and exits with its code. `iron --version` is
+// answered before the command tree (and zeromq, SQLite, pino, xstate beneath it) is loaded.
+import { guardPipes } from "./closed-pipes.js";
 
-process.exitCode = await main(process.argv.slice(2));
+guardPipes();
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  const { VERSION } = await import("../version.js");
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { main } = await import("./main.js");
+  process.exitCode = await main(argv);
+}

@@ -1,6 +1,7 @@
-// Ctrl-C and friends for `iron run`: the first signal stops every agent gracefully (forwarding
+// Ctrl-C and friends for `iron run` (and a closed output pipe): the first signal stops every agent gracefully (forwarding
 // it to their process groups, which the terminal does not reach), the second kills them now.
 import type { Supervisor } from "../supervisor/supervisor.js";
+import { onOutputClosed } from "./closed-pipes.js";
 import { PREFIX } from "./render.js";
 
 const HANDLED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -43,6 +44,15 @@ export function handleInterrupts(supervisor: Supervisor, out: NodeJS.WritableStr
     }
   };
   for (const signal of HANDLED) process.on(signal, onSignal);
+  // A closed stdout/stderr ends the run as SIGPIPE ends a Unix tool (exit 141), but gracefully:
+  // the agents get SIGTERM and their exits are recorded.
+  const stopListening = onOutputClosed((stream) => {
+    if (first !== null) return;
+    first = "SIGPIPE";
+    wake("SIGPIPE");
+    out.write(`${PREFIX} iron's ${stream} was closed (EPIPE): stopping every agent\n`);
+    for (const agent of supervisor.agents.values()) void agent.stop({ reason: `iron's ${stream} was closed` });
+  });
   return {
     get signal() {
       return first;
@@ -50,6 +60,7 @@ export function handleInterrupts(supervisor: Supervisor, out: NodeJS.WritableStr
     next: () => received,
     dispose() {
       for (const signal of HANDLED) process.off(signal, onSignal);
+      stopListening();
     },
   };
 }

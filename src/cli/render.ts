@@ -1,7 +1,7 @@
 // Pure formatting of what the CLI prints: live decision lines and the end-of-run summary.
 import type { IronEvent } from "../events/types.js";
 import { formatUsd } from "../policy/money.js";
-import type { CallMetrics } from "../supervisor/call-governor.js";
+import type { CallMetrics } from "../supervisor/call-metrics.js";
 
 export const PREFIX = "iron ▸";
 

@@ -2,7 +2,7 @@
 import { constants } from "node:os";
 import type { AgentExit } from "../lifecycle/agent-machine-types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
-import { resolveScript } from "../supervisor/python.js";
+import { checkPythonVersion, resolvePython, resolveScript } from "../supervisor/python.js";
 import { Supervisor, type SpawnOptions } from "../supervisor/supervisor.js";
 import type { Agent } from "../supervisor/agent.js";
 import { exitCodeFor } from "./exit-codes.js";
@@ -39,15 +39,27 @@ export function exitCodeOf(exit: AgentExit): number {
   return signo === undefined ? 1 : 128 + signo;
 }
 
+/** True when the agent made calls and a budget denied every one: a run that did nothing, to show in the exit status. */
+function starvedByBudget(agent: Agent): boolean {
+  const m = agent.metrics;
+  return m.calls > 0 && m.deniedByBudget === m.calls;
+}
+
 /** Starts the supervisor and the agents, handles Ctrl-C, prints the summary, returns the exit code. */
 export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
-  for (const spawn of options.agents) resolveScript(spawn.script, spawn.cwd); // every script exists before any starts
+  // Every script exists and every interpreter is one the shim runs on before anything starts or prints.
+  for (const spawn of options.agents) {
+    resolveScript(spawn.script, spawn.cwd);
+    checkPythonVersion(resolvePython(spawn.python ?? options.supervisor.python));
+  }
   const supervisor = await Supervisor.start(options.supervisor);
   const unannounce = announceState(supervisor, options.supervisor.state, out, options.quiet);
   const models = new Map<string, string | null>();
   const memory = new Map<string, string>();
+  const lastError = new Map<string, string>();
   supervisor.on("event", (event) => {
+    if (event.type === "agent.output" && event.stream === "stderr" && event.line.trim() !== "") lastError.set(event.agentId, event.line.trim());
     const line = (options.trace ? traceLine(event, models) : null) ?? (options.quiet ? null : lifecycleLine(event, memory));
     if (line !== null) out.write(`${line}\n`);
   });
@@ -66,13 +78,17 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
         const { exit, seconds } = exits[i] as { exit: AgentExit; seconds: number };
         const { headline, restarts, detail } = describeEnd(exit);
         const [first, ...rest] = summaryLines(agent.id, headline, seconds, agent.metrics);
-        for (const line of [`${first}${restarts}`, ...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...rest]) out.write(`${line}\n`);
+        const said = exit.state === "failed" && exit.code === null ? lastError.get(agent.id) : undefined;
+        const details = [...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...(said === undefined ? [] : [`${PREFIX}   its last error line: ${said}`])];
+        if (starvedByBudget(agent)) details.push(`${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with another --state file`);
+        for (const line of [`${first}${restarts}`, ...details, ...rest]) out.write(`${line}\n`);
       });
     }
     if (interrupts.signal !== null) return 128 + (constants.signals[interrupts.signal] ?? 2);
     if (supervisor.storeError !== null) return exitCodeFor("IRON_ERR_STORE");
     const failed = exits.find(({ exit }) => exitCodeOf(exit) !== 0);
-    const code = failed === undefined ? 0 : exitCodeOf(failed.exit);
+    const starved = runs.some(({ agent }) => starvedByBudget(agent));
+    const code = failed !== undefined ? exitCodeOf(failed.exit) : starved ? exitCodeFor("IRON_ERR_BUDGET") : 0;
     if (options.hold === true) {
       const url = supervisor.dashboardUrl;
       out.write(`${PREFIX} holding: the supervisor stays up${url === null ? "" : ` for the dashboard: ${url}`}\n`);

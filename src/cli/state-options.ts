@@ -15,13 +15,13 @@ export interface StateFlags {
   readonly dashboard?: boolean;
 }
 
-const STATE_HELP = `SQLite state file, or a postgres:// URL shared by a fleet: call ledger, budgets, events (default: $IRON_STATE, else iron.yaml's state:, else ${DEFAULT_STATE_PATH})`;
+const STATE_HELP = `SQLite state file, or a postgres:// URL shared by a fleet: call ledger, budgets, events (default $IRON_STATE, else iron.yaml's state:, else ${DEFAULT_STATE_PATH})`;
 
 /** Adds --state, --stream-port, --stream-host and --no-stream to a command. */
 export function addStateOptions(command: Command, stateHelp: string = STATE_HELP): Command {
   return command
     .option("--state <path>", stateHelp)
-    .option("--stream-port <port>", "port of the live event stream (default: any free port)", parsePort)
+    .option("--stream-port <port>", "port of the live event stream (default any free port)", parsePort)
     .addOption(new Option("--stream-host <addr>", "address the event stream binds (default 127.0.0.1; 0.0.0.0 for remote dashboards)"))
     .option("--no-stream", "do not serve the live event stream")
     .option("--dashboard", "serve the web dashboard at / on the stream's port (the default whenever the stream is on)")

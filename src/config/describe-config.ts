@@ -1,6 +1,6 @@
 // One line per section of a valid config, for `iron config check`: what iron will do.
 import { formatUsd, usdToMicros } from "../policy/money.js";
-import type { LimitsInput } from "./schema-budgets.js";
+import type { LimitsInput } from "../sections/schema-budgets.js";
 import type { IronConfig } from "./schema.js";
 
 function limits(input: LimitsInput | undefined): string | null {

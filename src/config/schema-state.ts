@@ -1,6 +1,6 @@
 // The iron.yaml keys for durable state and the live stream (issue 7's part of the schema).
 import * as z from "zod";
-import { obj, text } from "./schema-parts.js";
+import { obj, text } from "../sections/schema-parts.js";
 
 /** A TCP port (0: any free one). */
 const port = z.number({ error: "a port from 0 to 65535" }).int({ error: "a port from 0 to 65535" }).min(0, { error: "a port from 0 to 65535" }).max(65535, { error: "a port from 0 to 65535" });

@@ -1,7 +1,7 @@
 // The iron.yaml `telemetry:` section: OTLP traces (endpoint, headers, protocol, service name,
 // sampling) and the Prometheus `/metrics` page (on or off, its own token).
 import * as z from "zod";
-import { flag, httpUrl, obj, oneOf, text } from "./schema-parts.js";
+import { flag, httpUrl, obj, oneOf, text } from "../sections/schema-parts.js";
 
 /** A sampling ratio from 0 (no traces) to 1 (every call). */
 const ratio = z.number({ error: "a number from 0 to 1" }).min(0, { error: "a number from 0 to 1" }).max(1, { error: "a number from 0 to 1" });

@@ -2,11 +2,11 @@
 // the checks that span sections: fallback providers exist, agent names are unique, a rate
 // limit never waits longer than the shim waits for a decision.
 import * as z from "zod";
-import { budgetsSchema } from "./schema-budgets.js";
-import { count, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "./schema-parts.js";
+import { budgetsSchema } from "../sections/schema-budgets.js";
+import { count, duration, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "../sections/schema-parts.js";
 import { stateSchema, streamSchema } from "./schema-state.js";
-import { reliabilitySchema } from "./schema-reliability.js";
-import { safetySchema } from "./schema-safety.js";
+import { reliabilitySchema } from "../sections/schema-reliability.js";
+import { safetySchema } from "../sections/schema-safety.js";
 import { telemetrySchema } from "./schema-telemetry.js";
 
 const provider = obj({
@@ -28,6 +28,7 @@ const agent = obj({
   max_restarts: count.optional(),
   restart_window: seconds.optional(),
   stop_timeout: seconds.optional(),
+  min_uptime: duration("zero").optional(),
   budget: usd.optional(),
   heartbeat_timeout: seconds.optional(),
 });

@@ -3,15 +3,15 @@
 // Relative paths (scripts, policy modules) are resolved against the file's directory.
 import { resolve } from "node:path";
 import type { ProviderSetting } from "../protocol/messages.js";
-import { loadPolicyFiles } from "../policy/load-policies.js";
+import { loadPolicyFiles } from "./load-policies.js";
 import type { ModelPrice } from "../policy/prices.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import type { SpawnOptions } from "../supervisor/supervisor.js";
 import { resolveStateLocation } from "../store/open-store.js";
 import type { LoadedConfig } from "./load-config.js";
-import type { PriceInput } from "./schema-parts.js";
+import type { PriceInput } from "../sections/schema-parts.js";
 import type { TelemetryConfig } from "./schema-telemetry.js";
-import type { TelemetryOptions } from "../telemetry/telemetry-options.js";
+import type { TelemetryOptions } from "../observability/telemetry-options.js";
 
 /** SpawnOptions plus the lifecycle fields `agents:` carries (restart policy, heartbeat). */
 /** One agent a config file lists: what `sup.spawn()` takes (lifecycle settings included). */
@@ -86,6 +86,7 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
       ...(a.cwd !== undefined && { cwd: resolve(loaded.dir, a.cwd) }),
       ...(a.budget !== undefined && { budgetUsd: a.budget }),
       ...(a.stop_timeout !== undefined && { stopTimeoutMs: ms(a.stop_timeout) }),
+      ...(a.min_uptime !== undefined && { minUptimeMs: ms(a.min_uptime) }),
       ...(a.restart !== undefined && { restart: a.restart }),
       ...(a.max_restarts !== undefined && { maxRestarts: a.max_restarts }),
       ...(a.restart_window !== undefined && { restartWindowMs: ms(a.restart_window) }),

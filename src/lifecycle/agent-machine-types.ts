@@ -13,7 +13,8 @@ import type { LifecycleConfig } from "./lifecycle-options.js";
  *   killed as hung; followed by `backoff` or `failed` when a restart is due, else final.
  * - `exited`: its process ended on its own with code 0; followed by `backoff` under `restart: "always"`, else final.
  * - `stopped`: final — it ended after iron asked it to stop; never restarted.
- * - `failed`: final — it could not be spawned, or it needed more restarts than allowed within the window.
+ * - `failed`: final — it could not be spawned, its process ended on its own before `minUptimeMs` (a failed
+ *   start, never restarted), or it needed more restarts than allowed within the window.
  */
 export type AgentState = "starting" | "running" | "hung" | "stopping" | "backoff" | "crashed" | "exited" | "stopped" | "failed";
 
@@ -138,6 +139,8 @@ export interface AgentContext {
   readonly reason: string;
   readonly code: AgentExit["code"];
   readonly restarts: number;
+  /** The current process has lived `minUptimeMs`: its crash is no longer a failed start. */
+  readonly pastMinUptime: boolean;
   /** Restarts whose window has not expired yet. */
   readonly restartsInWindow: number;
   /** Restarts since the agent was last stable: the backoff exponent. */

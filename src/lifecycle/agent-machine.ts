@@ -13,7 +13,7 @@ import type {
   ProcessInput,
   StateChange,
 } from "./agent-machine-types.js";
-import { backoffReason, describeExit, gaveUpReason, hungReason, startupTimeoutReason } from "./agent-reasons.js";
+import { backoffReason, describeExit, gaveUpReason, hungReason, startFailedReason, startupTimeoutReason } from "./agent-reasons.js";
 import { backoffDelay } from "./backoff.js";
 
 // Without a provided launcher the machine cannot spawn anything: it fails at once, saying so.
@@ -35,6 +35,7 @@ export const agentMachine = setup({
     startupTimeout: ({ context }) => context.config.startupTimeoutMs,
     heartbeatTimeout: ({ context }) => context.config.heartbeatTimeoutMs,
     stablePeriod: ({ context }) => context.config.stablePeriodMs,
+    minUptime: ({ context }) => context.config.minUptimeMs,
     stopTimeout: ({ context }) => context.stop?.timeoutMs ?? context.config.stopTimeoutMs,
     backoff: ({ context }) => context.backoffMs,
     restartWindow: ({ context }) => context.config.restartWindowMs,
@@ -49,6 +50,8 @@ export const agentMachine = setup({
     restartLimitReached: ({ context }) => context.restartsInWindow >= context.config.maxRestarts,
     watchesHeartbeats: ({ context }) => context.config.heartbeatTimeoutMs > 0,
     restartsHung: ({ context }) => context.config.onHang === "restart",
+    /** It ended on its own before the minimum uptime: a failed start (a syntax error, a missing import). */
+    diedYoung: ({ context }) => context.config.minUptimeMs > 0 && !context.pastMinUptime && context.stop === null,
   },
   actions: {
     /** Records the new visible state and emits the change (once per real change). */
@@ -129,9 +132,11 @@ export const agentMachine = setup({
     }),
     countInWindow: raise({ type: "window.expired" }, { delay: "restartWindow" }),
     forgetRestart: assign(({ context }) => ({ restartsInWindow: Math.max(0, context.restartsInWindow - 1) })),
+    markPastMinUptime: assign({ pastMinUptime: true }),
+    startFailed: assign(({ context }) => ({ reason: startFailedReason(context.reason, context.config.minUptimeMs) })),
     gaveUp: assign(({ context }) => ({ reason: gaveUpReason(context.config.maxRestarts, context.config.restartWindowMs, context.reason) })),
     cancelRestart: assign(({ event }) => ({ reason: event.type === "stop" ? `${event.reason}; the pending restart was cancelled` : "stopped" })),
-    nextRun: assign(({ context }) => ({ run: context.run + 1, pid: null, exitCode: null, signal: null, code: null, stop: null })),
+    nextRun: assign(({ context }) => ({ run: context.run + 1, pid: null, exitCode: null, signal: null, code: null, stop: null, pastMinUptime: false })),
   },
 }).createMachine({
   id: "agent",
@@ -147,6 +152,7 @@ export const agentMachine = setup({
     code: null,
     restarts: input.resume?.restarts ?? 0,
     startNote: input.resume?.reason ?? null,
+    pastMinUptime: false,
     restartsInWindow: 0,
     attempt: 0,
     backoffMs: 0,
@@ -166,6 +172,7 @@ export const agentMachine = setup({
     alive: {
       invoke: { id: "process", src: "process", input: ({ context }): ProcessInput => ({ run: context.run, stopTimeoutMs: context.config.stopTimeoutMs }) },
       initial: "spawning",
+      after: { minUptime: { actions: "markPastMinUptime" } },
       on: {
         "process.spawned": { actions: "recordPid" },
         "process.exited": [
@@ -214,6 +221,7 @@ export const agentMachine = setup({
       entry: { type: "enter", params: { to: "crashed" } },
       always: [
         { guard: "neverRestarts", target: "settled" },
+        { guard: "diedYoung", target: "failed", actions: "startFailed" },
         { guard: "restartLimitReached", target: "failed", actions: "gaveUp" },
         { target: "backoff" },
       ],

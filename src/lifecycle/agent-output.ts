@@ -2,7 +2,7 @@
 // output is echoed to iron's own streams — as is for a single agent, line by line behind a
 // `[id] ` prefix when several agents share the terminal (so their lines never interleave).
 import { StringDecoder } from "node:string_decoder";
-import { LineSplitter } from "../supervisor/line-splitter.js";
+import { LineSplitter } from "./line-splitter.js";
 
 export type OutputStream = "stdout" | "stderr";
 

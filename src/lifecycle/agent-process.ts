@@ -1,6 +1,7 @@
 // One incarnation of an agent as an OS process: spawned as the leader of its own process group,
 // its output read continuously (so it never blocks on a full pipe), signals sent to the whole
 // group, and its end reported only once nothing of the group is left.
+import { messageOf } from "../errors.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { trackGroup, untrackGroup } from "./live-groups.js";
@@ -90,8 +91,4 @@ function drain(child: ChildProcess, stream: "stdout" | "stderr", callbacks: Proc
   if (source === null) return Promise.resolve();
   source.on("data", (chunk: Buffer) => callbacks.output(stream, chunk));
   return new Promise((resolve) => source.once("close", () => resolve()));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

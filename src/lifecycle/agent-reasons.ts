@@ -32,3 +32,8 @@ export function backoffReason(delayMs: number, restart: number, inWindow: number
 export function gaveUpReason(max: number, windowMs: number, last: string): string {
   return `${last}; it already restarted ${max} time${max === 1 ? "" : "s"} within ${duration(windowMs)} (the most allowed), giving up`;
 }
+
+/** Why an agent whose process died young is not restarted: it failed to start. */
+export function startFailedReason(last: string, minUptimeMs: number): string {
+  return `${last} before it had run ${duration(minUptimeMs)} (the minimum uptime): a failed start, not restarted`;
+}

@@ -18,6 +18,11 @@ export interface LifecycleOptions {
   readonly restartWindowMs?: number;
   /** Delays between restarts (defaults: 500 ms, doubling, at most 30 s, ±20 % jitter). */
   readonly backoff?: Partial<BackoffConfig>;
+  /**
+   * A process that ends on its own (non-zero code or a signal) sooner than this after it was
+   * spawned is a failed start: the agent is `failed` at once, never restarted (default 3000; 0 turns it off).
+   */
+  readonly minUptimeMs?: number;
   /** After this long in `running`, the backoff starts again from its initial delay (default 10000). */
   readonly stablePeriodMs?: number;
   /** Time the shim has to say hello before the agent counts as crashed (default: the supervisor's, 10000). */
@@ -36,6 +41,7 @@ export interface LifecycleConfig {
   readonly maxRestarts: number;
   readonly restartWindowMs: number;
   readonly backoff: BackoffConfig;
+  readonly minUptimeMs: number;
   readonly stablePeriodMs: number;
   readonly startupTimeoutMs: number;
   readonly heartbeatTimeoutMs: number;
@@ -48,6 +54,7 @@ export const LIFECYCLE_DEFAULTS: LifecycleConfig = Object.freeze({
   maxRestarts: 5,
   restartWindowMs: 60_000,
   backoff: Object.freeze({ initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 }),
+  minUptimeMs: 3_000,
   stablePeriodMs: 10_000,
   startupTimeoutMs: 10_000,
   heartbeatTimeoutMs: 30_000,
@@ -92,6 +99,7 @@ export function resolveLifecycle(options: LifecycleOptions, defaults: { startupT
     maxRestarts: int("maxRestarts", options.maxRestarts, d.maxRestarts, 0),
     restartWindowMs: int("restartWindowMs", options.restartWindowMs, d.restartWindowMs, 1),
     backoff: Object.freeze({ initialMs, maxMs, factor, jitter }),
+    minUptimeMs: int("minUptimeMs", options.minUptimeMs, d.minUptimeMs, 0),
     stablePeriodMs: int("stablePeriodMs", options.stablePeriodMs, d.stablePeriodMs, 1),
     startupTimeoutMs: int("startupTimeoutMs", options.startupTimeoutMs, defaults.startupTimeoutMs, 1),
     heartbeatTimeoutMs,

@@ -1,5 +1,6 @@
 // Request bodies: read with a size limit, then parsed as JSON the way the providers require.
 import type { IncomingMessage } from "node:http";
+import { messageOf } from "../errors.js";
 
 /** A read body: its bytes, or a note that it went over the limit (the rest was drained). */
 export type ReadBody = { readonly tooLarge: false; readonly text: string } | { readonly tooLarge: true };
@@ -28,6 +29,6 @@ export function parseJsonObject(text: string, allowEmpty: boolean): ParsedBody {
     if (typeof value === "object" && value !== null && !Array.isArray(value)) return { ok: true, value: value as Record<string, unknown> };
     return { ok: false, reason: "the body is not a JSON object", raw: text };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error), raw: text };
+    return { ok: false, reason: messageOf(error), raw: text };
   }
 }

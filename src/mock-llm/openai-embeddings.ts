@@ -27,7 +27,7 @@ export function toFloats(vector: Float32Array): number[] {
 /** Float32 values as base64 of their little-endian bytes (encoding_format "base64"). */
 export function toBase64(vector: Float32Array): string {
   const view = new DataView(new ArrayBuffer(vector.length * 4));
-  vector.forEach((x, i) => view.setFloat32(i * 4, x, true));
+  for (const [i, x] of vector.entries()) view.setFloat32(i * 4, x, true);
   return Buffer.from(view.buffer).toString("base64");
 }
 

@@ -54,7 +54,9 @@ export class RequestRecorder {
     }
     const started = performance.now();
     return {
-      body: (body) => void (entry.body = body),
+      body: (body) => {
+        entry.body = body;
+      },
       finish: (status) => {
         if (entry.durationMs !== null) return;
         entry.status = status;

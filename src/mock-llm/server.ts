@@ -96,7 +96,9 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
     server.listen({ host, port });
     await once(server, "listening");
   } catch (error) {
-    throw new IronError("IRON_ERR_TRANSPORT", `mock-llm could not listen on ${host}:${port}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EADDRINUSE" ? "the port is already in use (pick another with --port, or --port 0 for any free one)" : code === "EACCES" ? "permission denied (ports below 1024 need privileges)" : code === "EADDRNOTAVAIL" ? "no interface has that address" : (error as Error).message;
+    throw new IronError("IRON_ERR_TRANSPORT", `mock-llm could not listen on ${host}:${port}: ${why}`, { cause: error });
   }
   return (server.address() as AddressInfo).port;
 }

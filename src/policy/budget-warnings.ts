@@ -1,5 +1,5 @@
 // Budget warnings: which thresholds (50/80/90 % by default) a settled charge crossed, once each.
-import type { ScopeBalance } from "../store/budget-ledger.js";
+import type { ScopeBalance } from "./budget-ledger.js";
 import type { BudgetWarning } from "./verdict.js";
 
 /** Default warning thresholds, as fractions of a limit. */

@@ -1,8 +1,9 @@
 // The policy engine: runs the ordered pipeline of pure policies and combines their answers.
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "./budget-ledger.js";
 import { DEFAULT_WARN_AT } from "./budget-warnings.js";
 import { runRequestPipeline } from "./request-pipeline.js";
 import { runResponsePipeline } from "./response-pipeline.js";
+import { storeFailureVerdict } from "./store-guard.js";
 import { composeStreamFilters, type ChainedFilter } from "./stream-filters.js";
 import type { LlmCall, LlmResult, Policy, PolicyContext, StreamFilter } from "./types.js";
 import type { Verdict } from "./verdict.js";
@@ -61,17 +62,18 @@ export class PolicyEngine implements PolicyRegistry {
     return { now: this.#clock(), budgets: this.#ledger };
   }
 
-  /** Runs every policy's onRequest (safety → cost → reliability → custom); commits budget holds. */
+  /** Runs every policy's onRequest (safety → cost → reliability → custom); commits budget holds. A store that cannot hold denies (503). */
   decideRequest(call: LlmCall): Promise<Verdict> {
-    return runRequestPipeline(this.list(), call, this.#context(), { ledger: this.#ledger, sleep: this.#sleep });
+    return runRequestPipeline(this.list(), call, this.#context(), { ledger: this.#ledger, sleep: this.#sleep }).catch(storeFailureVerdict);
   }
 
   /**
    * Runs every policy's onResponse in reverse order and settles the call's cost. `call` is the
    * call as it went out (the request verdict's `call`), so a rerouted call is judged as such.
+   * A store that cannot settle denies the response as it denies requests (503 IRON_ERR_STORE).
    */
   decideResponse(call: LlmCall, result: LlmResult): Promise<Verdict> {
-    return runResponsePipeline(this.list(), call, result, this.#context(), { ledger: this.#ledger, warnAt: this.#warnAt });
+    return runResponsePipeline(this.list(), call, result, this.#context(), { ledger: this.#ledger, warnAt: this.#warnAt }).catch(storeFailureVerdict);
   }
 
   /** Opens the stream filters of every policy that watches streamed output, chained in pipeline order. */

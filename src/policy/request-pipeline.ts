@@ -1,6 +1,6 @@
 // The request side of the engine: runs onRequest in pipeline order, re-prices reservations
 // when a later policy changed the call, commits them atomically, then waits out rate limits.
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "./budget-ledger.js";
 import { defaultStatusFor } from "./decisions.js";
 import { deepFreeze } from "./freeze.js";
 import { formatUsd } from "./money.js";
@@ -66,11 +66,13 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     delayMs = Math.max(delayMs, decision.delayMs ?? 0);
     if (decision.timeoutMs !== undefined) timeoutMs = Math.min(timeoutMs ?? Infinity, decision.timeoutMs);
   }
-  // A policy that priced the call before a later one rerouted it prices the call that really goes out.
+  // A policy that priced the call before a later one rerouted it prices the call that really
+  // goes out, through its reprice hook: its onRequest ran once and its other outcomes stand.
   for (const h of held) {
     if (h.index >= lastModify) continue;
     const policy = policies[h.index] as Policy;
-    const again = await runHook<RequestDecision>(policy.onRequest!.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    if (policy.reprice === undefined) continue;
+    const again = await runHook<RequestDecision>(policy.reprice.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
     if (!again.ok) {
       failures.push({ policy: policy.name, error: again.error, timedOut: again.timedOut, ignored: false });
       return fail(policy.name, "IRON_ERR_POLICY_ERROR", `policy ${policy.name} failed: ${again.error}`);

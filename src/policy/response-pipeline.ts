@@ -1,6 +1,6 @@
 // The response side of the engine: runs onResponse in reverse pipeline order, settles the
 // call's real cost, and reports the warning thresholds that cost crossed.
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "./budget-ledger.js";
 import { crossedThresholds } from "./budget-warnings.js";
 import { defaultStatusFor } from "./decisions.js";
 import { deepFreeze } from "./freeze.js";

@@ -1,4 +1,5 @@
 // Runs one policy hook inside its time slice, turning a throw or a timeout into a failure.
+import { messageOf } from "../errors.js";
 
 /** How a single policy hook ended. */
 export type HookOutcome<T> =
@@ -36,8 +37,4 @@ export async function runHook<T>(hook: () => T | undefined | void | Promise<T | 
 
 function isThenable(value: unknown): value is Promise<unknown> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -91,7 +91,7 @@ const cache = new Map<string, number>();
 function counted(counter: Counter, family: string, text: string): number {
   if (text.length < CACHE_MIN_CHARS) return counter(text);
   if (text.length > MAX_TOKENIZED_CHARS) return conservative(text);
-  const key = family + "\u0000" + text;
+  const key = `${family}\u0000${text}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const n = bounded(counter, text);

@@ -187,6 +187,11 @@ export interface Policy {
   /** Allow instead of deny when this policy throws or times out. */
   readonly failOpen?: boolean;
   onRequest?(call: LlmCall, ctx: PolicyContext): MaybePromise<RequestDecision | undefined | void>;
+  /**
+   * Prices again a call a later policy changed (a reroute to another model), so the hold is for
+   * what goes out; only for a policy whose onRequest reserved. onRequest itself runs once a call.
+   */
+  reprice?(call: LlmCall, ctx: PolicyContext): MaybePromise<RequestDecision | undefined | void>;
   onResponse?(call: LlmCall, result: LlmResult, ctx: PolicyContext): MaybePromise<ResponseDecision | undefined | void>;
   /** For a streamed call, a filter over its output text as it arrives (e.g. PII redaction). */
   onStreamOpen?(call: LlmCall, ctx: PolicyContext): StreamFilter | undefined;

@@ -1,5 +1,5 @@
 // An in-process BudgetLedger: exact and atomic because Node runs one decision at a time.
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "./budget-ledger.js";
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "../policy/budget-ledger.js";
 
 interface Scope {
   limit: number | null;
@@ -36,6 +36,10 @@ export class MemoryBudgetLedger implements BudgetLedger {
 
   spent(scope: string): number {
     return this.#scopes.get(scope)?.spent ?? 0;
+  }
+
+  reserved(scope: string): number {
+    return this.#scopes.get(scope)?.reserved ?? 0;
   }
 
   remaining(scope: string): number | null {

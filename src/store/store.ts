@@ -6,7 +6,7 @@ import type { EventSink } from "../events/bus.js";
 import type { Scrubber } from "../events/scrub.js";
 import type { IronEvent } from "../events/types.js";
 import type { RunRegistry } from "../lifecycle/run-registry.js";
-import type { BudgetLedger } from "./budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 
 /** One row of the call ledger. Money in micro-dollars; times in unix milliseconds. */
 export interface CallRecord {

@@ -1,14 +1,12 @@
 // The dashboard's actions: `POST /api/actions` bodies parsed into typed requests, run against
 // whatever can carry them out (a live supervisor), each one — done or refused — audited as a
 // `control.action` event. Errors map to HTTP statuses in one place.
-import { isIronError, type IronErrorCode } from "../errors.js";
+import { isIronError, messageOf, type IronErrorCode } from "../errors.js";
 import type { EventPayloads } from "../events/types.js";
 import { HttpError } from "./http-json.js";
 
 /** Every action name, as `GET /api/info` lists them. */
 export const ACTION_NAMES = ["agent.stop", "agent.start", "agent.restart", "budget.set", "breaker.reset"] as const;
-
-export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** One parsed action. */
 export type ControlRequest =
@@ -116,7 +114,7 @@ export function runAction(target: ControlTarget, request: ControlRequest, origin
     return { audit: { ...describeRequest(request), outcome: "done", code: null, error: null, ...origin }, error: null };
   } catch (error) {
     const code = isIronError(error) ? error.code : "IRON_ERR_INTERNAL";
-    const full = error instanceof Error ? error.message : String(error);
+    const full = messageOf(error);
     const message = full.startsWith(`${code}: `) ? full.slice(code.length + 2) : full;
     const status = STATUS[code] ?? 500;
     return { audit: { ...describeRequest(request), outcome: "refused", code, error: message, ...origin }, error: new HttpError(status, code, message) };

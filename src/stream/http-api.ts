@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../telemetry/logger.js";
 import { crossOriginRefusal, tokenMatches } from "./auth.js";
-import type { CallDetail, DashboardAgent, DashboardInfo } from "./dashboard-types.js";
+import type { CallDetail, DashboardInfo } from "./dashboard-types.js";
 import { parseAction, type ActionOrigin, type ControlAudit, type ControlRequest } from "./control-actions.js";
 import { HttpError, readJsonObject, sendError, sendJson } from "./http-json.js";
 import { EVENTS_PATH } from "./protocol.js";
@@ -32,7 +32,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
     const presented = typeof header === "string" ? (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null) : null;
     if (!tokenMatches(presented, token)) {
       logger.warn({ remote: req.socket.remoteAddress, path }, "refused a dashboard API request without a valid token");
-      throw new HttpError(401, "IRON_ERR_AUTH", "present the run's token: expected the header Authorization: Bearer <token>, got " + (header === undefined ? "no Authorization header" : "a token that does not match"), {
+      throw new HttpError(401, "IRON_ERR_AUTH", `present the run's token: expected the header Authorization: Bearer <token>, got ${header === undefined ? "no Authorization header" : "a token that does not match"}`, {
         "www-authenticate": 'Bearer realm="iron"',
       });
     }

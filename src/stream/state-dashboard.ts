@@ -6,8 +6,6 @@ import { IronError } from "../errors.js";
 import { StateProjection } from "../events/projection.js";
 import type { IronEvent } from "../events/types.js";
 import { DEFAULT_WARN_AT } from "../policy/budget-warnings.js";
-import { callEvents, eventsAfter } from "../store/sqlite/event-queries.js";
-import type { Db } from "../store/sqlite/database.js";
 import type { Logger } from "../telemetry/logger.js";
 import { VERSION } from "../version.js";
 import { detailFromEvents } from "./call-details.js";
@@ -18,6 +16,14 @@ import { StreamServer } from "./stream-server.js";
 /** Events read from the file at a time. */
 const PAGE = 1000;
 
+/** What the dashboard reads of a state file (the SQLite reader implements it; owned here, its consumer). */
+export interface StoredEvents {
+  /** Committed events with seq > `after`, oldest first, at most `limit`. */
+  eventsAfter(after: number, limit: number): IronEvent[];
+  /** Every event of one call in seq order; [] for an unknown call. */
+  callEvents(callId: string): IronEvent[];
+}
+
 /** A read-only dashboard over a state file; `close()` stops following and serving. */
 export interface StateDashboard {
   readonly server: StreamServer;
@@ -25,13 +31,13 @@ export interface StateDashboard {
 }
 
 /** Folds the file's events, serves the dashboard and follows the file every `pollMs`. */
-export async function startStateDashboard(db: Db, path: string, options: ResolvedStreamOptions, logger: Logger, pollMs = 500): Promise<StateDashboard> {
+export async function startStateDashboard(events: StoredEvents, path: string, options: ResolvedStreamOptions, logger: Logger, pollMs = 500): Promise<StateDashboard> {
   const projection = new StateProjection(100);
   const joined = new Set<string>();
   const note = (event: IronEvent): void => {
     if (event.type === "agent.joined") joined.add(event.agentId);
   };
-  for (let page = eventsAfter(db, 0, PAGE); page.length > 0; page = eventsAfter(db, projection.seq, PAGE)) {
+  for (let page = events.eventsAfter(0, PAGE); page.length > 0; page = events.eventsAfter(projection.seq, PAGE)) {
     for (const event of page) {
       note(event);
       projection.apply(event);
@@ -48,17 +54,17 @@ export async function startStateDashboard(db: Db, path: string, options: Resolve
       budgetWarnAt: [...DEFAULT_WARN_AT],
       agents: projection.snapshot().agents.map((a) => ({ agentId: a.agentId, kind: joined.has(a.agentId) ? "joined" : "spawned", state: a.state, canStart: false, canStop: false, canRestart: false })),
     }),
-    call: (callId) => detailFromEvents(callId, callEvents(db, callId)),
+    call: (callId) => detailFromEvents(callId, events.callEvents(callId)),
     act: () => {
       throw new IronError("IRON_ERR_READ_ONLY", "this dashboard is read-only");
     },
     refused: () => null,
   };
-  const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => eventsAfter(db, after, limit), logger, dashboard: backend });
+  const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => events.eventsAfter(after, limit), logger, dashboard: backend });
   // Follow what a running supervisor appends (a fresh read each time: WAL readers see new commits).
   const timer = setInterval(() => {
     try {
-      for (let page = eventsAfter(db, projection.seq, PAGE); page.length > 0; page = eventsAfter(db, projection.seq, PAGE)) {
+      for (let page = events.eventsAfter(projection.seq, PAGE); page.length > 0; page = events.eventsAfter(projection.seq, PAGE)) {
         for (const event of page) {
           note(event);
           server.publish(event);

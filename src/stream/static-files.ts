@@ -1,7 +1,7 @@
 // Serves the built dashboard page (dist/dashboard): `/` is index.html, `/assets/*` the bundled
 // scripts and styles, and any other top-level file (favicon.svg). Paths are resolved and must
 // stay inside the directory, so no `..` (plain or percent-encoded) ever reaches another file.
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, type Stats, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,7 +59,7 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, path: str
   }
   const file = fileFor(path, base);
   if (file === null) return sendError(res, 404, "IRON_ERR_NOT_FOUND", `nothing at ${path}; the dashboard is at /`);
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(file);
   } catch {

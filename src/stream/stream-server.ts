@@ -140,7 +140,7 @@ export class StreamServer {
     const presented = presentedToken(req, new URL(req.url ?? "/", "http://localhost"));
     if (!tokenMatches(presented, this.#options.token) && !(metrics.token !== null && tokenMatches(presented, metrics.token))) {
       this.#deps.logger.warn({ remote: req.socket.remoteAddress }, "refused a metrics scrape without a valid token");
-      return sendError(res, 401, "IRON_ERR_AUTH", "present the stream's or the metrics token: expected Authorization: Bearer <token>, got " + (presented === null ? "no token" : "a token that does not match"), {
+      return sendError(res, 401, "IRON_ERR_AUTH", `present the stream's or the metrics token: expected Authorization: Bearer <token>, got ${presented === null ? "no token" : "a token that does not match"}`, {
         "www-authenticate": 'Bearer realm="iron"',
       });
     }

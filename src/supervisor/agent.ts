@@ -1,5 +1,6 @@
 // One supervised agent: its lifecycle machine drives one process at a time (an incarnation),
 // each with a fresh token; state changes and output lines become events.
+import { SubprocessTracker, type Subprocess } from "./subprocesses.js";
 import { createActor, toPromise, type Actor } from "xstate";
 import type { EventBus } from "../events/bus.js";
 import { agentMachine, type AgentMachine } from "../lifecycle/agent-machine.js";
@@ -11,7 +12,7 @@ import type { LifecycleConfig } from "../lifecycle/lifecycle-options.js";
 import { processActor, type Incarnation, type IncarnationEvents } from "../lifecycle/process-actor.js";
 import type { RunRecord, RunRegistry } from "../lifecycle/run-registry.js";
 import type { Session } from "../transport/agent-server.js";
-import type { CallMetrics } from "./call-governor.js";
+import type { CallMetrics } from "./call-metrics.js";
 
 export type { AgentExit, AgentState } from "../lifecycle/agent-machine-types.js";
 
@@ -38,13 +39,6 @@ export interface AgentLaunch {
   readonly echoTargets?: EchoTargets;
 }
 
-/** A governed Python process started by the agent (it inherited the shim). */
-export interface Subprocess {
-  readonly pid: number;
-  /** The governed process that started it. */
-  readonly parentPid: number;
-}
-
 /** How to stop an agent. */
 export interface StopOptions {
   /** Why, for the `agent.state` events (default "stop requested"). */
@@ -66,7 +60,7 @@ export class Agent {
   readonly #launch: AgentLaunch;
   readonly #host: AgentHost;
   readonly #metrics: CallMetrics;
-  readonly #subprocesses = new Map<string, Subprocess>();
+  readonly #subprocesses: SubprocessTracker;
   #actor!: Actor<AgentMachine>;
   #exited!: Promise<AgentExit>;
   #mainSession: string | null = null;
@@ -78,6 +72,7 @@ export class Agent {
     this.#launch = launch;
     this.#host = host;
     this.#metrics = metrics;
+    this.#subprocesses = new SubprocessTracker(host.bus, launch.id, () => this.run);
     this.started = this.#live();
   }
 
@@ -138,7 +133,7 @@ export class Agent {
 
   /** The governed Python sub-processes of the current incarnation that are connected. */
   get subprocesses(): readonly Subprocess[] {
-    return [...this.#subprocesses.values()];
+    return this.#subprocesses.list();
   }
 
   /** Stops it for good (never restarted): the signal to its process group, SIGKILL after the grace period. */
@@ -210,19 +205,18 @@ export class Agent {
   }
 
   /** @internal A shim of this agent's current incarnation said hello. */
-  onSession(session: Session): void {
+  attach(session: Session): void {
     const parentPid = session.hello.parent_pid;
     if (parentPid === null) {
       this.#mainSession = session.id;
       this.#send({ type: "shim.connected" });
       return;
     }
-    this.#subprocesses.set(session.id, { pid: session.hello.pid, parentPid });
-    this.#host.bus.publish({ type: "agent.subprocess", agentId: this.id, run: this.run, pid: session.hello.pid, parentPid, change: "connected" });
+    this.#subprocesses.connected(session.id, session.hello.pid, parentPid);
   }
 
   /** @internal A heartbeat: the main process's keep the agent `running`. */
-  onHeartbeat(session: Session): void {
+  heartbeat(session: Session): void {
     if (session.id === this.#mainSession) this.#send({ type: "shim.heartbeat" });
   }
 
@@ -232,15 +226,8 @@ export class Agent {
   }
 
   /** @internal A shim said bye: a sub-process is ending. */
-  onBye(session: Session): void {
-    this.#subprocessGone(session.id);
-  }
-
-  #subprocessGone(sessionId: string): void {
-    const sub = this.#subprocesses.get(sessionId);
-    if (sub === undefined) return;
-    this.#subprocesses.delete(sessionId);
-    this.#host.bus.publish({ type: "agent.subprocess", agentId: this.id, run: this.run, pid: sub.pid, parentPid: sub.parentPid, change: "exited" });
+  bye(session: Session): void {
+    this.#subprocesses.gone(session.id);
   }
 
   // Spawns one incarnation: fresh token, recorded in the run registry, released when it ends.
@@ -254,7 +241,7 @@ export class Agent {
     let record: RunRecord | null = null;
     const end = (): void => {
       output.end();
-      for (const sessionId of [...this.#subprocesses.keys()]) this.#subprocessGone(sessionId);
+      this.#subprocesses.allGone();
       this.#mainSession = null;
       this.#host.release();
     };

@@ -3,19 +3,19 @@
 // updated in every decision, in micro-dollars.
 import type { BudgetPlan } from "../policy/budget-plan.js";
 import type { WireBudget } from "../protocol/messages.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import { balanceOf, type BudgetLedger } from "../policy/budget-ledger.js";
 
 /** The agent's tightest budget now, or null when none of its scopes has a limit. */
 export function budgetStatus(plan: BudgetPlan, ledger: BudgetLedger, agentId: string, run: number | null, now: number): WireBudget | null {
   const { scopes, limits } = plan.agentScopes(agentId, run, now);
   let tightest: WireBudget | null = null;
   for (const scope of scopes) {
-    const limit = ledger.limit(scope) ?? limits[scope] ?? null;
+    const balance = balanceOf(ledger, scope);
+    // The plan's limit counts before the first call of a period has pushed it to the ledger.
+    const limit = balance.limit ?? limits[scope] ?? null;
     if (limit === null) continue;
-    const spent = ledger.spent(scope);
-    const remaining = ledger.limit(scope) === null ? limit - spent : (ledger.remaining(scope) ?? limit - spent);
-    const left = Math.max(0, remaining);
-    if (tightest === null || left < tightest.left) tightest = { scope, limit, spent, reserved: Math.max(0, limit - spent - remaining), left };
+    const left = Math.max(0, limit - balance.spent - balance.reserved);
+    if (tightest === null || left < tightest.left) tightest = { scope, limit, spent: balance.spent, reserved: balance.reserved, left };
   }
   return tightest;
 }

@@ -2,13 +2,14 @@
 // resolved options, with the budget plan, breaker board and rate limiter they share.
 import type { EventInput, IronEvent } from "../events/types.js";
 import { BreakerBoard, systemBreakerClock, type BreakerClock } from "../policy/breaker/board.js";
+import { BudgetLimits } from "../policy/budget-limits.js";
 import { BudgetPlan } from "../policy/budget-plan.js";
 import { budgetPolicy } from "../policy/policies/budget.js";
 import { reliabilityPolicy } from "../policy/policies/reliability.js";
 import { safetyPolicy } from "../policy/policies/safety.js";
 import { RateLimiter } from "../policy/rate-limiter.js";
 import type { Policy } from "../policy/types.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { ResolvedSupervisorOptions } from "./options.js";
 
 export interface BuiltinDeps {
@@ -23,9 +24,9 @@ export interface BuiltinDeps {
 export interface Builtins {
   readonly policies: readonly Policy[];
   readonly plan: BudgetPlan;
+  /** Where every budget limit is set. */
+  readonly limits: BudgetLimits;
   readonly breakers: BreakerBoard | null;
-  /** Sets an agent's own budget (replacing budgets.per_agent's total for it). */
-  setAgentBudget(agentId: string, micros: number | null): void;
   /** Stops breaker timers. */
   close(): void;
 }
@@ -64,16 +65,13 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
       }),
     );
   }
-  const totals = options.budgets.plan.global.filter((s) => s.period === "total").map((s) => s.micros);
-  if (totals.length > 0) deps.ledger.setLimit("global", Math.min(...totals));
+  const limits = new BudgetLimits(plan, deps.ledger);
+  limits.startGlobal(options.budgets.plan.global.filter((s) => s.period === "total").map((s) => s.micros));
   return {
     policies,
     plan,
+    limits,
     breakers,
-    setAgentBudget(agentId, micros) {
-      plan.setAgentLimit(agentId, micros);
-      deps.ledger.setLimit(`agent:${agentId}`, micros);
-    },
     close: () => breakers?.stop(),
   };
 }

@@ -7,8 +7,8 @@ import type { EventBus } from "../events/bus.js";
 import { joinedMachine, type JoinedAgentState, type JoinedMachine } from "../lifecycle/joined-machine.js";
 import type { HelloMessage } from "../protocol/messages.js";
 import type { Session } from "../transport/agent-server.js";
-import type { Subprocess } from "./agent.js";
-import type { CallMetrics } from "./call-governor.js";
+import { SubprocessTracker, type Subprocess } from "./subprocesses.js";
+import type { CallMetrics } from "./call-metrics.js";
 
 export type { JoinedAgentState } from "../lifecycle/joined-machine.js";
 
@@ -42,7 +42,7 @@ export class JoinedAgent {
   readonly requested: string;
   readonly #actor: Actor<JoinedMachine>;
   readonly #host: JoinedHost;
-  readonly #subprocesses = new Map<string, Subprocess>();
+  readonly #subprocesses: SubprocessTracker;
   #hello: HelloMessage;
   #session: string | null = null;
 
@@ -52,6 +52,7 @@ export class JoinedAgent {
     this.requested = hello.agent;
     this.#hello = hello;
     this.#host = host;
+    this.#subprocesses = new SubprocessTracker(host.bus, id, () => this.run);
     const machine = joinedMachine.provide({ guards: { processGone: () => this.#gone() } });
     this.#actor = createActor(machine, { input: { heartbeatTimeoutMs: host.heartbeatTimeoutMs } });
     this.#actor.on("state", ({ type: _type, ...change }) => {
@@ -109,7 +110,7 @@ export class JoinedAgent {
 
   /** Its governed Python sub-processes that are connected. */
   get subprocesses(): readonly Subprocess[] {
-    return [...this.#subprocesses.values()];
+    return this.#subprocesses.list();
   }
 
   /** @internal A hello from this same process again (a reconnect), by host, pid and name. */
@@ -126,8 +127,7 @@ export class JoinedAgent {
   attach(session: Session): void {
     const hello = session.hello;
     if (hello.parent_pid !== null && this.isParentOf(hello)) {
-      this.#subprocesses.set(session.id, { pid: hello.pid, parentPid: hello.parent_pid });
-      this.#host.bus.publish({ type: "agent.subprocess", agentId: this.id, run: this.run, pid: hello.pid, parentPid: hello.parent_pid, change: "connected" });
+      this.#subprocesses.connected(session.id, hello.pid, hello.parent_pid);
       return;
     }
     const previous = this.#session;
@@ -163,12 +163,7 @@ export class JoinedAgent {
 
   /** @internal A connection said bye: the main process ended or uninstalled the shim; a sub-process ended. */
   bye(session: Session, reason: string): void {
-    const sub = this.#subprocesses.get(session.id);
-    if (sub !== undefined) {
-      this.#subprocesses.delete(session.id);
-      this.#host.bus.publish({ type: "agent.subprocess", agentId: this.id, run: this.run, pid: sub.pid, parentPid: sub.parentPid, change: "exited" });
-      return;
-    }
+    if (this.#subprocesses.gone(session.id)) return;
     if (session.id !== this.#session) return;
     this.#session = null;
     this.#send({ type: "session.ended", reason: `said bye (${reason || "no reason"})` });

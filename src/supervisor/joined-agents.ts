@@ -1,10 +1,10 @@
 // The agents that joined with the join token, by id: admits their hellos (a new agent, the same
 // process reconnecting, or a sub-process of one), and routes their sessions' traffic.
+import { agentIdCandidate } from "./agent-id.js";
 import type { EventBus } from "../events/bus.js";
 import type { HelloMessage } from "../protocol/messages.js";
-import type { Session } from "../transport/agent-server.js";
 import type { JoinSecret } from "../transport/join-token.js";
-import type { CallMetrics } from "./call-governor.js";
+import type { CallMetrics } from "./call-metrics.js";
 import { JoinedAgent } from "./joined-agent.js";
 
 export interface JoinedAgentsDeps {
@@ -18,11 +18,6 @@ export interface JoinedAgentsDeps {
   dropSession(sessionId: string): void;
   /** True when an id is already used (by a spawned agent too). */
   taken(agentId: string): boolean;
-}
-
-/** A name made safe as an agent id (the characters the spawned agents' ids use). */
-export function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 64) || "agent";
 }
 
 /** The registry of joined agents. */
@@ -52,9 +47,8 @@ export class JoinedAgents {
     const agents = [...this.#agents.values()];
     const known = agents.find((a) => a.isParentOf(hello)) ?? agents.find((a) => a.isSameProcess(hello));
     if (known !== undefined) return known.id;
-    const base = safeName(hello.agent);
     for (let n = 1; ; n += 1) {
-      const id = n === 1 ? base : `${base}-${n}`;
+      const id = agentIdCandidate(hello.agent, n);
       if (this.#deps.taken(id)) continue;
       const existing = this.#agents.get(id);
       if (existing === undefined) {
@@ -80,21 +74,6 @@ export class JoinedAgents {
   /** True when an id is a joined agent's. */
   has(agentId: string): boolean {
     return this.#agents.has(agentId);
-  }
-
-  /** Routes a welcomed session to its agent; false when the session is not a joined agent's. */
-  attach(session: Session): boolean {
-    const agent = this.#agents.get(session.agentId);
-    agent?.attach(session);
-    return agent !== undefined;
-  }
-
-  heartbeat(session: Session): void {
-    this.#agents.get(session.agentId)?.heartbeat(session);
-  }
-
-  bye(session: Session, reason: string): void {
-    this.#agents.get(session.agentId)?.bye(session, reason);
   }
 
   /** The supervisor is closing: every joined agent is detached for good. */

@@ -4,9 +4,9 @@
 import { IronError } from "../errors.js";
 import type { EventInput, IronEvent } from "../events/types.js";
 import type { BreakerBoard } from "../policy/breaker/board.js";
-import type { BudgetPlan } from "../policy/budget-plan.js";
+import type { BudgetLimits } from "../policy/budget-limits.js";
 import { usdToMicros } from "../policy/money.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import { balanceOf, type BudgetLedger } from "../policy/budget-ledger.js";
 import type { ControlTarget } from "../stream/control-actions.js";
 import type { Agent } from "./agent.js";
 import type { JoinedAgent } from "./joined-agent.js";
@@ -14,7 +14,7 @@ import type { JoinedAgent } from "./joined-agent.js";
 export interface OperatorDeps {
   readonly agents: ReadonlyMap<string, Agent>;
   readonly joined: ReadonlyMap<string, JoinedAgent>;
-  readonly plan: BudgetPlan;
+  readonly limits: BudgetLimits;
   readonly ledger: BudgetLedger;
   readonly breakers: () => BreakerBoard | null;
   readonly publish: (event: EventInput) => IronEvent;
@@ -76,11 +76,8 @@ export class OperatorControls implements ControlTarget {
 
   /** Sets a scope's limit over the configured one (null removes it) and publishes its `budget.update`. */
   setBudgetMicros(scope: string, micros: number | null): void {
-    const { ledger } = this.#deps;
-    this.#deps.plan.overrideLimit(scope, micros);
-    ledger.setLimit(scope, micros);
-    const reserved = ledger.balances().find((b) => b.scope === scope)?.reserved ?? 0;
-    this.#deps.publish({ type: "budget.update", scope, limit: micros, spent: ledger.spent(scope), reserved });
+    this.#deps.limits.setScope(scope, micros);
+    this.#deps.publish({ type: "budget.update", ...balanceOf(this.#deps.ledger, scope) });
   }
 
   /** The ledger as `sup.budgets` shows it: reads and holds as they are, `setLimit` as an operator's limit. */
@@ -93,6 +90,7 @@ export class OperatorControls implements ControlTarget {
       release: (callId) => ledger.release(callId),
       balances: () => ledger.balances(),
       remaining: (scope) => ledger.remaining(scope),
+      reserved: (scope) => ledger.reserved(scope),
       spent: (scope) => ledger.spent(scope),
       limit: (scope) => ledger.limit(scope),
     };

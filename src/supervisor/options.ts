@@ -1,19 +1,18 @@
 // Supervisor options: the user's SupervisorOptions → defaults → validation → frozen.
 import { IronError } from "../errors.js";
 import type { ProviderSetting } from "../protocol/messages.js";
-import { usdToMicros } from "../policy/money.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
 import type { RunRegistry } from "../lifecycle/run-registry.js";
-import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../config/resolve-sections.js";
-import type { BudgetsConfig } from "../config/schema-budgets.js";
-import type { ReliabilityConfig } from "../config/schema-reliability.js";
-import type { SafetyConfig } from "../config/schema-safety.js";
+import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../sections/resolve-sections.js";
+import type { BudgetsConfig } from "../sections/schema-budgets.js";
+import type { ReliabilityConfig } from "../sections/schema-reliability.js";
+import type { SafetyConfig } from "../sections/schema-safety.js";
 import type { SafetyPolicyOptions } from "../policy/policies/safety.js";
 import { checkJoinToken, generateJoinToken } from "../transport/join-token.js";
-import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from "../telemetry/telemetry-options.js";
+import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from "../observability/telemetry-options.js";
 
 export interface SupervisorOptions {
   /** Structured logger (pino); silent when omitted. */
@@ -72,7 +71,6 @@ export interface ResolvedSupervisorOptions {
   readonly logger: Logger;
   readonly runtimeParent: string | undefined;
   readonly listen: readonly string[];
-  readonly budgetMicros: number | null;
   readonly failOpen: boolean;
   readonly onDeny: "response" | "raise";
   readonly decisionTimeoutMs: number;
@@ -126,7 +124,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     logger: options.logger ?? silentLogger(),
     runtimeParent: options.runtimeParent,
     listen: Object.freeze([...(options.listen ?? [])]),
-    budgetMicros: budget === undefined ? null : usdToMicros(budget),
     failOpen: options.failOpen ?? false,
     onDeny: options.onDeny ?? "response",
     decisionTimeoutMs: positiveInt("decisionTimeoutMs", options.decisionTimeoutMs, 5000),

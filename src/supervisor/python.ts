@@ -1,4 +1,5 @@
 // Finds the interpreter an agent runs on and checks the script exists, with clear errors.
+import { execFileSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { IronError } from "../errors.js";
@@ -40,6 +41,41 @@ function findExecutable(name: string, env: NodeJS.ProcessEnv, source: string): s
   throw new IronError("IRON_ERR_PYTHON_NOT_FOUND", `no ${name} on PATH (from ${source}); pass --python PATH`, {
     expected: `an executable named ${name} on PATH`,
     got: env.PATH ?? "",
+  });
+}
+
+/** The Python versions the shim supports, oldest and newest (DESIGN.md). */
+export const SUPPORTED_PYTHON = { min: [3, 9], max: [3, 13] } as const;
+
+const checked = new Map<string, string>();
+
+// Asks the interpreter its version; written so Python 2 can run it too. Null when it cannot say.
+function versionOf(python: string): string | null {
+  try {
+    const out = execFileSync(python, ["-c", "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))"], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "ignore"] });
+    return /^\d+\.\d+\.\d+$/.test(out) ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuses an interpreter outside 3.9–3.13 before an agent starts on it, with IRON_ERR_PYTHON_VERSION
+ * (the shim would fail inside it as if iron had a bug). One that cannot be asked is left to the
+ * spawn, which reports IRON_ERR_SPAWN. Each interpreter is asked once per process.
+ */
+export function checkPythonVersion(python: string): void {
+  const version = checked.get(python) ?? versionOf(python);
+  if (version === null) return;
+  checked.set(python, version);
+  const [major, minor] = version.split(".").map(Number) as [number, number];
+  const { min, max } = SUPPORTED_PYTHON;
+  const tooOld = major < min[0] || (major === min[0] && minor < min[1]);
+  const tooNew = major > max[0] || (major === max[0] && minor > max[1]);
+  if (!tooOld && !tooNew) return;
+  throw new IronError("IRON_ERR_PYTHON_VERSION", `${python} is Python ${version}; iron supports Python ${min.join(".")} to ${max.join(".")} (pass --python PATH or set python: in iron.yaml)`, {
+    expected: `Python ${min.join(".")}–${max.join(".")}`,
+    got: version,
   });
 }
 

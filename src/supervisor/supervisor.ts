@@ -8,9 +8,9 @@ import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
 import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings, WireBudget } from "../protocol/messages.js";
-import type { BudgetLedger } from "../store/budget-ledger.js";
+import type { BudgetLedger } from "../policy/budget-ledger.js";
 import { openStore } from "../store/open-store.js";
-import { storeGuardPolicy } from "../store/store-guard-policy.js";
+import { storeGuardPolicy } from "../policy/store-guard.js";
 import type { Store } from "../store/store.js";
 import { startEventStream } from "../stream/event-stream.js";
 import { CallDetails } from "../stream/call-details.js";
@@ -18,7 +18,7 @@ import type { DashboardBackend } from "../stream/http-api.js";
 import { liveDashboard } from "./live-dashboard.js";
 import { OperatorControls } from "./operator-controls.js";
 import type { StreamServer } from "../stream/stream-server.js";
-import { AgentServer, type AgentServerHandlers, type AuthResult } from "../transport/agent-server.js";
+import { AgentServer, type AgentServerHandlers, type AuthResult, type Session } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
 import { prepareFixedSocket } from "../transport/fixed-socket.js";
@@ -28,17 +28,18 @@ import type { JoinedAgent } from "./joined-agent.js";
 import { JoinedAgents } from "./joined-agents.js";
 import { VERSION } from "../version.js";
 import { Agent, type AgentHost } from "./agent.js";
+import { agentIdCandidate } from "./agent-id.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
-import { resolvePython, resolveScript } from "./python.js";
+import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
 import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
 import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
-import { Telemetry } from "../telemetry/telemetry.js";
-import { observers } from "../telemetry/content-capture.js";
+import { Telemetry } from "../observability/telemetry.js";
+import { observers } from "../observability/content-capture.js";
 
 /** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
 export interface SpawnOptions extends LifecycleOptions {
@@ -59,6 +60,13 @@ export interface SpawnOptions extends LifecycleOptions {
   readonly echo?: boolean | "prefixed";
   /** Python processes the agent starts install the shim too and report as its sub-processes (default true). */
   readonly governChildren?: boolean;
+}
+
+/** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
+interface SessionOwner {
+  attach(session: Session): void;
+  heartbeat(session: Session): void;
+  bye(session: Session, reason: string): void;
 }
 
 /** A running supervisor. Create with `Supervisor.start()`; release with `close()`. */
@@ -95,7 +103,6 @@ export class Supervisor {
     this.#runs = options.runs ?? store.runs ?? new MemoryRunRegistry();
     this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
     this.#ledger = store.budgets;
-    this.#ledger.setLimit("global", options.budgetMicros);
     // With a state file, runs of different supervisors must not share a budget scope: key them by both.
     const runOf = (id: string): number | string | null => {
       const run = this.#agents.get(id)?.run;
@@ -131,7 +138,7 @@ export class Supervisor {
     this.#controls = new OperatorControls({
       agents: this.#agents,
       joined: this.#joined.agents,
-      plan: builtins.plan,
+      limits: builtins.limits,
       ledger: this.#ledger,
       breakers: () => builtins.breakers,
       publish: (event) => this.#bus.publish(event),
@@ -277,12 +284,13 @@ export class Supervisor {
     const cwd = resolve(options.cwd ?? process.cwd());
     const script = resolveScript(options.script, cwd);
     const python = resolvePython(options.python ?? this.#options.python);
+    checkPythonVersion(python);
     const id = this.#uniqueId(options.name ?? basename(script, extname(script)));
     if (options.budgetUsd !== undefined) {
       if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
         throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
       }
-      this.#builtins.setAgentBudget(id, usdToMicros(options.budgetUsd));
+      this.#builtins.limits.setAgent(id, usdToMicros(options.budgetUsd));
     }
     const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
     if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
@@ -330,9 +338,8 @@ export class Supervisor {
   }
 
   #uniqueId(name: string): string {
-    const base = name.replace(/[^A-Za-z0-9_.-]/g, "-") || "agent";
-    let id = base;
-    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = `${base}-${n}`;
+    let id = agentIdCandidate(name, 1);
+    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = agentIdCandidate(name, n);
     return id;
   }
 
@@ -363,14 +370,19 @@ export class Supervisor {
         }
         return { ok: true, agentId, settings: this.#settings(), budget: this.#budgetOf(agentId) };
       },
-      onSession: (session) => (this.#joined.attach(session) ? undefined : this.#agents.get(session.agentId)?.onSession(session)),
+      onSession: (session) => this.#ownerOf(session)?.attach(session),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
-      onHeartbeat: (session) => (this.#joined.has(session.agentId) ? this.#joined.heartbeat(session) : this.#agents.get(session.agentId)?.onHeartbeat(session)),
+      onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
       onReject: (hello, code, reason) => void this.#bus.publish({ type: "agent.rejected", requested: hello.agent, pid: hello.pid, host: hello.host, code, reason }),
-      onBye: (session, message) => (this.#joined.has(session.agentId) ? this.#joined.bye(session, message.reason) : this.#agents.get(session.agentId)?.onBye(session)),
+      onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),
     };
+  }
+
+  // The agent a session belongs to, joined or spawned: asked in one place for every handler.
+  #ownerOf(session: Session): SessionOwner | undefined {
+    return this.#joined.agents.get(session.agentId) ?? this.#agents.get(session.agentId);
   }
 
   /** Stops every agent, then releases the socket and the runtime directory. Safe to call twice. */
@@ -391,10 +403,5 @@ export class Supervisor {
     await this.#telemetry?.close();
     await this.#stream?.close();
     await this.#store.close();
-  }
-
-  /** Host name, for attach instructions and events. */
-  static get host(): string {
-    return hostname();
   }
 }

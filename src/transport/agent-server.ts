@@ -1,6 +1,6 @@
 // The supervisor's end of the wire: authenticates shims with `hello`, then routes their
 // messages to the handlers and their answers back. Unauthenticated traffic is dropped.
-import { IronError, isIronError } from "../errors.js";
+import { IronError, isIronError, messageOf } from "../errors.js";
 import { decode, encode } from "../protocol/codec.js";
 import { PROTOCOL_VERSION } from "../protocol/constants.js";
 import type {
@@ -195,8 +195,4 @@ export class AgentServer {
     await this.#router?.close();
     this.#router = null;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,7 +3,7 @@
 // same endpoint when the supervisor comes back. The directory must be private (created 0700
 // when missing) or sticky; a stale socket left by a dead supervisor is replaced, a live one
 // is refused.
-import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, resolve } from "node:path";
 import { IronError } from "../errors.js";
@@ -28,7 +28,7 @@ function listening(path: string): Promise<boolean> {
 
 // The directory the socket lives in: created private, or checked that nobody else can swap the socket.
 function prepareDirectory(dir: string): void {
-  let stats;
+  let stats: Stats;
   try {
     stats = statSync(dir);
   } catch {
@@ -60,7 +60,7 @@ export async function prepareFixedSocket(given: string): Promise<FixedSocket> {
     throw new IronError("IRON_ERR_RUNTIME_DIR", "socket path too long", { path: socketPath, expected: `at most ${MAX_SOCKET_PATH} bytes`, got: `${Buffer.byteLength(socketPath)} bytes` });
   }
   prepareDirectory(dirname(socketPath));
-  let existing;
+  let existing: Stats | null;
   try {
     existing = lstatSync(socketPath);
   } catch {

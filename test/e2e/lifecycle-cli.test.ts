@@ -46,12 +46,21 @@ function descendants(parent: number): number[] {
 
 describe("iron run: lifecycle", () => {
   it("restarts the crash fixture with backoff, then fails with its exit code", async () => {
-    const ran = await iron(["run", "--backoff", "50ms", "--max-restarts", "2", F("crash_after.py"), "--", "0.1"]);
+    const ran = await iron(["run", "--backoff", "50ms", "--min-uptime", "0", "--max-restarts", "2", F("crash_after.py"), "--", "0.1"]);
     expect(ran.exitCode, ran.stderr).toBe(1);
     expect(ran.stdout.match(/run \d up/g)).toEqual(["run 1 up", "run 2 up", "run 3 up"]);
     expect(ran.stderr).toMatch(/iron ▸ crash_after crashed \(run 1, pid \d+\): exited with code 1; restarting in \d+ ms \(restart 1; 1 of at most 2 within 60 s\)/);
     expect(ran.stderr).toMatch(/iron ▸ crash_after restarted \(run 3, pid \d+\)/);
     expect(ran.stderr).toMatch(/iron ▸ crash_after failed after [\d.]+s \(2 restarts\)\niron ▸ {3}exited with code 1; it already restarted 2 times within 60 s \(the most allowed\), giving up/);
+  });
+
+  it("reports an agent that dies before the minimum uptime once, with its own error, and never restarts it", async () => {
+    const ran = await iron(["run", "--backoff", "50ms", F("crash_after.py"), "--", "0"]);
+    expect(ran.exitCode, ran.stderr).toBe(1);
+    expect(ran.stdout.match(/run \d up/g)).toEqual(["run 1 up"]);
+    expect(ran.stderr.match(/RuntimeError: fixture crash/g)).toHaveLength(2); // once from the agent, once in the summary
+    expect(ran.stderr).not.toMatch(/restarting|restarted \(/);
+    expect(ran.stderr).toMatch(/iron ▸ crash_after failed after [\d.]+s\niron ▸ {3}exited with code 1 before it had run 3 s \(the minimum uptime\): a failed start, not restarted\niron ▸ {3}its last error line: RuntimeError: fixture crash\n/);
   });
 
   it("runs several agents side by side with prefixed output and exits with the failing one's code", async () => {

@@ -105,7 +105,7 @@ providers:
 
     expect(byStep(9)[0]).toMatchObject({ status: 200, answered_model: "gpt-4o-mini" });
     const rerouted = mock.requests.find((r) => (r.body as { messages: { content: string }[] }).messages[0]?.content === "rerouted");
-    expect((rerouted?.body as { model: string }).model).toBe("gpt-4o-mini");
+    expect((rerouted?.body as { model: string } | undefined)?.model).toBe("gpt-4o-mini");
     expect(ran.stderr).toMatch(/gpt-4o modified by reliability: breaker open for openai\/gpt-4o; rerouted to gpt-4o-mini/);
 
     expect(byStep(10)[0]).toMatchObject({ status: 200, content: "Mail me at [IPV4_1] or at [IPV4_2] today" });

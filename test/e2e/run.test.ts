@@ -36,9 +36,11 @@ describe("iron run", () => {
     expect(ran.stderr).toMatch(/2 LLM calls: 2 allowed, 0 denied · \d+ in \/ \d+ out tokens · \$0\.0000\d\d/);
   });
 
-  it("denies both calls as an OpenAI-shaped 402 when the budget is 0, and the provider sees nothing", async () => {
+  it("denies both calls as an OpenAI-shaped 402 when the budget is 0, the provider sees nothing, and the exit status says so", async () => {
     const ran = await iron(["run", "--budget", "0", "--python", DEBIAN_PYTHON, fixture], { env: env() });
-    expect(ran.exitCode, ran.stderr).toBe(0);
+    // The agent exited 0, but a run whose every call a budget denied did nothing: IRON_ERR_BUDGET's status.
+    expect(ran.exitCode, ran.stderr).toBe(75);
+    expect(ran.stderr).toMatch(/iron ▸ {3}every LLM call was denied by a budget \(IRON_ERR_BUDGET\); budgets count spend recorded in the state file by earlier runs/);
     for (const line of jsonLines(ran.stdout)) {
       expect(line.status).toBe(402);
       expect(line.iron_code).toBe("IRON_ERR_BUDGET");

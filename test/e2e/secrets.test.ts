@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import { captureLogs } from "../helpers/log-capture.js";
-import { loadPolicyFiles } from "../../src/policy/load-policies.js";
+import { loadPolicyFiles } from "../../src/config/load-policies.js";
 import { DEBIAN_PYTHON, FIXTURES, iron, tempDir } from "../helpers/iron.js";
 import { record } from "../helpers/stream.js";
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
   dir = tempDir("iron-serve-");
   writeFileSync(join(dir, "iron.yaml"), CONFIG);
   const port = await freePort();
-  serveArgs = ["--socket", join(dir, "run", "serve.sock"), "--token-file", join(dir, "secrets", "join-token"), "--listen", `tcp://127.0.0.1:${port}`, "--timeout", "8000", "--trace", "--agents"];
+  serveArgs = ["--socket", join(dir, "run", "serve.sock"), "--token-file", join(dir, "secrets", "join-token"), "--listen", `tcp://127.0.0.1:${port}`, "--timeout", "8s", "--trace", "--agents"];
   serve = new ServeProcess(serveArgs, dir);
   endpoints = await serve.endpoints();
   token = (await serve.out.wait((l) => l.startsWith("  join token"))).split(/\s+/).at(-1) ?? "";

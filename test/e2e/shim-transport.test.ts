@@ -73,7 +73,7 @@ describe("authentication and failing closed", () => {
       const ran = await runJoined(DEBIAN_PYTHON, { IRON_ENDPOINT: sup.endpoint, IRON_AGENT_ID: "intruder", IRON_TOKEN: "iron_not-the-token", IRON_TIMEOUT_MS: "3000" });
       const [line] = ran.lines;
       expect(line?.status).toBe(503);
-      expect((line?.body as { error: { code: string } }).error.code).toBe("IRON_ERR_AUTH");
+      expect((line?.body as { error: { code: string } } | undefined)?.error.code).toBe("IRON_ERR_AUTH");
       expect(logLines.some((l) => String(l.msg).includes("rejected hello") && l.code === "IRON_ERR_AUTH")).toBe(true);
       expect(JSON.stringify(logLines)).not.toContain("iron_not-the-token");
     } finally {
@@ -86,7 +86,7 @@ describe("authentication and failing closed", () => {
     mock.clearRequests();
     const ran = await runJoined(DEBIAN_PYTHON, { IRON_ENDPOINT: endpoint, IRON_AGENT_ID: "a", IRON_TOKEN: "t", IRON_TIMEOUT_MS: "1000" });
     expect(ran.lines[0]?.status).toBe(503);
-    expect((ran.lines[0]?.body as { error: { code: string } }).error.code).toBe("IRON_ERR_SUPERVISOR_UNAVAILABLE");
+    expect((ran.lines[0]?.body as { error: { code: string } } | undefined)?.error.code).toBe("IRON_ERR_SUPERVISOR_UNAVAILABLE");
     expect(mock.requests).toHaveLength(0);
   });
 

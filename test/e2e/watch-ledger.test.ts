@@ -31,6 +31,7 @@ function waitFor(child: ResultPromise, stream: "stdout" | "stderr", pattern: Reg
   });
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes begin with ESC, and removing them is the point.
 const strip = (text: string): string => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
 
 describe("iron watch, iron calls, iron agents", () => {

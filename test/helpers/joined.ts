@@ -20,8 +20,7 @@ class Lines {
 
   feed(chunk: string): void {
     this.#buffer += chunk;
-    let at: number;
-    while ((at = this.#buffer.indexOf("\n")) >= 0) {
+    for (let at = this.#buffer.indexOf("\n"); at >= 0; at = this.#buffer.indexOf("\n")) {
       const line = this.#buffer.slice(0, at);
       this.#buffer = this.#buffer.slice(at + 1);
       this.all.push(line);
@@ -44,7 +43,14 @@ class Lines {
     if (seen !== undefined) return Promise.resolve(seen);
     if (this.#ended) return Promise.reject(new Error(`the stream ended; lines:\n${this.all.join("\n")}`));
     return new Promise((resolve, reject) => {
-      const waiter = { match, resolve: (l: string) => (clearTimeout(timer), resolve(l)), reject };
+      const waiter = {
+        match,
+        resolve: (l: string) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+        reject,
+      };
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
         reject(new Error(`no matching line within ${ms} ms; lines:\n${this.all.join("\n")}`));

@@ -34,7 +34,13 @@ export function record(sup: Supervisor) {
       const seen = events.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise<IronEvent>((resolve, reject) => {
-        const waiter = { match, resolve: (e: IronEvent) => (clearTimeout(timer), resolve(e)) };
+        const waiter = {
+          match,
+          resolve: (e: IronEvent) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           reject(new Error(`no matching event within ${ms} ms; last events: ${JSON.stringify(events.slice(-5))}`));

@@ -46,19 +46,19 @@ function hex(value: unknown): string {
   return "";
 }
 
-function valueOf(v: Raw | undefined): AttrValue {
+function attrValue(v: Raw | undefined): AttrValue {
   if (v === undefined) return "";
   if ("stringValue" in v) return String(v.stringValue);
   if ("intValue" in v) return Number(v.intValue);
   if ("doubleValue" in v) return Number(v.doubleValue);
   if ("boolValue" in v) return Boolean(v.boolValue);
-  if ("arrayValue" in v) return (((v.arrayValue as Raw).values ?? []) as Raw[]).map(valueOf);
+  if ("arrayValue" in v) return (((v.arrayValue as Raw).values ?? []) as Raw[]).map(attrValue);
   return "";
 }
 
 function attrs(list: unknown): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
-  for (const a of (list ?? []) as Raw[]) out[String(a.key)] = valueOf(a.value as Raw);
+  for (const a of (list ?? []) as Raw[]) out[String(a.key)] = attrValue(a.value as Raw);
   return out;
 }
 

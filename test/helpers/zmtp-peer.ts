@@ -103,7 +103,12 @@ export async function rawPeer(endpoint: string): Promise<RawPeer> {
     }
     for (const wake of waiters) wake();
   });
-  const closedPromise = new Promise<void>((resolve) => socket.once("close", () => ((closed = true), resolve())));
+  const closedPromise = new Promise<void>((resolve) =>
+    socket.once("close", () => {
+      closed = true;
+      resolve();
+    }),
+  );
   socket.on("error", () => undefined);
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);

@@ -12,7 +12,7 @@ import { FIXTURES } from "../helpers/iron.js";
 import { alive, envOf, reached, record, replayHello } from "../helpers/lifecycle.js";
 
 const F = (name: string): string => join(FIXTURES, name);
-const quick = { backoff: { initialMs: 50, maxMs: 50 } } as const;
+const quick = { backoff: { initialMs: 50, maxMs: 50 }, minUptimeMs: 0 } as const;
 
 let sup: Supervisor;
 let rec: ReturnType<typeof record>;

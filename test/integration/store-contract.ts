@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events/bus.js";
 import type { IronEvent } from "../../src/events/types.js";
-import type { ReserveResult } from "../../src/store/budget-ledger.js";
+import type { ReserveResult } from "../../src/policy/budget-ledger.js";
 import type { Store } from "../../src/store/store.js";
 import { callEvents, deniedCallEvents, stateEvent } from "../helpers/events.js";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events/bus.js";
 import type { IronEvent } from "../../src/events/types.js";
-import type { BudgetLedger } from "../../src/store/budget-ledger.js";
+import type { BudgetLedger } from "../../src/policy/budget-ledger.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import { migrate, SCHEMA_VERSION } from "../../src/store/sqlite/migrations.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";

@@ -2,10 +2,8 @@
 // hello and any number of requests, short or long frames, written in pieces split at arbitrary
 // points with pauses between them, are each answered once, with the right id and call.
 import fc from "fast-check";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
-import { DEBIAN_PYTHON, FIXTURES } from "../helpers/iron.js";
 import { dealer, hello, message } from "../helpers/zmtp-peer.js";
 import { spawnTokenHolder } from "../helpers/token-holder.js";
 

@@ -38,7 +38,7 @@ function harness(options: LifecycleOptions, spawnError?: string, resume?: AgentM
     };
   });
   const clock = new SimulatedClock();
-  const config = resolveLifecycle({ startupTimeoutMs: 5000, heartbeatTimeoutMs: 0, ...options }, { startupTimeoutMs: 10_000, heartbeatMs: 1000 });
+  const config = resolveLifecycle({ startupTimeoutMs: 5000, heartbeatTimeoutMs: 0, minUptimeMs: 0, ...options }, { startupTimeoutMs: 10_000, heartbeatMs: 1000 });
   const actor = createActor(agentMachine.provide({ actors: { process: fake } }), { input: { config, random: () => 0.5, ...(resume !== undefined && { resume }) }, clock });
   const changes: StateChange[] = [];
   actor.on("state", (change) => changes.push(change));
@@ -60,6 +60,51 @@ function harness(options: LifecycleOptions, spawnError?: string, resume?: AgentM
     },
   };
 }
+
+describe("agent machine: the minimum uptime", () => {
+  it("fails an agent whose process dies before the minimum uptime at once: one run, no restart, its exit code kept", async () => {
+    const h = harness({ minUptimeMs: 3000, maxRestarts: 5, backoff: { initialMs: 10 } });
+    h.advance(200);
+    h.last().exit(1);
+    expect(h.state()).toBe("failed");
+    expect(h.procs).toHaveLength(1);
+    expect(h.trail()).toEqual(["starting", "crashed", "failed"]);
+    const exit = await toPromise(h.actor);
+    expect(exit).toMatchObject({ state: "failed", exitCode: 1, restarts: 0, code: null });
+    expect(exit.reason).toBe("exited with code 1 before it had run 3 s (the minimum uptime): a failed start, not restarted");
+  });
+
+  it("restarts a crash that comes after the minimum uptime, and judges each run by its own uptime", () => {
+    const h = harness({ minUptimeMs: 1000, maxRestarts: 5, backoff: { initialMs: 100, maxMs: 100 } });
+    h.connect();
+    h.advance(1000);
+    h.last().exit(1);
+    expect(h.state()).toBe("backoff");
+    h.advance(100);
+    expect(h.procs).toHaveLength(2);
+    h.advance(990);
+    h.last().exit(1); // the second run lived 0.99 s: a failed start
+    expect(h.state()).toBe("failed");
+    expect(h.changes.at(-1)?.reason).toMatch(/before it had run 1 s \(the minimum uptime\)/);
+  });
+
+  it("leaves clean exits, stops, startup timeouts and `restart: never` to their own rules", () => {
+    const never = harness({ minUptimeMs: 3000, restart: "never" });
+    never.last().exit(2);
+    expect(never.trail()).toEqual(["starting", "crashed"]);
+    const clean = harness({ minUptimeMs: 3000 });
+    clean.last().exit(0);
+    expect(clean.trail()).toEqual(["starting", "exited"]);
+    const stopped = harness({ minUptimeMs: 3000 });
+    stopped.actor.send({ type: "stop", reason: "test" });
+    stopped.last().exit(null, "SIGTERM");
+    expect(stopped.state()).toBe("stopped");
+    const slow = harness({ minUptimeMs: 3000, startupTimeoutMs: 500, backoff: { initialMs: 10 } });
+    slow.advance(500);
+    slow.last().exit(null, "SIGTERM");
+    expect(slow.state()).toBe("backoff");
+  });
+});
 
 describe("agent machine: restarts", () => {
   it("restarts a crashing agent with exponential backoff, then fails past maxRestarts", async () => {
@@ -96,7 +141,7 @@ describe("agent machine: restarts", () => {
     h.connect();
     h.last().exit(null, "SIGSEGV");
     expect(h.changes[0]).toMatchObject({ from: "new", to: "starting", pid: 1001, run: 1, reason: "spawned (pid 1001)" });
-    h.changes.slice(1).forEach((c, i) => expect(c.from).toBe(h.changes[i]?.to));
+    for (const [i, c] of h.changes.slice(1).entries()) expect(c.from).toBe(h.changes[i]?.to);
     expect(h.changes.find((c) => c.to === "crashed")).toMatchObject({ exitCode: null, signal: "SIGSEGV", reason: "killed by SIGSEGV" });
     h.advance(1000);
     expect(h.changes.at(-1)).toMatchObject({ to: "starting", run: 2, pid: 1002, reason: "restart 1 (pid 1002)", exitCode: null });

@@ -29,7 +29,7 @@ const succeed = (b: BreakerBoard, at: number): void => b.record("openai", "gpt-4
 
 describe("breaker machine", () => {
   it("trips after N consecutive failures; a success in between resets the count", () => {
-    const { board: b, clock } = board();
+    const { board: b } = board();
     fail(b, 0);
     fail(b, 1);
     succeed(b, 2);

@@ -24,6 +24,15 @@ describe("budget status", () => {
     expect(budgetStatus(plan, ledger, "a", null, NOW)).toMatchObject({ scope: "agent:a", left: 1_000 });
   });
 
+  it("reads what is held from the ledger, also while the limit is the plan's alone", () => {
+    // A hold on a scope the ledger has no limit for yet (sup.budgets reads, or a limit cleared
+    // on the ledger while the plan still has one) is still held: "left" must not count it as free.
+    const plan = new BudgetPlan({ global: [], perAgent: [{ micros: 50_000, period: "total" }], perRun: [], perAttribute: {}, timeZone: "UTC" });
+    const ledger = new MemoryBudgetLedger();
+    ledger.reserve("c1", ["agent:a"], 20_000);
+    expect(budgetStatus(plan, ledger, "a", null, NOW)).toEqual({ scope: "agent:a", limit: 50_000, spent: 0, reserved: 20_000, left: 30_000 });
+  });
+
   it("is null when no scope of the agent has a limit", () => {
     const plan = new BudgetPlan({ global: [], perAgent: [], perRun: [], perAttribute: { user: [{ micros: 10, period: "total" }] }, timeZone: "UTC" });
     expect(budgetStatus(plan, new MemoryBudgetLedger(), "a", 1, NOW)).toBeNull();

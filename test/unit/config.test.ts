@@ -41,8 +41,10 @@ const BAD: ReadonlyArray<readonly [string, string, string, unknown]> = [
   ["unknown_model: free\n", "unknown_model", '"deny", or a price', "free"],
   ["agents:\n  - { script: a.py, restart: sometimes }\n", "agents[0].restart", '"never", "on-failure" or "always"', "sometimes"],
   ["agents:\n  - { script: a.py }\n  - { script: sub/a.py }\n", "agents[1].name", "a name no other agent has", "a"],
-  ["shim:\n  decision_timeout: 0\n", "shim.decision_timeout", "a number of seconds > 0", 0],
-  ["budgets: {}\nbudget: 5\n", "budget", 'no key "budget" here', 5],
+  ["shim:\n  decision_timeout: 0\n", "shim.decision_timeout", "a duration like 500ms, 5s or 2m (a bare number is seconds)", 0],
+  ["shim:\n  decision_timeout: 5 sec\n", "shim.decision_timeout", "a duration like 500ms, 5s or 2m (a bare number is seconds); write 5s", "5 sec"],
+  ["agents:\n  - { script: a.py, min_uptime: soon }\n", "agents[0].min_uptime", "0 or a duration like 500ms, 5s or 2m (a bare number is seconds)", "soon"],
+  ["budgets: {}\nbudget: 5\n", "budget", 'no key "budget" here (did you mean "budgets"? one of the keys version', 5],
 ];
 
 describe("iron.yaml validation", () => {
@@ -89,6 +91,7 @@ prices: { my-model: { input: 1, output: 2, cached_input: 0.5 } }
 unknown_model: deny
 agents:
   - { name: a, script: agents/a.py, args: [--x], env: { K: v }, cwd: agents, restart: always, max_restarts: 2, restart_window: 30, stop_timeout: 1.5, budget: 0.25, heartbeat_timeout: 10 }
+  - { name: b, script: b.py, restart_window: 2m, stop_timeout: 1500ms, heartbeat_timeout: 10s, min_uptime: 0 }
 `,
         dir,
       ),
@@ -107,6 +110,8 @@ agents:
     });
     expect(agents).toEqual([
       { script: join(dir, "agents/a.py"), name: "a", args: ["--x"], env: { K: "v" }, cwd: join(dir, "agents"), budgetUsd: 0.25, stopTimeoutMs: 1500, restart: "always", maxRestarts: 2, restartWindowMs: 30_000, heartbeatTimeoutMs: 10_000 },
+      // Units follow the one duration rule; a bare number is seconds (as above).
+      { script: join(dir, "b.py"), name: "b", stopTimeoutMs: 1500, restartWindowMs: 120_000, heartbeatTimeoutMs: 10_000, minUptimeMs: 0 },
     ]);
     const resolved = resolveSupervisorOptions(supervisor);
     expect(resolved.defaultMaxOutputTokens).toBe(512);

@@ -53,7 +53,7 @@ describe("engine combiner properties", () => {
         ledger.setLimit("global", 1_000);
         const seen: string[][] = [];
         const engine = new PolicyEngine({ builtins: [], ledger });
-        specs.forEach(([kind, async], i) => engine.use(policyOf(kind, i, async, seen)));
+        for (const [i, [kind, async]] of specs.entries()) engine.use(policyOf(kind, i, async, seen));
         const call = makeCall({ body: { tags: [] } });
         const v = await engine.decideRequest(call);
 

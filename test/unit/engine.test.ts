@@ -5,9 +5,9 @@ import { PolicyEngine } from "../../src/policy/engine.js";
 import { allow, deny, modify, redact } from "../../src/policy/decisions.js";
 import { BudgetPlan } from "../../src/policy/budget-plan.js";
 import { budgetPolicy } from "../../src/policy/policies/budget.js";
-import { loadTokenizers } from "../../src/policy/tokens.js";
 import { DEFAULT_PRICES } from "../../src/policy/prices.js";
 import type { Policy } from "../../src/policy/types.js";
+import { IronError } from "../../src/errors.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import { makeCall, makeResult } from "../helpers/calls.js";
 
@@ -44,7 +44,12 @@ describe("PolicyEngine request pipeline", () => {
     let seenModel: string | null = null;
     const v = await engineWith([
       { name: "router", onRequest: (c) => modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper") },
-      { name: "observer", onRequest: (c) => void (seenModel = c.model) },
+      {
+        name: "observer",
+        onRequest: (c) => {
+          seenModel = c.model;
+        },
+      },
     ]).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [] } }));
     expect(seenModel).toBe("gpt-4o-mini");
     expect(v).toMatchObject({ action: "modify", policy: "router", reason: "cheaper", body: { model: "gpt-4o-mini", messages: [] } });
@@ -77,6 +82,68 @@ describe("PolicyEngine request pipeline", () => {
 });
 
 describe("budget reservations", () => {
+  it("runs each policy's onRequest once, even when a later policy reroutes a call an earlier one priced", async () => {
+    const runs: string[] = [];
+    const ledger = new MemoryBudgetLedger();
+    const v = await engineWith(
+      [
+        {
+          name: "pricer",
+          onRequest: () => {
+            runs.push("pricer");
+            return { action: "allow", reserve: { scopes: ["global"], micros: 10 } };
+          },
+        },
+        {
+          name: "router",
+          onRequest: (c) => {
+            runs.push("router");
+            return modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper");
+          },
+        },
+      ],
+      ledger,
+    ).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [] } }));
+    expect(runs).toEqual(["pricer", "router"]);
+    // Its outcome is kept: the hold it asked for is made once the pipeline allowed the call.
+    expect(v).toMatchObject({ action: "modify", policy: "router", micros: 10 });
+    expect(ledger.balances()).toEqual([{ scope: "global", limit: null, spent: 0, reserved: 10 }]);
+  });
+
+  it("has the budget re-price a rerouted call through its reprice hook, not a second onRequest", async () => {
+    const ledger = new MemoryBudgetLedger();
+    const v = await engineWith(
+      [budget(), { name: "router", onRequest: (c) => modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper") }],
+      ledger,
+    ).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [{ role: "user", content: "hi" }], max_tokens: 100 } }));
+    // gpt-4o-mini's worst case (62, as below), not gpt-4o's: what goes out is what is held.
+    expect(v).toMatchObject({ action: "modify", micros: 62 });
+    expect(v.steps.map((s) => s.policy)).toEqual(["budget", "router"]);
+  });
+
+  it("denies 503 IRON_ERR_STORE in both directions when the ledger cannot write", async () => {
+    // The seam a failed state file shows the engine: the ledger throws IRON_ERR_STORE.
+    class BrokenLedger extends MemoryBudgetLedger {
+      broken = false;
+      override reserve(callId: string, scopes: readonly string[], micros: number) {
+        if (this.broken) throw new IronError("IRON_ERR_STORE", "the disk holding the state file is full");
+        return super.reserve(callId, scopes, micros);
+      }
+      override settle(callId: string, micros: number) {
+        if (this.broken) throw new IronError("IRON_ERR_STORE", "the disk holding the state file is full");
+        return super.settle(callId, micros);
+      }
+    }
+    const ledger = new BrokenLedger();
+    const engine = engineWith([budget()], ledger);
+    const call = makeCall();
+    expect(await engine.decideRequest(call)).toMatchObject({ action: "allow" });
+    ledger.broken = true;
+    const refused = { action: "deny", policy: "store", code: "IRON_ERR_STORE", status: 503, reason: "iron cannot record calls, so none is allowed: IRON_ERR_STORE: the disk holding the state file is full" };
+    expect(await engine.decideResponse(call, makeResult(10, 50))).toMatchObject(refused);
+    expect(await engine.decideRequest(makeCall())).toMatchObject(refused);
+  });
+
   it("reserves the worst case, settles the real cost, and denies once spent", async () => {
     const ledger = new MemoryBudgetLedger();
     ledger.setLimit("agent:agent-a", 200); // 200 micro-dollars

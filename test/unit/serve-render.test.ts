@@ -7,7 +7,7 @@ import { attachInstructions, connectable } from "../../src/cli/serve/attach-inst
 import { agentsTable, joinedLine } from "../../src/cli/serve/serve-notices.js";
 import { defaultSocketPath, isLoopback } from "../../src/cli/serve/serve-paths.js";
 import type { EventInput, IronEvent } from "../../src/events/types.js";
-import { emptyMetrics } from "../../src/supervisor/call-governor.js";
+import { emptyMetrics } from "../../src/supervisor/call-metrics.js";
 
 const TOKEN = "iron_join_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
 const base = { token: TOKEN, tokenFile: "/home/u/.iron/join-token", created: false, pid: 77, host: "box", shimRoot: "/opt/iron/python" };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load-config.js";
 import { optionsFromConfig } from "../../src/config/to-options.js";
-import { resolveTelemetry } from "../../src/telemetry/telemetry-options.js";
+import { resolveTelemetry } from "../../src/observability/telemetry-options.js";
 import { tempDir } from "../helpers/iron.js";
 
 function config(text: string): string {

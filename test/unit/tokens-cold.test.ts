@@ -20,6 +20,6 @@ describe("token estimate before the encodings load", () => {
     const cold = calls.map((c) => estimateInputTokens(c));
     await loadTokenizers();
     const exact = calls.map((c) => estimateInputTokens(c));
-    cold.forEach((n, i) => expect(n, TEXTS[i]).toBeGreaterThanOrEqual(exact[i] as number));
+    for (const [i, n] of cold.entries()) expect(n, TEXTS[i]).toBeGreaterThanOrEqual(exact[i] as number);
   });
 });

@@ -43,7 +43,9 @@ export function OutputTail({ agents, lines, rev, whole }: Props) {
       </div>
       <div
         class="tail"
+        role="log"
         ref={box}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so the keyboard can scroll it (WCAG 2.1.1).
         tabIndex={0}
         aria-label={`Last lines printed by ${agent || "no agent"}`}
         onScroll={(e) => {

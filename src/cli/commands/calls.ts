@@ -22,7 +22,7 @@ interface CallsFlags {
 
 const OUTCOMES = ["allow", "modify", "deny", "redact", "pending"] as const;
 
-const STATE_HELP = "state file or postgres:// URL to read (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)";
+const STATE_HELP = "state file or postgres:// URL to read (default $IRON_STATE, else iron.yaml's state:, else .iron/state.db)";
 
 /** Registers `iron calls`. */
 export function registerCalls(program: Command): void {

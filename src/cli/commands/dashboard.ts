@@ -2,6 +2,7 @@
 // or the file of a supervisor running in another process (its new events appear live).
 import type { Command } from "commander";
 import { resolve } from "node:path";
+import { callEvents, eventsAfter } from "../../store/sqlite/event-queries.js";
 import { openForReading } from "../../store/sqlite/open-for-reading.js";
 import { startStateDashboard } from "../../stream/state-dashboard.js";
 import { resolveStreamOptions } from "../../stream/stream-options.js";
@@ -24,9 +25,9 @@ export function registerDashboard(program: Command): void {
   program
     .command("dashboard")
     .description("open the web dashboard over a state file, read-only: finished runs, or a running supervisor's file (followed live)")
-    .option("--state <path>", "state file to show (default: $IRON_STATE, else iron.yaml's state:, else .iron/state.db)")
+    .option("--state <path>", "state file to show (default $IRON_STATE, else iron.yaml's state:, else .iron/state.db)")
     .option("--host <addr>", "address to serve on (default 127.0.0.1)")
-    .option("--port <port>", "port to serve on (default: any free port)", parsePort)
+    .option("--port <port>", "port to serve on (default any free port)", parsePort)
     .option("--log-level <level>", "log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
     .action(async (flags: DashboardFlags) => {
       const path = resolve(statePath(flags));
@@ -38,7 +39,7 @@ export function registerDashboard(program: Command): void {
       for (const signal of SIGNALS) process.once(signal, wake);
       try {
         const options = resolveStreamOptions({ ...(flags.host !== undefined && { host: flags.host }), ...(flags.port !== undefined && { port: flags.port }) });
-        dashboard = await startStateDashboard(db, path, options, createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }));
+        dashboard = await startStateDashboard({ eventsAfter: (after, limit) => eventsAfter(db, after, limit), callEvents: (callId) => callEvents(db, callId) }, path, options, createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }));
         out.write(`${PREFIX} dashboard (read-only) of ${path}\n`);
         out.write(`${PREFIX} dashboard: ${dashboard.server.dashboardUrl ?? ""}\n`);
         out.write(`${PREFIX} stream: ${dashboard.server.urlWithToken}\n`);

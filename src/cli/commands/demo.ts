@@ -20,7 +20,7 @@ export function registerDemo(program: Command): void {
     .description("run an example agent against the built-in mock LLM: calls allowed, modified, redacted and denied")
     .option("--python <path>", "Python interpreter for the example agent")
     .option("--hold", "when the agent has ended, keep the supervisor and the mock provider up (for the dashboard) until Ctrl-C");
-  addStateOptions(command, `SQLite state file (default: ${DEMO_STATE}, started over each run)`).action(async (flags: StateFlags & { python?: string; hold?: boolean }) => {
+  addStateOptions(command, `SQLite state file (default ${DEMO_STATE}, started over each run)`).action(async (flags: StateFlags & { python?: string; hold?: boolean }) => {
     const state = flags.state ?? DEMO_STATE;
     if (flags.state === undefined) resetStateFile(DEMO_STATE);
     const mock = await startMockLlm({ port: 0 });

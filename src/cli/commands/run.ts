@@ -2,10 +2,10 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { planRun } from "../../config/run-plan.js";
 import type { HangAction, RestartPolicy } from "../../lifecycle/lifecycle-options.js";
-import { loadPolicyFiles } from "../../policy/load-policies.js";
+import { loadPolicyFiles } from "../../config/load-policies.js";
 import type { SpawnOptions } from "../../supervisor/supervisor.js";
 import { createLogger } from "../../telemetry/logger.js";
-import { oneOf, parseCount, parseDuration, parseMs, parseUsd } from "../parse-options.js";
+import { oneOf, parseCount, parseDuration, parseUsd } from "../parse-options.js";
 import { runAgents } from "../run-agents.js";
 import { addStateOptions, runStateOptions, type StateFlags } from "../state-options.js";
 import { splitScriptsAndArgs } from "./run-args.js";
@@ -17,6 +17,7 @@ interface RunFlags extends StateFlags {
   readonly onDeny?: "response" | "raise";
   readonly timeout?: number;
   readonly stopTimeout?: number;
+  readonly minUptime?: number;
   readonly trace?: boolean;
   readonly quiet?: boolean;
   readonly logLevel?: string;
@@ -34,12 +35,14 @@ interface RunFlags extends StateFlags {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const duration = parseDuration({ bareMs: false });
+const duration = parseDuration();
+const durationOrOff = parseDuration({ allowZero: true });
 
 // The per-agent lifecycle options the flags set (the same for every script given).
 function lifecycleFrom(flags: RunFlags): Omit<SpawnOptions, "script"> {
   return {
     ...(flags.stopTimeout !== undefined && { stopTimeoutMs: flags.stopTimeout }),
+    ...(flags.minUptime !== undefined && { minUptimeMs: flags.minUptime }),
     ...(flags.restart !== undefined && { restart: flags.restart }),
     ...(flags.maxRestarts !== undefined && { maxRestarts: flags.maxRestarts }),
     ...(flags.restartWindow !== undefined && { restartWindowMs: flags.restartWindow }),
@@ -60,26 +63,40 @@ export function registerRun(program: Command): void {
     .description("run Python agents with the iron shim injected; their LLM calls are governed")
     .usage("[options] [script...] [-- args...]")
     .argument("[scripts...]", "the agents' Python scripts (several run side by side; default: the agents listed in iron.yaml); arguments for a single agent go after --")
-    .option("--config <file>", "configuration file (default: ./iron.yaml when it exists); flags override it")
-    .option("--python <path>", "Python interpreter (default: the active virtualenv's, else python3 on PATH)")
+    .option("--config <file>", "configuration file (default ./iron.yaml when it exists); flags override it")
+    .option("--python <path>", "Python interpreter (default the active virtualenv's, else python3 on PATH)")
     .option("--budget <usd>", "budget across every agent in USD, against the spend recorded in the state file (0 = nothing may be spent)", parseUsd)
-    .option("--fail-open", "let calls through when the supervisor cannot answer (default: deny)")
+    .option("--fail-open", "let calls through when the supervisor cannot answer (default deny)")
     .option("--on-deny <mode>", "how a denied call reaches the agent: response | raise", oneOf(["response", "raise"] as const))
-    .option("--timeout <ms>", "how long the shim waits for a decision", parseMs)
+    .option("--timeout <duration>", "how long the shim waits for a decision (default 5s)", duration)
     .option("--restart <policy>", "never | on-failure | always (default on-failure)", oneOf(["never", "on-failure", "always"] as const))
     .option("--max-restarts <n>", "restarts allowed within the restart window before the agent fails (default 5)", parseCount)
     .option("--restart-window <duration>", "the window restarts are counted in, e.g. 60s (default 60s)", duration)
-    .option("--backoff <duration>", "delay before the first restart, doubling each time (default 500ms)", parseDuration({ bareMs: false, allowZero: true }))
-    .option("--backoff-max <duration>", "longest delay between restarts (default 30s)", parseDuration({ bareMs: false, allowZero: true }))
-    .option("--stop-timeout <duration>", "grace period between the stop signal and SIGKILL (default 5s; a bare number is ms)", parseDuration({ bareMs: true }))
+    .option("--backoff <duration>", "delay before the first restart, doubling each time (default 500ms)", durationOrOff)
+    .option("--backoff-max <duration>", "longest delay between restarts (default 30s)", durationOrOff)
+    .option("--stop-timeout <duration>", "grace period between the stop signal and SIGKILL (default 5s)", duration)
+    .option("--min-uptime <duration>", "an agent that dies sooner than this after starting failed to start: it is not restarted; 0 turns it off (default 3s)", durationOrOff)
     .option("--startup-timeout <duration>", "time the shim has to connect before the agent counts as crashed (default 10s)", duration)
-    .option("--heartbeat-timeout <duration>", "no heartbeat for this long marks an agent hung; 0 turns it off (default 30s)", parseDuration({ bareMs: false, allowZero: true }))
+    .option("--heartbeat-timeout <duration>", "no heartbeat for this long marks an agent hung; 0 turns it off (default 30s)", durationOrOff)
     .option("--on-hang <action>", "report | restart a hung agent (default report)", oneOf(["report", "restart"] as const))
     .option("--no-govern-children", "Python processes an agent starts are not governed")
-    .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [])
+    .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [] as string[])
     .option("--trace", "print every decision as it is made")
     .option("-q, --quiet", "print no summary and no restart notices")
-    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));
+    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Durations take a unit (500ms, 5s, 2m, 1h); a bare number is seconds.",
+        "",
+        "Examples:",
+        "  iron run agent.py                      run one agent, its calls governed",
+        "  iron run agent.py -- --topic tea       arguments for the agent go after --",
+        "  iron run --budget 0.50 a.py b.py       two agents sharing $0.50",
+        "  iron run --min-uptime 0 --restart always worker.py",
+      ].join("\n"),
+    );
   addStateOptions(command).action(async (operands: string[], flags: RunFlags, command: Command) => {
       // commander keeps the raw argv (untyped) on the root command: it is where `--` was.
       const rawArgs = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];

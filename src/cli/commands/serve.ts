@@ -5,10 +5,10 @@ import { InvalidArgumentError, type Command } from "commander";
 import { IronError } from "../../errors.js";
 import { findConfig } from "../../config/load-config.js";
 import { optionsFromConfig } from "../../config/to-options.js";
-import { loadPolicyFiles } from "../../policy/load-policies.js";
+import { loadPolicyFiles } from "../../config/load-policies.js";
 import type { SupervisorOptions } from "../../supervisor/options.js";
 import { createLogger } from "../../telemetry/logger.js";
-import { oneOf, parseDuration, parseMs, parseUsd } from "../parse-options.js";
+import { oneOf, parseDuration, parseUsd } from "../parse-options.js";
 import { addStateOptions, runStateOptions, type StateFlags } from "../state-options.js";
 import { defaultSocketPath } from "../serve/serve-paths.js";
 import { serveUntilSignal } from "../serve/serve-loop.js";
@@ -48,19 +48,19 @@ export function registerServe(program: Command): void {
   const command = program
     .command("serve")
     .description("run a supervisor that agents started elsewhere join (python -m iron_shim, iron_shim.install()); their LLM calls are governed")
-    .option("--config <file>", "configuration file (default: ./iron.yaml when it exists); flags override it")
-    .option("--socket <path>", `the ipc socket agents connect to, kept across restarts (default: ${defaultSocketPath()})`)
+    .option("--config <file>", "configuration file (default ./iron.yaml when it exists); flags override it")
+    .option("--socket <path>", `the ipc socket agents connect to, kept across restarts (default ${defaultSocketPath()})`)
     .option("--listen <endpoint>", "also listen on tcp://HOST:PORT, for agents in other containers or hosts (repeatable)", parseEndpoint, [])
-    .option("--token-file <path>", `where the join token is kept, readable only by you (default: ${defaultTokenFile()})`)
+    .option("--token-file <path>", `where the join token is kept, readable only by you (default ${defaultTokenFile()})`)
     .option("--new-token", "replace the join token with a new one (agents holding the old one are refused)")
     .option("--budget <usd>", "budget across every agent, in USD (0 = nothing may be spent)", parseUsd)
-    .option("--fail-open", "agents let calls through when the supervisor cannot answer (default: deny)")
+    .option("--fail-open", "agents let calls through when the supervisor cannot answer (default deny)")
     .option("--on-deny <mode>", "how a denied call reaches the agent: response | raise", oneOf(["response", "raise"] as const))
-    .option("--timeout <ms>", "how long the shims wait for a decision", parseMs)
-    .option("--heartbeat-timeout <duration>", "no heartbeat for this long shows a joined agent detached; 0 turns it off (default 10s)", parseDuration({ bareMs: false, allowZero: true }))
+    .option("--timeout <duration>", "how long the shims wait for a decision (default 5s)", parseDuration())
+    .option("--heartbeat-timeout <duration>", "no heartbeat for this long shows a joined agent detached; 0 turns it off (default 10s)", parseDuration({ allowZero: true }))
     .option("--policy <file>", "add a custom policy module (.ts/.js exporting a policy); repeatable", collect, [])
     .option("--agents", "also start the agents listed under agents: in the configuration (stopped when iron serve stops)")
-    .option("--python <path>", "interpreter for --agents (default: the active virtualenv's, else python3 on PATH)")
+    .option("--python <path>", "interpreter for --agents (default the active virtualenv's, else python3 on PATH)")
     .option("--trace", "print every decision as it is made")
     .option("-q, --quiet", "print no lifecycle lines and no agents table at the end")
     .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));

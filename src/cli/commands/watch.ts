@@ -29,9 +29,9 @@ export function registerWatch(program: Command): void {
   program
     .command("watch")
     .description("follow a running supervisor live: agents, spend against budgets, breakers, decisions")
-    .argument("[url]", "the stream URL iron run printed (default: $IRON_STREAM_URL, else the supervisor running in this directory)")
+    .argument("[url]", "the stream URL iron run printed (default $IRON_STREAM_URL, else the supervisor running in this directory)")
     .option("--token <token>", "the stream's access token, when the URL does not carry it")
-    .option("--state <path>", "find the running supervisor beside this state file (default: $IRON_STATE, else .iron/state.db)")
+    .option("--state <path>", "find the running supervisor beside this state file (default $IRON_STATE, else .iron/state.db)")
     .option("--agent <id>", "only this agent's events (repeatable, or comma-separated)", collectList)
     .option("--type <type>", "only these event types, e.g. llm.decision or llm.* (repeatable)", collectList)
     .option("--since <seq>", "replay from after this seq instead of starting from a snapshot", (v: string) => seqOf(v))

@@ -2,7 +2,7 @@
 // table of agents it prints when it stops (the joined-agents view of the CLI).
 import type { IronEvent } from "../../events/types.js";
 import { formatUsd } from "../../policy/money.js";
-import type { CallMetrics } from "../../supervisor/call-governor.js";
+import type { CallMetrics } from "../../supervisor/call-metrics.js";
 import { PREFIX } from "../render.js";
 
 /** One line for a join, a detach, a reattach or a refused hello of a joined agent; null otherwise. */

@@ -55,15 +55,16 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     }
     return { action: "allow", reserve, reason };
   };
+  // The first call may wait for the tokenizers; still loading after a second (a loaded
+  // machine), it reserves on the conservative estimate.
+  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> =>
+    tokenizersReady() ? decide(call, ctx) : tokenizersWithin(1000).then(() => decide(call, ctx));
   return {
     name: "budget",
     // The first call may wait for the tokenizers to load (about half a second, at most one).
     timeoutMs: 2000,
-    onRequest(call, ctx) {
-      if (tokenizersReady()) return decide(call, ctx);
-      // Still loading after a second (a loaded machine): reserve on the conservative estimate.
-      return tokenizersWithin(1000).then(() => decide(call, ctx));
-    },
+    onRequest: priced,
+    reprice: priced,
     onResponse(call, result) {
       const price = findPrice(options.prices, result.model ?? call.model) ?? priceFor(call.model, call.url);
       if (price === undefined) return { action: "allow", charge: 0 };

@@ -52,7 +52,12 @@ export function queryFleetCalls(url: string, filter: CallFilter = {}): Promise<L
     const byAgent: Record<string, Totals> = {};
     const overall = emptyTotals();
     for (const call of calls) {
-      for (const t of [overall, (byModel[call.responseModel ?? call.model ?? "?"] ??= emptyTotals()), (byAgent[call.agentId] ??= emptyTotals())]) add(t, call);
+      const model = call.responseModel ?? call.model ?? "?";
+      const ofModel = byModel[model] ?? emptyTotals();
+      const ofAgent = byAgent[call.agentId] ?? emptyTotals();
+      byModel[model] = ofModel;
+      byAgent[call.agentId] = ofAgent;
+      for (const t of [overall, ofModel, ofAgent]) add(t, call);
     }
     return { calls, totals: { ...overall, byModel: sorted(byModel), byAgent: sorted(byAgent) } };
   });

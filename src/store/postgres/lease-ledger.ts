@@ -4,7 +4,7 @@
 // per call id; near the limit an asker NOTIFYs and the others give back what they are not using.
 import type pg from "pg";
 import type { IronError } from "../../errors.js";
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "../budget-ledger.js";
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import { grantLease, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
 
 /** The NOTIFY channel for budget pressure and returns. */
@@ -101,6 +101,11 @@ export class LeaseLedger implements BudgetLedger {
 
   spent(scope: string): number {
     return this.#scopes.get(this.#c.keyOf(scope))?.spent ?? 0;
+  }
+
+  /** What this supervisor's calls in flight hold; other supervisors' holds are not seen here. */
+  reserved(scope: string): number {
+    return this.#scopes.get(this.#c.keyOf(scope))?.held ?? 0;
   }
 
   /** The limit less the fleet's spend (as last seen) and this supervisor's holds; other supervisors' holds are not seen here. */

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
-import { IronError } from "../../errors.js";
+import type { IronError } from "../../errors.js";
 import { createHasher, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
 import { VERSION } from "../../version.js";

@@ -3,7 +3,7 @@
 import Database from "better-sqlite3";
 import { accessSync, chmodSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { IronError } from "../../errors.js";
+import { IronError, messageOf } from "../../errors.js";
 
 export type Db = Database.Database;
 
@@ -66,7 +66,7 @@ function probeWritable(path: string): string | null {
 export function storeError(error: unknown, path: string, doing: string): IronError {
   if (error instanceof IronError) return error;
   const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "";
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = messageOf(error);
   const opaque = code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_IOERR");
   const what = (opaque ? probeWritable(path) : null) ?? describeFailure(code);
   return new IronError("IRON_ERR_STORE", `${what}: ${path} (${doing}: ${detail})`, { cause: error });

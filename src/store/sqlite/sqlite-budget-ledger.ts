@@ -3,8 +3,15 @@
 // supervisor's holds are charged in full at the next start). Settles and releases only ever
 // lower what is held, so they ride in the next event batch, off the decision path. One
 // supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "../budget-ledger.js";
+import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import type { Db } from "./database.js";
+
+/** A budget scope's row as stored. */
+interface ScopeRow {
+  readonly limit_micros: number | null;
+  readonly spent_micros: number;
+  readonly reserved_micros: number;
+}
 
 interface Scope {
   limit: number | null;
@@ -60,7 +67,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   constructor(context: SqliteLedgerContext) {
     this.#c = context;
     const db = context.db;
-    this.#get = db.prepare<[string], { limit_micros: number | null; spent_micros: number; reserved_micros: number }>(
+    this.#get = db.prepare<[string], ScopeRow>(
       "SELECT limit_micros, spent_micros, reserved_micros FROM budgets WHERE scope = ?",
     );
     this.#upsertLimit = db.prepare(
@@ -77,7 +84,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   #scope(key: string): Scope {
     let scope = this.#mirror.get(key);
     if (scope === undefined) {
-      let row;
+      let row: ScopeRow | undefined;
       try {
         row = this.#get.get(key);
       } catch (error) {
@@ -107,6 +114,10 @@ export class SqliteBudgetLedger implements BudgetLedger {
 
   spent(scope: string): number {
     return this.#scope(this.#c.keyOf(scope)).spent;
+  }
+
+  reserved(scope: string): number {
+    return this.#scope(this.#c.keyOf(scope)).reserved;
   }
 
   remaining(scope: string): number | null {

@@ -2,7 +2,7 @@
 // agents and runs, breaker state. Opening migrates it, claims it for this supervisor, and
 // settles what a supervisor that died left behind.
 import { randomBytes } from "node:crypto";
-import { IronError } from "../../errors.js";
+import type { IronError } from "../../errors.js";
 import { createHasher, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord, Store } from "../store.js";

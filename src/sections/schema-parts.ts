@@ -1,6 +1,7 @@
 // Building blocks of the iron.yaml schema. Every leaf carries its "expected" text as its
 // error, so a bad value reads `budgets.per_agent: expected a number of USD >= 0, got "ten"`.
 import * as z from "zod";
+import { DURATION_HINT, durationFix, durationMs } from "./duration.js";
 
 /** A strict map: unknown keys are errors that list the known ones. */
 export function obj<T extends z.core.$ZodLooseShape>(shape: T, what = "a map") {
@@ -13,8 +14,22 @@ export function obj<T extends z.core.$ZodLooseShape>(shape: T, what = "a map") {
 /** A non-negative amount of US dollars. */
 export const usd = z.number({ error: "a number of USD >= 0" }).min(0, { error: "a number of USD >= 0" }).finite({ error: "a number of USD >= 0" });
 
-/** A positive number of seconds (fractions allowed). */
-export const seconds = z.number({ error: "a number of seconds > 0" }).positive({ error: "a number of seconds > 0" }).finite({ error: "a number of seconds > 0" });
+/** A duration under the one rule (`500ms`, `5s`, `2m`; a bare number is seconds), read as seconds; `min` 0 admits zero. */
+export function duration(min: "positive" | "zero" = "positive") {
+  const expected = `${min === "zero" ? "0 or " : ""}${DURATION_HINT}`;
+  return z.union([z.number(), z.string()], { error: expected }).transform((value, ctx) => {
+    const ms = durationMs(value);
+    if (ms === null || (ms === 0 && min === "positive")) {
+      const fix = typeof value === "string" ? durationFix(value) : null;
+      ctx.addIssue({ code: "custom", message: fix === null ? expected : `${expected}; write ${fix}`, params: { got: value } });
+      return z.NEVER;
+    }
+    return ms / 1000;
+  });
+}
+
+/** A positive duration, as seconds (fractions allowed). */
+export const seconds = duration();
 
 /** A positive whole number. */
 export const positiveInt = z.number({ error: "a whole number > 0" }).int({ error: "a whole number > 0" }).positive({ error: "a whole number > 0" });

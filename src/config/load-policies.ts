@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { IronError, describe } from "../errors.js";
-import type { Policy } from "./types.js";
+import type { Policy } from "../policy/types.js";
 
 const SELF = fileURLToPath(new URL("../index.js", import.meta.url));
 
@@ -22,7 +22,8 @@ async function loadPolicyFile(path: string): Promise<Policy[]> {
     module = /\.m?ts$/.test(extname(path)) ? await importTypeScript(path) : ((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (cause) {
     if (cause instanceof IronError) throw cause;
-    const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    // The whole message: esbuild says what failed where on the lines after "Build failed with 1 error:".
+    const reason = cause instanceof Error ? cause.message.trim().replace(/\n+/g, "\n  ") : String(cause);
     throw new IronError("IRON_ERR_CONFIG", `cannot load policy module ${path}: ${reason}`, { cause });
   }
   const exported = module.default ?? module.policies ?? module.policy;

@@ -1,6 +1,6 @@
 // The `reliability:` section: circuit breakers, rate limits, fallbacks and the per-call timeout.
 import * as z from "zod";
-import { count, flag, fraction, obj, positiveInt, seconds, text } from "./schema-parts.js";
+import { count, duration, flag, fraction, obj, positiveInt, seconds, text } from "./schema-parts.js";
 
 const breakers = obj({
   enabled: flag.optional(),
@@ -41,7 +41,7 @@ export const reliabilitySchema = obj({
   breakers: z.union([z.literal(false), breakers], { error: "false, or a map of breaker settings" }).optional(),
   rate_limits: obj({
     /** The longest a call waits for a rate limit before it is refused with 429. */
-    max_wait: z.number({ error: "a number of seconds >= 0" }).min(0, { error: "a number of seconds >= 0" }).optional(),
+    max_wait: duration("zero").optional(),
     per_agent: rate.optional(),
     per_provider: z.record(z.string(), rate, { error: "a map of provider name to {rpm, tpm}" }).optional(),
     /** Each distinct value of an attribute set with iron_shim.context(...), e.g. `user: {rpm: 10}`. */

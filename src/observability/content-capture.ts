@@ -65,8 +65,14 @@ export function observers(...list: readonly (CallObserver | null)[]): CallObserv
   const all = list.filter((o): o is CallObserver => o !== null);
   if (all.length <= 1) return all[0] ?? null;
   return {
-    request: (...args) => all.forEach((o) => o.request(...args)),
-    streamText: (...args) => all.forEach((o) => o.streamText(...args)),
-    response: (...args) => all.forEach((o) => o.response(...args)),
+    request: (...args) => {
+      for (const o of all) o.request(...args);
+    },
+    streamText: (...args) => {
+      for (const o of all) o.streamText(...args);
+    },
+    response: (...args) => {
+      for (const o of all) o.response(...args);
+    },
   };
 }

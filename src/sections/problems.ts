@@ -42,13 +42,37 @@ function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   return best === null ? issue : ({ ...best, path: [...issue.path, ...best.path] } as z.core.$ZodIssue);
 }
 
+// Edit distance between two short keys (insertions, deletions, substitutions).
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j += 1) next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/** The known key a mistyped one most likely meant (`budget` → `budgets`), or null when none is close. */
+export function closestKey(key: string, known: readonly string[]): string | null {
+  let best: { key: string; d: number } | null = null;
+  for (const candidate of known) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d <= Math.max(1, Math.floor(candidate.length / 3)) && (best === null || d < best.d)) best = { key: candidate, d };
+  }
+  return best?.key ?? null;
+}
+
 /** Problems from a failed parse of `input`, paths prefixed with `prefix` (e.g. "budgets"). */
 export function problemsOf(error: z.ZodError, input: unknown, prefix = ""): ConfigProblem[] {
   return error.issues.map((raw) => {
     const issue = deepest(raw);
     if (issue.code === "unrecognized_keys") {
       const key = issue.keys[0] as string;
-      return { path: formatPath(prefix, [...issue.path, key]), expected: `no key ${JSON.stringify(key)} here (${issue.message})`, got: valueAt(input, [...issue.path, key]) };
+      const known = /^one of the keys (.*)$/.exec(issue.message)?.[1]?.split(", ") ?? [];
+      const near = closestKey(key, known);
+      const hint = near === null ? issue.message : `did you mean ${JSON.stringify(near)}? ${issue.message}`;
+      return { path: formatPath(prefix, [...issue.path, key]), expected: `no key ${JSON.stringify(key)} here (${hint})`, got: valueAt(input, [...issue.path, key]) };
     }
     const got = issue.code === "custom" && issue.params?.got !== undefined ? issue.params.got : valueAt(input, issue.path);
     return { path: formatPath(prefix, issue.path), expected: issue.message, got };

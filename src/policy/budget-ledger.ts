@@ -1,6 +1,6 @@
-// The narrow budget interface policies and the engine depend on; the SQLite store (and a
+// The narrow budget interface policies and the engine depend on, owned here by its consumer; the SQLite store (and a
 // PostgreSQL one later) implement it, so policies never change with the backend.
-import type { BudgetView } from "../policy/types.js";
+import type { BudgetView } from "./types.js";
 
 /** Why a reservation could not be made. */
 export interface ReserveRefusal {
@@ -28,6 +28,8 @@ export interface ScopeBalance {
  * the hold with the real cost; `release` drops a hold whose call never completed.
  */
 export interface BudgetLedger extends BudgetView {
+  /** Micro-dollars held for calls still in flight in a scope. */
+  reserved(scope: string): number;
   setLimit(scope: string, micros: number | null): void;
   reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult;
   /** Where budget is shared (a fleet): after a refused reserve, waits a bounded time for more (a grant, or slices others give back), then reserves. */
@@ -35,4 +37,12 @@ export interface BudgetLedger extends BudgetView {
   settle(callId: string, micros: number): readonly ScopeBalance[];
   release(callId: string): readonly ScopeBalance[];
   balances(): readonly ScopeBalance[];
+}
+
+/**
+ * A scope's balance read from the ledger, the one place spend and holds are read: deriving
+ * "reserved" from "remaining" goes wrong whenever the limit in force is not the ledger's.
+ */
+export function balanceOf(ledger: BudgetLedger, scope: string): ScopeBalance {
+  return { scope, limit: ledger.limit(scope), spent: ledger.spent(scope), reserved: ledger.reserved(scope) };
 }

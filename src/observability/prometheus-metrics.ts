@@ -29,7 +29,6 @@ export class IronMetrics {
   readonly #breaker: Gauge<"provider" | "model" | "state">;
   readonly #restarts: Counter<"agent">;
   readonly #storeUp: Gauge;
-  readonly #lastSeq: Gauge;
   #seq = 0;
 
   constructor(probes: MetricsProbes = {}) {
@@ -61,8 +60,8 @@ export class IronMetrics {
     });
     this.#storeUp = new Gauge({ name: "iron_store_up", help: "1 while the state store works, 0 after it failed (calls are then denied)", registers });
     this.#storeUp.set(1);
-    const self = this;
-    this.#lastSeq = new Gauge({ name: "iron_events_last_seq", help: "Sequence number of the last committed event", registers, collect() { this.set(self.#seq); } });
+    const lastSeq = (): number => this.#seq;
+    new Gauge({ name: "iron_events_last_seq", help: "Sequence number of the last committed event", registers, collect() { this.set(lastSeq()); } });
     if (probes.streamClients !== undefined) {
       const clients = probes.streamClients;
       new Gauge({ name: "iron_stream_clients", help: "Clients following the live event stream", registers, collect() { this.set(clients()); } });
