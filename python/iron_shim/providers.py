@@ -122,7 +122,7 @@ def match_url(
         return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, True)
     if host == "api.anthropic.com":
         return Target(ANTHROPIC, ANTHROPIC, endpoint, True, False) if endpoint == "messages" else None
-    if host.endswith(_AZURE_SUFFIX):
+    if host.endswith(_AZURE_SUFFIX) or "/openai/deployments/" in path:
         return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, False)
     if host in COMPATIBLE_HOSTS:
         return None if endpoint == "messages" else Target(COMPATIBLE_HOSTS[host], OPENAI, endpoint, True, False)

@@ -9,6 +9,7 @@ import { handleEmbeddings } from "./openai-embeddings.js";
 import { handleCountTokens, handleMessages } from "./anthropic-messages.js";
 import { handleGetModel, handleListModels } from "./models.js";
 import { handleCountTokens as handleGeminiCountTokens, handleGenerateContent } from "./gemini.js";
+import { azureDeployment } from "./azure.js";
 
 /** Answers one request on a matched route. */
 export type Handler = (ctx: MockContext) => Promise<void>;
@@ -32,6 +33,12 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
   { method: "POST", pattern: /^\/v1\/messages$/, provider: "anthropic", handle: handleMessages },
   { method: "POST", pattern: /^\/v1\/messages\/count_tokens$/, provider: "anthropic", handle: handleCountTokens },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/chat\/completions$/, provider: "openai", handle: azureDeployment(handleChatCompletions) },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/completions$/, provider: "openai", handle: azureDeployment(handleCompletions) },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/embeddings$/, provider: "openai", handle: azureDeployment(handleEmbeddings) },
+  { method: "POST", pattern: /^\/openai\/v1\/chat\/completions$/, provider: "openai", handle: handleChatCompletions },
+  { method: "POST", pattern: /^\/openai\/v1\/responses$/, provider: "openai", handle: handleResponses },
+  { method: "POST", pattern: /^\/openai\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
   { method: "POST", pattern: GEMINI_ROUTE, provider: "gemini", handle: handleGenerateContent },
   { method: "POST", pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):countTokens$/, provider: "gemini", handle: handleGeminiCountTokens },
   { method: "GET", pattern: /^\/v1\/models$/, provider: "either", handle: handleListModels },

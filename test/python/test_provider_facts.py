@@ -30,7 +30,8 @@ class Facts(unittest.TestCase):
             self.assertEqual(
                 (target.provider, target.endpoint, target.known), (case["provider"], case["endpoint"], True)
             )
-            body = {} if target.kind == "gemini" else {"model": case["model"], "messages": []}
+            with_model = target.kind != "gemini" and case.get("body_model", True)
+            body = {"model": case["model"], "messages": []} if with_model else {"messages": []}
             info = providers.inspect(target, case["url"], json.dumps(body).encode())
             self.assertEqual((info.model, info.stream), (case["model"], case["stream"]), case["url"])
 
