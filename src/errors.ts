@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   IRON_ERR_RUNTIME_DIR: "the private runtime directory could not be created or is unsafe",
   IRON_ERR_SUPERVISOR_UNAVAILABLE: "the shim could not reach the supervisor (call denied, fail closed)",
   IRON_ERR_DECISION_TIMEOUT: "the supervisor did not decide in time (call denied, fail closed)",
+  IRON_ERR_USAGE_INVALID: "an agent reported negative or absurd token usage (charged the call's worst case instead)",
   IRON_ERR_BUDGET: "a budget is exhausted or the call's worst-case cost does not fit",
   IRON_ERR_UNKNOWN_MODEL: "the model has no price and unknown models are denied",
   IRON_ERR_PII: "the safety policy blocked personal data or a secret",

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 from . import denial as denials
 from . import protocol
 from .calls import Call
-from .decision_rules import HeaderGet, as_no_decision, checked_call, request_id, retry_after
+from .decision_rules import (
+    HeaderGet,
+    as_no_decision,
+    checked_call,
+    request_id,
+    retry_after,
+)
 from .errors import INTERNAL, PROTOCOL, IronError, NoDecision, ProtocolError
 from .flow import Flow, arun, run
 from .internal import swallow
@@ -30,7 +36,9 @@ class StreamReporter:
         """The client carries the effective settings (fail_open, on_deny) read at each chunk."""
         self.client = client
 
-    def open(self, call: Call, status: int, header: HeaderGet, encoding: Optional[str] = None) -> StreamTap:
+    def open(
+        self, call: Call, status: int, header: HeaderGet, encoding: Optional[str] = None
+    ) -> StreamTap:
         """A tap for a streamed (SSE) response: reports once when the stream ends, fails or is closed.
 
         encoding: the content-encoding of the bytes the tap will see (default: the response header's;
@@ -72,21 +80,20 @@ class StreamReporter:
 
         def deny_event(answer: Answer, sequence: Optional[int]) -> bytes:
             """The provider's own error event, ending the stream for the agent."""
-            denial = denials.Denial(
-                call.id,
-                answer.code or "IRON_ERR_POLICY",
-                answer.reason or STREAM_DENY_REASON,
-                answer.policy,
-                answer.status or denials.DEFAULT_STATUS,
-                None,
-            )
-            error, iron = denials.error_parts(call.kind, denial)
+            error, iron = denials.error_parts(call.kind, _stream_denial(call, answer))
             return shape.error_event(error, iron, sequence)
 
         chunks = ChunkFilter(shape, deny_event, strip_usage_null=call.added_usage)
         ask, ask_async, abandon = self._chunk_askers(call)
         return StreamTap(
-            acc, report, encoding, rewrite=True, chunks=chunks, ask=ask, ask_async=ask_async, abandon=abandon
+            acc,
+            report,
+            encoding,
+            rewrite=True,
+            chunks=chunks,
+            ask=ask,
+            ask_async=ask_async,
+            abandon=abandon,
         )
 
     def _chunk_askers(self, call: Call) -> Tuple[Any, Any, Any]:
@@ -111,7 +118,9 @@ class StreamReporter:
 
     def _asking(self, call: Call, request: Ask) -> Flow[Answer]:
         """The chunk flow: yields the llm.chunk, receives the decision (or the failure to get one)."""
-        if not call.chunks:  # failed open once: the rest of the stream passes unfiltered, no more waits
+        if (
+            not call.chunks
+        ):  # failed open once: the rest of the stream passes unfiltered, no more waits
             return Answer("allow", request.text)
         msg = self._chunk_message(call, request)
         try:
@@ -124,7 +133,9 @@ class StreamReporter:
         """The next llm.chunk of this call."""
         index = call.chunk_index
         call.chunk_index += 1
-        return protocol.llm_chunk(protocol.next_id(), call.id, index, request.text, request.done)
+        return protocol.llm_chunk(
+            protocol.next_id(), call.id, index, request.text, request.done
+        )
 
     def _chunk_answer(self, call: Call, reply: Dict[str, Any], request: Ask) -> Answer:
         """allow / redact emit the decision's text; deny ends the stream; anything off-spec fails closed."""
@@ -132,7 +143,9 @@ class StreamReporter:
             if reply.get("type") == "error":
                 code, reason = protocol.parse_reject(reply)
                 return self._chunk_failure(
-                    call, request, NoDecision(code, f"the supervisor could not decide: {reason}")
+                    call,
+                    request,
+                    NoDecision(code, f"the supervisor could not decide: {reason}"),
                 )
             decision = protocol.parse_chunk_decision(reply, request.text)
             checked_call(decision.call, call)
@@ -141,12 +154,27 @@ class StreamReporter:
         except Exception as exc:  # noqa: BLE001
             swallow("chunk decision", exc)
             return self._chunk_failure(
-                call, request, NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}")
+                call,
+                request,
+                NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}"),
             )
         if decision.action == "deny":
-            answer = Answer("deny", "", decision.code, decision.reason, decision.policy, decision.status)
+            answer = Answer(
+                "deny",
+                "",
+                decision.code,
+                decision.reason,
+                decision.policy,
+                decision.status,
+            )
             return self._chunk_denied(call, answer)
-        return Answer(decision.action, decision.text, decision.code, decision.reason, decision.policy)
+        return Answer(
+            decision.action,
+            decision.text,
+            decision.code,
+            decision.reason,
+            decision.policy,
+        )
 
     def _chunk_failure(self, call: Call, request: Ask, failure: NoDecision) -> Answer:
         """No decision for a chunk: the stream ends (fail closed), or it goes on unfiltered (fail open)."""
@@ -158,14 +186,17 @@ class StreamReporter:
     def _chunk_denied(self, call: Call, answer: Answer) -> Answer:
         """With on_deny="raise" a stream deny raises PolicyDenied from the agent's read."""
         if self.client.settings.on_deny == "raise":
-            raise denials.to_exception(
-                denials.Denial(
-                    call.id,
-                    answer.code or "IRON_ERR_POLICY",
-                    answer.reason or STREAM_DENY_REASON,
-                    answer.policy,
-                    answer.status or denials.DEFAULT_STATUS,
-                    None,
-                )
-            )
+            raise denials.to_exception(_stream_denial(call, answer))
         return answer
+
+
+def _stream_denial(call: Call, answer: Answer) -> "denials.Denial":
+    """A chunk decision's deny as a Denial: one spelling for the error event and the raised error."""
+    return denials.Denial(
+        call.id,
+        answer.code or "IRON_ERR_POLICY",
+        answer.reason or STREAM_DENY_REASON,
+        answer.policy,
+        answer.status or denials.DEFAULT_STATUS,
+        None,
+    )

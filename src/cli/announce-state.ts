@@ -20,6 +20,8 @@ export function announceState(supervisor: Supervisor, state: string | null | und
     if (!quiet) out.write(`${PREFIX} stream: ${url}  (follow with: iron watch)\n`);
     const dashboard = supervisor.dashboardUrl;
     if (!quiet && dashboard !== null) out.write(`${PREFIX} dashboard: ${dashboard}\n`);
+    const shared = supervisor.watchDashboardUrl;
+    if (!quiet && shared !== null) out.write(`${PREFIX} dashboard to share (watch only, no actions): ${shared}\n`);
     if (dir !== null) {
       const parsed = new URL(url);
       const token = parsed.searchParams.get("token") ?? "";

@@ -5,6 +5,19 @@ import type { CallMetrics } from "../supervisor/call-metrics.js";
 
 export const PREFIX = "iron ▸";
 
+/**
+ * A string a peer chose (a refused hello's name and host, a joined agent's interpreter), made
+ * safe to print: control characters (ANSI escapes, carriage returns, bells) and bidirectional
+ * overrides become visible \xNN / \uNNNN escapes instead of acting on the terminal.
+ */
+export function terminalSafe(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 /** One line for a decision or response event, or null for events the trace does not show. */
 export function traceLine(event: IronEvent, models: Map<string, string | null>): string | null {
   switch (event.type) {

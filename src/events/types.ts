@@ -60,7 +60,10 @@ export interface EventPayloads {
     /** Shim version. */
     readonly shim: string;
   };
-  /** A hello was refused (wrong or missing token): who asked, never the token. */
+  /**
+   * Hellos were refused (wrong or missing token): who asked, never the token. Stored per source
+   * (code, name, host) at most once a minute: the first refusal, then how many followed.
+   */
   "agent.rejected": {
     /** The name it asked for. */
     readonly requested: string;
@@ -68,6 +71,8 @@ export interface EventPayloads {
     readonly host: string;
     readonly code: string;
     readonly reason: string;
+    /** How many refusals this event stands for (1 for the first of a source in a minute). */
+    readonly count: number;
   };
   /** At start, processes a supervisor that died had left running were terminated. */
   "agent.reaped": {
@@ -167,6 +172,15 @@ export interface EventPayloads {
     readonly timedOut: boolean;
     readonly ignored: boolean;
   };
+  /** An agent reported usage that cannot be believed (negative or absurd counts); the call was charged its worst case. */
+  "llm.usage.rejected": {
+    readonly agentId: string;
+    readonly callId: string;
+    /** `IRON_ERR_USAGE_INVALID`. */
+    readonly code: string;
+    /** Which count, what was expected and what was got. */
+    readonly reason: string;
+  };
   /** An operator's action from the dashboard or its HTTP API (`POST /api/actions`), done or refused. */
   "control.action": {
     /** `agent.stop`, `agent.start`, `agent.restart`, `budget.set` or `breaker.reset`. */
@@ -218,6 +232,7 @@ export const EVENT_TYPES = [
   "budget.exhausted",
   "breaker.state",
   "policy.error",
+  "llm.usage.rejected",
   "control.action",
   "store.error",
 ] as const satisfies readonly EventType[];

@@ -47,6 +47,8 @@ export async function runResponsePipeline(policies: readonly Policy[], call: Llm
       if (decision.reason !== undefined) reasons.push(decision.reason);
     }
   }
+  // A policy's charge may be negative (a bug, or usage an agent made up): spend never goes down.
+  charge = Math.max(0, charge);
   const balances = deps.ledger.settle(call.id, charge);
   const warnings = crossedThresholds(balances, charge, deps.warnAt);
   const base = { ...emptyVerdict("allow"), micros: charge, steps, failures, findings, warnings };

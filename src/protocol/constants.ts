@@ -5,3 +5,9 @@ export const PROTOCOL_VERSION = 1;
 
 /** Largest message either side accepts: 16 MiB (SPEC.md section 1). */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Largest message a connection may send before its welcome: a hello needs far less (SPEC.md 3.1). */
+export const MAX_PRE_WELCOME_BYTES = 8 * 1024;
+
+/** Longest string each hello field may hold, in characters (SPEC.md 3.1). */
+export const HELLO_LIMITS = { agent: 128, token: 256, python: 64, shim: 64, host: 255, executable: 4096 } as const;

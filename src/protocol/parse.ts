@@ -1,6 +1,6 @@
 // Validates decoded payloads into typed inbound messages; anything off-spec is IRON_ERR_PROTOCOL.
 import { IronError, describe } from "../errors.js";
-import { PROTOCOL_VERSION } from "./constants.js";
+import { HELLO_LIMITS, PROTOCOL_VERSION } from "./constants.js";
 import type {
   ByeMessage,
   HeartbeatMessage,
@@ -32,6 +32,17 @@ class Reader {
   str(key: string): string {
     const value = this.obj[key];
     return typeof value === "string" ? value : this.fail(key, "a string");
+  }
+
+  /** A string of at most `max` characters (hello fields: a peer that has not authenticated). */
+  shortStr(key: string, max: number): string {
+    const value = this.str(key);
+    return value.length <= max ? value : this.fail(key, `a string of at most ${max} characters`);
+  }
+
+  optShortStr(key: string, max: number): string | null {
+    const value = this.optStr(key);
+    return value === null || value.length <= max ? value : this.fail(key, `a string of at most ${max} characters or nil`);
   }
 
   optStr(key: string): string | null {
@@ -127,13 +138,13 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     v: PROTOCOL_VERSION,
     type: "hello",
     id,
-    agent: r.str("agent"),
-    token: r.str("token"),
+    agent: r.shortStr("agent", HELLO_LIMITS.agent),
+    token: r.shortStr("token", HELLO_LIMITS.token),
     pid: r.int("pid"),
-    python: r.optStr("python") ?? "",
-    shim: r.optStr("shim") ?? "",
-    host: r.optStr("host") ?? "",
-    executable: r.optStr("executable") ?? "",
+    python: r.optShortStr("python", HELLO_LIMITS.python) ?? "",
+    shim: r.optShortStr("shim", HELLO_LIMITS.shim) ?? "",
+    host: r.optShortStr("host", HELLO_LIMITS.host) ?? "",
+    executable: r.optShortStr("executable", HELLO_LIMITS.executable) ?? "",
     parent_pid: r.optInt("parent_pid"),
   }),
   "llm.request": (r, id): LlmRequestMessage => {

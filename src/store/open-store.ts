@@ -3,7 +3,6 @@
 import { resolve } from "node:path";
 import { MemoryStore } from "./memory-store.js";
 import { isPostgresUrl } from "./postgres/postgres-url.js";
-import { PostgresStore } from "./postgres/postgres-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./store.js";
 
@@ -13,7 +12,10 @@ export const DEFAULT_STATE_PATH = ".iron/state.db";
 /** Opens the state at `state` (a postgres:// URL, or a file path relative to the working directory), or a memory store for null; throws IRON_ERR_STORE. */
 export async function openStore(state: string | null): Promise<Store> {
   if (state === null) return new MemoryStore();
-  return isPostgresUrl(state) ? PostgresStore.open(state) : SqliteStore.open(resolve(state));
+  if (!isPostgresUrl(state)) return SqliteStore.open(resolve(state));
+  // pg loads only for a fleet: a SQLite user's every command stays as quick to start as before.
+  const { PostgresStore } = await import("./postgres/postgres-store.js");
+  return PostgresStore.open(state);
 }
 
 /** A state location from a config file: URLs as they are, paths relative to the file's folder. */

@@ -1,6 +1,6 @@
 // How `iron watch` finds the supervisor running here: `iron run` leaves the stream's URL and
 // token in a private file beside its state file, and removes it when it stops.
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { isSameProcessAlive, processStartTicks } from "../store/process-identity.js";
 
@@ -18,7 +18,13 @@ export interface StreamDiscovery {
 export function writeDiscovery(dir: string, url: string, token: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const entry: StreamDiscovery = { url, token, pid: process.pid, procStart: processStartTicks(process.pid) };
-  writeFileSync(join(dir, DISCOVERY_FILE), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  const file = join(dir, DISCOVERY_FILE);
+  try {
+    chmodSync(file, 0o600); // before writing the token: the mode below applies only to a new file
+  } catch {
+    // No file yet.
+  }
+  writeFileSync(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
 }
 
 /** The running supervisor's stream announced in `dir`, or null when none is (or it died). */

@@ -25,12 +25,19 @@ export interface DashboardBackend {
   refused(audit: ControlAudit): number | null;
 }
 
+/** The stream's two tokens: `watch` reads, `control` reads and acts. */
+export interface StreamTokens {
+  readonly watch: string;
+  readonly control: string;
+}
+
 /** Handles one /api request. */
-export async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, token: string, backend: DashboardBackend, logger: Logger): Promise<void> {
+export async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, tokens: StreamTokens, backend: DashboardBackend, logger: Logger): Promise<void> {
   try {
     const header = req.headers.authorization;
     const presented = typeof header === "string" ? (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null) : null;
-    if (!tokenMatches(presented, token)) {
+    const control = tokenMatches(presented, tokens.control);
+    if (!control && !tokenMatches(presented, tokens.watch)) {
       logger.warn({ remote: req.socket.remoteAddress, path }, "refused a dashboard API request without a valid token");
       throw new HttpError(401, "IRON_ERR_AUTH", `present the run's token: expected the header Authorization: Bearer <token>, got ${header === undefined ? "no Authorization header" : "a token that does not match"}`, {
         "www-authenticate": 'Bearer realm="iron"',
@@ -55,6 +62,10 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
     }
     if (path === "/api/actions") {
       only(req, ["POST"]);
+      if (!control) {
+        logger.warn({ remote: req.socket.remoteAddress }, "refused an action presented with the watch token");
+        throw new HttpError(403, "IRON_ERR_AUTH", "this token may watch, not act: expected the control token for /api/actions, got the watch token");
+      }
       return sendJson(res, 200, await action(req, backend));
     }
     throw new HttpError(404, "IRON_ERR_NOT_FOUND", `nothing at ${path}: expected /api/info, /api/calls/<callId> or /api/actions`);

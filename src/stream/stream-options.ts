@@ -7,8 +7,10 @@ export interface StreamOptions {
   readonly host?: string;
   /** Port (default 0: any free port). */
   readonly port?: number;
-  /** The access token clients must present (default: a fresh random one per run). */
+  /** The watch token: reads the stream and the dashboard's API (default: a fresh random one per run). */
   readonly token?: string;
+  /** The control token: also stops and starts agents, sets budgets, resets breakers (default: a fresh random one per run). */
+  readonly controlToken?: string;
   /** How often clients are pinged; one that has not answered the previous ping is dropped (default 15000). */
   readonly pingIntervalMs?: number;
   /** Bytes a client may have waiting to be sent before it is dropped as too slow (default 4 MiB). */
@@ -25,6 +27,7 @@ export interface ResolvedStreamOptions {
   readonly host: string;
   readonly port: number;
   readonly token: string;
+  readonly controlToken: string;
   readonly pingIntervalMs: number;
   readonly maxBufferedBytes: number;
   readonly historySize: number;
@@ -50,10 +53,13 @@ export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStrea
   if (options.dashboard !== undefined && typeof options.dashboard !== "boolean") bad("dashboard", "true or false", options.dashboard);
   if (options.dashboardDir !== undefined && (typeof options.dashboardDir !== "string" || options.dashboardDir === "")) bad("dashboardDir", "a directory path", options.dashboardDir);
   if (options.token !== undefined && !(typeof options.token === "string" && options.token.length >= 16)) bad("token", "a string of at least 16 characters", options.token);
+  if (options.controlToken !== undefined && !(typeof options.controlToken === "string" && options.controlToken.length >= 16)) bad("controlToken", "a string of at least 16 characters", options.controlToken);
+  if (options.controlToken !== undefined && options.controlToken === options.token) bad("controlToken", "a token other than stream.token (watching must not grant control)", "the same token");
   return Object.freeze({
     host: options.host ?? "127.0.0.1",
     port,
     token: options.token ?? randomBytes(24).toString("base64url"),
+    controlToken: options.controlToken ?? randomBytes(24).toString("base64url"),
     pingIntervalMs: positive("pingIntervalMs", options.pingIntervalMs, 15_000),
     maxBufferedBytes: positive("maxBufferedBytes", options.maxBufferedBytes, 4 * 1024 * 1024),
     historySize: positive("historySize", options.historySize, 10_000),

@@ -76,6 +76,9 @@ export class StreamServer {
     });
     const address = server.#http.address();
     server.#port = typeof address === "object" && address !== null ? address.port : options.port;
+    if (!isLoopbackHost(options.host)) {
+      deps.logger.warn({ host: options.host, port: server.#port }, "the event stream listens beyond loopback over plain HTTP: its tokens and events cross the network unencrypted; serve it on a trusted network or behind a TLS proxy");
+    }
     server.#pinger = setInterval(() => server.#ping(), options.pingIntervalMs);
     server.#pinger.unref();
     return server;
@@ -92,10 +95,19 @@ export class StreamServer {
     return `${this.url}?token=${encodeURIComponent(this.#options.token)}`;
   }
 
-  /** `http://host:port/#token=…`: the dashboard page with the token in the fragment (never sent to a server); null when off. */
+  /** `http://host:port/#token=…`: the dashboard page with the control token in the fragment (never sent to a server); null when off. */
   get dashboardUrl(): string | null {
+    return this.#page(this.#options.controlToken);
+  }
+
+  /** The dashboard page with the watch token: a link to share that shows everything and controls nothing; null when off. */
+  get watchDashboardUrl(): string | null {
+    return this.#page(this.#options.token);
+  }
+
+  #page(token: string): string | null {
     if (this.#dashboardDir === null) return null;
-    return `${this.url.replace(/^ws:/, "http:").slice(0, -EVENTS_PATH.length)}/#token=${encodeURIComponent(this.#options.token)}`;
+    return `${this.url.replace(/^ws:/, "http:").slice(0, -EVENTS_PATH.length)}/#token=${encodeURIComponent(token)}`;
   }
 
   get token(): string {
@@ -129,7 +141,7 @@ export class StreamServer {
       return sendError(res, 404, "IRON_ERR_NOT_FOUND", `nothing at ${path}; the dashboard is off, the event stream is at ${EVENTS_PATH}`);
     }
     if (path === "/api" || path.startsWith("/api/")) {
-      void handleApi(req, res, path, this.#options.token, backend, this.#deps.logger);
+      void handleApi(req, res, path, { watch: this.#options.token, control: this.#options.controlToken }, backend, this.#deps.logger);
       return;
     }
     serveStatic(req, res, path, this.#dashboardDir);
@@ -165,7 +177,8 @@ export class StreamServer {
       this.#stats.refused += 1;
       return refuse(socket, 403, "Forbidden", `cross-origin WebSocket refused: ${crossOrigin}`);
     }
-    if (!tokenMatches(presentedToken(req, url), this.#options.token)) {
+    const presented = presentedToken(req, url);
+    if (!tokenMatches(presented, this.#options.token) && !tokenMatches(presented, this.#options.controlToken)) {
       this.#stats.refused += 1;
       this.#deps.logger.warn({ remote: req.socket.remoteAddress }, "refused a stream client without a valid token");
       return refuse(socket, 401, "Unauthorized", "present the run's token: ?token=… or Authorization: Bearer …", { "www-authenticate": 'Bearer realm="iron"' });
@@ -241,4 +254,9 @@ function refuse(socket: Duplex, status: number, text: string, error: string, hea
   const lines = [`HTTP/1.1 ${status} ${text}`, "Connection: close", "Content-Type: application/json", `Content-Length: ${Buffer.byteLength(body)}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+// True for an address only this machine can reach.
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

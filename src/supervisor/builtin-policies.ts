@@ -17,6 +17,8 @@ export interface BuiltinDeps {
   /** The current run of a spawned agent (its number, or a key unique in the state file), null for one that joined. */
   readonly runOf: (agentId: string) => number | string | null;
   readonly publish: (event: EventInput) => void;
+  /** The install secret that keys finding hashes (kept outside the state file). */
+  readonly hashKey?: Buffer;
   readonly clock?: BreakerClock;
 }
 
@@ -35,7 +37,7 @@ export interface Builtins {
 export function createBuiltins(options: ResolvedSupervisorOptions, deps: BuiltinDeps): Builtins {
   const plan = new BudgetPlan(options.budgets.plan);
   const policies: Policy[] = [];
-  if (options.safety !== null) policies.push(safetyPolicy(options.safety));
+  if (options.safety !== null) policies.push(safetyPolicy({ ...options.safety, hashKey: deps.hashKey ?? null }));
   policies.push(
     budgetPolicy({
       prices: options.prices,

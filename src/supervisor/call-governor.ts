@@ -12,6 +12,7 @@ import { BalancePublisher } from "./balance-publisher.js";
 import { MetricsBoard, type CallMetrics } from "./call-metrics.js";
 import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
+import { usageProblem } from "../policy/usage-check.js";
 
 
 /** Governs calls for every agent: one engine, one bus, one ledger. */
@@ -102,17 +103,20 @@ export class CallGovernor {
     this.#inflight.delete(message.call);
     this.#streams.delete(message.call);
     const result = toResult(message);
+    const problem = usageProblem(result.usage);
+    const counted = problem === null ? result.usage : null;
+    if (problem !== null) this.#bus.publish({ type: "llm.usage.rejected", agentId, callId: call.id, code: "IRON_ERR_USAGE_INVALID", reason: `reported usage not charged as it is (the call's worst case is): ${problem}` });
     const started = performance.now();
     const verdict = await this.#engine.decideResponse(call, result);
     this.#record(agentId, call, "response", verdict, performance.now() - started);
-    this.#metrics.countResponse(agentId, verdict, result);
+    this.#metrics.countResponse(agentId, verdict, counted);
     this.#bus.publish({
       type: "llm.response",
       agentId,
       callId: call.id,
       model: result.model ?? call.model,
       status: result.status,
-      usage: result.usage,
+      usage: counted,
       costMicros: verdict.micros,
       latencyMs: result.latencyMs,
       stream: result.stream,

@@ -1,6 +1,6 @@
 // Per-agent counters of calls (agent.metrics, the CLI's summary line): kept live as calls are
 // decided, because an Agent hands out its counters before any event has been folded.
-import type { LlmResult } from "../policy/types.js";
+import type { Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 
 /** Counters of one agent's calls, as `agent.metrics` shows them. */
@@ -47,12 +47,12 @@ export class MetricsBoard {
     else metrics.allowed += 1;
   }
 
-  /** Counts a decided response: redactions, tokens and cost. */
-  countResponse(agentId: string, verdict: Verdict, result: LlmResult): void {
+  /** Counts a decided response: redactions, the tokens of usage that passed its checks, and cost. */
+  countResponse(agentId: string, verdict: Verdict, usage: Usage | null): void {
     const metrics = this.of(agentId);
     if (verdict.action === "redact") metrics.redacted += 1;
-    metrics.inputTokens += result.usage?.inputTokens ?? 0;
-    metrics.outputTokens += result.usage?.outputTokens ?? 0;
+    metrics.inputTokens += usage?.inputTokens ?? 0;
+    metrics.outputTokens += usage?.outputTokens ?? 0;
     metrics.costMicros += verdict.micros;
   }
 }

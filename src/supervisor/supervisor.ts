@@ -5,10 +5,10 @@ import { IronError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
-import { usdToMicros } from "../policy/money.js";
 import { loadTokenizers } from "../policy/tokens.js";
 import type { ShimSettings, WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
+import { installSecret } from "../store/install-secret.js";
 import { openStore } from "../store/open-store.js";
 import { storeGuardPolicy } from "../policy/store-guard.js";
 import type { Store } from "../store/store.js";
@@ -32,35 +32,17 @@ import { agentIdCandidate } from "./agent-id.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
+import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
-import { resolveLifecycle, type LifecycleOptions } from "../lifecycle/lifecycle-options.js";
+import { resolveLifecycle } from "../lifecycle/lifecycle-options.js";
 import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
-import { Telemetry } from "../observability/telemetry.js";
-import { observers } from "../observability/content-capture.js";
 
-/** What `sup.spawn()` takes (restart policy, timeouts and backoff: see LifecycleOptions). */
-export interface SpawnOptions extends LifecycleOptions {
-  /** Path of the agent's Python script. */
-  readonly script: string;
-  readonly args?: readonly string[];
-  /** Agent id; defaults to the script's name, made unique. */
-  readonly name?: string;
-  readonly python?: string;
-  readonly cwd?: string;
-  /** Extra environment variables for the agent. */
-  readonly env?: Readonly<Record<string, string>>;
-  /** This agent's own budget in USD (on top of the supervisor-wide one). */
-  readonly budgetUsd?: number;
-  /** Grace period between SIGTERM and SIGKILL when stopping, in milliseconds (default 5000). */
-  readonly stopTimeoutMs?: number;
-  /** Copy the agent's output to iron's stdout/stderr, as is or with a `[id] ` prefix per line. Default: no copy. */
-  readonly echo?: boolean | "prefixed";
-  /** Python processes the agent starts install the shim too and report as its sub-processes (default true). */
-  readonly governChildren?: boolean;
-}
+export type { SpawnOptions } from "./spawn-options.js";
+import type { Telemetry } from "../observability/telemetry.js";
+import { observers } from "../observability/content-capture.js";
 
 /** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
 interface SessionOwner {
@@ -96,7 +78,7 @@ export class Supervisor {
   readonly #traceparents = new Map<string, string>();
   #closing: Promise<void> | null = null;
 
-  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store) {
+  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store, telemetryClass: typeof Telemetry | null) {
     this.#options = options;
     this.#runtime = runtime;
     this.#store = store;
@@ -109,7 +91,8 @@ export class Supervisor {
       if (run === undefined) return null;
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
-    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event) });
+    const hashKey = options.safety === null ? undefined : installSecret();
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }) });
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);
@@ -117,9 +100,9 @@ export class Supervisor {
     const details = this.#details;
     if (details !== null) this.#bus.subscribe((event) => details.noteEvent(event));
     this.#telemetry =
-      options.telemetry === null
+      options.telemetry === null || telemetryClass === null
         ? null
-        : new Telemetry(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
+        : new telemetryClass(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
     this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), observers(details, this.#telemetry?.observer ?? null), (id) => this.#traceparents.get(id) ?? null);
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
@@ -165,6 +148,8 @@ export class Supervisor {
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
     void loadTokenizers();
+    // OpenTelemetry and prom-client load only when telemetry is on: every CLI command imports this file.
+    const telemetryClass = resolved.telemetry === null ? null : (await import("../observability/telemetry.js")).Telemetry;
     const store = await openStore(resolved.state);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
@@ -175,7 +160,7 @@ export class Supervisor {
     try {
       fixed = resolved.socketPath === null ? null : await prepareFixedSocket(resolved.socketPath);
       runtime = fixed ?? createRuntimeDir(resolved.runtimeParent);
-      supervisor = new Supervisor(resolved, runtime, store);
+      supervisor = new Supervisor(resolved, runtime, store, telemetryClass);
       telemetry = supervisor.#telemetry;
       reaped = await reapLeftovers(supervisor.#runs, 5000);
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
@@ -226,7 +211,7 @@ export class Supervisor {
     return this.#agents;
   }
 
-  /** The live event stream's URL with this run's access token, or null when the stream is off. */
+  /** The live event stream's URL with this run's watch token, or null when the stream is off. */
   get streamUrl(): string | null {
     return this.#stream?.urlWithToken ?? null;
   }
@@ -254,9 +239,14 @@ export class Supervisor {
     return this.#budgetsView;
   }
 
-  /** The dashboard's URL with the token in its fragment, or null when the stream or the dashboard is off. */
+  /** The dashboard's URL with the control token in its fragment (the operator's), or null when the stream or the dashboard is off. */
   get dashboardUrl(): string | null {
     return this.#stream?.dashboardUrl ?? null;
+  }
+
+  /** The dashboard's URL with the watch token (to share: it shows, it cannot act), or null when off. */
+  get watchDashboardUrl(): string | null {
+    return this.#stream?.watchDashboardUrl ?? null;
   }
 
   /**
@@ -286,20 +276,12 @@ export class Supervisor {
     const python = resolvePython(options.python ?? this.#options.python);
     checkPythonVersion(python);
     const id = this.#uniqueId(options.name ?? basename(script, extname(script)));
-    if (options.budgetUsd !== undefined) {
-      if (!(Number.isFinite(options.budgetUsd) && options.budgetUsd >= 0)) {
-        throw new IronError("IRON_ERR_CONFIG", "invalid agent budget", { path: "budgetUsd", expected: "a number of USD >= 0", got: options.budgetUsd });
-      }
-      this.#builtins.limits.setAgent(id, usdToMicros(options.budgetUsd));
-    }
+    const { budgetMicros, governChildren, echo } = checkSpawnOptions(options, id);
+    if (budgetMicros !== null) this.#builtins.limits.setAgent(id, budgetMicros);
     const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
-    if (options.governChildren !== undefined && typeof options.governChildren !== "boolean") {
-      throw new IronError("IRON_ERR_CONFIG", "invalid agent option", { path: "governChildren", expected: "a boolean", got: options.governChildren });
-    }
-    const echo = options.echo === undefined || options.echo === false ? false : { prefix: options.echo === true ? "" : `[${id}] ` };
     const traceparent = options.env?.TRACEPARENT ?? process.env.TRACEPARENT;
     if (traceparent !== undefined && traceparent !== "") this.#traceparents.set(id, traceparent);
-    const host = this.#host(id, options.env ?? {}, options.governChildren ?? true);
+    const host = this.#host(id, options.env ?? {}, governChildren);
     const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
@@ -375,7 +357,7 @@ export class Supervisor {
       onResponse: (session, message) => this.#governor.response(session.agentId, message),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
       onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
-      onReject: (hello, code, reason) => void this.#bus.publish({ type: "agent.rejected", requested: hello.agent, pid: hello.pid, host: hello.host, code, reason }),
+      onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
       onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),
     };
   }

@@ -2,7 +2,7 @@
 // messages to the handlers and their answers back. Unauthenticated traffic is dropped.
 import { IronError, isIronError, messageOf } from "../errors.js";
 import { decode, encode } from "../protocol/codec.js";
-import { PROTOCOL_VERSION } from "../protocol/constants.js";
+import { MAX_PRE_WELCOME_BYTES, PROTOCOL_VERSION } from "../protocol/constants.js";
 import type {
   ByeMessage,
   DecisionMessage,
@@ -18,7 +18,9 @@ import type {
 import { parseEnvelope, parseInbound } from "../protocol/parse.js";
 import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
+import { Connections, type ConnectionLimits } from "./connections.js";
 import { PeerGuard } from "./peer-guard.js";
+import { RefusalTally, type Refusal } from "./refusal-tally.js";
 import { RouterSocket } from "./router-socket.js";
 
 /** One authenticated shim connection. */
@@ -43,9 +45,12 @@ export interface AgentServerHandlers {
   onChunk(session: Session, message: LlmChunkMessage): Omit<DecisionMessage, "v" | "type" | "id">;
   onHeartbeat(session: Session, message: HeartbeatMessage): void;
   onBye(session: Session, message: ByeMessage): void;
-  /** A hello was refused (optional: for the audit trail). */
-  onReject?(hello: HelloMessage, code: string, reason: string): void;
+  /** Refused hellos for the audit trail: the first of each source, then counts (see RefusalTally). */
+  onReject?(refusal: Refusal): void;
 }
+
+/** Limits on peers that have not been welcomed. */
+export type AgentServerOptions = ConnectionLimits;
 
 /** Serves shims on a ROUTER socket. */
 export class AgentServer {
@@ -55,19 +60,29 @@ export class AgentServer {
   /** Hostile or broken peers: throttled warnings, and muting of those that keep at it. */
   readonly #throttle: LogThrottle;
   readonly #guard = new PeerGuard();
+  readonly #connections: Connections;
+  readonly #refusals = new RefusalTally();
+  readonly #sweeper: NodeJS.Timeout;
   #router: RouterSocket | null = null;
   #nextSession = 1;
 
-  private constructor(handlers: AgentServerHandlers, logger: Logger) {
+  private constructor(handlers: AgentServerHandlers, logger: Logger, options: AgentServerOptions) {
     this.#handlers = handlers;
     this.#logger = logger;
     this.#throttle = new LogThrottle(logger);
+    this.#connections = new Connections(options);
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(20, this.#connections.helloTimeoutMs / 4)).unref();
   }
 
   /** Binds the endpoints and starts serving. */
-  static async listen(endpoints: readonly string[], handlers: AgentServerHandlers, logger: Logger): Promise<AgentServer> {
-    const server = new AgentServer(handlers, logger);
-    server.#router = await RouterSocket.bind(endpoints, (id, payload) => server.#onFrame(id, payload), logger);
+  static async listen(endpoints: readonly string[], handlers: AgentServerHandlers, logger: Logger, options: AgentServerOptions = {}): Promise<AgentServer> {
+    const server = new AgentServer(handlers, logger, options);
+    try {
+      server.#router = await RouterSocket.bind(endpoints, (id, payload) => server.#onFrame(id, payload), logger);
+    } catch (error) {
+      clearInterval(server.#sweeper);
+      throw error;
+    }
     return server;
   }
 
@@ -94,10 +109,18 @@ export class AgentServer {
     this.#router?.send(routingId, encode(message));
   }
 
-  // Every frame: decode, check the envelope, authenticate or dispatch.
+  // Every frame: a connection notice, or decode, check the envelope, authenticate or dispatch.
   #onFrame(routingId: Buffer, payload: Buffer): void {
     const key = routingId.toString("latin1");
+    if (payload.byteLength === 0) return this.#notice(key);
     if (this.#guard.isMuted(key)) return;
+    const session = this.#sessions.get(key);
+    if (session === undefined && payload.byteLength > MAX_PRE_WELCOME_BYTES) {
+      this.#throttle.warn({ bytes: payload.byteLength, max: MAX_PRE_WELCOME_BYTES }, "dropped an oversized message from a peer that has not been welcomed");
+      this.#strike(key);
+      this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: 0, code: "IRON_ERR_PROTOCOL", reason: `a message before welcome may hold at most ${MAX_PRE_WELCOME_BYTES} bytes; got ${payload.byteLength}` });
+      return;
+    }
     let value: unknown;
     try {
       value = decode(payload);
@@ -106,7 +129,6 @@ export class AgentServer {
       this.#strike(key);
       return;
     }
-    const session = this.#sessions.get(key);
     try {
       const message = parseInbound(value);
       if (message.type === "hello") return this.#hello(key, routingId, message);
@@ -134,22 +156,50 @@ export class AgentServer {
     }
   }
 
+  // libzmq's notice that a peer connected or left: a session ends with its connection.
+  #notice(key: string): void {
+    const what = this.#connections.notice(key);
+    if (what === "disconnected") {
+      this.#sessions.delete(key);
+      this.#guard.forget(key);
+    } else if (what === "over-limit") {
+      this.#guard.mute(key);
+      this.#throttle.warn({ open: this.#connections.size }, "muted a new connection: too many connections are open");
+    }
+  }
+
+  // Connections that were not welcomed in time are muted: libzmq cannot close one peer of a ROUTER.
+  #sweep(): void {
+    for (const key of this.#connections.overdue()) {
+      this.#guard.mute(key);
+      this.#throttle.warn({ timeoutMs: this.#connections.helloTimeoutMs }, "muted a connection that was not welcomed in time");
+    }
+  }
+
   // One more dropped message from a peer; the one that mutes it is logged.
   #strike(key: string): void {
     if (this.#guard.strike(key)) this.#throttle.warn({}, "muted a peer that kept sending messages the protocol drops");
   }
 
   #hello(key: string, routingId: Buffer, hello: HelloMessage): void {
+    if (!this.#connections.isOpen(key)) {
+      // No connect notice for this routing id (it sent an empty message itself): fail closed.
+      this.#throttle.warn({}, "dropped a hello from a connection libzmq did not report open");
+      this.#strike(key);
+      return;
+    }
     const auth = this.#handlers.authenticate(hello);
     if (!auth.ok) {
       this.#sessions.delete(key);
       this.#throttle.warn({ agent: hello.agent, pid: hello.pid, code: auth.code, reason: auth.reason }, "rejected hello");
       this.#strike(key);
       this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: hello.id, code: auth.code, reason: auth.reason });
-      this.#handlers.onReject?.(hello, auth.code, auth.reason);
+      const refusal = { code: auth.code, reason: auth.reason, requested: hello.agent, host: hello.host, pid: hello.pid };
+      for (const summary of this.#refusals.record(refusal)) this.#handlers.onReject?.(summary);
       return;
     }
     this.#guard.clear(key);
+    this.#connections.welcomed(key);
     const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now() };
     this.#sessions.set(key, session);
     const budget = auth.budget === undefined ? {} : { budget: auth.budget };
@@ -191,6 +241,8 @@ export class AgentServer {
 
   /** Stops serving and releases the socket. */
   async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    for (const summary of this.#refusals.flush()) this.#handlers.onReject?.(summary);
     this.#sessions.clear();
     await this.#router?.close();
     this.#router = null;

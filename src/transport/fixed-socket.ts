@@ -1,7 +1,7 @@
 // A supervisor socket at a path the user chose (`iron serve --socket PATH`) instead of the
 // private runtime directory: stable across restarts, so agents that joined reconnect to the
 // same endpoint when the supervisor comes back. The directory must be private (created 0700
-// when missing) or sticky; a stale socket left by a dead supervisor is replaced, a live one
+// when missing) or sticky and owned by root; a stale socket left by a dead supervisor is replaced, a live one
 // is refused.
 import { chmodSync, lstatSync, mkdirSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { connect } from "node:net";
@@ -42,8 +42,11 @@ function prepareDirectory(dir: string): void {
   }
   if (!stats.isDirectory()) throw new IronError("IRON_ERR_RUNTIME_DIR", "the socket's parent is not a directory", { path: dir, expected: "a directory", got: "a file" });
   const sticky = (stats.mode & 0o1000) !== 0;
-  if (!sticky && typeof process.getuid === "function" && stats.uid !== process.getuid()) {
-    throw new IronError("IRON_ERR_RUNTIME_DIR", `the socket directory ${dir} belongs to another user`, { expected: "a directory you own", got: `uid ${stats.uid}` });
+  // A directory's owner may replace any file in it, sticky bit or not: only we, or root for a
+  // sticky directory like /tmp, may own it.
+  const ours = typeof process.getuid !== "function" || stats.uid === process.getuid() || (sticky && stats.uid === 0);
+  if (!ours) {
+    throw new IronError("IRON_ERR_RUNTIME_DIR", `the socket directory ${dir} belongs to another user`, { expected: sticky ? "a directory you (or root, for a sticky one) own" : "a directory you own", got: `uid ${stats.uid}` });
   }
   if ((stats.mode & 0o022) !== 0 && !sticky) {
     throw new IronError("IRON_ERR_RUNTIME_DIR", `the socket directory ${dir} is writable by others, who could replace the socket`, {

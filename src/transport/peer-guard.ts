@@ -39,6 +39,18 @@ export class PeerGuard {
     return true;
   }
 
+  /** Mutes a peer at once (too many connections, or no hello in time). */
+  mute(key: string): void {
+    this.#muted.add(key);
+    forgetOldest(this.#muted, this.#capacity);
+  }
+
+  /** The connection behind a routing id closed: a new one with that id starts afresh. */
+  forget(key: string): void {
+    this.#strikes.delete(key);
+    this.#muted.delete(key);
+  }
+
   /** A peer that authenticated starts with a clean record. */
   clear(key: string): void {
     this.#strikes.delete(key);

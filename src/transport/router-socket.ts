@@ -9,7 +9,13 @@ import { monitorSocket } from "./socket-monitor.js";
 
 /** How long a connection may take to finish the ZMTP greeting and READY before libzmq drops it. */
 const HANDSHAKE_MS = 10_000;
+/** Messages queued per connection before libzmq stops reading from it (ZMQ_RCVHWM). */
+const RECEIVE_QUEUE = 1000;
+/** ZMQ_ROUTER_NOTIFY (libzmq draft option): an empty message from each peer on connect and on disconnect. */
+const ZMQ_ROUTER_NOTIFY = 97;
+const NOTIFY_CONNECT_AND_DISCONNECT = 3;
 
+/** One message from a peer; an empty payload is libzmq's notice that the peer connected or left. */
 export type FrameHandler = (routingId: Buffer, payload: Buffer) => void;
 
 /** A bound ROUTER socket delivering single-frame messages from DEALER peers. */
@@ -32,7 +38,15 @@ export class RouterSocket {
     // sendTimeout 0: a send completes at once or fails (EAGAIN: the peer's queue is full because it
     // stopped reading; EHOSTUNREACH: it left) — one stuck peer can never delay another's decisions.
     // maxMessageSize: libzmq drops a connection that sends a bigger message (SPEC 1, 16 MiB).
-    const socket = new Router({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES, mandatory: true, sendTimeout: 0, handover: false, handshakeInterval: HANDSHAKE_MS });
+    // receiveHighWaterMark bounds what one connection can queue; the notifications let the server
+    // bind a session to its connection (an empty payload, which no protocol message ever is).
+    const socket = new Router({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES, receiveHighWaterMark: RECEIVE_QUEUE, mandatory: true, sendTimeout: 0, handover: false, handshakeInterval: HANDSHAKE_MS });
+    try {
+      (socket as unknown as { setInt32Option(option: number, value: number): void }).setInt32Option(ZMQ_ROUTER_NOTIFY, NOTIFY_CONNECT_AND_DISCONNECT);
+    } catch (cause) {
+      socket.close();
+      throw new IronError("IRON_ERR_TRANSPORT", "this libzmq cannot report connects and disconnects (ZMQ_ROUTER_NOTIFY), so sessions cannot be bound to connections", { cause });
+    }
     const router = new RouterSocket(socket, logger);
     monitorSocket(socket, logger, router.#throttle);
     try {

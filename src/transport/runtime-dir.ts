@@ -1,5 +1,5 @@
 // The private runtime directory (mode 0700) that holds the agents' ipc socket.
-import { mkdtempSync, rmSync, statSync, chmodSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, type Stats, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IronError } from "../errors.js";
@@ -14,8 +14,26 @@ export interface RuntimeDir {
   remove(): void;
 }
 
+/** Refuses a parent another user owns: a directory's owner may replace anything in it, sticky bit or not (root may own a sticky one, like /tmp). */
+export function checkParentOwner(dir: string, uid: number | null = typeof process.getuid === "function" ? process.getuid() : null): void {
+  if (uid === null) return;
+  let stats: Stats;
+  try {
+    stats = statSync(dir);
+  } catch (cause) {
+    throw new IronError("IRON_ERR_RUNTIME_DIR", `cannot read the runtime directory's parent ${dir}`, { cause });
+  }
+  const sticky = (stats.mode & 0o1000) !== 0;
+  if (stats.uid === uid || (sticky && stats.uid === 0)) return;
+  throw new IronError("IRON_ERR_RUNTIME_DIR", `the directory ${dir} belongs to another user, who could replace iron's socket`, {
+    expected: sticky ? "a directory you (or root, for a sticky one) own" : "a directory you own",
+    got: `uid ${stats.uid}`,
+  });
+}
+
 /** Creates a fresh private directory for one supervisor, under XDG_RUNTIME_DIR or the temp dir. */
 export function createRuntimeDir(parent: string = process.env.XDG_RUNTIME_DIR || tmpdir()): RuntimeDir {
+  checkParentOwner(parent);
   let path: string;
   try {
     path = mkdtempSync(join(parent, "iron-"));

@@ -46,11 +46,12 @@ async function start(args: string[], until: RegExp, env: Record<string, string> 
 const DASHBOARD_LINE = /iron ▸ dashboard: (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)\n/;
 
 describe("dashboard URL on the command line", () => {
-  it("iron run prints the dashboard line with the token in the fragment; the token opens the API", async () => {
+  it("iron run prints the dashboard line with the control token in the fragment, and a watch-only one to share; the token opens the API", async () => {
     const { match, text } = await start(["run", join(FIXTURES, "idle_forever.py")], DASHBOARD_LINE);
     expect(text()).toMatch(/iron ▸ stream: ws:\/\/127\.0\.0\.1:\d+\/events\?token=/);
     const { base, token } = parseDashboardUrl(match[1] as string);
-    expect(text()).toContain(`/events?token=${token}`); // one token for both
+    expect(text()).not.toContain(`/events?token=${token}`); // the stream URL carries the watch token, not control
+    await patiently(async () => /iron ▸ dashboard to share \(watch only, no actions\): http:\/\/\S+#token=/.test(text())).toBe(true);
     const info = await apiGet(base, token, "/api/info");
     expect(info.status).toBe(200);
     expect(info.json.mode).toBe("live");

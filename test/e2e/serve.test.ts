@@ -6,7 +6,7 @@
 // autoload; when the supervisor stops, joined agents fail closed without hanging and recover
 // when it comes back on the same endpoints; uninstall() leaves httpx unpatched.
 import { execa } from "execa";
-import { chmodSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
@@ -58,7 +58,8 @@ beforeAll(async () => {
   serveArgs = ["--socket", join(dir, "run", "serve.sock"), "--token-file", join(dir, "secrets", "join-token"), "--listen", `tcp://127.0.0.1:${port}`, "--timeout", "8s", "--trace", "--agents"];
   serve = new ServeProcess(serveArgs, dir);
   endpoints = await serve.endpoints();
-  token = (await serve.out.wait((l) => l.startsWith("  join token"))).split(/\s+/).at(-1) ?? "";
+  await serve.out.wait((l) => l.startsWith("  join token"));
+  token = readFileSync(join(dir, "secrets", "join-token"), "utf8").trim();
 }, 60_000);
 
 afterAll(async () => {
@@ -68,15 +69,15 @@ afterAll(async () => {
 });
 
 describe("iron serve", () => {
-  it("prints the endpoints and the join token, kept in a file only the user can read", () => {
+  it("prints the endpoints and the join token's file (never the token), which only the user can read", () => {
     expect(endpoints).toEqual([`ipc://${join(dir, "run", "serve.sock")}`, expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/)]);
     expect(token).toMatch(/^iron_join_[A-Za-z0-9_-]{43}$/);
     const file = join(dir, "secrets", "join-token");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, "secrets")).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "run", "serve.sock")).mode & 0o777).toBe(0o600);
-    expect(serve.out.all).toContain(`    IRON_ENDPOINT=${endpoints[0]} IRON_TOKEN=${token} python -m iron_shim agent.py`);
-    expect(serve.out.all).toContain(`    import iron_shim; iron_shim.install(endpoint="${endpoints[0]}", token="${token}", agent="my-agent")`);
+    expect(serve.out.all).toContain(`    IRON_ENDPOINT=${endpoints[0]} IRON_TOKEN="$(cat ${file})" python -m iron_shim agent.py`);
+    expect(serve.out.all.join("\n")).not.toContain(token);
   });
 
   it("governs a plain python agent joined over ipc: per-user budgets and per-team rate limits", async () => {

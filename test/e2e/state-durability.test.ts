@@ -80,7 +80,8 @@ describe("the state file under failure", () => {
 
     // The next start, with a budget of exactly what was spent: the spend is still there, so the call is refused.
     const next = await iron(["run", "--trace", "--state", state, "--budget", String(before.spent / 1e6), "--python", DEBIAN_PYTHON, loop], { env: agentEnv({ FIXTURE_CALLS: "1" }) });
-    expect(next.exitCode, next.stderr).toBe(0);
+    // Every call of this run was denied by a budget: IRON_ERR_BUDGET's exit status, not 0.
+    expect(next.exitCode, next.stderr).toBe(75);
     expect(jsonLines(next.stdout)).toEqual([{ i: 0, status: 402, code: "IRON_ERR_BUDGET" }]);
     expect(next.stderr).toMatch(/budget exhausted: global has spent/);
 

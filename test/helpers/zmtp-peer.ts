@@ -89,9 +89,10 @@ export interface RawPeer {
   destroy(): void;
 }
 
-/** Connects to an ipc:// endpoint (the supervisor's socket) without saying anything yet. */
+/** Connects to an ipc:// or tcp://host:port endpoint (the supervisor's socket) without saying anything yet. */
 export async function rawPeer(endpoint: string): Promise<RawPeer> {
-  const socket = connect(endpoint.replace(/^ipc:\/\//, ""));
+  const tcp = /^tcp:\/\/(.+):(\d+)$/.exec(endpoint);
+  const socket = tcp === null ? connect(endpoint.replace(/^ipc:\/\//, "")) : connect(Number(tcp[2]), tcp[1] as string);
   const reader = new FrameReader();
   let closed = false;
   const waiters = new Set<() => void>();
@@ -144,15 +145,20 @@ export async function rawPeer(endpoint: string): Promise<RawPeer> {
 
 /** A peer that does the ZMTP handshake as a DEALER the way the shim does: greeting, the other
  * side's greeting, then READY (libzmq may refuse a READY that arrives glued to the greeting). */
-export async function dealer(endpoint: string): Promise<RawPeer> {
+export async function dealer(endpoint: string, identity: Buffer = newIdentity()): Promise<RawPeer> {
   const peer = await rawPeer(endpoint);
-  const identity = randomBytes(16);
-  identity[0] = 1 + ((identity[0] as number) % 255); // libzmq reserves a leading zero byte
   await peer.write(greeting());
   const deadline = Date.now() + 10_000;
   while (!peer.reader.greeted && !peer.isClosed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
   await peer.write(ready("DEALER", identity));
   return peer;
+}
+
+/** A random 16-byte routing id as the shim picks one (libzmq reserves a leading zero byte). */
+export function newIdentity(): Buffer {
+  const identity = randomBytes(16);
+  identity[0] = 1 + ((identity[0] as number) % 255);
+  return identity;
 }
 
 /** A hello message as the shim sends it. */

@@ -173,9 +173,13 @@ describe("hostile peers on the supervisor's socket", () => {
     const peer = await authenticated();
     peer.socket.pause(); // stop reading: its replies pile up in the kernel, then in libzmq's queue
     const batch = Buffer.concat(Array.from({ length: 2000 }, (_, i) => message(request(100 + i, `c-flood-${i}`))));
+    const started = Date.now();
     for (let round = 0; round < 6; round += 1) await peer.write(batch);
     await expect.poll(() => logs.find("the peer is not reading").length, { timeout: 30_000 }).toBeGreaterThan(0);
-    expect(logs.find("the peer is not reading").length).toBeLessThanOrEqual(11);
+    // The throttle lets 10 lines and one "more like this" line through per 10 s window: on a
+    // loaded machine the flood may span several windows, each bounded alike.
+    const windows = Math.ceil((Date.now() - started + 1) / 10_000);
+    expect(logs.find("the peer is not reading").length).toBeLessThanOrEqual(11 * windows);
     peer.destroy();
   }, 60_000);
 

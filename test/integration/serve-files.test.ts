@@ -2,13 +2,15 @@
 // directory, kept across restarts, replaced on request, and refused (like an ssh key) when
 // others can read it; the fixed socket path is prepared privately, a stale socket left by a
 // dead supervisor is replaced, and a live one, a non-socket or an unsafe directory is refused.
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { loadJoinToken } from "../../src/cli/serve/token-file.js";
 import { prepareFixedSocket } from "../../src/transport/fixed-socket.js";
+import { createRuntimeDir } from "../../src/transport/runtime-dir.js";
 import { DEBIAN_PYTHON, tempDir } from "../helpers/iron.js";
 
 describe("the join token file", () => {
@@ -76,5 +78,30 @@ describe("the fixed socket path", () => {
     mkdirSync(dir);
     chmodSync(dir, 0o777);
     await expect(prepareFixedSocket(join(dir, "s.sock"))).rejects.toThrow(/IRON_ERR_RUNTIME_DIR: the socket directory .* is writable by others/);
+  });
+
+  // The default socket's parent is <tmp>/iron-<uid>: another user who made it first, sticky and
+  // world-writable, could still replace our socket (a directory's owner may, sticky bit or not).
+  it.skipIf(process.getuid?.() !== 0)("refuses a sticky world-writable directory another user owns", async () => {
+    const dir = join(tempDir(), `iron-${process.getuid?.()}`);
+    mkdirSync(dir);
+    chmodSync(dir, 0o1777);
+    chownSync(dir, 65534, 65534);
+    await expect(prepareFixedSocket(join(dir, "serve.sock"))).rejects.toThrow(/IRON_ERR_RUNTIME_DIR: the socket directory .* belongs to another user/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("refuses a runtime directory parent another user owns", () => {
+    const dir = join(tempDir(), "their-runtime");
+    mkdirSync(dir);
+    chmodSync(dir, 0o1777);
+    chownSync(dir, 65534, 65534);
+    expect(() => createRuntimeDir(dir)).toThrow(/IRON_ERR_RUNTIME_DIR: the directory .* belongs to another user/);
+  });
+
+  it("accepts a sticky directory root owns, like /tmp", async () => {
+    const root = statSync(tmpdir());
+    expect(root.uid === 0 && (root.mode & 0o1000) !== 0).toBe(true);
+    const prepared = await prepareFixedSocket(join(tmpdir(), `iron-test-${process.pid}.sock`));
+    prepared.remove();
   });
 });

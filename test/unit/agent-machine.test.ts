@@ -2,64 +2,11 @@
 // exponential backoff and its reset after a stable period, the restart window ending in
 // `failed`, startup timeouts, hang detection, stop semantics (a stop is never restarted),
 // and one `state` change per transition with a consistent from → to chain.
-import { createActor, fromCallback, SimulatedClock, toPromise } from "xstate";
+import { toPromise } from "xstate";
 import { describe, expect, it } from "vitest";
-import { agentMachine } from "../../src/lifecycle/agent-machine.js";
-import type { AgentMachineInput, ProcessCommand, ProcessInput, StateChange } from "../../src/lifecycle/agent-machine-types.js";
+import { harness } from "../helpers/agent-machine-harness.js";
 import { backoffDelay } from "../../src/lifecycle/backoff.js";
-import { resolveLifecycle, type LifecycleOptions } from "../../src/lifecycle/lifecycle-options.js";
-
-interface FakeProcess {
-  readonly run: number;
-  readonly signals: string[];
-  disposed: boolean;
-  exit(exitCode: number | null, signal?: string | null): void;
-}
-
-/** The machine with a fake process actor, a simulated clock and a recorder of state changes. */
-function harness(options: LifecycleOptions, spawnError?: string, resume?: AgentMachineInput["resume"]) {
-  const procs: FakeProcess[] = [];
-  const fake = fromCallback<ProcessCommand, ProcessInput>(({ sendBack, receive, input }) => {
-    if (spawnError !== undefined) {
-      sendBack({ type: "process.error", message: spawnError });
-      return;
-    }
-    const proc: FakeProcess = {
-      run: input.run,
-      signals: [],
-      disposed: false,
-      exit: (exitCode, signal = null) => sendBack({ type: "process.exited", exitCode, signal }),
-    };
-    procs.push(proc);
-    receive((command) => proc.signals.push(command.signal));
-    sendBack({ type: "process.spawned", pid: 1000 + input.run });
-    return () => {
-      proc.disposed = true;
-    };
-  });
-  const clock = new SimulatedClock();
-  const config = resolveLifecycle({ startupTimeoutMs: 5000, heartbeatTimeoutMs: 0, minUptimeMs: 0, ...options }, { startupTimeoutMs: 10_000, heartbeatMs: 1000 });
-  const actor = createActor(agentMachine.provide({ actors: { process: fake } }), { input: { config, random: () => 0.5, ...(resume !== undefined && { resume }) }, clock });
-  const changes: StateChange[] = [];
-  actor.on("state", (change) => changes.push(change));
-  actor.start();
-  const last = (): FakeProcess => procs[procs.length - 1] as FakeProcess;
-  return {
-    actor,
-    procs,
-    changes,
-    last,
-    state: () => actor.getSnapshot().context.state,
-    trail: () => changes.map((c) => c.to),
-    /** Moves simulated time forward in 10 ms steps so timers set along the way fire on time. */
-    advance(ms: number): void {
-      for (let t = 0; t < ms; t += 10) clock.increment(Math.min(10, ms - t));
-    },
-    connect(): void {
-      actor.send({ type: "shim.connected" });
-    },
-  };
-}
+import { resolveLifecycle } from "../../src/lifecycle/lifecycle-options.js";
 
 describe("agent machine: the minimum uptime", () => {
   it("fails an agent whose process dies before the minimum uptime at once: one run, no restart, its exit code kept", async () => {

@@ -9,25 +9,24 @@ import { defaultSocketPath, isLoopback } from "../../src/cli/serve/serve-paths.j
 import type { EventInput, IronEvent } from "../../src/events/types.js";
 import { emptyMetrics } from "../../src/supervisor/call-metrics.js";
 
-const TOKEN = "iron_join_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
-const base = { token: TOKEN, tokenFile: "/home/u/.iron/join-token", created: false, pid: 77, host: "box", shimRoot: "/opt/iron/python" };
+const base = { tokenFile: "/home/u/.iron/join-token", created: false, pid: 77, host: "box", shimRoot: "/opt/iron/python" };
 
 describe("attach instructions", () => {
-  it("shows each endpoint, the token and its file, and lines to paste for a shell and for code", () => {
+  // A terminal's scrollback, a CI log or a screen share must not hold the join token: only its file.
+  it("shows each endpoint and the token's file (never the token), and lines to paste for a shell and for code", () => {
     const lines = attachInstructions({ ...base, endpoints: ["ipc:///run/user/1000/iron/serve.sock"] });
     expect(lines).toContain("  endpoint    ipc:///run/user/1000/iron/serve.sock");
-    expect(lines).toContain(`  join token  ${TOKEN}`);
-    expect(lines).toContain("              from /home/u/.iron/join-token (readable only by you)");
-    expect(lines).toContain(`    IRON_ENDPOINT=ipc:///run/user/1000/iron/serve.sock IRON_TOKEN=${TOKEN} python -m iron_shim agent.py`);
-    expect(lines).toContain(`    import iron_shim; iron_shim.install(endpoint="ipc:///run/user/1000/iron/serve.sock", token="${TOKEN}", agent="my-agent")`);
+    expect(lines).toContain("  join token  in /home/u/.iron/join-token (readable only by you)");
+    expect(lines).toContain(`    IRON_ENDPOINT=ipc:///run/user/1000/iron/serve.sock IRON_TOKEN="$(cat /home/u/.iron/join-token)" python -m iron_shim agent.py`);
+    expect(lines).toContain(`    import iron_shim; iron_shim.install(endpoint="ipc:///run/user/1000/iron/serve.sock", token=open("/home/u/.iron/join-token").read().strip(), agent="my-agent")`);
     expect(lines.join("\n")).not.toMatch(/another host|warning/);
   });
 
   it("names this host for a wildcard TCP bind, and warns when the token would cross a network", () => {
     const lines = attachInstructions({ ...base, created: true, endpoints: ["ipc:///tmp/s.sock", "tcp://0.0.0.0:5555", "tcp://127.0.0.1:6000"] });
     expect(lines).toContain("              tcp://box:5555");
-    expect(lines).toContain("              new, written to /home/u/.iron/join-token (readable only by you)");
-    expect(lines).toContain(`    IRON_ENDPOINT=tcp://box:5555 IRON_TOKEN=${TOKEN} python -m iron_shim agent.py`);
+    expect(lines).toContain("  join token  new, written to /home/u/.iron/join-token (readable only by you)");
+    expect(lines).toContain(`    IRON_ENDPOINT=tcp://box:5555 IRON_TOKEN="$(cat /home/u/.iron/join-token)" python -m iron_shim agent.py`);
     expect(lines.at(-1)).toMatch(/warning: tcp:\/\/0\.0\.0\.0:5555 is reachable from the network and the token travels unencrypted/);
     expect(connectable("tcp://[::]:7000", "box")).toBe("tcp://box:7000");
     expect(connectable("tcp://10.0.0.5:7000", "box")).toBe("tcp://10.0.0.5:7000");
@@ -53,8 +52,21 @@ describe("join notices and the agents table", () => {
     expect(joinedLine(event(state), joined)).toBe("iron ▸ worker detached: said bye (exit)");
     expect(joinedLine(event({ ...state, from: "detached", to: "running", reason: "heartbeats resumed" }), joined)).toBe("iron ▸ worker is back: heartbeats resumed");
     expect(joinedLine(event({ ...state, agentId: "spawned-one" }), joined)).toBeNull();
-    const refused = { type: "agent.rejected", requested: "x", pid: 5, host: "h", code: "IRON_ERR_AUTH", reason: 'token not valid for agent "x"' } as const;
+    const refused = { type: "agent.rejected", requested: "x", pid: 5, host: "h", code: "IRON_ERR_AUTH", reason: 'token not valid for agent "x"', count: 1 } as const;
     expect(joinedLine(event(refused), joined)).toBe('iron ▸ refused "x" from h (pid 5): IRON_ERR_AUTH: token not valid for agent "x"');
+    expect(joinedLine(event({ ...refused, count: 39 }), joined)).toBe('iron ▸ refused "x" from h 39 times more (last pid 5): IRON_ERR_AUTH: token not valid for agent "x"');
+  });
+
+  it("escapes what a peer chose before it reaches the terminal: ANSI escapes, carriage returns, bidi overrides", () => {
+    const refused = { type: "agent.rejected", requested: "x\u001b[2J", pid: 5, host: "h\u001b]0;pwned\u0007\r", code: "IRON_ERR_AUTH", reason: "no token given", count: 1 } as const;
+    const line = joinedLine(event(refused), () => false) as string;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the terminal
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(line).toContain("from h\\x1b]0;pwned\\x07\\x0d (pid 5)");
+    const join = { type: "agent.joined", agentId: "a", run: 1, session: "s-1", requested: "a", pid: 1, previousPid: null, host: "evil\u202egnp.exe", python: "3.11\u001b[31m", executable: "/p", shim: "0" } as const;
+    expect(joinedLine(event(join), () => true)).toContain("from evil\\u202egnp.exe · pid 1 · Python 3.11\\x1b[31m");
+    const table = agentsTable([{ id: "a\u001b[0m", kind: "joined", state: "running", pid: 1, host: "h", python: "3", metrics: emptyMetrics() }]);
+    expect(table.join("\n")).not.toContain("\u001b");
   });
 
   it("lines every agent up in columns, with calls and cost", () => {

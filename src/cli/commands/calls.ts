@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { listAgents, queryCalls, type CallFilter } from "../../store/sqlite/ledger-queries.js";
 import { openForReading } from "../../store/sqlite/open-for-reading.js";
-import { listFleetAgents, queryFleetCalls } from "../../store/postgres/fleet-queries.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { formatAgents, formatLedger } from "../ledger-format.js";
 import { collectList, collectPairs, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
@@ -49,6 +48,7 @@ export function registerCalls(program: Command): void {
       };
       // A fleet's database: every supervisor's calls, each with its host/pid.
       if (isPostgresUrl(state)) {
+        const { queryFleetCalls } = await import("../../store/postgres/fleet-queries.js"); // pg loads only for a fleet
         const report = await queryFleetCalls(state, filter);
         process.stdout.write(flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatLedger(report).join("\n")}\n`);
         return;
@@ -73,6 +73,7 @@ export function registerAgents(program: Command): void {
     .action(async (flags: { state?: string; json?: boolean }) => {
       const state = statePath(flags);
       if (isPostgresUrl(state)) {
+        const { listFleetAgents } = await import("../../store/postgres/fleet-queries.js");
         const agents = await listFleetAgents(state);
         process.stdout.write(flags.json === true ? `${JSON.stringify({ agents }, null, 2)}\n` : `${formatAgents(agents).join("\n")}\n`);
         return;

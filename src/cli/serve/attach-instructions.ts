@@ -1,12 +1,12 @@
-// What `iron serve` prints so an agent can join: the endpoints, the join token (and where it is
-// kept), and ready-to-paste lines for a shell and for code. Pure formatting.
+// What `iron serve` prints so an agent can join: the endpoints, the file the join token is kept
+// in (never the token: scrollback, CI logs and screen shares outlive the terminal), and
+// ready-to-paste lines for a shell and for code that read it from there. Pure formatting.
 import { PREFIX } from "../render.js";
 import { isLoopback } from "./serve-paths.js";
 
 export interface AttachInfo {
   /** The endpoints as bound (tcp port 0 resolved). */
   readonly endpoints: readonly string[];
-  readonly token: string;
   readonly tokenFile: string;
   /** True when the token was just generated (not read from the file). */
   readonly created: boolean;
@@ -27,21 +27,21 @@ export function attachInstructions(info: AttachInfo): string[] {
   const shown = info.endpoints.map((e) => connectable(e, info.host));
   const [first = "", ...rest] = shown;
   const tcp = shown.find((e) => e.startsWith("tcp://"));
+  const token = `"$(cat ${info.tokenFile})"`;
   const lines = [
-    `${PREFIX} iron serve is listening (pid ${info.pid}); agents join with the token below`,
+    `${PREFIX} iron serve is listening (pid ${info.pid}); agents join with the token in the file below`,
     `  endpoint    ${first}`,
     ...rest.map((e) => `              ${e}`),
-    `  join token  ${info.token}`,
-    `              ${info.created ? "new, written to" : "from"} ${info.tokenFile} (readable only by you)`,
+    `  join token  ${info.created ? "new, written to" : "in"} ${info.tokenFile} (readable only by you)`,
     "",
     "  Run a script governed (python -m iron_shim runs it like python does):",
-    `    IRON_ENDPOINT=${first} IRON_TOKEN=${info.token} python -m iron_shim agent.py`,
+    `    IRON_ENDPOINT=${first} IRON_TOKEN=${token} python -m iron_shim agent.py`,
     "  or, with iron-shim pip-installed, with no change to the command:",
-    `    IRON_ENDPOINT=${first} IRON_TOKEN=${info.token} python agent.py`,
+    `    IRON_ENDPOINT=${first} IRON_TOKEN=${token} python agent.py`,
     "  From code or a notebook:",
-    `    import iron_shim; iron_shim.install(endpoint="${first}", token="${info.token}", agent="my-agent")`,
+    `    import iron_shim; iron_shim.install(endpoint="${first}", token=open("${info.tokenFile}").read().strip(), agent="my-agent")`,
   ];
-  if (tcp !== undefined) lines.push("  From another host or container:", `    IRON_ENDPOINT=${tcp} IRON_TOKEN=${info.token} python -m iron_shim agent.py`);
+  if (tcp !== undefined) lines.push("  From another host or container (copy the token file there first):", `    IRON_ENDPOINT=${tcp} IRON_TOKEN=${token} python -m iron_shim agent.py`);
   lines.push(`  (iron_shim must be importable: pip install ${info.shimRoot}, or PYTHONPATH=${info.shimRoot})`);
   const open = info.endpoints.filter((e) => e.startsWith("tcp://") && !isLoopback(e));
   if (open.length > 0) {

@@ -3,7 +3,7 @@
 import type { IronEvent } from "../../events/types.js";
 import { formatUsd } from "../../policy/money.js";
 import type { CallMetrics } from "../../supervisor/call-metrics.js";
-import { PREFIX } from "../render.js";
+import { PREFIX, terminalSafe as safe } from "../render.js";
 
 /** One line for a join, a detach, a reattach or a refused hello of a joined agent; null otherwise. */
 export function joinedLine(event: IronEvent, isJoined: (agentId: string) => boolean): string | null {
@@ -11,13 +11,15 @@ export function joinedLine(event: IronEvent, isJoined: (agentId: string) => bool
     case "agent.joined": {
       const how = event.previousPid === null ? "joined" : event.previousPid === event.pid ? "reconnected" : `joined (taking over from pid ${event.previousPid})`;
       const named = event.requested === event.agentId ? "" : ` (asked for ${JSON.stringify(event.requested)})`;
-      return `${PREFIX} ${event.agentId}${named} ${how} from ${event.host} · pid ${event.pid} · Python ${event.python || "?"} · ${event.executable || "?"} · session ${event.session}`;
+      return `${PREFIX} ${safe(event.agentId)}${named} ${how} from ${safe(event.host)} · pid ${event.pid} · Python ${safe(event.python) || "?"} · ${safe(event.executable) || "?"} · session ${event.session}`;
     }
-    case "agent.rejected":
-      return `${PREFIX} refused ${JSON.stringify(event.requested)} from ${event.host} (pid ${event.pid}): ${event.code}: ${event.reason}`;
+    case "agent.rejected": {
+      const times = (event.count ?? 1) > 1 ? ` ${event.count} times more (last pid ${event.pid})` : ` (pid ${event.pid})`;
+      return `${PREFIX} refused ${safe(JSON.stringify(event.requested))} from ${safe(event.host)}${times}: ${event.code}: ${safe(event.reason)}`;
+    }
     case "agent.state":
       if (!isJoined(event.agentId)) return null;
-      if (event.to === "detached") return `${PREFIX} ${event.agentId} detached: ${event.reason}`;
+      if (event.to === "detached") return `${PREFIX} ${safe(event.agentId)} detached: ${safe(event.reason ?? "")}`;
       if (event.to === "running" && event.from === "detached" && event.reason === "heartbeats resumed") return `${PREFIX} ${event.agentId} is back: heartbeats resumed`;
       return null;
     default:
@@ -41,12 +43,12 @@ export function agentsTable(rows: readonly AgentRow[]): string[] {
   if (rows.length === 0) return [`${PREFIX} no agent joined`];
   const header = ["agent", "kind", "state", "pid", "host", "python", "calls", "allowed", "denied", "cost"];
   const cells = rows.map((r) => [
-    r.id,
+    safe(r.id),
     r.kind,
     r.state,
     r.pid === null ? "-" : String(r.pid),
-    r.host || "-",
-    r.python || "-",
+    safe(r.host) || "-",
+    safe(r.python) || "-",
     String(r.metrics.calls),
     String(r.metrics.allowed + r.metrics.modified),
     String(r.metrics.denied),

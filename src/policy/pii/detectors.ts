@@ -29,7 +29,7 @@ export interface Detector {
 
 const hasDigit = (text: string): boolean => /\d/.test(text);
 const digitsOnly = (value: string): string => value.replace(/\D/g, "");
-const compact = (value: string): string => value.replace(/\s+/g, "").toUpperCase();
+const compact = (value: string): string => value.replace(/[\s-]+/g, "").toUpperCase();
 
 // A JWT's header is base64url JSON naming its algorithm.
 function jwtValid(value: string): boolean {
@@ -124,11 +124,12 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     name: "iban",
     group: null,
     label: "IBAN",
-    pattern: /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,3})?\b/g,
+    // After the bank code, every group holds a digit: a word that follows ("by", "from") is not taken in.
+    pattern: /\b[A-Za-z]{2}\d{2}[ -]?[A-Za-z0-9]{4}(?:[ -]?(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]{4}){1,6}(?:[ -]?(?=[A-Za-z]{0,2}\d)[A-Za-z0-9]{1,3})?\b/g,
     hint: hasDigit,
     numeric: true,
     priority: 45,
-    validate: (value) => ibanValid(compact(value)),
+    validate: (value) => new Set(value.replace(/[A-Za-z0-9]/g, "")).size <= 1 && ibanValid(compact(value)),
     normalize: compact,
   },
   {
@@ -152,12 +153,13 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     name: "ssn",
     group: null,
     label: "SSN",
-    pattern: /(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])/g,
+    // 123-45-6789 alone; 123 45 6789, 123.45.6789 and 123456789 only after SSN words.
+    pattern: /(?<![\w.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\w-]|\.\d)/g,
     hint: hasDigit,
     numeric: true,
     priority: 35,
     validate: (value, text, start) => {
-      const m = /^(\d{3})([- ]?)(\d{2})[- ]?(\d{4})$/.exec(value);
+      const m = /^(\d{3})([- .]?)(\d{2})[- .]?(\d{4})$/.exec(value);
       if (m === null || !ssnValid(m[1] as string, m[3] as string, m[4] as string)) return false;
       if (ssnContext(text, start)) return true;
       return m[2] === "-" && !negativeContext(text, start);

@@ -6,6 +6,7 @@ import { deny } from "../decisions.js";
 import { findPrice, type ModelPrice } from "../prices.js";
 import { countTextTokens, estimateInputTokens, tokenizersReady, tokenizersWithin } from "../tokens.js";
 import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Usage } from "../types.js";
+import { usageProblem } from "../usage-check.js";
 
 export interface BudgetPolicyOptions {
   readonly prices: Readonly<Record<string, ModelPrice>>;
@@ -65,11 +66,13 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     timeoutMs: 2000,
     onRequest: priced,
     reprice: priced,
+    // The agent's shim reports usage and model: price at the dearer of the model asked for and
+    // the one reported, and charge the worst case when the reported usage cannot be believed.
     onResponse(call, result) {
-      const price = findPrice(options.prices, result.model ?? call.model) ?? priceFor(call.model, call.url);
-      if (price === undefined) return { action: "allow", charge: 0 };
-      const usage = result.usage ?? estimatedUsage(call, result);
-      return { action: "allow", charge: usage === null ? 0 : costOf(usage, price) };
+      const prices = [priceFor(call.model, call.url), result.model === null ? undefined : priceFor(result.model, call.url)].filter((p): p is ModelPrice => p !== undefined);
+      if (prices.length === 0) return { action: "allow", charge: 0 };
+      const usage = usageProblem(result.usage) === null ? (result.usage ?? estimatedUsage(call, result)) : worstCaseUsage(call, options.defaultMaxOutputTokens);
+      return { action: "allow", charge: usage === null ? 0 : Math.max(...prices.map((price) => costOf(usage, price))) };
     },
   };
 }
@@ -127,6 +130,13 @@ function isOpenAiHost(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+// What a call may use at most: its estimated input and every output token it may ask for.
+function worstCaseUsage(call: LlmCall, defaultMaxOutput: number): Usage {
+  const input = tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input;
+  const output = INPUT_ONLY.has(call.endpoint) ? 0 : (requestedCap(call) ?? defaultMaxOutput);
+  return { inputTokens: input, outputTokens: output, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 };
 }
 
 // Without reported usage, a successful (or cut-short) call is still charged from estimates.

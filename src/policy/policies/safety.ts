@@ -22,6 +22,8 @@ export interface SafetyPolicyOptions {
   readonly output: DirectionActions;
   /** Prefix hashed with every value, so low-entropy values (SSNs) cannot be brute-forced from hashes. */
   readonly hashSalt: string;
+  /** The install secret keying every finding's hash (HMAC-SHA-256); null only in tests of the bare policy. */
+  readonly hashKey?: Buffer | null;
   /** Exact values that are never flagged (a support address, a documentation IP). */
   readonly allowValues: readonly string[];
 }
@@ -48,7 +50,7 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
   const placeholdersOf = (callId: string): Placeholders => {
     let p = open.get(callId);
     if (p === undefined) {
-      p = new Placeholders(options.hashSalt);
+      p = new Placeholders(options.hashSalt, options.hashKey ?? null);
       if (open.size >= MAX_OPEN_CALLS) open.delete(open.keys().next().value as string);
       open.set(callId, p);
     }

@@ -1,7 +1,7 @@
 // Opens the SQLite state file (WAL, private permissions) and turns SQLite's failures into
 // IRON_ERR_STORE errors that say what is wrong with which file.
 import Database from "better-sqlite3";
-import { accessSync, chmodSync, constants, existsSync, mkdirSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { IronError, messageOf } from "../../errors.js";
 
@@ -22,6 +22,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   let db: Db | null = null;
   try {
     if (created) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    else if (!readonly) makePrivate(path);
     db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
     if (!readonly) {
       const mode = db.pragma("journal_mode = WAL", { simple: true });
@@ -34,6 +35,18 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   } catch (error) {
     db?.close();
     throw storeError(error, path, "opening");
+  }
+}
+
+// An existing state file others can read (copied in, restored, another umask) is made private
+// again before SQLite opens it, with its WAL and shared memory (SQLite gives those the file's mode).
+function makePrivate(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch {
+      // Not there (yet): SQLite creates it with the state file's mode.
+    }
   }
 }
 

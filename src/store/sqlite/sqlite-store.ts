@@ -1,7 +1,7 @@
 // The SQLite state store: one file (WAL) holding the event log, the call ledger, budgets,
 // agents and runs, breaker state. Opening migrates it, claims it for this supervisor, and
 // settles what a supervisor that died left behind.
-import { randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { IronError } from "../../errors.js";
 import { createHasher, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
@@ -9,6 +9,7 @@ import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
 import { Checkpointer } from "./checkpointer.js";
 import { migrate } from "./migrations.js";
+import { installSecret } from "../install-secret.js";
 import { callEvents, eventsAfter } from "./event-queries.js";
 import { CALL_COLUMNS, toBreakerRecord, toCallRecord } from "./rows.js";
 import { SqliteRunRegistry } from "./sqlite-run-registry.js";
@@ -18,6 +19,8 @@ import { endSupervisor, registerSupervisor, type Recovery } from "./supervisor-r
 
 export interface SqliteStoreOptions {
   readonly clock?: () => number;
+  /** The install secret scrubbed values are keyed with (default: installSecret()); never written to the file. */
+  readonly secret?: Buffer;
 }
 
 /** A Store in a SQLite file; the supervisor's only writer of it. */
@@ -38,12 +41,12 @@ export class SqliteStore implements Store {
   #failure: IronError | null = null;
   #closed = false;
 
-  private constructor(path: string, db: Db, clock: () => number) {
+  private constructor(path: string, db: Db, clock: () => number, secret: Buffer) {
     this.path = path;
     this.#db = db;
     this.#clock = clock;
     migrate(db);
-    this.scrubber = new Scrubber(createHasher(hashKey(db)));
+    this.scrubber = new Scrubber(createHasher(hashKey(db, secret)));
     const registered = registerSupervisor(db, path, clock());
     this.supervisorId = registered.id;
     this.instance = registered.id;
@@ -88,7 +91,7 @@ export class SqliteStore implements Store {
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     const db = openDatabase(path);
     try {
-      return new SqliteStore(path, db, options.clock ?? Date.now);
+      return new SqliteStore(path, db, options.clock ?? Date.now, options.secret ?? installSecret());
     } catch (error) {
       db.close();
       throw storeError(error, path, "preparing the state file");
@@ -149,9 +152,9 @@ export class SqliteStore implements Store {
   }
 }
 
-// The key that makes this file's hashes its own: created once, kept in `meta`.
-function hashKey(db: Db): Buffer {
-  db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('hash_key', ?)").run(randomBytes(32).toString("hex"));
-  const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'hash_key'").get();
-  return Buffer.from(row?.value ?? "", "hex");
+// The key of scrubbed values' hashes, from the install secret: a key kept in the file itself
+// would let whoever holds a copy brute-force the values (an older file's key is removed).
+function hashKey(db: Db, secret: Buffer): Buffer {
+  db.prepare("DELETE FROM meta WHERE key = 'hash_key'").run();
+  return createHmac("sha256", secret).update("iron scrubbed values").digest();
 }

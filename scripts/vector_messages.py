@@ -1,0 +1,240 @@
+"""Whole protocol messages (SPEC.md section 3) as vectors: decode(hex) == value == encode."""
+from vector_notation import vec
+
+
+def messages():
+    m = []
+
+    def add(name, value):
+        m.append(vec(name, value))
+
+    add(
+        "hello",
+        {
+            "v": 1,
+            "type": "hello",
+            "id": 1,
+            "agent": "agent-1",
+            "token": "tok_0123456789abcdef",
+            "pid": 4242,
+            "python": "3.11.7",
+            "shim": "0.1.0",
+            "host": "box",
+            "executable": "/usr/bin/python3",
+            "parent_pid": None,
+        },
+    )
+    add(
+        "welcome",
+        {
+            "v": 1,
+            "type": "welcome",
+            "id": 1,
+            "agent": "agent-1",
+            "session": "s-1",
+            "settings": {
+                "timeout_ms": 5000,
+                "fail_open": False,
+                "on_deny": "response",
+                "heartbeat_ms": 1000,
+                "providers": [{"name": "local", "kind": "openai", "base_url": "http://127.0.0.1:8080/v1"}],
+            },
+        },
+    )
+    add(
+        "welcome with budget",
+        {
+            "v": 1,
+            "type": "welcome",
+            "id": 1,
+            "agent": "notebook-2",
+            "session": "s-7",
+            "settings": {
+                "timeout_ms": 5000,
+                "fail_open": False,
+                "on_deny": "response",
+                "heartbeat_ms": 1000,
+                "providers": [],
+            },
+            "budget": {
+                "scope": "agent:notebook-2@day:2026-11-27",
+                "limit": 500000,
+                "spent": 123456,
+                "reserved": 6400,
+                "left": 370144,
+            },
+        },
+    )
+    add("reject", {"v": 1, "type": "reject", "id": 1, "code": "IRON_ERR_AUTH", "reason": "bad token"})
+    add(
+        "llm.request",
+        {
+            "v": 1,
+            "type": "llm.request",
+            "id": 2,
+            "call": "c-1",
+            "provider": "openai",
+            "endpoint": "chat.completions",
+            "model": "gpt-4o-mini",
+            "method": "POST",
+            "url": "https://api.openai.com/v1/chat/completions",
+            "headers": {"content-type": "application/json", "x-stainless-lang": "python"},
+            "body": {
+                "model": "gpt-4o-mini",
+                "messages": [{"role": "user", "content": "Hello"}],
+                "max_tokens": 64,
+                "temperature": 0.5,
+            },
+            "stream": False,
+            "est_tokens": {"input": 9, "output": 64},
+            "library": "httpx",
+            "attrs": {},
+        },
+    )
+    add(
+        "decision allow",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "allow",
+            "policy": None,
+            "code": None,
+            "reason": None,
+            "status": None,
+            "retry_after": None,
+            "body": None,
+        },
+    )
+    add(
+        "decision allow with deadline and budget",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "allow",
+            "policy": None,
+            "code": None,
+            "reason": None,
+            "status": None,
+            "retry_after": None,
+            "body": None,
+            "timeout_ms": 120000,
+            "budget": {"scope": "global", "limit": 5000000, "spent": 10, "reserved": 2460, "left": 4997530},
+        },
+    )
+    add(
+        "decision deny",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "deny",
+            "policy": "budget",
+            "code": "IRON_ERR_BUDGET",
+            "reason": "budget exhausted: spent $1.00 of $1.00",
+            "status": 402,
+            "retry_after": None,
+            "body": None,
+        },
+    )
+    add(
+        "decision deny rate limit",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 3,
+            "call": "c-2",
+            "action": "deny",
+            "policy": "rate-limit",
+            "code": "IRON_ERR_RATE_LIMIT",
+            "reason": "60 requests/min",
+            "status": 429,
+            "retry_after": 1.5,
+            "body": None,
+        },
+    )
+    add(
+        "decision modify",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "modify",
+            "policy": "pii",
+            "code": None,
+            "reason": "redacted 1 email",
+            "status": None,
+            "retry_after": None,
+            "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Mail [EMAIL_1]"}]},
+        },
+    )
+    add(
+        "llm.response",
+        {
+            "v": 1,
+            "type": "llm.response",
+            "id": 4,
+            "call": "c-1",
+            "status": 200,
+            "usage": {
+                "input_tokens": 9,
+                "output_tokens": 12,
+                "cached_input_tokens": 0,
+                "cache_creation_input_tokens": 0,
+                "reasoning_tokens": 0,
+            },
+            "output": "Hi there!",
+            "body": None,
+            "latency_ms": 12.5,
+            "stream": True,
+            "complete": True,
+            "error": None,
+            "request_id": "req_123",
+            "model": "gpt-4o-mini-2024-07-18",
+        },
+    )
+    add(
+        "llm.response 429 with retry_after",
+        {
+            "v": 1,
+            "type": "llm.response",
+            "id": 5,
+            "call": "c-2",
+            "status": 429,
+            "usage": None,
+            "output": "",
+            "body": {"error": {"message": "slow down"}},
+            "latency_ms": 3.25,
+            "stream": False,
+            "complete": True,
+            "error": "slow down",
+            "request_id": None,
+            "model": None,
+            "retry_after": 1.5,
+        },
+    )
+    add(
+        "decision redact",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 4,
+            "call": "c-1",
+            "action": "redact",
+            "policy": "pii",
+            "code": None,
+            "reason": "redacted 1 phone",
+            "status": None,
+            "retry_after": None,
+            "body": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "Call [PHONE_1]"}}]},
+        },
+    )
+    add("heartbeat", {"v": 1, "type": "heartbeat", "id": 5, "ts": 1764288000.25, "inflight": 0})
+    add("bye", {"v": 1, "type": "bye", "id": 6, "reason": "exit"})
+    add("error", {"v": 1, "type": "error", "id": 7, "code": "IRON_ERR_PROTOCOL", "reason": "missing key: call"})
+    return m
