@@ -1,7 +1,8 @@
 // The provider wire facts (python/iron_shim/provider_wire.json): the one file the shim, the mock
 // and the policies read, so the paths, secrets and error shapes they agree on are written once.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { IronError } from "../errors.js";
 import { PACKAGE_ROOT } from "../supervisor/paths.js";
 
 /** The facts as the JSON file holds them (the parts the TypeScript side reads). */
@@ -18,8 +19,26 @@ export interface ProviderWireFacts {
   readonly openai_compatible_hosts: Readonly<Record<string, string>>;
 }
 
+const RELATIVE = join("python", "iron_shim", "provider_wire.json");
+
+// The package's copy; else the shim's (IRON_SHIM_PATH); else the nearest checkout above the working
+// directory (modules compiled elsewhere, as the CLI tests do, have no package root around them).
+function locate(): string {
+  const tried = [join(PACKAGE_ROOT, RELATIVE)];
+  if (process.env.IRON_SHIM_PATH) tried.push(join(process.env.IRON_SHIM_PATH, "iron_shim", "provider_wire.json"));
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    tried.push(join(dir, RELATIVE));
+    if (dirname(dir) === dir) break;
+  }
+  const found = tried.find((file) => existsSync(file));
+  if (found === undefined) {
+    throw new IronError("IRON_ERR_INTERNAL", "the provider wire facts file is missing from this install", { expected: `python/iron_shim/provider_wire.json at one of ${tried.join(", ")}`, got: "none" });
+  }
+  return found;
+}
+
 /** Where the file lives: inside the Python package, so `pip install` ships it too. */
-export const PROVIDER_WIRE_FILE = join(PACKAGE_ROOT, "python", "iron_shim", "provider_wire.json");
+export const PROVIDER_WIRE_FILE = locate();
 
 /** The facts, read once at import. */
 export const PROVIDER_WIRE: ProviderWireFacts = JSON.parse(readFileSync(PROVIDER_WIRE_FILE, "utf8")) as ProviderWireFacts;
