@@ -1,9 +1,12 @@
 // The provider wire facts (python/iron_shim/provider_wire.json): the one file the shim, the mock
 // and the policies read, so the paths, secrets and error shapes they agree on are written once.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { IronError } from "../errors.js";
-import { PACKAGE_ROOT } from "../supervisor/paths.js";
+
+// The package root: two levels above this module, in src/ and in dist/ alike.
+const PACKAGE_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 /** The facts as the JSON file holds them (the parts the TypeScript side reads). */
 export interface ProviderWireFacts {

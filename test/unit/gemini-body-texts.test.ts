@@ -15,7 +15,10 @@ describe("Gemini bodies in the text walk", () => {
         modelVersion: "gemini-2.5-flash",
         responseId: "rAbCdEfGhIjKlMnOpQrStU",
       },
-      (text) => (seen.push(text), text),
+      (text) => {
+        seen.push(text);
+        return text;
+      },
     );
     expect(seen.sort()).toEqual(["a", "b", "c"]);
   });
