@@ -3,7 +3,7 @@
 // ratio. Nothing here is asserted: the machine is shared and noisy, so read ratios, not absolutes.
 //   node bench/run.mjs [name ...]      only some (blackbox, roundtrip, http-overhead, throughput, startup, tracing,
 //   node bench/run.mjs --only <name>   memory, tokens; engine, restart-cycle, stream-latency,
-//                                      store-throughput and join-startup print their own report);
+//                                      store-throughput, join-startup and fleet print their own report);
 //                                      --only takes a comma-separated list and may be repeated
 //   npm run bench -- --only blackbox   one row group again, alone
 //   BENCH_SCALE=0.2 node bench/run.mjs a quick look with fewer samples
@@ -22,6 +22,7 @@ const OWN_REPORT = {
   "stream-latency": [String(Math.max(500, Math.round(3000 * SCALE)))],
   "store-throughput": [String(Math.max(2000, Math.round(20000 * SCALE)))],
   "join-startup": [String(Math.max(5, Math.round(20 * SCALE)))],
+  fleet: [String(Math.max(2000, Math.round(20000 * SCALE)))],
 };
 
 /** What the run was measured on, so two result files can be compared honestly. */

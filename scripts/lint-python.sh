@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-debian-packages.sh black flake8
 targets=(python test/python scripts/*.py)
-black --check --quiet "${targets[@]}" || {
-  echo "black: the files above are not formatted; run: black ${targets[*]}" >&2
+black --config pyproject.toml --check --quiet "${targets[@]}" || {
+  echo "black: the files above are not formatted; run: black --config pyproject.toml ${targets[*]}" >&2
   exit 1
 }
 flake8 "${targets[@]}"

@@ -36,9 +36,7 @@ class StreamReporter:
         """The client carries the effective settings (fail_open, on_deny) read at each chunk."""
         self.client = client
 
-    def open(
-        self, call: Call, status: int, header: HeaderGet, encoding: Optional[str] = None
-    ) -> StreamTap:
+    def open(self, call: Call, status: int, header: HeaderGet, encoding: Optional[str] = None) -> StreamTap:
         """A tap for a streamed (SSE) response: reports once when the stream ends, fails or is closed.
 
         encoding: the content-encoding of the bytes the tap will see (default: the response header's;
@@ -118,9 +116,7 @@ class StreamReporter:
 
     def _asking(self, call: Call, request: Ask) -> Flow[Answer]:
         """The chunk flow: yields the llm.chunk, receives the decision (or the failure to get one)."""
-        if (
-            not call.chunks
-        ):  # failed open once: the rest of the stream passes unfiltered, no more waits
+        if not call.chunks:  # failed open once: the rest of the stream passes unfiltered, no more waits
             return Answer("allow", request.text)
         msg = self._chunk_message(call, request)
         try:
@@ -133,9 +129,7 @@ class StreamReporter:
         """The next llm.chunk of this call."""
         index = call.chunk_index
         call.chunk_index += 1
-        return protocol.llm_chunk(
-            protocol.next_id(), call.id, index, request.text, request.done
-        )
+        return protocol.llm_chunk(protocol.next_id(), call.id, index, request.text, request.done)
 
     def _chunk_answer(self, call: Call, reply: Dict[str, Any], request: Ask) -> Answer:
         """allow / redact emit the decision's text; deny ends the stream; anything off-spec fails closed."""

@@ -193,8 +193,8 @@ export interface EventPayloads {
     /** Why it was refused (IRON_ERR_NOT_FOUND, IRON_ERR_STATE, …); null when done. */
     readonly code: string | null;
     readonly error: string | null;
-    /** `dashboard` when the page sent it, `api` for any other HTTP client. */
-    readonly source: "dashboard" | "api";
+    /** `dashboard` when the page sent it, `api` for any other HTTP client, `config` for a fleet limit set by a supervisor's configuration. */
+    readonly source: "dashboard" | "api" | "config";
     /** The client's address. */
     readonly remote: string;
   };

@@ -19,8 +19,13 @@ export type RateAnswer = { readonly ok: true; readonly waitMs: number } | { read
 
 const MINUTE = 60_000;
 
+/** Whatever answers rate-limit charges: this supervisor's buckets, or a fleet's shared allowance (which may have to ask the database). */
+export interface RateLimits {
+  take(charges: readonly RateCharge[], now: number, maxWaitMs: number): RateAnswer | Promise<RateAnswer>;
+}
+
 /** Token buckets by key. */
-export class RateLimiter {
+export class RateLimiter implements RateLimits {
   readonly #buckets = new Map<string, Bucket>();
 
   // The bucket's level at `now` (refilled since it was last touched, never above its size).

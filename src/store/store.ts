@@ -1,6 +1,9 @@
 // The one narrow interface the supervisor keeps its state behind: events, the call ledger,
 // budgets (atomic reserve/settle), runs and breaker state. SQLite implements it today; a
 // PostgreSQL store (several supervisors sharing budgets) implements the same shape later.
+import type { BreakerBoard, BreakerChange, BreakerClock } from "../policy/breaker/board.js";
+import type { BreakerSettings } from "../policy/breaker/machine.js";
+import type { RateLimits } from "../policy/rate-limiter.js";
 import type { IronError } from "../errors.js";
 import type { EventSink } from "../events/bus.js";
 import type { Scrubber } from "../events/scrub.js";
@@ -74,6 +77,12 @@ export interface Store {
   /** The most recent calls, newest last. */
   recentCalls(limit: number): CallRecord[];
   breakers(): BreakerRecord[];
+  /** A breaker board shared with other supervisors (absent: each supervisor keeps its own). */
+  /** Calls `listener` when this supervisor changes a limit other supervisors share (absent: limits are its own). */
+  onLimitChange?(listener: (scope: string, previous: number | null, next: number) => void): void;
+  /** Rate limits shared with other supervisors (absent: each supervisor keeps its own buckets). */
+  rateLimiter?(): RateLimits;
+  breakerBoard?(settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void): BreakerBoard;
   /** Commits what is pending, records a clean stop, and releases the file (or the connections). */
   close(): void | Promise<void>;
 }

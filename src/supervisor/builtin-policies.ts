@@ -1,13 +1,14 @@
 // Builds the built-in policies in their fixed order — safety → cost → reliability — from
 // resolved options, with the budget plan, breaker board and rate limiter they share.
 import type { EventInput, IronEvent } from "../events/types.js";
-import { BreakerBoard, systemBreakerClock, type BreakerClock } from "../policy/breaker/board.js";
+import { BreakerBoard, systemBreakerClock, type BreakerChange, type BreakerClock } from "../policy/breaker/board.js";
+import type { BreakerSettings } from "../policy/breaker/machine.js";
 import { BudgetLimits } from "../policy/budget-limits.js";
 import { BudgetPlan } from "../policy/budget-plan.js";
 import { budgetPolicy } from "../policy/policies/budget.js";
 import { reliabilityPolicy } from "../policy/policies/reliability.js";
 import { safetyPolicy } from "../policy/policies/safety.js";
-import { RateLimiter } from "../policy/rate-limiter.js";
+import { RateLimiter, type RateLimits } from "../policy/rate-limiter.js";
 import type { Policy } from "../policy/types.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { ResolvedSupervisorOptions } from "./options.js";
@@ -20,6 +21,10 @@ export interface BuiltinDeps {
   /** The install secret that keys finding hashes (kept outside the state file). */
   readonly hashKey?: Buffer;
   readonly clock?: BreakerClock;
+  /** Makes the rate limiter (a fleet store shares its allowances); this supervisor's own buckets by default. */
+  readonly rateLimiter?: () => RateLimits;
+  /** Makes the breaker board (a fleet store shares it); a board of this supervisor's own by default. */
+  readonly breakerBoard?: (settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void) => BreakerBoard;
 }
 
 /** The built-in policies and what they share. */
@@ -51,11 +56,12 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
   let breakers: BreakerBoard | null = null;
   const r = options.reliability;
   if (r !== null) {
-    if (r.breakers !== null) breakers = new BreakerBoard(r.breakers, deps.clock ?? systemBreakerClock, (change) => deps.publish({ type: "breaker.state", ...change }));
+    const make = deps.breakerBoard ?? ((settings, clock, onChange) => new BreakerBoard(settings, clock, onChange));
+    if (r.breakers !== null) breakers = make(r.breakers, deps.clock ?? systemBreakerClock, (change) => deps.publish({ type: "breaker.state", ...change }));
     policies.push(
       reliabilityPolicy({
         breakers,
-        limiter: new RateLimiter(),
+        limiter: deps.rateLimiter?.() ?? new RateLimiter(),
         perAgent: r.perAgent,
         perProvider: r.perProvider,
         perAttribute: r.perAttribute,

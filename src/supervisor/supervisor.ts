@@ -32,6 +32,7 @@ import { agentIdCandidate } from "./agent-id.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
+import { fleetLimitAudit } from "./fleet-audit.js";
 import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
@@ -92,7 +93,10 @@ export class Supervisor {
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
     const hashKey = options.safety === null ? undefined : installSecret();
-    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }) });
+    const shared = { ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }), ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }) };
+    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }), ...shared });
+    // In a fleet, a limit this supervisor's configuration changes for everyone is audited like an operator's.
+    store.onLimitChange?.((scope, previous, next) => this.#bus.publish(fleetLimitAudit(scope, previous, next)));
     this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
     this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
     for (const policy of options.policies) this.#engine.use(policy);

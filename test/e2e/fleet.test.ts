@@ -1,6 +1,7 @@
 // Three real `iron run` supervisors on one PostgreSQL database hold one budget: together they
 // never spend more than the limit, `iron calls` and `iron agents` show every supervisor's calls
-// and agents with its host and pid, and the budget row settles exactly the ledger's spend.
+// and agents with its host and pid, `iron watch --state <url>` follows every supervisor's events,
+// and the budget row settles exactly the ledger's spend.
 import { execa } from "execa";
 import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -23,7 +24,7 @@ const BUDGET_USD = "0.0003";
 const LIMIT_MICROS = 300;
 
 describe("a fleet of three supervisors on PostgreSQL", () => {
-  it("shares one budget without overshoot and shows as one fleet in iron calls and iron agents", { timeout: 90_000 }, async () => {
+  it("shares one budget without overshoot and shows as one fleet in iron calls, iron agents and iron watch", { timeout: 90_000 }, async () => {
     const url = await testDatabase();
     const go = join(tempDir("iron-fleet-"), "go");
     const runs = [1, 2, 3].map(() =>
@@ -44,6 +45,10 @@ describe("a fleet of three supervisors on PostgreSQL", () => {
         return (await client.query("SELECT count(*)::int AS n FROM supervisors").catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n as number;
       };
       await expect.poll(registered, { timeout: 60_000 }).toBe(3);
+      // `iron watch` on the database follows the fleet (from each supervisor's first event), each event tagged with its supervisor.
+      const watch = execa("node", [IRON_BIN, "watch", "--state", url, "--json", "--type", "llm.decision", "--since", "0"], { reject: false, buffer: true });
+      const watched: string[] = [];
+      watch.stdout?.on("data", (chunk: Buffer) => watched.push(...chunk.toString().split("\n").filter((l) => l !== "")));
       writeFileSync(go, "");
       const done = await Promise.all(runs);
       for (const r of done) expect(r.exitCode, String(r.stderr)).toBe(0);
@@ -71,6 +76,13 @@ describe("a fleet of three supervisors on PostgreSQL", () => {
       for (const pid of pids) expect(agents.stdout).toContain(`${hostname()}/${pid}`);
       const table = await iron(["calls", "--state", url]);
       expect(table.stdout).toMatch(/SUPERVISOR/);
+
+      const supervisorsSeen = (): string[] => [...new Set(watched.map((l) => (JSON.parse(l) as { supervisor: string }).supervisor))].sort();
+      await expect.poll(supervisorsSeen, { timeout: 20_000 }).toEqual(pids.map((pid) => `${hostname()}/${pid}`).sort());
+      // Every call's decision, whichever supervisor made it.
+      await expect.poll(() => new Set(watched.map((l) => (JSON.parse(l) as { callId: string }).callId)).size, { timeout: 20_000 }).toBe(report.calls.length);
+      watch.kill("SIGTERM");
+      expect((await watch).exitCode).toBe(0);
     } finally {
       await client.end();
     }

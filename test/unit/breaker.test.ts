@@ -144,6 +144,21 @@ describe("breaker machine", () => {
     b.stop();
   });
 
+  it("follows another supervisor's open breaker for the cooldown it has left, then probes as usual", () => {
+    const { board: b, clock, changes } = board();
+    b.followOpen("openai", "gpt-4o", clock.now(), 4000, "opened by supervisor 2");
+    expect(b.admit("openai", "gpt-4o", clock.now())).toMatchObject({ ok: false, state: "open", retryAfterMs: 4000, reason: "opened by supervisor 2" });
+    expect(changes.at(-1)).toMatchObject({ from: "closed", to: "open", cooldownMs: 4000 });
+    clock.increment(3000);
+    b.followOpen("openai", "gpt-4o", clock.now(), 5000, "reopened by supervisor 2"); // a newer opening restarts the cooldown
+    clock.increment(4000);
+    expect(b.state("openai", "gpt-4o")).toBe("open");
+    clock.increment(1000);
+    expect(b.state("openai", "gpt-4o")).toBe("halfOpen");
+    expect(b.admit("openai", "gpt-4o", clock.now())).toEqual({ ok: true, probe: true });
+    b.stop();
+  });
+
   it("is a plain XState machine: the same transitions without the board", () => {
     const clock = new SimulatedClock();
     const actor = createActor(breakerMachine, { input: SETTINGS, clock }).start();

@@ -8,6 +8,7 @@ import { DISCOVERY_FILE, readDiscovery } from "../../stream/discovery.js";
 import { EVENTS_PATH } from "../../stream/protocol.js";
 import { collectList } from "../parse-options.js";
 import { statePath } from "../state-options.js";
+import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { followStream, type WatchHandlers, type WatchTarget } from "../watch/watch-client.js";
 import { renderFrame } from "../watch/watch-frame.js";
 import { eventLine, finalLines, snapshotLines } from "../watch/watch-lines.js";
@@ -31,7 +32,7 @@ export function registerWatch(program: Command): void {
     .description("follow a running supervisor live: agents, spend against budgets, breakers, decisions")
     .argument("[url]", "the stream URL iron run printed (default $IRON_STREAM_URL, else the supervisor running in this directory)")
     .option("--token <token>", "the stream's access token, when the URL does not carry it")
-    .option("--state <path>", "find the running supervisor beside this state file (default $IRON_STATE, else .iron/state.db)")
+    .option("--state <path>", "find the running supervisor beside this state file (default $IRON_STATE, else .iron/state.db); a postgres:// URL follows the whole fleet")
     .option("--agent <id>", "only this agent's events (repeatable, or comma-separated)", collectList)
     .option("--type <type>", "only these event types, e.g. llm.decision or llm.* (repeatable)", collectList)
     .option("--since <seq>", "replay from after this seq instead of starting from a snapshot", (v: string) => seqOf(v))
@@ -39,8 +40,11 @@ export function registerWatch(program: Command): void {
     .option("--plain", "print plain lines even on a terminal")
     .option("--wait", "wait for a supervisor to start in this directory")
     .action(async (url: string | undefined, flags: WatchFlags) => {
-      const target = await resolveTarget(url, flags);
       const abort = new AbortController();
+      // A fleet's database: every supervisor's events, each line naming its supervisor.
+      const state = statePath(flags);
+      if (url === undefined && isPostgresUrl(state)) return await watchFleet(state, flags, abort);
+      const target = await resolveTarget(url, flags);
       const stop = (): void => abort.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
@@ -53,6 +57,20 @@ export function registerWatch(program: Command): void {
         process.off("SIGTERM", stop);
       }
     });
+}
+
+async function watchFleet(url: string, flags: WatchFlags, abort: AbortController): Promise<void> {
+  const stop = (): void => abort.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const options = { json: flags.json === true, agents: flags.agent ?? [], types: flags.type ?? [], since: flags.since ?? null };
+    const { followFleet } = await import("../watch/fleet-watch.js"); // pg loads only for a fleet
+    await followFleet(url, options, abort.signal, (line) => process.stdout.write(`${line}\n`));
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }
 
 function seqOf(value: string): number {

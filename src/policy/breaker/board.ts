@@ -108,6 +108,11 @@ export class BreakerBoard {
     return true;
   }
 
+  /** Opens a breaker because another supervisor of the fleet opened it, for the cooldown it has left. */
+  followOpen(provider: string, model: string, at: number, cooldownMs: number, reason: string): void {
+    this.#actor(provider, model).send({ type: "FOLLOW_OPEN", at, cooldownMs, reason });
+  }
+
   /** Every breaker that is not closed, for status displays. */
   list(): { provider: string; model: string; state: BreakerState }[] {
     return [...this.#actors].map(([key, actor]) => {

@@ -35,7 +35,9 @@ export type BreakerEvent =
   | { readonly type: "FAILURE"; readonly at: number; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly type: "PROBE"; readonly at: number }
   /** An operator forces the breaker closed (its history is forgotten). */
-  | { readonly type: "RESET"; readonly reason: string };
+  | { readonly type: "RESET"; readonly reason: string }
+  /** Another supervisor of the fleet opened it: open for the cooldown it has left. */
+  | { readonly type: "FOLLOW_OPEN"; readonly at: number; readonly cooldownMs: number; readonly reason: string };
 
 export interface BreakerContext {
   readonly settings: BreakerSettings;
@@ -130,6 +132,10 @@ export const breakerMachine = setup({
     takeProbe: assign(({ context, event }) => ({ probes: [...context.probes, (event as { at: number }).at] })),
     countProbe: assign(({ context }) => ({ probeSuccesses: context.probeSuccesses + 1 })),
     reset: assign({ consecutive: 0, outcomes: [], reopenings: 0, openedAt: null, probes: [], probeSuccesses: 0, reason: "probes succeeded" }),
+    followOpen: assign(({ event }) => {
+      const e = event as Extract<BreakerEvent, { type: "FOLLOW_OPEN" }>;
+      return { cooldownMs: Math.max(0, e.cooldownMs), openedAt: e.at, probes: [], probeSuccesses: 0, reason: e.reason };
+    }),
     forceClosed: assign(({ context, event }) => ({
       consecutive: 0,
       outcomes: [],
@@ -144,7 +150,7 @@ export const breakerMachine = setup({
 }).createMachine({
   id: "breaker",
   initial: "closed",
-  on: { RESET: { target: ".closed", actions: "forceClosed" } },
+  on: { RESET: { target: ".closed", actions: "forceClosed" }, FOLLOW_OPEN: { target: ".open", reenter: true, actions: "followOpen" } },
   context: ({ input }) => ({
     settings: input,
     consecutive: 0,

@@ -5,7 +5,7 @@ import type { ProviderSetting } from "../../protocol/messages.js";
 import type { BreakerBoard } from "../breaker/board.js";
 import { deny } from "../decisions.js";
 import { normalizeModel } from "../prices.js";
-import type { RateCharge, RateLimiter } from "../rate-limiter.js";
+import type { RateAnswer, RateCharge, RateLimits } from "../rate-limiter.js";
 import { estimateInputTokens, tokenizersReady } from "../tokens.js";
 import type { LlmCall, LlmResult, Modify, Policy, RequestDecision } from "../types.js";
 import { requestedCap } from "./budget.js";
@@ -25,7 +25,7 @@ export interface FallbackRule {
 
 export interface ReliabilityPolicyOptions {
   readonly breakers: BreakerBoard | null;
-  readonly limiter: RateLimiter;
+  readonly limiter: RateLimits;
   readonly perAgent: RateLimit | null;
   readonly perProvider: Readonly<Record<string, RateLimit>>;
   /** By attribute name: a limit for each value of iron_shim.context(<name>=...) (`user:u42`); optional. */
@@ -93,9 +93,17 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
     return charges;
   };
 
+  // The allow (or reroute) decision with the rate limit's wait and the call's deadline.
+  const allowed = (decision: Modify | null, delayMs: number): RequestDecision | undefined => {
+    const extras = { ...(delayMs > 0 && { delayMs }), ...(options.timeoutMs !== null && { timeoutMs: options.timeoutMs }) };
+    if (decision !== null) return { ...decision, ...extras };
+    if (delayMs > 0) return { action: "allow", reason: `waited ${delayMs} ms for a rate limit`, ...extras };
+    return Object.keys(extras).length === 0 ? undefined : { action: "allow", ...extras };
+  };
+
   return {
     name: "reliability",
-    onRequest(call, ctx): RequestDecision | undefined {
+    onRequest(call, ctx): RequestDecision | undefined | Promise<RequestDecision | undefined> {
       let decision: Modify | null = null;
       let target = call;
       if (options.breakers !== null && call.model !== null) {
@@ -110,19 +118,17 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
         }
       }
       const charges = chargesOf(target);
-      let delayMs = 0;
-      if (charges.length > 0) {
-        const answer = options.limiter.take(charges, ctx.now, options.maxWaitMs);
+      const finish = (answer: RateAnswer): RequestDecision | undefined => {
         if (!answer.ok) {
           const retryAfter = Math.max(1, Math.ceil(answer.retryAfterMs / 1000));
           return deny("IRON_ERR_RATE_LIMIT", `rate limit ${answer.key.replace(/\/(?=[^/]*$)/, " ")} reached; retry in ${retryAfter}s`, { status: 429, retryAfter });
         }
-        delayMs = answer.waitMs;
-      }
-      const extras = { ...(delayMs > 0 && { delayMs }), ...(options.timeoutMs !== null && { timeoutMs: options.timeoutMs }) };
-      if (decision !== null) return { ...decision, ...extras };
-      if (delayMs > 0) return { action: "allow", reason: `waited ${delayMs} ms for a rate limit`, ...extras };
-      return Object.keys(extras).length === 0 ? undefined : { action: "allow", ...extras };
+        return allowed(decision, answer.waitMs);
+      };
+      if (charges.length === 0) return allowed(decision, 0);
+      // A fleet's limiter may have to borrow from the database: only then is the answer a promise.
+      const answer = options.limiter.take(charges, ctx.now, options.maxWaitMs);
+      return answer instanceof Promise ? answer.then(finish) : finish(answer);
     },
     onResponse(call, result, ctx) {
       if (options.breakers === null || call.model === null) return undefined;

@@ -5,7 +5,7 @@
 import type pg from "pg";
 import type { IronError } from "../../errors.js";
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
-import { grantLease, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
+import { grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
 
 /** The NOTIFY channel for budget pressure and returns. */
 const CHANNEL = "iron_budget";
@@ -44,6 +44,8 @@ export interface LeaseLedgerContext {
   readonly keyOf: (scope: string) => string;
   /** A database operation failed: the store records it and says how (IRON_ERR_STORE). */
   readonly onError: (error: unknown, doing: string) => IronError;
+  /** This supervisor changed a scope's limit for the fleet (the scope as configured, before scrubbing). */
+  readonly onLimitChanged?: (scope: string, previous: number | null, next: number) => void;
 }
 
 /** Budgets shared by every supervisor on one database, reserved locally from leased slices. */
@@ -87,12 +89,44 @@ export class LeaseLedger implements BudgetLedger {
     return scope;
   }
 
+  /**
+   * A number sets the fleet's limit (the last supervisor to configure one wins; a change is
+   * NOTIFYed, and holders of a lowered limit give back what they are not using). Null changes
+   * nothing in the fleet: this supervisor follows the fleet's limit.
+   */
   setLimit(scope: string, micros: number | null): void {
     const key = this.#c.keyOf(scope);
-    this.#scope(key).limit = micros;
-    this.#write("setting a budget limit", () => writeLimit(this.#c.pool, key, micros));
+    const s = this.#scope(key);
+    if (micros === null) {
+      if (s.limit === null) this.#write("reading a budget limit", () => this.#learn(key));
+      return;
+    }
+    const lowered = s.limit !== null && micros < s.limit;
+    s.limit = micros;
+    if (lowered) this.#giveBackSpare(key, s);
+    this.#write("setting a budget limit", async () => {
+      const previous = await writeLimit(this.#c.pool, key, micros);
+      if (previous === micros) return;
+      await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "limit", from: this.#c.supervisorId, key, limit: micros })]);
+      this.#c.onLimitChanged?.(scope, previous, micros);
+    });
     // Borrow a first slice now, so the first call finds one.
-    if (micros !== null && micros > 0) void this.#refill(key, 1);
+    if (micros > 0) void this.#refill(key, 1);
+  }
+
+  /** Learns every limit the fleet has set, before the first call (a supervisor without `--budget` follows them). */
+  async load(): Promise<void> {
+    for (const row of await readLimits(this.#c.pool)) {
+      const s = this.#scope(row.scope);
+      s.limit ??= row.limit;
+      s.spent = Math.max(s.spent, row.spent);
+    }
+  }
+
+  async #learn(key: string): Promise<void> {
+    const row = await readBudget(this.#c.pool, key);
+    const s = this.#scope(key);
+    if (row !== null && row.limit !== null) s.limit ??= row.limit;
   }
 
   limit(scope: string): number | null {
@@ -242,6 +276,10 @@ export class LeaseLedger implements BudgetLedger {
       for (const wake of [...this.#returned]) wake();
       return;
     }
+    if (notice.kind === "limit") {
+      this.#onLimit(notice as { from?: number; key?: string; limit?: number });
+      return;
+    }
     if (notice.kind !== "pressure" || notice.from === this.#c.supervisorId || typeof notice.key !== "string") return;
     const s = this.#scopes.get(notice.key);
     if (s === undefined) return;
@@ -255,6 +293,23 @@ export class LeaseLedger implements BudgetLedger {
       await returnLease(this.#c.pool, this.#c.supervisorId, key, spare);
       await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "returned", from: this.#c.supervisorId, key })]);
     });
+  }
+
+  // Another supervisor set a limit: follow it; a lower one makes this supervisor give back what no call holds.
+  #onLimit(notice: { from?: number; key?: string; limit?: number }): void {
+    if (notice.from === this.#c.supervisorId || typeof notice.key !== "string" || typeof notice.limit !== "number") return;
+    const s = this.#scope(notice.key);
+    const lowered = s.limit === null || notice.limit < s.limit;
+    s.limit = notice.limit;
+    if (lowered) this.#giveBackSpare(notice.key, s);
+  }
+
+  // Returns what no call in flight holds, so a lowered limit is not spent from slices lent under the old one.
+  #giveBackSpare(key: string, s: Scope): void {
+    const spare = s.lease - s.held;
+    if (spare <= 0) return;
+    s.lease -= spare;
+    this.#write("returning budget over a lowered limit", () => returnLease(this.#c.pool, this.#c.supervisorId, key, spare).then(() => undefined));
   }
 
   // True when some supervisor gave budget back before `ms` passed.

@@ -134,12 +134,20 @@ export async function reclaimExpiredLeases(pool: pg.Pool): Promise<number> {
   return rows.reduce((sum, r) => sum + r.micros, 0);
 }
 
-/** Records a scope's limit for the fleet (null: no limit). */
-export async function writeLimit(pool: pg.Pool, key: string, micros: number | null): Promise<void> {
-  await pool.query(
-    `INSERT INTO budgets (scope, limit_micros, updated_at) VALUES ($1, $2, ${DB_NOW}) ON CONFLICT (scope) DO UPDATE SET limit_micros = $2, updated_at = ${DB_NOW}`,
-    [key, micros],
-  );
+/** Records a scope's limit for the fleet; returns the limit it replaced (null: none, or no row yet). */
+export async function writeLimit(pool: pg.Pool, key: string, micros: number): Promise<number | null> {
+  return inTransaction(pool, async (c) => {
+    await c.query(`INSERT INTO budgets (scope, limit_micros, updated_at) VALUES ($1, NULL, ${DB_NOW}) ON CONFLICT (scope) DO NOTHING`, [key]);
+    const old = (await c.query<{ limit_micros: number | null }>("SELECT limit_micros FROM budgets WHERE scope = $1 FOR UPDATE", [key])).rows[0]?.limit_micros ?? null;
+    await c.query(`UPDATE budgets SET limit_micros = $2, updated_at = ${DB_NOW} WHERE scope = $1`, [key, micros]);
+    return old;
+  });
+}
+
+/** Every scope with a limit, as the fleet has it now. */
+export async function readLimits(pool: pg.Pool): Promise<{ scope: string; limit: number; spent: number }[]> {
+  const { rows } = await pool.query<{ scope: string; limit_micros: number; spent_micros: number }>("SELECT scope, limit_micros, spent_micros FROM budgets WHERE limit_micros IS NOT NULL");
+  return rows.map((r) => ({ scope: r.scope, limit: r.limit_micros, spent: r.spent_micros }));
 }
 
 /** Every scope's row, for a start-up view of what the fleet has spent. */

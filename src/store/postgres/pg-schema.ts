@@ -53,6 +53,22 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Breakers the fleet follows: one row per provider+model, changed only by conditional updates.
+    version: 2,
+    sql: `
+      CREATE TABLE fleet_breakers (
+        provider TEXT NOT NULL, model TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'closed',
+        opened_at BIGINT, cooldown_ms BIGINT, reason TEXT, changed_by BIGINT, version BIGINT NOT NULL DEFAULT 0,
+        probe_holder BIGINT, probe_until BIGINT, PRIMARY KEY (provider, model),
+        CHECK (state IN ('closed', 'open'))
+      );
+      CREATE TABLE rate_windows (
+        key TEXT NOT NULL, win BIGINT NOT NULL, allowance BIGINT NOT NULL, used BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (key, win), CHECK (used <= allowance)
+      );
+    `,
+  },
 ];
 
 /** The schema version this iron writes. */

@@ -16,6 +16,10 @@ import { migrateSchema } from "./pg-schema.js";
 import { LeaseLedger, type LeaseOptions } from "./lease-ledger.js";
 import { DB_NOW } from "./lease-sql.js";
 import { redactUrl } from "./postgres-url.js";
+import type { BreakerChange, BreakerClock } from "../../policy/breaker/board.js";
+import type { BreakerSettings } from "../../policy/breaker/machine.js";
+import { FleetBreakerBoard } from "./fleet-breakers.js";
+import { FleetRateLimiter } from "./fleet-rate-limits.js";
 
 /** How long closing waits for pending writes to reach the database. */
 const CLOSE_WAIT_MS = 10_000;
@@ -44,6 +48,10 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   #listener: pg.Client;
   readonly #listeners: ((error: IronError) => void)[] = [];
+  /** Boards that follow the fleet's breakers (re-subscribed when the listener reconnects). */
+  readonly #boards: FleetBreakerBoard[] = [];
+  readonly #onError: (error: unknown, doing: string) => IronError;
+  readonly #limitListeners: ((scope: string, previous: number | null, next: number) => void)[] = [];
   readonly #url: string;
   readonly #closeWaitMs: number;
   #lastError: IronError | null = null;
@@ -63,8 +71,12 @@ export class PostgresStore implements Store {
       this.#lastError = pgStoreError(error, url, doing);
       return this.#lastError;
     };
+    this.#onError = onError;
     this.sink = new PgEventSink({ pool, supervisorId, host: this.host, onError });
-    this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError }, options.leases);
+    const onLimitChanged = (scope: string, previous: number | null, next: number): void => {
+      for (const listener of this.#limitListeners) listener(scope, previous, next);
+    };
+    this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError, onLimitChanged }, options.leases);
   }
 
   // The listener connection carries NOTIFYs; when the server goes away it is opened again.
@@ -85,6 +97,7 @@ export class PostgresStore implements Store {
     try {
       await client.connect();
       await this.budgets.listen(client);
+      for (const board of this.#boards) await board.listen(client);
     } catch {
       await client.end().catch(() => undefined);
     }
@@ -107,6 +120,7 @@ export class PostgresStore implements Store {
       if (id === undefined) throw new Error("registering the supervisor returned no id");
       await listener.connect();
       const store = new PostgresStore(url, pool, listener, id, Buffer.from(key, "hex"), options);
+      await store.budgets.load();
       await store.budgets.listen(listener);
       store.#watchListener(listener);
       return store;
@@ -115,6 +129,24 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => undefined);
       throw pgStoreError(error, url, "preparing the database");
     }
+  }
+
+  /** Breakers shared with the fleet: opened on one supervisor, open on all; one half-open probe for the fleet. */
+  breakerBoard(settings: BreakerSettings, clock: BreakerClock, onChange: (change: BreakerChange) => void): FleetBreakerBoard {
+    const board = new FleetBreakerBoard(settings, clock, onChange, { pool: this.#pool, supervisorId: this.supervisorId, onError: this.#onError });
+    this.#boards.push(board);
+    board.listen(this.#listener).catch((error: unknown) => this.#onError(error, "following the fleet's breakers"));
+    return board;
+  }
+
+  /** Calls `listener` when this supervisor changes a budget limit for the whole fleet. */
+  onLimitChange(listener: (scope: string, previous: number | null, next: number) => void): void {
+    this.#limitListeners.push(listener);
+  }
+
+  /** Rate limits shared with the fleet: one allowance per minute window for every supervisor. */
+  rateLimiter(): FleetRateLimiter {
+    return new FleetRateLimiter({ pool: this.#pool, keyOf: (key) => this.scrubber.text(key), onError: this.#onError });
   }
 
   /** The last background write that failed (retried; null when none has). */
