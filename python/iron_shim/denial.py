@@ -5,7 +5,8 @@ import json
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import PolicyDenied
-from .providers import ANTHROPIC
+from .provider_facts import GEMINI_ERROR_STATUS
+from .providers import ANTHROPIC, GEMINI
 
 DEFAULT_STATUS = 403
 _ANTHROPIC_TYPES = {
@@ -66,6 +67,14 @@ def anthropic_error_type(status: int) -> str:
     return "api_error" if status >= 500 else "invalid_request_error"
 
 
+def gemini_status(status: int) -> str:
+    """Gemini's (gRPC) error.status for an HTTP status: 4xx by table, other >= 500 INTERNAL."""
+    known = GEMINI_ERROR_STATUS.get(status)
+    if known is not None:
+        return known
+    return "INTERNAL" if status >= 500 else "FAILED_PRECONDITION"
+
+
 def reason_phrase(status: int) -> str:
     """The HTTP reason phrase for a status."""
     return _REASONS.get(status, "Error")
@@ -82,6 +91,12 @@ def error_parts(kind: str, denial: Denial) -> Tuple[Dict[str, Any], Dict[str, An
     iron = {"code": denial.code, "policy": denial.policy, "call": denial.call}
     if kind == ANTHROPIC:
         return {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
+    if kind == GEMINI:
+        return {
+            "code": status,
+            "message": f"iron: {denial.reason} ({denial.code})",
+            "status": gemini_status(status),
+        }, iron
     return {"message": f"iron: {denial.reason}", "type": "iron_policy_denied", "param": None, "code": denial.code}, iron
 
 

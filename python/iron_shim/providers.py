@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, NamedTuple, Optional, Sequence
-from urllib.parse import urlsplit
+from typing import Any, Callable, NamedTuple, Optional, Sequence, Tuple
+from urllib.parse import unquote, urlsplit
 
+from .provider_facts import COMPATIBLE_HOSTS, GEMINI_PATH
 from .settings import ProviderConfig
 
-OPENAI, ANTHROPIC = "openai", "anthropic"
+OPENAI, ANTHROPIC, GEMINI = "openai", "anthropic", "gemini"
 _AZURE_SUFFIX = ".openai.azure.com"
 # Keys whose string values are not prompt text (ids, roles, media payloads, options).
 _NOT_TEXT = frozenset(
@@ -38,6 +39,11 @@ _NOT_TEXT = frozenset(
         "user",
         "metadata",
         "service_tier",
+        "inlineData",
+        "fileData",
+        "mimeType",
+        "generationConfig",
+        "safetySettings",
     )
 )
 
@@ -78,11 +84,18 @@ def _endpoint(path: str) -> Optional[str]:
     return None
 
 
+def _gemini(path: str) -> Optional[Tuple[str, str]]:
+    """(model, endpoint) for Gemini's distinctive `models/{model}:generateContent` paths, on any host."""
+    found = GEMINI_PATH.search(path)
+    return (unquote(found.group(1)), found.group(2)) if found else None
+
+
 def maybe_llm(method: str, url: str) -> bool:
     """A POST to a path ending like an LLM endpoint (whoever serves it)."""
     if method.upper() != "POST":
         return False
-    return _endpoint(url.split("?", 1)[0].split("#", 1)[0].rstrip("/")) is not None
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return _endpoint(path) is not None or _gemini(path) is not None
 
 
 def match_url(
@@ -92,6 +105,9 @@ def match_url(
     if method.upper() != "POST":
         return None
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    gemini = _gemini(path)
+    if gemini is not None:
+        return Target(GEMINI, GEMINI, gemini[1], True, False)
     endpoint = _endpoint(path)
     if endpoint is None:
         return None
@@ -106,8 +122,10 @@ def match_url(
         return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, True)
     if host == "api.anthropic.com":
         return Target(ANTHROPIC, ANTHROPIC, endpoint, True, False) if endpoint == "messages" else None
-    if host.endswith(_AZURE_SUFFIX):
+    if host.endswith(_AZURE_SUFFIX) or "/openai/deployments/" in path:
         return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, False)
+    if host in COMPATIBLE_HOSTS:
+        return None if endpoint == "messages" else Target(COMPATIBLE_HOSTS[host], OPENAI, endpoint, True, False)
     if endpoint == "messages":
         if path.endswith("/v1/messages") or header("anthropic-version") is not None:
             return Target(ANTHROPIC, ANTHROPIC, endpoint, False, False)
@@ -124,6 +142,8 @@ def inspect(target: Target, url: str, body: Optional[bytes]) -> Optional[CallInf
         except (ValueError, UnicodeDecodeError):
             obj = None
     fields = obj if isinstance(obj, dict) else {}
+    if target.kind == GEMINI:
+        return _inspect_gemini(target, url, obj, fields)
     model = fields.get("model")
     if not isinstance(model, str):
         model = _azure_deployment(url) if target.known else None
@@ -136,6 +156,21 @@ def inspect(target: Target, url: str, body: Optional[bytes]) -> Optional[CallInf
         body=obj,
         est_input=estimate_tokens(obj),
         est_output=_max_output(fields),
+    )
+
+
+def _inspect_gemini(target: Target, url: str, obj: Any, fields: Any) -> CallInfo:
+    """Gemini: the model is in the path, streaming is the endpoint, the cap is generationConfig.maxOutputTokens."""
+    found = _gemini(url.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
+    config = fields.get("generationConfig")
+    cap = config.get("maxOutputTokens") if isinstance(config, dict) else None
+    return CallInfo(
+        target=target,
+        model=found[0] if found else None,
+        stream=target.endpoint == "streamGenerateContent",
+        body=obj,
+        est_input=estimate_tokens(obj),
+        est_output=cap if type(cap) is int else None,
     )
 
 

@@ -43,7 +43,7 @@ class ResponseReporter:
             protocol.next_id(),
             call.id,
             status,
-            usage.normalise(kind, (parsed or {}).get("usage") if isinstance(parsed, dict) else None),
+            usage.normalise(kind, usage.usage_of(kind, parsed)),
             usage.output_text(kind, endpoint, parsed)[:MAX_OUTPUT_CHARS],
             parsed if body is not None and len(body) <= MAX_REPORTED_BODY else None,
             (time.perf_counter() - call.started) * 1000.0,

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_DROP_HEADERS = frozenset(("authorization", "x-api-key", "api-key", "cookie", "proxy-authorization", "set-cookie"))
-_SECRET_PARTS = ("key", "token", "secret", "auth", "password", "passwd", "cookie", "credential", "signature")
-_SECRET_PARAMS = frozenset(("sig", "code", "session"))
+from .provider_facts import SECRET_HEADER_PARTS as _SECRET_PARTS
+from .provider_facts import SECRET_HEADERS as _DROP_HEADERS
+from .provider_facts import SECRET_PARAMS as _SECRET_PARAMS
 
 
 def is_secret_name(name: str) -> bool:

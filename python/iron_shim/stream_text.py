@@ -9,7 +9,7 @@ import copy
 import json
 from typing import Any, Dict, Hashable, List, Optional, Tuple
 
-from .providers import ANTHROPIC
+from .providers import ANTHROPIC, GEMINI
 
 #: (where in the event, the delta text): where is what set_text() takes back.
 Delta = Tuple[Hashable, str]
@@ -220,8 +220,62 @@ class AnthropicShape(TextShape):
         return encode_event("error", {"type": "error", "error": error, "iron": iron})
 
 
+class GeminiShape(TextShape):
+    """Gemini streamGenerateContent: candidates[i].content.parts[j].text; a finishReason closes the text.
+
+    Gemini sends no end event: the held remainder comes out when the body ends (StreamTap's on_end)."""
+
+    def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
+        """Every non-thought text part of every candidate, as (candidate position, part position)."""
+        found: List[Delta] = []
+        for c, candidate in enumerate(obj.get("candidates") or ()):
+            content = candidate.get("content") if isinstance(candidate, dict) else None
+            for p, part in enumerate((content.get("parts") if isinstance(content, dict) else None) or ()):
+                text = part.get("text") if isinstance(part, dict) else None
+                if isinstance(text, str) and text and part.get("thought") is not True:
+                    found.append(((c, p), text))
+        return found
+
+    def set_text(self, obj: Dict[str, Any], where: Hashable, text: str) -> None:
+        """Puts text in candidates[c].content.parts[p].text."""
+        c, p = where  # type: ignore[misc]
+        obj["candidates"][c]["content"]["parts"][p]["text"] = text
+
+    def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
+        """A chunk with only this candidate and one text part carrying the held text (no second usage)."""
+        c, _ = where  # type: ignore[misc]
+        extra = private_copy(last)
+        candidate = extra["candidates"][c]
+        candidate["content"]["parts"] = [{"text": text}]
+        extra["candidates"] = [candidate]
+        extra.pop("usageMetadata", None)
+        return extra
+
+    def key(self, obj: Dict[str, Any], where: Hashable) -> Hashable:
+        """The candidate's index."""
+        c, _ = where  # type: ignore[misc]
+        candidate = obj["candidates"][c]
+        return candidate.get("index", c) if isinstance(candidate, dict) else c
+
+    def closes(self, name: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """A candidate with a finishReason."""
+        return obj is not None and any(
+            isinstance(c, dict) and c.get("finishReason") is not None for c in obj.get("candidates") or ()
+        )
+
+    def ends(self, name: str, data: str, obj: Optional[Dict[str, Any]]) -> bool:
+        """Only an error object ends a Gemini stream early; otherwise the body's end does."""
+        return obj is not None and obj.get("error") is not None
+
+    def error_event(self, error: Dict[str, Any], iron: Dict[str, Any], sequence: Optional[int]) -> bytes:
+        """Gemini reports a failure mid-stream as a data line holding its error object."""
+        return encode_event("", {"error": error, "iron": iron})
+
+
 def shape_for(kind: str, endpoint: str) -> TextShape:
     """The text shape of a provider endpoint's stream."""
+    if kind == GEMINI:
+        return GeminiShape()
     if kind == ANTHROPIC:
         return AnthropicShape()
     if endpoint == "responses":

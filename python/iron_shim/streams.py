@@ -5,9 +5,9 @@ import json
 import re
 from typing import Any, Dict, List, NamedTuple, Optional
 
-from .providers import ANTHROPIC
+from .providers import ANTHROPIC, GEMINI
 from .sse import SSEEvent
-from .usage import Usage, error_text, normalise
+from .usage import Usage, error_text, gemini_parts, gemini_usage, normalise
 
 # `"usage":null` as a top-level key of an OpenAI chunk, after or before another key.
 _USAGE_NULL_AFTER = re.compile(rb',\s*"usage"\s*:\s*null(?=\s*[,}])')
@@ -172,8 +172,28 @@ class AnthropicMessages(Accumulator):
             self.usage = normalise(ANTHROPIC, self.raw_usage)
 
 
+class GeminiStream(Accumulator):
+    """streamGenerateContent?alt=sse: each chunk a GenerateContentResponse; usageMetadata's last value is the total."""
+
+    def on_object(self, event: SSEEvent, obj: Dict[str, Any]) -> Optional[bytes]:
+        """Text parts per candidate index, the last usageMetadata, modelVersion; a finishReason ends it."""
+        if isinstance(obj.get("modelVersion"), str):
+            self.model = obj["modelVersion"]
+        for position, candidate in enumerate(obj.get("candidates") or ()):
+            if isinstance(candidate, dict):
+                for text in gemini_parts(candidate):
+                    self.add_text(candidate.get("index", position), text)
+                if candidate.get("finishReason") is not None:
+                    self.done = True
+        if isinstance(obj.get("usageMetadata"), dict):
+            self.usage = gemini_usage(obj["usageMetadata"]) or self.usage
+        return None
+
+
 def accumulator_for(kind: str, endpoint: str, strip_usage: bool = False) -> Accumulator:
     """The accumulator that understands this provider endpoint's stream."""
+    if kind == GEMINI:
+        return GeminiStream(kind)
     if kind == ANTHROPIC:
         return AnthropicMessages(kind)
     if endpoint == "responses":

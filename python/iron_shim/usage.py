@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from .providers import ANTHROPIC
+from .providers import ANTHROPIC, GEMINI
 
 Usage = Dict[str, int]
 
@@ -32,10 +32,36 @@ def make_usage(
     }
 
 
-def normalise(kind: str, usage: Any) -> Optional[Usage]:
-    """Provider usage -> normalised usage (OpenAI chat/completions/embeddings, responses, Anthropic)."""
+def usage_of(kind: str, body: Any) -> Any:
+    """The usage object of a response body (Gemini: usageMetadata, from the last chunk of a JSON array)."""
+    if kind == GEMINI:
+        for item in reversed(body if isinstance(body, list) else [body]):
+            if isinstance(item, dict) and isinstance(item.get("usageMetadata"), dict):
+                return item["usageMetadata"]
+        return None
+    return body.get("usage") if isinstance(body, dict) else None
+
+
+def gemini_usage(usage: Any) -> Optional[Usage]:
+    """usageMetadata: prompt (+ tool-use prompt) is all input, cached a part of it; thoughts are output."""
     if not isinstance(usage, dict):
         return None
+    thoughts = _int(usage.get("thoughtsTokenCount"))
+    return make_usage(
+        _int(usage.get("promptTokenCount")) + _int(usage.get("toolUsePromptTokenCount")),
+        _int(usage.get("candidatesTokenCount")) + thoughts,
+        _int(usage.get("cachedContentTokenCount")),
+        0,
+        thoughts,
+    )
+
+
+def normalise(kind: str, usage: Any) -> Optional[Usage]:
+    """Provider usage -> normalised usage (OpenAI chat/completions/embeddings, responses, Anthropic, Gemini)."""
+    if not isinstance(usage, dict):
+        return None
+    if kind == GEMINI:
+        return gemini_usage(usage)
     if "prompt_tokens" in usage or "completion_tokens" in usage:
         return make_usage(
             _int(usage.get("prompt_tokens")),
@@ -73,8 +99,30 @@ def _content_text(content: Any, types: Tuple[str, ...]) -> List[str]:
     return texts
 
 
+def gemini_parts(candidate: Any) -> List[str]:
+    """The answer text of one Gemini candidate: its content's text parts, thoughts left out."""
+    content = candidate.get("content") if isinstance(candidate, dict) else None
+    texts: List[str] = []
+    for part in (content.get("parts") if isinstance(content, dict) else None) or ():
+        if isinstance(part, dict) and isinstance(part.get("text"), str) and part.get("thought") is not True:
+            texts.append(part["text"])
+    return texts
+
+
+def _gemini_text(body: Any) -> str:
+    """Candidates' text, per candidate index, over one response or a JSON array of stream chunks."""
+    texts: Dict[int, List[str]] = {}
+    for item in body if isinstance(body, list) else [body]:
+        for position, candidate in enumerate((item.get("candidates") if isinstance(item, dict) else None) or ()):
+            index = candidate.get("index", position) if isinstance(candidate, dict) else position
+            texts.setdefault(index if type(index) is int else position, []).extend(gemini_parts(candidate))
+    return "\n".join("".join(texts[i]) for i in sorted(texts))
+
+
 def output_text(kind: str, endpoint: str, body: Any) -> str:
     """The assistant text of a non-streamed response (empty for embeddings and errors)."""
+    if kind == GEMINI:
+        return _gemini_text(body)
     if not isinstance(body, dict):
         return ""
     if kind == ANTHROPIC:
@@ -98,9 +146,11 @@ def output_text(kind: str, endpoint: str, body: Any) -> str:
 
 
 def response_model(body: Any) -> Optional[str]:
-    """The model that answered, from a response body."""
+    """The model that answered, from a response body (Gemini: modelVersion; a JSON array stream: its last chunk)."""
+    if isinstance(body, list) and body:
+        body = body[-1]
     if isinstance(body, dict):
-        model = body.get("model")
+        model = body.get("model") or body.get("modelVersion")
         if isinstance(model, str):
             return model
         response = body.get("response")
@@ -110,7 +160,9 @@ def response_model(body: Any) -> Optional[str]:
 
 
 def error_text(body: Any) -> Optional[str]:
-    """A provider error message from an error body (OpenAI or Anthropic shape)."""
+    """A provider error message from an error body (OpenAI, Anthropic or Gemini shape)."""
+    if isinstance(body, list) and body:
+        body = body[-1]
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict):

@@ -1,6 +1,7 @@
 // The --require-auth check: is there an API key where the provider's SDK puts it?
 import type { IncomingHttpHeaders } from "node:http";
 import type { Provider } from "./errors.js";
+import { PROVIDER_WIRE } from "./provider-facts.js";
 
 /** OpenAI's message when no key is sent. */
 export const OPENAI_MISSING_KEY =
@@ -15,8 +16,16 @@ function header(headers: IncomingHttpHeaders, name: string): string {
   return (Array.isArray(value) ? value[0] : value)?.trim() ?? "";
 }
 
-/** True when the request carries a key: `Authorization: Bearer <key>`, or `api-key` (Azure) / `x-api-key` (Anthropic). */
-export function hasApiKey(provider: Provider, headers: IncomingHttpHeaders): boolean {
+/** Gemini's answer (403 PERMISSION_DENIED) to a call with neither `x-goog-api-key` nor `key=`. */
+export const GEMINI_MISSING_KEY =
+  "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.";
+
+/** True when the request carries a key: `Authorization: Bearer <key>`, or `api-key` (Azure) / `x-api-key` (Anthropic) / `x-goog-api-key` or `key=` (Gemini). */
+export function hasApiKey(provider: Provider, headers: IncomingHttpHeaders, query?: URLSearchParams): boolean {
+  if (provider === "gemini") {
+    const facts = PROVIDER_WIRE.gemini;
+    return header(headers, facts.secret_header) !== "" || (query?.get(facts.secret_query) ?? "") !== "";
+  }
   const bearer = /^Bearer\s+\S+/i.test(header(headers, "authorization"));
   return bearer || header(headers, provider === "anthropic" ? "x-api-key" : "api-key") !== "";
 }

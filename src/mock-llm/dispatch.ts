@@ -2,10 +2,10 @@
 // injected status → JSON body → handler; every refusal in the provider's own error shape.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ANTHROPIC_MISSING_KEY, OPENAI_MISSING_KEY, hasApiKey } from "./auth.js";
+import { ANTHROPIC_MISSING_KEY, GEMINI_MISSING_KEY, OPENAI_MISSING_KEY, hasApiKey } from "./auth.js";
 import { parseJsonObject, readBody } from "./body.js";
 import { sendError, type MockContext } from "./context.js";
-import { RequestError } from "./errors.js";
+import { RequestError, type Provider } from "./errors.js";
 import { faultFromHeaders, FaultValueError, resolveFault, type Fault, type FaultQueue } from "./faults.js";
 import { anthropicRequestId, openAiRequestId } from "./ids.js";
 import type { ResolvedMockLlmOptions } from "./options.js";
@@ -48,6 +48,7 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
   const match = matchRoute(method, path, req.headers);
   const provider = match.provider;
   const requestId = provider === "anthropic" ? anthropicRequestId() : openAiRequestId();
+  const query = new URL(req.url ?? "/", "http://mock.invalid").searchParams;
   const record = state.recorder.start({ method, path, provider, requestId, headers: req.headers });
   const signal = requestSignal(state.closing, res);
   const startedAt = performance.now();
@@ -69,14 +70,15 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
     const parsed = parseJsonObject(raw.text, method === "GET");
     record.body(raw.text === "" ? null : parsed.ok ? parsed.value : raw.text);
     if (match.kind !== "route") return noRoute(ctx, match.kind);
-    if (state.options.requireAuth && !hasApiKey(provider, req.headers)) {
+    if (state.options.requireAuth && !hasApiKey(provider, req.headers, query)) {
+      if (provider === "gemini") return sendError(ctx, 403, GEMINI_MISSING_KEY);
       return sendError(ctx, 401, provider === "anthropic" ? ANTHROPIC_MISSING_KEY : OPENAI_MISSING_KEY, { code: null });
     }
     if (provider === "anthropic" && header(req, "anthropic-version") === "") return sendError(ctx, 400, "anthropic-version: header is required");
     ctx = { ...ctx, fault: faultFor(state, req, path) };
     if (ctx.fault.latencyMs > 0) await sleep(ctx.fault.latencyMs, undefined, { signal });
     if (ctx.fault.status !== undefined) return sendError(ctx, ctx.fault.status);
-    if (!parsed.ok) return sendError(ctx, 400, provider === "anthropic" ? `The request body is not valid JSON: ${parsed.reason}` : OPENAI_BAD_JSON, {});
+    if (!parsed.ok) return sendError(ctx, 400, badJsonMessage(provider, parsed.reason), {});
     await match.route.handle({ ...ctx, body: parsed.value, params: match.params });
   } catch (error) {
     if (error instanceof RequestError) return sendError(ctx, error.status, error.message, error.fields);
@@ -88,9 +90,17 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
   }
 }
 
+// Each provider's words for a body that is not JSON.
+function badJsonMessage(provider: Provider, reason: string): string {
+  if (provider === "anthropic") return `The request body is not valid JSON: ${reason}`;
+  if (provider === "gemini") return `Invalid JSON payload received. ${reason}`;
+  return OPENAI_BAD_JSON;
+}
+
 // 404 for an unknown path, 405 for a known path with the wrong method, in the provider's words.
 function noRoute(ctx: MockContext, kind: "not-found" | "method-not-allowed"): void {
   const anthropic = ctx.provider === "anthropic";
+  if (ctx.provider === "gemini") return sendError(ctx, kind === "not-found" ? 404 : 405, kind === "not-found" ? `Method not found: ${ctx.path}` : undefined);
   if (kind === "not-found") return sendError(ctx, 404, anthropic ? "Not Found" : `Invalid URL (${ctx.method} ${ctx.path})`, {});
   return sendError(ctx, 405, anthropic ? "Method Not Allowed" : `Invalid method for URL (${ctx.method} ${ctx.path})`, {});
 }

@@ -1,9 +1,11 @@
 // Provider error bodies: what OpenAI and Anthropic answer for each status, in their shapes.
 //   OpenAI:    {"error": {"message", "type", "param", "code"}}
 //   Anthropic: {"type": "error", "error": {"type", "message"}, "request_id"}
+//   Gemini:    {"error": {"code", "message", "status"}}
+import { geminiStatus } from "./provider-facts.js";
 
 /** The provider whose wire format a request speaks. */
-export type Provider = "openai" | "anthropic";
+export type Provider = "openai" | "anthropic" | "gemini";
 
 /** The inner OpenAI error object. */
 export interface OpenAiErrorFields {
@@ -86,8 +88,26 @@ export function anthropicErrorBody(status: number, requestId: string, message?: 
   return { type: "error", error: { type, message: message ?? ANTHROPIC_MESSAGES[type] ?? "Error" }, request_id: requestId };
 }
 
+const GEMINI_MESSAGES: Readonly<Record<number, string>> = {
+  400: "Request contains an invalid argument.",
+  401: "Request had invalid authentication credentials.",
+  403: "The caller does not have permission",
+  404: "Requested entity was not found.",
+  429: "Resource has been exhausted (e.g. check quota).",
+  500: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+  503: "The model is overloaded. Please try again later.",
+  504: "Deadline expired before operation could complete.",
+};
+
+/** A Gemini (Google API) error body: the HTTP status, a message, and the gRPC status name. */
+export function geminiErrorBody(status: number, message?: string): object {
+  const fallback = GEMINI_MESSAGES[status] ?? (status >= 500 ? GEMINI_MESSAGES[500]! : GEMINI_MESSAGES[400]!);
+  return { error: { code: status, message: message ?? fallback, status: geminiStatus(status) } };
+}
+
 /** The error body for a provider. */
 export function providerErrorBody(provider: Provider, status: number, requestId: string, message?: string, fields?: OpenAiErrorFields): object {
+  if (provider === "gemini") return geminiErrorBody(status, message);
   return provider === "anthropic" ? anthropicErrorBody(status, requestId, message) : openAiErrorBody(status, message, fields);
 }
 

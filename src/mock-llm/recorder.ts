@@ -1,10 +1,11 @@
 // The request log: every provider request the mock saw (bounded, oldest dropped first),
 // with API keys redacted, for tests to assert on and for GET /_mock/requests.
+import { PROVIDER_WIRE } from "./provider-facts.js";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Provider } from "./errors.js";
 
 /** Headers whose values are never stored, logged or returned. */
-export const REDACTED_HEADERS: readonly string[] = ["authorization", "x-api-key", "api-key", "proxy-authorization", "cookie"];
+export const REDACTED_HEADERS: readonly string[] = PROVIDER_WIRE.secrets.headers;
 
 /** One recorded request. `status` is null until the answer is complete (or the socket cut). */
 export interface RecordedRequest {

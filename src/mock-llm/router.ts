@@ -8,6 +8,8 @@ import { handleCompletions } from "./openai-completions.js";
 import { handleEmbeddings } from "./openai-embeddings.js";
 import { handleCountTokens, handleMessages } from "./anthropic-messages.js";
 import { handleGetModel, handleListModels } from "./models.js";
+import { handleCountTokens as handleGeminiCountTokens, handleGenerateContent } from "./gemini.js";
+import { azureDeployment } from "./azure.js";
 
 /** Answers one request on a matched route. */
 export type Handler = (ctx: MockContext) => Promise<void>;
@@ -20,6 +22,9 @@ export interface Route {
   readonly handle: Handler;
 }
 
+/** Gemini's generateContent and streamGenerateContent under /v1, /v1beta or /v1alpha. */
+export const GEMINI_ROUTE = /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):(?<method>generateContent|streamGenerateContent)$/;
+
 /** Every provider endpoint the mock serves; any other path is a 404 in the provider's shape. */
 export const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/v1\/chat\/completions$/, provider: "openai", handle: handleChatCompletions },
@@ -28,6 +33,14 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
   { method: "POST", pattern: /^\/v1\/messages$/, provider: "anthropic", handle: handleMessages },
   { method: "POST", pattern: /^\/v1\/messages\/count_tokens$/, provider: "anthropic", handle: handleCountTokens },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/chat\/completions$/, provider: "openai", handle: azureDeployment(handleChatCompletions) },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/completions$/, provider: "openai", handle: azureDeployment(handleCompletions) },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/embeddings$/, provider: "openai", handle: azureDeployment(handleEmbeddings) },
+  { method: "POST", pattern: /^\/openai\/v1\/chat\/completions$/, provider: "openai", handle: handleChatCompletions },
+  { method: "POST", pattern: /^\/openai\/v1\/responses$/, provider: "openai", handle: handleResponses },
+  { method: "POST", pattern: /^\/openai\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
+  { method: "POST", pattern: GEMINI_ROUTE, provider: "gemini", handle: handleGenerateContent },
+  { method: "POST", pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):countTokens$/, provider: "gemini", handle: handleGeminiCountTokens },
   { method: "GET", pattern: /^\/v1\/models$/, provider: "either", handle: handleListModels },
   { method: "GET", pattern: /^\/v1\/models\/(?<id>[^/]+)$/, provider: "either", handle: handleGetModel },
 ];
@@ -37,8 +50,9 @@ export type RouteMatch =
   | { readonly kind: "route"; readonly route: Route; readonly provider: Provider; readonly params: Record<string, string> }
   | { readonly kind: "not-found" | "method-not-allowed"; readonly provider: Provider };
 
-/** Anthropic when the path or headers say so (`/v1/messages…`, `anthropic-version`, `x-api-key`), else OpenAI. */
+/** Gemini for a model-method path or `x-goog-api-key`; Anthropic when the path or headers say so (`/v1/messages…`, `anthropic-version`, `x-api-key`); else OpenAI. */
 export function guessProvider(path: string, headers: IncomingHttpHeaders): Provider {
+  if (/^\/v1(?:beta|alpha)\//.test(path) || /\/models\/[^/:]+:[a-z]+[A-Z][A-Za-z]*$/.test(path) || headers["x-goog-api-key"] !== undefined) return "gemini";
   if (path.startsWith("/v1/messages")) return "anthropic";
   return headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined ? "anthropic" : "openai";
 }
@@ -48,7 +62,8 @@ export function matchRoute(method: string, path: string, headers: IncomingHttpHe
   const onPath = ROUTES.filter((route) => route.pattern.test(path));
   const route = onPath.find((r) => r.method === method);
   if (route === undefined) {
-    return { kind: onPath.length > 0 ? "method-not-allowed" : "not-found", provider: onPath[0]?.provider === "anthropic" ? "anthropic" : guessProvider(path, headers) };
+    const owner = onPath[0]?.provider;
+    return { kind: onPath.length > 0 ? "method-not-allowed" : "not-found", provider: owner === "anthropic" || owner === "gemini" ? owner : guessProvider(path, headers) };
   }
   const provider = route.provider === "either" ? guessProvider(path, headers) : route.provider;
   const params = { ...(route.pattern.exec(path)?.groups ?? {}) };

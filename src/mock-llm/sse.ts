@@ -33,6 +33,11 @@ export class SseWriter {
     return this.#write(`data: ${JSON.stringify(payload)}\n\n`);
   }
 
+  /** `data: <json>` with CRLF line ends (Gemini's streamGenerateContent?alt=sse). */
+  crlfData(payload: unknown): Promise<boolean> {
+    return this.#write(`data: ${JSON.stringify(payload)}\r\n\r\n`);
+  }
+
   /** `event: <type>` + `data: <json>` (Responses API and Anthropic events). */
   event(type: string, payload: unknown): Promise<boolean> {
     return this.#write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);

@@ -18,6 +18,16 @@ export interface ModelPrice {
  */
 export const PRICES_AS_OF = "2026-11-28";
 
+/** Where each provider's rows come from, and when they were checked (one entry per provider in the table). */
+export const PRICE_SOURCES: Readonly<Record<string, { readonly source: string; readonly checked: string }>> = Object.freeze({
+  openai: { source: "https://platform.openai.com/docs/pricing", checked: PRICES_AS_OF },
+  anthropic: { source: "https://platform.claude.com/docs/en/about-claude/pricing", checked: PRICES_AS_OF },
+  // The Gemini page itself was out of reach offline: its rows are as published summaries quoted it in March 2026.
+  gemini: { source: "https://ai.google.dev/gemini-api/docs/pricing (paid tier, text input)", checked: "2026-03" },
+});
+
+const GEMINI_25_PRO_LONG = { aboveInputTokens: 200_000, input: 2.5, cachedInput: 0.25, output: 15 };
+const GEMINI_3_PRO_LONG = { aboveInputTokens: 200_000, input: 4, cachedInput: 0.4, output: 18 };
 const SONNET_4_LONG = { aboveInputTokens: 200_000, input: 6, cachedInput: 0.6, cacheWrite: 7.5, output: 22.5 };
 
 /** Published list prices; override or extend with `prices:` in iron.yaml. */
@@ -65,10 +75,18 @@ export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Object.freez
   "claude-3-5-haiku": { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
   "claude-3-opus": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
   "claude-3-haiku": { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
+  // Google Gemini (output includes thinking tokens; cachedInput is the context-cache read rate)
+  "gemini-3-pro-preview": { input: 2, cachedInput: 0.2, output: 12, longContext: GEMINI_3_PRO_LONG },
+  "gemini-2.5-pro": { input: 1.25, cachedInput: 0.125, output: 10, longContext: GEMINI_25_PRO_LONG },
+  "gemini-2.5-flash": { input: 0.3, cachedInput: 0.03, output: 2.5 },
+  "gemini-2.5-flash-lite": { input: 0.1, cachedInput: 0.01, output: 0.4 },
+  "gemini-2.0-flash": { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  "gemini-2.0-flash-lite": { input: 0.075, output: 0.3 },
 });
 
-// Dated ids map to their family: gpt-4o-2024-08-06, claude-3-5-sonnet-20241022, *-latest.
-const DATE_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
+// Dated ids map to their family: gpt-4o-2024-08-06, claude-3-5-sonnet-20241022, *-latest,
+// and Gemini's stable versions (gemini-2.0-flash-001). Exact ids are looked up first.
+const DATE_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|latest)$/;
 
 /** The family id a dated or aliased model id prices as. */
 export function normalizeModel(model: string): string {

@@ -1,5 +1,5 @@
-// Protects secrets: a session whose calls carry planted API keys (Authorization, x-api-key and
-// api-key headers, a key in a query string, a key pasted into a prompt) and include a denied call
+// Protects secrets: a session whose calls carry planted API keys (Authorization, x-api-key,
+// api-key and x-goog-api-key headers, a key in a query string (Gemini's `key=` too), a key pasted into a prompt) and include a denied call
 // leaves no trace of any key in anything iron writes: the CLI's output with --trace and debug
 // logs, every event, the supervisor's log lines, the error bodies the agent gets back, every
 // byte of the SQLite state file (and its WAL) and every frame a stream client receives.
@@ -18,9 +18,10 @@ const KEYS = {
   ANTHROPIC_KEY: "sk-ant-api03-PLANTEDanthropic0123456789abcdefghijklmnopq",
   AZURE_KEY: "PLANTEDazure0123456789abcdef0123",
   PROMPT_KEY: "sk-PLANTEDprompt0123456789abcdefghijklmnopqrstuvwx",
+  GOOGLE_KEY: "AIzaPLANTEDgoogle0123456789abcdefghijklm",
 };
 /** Enough of each key that finding it anywhere means the key leaked. */
-const MARKS = ["PLANTEDopenai0123456789", "PLANTEDanthropic0123456789", "PLANTEDazure0123456789", "PLANTEDprompt0123456789"];
+const MARKS = ["PLANTEDopenai0123456789", "PLANTEDanthropic0123456789", "PLANTEDazure0123456789", "PLANTEDprompt0123456789", "PLANTEDgoogle0123456789"];
 
 let mock: MockLlm;
 beforeAll(async () => {
@@ -39,7 +40,8 @@ describe("planted API keys never leave the agent through iron", () => {
     const ran = await iron(["run", "--trace", "--log-level", "debug", "--policy", join(FIXTURES, "policies", "deny-model.mjs"), "--python", DEBIAN_PYTHON, join(FIXTURES, "secret_session.py")], { env: { ...process.env, OPENAI_BASE_URL: mock.baseUrl, ...KEYS } });
     expect(ran.exitCode, ran.stderr).toBe(0);
     const answers = ran.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { n: number; status: number; code: string | null });
-    expect(answers.map((a) => a.n)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(answers.map((a) => a.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(answers.filter((a) => a.n >= 7).map((a) => a.status)).toEqual([200, 200]);
     expect(answers.find((a) => a.n === 6)).toMatchObject({ status: 403, code: "IRON_ERR_POLICY" });
     expect(ran.stderr).toMatch(/denied by deny-model/);
     expect(leaks(ran.stdout + ran.stderr)).toEqual([]);

@@ -9,6 +9,9 @@ const SKIP = new Set([
   "tool_choice", "response_format", "stream", "stream_options", "image_url", "url", "data", "media_type", "source",
   "file_data", "file_id", "call_id", "tool_call_id", "tool_use_id", "encoding_format", "embedding", "cache_control",
   "signature", "name", "previous_response_id", "reasoning", "max_tokens", "max_completion_tokens", "max_output_tokens",
+  // Gemini
+  "mimeType", "inlineData", "fileData", "thoughtSignature", "finishReason", "usageMetadata", "modelVersion", "responseId",
+  "generationConfig", "safetySettings", "safetyRatings",
 ]);
 
 /** Replaces every scanned text with `map(text)`; returns the same object when nothing changed. */

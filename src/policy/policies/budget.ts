@@ -22,19 +22,23 @@ export interface BudgetPolicyOptions {
   readonly runOf: (agentId: string) => number | string | null;
 }
 
+/** What a model served from this machine (Ollama, vLLM, LM Studio on loopback) costs unless prices: names it. */
+export const LOCAL_PRICE: ModelPrice = Object.freeze({ input: 0, output: 0 });
+
 // Endpoints that produce no output tokens.
 const INPUT_ONLY = new Set(["embeddings"]);
 const CAP_KEYS = ["max_tokens", "max_completion_tokens", "max_output_tokens"] as const;
 
 /** Creates the built-in cost policy (named "budget"). */
 export function budgetPolicy(options: BudgetPolicyOptions): Policy {
-  const priceFor = (model: string | null): ModelPrice | undefined => {
+  const priceFor = (model: string | null, url: string): ModelPrice | undefined => {
     const known = findPrice(options.prices, model);
     if (known !== undefined) return known;
+    if (isLoopback(url)) return LOCAL_PRICE;
     return options.unknownModel.action === "charge" ? options.unknownModel.price : undefined;
   };
   const decide = (call: LlmCall, ctx: PolicyContext): RequestDecision => {
-    const price = priceFor(call.model);
+    const price = priceFor(call.model, call.url);
     if (price === undefined) {
       return deny("IRON_ERR_UNKNOWN_MODEL", `no price is known for model ${JSON.stringify(call.model)}; add it under prices: in iron.yaml`);
     }
@@ -65,7 +69,7 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     // The agent's shim reports usage and model: price at the dearer of the model asked for and
     // the one reported, and charge the worst case when the reported usage cannot be believed.
     onResponse(call, result) {
-      const prices = [priceFor(call.model), result.model === null ? undefined : priceFor(result.model)].filter((p): p is ModelPrice => p !== undefined);
+      const prices = [priceFor(call.model, call.url), result.model === null ? undefined : priceFor(result.model, call.url)].filter((p): p is ModelPrice => p !== undefined);
       if (prices.length === 0) return { action: "allow", charge: 0 };
       const usage = usageProblem(result.usage) === null ? (result.usage ?? estimatedUsage(call, result)) : worstCaseUsage(call, options.defaultMaxOutputTokens);
       return { action: "allow", charge: usage === null ? 0 : Math.max(...prices.map((price) => costOf(usage, price))) };
@@ -78,7 +82,14 @@ export function requestedCap(call: LlmCall): number | null {
   const body = call.body as Record<string, unknown> | null;
   if (typeof body !== "object" || body === null) return call.estimatedTokens.output;
   for (const key of CAP_KEYS) if (typeof body[key] === "number" && Number.isInteger(body[key])) return body[key] as number;
-  return null;
+  const gemini = geminiConfig(body).maxOutputTokens;
+  return typeof gemini === "number" && Number.isInteger(gemini) ? gemini : null;
+}
+
+// Gemini's generationConfig (where its output cap lives), {} when the body has none.
+function geminiConfig(body: Record<string, unknown>): Record<string, unknown> {
+  const config = body.generationConfig;
+  return typeof config === "object" && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
 }
 
 // The request body with an output cap in the field this endpoint (and host) understands.
@@ -94,8 +105,21 @@ function withCap(call: LlmCall, cap: number): Record<string, unknown> | null {
     case "completions":
     case "messages":
       return { ...body, max_tokens: cap };
+    case "generateContent":
+    case "streamGenerateContent":
+      return { ...body, generationConfig: { ...geminiConfig(body), maxOutputTokens: cap } };
     default:
       return null;
+  }
+}
+
+// A model server on this machine: localhost, 127.0.0.0/8 or ::1.
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
   }
 }
 

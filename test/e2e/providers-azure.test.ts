@@ -1,0 +1,71 @@
+// Azure OpenAI governed end to end: a real Python agent calls deployment URLs the way AzureOpenAI
+// does (httpx, `api-key`, ?api-version=, no model in the body) under a real supervisor, against iron
+// mock-llm's Azure routes. The deployment prices as its model; PII is redacted both ways; a denied
+// deployment never reaches the provider and comes back in OpenAI's (Azure's) error shape.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PRICES, Supervisor } from "../../src/index.js";
+import type { IronEvent } from "../../src/events/types.js";
+import { countTokens, startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
+import { DEBIAN_PYTHON, FIXTURES, tempDir } from "../helpers/iron.js";
+
+const PROMPT = "I am jane.doe@example.com, call +44 20 7946 0958";
+const SENT = "I am [EMAIL_1], call +44 20 7946 0958";
+const BACK = "I am [EMAIL_1], call [PHONE_1]";
+
+let mock: MockLlm;
+let sup: Supervisor;
+const events: IronEvent[] = [];
+let lines: { step: string; status: number; text: string; error: Record<string, unknown> | null }[] = [];
+
+beforeAll(async () => {
+  mock = await startMockLlm({ echo: true, requireAuth: true });
+  sup = await Supervisor.start({
+    safety: { input: { default: "redact", phone: "allow" }, output: { default: "redact" } },
+    policies: [{ name: "deny-model", onRequest: (call) => (call.model === "deny-me" ? { action: "deny", code: "IRON_ERR_POLICY", reason: "deployment deny-me is not allowed" } : undefined) }],
+  });
+  sup.on("event", (event) => events.push(event));
+  const file = join(tempDir(), "azure.jsonl");
+  const agent = await sup.spawn({ script: join(FIXTURES, "azure_agent.py"), python: DEBIAN_PYTHON, env: { AZURE_ROOT: mock.url, AZURE_PROMPT: PROMPT, AZURE_OUT: file } });
+  expect((await agent.exited).exitCode).toBe(0);
+  lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+}, 120_000);
+
+afterAll(async () => {
+  await sup?.close();
+  await mock?.close();
+});
+
+const of = <T extends IronEvent["type"]>(type: T) => events.filter((e): e is Extract<IronEvent, { type: T }> => e.type === type);
+
+describe("Azure OpenAI deployment calls", () => {
+  it("are recognised with the deployment as the model, and redacted both ways (streamed too)", () => {
+    expect(of("llm.request").map((r) => [r.provider, r.endpoint, r.model, r.stream])).toEqual([
+      ["openai", "chat.completions", "gpt-4o-mini", false],
+      ["openai", "chat.completions", "gpt-4o-mini", true],
+      ["openai", "chat.completions", "deny-me", false],
+    ]);
+    expect(lines.slice(0, 2).map((l) => [l.status, l.text])).toEqual([
+      [200, `${BACK} (at-once)`],
+      [200, `${BACK} (streamed)`],
+    ]);
+    expect(mock.requests.map((r) => JSON.stringify(r.body)).join("")).not.toContain("jane.doe");
+  });
+
+  it("are charged exactly at the deployment's model price", () => {
+    const price = DEFAULT_PRICES["gpt-4o-mini"]!;
+    const responses = of("llm.response");
+    expect(responses).toHaveLength(2);
+    responses.forEach((r, i) => {
+      const tokens = countTokens(`${SENT} (${i === 0 ? "at-once" : "streamed"})`);
+      expect([r.usage?.inputTokens, r.usage?.outputTokens], `${i} ${JSON.stringify(r)}`).toEqual([tokens, tokens]);
+      expect(r.costMicros).toBe(Math.ceil(tokens * price.input + tokens * price.output - 1e-9));
+    });
+  });
+
+  it("are denied in OpenAI's error shape without reaching the provider", () => {
+    expect(lines[2]).toMatchObject({ step: "denied", status: 403, error: { type: "iron_policy_denied", code: "IRON_ERR_POLICY" } });
+    expect(mock.requests.some((r) => r.path.includes("deny-me"))).toBe(false);
+  });
+});
