@@ -20,9 +20,7 @@ const SCRIPT = join(BENCH_PY, "blackbox_calls.py");
 async function runOnce({ via, baseUrl, calls, headers, state }) {
   const out = join(tempDir(), "out.json");
   const env = { BENCH_OUT: out, BENCH_BASE_URL: baseUrl, BENCH_CALLS: String(calls), BENCH_HEADERS: JSON.stringify(headers ?? {}) };
-  const [command, args] = via === "iron"
-    ? ["node", [IRON_BIN, "run", "--python", PYTHON, "-q", "--budget", "1000", "--state", state, SCRIPT]]
-    : [PYTHON, [SCRIPT]];
+  const [command, args] = via === "iron" ? ["node", [IRON_BIN, "run", "--python", PYTHON, "-q", "--budget", "1000", "--state", state, SCRIPT]] : [PYTHON, [SCRIPT]];
   const result = await execa(command, args, { env, extendEnv: true, reject: false, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`${via}: agent failed (${result.exitCode}): ${result.stderr.slice(-500)}`);
   const got = JSON.parse(readFileSync(out, "utf8"));
@@ -67,19 +65,54 @@ async function main() {
   const targets = { p50: 250, p99: 1000 };
   for (const p of ["p50", "p99"]) {
     const added = s.iron[p] - s.plain[p];
-    rows.push(row({ group: GROUP, figure: `call ${p}, iron run (default config) (n=${s.iron.count})`, value: s.iron[p], unit: "µs", baseline: "same call, no iron", baselineValue: s.plain[p], target: `+ ≤ ${targets[p]} µs`, met: added <= targets[p], note: `added ${added.toFixed(0)} µs` }));
+    rows.push(
+      row({
+        group: GROUP,
+        figure: `call ${p}, iron run (default config) (n=${s.iron.count})`,
+        value: s.iron[p],
+        unit: "µs",
+        baseline: "same call, no iron",
+        baselineValue: s.plain[p],
+        target: `+ ≤ ${targets[p]} µs`,
+        met: added <= targets[p],
+        note: `added ${added.toFixed(0)} µs`,
+      }),
+    );
   }
   for (const p of ["p50", "p99"]) {
     if (!portkey) {
-      rows.push(row({ group: GROUP, figure: `call ${p}, via Portkey's gateway`, value: Number.NaN, unit: "µs", baseline: "same call, no proxy", baselineValue: s.plain[p], note: `not measured: ${peerWhy}` }));
+      rows.push(
+        row({ group: GROUP, figure: `call ${p}, via Portkey's gateway`, value: Number.NaN, unit: "µs", baseline: "same call, no proxy", baselineValue: s.plain[p], note: `not measured: ${peerWhy}` }),
+      );
       continue;
     }
     const added = s.portkey[p] - s.plain[p];
-    rows.push(row({ group: GROUP, figure: `call ${p}, via Portkey's gateway (${portkeyVersion()})`, value: s.portkey[p], unit: "µs", baseline: "same call, no proxy", baselineValue: s.plain[p], note: `added ${added.toFixed(0)} µs` }));
+    rows.push(
+      row({
+        group: GROUP,
+        figure: `call ${p}, via Portkey's gateway (${portkeyVersion()})`,
+        value: s.portkey[p],
+        unit: "µs",
+        baseline: "same call, no proxy",
+        baselineValue: s.plain[p],
+        note: `added ${added.toFixed(0)} µs`,
+      }),
+    );
   }
   if (portkey) {
     for (const p of ["p50", "p99"]) {
-      rows.push(row({ group: GROUP, figure: `added ${p}: iron`, value: s.iron[p] - s.plain[p], unit: "µs", baseline: `added ${p}: Portkey's gateway`, baselineValue: s.portkey[p] - s.plain[p], target: `≤ ${targets[p]} µs`, met: s.iron[p] - s.plain[p] <= targets[p] }));
+      rows.push(
+        row({
+          group: GROUP,
+          figure: `added ${p}: iron`,
+          value: s.iron[p] - s.plain[p],
+          unit: "µs",
+          baseline: `added ${p}: Portkey's gateway`,
+          baselineValue: s.portkey[p] - s.plain[p],
+          target: `≤ ${targets[p]} µs`,
+          met: s.iron[p] - s.plain[p] <= targets[p],
+        }),
+      );
     }
   }
   return rows;

@@ -28,10 +28,17 @@ const HISTORY = Array.from({ length: 40 }, (_, k) => ({ role: k % 2 === 0 ? "use
 
 // The messages of call `i`: every call's last message is new, so no call is a cache hit as a whole.
 function messagesOf(i, size) {
-  if (size === "small") return [{ role: "system", content: SYSTEM }, { role: "user", content: `${TURNS.join("\n")}\nQuestion ${i}: where is my parcel?` }];
+  if (size === "small")
+    return [
+      { role: "system", content: SYSTEM },
+      { role: "user", content: `${TURNS.join("\n")}\nQuestion ${i}: where is my parcel?` },
+    ];
   if (size === "conversation") return [{ role: "system", content: SYSTEM }, ...HISTORY, { role: "user", content: `Question ${i}: where is my parcel?` }];
   // One long prompt that is new every time: the cold worst case for tokenizer and scanner.
-  return [{ role: "system", content: SYSTEM }, { role: "user", content: `${HISTORY.map((m) => m.content).join("\n")}\nQuestion ${i}: where is my parcel?` }];
+  return [
+    { role: "system", content: SYSTEM },
+    { role: "user", content: `${HISTORY.map((m) => m.content).join("\n")}\nQuestion ${i}: where is my parcel?` },
+  ];
 }
 
 // A chat call as the governor builds it.
@@ -62,7 +69,12 @@ const result = (i) => ({
   status: 200,
   usage: { inputTokens: 180, outputTokens: 60, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 },
   output: `Your parcel ${i} is on its way and should arrive tomorrow.`,
-  body: { id: `chatcmpl-${i}`, object: "chat.completion", model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: `Your parcel ${i} is on its way and should arrive tomorrow.` }, finish_reason: "stop" }] },
+  body: {
+    id: `chatcmpl-${i}`,
+    object: "chat.completion",
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, message: { role: "assistant", content: `Your parcel ${i} is on its way and should arrive tomorrow.` }, finish_reason: "stop" }],
+  },
   latencyMs: 300,
   stream: false,
   complete: true,
@@ -130,6 +142,18 @@ for (const size of ["small", "conversation", "cold"]) {
   console.log(row("default pipeline: safety → budget → reliability", times, base));
   full.close();
   const texts = Array.from({ length: CALLS }, (_, i) => callOf(i, size).body.messages.at(-1).content);
-  console.log(row("  of which: token estimate (gpt-tokenizer)", timeEach(CALLS, (i) => estimateInputTokens(callOf(i, size))), base));
-  console.log(row("  of which: PII scan of the newest message", timeEach(CALLS, (i) => scanText(texts[i], BUILTIN_DETECTORS)), base));
+  console.log(
+    row(
+      "  of which: token estimate (gpt-tokenizer)",
+      timeEach(CALLS, (i) => estimateInputTokens(callOf(i, size))),
+      base,
+    ),
+  );
+  console.log(
+    row(
+      "  of which: PII scan of the newest message",
+      timeEach(CALLS, (i) => scanText(texts[i], BUILTIN_DETECTORS)),
+      base,
+    ),
+  );
 }

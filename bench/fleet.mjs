@@ -82,7 +82,9 @@ async function main() {
     const fleet1 = decisionLatency(pgStore.budgets, "p");
     await pgStore.close();
     const ratio = (a, b) => `${((a / b - 1) * 100).toFixed(1)} %`;
-    console.log(`fleet: decision (reserve+settle) p50 ${fleet1.p50.toFixed(1)} µs PostgreSQL vs ${lite.p50.toFixed(1)} µs SQLite (${ratio(fleet1.p50, lite.p50)}); p99 ${fleet1.p99.toFixed(1)} vs ${lite.p99.toFixed(1)} µs (${ratio(fleet1.p99, lite.p99)})`);
+    console.log(
+      `fleet: decision (reserve+settle) p50 ${fleet1.p50.toFixed(1)} µs PostgreSQL vs ${lite.p50.toFixed(1)} µs SQLite (${ratio(fleet1.p50, lite.p50)}); p99 ${fleet1.p99.toFixed(1)} vs ${lite.p99.toFixed(1)} µs (${ratio(fleet1.p99, lite.p99)})`,
+    );
 
     const one = await PostgresStore.open(await helper.createTestDatabase(server.url, "iron_bench"));
     one.budgets.setLimit("global", 1e15);
@@ -91,7 +93,10 @@ async function main() {
     const url3 = await helper.createTestDatabase(server.url, "iron_bench");
     const three = await Promise.all([1, 2, 3].map(() => PostgresStore.open(url3)));
     for (const s of three) s.budgets.setLimit("global", 1e15);
-    const trio = await callsPerSecond(three.map((s) => s.budgets), "three");
+    const trio = await callsPerSecond(
+      three.map((s) => s.budgets),
+      "three",
+    );
     await Promise.all(three.map((s) => s.close()));
     console.log(`fleet: ${Math.round(trio)} calls/s across 3 supervisors (one process) vs ${Math.round(solo)} with one (x${(trio / solo).toFixed(2)})`);
 
@@ -115,7 +120,9 @@ async function main() {
       }),
     );
     await Promise.all(spenders.map((s) => s.close()));
-    console.log(`fleet: 3 supervisors spent ${(((firstDenialAt ?? spent) / LIMIT) * 100).toFixed(2)} % of the limit before the first denial (${((spent / LIMIT) * 100).toFixed(2)} % in all; never over: ${spent <= LIMIT})`);
+    console.log(
+      `fleet: 3 supervisors spent ${(((firstDenialAt ?? spent) / LIMIT) * 100).toFixed(2)} % of the limit before the first denial (${((spent / LIMIT) * 100).toFixed(2)} % in all; never over: ${spent <= LIMIT})`,
+    );
   } finally {
     await server.stop();
   }

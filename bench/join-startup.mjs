@@ -58,12 +58,15 @@ for (let i = 0; i < n; i += 1) {
 // The line itself, timed inside the interpreter: what the .pth adds to every start when unset.
 const line = (await run(withPth.py, ["-c", "import sysconfig, os; print(open(os.path.join(sysconfig.get_paths()['purelib'], 'iron_shim.pth')).read())"])).trim();
 const lineUs = await run(withPth.py, ["-c", `import timeit; print(timeit.timeit(${JSON.stringify(line)}, number=100000) * 10)`]);
-const install = await run(withPth.py, ["-c", `import time, iron_shim
+const install = await run(withPth.py, [
+  "-c",
+  `import time, iron_shim
 t = time.perf_counter()
 for i in range(${n}):
     iron_shim.install(endpoint=${JSON.stringify(sup.endpoint)}, token=${JSON.stringify(sup.joinToken)}, agent="bench")
     iron_shim.uninstall()
-print((time.perf_counter() - t) * 1000 / ${n})`]);
+print((time.perf_counter() - t) * 1000 / ${n})`,
+]);
 await sup.close();
 rmSync(dir, { recursive: true, force: true });
 

@@ -72,24 +72,62 @@ async function main() {
   progress(`supervisor: bare Node, idle, 1, 10 and 50 agents (median of ${REPS} fresh processes each)`);
   const bare = await host("--bare");
   const idle = await host("0");
-  rows.push(row({ group: GROUP, figure: "supervisor RSS, idle", value: idle.rss, unit: "MiB", baseline: "Node process with iron loaded", baselineValue: bare.rss, target: "≤ 80 MiB", met: idle.rss <= 80 }));
+  rows.push(
+    row({ group: GROUP, figure: "supervisor RSS, idle", value: idle.rss, unit: "MiB", baseline: "Node process with iron loaded", baselineValue: bare.rss, target: "≤ 80 MiB", met: idle.rss <= 80 }),
+  );
   for (const n of SCALE < 0.5 ? [1, 10] : [1, 10, 50]) {
     const loaded = await host(String(n));
     if (loaded.running !== n) throw new Error(`only ${loaded.running} of ${n} agents were running`);
     const target = n === 10 ? { target: "≤ 100 MiB", met: loaded.rss <= 100 } : {};
-    rows.push(row({ group: GROUP, figure: `supervisor RSS, ${n} agent(s)`, value: loaded.rss, unit: "MiB", baseline: "supervisor idle", baselineValue: idle.rss, ...target, note: `${((loaded.rss - idle.rss) / n).toFixed(2)} MiB per agent` }));
+    rows.push(
+      row({
+        group: GROUP,
+        figure: `supervisor RSS, ${n} agent(s)`,
+        value: loaded.rss,
+        unit: "MiB",
+        baseline: "supervisor idle",
+        baselineValue: idle.rss,
+        ...target,
+        note: `${((loaded.rss - idle.rss) / n).toFixed(2)} MiB per agent`,
+      }),
+    );
   }
   progress("iron run (state file, stream, dashboard): 1 and 10 idle agents");
   const run1 = median(await repeat(() => ironRunRss(1)));
   const run10 = median(await repeat(() => ironRunRss(10)));
-  rows.push(row({ group: GROUP, figure: "iron run RSS, 1 idle agent (default config)", value: run1, unit: "MiB", baseline: "Node process with iron loaded", baselineValue: bare.rss, target: "≤ 80 MiB", met: run1 <= 80 }));
-  rows.push(row({ group: GROUP, figure: "iron run RSS, 10 idle agents (default config)", value: run10, unit: "MiB", baseline: "iron run, 1 agent", baselineValue: run1, target: "≤ 100 MiB", met: run10 <= 100 }));
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "iron run RSS, 1 idle agent (default config)",
+      value: run1,
+      unit: "MiB",
+      baseline: "Node process with iron loaded",
+      baselineValue: bare.rss,
+      target: "≤ 80 MiB",
+      met: run1 <= 80,
+    }),
+  );
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "iron run RSS, 10 idle agents (default config)",
+      value: run10,
+      unit: "MiB",
+      baseline: "iron run, 1 agent",
+      baselineValue: run1,
+      target: "≤ 100 MiB",
+      met: run10 <= 100,
+    }),
+  );
   progress("agent: idle script with and without the shim (it joins a live supervisor)");
   const { Supervisor } = await import("../dist/index.js");
   const sup = await Supervisor.start();
   try {
     const runs = 5;
-    for (const [label, extra] of [["plain", {}], ["importing httpx", { BENCH_IMPORT_HTTPX: "1" }]]) {
+    for (const [label, extra] of [
+      ["plain", {}],
+      ["importing httpx", { BENCH_IMPORT_HTTPX: "1" }],
+    ]) {
       const without = [];
       const withShim = [];
       for (let i = 0; i < runs; i += 1) {
@@ -100,7 +138,17 @@ async function main() {
         await agent.stop();
         without.push(await agentRss({ ...extra, PYTHONPATH: BENCH_PY }));
       }
-      rows.push(row({ group: GROUP, figure: `agent RSS with the shim (${label}), median`, value: median(withShim), unit: "MiB", baseline: "same script without the shim", baselineValue: median(without), note: `shim adds ${(median(withShim) - median(without)).toFixed(1)} MiB` }));
+      rows.push(
+        row({
+          group: GROUP,
+          figure: `agent RSS with the shim (${label}), median`,
+          value: median(withShim),
+          unit: "MiB",
+          baseline: "same script without the shim",
+          baselineValue: median(without),
+          note: `shim adds ${(median(withShim) - median(without)).toFixed(1)} MiB`,
+        }),
+      );
     }
   } finally {
     await sup.close();

@@ -23,7 +23,12 @@ async function ironRun(nodeFlags, args, env) {
   const out = join(tempDir(), "out.json");
   const started = performance.now();
   const result = await execa("node", [...nodeFlags, IRON_BIN, "run", "--python", PYTHON, "-q", "--budget", "1000", "--state", join(tempDir(), "state.db"), ...args], {
-    env: { ...env, BENCH_OUT: out, BENCH_CALLS: String(calls) }, extendEnv: true, reject: false, stdin: "ignore", stdout: "ignore", stderr: "pipe",
+    env: { ...env, BENCH_OUT: out, BENCH_CALLS: String(calls) },
+    extendEnv: true,
+    reject: false,
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
   });
   if (result.exitCode !== 0) throw new Error(`iron run failed (${result.exitCode}): ${result.stderr.slice(-500)}`);
   const s = summary(JSON.parse(readFileSync(out, "utf8")).samples);
@@ -36,25 +41,39 @@ function summarise(file, top = 45) {
   const rows = selfTimes(profile);
   const total = rows.reduce((t, [, ms]) => t + ms, 0);
   const idle = rows.find(([key]) => key.startsWith("(idle)"))?.[1] ?? 0;
-  const line = ([key, ms]) => `${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}% ${key.startsWith("(idle)") ? "     –" : `${((100 * ms) / Math.max(1, total - idle)).toFixed(1).padStart(5)}%`}  ${key}`;
+  const line = ([key, ms]) =>
+    `${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}% ${key.startsWith("(idle)") ? "     –" : `${((100 * ms) / Math.max(1, total - idle)).toFixed(1).padStart(5)}%`}  ${key}`;
   return [
     `total ${total.toFixed(0)} ms, idle ${idle.toFixed(0)} ms (${((100 * idle) / total).toFixed(0)}%); columns: self ms, % of all samples, % of busy samples`,
-    "", "by function:", ...rows.slice(0, top).map(line),
-    "", "inclusive (self + callees), iron's own code:",
-    ...totalTimes(profile).filter(([key]) => / (supervisor|store|sqlite|policy|events|stream|transport|protocol|lifecycle|pii|policies)\//.test(key)).slice(0, top).map(line),
-    "", "by file:", ...fileTimes(profile).slice(0, 30).map(line),
+    "",
+    "by function:",
+    ...rows.slice(0, top).map(line),
+    "",
+    "inclusive (self + callees), iron's own code:",
+    ...totalTimes(profile)
+      .filter(([key]) => / (supervisor|store|sqlite|policy|events|stream|transport|protocol|lifecycle|pii|policies)\//.test(key))
+      .slice(0, top)
+      .map(line),
+    "",
+    "by file:",
+    ...fileTimes(profile).slice(0, 30).map(line),
   ].join("\n");
 }
 
 const git = (await execa("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO })).stdout.trim();
-const header = (what, run) => `# ${what}\n# ${new Date().toISOString()} · commit ${git} · load ${loadavg().map((x) => x.toFixed(2)).join(" ")} · ${run}\n\n`;
+const header = (what, run) =>
+  `# ${what}\n# ${new Date().toISOString()} · commit ${git} · load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")} · ${run}\n\n`;
 const mock = await startMockProcess();
 try {
   const env = { BENCH_BASE_URL: mock.baseUrl };
   const raw = tempDir("iron-cpuprof-");
   const run = await ironRun(["--cpu-prof", `--cpu-prof-dir=${raw}`], [AGENT], env);
   // --cpu-prof names files CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
-  for (const file of readdirSync(raw).filter((f) => f.endsWith(".cpuprofile")).sort()) {
+  for (const file of readdirSync(raw)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .sort()) {
     const thread = file.split(".").at(-3) === "0" ? "main" : `thread-${file.split(".").at(-3)}`;
     const name = `supervisor-${thread}.txt`;
     writeFileSync(join(outDir, name), header(`supervisor ${thread} thread, node --cpu-prof, iron run --budget 1000 (default config)`, run) + summarise(join(raw, file)));

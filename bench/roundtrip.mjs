@@ -53,23 +53,119 @@ async function main() {
   const { samples, cpu_us: cpu } = await measure({ calls });
   const s = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, summary(values)]));
   const rows = [];
-  for (const [p, label] of [["p50", "p50"], ["p99", "p99"], ["p999", "p99.9"]]) {
-    rows.push(row({ group: GROUP, figure: `governed decision ${label} (n=${s.shim.count})`, value: s.shim[p], unit: "µs", baseline: `raw AF_UNIX echo ${label}`, baselineValue: s.echo[p], target: p === "p50" ? "≤ 1.5×" : undefined, met: p === "p50" ? s.shim.p50 <= 1.5 * s.echo.p50 : undefined }));
+  for (const [p, label] of [
+    ["p50", "p50"],
+    ["p99", "p99"],
+    ["p999", "p99.9"],
+  ]) {
+    rows.push(
+      row({
+        group: GROUP,
+        figure: `governed decision ${label} (n=${s.shim.count})`,
+        value: s.shim[p],
+        unit: "µs",
+        baseline: `raw AF_UNIX echo ${label}`,
+        baselineValue: s.echo[p],
+        target: p === "p50" ? "≤ 1.5×" : undefined,
+        met: p === "p50" ? s.shim.p50 <= 1.5 * s.echo.p50 : undefined,
+      }),
+    );
   }
-  rows.push(row({ group: GROUP, figure: "governed decision p50", value: s.shim.p50, unit: "µs", baseline: "pyzmq+msgpack, same ROUTER, p50", baselineValue: s.pyzmq.p50, target: "≤ 1×", met: s.shim.p50 <= s.pyzmq.p50 }));
-  rows.push(row({ group: GROUP, figure: "governed decision p99", value: s.shim.p99, unit: "µs", baseline: "pyzmq+msgpack, same ROUTER, p99", baselineValue: s.pyzmq.p99, target: "< 1000 µs", met: s.shim.p99 < 1000 }));
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "governed decision p50",
+      value: s.shim.p50,
+      unit: "µs",
+      baseline: "pyzmq+msgpack, same ROUTER, p50",
+      baselineValue: s.pyzmq.p50,
+      target: "≤ 1×",
+      met: s.shim.p50 <= s.pyzmq.p50,
+    }),
+  );
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "governed decision p99",
+      value: s.shim.p99,
+      unit: "µs",
+      baseline: "pyzmq+msgpack, same ROUTER, p99",
+      baselineValue: s.pyzmq.p99,
+      target: "< 1000 µs",
+      met: s.shim.p99 < 1000,
+    }),
+  );
   rows.push(row({ group: GROUP, figure: "pyzmq+msgpack governed p50 (baseline)", value: s.pyzmq.p50, unit: "µs", baseline: "raw AF_UNIX echo p50", baselineValue: s.echo.p50 }));
-  rows.push(row({ group: GROUP, figure: "pyzmq → zeromq.js echo ROUTER p50", value: s.pyzmq_echo.p50, unit: "µs", baseline: "raw AF_UNIX echo p50", baselineValue: s.echo.p50, note: "libzmq + zeromq.js alone, no iron" }));
-  rows.push(row({ group: GROUP, figure: "shim ZMTP → zeromq.js echo ROUTER p50", value: s.zmtp_echo.p50, unit: "µs", baseline: "pyzmq → echo ROUTER p50", baselineValue: s.pyzmq_echo.p50, note: "stdlib ZMTP, calling thread reads" }));
-  rows.push(row({ group: GROUP, figure: `whole governed call, no HTTP, p50 (n=${s.shim_call.count})`, value: s.shim_call.p50, unit: "µs", baseline: "2 × raw AF_UNIX echo p50", baselineValue: 2 * s.echo.p50, note: "before() + after(): two decisions" }));
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "pyzmq → zeromq.js echo ROUTER p50",
+      value: s.pyzmq_echo.p50,
+      unit: "µs",
+      baseline: "raw AF_UNIX echo p50",
+      baselineValue: s.echo.p50,
+      note: "libzmq + zeromq.js alone, no iron",
+    }),
+  );
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "shim ZMTP → zeromq.js echo ROUTER p50",
+      value: s.zmtp_echo.p50,
+      unit: "µs",
+      baseline: "pyzmq → echo ROUTER p50",
+      baselineValue: s.pyzmq_echo.p50,
+      note: "stdlib ZMTP, calling thread reads",
+    }),
+  );
+  rows.push(
+    row({
+      group: GROUP,
+      figure: `whole governed call, no HTTP, p50 (n=${s.shim_call.count})`,
+      value: s.shim_call.p50,
+      unit: "µs",
+      baseline: "2 × raw AF_UNIX echo p50",
+      baselineValue: 2 * s.echo.p50,
+      note: "before() + after(): two decisions",
+    }),
+  );
   rows.push(row({ group: GROUP, figure: "whole governed call, no HTTP, p99", value: s.shim_call.p99, unit: "µs", baseline: "2 × raw AF_UNIX echo p99", baselineValue: 2 * s.echo.p99 }));
   // As `iron run` runs it: a SQLite state file, the event stream and the dashboard (call details) on.
   progress("again as iron run runs it: state file, event stream and dashboard on");
   const full = await measure({ calls: Math.round(calls / 2), methods: ["shim", "echo"], supervisor: { state: join(tempDir(), "state.db"), stream: { port: 0 } } });
   const f = summary(full.samples.shim);
-  rows.push(row({ group: GROUP, figure: `governed decision p50, state file + stream + dashboard (n=${f.count})`, value: f.p50, unit: "µs", baseline: "governed decision p50, in memory, no stream", baselineValue: s.shim.p50, note: "what iron run adds per decision" }));
-  rows.push(row({ group: GROUP, figure: "governed decision p99, state file + stream + dashboard", value: f.p99, unit: "µs", baseline: "governed decision p99, in memory, no stream", baselineValue: s.shim.p99 }));
-  rows.push(row({ group: GROUP, figure: "Python CPU per call (request + response decisions)", value: cpu.shim, unit: "µs", baseline: "pyzmq+msgpack, same two messages", baselineValue: cpu.pyzmq, note: "time.process_time of the agent, all threads" }));
+  rows.push(
+    row({
+      group: GROUP,
+      figure: `governed decision p50, state file + stream + dashboard (n=${f.count})`,
+      value: f.p50,
+      unit: "µs",
+      baseline: "governed decision p50, in memory, no stream",
+      baselineValue: s.shim.p50,
+      note: "what iron run adds per decision",
+    }),
+  );
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "governed decision p99, state file + stream + dashboard",
+      value: f.p99,
+      unit: "µs",
+      baseline: "governed decision p99, in memory, no stream",
+      baselineValue: s.shim.p99,
+    }),
+  );
+  rows.push(
+    row({
+      group: GROUP,
+      figure: "Python CPU per call (request + response decisions)",
+      value: cpu.shim,
+      unit: "µs",
+      baseline: "pyzmq+msgpack, same two messages",
+      baselineValue: cpu.pyzmq,
+      note: "time.process_time of the agent, all threads",
+    }),
+  );
   return rows;
 }
 

@@ -95,7 +95,10 @@ if (wanted.length > 0 && existsSync(latest)) {
   const before = JSON.parse(readFileSync(latest, "utf8"));
   const kept = (before.results ?? []).filter((r) => !results.some((n) => n.name === r.name));
   const order = (r) => ALL.indexOf(r.name);
-  writeFileSync(latest, `${JSON.stringify({ meta: { ...meta, partial: wanted }, results: [...kept, ...results].sort((a, b) => order(a) - order(b)), reports: { ...before.reports, ...reports } }, null, 2)}\n`);
+  writeFileSync(
+    latest,
+    `${JSON.stringify({ meta: { ...meta, partial: wanted }, results: [...kept, ...results].sort((a, b) => order(a) - order(b)), reports: { ...before.reports, ...reports } }, null, 2)}\n`,
+  );
 } else {
   writeFileSync(latest, `${JSON.stringify({ meta, results, reports }, null, 2)}\n`);
 }

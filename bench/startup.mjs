@@ -64,7 +64,9 @@ async function main() {
       const w = median(withShim);
       const wo = median(without);
       const target = args[1] === "pass" ? { target: "+ ≤ 30 ms", met: w - wo <= 30 } : {};
-      rows.push(row({ group: GROUP, figure: `${label} with the shim, median`, value: w, unit: "ms", baseline: "without the shim", baselineValue: wo, ...target, note: `added ${(w - wo).toFixed(1)} ms` }));
+      rows.push(
+        row({ group: GROUP, figure: `${label} with the shim, median`, value: w, unit: "ms", baseline: "without the shim", baselineValue: wo, ...target, note: `added ${(w - wo).toFixed(1)} ms` }),
+      );
     }
     progress(`iron run → first line: ${runs} runs, alternating with python directly`);
     const script = join(BENCH_PY, "first_line.py");
@@ -77,7 +79,19 @@ async function main() {
       viaIron.push(await timeToFirstLine("node", [IRON_BIN, "run", "--python", PYTHON, "-q", "--state", state, script], base));
     }
     const added = median(viaIron) - median(direct);
-    rows.push(row({ group: GROUP, figure: "iron run → agent's first line, median", value: median(viaIron), unit: "ms", baseline: "python script.py → first line", baselineValue: median(direct), target: "+ ≤ 250 ms", met: added <= 250, note: `added ${added.toFixed(1)} ms` }));
+    rows.push(
+      row({
+        group: GROUP,
+        figure: "iron run → agent's first line, median",
+        value: median(viaIron),
+        unit: "ms",
+        baseline: "python script.py → first line",
+        baselineValue: median(direct),
+        target: "+ ≤ 250 ms",
+        met: added <= 250,
+        note: `added ${added.toFixed(1)} ms`,
+      }),
+    );
   } finally {
     await sup.close();
   }

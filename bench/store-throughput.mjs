@@ -23,10 +23,31 @@ function* events() {
   for (let i = 0; ; i += 1) {
     const agentId = `agent-${i % 10}`;
     const callId = `c-${i}`;
-    yield { type: "llm.request", agentId, callId, provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", stream: false, estimatedInputTokens: 40, maxOutputTokens: 256, library: "httpx", attrs: {} };
+    yield {
+      type: "llm.request",
+      agentId,
+      callId,
+      provider: "openai",
+      endpoint: "chat.completions",
+      model: "gpt-4o-mini",
+      stream: false,
+      estimatedInputTokens: 40,
+      maxOutputTokens: 256,
+      library: "httpx",
+      attrs: {},
+    };
     yield { type: "llm.decision", agentId, callId, phase: "request", action: "allow", policy: null, code: null, reason: null, status: null, micros: 400, ms: 0.05 };
     yield {
-      type: "llm.response", agentId, callId, model: "gpt-4o-mini", status: 200, costMicros: 120, latencyMs: 350.2, stream: false, complete: true, error: null,
+      type: "llm.response",
+      agentId,
+      callId,
+      model: "gpt-4o-mini",
+      status: 200,
+      costMicros: 120,
+      latencyMs: 350.2,
+      stream: false,
+      complete: true,
+      error: null,
       usage: { inputTokens: 40, outputTokens: 120, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 },
     };
     yield { type: "budget.update", scope: "global", limit: null, spent: 120 * (i + 1), reserved: 0 };

@@ -30,17 +30,39 @@ const holdAndCharge = {
 
 function request(i) {
   return {
-    v: 1, type: "llm.request", id: i, call: `c-${i}`, provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini",
-    method: "POST", url: "https://api.openai.com/v1/chat/completions", headers: { "content-type": "application/json" },
+    v: 1,
+    type: "llm.request",
+    id: i,
+    call: `c-${i}`,
+    provider: "openai",
+    endpoint: "chat.completions",
+    model: "gpt-4o-mini",
+    method: "POST",
+    url: "https://api.openai.com/v1/chat/completions",
+    headers: { "content-type": "application/json" },
     body: { model: "gpt-4o-mini", messages: [{ role: "user", content: `question ${i}` }], max_tokens: 64 },
-    stream: false, est_tokens: { input: 12, output: 64 }, library: "httpx", attrs: {},
+    stream: false,
+    est_tokens: { input: 12, output: 64 },
+    library: "httpx",
+    attrs: {},
   };
 }
 
 function response(i) {
   return {
-    v: 1, type: "llm.response", id: i, call: `c-${i}`, status: 200, output: "answer", body: null, latency_ms: 5, stream: false, complete: true,
-    error: null, request_id: null, model: "gpt-4o-mini",
+    v: 1,
+    type: "llm.response",
+    id: i,
+    call: `c-${i}`,
+    status: 200,
+    output: "answer",
+    body: null,
+    latency_ms: 5,
+    stream: false,
+    complete: true,
+    error: null,
+    request_id: null,
+    model: "gpt-4o-mini",
     usage: { input_tokens: 12, output_tokens: 20, cached_input_tokens: 0, reasoning_tokens: 0, cache_creation_input_tokens: 0 },
   };
 }

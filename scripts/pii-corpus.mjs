@@ -20,14 +20,31 @@ const add = (detector, truth, text, value, form, source = GEN) => cases.push({ d
 // --- SSN (rules: SSA, area not 000/666/9xx, group not 00, serial not 0000) ---
 function ssnParts() {
   let area;
-  do area = int(1, 899); while (area === 666);
+  do area = int(1, 899);
+  while (area === 666);
   return [String(area).padStart(3, "0"), String(int(1, 99)).padStart(2, "0"), String(int(1, 9999)).padStart(4, "0")];
 }
-const SSN_CONTEXT = ["SSN: {v}", "my SSN is {v}", "Social Security number {v}", "social security no. {v}", "SSN# {v}", "soc. sec. {v}", "taxpayer id {v}", "ssn {v} on file", "Employee SSN - {v}", "His social security number: {v}."];
+const SSN_CONTEXT = [
+  "SSN: {v}",
+  "my SSN is {v}",
+  "Social Security number {v}",
+  "social security no. {v}",
+  "SSN# {v}",
+  "soc. sec. {v}",
+  "taxpayer id {v}",
+  "ssn {v} on file",
+  "Employee SSN - {v}",
+  "His social security number: {v}.",
+];
 for (let i = 0; i < 25; i += 1) {
   const [a, g, s] = ssnParts();
   add("ssn", true, pick(["here it is: {v}", "{v}", "{v} attached", "number {v}."]).replace("{v}", `${a}-${g}-${s}`), `${a}-${g}-${s}`, "dashed, no context");
-  for (const [sep, form] of [["-", "dashed"], [" ", "spaced"], [".", "dotted"], ["", "nine digits"]]) {
+  for (const [sep, form] of [
+    ["-", "dashed"],
+    [" ", "spaced"],
+    [".", "dotted"],
+    ["", "nine digits"],
+  ]) {
     const [a2, g2, s2] = ssnParts();
     const v = [a2, g2, s2].join(sep);
     add("ssn", true, pick(SSN_CONTEXT).replace("{v}", v), v, `${form}, with context`);
@@ -35,10 +52,21 @@ for (let i = 0; i < 25; i += 1) {
 }
 for (let i = 0; i < 20; i += 1) {
   const [, g, s] = ssnParts();
-  const bad = [[pick(["000", "666", String(int(900, 999))]), g, s], [ssnParts()[0], "00", s], [ssnParts()[0], g, "0000"]][i % 3];
+  const bad = [
+    [pick(["000", "666", String(int(900, 999))]), g, s],
+    [ssnParts()[0], "00", s],
+    [ssnParts()[0], g, "0000"],
+  ][i % 3];
   add("ssn", false, pick(SSN_CONTEXT).replace("{v}", bad.join("-")), null, "invalid area, group or serial");
 }
-for (let i = 0; i < 12; i += 1) add("ssn", false, pick(["order {v} shipped", "the population was {v} people", "batch {v}", "total: {v} bytes"]).replace("{v}", digits(1) === "0" ? `1${digits(8)}` : `${int(1, 8)}${digits(8)}`), null, "nine digits, no context");
+for (let i = 0; i < 12; i += 1)
+  add(
+    "ssn",
+    false,
+    pick(["order {v} shipped", "the population was {v} people", "batch {v}", "total: {v} bytes"]).replace("{v}", digits(1) === "0" ? `1${digits(8)}` : `${int(1, 8)}${digits(8)}`),
+    null,
+    "nine digits, no context",
+  );
 for (let i = 0; i < 12; i += 1) {
   const [a, g, s] = ssnParts();
   add("ssn", false, pick(["order #{v}", "invoice no. {v}", "ticket {v}", "ref: {v}"]).replace("{v}", `${a}-${g}-${s}`), null, "dashed after an identifier word");
@@ -49,7 +77,23 @@ for (let i = 0; i < 10; i += 1) {
 }
 
 // --- IBAN (ISO 13616: country length, mod-97) ---
-const COUNTRIES = { DE: [18, "n"], GB: [18, "GB"], FR: [23, "fr"], NL: [14, "nl"], ES: [20, "n"], IT: [23, "it"], BE: [12, "n"], CH: [17, "n"], AT: [16, "n"], PL: [24, "n"], SE: [20, "n"], IE: [18, "GB"], PT: [21, "n"], NO: [11, "n"], DK: [14, "n"] };
+const COUNTRIES = {
+  DE: [18, "n"],
+  GB: [18, "GB"],
+  FR: [23, "fr"],
+  NL: [14, "nl"],
+  ES: [20, "n"],
+  IT: [23, "it"],
+  BE: [12, "n"],
+  CH: [17, "n"],
+  AT: [16, "n"],
+  PL: [24, "n"],
+  SE: [20, "n"],
+  IE: [18, "GB"],
+  PT: [21, "n"],
+  NO: [11, "n"],
+  DK: [14, "n"],
+};
 function bban(country) {
   const [len, kind] = COUNTRIES[country];
   if (kind === "GB") return `${pick(["WEST", "NWBK", "BARC", "MIDL", "AIBK"])}${digits(len - 4)}`;
@@ -74,7 +118,12 @@ function iban(country) {
 const grouped = (v, sep) => v.match(/.{1,4}/g).join(sep);
 const IBAN_TEXT = ["IBAN: {v}", "pay to {v} by friday", "{v}", "account {v}.", "Bank details - {v}", "please wire EUR 200 to {v} (ref rent)"];
 for (let i = 0; i < 25; i += 1) {
-  for (const [form, make] of [["compact", (v) => v], ["groups of four", (v) => grouped(v, " ")], ["lowercase compact", (v) => v.toLowerCase()], ["dashes", (v) => grouped(v, "-")]]) {
+  for (const [form, make] of [
+    ["compact", (v) => v],
+    ["groups of four", (v) => grouped(v, " ")],
+    ["lowercase compact", (v) => v.toLowerCase()],
+    ["dashes", (v) => grouped(v, "-")],
+  ]) {
     const v = make(iban(pick(Object.keys(COUNTRIES))));
     add("iban", true, pick(IBAN_TEXT).replace("{v}", v), v, form);
   }
@@ -92,16 +141,28 @@ function luhnComplete(partial) {
   let sum = 0;
   for (let i = 0; i < partial.length; i += 1) {
     let d = Number(partial[partial.length - 1 - i]);
-    if (i % 2 === 0) { d *= 2; if (d > 9) d -= 9; }
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
     sum += d;
   }
   return `${partial}${(10 - (sum % 10)) % 10}`;
 }
-const NETWORKS = [["visa", () => `4${digits(14)}`, 16], ["mastercard", () => `5${int(1, 5)}${digits(13)}`, 16], ["amex", () => `3${pick([4, 7])}${digits(12)}`, 15], ["discover", () => `6011${digits(11)}`, 16]];
+const NETWORKS = [
+  ["visa", () => `4${digits(14)}`, 16],
+  ["mastercard", () => `5${int(1, 5)}${digits(13)}`, 16],
+  ["amex", () => `3${pick([4, 7])}${digits(12)}`, 15],
+  ["discover", () => `6011${digits(11)}`, 16],
+];
 const spacedCard = (v, sep) => (v.length === 15 ? [v.slice(0, 4), v.slice(4, 10), v.slice(10)] : v.match(/.{4}/g)).join(sep);
 const CARD_TEXT = ["card {v}", "pay with {v} please", "{v} exp 12/27", "my card number is {v}", "Card: {v}.", "charged to {v} yesterday"];
 for (let i = 0; i < 34; i += 1) {
-  for (const [form, make] of [["compact", (v) => v], ["spaced", (v) => spacedCard(v, " ")], ["dashed", (v) => spacedCard(v, "-")]]) {
+  for (const [form, make] of [
+    ["compact", (v) => v],
+    ["spaced", (v) => spacedCard(v, " ")],
+    ["dashed", (v) => spacedCard(v, "-")],
+  ]) {
     const [, gen] = pick(NETWORKS);
     const v = make(luhnComplete(gen()));
     add("credit_card", true, pick(CARD_TEXT).replace("{v}", v), v, form);
@@ -113,7 +174,8 @@ for (let i = 0; i < 25; i += 1) {
   const bad = `${good.slice(0, -1)}${(Number(good.at(-1)) + int(1, 9)) % 10}`;
   add("credit_card", false, pick(CARD_TEXT).replace("{v}", spacedCard(bad, " ")), null, "failed Luhn");
 }
-for (let i = 0; i < 15; i += 1) add("credit_card", false, pick(["order #{v}", "tracking number {v}", "invoice no. {v}"]).replace("{v}", luhnComplete(`4${digits(14)}`)), null, "compact after an identifier word");
+for (let i = 0; i < 15; i += 1)
+  add("credit_card", false, pick(["order #{v}", "tracking number {v}", "invoice no. {v}"]).replace("{v}", luhnComplete(`4${digits(14)}`)), null, "compact after an identifier word");
 for (let i = 0; i < 15; i += 1) add("credit_card", false, pick(["timestamp {v}", "epoch ms {v}", "id {v}"]).replace("{v}", `17${digits(11)}`), null, "13-digit timestamp or id");
 
 // --- Documented public examples ---

@@ -12,7 +12,8 @@ echo "== Python lint (black --check, flake8)"
 bash scripts/lint-python.sh
 
 
-echo "== Lint (biome, biome.jsonc)"
+echo "== Format and lint (biome, biome.jsonc)"
+npx biome format src test bench scripts dashboard
 npx biome lint --error-on-warnings src test bench scripts dashboard
 
 echo "== Import rules (dependency-cruiser, .dependency-cruiser.cjs)"

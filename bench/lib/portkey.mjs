@@ -26,7 +26,11 @@ export function ensurePortkey() {
     mkdirSync(CACHE, { recursive: true });
     execFileSync("npm", ["install", "--prefix", CACHE, "--no-audit", "--no-fund", "--no-save", PORTKEY_SPEC], { stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 });
   } catch (error) {
-    return `npm install ${PORTKEY_SPEC} failed: ${String(error.stderr ?? error.message).trim().split("\n").slice(-2).join(" ")}`;
+    return `npm install ${PORTKEY_SPEC} failed: ${String(error.stderr ?? error.message)
+      .trim()
+      .split("\n")
+      .slice(-2)
+      .join(" ")}`;
   }
   return existsSync(SERVER) ? null : `${PORTKEY_SPEC} installed without build/start-server.js`;
 }

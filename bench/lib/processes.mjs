@@ -16,7 +16,14 @@ export async function startMockProcess(args = []) {
     });
     child.once("exit", () => reject(new Error("mock-llm exited before printing its URL")));
   });
-  return { baseUrl, pid: child.pid, stop: async () => { child.kill("SIGTERM"); await child; } };
+  return {
+    baseUrl,
+    pid: child.pid,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
 }
 
 /** Runs a bench/py script with plain Python (no shim); resolves with what it wrote to BENCH_OUT. */

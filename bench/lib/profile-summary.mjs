@@ -44,7 +44,15 @@ export function selfTimes(profile) {
 
 /** Self milliseconds per file (the last three path parts; built-ins and natives by their name). */
 export function fileTimes(profile) {
-  return selfBy(profile, (f) => (f.url ? f.url.replace(/^file:\/\//, "").split("/").slice(-3).join("/") : `(${f.functionName || "native"})`));
+  return selfBy(profile, (f) =>
+    f.url
+      ? f.url
+          .replace(/^file:\/\//, "")
+          .split("/")
+          .slice(-3)
+          .join("/")
+      : `(${f.functionName || "native"})`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -53,12 +61,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = selfTimes(profile);
   const total = rows.reduce((t, [, ms]) => t + ms, 0);
   const idle = rows.find(([key]) => key.startsWith("(idle)"))?.[1] ?? 0;
-  const line = ([key, ms]) => `${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}% ${key.startsWith("(idle)") ? "     –" : `${((100 * ms) / Math.max(1, total - idle)).toFixed(1).padStart(5)}%`}  ${key}`;
+  const line = ([key, ms]) =>
+    `${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}% ${key.startsWith("(idle)") ? "     –" : `${((100 * ms) / Math.max(1, total - idle)).toFixed(1).padStart(5)}%`}  ${key}`;
   console.log(`total ${total.toFixed(0)} ms, idle ${idle.toFixed(0)} ms (${((100 * idle) / total).toFixed(0)}%); columns: self ms, % of all samples, % of busy samples`);
   console.log("\nby function:");
   for (const r of rows.slice(0, top)) console.log(line(r));
   console.log("\ninclusive (self + callees), iron's own code:");
-  for (const r of totalTimes(profile).filter(([key]) => / (supervisor|store|sqlite|policy|events|stream|transport|protocol|lifecycle|pii|policies)\//.test(key)).slice(0, top)) console.log(line(r));
+  for (const r of totalTimes(profile)
+    .filter(([key]) => / (supervisor|store|sqlite|policy|events|stream|transport|protocol|lifecycle|pii|policies)\//.test(key))
+    .slice(0, top))
+    console.log(line(r));
   console.log("\nby file:");
   for (const r of fileTimes(profile).slice(0, Math.min(top, 25))) console.log(line(r));
 }

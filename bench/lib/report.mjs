@@ -32,7 +32,11 @@ export function table(rows) {
     r.note ?? "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const render = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join(" │ ").trimEnd();
+  const render = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(" │ ")
+      .trimEnd();
   return [render(header), widths.map((w) => "─".repeat(w)).join("─┼─"), ...lines.map(render)].join("\n");
 }
 

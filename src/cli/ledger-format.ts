@@ -62,7 +62,10 @@ export function formatLedger(report: LedgerReport, now: number = Date.now()): st
 
 /** Attribution as `key=value` pairs, in key order. */
 function formatAttrs(attrs: Readonly<Record<string, string>>): string {
-  return Object.keys(attrs).sort().map((k) => `${k}=${attrs[k]}`).join(" ");
+  return Object.keys(attrs)
+    .sort()
+    .map((k) => `${k}=${attrs[k]}`)
+    .join(" ");
 }
 
 /** The agents as a table. */

@@ -24,7 +24,10 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined })
     .configureHelp(help)
     .enablePositionalOptions()
-    .addHelpText("after", "\nExamples:\n  iron demo                 see a governed agent against a local mock LLM\n  iron run agent.py         run your agent with every LLM call governed\n  iron watch                follow a running supervisor from another terminal\n  iron calls --since 1h     the call ledger of the last hour")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  iron demo                 see a governed agent against a local mock LLM\n  iron run agent.py         run your agent with every LLM call governed\n  iron watch                follow a running supervisor from another terminal\n  iron calls --since 1h     the call ledger of the last hour",
+    )
     .exitOverride();
   for (const register of COMMANDS) register(program);
   return program;
@@ -53,7 +56,10 @@ export function usageMessage(program: Command, argv: readonly string[], error: C
   const scriptAt = argv.findIndex((a) => a.endsWith(".py"));
   if (unknown !== undefined && path[0] === "run" && !argv.includes("--") && scriptAt >= 0 && at > scriptAt) {
     // An unknown option after the script is most likely the agent's: say where it goes instead of guessing a flag.
-    const rest = argv.slice(at).filter((a) => !a.endsWith(".py")).join(" ");
+    const rest = argv
+      .slice(at)
+      .filter((a) => !a.endsWith(".py"))
+      .join(" ");
     const script = argv[scriptAt] as string;
     message = `unknown option '${unknown}'; arguments for the agent go after --: iron run ${script} -- ${rest}`;
   }

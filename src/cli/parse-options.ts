@@ -40,7 +40,13 @@ export function parseSince(value: string, now: number = Date.now()): number {
 
 /** A list from a repeatable, comma-separable option. */
 export function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((v) => v.trim())
+      .filter((v) => v !== ""),
+  ];
 }
 
 /** Repeatable `key=value` pairs, like `--attr user=u42`, collected into one record. */

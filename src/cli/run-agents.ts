@@ -80,7 +80,10 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
         const [first, ...rest] = summaryLines(agent.id, headline, seconds, agent.metrics);
         const said = exit.state === "failed" && exit.code === null ? lastError.get(agent.id) : undefined;
         const details = [...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...(said === undefined ? [] : [`${PREFIX}   its last error line: ${said}`])];
-        if (starvedByBudget(agent)) details.push(`${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with another --state file`);
+        if (starvedByBudget(agent))
+          details.push(
+            `${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with another --state file`,
+          );
         for (const line of [`${first}${restarts}`, ...details, ...rest]) out.write(`${line}\n`);
       });
     }

@@ -31,7 +31,9 @@ export function describeConfig(c: IronConfig): string[] {
       return `${d ?? "redact"}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
     };
     const custom = s?.custom?.length ?? 0;
-    lines.push(`safety: ${s?.detectors === undefined ? "all built-in detectors" : `${s.detectors.length} detectors`}${custom > 0 ? ` + ${custom} custom` : ""}; input: ${side(s?.input)}; output: ${side(s?.output)}`);
+    lines.push(
+      `safety: ${s?.detectors === undefined ? "all built-in detectors" : `${s.detectors.length} detectors`}${custom > 0 ? ` + ${custom} custom` : ""}; input: ${side(s?.input)}; output: ${side(s?.output)}`,
+    );
   }
   const r = c.reliability;
   if (r?.enabled === false) lines.push("reliability: off");

@@ -69,7 +69,10 @@ function inLineOrder(problems: readonly ConfigProblem[]): ConfigProblem[] {
 // The line of the deepest node of a dotted path that exists in the document: the line of its
 // key when it is a map entry (an unknown `budget:` whose value starts on the next line is on the key's line).
 function lineOf(doc: Document, lines: LineCounter, path: string): { line?: number } {
-  const keys = path.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== "").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  const keys = path
+    .split(/\.|\[(\d+)\]/)
+    .filter((k) => k !== undefined && k !== "")
+    .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
   for (let n = keys.length; n > 0; n -= 1) {
     const parent = (n === 1 ? doc.contents : doc.getIn(keys.slice(0, n - 1), true)) as unknown;
     if (isMap(parent)) {

@@ -30,7 +30,12 @@ async function loadPolicyFile(path: string): Promise<Policy[]> {
   const list = Array.isArray(exported) ? exported : [exported];
   list.forEach((policy, i) => {
     const p = policy as Partial<Policy> | undefined;
-    const valid = typeof p === "object" && p !== null && typeof p.name === "string" && p.name !== "" && (typeof p.onRequest === "function" || typeof p.onResponse === "function" || typeof p.onStreamOpen === "function");
+    const valid =
+      typeof p === "object" &&
+      p !== null &&
+      typeof p.name === "string" &&
+      p.name !== "" &&
+      (typeof p.onRequest === "function" || typeof p.onResponse === "function" || typeof p.onStreamOpen === "function");
     if (!valid) {
       throw new IronError("IRON_ERR_CONFIG", `policy module ${path} does not export a policy`, {
         path: Array.isArray(exported) ? `default[${i}]` : "default",

@@ -51,7 +51,10 @@ export async function planRun(flags: RunFlagOverrides, cwd: string = process.cwd
   } else {
     agents = (fromFile?.agents ?? []).map((a) => ({ ...a, ...flags.agent }));
     if (agents.length === 0) {
-      throw new IronError("IRON_ERR_USAGE", "nothing to run", { expected: "a script (iron run agent.py) or agents: in iron.yaml", got: loaded === null ? "no script and no iron.yaml" : `no agents in ${loaded.file}` });
+      throw new IronError("IRON_ERR_USAGE", "nothing to run", {
+        expected: "a script (iron run agent.py) or agents: in iron.yaml",
+        got: loaded === null ? "no script and no iron.yaml" : `no agents in ${loaded.file}`,
+      });
     }
   }
   return { supervisor, agents, configFile: loaded?.file ?? null };

@@ -10,12 +10,6 @@ export const stateSchema = text("the path of a state file");
 
 /** `stream: false`, or where to serve it: `{host, port, dashboard}` (dashboard: the web page at `/`, default true). */
 export const streamSchema = z.union(
-  [
-    z.literal(false),
-    obj(
-      { host: text("a host name or address").optional(), port: port.optional(), dashboard: z.boolean({ error: "true or false" }).optional() },
-      "a map {host, port, dashboard}",
-    ),
-  ],
+  [z.literal(false), obj({ host: text("a host name or address").optional(), port: port.optional(), dashboard: z.boolean({ error: "true or false" }).optional() }, "a map {host, port, dashboard}")],
   { error: "false, or a map {host, port, dashboard}" },
 );

@@ -18,7 +18,10 @@ const provider = obj({
 
 /** One agent `iron run` starts (the shape agreed with the lifecycle work). */
 const agent = obj({
-  name: z.string({ error: "an agent name (letters, digits, ., - and _)" }).regex(/^[A-Za-z0-9_.-]+$/, { error: "an agent name (letters, digits, ., - and _)" }).optional(),
+  name: z
+    .string({ error: "an agent name (letters, digits, ., - and _)" })
+    .regex(/^[A-Za-z0-9_.-]+$/, { error: "an agent name (letters, digits, ., - and _)" })
+    .optional(),
   script: text("the path of a Python script"),
   args: z.array(z.string({ error: "a string" }), { error: "a list of strings" }).optional(),
   env: z.record(z.string(), z.string({ error: "a string" }), { error: "a map of variable name to string" }).optional(),
@@ -62,23 +65,34 @@ export const configSchema = obj({
   /** The live event stream: `false` turns it off. */
   stream: streamSchema.optional(),
   /** OTLP traces and Prometheus metrics: `false` turns both off. */
-  telemetry: z.union([z.literal(false), telemetrySchema], { error: "false, or a map {traces, endpoint, headers, protocol, service_name, sampling, capture_content, metrics, metrics_token}" }).optional(),
+  telemetry: z
+    .union([z.literal(false), telemetrySchema], { error: "false, or a map {traces, endpoint, headers, protocol, service_name, sampling, capture_content, metrics, metrics_token}" })
+    .optional(),
   /** Custom policy modules (.ts, .mts, .js, .mjs), relative to this file; run after the built-ins in order. */
   policies: z.array(text("the path of a policy module"), { error: "a list of policy module paths" }).optional(),
 }).superRefine((config, ctx) => {
-  const providers = new Map<string, string>([["openai", "openai"], ["anthropic", "anthropic"]]);
+  const providers = new Map<string, string>([
+    ["openai", "openai"],
+    ["anthropic", "anthropic"],
+  ]);
   (config.providers ?? []).forEach((p, i) => {
     if (providers.has(p.name)) ctx.addIssue({ code: "custom", path: ["providers", i, "name"], message: "a name no other provider has", params: { got: p.name } });
     providers.set(p.name, p.kind);
   });
   const known = `a provider named in providers: (${[...providers.keys()].join(", ")})`;
   (config.reliability?.fallbacks ?? []).forEach((rule, i) => {
-    if (rule.provider !== undefined && !providers.has(rule.provider)) ctx.addIssue({ code: "custom", path: ["reliability", "fallbacks", i, "provider"], message: known, params: { got: rule.provider } });
+    if (rule.provider !== undefined && !providers.has(rule.provider))
+      ctx.addIssue({ code: "custom", path: ["reliability", "fallbacks", i, "provider"], message: known, params: { got: rule.provider } });
     rule.to.forEach((t, j) => {
       if (typeof t === "string" || t.provider === undefined) return;
       if (!providers.has(t.provider)) ctx.addIssue({ code: "custom", path: ["reliability", "fallbacks", i, "to", j, "provider"], message: known, params: { got: t.provider } });
       else if (rule.provider !== undefined && providers.get(rule.provider) !== providers.get(t.provider)) {
-        ctx.addIssue({ code: "custom", path: ["reliability", "fallbacks", i, "to", j, "provider"], message: `a provider of the same kind as ${rule.provider} (${providers.get(rule.provider)})`, params: { got: t.provider } });
+        ctx.addIssue({
+          code: "custom",
+          path: ["reliability", "fallbacks", i, "to", j, "provider"],
+          message: `a provider of the same kind as ${rule.provider} (${providers.get(rule.provider)})`,
+          params: { got: t.provider },
+        });
       }
     });
   });

@@ -138,7 +138,23 @@ export class StateProjection {
         return;
       }
       case "llm.request":
-        this.#addCall({ callId: event.callId, agentId: event.agentId, ts: event.ts, model: event.model, responseModel: null, decision: null, policy: null, code: null, reason: null, responseAction: null, status: null, inputTokens: 0, outputTokens: 0, costMicros: 0, latencyMs: null });
+        this.#addCall({
+          callId: event.callId,
+          agentId: event.agentId,
+          ts: event.ts,
+          model: event.model,
+          responseModel: null,
+          decision: null,
+          policy: null,
+          code: null,
+          reason: null,
+          responseAction: null,
+          status: null,
+          inputTokens: 0,
+          outputTokens: 0,
+          costMicros: 0,
+          latencyMs: null,
+        });
         return;
       case "llm.decision":
         return this.#decision(event);

@@ -71,14 +71,7 @@ export interface StartCommand {
 }
 
 /** Every event the agent machine accepts. */
-export type AgentEvent =
-  | ProcessEvent
-  | { readonly type: "shim.connected" }
-  | { readonly type: "shim.heartbeat" }
-  | StopCommand
-  | RestartCommand
-  | StartCommand
-  | { readonly type: "window.expired" };
+export type AgentEvent = ProcessEvent | { readonly type: "shim.connected" } | { readonly type: "shim.heartbeat" } | StopCommand | RestartCommand | StartCommand | { readonly type: "window.expired" };
 
 /** What the machine tells the process actor: send a signal to the process group. */
 export interface ProcessCommand {

@@ -2,17 +2,7 @@
 // is the invoked `process` actor, provided with `.provide({ actors: { process } })`; timers are
 // XState delays, so a SimulatedClock drives them in tests. States are defined on AgentState.
 import { and, assign, enqueueActions, fromCallback, raise, sendTo, setup } from "xstate";
-import type {
-  AgentContext,
-  AgentEvent,
-  AgentExit,
-  AgentMachineInput,
-  AgentState,
-  FinalAgentState,
-  ProcessCommand,
-  ProcessInput,
-  StateChange,
-} from "./agent-machine-types.js";
+import type { AgentContext, AgentEvent, AgentExit, AgentMachineInput, AgentState, FinalAgentState, ProcessCommand, ProcessInput, StateChange } from "./agent-machine-types.js";
 import { backoffReason, describeExit, gaveUpReason, hungReason, startFailedReason, startupTimeoutReason } from "./agent-reasons.js";
 import { backoffDelay } from "./backoff.js";
 
@@ -228,11 +218,7 @@ export const agentMachine = setup({
     },
     exited: {
       entry: { type: "enter", params: { to: "exited" } },
-      always: [
-        { guard: and(["restartsAlways", "restartLimitReached"]), target: "failed", actions: "gaveUp" },
-        { guard: "restartsAlways", target: "backoff" },
-        { target: "settled" },
-      ],
+      always: [{ guard: and(["restartsAlways", "restartLimitReached"]), target: "failed", actions: "gaveUp" }, { guard: "restartsAlways", target: "backoff" }, { target: "settled" }],
     },
     // Hidden: an operator's restart ended the process; the next run starts at once (stopping → starting).
     relaunching: { always: { target: "alive", actions: ["countRelaunch", "nextRun"] } },

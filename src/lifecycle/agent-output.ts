@@ -37,10 +37,7 @@ export function openRunOutput(run: number, options: AgentOutputOptions): RunOutp
     stderr: new LineSplitter((line) => options.line(run, "stderr", line)),
   };
   const echo = options.echo;
-  const prefixed =
-    echo !== false && echo.prefix !== ""
-      ? { stdout: new PrefixedEcho(echo.prefix, options.targets.stdout), stderr: new PrefixedEcho(echo.prefix, options.targets.stderr) }
-      : null;
+  const prefixed = echo !== false && echo.prefix !== "" ? { stdout: new PrefixedEcho(echo.prefix, options.targets.stdout), stderr: new PrefixedEcho(echo.prefix, options.targets.stderr) } : null;
   return {
     push(stream, chunk) {
       if (prefixed !== null) prefixed[stream].push(chunk);
@@ -72,7 +69,14 @@ class PrefixedEcho {
     const text = this.#partial + this.#decoder.write(chunk);
     const end = text.lastIndexOf("\n");
     this.#partial = text.slice(end + 1);
-    if (end >= 0) this.#target.write(text.slice(0, end).split("\n").map((line) => `${this.#prefix}${line}\n`).join(""));
+    if (end >= 0)
+      this.#target.write(
+        text
+          .slice(0, end)
+          .split("\n")
+          .map((line) => `${this.#prefix}${line}\n`)
+          .join(""),
+      );
     if (this.#partial.length > MAX_ECHO_LINE) this.flush(false);
   }
 

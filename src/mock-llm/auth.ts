@@ -17,8 +17,7 @@ function header(headers: IncomingHttpHeaders, name: string): string {
 }
 
 /** Gemini's answer (403 PERMISSION_DENIED) to a call with neither `x-goog-api-key` nor `key=`. */
-export const GEMINI_MISSING_KEY =
-  "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.";
+export const GEMINI_MISSING_KEY = "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.";
 
 /** True when the request carries a key: `Authorization: Bearer <key>`, or `api-key` (Azure) / `x-api-key` (Anthropic) / `x-goog-api-key` or `key=` (Gemini). */
 export function hasApiKey(provider: Provider, headers: IncomingHttpHeaders, query?: URLSearchParams): boolean {

@@ -17,9 +17,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Rea
 }
 
 /** A parsed body: a JSON object, or why it is not one. */
-export type ParsedBody =
-  | { readonly ok: true; readonly value: Record<string, unknown> }
-  | { readonly ok: false; readonly reason: string; readonly raw: string };
+export type ParsedBody = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly reason: string; readonly raw: string };
 
 /** Parses a body that must be a JSON object (an empty body counts as `{}` only when `allowEmpty`). */
 export function parseJsonObject(text: string, allowEmpty: boolean): ParsedBody {

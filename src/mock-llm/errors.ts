@@ -113,7 +113,11 @@ export function providerErrorBody(provider: Provider, status: number, requestId:
 
 /** Thrown by a handler to answer with a provider error (400 unless told otherwise). */
 export class RequestError extends Error {
-  constructor(message: string, readonly fields: OpenAiErrorFields = {}, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly fields: OpenAiErrorFields = {},
+    readonly status = 400,
+  ) {
     super(message);
   }
 }

@@ -37,7 +37,11 @@ export interface QueuedFault extends FaultSpec {
 
 /** A bad fault value (header or control body): names the key, what was expected and got. */
 export class FaultValueError extends Error {
-  constructor(readonly key: string, readonly expected: string, readonly got: unknown) {
+  constructor(
+    readonly key: string,
+    readonly expected: string,
+    readonly got: unknown,
+  ) {
     super(`Invalid ${key}: expected ${expected}, got ${JSON.stringify(got)}`);
   }
 }
@@ -45,11 +49,13 @@ export class FaultValueError extends Error {
 type Check = (key: string, value: unknown) => number | boolean;
 
 // Integer in a range, from a JSON number or a header string.
-const intIn = (min: number, max: number): Check => (key, value) => {
-  const n = typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) throw new FaultValueError(key, `an integer from ${min} to ${max}`, value);
-  return n;
-};
+const intIn =
+  (min: number, max: number): Check =>
+  (key, value) => {
+    const n = typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) throw new FaultValueError(key, `an integer from ${min} to ${max}`, value);
+    return n;
+  };
 
 // Non-negative seconds (fractions allowed), from a JSON number or a header string.
 const seconds: Check = (key, value) => {

@@ -13,7 +13,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 // The text of a Content's parts (text parts only; inline data and function calls carry none).
 function partsText(content: unknown): string {
   const parts = isRecord(content) && Array.isArray(content.parts) ? content.parts : [];
-  return parts.map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : "")).filter((t) => t !== "").join("\n");
+  return parts
+    .map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : ""))
+    .filter((t) => t !== "")
+    .join("\n");
 }
 
 /** The prompt of a GenerateContentRequest: systemInstruction, then every content's text parts. */

@@ -13,13 +13,16 @@ export function promptTokens(prompt: Prompt): number {
   return countAll(prompt.texts);
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Text of a message content: a string, or text parts (text / input_text / tool results) joined by "\n". */
 export function textOf(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map(textOf).filter((text) => text !== "").join("\n");
+  if (Array.isArray(content))
+    return content
+      .map(textOf)
+      .filter((text) => text !== "")
+      .join("\n");
   if (isRecord(content)) {
     if (typeof content.text === "string") return content.text;
     if (content.content !== undefined) return textOf(content.content);

@@ -35,7 +35,10 @@ function locate(): string {
   }
   const found = tried.find((file) => existsSync(file));
   if (found === undefined) {
-    throw new IronError("IRON_ERR_INTERNAL", "the provider wire facts file is missing from this install", { expected: `python/iron_shim/provider_wire.json at one of ${tried.join(", ")}`, got: "none" });
+    throw new IronError("IRON_ERR_INTERNAL", "the provider wire facts file is missing from this install", {
+      expected: `python/iron_shim/provider_wire.json at one of ${tried.join(", ")}`,
+      got: "none",
+    });
   }
   return found;
 }

@@ -40,5 +40,7 @@ export function randomAlphanumeric(length: number): string {
 
 /** Random lowercase hex, for ids like req_… and resp_…. */
 export function randomHex(length: number): string {
-  return randomBytes(Math.ceil(length / 2)).toString("hex").slice(0, length);
+  return randomBytes(Math.ceil(length / 2))
+    .toString("hex")
+    .slice(0, length);
 }

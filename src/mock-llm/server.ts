@@ -97,7 +97,14 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
     await once(server, "listening");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "EADDRINUSE" ? "the port is already in use (pick another with --port, or --port 0 for any free one)" : code === "EACCES" ? "permission denied (ports below 1024 need privileges)" : code === "EADDRNOTAVAIL" ? "no interface has that address" : (error as Error).message;
+    const why =
+      code === "EADDRINUSE"
+        ? "the port is already in use (pick another with --port, or --port 0 for any free one)"
+        : code === "EACCES"
+          ? "permission denied (ports below 1024 need privileges)"
+          : code === "EADDRNOTAVAIL"
+            ? "no interface has that address"
+            : (error as Error).message;
     throw new IronError("IRON_ERR_TRANSPORT", `mock-llm could not listen on ${host}:${port}: ${why}`, { cause: error });
   }
   return (server.address() as AddressInfo).port;

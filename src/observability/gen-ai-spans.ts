@@ -118,7 +118,14 @@ export class GenAiSpans {
       span = this.#tracer.startSpan(`invoke_agent ${event.agentId}`, {
         kind: SpanKind.INTERNAL,
         startTime: event.ts,
-        attributes: { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": event.agentId, "gen_ai.agent.id": event.agentId, "iron.agent.run": event.run, "iron.agent.restart": event.run > 1, ...(event.pid !== null && { "process.pid": event.pid }) },
+        attributes: {
+          "gen_ai.operation.name": "invoke_agent",
+          "gen_ai.agent.name": event.agentId,
+          "gen_ai.agent.id": event.agentId,
+          "iron.agent.run": event.run,
+          "iron.agent.restart": event.run > 1,
+          ...(event.pid !== null && { "process.pid": event.pid }),
+        },
       });
       this.#agents.set(key, span);
     }
@@ -208,7 +215,8 @@ export class GenAiSpans {
       if (decision.action === "deny") child.setStatus({ code: SpanStatusCode.ERROR, message: decision.reason ?? "denied" });
       child.end(decision.ts);
     }
-    for (const failure of call.errors) span.addEvent("iron.policy.error", { "iron.policy": failure.policy, "iron.error": failure.error, "iron.timed_out": failure.timedOut, "iron.ignored": failure.ignored }, failure.ts);
+    for (const failure of call.errors)
+      span.addEvent("iron.policy.error", { "iron.policy": failure.policy, "iron.error": failure.error, "iron.timed_out": failure.timedOut, "iron.ignored": failure.ignored }, failure.ts);
     span.end(Math.max(end, req.ts));
   }
 }

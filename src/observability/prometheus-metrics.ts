@@ -43,9 +43,19 @@ export class IronMetrics {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     });
-    this.#budgetRemaining = new Gauge({ name: "iron_budget_remaining_usd", help: "Budget left (limit minus spent and reserved) of the global and per-agent scopes, in US dollars", labelNames: ["scope", "period"], registers });
+    this.#budgetRemaining = new Gauge({
+      name: "iron_budget_remaining_usd",
+      help: "Budget left (limit minus spent and reserved) of the global and per-agent scopes, in US dollars",
+      labelNames: ["scope", "period"],
+      registers,
+    });
     this.#budgetLimit = new Gauge({ name: "iron_budget_limit_usd", help: "Budget limit of the global and per-agent scopes, in US dollars", labelNames: ["scope", "period"], registers });
-    this.#breaker = new Gauge({ name: "iron_breaker_state", help: "Circuit breaker state per provider and model: 1 for the current state, 0 for the others", labelNames: ["provider", "model", "state"], registers });
+    this.#breaker = new Gauge({
+      name: "iron_breaker_state",
+      help: "Circuit breaker state per provider and model: 1 for the current state, 0 for the others",
+      labelNames: ["provider", "model", "state"],
+      registers,
+    });
     this.#restarts = new Counter({ name: "iron_agent_restarts_total", help: "Times an agent was started again after its process ended", labelNames: ["agent"], registers });
     const states = this.#agentStates;
     new Gauge({
@@ -61,14 +71,36 @@ export class IronMetrics {
     this.#storeUp = new Gauge({ name: "iron_store_up", help: "1 while the state store works, 0 after it failed (calls are then denied)", registers });
     this.#storeUp.set(1);
     const lastSeq = (): number => this.#seq;
-    new Gauge({ name: "iron_events_last_seq", help: "Sequence number of the last committed event", registers, collect() { this.set(lastSeq()); } });
+    new Gauge({
+      name: "iron_events_last_seq",
+      help: "Sequence number of the last committed event",
+      registers,
+      collect() {
+        this.set(lastSeq());
+      },
+    });
     if (probes.streamClients !== undefined) {
       const clients = probes.streamClients;
-      new Gauge({ name: "iron_stream_clients", help: "Clients following the live event stream", registers, collect() { this.set(clients()); } });
+      new Gauge({
+        name: "iron_stream_clients",
+        help: "Clients following the live event stream",
+        registers,
+        collect() {
+          this.set(clients());
+        },
+      });
     }
     if (probes.streamDroppedClients !== undefined) {
       const dropped = probes.streamDroppedClients;
-      new Counter({ name: "iron_stream_clients_dropped_total", help: "Stream clients dropped as too slow or unresponsive", registers, collect() { this.reset(); this.inc(dropped()); } });
+      new Counter({
+        name: "iron_stream_clients_dropped_total",
+        help: "Stream clients dropped as too slow or unresponsive",
+        registers,
+        collect() {
+          this.reset();
+          this.inc(dropped());
+        },
+      });
     }
     if (probes.spans !== undefined) {
       const spans = probes.spans;

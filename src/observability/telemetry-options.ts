@@ -90,14 +90,19 @@ export function resolveTelemetry(options: TelemetryOptions = {}, env: Env = proc
   if (options.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(options.endpoint)) bad("endpoint", "an http(s) URL", options.endpoint);
   if (options.protocol !== undefined && options.protocol !== "http/protobuf" && options.protocol !== "http/json") bad("protocol", '"http/protobuf" or "http/json"', options.protocol);
   if (options.sampling !== undefined && !(typeof options.sampling === "number" && options.sampling >= 0 && options.sampling <= 1)) bad("sampling", "a number from 0 to 1", options.sampling);
-  if (options.metricsToken !== undefined && !(typeof options.metricsToken === "string" && options.metricsToken.length >= 16)) bad("metricsToken", "a string of at least 16 characters", options.metricsToken);
+  if (options.metricsToken !== undefined && !(typeof options.metricsToken === "string" && options.metricsToken.length >= 16))
+    bad("metricsToken", "a string of at least 16 characters", options.metricsToken);
   const disabled = options.traces === false || (options.traces === undefined && env.OTEL_SDK_DISABLED?.toLowerCase() === "true");
   const url = disabled ? null : tracesUrl(options, env);
   if (url !== null && !/^https?:\/\/[^\s/]+/.test(url)) bad("endpoint", "an http(s) URL (from OTEL_EXPORTER_OTLP_ENDPOINT)", url);
   const envProtocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
   const protocol = options.protocol ?? (envProtocol === "http/json" ? "http/json" : "http/protobuf");
   if (url !== null && options.protocol === undefined && envProtocol !== undefined && envProtocol !== "http/json" && envProtocol !== "http/protobuf") {
-    throw new IronError("IRON_ERR_CONFIG", "invalid environment variable", { path: "OTEL_EXPORTER_OTLP_PROTOCOL", expected: '"http/protobuf" or "http/json" (iron exports over HTTP)', got: envProtocol });
+    throw new IronError("IRON_ERR_CONFIG", "invalid environment variable", {
+      path: "OTEL_EXPORTER_OTLP_PROTOCOL",
+      expected: '"http/protobuf" or "http/json" (iron exports over HTTP)',
+      got: envProtocol,
+    });
   }
   const sampler = env.OTEL_TRACES_SAMPLER;
   const envRatio = sampler === "always_off" ? 0 : sampler === "traceidratio" || sampler === "parentbased_traceidratio" ? envNumber(env, "OTEL_TRACES_SAMPLER_ARG") : undefined;

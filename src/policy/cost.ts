@@ -12,11 +12,7 @@ export function costOf(usage: Usage, base: ModelPrice): number {
   const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
   const written = Math.min(usage.cacheCreationInputTokens, usage.inputTokens - cached);
   const uncached = usage.inputTokens - cached - written;
-  const micros =
-    uncached * price.input +
-    cached * (price.cachedInput ?? price.input) +
-    written * (price.cacheWrite ?? price.input) +
-    usage.outputTokens * price.output;
+  const micros = uncached * price.input + cached * (price.cachedInput ?? price.input) + written * (price.cacheWrite ?? price.input) + usage.outputTokens * price.output;
   return Math.ceil(micros - 1e-9);
 }
 

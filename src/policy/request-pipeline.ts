@@ -82,7 +82,11 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     if (decision.action === "modify") current = withChange(current, decision);
     if (decision.reserve !== undefined) h.reserve = decision.reserve;
   }
-  const hold = await reserveAll(deps.ledger, call.id, held.map((h) => h.reserve));
+  const hold = await reserveAll(
+    deps.ledger,
+    call.id,
+    held.map((h) => h.reserve),
+  );
   if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
   if (delayMs > 0) await deps.sleep(delayMs);
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);

@@ -20,8 +20,23 @@ export const MEDIA_TOKENS = 1500;
 
 // Keys whose string values are not prompt text (ids, roles, options) — counted as nothing.
 const NOT_TEXT = new Set([
-  "model", "role", "type", "id", "tool_call_id", "call_id", "stream", "stream_options", "cache_control",
-  "media_type", "detail", "encoding_format", "user", "metadata", "service_tier", "store", "format",
+  "model",
+  "role",
+  "type",
+  "id",
+  "tool_call_id",
+  "call_id",
+  "stream",
+  "stream_options",
+  "cache_control",
+  "media_type",
+  "detail",
+  "encoding_format",
+  "user",
+  "metadata",
+  "service_tier",
+  "store",
+  "format",
 ]);
 // Keys whose value is a media payload or reference: a flat estimate each.
 const MEDIA = new Set(["image_url", "input_image", "image", "input_audio", "audio", "file", "file_data", "file_id", "source", "document"]);

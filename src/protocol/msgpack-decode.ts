@@ -129,13 +129,29 @@ function read(r: Reader, depth: number): unknown {
     case 0xdb:
       return r.str(r.fixed(4, (p) => v.getUint32(p)));
     case 0xdc:
-      return array(r, r.fixed(2, (p) => v.getUint16(p)), depth);
+      return array(
+        r,
+        r.fixed(2, (p) => v.getUint16(p)),
+        depth,
+      );
     case 0xdd:
-      return array(r, r.fixed(4, (p) => v.getUint32(p)), depth);
+      return array(
+        r,
+        r.fixed(4, (p) => v.getUint32(p)),
+        depth,
+      );
     case 0xde:
-      return map(r, r.fixed(2, (p) => v.getUint16(p)), depth);
+      return map(
+        r,
+        r.fixed(2, (p) => v.getUint16(p)),
+        depth,
+      );
     case 0xdf:
-      return map(r, r.fixed(4, (p) => v.getUint32(p)), depth);
+      return map(
+        r,
+        r.fixed(4, (p) => v.getUint32(p)),
+        depth,
+      );
     case 0xc1:
       throw new MsgpackError(`reserved byte 0xc1 at offset ${at}`);
     default:

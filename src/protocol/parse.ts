@@ -1,16 +1,7 @@
 // Validates decoded payloads into typed inbound messages; anything off-spec is IRON_ERR_PROTOCOL.
 import { IronError, describe } from "../errors.js";
 import { HELLO_LIMITS, PROTOCOL_VERSION } from "./constants.js";
-import type {
-  ByeMessage,
-  HeartbeatMessage,
-  HelloMessage,
-  InboundMessage,
-  LlmRequestMessage,
-  LlmChunkMessage,
-  LlmResponseMessage,
-  WireUsage,
-} from "./messages.js";
+import type { ByeMessage, HeartbeatMessage, HelloMessage, InboundMessage, LlmRequestMessage, LlmChunkMessage, LlmResponseMessage, WireUsage } from "./messages.js";
 
 type Obj = Record<string, unknown>;
 

@@ -10,7 +10,7 @@ const limit = z.union([usd, obj({ usd, period: oneOf(["total", "day", "month"]) 
 
 /** One limit or several (e.g. a total and a daily one). */
 export const limits = z.union([limit, z.array(limit, { error: "a limit or a list of limits" }).min(1, { error: "a limit or a list of limits" })], {
-  error: 'a number of USD >= 0, {usd, period}, or a list of them',
+  error: "a number of USD >= 0, {usd, period}, or a list of them",
 });
 
 const timeZone = z.string({ error: "an IANA time zone such as UTC or Europe/Berlin" }).refine(

@@ -12,7 +12,10 @@ const direction = z.record(z.string(), action, { error: 'a map of detector (or "
 const custom = obj({
   name: z.string({ error: "a lower-case name such as employee_id" }).regex(/^[a-z][a-z0-9_]{0,39}$/, { error: "a lower-case name such as employee_id" }),
   pattern: text("a regular expression").refine(validPattern, { error: "a regular expression that compiles and never matches the empty string" }),
-  flags: z.string({ error: "regular expression flags from i, m, s, u" }).regex(/^[imsu]*$/, { error: "regular expression flags from i, m, s, u" }).optional(),
+  flags: z
+    .string({ error: "regular expression flags from i, m, s, u" })
+    .regex(/^[imsu]*$/, { error: "regular expression flags from i, m, s, u" })
+    .optional(),
 });
 
 function validPattern(source: string): boolean {

@@ -11,7 +11,14 @@ import { StreamServer, type MetricsEndpoint } from "./stream-server.js";
 const RECENT_CALLS = 100;
 
 /** Starts the stream (and the dashboard, given its API) and subscribes it to every committed event; throws IRON_ERR_STREAM. */
-export async function startEventStream(options: ResolvedStreamOptions, bus: EventBus, store: Store, logger: Logger, dashboard: DashboardBackend | null, metrics: MetricsEndpoint | null = null): Promise<StreamServer> {
+export async function startEventStream(
+  options: ResolvedStreamOptions,
+  bus: EventBus,
+  store: Store,
+  logger: Logger,
+  dashboard: DashboardBackend | null,
+  metrics: MetricsEndpoint | null = null,
+): Promise<StreamServer> {
   const projection = new StateProjection(RECENT_CALLS);
   projection.seq = bus.lastDelivered;
   const calls = store.recentCalls(RECENT_CALLS).map((c) => ({
@@ -31,7 +38,10 @@ export async function startEventStream(options: ResolvedStreamOptions, bus: Even
     costMicros: c.costMicros,
     latencyMs: c.latencyMs,
   }));
-  projection.seed(store.breakers().map((b) => ({ ...b, retryAt: null })), calls);
+  projection.seed(
+    store.breakers().map((b) => ({ ...b, retryAt: null })),
+    calls,
+  );
   const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => store.eventsAfter(after, limit), logger, dashboard, metrics });
   bus.scrubber.addSecret(options.token);
   if (metrics?.token != null) bus.scrubber.addSecret(metrics.token);

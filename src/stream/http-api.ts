@@ -39,9 +39,14 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
     const control = tokenMatches(presented, tokens.control);
     if (!control && !tokenMatches(presented, tokens.watch)) {
       logger.warn({ remote: req.socket.remoteAddress, path }, "refused a dashboard API request without a valid token");
-      throw new HttpError(401, "IRON_ERR_AUTH", `present the run's token: expected the header Authorization: Bearer <token>, got ${header === undefined ? "no Authorization header" : "a token that does not match"}`, {
-        "www-authenticate": 'Bearer realm="iron"',
-      });
+      throw new HttpError(
+        401,
+        "IRON_ERR_AUTH",
+        `present the run's token: expected the header Authorization: Bearer <token>, got ${header === undefined ? "no Authorization header" : "a token that does not match"}`,
+        {
+          "www-authenticate": 'Bearer realm="iron"',
+        },
+      );
     }
     if (path === "/api/info") {
       only(req, ["GET", "HEAD"]);
@@ -87,7 +92,11 @@ async function action(req: IncomingMessage, backend: DashboardBackend): Promise<
   const crossOrigin = crossOriginRefusal(req);
   if (crossOrigin !== null) throw new HttpError(403, "IRON_ERR_AUTH", `cross-origin action refused: ${crossOrigin}`);
   if (backend.readOnly) {
-    throw new HttpError(403, "IRON_ERR_READ_ONLY", "this dashboard reads a state file (iron dashboard --state): expected a running supervisor's dashboard (iron run, iron serve) for actions, got a read-only one");
+    throw new HttpError(
+      403,
+      "IRON_ERR_READ_ONLY",
+      "this dashboard reads a state file (iron dashboard --state): expected a running supervisor's dashboard (iron run, iron serve) for actions, got a read-only one",
+    );
   }
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {

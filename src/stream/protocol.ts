@@ -30,7 +30,11 @@ export function parseStreamQuery(params: URLSearchParams): StreamQuery | string 
     if (sinceText === "" || !Number.isInteger(since) || since < 0) return `since must be a seq (an integer >= 0), got ${JSON.stringify(sinceText)}`;
   }
   const list = (name: string): string[] | null => {
-    const values = params.getAll(name).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+    const values = params
+      .getAll(name)
+      .flatMap((v) => v.split(","))
+      .map((v) => v.trim())
+      .filter((v) => v !== "");
     return values.length === 0 ? null : values;
   };
   const agents = list("agent");

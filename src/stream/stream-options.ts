@@ -53,7 +53,8 @@ export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStrea
   if (options.dashboard !== undefined && typeof options.dashboard !== "boolean") bad("dashboard", "true or false", options.dashboard);
   if (options.dashboardDir !== undefined && (typeof options.dashboardDir !== "string" || options.dashboardDir === "")) bad("dashboardDir", "a directory path", options.dashboardDir);
   if (options.token !== undefined && !(typeof options.token === "string" && options.token.length >= 16)) bad("token", "a string of at least 16 characters", options.token);
-  if (options.controlToken !== undefined && !(typeof options.controlToken === "string" && options.controlToken.length >= 16)) bad("controlToken", "a string of at least 16 characters", options.controlToken);
+  if (options.controlToken !== undefined && !(typeof options.controlToken === "string" && options.controlToken.length >= 16))
+    bad("controlToken", "a string of at least 16 characters", options.controlToken);
   if (options.controlToken !== undefined && options.controlToken === options.token) bad("controlToken", "a token other than stream.token (watching must not grant control)", "the same token");
   return Object.freeze({
     host: options.host ?? "127.0.0.1",

@@ -77,7 +77,10 @@ export class StreamServer {
     const address = server.#http.address();
     server.#port = typeof address === "object" && address !== null ? address.port : options.port;
     if (!isLoopbackHost(options.host)) {
-      deps.logger.warn({ host: options.host, port: server.#port }, "the event stream listens beyond loopback over plain HTTP: its tokens and events cross the network unencrypted; serve it on a trusted network or behind a TLS proxy");
+      deps.logger.warn(
+        { host: options.host, port: server.#port },
+        "the event stream listens beyond loopback over plain HTTP: its tokens and events cross the network unencrypted; serve it on a trusted network or behind a TLS proxy",
+      );
     }
     server.#pinger = setInterval(() => server.#ping(), options.pingIntervalMs);
     server.#pinger.unref();
@@ -152,9 +155,15 @@ export class StreamServer {
     const presented = presentedToken(req, new URL(req.url ?? "/", "http://localhost"));
     if (!tokenMatches(presented, this.#options.token) && !(metrics.token !== null && tokenMatches(presented, metrics.token))) {
       this.#deps.logger.warn({ remote: req.socket.remoteAddress }, "refused a metrics scrape without a valid token");
-      return sendError(res, 401, "IRON_ERR_AUTH", `present the stream's or the metrics token: expected Authorization: Bearer <token>, got ${presented === null ? "no token" : "a token that does not match"}`, {
-        "www-authenticate": 'Bearer realm="iron"',
-      });
+      return sendError(
+        res,
+        401,
+        "IRON_ERR_AUTH",
+        `present the stream's or the metrics token: expected Authorization: Bearer <token>, got ${presented === null ? "no token" : "a token that does not match"}`,
+        {
+          "www-authenticate": 'Bearer realm="iron"',
+        },
+      );
     }
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "IRON_ERR_USAGE", `expected GET, got ${req.method ?? "no method"}`, { allow: "GET, HEAD" });
     try {

@@ -14,7 +14,6 @@ import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
 import { usageProblem } from "../policy/usage-check.js";
 
-
 /** Governs calls for every agent: one engine, one bus, one ledger. */
 export class CallGovernor {
   readonly #engine: PolicyEngine;
@@ -105,7 +104,8 @@ export class CallGovernor {
     const result = toResult(message);
     const problem = usageProblem(result.usage);
     const counted = problem === null ? result.usage : null;
-    if (problem !== null) this.#bus.publish({ type: "llm.usage.rejected", agentId, callId: call.id, code: "IRON_ERR_USAGE_INVALID", reason: `reported usage not charged as it is (the call's worst case is): ${problem}` });
+    if (problem !== null)
+      this.#bus.publish({ type: "llm.usage.rejected", agentId, callId: call.id, code: "IRON_ERR_USAGE_INVALID", reason: `reported usage not charged as it is (the call's worst case is): ${problem}` });
     const started = performance.now();
     const verdict = await this.#engine.decideResponse(call, result);
     this.#record(agentId, call, "response", verdict, performance.now() - started);

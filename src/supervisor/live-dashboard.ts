@@ -62,7 +62,10 @@ function liveCall(deps: LiveDashboardDeps, callId: string): CallDetail | null {
   const bySeq = new Map<number, IronEvent>();
   for (const event of deps.store.callEvents(callId) ?? []) bySeq.set(event.seq, event);
   for (const event of kept?.events ?? []) bySeq.set(event.seq, event);
-  const base = detailFromEvents(callId, [...bySeq.values()].sort((a, b) => a.seq - b.seq));
+  const base = detailFromEvents(
+    callId,
+    [...bySeq.values()].sort((a, b) => a.seq - b.seq),
+  );
   if (base === null) return kept;
   if (kept === null) return base;
   return { ...base, request: kept.request, requestMeta: kept.requestMeta, response: kept.response, bodies: kept.bodies };

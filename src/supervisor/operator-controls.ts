@@ -57,16 +57,23 @@ export class OperatorControls implements ControlTarget {
 
   startAgent(agentId: string, reason: string): void {
     // The answer is that it was asked: a spawn that fails shows as the agent's own state events.
-    this.#agent(agentId, "start").start({ reason }).catch(() => undefined);
+    this.#agent(agentId, "start")
+      .start({ reason })
+      .catch(() => undefined);
   }
 
   restartAgent(agentId: string, reason: string): void {
-    this.#agent(agentId, "restart").restart({ reason }).catch(() => undefined);
+    this.#agent(agentId, "restart")
+      .restart({ reason })
+      .catch(() => undefined);
   }
 
   setBudgetLimit(scope: string, limitUsd: number | null): void {
     if (!SCOPE.test(scope)) {
-      throw new IronError("IRON_ERR_USAGE", "invalid budget scope", { expected: "global, agent:<id>, run:<id>#<n> or <attribute>:<value>, optionally with @day:YYYY-MM-DD or @month:YYYY-MM", got: scope });
+      throw new IronError("IRON_ERR_USAGE", "invalid budget scope", {
+        expected: "global, agent:<id>, run:<id>#<n> or <attribute>:<value>, optionally with @day:YYYY-MM-DD or @month:YYYY-MM",
+        got: scope,
+      });
     }
     if (limitUsd !== null && !(Number.isFinite(limitUsd) && limitUsd >= 0)) {
       throw new IronError("IRON_ERR_USAGE", "invalid budget limit", { expected: "a number of USD >= 0, or null", got: limitUsd });

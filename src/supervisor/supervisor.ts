@@ -93,7 +93,10 @@ export class Supervisor {
       return store.instance === null ? run : `${store.instance}.${run}`;
     };
     const hashKey = options.safety === null ? undefined : installSecret();
-    const shared = { ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }), ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }) };
+    const shared = {
+      ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }),
+      ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }),
+    };
     this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }), ...shared });
     // In a fleet, a limit this supervisor's configuration changes for everyone is audited like an operator's.
     store.onLimitChange?.((scope, previous, next) => this.#bus.publish(fleetLimitAudit(scope, previous, next)));
@@ -106,8 +109,18 @@ export class Supervisor {
     this.#telemetry =
       options.telemetry === null || telemetryClass === null
         ? null
-        : new telemetryClass(options.telemetry, this.#bus, options.stream !== null, { streamClients: () => this.#stream?.stats.clients ?? 0, streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead) });
-    this.#governor = new CallGovernor(this.#engine, this.#bus, this.#ledger, (id) => this.#budgetOf(id), observers(details, this.#telemetry?.observer ?? null), (id) => this.#traceparents.get(id) ?? null);
+        : new telemetryClass(options.telemetry, this.#bus, options.stream !== null, {
+            streamClients: () => this.#stream?.stats.clients ?? 0,
+            streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead),
+          });
+    this.#governor = new CallGovernor(
+      this.#engine,
+      this.#bus,
+      this.#ledger,
+      (id) => this.#budgetOf(id),
+      observers(details, this.#telemetry?.observer ?? null),
+      (id) => this.#traceparents.get(id) ?? null,
+    );
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({
@@ -170,7 +183,8 @@ export class Supervisor {
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
       supervisor.#server = server;
       fixed?.bound();
-      if (resolved.stream !== null) supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger, supervisor.#dashboard(), supervisor.#telemetry?.metricsEndpoint ?? null);
+      if (resolved.stream !== null)
+        supervisor.#stream = await startEventStream(resolved.stream, supervisor.#bus, store, resolved.logger, supervisor.#dashboard(), supervisor.#telemetry?.metricsEndpoint ?? null);
     } catch (error) {
       await server?.close();
       await telemetry?.close();

@@ -118,7 +118,13 @@ export class AgentServer {
     if (session === undefined && payload.byteLength > MAX_PRE_WELCOME_BYTES) {
       this.#throttle.warn({ bytes: payload.byteLength, max: MAX_PRE_WELCOME_BYTES }, "dropped an oversized message from a peer that has not been welcomed");
       this.#strike(key);
-      this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: 0, code: "IRON_ERR_PROTOCOL", reason: `a message before welcome may hold at most ${MAX_PRE_WELCOME_BYTES} bytes; got ${payload.byteLength}` });
+      this.#send(routingId, {
+        v: PROTOCOL_VERSION,
+        type: "reject",
+        id: 0,
+        code: "IRON_ERR_PROTOCOL",
+        reason: `a message before welcome may hold at most ${MAX_PRE_WELCOME_BYTES} bytes; got ${payload.byteLength}`,
+      });
       return;
     }
     let value: unknown;

@@ -46,7 +46,10 @@ function prepareDirectory(dir: string): void {
   // sticky directory like /tmp, may own it.
   const ours = typeof process.getuid !== "function" || stats.uid === process.getuid() || (sticky && stats.uid === 0);
   if (!ours) {
-    throw new IronError("IRON_ERR_RUNTIME_DIR", `the socket directory ${dir} belongs to another user`, { expected: sticky ? "a directory you (or root, for a sticky one) own" : "a directory you own", got: `uid ${stats.uid}` });
+    throw new IronError("IRON_ERR_RUNTIME_DIR", `the socket directory ${dir} belongs to another user`, {
+      expected: sticky ? "a directory you (or root, for a sticky one) own" : "a directory you own",
+      got: `uid ${stats.uid}`,
+    });
   }
   if ((stats.mode & 0o022) !== 0 && !sticky) {
     throw new IronError("IRON_ERR_RUNTIME_DIR", `the socket directory ${dir} is writable by others, who could replace the socket`, {
@@ -71,7 +74,11 @@ export async function prepareFixedSocket(given: string): Promise<FixedSocket> {
   }
   if (existing !== null) {
     if (!existing.isSocket()) {
-      throw new IronError("IRON_ERR_RUNTIME_DIR", "the socket path exists and is not a socket", { path: socketPath, expected: "a free path or a stale socket", got: existing.isDirectory() ? "a directory" : "a file" });
+      throw new IronError("IRON_ERR_RUNTIME_DIR", "the socket path exists and is not a socket", {
+        path: socketPath,
+        expected: "a free path or a stale socket",
+        got: existing.isDirectory() ? "a directory" : "a file",
+      });
     }
     if (await listening(socketPath)) {
       throw new IronError("IRON_ERR_TRANSPORT", `another supervisor is already listening on ${socketPath}; stop it or choose another --socket`);

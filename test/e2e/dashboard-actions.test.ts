@@ -29,7 +29,11 @@ afterEach(async () => {
 
 const rig = (options: SupervisorOptions = {}): Promise<Rig> => agentRig(mock.baseUrl, open, options);
 
-const stateOf = (r: Rig, run: number): string[] => r.of("agent.state").filter((e) => e.agentId === "worker" && e.run === run).map((e) => e.to);
+const stateOf = (r: Rig, run: number): string[] =>
+  r
+    .of("agent.state")
+    .filter((e) => e.agentId === "worker" && e.run === run)
+    .map((e) => e.to);
 
 describe("dashboard actions on a live agent", () => {
   it("stops, starts and restarts the agent; each a control.action event; each new run a new process", async () => {
@@ -130,14 +134,18 @@ describe("dashboard actions on a live agent", () => {
   it("refuses to start, stop or restart an agent that joined from elsewhere (409), and says why", async () => {
     const sup = await Supervisor.start({ joinToken: true, stream: { dashboardDir: pageFixture() } });
     open.push(sup);
-    const agent = new JoinedAgentProcess(pyenvInterpreters().at(-1) ?? DEBIAN_PYTHON, [JOINED_FIXTURE], plainEnv({
-      PYTHONPATH: SHIM_ROOT,
-      OPENAI_BASE_URL: mock.baseUrl,
-      JOIN_MODE: "install",
-      JOIN_ENDPOINT: sup.endpoint,
-      JOIN_TOKEN: sup.joinToken as string,
-      JOIN_AGENT: "notebook",
-    }));
+    const agent = new JoinedAgentProcess(
+      pyenvInterpreters().at(-1) ?? DEBIAN_PYTHON,
+      [JOINED_FIXTURE],
+      plainEnv({
+        PYTHONPATH: SHIM_ROOT,
+        OPENAI_BASE_URL: mock.baseUrl,
+        JOIN_MODE: "install",
+        JOIN_ENDPOINT: sup.endpoint,
+        JOIN_TOKEN: sup.joinToken as string,
+        JOIN_AGENT: "notebook",
+      }),
+    );
     try {
       await agent.next("ready");
       const { base, token } = parseDashboardUrl(sup.dashboardUrl ?? "");

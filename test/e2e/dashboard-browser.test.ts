@@ -193,7 +193,16 @@ describe("the dashboard in a real browser", () => {
       const url = /holding:[^\n]*(http:\S+)/.exec(stderr)?.[1] as string;
       const { page, errors } = await watchedPage(browser);
       await page.goto(url);
-      await expect.poll(() => page.locator('[data-testid="call-decision"]').allTextContents().then((d) => d.sort()), PATIENCE).toEqual(["allow", "deny", "modify", "modify"]);
+      await expect
+        .poll(
+          () =>
+            page
+              .locator('[data-testid="call-decision"]')
+              .allTextContents()
+              .then((d) => d.sort()),
+          PATIENCE,
+        )
+        .toEqual(["allow", "deny", "modify", "modify"]);
       await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="budget.exhausted"]').count(), PATIENCE).toBe(1);
       expect(await page.locator('[data-scope="global"] [role="meter"]').count()).toBe(1);
       await page.locator("[data-call]").nth(1).click();

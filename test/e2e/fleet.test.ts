@@ -48,7 +48,14 @@ describe("a fleet of three supervisors on PostgreSQL", () => {
       // `iron watch` on the database follows the fleet (from each supervisor's first event), each event tagged with its supervisor.
       const watch = execa("node", [IRON_BIN, "watch", "--state", url, "--json", "--type", "llm.decision", "--since", "0"], { reject: false, buffer: true });
       const watched: string[] = [];
-      watch.stdout?.on("data", (chunk: Buffer) => watched.push(...chunk.toString().split("\n").filter((l) => l !== "")));
+      watch.stdout?.on("data", (chunk: Buffer) =>
+        watched.push(
+          ...chunk
+            .toString()
+            .split("\n")
+            .filter((l) => l !== ""),
+        ),
+      );
       writeFileSync(go, "");
       const done = await Promise.all(runs);
       for (const r of done) expect(r.exitCode, String(r.stderr)).toBe(0);

@@ -25,7 +25,12 @@ beforeAll(async () => {
   mock2 = await startMockLlm({ echo: true, maxRecorded: 10_000 });
   sup = await Supervisor.start({
     providers: [{ name: "mock", kind: "openai", base_url: mock.baseUrl }],
-    policies: [matrixPolicy(() => mock.baseUrl, () => mock2.baseUrl)],
+    policies: [
+      matrixPolicy(
+        () => mock.baseUrl,
+        () => mock2.baseUrl,
+      ),
+    ],
   });
   sup.on("event", (event) => events.push(event));
   const runs = [{ python: DEBIAN_PYTHON, libs: "all" as const, tag: "debian" }];
@@ -69,7 +74,19 @@ function expectedCost(r: CaseResult, prompt: string): number {
 describe("interception matrix (library × sync/async × stream × provider, real supervisor)", () => {
   it("covers every library and flavour on Debian's python3, and urllib on every pyenv interpreter", () => {
     const labels = new Set(results.map((r) => r.lib.replace(/^[^/]*\//, "")));
-    for (const label of ["httpx-sync", "httpx-async", "httpx2-sync", "httpx2-async", "requests-sync", "urllib-sync", "aiohttp-async", "openai-sdk-sync", "openai-sdk-async", "anthropic-sdk-sync", "anthropic-sdk-async"]) {
+    for (const label of [
+      "httpx-sync",
+      "httpx-async",
+      "httpx2-sync",
+      "httpx2-async",
+      "requests-sync",
+      "urllib-sync",
+      "aiohttp-async",
+      "openai-sdk-sync",
+      "openai-sdk-async",
+      "anthropic-sdk-sync",
+      "anthropic-sdk-async",
+    ]) {
       expect(labels, label).toContain(label);
     }
     expect(new Set(results.map((r) => r.lib.split("/")[0])).size).toBe(1 + pyenvInterpreters().length);
@@ -131,7 +148,10 @@ describe("interception matrix (library × sync/async × stream × provider, real
   it("reports a stream the agent closed early as incomplete, and settles every reservation", () => {
     for (const r of cases("early-close")) {
       const response = responseOf(r);
-      expect(response.map((e) => [e.status, e.complete]), r.case).toEqual([[200, false]]);
+      expect(
+        response.map((e) => [e.status, e.complete]),
+        r.case,
+      ).toEqual([[200, false]]);
     }
     const balances = sup.budgets.balances();
     expect(balances.length).toBeGreaterThan(0);
@@ -144,9 +164,15 @@ describe("interception matrix (library × sync/async × stream × provider, real
     expect(cases("filter").length).toBeGreaterThan(20);
     for (const r of cases("filter")) {
       expect([r.status, r.error_code, r.text], r.case).toEqual([200, null, MASKED_TEXT]);
-      expect(responseOf(r).map((e) => e.complete), r.case).toEqual([true]);
+      expect(
+        responseOf(r).map((e) => e.complete),
+        r.case,
+      ).toEqual([true]);
       const callId = requestsOf(r)[0]?.callId;
-      expect(of("llm.decision").some((e) => e.callId === callId && e.phase === "stream" && e.action === "redact"), r.case).toBe(true);
+      expect(
+        of("llm.decision").some((e) => e.callId === callId && e.phase === "stream" && e.action === "redact"),
+        r.case,
+      ).toBe(true);
     }
   });
 

@@ -60,7 +60,9 @@ describe("iron run: lifecycle", () => {
     expect(ran.stdout.match(/run \d up/g)).toEqual(["run 1 up"]);
     expect(ran.stderr.match(/RuntimeError: fixture crash/g)).toHaveLength(2); // once from the agent, once in the summary
     expect(ran.stderr).not.toMatch(/restarting|restarted \(/);
-    expect(ran.stderr).toMatch(/iron ▸ crash_after failed after [\d.]+s\niron ▸ {3}exited with code 1 before it had run 3 s \(the minimum uptime\): a failed start, not restarted\niron ▸ {3}its last error line: RuntimeError: fixture crash\n/);
+    expect(ran.stderr).toMatch(
+      /iron ▸ crash_after failed after [\d.]+s\niron ▸ {3}exited with code 1 before it had run 3 s \(the minimum uptime\): a failed start, not restarted\niron ▸ {3}its last error line: RuntimeError: fixture crash\n/,
+    );
   });
 
   it("runs several agents side by side with prefixed output and exits with the failing one's code", async () => {

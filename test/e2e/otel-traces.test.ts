@@ -113,7 +113,13 @@ describe("OpenTelemetry traces of iron run", () => {
       expect(call?.name).toBe("chat gpt-4o-mini");
       expect(call?.resource["service.name"]).toBe("iron-json");
       expect([call?.traceId, call?.parentSpanId]).toEqual([AGENT_TRACE, AGENT_SPAN]);
-      expect(call?.attributes).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini", "iron.decision": "modify", "iron.policy": "safety" });
+      expect(call?.attributes).toMatchObject({
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "iron.decision": "modify",
+        "iron.policy": "safety",
+      });
       const policy = json.spans.find((s) => s.parentSpanId === call?.spanId);
       expect(policy).toMatchObject({ name: "policy safety", attributes: { "iron.decision": "modify", "iron.phase": "request", "iron.findings": ["email:redact"] } });
       expect(call?.attributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);

@@ -69,7 +69,9 @@ describe("Prometheus metrics", () => {
     prometheus = await startPrometheus(target, METRICS_TOKEN);
     const p = prometheus;
     await patiently(async () => (await p.query('up{job="iron"}')).map((s) => s.value)).toEqual([1]);
-    await patiently(async () => (await p.query('iron_llm_calls_total{decision="allow"}')).map((s) => [s.metric.provider, s.metric.model, s.metric.agent, s.value])).toEqual([["openai", "gpt-4o-mini", "traced_calls", 2]]);
+    await patiently(async () => (await p.query('iron_llm_calls_total{decision="allow"}')).map((s) => [s.metric.provider, s.metric.model, s.metric.agent, s.value])).toEqual([
+      ["openai", "gpt-4o-mini", "traced_calls", 2],
+    ]);
     const tokens = await p.query("sum by (type) (iron_llm_tokens_total)");
     expect(tokens.map((s) => s.metric.type).sort()).toEqual(["input", "output"]);
     for (const series of tokens) expect(series.value).toBeGreaterThan(0);

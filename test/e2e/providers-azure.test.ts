@@ -29,7 +29,10 @@ beforeAll(async () => {
   const file = join(tempDir(), "azure.jsonl");
   const agent = await sup.spawn({ script: join(FIXTURES, "azure_agent.py"), python: DEBIAN_PYTHON, env: { AZURE_ROOT: mock.url, AZURE_PROMPT: PROMPT, AZURE_OUT: file } });
   expect((await agent.exited).exitCode).toBe(0);
-  lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  lines = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }, 120_000);
 
 afterAll(async () => {

@@ -31,7 +31,10 @@ beforeAll(async () => {
   const file = join(tempDir(), "gemini.jsonl");
   const agent = await sup.spawn({ script: join(FIXTURES, "gemini_agent.py"), python: DEBIAN_PYTHON, env: { GEMINI_ROOT: mock.url, GEMINI_PROMPT: PROMPT, GEMINI_OUT: file } });
   expect((await agent.exited).exitCode).toBe(0);
-  lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  lines = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }, 120_000);
 
 afterAll(async () => {

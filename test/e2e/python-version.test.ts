@@ -14,7 +14,9 @@ describe("the Python version check", () => {
   it.skipIf(old.length === 0).each(old)("refuses Python $version before starting anything, exit 126", async ({ version, python }) => {
     const ran = await iron(["run", "--python", python, join(FIXTURES, "exit_with.py")]);
     expect(ran.exitCode, ran.stderr).toBe(126);
-    expect(ran.stderr).toBe(`iron: IRON_ERR_PYTHON_VERSION: ${python} is Python ${version}; iron supports Python 3.9 to 3.13 (pass --python PATH or set python: in iron.yaml): expected Python 3.9–3.13, got "${version}"`);
+    expect(ran.stderr).toBe(
+      `iron: IRON_ERR_PYTHON_VERSION: ${python} is Python ${version}; iron supports Python 3.9 to 3.13 (pass --python PATH or set python: in iron.yaml): expected Python 3.9–3.13, got "${version}"`,
+    );
   });
 
   it("accepts every supported interpreter present, and leaves one it cannot ask to the spawn", () => {

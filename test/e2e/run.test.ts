@@ -29,10 +29,7 @@ describe("iron run", () => {
       ["httpx", 200],
       ["urllib", 200],
     ]);
-    expect(mock.requests.map((r) => (r.body as { messages: { content: string }[] }).messages[0]?.content)).toEqual([
-      "hello from httpx",
-      "hello from urllib",
-    ]);
+    expect(mock.requests.map((r) => (r.body as { messages: { content: string }[] }).messages[0]?.content)).toEqual(["hello from httpx", "hello from urllib"]);
     expect(ran.stderr).toMatch(/2 LLM calls: 2 allowed, 0 denied · \d+ in \/ \d+ out tokens · \$0\.0000\d\d/);
   });
 

@@ -37,9 +37,14 @@ function leaks(text: string): string[] {
 
 describe("planted API keys never leave the agent through iron", () => {
   it("not in the CLI's output (trace and debug logs) nor in what the agent is answered", async () => {
-    const ran = await iron(["run", "--trace", "--log-level", "debug", "--policy", join(FIXTURES, "policies", "deny-model.mjs"), "--python", DEBIAN_PYTHON, join(FIXTURES, "secret_session.py")], { env: { ...process.env, OPENAI_BASE_URL: mock.baseUrl, ...KEYS } });
+    const ran = await iron(["run", "--trace", "--log-level", "debug", "--policy", join(FIXTURES, "policies", "deny-model.mjs"), "--python", DEBIAN_PYTHON, join(FIXTURES, "secret_session.py")], {
+      env: { ...process.env, OPENAI_BASE_URL: mock.baseUrl, ...KEYS },
+    });
     expect(ran.exitCode, ran.stderr).toBe(0);
-    const answers = ran.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { n: number; status: number; code: string | null });
+    const answers = ran.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { n: number; status: number; code: string | null });
     expect(answers.map((a) => a.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(answers.filter((a) => a.n >= 7).map((a) => a.status)).toEqual([200, 200]);
     expect(answers.find((a) => a.n === 6)).toMatchObject({ status: 403, code: "IRON_ERR_POLICY" });
@@ -85,7 +90,10 @@ describe("planted API keys never leave the agent through iron", () => {
     const frames = JSON.stringify(client.messages);
     expect(frames).toContain('"llm.response"');
     expect(leaks(frames)).toEqual([]);
-    const bytes = [state, `${state}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString("latin1")).join("");
+    const bytes = [state, `${state}-wal`]
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f).toString("latin1"))
+      .join("");
     expect(bytes).toContain("secret_session"); // the file does hold the run
     expect(leaks(bytes)).toEqual([]);
   });

@@ -104,7 +104,14 @@ describe("iron serve", () => {
   });
 
   it("governs an agent that installs the shim from code over TCP, and reports its budget left", async () => {
-    notebook = joined(DEBIAN_PYTHON, [JOINED_FIXTURE], { PYTHONPATH: SHIM_ROOT, JOIN_MODE: "install", JOIN_HTTP: "httpx", JOIN_ENDPOINT: endpoints[1] as string, JOIN_TOKEN: token, JOIN_AGENT: "notebook" });
+    notebook = joined(DEBIAN_PYTHON, [JOINED_FIXTURE], {
+      PYTHONPATH: SHIM_ROOT,
+      JOIN_MODE: "install",
+      JOIN_HTTP: "httpx",
+      JOIN_ENDPOINT: endpoints[1] as string,
+      JOIN_TOKEN: token,
+      JOIN_AGENT: "notebook",
+    });
     expect(await notebook.next("install")).toEqual({ op: "install", ok: true });
     expect(await notebook.next("ready")).toMatchObject({ loaded: true, httpx_patched: true });
     expect(await call(notebook)).toMatchObject({ status: 200 });
@@ -127,7 +134,10 @@ describe("iron serve", () => {
     // The ledger keeps each call's attribution: one user's calls, as the budget per user saw them.
     const alice = await iron(["calls", "--json", "--attr", "user=alice", "--state", join(dir, ".iron", "state.db")]);
     const calls = (JSON.parse(alice.stdout) as { calls: { attrs: Record<string, string>; outcome: string }[] }).calls;
-    expect(calls.map((c) => [c.attrs, c.outcome])).toEqual([[{ user: "alice", team: "red" }, "allow"], [{ user: "alice", team: "blue" }, "deny"]]);
+    expect(calls.map((c) => [c.attrs, c.outcome])).toEqual([
+      [{ user: "alice", team: "red" }, "allow"],
+      [{ user: "alice", team: "blue" }, "deny"],
+    ]);
     const both = await iron(["calls", "--json", "--attr", "user=bob", "--attr", "team=green", "--state", join(dir, ".iron", "state.db")]);
     expect((JSON.parse(both.stdout) as { totals: { calls: number; allowed: number } }).totals).toMatchObject({ calls: 1, allowed: 1 });
     const bobs = await iron(["calls", "--attr", "user=bob", "--state", join(dir, ".iron", "state.db")]);
@@ -138,7 +148,13 @@ describe("iron serve", () => {
   });
 
   it("refuses a wrong or missing token with IRON_ERR_AUTH, and the agent's calls are denied", async () => {
-    const wrong = joined(DEBIAN_PYTHON, [JOINED_FIXTURE], { PYTHONPATH: SHIM_ROOT, JOIN_MODE: "install", JOIN_ENDPOINT: endpoints[0] as string, JOIN_TOKEN: "iron_join_not-the-token-at-all", JOIN_AGENT: "intruder" });
+    const wrong = joined(DEBIAN_PYTHON, [JOINED_FIXTURE], {
+      PYTHONPATH: SHIM_ROOT,
+      JOIN_MODE: "install",
+      JOIN_ENDPOINT: endpoints[0] as string,
+      JOIN_TOKEN: "iron_join_not-the-token-at-all",
+      JOIN_AGENT: "intruder",
+    });
     expect(await wrong.next("install")).toMatchObject({ ok: false, code: "IRON_ERR_AUTH" });
     expect(await call(wrong)).toMatchObject({ status: 503, code: "IRON_ERR_AUTH" });
     await wrong.exit();
@@ -188,7 +204,7 @@ describe("iron serve", () => {
   it("refuses a bad --listen, --agents without agents, and a token file others can read", async () => {
     const bad = await iron(["serve", "--listen", "http://127.0.0.1:80"], { cwd: dir });
     expect(bad.exitCode).toBe(64);
-    expect(bad.stderr).toContain("expected tcp://HOST:PORT or ipc://PATH, got \"http://127.0.0.1:80\"");
+    expect(bad.stderr).toContain('expected tcp://HOST:PORT or ipc://PATH, got "http://127.0.0.1:80"');
     const other = tempDir();
     writeFileSync(join(other, "iron.yaml"), "version: 1\n");
     const none = await iron(["serve", "--agents", "--socket", join(other, "s.sock"), "--token-file", join(other, "t")], { cwd: other });

@@ -144,7 +144,11 @@ describe("the state file under failure", () => {
     expect(second.exitCode).toBe(74);
     expect(second.stderr).toContain(`IRON_ERR_STORE: the state file ${state} is in use by another supervisor (pid ${first.pid})`);
 
-    const locker = execa(DEBIAN_PYTHON, ["-c", `import sqlite3,time\nc=sqlite3.connect(${JSON.stringify(state)}, isolation_level=None)\nc.execute("BEGIN EXCLUSIVE")\nprint("locked", flush=True)\ntime.sleep(120)`], { reject: false });
+    const locker = execa(
+      DEBIAN_PYTHON,
+      ["-c", `import sqlite3,time\nc=sqlite3.connect(${JSON.stringify(state)}, isolation_level=None)\nc.execute("BEGIN EXCLUSIVE")\nprint("locked", flush=True)\ntime.sleep(120)`],
+      { reject: false },
+    );
     await new Promise<void>((resolve) => locker.stdout?.on("data", (d: Buffer) => String(d).includes("locked") && resolve()));
     writeFileSync(go, "");
     const ran = await first;

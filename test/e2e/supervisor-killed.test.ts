@@ -24,7 +24,11 @@ describe("the supervisor is SIGKILLed during a call", () => {
     const dir = tempDir();
     const resultFile = join(dir, "spawned.json");
     const env = { ...process.env, OPENAI_BASE_URL: mock.baseUrl, FAULT: "slow", HOLD_DIR: dir, RESULT_FILE: resultFile };
-    const iron = execa("node", [IRON_BIN, "run", "--policy", join(FIXTURES, "policies", "hold.mjs"), "--timeout", "30s", "--python", DEBIAN_PYTHON, join(FIXTURES, "fault_call.py"), join(FIXTURES, "token_holder.py")], { env, reject: false, all: true });
+    const iron = execa(
+      "node",
+      [IRON_BIN, "run", "--policy", join(FIXTURES, "policies", "hold.mjs"), "--timeout", "30s", "--python", DEBIAN_PYTHON, join(FIXTURES, "fault_call.py"), join(FIXTURES, "token_holder.py")],
+      { env, reject: false, all: true },
+    );
     let out = "";
     iron.all?.on("data", (chunk: Buffer) => (out += chunk.toString()));
     const lineOf = async (prefix: string): Promise<Record<string, unknown>> => {
@@ -35,7 +39,16 @@ describe("the supervisor is SIGKILLed during a call", () => {
     const spawned = await lineOf("fault_call");
     const holder = await lineOf("token_holder");
     const joined = execa(DEBIAN_PYTHON, [join(FIXTURES, "fault_call.py")], {
-      env: { PATH: process.env.PATH, PYTHONPATH: SHIM_PYTHONPATH, OPENAI_BASE_URL: mock.baseUrl, FAULT: "slow", IRON_ENDPOINT: String(holder.endpoint), IRON_AGENT_ID: String(holder.agent), IRON_TOKEN: String(holder.token), IRON_TIMEOUT_MS: "30000" },
+      env: {
+        PATH: process.env.PATH,
+        PYTHONPATH: SHIM_PYTHONPATH,
+        OPENAI_BASE_URL: mock.baseUrl,
+        FAULT: "slow",
+        IRON_ENDPOINT: String(holder.endpoint),
+        IRON_AGENT_ID: String(holder.agent),
+        IRON_TOKEN: String(holder.token),
+        IRON_TIMEOUT_MS: "30000",
+      },
       extendEnv: false,
       reject: false,
     });

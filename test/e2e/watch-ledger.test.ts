@@ -67,7 +67,10 @@ describe("iron watch, iron calls, iron agents", () => {
     expect(String(p.stdout)).toMatch(/budget global: \$0\.0000\d\d of \$0\.000050/);
 
     // JSON: the snapshot, then events with strictly rising seq, ending with the supervisor stopping.
-    const messages = String(j.stdout).trim().split("\n").map((l) => JSON.parse(l) as { type: string; seq: number });
+    const messages = String(j.stdout)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; seq: number });
     expect(messages[0]?.type).toBe("snapshot");
     const seqs = messages.slice(1).map((m) => m.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => (messages[0]?.seq ?? 0) + 1 + i));
@@ -104,10 +107,21 @@ describe("iron watch, iron calls, iron agents", () => {
 
     // What the agent printed went through the store scrubbed.
     const db = new Database(state, { readonly: true });
-    const output = db.prepare<[], { data: string }>("SELECT data FROM events WHERE type = 'agent.output'").all().map((r) => JSON.parse(r.data).line as string);
+    const output = db
+      .prepare<[], { data: string }>("SELECT data FROM events WHERE type = 'agent.output'")
+      .all()
+      .map((r) => JSON.parse(r.data).line as string);
     db.close();
     expect(output[0]).toMatch(/^my key is \[redacted:secret:[0-9a-f]{12}\], mail me at \[redacted:email:[0-9a-f]{12}\]$/);
-    const bytes = ["", "-wal"].map((s) => { try { return readFileSync(state + s, "latin1"); } catch { return ""; } }).join("");
+    const bytes = ["", "-wal"]
+      .map((s) => {
+        try {
+          return readFileSync(state + s, "latin1");
+        } catch {
+          return "";
+        }
+      })
+      .join("");
     expect(bytes).not.toContain("sk-proj-Secret");
     expect(bytes).not.toContain("alice.liddell@example.com");
     expect(bytes).not.toContain("sk-fixture-secret");

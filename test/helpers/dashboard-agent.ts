@@ -42,17 +42,19 @@ export async function agentRig(mockBaseUrl: string, open: Supervisor[], options:
       renameSync(join(calls, `${n}.json.tmp`), join(calls, `${n}.json`));
       let line: { n: number; status: number; code: string | null; text: string | null } | undefined;
       await expect
-        .poll(() => {
-          line = of("agent.output")
-            .map((e) => e.line)
-            .filter((l) => l.startsWith("{"))
-            .map((l) => JSON.parse(l) as { n: number; status: number; code: string | null; text: string | null })
-            .find((l) => l.n === n);
-          return line !== undefined;
-        }, { timeout: 15_000 })
+        .poll(
+          () => {
+            line = of("agent.output")
+              .map((e) => e.line)
+              .filter((l) => l.startsWith("{"))
+              .map((l) => JSON.parse(l) as { n: number; status: number; code: string | null; text: string | null })
+              .find((l) => l.n === n);
+            return line !== undefined;
+          },
+          { timeout: 15_000 },
+        )
         .toBe(true);
       return line as { status: number; code: string | null; text: string | null };
     },
   };
 }
-

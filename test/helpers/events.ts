@@ -7,7 +7,8 @@ export function callEvents(agentId: string, callId: string, costMicros = 10, mod
     { type: "llm.request", agentId, callId, provider: "openai", endpoint: "chat.completions", model, stream: false, estimatedInputTokens: 5, maxOutputTokens: 20, library: "httpx", attrs: {} },
     { type: "llm.decision", attrs: {}, agentId, callId, phase: "request", action: "allow", policy: null, code: null, reason: null, status: null, micros: 40, ms: 0.1 },
     {
-      type: "llm.response", attrs: {},
+      type: "llm.response",
+      attrs: {},
       agentId,
       callId,
       model,
@@ -25,7 +26,19 @@ export function callEvents(agentId: string, callId: string, costMicros = 10, mod
 /** The events of one denied call: request and its deny decision. */
 export function deniedCallEvents(agentId: string, callId: string, code = "IRON_ERR_BUDGET", status = 402): EventInput[] {
   return [
-    { type: "llm.request", agentId, callId, provider: "openai", endpoint: "chat.completions", model: "gpt-4o", stream: false, estimatedInputTokens: 5, maxOutputTokens: 4000, library: "urllib", attrs: {} },
+    {
+      type: "llm.request",
+      agentId,
+      callId,
+      provider: "openai",
+      endpoint: "chat.completions",
+      model: "gpt-4o",
+      stream: false,
+      estimatedInputTokens: 5,
+      maxOutputTokens: 4000,
+      library: "urllib",
+      attrs: {},
+    },
     { type: "llm.decision", attrs: {}, agentId, callId, phase: "request", action: "deny", policy: "budget", code, reason: "budget exhausted", status, micros: 0, ms: 0.1 },
   ];
 }

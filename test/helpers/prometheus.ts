@@ -44,7 +44,10 @@ export async function startPrometheus(target: string, token: string): Promise<Ru
     ].join("\n"),
   );
   const port = await freePort();
-  const child: ResultPromise = execa("prometheus", [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { reject: false, stdio: "ignore" });
+  const child: ResultPromise = execa("prometheus", [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], {
+    reject: false,
+    stdio: "ignore",
+  });
   const url = `http://127.0.0.1:${port}`;
   return {
     url,

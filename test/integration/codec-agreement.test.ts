@@ -26,7 +26,10 @@ function hasIntegralFloat(tagged: unknown): boolean {
 describe("the TypeScript and Python codecs agree on generated values", () => {
   it("decodes what Python encoded, and encodes it back to the same bytes", async () => {
     const { stdout } = await execa("python3", [SCRIPT, "gen", "500", "20261128"], { env });
-    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as { hex: string; value: unknown });
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { hex: string; value: unknown });
     expect(lines).toHaveLength(500);
     for (const line of lines) {
       const value = expandValue(line.value);
@@ -40,7 +43,10 @@ describe("the TypeScript and Python codecs agree on generated values", () => {
     const values = fc.sample(wireValue, { numRuns: 500, seed: 20261128 });
     const sent = values.map((value) => hex(encode(value)));
     const { stdout } = await execa("python3", [SCRIPT, "check"], { env, input: `${sent.join("\n")}\n` });
-    const answers = stdout.trim().split("\n").map((line) => JSON.parse(line) as { hex: string; value: unknown });
+    const answers = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { hex: string; value: unknown });
     expect(answers).toHaveLength(values.length);
     answers.forEach((answer, i) => {
       expect(answer.hex).toBe(sent[i]);

@@ -133,7 +133,12 @@ describe("dashboard API gate", () => {
   it("refuses requests without the token, or with a wrong one, with 401 and nothing else", async () => {
     const { base, token } = await served();
     const wrong = `${token.slice(0, -1)}${token.endsWith("a") ? "b" : "a"}`;
-    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${wrong}` }, { authorization: `Basic ${Buffer.from(`x:${token}`).toString("base64")}` }, { authorization: "Bearer" }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Bearer ${wrong}` },
+      { authorization: `Basic ${Buffer.from(`x:${token}`).toString("base64")}` },
+      { authorization: "Bearer" },
+    ]) {
       for (const path of ["/api/info", "/api/calls/c-1", "/api/nothing"]) {
         const answer = await http(base, path, { headers });
         expect(answer.status).toBe(401);

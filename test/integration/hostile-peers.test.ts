@@ -35,7 +35,23 @@ function linesOf(agentId: string, count = 1): Promise<string[]> {
 }
 
 function request(id: number, call: string, body: unknown = { model: "gpt-4o-mini", messages: [] }): Record<string, unknown> {
-  return { v: 1, type: "llm.request", id, call, provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", method: "POST", url: "https://api.openai.com/v1/chat/completions", headers: {}, body, stream: false, est_tokens: { input: 5, output: 5 }, library: "test", attrs: {} };
+  return {
+    v: 1,
+    type: "llm.request",
+    id,
+    call,
+    provider: "openai",
+    endpoint: "chat.completions",
+    model: "gpt-4o-mini",
+    method: "POST",
+    url: "https://api.openai.com/v1/chat/completions",
+    headers: {},
+    body,
+    stream: false,
+    est_tokens: { input: 5, output: 5 },
+    library: "test",
+    attrs: {},
+  };
 }
 
 async function authenticated(): Promise<RawPeer> {

@@ -43,7 +43,25 @@ describe("the install secret", () => {
       await peer.write(message(hello(1, "pii", sup.joinToken as string)));
       await peer.waitFor((m) => m.type === "welcome");
       const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "my SSN is 123-45-6789" }], max_tokens: 5 };
-      await peer.write(message({ v: 1, type: "llm.request", id: 2, call: "c-pii", provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", method: "POST", url: "https://api.openai.com/v1/chat/completions", headers: {}, body, stream: false, est_tokens: { input: 9, output: 5 }, library: "test", attrs: {} }));
+      await peer.write(
+        message({
+          v: 1,
+          type: "llm.request",
+          id: 2,
+          call: "c-pii",
+          provider: "openai",
+          endpoint: "chat.completions",
+          model: "gpt-4o-mini",
+          method: "POST",
+          url: "https://api.openai.com/v1/chat/completions",
+          headers: {},
+          body,
+          stream: false,
+          est_tokens: { input: 9, output: 5 },
+          library: "test",
+          attrs: {},
+        }),
+      );
       await peer.waitFor((m) => m.id === 2);
     } finally {
       peer.destroy();
@@ -55,6 +73,8 @@ describe("the install secret", () => {
     expect(findings.map((f) => f.sha256)).not.toContain(plain);
     expect(findings.map((f) => f.sha256)).not.toContain(plainDashed);
     const keyed = findings.map((f) => f.sha256);
-    expect(keyed.some((h) => h === createHmac("sha256", installSecret()).update("123456789").digest("hex") || h === createHmac("sha256", installSecret()).update("123-45-6789").digest("hex"))).toBe(true);
+    expect(keyed.some((h) => h === createHmac("sha256", installSecret()).update("123456789").digest("hex") || h === createHmac("sha256", installSecret()).update("123-45-6789").digest("hex"))).toBe(
+      true,
+    );
   });
 });

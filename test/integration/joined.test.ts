@@ -38,14 +38,18 @@ describe("a Python agent that joins from code", () => {
   it("is shown with its identity, governed with its attribution, detached and reattached, never restarted", async () => {
     const sup = await Supervisor.start({ joinToken: true, joinedHeartbeatTimeoutMs: 1500, heartbeatMs: 200 });
     const log = record(sup);
-    const agent = new JoinedAgentProcess(python, [JOINED_FIXTURE], plainEnv({
-      PYTHONPATH: SHIM_ROOT,
-      OPENAI_BASE_URL: mock.baseUrl,
-      JOIN_MODE: "install",
-      JOIN_ENDPOINT: sup.endpoint,
-      JOIN_TOKEN: sup.joinToken as string,
-      JOIN_AGENT: "worker",
-    }));
+    const agent = new JoinedAgentProcess(
+      python,
+      [JOINED_FIXTURE],
+      plainEnv({
+        PYTHONPATH: SHIM_ROOT,
+        OPENAI_BASE_URL: mock.baseUrl,
+        JOIN_MODE: "install",
+        JOIN_ENDPOINT: sup.endpoint,
+        JOIN_TOKEN: sup.joinToken as string,
+        JOIN_AGENT: "worker",
+      }),
+    );
     try {
       expect(await agent.next("install")).toEqual({ op: "install", ok: true });
       const { pid } = await agent.next("ready");
@@ -60,7 +64,10 @@ describe("a Python agent that joins from code", () => {
       expect(await agent.send({ op: "call", attrs: { user: "u42", task: "summarise" } })).toMatchObject({ status: 200 });
       const attrs = { user: "u42", task: "summarise" };
       for (const type of ["llm.request", "llm.decision", "llm.response"]) {
-        expect(log.events.find((e) => e.type === type && "agentId" in e && e.agentId === "worker"), type).toMatchObject({ attrs });
+        expect(
+          log.events.find((e) => e.type === type && "agentId" in e && e.agentId === "worker"),
+          type,
+        ).toMatchObject({ attrs });
       }
       expect(joined?.metrics).toMatchObject({ calls: 1, allowed: 1 });
 
@@ -153,6 +160,8 @@ describe("joining, hello by hello", () => {
     } finally {
       await sup.close();
     }
-    await expect(Supervisor.start({ joinToken: "short" })).rejects.toThrow(/IRON_ERR_CONFIG: invalid join token \(at joinToken\): expected at least 16 printable ASCII characters without spaces, got "a string of 5 characters"/);
+    await expect(Supervisor.start({ joinToken: "short" })).rejects.toThrow(
+      /IRON_ERR_CONFIG: invalid join token \(at joinToken\): expected at least 16 printable ASCII characters without spaces, got "a string of 5 characters"/,
+    );
   });
 });

@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 /** The visible states of an agent, without `running` (whether a short-lived run connects first depends on speed). */
-const trail = (id: string): string[] => rec.states(id).map((s) => s.to).filter((s) => s !== "running");
+const trail = (id: string): string[] =>
+  rec
+    .states(id)
+    .map((s) => s.to)
+    .filter((s) => s !== "running");
 
 describe("restart policies", () => {
   it("restarts a crashing agent with backoff, each run a new process, and fails past maxRestarts", async () => {

@@ -68,10 +68,12 @@ describe("POST /v1/messages", () => {
     const start = all[0]!.data.message;
     expect(start).toMatchObject({ type: "message", role: "assistant", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: INPUT, output_tokens: 1 } });
     expect(all[1]!.data).toEqual({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
-    const text = all.filter((e) => e.event === "content_block_delta").map((e) => {
-      expect(e.data.delta.type).toBe("text_delta");
-      return e.data.delta.text;
-    });
+    const text = all
+      .filter((e) => e.event === "content_block_delta")
+      .map((e) => {
+        expect(e.data.delta.type).toBe("text_delta");
+        return e.data.delta.text;
+      });
     expect(text.join("")).toBe(REPLY);
     const delta = all.find((e) => e.event === "message_delta")!.data;
     expect(delta.delta).toEqual({ stop_reason: "end_turn", stop_sequence: null });

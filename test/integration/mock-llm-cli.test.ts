@@ -35,7 +35,24 @@ beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), "iron-mock-llm-cli-"));
   await symlink(join(ROOT, "node_modules"), join(out, "node_modules"), "dir");
   const tsc = join(ROOT, "node_modules/.bin/tsc");
-  const flags = ["--outDir", out, "--rootDir", join(ROOT, "src"), "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2023", "--types", "node", "--skipLibCheck", "--strict"];
+  const flags = [
+    "--outDir",
+    out,
+    "--rootDir",
+    join(ROOT, "src"),
+    "--module",
+    "nodenext",
+    "--moduleResolution",
+    "nodenext",
+    "--target",
+    "es2022",
+    "--lib",
+    "es2023",
+    "--types",
+    "node",
+    "--skipLibCheck",
+    "--strict",
+  ];
   await execa(tsc, [...flags, join(ROOT, "src/cli/commands/mock-llm.ts"), join(ROOT, "src/cli/exit-codes.ts")], { cwd: ROOT });
   await writeFile(join(out, "entry.mjs"), ENTRY);
   // The whole CLI may not compile or run while other commands are in progress; then skip that part.
@@ -83,7 +100,10 @@ describe("iron mock-llm (compiled command)", () => {
     const result = await serveOnce([join(out, "entry.mjs"), "mock-llm", "--port", "0"], "SIGTERM");
     expect(result.exitCode).toBe(0);
     expect(result.stdout.split("\n")).toHaveLength(1);
-    const lines = result.stderr.trim().split("\n").map((line) => JSON.parse(line));
+    const lines = result.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: "mock-llm request", method: "POST", path: "/v1/chat/completions", status: 200, model: "gpt-4o" });
   });

@@ -219,7 +219,19 @@ describe("echo mode", () => {
 
   it("x-mock-echo: 1 returns the last user message verbatim, usage counted on it", async () => {
     const mock = await start();
-    const body = await json(chat(mock, { "x-mock-echo": "1" }, { messages: [{ role: "user", content: "ignored" }, { role: "assistant", content: "x" }, { role: "user", content: PII }] }));
+    const body = await json(
+      chat(
+        mock,
+        { "x-mock-echo": "1" },
+        {
+          messages: [
+            { role: "user", content: "ignored" },
+            { role: "assistant", content: "x" },
+            { role: "user", content: PII },
+          ],
+        },
+      ),
+    );
     expect(body.choices[0].message.content).toBe(PII);
     expect(body.usage.completion_tokens).toBe(countTokens(PII));
   });

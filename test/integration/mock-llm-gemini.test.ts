@@ -76,7 +76,10 @@ describe("Gemini generateContent", () => {
   });
 
   it("counts tokens without generating", async () => {
-    expect(await json(post(mock, `${MODEL_PATH}:countTokens`, { contents: request.contents }))).toEqual({ totalTokens: countTokens(USER), promptTokensDetails: [{ modality: "TEXT", tokenCount: countTokens(USER) }] });
+    expect(await json(post(mock, `${MODEL_PATH}:countTokens`, { contents: request.contents }))).toEqual({
+      totalTokens: countTokens(USER),
+      promptTokensDetails: [{ modality: "TEXT", tokenCount: countTokens(USER) }],
+    });
   });
 });
 

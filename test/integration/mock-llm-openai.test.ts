@@ -46,9 +46,7 @@ describe("POST /v1/chat/completions", () => {
     expect(Object.keys(body)).toEqual(["id", "object", "created", "model", "choices", "usage", "service_tier", "system_fingerprint"]);
     expect(body).toMatchObject({ object: "chat.completion", model: "gpt-4o-mini", system_fingerprint: expect.stringMatching(/^fp_/) });
     expect(body.id).toMatch(/^chatcmpl-[A-Za-z0-9]{29}$/);
-    expect(body.choices).toEqual([
-      { index: 0, message: { role: "assistant", content: REPLY, refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" },
-    ]);
+    expect(body.choices).toEqual([{ index: 0, message: { role: "assistant", content: REPLY, refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }]);
     const completion = countTokens(REPLY);
     expect(body.usage).toEqual({
       prompt_tokens: PROMPT_TOKENS,
@@ -98,8 +96,14 @@ describe("POST /v1/chat/completions", () => {
     const cases: Array<[unknown, object]> = [
       [{ messages }, { message: "you must provide a model parameter", type: "invalid_request_error", param: null, code: null }],
       [{ model: "gpt-4o" }, { message: "Missing required parameter: 'messages'.", type: "invalid_request_error", param: "messages", code: "missing_required_parameter" }],
-      [{ model: "gpt-4o", messages: [] }, { param: "messages", code: "empty_array" }],
-      [{ model: "gpt-4o", messages, max_tokens: 0 }, { param: "max_tokens", code: "integer_below_min_value" }],
+      [
+        { model: "gpt-4o", messages: [] },
+        { param: "messages", code: "empty_array" },
+      ],
+      [
+        { model: "gpt-4o", messages, max_tokens: 0 },
+        { param: "max_tokens", code: "integer_below_min_value" },
+      ],
     ];
     for (const [body, error] of cases) {
       const res = await post("/chat/completions", body);
@@ -126,7 +130,13 @@ describe("POST /v1/responses", () => {
       { id: expect.stringMatching(/^msg_/), type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", annotations: [], logprobs: [], text: REPLY }] },
     ]);
     const input = countTokens("Be terse.") + countTokens(USER);
-    expect(body.usage).toEqual({ input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: countTokens(REPLY), output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + countTokens(REPLY) });
+    expect(body.usage).toEqual({
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: countTokens(REPLY),
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input + countTokens(REPLY),
+    });
   });
 
   it("streams typed events with sequence_number 0,1,2… and no [DONE]", async () => {
@@ -148,7 +158,10 @@ describe("POST /v1/responses", () => {
       "response.completed",
     ]);
     expect(all.some((e) => e.data === "[DONE]")).toBe(false);
-    const text = all.filter((e) => e.event === "response.output_text.delta").map((e) => e.data.delta).join("");
+    const text = all
+      .filter((e) => e.event === "response.output_text.delta")
+      .map((e) => e.data.delta)
+      .join("");
     expect(text).toBe(REPLY);
     expect(all.find((e) => e.event === "response.output_text.done")?.data.text).toBe(REPLY);
     const completed = all.at(-1)!.data.response;
@@ -176,7 +189,12 @@ describe("POST /v1/completions (legacy)", () => {
     const chunks = all.slice(0, -1).map((e) => e.data);
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: countTokens(REPLY) } });
     expect(chunks.at(-2).choices[0]).toEqual({ text: "", index: 0, logprobs: null, finish_reason: "stop" });
-    expect(chunks.slice(0, -2).map((c) => c.choices[0].text).join("")).toBe(REPLY);
+    expect(
+      chunks
+        .slice(0, -2)
+        .map((c) => c.choices[0].text)
+        .join(""),
+    ).toBe(REPLY);
   });
 });
 
@@ -184,7 +202,10 @@ describe("POST /v1/embeddings", () => {
   it("returns deterministic float vectors with usage", async () => {
     const body = await json(post("/embeddings", { model: "text-embedding-3-small", input: ["hello world", "second"] }));
     expect(body).toMatchObject({ object: "list", model: "text-embedding-3-small", usage: { prompt_tokens: 3, total_tokens: 3 } });
-    expect(body.data.map((d: any) => [d.object, d.index, d.embedding.length])).toEqual([["embedding", 0, 1536], ["embedding", 1, 1536]]);
+    expect(body.data.map((d: any) => [d.object, d.index, d.embedding.length])).toEqual([
+      ["embedding", 0, 1536],
+      ["embedding", 1, 1536],
+    ]);
     const again = await json(post("/embeddings", { model: "text-embedding-3-small", input: "hello world" }));
     expect(again.data[0].embedding).toEqual(body.data[0].embedding);
   });

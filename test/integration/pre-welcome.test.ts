@@ -18,7 +18,23 @@ let logs: CapturedLogs;
 let tcp: string;
 
 function request(id: number, call: string): Record<string, unknown> {
-  return { v: 1, type: "llm.request", id, call, provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", method: "POST", url: "https://api.openai.com/v1/chat/completions", headers: {}, body: { model: "gpt-4o-mini", messages: [] }, stream: false, est_tokens: { input: 5, output: 5 }, library: "test", attrs: {} };
+  return {
+    v: 1,
+    type: "llm.request",
+    id,
+    call,
+    provider: "openai",
+    endpoint: "chat.completions",
+    model: "gpt-4o-mini",
+    method: "POST",
+    url: "https://api.openai.com/v1/chat/completions",
+    headers: {},
+    body: { model: "gpt-4o-mini", messages: [] },
+    stream: false,
+    est_tokens: { input: 5, output: 5 },
+    library: "test",
+    attrs: {},
+  };
 }
 
 /** Bytes the state file takes on disk, its WAL and shared memory included. */
@@ -120,7 +136,10 @@ async function bareServer(limits: { maxConnections?: number; helloTimeoutMs?: nu
     throw new Error("not in this test");
   };
   const handlers: AgentServerHandlers = {
-    authenticate: (h) => (h.token === "good" ? { ok: true, agentId: h.agent, settings: { timeout_ms: 1000, fail_open: false, on_deny: "response", heartbeat_ms: 1000, providers: [] } } : { ok: false, code: "IRON_ERR_AUTH", reason: "bad token" }),
+    authenticate: (h) =>
+      h.token === "good"
+        ? { ok: true, agentId: h.agent, settings: { timeout_ms: 1000, fail_open: false, on_deny: "response", heartbeat_ms: 1000, providers: [] } }
+        : { ok: false, code: "IRON_ERR_AUTH", reason: "bad token" },
     onSession: () => undefined,
     onRequest: never,
     onResponse: never,

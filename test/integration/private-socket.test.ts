@@ -59,7 +59,15 @@ describe("the supervisor's socket is private to its user", () => {
     cpSync(join(REPO, "python", "iron_shim"), join(readable, "iron_shim"), { recursive: true, filter: (src) => !src.includes("__pycache__") });
     cpSync(join(FIXTURES, "chat_urllib.py"), join(readable, "chat_urllib.py"));
     const ran = await execa("setpriv", [...NOBODY, DEBIAN_PYTHON, join(readable, "chat_urllib.py")], {
-      env: { PATH: process.env.PATH, PYTHONPATH: `${join(readable, "iron_shim", "_boot")}:${readable}`, OPENAI_BASE_URL: mock.baseUrl, IRON_ENDPOINT: holder.endpoint, IRON_AGENT_ID: holder.agent, IRON_TOKEN: holder.token, IRON_TIMEOUT_MS: "2000" },
+      env: {
+        PATH: process.env.PATH,
+        PYTHONPATH: `${join(readable, "iron_shim", "_boot")}:${readable}`,
+        OPENAI_BASE_URL: mock.baseUrl,
+        IRON_ENDPOINT: holder.endpoint,
+        IRON_AGENT_ID: holder.agent,
+        IRON_TOKEN: holder.token,
+        IRON_TIMEOUT_MS: "2000",
+      },
       extendEnv: false,
       reject: false,
     });

@@ -14,11 +14,43 @@ let nextId = 10;
 
 function request(id: number, call: string, model: string): Record<string, unknown> {
   const body = { model, messages: [{ role: "user", content: "hi" }], max_tokens: 100 };
-  return { v: 1, type: "llm.request", id, call, provider: "openai", endpoint: "chat.completions", model, method: "POST", url: "https://api.openai.com/v1/chat/completions", headers: {}, body, stream: false, est_tokens: { input: 5, output: 100 }, library: "test", attrs: {} };
+  return {
+    v: 1,
+    type: "llm.request",
+    id,
+    call,
+    provider: "openai",
+    endpoint: "chat.completions",
+    model,
+    method: "POST",
+    url: "https://api.openai.com/v1/chat/completions",
+    headers: {},
+    body,
+    stream: false,
+    est_tokens: { input: 5, output: 100 },
+    library: "test",
+    attrs: {},
+  };
 }
 
 function response(id: number, call: string, fields: { status?: number; model?: string; usage: Record<string, number> }): Record<string, unknown> {
-  return { v: 1, type: "llm.response", id, call, status: fields.status ?? 200, usage: fields.usage, output: "hello", body: null, latency_ms: 10, stream: false, complete: true, error: null, request_id: null, model: fields.model ?? null, retry_after: null };
+  return {
+    v: 1,
+    type: "llm.response",
+    id,
+    call,
+    status: fields.status ?? 200,
+    usage: fields.usage,
+    output: "hello",
+    body: null,
+    latency_ms: 10,
+    stream: false,
+    complete: true,
+    error: null,
+    request_id: null,
+    model: fields.model ?? null,
+    retry_after: null,
+  };
 }
 
 /** Sends one call through the socket; answers what it cost (the `llm.response` event's costMicros). */

@@ -18,7 +18,10 @@ import { FIXTURES, tempDir } from "../helpers/iron.js";
 
 const statePath = (): string => join(tempDir("iron-store-"), "state.db");
 const tables = (db: Database.Database): string[] =>
-  db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+  db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name);
 
 describe("migrations", () => {
   it("create the whole schema in a new file, in WAL mode, readable only by its owner", () => {
@@ -50,11 +53,12 @@ describe("migrations", () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare("SELECT agent_id, pid, pgid, proc_start FROM runs").all()).toEqual([{ agent_id: "old-agent", pid: 99, pgid: null, proc_start: null }]);
-    expect(db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'calls_by_%' ORDER BY name").all().map((r) => r.name)).toEqual([
-      "calls_by_agent",
-      "calls_by_model",
-      "calls_by_time",
-    ]);
+    expect(
+      db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'calls_by_%' ORDER BY name")
+        .all()
+        .map((r) => r.name),
+    ).toEqual(["calls_by_agent", "calls_by_model", "calls_by_time"]);
     db.close();
   });
 
@@ -75,9 +79,7 @@ describe("migrations", () => {
 });
 
 // The ledger story of the store contract (store-contract.ts), told to the in-memory ledger.
-describe.each([
-  ["memory", (): { ledger: BudgetLedger; close(): void } => ({ ledger: new MemoryBudgetLedger(), close: () => undefined })],
-])("BudgetLedger (%s)", (_name, make) => {
+describe.each([["memory", (): { ledger: BudgetLedger; close(): void } => ({ ledger: new MemoryBudgetLedger(), close: () => undefined })]])("BudgetLedger (%s)", (_name, make) => {
   it("reserves in every scope or in none, settles the real cost, releases holds", () => {
     const { ledger, close } = make();
     ledger.setLimit("global", 100);

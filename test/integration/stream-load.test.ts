@@ -27,7 +27,12 @@ describe("a 1000-call run under the stream", () => {
     const steady = await record(url);
     const timedRun = async (name: string): Promise<number> => {
       const started = performance.now();
-      const agent = await sup.spawn({ name, script: join(FIXTURES, "chat_loop.py"), python: DEBIAN_PYTHON, env: { OPENAI_BASE_URL: mock.baseUrl, FIXTURE_CALLS: String(CALLS), FIXTURE_NOISE: "8000" } });
+      const agent = await sup.spawn({
+        name,
+        script: join(FIXTURES, "chat_loop.py"),
+        python: DEBIAN_PYTHON,
+        env: { OPENAI_BASE_URL: mock.baseUrl, FIXTURE_CALLS: String(CALLS), FIXTURE_NOISE: "8000" },
+      });
       const exit = await agent.exited;
       expect(exit.exitCode).toBe(0);
       expect(agent.metrics).toMatchObject({ calls: CALLS, allowed: CALLS, denied: 0 });

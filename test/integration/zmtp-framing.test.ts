@@ -20,7 +20,23 @@ afterAll(async () => {
 });
 
 function request(id: number, content: string): Record<string, unknown> {
-  return { v: 1, type: "llm.request", id, call: `c-${id}`, provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", method: "POST", url: "https://api.openai.com/v1/chat/completions", headers: {}, body: { model: "gpt-4o-mini", messages: [{ role: "user", content }] }, stream: false, est_tokens: { input: 5, output: 5 }, library: "test", attrs: {} };
+  return {
+    v: 1,
+    type: "llm.request",
+    id,
+    call: `c-${id}`,
+    provider: "openai",
+    endpoint: "chat.completions",
+    model: "gpt-4o-mini",
+    method: "POST",
+    url: "https://api.openai.com/v1/chat/completions",
+    headers: {},
+    body: { model: "gpt-4o-mini", messages: [{ role: "user", content }] },
+    stream: false,
+    est_tokens: { input: 5, output: 5 },
+    library: "test",
+    attrs: {},
+  };
 }
 
 describe("ZMTP framing on the real socket", () => {

@@ -361,7 +361,9 @@ describe("agent machine: an operator's restart and start", () => {
 describe("lifecycle options", () => {
   it("names the key, the expected and the got", () => {
     const defaults = { startupTimeoutMs: 10_000, heartbeatMs: 1000 };
-    expect(() => resolveLifecycle({ restart: "sometimes" as never }, defaults)).toThrow('IRON_ERR_CONFIG: invalid agent option (at restart): expected "never" | "on-failure" | "always", got "sometimes"');
+    expect(() => resolveLifecycle({ restart: "sometimes" as never }, defaults)).toThrow(
+      'IRON_ERR_CONFIG: invalid agent option (at restart): expected "never" | "on-failure" | "always", got "sometimes"',
+    );
     expect(() => resolveLifecycle({ maxRestarts: -1 }, defaults)).toThrow(/at maxRestarts\): expected an integer >= 0, got -1/);
     expect(() => resolveLifecycle({ backoff: { jitter: 2 } }, defaults)).toThrow(/at backoff.jitter/);
     expect(() => resolveLifecycle({ heartbeatTimeoutMs: 1500 }, defaults)).toThrow(/at heartbeatTimeoutMs\): expected 0 \(off\) or at least twice/);

@@ -23,8 +23,7 @@ function board(settings: Partial<BreakerSettings> = {}): { board: BreakerBoard; 
   return { board: new BreakerBoard({ ...SETTINGS, ...settings }, clock, (c) => changes.push(c)), clock, changes };
 }
 
-const fail = (b: BreakerBoard, at: number, retryAfterMs?: number): void =>
-  b.record("openai", "gpt-4o", { ok: false, at, reason: "HTTP 500", ...(retryAfterMs !== undefined && { retryAfterMs }) });
+const fail = (b: BreakerBoard, at: number, retryAfterMs?: number): void => b.record("openai", "gpt-4o", { ok: false, at, reason: "HTTP 500", ...(retryAfterMs !== undefined && { retryAfterMs }) });
 const succeed = (b: BreakerBoard, at: number): void => b.record("openai", "gpt-4o", { ok: true, at });
 
 describe("breaker machine", () => {

@@ -23,7 +23,10 @@ const budget = (plan = planOf(), runOf: (id: string) => number | null = () => nu
 describe("budget scopes", () => {
   it("names a scope per agent, run, attribute and period, with their limits", () => {
     const plan = planOf({
-      global: [{ micros: 100, period: "total" }, { micros: 10, period: "day" }],
+      global: [
+        { micros: 100, period: "total" },
+        { micros: 10, period: "day" },
+      ],
       perAgent: [{ micros: 50, period: "month" }],
       perRun: [{ micros: 5, period: "total" }],
       perAttribute: { user: [{ micros: 1, period: "day" }] },
@@ -46,7 +49,13 @@ describe("budget scopes", () => {
   });
 
   it("lets an operator's limit replace the configured one for an exact scope, or remove it (null)", () => {
-    const plan = planOf({ global: [{ micros: 100, period: "total" }, { micros: 10, period: "day" }], perAttribute: { user: [{ micros: 1, period: "total" }] } });
+    const plan = planOf({
+      global: [
+        { micros: 100, period: "total" },
+        { micros: 10, period: "day" },
+      ],
+      perAttribute: { user: [{ micros: 1, period: "total" }] },
+    });
     const call = makeCall({ agentId: "bot", attrs: { user: "dora@example.com" } });
     plan.overrideLimit("global", 500);
     plan.overrideLimit("global@day:2026-11-27", null);
@@ -77,7 +86,13 @@ describe("prices", () => {
 
 describe("token estimates", () => {
   it("counts OpenAI prompts exactly and estimates other models generously", () => {
-    const body = { model: "gpt-4o", messages: [{ role: "system", content: "You are terse." }, { role: "user", content: "Summarise Hamlet in one line." }] };
+    const body = {
+      model: "gpt-4o",
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "Summarise Hamlet in one line." },
+      ],
+    };
     const exact = 3 + 2 * 3 + countTextTokens("You are terse.", "gpt-4o") + countTextTokens("Summarise Hamlet in one line.", "gpt-4o");
     expect(estimateInputTokens(makeCall({ model: "gpt-4o", body }))).toBe(exact);
     expect(tokenFamily("gpt-4-turbo")).toBe("cl100k");

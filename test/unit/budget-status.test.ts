@@ -10,7 +10,13 @@ const NOW = Date.UTC(2026, 10, 27, 12);
 
 describe("budget status", () => {
   it("is the scope with the least left, attribute scopes aside", () => {
-    const plan = new BudgetPlan({ global: [{ micros: 1_000_000, period: "total" }], perAgent: [{ micros: 50_000, period: "day" }], perRun: [], perAttribute: { user: [{ micros: 10, period: "total" }] }, timeZone: "UTC" });
+    const plan = new BudgetPlan({
+      global: [{ micros: 1_000_000, period: "total" }],
+      perAgent: [{ micros: 50_000, period: "day" }],
+      perRun: [],
+      perAttribute: { user: [{ micros: 10, period: "total" }] },
+      timeZone: "UTC",
+    });
     const ledger = new MemoryBudgetLedger();
     expect(budgetStatus(plan, ledger, "a", null, NOW)).toEqual({ scope: "agent:a@day:2026-11-27", limit: 50_000, spent: 0, reserved: 0, left: 50_000 });
     ledger.setLimit("global", 1_000_000);

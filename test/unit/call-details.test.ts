@@ -44,8 +44,7 @@ describe("display scrubbing", () => {
 });
 
 describe("the call detail ring", () => {
-  const event = (seq: number, callId: string, type: "llm.request" | "llm.response" = "llm.request"): IronEvent =>
-    ({ seq, ts: seq, type, agentId: "a", callId }) as unknown as IronEvent;
+  const event = (seq: number, callId: string, type: "llm.request" | "llm.response" = "llm.request"): IronEvent => ({ seq, ts: seq, type, agentId: "a", callId }) as unknown as IronEvent;
 
   it("keeps the last N calls with their events in seq order, scrubbed bodies, and URLs without credentials", () => {
     const ring = new CallDetails(new Scrubber(), 2);

@@ -38,7 +38,10 @@ const request = {
 
 describe("msgpack decoding of hostile bytes", () => {
   it("any bytes decode or fail with IRON_ERR_PROTOCOL", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => protocolErrorOnly(() => decode(bytes))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => protocolErrorOnly(() => decode(bytes))),
+      { numRuns: 3000 },
+    );
   });
 
   it("a real message with bytes flipped, cut or appended decodes or fails with IRON_ERR_PROTOCOL", () => {
@@ -61,7 +64,7 @@ describe("msgpack decoding of hostile bytes", () => {
     }
   });
 
-  it("a \"__proto__\" key is an own property of its map, never the prototype", () => {
+  it('a "__proto__" key is an own property of its map, never the prototype', () => {
     const value = decode(encode(JSON.parse('{"body": {"__proto__": {"polluted": true}, "x": 1}}'))) as { body: Record<string, unknown> };
     expect(Object.keys(value.body)).toEqual(["__proto__", "x"]);
     expect(Object.getPrototypeOf(value.body)).toBe(Object.prototype);
@@ -83,20 +86,42 @@ describe("msgpack decoding of hostile bytes", () => {
 
 describe("round trips and parsing", () => {
   it("every wire value survives encode → decode", () => {
-    fc.assert(fc.property(wireValue, (value) => {
+    fc.assert(
+      fc.property(wireValue, (value) => {
         expect(decode(encode(value))).toEqual(value);
-      }), { numRuns: 1500 });
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   it("any decoded value parses as a message or fails with IRON_ERR_PROTOCOL", () => {
-    const shaped = fc.record({ v: fc.oneof(fc.constant(1), wireValue), type: fc.constantFrom("hello", "llm.request", "llm.response", "llm.chunk", "heartbeat", "bye", "nope"), id: fc.oneof(fc.nat(), wireValue) }, { requiredKeys: [] });
-    fc.assert(fc.property(fc.oneof(wireValue, fc.tuple(shaped, fc.dictionary(fc.string({ maxLength: 12 }), wireValue)).map(([a, b]) => ({ ...b, ...a }))), (value) => protocolErrorOnly(() => parseInbound(value))), { numRuns: 3000 });
+    const shaped = fc.record(
+      { v: fc.oneof(fc.constant(1), wireValue), type: fc.constantFrom("hello", "llm.request", "llm.response", "llm.chunk", "heartbeat", "bye", "nope"), id: fc.oneof(fc.nat(), wireValue) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          wireValue,
+          fc.tuple(shaped, fc.dictionary(fc.string({ maxLength: 12 }), wireValue)).map(([a, b]) => ({ ...b, ...a })),
+        ),
+        (value) => protocolErrorOnly(() => parseInbound(value)),
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it("a well-formed message with unknown extra keys still parses (forward compatible)", () => {
-    const extra = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !(k in request)), wireValue, { maxKeys: 5 });
-    fc.assert(fc.property(extra, (keys) => {
+    const extra = fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !(k in request)),
+      wireValue,
+      { maxKeys: 5 },
+    );
+    fc.assert(
+      fc.property(extra, (keys) => {
         expect(parseInbound(decode(encode({ ...request, ...keys }))).type).toBe("llm.request");
-      }), { numRuns: 500 });
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -109,7 +109,19 @@ agents:
       policies: [],
     });
     expect(agents).toEqual([
-      { script: join(dir, "agents/a.py"), name: "a", args: ["--x"], env: { K: "v" }, cwd: join(dir, "agents"), budgetUsd: 0.25, stopTimeoutMs: 1500, restart: "always", maxRestarts: 2, restartWindowMs: 30_000, heartbeatTimeoutMs: 10_000 },
+      {
+        script: join(dir, "agents/a.py"),
+        name: "a",
+        args: ["--x"],
+        env: { K: "v" },
+        cwd: join(dir, "agents"),
+        budgetUsd: 0.25,
+        stopTimeoutMs: 1500,
+        restart: "always",
+        maxRestarts: 2,
+        restartWindowMs: 30_000,
+        heartbeatTimeoutMs: 10_000,
+      },
       // Units follow the one duration rule; a bare number is seconds (as above).
       { script: join(dir, "b.py"), name: "b", stopTimeoutMs: 1500, restartWindowMs: 120_000, heartbeatTimeoutMs: 10_000, minUptimeMs: 0 },
     ]);

@@ -11,7 +11,24 @@ import { place, reconnectDelay, streamUrl } from "../../dashboard/src/model/resu
 import { Timeline } from "../../dashboard/src/model/timeline.js";
 
 function call(callId: string, patch: Partial<CallView> = {}): CallView {
-  return { callId, agentId: "worker", ts: 0, model: "gpt-4o-mini", responseModel: "gpt-4o-mini", decision: "allow", policy: null, code: null, reason: null, responseAction: null, status: 200, inputTokens: 1, outputTokens: 2, costMicros: 3, latencyMs: 4, ...patch };
+  return {
+    callId,
+    agentId: "worker",
+    ts: 0,
+    model: "gpt-4o-mini",
+    responseModel: "gpt-4o-mini",
+    decision: "allow",
+    policy: null,
+    code: null,
+    reason: null,
+    responseAction: null,
+    status: 200,
+    inputTokens: 1,
+    outputTokens: 2,
+    costMicros: 3,
+    latencyMs: 4,
+    ...patch,
+  };
 }
 
 describe("resuming", () => {

@@ -21,7 +21,19 @@ const noAttrs = {};
 /** The three events of one allowed call that got a response. */
 function callEvents(callId: string, agentId = "worker", model = "gpt-4o-mini"): EventInput[] {
   return [
-    { type: "llm.request", agentId, callId, provider: "openai", endpoint: "/v1/chat/completions", model, stream: false, estimatedInputTokens: 9, maxOutputTokens: 20, library: "urllib", attrs: noAttrs },
+    {
+      type: "llm.request",
+      agentId,
+      callId,
+      provider: "openai",
+      endpoint: "/v1/chat/completions",
+      model,
+      stream: false,
+      estimatedInputTokens: 9,
+      maxOutputTokens: 20,
+      library: "urllib",
+      attrs: noAttrs,
+    },
     { type: "llm.decision", agentId, callId, phase: "request", action: "allow", policy: null, code: null, reason: null, status: null, micros: 40, ms: 0.2, attrs: noAttrs },
     {
       type: "llm.response",
@@ -46,7 +58,24 @@ function snapshot(seq: number, calls: CallView[] = [], agentState = "running"): 
     seq,
     ts: T0 + seq * 1000,
     supervisor: { pid: 4242, version: "0.1.0", startedAt: T0, stopping: false },
-    agents: [{ agentId: "worker", state: agentState, run: 1, pid: 4250, restarts: 0, since: T0 + 500, reason: "the shim said hello", calls: calls.length, allowed: calls.length, modified: 0, denied: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 }],
+    agents: [
+      {
+        agentId: "worker",
+        state: agentState,
+        run: 1,
+        pid: 4250,
+        restarts: 0,
+        since: T0 + 500,
+        reason: "the shim said hello",
+        calls: calls.length,
+        allowed: calls.length,
+        modified: 0,
+        denied: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        costMicros: 0,
+      },
+    ],
     budgets: [{ scope: "global", limit: 10_000, spent: 0, reserved: 0, warned: null }],
     breakers: [],
     calls,
@@ -148,7 +177,10 @@ describe("the dashboard state", () => {
   it("keeps each agent's last output lines, stderr marked", () => {
     const state = new DashboardState({ maxCalls: 100, outputLines: 50, activityItems: 20, chartMinutes: 60 });
     state.apply(snapshot(0));
-    const lines: EventInput[] = Array.from({ length: 120 }, (_, i) => ({ type: "agent.output", agentId: "worker", run: 1, stream: i % 2 === 0 ? "stdout" : "stderr", line: `line ${i}` }) as EventInput);
+    const lines: EventInput[] = Array.from(
+      { length: 120 },
+      (_, i) => ({ type: "agent.output", agentId: "worker", run: 1, stream: i % 2 === 0 ? "stdout" : "stderr", line: `line ${i}` }) as EventInput,
+    );
     for (const e of numbered(1, lines)) state.apply(e);
     const kept = state.output.lines("worker");
     expect(kept).toHaveLength(50);
@@ -174,14 +206,38 @@ describe("the dashboard state", () => {
   it("lists control actions and notable events in the activity, bounded", () => {
     const state = new DashboardState({ maxCalls: 100, outputLines: 50, activityItems: 3, chartMinutes: 60 });
     state.apply(snapshot(0));
-    const action: ControlActionEvent = { seq: 1, ts: T0, type: "control.action", action: "agent.stop", target: "worker", params: {}, outcome: "refused", code: "IRON_ERR_STATE", error: "worker is already stopped", source: "dashboard", remote: "127.0.0.1" };
+    const action: ControlActionEvent = {
+      seq: 1,
+      ts: T0,
+      type: "control.action",
+      action: "agent.stop",
+      target: "worker",
+      params: {},
+      outcome: "refused",
+      code: "IRON_ERR_STATE",
+      error: "worker is already stopped",
+      source: "dashboard",
+      remote: "127.0.0.1",
+    };
     expect(state.apply(action)).toBe("next");
     expect(state.activity.items[0]).toMatchObject({ kind: "control.action", level: "error" });
     expect(state.activity.items[0]?.text).toContain("worker is already stopped");
     const more = numbered(2, [
       { type: "budget.warning", scope: "global", threshold: 0.8, spent: 8000, limit: 10_000, agentId: "worker", callId: "c-1" },
       { type: "breaker.state", provider: "openai", model: "gpt-4o", from: "closed", to: "open", reason: "5 failures", cooldownMs: 30_000 },
-      { type: "llm.request", agentId: "worker", callId: "c-9", provider: "openai", endpoint: "/v1/chat/completions", model: "gpt-4o", stream: false, estimatedInputTokens: 1, maxOutputTokens: null, library: "httpx", attrs: noAttrs },
+      {
+        type: "llm.request",
+        agentId: "worker",
+        callId: "c-9",
+        provider: "openai",
+        endpoint: "/v1/chat/completions",
+        model: "gpt-4o",
+        stream: false,
+        estimatedInputTokens: 1,
+        maxOutputTokens: null,
+        library: "httpx",
+        attrs: noAttrs,
+      },
       { type: "store.error", code: "IRON_ERR_STORE", error: "disk full", lastCommittedSeq: 4 },
     ]);
     for (const e of more as StreamEvent[]) state.apply(e);

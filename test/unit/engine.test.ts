@@ -18,8 +18,7 @@ function engineWith(policies: Policy[], ledger = new MemoryBudgetLedger()): Poli
 }
 
 const plan = (): BudgetPlan => new BudgetPlan({ global: [], perAgent: [], perRun: [], perAttribute: {}, timeZone: "UTC" });
-const budget = (): Policy =>
-  budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 4096, capOutputTokens: true, plan: plan(), runOf: () => null });
+const budget = (): Policy => budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 4096, capOutputTokens: true, plan: plan(), runOf: () => null });
 
 describe("PolicyEngine request pipeline", () => {
   it("allows when every policy allows, and names no policy", async () => {
@@ -56,7 +55,12 @@ describe("PolicyEngine request pipeline", () => {
   });
 
   it("denies with IRON_ERR_POLICY_ERROR when a policy throws, unless it is fail-open", async () => {
-    const boom: Policy = { name: "boom", onRequest: () => { throw new Error("kaput"); } };
+    const boom: Policy = {
+      name: "boom",
+      onRequest: () => {
+        throw new Error("kaput");
+      },
+    };
     const v = await engineWith([boom]).decideRequest(makeCall());
     expect(v).toMatchObject({ action: "deny", code: "IRON_ERR_POLICY_ERROR", policy: "boom", status: 503 });
     expect(v.failures).toEqual([{ policy: "boom", error: "kaput", timedOut: false, ignored: false }]);
@@ -112,10 +116,9 @@ describe("budget reservations", () => {
 
   it("has the budget re-price a rerouted call through its reprice hook, not a second onRequest", async () => {
     const ledger = new MemoryBudgetLedger();
-    const v = await engineWith(
-      [budget(), { name: "router", onRequest: (c) => modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper") }],
-      ledger,
-    ).decideRequest(makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [{ role: "user", content: "hi" }], max_tokens: 100 } }));
+    const v = await engineWith([budget(), { name: "router", onRequest: (c) => modify({ ...(c.body as object), model: "gpt-4o-mini" }, "cheaper") }], ledger).decideRequest(
+      makeCall({ model: "gpt-4o", body: { model: "gpt-4o", messages: [{ role: "user", content: "hi" }], max_tokens: 100 } }),
+    );
     // gpt-4o-mini's worst case (62, as below), not gpt-4o's: what goes out is what is held.
     expect(v).toMatchObject({ action: "modify", micros: 62 });
     expect(v.steps.map((s) => s.policy)).toEqual(["budget", "router"]);
@@ -139,7 +142,13 @@ describe("budget reservations", () => {
     const call = makeCall();
     expect(await engine.decideRequest(call)).toMatchObject({ action: "allow" });
     ledger.broken = true;
-    const refused = { action: "deny", policy: "store", code: "IRON_ERR_STORE", status: 503, reason: "iron cannot record calls, so none is allowed: IRON_ERR_STORE: the disk holding the state file is full" };
+    const refused = {
+      action: "deny",
+      policy: "store",
+      code: "IRON_ERR_STORE",
+      status: 503,
+      reason: "iron cannot record calls, so none is allowed: IRON_ERR_STORE: the disk holding the state file is full",
+    };
     expect(await engine.decideResponse(call, makeResult(10, 50))).toMatchObject(refused);
     expect(await engine.decideRequest(makeCall())).toMatchObject(refused);
   });
@@ -214,7 +223,13 @@ describe("PolicyEngine response pipeline", () => {
     const order: string[] = [];
     const v = await engineWith([
       { name: "first", onResponse: () => void order.push("first") },
-      { name: "second", onResponse: () => { order.push("second"); return redact({ text: "[EMAIL_1]" }, { output: "[EMAIL_1]", reason: "1 email" }); } },
+      {
+        name: "second",
+        onResponse: () => {
+          order.push("second");
+          return redact({ text: "[EMAIL_1]" }, { output: "[EMAIL_1]", reason: "1 email" });
+        },
+      },
     ]).decideResponse(makeCall(), makeResult(1, 1));
     expect(order).toEqual(["second", "first"]);
     expect(v).toMatchObject({ action: "redact", policy: "second", body: { text: "[EMAIL_1]" }, output: "[EMAIL_1]" });

@@ -6,9 +6,7 @@ import { EVENT_TYPES } from "../../src/events/types.js";
 
 const spec = readFileSync(new URL("../../protocol/SPEC.md", import.meta.url), "utf8");
 const section = spec.slice(spec.indexOf("## 6. Events"));
-const examples = [...section.matchAll(/```json\n([\s\S]*?)```/g)]
-  .flatMap((m) => (m[1] as string).split(/\n(?=\{)/))
-  .map((text) => JSON.parse(text.replace(/\n\s*/g, "")) as Record<string, unknown>);
+const examples = [...section.matchAll(/```json\n([\s\S]*?)```/g)].flatMap((m) => (m[1] as string).split(/\n(?=\{)/)).map((text) => JSON.parse(text.replace(/\n\s*/g, "")) as Record<string, unknown>);
 
 describe("protocol/SPEC.md, section 6", () => {
   it.each(EVENT_TYPES)("has an example of %s with seq and ts", (type) => {

@@ -17,12 +17,43 @@ beforeAll(() => loadTokenizers());
 
 function request(id: number, user: string): LlmRequestMessage {
   const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }], max_tokens: 10 };
-  return { v: 1, type: "llm.request", id, call: `c-${id}`, provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", method: "POST", url: "https://api.openai.com/v1/chat/completions", headers: {}, body, stream: false, est_tokens: { input: 8, output: 10 }, library: "httpx", attrs: { user } };
+  return {
+    v: 1,
+    type: "llm.request",
+    id,
+    call: `c-${id}`,
+    provider: "openai",
+    endpoint: "chat.completions",
+    model: "gpt-4o-mini",
+    method: "POST",
+    url: "https://api.openai.com/v1/chat/completions",
+    headers: {},
+    body,
+    stream: false,
+    est_tokens: { input: 8, output: 10 },
+    library: "httpx",
+    attrs: { user },
+  };
 }
 
 function response(id: number): LlmResponseMessage {
   const usage = { input_tokens: 8, output_tokens: 10, cached_input_tokens: 0, cache_creation_input_tokens: 0, reasoning_tokens: 0 };
-  return { v: 1, type: "llm.response", id: id + 1, call: `c-${id}`, status: 200, usage, output: "hi", body: null, latency_ms: 5, stream: false, complete: true, error: null, request_id: null, model: "gpt-4o-mini" };
+  return {
+    v: 1,
+    type: "llm.response",
+    id: id + 1,
+    call: `c-${id}`,
+    status: 200,
+    usage,
+    output: "hi",
+    body: null,
+    latency_ms: 5,
+    stream: false,
+    complete: true,
+    error: null,
+    request_id: null,
+    model: "gpt-4o-mini",
+  };
 }
 
 describe("budget.update events", () => {

@@ -59,11 +59,7 @@ describe("joined-agent machine", () => {
     h.actor.send({ type: "session.ended", reason: "said bye (uninstall)" });
     h.actor.send({ type: "session.attached", pid: 1, reason: "reconnected" });
     h.actor.send({ type: "session.attached", pid: 1, reason: "reconnected again" }); // already running: no change
-    expect(h.changes.map((c) => `${c.from}→${c.to} #${c.run} ${c.reason}`)).toEqual([
-      "new→running #1 joined",
-      "running→detached #1 said bye (uninstall)",
-      "detached→running #2 reconnected",
-    ]);
+    expect(h.changes.map((c) => `${c.from}→${c.to} #${c.run} ${c.reason}`)).toEqual(["new→running #1 joined", "running→detached #1 said bye (uninstall)", "detached→running #2 reconnected"]);
     expect(h.actor.getSnapshot().context.run).toBe(3);
   });
 

@@ -76,7 +76,13 @@ describe("prompt extraction", () => {
       { role: "system", content: "Be brief." },
       { role: "user", content: [{ type: "text", text: "first" }] },
       { role: "assistant", content: "ok" },
-      { role: "user", content: [{ type: "text", text: "second one" }, { type: "image_url", image_url: { url: "x" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "second one" },
+          { type: "image_url", image_url: { url: "x" } },
+        ],
+      },
     ]);
     expect(prompt.lastUserText).toBe("second one");
     expect(promptTokens(prompt)).toBe(3 + 1 + 1 + 2);
@@ -89,9 +95,7 @@ describe("prompt extraction", () => {
   });
 
   it("anthropic: system string or blocks plus messages (tool results included)", () => {
-    const prompt = anthropicPrompt([{ type: "text", text: "System here." }], [
-      { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "42" }] }] },
-    ]);
+    const prompt = anthropicPrompt([{ type: "text", text: "System here." }], [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "42" }] }] }]);
     expect(promptTokens(prompt)).toBe(3 + 1);
   });
 });
@@ -171,9 +175,18 @@ describe("provider error bodies", () => {
 
   it("Anthropic: status ↔ type as documented, request_id included", () => {
     const pairs: Array<[number, string]> = [
-      [400, "invalid_request_error"], [401, "authentication_error"], [402, "billing_error"], [403, "permission_error"],
-      [404, "not_found_error"], [413, "request_too_large"], [429, "rate_limit_error"], [500, "api_error"],
-      [504, "timeout_error"], [529, "overloaded_error"], [418, "invalid_request_error"], [502, "api_error"],
+      [400, "invalid_request_error"],
+      [401, "authentication_error"],
+      [402, "billing_error"],
+      [403, "permission_error"],
+      [404, "not_found_error"],
+      [413, "request_too_large"],
+      [429, "rate_limit_error"],
+      [500, "api_error"],
+      [504, "timeout_error"],
+      [529, "overloaded_error"],
+      [418, "invalid_request_error"],
+      [502, "api_error"],
     ];
     for (const [status, type] of pairs) expect(anthropicErrorType(status)).toBe(type);
     expect(anthropicErrorBody(529, "req_x")).toEqual({ type: "error", error: { type: "overloaded_error", message: "Overloaded" }, request_id: "req_x" });
@@ -194,7 +207,7 @@ describe("embeddings encoding", () => {
 
 describe("SSE parsing", () => {
   it("splits events, joins data lines, skips comments, drops an unfinished tail", () => {
-    const text = "event: a\ndata: {\"x\":1}\n\n: comment\ndata: one\ndata: two\n\ndata: [DONE]\n\ndata: partial";
+    const text = 'event: a\ndata: {"x":1}\n\n: comment\ndata: one\ndata: two\n\ndata: [DONE]\n\ndata: partial';
     expect(parseSse(text)).toEqual([
       { event: "a", data: '{"x":1}' },
       { event: undefined, data: "one\ntwo" },
@@ -213,6 +226,9 @@ describe("request log", () => {
     });
     const recorder = new RequestRecorder(2);
     for (const path of ["/a", "/b", "/c"]) recorder.start({ method: "GET", path, provider: "openai", requestId: "r", headers: {} });
-    expect(recorder.list().map((r) => [r.seq, r.path])).toEqual([[2, "/b"], [3, "/c"]]);
+    expect(recorder.list().map((r) => [r.seq, r.path])).toEqual([
+      [2, "/b"],
+      [3, "/c"],
+    ]);
   });
 });

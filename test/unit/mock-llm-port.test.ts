@@ -6,7 +6,9 @@ describe("mock-llm on a taken port", () => {
   it("says the port is in use and how to pick another", async () => {
     const first = await startMockLlm({ port: 0 });
     try {
-      await expect(startMockLlm({ port: first.port })).rejects.toThrow(`IRON_ERR_TRANSPORT: mock-llm could not listen on 127.0.0.1:${first.port}: the port is already in use (pick another with --port, or --port 0 for any free one)`);
+      await expect(startMockLlm({ port: first.port })).rejects.toThrow(
+        `IRON_ERR_TRANSPORT: mock-llm could not listen on 127.0.0.1:${first.port}: the port is already in use (pick another with --port, or --port 0 for any free one)`,
+      );
     } finally {
       await first.close();
     }

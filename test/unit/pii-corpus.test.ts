@@ -42,7 +42,9 @@ describe("the PII corpus", () => {
     const flagged = negatives.filter((c) => found(c));
     const recall = 1 - missed.length / positives.length;
     const falsePositives = flagged.length / negatives.length;
-    console.log(`${detector}: recall ${(recall * 100).toFixed(1)} % (${positives.length - missed.length}/${positives.length}), false positives ${(falsePositives * 100).toFixed(1)} % (${flagged.length}/${negatives.length})`);
+    console.log(
+      `${detector}: recall ${(recall * 100).toFixed(1)} % (${positives.length - missed.length}/${positives.length}), false positives ${(falsePositives * 100).toFixed(1)} % (${flagged.length}/${negatives.length})`,
+    );
     for (const c of [...missed, ...flagged].slice(0, 8)) console.log(`  ${c.truth ? "missed" : "flagged"} [${c.form}] ${JSON.stringify(c.text)}`);
     expect(recall).toBeGreaterThanOrEqual(RECALL_FLOOR);
     expect(falsePositives).toBeLessThanOrEqual(FALSE_POSITIVE_CEILING);

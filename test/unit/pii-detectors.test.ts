@@ -50,10 +50,7 @@ const TRUE_CASES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["mapped ::ffff:192.0.2.128 too", ["ipv6:::ffff:192.0.2.128"]],
   ["key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcdEFGH end", ["openai_key:sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcdEFGH"]],
   ["legacy sk-T3BlbkFJabcdefghijklmnopqrstuvwxyz0123456789AB", ["openai_key:sk-T3BlbkFJabcdefghijklmnopqrstuvwxyz0123456789AB"]],
-  [
-    "ANTHROPIC_API_KEY=sk-ant-api03-AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKKK-_zz",
-    ["anthropic_key:sk-ant-api03-AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKKK-_zz"],
-  ],
+  ["ANTHROPIC_API_KEY=sk-ant-api03-AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKKK-_zz", ["anthropic_key:sk-ant-api03-AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKKK-_zz"]],
   ["aws AKIAIOSFODNN7EXAMPLE key", ["aws_access_key:AKIAIOSFODNN7EXAMPLE"]],
   ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ["aws_secret_key:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]],
   ["token ghp_16C7e42F292c6912E7710c838347Ae178B4a ok", ["github_token:ghp_16C7e42F292c6912E7710c838347Ae178B4a"]],
@@ -61,10 +58,7 @@ const TRUE_CASES: ReadonlyArray<readonly [string, readonly string[]]> = [
     "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     ["jwt:eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"],
   ],
-  [
-    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----",
-    ["private_key:-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----"],
-  ],
+  ["-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----", ["private_key:-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----"]],
   ["Jane <jane@example.com>, +44 20 7946 0958, 4111111111111111", ["email:jane@example.com", "phone:+44 20 7946 0958", "credit_card:4111111111111111"]],
 ];
 

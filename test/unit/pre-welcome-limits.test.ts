@@ -14,7 +14,10 @@ describe("RefusalTally", () => {
     for (let i = 0; i < 38; i += 1) expect(tally.record(refusal("x"))).toEqual([]);
     now = 1000;
     const next = tally.record(refusal("x"));
-    expect(next).toMatchObject([{ requested: "x", count: 38 }, { requested: "x", count: 1 }]);
+    expect(next).toMatchObject([
+      { requested: "x", count: 38 },
+      { requested: "x", count: 1 },
+    ]);
     expect(tally.record(refusal("x"))).toEqual([]);
     expect(tally.flush()).toMatchObject([{ requested: "x", count: 1 }]);
     expect(tally.flush()).toEqual([]);

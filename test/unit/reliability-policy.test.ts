@@ -35,7 +35,16 @@ function setup(overrides: Partial<ReliabilityPolicyOptions> = {}) {
     perProvider: {},
     maxWaitMs: 2_000,
     timeoutMs: 30_000,
-    fallbacks: [{ model: "gpt-4o", provider: null, to: [{ model: "gpt-4o-mini", provider: null }, { model: "llama3", provider: "local" }] }],
+    fallbacks: [
+      {
+        model: "gpt-4o",
+        provider: null,
+        to: [
+          { model: "gpt-4o-mini", provider: null },
+          { model: "llama3", provider: "local" },
+        ],
+      },
+    ],
     providers: [{ name: "local", kind: "openai", base_url: "http://127.0.0.1:8000/v1/" }],
     ...overrides,
   });
@@ -60,7 +69,18 @@ describe("breakers in the pipeline", () => {
   });
 
   it("reroutes to another OpenAI-compatible provider's base URL when the model fallback is open too", async () => {
-    const { engine, trip } = setup({ fallbacks: [{ model: "gpt-4o", provider: null, to: [{ model: "gpt-4o-mini", provider: null }, { model: "gpt-4o", provider: "local" }] }] });
+    const { engine, trip } = setup({
+      fallbacks: [
+        {
+          model: "gpt-4o",
+          provider: null,
+          to: [
+            { model: "gpt-4o-mini", provider: null },
+            { model: "gpt-4o", provider: "local" },
+          ],
+        },
+      ],
+    });
     trip("gpt-4o");
     trip("gpt-4o-mini");
     const v = await engine.decideRequest(gpt4o());

@@ -75,9 +75,7 @@ describe("input redaction", () => {
       model: "claude-sonnet-4-5",
       max_tokens: 100,
       system: [{ type: "text", text: "Agent key sk-ant-api03-AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjj", cache_control: { type: "ephemeral" } }],
-      messages: [
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "IBAN GB82WEST12345698765432" }] }] },
-      ],
+      messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "IBAN GB82WEST12345698765432" }] }] }],
     };
     const d = policy.onRequest!(makeCall({ provider: "anthropic", endpoint: "messages", model: "claude-sonnet-4-5", body }), ctx) as Modify;
     expect(d.body).toEqual({
@@ -109,7 +107,11 @@ describe("output redaction", () => {
     const policy = safetyPolicy(options());
     const call = makeCall({ body: { messages: [{ role: "user", content: "I am bob@example.com" }] } });
     policy.onRequest!(call, ctx);
-    const body = { id: "chatcmpl-1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Hi bob@example.com, ann@example.org says hi" }, finish_reason: "stop" }] };
+    const body = {
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      choices: [{ index: 0, message: { role: "assistant", content: "Hi bob@example.com, ann@example.org says hi" }, finish_reason: "stop" }],
+    };
     const d = policy.onResponse!(call, makeResult(5, 5, { body, output: "Hi bob@example.com, ann@example.org says hi" }), ctx) as Redact;
     expect(d.action).toBe("redact");
     expect(d.output).toBe("Hi [EMAIL_1], [EMAIL_2] says hi");

@@ -44,7 +44,19 @@ describe("join notices and the agents table", () => {
   const joined = (id: string) => id === "worker";
 
   it("tells joins, reconnects, detaches, resumed heartbeats and refusals apart, and ignores spawned agents", () => {
-    const join = { type: "agent.joined", agentId: "worker-2", run: 1, session: "s-4", requested: "worker", pid: 12, previousPid: null, host: "box", python: "3.12.1", executable: "/usr/bin/python3", shim: "0.1.0" } as const;
+    const join = {
+      type: "agent.joined",
+      agentId: "worker-2",
+      run: 1,
+      session: "s-4",
+      requested: "worker",
+      pid: 12,
+      previousPid: null,
+      host: "box",
+      python: "3.12.1",
+      executable: "/usr/bin/python3",
+      shim: "0.1.0",
+    } as const;
     expect(joinedLine(event(join), joined)).toBe('iron ▸ worker-2 (asked for "worker") joined from box · pid 12 · Python 3.12.1 · /usr/bin/python3 · session s-4');
     expect(joinedLine(event({ ...join, agentId: "worker", run: 2, previousPid: 12 }), joined)).toMatch(/^iron ▸ worker reconnected from box/);
     expect(joinedLine(event({ ...join, agentId: "worker", run: 3, previousPid: 11 }), joined)).toMatch(/^iron ▸ worker joined \(taking over from pid 11\) from box/);
@@ -63,7 +75,19 @@ describe("join notices and the agents table", () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the terminal
     expect(line).not.toMatch(/[\u0000-\u001f\u007f]/);
     expect(line).toContain("from h\\x1b]0;pwned\\x07\\x0d (pid 5)");
-    const join = { type: "agent.joined", agentId: "a", run: 1, session: "s-1", requested: "a", pid: 1, previousPid: null, host: "evil\u202egnp.exe", python: "3.11\u001b[31m", executable: "/p", shim: "0" } as const;
+    const join = {
+      type: "agent.joined",
+      agentId: "a",
+      run: 1,
+      session: "s-1",
+      requested: "a",
+      pid: 1,
+      previousPid: null,
+      host: "evil\u202egnp.exe",
+      python: "3.11\u001b[31m",
+      executable: "/p",
+      shim: "0",
+    } as const;
     expect(joinedLine(event(join), () => true)).toContain("from evil\\u202egnp.exe · pid 1 · Python 3.11\\x1b[31m");
     const table = agentsTable([{ id: "a\u001b[0m", kind: "joined", state: "running", pid: 1, host: "h", python: "3", metrics: emptyMetrics() }]);
     expect(table.join("\n")).not.toContain("\u001b");

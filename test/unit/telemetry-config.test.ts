@@ -60,7 +60,13 @@ describe("resolveTelemetry", () => {
         OTEL_TRACES_SAMPLER_ARG: "0.5",
       },
     );
-    expect(resolved.traces).toMatchObject({ url: "http://collector:4318/v1/traces", headers: { authorization: "Basic abc", "x-team": "search" }, serviceName: "agents", protocol: "http/json", sampling: 0.5 });
+    expect(resolved.traces).toMatchObject({
+      url: "http://collector:4318/v1/traces",
+      headers: { authorization: "Basic abc", "x-team": "search" },
+      serviceName: "agents",
+      protocol: "http/json",
+      sampling: 0.5,
+    });
     expect(resolved.traces?.captureContent).toBe(false);
     expect(resolveTelemetry({}, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: "true" }).traces?.captureContent).toBe(true);
     expect(resolveTelemetry({}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/custom/path" }).traces?.url).toBe("http://c:4318/custom/path");

@@ -20,7 +20,9 @@ export function describeActivity(event: StreamEvent): ActivityItem | null {
   const item = (level: ActivityItem["level"], text: string): ActivityItem => ({ seq: event.seq, ts: event.ts, kind: event.type, level, text });
   switch (event.type) {
     case "control.action": {
-      const params = Object.entries(event.params).map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`).join(" ");
+      const params = Object.entries(event.params)
+        .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
+        .join(" ");
       const what = `${event.action} ${event.target}${params === "" ? "" : ` (${params})`} from the ${event.source} at ${event.remote}`;
       return event.outcome === "done" ? item("info", `${what}: done`) : item("error", `${what}: refused ${event.code ?? ""} ${event.error ?? ""}`.trim());
     }
@@ -31,7 +33,10 @@ export function describeActivity(event: StreamEvent): ActivityItem | null {
     case "breaker.state":
       return item(event.to === "closed" ? "info" : "warn", `breaker ${event.provider}${event.model === "" ? "" : `/${event.model}`} ${event.from} → ${event.to}: ${event.reason}`);
     case "policy.error":
-      return item(event.ignored ? "warn" : "error", `policy ${event.policy} ${event.timedOut ? "timed out" : "failed"} on ${event.agentId}'s call ${event.callId}: ${event.error}${event.ignored ? " (ignored)" : ""}`);
+      return item(
+        event.ignored ? "warn" : "error",
+        `policy ${event.policy} ${event.timedOut ? "timed out" : "failed"} on ${event.agentId}'s call ${event.callId}: ${event.error}${event.ignored ? " (ignored)" : ""}`,
+      );
     case "store.error":
       return item("error", `state store failed (${event.code}): ${event.error}`);
     case "agent.state":

@@ -32,14 +32,28 @@ export function Agents({ agents, extras, info, now, act }: Props) {
                 <th scope="col">Agent</th>
                 <th scope="col">State</th>
                 <th scope="col">Uptime</th>
-                <th scope="col" class="num">Run</th>
-                <th scope="col" class="num">Restarts</th>
+                <th scope="col" class="num">
+                  Run
+                </th>
+                <th scope="col" class="num">
+                  Restarts
+                </th>
                 <th scope="col">Last exit</th>
-                <th scope="col" class="num">PID</th>
-                <th scope="col" class="num">Calls</th>
-                <th scope="col" class="num" title="allowed / modified / denied">A / M / D</th>
-                <th scope="col" class="num">Tokens in / out</th>
-                <th scope="col" class="num">Spend</th>
+                <th scope="col" class="num">
+                  PID
+                </th>
+                <th scope="col" class="num">
+                  Calls
+                </th>
+                <th scope="col" class="num" title="allowed / modified / denied">
+                  A / M / D
+                </th>
+                <th scope="col" class="num">
+                  Tokens in / out
+                </th>
+                <th scope="col" class="num">
+                  Spend
+                </th>
                 {!readOnly && <th scope="col">Actions</th>}
               </tr>
             </thead>
@@ -75,8 +89,7 @@ export function Agents({ agents, extras, info, now, act }: Props) {
                     <td class="num mono">{a.pid ?? "–"}</td>
                     <td class="num">{count(a.calls)}</td>
                     <td class="num">
-                      <span class="tone-ok-text">{count(a.allowed)}</span> / <span class="tone-warn-text">{count(a.modified)}</span> /{" "}
-                      <span class="tone-bad-text">{count(a.denied)}</span>
+                      <span class="tone-ok-text">{count(a.allowed)}</span> / <span class="tone-warn-text">{count(a.modified)}</span> / <span class="tone-bad-text">{count(a.denied)}</span>
                     </td>
                     <td class="num">
                       {count(a.inputTokens)} / {count(a.outputTokens)}

@@ -51,7 +51,11 @@ export function App({ token, onRefused }: Props) {
             replayHistory: i.mode === "state",
             onChange: () => setRev((r) => r + 1),
             onStatus: (status, detail) => (status === "unauthorized" ? onRefused(detail) : setConn({ status, detail })),
-            tokenAccepted: () => fetchInfo(token).then(() => true, (e: unknown) => !(e instanceof ApiError && e.status === 401)),
+            tokenAccepted: () =>
+              fetchInfo(token).then(
+                () => true,
+                (e: unknown) => !(e instanceof ApiError && e.status === 401),
+              ),
           });
           stream = opened;
           setConnection(opened);

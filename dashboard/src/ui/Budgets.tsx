@@ -60,7 +60,9 @@ function BudgetLine({ row, warnAt, canEdit, act }: { row: BudgetRow; warnAt: rea
       <div class="budget-head">
         <span class="scope">{row.scope}</span>
         <span class="mono">
-          {row.limit === null ? `${formatUsd(row.spent)} spent · no limit` : `${formatUsd(row.spent)} of ${formatUsd(row.limit)} · ${(row.limit === 0 ? 100 : (row.spent / row.limit) * 100).toFixed(1)}%`}
+          {row.limit === null
+            ? `${formatUsd(row.spent)} spent · no limit`
+            : `${formatUsd(row.spent)} of ${formatUsd(row.limit)} · ${(row.limit === 0 ? 100 : (row.spent / row.limit) * 100).toFixed(1)}%`}
           {row.reserved > 0 && <span class="muted"> · {formatUsd(row.reserved)} held</span>}
         </span>
         {canEdit && !editing && (
@@ -123,4 +125,3 @@ function BudgetLine({ row, warnAt, canEdit, act }: { row: BudgetRow; warnAt: rea
     </li>
   );
 }
-

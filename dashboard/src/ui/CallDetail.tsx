@@ -90,9 +90,17 @@ export function CallDetail({ callId, call, token, onClose }: Props) {
       {detail !== null && (
         <>
           <h3>Request{detail.requestMeta ? ` · ${detail.requestMeta.method} ${detail.requestMeta.url}${detail.requestMeta.sent ? "" : " (not sent)"}` : ""}</h3>
-          {detail.request === null ? <p class="muted">{detail.bodies === "kept" ? "No request body." : "Bodies are not kept for this call (only recent calls of a live supervisor)."}</p> : <pre class="body">{pretty(detail.request)}</pre>}
+          {detail.request === null ? (
+            <p class="muted">{detail.bodies === "kept" ? "No request body." : "Bodies are not kept for this call (only recent calls of a live supervisor)."}</p>
+          ) : (
+            <pre class="body">{pretty(detail.request)}</pre>
+          )}
           <h3>Response{detail.response?.status != null ? ` · HTTP ${detail.response.status}` : ""}</h3>
-          {detail.response?.text == null ? <p class="muted">{detail.bodies === "kept" ? "No response text." : "Bodies are not kept for this call."}</p> : <pre class="body">{pretty(detail.response.text)}</pre>}
+          {detail.response?.text == null ? (
+            <p class="muted">{detail.bodies === "kept" ? "No response text." : "Bodies are not kept for this call."}</p>
+          ) : (
+            <pre class="body">{pretty(detail.response.text)}</pre>
+          )}
         </>
       )}
     </aside>

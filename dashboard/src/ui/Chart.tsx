@@ -51,7 +51,10 @@ export function Chart({ title, x, series, format = (v) => String(v) }: Props) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes,
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: `${s.color}22`, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? "–" : format(v)) }))],
+      series: [
+        {},
+        ...series.map((s) => ({ label: s.label, stroke: s.color, fill: `${s.color}22`, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? "–" : format(v)) })),
+      ],
     };
     const u = new uPlot(opts, [x.slice(), ...series.map((s) => s.values.slice())] as uPlot.AlignedData, el);
     plot.current = u;

@@ -15,8 +15,7 @@ export function TokenForm({ problem, onToken }: { problem: string | null; onToke
       >
         <h1>iron dashboard</h1>
         <p>
-          This supervisor needs its access token. Open the URL <code>iron run</code> printed (it ends in <code>#token=…</code>), or paste the
-          token here (<code>.iron/stream.json</code> holds it too).
+          This supervisor needs its access token. Open the URL <code>iron run</code> printed (it ends in <code>#token=…</code>), or paste the token here (<code>.iron/stream.json</code> holds it too).
         </p>
         {problem !== null && (
           <p class="error" role="alert">

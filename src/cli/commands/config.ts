@@ -47,7 +47,11 @@ export async function checkConfig(file: string, json = false): Promise<number> {
     process.stdout.write(`${JSON.stringify({ file, valid: true, problems: [] })}\n`);
     return 0;
   }
-  process.stdout.write(`${file}: valid\n${describeConfig(loaded.config).map((l) => `  ${l}\n`).join("")}`);
+  process.stdout.write(
+    `${file}: valid\n${describeConfig(loaded.config)
+      .map((l) => `  ${l}\n`)
+      .join("")}`,
+  );
   return 0;
 }
 

@@ -39,7 +39,12 @@ export function registerDashboard(program: Command): void {
       for (const signal of SIGNALS) process.once(signal, wake);
       try {
         const options = resolveStreamOptions({ ...(flags.host !== undefined && { host: flags.host }), ...(flags.port !== undefined && { port: flags.port }) });
-        dashboard = await startStateDashboard({ eventsAfter: (after, limit) => eventsAfter(db, after, limit), callEvents: (callId) => callEvents(db, callId) }, path, options, createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }));
+        dashboard = await startStateDashboard(
+          { eventsAfter: (after, limit) => eventsAfter(db, after, limit), callEvents: (callId) => callEvents(db, callId) },
+          path,
+          options,
+          createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
+        );
         out.write(`${PREFIX} dashboard (read-only) of ${path}\n`);
         out.write(`${PREFIX} dashboard: ${dashboard.server.dashboardUrl ?? ""}\n`);
         out.write(`${PREFIX} stream: ${dashboard.server.urlWithToken}\n`);

@@ -24,8 +24,16 @@ interface MockLlmFlags {
 
 /** The flag each option key comes from, so a bad value is reported under the flag's name. */
 const FLAG_OF: Readonly<Record<string, string>> = {
-  host: "--host", port: "--port", latencyMs: "--latency-ms", chunkDelayMs: "--chunk-delay-ms", status: "--status",
-  failRate: "--fail-rate", seed: "--seed", retryAfter: "--retry-after", maxRecorded: "--max-recorded", reply: "--reply",
+  host: "--host",
+  port: "--port",
+  latencyMs: "--latency-ms",
+  chunkDelayMs: "--chunk-delay-ms",
+  status: "--status",
+  failRate: "--fail-rate",
+  seed: "--seed",
+  retryAfter: "--retry-after",
+  maxRecorded: "--max-recorded",
+  reply: "--reply",
 };
 
 /** Registers `iron mock-llm`. */

@@ -98,32 +98,32 @@ export function registerRun(program: Command): void {
       ].join("\n"),
     );
   addStateOptions(command).action(async (operands: string[], flags: RunFlags, command: Command) => {
-      // commander keeps the raw argv (untyped) on the root command: it is where `--` was.
-      const rawArgs = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-      const { scripts, args } = splitScriptsAndArgs(operands, rawArgs);
-      if (flags.backoff !== undefined && flags.backoffMax !== undefined && flags.backoffMax < flags.backoff) {
-        throw new InvalidArgumentError("--backoff-max must be at least --backoff");
-      }
-      const plan = await planRun({
-        ...(flags.config !== undefined && { config: flags.config }),
-        scripts,
-        args,
-        supervisor: {
-          logger: createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
-          ...(flags.budget !== undefined && { budgetUsd: flags.budget }),
-          ...(flags.failOpen !== undefined && { failOpen: flags.failOpen }),
-          ...(flags.onDeny !== undefined && { onDeny: flags.onDeny }),
-          ...(flags.timeout !== undefined && { decisionTimeoutMs: flags.timeout }),
-          ...(flags.python !== undefined && { python: flags.python }),
-        },
-        policies: await loadPolicyFiles(flags.policy),
-        agent: lifecycleFrom(flags),
-      });
-      process.exitCode = await runAgents({
-        supervisor: { ...plan.supervisor, ...runStateOptions(flags, plan.supervisor) },
-        agents: plan.agents,
-        trace: flags.trace === true,
-        quiet: flags.quiet === true,
-      });
+    // commander keeps the raw argv (untyped) on the root command: it is where `--` was.
+    const rawArgs = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+    const { scripts, args } = splitScriptsAndArgs(operands, rawArgs);
+    if (flags.backoff !== undefined && flags.backoffMax !== undefined && flags.backoffMax < flags.backoff) {
+      throw new InvalidArgumentError("--backoff-max must be at least --backoff");
+    }
+    const plan = await planRun({
+      ...(flags.config !== undefined && { config: flags.config }),
+      scripts,
+      args,
+      supervisor: {
+        logger: createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
+        ...(flags.budget !== undefined && { budgetUsd: flags.budget }),
+        ...(flags.failOpen !== undefined && { failOpen: flags.failOpen }),
+        ...(flags.onDeny !== undefined && { onDeny: flags.onDeny }),
+        ...(flags.timeout !== undefined && { decisionTimeoutMs: flags.timeout }),
+        ...(flags.python !== undefined && { python: flags.python }),
+      },
+      policies: await loadPolicyFiles(flags.policy),
+      agent: lifecycleFrom(flags),
     });
+    process.exitCode = await runAgents({
+      supervisor: { ...plan.supervisor, ...runStateOptions(flags, plan.supervisor) },
+      agents: plan.agents,
+      trace: flags.trace === true,
+      quiet: flags.quiet === true,
+    });
+  });
 }

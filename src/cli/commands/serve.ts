@@ -65,33 +65,33 @@ export function registerServe(program: Command): void {
     .option("-q, --quiet", "print no lifecycle lines and no agents table at the end")
     .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));
   addStateOptions(command).action(async (flags: ServeFlags) => {
-      const loaded = findConfig(flags.config);
-      const fromFile = loaded === null ? null : await optionsFromConfig(loaded);
-      const supervisor: SupervisorOptions = {
-        ...fromFile?.supervisor,
-        logger: createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
-        socketPath: flags.socket ?? defaultSocketPath(),
-        listen: flags.listen,
-        ...(flags.budget !== undefined && { budgetUsd: flags.budget }),
-        ...(flags.failOpen !== undefined && { failOpen: flags.failOpen }),
-        ...(flags.onDeny !== undefined && { onDeny: flags.onDeny }),
-        ...(flags.timeout !== undefined && { decisionTimeoutMs: flags.timeout }),
-        ...(flags.heartbeatTimeout !== undefined && { joinedHeartbeatTimeoutMs: flags.heartbeatTimeout }),
-        ...(flags.python !== undefined && { python: flags.python }),
-        policies: [...(fromFile?.supervisor.policies ?? []), ...(await loadPolicyFiles(flags.policy))],
-        ...runStateOptions(flags, fromFile?.supervisor ?? {}),
-      };
-      const agents = flags.agents === true ? (fromFile?.agents ?? []) : [];
-      if (flags.agents === true && agents.length === 0) {
-        throw new IronError("IRON_ERR_USAGE", "nothing to start for --agents", { expected: "agents: in the configuration", got: loaded === null ? "no iron.yaml" : `no agents in ${loaded.file}` });
-      }
-      const token = loadJoinToken(flags.tokenFile ?? defaultTokenFile(), flags.newToken === true);
-      process.exitCode = await serveUntilSignal({
-        supervisor,
-        token,
-        agents,
-        trace: flags.trace === true,
-        quiet: flags.quiet === true,
-      });
+    const loaded = findConfig(flags.config);
+    const fromFile = loaded === null ? null : await optionsFromConfig(loaded);
+    const supervisor: SupervisorOptions = {
+      ...fromFile?.supervisor,
+      logger: createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
+      socketPath: flags.socket ?? defaultSocketPath(),
+      listen: flags.listen,
+      ...(flags.budget !== undefined && { budgetUsd: flags.budget }),
+      ...(flags.failOpen !== undefined && { failOpen: flags.failOpen }),
+      ...(flags.onDeny !== undefined && { onDeny: flags.onDeny }),
+      ...(flags.timeout !== undefined && { decisionTimeoutMs: flags.timeout }),
+      ...(flags.heartbeatTimeout !== undefined && { joinedHeartbeatTimeoutMs: flags.heartbeatTimeout }),
+      ...(flags.python !== undefined && { python: flags.python }),
+      policies: [...(fromFile?.supervisor.policies ?? []), ...(await loadPolicyFiles(flags.policy))],
+      ...runStateOptions(flags, fromFile?.supervisor ?? {}),
+    };
+    const agents = flags.agents === true ? (fromFile?.agents ?? []) : [];
+    if (flags.agents === true && agents.length === 0) {
+      throw new IronError("IRON_ERR_USAGE", "nothing to start for --agents", { expected: "agents: in the configuration", got: loaded === null ? "no iron.yaml" : `no agents in ${loaded.file}` });
+    }
+    const token = loadJoinToken(flags.tokenFile ?? defaultTokenFile(), flags.newToken === true);
+    process.exitCode = await serveUntilSignal({
+      supervisor,
+      token,
+      agents,
+      trace: flags.trace === true,
+      quiet: flags.quiet === true,
     });
+  });
 }

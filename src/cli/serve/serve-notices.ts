@@ -55,6 +55,10 @@ export function agentsTable(rows: readonly AgentRow[]): string[] {
     formatUsd(r.metrics.costMicros),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: readonly string[]): string => `  ${c.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd()}`;
+  const line = (c: readonly string[]): string =>
+    `  ${c
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd()}`;
   return [`${PREFIX} agents`, line(header), ...cells.map(line)];
 }

@@ -75,7 +75,9 @@ export function finalLines(state: StateProjection, now: number = Date.now()): st
 
 /** An operator's action as one phrase, for `iron watch` and `iron run`'s lines. */
 export function controlText(event: IronEvent<"control.action">): string {
-  const params = Object.entries(event.params).map(([k, v]) => ` ${k}=${v === null ? "none" : String(v)}`).join("");
+  const params = Object.entries(event.params)
+    .map(([k, v]) => ` ${k}=${v === null ? "none" : String(v)}`)
+    .join("");
   const outcome = event.outcome === "done" ? "done" : `refused (${event.code ?? "?"}: ${event.error ?? ""})`;
   return `${event.source} (${event.remote}): ${event.action} ${event.target}${params} — ${outcome}`;
 }

@@ -33,7 +33,16 @@ export function createStreamRedactor(rules: DirectionRules, placeholders: Placeh
   const verdictOf = (text: string, findings: readonly Finding[], block: boolean): StreamVerdict => {
     if (block) {
       blocked = true;
-      return { action: "deny", text: "", code: "IRON_ERR_PII", reason: `the response stream contains ${describeFindings(findings.filter((f) => f.action === "block"), "blocked")}`, findings };
+      return {
+        action: "deny",
+        text: "",
+        code: "IRON_ERR_PII",
+        reason: `the response stream contains ${describeFindings(
+          findings.filter((f) => f.action === "block"),
+          "blocked",
+        )}`,
+        findings,
+      };
     }
     const redacted = findings.filter((f) => f.action === "redact");
     if (redacted.length > 0) return { action: "redact", text, reason: describeFindings(redacted, "redacted"), findings };

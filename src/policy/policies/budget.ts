@@ -58,8 +58,7 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
   };
   // The first call may wait for the tokenizers; still loading after a second (a loaded
   // machine), it reserves on the conservative estimate.
-  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> =>
-    tokenizersReady() ? decide(call, ctx) : tokenizersWithin(1000).then(() => decide(call, ctx));
+  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> => (tokenizersReady() ? decide(call, ctx) : tokenizersWithin(1000).then(() => decide(call, ctx)));
   return {
     name: "budget",
     // The first call may wait for the tokenizers to load (about half a second, at most one).

@@ -112,7 +112,11 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
           decision = reroute(call, ctx.now);
           if (decision === null) {
             const retryAfter = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-            return deny("IRON_ERR_BREAKER_OPEN", `circuit breaker for ${call.provider}/${call.model} is ${admission.state === "open" ? "open" : "half-open"} (${admission.reason}); retry in ${retryAfter}s`, { status: 503, retryAfter });
+            return deny(
+              "IRON_ERR_BREAKER_OPEN",
+              `circuit breaker for ${call.provider}/${call.model} is ${admission.state === "open" ? "open" : "half-open"} (${admission.reason}); retry in ${retryAfter}s`,
+              { status: 503, retryAfter },
+            );
           }
           target = { ...call, body: decision.body, model: (decision.body as { model?: string } | null)?.model ?? call.model, provider: decision.provider ?? call.provider };
         }

@@ -99,15 +99,13 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
 export const CUSTOM_PRIORITY = 70;
 
 // Deny when something is blocked, the change when something was redacted, else allow with the audit trail.
-function decide<T extends RequestDecision | ResponseDecision>(
-  findings: readonly Finding[],
-  blocked: boolean,
-  what: "request" | "response",
-  change: () => T | undefined,
-): T | undefined {
+function decide<T extends RequestDecision | ResponseDecision>(findings: readonly Finding[], blocked: boolean, what: "request" | "response", change: () => T | undefined): T | undefined {
   if (findings.length === 0) return undefined;
   if (blocked) {
-    const reason = `the ${what} contains ${describeFindings(findings.filter((f) => f.action === "block"), "blocked")}`;
+    const reason = `the ${what} contains ${describeFindings(
+      findings.filter((f) => f.action === "block"),
+      "blocked",
+    )}`;
     return { ...deny("IRON_ERR_PII", reason, { status: 403 }), findings } as T;
   }
   const changed = redactedOf(findings).length > 0 ? change() : undefined;

@@ -60,7 +60,12 @@ export async function writeBreaker(pool: pg.Pool, supervisorId: number, provider
     set = `probe_holder = $3, probe_until = ${DB_NOW} + $4`;
     params = [write.leaseMs];
   }
-  const { rows } = await pool.query<BreakerRow>(`UPDATE fleet_breakers SET ${set} WHERE provider = $1 AND model = $2 AND ${WHERE[write.kind]} RETURNING ${COLUMNS}`, [provider, model, supervisorId, ...params]);
+  const { rows } = await pool.query<BreakerRow>(`UPDATE fleet_breakers SET ${set} WHERE provider = $1 AND model = $2 AND ${WHERE[write.kind]} RETURNING ${COLUMNS}`, [
+    provider,
+    model,
+    supervisorId,
+    ...params,
+  ]);
   const row = rows[0];
   if (row === undefined) return { applied: false, row: await readBreaker(pool, provider, model) };
   await pool.query("SELECT pg_notify($1, $2)", [BREAKER_CHANNEL, JSON.stringify({ provider, model })]);

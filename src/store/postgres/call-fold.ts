@@ -27,10 +27,28 @@ export function foldEvent(
   switch (event.type) {
     case "llm.request":
       rows.calls.set(event.callId, {
-        callId: event.callId, agentId: event.agentId, provider: event.provider, endpoint: event.endpoint, model: event.model,
-        responseModel: null, library: event.library, stream: event.stream, requestedAt: event.ts, attrs: event.attrs,
-        decision: null, policy: null, code: null, reason: null, responseAction: null, status: null,
-        inputTokens: 0, outputTokens: 0, costMicros: 0, latencyMs: null, complete: null, error: null,
+        callId: event.callId,
+        agentId: event.agentId,
+        provider: event.provider,
+        endpoint: event.endpoint,
+        model: event.model,
+        responseModel: null,
+        library: event.library,
+        stream: event.stream,
+        requestedAt: event.ts,
+        attrs: event.attrs,
+        decision: null,
+        policy: null,
+        code: null,
+        reason: null,
+        responseAction: null,
+        status: null,
+        inputTokens: 0,
+        outputTokens: 0,
+        costMicros: 0,
+        latencyMs: null,
+        complete: null,
+        error: null,
       });
       return "call";
     case "llm.decision": {
@@ -52,25 +70,43 @@ export function foldEvent(
       if (call === undefined) return null;
       if (call.responseAction !== "deny") call.status = event.status;
       Object.assign(call, {
-        responseModel: event.model, inputTokens: event.usage?.inputTokens ?? 0, outputTokens: event.usage?.outputTokens ?? 0,
-        costMicros: event.costMicros, latencyMs: event.latencyMs, complete: event.complete, error: event.error,
+        responseModel: event.model,
+        inputTokens: event.usage?.inputTokens ?? 0,
+        outputTokens: event.usage?.outputTokens ?? 0,
+        costMicros: event.costMicros,
+        latencyMs: event.latencyMs,
+        complete: event.complete,
+        error: event.error,
       });
       return "call";
     }
     case "agent.state": {
       const before = rows.agents.get(event.agentId);
       rows.agents.set(event.agentId, {
-        agentId: event.agentId, firstSeen: before?.firstSeen ?? event.ts, lastSeen: event.ts, state: event.to,
-        runs: Math.max(before?.runs ?? 0, event.run), lastReason: event.reason, kind: before?.kind ?? "spawned",
-        pid: event.pid ?? before?.pid ?? null, host: before?.host ?? localHost,
+        agentId: event.agentId,
+        firstSeen: before?.firstSeen ?? event.ts,
+        lastSeen: event.ts,
+        state: event.to,
+        runs: Math.max(before?.runs ?? 0, event.run),
+        lastReason: event.reason,
+        kind: before?.kind ?? "spawned",
+        pid: event.pid ?? before?.pid ?? null,
+        host: before?.host ?? localHost,
       });
       return "agent";
     }
     case "agent.joined": {
       const before = rows.agents.get(event.agentId);
       rows.agents.set(event.agentId, {
-        agentId: event.agentId, firstSeen: before?.firstSeen ?? event.ts, lastSeen: event.ts, state: "running",
-        runs: Math.max(before?.runs ?? 0, event.run), lastReason: before?.lastReason ?? null, kind: "joined", pid: event.pid, host: event.host,
+        agentId: event.agentId,
+        firstSeen: before?.firstSeen ?? event.ts,
+        lastSeen: event.ts,
+        state: "running",
+        runs: Math.max(before?.runs ?? 0, event.run),
+        lastReason: before?.lastReason ?? null,
+        kind: "joined",
+        pid: event.pid,
+        host: event.host,
       });
       return "agent";
     }

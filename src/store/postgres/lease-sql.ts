@@ -45,9 +45,14 @@ export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClie
 export function grantLease(pool: pg.Pool, supervisorId: number, ask: GrantAsk): Promise<GrantResult> {
   return inTransaction(pool, async (c) => {
     await c.query(`INSERT INTO budgets (scope, limit_micros, updated_at) VALUES ($1, $2, ${DB_NOW}) ON CONFLICT (scope) DO NOTHING`, [ask.key, ask.limitIfNew]);
-    const row = (await c.query<{ limit_micros: number | null; spent_micros: number; leased_micros: number }>("SELECT limit_micros, spent_micros, leased_micros FROM budgets WHERE scope = $1 FOR UPDATE", [ask.key])).rows[0];
+    const row = (
+      await c.query<{ limit_micros: number | null; spent_micros: number; leased_micros: number }>("SELECT limit_micros, spent_micros, leased_micros FROM budgets WHERE scope = $1 FOR UPDATE", [
+        ask.key,
+      ])
+    ).rows[0];
     if (row === undefined || row.limit_micros === null) return { granted: 0, limit: null, spent: row?.spent_micros ?? 0, leased: row?.leased_micros ?? 0, others: 0 };
-    const others = (await c.query<{ n: number }>(`SELECT count(*) AS n FROM leases WHERE scope = $1 AND supervisor_id <> $2 AND micros > 0 AND expires_at >= ${DB_NOW}`, [ask.key, supervisorId])).rows[0]?.n ?? 0;
+    const others =
+      (await c.query<{ n: number }>(`SELECT count(*) AS n FROM leases WHERE scope = $1 AND supervisor_id <> $2 AND micros > 0 AND expires_at >= ${DB_NOW}`, [ask.key, supervisorId])).rows[0]?.n ?? 0;
     const available = row.limit_micros - row.spent_micros - row.leased_micros;
     const fair = Math.floor(available / (others + 1));
     const amount = Math.min(available, Math.max(ask.min, Math.min(ask.want, fair)));
@@ -152,7 +157,9 @@ export async function readLimits(pool: pg.Pool): Promise<{ scope: string; limit:
 
 /** Every scope's row, for a start-up view of what the fleet has spent. */
 export async function readBudget(pool: pg.Pool, key: string): Promise<{ limit: number | null; spent: number; leased: number } | null> {
-  const { rows } = await pool.query<{ limit_micros: number | null; spent_micros: number; leased_micros: number }>("SELECT limit_micros, spent_micros, leased_micros FROM budgets WHERE scope = $1", [key]);
+  const { rows } = await pool.query<{ limit_micros: number | null; spent_micros: number; leased_micros: number }>("SELECT limit_micros, spent_micros, leased_micros FROM budgets WHERE scope = $1", [
+    key,
+  ]);
   const row = rows[0];
   return row === undefined ? null : { limit: row.limit_micros, spent: row.spent_micros, leased: row.leased_micros };
 }

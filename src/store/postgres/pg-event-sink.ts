@@ -136,8 +136,31 @@ export class PgEventSink implements EventSink {
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)
          ON CONFLICT (call_id) DO UPDATE SET response_model = $7, decision = $12, policy = $13, code = $14, reason = $15, response_action = $16,
            status = $17, input_tokens = $18, output_tokens = $19, cost_micros = $20, latency_ms = $21, complete = $22, error = $23`,
-        [r.callId, me, r.agentId, r.provider, r.endpoint, r.model, r.responseModel, r.library, r.stream, JSON.stringify(r.attrs), r.requestedAt,
-          r.decision, r.policy, r.code, r.reason, r.responseAction, r.status, r.inputTokens, r.outputTokens, r.costMicros, r.latencyMs, r.complete, r.error],
+        [
+          r.callId,
+          me,
+          r.agentId,
+          r.provider,
+          r.endpoint,
+          r.model,
+          r.responseModel,
+          r.library,
+          r.stream,
+          JSON.stringify(r.attrs),
+          r.requestedAt,
+          r.decision,
+          r.policy,
+          r.code,
+          r.reason,
+          r.responseAction,
+          r.status,
+          r.inputTokens,
+          r.outputTokens,
+          r.costMicros,
+          r.latencyMs,
+          r.complete,
+          r.error,
+        ],
       );
     }
     for (const id of changed.agents) {

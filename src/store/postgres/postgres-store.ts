@@ -112,10 +112,11 @@ export class PostgresStore implements Store {
       await migrateSchema(pool);
       await pool.query("INSERT INTO meta (key, value) VALUES ('hash_key', $1) ON CONFLICT (key) DO NOTHING", [randomBytes(32).toString("hex")]);
       const key = (await pool.query<{ value: string }>("SELECT value FROM meta WHERE key = 'hash_key'")).rows[0]?.value ?? "";
-      const registered = await pool.query<{ id: number }>(
-        `INSERT INTO supervisors (host, pid, version, started_at, heartbeat_at) VALUES ($1, $2, $3, ${DB_NOW}, ${DB_NOW}) RETURNING id`,
-        [hostname(), process.pid, VERSION],
-      );
+      const registered = await pool.query<{ id: number }>(`INSERT INTO supervisors (host, pid, version, started_at, heartbeat_at) VALUES ($1, $2, $3, ${DB_NOW}, ${DB_NOW}) RETURNING id`, [
+        hostname(),
+        process.pid,
+        VERSION,
+      ]);
       const id = registered.rows[0]?.id;
       if (id === undefined) throw new Error("registering the supervisor returned no id");
       await listener.connect();

@@ -18,8 +18,6 @@ export function lastSeq(db: Db): number {
 export function callEvents(db: Db, callId: string): IronEvent[] {
   const call = db.prepare<[string], { agent_id: string }>("SELECT agent_id FROM calls WHERE call_id = ?").get(callId);
   if (call === undefined) return [];
-  const rows = db
-    .prepare<[string, string], { data: string }>("SELECT data FROM events WHERE agent_id = ? AND json_extract(data, '$.callId') = ? ORDER BY seq")
-    .all(call.agent_id, callId);
+  const rows = db.prepare<[string, string], { data: string }>("SELECT data FROM events WHERE agent_id = ? AND json_extract(data, '$.callId') = ? ORDER BY seq").all(call.agent_id, callId);
   return rows.map((row) => JSON.parse(row.data) as IronEvent);
 }

@@ -67,9 +67,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   constructor(context: SqliteLedgerContext) {
     this.#c = context;
     const db = context.db;
-    this.#get = db.prepare<[string], ScopeRow>(
-      "SELECT limit_micros, spent_micros, reserved_micros FROM budgets WHERE scope = ?",
-    );
+    this.#get = db.prepare<[string], ScopeRow>("SELECT limit_micros, spent_micros, reserved_micros FROM budgets WHERE scope = ?");
     this.#upsertLimit = db.prepare(
       "INSERT INTO budgets (scope, limit_micros, updated_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET limit_micros = excluded.limit_micros, updated_at = excluded.updated_at",
     );

@@ -40,9 +40,7 @@ export function registerSupervisor(db: Db, path: string, now: number): { id: num
         db.prepare("UPDATE supervisors SET ended_at = ?, end_reason = 'lost' WHERE id = ?").run(now, row.id);
         lostSupervisors += 1;
       }
-      const info = db
-        .prepare("INSERT INTO supervisors (pid, proc_start, host, version, started_at) VALUES (?, ?, ?, ?, ?)")
-        .run(process.pid, processStartTicks(process.pid), hostname(), VERSION, now);
+      const info = db.prepare("INSERT INTO supervisors (pid, proc_start, host, version, started_at) VALUES (?, ?, ?, ?, ?)").run(process.pid, processStartTicks(process.pid), hostname(), VERSION, now);
       return { id: Number(info.lastInsertRowid), recovery: { lostSupervisors, chargedHolds, chargedMicros } };
     })
     .immediate();
@@ -52,7 +50,9 @@ export function registerSupervisor(db: Db, path: string, now: number): { id: num
 function chargeHolds(db: Db, supervisorId: number, now: number): { holds: number; micros: number } {
   const holds = db.prepare<[number], { call_id: string; scopes: string; micros: number }>("SELECT call_id, scopes, micros FROM holds WHERE supervisor_id = ?").all(supervisorId);
   const charge = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
-  const markCall = db.prepare("UPDATE calls SET cost_micros = ?, error = COALESCE(error, 'supervisor lost before the call settled; charged its reservation') WHERE call_id = ? AND responded_at IS NULL");
+  const markCall = db.prepare(
+    "UPDATE calls SET cost_micros = ?, error = COALESCE(error, 'supervisor lost before the call settled; charged its reservation') WHERE call_id = ? AND responded_at IS NULL",
+  );
   let micros = 0;
   for (const hold of holds) {
     for (const scope of JSON.parse(hold.scopes) as string[]) charge.run(hold.micros, hold.micros, now, scope);
