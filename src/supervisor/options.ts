@@ -1,6 +1,6 @@
 // Supervisor options: the user's SupervisorOptions → defaults → validation → frozen.
 import { IronError } from "../errors.js";
-import type { ProviderSetting } from "../protocol/messages.js";
+import type { ProviderSetting, ShimSettings } from "../protocol/messages.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
@@ -158,4 +158,15 @@ function resolveJoinToken(value: string | boolean | undefined): string | null {
   if (value === undefined || value === false) return null;
   if (value === true) return generateJoinToken();
   return checkJoinToken(value, "joinToken");
+}
+
+/** What the shim is told in its environment and its welcome: deadlines, fail-open, denials, providers. */
+export function shimSettings(options: ResolvedSupervisorOptions): ShimSettings {
+  return {
+    timeout_ms: options.decisionTimeoutMs,
+    fail_open: options.failOpen,
+    on_deny: options.onDeny,
+    heartbeat_ms: options.heartbeatMs,
+    providers: options.providers,
+  };
 }

@@ -6,7 +6,7 @@ import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
 import { loadTokenizers } from "../policy/tokens.js";
-import type { ShimSettings, WireBudget } from "../protocol/messages.js";
+import type { WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import { installSecret } from "../store/install-secret.js";
 import { openStore } from "../store/open-store.js";
@@ -34,7 +34,7 @@ import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
 import { fleetLimitAudit } from "./fleet-audit.js";
 import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
-import { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
+import { resolveSupervisorOptions, shimSettings, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
 import { resolveLifecycle } from "../lifecycle/lifecycle-options.js";
 import { readProcStat } from "../lifecycle/proc-stat.js";
@@ -308,11 +308,6 @@ export class Supervisor {
 
   // What an agent asks of the supervisor: a fresh token per incarnation, and cleanup after each.
   #host(id: string, extra: Readonly<Record<string, string>>, governChildren: boolean): AgentHost {
-    const token = (): string => {
-      const issued = this.#tokens.issue(id);
-      this.#bus.scrubber.addSecret(issued); // an agent that prints its environment leaks nothing to the store
-      return issued;
-    };
     return {
       bus: this.#bus,
       runs: this.#runs,
@@ -323,8 +318,8 @@ export class Supervisor {
           extra,
           endpoint: this.endpoint,
           agentId: id,
-          token: token(),
-          settings: this.#settings(),
+          token: this.#issueToken(id),
+          settings: shimSettings(this.#options),
           run,
           supervisorPid: process.pid,
           governChildren,
@@ -335,6 +330,13 @@ export class Supervisor {
         this.#governor.abandon(id);
       },
     };
+  }
+
+  // A fresh token for an incarnation; an agent that prints its environment leaks nothing to the store.
+  #issueToken(id: string): string {
+    const issued = this.#tokens.issue(id);
+    this.#bus.scrubber.addSecret(issued);
+    return issued;
   }
 
   #uniqueId(name: string): string {
@@ -348,16 +350,6 @@ export class Supervisor {
     return budgetStatus(this.#builtins.plan, this.#ledger, id, this.#agents.get(id)?.run ?? null, Date.now());
   }
 
-  #settings(): ShimSettings {
-    return {
-      timeout_ms: this.#options.decisionTimeoutMs,
-      fail_open: this.#options.failOpen,
-      on_deny: this.#options.onDeny,
-      heartbeat_ms: this.#options.heartbeatMs,
-      providers: this.#options.providers,
-    };
-  }
-
   // What the agent server asks of the supervisor: authentication and call decisions.
   #handlers(): AgentServerHandlers {
     return {
@@ -368,7 +360,7 @@ export class Supervisor {
           const why = hello.token === "" ? "no token given" : `token not valid for agent ${JSON.stringify(hello.agent)}`;
           return { ok: false, code: "IRON_ERR_AUTH", reason: why };
         }
-        return { ok: true, agentId, settings: this.#settings(), budget: this.#budgetOf(agentId) };
+        return { ok: true, agentId, settings: shimSettings(this.#options), budget: this.#budgetOf(agentId) };
       },
       onSession: (session) => this.#ownerOf(session)?.attach(session),
       onRequest: (session, message) => this.#governor.request(session.agentId, message),
