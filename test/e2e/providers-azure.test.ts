@@ -2,45 +2,33 @@
 // does (httpx, `api-key`, ?api-version=, no model in the body) under a real supervisor, against iron
 // mock-llm's Azure routes. The deployment prices as its model; PII is redacted both ways; a denied
 // deployment never reaches the provider and comes back in OpenAI's (Azure's) error shape.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_PRICES, Supervisor } from "../../src/index.js";
+import { DEFAULT_PRICES } from "../../src/index.js";
 import type { IronEvent } from "../../src/events/types.js";
-import { countTokens, startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
-import { DEBIAN_PYTHON, FIXTURES, tempDir } from "../helpers/iron.js";
+import { countTokens, type MockLlm } from "../../src/mock-llm/index.js";
+import { eventsOf, type ProviderRun, runProviderAgent } from "../helpers/provider-agent.js";
 
 const PROMPT = "I am jane.doe@example.com, call +44 20 7946 0958";
 const SENT = "I am [EMAIL_1], call +44 20 7946 0958";
 const BACK = "I am [EMAIL_1], call [PHONE_1]";
 
+type Line = { step: string; status: number; text: string; error: Record<string, unknown> | null };
+
+let run: ProviderRun<Line>;
 let mock: MockLlm;
-let sup: Supervisor;
-const events: IronEvent[] = [];
-let lines: { step: string; status: number; text: string; error: Record<string, unknown> | null }[] = [];
+let events: IronEvent[] = [];
+let lines: Line[] = [];
 
 beforeAll(async () => {
-  mock = await startMockLlm({ echo: true, requireAuth: true });
-  sup = await Supervisor.start({
-    safety: { input: { default: "redact", phone: "allow" }, output: { default: "redact" } },
-    policies: [{ name: "deny-model", onRequest: (call) => (call.model === "deny-me" ? { action: "deny", code: "IRON_ERR_POLICY", reason: "deployment deny-me is not allowed" } : undefined) }],
-  });
-  sup.on("event", (event) => events.push(event));
-  const file = join(tempDir(), "azure.jsonl");
-  const agent = await sup.spawn({ script: join(FIXTURES, "azure_agent.py"), python: DEBIAN_PYTHON, env: { AZURE_ROOT: mock.url, AZURE_PROMPT: PROMPT, AZURE_OUT: file } });
-  expect((await agent.exited).exitCode).toBe(0);
-  lines = readFileSync(file, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  run = await runProviderAgent<Line>("azure_agent.py", "AZURE", PROMPT, "deployment");
+  ({ mock, events, lines } = run);
 }, 120_000);
 
 afterAll(async () => {
-  await sup?.close();
-  await mock?.close();
+  await run?.close();
 });
 
-const of = <T extends IronEvent["type"]>(type: T) => events.filter((e): e is Extract<IronEvent, { type: T }> => e.type === type);
+const of = <T extends IronEvent["type"]>(type: T) => eventsOf(events, type);
 
 describe("Azure OpenAI deployment calls", () => {
   it("are recognised with the deployment as the model, and redacted both ways (streamed too)", () => {

@@ -4,45 +4,33 @@
 // (streams too); PII is redacted on the way out (email) and on the way back (phone, which may
 // leave); a denied call never reaches the provider and comes back in Gemini's own error shape.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_PRICES, Supervisor } from "../../src/index.js";
+import { DEFAULT_PRICES } from "../../src/index.js";
 import type { IronEvent } from "../../src/events/types.js";
-import { countTokens, startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { DEBIAN_PYTHON, FIXTURES, tempDir } from "../helpers/iron.js";
+import { countTokens, type MockLlm } from "../../src/mock-llm/index.js";
+import { eventsOf, type ProviderRun, runProviderAgent } from "../helpers/provider-agent.js";
 
 const PROMPT = "I am jane.doe@example.com, call +44 20 7946 0958";
 const SENT = "I am [EMAIL_1], call +44 20 7946 0958";
 const BACK = "I am [EMAIL_1], call [PHONE_1]";
 const LIBS = ["httpx", "httpx-async", "requests", "urllib", "aiohttp"];
 
+type Line = { lib: string; step: string; status: number; text: string; error: { code: number; message: string; status: string } | null };
+
+let run: ProviderRun<Line>;
 let mock: MockLlm;
-let sup: Supervisor;
-const events: IronEvent[] = [];
-let lines: { lib: string; step: string; status: number; text: string; error: { code: number; message: string; status: string } | null }[] = [];
+let events: IronEvent[] = [];
+let lines: Line[] = [];
 
 beforeAll(async () => {
-  mock = await startMockLlm({ echo: true, requireAuth: true });
-  sup = await Supervisor.start({
-    safety: { input: { default: "redact", phone: "allow" }, output: { default: "redact" } },
-    policies: [{ name: "deny-model", onRequest: (call) => (call.model === "deny-me" ? { action: "deny", code: "IRON_ERR_POLICY", reason: "model deny-me is not allowed" } : undefined) }],
-  });
-  sup.on("event", (event) => events.push(event));
-  const file = join(tempDir(), "gemini.jsonl");
-  const agent = await sup.spawn({ script: join(FIXTURES, "gemini_agent.py"), python: DEBIAN_PYTHON, env: { GEMINI_ROOT: mock.url, GEMINI_PROMPT: PROMPT, GEMINI_OUT: file } });
-  expect((await agent.exited).exitCode).toBe(0);
-  lines = readFileSync(file, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  run = await runProviderAgent<Line>("gemini_agent.py", "GEMINI", PROMPT, "model");
+  ({ mock, events, lines } = run);
 }, 120_000);
 
 afterAll(async () => {
-  await sup?.close();
-  await mock?.close();
+  await run?.close();
 });
 
-const of = <T extends IronEvent["type"]>(type: T) => events.filter((e): e is Extract<IronEvent, { type: T }> => e.type === type);
+const of = <T extends IronEvent["type"]>(type: T) => eventsOf(events, type);
 
 describe("Gemini through every library google-genai or an agent would use", () => {
   it("recognises each call as Gemini with its model, endpoint and library", () => {
