@@ -12,6 +12,7 @@ import { spawnTokenHolder } from "../helpers/token-holder.js";
 import { captureLogs, type CapturedLogs } from "../helpers/log-capture.js";
 import { DEBIAN_PYTHON, FIXTURES, tempDir } from "../helpers/iron.js";
 import { dealer, frame, greeting, hello, message, rawPeer, ready, type RawPeer } from "../helpers/zmtp-peer.js";
+import { wireRequest } from "../helpers/wire-request.js";
 
 let mock: MockLlm;
 let logs: CapturedLogs;
@@ -35,23 +36,7 @@ function linesOf(agentId: string, count = 1): Promise<string[]> {
 }
 
 function request(id: number, call: string, body: unknown = { model: "gpt-4o-mini", messages: [] }): Record<string, unknown> {
-  return {
-    v: 1,
-    type: "llm.request",
-    id,
-    call,
-    provider: "openai",
-    endpoint: "chat.completions",
-    model: "gpt-4o-mini",
-    method: "POST",
-    url: "https://api.openai.com/v1/chat/completions",
-    headers: {},
-    body,
-    stream: false,
-    est_tokens: { input: 5, output: 5 },
-    library: "test",
-    attrs: {},
-  };
+  return { ...wireRequest(id, { call }), body };
 }
 
 async function authenticated(): Promise<RawPeer> {

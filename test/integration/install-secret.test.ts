@@ -11,6 +11,7 @@ import { installSecret } from "../../src/store/install-secret.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { tempDir } from "../helpers/iron.js";
 import { dealer, hello, message } from "../helpers/zmtp-peer.js";
+import { wireRequest } from "../helpers/wire-request.js";
 
 describe("the install secret", () => {
   it("is made once, 0600, and read back the same", () => {
@@ -43,25 +44,7 @@ describe("the install secret", () => {
       await peer.write(message(hello(1, "pii", sup.joinToken as string)));
       await peer.waitFor((m) => m.type === "welcome");
       const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "my SSN is 123-45-6789" }], max_tokens: 5 };
-      await peer.write(
-        message({
-          v: 1,
-          type: "llm.request",
-          id: 2,
-          call: "c-pii",
-          provider: "openai",
-          endpoint: "chat.completions",
-          model: "gpt-4o-mini",
-          method: "POST",
-          url: "https://api.openai.com/v1/chat/completions",
-          headers: {},
-          body,
-          stream: false,
-          est_tokens: { input: 9, output: 5 },
-          library: "test",
-          attrs: {},
-        }),
-      );
+      await peer.write(message(wireRequest(2, { call: "c-pii", body, est_tokens: { input: 9, output: 5 } })));
       await peer.waitFor((m) => m.id === 2);
     } finally {
       peer.destroy();

@@ -11,30 +11,16 @@ import { AgentServer, type AgentServerHandlers } from "../../src/transport/agent
 import { captureLogs, type CapturedLogs } from "../helpers/log-capture.js";
 import { tempDir } from "../helpers/iron.js";
 import { dealer, hello, message, newIdentity, type RawPeer } from "../helpers/zmtp-peer.js";
+import type { LlmRequestMessage } from "../../src/protocol/messages.js";
+import { wireRequest } from "../helpers/wire-request.js";
 
 const state = join(tempDir("iron-prewelcome-"), "state.db");
 let sup: Supervisor;
 let logs: CapturedLogs;
 let tcp: string;
 
-function request(id: number, call: string): Record<string, unknown> {
-  return {
-    v: 1,
-    type: "llm.request",
-    id,
-    call,
-    provider: "openai",
-    endpoint: "chat.completions",
-    model: "gpt-4o-mini",
-    method: "POST",
-    url: "https://api.openai.com/v1/chat/completions",
-    headers: {},
-    body: { model: "gpt-4o-mini", messages: [] },
-    stream: false,
-    est_tokens: { input: 5, output: 5 },
-    library: "test",
-    attrs: {},
-  };
+function request(id: number, call: string): LlmRequestMessage {
+  return wireRequest(id, { call });
 }
 
 /** Bytes the state file takes on disk, its WAL and shared memory included. */

@@ -6,31 +6,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor, type IronEvent } from "../../src/index.js";
 import { dealer, hello, message, type RawPeer } from "../helpers/zmtp-peer.js";
+import type { LlmRequestMessage } from "../../src/protocol/messages.js";
+import { wireRequest } from "../helpers/wire-request.js";
 
 let sup: Supervisor;
 let peer: RawPeer;
 const events: IronEvent[] = [];
 let nextId = 10;
 
-function request(id: number, call: string, model: string): Record<string, unknown> {
+function request(id: number, call: string, model: string): LlmRequestMessage {
   const body = { model, messages: [{ role: "user", content: "hi" }], max_tokens: 100 };
-  return {
-    v: 1,
-    type: "llm.request",
-    id,
-    call,
-    provider: "openai",
-    endpoint: "chat.completions",
-    model,
-    method: "POST",
-    url: "https://api.openai.com/v1/chat/completions",
-    headers: {},
-    body,
-    stream: false,
-    est_tokens: { input: 5, output: 100 },
-    library: "test",
-    attrs: {},
-  };
+  return wireRequest(id, { call, model, body, est_tokens: { input: 5, output: 100 } });
 }
 
 function response(id: number, call: string, fields: { status?: number; model?: string; usage: Record<string, number> }): Record<string, unknown> {

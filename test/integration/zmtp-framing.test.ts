@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
 import { dealer, hello, message } from "../helpers/zmtp-peer.js";
 import { spawnTokenHolder } from "../helpers/token-holder.js";
+import type { LlmRequestMessage } from "../../src/protocol/messages.js";
+import { wireRequest } from "../helpers/wire-request.js";
 
 let sup: Supervisor;
 let holder: { agent: string; token: string };
@@ -19,24 +21,8 @@ afterAll(async () => {
   await sup?.close();
 });
 
-function request(id: number, content: string): Record<string, unknown> {
-  return {
-    v: 1,
-    type: "llm.request",
-    id,
-    call: `c-${id}`,
-    provider: "openai",
-    endpoint: "chat.completions",
-    model: "gpt-4o-mini",
-    method: "POST",
-    url: "https://api.openai.com/v1/chat/completions",
-    headers: {},
-    body: { model: "gpt-4o-mini", messages: [{ role: "user", content }] },
-    stream: false,
-    est_tokens: { input: 5, output: 5 },
-    library: "test",
-    attrs: {},
-  };
+function request(id: number, content: string): LlmRequestMessage {
+  return wireRequest(id, { body: { model: "gpt-4o-mini", messages: [{ role: "user", content }] } });
 }
 
 describe("ZMTP framing on the real socket", () => {

@@ -12,28 +12,13 @@ import { loadTokenizers } from "../../src/policy/tokens.js";
 import type { LlmRequestMessage, LlmResponseMessage } from "../../src/protocol/messages.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import { CallGovernor } from "../../src/supervisor/call-governor.js";
+import { wireRequest } from "../helpers/wire-request.js";
 
 beforeAll(() => loadTokenizers());
 
 function request(id: number, user: string): LlmRequestMessage {
   const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }], max_tokens: 10 };
-  return {
-    v: 1,
-    type: "llm.request",
-    id,
-    call: `c-${id}`,
-    provider: "openai",
-    endpoint: "chat.completions",
-    model: "gpt-4o-mini",
-    method: "POST",
-    url: "https://api.openai.com/v1/chat/completions",
-    headers: {},
-    body,
-    stream: false,
-    est_tokens: { input: 8, output: 10 },
-    library: "httpx",
-    attrs: { user },
-  };
+  return wireRequest(id, { body, est_tokens: { input: 8, output: 10 }, library: "httpx", attrs: { user } });
 }
 
 function response(id: number): LlmResponseMessage {
