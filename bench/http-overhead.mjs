@@ -12,7 +12,7 @@ async function main() {
   const calls = Math.max(100, Math.round(1000 * SCALE));
   progress(`${calls} plain + ${calls} streamed calls each with and without iron, alternating in 10 rounds`);
   const mock = await startMockProcess();
-  const sup = await Supervisor.start();
+  const sup = await Supervisor.start({ allowUninstall: true }); // the agent uninstalls and reinstalls the shim between rounds
   let samples;
   try {
     samples = await runAgentPython(sup, "http_calls.py", { BENCH_BASE_URL: mock.baseUrl, BENCH_CALLS: String(calls) });

@@ -14,7 +14,7 @@ const bare = (performance.now() - started) / n;
 
 const sup = await Supervisor.start();
 started = performance.now();
-const agent = await sup.spawn({ script, args: ["1"], maxRestarts: n - 1, backoff: { initialMs: 0, maxMs: 0 }, restartWindowMs: 3_600_000 });
+const agent = await sup.spawn({ script, args: ["1"], maxRestarts: n - 1, backoff: { initialMs: 0, maxMs: 0 }, restartWindowMs: 3_600_000, minUptimeMs: 0 }); // every incarnation crashes at once: restarts, not a failed start
 const exit = await agent.exited;
 const supervised = (performance.now() - started) / n;
 await sup.close();

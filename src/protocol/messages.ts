@@ -89,6 +89,8 @@ export interface ShimSettings {
   readonly on_deny: "response" | "raise";
   readonly heartbeat_ms: number;
   readonly providers: readonly ProviderSetting[];
+  /** Welcome only, sent when true: an agent iron spawned may `iron_shim.uninstall()` (SPEC §3.1). */
+  readonly allow_uninstall?: boolean;
 }
 
 /** The tightest budget an agent's calls count against, in micro-dollars (`welcome` and decisions; what the shim's status() shows). */

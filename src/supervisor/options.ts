@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   readonly budgetUsd?: number;
   /** Deny-or-allow when the supervisor cannot answer in time (default false: fail closed). */
   readonly failOpen?: boolean;
+  /** Let agents this supervisor spawns `iron_shim.uninstall()` (default false: under iron run the shim stays installed). */
+  readonly allowUninstall?: boolean;
   /** How a denied call reaches the agent: a provider-shaped error response, or a raised PolicyDenied. */
   readonly onDeny?: "response" | "raise";
   /** How long a shim waits for a decision, in milliseconds (default 5000). */
@@ -72,6 +74,7 @@ export interface ResolvedSupervisorOptions {
   readonly runtimeParent: string | undefined;
   readonly listen: readonly string[];
   readonly failOpen: boolean;
+  readonly allowUninstall: boolean;
   readonly onDeny: "response" | "raise";
   readonly decisionTimeoutMs: number;
   readonly heartbeatMs: number;
@@ -125,6 +128,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     runtimeParent: options.runtimeParent,
     listen: Object.freeze([...(options.listen ?? [])]),
     failOpen: options.failOpen ?? false,
+    allowUninstall: options.allowUninstall ?? false,
     onDeny: options.onDeny ?? "response",
     decisionTimeoutMs: positiveInt("decisionTimeoutMs", options.decisionTimeoutMs, 5000),
     heartbeatMs: positiveInt("heartbeatMs", options.heartbeatMs, 1000),
@@ -168,5 +172,6 @@ export function shimSettings(options: ResolvedSupervisorOptions): ShimSettings {
     on_deny: options.onDeny,
     heartbeat_ms: options.heartbeatMs,
     providers: options.providers,
+    ...(options.allowUninstall && { allow_uninstall: true }),
   };
 }
