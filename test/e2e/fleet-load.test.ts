@@ -48,7 +48,8 @@ describe("a fleet of three supervisors under 1 000 concurrent calls", () => {
       const runs = shares.map((n) => supervisor(url, go, n));
       const ended: string[] = [];
       for (const run of runs) void run.then((r) => ended.push(`exited ${r.exitCode}: ${String(r.stderr)}`));
-      const registered = async (): Promise<number | string> => (ended.length > 0 ? ended.join("\n") : (await client.query("SELECT count(*)::int AS n FROM supervisors WHERE ended_at IS NULL")).rows[0].n);
+      const registered = async (): Promise<number | string> =>
+        ended.length > 0 ? ended.join("\n") : (await client.query("SELECT count(*)::int AS n FROM supervisors WHERE ended_at IS NULL")).rows[0].n;
       await expect.poll(registered, { timeout: 60_000 }).toBe(SUPERVISORS + 0);
       mock.clearRequests();
       writeFileSync(go, "");
@@ -81,9 +82,7 @@ describe("a fleet of three supervisors under 1 000 concurrent calls", () => {
       // so a burst leaves at most that difference per allowed call, plus less than one worst case
       // per supervisor.
       const worst = (
-        await client.query(
-          "SELECT max((data::jsonb ->> 'micros')::int) AS w FROM events WHERE type = 'llm.decision' AND data::jsonb ->> 'phase' = 'request' AND data::jsonb ->> 'action' = 'allow'",
-        )
+        await client.query("SELECT max((data::jsonb ->> 'micros')::int) AS w FROM events WHERE type = 'llm.decision' AND data::jsonb ->> 'phase' = 'request' AND data::jsonb ->> 'action' = 'allow'")
       ).rows[0].w as number;
       console.log(`fleet burst: ${allowed.length} of ${CALLS} calls allowed, ${each} µ$ each (reserved ${worst}), ${SPENT_BEFORE + allowed.length * each} of ${LIMIT_MICROS} µ$ spent`);
       expect(worst).toBeGreaterThanOrEqual(each);
