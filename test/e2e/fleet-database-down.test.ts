@@ -2,14 +2,14 @@
 // the supervisors go on from the budget slices they hold, then deny with 503 IRON_ERR_STORE (fail
 // closed, no call reaches the provider unpaid for), recover by themselves when the server is back,
 // and lose no call record.
-import { execa, type ResultPromise } from "execa";
 import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
-import { DEBIAN_PYTHON, FIXTURES, IRON_BIN, tempDir } from "../helpers/iron.js";
+import { byOutcome, fleetMember } from "../helpers/fleet-member.js";
+import { tempDir } from "../helpers/iron.js";
 import { createTestDatabase, startOwnPostgresServer, type OwnPostgresServer } from "../helpers/postgres-server.js";
 
 let server: OwnPostgresServer;
@@ -23,39 +23,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface Line {
-  readonly i: number;
-  readonly status: number;
-  readonly code?: string | null;
-}
-
-/** A running supervisor and the lines its agent printed so far. */
-interface Member {
-  readonly run: ResultPromise<{ reject: false; env: Record<string, string>; buffer: false }>;
-  readonly lines: Line[];
-}
-
-function member(url: string, stop: string): Member {
-  const run = execa("node", [IRON_BIN, "run", "--state", url, "--budget", "0.05", "--no-stream", "--python", DEBIAN_PYTHON, join(FIXTURES, "steady_caller.py")], {
-    env: { OPENAI_BASE_URL: mock.baseUrl, STOP_FILE: stop },
-    reject: false,
-    buffer: false,
-  });
-  const lines: Line[] = [];
-  let rest = "";
-  run.stdout?.on("data", (chunk: Buffer) => {
-    const parts = (rest + chunk.toString()).split("\n");
-    rest = parts.pop() ?? "";
-    for (const part of parts) if (part.startsWith("{")) lines.push(JSON.parse(part) as Line);
-  });
-  return { run, lines };
-}
-
 describe("the fleet's database stopped under running supervisors", () => {
   it("denies with IRON_ERR_STORE once the held slices run out, recovers when it is back, and loses no call", { timeout: 180_000 }, async () => {
     const url = await createTestDatabase(server.url);
     const stop = join(tempDir("iron-fleet-down-"), "stop");
-    const fleet = [member(url, stop), member(url, stop), member(url, stop)];
+    const fleet = [1, 2, 3].map(() => fleetMember(url, mock.baseUrl, stop, "0.05"));
     try {
       // Every agent is calling, each through its own supervisor.
       await expect.poll(() => fleet.map((m) => m.lines.filter((l) => l.status === 200).length > 3), { timeout: 60_000 }).toEqual([true, true, true]);
@@ -92,12 +64,7 @@ describe("the fleet's database stopped under running supervisors", () => {
             "SELECT c.status, c.code FROM calls c JOIN supervisors s ON s.id = c.supervisor_id WHERE s.host = $1 AND s.pid = $2 ORDER BY c.requested_at, c.call_id",
             [hostname(), m.run.pid],
           );
-          const seen = (lines: readonly { status: number; code?: string | null }[]): Record<string, number> => {
-            const counts: Record<string, number> = {};
-            for (const l of lines) counts[`${l.status} ${l.code ?? null}`] = (counts[`${l.status} ${l.code ?? null}`] ?? 0) + 1;
-            return counts;
-          };
-          expect(seen(rows)).toEqual(seen(m.lines));
+          expect(byOutcome(rows)).toEqual(byOutcome(m.lines));
         }
         // Each answered call charged once; no lease left behind.
         const settled = (await client.query("SELECT count(*)::int AS n FROM settled")).rows[0].n as number;
