@@ -53,8 +53,9 @@ describe("a fleet supervisor killed with -9", () => {
       expect(killed.signal).toBe("SIGKILL");
       // Its agent, now without a supervisor, is stopped by hand (a dead supervisor reaps nothing).
       if (agentPid !== null) killQuietly(agentPid);
-      // Still lent right after the kill: nobody can tell a dead supervisor from a slow one before its TTL.
-      expect(await lease(victim.run.pid)).toBe(held);
+      // Still lent right after the kill (give or take its last settles and grants): nobody can tell a dead supervisor from a slow one before its TTL.
+      const stranded = await lease(victim.run.pid);
+      expect(stranded).toBeGreaterThan(0);
       // The dead supervisor's slice is still counted as lent until its lease expires; then the survivor reclaims it.
       await expect.poll(() => lease(victim.run.pid), { timeout: 30_000, interval: 250 }).toBe(0);
       const calledAfter = survivor.lines.length;
