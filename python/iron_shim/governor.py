@@ -173,6 +173,8 @@ class Governor:
             if decision.action == "deny":
                 return self._deny(call, to_denial(call, decision, "denied by policy"))
             call.deadline_ms = decision.timeout_ms
+            call.chunk_batch = decision.chunk_batch
+            call.response_decision = decision.response_decision
             if decision.action == "modify":
                 if decision.url is not None:
                     why = reroute.refusal(decision.url, url, self.client.base, self.client.settings)

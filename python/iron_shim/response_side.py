@@ -79,6 +79,10 @@ class ResponseReporter:
         msg = self._response_prelude(call, status, header, body)
         if msg is None:
             return KEEP
+        if not call.response_decision:
+            # No policy can act on this response (the request decision said so): report it, wait for nothing.
+            self.client.post(msg)
+            return KEEP
         try:
             reply = yield msg
         except IronError as exc:

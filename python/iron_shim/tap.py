@@ -101,35 +101,31 @@ class StreamTap:
         return event.raw if replacement is None else replacement
 
     def _process(self, data: bytes) -> _Step:
-        """Whole events only, each kept, replaced, dropped or filtered."""
-        out = bytearray()
-        for event in self._parser.feed(data):
-            kept = self._kept(event)
-            if self.filter is not None:
-                kept = yield from self.filter.on_event(event, kept)
-            out += kept
-            if self.ended:
-                return bytes(out)
-        if self._parser.overflow:
+        """Whole events only, each kept, replaced, dropped or filtered (every delta of the read in one ask)."""
+        events = [(event, self._kept(event)) for event in self._parser.feed(data)]
+        if self.filter is not None:
+            out = (yield from self.filter.on_events(events)) if events else b""
+        else:
+            out = b"".join(kept for _, kept in events)
+        if self._parser.overflow and not self.ended:
             if self.filter is not None:
                 self.end_error = "iron: an event over 16 MiB cannot be filtered"
-                return bytes(out)
+                return out
             out += self._parser.take_tail()
             self.rewrite = self._accounting = False
-        return bytes(out)
+        return out
 
     def _end(self) -> _Step:
         """At end of body: the unfinished last event, then whatever the filter still holds."""
-        out = b""
         event = self._parser.flush()
+        items = []
         if event is not None:
-            kept = self._kept(event) if event.data is not None else event.raw
-            if self.filter is not None:
-                kept = yield from self.filter.on_event(event, kept)
-            out += kept
-        if self.filter is not None and not self.ended:
-            out += yield from self.filter.on_end()
-        return out
+            items.append((event, self._kept(event) if event.data is not None else event.raw))
+        if self.filter is None:
+            return b"".join(kept for _, kept in items)
+        if self.ended:
+            return b""
+        return (yield from self.filter.on_events(items, at_end=True))
 
     def _guard(self, exc: Exception) -> bytes:
         """A shim bug while rewriting: a filtered stream ends (fail closed); others lose their rewriting.
