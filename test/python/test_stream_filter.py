@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
 import unittest
-from typing import Any, List, Optional
+from typing import Any, Iterator, List, Optional
 
 from . import support  # noqa: F401
 from .llm_server import anthropic_sse, chat_sse, responses_sse
@@ -17,7 +18,7 @@ from iron_shim import denial as denials
 from iron_shim.stream_filter import Answer, Ask, ChunkFilter
 from iron_shim.stream_text import shape_for
 from iron_shim.streams import accumulator_for
-from iron_shim.tap import StreamTap
+from iron_shim.tap import StreamTap, tee
 
 KIND = {"chat.completions": "openai", "completions": "openai", "responses": "openai", "messages": "anthropic"}
 
@@ -261,6 +262,29 @@ class Batching(unittest.TestCase):
         h.tap.finish()
         self.assertEqual(text_of("chat.completions", seen), "Hel")
         self.assertIn("error", json.loads(events(seen)[-1][1]))
+
+    def test_what_arrives_while_an_ask_is_in_flight_goes_with_the_next_ask(self) -> None:
+        stream = chat_sse(False)  # role, "Hel", "lo", "!", finish, [DONE]
+        asked, read_all = threading.Event(), threading.Event()
+
+        def body() -> Iterator[bytes]:
+            yield raw(stream[:2])
+            asked.wait(5)
+            yield raw(stream[2:3])
+            yield raw(stream[3:])
+            read_all.set()
+
+        def answer(ask: Ask) -> Answer:
+            if not asked.is_set():
+                asked.set()
+                read_all.wait(5)  # the engine is slow: everything else arrives meanwhile
+            return keeping(ask)
+
+        h = Harness("chat.completions", answer)
+        seen = b"".join(tee(h.tap, body()))
+        self.assertEqual(text_of("chat.completions", seen), "Hello!")
+        self.assertEqual([a.texts for a in h.asks], [("Hel",), ("lo", "!")])
+        self.assertTrue(h.asks[-1].done)
 
 
 if __name__ == "__main__":
