@@ -4,15 +4,17 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from . import internal
 from .client import READY, REJECTED, Client
 from .errors import AUTH, CONFIG, POLICY, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
 from .governor import Governor
 from .settings import Settings, warn
-from .api_types import Status, build
 from .interceptors import base, instrument_all, uninstrument_all
+
+if TYPE_CHECKING:
+    from .api_types import Status
 
 VERSION = "0.1.0"
 
@@ -114,8 +116,10 @@ def _teardown(reason: str) -> None:
         gov.client.close(reason)
 
 
-def status() -> Status:
+def status() -> "Status":
     """A typed snapshot (see api_types.Status)."""
+    from .api_types import build
+
     gov = governor
     if gov is None:
         return build({"state": "uninstalled"}, installed=False)
