@@ -56,6 +56,8 @@ export interface LlmResponseMessage extends Envelope<"llm.response"> {
   readonly model: string | null;
   /** Seconds the provider asked to wait (retry-after-ms / retry-after); optional. */
   readonly retry_after?: number | null;
+  /** The body's finish reasons, sent instead of the body when no policy reads it (response_decision false); optional. */
+  readonly finish_reasons?: readonly string[];
 }
 
 export interface LlmChunkMessage extends Envelope<"llm.chunk"> {

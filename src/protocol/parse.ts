@@ -182,6 +182,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     request_id: r.optStr("request_id"),
     model: r.optStr("model"),
     retry_after: r.optNum("retry_after"),
+    ...finishReasons(r.optStrings("finish_reasons")),
   }),
   "llm.chunk": (r, id): LlmChunkMessage => {
     const texts = r.optStrings("texts");
@@ -205,6 +206,11 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
   }),
   bye: (r, id): ByeMessage => ({ v: PROTOCOL_VERSION, type: "bye", id, reason: r.optStr("reason") ?? "" }),
 };
+
+// The optional finish_reasons of an llm.response, only when sent (at most 16 kept).
+function finishReasons(reasons: string[] | null): { finish_reasons?: string[] } {
+  return reasons === null ? {} : { finish_reasons: reasons.slice(0, 16) };
+}
 
 /** Turns a decoded payload into a typed inbound message, or throws IRON_ERR_PROTOCOL. */
 export function parseInbound(value: unknown): InboundMessage {

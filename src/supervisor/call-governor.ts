@@ -123,7 +123,7 @@ export class CallGovernor {
       complete: result.complete,
       error: result.error,
       attrs: call.attrs,
-      ...finishFields(result.body),
+      ...(message.finish_reasons !== undefined && message.finish_reasons.length > 0 ? { finishReasons: [...message.finish_reasons] } : finishFields(result.body)),
     });
     this.#observe((o) => {
       const denied = verdict.action === "deny";

@@ -416,8 +416,9 @@ class Contract:
         result = self.call("/v1/chat/completions", CHAT, AUTH)
         self.assertEqual(result.status, 200)
         resp = self.wait_response()[0]
-        self.assertEqual((resp["status"], resp["complete"]), (200, True))
+        self.assertEqual((resp["status"], resp["complete"], resp["output"]), (200, True, "Hello!"))
         self.assertEqual(resp["call"], self.peer.of_type("llm.request")[-1]["call"])
+        self.assertEqual((resp["body"], resp["finish_reasons"]), (None, ["stop"]))  # no policy reads the body
 
 
 __all__ = ["Contract", "Result", "RouterPeer"]
