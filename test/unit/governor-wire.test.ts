@@ -58,7 +58,22 @@ describe("finish_reasons in place of the body", () => {
     const { governor: g, events } = governor([safety(ALLOW), settles]);
     await g.request("a", wireRequest(1));
     const usage = { input_tokens: 5, output_tokens: 2, cached_input_tokens: 0, cache_creation_input_tokens: 0, reasoning_tokens: 0 };
-    const base = { v: 1, type: "llm.response", id: 2, call: "c-1", status: 200, usage, output: "hi", body: null, latency_ms: 3, stream: false, complete: true, error: null, request_id: null, model: null } as const;
+    const base = {
+      v: 1,
+      type: "llm.response",
+      id: 2,
+      call: "c-1",
+      status: 200,
+      usage,
+      output: "hi",
+      body: null,
+      latency_ms: 3,
+      stream: false,
+      complete: true,
+      error: null,
+      request_id: null,
+      model: null,
+    } as const;
     await g.response("a", { ...base, finish_reasons: ["length"] });
     const response = events.find((e) => e.type === "llm.response");
     expect(response).toMatchObject({ finishReasons: ["length"] });
