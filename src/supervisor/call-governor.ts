@@ -183,6 +183,11 @@ export class CallGovernor {
     if (released) this.#balances.publishChanges();
   }
 
+  /** Publishes the balances still waiting to be coalesced (before the bus closes). */
+  flushBalances(): void {
+    this.#balances.flush();
+  }
+
   #record(agentId: string, call: LlmCall, phase: "request" | "response", verdict: Verdict, ms: number): void {
     const callId = call.id;
     for (const failure of verdict.failures) this.#bus.publish({ type: "policy.error", agentId, callId, ...failure });

@@ -391,6 +391,7 @@ export class Supervisor {
     await this.#server?.close();
     this.#builtins.close();
     this.#runtime.remove();
+    this.#governor.flushBalances();
     this.#bus.close();
     await this.#telemetry?.close();
     await this.#stream?.close();

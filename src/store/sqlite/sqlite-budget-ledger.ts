@@ -55,6 +55,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
   /** Scopes this supervisor touched, in first-use order: what `balances()` reports. */
   readonly #known = new Set<string>();
   readonly #holds = new Map<string, Hold>();
+  /** Scopes known to have their row in the file (a hold then skips the INSERT that makes one). */
+  readonly #inFile = new Set<string>();
   #closing: Closing[] = [];
   readonly #get;
   readonly #upsertLimit;
@@ -63,6 +65,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
   readonly #insertHold;
   readonly #closeScope;
   readonly #deleteHold;
+  /** One hold's IMMEDIATE transaction, built once (a wrapper per call was measurable churn). */
+  readonly #commitHold: (callId: string, keys: readonly string[], micros: number, now: number) => void;
 
   constructor(context: SqliteLedgerContext) {
     this.#c = context;
@@ -76,6 +80,13 @@ export class SqliteBudgetLedger implements BudgetLedger {
     this.#insertHold = db.prepare("INSERT OR REPLACE INTO holds (call_id, supervisor_id, scopes, micros, created_at) VALUES (?, ?, ?, ?, ?)");
     this.#closeScope = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
     this.#deleteHold = db.prepare("DELETE FROM holds WHERE call_id = ?");
+    this.#commitHold = db.transaction((callId: string, keys: readonly string[], micros: number, now: number) => {
+      for (const key of keys) {
+        if (!this.#inFile.has(key)) this.#ensure.run(key, now);
+        this.#addReserved.run(micros, now, key);
+      }
+      this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
+    }).immediate;
   }
 
   // A scope as this supervisor sees it: read once from the file, then kept in step here.
@@ -90,6 +101,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
       }
       scope = { limit: row?.limit_micros ?? null, spent: row?.spent_micros ?? 0, reserved: row?.reserved_micros ?? 0 };
       this.#mirror.set(key, scope);
+      if (row !== undefined) this.#inFile.add(key);
     }
     return scope;
   }
@@ -104,6 +116,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
     }
     this.#scope(key).limit = micros;
     this.#known.add(key);
+    this.#inFile.add(key);
   }
 
   limit(scope: string): number | null {
@@ -133,23 +146,15 @@ export class SqliteBudgetLedger implements BudgetLedger {
         return { ok: false, scope: key, limit: s.limit, spent: s.spent, reserved: s.reserved, requested: micros };
       }
     }
-    const now = this.#c.clock();
     try {
-      this.#c.db
-        .transaction(() => {
-          for (const key of keys) {
-            this.#ensure.run(key, now);
-            this.#addReserved.run(micros, now, key);
-          }
-          this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
-        })
-        .immediate();
+      this.#commitHold(callId, keys, micros, this.#c.clock());
     } catch (error) {
       throw this.#c.fail(error, "reserving budget");
     }
     for (const key of keys) {
       this.#scope(key).reserved += micros;
       this.#known.add(key);
+      this.#inFile.add(key);
     }
     this.#holds.set(callId, { keys, micros });
     return { ok: true };
