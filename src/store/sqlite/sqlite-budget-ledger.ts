@@ -1,9 +1,10 @@
 // BudgetLedger on SQLite. A reserve is committed before the call may leave the agent, so a crash
 // never forgets money that may be spent (a dead supervisor's holds are charged in full at the
 // next start): the holds of every decision taken in one turn of the event loop are group-committed
-// in one short IMMEDIATE transaction right after it, and the decisions wait for `holdsDurable()`. Settles and releases only ever
-// lower what is held, so they ride in the next event batch, off the decision path. One
-// supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
+// in one short IMMEDIATE transaction right after it, and the decisions wait for `holdsDurable()`.
+// Settles and releases only ever lower what is held, so they ride in the next event batch, off
+// the decision path. One supervisor owns a file at a time, so an in-memory mirror of its scopes
+// is exact.
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import type { Db } from "./database.js";
 
