@@ -13,6 +13,7 @@ import { MetricsBoard, type CallMetrics } from "./call-metrics.js";
 import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
 import { usageProblem } from "../policy/usage-check.js";
+import { storeFailureVerdict } from "../policy/store-guard.js";
 
 /** Governs calls for every agent: one engine, one bus, one ledger. */
 export class CallGovernor {
@@ -26,10 +27,12 @@ export class CallGovernor {
   readonly #budgetOf: (agentId: string) => WireBudget | null;
   readonly #observer: CallObserver | null;
   readonly #traceparentOf: (agentId: string) => string | null;
+  readonly #holdsDurable: () => Promise<void> | null;
 
   /**
    * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
-   * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details).
+   * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details);
+   * `holdsDurable` is the store's group commit of budget holds, awaited before an allow is answered.
    */
   constructor(
     engine: PolicyEngine,
@@ -38,7 +41,9 @@ export class CallGovernor {
     budgetOf: (agentId: string) => WireBudget | null = () => null,
     observer: CallObserver | null = null,
     traceparentOf: (agentId: string) => string | null = () => null,
+    holdsDurable: () => Promise<void> | null = () => null,
   ) {
+    this.#holdsDurable = holdsDurable;
     this.#traceparentOf = traceparentOf;
     this.#engine = engine;
     this.#bus = bus;
@@ -80,7 +85,7 @@ export class CallGovernor {
       ...traceFields(call, this.#traceparentOf),
     });
     const started = performance.now();
-    const verdict = await this.#engine.decideRequest(call);
+    const verdict = await this.#durable(call.id, await this.#engine.decideRequest(call));
     this.#record(agentId, call, "request", verdict, performance.now() - started);
     this.#metrics.countRequest(agentId, verdict);
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
@@ -91,6 +96,20 @@ export class CallGovernor {
     });
     if (verdict.micros > 0) this.#balances.publishChanges();
     return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+  }
+
+  // An allow that holds budget is answered only once the hold is committed (with the holds of every
+  // decision of the same turn); a hold the store could not commit turns it into a 503 deny.
+  async #durable(callId: string, verdict: Verdict): Promise<Verdict> {
+    const waiting = verdict.action === "deny" || verdict.micros === 0 ? null : this.#holdsDurable();
+    if (waiting === null) return verdict;
+    try {
+      await waiting;
+      return verdict;
+    } catch (error) {
+      this.#engine.release(callId);
+      return storeFailureVerdict(error);
+    }
   }
 
   /** Decides about a response before the agent sees it, and settles its cost. */
@@ -210,6 +229,11 @@ export class CallGovernor {
       released = true;
     }
     if (released) this.#balances.publishChanges();
+  }
+
+  /** Publishes the balances still waiting to be coalesced (before the bus closes). */
+  flushBalances(): void {
+    this.#balances.flush();
   }
 
   #record(agentId: string, call: LlmCall, phase: "request" | "response", verdict: Verdict, ms: number): void {
