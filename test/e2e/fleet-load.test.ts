@@ -141,7 +141,8 @@ describe("a fleet of three supervisors under 1 000 concurrent calls", () => {
       expect(charged.every((c) => c.costMicros === each)).toBe(true);
       expect(row).toMatchObject({ spent: allowed.length * each, leased: 0 });
       expect(row.spent).toBeLessThanOrEqual(row.limit);
-      // A small limit under a burst: grants follow the calls waiting for them (one run: 89 % spent; before they did, 51 %).
+      console.log(`fleet burst on one user's day: ${allowed.length} of 300 calls allowed, ${row.spent} of ${row.limit} µ$ spent`);
+      // A small limit under a burst: grants follow the calls waiting for them (one run: 99.75 % spent; before they did, 51 %).
       expect(row.spent / row.limit).toBeGreaterThanOrEqual(0.8);
     } finally {
       await client.end();

@@ -7,6 +7,9 @@ import type { IronError } from "../../errors.js";
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import { grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
 
+/** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
+const QUEUED_CAP = 0.1;
+
 /** The NOTIFY channel for budget pressure and returns. */
 const CHANNEL = "iron_budget";
 
@@ -251,7 +254,8 @@ export class LeaseLedger implements BudgetLedger {
         let rounds = 0;
         for (;;) {
           const min = Math.max(1, micros - (s.lease - s.held));
-          const queued = Math.max(min, s.waiting - (s.lease - s.held));
+          // What the waiting calls need, at most a tenth of the limit a grant: the first supervisor of a burst must not take it all.
+          const queued = Math.max(min, Math.min(s.waiting - (s.lease - s.held), Math.floor((s.limit ?? 0) * QUEUED_CAP)));
           const want = Date.now() < s.scarceUntil ? queued : Math.max(queued, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
           const grant = await this.#serial(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
           s.unreachable = null;
