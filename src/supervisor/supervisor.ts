@@ -5,7 +5,6 @@ import { IronError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
-import { loadTokenizers } from "../policy/tokens.js";
 import type { WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import { installSecret } from "../store/install-secret.js";
@@ -164,7 +163,6 @@ export class Supervisor {
   /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
-    void loadTokenizers();
     // OpenTelemetry and prom-client load only when telemetry is on: every CLI command imports this file.
     const telemetryClass = resolved.telemetry === null ? null : (await import("../observability/telemetry.js")).Telemetry;
     const store = await openStore(resolved.state);
