@@ -6,7 +6,7 @@ import { IronError } from "../errors.js";
 import type { Policy } from "../policy/types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import type { SpawnOptions } from "../supervisor/supervisor.js";
-import { findConfig } from "./load-config.js";
+import { findConfigLazily } from "./config-file.js";
 import { optionsFromConfig, type AgentSpawn } from "./to-options.js";
 
 /** Flags of `iron run` that override the file. */
@@ -33,7 +33,7 @@ export interface RunPlan {
 
 /** Merges the config file (if any) with the flags. */
 export async function planRun(flags: RunFlagOverrides, cwd: string = process.cwd()): Promise<RunPlan> {
-  const loaded = findConfig(flags.config, cwd);
+  const loaded = await findConfigLazily(flags.config, cwd);
   const fromFile = loaded === null ? null : await optionsFromConfig(loaded);
   const supervisor: SupervisorOptions = {
     ...fromFile?.supervisor,

@@ -7,7 +7,7 @@ import { StateProjection } from "../../events/projection.js";
 import { DISCOVERY_FILE, readDiscovery } from "../../stream/discovery.js";
 import { EVENTS_PATH } from "../../stream/protocol.js";
 import { collectList } from "../parse-options.js";
-import { statePath } from "../state-options.js";
+import { statePath } from "../state-path.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { followStream, type WatchHandlers, type WatchTarget } from "../watch/watch-client.js";
 import { renderFrame } from "../watch/watch-frame.js";
