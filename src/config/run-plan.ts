@@ -6,7 +6,9 @@ import { IronError } from "../errors.js";
 import type { Policy } from "../policy/types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import type { SpawnOptions } from "../supervisor/supervisor.js";
-import { findConfigLazily } from "./config-file.js";
+import { existsSync } from "node:fs";
+import { DEFAULT_CONFIG_FILE } from "./config-file.js";
+import type { LoadedConfig } from "./load-config.js";
 import { optionsFromConfig, type AgentSpawn } from "./to-options.js";
 
 /** Flags of `iron run` that override the file. */
@@ -29,6 +31,12 @@ export interface RunPlan {
   readonly agents: readonly AgentSpawn[];
   /** The config file used, if any. */
   readonly configFile: string | null;
+}
+
+/** `--config FILE` when given, else ./iron.yaml when it exists, else none: the parser loads only for a file. */
+async function findConfigLazily(explicit: string | undefined, cwd: string): Promise<LoadedConfig | null> {
+  if (explicit === undefined && !existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) return null;
+  return (await import("./load-config.js")).findConfig(explicit, cwd);
 }
 
 /** Merges the config file (if any) with the flags. */
