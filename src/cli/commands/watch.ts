@@ -91,6 +91,7 @@ async function resolveTarget(arg: string | undefined, flags: WatchFlags): Promis
   } else {
     const dir = dirname(resolve(statePath(flags)));
     let found = readDiscovery(dir);
+    if (found === null && flags.wait === true) process.stderr.write(`iron: waiting for a supervisor to start in ${dir} (run iron run there; Ctrl-C to give up)\n`);
     while (found === null && flags.wait === true) {
       await new Promise((r) => setTimeout(r, 100));
       found = readDiscovery(dir);
