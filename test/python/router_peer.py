@@ -52,6 +52,8 @@ class _Base:
         self.handler = handler
         self.settings = dict(settings or {})
         self.messages: List[Dict[str, Any]] = []
+        #: The exact bytes of every message received (what a listener on the wire saw).
+        self.payloads: List[bytes] = []
         self.cond = threading.Condition()
         self.reply_delay = 0.0
         self.welcome_delay = 0.0  # seconds before the welcome (a call may come first)
@@ -75,6 +77,7 @@ class _Base:
     def answer(self, msg: Dict[str, Any], payload: bytes = b"", conn: Any = None) -> Optional[Dict[str, Any]]:
         """The reply the supervisor would send to msg (payload: its bytes; conn: its connection), or None."""
         self.record(msg)
+        self.payloads.append(payload)
         kind = msg.get("type")
         if kind == "hello":
             # SPEC 3.1a: prove the token first (with filler beside, as the supervisor sends two proofs).
