@@ -196,7 +196,8 @@ if __name__ == "__main__":
     write(
         "auth.json",
         auth(),
-        "challenge-response (SPEC.md 3.1a): context = SHA-256('iron/1' 00 || hello), proofs = HMAC-SHA256(token, 'iron-srv' or 'iron-cli' || nc || ns || context); all hex",
+        "challenge-response (SPEC.md 3.1a): context = SHA-256('iron/1' 00 || hello), "
+        "proofs = HMAC-SHA256(token, 'iron-srv' or 'iron-cli' || nc || ns || context); all hex",
     )
     write(
         "zmtp.json", zmtp(), "ZMTP 3.1 greeting, commands and frames (SPEC.md section 1); hex is the exact wire bytes"

@@ -47,7 +47,25 @@ def _case(name, token, hello, nc, ns):
 def auth():
     return [
         _case("join token", "iron_join_0123456789abcdef-test", _hello("notebook", NONCE_C), NONCE_C, NONCE_S),
-        _case("spawned agent's token", "iron_AbCdEfGhIjKlMnOpQrStUvWxYz012345", _hello("agent-1", NONCE_C), NONCE_C, NONCE_S),
-        _case("sub-process, other nonces", "iron_join_0123456789abcdef-test", _hello("helper", NONCE_S, 4242), NONCE_S, NONCE_C),
-        _case("token with non-ASCII characters", "iron_join_ünïcødé-0123456789", _hello("notebook", NONCE_C), NONCE_C, NONCE_S),
+        _case(
+            "spawned agent's token",
+            "iron_AbCdEfGhIjKlMnOpQrStUvWxYz012345",
+            _hello("agent-1", NONCE_C),
+            NONCE_C,
+            NONCE_S,
+        ),
+        _case(
+            "sub-process, other nonces",
+            "iron_join_0123456789abcdef-test",
+            _hello("helper", NONCE_S, 4242),
+            NONCE_S,
+            NONCE_C,
+        ),
+        _case(
+            "token with non-ASCII characters",
+            "iron_join_ünïcødé-0123456789",
+            _hello("notebook", NONCE_C),
+            NONCE_C,
+            NONCE_S,
+        ),
     ]

@@ -85,7 +85,9 @@ def parse_challenge(msg: Mapping[str, Any]) -> Tuple[bytes, List[bytes]]:
     return nonce, list(proofs)
 
 
-def _next_message(conn: "Connection", deadline: float, kinds: Tuple[str, ...], trusted: bool, link: "Link") -> Dict[str, Any]:
+def _next_message(
+    conn: "Connection", deadline: float, kinds: Tuple[str, ...], trusted: bool, link: "Link"
+) -> Dict[str, Any]:
     """The next message of one of these kinds. Before the supervisor has proven itself the shim
     answers nothing (a PING goes unanswered); an ERROR command ends the attempt either way."""
     while True:

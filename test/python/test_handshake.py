@@ -136,7 +136,11 @@ class Proofs(unittest.TestCase):
     def test_an_off_spec_challenge_is_a_protocol_error(self) -> None:
         from iron_shim.errors import ProtocolError
 
-        for bad in ({"nonce": b"x", "proofs": [b"p" * 32]}, {"nonce": b"n" * 32, "proofs": []}, {"nonce": b"n" * 32, "proofs": [b"short"]}):
+        for bad in (
+            {"nonce": b"x", "proofs": [b"p" * 32]},
+            {"nonce": b"n" * 32, "proofs": []},
+            {"nonce": b"n" * 32, "proofs": [b"short"]},
+        ):
             with self.subTest(bad=bad), self.assertRaises(ProtocolError):
                 handshake.parse_challenge(bad)
 
