@@ -133,11 +133,15 @@ function parseUsage(value: unknown): WireUsage | null {
 // A hello with `token` and no `nonce` comes from a shim that sends its token in clear: refused by name.
 function outdatedShim(obj: Obj): never {
   const shim = typeof obj.shim === "string" && obj.shim.length <= HELLO_LIMITS.shim ? obj.shim : "unknown";
-  throw new IronError("IRON_ERR_VERSION", `shim ${JSON.stringify(shim)} sent its token in clear (a hello without a nonce); this supervisor speaks the challenge–response of protocol/SPEC.md 3.1a and never accepts a token on the wire: upgrade the agent's iron_shim to the one shipped with this iron`, {
-    path: "nonce",
-    expected: `${AUTH_NONCE_BYTES} bytes of binary (a shim with the challenge–response)`,
-    got: "a token in clear",
-  });
+  throw new IronError(
+    "IRON_ERR_VERSION",
+    `shim ${JSON.stringify(shim)} sent its token in clear (a hello without a nonce); this supervisor speaks the challenge–response of protocol/SPEC.md 3.1a and never accepts a token on the wire: upgrade the agent's iron_shim to the one shipped with this iron`,
+    {
+      path: "nonce",
+      expected: `${AUTH_NONCE_BYTES} bytes of binary (a shim with the challenge–response)`,
+      got: "a token in clear",
+    },
+  );
 }
 
 const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessage> = {

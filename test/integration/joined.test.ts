@@ -128,7 +128,11 @@ describe("joining, hello by hello", () => {
 
       const wrong = await hello({ agent: "intruder", token: "iron_join_wrong-token-value", pid: 9 });
       expect(wrong.reply).toMatchObject({ type: "reject", code: "IRON_ERR_AUTH" });
-      expect((await hello({ agent: "anon", token: "", pid: 10 })).reply).toMatchObject({ type: "reject", code: "IRON_ERR_AUTH", reason: 'the proof does not match a token this supervisor holds for agent "anon"' });
+      expect((await hello({ agent: "anon", token: "", pid: 10 })).reply).toMatchObject({
+        type: "reject",
+        code: "IRON_ERR_AUTH",
+        reason: 'the proof does not match a token this supervisor holds for agent "anon"',
+      });
       expect(await log.waitFor((e) => e.type === "agent.rejected")).toMatchObject({ requested: "intruder", pid: 9, host: "elsewhere", code: "IRON_ERR_AUTH" });
       expect(sup.joined.has("intruder")).toBe(false);
 
