@@ -55,6 +55,9 @@ export interface AgentServerHandlers {
   onReject?(refusal: Refusal): void;
 }
 
+/** The socket beneath; `disconnect` where the socket layer can close a single peer. */
+type PeerSocket = RouterSocket & { disconnect?(routingId: Buffer): void };
+
 /** Limits on peers that have not been welcomed. */
 export type AgentServerOptions = ConnectionLimits;
 
@@ -70,7 +73,7 @@ export class AgentServer {
   readonly #refusals = new RefusalTally();
   readonly #challenges = new Challenges();
   readonly #sweeper: NodeJS.Timeout;
-  #router: RouterSocket | null = null;
+  #router: PeerSocket | null = null;
   #nextSession = 1;
 
   private constructor(handlers: AgentServerHandlers, logger: Logger, options: AgentServerOptions) {
@@ -178,7 +181,7 @@ export class AgentServer {
       this.#guard.forget(key);
       this.#abandoned(key);
     } else if (what === "over-limit") {
-      this.#guard.mute(key);
+      this.#mute(key);
       this.#throttle.warn({ open: this.#connections.size }, "muted a new connection: too many connections are open");
     }
   }
@@ -186,15 +189,24 @@ export class AgentServer {
   // Connections that were not welcomed in time are muted: libzmq cannot close one peer of a ROUTER.
   #sweep(): void {
     for (const key of this.#connections.overdue()) {
-      this.#guard.mute(key);
-      this.#challenges.forget(key);
+      this.#mute(key);
       this.#throttle.warn({ timeoutMs: this.#connections.helloTimeoutMs }, "muted a connection that was not welcomed in time");
     }
   }
 
   // One more dropped message from a peer; the one that mutes it is logged.
   #strike(key: string): void {
-    if (this.#guard.strike(key)) this.#throttle.warn({}, "muted a peer that kept sending messages the protocol drops");
+    if (!this.#guard.strike(key)) return;
+    this.#throttle.warn({}, "muted a peer that kept sending messages the protocol drops");
+    this.#mute(key);
+  }
+
+  // A muted peer's messages are dropped unread, and where the socket layer can close one peer it is
+  // disconnected rather than ignored for as long as it stays (libzmq's ROUTER cannot).
+  #mute(key: string): void {
+    this.#guard.mute(key);
+    this.#challenges.forget(key);
+    this.#router?.disconnect?.(Buffer.from(key, "latin1"));
   }
 
   // A hello starts the challenge–response: the supervisor proves first, with every secret it may hold for it.
