@@ -167,7 +167,7 @@ export class Supervisor {
     void loadTokenizers();
     // OpenTelemetry and prom-client load only when telemetry is on: every CLI command imports this file.
     const telemetryClass = resolved.telemetry === null ? null : (await import("../observability/telemetry.js")).Telemetry;
-    const store = await openStore(resolved.state);
+    const store = await openStore(resolved.state, resolved.retention);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
     let server: AgentServer | null = null;

@@ -36,8 +36,14 @@ function seeded(events: number): string {
 
 function rows(path: string): { seqs: number[]; calls: string[]; spent: number } {
   const db = new Database(path, { readonly: true });
-  const seqs = db.prepare<[], { seq: number }>("SELECT seq FROM events ORDER BY seq").all().map((r) => r.seq);
-  const calls = db.prepare<[], { call_id: string }>("SELECT call_id FROM calls ORDER BY call_id").all().map((r) => r.call_id);
+  const seqs = db
+    .prepare<[], { seq: number }>("SELECT seq FROM events ORDER BY seq")
+    .all()
+    .map((r) => r.seq);
+  const calls = db
+    .prepare<[], { call_id: string }>("SELECT call_id FROM calls ORDER BY call_id")
+    .all()
+    .map((r) => r.call_id);
   const spent = (db.prepare("SELECT spent_micros FROM budgets WHERE scope = 'global'").get() as { spent_micros: number }).spent_micros;
   db.close();
   return { seqs, calls, spent };
