@@ -117,6 +117,8 @@ def _refusal(msg: Mapping[str, Any]) -> Rejected:
 
 def run(conn: "Connection", link: "Link", token: str, agent: str, deadline: float) -> protocol.Welcome:
     """Hello, check the supervisor's proof, prove, welcome; raises Rejected, ProtocolError or a timeout."""
+    if not token:
+        raise Rejected(AUTH, "no token given: there is nothing to prove")
     nc = new_nonce()
     hello_id = protocol.next_id()
     payload = packb(protocol.hello(hello_id, agent, nc, link.shim_version, link.base.parent_pid))

@@ -94,6 +94,16 @@ class ImpostorGetsNothing(HandshakeCase):
         for payload in real.payloads:
             self.assertNotIn(TOKEN.encode(), payload)
 
+    def test_without_a_token_nothing_is_sent_and_the_reason_says_so(self) -> None:
+        peer = RouterPeer(token=TOKEN)
+        client = self.client(peer, token="")
+        self.assertEqual(client.wait_ready(3), "rejected")
+        self.assertEqual(
+            (client.rejection.code, client.rejection.reason),
+            ("IRON_ERR_AUTH", "no token given: there is nothing to prove"),
+        )
+        self.assertEqual(peer.messages, [])
+
     def test_a_supervisor_that_asks_for_the_token_in_clear_is_named_as_older(self) -> None:
         client = self.client(OlderSupervisor())
         self.assertEqual(client.wait_ready(3), "rejected")
