@@ -186,7 +186,7 @@ export class AgentServer {
     }
   }
 
-  // Connections that were not welcomed in time are muted: libzmq cannot close one peer of a ROUTER.
+  // Connections that were not welcomed in time are muted: their messages are dropped unread.
   #sweep(): void {
     for (const key of this.#connections.overdue()) {
       this.#mute(key);
