@@ -5,7 +5,6 @@ import { IronError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
-import { loadTokenizers } from "../policy/tokens.js";
 import type { WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import { installSecret } from "../store/install-secret.js";
@@ -42,7 +41,7 @@ import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
 
 export type { SpawnOptions } from "./spawn-options.js";
-import type { Telemetry } from "../observability/telemetry.js";
+import { loadTelemetryParts, Telemetry, type TelemetryParts } from "../observability/telemetry.js";
 import { observers } from "../observability/content-capture.js";
 
 /** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
@@ -79,7 +78,7 @@ export class Supervisor {
   readonly #traceparents = new Map<string, string>();
   #closing: Promise<void> | null = null;
 
-  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store, telemetryClass: typeof Telemetry | null) {
+  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store, telemetryParts: TelemetryParts | null) {
     this.#options = options;
     this.#runtime = runtime;
     this.#store = store;
@@ -107,9 +106,9 @@ export class Supervisor {
     const details = this.#details;
     if (details !== null) this.#bus.subscribe((event) => details.noteEvent(event));
     this.#telemetry =
-      options.telemetry === null || telemetryClass === null
+      options.telemetry === null || telemetryParts === null
         ? null
-        : new telemetryClass(options.telemetry, this.#bus, options.stream !== null, {
+        : new Telemetry(telemetryParts, options.telemetry, this.#bus, options.stream !== null, {
             streamClients: () => this.#stream?.stats.clients ?? 0,
             streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead),
           });
@@ -120,6 +119,7 @@ export class Supervisor {
       (id) => this.#budgetOf(id),
       observers(details, this.#telemetry?.observer ?? null),
       (id) => this.#traceparents.get(id) ?? null,
+      () => this.#store.holdsDurable?.() ?? null,
     );
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
@@ -164,9 +164,8 @@ export class Supervisor {
   /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
-    void loadTokenizers();
-    // OpenTelemetry and prom-client load only when telemetry is on: every CLI command imports this file.
-    const telemetryClass = resolved.telemetry === null ? null : (await import("../observability/telemetry.js")).Telemetry;
+    // OpenTelemetry and prom-client load only for the telemetry that is on: every CLI command imports this file.
+    const telemetryParts = resolved.telemetry === null ? null : await loadTelemetryParts(resolved.telemetry, resolved.stream !== null);
     const store = await openStore(resolved.state, resolved.retention);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
@@ -177,7 +176,7 @@ export class Supervisor {
     try {
       fixed = resolved.socketPath === null ? null : await prepareFixedSocket(resolved.socketPath);
       runtime = fixed ?? createRuntimeDir(resolved.runtimeParent);
-      supervisor = new Supervisor(resolved, runtime, store, telemetryClass);
+      supervisor = new Supervisor(resolved, runtime, store, telemetryParts);
       telemetry = supervisor.#telemetry;
       reaped = await reapLeftovers(supervisor.#runs, 5000);
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
@@ -391,6 +390,7 @@ export class Supervisor {
     await this.#server?.close();
     this.#builtins.close();
     this.#runtime.remove();
+    this.#governor.flushBalances();
     this.#bus.close();
     await this.#telemetry?.close();
     await this.#stream?.close();

@@ -9,7 +9,7 @@ import { resolveStreamOptions } from "../../stream/stream-options.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parsePort } from "../parse-options.js";
 import { PREFIX } from "../render.js";
-import { statePath } from "../state-options.js";
+import { statePath } from "../state-path.js";
 
 interface DashboardFlags {
   readonly state?: string;

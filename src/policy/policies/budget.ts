@@ -58,15 +58,18 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
   };
   // The first call may wait for the tokenizers; still loading after a second (a loaded
   // machine), it reserves on the conservative estimate.
-  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> => (tokenizersReady() ? decide(call, ctx) : tokenizersWithin(1000).then(() => decide(call, ctx)));
+  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> =>
+    tokenizersReady(call.model) ? decide(call, ctx) : tokenizersWithin(1000, call.model).then(() => decide(call, ctx));
   return {
     name: "budget",
-    // The first call may wait for the tokenizers to load (about half a second, at most one).
+    // The first call may wait for its encoding to load (about half a second, at most one).
     timeoutMs: 2000,
     onRequest: priced,
     reprice: priced,
     // The agent's shim reports usage and model: price at the dearer of the model asked for and
     // the one reported, and charge the worst case when the reported usage cannot be believed.
+    // Settles the charge; never redacts or denies a response.
+    actsOnResponse: () => false,
     onResponse(call, result) {
       const prices = [priceFor(call.model, call.url), result.model === null ? undefined : priceFor(result.model, call.url)].filter((p): p is ModelPrice => p !== undefined);
       if (prices.length === 0) return { action: "allow", charge: 0 };
@@ -133,7 +136,7 @@ function isOpenAiHost(url: string): boolean {
 
 // What a call may use at most: its estimated input and every output token it may ask for.
 function worstCaseUsage(call: LlmCall, defaultMaxOutput: number): Usage {
-  const input = tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input;
+  const input = tokenizersReady(call.model) ? estimateInputTokens(call) : call.estimatedTokens.input;
   const output = INPUT_ONLY.has(call.endpoint) ? 0 : (requestedCap(call) ?? defaultMaxOutput);
   return { inputTokens: input, outputTokens: output, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 };
 }
@@ -142,8 +145,8 @@ function worstCaseUsage(call: LlmCall, defaultMaxOutput: number): Usage {
 function estimatedUsage(call: LlmCall, result: LlmResult): Usage | null {
   if (result.status >= 400 || (result.status === 0 && result.output === "")) return null;
   return {
-    inputTokens: tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input,
-    outputTokens: tokenizersReady() ? countTextTokens(result.output, call.model) : Math.ceil(result.output.length / 4),
+    inputTokens: tokenizersReady(call.model) ? estimateInputTokens(call) : call.estimatedTokens.input,
+    outputTokens: tokenizersReady(call.model) ? countTextTokens(result.output, call.model) : Math.ceil(result.output.length / 4),
     cachedInputTokens: 0,
     cacheCreationInputTokens: 0,
     reasoningTokens: 0,

@@ -86,7 +86,7 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
       if (limit === null || limit === undefined) continue;
       if (limit.rpm !== null) charges.push({ key: `${key}/rpm`, perMinute: limit.rpm, cost: 1 });
       if (limit.tpm !== null) {
-        tokens ??= (tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input) + (requestedCap(call) ?? 0);
+        tokens ??= (tokenizersReady(call.model) ? estimateInputTokens(call) : call.estimatedTokens.input) + (requestedCap(call) ?? 0);
         charges.push({ key: `${key}/tpm`, perMinute: limit.tpm, cost: tokens });
       }
     }
@@ -134,6 +134,8 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
       const answer = options.limiter.take(charges, ctx.now, options.maxWaitMs);
       return answer instanceof Promise ? answer.then(finish) : finish(answer);
     },
+    // Feeds the breakers; never redacts or denies a response.
+    actsOnResponse: () => false,
     onResponse(call, result, ctx) {
       if (options.breakers === null || call.model === null) return undefined;
       const outcome = classify(result, options.timeoutMs);

@@ -120,6 +120,10 @@ export class SqliteStore implements Store {
     return failure;
   }
 
+  holdsDurable(): Promise<void> | null {
+    return this.budgets.holdsDurable();
+  }
+
   lastCommitted(): number {
     return this.sink.lastCommitted;
   }
@@ -146,6 +150,7 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#pruner?.stop();
+    this.budgets.commitHolds();
     this.sink.flush();
     try {
       if (this.#failure === null) endSupervisor(this.#db, this.supervisorId, this.#clock(), reason);
