@@ -20,7 +20,7 @@ import msgpack
 import zmq
 
 from benchlib import URL, chat_body, chat_headers, write_results
-from iron_shim import protocol, runtime, zmtp
+from iron_shim import handshake, protocol, runtime, zmtp
 from iron_shim.codec import packb
 from iron_shim.connection import Connection
 
@@ -113,8 +113,16 @@ ctx = zmq.Context()
 dealer = ctx.socket(zmq.DEALER)
 dealer.setsockopt(zmq.LINGER, 0)
 dealer.connect(os.environ["IRON_ENDPOINT"])
-dealer.send(msgpack.packb(protocol.hello(protocol.next_id(), os.environ["IRON_AGENT_ID"], os.environ["IRON_TOKEN"],
-                                         "bench", None)))
+# The challenge-response of SPEC 3.1a, with the shim's own proof functions.
+nonce = handshake.new_nonce()
+hello_payload = msgpack.packb(protocol.hello(protocol.next_id(), os.environ["IRON_AGENT_ID"], nonce, "bench", None))
+dealer.send(hello_payload)
+challenge = msgpack.unpackb(dealer.recv())
+assert challenge["type"] == "challenge", challenge
+auth_key, auth_ctx = handshake.token_key(os.environ["IRON_TOKEN"]), handshake.context(hello_payload)
+assert handshake.supervisor_proved(auth_key, nonce, challenge["nonce"], auth_ctx, challenge["proofs"])
+dealer.send(msgpack.packb({"v": 1, "type": "proof", "id": protocol.next_id(),
+                           "proof": handshake.client_proof(auth_key, nonce, challenge["nonce"], auth_ctx)}))
 welcome = msgpack.unpackb(dealer.recv())
 assert welcome["type"] == "welcome", welcome
 

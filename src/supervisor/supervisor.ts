@@ -166,7 +166,7 @@ export class Supervisor {
     const resolved = resolveSupervisorOptions(options);
     // OpenTelemetry and prom-client load only for the telemetry that is on: every CLI command imports this file.
     const telemetryParts = resolved.telemetry === null ? null : await loadTelemetryParts(resolved.telemetry, resolved.stream !== null);
-    const store = await openStore(resolved.state);
+    const store = await openStore(resolved.state, resolved.retention);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
     let server: AgentServer | null = null;
@@ -352,13 +352,13 @@ export class Supervisor {
   // What the agent server asks of the supervisor: authentication and call decisions.
   #handlers(): AgentServerHandlers {
     return {
-      authenticate: (hello): AuthResult => {
-        const spawned = this.#tokens.verify(hello.agent, hello.token);
-        const agentId = spawned ? hello.agent : this.#joined.admit(hello);
-        if (agentId === null) {
-          const why = hello.token === "" ? "no token given" : `token not valid for agent ${JSON.stringify(hello.agent)}`;
-          return { ok: false, code: "IRON_ERR_AUTH", reason: why };
-        }
+      credentials: (hello) => {
+        const spawned = this.#tokens.keyOf(hello.agent);
+        const join = this.#joined.key;
+        return [...(spawned === undefined ? [] : [{ kind: "agent" as const, key: spawned }]), ...(join === null ? [] : [{ kind: "join" as const, key: join }])];
+      },
+      authenticate: (hello, kind): AuthResult => {
+        const agentId = kind === "agent" ? hello.agent : this.#joined.admit(hello);
         return { ok: true, agentId, settings: shimSettings(this.#options), budget: this.#budgetOf(agentId) };
       },
       onSession: (session) => this.#ownerOf(session)?.attach(session),

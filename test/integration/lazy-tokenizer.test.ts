@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
 import { loadedEncodings, tokenizersWithin } from "../../src/policy/tokens.js";
 import { tempDir } from "../helpers/iron.js";
-import { dealer, hello, message } from "../helpers/zmtp-peer.js";
+import { dealer, message } from "../helpers/zmtp-peer.js";
+import { authenticate } from "../helpers/auth-peer.js";
 import { wireRequest } from "../helpers/wire-request.js";
 
 describe("the tokenizer's encodings", () => {
@@ -14,8 +15,7 @@ describe("the tokenizer's encodings", () => {
     const sup = await Supervisor.start({ state: join(tempDir("iron-lazy-tok-"), "state.db"), joinToken: true, stream: false, budgetUsd: 1 });
     const peer = await dealer(sup.endpoint);
     try {
-      await peer.write(message(hello(1, "lazy", sup.joinToken as string)));
-      await peer.waitFor((m) => m.type === "welcome");
+      await authenticate(peer, 1, "lazy", sup.joinToken as string);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(loadedEncodings()).toEqual([]);
       const body = { model: "gpt-4o", messages: [{ role: "user", content: "count me" }], max_tokens: 5 };
