@@ -33,14 +33,14 @@ describe("pricing before the encoding has loaded", () => {
     const roomy = policy.onRequest?.(call(), contextWith(1_000_000_000));
     expect(roomy).not.toBeInstanceOf(Promise);
     const conservative = inputTokensOf(roomy as RequestDecision);
-    const reserved = (roomy as RequestDecision).reserve?.micros as number;
+    const reserved = (roomy as { reserve?: { micros: number } }).reserve?.micros as number;
 
     // Room for the conservative worst case, but not twice over: worth counting exactly.
     const tight = contextWith(Math.ceil(reserved * 1.5));
     const near = policy.onRequest?.(call(), tight);
     expect(near).toBeInstanceOf(Promise);
     // It waited for the load (at most a second: a loaded machine may still get the conservative count).
-    expect(inputTokensOf(await near)).toBeLessThanOrEqual(conservative);
+    expect(inputTokensOf((await near) as RequestDecision)).toBeLessThanOrEqual(conservative);
     await tokenizersWithin(60_000, "gpt-4o");
     const loaded = policy.onRequest?.(call(), tight);
     expect(loaded).not.toBeInstanceOf(Promise);
