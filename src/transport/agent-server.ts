@@ -162,7 +162,7 @@ export class AgentServer {
     }
   }
 
-  // libzmq's notice that a peer connected or left: a session ends with its connection.
+  // The socket's notice that a peer connected or left: a session ends with its connection.
   #notice(key: string): void {
     const what = this.#connections.notice(key);
     if (what === "disconnected") {
@@ -174,7 +174,7 @@ export class AgentServer {
     }
   }
 
-  // Connections that were not welcomed in time are muted: libzmq cannot close one peer of a ROUTER.
+  // Connections that were not welcomed in time are muted: their messages are dropped unread.
   #sweep(): void {
     for (const key of this.#connections.overdue()) {
       this.#guard.mute(key);
