@@ -66,6 +66,12 @@ export class ZmtpConnection {
   #parts = 0;
   #paused = false;
   #draining = false;
+  /** Writes of one tick are corked and go out together (one writev) when it ends. */
+  #corked = false;
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   constructor(socket: Socket, routingId: Buffer, peer: string, owner: ConnectionOwner, limits: ConnectionLimits) {
     this.#socket = socket;
@@ -90,6 +96,11 @@ export class ZmtpConnection {
   write(bytes: Buffer): boolean {
     if (this.#state !== "open") return false;
     if (this.#socket.writableLength >= this.#limits.sendBacklog) return false;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
     this.#socket.write(bytes);
     return true;
   }
