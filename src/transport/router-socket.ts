@@ -96,7 +96,8 @@ export class RouterSocket implements ConnectionOwner {
   }
 
   dropped(_connection: ZmtpConnection, frames: number): void {
-    this.#throttle.warn({ frames }, "dropped a message: expected exactly one frame from a DEALER peer");
+    if (frames === 0) this.#throttle.warn({}, "dropped an empty message: empty messages are the socket's own connection notices");
+    else this.#throttle.warn({ frames }, "dropped a message: expected exactly one frame from a DEALER peer");
   }
 
   fault(connection: ZmtpConnection, error: ZmtpError, handshake: boolean): void {

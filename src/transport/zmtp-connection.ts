@@ -41,7 +41,7 @@ export interface ConnectionLimits {
 export interface ConnectionOwner {
   opened(connection: ZmtpConnection): void;
   message(connection: ZmtpConnection, body: Buffer): void;
-  /** A multi-part message (or an empty one) was dropped: a DEALER shim never sends one. */
+  /** A multi-part message (frames > 1) or an empty one (frames 0: empty means a notice) was dropped. */
   dropped(connection: ZmtpConnection, frames: number): void;
   /** The peer broke the protocol; `handshake` says whether it had finished the handshake. */
   fault(connection: ZmtpConnection, error: ZmtpError, handshake: boolean): void;
@@ -189,7 +189,7 @@ export class ZmtpConnection {
       return;
     }
     if (this.#parts > 0 || body.length === 0) {
-      const frames = this.#parts + 1;
+      const frames = this.#parts > 0 ? this.#parts + 1 : 0;
       this.#parts = 0;
       return this.#owner.dropped(this, frames);
     }
