@@ -1,8 +1,9 @@
 // What a dashboard's detail view of one call shows: every committed event of the call, and —
 // for recent calls of a live supervisor only — the request body the provider got (after the
-// policies' changes) and the text the agent got (after output redaction). Bodies are scrubbed
-// for display before they are kept, capped in size, held in a bounded ring in memory, and never
-// written to the store or the stream. Headers are never kept.
+// policies' changes) and the text the agent got (after output redaction). Bodies are held as
+// they were in a bounded ring in memory, scrubbed for display and capped only when a dashboard
+// asks for the call (most calls are never looked at), and never written to the store or the
+// stream. Headers are never kept.
 import type { Scrubber } from "../events/scrub.js";
 import type { IronEvent } from "../events/types.js";
 import type { CallDetail, RequestMeta, ResponseView } from "./dashboard-types.js";
@@ -26,8 +27,12 @@ interface Entry {
   events: IronEvent[];
   request: unknown;
   requestMeta: RequestMeta | null;
+  /** Set while the request body and URL are kept as they came: scrubbed when the detail is asked for. */
+  rawRequest: { readonly body: unknown; readonly meta: RequestMeta } | null;
   streamed: string;
   response: ResponseView | null;
+  /** True while the response text is kept as the agent got it: scrubbed when the detail is asked for. */
+  rawResponse: boolean;
   /** Bytes of the kept bodies, for the ring's total bound. */
   bytes: number;
 }
@@ -56,7 +61,7 @@ export class CallDetails implements CallObserver {
   #entry(callId: string, agentId: string): Entry {
     let entry = this.#entries.get(callId);
     if (entry === undefined) {
-      entry = { agentId, events: [], request: null, requestMeta: null, streamed: "", response: null, bytes: 0 };
+      entry = { agentId, events: [], request: null, requestMeta: null, rawRequest: null, streamed: "", response: null, rawResponse: false, bytes: 0 };
       this.#entries.set(callId, entry);
       if (this.#entries.size > this.#size) this.#evictOldest();
     }
@@ -112,12 +117,27 @@ export class CallDetails implements CallObserver {
     this.#later(() => this.#keepRequest(callId, agentId, body, meta));
   }
 
+  // Keeps the body as it is (its size counts against the ring's bound); scrubbing waits for a reader.
   #keepRequest(callId: string, agentId: string, body: unknown, meta: RequestMeta): void {
     const entry = this.#entry(callId, agentId);
-    entry.request = capValue(scrubValueForDisplay(body, this.#scrubber));
-    this.#account(entry, Buffer.byteLength(JSON.stringify(entry.request) ?? ""));
-    // URLs only lose credentials (a key in the query): their hosts and addresses are not personal data.
-    entry.requestMeta = { ...meta, url: this.#scrubber.text(meta.url) };
+    entry.rawRequest = { body, meta };
+    this.#account(entry, Buffer.byteLength(JSON.stringify(body) ?? ""));
+  }
+
+  // Scrubs and caps what a reader is about to see, once per call.
+  #scrubKept(entry: Entry): void {
+    if (entry.rawRequest !== null) {
+      const { body, meta } = entry.rawRequest;
+      entry.rawRequest = null;
+      entry.request = capValue(scrubValueForDisplay(body, this.#scrubber));
+      // URLs only lose credentials (a key in the query): their hosts and addresses are not personal data.
+      entry.requestMeta = { ...meta, url: this.#scrubber.text(meta.url) };
+    }
+    if (entry.rawResponse && entry.response !== null) {
+      entry.rawResponse = false;
+      const text = entry.response.text;
+      entry.response = { ...entry.response, text: text === null ? null : capText(scrubForDisplay(text, this.#scrubber)) };
+    }
   }
 
   streamText(callId: string, text: string): void {
@@ -136,8 +156,9 @@ export class CallDetails implements CallObserver {
     if (entry === undefined) return;
     const shown = text !== null && streamed && entry.streamed !== "" ? entry.streamed : text;
     entry.streamed = "";
-    entry.response = { status, text: shown === null ? null : capText(scrubForDisplay(shown, this.#scrubber)), action };
-    this.#account(entry, Buffer.byteLength(entry.response.text ?? ""));
+    entry.response = { status, text: shown, action };
+    entry.rawResponse = true;
+    this.#account(entry, shown === null ? 0 : Buffer.byteLength(shown));
   }
 
   /** The detail of a call still in the ring, or null. */
@@ -145,6 +166,7 @@ export class CallDetails implements CallObserver {
     this.#drain();
     const entry = this.#entries.get(callId);
     if (entry === undefined) return null;
+    this.#scrubKept(entry);
     return {
       callId,
       agentId: entry.agentId,

@@ -8,6 +8,21 @@ export interface Sent {
   readonly data: string;
 }
 
+/** A Sent whose JSON text is made when a client first needs it: with nobody following, never. */
+export class LazySent implements Sent {
+  readonly event: IronEvent;
+  #data: string | null = null;
+
+  constructor(event: IronEvent) {
+    this.event = event;
+  }
+
+  get data(): string {
+    this.#data ??= JSON.stringify(this.event);
+    return this.#data;
+  }
+}
+
 /** A ring of the last `size` events, in seq order. */
 export class History {
   readonly #size: number;

@@ -13,7 +13,7 @@ import { crossOriginRefusal, presentedToken, tokenMatches } from "./auth.js";
 import { handleApi, type DashboardBackend } from "./http-api.js";
 import { sendError } from "./http-json.js";
 import { defaultDashboardDir, serveStatic } from "./static-files.js";
-import { History, type Sent } from "./history.js";
+import { History, LazySent, type Sent } from "./history.js";
 import { CLOSE, EVENTS_PATH, parseStreamQuery, type StreamQuery } from "./protocol.js";
 import type { ResolvedStreamOptions } from "./stream-options.js";
 import { StreamClient, type ReplaySource } from "./stream-client.js";
@@ -124,7 +124,7 @@ export class StreamServer {
   /** Takes a committed event: into the projection and the window, then out to every client. */
   publish(event: IronEvent): void {
     this.#deps.projection.apply(event);
-    const item: Sent = { event, data: JSON.stringify(event) };
+    const item: Sent = new LazySent(event);
     this.#history.push(item);
     for (const client of this.#clients) client.offer(item);
   }

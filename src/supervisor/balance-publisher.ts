@@ -1,22 +1,35 @@
-// budget.update events, published only for the balances that changed: with a budget per user,
-// one agent serving thousands of users must not emit thousands of events a call.
+// budget.update events, published only for the balances that changed, and coalesced: the holds and
+// settles of every call made within a few milliseconds become one update per scope carrying the
+// latest balance (a call used to cost two per scope), and with a budget per user, one agent serving
+// thousands of users must not emit thousands of events a call.
 import type { EventBus } from "../events/bus.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 
-/** Publishes the ledger's balances that changed since it last did. */
+/** How long balance changes wait to be published together; the last balance always goes out. */
+export const BALANCE_COALESCE_MS = 5;
+
+/** Publishes the ledger's balances that changed since it last did, at most once per BALANCE_COALESCE_MS. */
 export class BalancePublisher {
   readonly #ledger: BudgetLedger;
   readonly #bus: EventBus;
   /** Each scope's balance as last published (limit|spent|reserved). */
   readonly #published = new Map<string, string>();
+  #timer: NodeJS.Timeout | null = null;
 
   constructor(ledger: BudgetLedger, bus: EventBus) {
     this.#ledger = ledger;
     this.#bus = bus;
   }
 
-  /** Sends a budget.update for every scope whose limit, spend or holds moved. */
+  /** Notes that balances moved: their budget.update goes out shortly, after the decision's reply. */
   publishChanges(): void {
+    this.#timer ??= setTimeout(() => this.flush(), BALANCE_COALESCE_MS);
+  }
+
+  /** Sends a budget.update now for every scope whose limit, spend or holds moved (the supervisor's close calls it). */
+  flush(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     for (const balance of this.#ledger.balances()) {
       const key = `${balance.limit}|${balance.spent}|${balance.reserved}`;
       if (this.#published.get(balance.scope) === key) continue;

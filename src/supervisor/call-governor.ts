@@ -2,7 +2,7 @@
 // response, and tells the bus, the metrics and the call details what was decided.
 import type { EventBus } from "../events/bus.js";
 import type { LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireBudget } from "../protocol/messages.js";
-import type { ChainedFilter } from "../policy/stream-filters.js";
+import type { ChainedFilter, ChainedVerdict } from "../policy/stream-filters.js";
 import type { PolicyEngine } from "../policy/engine.js";
 import type { LlmCall } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
@@ -13,6 +13,7 @@ import { MetricsBoard, type CallMetrics } from "./call-metrics.js";
 import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
 import { usageProblem } from "../policy/usage-check.js";
+import { storeFailureVerdict } from "../policy/store-guard.js";
 
 /** Governs calls for every agent: one engine, one bus, one ledger. */
 export class CallGovernor {
@@ -26,10 +27,12 @@ export class CallGovernor {
   readonly #budgetOf: (agentId: string) => WireBudget | null;
   readonly #observer: CallObserver | null;
   readonly #traceparentOf: (agentId: string) => string | null;
+  readonly #holdsDurable: () => Promise<void> | null;
 
   /**
    * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
-   * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details).
+   * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details);
+   * `holdsDurable` is the store's group commit of budget holds, awaited before an allow is answered.
    */
   constructor(
     engine: PolicyEngine,
@@ -38,7 +41,9 @@ export class CallGovernor {
     budgetOf: (agentId: string) => WireBudget | null = () => null,
     observer: CallObserver | null = null,
     traceparentOf: (agentId: string) => string | null = () => null,
+    holdsDurable: () => Promise<void> | null = () => null,
   ) {
+    this.#holdsDurable = holdsDurable;
     this.#traceparentOf = traceparentOf;
     this.#engine = engine;
     this.#bus = bus;
@@ -80,7 +85,7 @@ export class CallGovernor {
       ...traceFields(call, this.#traceparentOf),
     });
     const started = performance.now();
-    const verdict = await this.#engine.decideRequest(call);
+    const verdict = await this.#durable(call.id, await this.#engine.decideRequest(call));
     this.#record(agentId, call, "request", verdict, performance.now() - started);
     this.#metrics.countRequest(agentId, verdict);
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
@@ -91,6 +96,20 @@ export class CallGovernor {
     });
     if (verdict.micros > 0) this.#balances.publishChanges();
     return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+  }
+
+  // An allow that holds budget is answered only once the hold is committed (with the holds of every
+  // decision of the same turn); a hold the store could not commit turns it into a 503 deny.
+  async #durable(callId: string, verdict: Verdict): Promise<Verdict> {
+    const waiting = verdict.action === "deny" || verdict.micros === 0 ? null : this.#holdsDurable();
+    if (waiting === null) return verdict;
+    try {
+      await waiting;
+      return verdict;
+    } catch (error) {
+      this.#engine.release(callId);
+      return storeFailureVerdict(error);
+    }
   }
 
   /** Decides about a response before the agent sees it, and settles its cost. */
@@ -123,7 +142,7 @@ export class CallGovernor {
       complete: result.complete,
       error: result.error,
       attrs: call.attrs,
-      ...finishFields(result.body),
+      ...(message.finish_reasons !== undefined && message.finish_reasons.length > 0 ? { finishReasons: [...message.finish_reasons] } : finishFields(result.body)),
     });
     this.#observe((o) => {
       const denied = verdict.action === "deny";
@@ -133,10 +152,11 @@ export class CallGovernor {
     return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
 
-  /** Passes one streamed text delta through the output filters; answers the text to emit. */
+  /** Passes streamed text deltas (one, or every delta the shim read at once) through the output filters; answers the text to emit. */
   chunk(agentId: string, message: LlmChunkMessage): DecisionFields {
     const call = this.#inflight.get(message.call);
-    const allowed = { ...allowDecision(message.call), text: message.text };
+    const texts = message.texts;
+    const allowed = { ...allowDecision(message.call), text: message.text, ...(texts !== undefined && { texts }) };
     if (call === undefined || call.agentId !== agentId) return allowed;
     let filter = this.#streams.get(call.id);
     if (filter === undefined) {
@@ -144,30 +164,58 @@ export class CallGovernor {
       this.#streams.set(call.id, filter);
     }
     if (filter === null) {
-      this.#observe((o) => o.streamText(call.id, message.text));
+      for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
       return allowed;
     }
-    const verdict = message.done ? filter.end() : filter.push(message.text);
-    this.#observe((o) => o.streamText(call.id, verdict.text));
     if (message.done) this.#streams.set(call.id, null);
-    if (verdict.action !== "allow") {
-      this.#bus.publish({
-        type: "llm.decision",
-        agentId,
-        callId: call.id,
-        phase: "stream",
-        action: verdict.action,
-        policy: verdict.policy,
-        code: verdict.code ?? null,
-        reason: verdict.reason ?? null,
-        status: null,
-        micros: 0,
-        ms: 0,
-        attrs: call.attrs,
-        ...(verdict.findings !== undefined && { findings: verdict.findings }),
-      });
+    if (texts === undefined) {
+      const verdict = message.done ? filter.end() : filter.push(message.text);
+      this.#filtered(agentId, call, verdict);
+      return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
     }
-    return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
+    return this.#batch(agentId, call, filter, texts, message.done);
+  }
+
+  // Every delta of one read in order, then the end when it was read too; a deny stops there.
+  #batch(agentId: string, call: LlmCall, filter: ChainedFilter, texts: readonly string[], done: boolean): DecisionFields {
+    const out: string[] = [];
+    let decided: ChainedVerdict | null = null;
+    const steps = done ? [...texts, null] : texts;
+    for (const text of steps) {
+      const verdict = text === null ? filter.end() : filter.push(text);
+      this.#filtered(agentId, call, verdict);
+      if (verdict.action === "deny") return { ...allowDecision(call.id), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
+      if (verdict.action === "redact") decided = verdict;
+      if (text !== null) out.push(verdict.text);
+      else return this.#batchAnswer(call.id, decided, out, verdict.text);
+    }
+    return this.#batchAnswer(call.id, decided, out, "");
+  }
+
+  #batchAnswer(callId: string, redacted: ChainedVerdict | null, texts: string[], rest: string): DecisionFields {
+    if (redacted === null) return { ...allowDecision(callId), texts, text: rest };
+    return { ...allowDecision(callId), action: "redact", policy: redacted.policy, reason: redacted.reason ?? null, texts, text: rest };
+  }
+
+  // What the agent receives is shown to the call details; a redact or deny is an llm.decision event.
+  #filtered(agentId: string, call: LlmCall, verdict: ChainedVerdict): void {
+    this.#observe((o) => o.streamText(call.id, verdict.text));
+    if (verdict.action === "allow") return;
+    this.#bus.publish({
+      type: "llm.decision",
+      agentId,
+      callId: call.id,
+      phase: "stream",
+      action: verdict.action,
+      policy: verdict.policy,
+      code: verdict.code ?? null,
+      reason: verdict.reason ?? null,
+      status: null,
+      micros: 0,
+      ms: 0,
+      attrs: call.attrs,
+      ...(verdict.findings !== undefined && { findings: verdict.findings }),
+    });
   }
 
   /** Releases the reservations of an agent's calls that will never report back. */
@@ -181,6 +229,11 @@ export class CallGovernor {
       released = true;
     }
     if (released) this.#balances.publishChanges();
+  }
+
+  /** Publishes the balances still waiting to be coalesced (before the bus closes). */
+  flushBalances(): void {
+    this.#balances.flush();
   }
 
   #record(agentId: string, call: LlmCall, phase: "request" | "response", verdict: Verdict, ms: number): void {

@@ -120,6 +120,7 @@ export class Supervisor {
       (id) => this.#budgetOf(id),
       observers(details, this.#telemetry?.observer ?? null),
       (id) => this.#traceparents.get(id) ?? null,
+      () => this.#store.holdsDurable?.() ?? null,
     );
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
@@ -391,6 +392,7 @@ export class Supervisor {
     await this.#server?.close();
     this.#builtins.close();
     this.#runtime.remove();
+    this.#governor.flushBalances();
     this.#bus.close();
     await this.#telemetry?.close();
     await this.#stream?.close();

@@ -11,7 +11,11 @@ function sqlite(path: string): ContractStore {
   return {
     store,
     drain: async () => store.sink.flush(),
-    reserve: async (callId, scopes, micros) => store.budgets.reserve(callId, scopes, micros),
+    reserve: async (callId, scopes, micros) => {
+      const held = store.budgets.reserve(callId, scopes, micros);
+      await store.holdsDurable();
+      return held;
+    },
     open: async () => sqlite(path),
   };
 }

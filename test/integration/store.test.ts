@@ -144,7 +144,7 @@ describe("SqliteStore", () => {
     ] as const;
     for (const input of inputs) bus.publish(input);
     expect(seen).toEqual([]); // nothing is seen before the batch commits
-    await new Promise((resolve) => setImmediate(resolve));
+    await expect.poll(() => seen.length).toBe(inputs.length);
     expect(seen).toEqual(inputs.map((_, i) => ({ seq: i + 1, onDisk: true })));
     expect(reader.prepare("SELECT call_id, model, decision, policy, code, status, input_tokens, output_tokens, cost_micros FROM calls ORDER BY call_id").all()).toEqual([
       { call_id: "c1", model: "gpt-4o", decision: "allow", policy: null, code: null, status: 200, input_tokens: 5, output_tokens: 7, cost_micros: 33 },

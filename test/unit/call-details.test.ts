@@ -63,7 +63,7 @@ describe("the call detail ring", () => {
     expect(ring.hasFullHistory("c3")).toBe(true);
   });
 
-  it("does no scrubbing on the decision path: a body is read after the call returns, and a detail asked for at once is complete", async () => {
+  it("scrubs a body only when its detail is asked for: it is read once for its size after the call returns, and a detail asked for at once is complete", async () => {
     const ring = new CallDetails(new Scrubber());
     let reads = 0;
     const body = {
@@ -76,10 +76,14 @@ describe("the call detail ring", () => {
     ring.response("d1", 200, "ok", "allow", false);
     expect(reads).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(reads).toBe(1);
+    expect(reads).toBe(1); // its size, for the ring's bound: nothing scrubbed yet
+    expect(ring.get("d1")?.request).toEqual({ content: expect.stringMatching(/^mail \[redacted:email:[0-9a-f]{12}\]$/) });
+    expect(reads).toBe(2);
+    ring.get("d1");
+    expect(reads).toBe(2); // scrubbed once, then kept scrubbed
     ring.request("d2", "a", body, meta);
     expect(ring.get("d2")?.request).toEqual({ content: expect.stringMatching(/^mail \[redacted:email:[0-9a-f]{12}\]$/) });
-    expect(reads).toBe(2);
+    expect(reads).toBe(4);
   });
 
   it("shows a stream's text as the agent got it (after the filters) rather than the raw output", () => {

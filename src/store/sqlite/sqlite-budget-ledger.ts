@@ -1,8 +1,10 @@
-// BudgetLedger on SQLite. A reserve is one short IMMEDIATE transaction, committed before the
-// call may leave the agent, so a crash never forgets money that may be spent (a dead
-// supervisor's holds are charged in full at the next start). Settles and releases only ever
-// lower what is held, so they ride in the next event batch, off the decision path. One
-// supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
+// BudgetLedger on SQLite. A reserve is committed before the call may leave the agent, so a crash
+// never forgets money that may be spent (a dead supervisor's holds are charged in full at the
+// next start): the holds of every decision taken in one turn of the event loop are group-committed
+// in one short IMMEDIATE transaction right after it, and the decisions wait for `holdsDurable()`.
+// Settles and releases only ever lower what is held, so they ride in the next event batch, off
+// the decision path. One supervisor owns a file at a time, so an in-memory mirror of its scopes
+// is exact.
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import type { Db } from "./database.js";
 
@@ -22,6 +24,21 @@ interface Scope {
 interface Hold {
   readonly keys: readonly string[];
   readonly micros: number;
+}
+
+/** A hold decided and mirrored, waiting for its group commit. */
+interface QueuedHold {
+  readonly callId: string;
+  readonly keys: readonly string[];
+  readonly micros: number;
+  readonly now: number;
+}
+
+/** The promise the decisions of one group wait on. */
+interface Group {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
 }
 
 /** A settle or release waiting for the next batch. */
@@ -55,6 +72,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
   /** Scopes this supervisor touched, in first-use order: what `balances()` reports. */
   readonly #known = new Set<string>();
   readonly #holds = new Map<string, Hold>();
+  /** Scopes known to have their row in the file (a hold then skips the INSERT that makes one). */
+  readonly #inFile = new Set<string>();
   #closing: Closing[] = [];
   readonly #get;
   readonly #upsertLimit;
@@ -63,6 +82,10 @@ export class SqliteBudgetLedger implements BudgetLedger {
   readonly #insertHold;
   readonly #closeScope;
   readonly #deleteHold;
+  /** The holds' IMMEDIATE transaction, built once (a wrapper per call was measurable churn). */
+  readonly #commitGroup: (holds: readonly QueuedHold[]) => void;
+  readonly #queued = new Map<string, QueuedHold>();
+  #group: Group | null = null;
 
   constructor(context: SqliteLedgerContext) {
     this.#c = context;
@@ -76,6 +99,15 @@ export class SqliteBudgetLedger implements BudgetLedger {
     this.#insertHold = db.prepare("INSERT OR REPLACE INTO holds (call_id, supervisor_id, scopes, micros, created_at) VALUES (?, ?, ?, ?, ?)");
     this.#closeScope = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
     this.#deleteHold = db.prepare("DELETE FROM holds WHERE call_id = ?");
+    this.#commitGroup = db.transaction((holds: readonly QueuedHold[]) => {
+      for (const { callId, keys, micros, now } of holds) {
+        for (const key of keys) {
+          if (!this.#inFile.has(key)) this.#ensure.run(key, now);
+          this.#addReserved.run(micros, now, key);
+        }
+        this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
+      }
+    }).immediate;
   }
 
   // A scope as this supervisor sees it: read once from the file, then kept in step here.
@@ -90,6 +122,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
       }
       scope = { limit: row?.limit_micros ?? null, spent: row?.spent_micros ?? 0, reserved: row?.reserved_micros ?? 0 };
       this.#mirror.set(key, scope);
+      if (row !== undefined) this.#inFile.add(key);
     }
     return scope;
   }
@@ -104,6 +137,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
     }
     this.#scope(key).limit = micros;
     this.#known.add(key);
+    this.#inFile.add(key);
   }
 
   limit(scope: string): number | null {
@@ -123,7 +157,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
     return s.limit === null ? null : s.limit - s.spent - s.reserved;
   }
 
-  /** Checks every scope, then holds the amount in all of them (committed) or in none. */
+  /** Checks every scope, then holds the amount in all of them or in none; durable once `holdsDurable()` resolves. */
   reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult {
     this.#c.ensureHealthy();
     const keys = scopes.map((scope) => this.#c.keyOf(scope));
@@ -133,19 +167,10 @@ export class SqliteBudgetLedger implements BudgetLedger {
         return { ok: false, scope: key, limit: s.limit, spent: s.spent, reserved: s.reserved, requested: micros };
       }
     }
-    const now = this.#c.clock();
-    try {
-      this.#c.db
-        .transaction(() => {
-          for (const key of keys) {
-            this.#ensure.run(key, now);
-            this.#addReserved.run(micros, now, key);
-          }
-          this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
-        })
-        .immediate();
-    } catch (error) {
-      throw this.#c.fail(error, "reserving budget");
+    this.#queued.set(callId, { callId, keys, micros, now: this.#c.clock() });
+    if (this.#group === null) {
+      this.#group = deferred();
+      setImmediate(() => this.commitHolds());
     }
     for (const key of keys) {
       this.#scope(key).reserved += micros;
@@ -153,6 +178,28 @@ export class SqliteBudgetLedger implements BudgetLedger {
     }
     this.#holds.set(callId, { keys, micros });
     return { ok: true };
+  }
+
+  /** Resolves once every hold taken so far is committed (rejects with IRON_ERR_STORE); null when none waits. */
+  holdsDurable(): Promise<void> | null {
+    return this.#group?.promise ?? null;
+  }
+
+  /** Commits every waiting hold in one transaction: the decisions of one turn share a commit. */
+  commitHolds(): void {
+    const group = this.#group;
+    this.#group = null;
+    const holds = [...this.#queued.values()];
+    this.#queued.clear();
+    try {
+      if (this.#c.failedAlready()) throw new Error("the store failed before the holds were committed");
+      if (holds.length > 0) this.#commitGroup(holds);
+    } catch (error) {
+      group?.reject(this.#c.fail(error, "reserving budget"));
+      return;
+    }
+    for (const hold of holds) for (const key of hold.keys) this.#inFile.add(key);
+    group?.resolve();
   }
 
   /** Replaces a call's hold with its real cost (written with the next batch). */
@@ -168,6 +215,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
   #close(callId: string, charge: number): readonly ScopeBalance[] {
     const hold = this.#holds.get(callId);
     if (hold === undefined) return [];
+    // A hold still waiting for its commit goes to the file first: the settle below undoes it there.
+    if (this.#queued.has(callId)) this.commitHolds();
     this.#holds.delete(callId);
     for (const key of hold.keys) {
       const s = this.#scope(key);
@@ -205,4 +254,16 @@ export class SqliteBudgetLedger implements BudgetLedger {
     const s = this.#scope(key);
     return { scope: key, limit: s.limit, spent: s.spent, reserved: s.reserved };
   }
+}
+
+// A promise with its settle functions; a rejection nobody waits for is not an unhandled one.
+function deferred(): Group {
+  let resolve: () => void = () => undefined;
+  let reject: (error: Error) => void = () => undefined;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

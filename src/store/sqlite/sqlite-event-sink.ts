@@ -1,9 +1,13 @@
-// The event log's writer: events published in one turn of the event loop are committed in one
-// transaction on the next (never on the decision's path), and only then handed to the bus.
+// The event log's writer: events are group-committed in one transaction a few milliseconds after
+// the first of them was published (never on the turn that answers a decision, and one commit for
+// every call made meanwhile instead of one per turn), and only then handed to the bus.
 import type { EventSink } from "../../events/bus.js";
 import type { IronEvent } from "../../events/types.js";
 import type { Db } from "./database.js";
 import { Projector } from "./projections.js";
+
+/** How long events wait to be committed together: short for a stream client, long enough to group many calls. */
+export const GROUP_COMMIT_MS = 5;
 
 export interface SqliteEventSinkContext {
   readonly db: Db;
@@ -24,7 +28,7 @@ export class SqliteEventSink implements EventSink {
   readonly #projector: Projector;
   readonly #commitBatch: (batch: readonly IronEvent[]) => void;
   #pending: IronEvent[] = [];
-  #scheduled: NodeJS.Immediate | null = null;
+  #scheduled: NodeJS.Timeout | null = null;
   #deliver: (batch: readonly IronEvent[]) => void = () => undefined;
   #committed: number;
   #flushing = false;
@@ -58,9 +62,9 @@ export class SqliteEventSink implements EventSink {
     else this.schedule();
   }
 
-  /** Asks for a batch on the next turn of the event loop. */
+  /** Asks for a batch within GROUP_COMMIT_MS (settles and events then share one transaction). */
   schedule(): void {
-    this.#scheduled ??= setImmediate(() => this.flush());
+    this.#scheduled ??= setTimeout(() => this.flush(), GROUP_COMMIT_MS);
   }
 
   onCommit(deliver: (batch: readonly IronEvent[]) => void): void {
@@ -72,7 +76,7 @@ export class SqliteEventSink implements EventSink {
     if (this.#flushing) return; // the flush already running picks up what was added
     this.#flushing = true;
     try {
-      if (this.#scheduled !== null) clearImmediate(this.#scheduled);
+      if (this.#scheduled !== null) clearTimeout(this.#scheduled);
       this.#scheduled = null;
       while (this.#pending.length > 0 || (!this.#c.failedAlready() && this.#c.alongPending())) {
         const batch = this.#pending;

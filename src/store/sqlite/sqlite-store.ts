@@ -115,6 +115,10 @@ export class SqliteStore implements Store {
     return failure;
   }
 
+  holdsDurable(): Promise<void> | null {
+    return this.budgets.holdsDurable();
+  }
+
   lastCommitted(): number {
     return this.sink.lastCommitted;
   }
@@ -140,6 +144,7 @@ export class SqliteStore implements Store {
   close(reason = "closed"): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.budgets.commitHolds();
     this.sink.flush();
     try {
       if (this.#failure === null) endSupervisor(this.#db, this.supervisorId, this.#clock(), reason);

@@ -1,0 +1,113 @@
+// Protects the durability promises while events and settles are group-committed off the decision
+// path: a supervisor with the state file, the stream and a budget, serving real Python agents that
+// call from several threads at once, is SIGKILLed mid-load. Then: every call that went out to the
+// provider is in the ledger exactly once (settled with its cost, or its committed hold charged in
+// full at the next start — never both, never neither), the event log has no hole, each call's
+// events are in order, and everything the stream delivered is in the store, in the same order.
+import Database from "better-sqlite3";
+import { execa } from "execa";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { DEBIAN_PYTHON, FIXTURES, tempDir } from "../helpers/iron.js";
+import { record } from "../helpers/stream.js";
+
+let mock: MockLlm;
+beforeAll(async () => {
+  mock = await startMockLlm({ port: 0 });
+});
+afterAll(async () => {
+  await mock.close();
+});
+
+interface Killed {
+  readonly events: { seq: number; type: string; data: string }[];
+  readonly spent: number;
+  readonly settledCost: number;
+  readonly settled: number;
+  readonly holds: number;
+  readonly heldMicros: number;
+  readonly settledAndHeld: number;
+  readonly pids: number[];
+}
+
+/** What the killed supervisor's file holds, read before anyone recovers it. */
+function inspect(path: string): Killed {
+  const db = new Database(path, { readonly: true });
+  try {
+    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    const one = <T>(sql: string): T => db.prepare(sql).get() as T;
+    return {
+      events: db.prepare<[], { seq: number; type: string; data: string }>("SELECT seq, type, data FROM events ORDER BY seq").all(),
+      spent: one<{ s: number }>("SELECT spent_micros AS s FROM budgets WHERE scope = 'global'").s,
+      settledCost: one<{ c: number }>("SELECT COALESCE(SUM(cost_micros), 0) AS c FROM calls WHERE responded_at IS NOT NULL").c,
+      settled: one<{ n: number }>("SELECT COUNT(*) AS n FROM calls WHERE responded_at IS NOT NULL AND decision = 'allow'").n,
+      holds: one<{ n: number }>("SELECT COUNT(*) AS n FROM holds").n,
+      heldMicros: one<{ m: number }>("SELECT COALESCE(SUM(micros), 0) AS m FROM holds").m,
+      settledAndHeld: one<{ n: number }>("SELECT COUNT(*) AS n FROM holds JOIN calls USING (call_id) WHERE calls.responded_at IS NOT NULL").n,
+      pids: db
+        .prepare<[], { pid: number }>("SELECT pid FROM runs WHERE pid IS NOT NULL")
+        .all()
+        .map((r) => r.pid),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe("a supervisor SIGKILLed under load", () => {
+  it("loses no granted call and counts none twice; the store and the stream keep every event in order", async () => {
+    const state = join(tempDir("iron-kill9-"), "state.db");
+    mock.clearRequests();
+    const serve = execa("node", [join(FIXTURES, "serve_under_load.mjs"), state, mock.baseUrl, DEBIAN_PYTHON], { reject: false, env: { AGENTS: "3" } });
+    const url = await new Promise<string>((resolve) => serve.stdout?.on("data", (d: Buffer) => /ready (\S+)/.test(String(d)) && resolve(String(/ready (\S+)/.exec(String(d))?.[1]))));
+    const stream = await record(url);
+    // Under load: twelve threads in three agents calling back to back, well past the first batches.
+    await expect.poll(() => mock.requests.length, { timeout: 60_000, interval: 50 }).toBeGreaterThan(300);
+    serve.kill("SIGKILL");
+    expect((await serve).signal).toBe("SIGKILL");
+    await stream.closed;
+    const wentOut = mock.requests.length;
+    const killed = inspect(state);
+    for (const pid of killed.pids) {
+      try {
+        process.kill(-pid, "SIGKILL"); // the agents' process groups, which outlived their supervisor
+      } catch {
+        // already gone
+      }
+    }
+
+    // The event log: no hole, and each call's events in the order they happened.
+    expect(killed.events.map((e) => e.seq)).toEqual(killed.events.map((_, i) => i + 1));
+    const order = new Map<string, string[]>();
+    for (const e of killed.events) {
+      const { callId, phase } = JSON.parse(e.data) as { callId?: string; phase?: string };
+      if (callId !== undefined) order.set(callId, [...(order.get(callId) ?? []), phase === undefined ? e.type : `${e.type}:${phase}`]);
+    }
+    for (const steps of order.values()) {
+      const full = ["llm.request", "llm.decision:request", "llm.decision:response", "llm.response"];
+      expect(full.slice(0, steps.length)).toEqual(steps.filter((s) => full.includes(s)));
+    }
+    // The stream: only committed events, gapless, in seq order, identical to what the store holds.
+    const streamed = stream.messages.filter((m) => m.type !== "snapshot");
+    expect(streamed.length).toBeGreaterThan(0);
+    const stored = new Map(killed.events.map((e) => [e.seq, JSON.parse(e.data) as unknown]));
+    expect(streamed.map((m) => m.seq)).toEqual(streamed.map((_, i) => (streamed[0]?.seq ?? 0) + i));
+    for (const m of streamed) expect(stored.get(m.seq)).toEqual(m);
+
+    // The ledger: every call that went out holds money — settled (its cost spent) or still held — and none both.
+    expect(killed.settledAndHeld).toBe(0);
+    expect(killed.settled + killed.holds).toBeGreaterThanOrEqual(wentOut);
+    expect(killed.spent).toBe(killed.settledCost);
+    // The next start charges each standing hold once, in full: nothing lost, nothing twice.
+    const next = SqliteStore.open(state);
+    expect(next.recovery).toMatchObject({ lostSupervisors: 1, chargedHolds: killed.holds, chargedMicros: killed.heldMicros });
+    expect(next.budgets.spent("global")).toBe(killed.spent + killed.heldMicros);
+    next.close();
+    const after = inspect(state);
+    expect(after.spent).toBe(killed.spent + killed.heldMicros);
+    expect(after.holds).toBe(0);
+    expect(after.events.slice(0, killed.events.length)).toEqual(killed.events);
+  }, 120_000);
+});
