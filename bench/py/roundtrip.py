@@ -6,7 +6,7 @@ Times, in the same process and interleaved in rounds so machine noise hits every
 - shim_call:   a whole governed call without HTTP: Governor.before() + Governor.after();
 - echo:        the same bytes over a raw AF_UNIX socket to a Node echo server (the transport floor);
 - pyzmq:       pyzmq + msgpack (C) sending the same llm.request to the same supervisor ROUTER;
-- pyzmq_echo:  pyzmq to a zeromq.js ROUTER that only echoes (libzmq + zeromq.js, no iron);
+- pyzmq_echo:  pyzmq to iron's ROUTER socket that only echoes (libzmq + the ZMTP socket, no policies);
 - zmtp_echo:   the shim's stdlib ZMTP connection to that echo ROUTER, read by the calling thread.
 """
 import gc

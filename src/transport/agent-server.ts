@@ -55,9 +55,6 @@ export interface AgentServerHandlers {
   onReject?(refusal: Refusal): void;
 }
 
-/** The socket beneath; `disconnect` where the socket layer can close a single peer. */
-type PeerSocket = RouterSocket & { disconnect?(routingId: Buffer): void };
-
 /** Limits on peers that have not been welcomed. */
 export type AgentServerOptions = ConnectionLimits;
 
@@ -73,7 +70,7 @@ export class AgentServer {
   readonly #refusals = new RefusalTally();
   readonly #challenges = new Challenges();
   readonly #sweeper: NodeJS.Timeout;
-  #router: PeerSocket | null = null;
+  #router: RouterSocket | null = null;
   #nextSession = 1;
 
   private constructor(handlers: AgentServerHandlers, logger: Logger, options: AgentServerOptions) {
@@ -173,7 +170,7 @@ export class AgentServer {
     }
   }
 
-  // libzmq's notice that a peer connected or left: a session ends with its connection.
+  // The socket's notice that a peer connected or left: a session ends with its connection.
   #notice(key: string): void {
     const what = this.#connections.notice(key);
     if (what === "disconnected") {
@@ -201,19 +198,18 @@ export class AgentServer {
     this.#mute(key);
   }
 
-  // A muted peer's messages are dropped unread, and where the socket layer can close one peer it is
-  // disconnected rather than ignored for as long as it stays (libzmq's ROUTER cannot).
+  // A muted peer's messages are dropped unread and its connection is closed, not left open for as long as it stays.
   #mute(key: string): void {
     this.#guard.mute(key);
     this.#challenges.forget(key);
-    this.#router?.disconnect?.(Buffer.from(key, "latin1"));
+    this.#router?.disconnect(Buffer.from(key, "latin1"));
   }
 
   // A hello starts the challenge–response: the supervisor proves first, with every secret it may hold for it.
   #hello(key: string, routingId: Buffer, hello: HelloMessage, payload: Buffer): void {
     if (!this.#connections.isOpen(key)) {
       // No connect notice for this routing id (it sent an empty message itself): fail closed.
-      this.#throttle.warn({}, "dropped a hello from a connection libzmq did not report open");
+      this.#throttle.warn({}, "dropped a hello from a connection the socket did not report open");
       this.#strike(key);
       return;
     }
