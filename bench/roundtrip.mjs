@@ -1,6 +1,6 @@
 // Benchmark 1: the governed decision round trip shim → supervisor → shim for a typical chat
 // request, against a raw AF_UNIX echo between the same two processes and pyzmq + msgpack to the
-// same zeromq.js ROUTER. Everything is measured in one Python process, interleaved in rounds.
+// same ROUTER (iron's own ZMTP server). Everything is measured in one Python process, interleaved in rounds.
 import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { summary } from "./lib/stats.mjs";
 
 const GROUP = "1 decision round trip";
 
-/** Starts the Node side (supervisor, raw echo, zeromq.js echo ROUTER), runs the Python side, returns samples in µs. */
+/** Starts the Node side (supervisor, raw echo, an echo on iron's ROUTER socket), runs the Python side, returns samples in µs. */
 export async function measure({ calls, rounds = 10, methods, env = {}, supervisor = {} }) {
   const dir = tempDir();
   const echoPath = join(dir, "echo.sock");
@@ -99,18 +99,18 @@ async function main() {
   rows.push(
     row({
       group: GROUP,
-      figure: "pyzmq → zeromq.js echo ROUTER p50",
+      figure: "pyzmq → iron's echo ROUTER p50",
       value: s.pyzmq_echo.p50,
       unit: "µs",
       baseline: "raw AF_UNIX echo p50",
       baselineValue: s.echo.p50,
-      note: "libzmq + zeromq.js alone, no iron",
+      note: "libzmq DEALER + iron's ZMTP socket alone, no policies",
     }),
   );
   rows.push(
     row({
       group: GROUP,
-      figure: "shim ZMTP → zeromq.js echo ROUTER p50",
+      figure: "shim ZMTP → iron's echo ROUTER p50",
       value: s.zmtp_echo.p50,
       unit: "µs",
       baseline: "pyzmq → echo ROUTER p50",

@@ -13,6 +13,7 @@ import json
 import os
 import struct
 
+from vector_auth import auth
 from vector_messages import messages
 from vector_notation import vec
 
@@ -192,6 +193,12 @@ if __name__ == "__main__":
         "msgpack.json", msgpack_vectors(), "msgpack edge cases: decode(hex) == value; if encode, encode(value) == hex"
     )
     write("messages.json", messages(), "whole protocol messages (SPEC.md section 3): decode(hex) == value == encode")
+    write(
+        "auth.json",
+        auth(),
+        "challenge-response (SPEC.md 3.1a): context = SHA-256('iron/1' 00 || hello), "
+        "proofs = HMAC-SHA256(token, 'iron-srv' or 'iron-cli' || nc || ns || context); all hex",
+    )
     write(
         "zmtp.json", zmtp(), "ZMTP 3.1 greeting, commands and frames (SPEC.md section 1); hex is the exact wire bytes"
     )

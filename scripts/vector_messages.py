@@ -15,7 +15,7 @@ def messages():
             "type": "hello",
             "id": 1,
             "agent": "agent-1",
-            "token": "tok_0123456789abcdef",
+            "nonce": {"$bin": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
             "pid": 4242,
             "python": "3.11.7",
             "shim": "0.1.0",
@@ -24,6 +24,17 @@ def messages():
             "parent_pid": None,
         },
     )
+    add(
+        "challenge",
+        {
+            "v": 1,
+            "type": "challenge",
+            "id": 1,
+            "nonce": {"$bin": "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"},
+            "proofs": [{"$bin": "11" * 32}, {"$bin": "22" * 32}],
+        },
+    )
+    add("proof", {"v": 1, "type": "proof", "id": 2, "proof": {"$bin": "33" * 32}})
     add(
         "welcome",
         {

@@ -11,7 +11,9 @@ export const ERROR_CODES = {
   IRON_ERR_PYTHON_VERSION: "the Python interpreter is a version the shim does not support (3.9 to 3.13)",
   IRON_ERR_SPAWN: "the agent process could not be started",
   IRON_ERR_AGENT_STARTUP: "the agent did not connect its shim in time",
-  IRON_ERR_AUTH: "a peer presented a missing, wrong or expired token",
+  IRON_ERR_AUTH: "a peer could not prove it holds the token: a missing, wrong or expired token, or (seen by the shim) a supervisor that does not know it",
+  IRON_ERR_VERSION:
+    "the shim and the supervisor do not speak the same handshake: a shim that sends its token in clear (from before the challenge–response), or a supervisor that asks for it; upgrade the older side",
   IRON_ERR_PROTOCOL: "a message or frame did not follow protocol/SPEC.md",
   IRON_ERR_TRANSPORT: "the supervisor socket could not be bound or used",
   IRON_ERR_RUNTIME_DIR: "the private runtime directory could not be created or is unsafe",

@@ -1,6 +1,7 @@
 // The public API of iron-runtime. Everything else is internal.
 export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
 export type { SupervisorOptions } from "./supervisor/options.js";
+export type { RetentionOptions } from "./supervisor/retention-options.js";
 export { Agent, type AgentState, type AgentExit, type StopOptions } from "./supervisor/agent.js";
 export type { Subprocess } from "./supervisor/subprocesses.js";
 export { JoinedAgent, type JoinedAgentState } from "./supervisor/joined-agent.js";

@@ -6,7 +6,7 @@ Times, in the same process and interleaved in rounds so machine noise hits every
 - shim_call:   a whole governed call without HTTP: Governor.before() + Governor.after();
 - echo:        the same bytes over a raw AF_UNIX socket to a Node echo server (the transport floor);
 - pyzmq:       pyzmq + msgpack (C) sending the same llm.request to the same supervisor ROUTER;
-- pyzmq_echo:  pyzmq to a zeromq.js ROUTER that only echoes (libzmq + zeromq.js, no iron);
+- pyzmq_echo:  pyzmq to iron's ROUTER socket that only echoes (libzmq + the ZMTP socket, no policies);
 - zmtp_echo:   the shim's stdlib ZMTP connection to that echo ROUTER, read by the calling thread.
 """
 import gc
@@ -20,7 +20,7 @@ import msgpack
 import zmq
 
 from benchlib import URL, chat_body, chat_headers, write_results
-from iron_shim import protocol, runtime, zmtp
+from iron_shim import handshake, protocol, runtime, zmtp
 from iron_shim.codec import packb
 from iron_shim.connection import Connection
 
@@ -113,8 +113,16 @@ ctx = zmq.Context()
 dealer = ctx.socket(zmq.DEALER)
 dealer.setsockopt(zmq.LINGER, 0)
 dealer.connect(os.environ["IRON_ENDPOINT"])
-dealer.send(msgpack.packb(protocol.hello(protocol.next_id(), os.environ["IRON_AGENT_ID"], os.environ["IRON_TOKEN"],
-                                         "bench", None)))
+# The challenge-response of SPEC 3.1a, with the shim's own proof functions.
+nonce = handshake.new_nonce()
+hello_payload = msgpack.packb(protocol.hello(protocol.next_id(), os.environ["IRON_AGENT_ID"], nonce, "bench", None))
+dealer.send(hello_payload)
+challenge = msgpack.unpackb(dealer.recv())
+assert challenge["type"] == "challenge", challenge
+auth_key, auth_ctx = handshake.token_key(os.environ["IRON_TOKEN"]), handshake.context(hello_payload)
+assert handshake.supervisor_proved(auth_key, nonce, challenge["nonce"], auth_ctx, challenge["proofs"])
+dealer.send(msgpack.packb({"v": 1, "type": "proof", "id": protocol.next_id(),
+                           "proof": handshake.client_proof(auth_key, nonce, challenge["nonce"], auth_ctx)}))
 welcome = msgpack.unpackb(dealer.recv())
 assert welcome["type"] == "welcome", welcome
 

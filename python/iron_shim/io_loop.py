@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Optional, Tuple
 
-from . import protocol, zmtp
+from . import handshake, protocol, zmtp
 from . import readiness as readiness_module
 from .codec import packb
 from .connection import Connection, ConnectionClosed
@@ -81,29 +81,12 @@ class IOLoop:
                 link.close_wake()
 
     def open(self) -> Tuple[Connection, protocol.Welcome]:
-        """Connects, handshakes and exchanges hello/welcome before timeout_ms."""
+        """Connects, handshakes and proves the token (handshake.py) before timeout_ms."""
         link = self.link
         deadline = time.monotonic() + link.base.timeout_ms / 1000.0
         conn = Connection.open(link.base.endpoint or "", deadline)
         try:
-            hello_id = protocol.next_id()
-            hello = protocol.hello(
-                hello_id, link.agent or link.name, link.base.token or "", link.shim_version, link.base.parent_pid
-            )
-            conn.send(zmtp.encode_frame(packb(hello)))
-            while True:
-                frames = conn.backlog + conn.read_frames(deadline)
-                conn.backlog = []
-                for index, frame in enumerate(frames):
-                    if frame.command is not None:
-                        link.on_command(conn, frame)
-                        continue
-                    msg = protocol.parse_incoming(frame.body)
-                    if msg["type"] == "welcome":
-                        conn.backlog = frames[index + 1 :]
-                        return conn, protocol.parse_welcome(msg)
-                    if msg["type"] == "reject":
-                        raise Rejected(*protocol.parse_reject(msg))
+            return conn, handshake.run(conn, link, link.base.token or "", link.agent or link.name, deadline)
         except BaseException:
             conn.close()
             raise

@@ -24,14 +24,14 @@ def next_id() -> int:
     return next(_ids) % _MAX_ID or next(_ids) % _MAX_ID
 
 
-def hello(msg_id: int, agent: str, token: str, shim_version: str, parent_pid: Optional[int]) -> Dict[str, Any]:
-    """The first message on every connection (3.1)."""
+def hello(msg_id: int, agent: str, nonce: bytes, shim_version: str, parent_pid: Optional[int]) -> Dict[str, Any]:
+    """The first message on every connection (3.1): no token, a nonce that starts the challenge (3.1a)."""
     return {
         "v": VERSION,
         "type": "hello",
         "id": msg_id,
         "agent": agent,
-        "token": token,
+        "nonce": nonce,
         "pid": os.getpid(),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "shim": shim_version,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The executable behind `iron`: runs the CLI and exits with its code. `iron --version` is
-// answered before the command tree (and zeromq, SQLite, pino, xstate beneath it) is loaded.
+// answered before the command tree (and SQLite, pino, xstate beneath it) is loaded.
 import { guardPipes } from "./closed-pipes.js";
 
 guardPipes();

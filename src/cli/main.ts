@@ -2,7 +2,7 @@
 import { Command, CommanderError, Help, type Argument, type Option } from "commander";
 import { IronError, toIronError } from "../errors.js";
 import { exitCodeFor } from "./exit-codes.js";
-import { COMMANDS } from "./commands/index.js";
+import { COMMANDS, commandsFor, type CommandEntry } from "./commands/index.js";
 import { VERSION } from "../version.js";
 
 // Defaults are written one way in every help text: "(default 5s)", never commander's `(default: "0")` or `(default: [])`.
@@ -15,8 +15,8 @@ const help = {
   argumentDescription: (argument: Argument) => oneDefaultStyle(Help.prototype.argumentDescription.call(new Help(), argument)),
 };
 
-/** Builds the command tree; exported so tests can parse without exiting. */
-export function buildProgram(): Command {
+/** Builds the command tree (every command, or only those given); exported so tests can parse without exiting. */
+export async function buildProgram(commands: readonly CommandEntry[] = COMMANDS): Promise<Command> {
   const program = new Command("iron")
     .description("Supervise Python AI agents: every LLM call is governed before it leaves the process.")
     .version(VERSION, "-V, --version")
@@ -29,7 +29,7 @@ export function buildProgram(): Command {
       "\nExamples:\n  iron demo                 see a governed agent against a local mock LLM\n  iron run agent.py         run your agent with every LLM call governed\n  iron watch                follow a running supervisor from another terminal\n  iron calls --since 1h     the call ledger of the last hour",
     )
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  for (const register of await Promise.all(commands.map((entry) => entry.load()))) register(program);
   return program;
 }
 
@@ -68,7 +68,7 @@ export function usageMessage(program: Command, argv: readonly string[], error: C
 
 /** Runs the CLI with the given argv and returns the exit code (never throws). */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(commandsFor(argv));
   // `iron` and `iron config` alone ask for help: print it on stdout (so `iron | less` shows it) and exit 0.
   const path = commandPath(program, argv);
   if (argv.length === path.length) {

@@ -2,7 +2,7 @@
 import { constants } from "node:os";
 import type { AgentExit } from "../lifecycle/agent-machine-types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
-import { checkPythonVersion, resolvePython, resolveScript } from "../supervisor/python.js";
+import { askPythonVersions, checkPythonVersion, resolvePython, resolveScript } from "../supervisor/python.js";
 import { Supervisor, type SpawnOptions } from "../supervisor/supervisor.js";
 import type { Agent } from "../supervisor/agent.js";
 import { exitCodeFor } from "./exit-codes.js";
@@ -48,12 +48,21 @@ function starvedByBudget(agent: Agent): boolean {
 /** Starts the supervisor and the agents, handles Ctrl-C, prints the summary, returns the exit code. */
 export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
-  // Every script exists and every interpreter is one the shim runs on before anything starts or prints.
-  for (const spawn of options.agents) {
+  // Every script exists before anything starts; the interpreters are asked their versions while the
+  // supervisor starts, and one the shim cannot run on stops the run before anything is printed.
+  const pythons = options.agents.map((spawn) => {
     resolveScript(spawn.script, spawn.cwd);
-    checkPythonVersion(resolvePython(spawn.python ?? options.supervisor.python));
-  }
+    return resolvePython(spawn.python ?? options.supervisor.python);
+  });
+  const asked = askPythonVersions(pythons);
   const supervisor = await Supervisor.start(options.supervisor);
+  try {
+    await asked;
+    for (const python of pythons) checkPythonVersion(python);
+  } catch (error) {
+    await supervisor.close();
+    throw error;
+  }
   const unannounce = announceState(supervisor, options.supervisor.state, out, options.quiet);
   const models = new Map<string, string | null>();
   const memory = new Map<string, string>();

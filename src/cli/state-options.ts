@@ -1,7 +1,6 @@
 // The flags `iron run` and `iron demo` share for state and the stream, and what they mean.
 import { Option, type Command } from "commander";
-import { findConfig } from "../config/load-config.js";
-import { DEFAULT_STATE_PATH, resolveStateLocation } from "../store/open-store.js";
+import { DEFAULT_STATE_PATH } from "../store/open-store.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import { parsePort } from "./parse-options.js";
 
@@ -26,14 +25,6 @@ export function addStateOptions(command: Command, stateHelp: string = STATE_HELP
     .option("--no-stream", "do not serve the live event stream")
     .option("--dashboard", "serve the web dashboard at / on the stream's port (the default whenever the stream is on)")
     .option("--no-dashboard", "serve only the event stream: / and /api answer 404");
-}
-
-/** The state file the look-back commands read: --state, else IRON_STATE, else iron.yaml's `state:`, else the default. */
-export function statePath(flags: Pick<StateFlags, "state">, env: NodeJS.ProcessEnv = process.env): string {
-  if (flags.state !== undefined) return flags.state;
-  if (env.IRON_STATE !== undefined && env.IRON_STATE !== "") return env.IRON_STATE;
-  const config = findConfig(undefined);
-  return config?.config.state === undefined ? DEFAULT_STATE_PATH : resolveStateLocation(config.dir, config.config.state);
 }
 
 /** `iron run`'s state and stream: flags (and IRON_STATE) over the config file's, over the defaults. */

@@ -8,7 +8,9 @@ import { configError, problemsOf, type ConfigProblem } from "../sections/problem
 import { configSchema, type IronConfig } from "./schema.js";
 
 /** The default config file name, looked up in the working directory. */
-export const DEFAULT_CONFIG_FILE = "iron.yaml";
+import { DEFAULT_CONFIG_FILE } from "./config-file.js";
+
+export { DEFAULT_CONFIG_FILE };
 
 /** A validated config and where it came from. */
 export interface LoadedConfig {

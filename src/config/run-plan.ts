@@ -6,7 +6,9 @@ import { IronError } from "../errors.js";
 import type { Policy } from "../policy/types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import type { SpawnOptions } from "../supervisor/supervisor.js";
-import { findConfig } from "./load-config.js";
+import { existsSync } from "node:fs";
+import { DEFAULT_CONFIG_FILE } from "./config-file.js";
+import type { LoadedConfig } from "./load-config.js";
 import { optionsFromConfig, type AgentSpawn } from "./to-options.js";
 
 /** Flags of `iron run` that override the file. */
@@ -31,9 +33,15 @@ export interface RunPlan {
   readonly configFile: string | null;
 }
 
+/** `--config FILE` when given, else ./iron.yaml when it exists, else none: the parser loads only for a file. */
+async function findConfigLazily(explicit: string | undefined, cwd: string): Promise<LoadedConfig | null> {
+  if (explicit === undefined && !existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) return null;
+  return (await import("./load-config.js")).findConfig(explicit, cwd);
+}
+
 /** Merges the config file (if any) with the flags. */
 export async function planRun(flags: RunFlagOverrides, cwd: string = process.cwd()): Promise<RunPlan> {
-  const loaded = findConfig(flags.config, cwd);
+  const loaded = await findConfigLazily(flags.config, cwd);
   const fromFile = loaded === null ? null : await optionsFromConfig(loaded);
   const supervisor: SupervisorOptions = {
     ...fromFile?.supervisor,

@@ -4,7 +4,7 @@
 import * as z from "zod";
 import { budgetsSchema } from "../sections/schema-budgets.js";
 import { count, duration, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "../sections/schema-parts.js";
-import { stateSchema, streamSchema } from "./schema-state.js";
+import { retentionSchema, stateSchema, streamSchema } from "./schema-state.js";
 import { reliabilitySchema } from "../sections/schema-reliability.js";
 import { safetySchema } from "../sections/schema-safety.js";
 import { telemetrySchema } from "./schema-telemetry.js";
@@ -62,6 +62,8 @@ export const configSchema = obj({
   agents: z.array(agent, { error: "a list of agents {name, script, ...}" }).optional(),
   /** The SQLite state file, relative to this file (default .iron/state.db in the working directory). */
   state: stateSchema.optional(),
+  /** How much history the SQLite state file keeps: `false` keeps everything. */
+  retention: retentionSchema.optional(),
   /** The live event stream: `false` turns it off. */
   stream: streamSchema.optional(),
   /** OTLP traces and Prometheus metrics: `false` turns both off. */

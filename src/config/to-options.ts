@@ -73,6 +73,16 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
     ...(c.unknown_model !== undefined && { unknownModelPrice: c.unknown_model === "deny" ? "deny" : fullPrice(c.unknown_model) }),
     ...(c.state !== undefined && { state: resolveStateLocation(loaded.dir, c.state) }),
     ...(c.stream !== undefined && { stream: c.stream }),
+    ...(c.retention !== undefined && {
+      retention:
+        c.retention === false
+          ? false
+          : {
+              ...(c.retention.max_age !== undefined && { maxAgeMs: ms(c.retention.max_age) }),
+              ...(c.retention.max_events !== undefined && { maxEvents: c.retention.max_events }),
+              ...(c.retention.max_calls !== undefined && { maxCalls: c.retention.max_calls }),
+            },
+    }),
     ...(c.telemetry !== undefined && { telemetry: telemetryOf(c.telemetry) }),
     policies: await loadPolicyFiles(c.policies ?? [], loaded.dir),
   };

@@ -1,13 +1,33 @@
 // A supervisor's telemetry: GenAI spans exported over OTLP and Prometheus metrics, both fed
 // from the committed event stream (the same events the store and the dashboard see).
+// OpenTelemetry loads only when traces are exported, prom-client only when metrics are served.
 import type { EventBus } from "../events/bus.js";
 import type { MetricsEndpoint } from "../stream/stream-server.js";
 import type { CallObserver } from "../stream/call-details.js";
 import { ContentCapture } from "./content-capture.js";
-import { GenAiSpans } from "./gen-ai-spans.js";
-import { IronMetrics, type MetricsProbes } from "./prometheus-metrics.js";
-import { startSpanExport, type SpanExport } from "./span-export.js";
+import type { GenAiSpans } from "./gen-ai-spans.js";
+import type { IronMetrics, MetricsProbes } from "./prometheus-metrics.js";
+import type { SpanExport, startSpanExport } from "./span-export.js";
 import type { ResolvedTelemetry } from "./telemetry-options.js";
+
+/** The OpenTelemetry and prom-client pieces one configuration uses (null: not needed, not loaded). */
+export interface TelemetryParts {
+  readonly traces: { readonly startSpanExport: typeof startSpanExport; readonly GenAiSpans: typeof GenAiSpans } | null;
+  readonly metrics: typeof IronMetrics | null;
+}
+
+/** Loads only the pieces `options` needs; `served`: a stream will serve `/metrics`. */
+export async function loadTelemetryParts(options: ResolvedTelemetry, served: boolean): Promise<TelemetryParts> {
+  const [exportModule, spansModule, metricsModule] = await Promise.all([
+    options.traces === null ? null : import("./span-export.js"),
+    options.traces === null ? null : import("./gen-ai-spans.js"),
+    options.metrics && served ? import("./prometheus-metrics.js") : null,
+  ]);
+  return {
+    traces: exportModule === null || spansModule === null ? null : { startSpanExport: exportModule.startSpanExport, GenAiSpans: spansModule.GenAiSpans },
+    metrics: metricsModule?.IronMetrics ?? null,
+  };
+}
 
 export class Telemetry {
   readonly #spans: GenAiSpans | null;
@@ -24,14 +44,17 @@ export class Telemetry {
 
   /**
    * Subscribes to the bus; `served` says whether a stream will serve `/metrics` (without one, no
-   * metrics are kept); `probes` reads live figures (stream clients) when metrics are scraped.
+   * metrics are kept); `probes` reads live figures (stream clients) when metrics are scraped;
+   * `parts` come from loadTelemetryParts() with the same options.
    */
-  constructor(options: ResolvedTelemetry, bus: EventBus, served: boolean, probes: Omit<MetricsProbes, "spans"> = {}) {
-    this.#export = options.traces === null ? null : startSpanExport(options.traces);
+  constructor(parts: TelemetryParts, options: ResolvedTelemetry, bus: EventBus, served: boolean, probes: Omit<MetricsProbes, "spans"> = {}) {
+    const traces = parts.traces;
+    this.#export = options.traces === null || traces === null ? null : traces.startSpanExport(options.traces);
     this.#content = options.traces?.captureContent === true ? new ContentCapture(bus.scrubber) : null;
-    this.#spans = this.#export === null ? null : new GenAiSpans(this.#export.tracer, this.#content);
+    this.#spans = this.#export === null || traces === null ? null : new traces.GenAiSpans(this.#export.tracer, this.#content);
     const exported = this.#export;
-    this.#metrics = options.metrics && served ? new IronMetrics({ ...probes, ...(exported !== null && { spans: () => exported.stats }) }) : null;
+    const IronMetricsClass = parts.metrics;
+    this.#metrics = options.metrics && served && IronMetricsClass !== null ? new IronMetricsClass({ ...probes, ...(exported !== null && { spans: () => exported.stats }) }) : null;
     this.#metricsToken = options.metricsToken;
     if (this.#spans !== null) this.#unsubscribe.push(bus.subscribe(this.#spans.listener));
     if (this.#metrics !== null) this.#unsubscribe.push(bus.subscribe(this.#metrics.listener));

@@ -45,34 +45,58 @@ const AS_JSON = new Set(["tools", "functions", "response_format", "text", "tool_
 
 let o200k: Counter | null = null;
 let cl100k: Counter | null = null;
-let loading: Promise<void> | null = null;
+const loads: Partial<Record<Exclude<TokenFamily, "other">, Promise<void>>> = {};
 
-/** Loads both encodings once (about half a second of CPU); later calls return the same promise. */
-export function loadTokenizers(): Promise<void> {
-  loading ??= (async () => {
-    const [a, b] = await Promise.all([import("gpt-tokenizer/encoding/o200k_base"), import("gpt-tokenizer/encoding/cl100k_base")]);
+// One encoding's rank table (o200k ≈ 65 MiB of RSS and half a second of CPU): loaded on the first
+// call that needs it, never at start-up, and the same promise for every later ask.
+function loadEncoding(name: Exclude<TokenFamily, "other">): Promise<void> {
+  loads[name] ??= (async () => {
     const plain = { disallowedSpecial: new Set<string>() };
-    o200k = (text) => a.countTokens(text, plain);
-    cl100k = (text) => b.countTokens(text, plain);
+    if (name === "o200k") {
+      const a = await import("gpt-tokenizer/encoding/o200k_base");
+      o200k = (text) => a.countTokens(text, plain);
+    } else {
+      const b = await import("gpt-tokenizer/encoding/cl100k_base");
+      cl100k = (text) => b.countTokens(text, plain);
+    }
   })();
-  return loading;
+  return loads[name];
 }
 
-/** Waits for the encodings at most `ms` milliseconds; true when they are ready. */
-export async function tokenizersWithin(ms: number): Promise<boolean> {
-  if (tokenizersReady()) return true;
+// The encoding a family is counted with ("other" models: o200k × OTHER_MODEL_FACTOR).
+const encodingOf = (family: TokenFamily): Exclude<TokenFamily, "other"> => (family === "cl100k" ? "cl100k" : "o200k");
+
+/** Loads both encodings (tests, and anyone who wants exact counts from the first call on). */
+export async function loadTokenizers(): Promise<void> {
+  await Promise.all([loadEncoding("o200k"), loadEncoding("cl100k")]);
+}
+
+/** The encodings loaded so far (a supervisor loads none until a call needs one). */
+export function loadedEncodings(): Exclude<TokenFamily, "other">[] {
+  return [...(o200k === null ? [] : ["o200k" as const]), ...(cl100k === null ? [] : ["cl100k" as const])];
+}
+
+/** Waits at most `ms` milliseconds for the encoding `model` is counted with; true when it is ready. */
+export async function tokenizersWithin(ms: number, model: string | null = null): Promise<boolean> {
+  if (tokenizersReady(model)) return true;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);
   });
-  await Promise.race([loadTokenizers(), timeout]);
+  await Promise.race([loadEncoding(encodingOf(tokenFamily(model))), timeout]);
   clearTimeout(timer);
-  return tokenizersReady();
+  return tokenizersReady(model);
 }
 
-/** True once loadTokenizers() has finished. */
-export function tokenizersReady(): boolean {
-  return o200k !== null && cl100k !== null;
+/**
+ * True once the encoding `model` is counted with has loaded (o200k when no model is named).
+ * Asking is a sign a call needs counting: a first ask starts loading that encoding.
+ */
+export function tokenizersReady(model: string | null = null): boolean {
+  const name = encodingOf(tokenFamily(model));
+  if ((name === "o200k" ? o200k : cl100k) !== null) return true;
+  void loadEncoding(name);
+  return false;
 }
 
 /** Which encoding a model uses; anything that is not an OpenAI model is `other`. */
@@ -136,7 +160,7 @@ function counterFor(family: TokenFamily): Counter {
 export function countTextTokens(text: string, model: string | null): number {
   const family = tokenFamily(model);
   const n = counterFor(family)(text);
-  return family === "other" && tokenizersReady() ? Math.ceil(n * OTHER_MODEL_FACTOR) : n;
+  return family === "other" && tokenizersReady(model) ? Math.ceil(n * OTHER_MODEL_FACTOR) : n;
 }
 
 const memo = new WeakMap<object, { family: TokenFamily; tokens: number }>();
@@ -146,7 +170,7 @@ export function estimateInputTokens(call: LlmCall): number {
   const body = call.body;
   const family = tokenFamily(call.model);
   if (typeof body !== "object" || body === null) return call.estimatedTokens.input;
-  const ready = tokenizersReady();
+  const ready = tokenizersReady(call.model);
   const known = memo.get(body);
   if (known !== undefined && known.family === family && ready) return known.tokens;
   const count = counterFor(family);

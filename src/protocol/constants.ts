@@ -10,4 +10,8 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const MAX_PRE_WELCOME_BYTES = 8 * 1024;
 
 /** Longest string each hello field may hold, in characters (SPEC.md 3.1). */
-export const HELLO_LIMITS = { agent: 128, token: 256, python: 64, shim: 64, host: 255, executable: 4096 } as const;
+export const HELLO_LIMITS = { agent: 128, python: 64, shim: 64, host: 255, executable: 4096 } as const;
+
+/** Size of each side's nonce in the challenge–response, and of every proof (HMAC-SHA256) (SPEC.md 3.1a). */
+export const AUTH_NONCE_BYTES = 32;
+export const AUTH_PROOF_BYTES = 32;

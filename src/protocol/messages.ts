@@ -16,15 +16,22 @@ export interface WireUsage {
   readonly reasoning_tokens: number;
 }
 
+/** Opens a connection; carries no token: the client's nonce starts the challenge–response (SPEC 3.1). */
 export interface HelloMessage extends Envelope<"hello"> {
   readonly agent: string;
-  readonly token: string;
+  /** The client's nonce, AUTH_NONCE_BYTES random bytes. */
+  readonly nonce: Uint8Array;
   readonly pid: number;
   readonly python: string;
   readonly shim: string;
   readonly host: string;
   readonly executable: string;
   readonly parent_pid: number | null;
+}
+
+/** The shim's answer to a `challenge`: HMAC(token, "iron-cli" ‖ nc ‖ ns ‖ context) (SPEC 3.1a). */
+export interface ProofMessage extends Envelope<"proof"> {
+  readonly proof: Uint8Array;
 }
 
 export interface LlmRequestMessage extends Envelope<"llm.request"> {
@@ -79,7 +86,7 @@ export interface ByeMessage extends Envelope<"bye"> {
 }
 
 /** Everything a shim may send. */
-export type InboundMessage = HelloMessage | LlmRequestMessage | LlmResponseMessage | LlmChunkMessage | HeartbeatMessage | ByeMessage;
+export type InboundMessage = HelloMessage | ProofMessage | LlmRequestMessage | LlmResponseMessage | LlmChunkMessage | HeartbeatMessage | ByeMessage;
 
 export interface ProviderSetting {
   readonly name: string;
@@ -113,6 +120,12 @@ export interface WelcomeMessage extends Envelope<"welcome"> {
   readonly settings: ShimSettings;
   /** Optional: the agent's tightest budget; nil when none of its budgets has a limit. */
   readonly budget?: WireBudget | null;
+}
+
+/** The supervisor's answer to a hello: its nonce and its proofs, one per token it may hold for the hello (SPEC 3.1a). */
+export interface ChallengeMessage extends Envelope<"challenge"> {
+  readonly nonce: Uint8Array;
+  readonly proofs: readonly Uint8Array[];
 }
 
 export interface RejectMessage extends Envelope<"reject"> {
@@ -155,4 +168,4 @@ export interface ErrorMessage extends Envelope<"error"> {
 }
 
 /** Everything the supervisor sends. */
-export type OutboundMessage = WelcomeMessage | RejectMessage | DecisionMessage | ErrorMessage;
+export type OutboundMessage = ChallengeMessage | WelcomeMessage | RejectMessage | DecisionMessage | ErrorMessage;

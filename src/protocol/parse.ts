@@ -1,7 +1,7 @@
 // Validates decoded payloads into typed inbound messages; anything off-spec is IRON_ERR_PROTOCOL.
 import { IronError, describe } from "../errors.js";
-import { HELLO_LIMITS, PROTOCOL_VERSION } from "./constants.js";
-import type { ByeMessage, HeartbeatMessage, HelloMessage, InboundMessage, LlmRequestMessage, LlmChunkMessage, LlmResponseMessage, WireUsage } from "./messages.js";
+import { AUTH_NONCE_BYTES, AUTH_PROOF_BYTES, HELLO_LIMITS, PROTOCOL_VERSION } from "./constants.js";
+import type { ByeMessage, HeartbeatMessage, HelloMessage, InboundMessage, LlmRequestMessage, LlmChunkMessage, LlmResponseMessage, ProofMessage, WireUsage } from "./messages.js";
 
 type Obj = Record<string, unknown>;
 
@@ -62,6 +62,12 @@ class Reader {
     const value = this.obj[key];
     if (value === undefined || value === null) return null;
     return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : this.fail(key, "a number >= 0 or nil");
+  }
+
+  /** Exactly `size` bytes of msgpack binary (nonces and proofs). */
+  bytes(key: string, size: number): Uint8Array {
+    const value = this.obj[key];
+    return value instanceof Uint8Array && value.byteLength === size ? value : this.fail(key, `${size} bytes of binary`);
   }
 
   bool(key: string): boolean {
@@ -132,13 +138,27 @@ function parseUsage(value: unknown): WireUsage | null {
   };
 }
 
+// A hello with `token` and no `nonce` comes from a shim that sends its token in clear: refused by name.
+function outdatedShim(obj: Obj): never {
+  const shim = typeof obj.shim === "string" && obj.shim.length <= HELLO_LIMITS.shim ? obj.shim : "unknown";
+  throw new IronError(
+    "IRON_ERR_VERSION",
+    `shim ${JSON.stringify(shim)} sent its token in clear (a hello without a nonce); this supervisor speaks the challenge–response of protocol/SPEC.md 3.1a and never accepts a token on the wire: upgrade the agent's iron_shim to the one shipped with this iron`,
+    {
+      path: "nonce",
+      expected: `${AUTH_NONCE_BYTES} bytes of binary (a shim with the challenge–response)`,
+      got: "a token in clear",
+    },
+  );
+}
+
 const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessage> = {
-  hello: (r, id): HelloMessage => ({
+  hello: (r, id, obj): HelloMessage => ({
     v: PROTOCOL_VERSION,
     type: "hello",
     id,
     agent: r.shortStr("agent", HELLO_LIMITS.agent),
-    token: r.shortStr("token", HELLO_LIMITS.token),
+    nonce: obj.nonce === undefined && obj.token !== undefined ? outdatedShim(obj) : r.bytes("nonce", AUTH_NONCE_BYTES),
     pid: r.int("pid"),
     python: r.optShortStr("python", HELLO_LIMITS.python) ?? "",
     shim: r.optShortStr("shim", HELLO_LIMITS.shim) ?? "",
@@ -146,6 +166,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     executable: r.optShortStr("executable", HELLO_LIMITS.executable) ?? "",
     parent_pid: r.optInt("parent_pid"),
   }),
+  proof: (r, id): ProofMessage => ({ v: PROTOCOL_VERSION, type: "proof", id, proof: r.bytes("proof", AUTH_PROOF_BYTES) }),
   "llm.request": (r, id): LlmRequestMessage => {
     const est = new Reader(r.map("est_tokens"), "est_tokens");
     return {

@@ -4,15 +4,16 @@ import { resolve } from "node:path";
 import { MemoryStore } from "./memory-store.js";
 import { isPostgresUrl } from "./postgres/postgres-url.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
+import type { Retention } from "./sqlite/retention.js";
 import type { Store } from "./store.js";
 
 /** Where the CLI keeps state unless told otherwise (`--state`, `IRON_STATE`). */
 export const DEFAULT_STATE_PATH = ".iron/state.db";
 
-/** Opens the state at `state` (a postgres:// URL, or a file path relative to the working directory), or a memory store for null; throws IRON_ERR_STORE. */
-export async function openStore(state: string | null): Promise<Store> {
+/** Opens the state at `state` (a postgres:// URL, or a file path relative to the working directory), or a memory store for null; throws IRON_ERR_STORE. `retention` applies to a SQLite file. */
+export async function openStore(state: string | null, retention?: Retention | false): Promise<Store> {
   if (state === null) return new MemoryStore();
-  if (!isPostgresUrl(state)) return SqliteStore.open(resolve(state));
+  if (!isPostgresUrl(state)) return SqliteStore.open(resolve(state), retention === undefined ? {} : { retention });
   // pg loads only for a fleet: a SQLite user's every command stays as quick to start as before.
   const { PostgresStore } = await import("./postgres/postgres-store.js");
   return PostgresStore.open(state);

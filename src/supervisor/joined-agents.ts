@@ -34,16 +34,18 @@ export class JoinedAgents {
     return this.#agents;
   }
 
+  /** The join token's HMAC key, or null when this supervisor accepts no joins. */
+  get key(): Buffer | null {
+    return this.#deps.secret?.key ?? null;
+  }
+
   /**
-   * The agent id a hello with the join token joins as, or null when its token is not the join
-   * token: a sub-process of a joined agent counts as that agent; the same process reconnecting
+   * The agent id a hello proven with the join token joins as: a sub-process of a joined agent counts as that agent; the same process reconnecting
    * gets its id back; otherwise the name it asked for, made unique among the agents attached now
    * (a detached agent's id is taken over by the next process that asks for it, so an agent run
    * again and again keeps one id and one budget).
    */
-  admit(hello: HelloMessage): string | null {
-    const { secret } = this.#deps;
-    if (secret === null || !secret.verify(hello.token)) return null;
+  admit(hello: HelloMessage): string {
     const agents = [...this.#agents.values()];
     const known = agents.find((a) => a.isParentOf(hello)) ?? agents.find((a) => a.isSameProcess(hello));
     if (known !== undefined) return known.id;

@@ -4,6 +4,8 @@ import type { ProviderSetting, ShimSettings } from "../protocol/messages.js";
 import { DEFAULT_PRICES, type ModelPrice } from "../policy/prices.js";
 import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
+import type { Retention } from "../store/sqlite/retention.js";
+import { resolveRetention, type RetentionOptions } from "./retention-options.js";
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
 import type { RunRegistry } from "../lifecycle/run-registry.js";
 import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../sections/resolve-sections.js";
@@ -67,6 +69,8 @@ export interface SupervisorOptions {
   readonly reliability?: ReliabilityConfig | false;
   /** OTLP traces and Prometheus metrics (iron.yaml's `telemetry:`), over the OTEL_* environment; `false` turns both off. */
   readonly telemetry?: TelemetryOptions | false;
+  /** How much history a SQLite state file keeps (iron.yaml's `retention:`); `false` keeps everything. */
+  readonly retention?: RetentionOptions | false;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -96,6 +100,7 @@ export interface ResolvedSupervisorOptions {
   readonly joinedHeartbeatTimeoutMs: number;
   /** null: no traces and no metrics. */
   readonly telemetry: ResolvedTelemetry | null;
+  readonly retention: Retention | false;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -149,6 +154,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     socketPath: options.socketPath === undefined ? null : typeof options.socketPath === "string" && options.socketPath !== "" ? options.socketPath : bad("socketPath", "a path", options.socketPath),
     joinedHeartbeatTimeoutMs: nonNegativeInt("joinedHeartbeatTimeoutMs", options.joinedHeartbeatTimeoutMs, 10_000),
     telemetry: options.telemetry === false ? null : resolveTelemetry(options.telemetry),
+    retention: resolveRetention(options.retention),
   });
 }
 

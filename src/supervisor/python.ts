@@ -1,5 +1,5 @@
 // Finds the interpreter an agent runs on and checks the script exists, with clear errors.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { IronError } from "../errors.js";
@@ -49,14 +49,33 @@ export const SUPPORTED_PYTHON = { min: [3, 9], max: [3, 13] } as const;
 
 const checked = new Map<string, string>();
 
-// Asks the interpreter its version; written so Python 2 can run it too. Null when it cannot say.
+// Written so Python 2 can run it too.
+const VERSION_SCRIPT = "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))";
+const asVersion = (out: string): string | null => (/^\d+\.\d+\.\d+$/.test(out) ? out : null);
+
+// Asks the interpreter its version. Null when it cannot say.
 function versionOf(python: string): string | null {
   try {
-    const out = execFileSync(python, ["-c", "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))"], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "ignore"] });
-    return /^\d+\.\d+\.\d+$/.test(out) ? out : null;
+    return asVersion(execFileSync(python, ["-c", VERSION_SCRIPT], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "ignore"] }));
   } catch {
     return null;
   }
+}
+
+/**
+ * Asks interpreters their versions without blocking the event loop (`iron run` does it while the
+ * supervisor starts), so checkPythonVersion finds them known. Never rejects.
+ */
+export async function askPythonVersions(pythons: Iterable<string>): Promise<void> {
+  const ask = (python: string) =>
+    new Promise<void>((done) => {
+      execFile(python, ["-c", VERSION_SCRIPT], { encoding: "utf8", timeout: 15_000 }, (error, out) => {
+        const version = error === null ? asVersion(out) : null;
+        if (version !== null) checked.set(python, version);
+        done();
+      });
+    });
+  await Promise.all([...new Set(pythons)].filter((python) => !checked.has(python)).map(ask));
 }
 
 /**

@@ -5,7 +5,6 @@ import { IronError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
-import { loadTokenizers } from "../policy/tokens.js";
 import type { WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import { installSecret } from "../store/install-secret.js";
@@ -42,7 +41,7 @@ import { reapLeftovers } from "../lifecycle/reaper.js";
 import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.js";
 
 export type { SpawnOptions } from "./spawn-options.js";
-import type { Telemetry } from "../observability/telemetry.js";
+import { loadTelemetryParts, Telemetry, type TelemetryParts } from "../observability/telemetry.js";
 import { observers } from "../observability/content-capture.js";
 
 /** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
@@ -79,7 +78,7 @@ export class Supervisor {
   readonly #traceparents = new Map<string, string>();
   #closing: Promise<void> | null = null;
 
-  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store, telemetryClass: typeof Telemetry | null) {
+  private constructor(options: ResolvedSupervisorOptions, runtime: RuntimeDir, store: Store, telemetryParts: TelemetryParts | null) {
     this.#options = options;
     this.#runtime = runtime;
     this.#store = store;
@@ -107,9 +106,9 @@ export class Supervisor {
     const details = this.#details;
     if (details !== null) this.#bus.subscribe((event) => details.noteEvent(event));
     this.#telemetry =
-      options.telemetry === null || telemetryClass === null
+      options.telemetry === null || telemetryParts === null
         ? null
-        : new telemetryClass(options.telemetry, this.#bus, options.stream !== null, {
+        : new Telemetry(telemetryParts, options.telemetry, this.#bus, options.stream !== null, {
             streamClients: () => this.#stream?.stats.clients ?? 0,
             streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead),
           });
@@ -165,10 +164,9 @@ export class Supervisor {
   /** Starts a supervisor: private runtime directory, ROUTER socket, policy engine. */
   static async start(options: SupervisorOptions = {}): Promise<Supervisor> {
     const resolved = resolveSupervisorOptions(options);
-    void loadTokenizers();
-    // OpenTelemetry and prom-client load only when telemetry is on: every CLI command imports this file.
-    const telemetryClass = resolved.telemetry === null ? null : (await import("../observability/telemetry.js")).Telemetry;
-    const store = await openStore(resolved.state);
+    // OpenTelemetry and prom-client load only for the telemetry that is on: every CLI command imports this file.
+    const telemetryParts = resolved.telemetry === null ? null : await loadTelemetryParts(resolved.telemetry, resolved.stream !== null);
+    const store = await openStore(resolved.state, resolved.retention);
     let runtime: RuntimeDir | null = null;
     let fixed: Awaited<ReturnType<typeof prepareFixedSocket>> | null = null;
     let server: AgentServer | null = null;
@@ -178,7 +176,7 @@ export class Supervisor {
     try {
       fixed = resolved.socketPath === null ? null : await prepareFixedSocket(resolved.socketPath);
       runtime = fixed ?? createRuntimeDir(resolved.runtimeParent);
-      supervisor = new Supervisor(resolved, runtime, store, telemetryClass);
+      supervisor = new Supervisor(resolved, runtime, store, telemetryParts);
       telemetry = supervisor.#telemetry;
       reaped = await reapLeftovers(supervisor.#runs, 5000);
       server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
@@ -354,13 +352,13 @@ export class Supervisor {
   // What the agent server asks of the supervisor: authentication and call decisions.
   #handlers(): AgentServerHandlers {
     return {
-      authenticate: (hello): AuthResult => {
-        const spawned = this.#tokens.verify(hello.agent, hello.token);
-        const agentId = spawned ? hello.agent : this.#joined.admit(hello);
-        if (agentId === null) {
-          const why = hello.token === "" ? "no token given" : `token not valid for agent ${JSON.stringify(hello.agent)}`;
-          return { ok: false, code: "IRON_ERR_AUTH", reason: why };
-        }
+      credentials: (hello) => {
+        const spawned = this.#tokens.keyOf(hello.agent);
+        const join = this.#joined.key;
+        return [...(spawned === undefined ? [] : [{ kind: "agent" as const, key: spawned }]), ...(join === null ? [] : [{ kind: "join" as const, key: join }])];
+      },
+      authenticate: (hello, kind): AuthResult => {
+        const agentId = kind === "agent" ? hello.agent : this.#joined.admit(hello);
         return { ok: true, agentId, settings: shimSettings(this.#options), budget: this.#budgetOf(agentId) };
       },
       onSession: (session) => this.#ownerOf(session)?.attach(session),

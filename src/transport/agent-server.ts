@@ -1,8 +1,9 @@
-// The supervisor's end of the wire: authenticates shims with `hello`, then routes their
-// messages to the handlers and their answers back. Unauthenticated traffic is dropped.
+// The supervisor's end of the wire: authenticates shims by challenge–response (hello, challenge,
+// proof: SPEC 3.1a), then routes their messages to the handlers and their answers back.
+// Unauthenticated traffic is dropped.
 import { IronError, isIronError, messageOf } from "../errors.js";
 import { decode, encode } from "../protocol/codec.js";
-import { MAX_PRE_WELCOME_BYTES, PROTOCOL_VERSION } from "../protocol/constants.js";
+import { HELLO_LIMITS, MAX_PRE_WELCOME_BYTES, PROTOCOL_VERSION } from "../protocol/constants.js";
 import type {
   ByeMessage,
   DecisionMessage,
@@ -12,12 +13,14 @@ import type {
   LlmRequestMessage,
   LlmResponseMessage,
   OutboundMessage,
+  ProofMessage,
   ShimSettings,
   WireBudget,
 } from "../protocol/messages.js";
 import { parseEnvelope, parseInbound } from "../protocol/parse.js";
 import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
+import { Challenges, type Credential, type CredentialKind } from "./challenges.js";
 import { Connections, type ConnectionLimits } from "./connections.js";
 import { PeerGuard } from "./peer-guard.js";
 import { RefusalTally, type Refusal } from "./refusal-tally.js";
@@ -38,7 +41,10 @@ export type AuthResult =
 
 /** What the server asks of the supervisor. */
 export interface AgentServerHandlers {
-  authenticate(hello: HelloMessage): AuthResult;
+  /** The secrets that may authenticate this hello (a spawned agent's token, the join token); none refuses it at once. */
+  credentials(hello: HelloMessage): readonly Credential[];
+  /** Admits a hello whose proof matched the secret of `kind`. */
+  authenticate(hello: HelloMessage, kind: CredentialKind): AuthResult;
   onSession(session: Session): void;
   onRequest(session: Session, message: LlmRequestMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
   onResponse(session: Session, message: LlmResponseMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
@@ -62,6 +68,7 @@ export class AgentServer {
   readonly #guard = new PeerGuard();
   readonly #connections: Connections;
   readonly #refusals = new RefusalTally();
+  readonly #challenges = new Challenges();
   readonly #sweeper: NodeJS.Timeout;
   #router: RouterSocket | null = null;
   #nextSession = 1;
@@ -137,7 +144,8 @@ export class AgentServer {
     }
     try {
       const message = parseInbound(value);
-      if (message.type === "hello") return this.#hello(key, routingId, message);
+      if (message.type === "hello") return this.#hello(key, routingId, message, payload);
+      if (message.type === "proof") return this.#proof(key, routingId, message);
       if (session === undefined) {
         this.#throttle.warn({ type: message.type }, "dropped a message from a peer that has not said hello");
         this.#strike(key);
@@ -162,55 +170,105 @@ export class AgentServer {
     }
   }
 
-  // libzmq's notice that a peer connected or left: a session ends with its connection.
+  // The socket's notice that a peer connected or left: a session ends with its connection.
   #notice(key: string): void {
     const what = this.#connections.notice(key);
     if (what === "disconnected") {
       this.#sessions.delete(key);
       this.#guard.forget(key);
+      this.#abandoned(key);
     } else if (what === "over-limit") {
-      this.#guard.mute(key);
+      this.#mute(key);
       this.#throttle.warn({ open: this.#connections.size }, "muted a new connection: too many connections are open");
     }
   }
 
-  // Connections that were not welcomed in time are muted: libzmq cannot close one peer of a ROUTER.
+  // Connections that were not welcomed in time are muted: their messages are dropped unread.
   #sweep(): void {
     for (const key of this.#connections.overdue()) {
-      this.#guard.mute(key);
+      this.#mute(key);
       this.#throttle.warn({ timeoutMs: this.#connections.helloTimeoutMs }, "muted a connection that was not welcomed in time");
     }
   }
 
   // One more dropped message from a peer; the one that mutes it is logged.
   #strike(key: string): void {
-    if (this.#guard.strike(key)) this.#throttle.warn({}, "muted a peer that kept sending messages the protocol drops");
+    if (!this.#guard.strike(key)) return;
+    this.#throttle.warn({}, "muted a peer that kept sending messages the protocol drops");
+    this.#mute(key);
   }
 
-  #hello(key: string, routingId: Buffer, hello: HelloMessage): void {
+  // A muted peer's messages are dropped unread and its connection is closed, not left open for as long as it stays.
+  #mute(key: string): void {
+    this.#guard.mute(key);
+    this.#challenges.forget(key);
+    this.#router?.disconnect(Buffer.from(key, "latin1"));
+  }
+
+  // A hello starts the challenge–response: the supervisor proves first, with every secret it may hold for it.
+  #hello(key: string, routingId: Buffer, hello: HelloMessage, payload: Buffer): void {
     if (!this.#connections.isOpen(key)) {
       // No connect notice for this routing id (it sent an empty message itself): fail closed.
-      this.#throttle.warn({}, "dropped a hello from a connection libzmq did not report open");
+      this.#throttle.warn({}, "dropped a hello from a connection the socket did not report open");
       this.#strike(key);
       return;
     }
-    const auth = this.#handlers.authenticate(hello);
-    if (!auth.ok) {
-      this.#sessions.delete(key);
-      this.#throttle.warn({ agent: hello.agent, pid: hello.pid, code: auth.code, reason: auth.reason }, "rejected hello");
+    if (this.#challenges.helloOf(key) !== undefined) this.#strike(key); // a second hello before the proof
+    const credentials = this.#handlers.credentials(hello);
+    if (credentials.length === 0) {
+      this.#challenges.forget(key);
+      const why = `this supervisor holds no token for agent ${JSON.stringify(hello.agent)} and accepts no joins`;
+      return this.#refuse(key, routingId, hello, hello.id, "IRON_ERR_AUTH", why);
+    }
+    const challenge = this.#challenges.begin(key, hello, payload, credentials);
+    this.#send(routingId, { v: PROTOCOL_VERSION, type: "challenge", id: hello.id, ...challenge });
+  }
+
+  // The client's proof: checked against the challenge it answers (used up either way), then welcome or reject.
+  #proof(key: string, routingId: Buffer, message: ProofMessage): void {
+    const answered = this.#challenges.answer(key, message.proof);
+    if (answered === undefined) {
+      this.#throttle.warn({}, "dropped a proof from a peer that was not challenged");
       this.#strike(key);
-      this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: hello.id, code: auth.code, reason: auth.reason });
-      const refusal = { code: auth.code, reason: auth.reason, requested: hello.agent, host: hello.host, pid: hello.pid };
-      for (const summary of this.#refusals.record(refusal)) this.#handlers.onReject?.(summary);
+      this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: message.id, code: "IRON_ERR_PROTOCOL", reason: "a proof answers a challenge: send hello first" });
       return;
     }
+    const { hello, credential } = answered;
+    if (credential === null) {
+      const why = `the proof does not match a token this supervisor holds for agent ${JSON.stringify(hello.agent)}`;
+      return this.#refuse(key, routingId, hello, message.id, "IRON_ERR_AUTH", why);
+    }
+    const auth = this.#handlers.authenticate(hello, credential.kind);
+    if (!auth.ok) return this.#refuse(key, routingId, hello, message.id, auth.code, auth.reason);
     this.#guard.clear(key);
     this.#connections.welcomed(key);
     const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now() };
     this.#sessions.set(key, session);
     const budget = auth.budget === undefined ? {} : { budget: auth.budget };
-    this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: hello.id, agent: auth.agentId, session: session.id, settings: auth.settings, ...budget });
+    this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: message.id, agent: auth.agentId, session: session.id, settings: auth.settings, ...budget });
     this.#handlers.onSession(session);
+  }
+
+  // A refused hello: the connection loses any session, is struck, told why, and the refusal counted per source.
+  #refuse(key: string, routingId: Buffer, hello: HelloMessage, id: number, code: string, reason: string): void {
+    this.#sessions.delete(key);
+    this.#throttle.warn({ agent: hello.agent, pid: hello.pid, code, reason }, "rejected hello");
+    this.#strike(key);
+    this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id, code, reason });
+    this.#tally({ code, reason, requested: hello.agent, host: hello.host, pid: hello.pid });
+  }
+
+  // A connection that closed with a challenge unanswered: the shim found our proof wrong (a wrong token) or gave up.
+  #abandoned(key: string): void {
+    const hello = this.#challenges.helloOf(key);
+    if (hello === undefined) return;
+    this.#challenges.forget(key);
+    const reason = "the peer left without answering the challenge: it holds another token (or is not a shim)";
+    this.#tally({ code: "IRON_ERR_AUTH", reason, requested: hello.agent, host: hello.host, pid: hello.pid });
+  }
+
+  #tally(refusal: Omit<Refusal, "count">): void {
+    for (const summary of this.#refusals.record(refusal)) this.#handlers.onReject?.(summary);
   }
 
   #answer(routingId: Buffer, id: number, pending: Promise<Omit<DecisionMessage, "v" | "type" | "id">>): void {
@@ -229,7 +287,7 @@ export class AgentServer {
     const reason = messageOf(error);
     const path = isIronError(error) ? error.path : undefined;
     this.#throttle.warn({ agent: session?.agentId, err: reason, path }, "protocol error");
-    let envelope: { type: string; id: number } | null = null;
+    let envelope: { type: string; id: number; obj: Record<string, unknown> } | null = null;
     try {
       envelope = parseEnvelope(value);
     } catch {
@@ -237,12 +295,26 @@ export class AgentServer {
     }
     if (session === undefined) {
       this.#strike(key);
+      if (isIronError(error) && error.code === "IRON_ERR_VERSION" && envelope !== null) return this.#outdated(key, routingId, envelope.id, envelope.obj, error.message);
       if (envelope?.type === "hello") {
         this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id: envelope.id, code: "IRON_ERR_PROTOCOL", reason: `bad hello: ${reason}${path === undefined ? "" : ` (${path})`}` });
       }
       return;
     }
     if (envelope !== null) this.#send(routingId, { v: PROTOCOL_VERSION, type: "error", id: envelope.id, code: "IRON_ERR_PROTOCOL", reason });
+  }
+
+  // A shim from before the challenge–response sent its token in clear: refused by name, counted per source.
+  #outdated(key: string, routingId: Buffer, id: number, hello: Record<string, unknown>, reason: string): void {
+    this.#throttle.warn({}, "refused a shim that sent its token in clear; if that crossed a network, treat the token as exposed");
+    this.#send(routingId, { v: PROTOCOL_VERSION, type: "reject", id, code: "IRON_ERR_VERSION", reason });
+    const text = (field: string, max: number): string => {
+      const got = hello[field];
+      return typeof got === "string" && got.length <= max ? got : "";
+    };
+    const pid = Number.isSafeInteger(hello.pid) ? (hello.pid as number) : 0;
+    this.#tally({ code: "IRON_ERR_VERSION", reason, requested: text("agent", HELLO_LIMITS.agent), host: text("host", HELLO_LIMITS.host), pid });
+    this.#sessions.delete(key);
   }
 
   /** Stops serving and releases the socket. */

@@ -1,6 +1,6 @@
-// The connections of the ROUTER socket, by routing id, from libzmq's connect/disconnect notices:
-// how many are open, which have not said hello yet and for how long. libzmq cannot close one
-// peer of a ROUTER, so a connection over the limit or past its hello deadline is muted instead.
+// The connections of the ROUTER socket, by routing id, from its connect/disconnect notices:
+// how many are open, which have not said hello yet and for how long. A connection over the
+// limit or past its hello deadline is muted (its messages dropped unread).
 
 export interface ConnectionLimits {
   /** Connections served at once; further ones are muted until one closes (default 1024). */
@@ -53,7 +53,7 @@ export class Connections {
     return counted ? "connected" : "over-limit";
   }
 
-  /** True while a routing id has an open connection (one libzmq told us about). */
+  /** True while a routing id has an open connection (one the socket announced). */
   isOpen(key: string): boolean {
     return this.#open.has(key);
   }

@@ -1,8 +1,9 @@
 // The supervisor-wide join token: the secret that lets agents started elsewhere (a notebook, a
 // web server, a container) join a running supervisor. Distinct from the per-incarnation tokens
-// of spawned agents (tokens.ts); compared in constant time; never logged.
+// of spawned agents (tokens.ts); proven by challenge–response, never sent; never logged.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { IronError } from "../errors.js";
+import { tokenKey } from "./handshake.js";
 
 /** The shortest join token accepted (a generated one has 43 characters after its prefix). */
 export const MIN_JOIN_TOKEN_LENGTH = 16;
@@ -32,9 +33,12 @@ export function checkJoinToken(token: unknown, path: string): string {
 /** The join secret a supervisor accepts in `hello` from agents it did not spawn. */
 export class JoinSecret {
   readonly #digest: Buffer;
+  /** The HMAC key of the challenge–response (SPEC 3.1a). */
+  readonly key: Buffer;
 
   constructor(token: string) {
     this.#digest = digest(token);
+    this.key = tokenKey(token);
   }
 
   /** True when `token` is the join token (constant time). */

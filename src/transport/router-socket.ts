@@ -1,106 +1,142 @@
-// The zeromq ROUTER socket, wrapped: one reader loop in, sends out. zeromq.js allows one pending
-// receive per socket; sends never wait (sendTimeout 0), so they never pile up behind a slow peer.
-import { Router } from "zeromq";
+// The supervisor's ROUTER: a ZMTP 3.x server on Node's own sockets (ipc:// unix sockets, tcp://),
+// read and written on the main thread, so a decision pays no hand-off to libzmq's I/O threads.
+// Every connection gets a routing id chosen here (the peer's Identity is ignored, so no peer can
+// take another's), and an empty message on connect and on disconnect (what ZMQ_ROUTER_NOTIFY gave):
+// sessions are bound to connections. Sends never wait: a peer that stops reading loses its replies.
+import { createServer, type Server, type Socket } from "node:net";
 import { IronError } from "../errors.js";
-import { MAX_MESSAGE_BYTES } from "../protocol/constants.js";
 import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
-import { monitorSocket } from "./socket-monitor.js";
+import { encodeFrame, type ZmtpError } from "./zmtp-codec.js";
+import { type ConnectionLimits, type ConnectionOwner, ZmtpConnection } from "./zmtp-connection.js";
+import { listenOn, parseEndpoint } from "./zmtp-endpoint.js";
 
-/** How long a connection may take to finish the ZMTP greeting and READY before libzmq drops it. */
-const HANDSHAKE_MS = 10_000;
-/** Messages queued per connection before libzmq stops reading from it (ZMQ_RCVHWM). */
-const RECEIVE_QUEUE = 1000;
-/** ZMQ_ROUTER_NOTIFY (libzmq draft option): an empty message from each peer on connect and on disconnect. */
-const ZMQ_ROUTER_NOTIFY = 97;
-const NOTIFY_CONNECT_AND_DISCONNECT = 3;
-
-/** One message from a peer; an empty payload is libzmq's notice that the peer connected or left. */
+/** One message from a peer; an empty payload is the notice that the peer connected or left. */
 export type FrameHandler = (routingId: Buffer, payload: Buffer) => void;
 
-/** A bound ROUTER socket delivering single-frame messages from DEALER peers. */
-export class RouterSocket {
-  readonly #socket: Router;
+/** Limits of the socket; the defaults are what the zeromq options gave. */
+export interface RouterOptions extends Partial<ConnectionLimits> {
+  /** Connections held at once, handshaking or not; more are closed on accept (default 4096). */
+  readonly maxConnections?: number;
+}
+
+const DEFAULTS = {
+  /** A connection has 10 s to finish the greeting and READY (libzmq's handshake interval). */
+  handshakeMs: 10_000,
+  /** Messages handled per connection per event-loop turn before its reading pauses. */
+  batch: 256,
+  /** Unsent bytes per peer before replies to it are dropped (in place of libzmq's send high-water mark). */
+  sendBacklog: 1024 * 1024,
+  maxConnections: 4096,
+};
+const NOTICE = Buffer.alloc(0);
+
+/** A bound ROUTER delivering single-frame messages from DEALER peers. */
+export class RouterSocket implements ConnectionOwner {
+  readonly #onFrame: FrameHandler;
   readonly #logger: Logger;
   readonly #throttle: LogThrottle;
+  readonly #limits: ConnectionLimits & { readonly maxConnections: number };
+  readonly #servers: Server[] = [];
+  /** Connections by the number in their routing id. */
+  readonly #connections = new Map<number, ZmtpConnection>();
+  #nextId = 1;
   #closed = false;
-  #reader: Promise<void> | null = null;
   readonly endpoints: string[] = [];
 
-  private constructor(socket: Router, logger: Logger) {
-    this.#socket = socket;
+  private constructor(onFrame: FrameHandler, logger: Logger, options: RouterOptions) {
+    this.#onFrame = onFrame;
     this.#logger = logger;
     this.#throttle = new LogThrottle(logger);
+    this.#limits = { ...DEFAULTS, ...options };
   }
 
-  /** Binds every endpoint (ipc:// or tcp://) and starts reading. */
-  static async bind(endpoints: readonly string[], onFrame: FrameHandler, logger: Logger): Promise<RouterSocket> {
-    // sendTimeout 0: a send completes at once or fails (EAGAIN: the peer's queue is full because it
-    // stopped reading; EHOSTUNREACH: it left) — one stuck peer can never delay another's decisions.
-    // maxMessageSize: libzmq drops a connection that sends a bigger message (SPEC 1, 16 MiB).
-    // receiveHighWaterMark bounds what one connection can queue; the notifications let the server
-    // bind a session to its connection (an empty payload, which no protocol message ever is).
-    const socket = new Router({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES, receiveHighWaterMark: RECEIVE_QUEUE, mandatory: true, sendTimeout: 0, handover: false, handshakeInterval: HANDSHAKE_MS });
-    try {
-      (socket as unknown as { setInt32Option(option: number, value: number): void }).setInt32Option(ZMQ_ROUTER_NOTIFY, NOTIFY_CONNECT_AND_DISCONNECT);
-    } catch (cause) {
-      socket.close();
-      throw new IronError("IRON_ERR_TRANSPORT", "this libzmq cannot report connects and disconnects (ZMQ_ROUTER_NOTIFY), so sessions cannot be bound to connections", { cause });
-    }
-    const router = new RouterSocket(socket, logger);
-    monitorSocket(socket, logger, router.#throttle);
+  /** Binds every endpoint (ipc:// or tcp://) and starts accepting. */
+  static async bind(endpoints: readonly string[], onFrame: FrameHandler, logger: Logger, options: RouterOptions = {}): Promise<RouterSocket> {
+    const router = new RouterSocket(onFrame, logger, options);
     try {
       for (const endpoint of endpoints) {
-        await socket.bind(endpoint);
-        router.endpoints.push(socket.lastEndpoint ?? endpoint);
+        const target = parseEndpoint(endpoint);
+        const server = createServer({ noDelay: true }, (socket) => router.#accept(socket, endpoint));
+        router.#servers.push(server);
+        router.endpoints.push(await listenOn(server, target));
       }
     } catch (cause) {
-      socket.close();
-      throw new IronError("IRON_ERR_TRANSPORT", `cannot bind ${endpoints.join(", ")}`, { cause });
+      await router.close();
+      throw cause instanceof IronError ? cause : new IronError("IRON_ERR_TRANSPORT", `cannot bind ${endpoints.join(", ")}`, { cause });
     }
-    router.#reader = router.#read(onFrame);
     return router;
   }
 
-  // The single reader loop: malformed envelopes are dropped with a logged reason.
-  async #read(onFrame: FrameHandler): Promise<void> {
-    while (!this.#closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.#socket.receive();
-      } catch (error) {
-        if (this.#closed) return;
-        this.#logger.error({ err: error }, "router receive failed");
-        continue;
-      }
-      const [routingId, payload] = frames;
-      if (frames.length !== 2 || routingId === undefined || payload === undefined) {
-        this.#throttle.warn({ frames: frames.length }, "dropped a message: expected exactly one frame from a DEALER peer");
-        continue;
-      }
-      onFrame(routingId, payload);
+  // A new connection: a routing id of our own, or closed at once when too many are open.
+  #accept(socket: Socket, endpoint: string): void {
+    if (this.#closed || this.#connections.size >= this.#limits.maxConnections) {
+      socket.destroy();
+      this.#throttle.warn({ endpoint, max: this.#limits.maxConnections }, "closed a new connection: too many connections are open");
+      return;
     }
+    let id = this.#nextId;
+    while (this.#connections.has(id)) id = (id + 1) >>> 0 || 1;
+    this.#nextId = (id + 1) >>> 0 || 1;
+    const routingId = Buffer.allocUnsafe(5);
+    routingId[0] = 0;
+    routingId.writeUInt32BE(id, 1);
+    const peer = socket.remoteAddress === undefined ? endpoint : `${socket.remoteAddress}:${socket.remotePort}`;
+    this.#connections.set(id, new ZmtpConnection(socket, routingId, peer, this, this.#limits));
+    this.#logger.debug({ endpoint, peer }, "a peer connected");
+  }
+
+  /** The handshake is done: the connect notice. */
+  opened(connection: ZmtpConnection): void {
+    this.#onFrame(connection.routingId, NOTICE);
+  }
+
+  message(connection: ZmtpConnection, body: Buffer): void {
+    this.#onFrame(connection.routingId, body);
+  }
+
+  dropped(_connection: ZmtpConnection, frames: number): void {
+    if (frames === 0) this.#throttle.warn({}, "dropped an empty message: empty messages are the socket's own connection notices");
+    else this.#throttle.warn({ frames }, "dropped a message: expected exactly one frame from a DEALER peer");
+  }
+
+  fault(connection: ZmtpConnection, error: ZmtpError, handshake: boolean): void {
+    const fields = { peer: connection.peer, reason: error.fault, detail: error.message };
+    if (handshake) this.#throttle.warn(fields, "a peer failed the ZMTP handshake");
+    else this.#throttle.warn(fields, "closed a connection that broke the ZMTP framing");
+  }
+
+  /** The disconnect notice, for connections that had been announced. */
+  closed(connection: ZmtpConnection, wasOpen: boolean): void {
+    this.#connections.delete(connection.routingId.readUInt32BE(1));
+    if (!this.#closed) this.#logger.debug({ peer: connection.peer }, "a peer disconnected");
+    if (wasOpen && !this.#closed) this.#onFrame(connection.routingId, NOTICE);
   }
 
   /** Sends a message to a peer now; a failure (peer gone, or not reading) is logged, never thrown. */
   send(routingId: Buffer, payload: Uint8Array): void {
     if (this.#closed) return;
-    this.#socket.send([routingId, payload]).catch((error: unknown) => this.#dropped(error, payload.byteLength));
+    const connection = routingId.length === 5 ? this.#connections.get(routingId.readUInt32BE(1)) : undefined;
+    if (connection === undefined || !connection.open) {
+      this.#logger.debug({ bytes: payload.byteLength }, "dropped a reply: the peer has left");
+      return;
+    }
+    if (!connection.write(encodeFrame(payload))) this.#throttle.warn({ bytes: payload.byteLength }, "dropped a reply: the peer is not reading (its queue is full)");
   }
 
-  // Why a reply could not be sent: the peer left (normal at exit) or let its queue fill up.
-  #dropped(error: unknown, bytes: number): void {
-    if (this.#closed) return;
-    const code = (error as { code?: unknown }).code;
-    if (code === "EAGAIN") this.#throttle.warn({ bytes }, "dropped a reply: the peer is not reading (its queue is full)");
-    else this.#logger.debug({ err: error, bytes }, "dropped a reply: the peer has left");
+  /** Closes one peer's connection now (a muted peer); its disconnect notice follows as for any other. */
+  disconnect(routingId: Buffer): void {
+    const connection = routingId.length === 5 ? this.#connections.get(routingId.readUInt32BE(1)) : undefined;
+    connection?.destroy();
   }
 
-  /** Closes the socket at once (linger 0); pending sends are dropped. */
+  /** Stops accepting and closes every connection at once; unsent replies are dropped. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket.close();
-    await this.#reader?.catch(() => undefined);
+    const stopped = this.#servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())));
+    for (const connection of this.#connections.values()) connection.destroy();
+    this.#connections.clear();
+    await Promise.all(stopped);
   }
 }

@@ -1,8 +1,10 @@
-// Per-agent secret tokens: issued per incarnation, compared in constant time, revoked at exit.
+// Per-agent secret tokens: issued per incarnation, proven by challenge–response (the HMAC key is
+// handed to the agent server), compared in constant time, revoked at exit.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { tokenKey } from "./handshake.js";
 
 /** Hashing first makes the comparison constant-time whatever the lengths. */
-function digest(token: string): Buffer {
+function digest(token: string | Buffer): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
@@ -13,19 +15,24 @@ export class TokenRegistry {
   /** Issues a fresh token for an agent, replacing (and so revoking) its previous one. */
   issue(agentId: string): string {
     const token = `iron_${randomBytes(24).toString("base64url")}`;
-    this.#byAgent.set(agentId, digest(token));
+    this.#byAgent.set(agentId, tokenKey(token));
     return token;
+  }
+
+  /** The HMAC key of an agent's current token, for its challenge (undefined: no token issued). */
+  keyOf(agentId: string): Buffer | undefined {
+    return this.#byAgent.get(agentId);
   }
 
   /** True when `token` is the agent's current token. */
   verify(agentId: string, token: string): boolean {
-    const expected = this.#byAgent.get(agentId);
+    const key = this.#byAgent.get(agentId);
     const actual = digest(token);
-    if (expected === undefined) {
+    if (key === undefined) {
       timingSafeEqual(actual, actual); // same work either way
       return false;
     }
-    return timingSafeEqual(expected, actual);
+    return timingSafeEqual(digest(key), actual);
   }
 
   /** Forgets an agent's token: a finished incarnation's token can never be replayed. */

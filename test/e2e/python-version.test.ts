@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkPythonVersion } from "../../src/supervisor/python.js";
+import { askPythonVersions, checkPythonVersion } from "../../src/supervisor/python.js";
 import { FIXTURES, iron, pyenvInterpreters } from "../helpers/iron.js";
 
 const versions = join(process.env.PYENV_ROOT ?? join(process.env.HOME ?? "/root", ".pyenv"), "versions");
@@ -22,5 +22,11 @@ describe("the Python version check", () => {
   it("accepts every supported interpreter present, and leaves one it cannot ask to the spawn", () => {
     for (const python of pyenvInterpreters()) expect(() => checkPythonVersion(python)).not.toThrow();
     expect(() => checkPythonVersion(join(FIXTURES, "bad_interpreter.sh"))).not.toThrow();
+  });
+
+  it.skipIf(old.length === 0)("knows an interpreter asked in the background (iron run asks while the supervisor starts)", async () => {
+    const { python } = old[0] as { python: string };
+    await askPythonVersions([python, join(FIXTURES, "bad_interpreter.sh")]);
+    expect(() => checkPythonVersion(python)).toThrow(/IRON_ERR_PYTHON_VERSION/);
   });
 });

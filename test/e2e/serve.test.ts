@@ -205,15 +205,17 @@ describe("iron serve", () => {
     const bad = await iron(["serve", "--listen", "http://127.0.0.1:80"], { cwd: dir });
     expect(bad.exitCode).toBe(64);
     expect(bad.stderr).toContain('expected tcp://HOST:PORT or ipc://PATH, got "http://127.0.0.1:80"');
+    const open = await iron(["serve", "--listen", "tcp://0.0.0.0:0"], { cwd: dir });
+    expect([open.exitCode, open.stderr]).toEqual([64, expect.stringContaining("IRON_ERR_USAGE: --listen tcp://0.0.0.0:0 is reachable from the network over plain TCP")]);
     const other = tempDir();
     writeFileSync(join(other, "iron.yaml"), "version: 1\n");
     const none = await iron(["serve", "--agents", "--socket", join(other, "s.sock"), "--token-file", join(other, "t")], { cwd: other });
     expect([none.exitCode, none.stderr]).toEqual([64, expect.stringContaining("IRON_ERR_USAGE: nothing to start for --agents")]);
     writeFileSync(join(other, "open-token"), "iron_join_readable-by-everyone\n", { mode: 0o644 });
     chmodSync(join(other, "open-token"), 0o644);
-    const open = await iron(["serve", "--socket", join(other, "s.sock"), "--token-file", join(other, "open-token")], { cwd: other });
-    expect([open.exitCode, open.stderr]).toEqual([78, expect.stringContaining("the token file is readable by others")]);
-    expect(open.stderr).not.toContain("readable-by-everyone");
+    const readable = await iron(["serve", "--socket", join(other, "s.sock"), "--token-file", join(other, "open-token")], { cwd: other });
+    expect([readable.exitCode, readable.stderr]).toEqual([78, expect.stringContaining("the token file is readable by others")]);
+    expect(readable.stderr).not.toContain("readable-by-everyone");
   });
 
   it("leaves httpx unpatched after uninstall(), and shows the agent detached", async () => {

@@ -6,7 +6,7 @@ import { Dealer } from "zeromq";
 import type { IronEvent } from "../../src/events/types.js";
 import type { Supervisor } from "../../src/index.js";
 import { readProcStat } from "../../src/lifecycle/proc-stat.js";
-import { decode, encode } from "../../src/protocol/codec.js";
+import { dealerHandshake } from "./auth-peer.js";
 
 type StateEvent = IronEvent<"agent.state">;
 
@@ -78,15 +78,13 @@ export function envOf(pid: number, name: string): string | undefined {
   return entries.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
 }
 
-/** Says hello to a supervisor as `agent` with `token`, like a shim would; returns the answer. */
+/** Says hello to a supervisor as `agent` and proves `token` (even when the supervisor proved another), like a shim would; returns the last answer. */
 export async function replayHello(endpoint: string, agent: string, token: string): Promise<Record<string, unknown>> {
   const dealer = new Dealer({ linger: 0, receiveTimeout: 10_000 });
   try {
     dealer.connect(endpoint);
-    const hello = { v: 1, type: "hello", id: 1, agent, token, pid: process.pid, python: "3.11.0", shim: "0.1.0", host: hostname(), executable: "replay", parent_pid: null };
-    await dealer.send(encode(hello));
-    const [frame] = await dealer.receive();
-    return decode(frame as Buffer) as Record<string, unknown>;
+    const fields = { agent, pid: process.pid, python: "3.11.0", shim: "0.1.0", host: hostname(), executable: "replay", parent_pid: null };
+    return (await dealerHandshake(dealer, token, fields)).reply;
   } finally {
     dealer.close();
   }

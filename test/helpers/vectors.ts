@@ -57,3 +57,31 @@ export function loadVectors(file: "msgpack.json" | "messages.json" | "zmtp.json"
     raw,
   }));
 }
+
+/** One case of protocol/vectors/auth.json (SPEC 3.1a), bytes decoded from hex. */
+export interface AuthVector {
+  readonly name: string;
+  readonly token: string;
+  readonly clientNonce: Buffer;
+  readonly serverNonce: Buffer;
+  readonly hello: Buffer;
+  readonly context: Buffer;
+  readonly serverProof: Buffer;
+  readonly clientProof: Buffer;
+}
+
+/** The challenge–response vectors. */
+export function loadAuthVectors(): AuthVector[] {
+  const parsed = JSON.parse(readFileSync(`${ROOT}auth.json`, "utf8")) as { vectors: Record<string, string>[] };
+  const bytes = (hex: string | undefined): Buffer => Buffer.from(hex ?? "", "hex");
+  return parsed.vectors.map((raw) => ({
+    name: raw.name as string,
+    token: raw.token as string,
+    clientNonce: bytes(raw.client_nonce),
+    serverNonce: bytes(raw.server_nonce),
+    hello: bytes(raw.hello),
+    context: bytes(raw.context),
+    serverProof: bytes(raw.server_proof),
+    clientProof: bytes(raw.client_proof),
+  }));
+}

@@ -161,7 +161,7 @@ export function newIdentity(): Buffer {
   return identity;
 }
 
-/** A hello message as the shim sends it. */
-export function hello(id: number, agent: string, token: string): Record<string, unknown> {
-  return { v: 1, type: "hello", id, agent, token, pid: process.pid, python: "3.11.0", shim: "test", host: "test", executable: "python", parent_pid: null };
+/** A hello message as the shim sends it: no token, a fresh nonce (SPEC 3.1). */
+export function hello(id: number, agent: string, nonce: Uint8Array = randomBytes(32)): Record<string, unknown> {
+  return { v: 1, type: "hello", id, agent, nonce, pid: process.pid, python: "3.11.0", shim: "test", host: "test", executable: "python", parent_pid: null };
 }

@@ -12,6 +12,7 @@ import { spawnTokenHolder } from "../helpers/token-holder.js";
 import { captureLogs, type CapturedLogs } from "../helpers/log-capture.js";
 import { DEBIAN_PYTHON, FIXTURES, tempDir } from "../helpers/iron.js";
 import { dealer, frame, greeting, hello, message, rawPeer, ready, type RawPeer } from "../helpers/zmtp-peer.js";
+import { authenticate, handshake, PROOF_ID_OFFSET } from "../helpers/auth-peer.js";
 import { wireRequest } from "../helpers/wire-request.js";
 
 let mock: MockLlm;
@@ -41,8 +42,7 @@ function request(id: number, call: string, body: unknown = { model: "gpt-4o-mini
 
 async function authenticated(): Promise<RawPeer> {
   const peer = await dealer(sup.endpoint);
-  await peer.write(message(hello(1, holder.agent, holder.token)));
-  await peer.waitFor((m) => m.type === "welcome");
+  await authenticate(peer, 1, holder.agent, holder.token);
   return peer;
 }
 
@@ -64,11 +64,11 @@ afterAll(async () => {
 });
 
 describe("hostile peers on the supervisor's socket", () => {
-  it("refuses a ZMTP 2.0 peer that does not follow through, and logs why", async () => {
+  it("refuses a ZMTP 2.0 peer from its greeting, and logs why", async () => {
     const peer = await rawPeer(sup.endpoint);
     await peer.write(Buffer.concat([greeting(2, 1), Buffer.from("hello there, this is not zmtp at all".repeat(4))]));
     await peer.closed;
-    await expect.poll(() => logs.find("failed the ZMTP handshake").some((l) => l.reason === "ERR_ZMTP_UNEXPECTED_COMMAND")).toBe(true);
+    await expect.poll(() => logs.find("failed the ZMTP handshake").some((l) => l.reason === "ERR_ZMTP_UNSUPPORTED_VERSION")).toBe(true);
   });
 
   it("refuses another security mechanism and logs the mismatch", async () => {
@@ -90,27 +90,28 @@ describe("hostile peers on the supervisor's socket", () => {
 
   it("drops multi-part messages (a ROUTER or REQ peer's envelope) with a logged reason", async () => {
     const peer = await dealer(sup.endpoint);
-    await peer.write(Buffer.concat([frame(Buffer.from("envelope"), { more: true }), message(hello(1, holder.agent, holder.token))]));
+    await peer.write(Buffer.concat([frame(Buffer.from("envelope"), { more: true }), message(hello(1, holder.agent))]));
     await expect.poll(() => logs.find("expected exactly one frame").length).toBeGreaterThan(0);
     expect(peer.reader.messages).toEqual([]);
     peer.destroy();
   });
 
-  it("rejects a hello without a token as a protocol error, naming the field", async () => {
+  it("rejects a hello without a nonce as a protocol error, naming the field", async () => {
     const peer = await dealer(sup.endpoint);
-    const { token: _omitted, ...noToken } = hello(7, holder.agent, "");
-    await peer.write(message(noToken));
+    const { nonce: _omitted, ...noNonce } = hello(7, holder.agent);
+    await peer.write(message(noNonce));
     const reject = await peer.waitFor((m) => m.type === "reject");
     expect(reject).toMatchObject({ id: 7, code: "IRON_ERR_PROTOCOL" });
-    expect(String(reject.reason)).toContain("token");
-    expect(logs.find("protocol error").some((l) => l.path === "token")).toBe(true);
+    expect(String(reject.reason)).toContain("nonce");
+    expect(logs.find("protocol error").some((l) => l.path === "nonce")).toBe(true);
     peer.destroy();
   });
 
-  it("rejects a wrong token, logs it without the token, and answers nothing after", async () => {
+  it("rejects a proof made with a wrong token, logs it without the token, and answers nothing after", async () => {
     const peer = await dealer(sup.endpoint);
-    await peer.write(message(hello(8, holder.agent, "iron_guessed-token-value")));
-    expect(await peer.waitFor((m) => m.type === "reject")).toMatchObject({ id: 8, code: "IRON_ERR_AUTH" });
+    const done = await handshake(peer, 8, holder.agent, "iron_guessed-token-value", { proveAnyway: true });
+    expect(done.supervisorProved).toBe(false);
+    expect(done.reply).toMatchObject({ id: 8 + PROOF_ID_OFFSET, code: "IRON_ERR_AUTH" });
     await peer.write(message(request(9, "c-after-reject")));
     await expect.poll(() => logs.find("has not said hello").length).toBeGreaterThan(0);
     expect(logs.find("rejected hello").some((l) => l.code === "IRON_ERR_AUTH" && l.agent === holder.agent)).toBe(true);
@@ -123,8 +124,8 @@ describe("hostile peers on the supervisor's socket", () => {
     const { agent, token, handle: gone } = await spawnTokenHolder(sup, { EXIT_NOW: "1" });
     await gone.exited;
     const peer = await dealer(sup.endpoint);
-    await peer.write(message(hello(3, agent, token)));
-    expect(await peer.waitFor((m) => m.type === "reject")).toMatchObject({ id: 3, code: "IRON_ERR_AUTH" });
+    const done = await handshake(peer, 3, agent, token);
+    expect(done.challenge).toMatchObject({ type: "reject", id: 3, code: "IRON_ERR_AUTH" });
     expect(logs.text()).not.toContain(token);
     peer.destroy();
   });
@@ -172,7 +173,7 @@ describe("hostile peers on the supervisor's socket", () => {
 
   it("drops the replies of a peer that floods requests and never reads, and says so", async () => {
     const peer = await authenticated();
-    peer.socket.pause(); // stop reading: its replies pile up in the kernel, then in libzmq's queue
+    peer.socket.pause(); // stop reading: its replies pile up in the kernel, then in the socket's send queue
     const batch = Buffer.concat(Array.from({ length: 2000 }, (_, i) => message(request(100 + i, `c-flood-${i}`))));
     const started = Date.now();
     for (let round = 0; round < 6; round += 1) await peer.write(batch);

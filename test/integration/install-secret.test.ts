@@ -10,7 +10,8 @@ import { Supervisor } from "../../src/index.js";
 import { installSecret } from "../../src/store/install-secret.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { tempDir } from "../helpers/iron.js";
-import { dealer, hello, message } from "../helpers/zmtp-peer.js";
+import { dealer, message } from "../helpers/zmtp-peer.js";
+import { authenticate } from "../helpers/auth-peer.js";
 import { wireRequest } from "../helpers/wire-request.js";
 
 describe("the install secret", () => {
@@ -41,8 +42,7 @@ describe("the install secret", () => {
     });
     const peer = await dealer(sup.endpoint);
     try {
-      await peer.write(message(hello(1, "pii", sup.joinToken as string)));
-      await peer.waitFor((m) => m.type === "welcome");
+      await authenticate(peer, 1, "pii", sup.joinToken as string);
       const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "my SSN is 123-45-6789" }], max_tokens: 5 };
       await peer.write(message(wireRequest(2, { call: "c-pii", body, est_tokens: { input: 9, output: 5 } })));
       await peer.waitFor((m) => m.id === 2);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Dealer } from "zeromq";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import { Supervisor, type IronEvent } from "../../src/index.js";
-import { decode, encode } from "../../src/protocol/codec.js";
+import { encode } from "../../src/protocol/codec.js";
+import { dealerHandshake } from "../helpers/auth-peer.js";
 import { pyenvInterpreters, DEBIAN_PYTHON } from "../helpers/iron.js";
 import { JOINED_FIXTURE, JoinedAgentProcess, SHIM_ROOT, plainEnv } from "../helpers/joined.js";
 import { record, reached } from "../helpers/lifecycle.js";
@@ -24,14 +25,15 @@ afterAll(async () => {
 
 const python = pyenvInterpreters().at(-1) ?? DEBIAN_PYTHON;
 
-/** Says hello over a raw DEALER (as a shim would) and keeps the connection for more messages. */
+/** Says hello over a raw DEALER (as a shim would), proves `token` whatever the supervisor proved
+ * (a client with a wrong token that goes on), and keeps the connection for more messages. */
 async function rawHello(endpoint: string, fields: Record<string, unknown>): Promise<{ dealer: Dealer; reply: Record<string, unknown> }> {
+  const { token = "", ...rest } = fields;
   const dealer = new Dealer({ linger: 0, receiveTimeout: 10_000 });
   dealer.connect(endpoint);
-  const hello = { v: 1, type: "hello", id: 1, agent: "raw", token: "", pid: 1, python: "3.12.0", shim: "0.1.0", host: "elsewhere", executable: "/usr/bin/python3", parent_pid: null, ...fields };
-  await dealer.send(encode(hello));
-  const [frame] = await dealer.receive();
-  return { dealer, reply: decode(frame as Buffer) as Record<string, unknown> };
+  const base = { agent: "raw", pid: 1, python: "3.12.0", shim: "0.1.0", host: "elsewhere", executable: "/usr/bin/python3", parent_pid: null };
+  const { reply } = await dealerHandshake(dealer, token as string, { ...base, ...rest });
+  return { dealer, reply };
 }
 
 describe("a Python agent that joins from code", () => {
@@ -126,7 +128,11 @@ describe("joining, hello by hello", () => {
 
       const wrong = await hello({ agent: "intruder", token: "iron_join_wrong-token-value", pid: 9 });
       expect(wrong.reply).toMatchObject({ type: "reject", code: "IRON_ERR_AUTH" });
-      expect((await hello({ agent: "anon", token: "", pid: 10 })).reply).toMatchObject({ type: "reject", code: "IRON_ERR_AUTH", reason: "no token given" });
+      expect((await hello({ agent: "anon", token: "", pid: 10 })).reply).toMatchObject({
+        type: "reject",
+        code: "IRON_ERR_AUTH",
+        reason: 'the proof does not match a token this supervisor holds for agent "anon"',
+      });
       expect(await log.waitFor((e) => e.type === "agent.rejected")).toMatchObject({ requested: "intruder", pid: 9, host: "elsewhere", code: "IRON_ERR_AUTH" });
       expect(sup.joined.has("intruder")).toBe(false);
 

@@ -1,5 +1,5 @@
-// `iron mock-llm` as a real process: the first stdout line is the base URL, one JSON log
-// line per request goes to stderr, SIGINT/SIGTERM stop it with exit 0, bad flags exit 64.
+// `iron mock-llm` as a real process: the first stdout line is the base URL, one readable log
+// line per request goes to stderr (JSON with --json-logs), SIGINT/SIGTERM stop it with exit 0, bad flags exit 64.
 //
 // The command is compiled with tsc into a temp folder (its imports only, so other commands'
 // work in progress cannot break this test) and run through a tiny entry that mirrors
@@ -96,10 +96,17 @@ async function serveOnce(command: string[], signal: "SIGINT" | "SIGTERM") {
 }
 
 describe("iron mock-llm (compiled command)", () => {
-  it("prints the base URL first, logs one JSON line per request, exits 0 on SIGTERM", async () => {
+  it("prints the base URL first, logs one readable line per request, exits 0 on SIGTERM", async () => {
     const result = await serveOnce([join(out, "entry.mjs"), "mock-llm", "--port", "0"], "SIGTERM");
     expect(result.exitCode).toBe(0);
     expect(result.stdout.split("\n")).toHaveLength(1);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^mock-llm: POST \/v1\/chat\/completions → 200 in \d+ ms \(model gpt-4o, request \S+\)$/);
+  });
+
+  it("--json-logs logs one JSON line per request", async () => {
+    const result = await serveOnce([join(out, "entry.mjs"), "mock-llm", "--json-logs"], "SIGTERM");
     const lines = result.stderr
       .trim()
       .split("\n")

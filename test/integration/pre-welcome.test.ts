@@ -11,6 +11,8 @@ import { AgentServer, type AgentServerHandlers } from "../../src/transport/agent
 import { captureLogs, type CapturedLogs } from "../helpers/log-capture.js";
 import { tempDir } from "../helpers/iron.js";
 import { dealer, hello, message, newIdentity, type RawPeer } from "../helpers/zmtp-peer.js";
+import { authenticate, handshake } from "../helpers/auth-peer.js";
+import { tokenKey } from "../../src/transport/handshake.js";
 import type { LlmRequestMessage } from "../../src/protocol/messages.js";
 import { wireRequest } from "../helpers/wire-request.js";
 
@@ -49,7 +51,7 @@ describe("before a welcome, on a TCP listener", () => {
     const name = "n".repeat(1024 * 1024);
     for (let i = 0; i < 40; i += 1) {
       const peer = await dealer(tcp);
-      await peer.write(message(hello(1, name, "iron_wrong-token")));
+      await peer.write(message(hello(1, name)));
       await peer.waitFor((m) => m.type === "reject", 20_000);
       peer.destroy();
     }
@@ -63,8 +65,8 @@ describe("before a welcome, on a TCP listener", () => {
   it("stores refused hellos from one source as a counted summary, not one event each", async () => {
     for (let i = 0; i < 40; i += 1) {
       const peer = await dealer(tcp);
-      await peer.write(message(hello(1, "intruder", "iron_wrong-token")));
-      expect(await peer.waitFor((m) => m.type === "reject")).toMatchObject({ code: "IRON_ERR_AUTH" });
+      const done = await handshake(peer, 1, "intruder", "iron_wrong-token", { proveAnyway: true });
+      expect(done.reply).toMatchObject({ type: "reject", code: "IRON_ERR_AUTH" });
       peer.destroy();
     }
     await sup.close();
@@ -82,7 +84,7 @@ describe("before a welcome, on a TCP listener", () => {
 
   it("refuses a hello whose strings are longer than a hello needs, naming the field", async () => {
     const peer = await dealer(tcp);
-    await peer.write(message({ ...hello(5, "a".repeat(300), sup.joinToken as string) }));
+    await peer.write(message(hello(5, "a".repeat(300))));
     const reject = await peer.waitFor((m) => m.type === "reject");
     expect(reject).toMatchObject({ id: 5, code: "IRON_ERR_PROTOCOL" });
     expect(String(reject.reason)).toContain("agent");
@@ -94,8 +96,7 @@ describe("a session belongs to its connection", () => {
   it("gives no decision to a new connection that reuses a closed session's identity without a hello", async () => {
     const identity = newIdentity();
     const first: RawPeer = await dealer(tcp, identity);
-    await first.write(message(hello(1, "joiner", sup.joinToken as string)));
-    await first.waitFor((m) => m.type === "welcome");
+    await authenticate(first, 1, "joiner", sup.joinToken as string);
     await first.write(message(request(2, "c-first")));
     expect(await first.waitFor((m) => m.type === "decision" && m.id === 2)).toMatchObject({ call: "c-first" });
     const disconnects = logs.find("a peer disconnected").length;
@@ -122,10 +123,8 @@ async function bareServer(limits: { maxConnections?: number; helloTimeoutMs?: nu
     throw new Error("not in this test");
   };
   const handlers: AgentServerHandlers = {
-    authenticate: (h) =>
-      h.token === "good"
-        ? { ok: true, agentId: h.agent, settings: { timeout_ms: 1000, fail_open: false, on_deny: "response", heartbeat_ms: 1000, providers: [] } }
-        : { ok: false, code: "IRON_ERR_AUTH", reason: "bad token" },
+    credentials: () => [{ kind: "join", key: tokenKey("good") }],
+    authenticate: (h) => ({ ok: true, agentId: h.agent, settings: { timeout_ms: 1000, fail_open: false, on_deny: "response", heartbeat_ms: 1000, providers: [] } }),
     onSession: () => undefined,
     onRequest: never,
     onResponse: never,
@@ -143,12 +142,11 @@ describe("connections that are not welcomed", () => {
     const muted = logs.find("not welcomed in time").length;
     const late = await dealer(endpoint);
     await expect.poll(() => logs.find("not welcomed in time").length, { timeout: 10_000 }).toBeGreaterThan(muted);
-    await late.write(message(hello(1, "late", "good")));
+    await late.write(message(hello(1, "late")));
     const prompt = await dealer(endpoint);
-    await prompt.write(message(hello(2, "prompt", "good")));
-    await prompt.waitFor((m) => m.type === "welcome");
-    await late.write(message(hello(3, "late", "good")));
-    await prompt.write(message(hello(4, "prompt-again", "good")));
+    await authenticate(prompt, 2, "prompt", "good");
+    await late.write(message(hello(3, "late")));
+    await prompt.write(message(hello(4, "prompt-again")));
     await prompt.waitFor((m) => m.id === 4);
     expect(late.reader.messages).toEqual([]);
     late.destroy();
@@ -163,19 +161,17 @@ describe("connections that are not welcomed", () => {
     const second = await dealer(endpoint);
     const third = await dealer(endpoint);
     await expect.poll(() => logs.find("too many connections").length, { timeout: 10_000 }).toBeGreaterThan(over);
-    await third.write(message(hello(1, "third", "good")));
-    await first.write(message(hello(2, "first", "good")));
-    await first.waitFor((m) => m.type === "welcome");
-    await third.write(message(hello(3, "third", "good")));
-    await first.write(message(hello(4, "first-again", "good")));
+    await third.write(message(hello(1, "third")));
+    await authenticate(first, 2, "first", "good");
+    await third.write(message(hello(3, "third")));
+    await first.write(message(hello(4, "first-again")));
     await first.waitFor((m) => m.id === 4);
     expect(third.reader.messages).toEqual([]);
     const disconnects = logs.find("a peer disconnected").length;
     second.destroy();
     await expect.poll(() => logs.find("a peer disconnected").length, { timeout: 10_000 }).toBeGreaterThan(disconnects);
     const fourth = await dealer(endpoint);
-    await fourth.write(message(hello(5, "fourth", "good")));
-    expect(await fourth.waitFor((m) => m.type === "welcome")).toMatchObject({ agent: "fourth" });
+    expect(await authenticate(fourth, 5, "fourth", "good")).toMatchObject({ agent: "fourth" });
     for (const p of [first, third, fourth]) p.destroy();
     await server.close();
   });

@@ -5,7 +5,8 @@
 // (issue 16, item 5).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor, type IronEvent } from "../../src/index.js";
-import { dealer, hello, message, type RawPeer } from "../helpers/zmtp-peer.js";
+import { dealer, message, type RawPeer } from "../helpers/zmtp-peer.js";
+import { authenticate } from "../helpers/auth-peer.js";
 import type { LlmRequestMessage } from "../../src/protocol/messages.js";
 import { wireRequest } from "../helpers/wire-request.js";
 
@@ -58,8 +59,7 @@ beforeAll(async () => {
   sup = await Supervisor.start({ budgetUsd: 1, joinToken: true, stream: false });
   sup.on("event", (e) => void events.push(e));
   peer = await dealer(sup.endpoint);
-  await peer.write(message(hello(1, "reporter", sup.joinToken as string)));
-  await peer.waitFor((m) => m.type === "welcome");
+  await authenticate(peer, 1, "reporter", sup.joinToken as string);
 });
 
 afterAll(async () => {

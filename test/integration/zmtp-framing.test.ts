@@ -4,7 +4,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
-import { dealer, hello, message } from "../helpers/zmtp-peer.js";
+import { dealer, message } from "../helpers/zmtp-peer.js";
+import { authenticate } from "../helpers/auth-peer.js";
 import { spawnTokenHolder } from "../helpers/token-holder.js";
 import type { LlmRequestMessage } from "../../src/protocol/messages.js";
 import { wireRequest } from "../helpers/wire-request.js";
@@ -35,7 +36,8 @@ describe("ZMTP framing on the real socket", () => {
       fc.asyncProperty(scenario, async ({ contents, cuts }) => {
         const peer = await dealer(sup.endpoint);
         try {
-          const stream = Buffer.concat([message(hello(1, holder.agent, holder.token)), ...contents.map((text, i) => message(request(10 + i, text)))]);
+          await authenticate(peer, 1, holder.agent, holder.token);
+          const stream = Buffer.concat([...contents.map((text, i) => message(request(10 + i, text)))]);
           const points = [...new Set(cuts.map((c) => Math.floor(c * stream.length)))].sort((a, b) => a - b);
           let from = 0;
           for (const at of [...points, stream.length]) {

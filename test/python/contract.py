@@ -199,7 +199,7 @@ class Contract:
         self.assertEqual(self.call("/other", {"model": "x"}).json(), {"ok": True})
         self.assertEqual(self.call("/v1/messages/count_tokens", CLAUDE).json(), {"input_tokens": 10})
         time.sleep(0.05)
-        self.assertEqual([m["type"] for m in self.peer.messages], ["hello"])
+        self.assertEqual([m["type"] for m in self.peer.messages], ["hello", "proof"])
         self.assertEqual(len(self.server.requests), 3)
 
     def test_streaming_reassembly_with_include_usage_added_then_stripped(self) -> None:

@@ -6,6 +6,7 @@ covered by ZmqRouterPeer below (when pyzmq is installed) and by the TypeScript e
 """
 from __future__ import annotations
 
+import hmac
 import os
 import shutil
 import socket
@@ -14,7 +15,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from iron_shim import codec, zmtp
+from iron_shim import codec, handshake, zmtp
 
 Handler = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
 
@@ -51,10 +52,14 @@ class _Base:
         self.handler = handler
         self.settings = dict(settings or {})
         self.messages: List[Dict[str, Any]] = []
+        #: The exact bytes of every message received (what a listener on the wire saw).
+        self.payloads: List[bytes] = []
         self.cond = threading.Condition()
         self.reply_delay = 0.0
         self.welcome_delay = 0.0  # seconds before the welcome (a call may come first)
         self.welcome_extra: Dict[str, Any] = {}  # more welcome keys (budget)
+        #: Challenges sent and not yet answered, by connection (SPEC 3.1a).
+        self.challenges: Dict[Any, Any] = {}
         self.tmp = tempfile.mkdtemp(prefix="iron-peer-")
         self.path = os.path.join(self.tmp, "iron.sock")
 
@@ -69,13 +74,25 @@ class _Base:
             self.messages.append(msg)
             self.cond.notify_all()
 
-    def answer(self, msg: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-        """The reply the supervisor would send to msg, or None."""
+    def answer(self, msg: Dict[str, Any], payload: bytes = b"", conn: Any = None) -> Optional[Dict[str, Any]]:
+        """The reply the supervisor would send to msg (payload: its bytes; conn: its connection), or None."""
         self.record(msg)
+        self.payloads.append(payload)
         kind = msg.get("type")
         if kind == "hello":
-            if msg.get("token") != self.token:
-                return {"v": 1, "type": "reject", "id": msg["id"], "code": "IRON_ERR_AUTH", "reason": "bad token"}
+            # SPEC 3.1a: prove the token first (with filler beside, as the supervisor sends two proofs).
+            nonce = msg.get("nonce") if isinstance(msg.get("nonce"), bytes) else b""
+            ns, ctx = os.urandom(32), handshake.context(payload)
+            self.challenges[conn] = (msg, nonce, ns, ctx)
+            proof = handshake.server_proof(handshake.token_key(self.token), nonce, ns, ctx)
+            return {"v": 1, "type": "challenge", "id": msg["id"], "nonce": ns, "proofs": [proof, os.urandom(32)]}
+        if kind == "proof":
+            pending = self.challenges.pop(conn, None)
+            hello = pending[0] if pending else {}
+            if pending is None or not hmac.compare_digest(
+                handshake.client_proof(handshake.token_key(self.token), *pending[1:]), bytes(msg.get("proof") or b"")
+            ):
+                return {"v": 1, "type": "reject", "id": msg["id"], "code": "IRON_ERR_AUTH", "reason": "bad proof"}
             if self.welcome_delay:
                 time.sleep(self.welcome_delay)
             return dict(
@@ -83,7 +100,7 @@ class _Base:
                     "v": 1,
                     "type": "welcome",
                     "id": msg["id"],
-                    "agent": msg.get("agent") or "agent-x",
+                    "agent": hello.get("agent") or "agent-x",
                     "session": "s-test",
                     "settings": self.settings,
                 },
@@ -201,7 +218,7 @@ class RouterPeer(_Base):
             return
         if frame.command is not None:
             return
-        reply = self.answer(codec.unpackb(frame.body))
+        reply = self.answer(codec.unpackb(frame.body), frame.body, sock)
         if reply is not None:
             sock.sendall(zmtp.encode_frame(codec.packb(reply)))
 
@@ -273,7 +290,7 @@ class ZmqRouterPeer(_Base):
             routing_id, payload = self._sock.recv_multipart()
             if routing_id not in self.identities:
                 self.identities.append(routing_id)
-            reply = self.answer(msgpack.unpackb(payload, raw=False))
+            reply = self.answer(msgpack.unpackb(payload, raw=False), payload, routing_id)
             if reply is not None:
                 self._sock.send_multipart([routing_id, msgpack.packb(reply, use_bin_type=True)])
 

@@ -12,7 +12,7 @@ import { loadPolicyFiles } from "../../src/config/load-policies.js";
 import { tempDir } from "../helpers/iron.js";
 
 async function usage(argv: string[]): Promise<string> {
-  const program = buildProgram();
+  const program = await buildProgram();
   const error = await program.parseAsync(argv, { from: "user" }).then(
     () => null,
     (e: unknown) => e,
@@ -54,8 +54,8 @@ describe("configuration problems", () => {
 });
 
 describe("help", () => {
-  it("writes defaults one way and shows examples", () => {
-    const program = buildProgram();
+  it("writes defaults one way and shows examples", async () => {
+    const program = await buildProgram();
     const run = program.commands.find((c) => c.name() === "run");
     const text = [program, run, ...program.commands.flatMap((c) => c.commands)].map((c) => c?.helpInformation() ?? "").join("\n");
     expect(text).not.toMatch(/\(default: /);

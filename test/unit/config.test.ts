@@ -142,6 +142,18 @@ agents:
     await expect(planRun({ scripts: [], args: [], supervisor: {}, policies: [], agent: {} }, tempDir())).rejects.toThrow(/IRON_ERR_USAGE: nothing to run/);
   });
 
+  it("maps retention onto the store's limits, with the defaults for what is left out", async () => {
+    const loaded = loadConfigFile(file("retention: { max_age: 48h, max_events: 500 }\n", tempDir()));
+    const { supervisor } = await optionsFromConfig(loaded);
+    expect(resolveSupervisorOptions(supervisor).retention).toEqual({ maxAgeMs: 48 * 3_600_000, maxEvents: 500, maxCalls: 1_000_000 });
+    const off = await optionsFromConfig(loadConfigFile(file("retention: false\n", tempDir())));
+    expect(resolveSupervisorOptions(off.supervisor).retention).toBe(false);
+    expect(resolveSupervisorOptions({}).retention).toEqual({ maxAgeMs: 720 * 3_600_000, maxEvents: 1_000_000, maxCalls: 1_000_000 });
+    expect(resolveSupervisorOptions({ retention: { maxCalls: null } }).retention).toMatchObject({ maxCalls: null });
+    expect(() => resolveSupervisorOptions({ retention: { maxEvents: -3 } })).toThrow(/\(at retention\.maxEvents\): expected a whole number > 0, or null to turn the limit off, got -3/);
+    expect(() => loadConfigFile(file("retention: { max_rows: 5 }\n", tempDir()))).toThrow(/retention/);
+  });
+
   it("validates the same sections given to the Supervisor in code, naming the option path", () => {
     expect(() => resolveSupervisorOptions({ safety: { input: { default: "nope" as "allow" } } })).toThrow(/\(at safety\.input\.default\): expected "allow", "redact" or "block", got "nope"/);
     expect(() => resolveSupervisorOptions({ reliability: { breakers: { cooldown: -1 } } })).toThrow(/\(at reliability\.breakers\.cooldown\)/);

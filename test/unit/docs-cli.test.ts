@@ -17,8 +17,9 @@ function commandsOf(command: Command, prefix = ""): Array<{ name: string; comman
   });
 }
 
+const program = await buildProgram();
+
 describe("docs/cli.md", () => {
-  const program = buildProgram();
   for (const { name, command } of commandsOf(program)) {
     it(`documents iron ${name} and each of its options`, () => {
       expect(page).toContain(`iron ${name}`);

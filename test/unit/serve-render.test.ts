@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { attachInstructions, connectable } from "../../src/cli/serve/attach-instructions.js";
 import { agentsTable, joinedLine } from "../../src/cli/serve/serve-notices.js";
-import { defaultSocketPath, isLoopback } from "../../src/cli/serve/serve-paths.js";
+import { checkListen, defaultSocketPath, isLoopback } from "../../src/cli/serve/serve-paths.js";
 import type { EventInput, IronEvent } from "../../src/events/types.js";
 import { emptyMetrics } from "../../src/supervisor/call-metrics.js";
 
@@ -22,12 +22,22 @@ describe("attach instructions", () => {
     expect(lines.join("\n")).not.toMatch(/another host|warning/);
   });
 
-  it("names this host for a wildcard TCP bind, and warns when the token would cross a network", () => {
+  it("refuses plain TCP beyond loopback unless --insecure, naming the address and the ways out", () => {
+    expect(() => checkListen(["ipc:///tmp/s.sock", "tcp://127.0.0.1:1", "tcp://[::1]:2"], false)).not.toThrow();
+    expect(() => checkListen(["tcp://0.0.0.0:5555"], false)).toThrow(
+      /IRON_ERR_USAGE: --listen tcp:\/\/0\.0\.0\.0:5555 is reachable from the network over plain TCP.*expected a loopback address .* or --insecure/,
+    );
+    expect(() => checkListen(["tcp://0.0.0.0:5555"], true)).not.toThrow();
+  });
+
+  it("names this host for a wildcard TCP bind, and warns when messages would cross a network", () => {
     const lines = attachInstructions({ ...base, created: true, endpoints: ["ipc:///tmp/s.sock", "tcp://0.0.0.0:5555", "tcp://127.0.0.1:6000"] });
     expect(lines).toContain("              tcp://box:5555");
     expect(lines).toContain("  join token  new, written to /home/u/.iron/join-token (readable only by you)");
     expect(lines).toContain(`    IRON_ENDPOINT=tcp://box:5555 IRON_TOKEN="$(cat /home/u/.iron/join-token)" python -m iron_shim agent.py`);
-    expect(lines.at(-1)).toMatch(/warning: tcp:\/\/0\.0\.0\.0:5555 is reachable from the network and the token travels unencrypted/);
+    expect(lines.at(-1)).toMatch(
+      /warning: tcp:\/\/0\.0\.0\.0:5555 is reachable from the network \(--insecure\): messages, prompts included, travel unencrypted over TCP \(the token is proven, never sent\)/,
+    );
     expect(connectable("tcp://[::]:7000", "box")).toBe("tcp://box:7000");
     expect(connectable("tcp://10.0.0.5:7000", "box")).toBe("tcp://10.0.0.5:7000");
     expect([isLoopback("tcp://127.0.0.1:1"), isLoopback("tcp://[::1]:1"), isLoopback("tcp://localhost:1"), isLoopback("tcp://0.0.0.0:1")]).toEqual([true, true, true, false]);

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { decode, encode } from "../../src/protocol/codec.js";
 import { parseInbound } from "../../src/protocol/parse.js";
-import { loadVectors } from "../helpers/vectors.js";
+import { authContext, clientProof, serverProof, tokenKey } from "../../src/transport/handshake.js";
+import { loadAuthVectors, loadVectors } from "../helpers/vectors.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 
@@ -28,13 +29,28 @@ describe("protocol message vectors", () => {
     });
   }
 
-  const inbound = new Set(["hello", "llm.request", "llm.response", "llm.chunk", "heartbeat", "bye"]);
+  const inbound = new Set(["hello", "proof", "llm.request", "llm.response", "llm.chunk", "heartbeat", "bye"]);
   for (const vector of loadVectors("messages.json").filter((v) => inbound.has((v.value as { type: string }).type))) {
     it(`parses ${vector.name} into the typed message`, () => {
       const parsed = parseInbound(decode(vector.bytes)) as unknown as Record<string, unknown>;
       for (const [key, value] of Object.entries(vector.value as Record<string, unknown>)) {
         expect(parsed[key], key).toEqual(value);
       }
+    });
+  }
+});
+
+describe("challenge–response vectors (SPEC 3.1a)", () => {
+  for (const v of loadAuthVectors()) {
+    it(`computes the context and both proofs of ${v.name}`, () => {
+      const context = authContext(v.hello);
+      expect(hex(context)).toBe(hex(v.context));
+      expect(hex(serverProof(tokenKey(v.token), v.clientNonce, v.serverNonce, context))).toBe(hex(v.serverProof));
+      expect(hex(clientProof(tokenKey(v.token), v.clientNonce, v.serverNonce, context))).toBe(hex(v.clientProof));
+    });
+    it(`parses the hello of ${v.name} with its nonce`, () => {
+      const parsed = parseInbound(decode(v.hello));
+      expect(parsed.type === "hello" && hex(parsed.nonce)).toBe(hex(v.clientNonce));
     });
   }
 });

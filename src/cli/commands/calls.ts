@@ -6,7 +6,7 @@ import { openForReading } from "../../store/sqlite/open-for-reading.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { formatAgents, formatLedger } from "../ledger-format.js";
 import { collectList, collectPairs, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
-import { statePath } from "../state-options.js";
+import { statePath } from "../state-path.js";
 
 interface CallsFlags {
   readonly state?: string;

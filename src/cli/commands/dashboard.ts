@@ -11,7 +11,7 @@ import { resolveStreamOptions } from "../../stream/stream-options.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parsePort } from "../parse-options.js";
 import { PREFIX } from "../render.js";
-import { statePath } from "../state-options.js";
+import { statePath } from "../state-path.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import type { StoredEvents } from "../../stream/state-dashboard.js";
 

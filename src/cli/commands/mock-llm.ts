@@ -1,8 +1,9 @@
 // `iron mock-llm`: serves the mock OpenAI + Anthropic API until SIGINT/SIGTERM. The first
-// stdout line is the OpenAI base URL (…/v1); one JSON log line per request goes to stderr.
+// stdout line is the OpenAI base URL (…/v1); one log line per request goes to stderr (JSON with --json-logs).
 import type { Command } from "commander";
 import { IronError, isIronError } from "../../errors.js";
 import { createLogger } from "../../telemetry/logger.js";
+import { readableLog } from "../readable-log.js";
 import { resolveMockLlmOptions, startMockLlm, type MockLlmOptions } from "../../mock-llm/index.js";
 
 /** The flags as commander hands them over (strings until parsed here). */
@@ -20,6 +21,7 @@ interface MockLlmFlags {
   readonly requireAuth?: boolean;
   readonly maxRecorded?: string;
   readonly quiet?: boolean;
+  readonly jsonLogs?: boolean;
 }
 
 /** The flag each option key comes from, so a bad value is reported under the flag's name. */
@@ -54,13 +56,15 @@ export function registerMockLlm(program: Command): void {
     .option("--require-auth", "answer 401 when a request has no API key")
     .option("--max-recorded <n>", "how many requests GET /_mock/requests keeps (default 1000)")
     .option("--quiet", "no per-request log lines on stderr")
+    .option("--json-logs", "log each request as one JSON line (default one readable line)")
     .action(async (flags: MockLlmFlags) => runMockLlm(flags));
 }
 
 /** Starts the server, prints the base URL, serves until a stop signal, then closes cleanly. */
 export async function runMockLlm(flags: MockLlmFlags): Promise<void> {
   const options = toOptions(flags);
-  const logger = createLogger({ level: flags.quiet ? "silent" : "info", destination: process.stderr });
+  const destination = flags.jsonLogs === true ? process.stderr : readableLog(process.stderr);
+  const logger = createLogger({ level: flags.quiet ? "silent" : "info", destination });
   const mock = await startMockLlm(validated({ ...options, logger }));
   process.stdout.write(`${mock.baseUrl}\n`);
   await untilSignal();

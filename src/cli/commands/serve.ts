@@ -10,7 +10,7 @@ import type { SupervisorOptions } from "../../supervisor/options.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parseDuration, parseUsd } from "../parse-options.js";
 import { addStateOptions, runStateOptions, type StateFlags } from "../state-options.js";
-import { defaultSocketPath } from "../serve/serve-paths.js";
+import { checkListen, defaultSocketPath } from "../serve/serve-paths.js";
 import { serveUntilSignal } from "../serve/serve-loop.js";
 import { defaultTokenFile, loadJoinToken } from "../serve/token-file.js";
 
@@ -18,6 +18,7 @@ interface ServeFlags extends StateFlags {
   readonly config?: string;
   readonly socket?: string;
   readonly listen: string[];
+  readonly insecure?: boolean;
   readonly tokenFile?: string;
   readonly newToken?: boolean;
   readonly budget?: number;
@@ -51,6 +52,7 @@ export function registerServe(program: Command): void {
     .option("--config <file>", "configuration file (default ./iron.yaml when it exists); flags override it")
     .option("--socket <path>", `the ipc socket agents connect to, kept across restarts (default ${defaultSocketPath()})`)
     .option("--listen <endpoint>", "also listen on tcp://HOST:PORT, for agents in other containers or hosts (repeatable)", parseEndpoint, [])
+    .option("--insecure", "allow --listen on an address beyond loopback over plain TCP (messages travel unencrypted; the token is still never sent)")
     .option("--token-file <path>", `where the join token is kept, readable only by you (default ${defaultTokenFile()})`)
     .option("--new-token", "replace the join token with a new one (agents holding the old one are refused)")
     .option("--budget <usd>", "budget across every agent, in USD (0 = nothing may be spent)", parseUsd)
@@ -65,6 +67,7 @@ export function registerServe(program: Command): void {
     .option("-q, --quiet", "print no lifecycle lines and no agents table at the end")
     .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));
   addStateOptions(command).action(async (flags: ServeFlags) => {
+    checkListen(flags.listen, flags.insecure === true);
     const loaded = findConfig(flags.config);
     const fromFile = loaded === null ? null : await optionsFromConfig(loaded);
     const supervisor: SupervisorOptions = {

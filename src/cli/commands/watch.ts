@@ -7,7 +7,7 @@ import { StateProjection } from "../../events/projection.js";
 import { DISCOVERY_FILE, readDiscovery } from "../../stream/discovery.js";
 import { EVENTS_PATH } from "../../stream/protocol.js";
 import { collectList } from "../parse-options.js";
-import { statePath } from "../state-options.js";
+import { statePath } from "../state-path.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { followStream, type WatchHandlers, type WatchTarget } from "../watch/watch-client.js";
 import { renderFrame } from "../watch/watch-frame.js";
@@ -91,6 +91,7 @@ async function resolveTarget(arg: string | undefined, flags: WatchFlags): Promis
   } else {
     const dir = dirname(resolve(statePath(flags)));
     let found = readDiscovery(dir);
+    if (found === null && flags.wait === true) process.stderr.write(`iron: waiting for a supervisor to start in ${dir} (run iron run there; Ctrl-C to give up)\n`);
     while (found === null && flags.wait === true) {
       await new Promise((r) => setTimeout(r, 100));
       found = readDiscovery(dir);

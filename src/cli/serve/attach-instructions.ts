@@ -45,7 +45,10 @@ export function attachInstructions(info: AttachInfo): string[] {
   lines.push(`  (iron_shim must be importable: pip install ${info.shimRoot}, or PYTHONPATH=${info.shimRoot})`);
   const open = info.endpoints.filter((e) => e.startsWith("tcp://") && !isLoopback(e));
   if (open.length > 0) {
-    lines.push("", `${PREFIX} warning: ${open.join(", ")} is reachable from the network and the token travels unencrypted over TCP; use it on a trusted network or through a tunnel (ssh -L)`);
+    lines.push(
+      "",
+      `${PREFIX} warning: ${open.join(", ")} is reachable from the network (--insecure): messages, prompts included, travel unencrypted over TCP (the token is proven, never sent); use it on a trusted network only`,
+    );
   }
   return lines;
 }

@@ -2,6 +2,7 @@
 // agents that joined find the supervisor again after a restart.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { IronError } from "../../errors.js";
 
 /** `$XDG_RUNTIME_DIR/iron/serve.sock`, else `<tmp>/iron-<uid>/serve.sock`. */
 export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -14,4 +15,14 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
 export function isLoopback(endpoint: string): boolean {
   const host = /^tcp:\/\/\[?([^\]]*?)\]?:\d+$/.exec(endpoint)?.[1] ?? "";
   return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/** Plain TCP beyond loopback carries prompts unencrypted: refused unless the user says --insecure (issue 16, item 3). */
+export function checkListen(endpoints: readonly string[], insecure: boolean): void {
+  const open = endpoints.filter((e) => e.startsWith("tcp://") && !isLoopback(e));
+  if (open.length === 0 || insecure) return;
+  throw new IronError("IRON_ERR_USAGE", `--listen ${open.join(", ")} is reachable from the network over plain TCP: prompts and decisions would cross it unencrypted`, {
+    expected: "a loopback address (127.0.0.1, ::1, localhost) reached through a tunnel (ssh -L), or --insecure to accept plain TCP on a trusted network",
+    got: open.join(", "),
+  });
 }

@@ -5,7 +5,7 @@ import { costOf, worstCaseCost } from "../cost.js";
 import { deny } from "../decisions.js";
 import { findPrice, type ModelPrice } from "../prices.js";
 import { countTextTokens, estimateInputTokens, tokenizersReady, tokenizersWithin } from "../tokens.js";
-import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Usage } from "../types.js";
+import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Reservation, Usage } from "../types.js";
 import { usageProblem } from "../usage-check.js";
 
 export interface BudgetPolicyOptions {
@@ -56,12 +56,19 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     }
     return { action: "allow", reserve, reason };
   };
-  // The first call may wait for the tokenizers; still loading after a second (a loaded
-  // machine), it reserves on the conservative estimate.
-  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> => (tokenizersReady() ? decide(call, ctx) : tokenizersWithin(1000).then(() => decide(call, ctx)));
+  // Until a model's encoding has loaded (the first calls of a run), the prompt is counted on the
+  // conservative estimate, which is never below the exact count: a call whose worst case then
+  // fits every scope twice over goes at once, and only a call near a limit waits (at most a
+  // second; a loaded machine falls back to the conservative estimate) to be counted exactly.
+  const priced = (call: LlmCall, ctx: PolicyContext): RequestDecision | Promise<RequestDecision> => {
+    if (tokenizersReady(call.model)) return decide(call, ctx);
+    const early = decide(call, ctx);
+    if (early.action === "deny" || early.reserve === undefined || roomFor(early.reserve, ctx, 2)) return early;
+    return tokenizersWithin(1000, call.model).then(() => decide(call, ctx));
+  };
   return {
     name: "budget",
-    // The first call may wait for the tokenizers to load (about half a second, at most one).
+    // The first call may wait for its encoding to load (about half a second, at most one).
     timeoutMs: 2000,
     onRequest: priced,
     reprice: priced,
@@ -133,9 +140,22 @@ function isOpenAiHost(url: string): boolean {
   }
 }
 
+// True when every scope of a reservation has at least `times` its amount left (an unlimited scope always has).
+function roomFor(reserve: Reservation, ctx: PolicyContext, times: number): boolean {
+  return reserve.scopes.every((scope) => {
+    const planned = reserve.limits?.[scope];
+    const known = ctx.budgets.limit(scope);
+    const limit = planned === undefined ? known : planned;
+    if (limit === null) return true;
+    // The ledger's own balance once it knows the scope; a scope it has not seen yet has only spend.
+    const left = known === null ? limit - ctx.budgets.spent(scope) : (ctx.budgets.remaining(scope) ?? limit);
+    return left >= reserve.micros * times;
+  });
+}
+
 // What a call may use at most: its estimated input and every output token it may ask for.
 function worstCaseUsage(call: LlmCall, defaultMaxOutput: number): Usage {
-  const input = tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input;
+  const input = tokenizersReady(call.model) ? estimateInputTokens(call) : call.estimatedTokens.input;
   const output = INPUT_ONLY.has(call.endpoint) ? 0 : (requestedCap(call) ?? defaultMaxOutput);
   return { inputTokens: input, outputTokens: output, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 };
 }
@@ -144,8 +164,8 @@ function worstCaseUsage(call: LlmCall, defaultMaxOutput: number): Usage {
 function estimatedUsage(call: LlmCall, result: LlmResult): Usage | null {
   if (result.status >= 400 || (result.status === 0 && result.output === "")) return null;
   return {
-    inputTokens: tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input,
-    outputTokens: tokenizersReady() ? countTextTokens(result.output, call.model) : Math.ceil(result.output.length / 4),
+    inputTokens: tokenizersReady(call.model) ? estimateInputTokens(call) : call.estimatedTokens.input,
+    outputTokens: tokenizersReady(call.model) ? countTextTokens(result.output, call.model) : Math.ceil(result.output.length / 4),
     cachedInputTokens: 0,
     cacheCreationInputTokens: 0,
     reasoningTokens: 0,

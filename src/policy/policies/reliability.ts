@@ -86,7 +86,7 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
       if (limit === null || limit === undefined) continue;
       if (limit.rpm !== null) charges.push({ key: `${key}/rpm`, perMinute: limit.rpm, cost: 1 });
       if (limit.tpm !== null) {
-        tokens ??= (tokenizersReady() ? estimateInputTokens(call) : call.estimatedTokens.input) + (requestedCap(call) ?? 0);
+        tokens ??= (tokenizersReady(call.model) ? estimateInputTokens(call) : call.estimatedTokens.input) + (requestedCap(call) ?? 0);
         charges.push({ key: `${key}/tpm`, perMinute: limit.tpm, cost: tokens });
       }
     }

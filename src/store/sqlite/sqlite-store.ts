@@ -8,6 +8,7 @@ import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
 import { Checkpointer } from "./checkpointer.js";
+import { DEFAULT_RETENTION, Pruner, type Retention } from "./retention.js";
 import { migrate } from "./migrations.js";
 import { installSecret } from "../install-secret.js";
 import { callEvents, eventsAfter } from "./event-queries.js";
@@ -21,6 +22,8 @@ export interface SqliteStoreOptions {
   readonly clock?: () => number;
   /** The install secret scrubbed values are keyed with (default: installSecret()); never written to the file. */
   readonly secret?: Buffer;
+  /** How much history to keep (default DEFAULT_RETENTION); false keeps everything. */
+  readonly retention?: Retention | false;
 }
 
 /** A Store in a SQLite file; the supervisor's only writer of it. */
@@ -38,10 +41,11 @@ export class SqliteStore implements Store {
   readonly #clock: () => number;
   readonly #listeners: ((error: IronError) => void)[] = [];
   readonly #checkpointer: Checkpointer;
+  readonly #pruner: Pruner | null;
   #failure: IronError | null = null;
   #closed = false;
 
-  private constructor(path: string, db: Db, clock: () => number, secret: Buffer) {
+  private constructor(path: string, db: Db, clock: () => number, secret: Buffer, retention: Retention | false) {
     this.path = path;
     this.#db = db;
     this.#clock = clock;
@@ -85,13 +89,14 @@ export class SqliteStore implements Store {
     // Checkpoints (the one step that waits for the disk) happen on a worker, never on a commit here.
     db.pragma("wal_autocheckpoint = 0");
     this.#checkpointer = new Checkpointer(path);
+    this.#pruner = retention === false ? null : new Pruner(db, retention, clock, (error) => this.#fail(error, "pruning old history"));
   }
 
   /** Opens (creating and migrating) the state file and claims it; throws IRON_ERR_STORE. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     const db = openDatabase(path);
     try {
-      return new SqliteStore(path, db, options.clock ?? Date.now, options.secret ?? installSecret());
+      return new SqliteStore(path, db, options.clock ?? Date.now, options.secret ?? installSecret(), options.retention ?? DEFAULT_RETENTION);
     } catch (error) {
       db.close();
       throw storeError(error, path, "preparing the state file");
@@ -144,6 +149,7 @@ export class SqliteStore implements Store {
   close(reason = "closed"): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#pruner?.stop();
     this.budgets.commitHolds();
     this.sink.flush();
     try {
