@@ -6,7 +6,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import PolicyDenied
 from .provider_facts import GEMINI_ERROR_STATUS
-from .providers import ANTHROPIC, GEMINI
+from .providers import ANTHROPIC, GEMINI, OLLAMA
 
 DEFAULT_STATUS = 403
 _ANTHROPIC_TYPES = {
@@ -85,10 +85,12 @@ def _retry_after_text(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.3f}".rstrip("0")
 
 
-def error_parts(kind: str, denial: Denial) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def error_parts(kind: str, denial: Denial) -> Tuple[Any, Dict[str, Any]]:
     """The provider's error object for a deny, and the iron map beside it (shared by responses and streams)."""
     status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
     iron = {"code": denial.code, "policy": denial.policy, "call": denial.call}
+    if kind == OLLAMA:  # Ollama's error is a bare string: {"error": "..."}
+        return f"iron: {denial.reason} ({denial.code})", iron
     if kind == ANTHROPIC:
         return {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
     if kind == GEMINI:

@@ -14,7 +14,7 @@ import json
 from typing import Any, Callable, Dict, Generator, Hashable, List, NamedTuple, Optional, Tuple
 
 from .sse import SSEEvent
-from .stream_text import TextShape, encode_event, private_copy
+from .stream_text import TextShape, private_copy
 
 
 class Ask(NamedTuple):
@@ -177,7 +177,7 @@ class ChunkFilter:
         """Re-serialises a rewritten event (without a usage: null the shim caused)."""
         if self._strip and "usage" in obj and obj["usage"] is None:
             del obj["usage"]
-        return encode_event(name, obj)
+        return self.shape.encode(name, obj)
 
 
 def _json_object(data: Optional[str]) -> Optional[Dict[str, Any]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from .providers import ANTHROPIC, GEMINI
+from .providers import ANTHROPIC, GEMINI, OLLAMA
 
 Usage = Dict[str, int]
 
@@ -39,7 +39,16 @@ def usage_of(kind: str, body: Any) -> Any:
             if isinstance(item, dict) and isinstance(item.get("usageMetadata"), dict):
                 return item["usageMetadata"]
         return None
+    if kind == OLLAMA:
+        return ollama_counts(body)
     return body.get("usage") if isinstance(body, dict) else None
+
+
+def ollama_counts(body: Any) -> Any:
+    """Ollama's counts sit at the top level of its last (done) object: the object itself stands for usage."""
+    if isinstance(body, dict) and ("prompt_eval_count" in body or "eval_count" in body):
+        return body
+    return None
 
 
 def gemini_usage(usage: Any) -> Optional[Usage]:
@@ -62,6 +71,8 @@ def normalise(kind: str, usage: Any) -> Optional[Usage]:
         return None
     if kind == GEMINI:
         return gemini_usage(usage)
+    if kind == OLLAMA:
+        return make_usage(_int(usage.get("prompt_eval_count")), _int(usage.get("eval_count")))
     if "prompt_tokens" in usage or "completion_tokens" in usage:
         return make_usage(
             _int(usage.get("prompt_tokens")),
@@ -125,6 +136,8 @@ def output_text(kind: str, endpoint: str, body: Any) -> str:
         return _gemini_text(body)
     if not isinstance(body, dict):
         return ""
+    if kind == OLLAMA:
+        return ollama_text(endpoint, body)
     if kind == ANTHROPIC:
         return "".join(_content_text(body.get("content"), ("text",)))
     if endpoint == "responses":
@@ -143,6 +156,18 @@ def output_text(kind: str, endpoint: str, body: Any) -> str:
             parts.extend(_content_text(message.get("content"), ("text", "output_text")))
         choices.append("".join(parts))
     return "\n".join(choices)
+
+
+def ollama_text(endpoint: str, body: Any) -> str:
+    """The text of one Ollama object: message.content (/api/chat) or response (/api/generate)."""
+    if not isinstance(body, dict):
+        return ""
+    if endpoint == "ollama.generate":
+        text = body.get("response")
+    else:
+        message = body.get("message")
+        text = message.get("content") if isinstance(message, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def response_model(body: Any) -> Optional[str]:

@@ -36,6 +36,7 @@ export interface MockContext {
 /** The provider's own response headers: request id, and for OpenAI the processing time and version. */
 export function providerHeaders(ctx: MockContext): Record<string, string> {
   if (ctx.provider === "anthropic") return { "request-id": ctx.requestId };
+  if (ctx.provider === "ollama") return {};
   if (ctx.provider === "gemini") return { "server-timing": `gfet4t7; dur=${Math.round(performance.now() - ctx.startedAt)}` };
   return {
     "x-request-id": ctx.requestId,
@@ -52,7 +53,7 @@ export function sendJson(ctx: MockContext, status: number, body: unknown, header
     return;
   }
   const text = JSON.stringify(body);
-  const type = ctx.provider === "gemini" ? GEMINI_JSON_TYPE : status >= 400 && ctx.provider === "openai" ? OPENAI_ERROR_JSON_TYPE : JSON_TYPE;
+  const type = ctx.provider === "gemini" ? GEMINI_JSON_TYPE : ctx.provider === "ollama" || (status >= 400 && ctx.provider === "openai") ? OPENAI_ERROR_JSON_TYPE : JSON_TYPE;
   ctx.res.writeHead(status, { ...providerHeaders(ctx), ...headers, "content-type": type, "content-length": Buffer.byteLength(text) });
   ctx.res.end(text);
 }

@@ -70,7 +70,7 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
     const parsed = parseJsonObject(raw.text, method === "GET");
     record.body(raw.text === "" ? null : parsed.ok ? parsed.value : raw.text);
     if (match.kind !== "route") return noRoute(ctx, match.kind);
-    if (state.options.requireAuth && !hasApiKey(provider, req.headers, query)) {
+    if (state.options.requireAuth && provider !== "ollama" && !hasApiKey(provider, req.headers, query)) {
       if (provider === "gemini") return sendError(ctx, 403, GEMINI_MISSING_KEY);
       return sendError(ctx, 401, provider === "anthropic" ? ANTHROPIC_MISSING_KEY : OPENAI_MISSING_KEY, { code: null });
     }
@@ -94,6 +94,7 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
 function badJsonMessage(provider: Provider, reason: string): string {
   if (provider === "anthropic") return `The request body is not valid JSON: ${reason}`;
   if (provider === "gemini") return `Invalid JSON payload received. ${reason}`;
+  if (provider === "ollama") return `invalid character in request body: ${reason}`;
   return OPENAI_BAD_JSON;
 }
 
@@ -101,6 +102,7 @@ function badJsonMessage(provider: Provider, reason: string): string {
 function noRoute(ctx: MockContext, kind: "not-found" | "method-not-allowed"): void {
   const anthropic = ctx.provider === "anthropic";
   if (ctx.provider === "gemini") return sendError(ctx, kind === "not-found" ? 404 : 405, kind === "not-found" ? `Method not found: ${ctx.path}` : undefined);
+  if (ctx.provider === "ollama") return sendError(ctx, kind === "not-found" ? 404 : 405);
   if (kind === "not-found") return sendError(ctx, 404, anthropic ? "Not Found" : `Invalid URL (${ctx.method} ${ctx.path})`, {});
   return sendError(ctx, 405, anthropic ? "Method Not Allowed" : `Invalid method for URL (${ctx.method} ${ctx.path})`, {});
 }

@@ -2,10 +2,11 @@
 //   OpenAI:    {"error": {"message", "type", "param", "code"}}
 //   Anthropic: {"type": "error", "error": {"type", "message"}, "request_id"}
 //   Gemini:    {"error": {"code", "message", "status"}}
+//   Ollama:    {"error": "<message>"}
 import { geminiStatus } from "./provider-facts.js";
 
 /** The provider whose wire format a request speaks. */
-export type Provider = "openai" | "anthropic" | "gemini";
+export type Provider = "openai" | "anthropic" | "gemini" | "ollama";
 
 /** The inner OpenAI error object. */
 export interface OpenAiErrorFields {
@@ -99,6 +100,15 @@ const GEMINI_MESSAGES: Readonly<Record<number, string>> = {
   504: "Deadline expired before operation could complete.",
 };
 
+// Ollama's words for the statuses the mock answers without a message of its own.
+const OLLAMA_MESSAGES: Readonly<Record<number, string>> = {
+  404: "not found",
+  405: "method not allowed",
+  413: "request entity too large",
+  429: "too many requests",
+  503: "server busy, please try again.  maximum pending requests exceeded",
+};
+
 /** A Gemini (Google API) error body: the HTTP status, a message, and the gRPC status name. */
 export function geminiErrorBody(status: number, message?: string): object {
   const fallback = GEMINI_MESSAGES[status] ?? (status >= 500 ? GEMINI_MESSAGES[500]! : GEMINI_MESSAGES[400]!);
@@ -108,6 +118,7 @@ export function geminiErrorBody(status: number, message?: string): object {
 /** The error body for a provider. */
 export function providerErrorBody(provider: Provider, status: number, requestId: string, message?: string, fields?: OpenAiErrorFields): object {
   if (provider === "gemini") return geminiErrorBody(status, message);
+  if (provider === "ollama") return { error: message ?? OLLAMA_MESSAGES[status] ?? (status >= 500 ? "internal server error" : "bad request") };
   return provider === "anthropic" ? anthropicErrorBody(status, requestId, message) : openAiErrorBody(status, message, fields);
 }
 

@@ -43,6 +43,11 @@ export class SseWriter {
     return this.#write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
   }
 
+  /** One NDJSON line `<json>\n` (Ollama's streams, framed like events for pacing and drops). */
+  line(payload: unknown): Promise<boolean> {
+    return this.#write(`${JSON.stringify(payload)}\n`);
+  }
+
   /** The OpenAI end-of-stream marker `data: [DONE]`. */
   done(): Promise<boolean> {
     return this.#write("data: [DONE]\n\n");

@@ -59,6 +59,13 @@ const SKIP = new Set([
   "generationConfig",
   "safetySettings",
   "safetyRatings",
+  // Ollama
+  "images",
+  "options",
+  "format",
+  "keep_alive",
+  "context",
+  "done_reason",
 ]);
 
 /** Replaces every scanned text with `map(text)`; returns the same object when nothing changed. */

@@ -81,8 +81,14 @@ export function requestedCap(call: LlmCall): number | null {
   const body = call.body as Record<string, unknown> | null;
   if (typeof body !== "object" || body === null) return call.estimatedTokens.output;
   for (const key of CAP_KEYS) if (typeof body[key] === "number" && Number.isInteger(body[key])) return body[key] as number;
-  const gemini = geminiConfig(body).maxOutputTokens;
-  return typeof gemini === "number" && Number.isInteger(gemini) ? gemini : null;
+  const gemini = geminiConfig(body).maxOutputTokens ?? nested(body, "options").num_predict;
+  return typeof gemini === "number" && Number.isInteger(gemini) && gemini >= 0 ? gemini : null;
+}
+
+// body[key] when it is an object (Ollama's options), {} otherwise.
+function nested(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = body[key];
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 // Gemini's generationConfig (where its output cap lives), {} when the body has none.
@@ -107,6 +113,9 @@ function withCap(call: LlmCall, cap: number): Record<string, unknown> | null {
     case "generateContent":
     case "streamGenerateContent":
       return { ...body, generationConfig: { ...geminiConfig(body), maxOutputTokens: cap } };
+    case "ollama.chat":
+    case "ollama.generate":
+      return { ...body, options: { ...nested(body, "options"), num_predict: cap } };
     default:
       return null;
   }
