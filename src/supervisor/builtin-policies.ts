@@ -1,5 +1,6 @@
 // Builds the built-in policies in their fixed order — safety → cost → reliability — from
 // resolved options, with the budget plan, breaker board and rate limiter they share.
+import { deploymentResolver } from "../policy/azure-deployments.js";
 import type { EventInput, IronEvent } from "../events/types.js";
 import { BreakerBoard, systemBreakerClock, type BreakerChange, type BreakerClock } from "../policy/breaker/board.js";
 import type { BreakerSettings } from "../policy/breaker/machine.js";
@@ -51,6 +52,7 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
       capOutputTokens: options.budgets.capOutputTokens,
       plan,
       runOf: deps.runOf,
+      deploymentModel: deploymentResolver(options.azureDeployments, (deployment, message) => options.logger.warn({ deployment }, message)),
     }),
   );
   let breakers: BreakerBoard | null = null;

@@ -18,6 +18,8 @@ const USER = "Why is the sky blue?";
 const REPLY = defaultReplyText(USER);
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${mock.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+// Response.json() is typed unknown; tests read arbitrary JSON.
+const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 // The NDJSON lines of a body, parsed.
 const lines = async (res: Response): Promise<any[]> =>
   (await res.text())
@@ -43,9 +45,9 @@ describe("Ollama /api/chat and /api/generate", () => {
   });
 
   it("answers whole with stream false, and generate with response and context", async () => {
-    const chat = await (await post("/api/chat", { model: "llama3.2", stream: false, messages: [{ role: "user", content: USER }] })).json();
+    const chat = await json(post("/api/chat", { model: "llama3.2", stream: false, messages: [{ role: "user", content: USER }] }));
     expect(chat).toMatchObject({ model: "llama3.2", done: true, message: { role: "assistant", content: REPLY }, eval_count: countTokens(REPLY) });
-    const generated = await (await post("/api/generate", { model: "llama3.2", stream: false, prompt: USER, options: { num_predict: 3 } })).json();
+    const generated = await json(post("/api/generate", { model: "llama3.2", stream: false, prompt: USER, options: { num_predict: 3 } }));
     expect(generated).toMatchObject({ done: true, done_reason: "length", eval_count: 3, prompt_eval_count: countTokens(USER) });
     expect(generated.context).toEqual([1, 2, 3]);
     expect(countTokens(generated.response)).toBe(3);
@@ -58,7 +60,7 @@ describe("Ollama /api/chat and /api/generate", () => {
     expect([missing.status, await missing.json()]).toEqual([400, { error: "model is required" }]);
     const broken = await post("/api/generate", "{not json");
     expect(broken.status).toBe(400);
-    expect(typeof (await broken.json()).error).toBe("string");
+    expect(typeof (await json(broken)).error).toBe("string");
     const faulted = await post("/api/chat", { model: "m", messages: [] }, { "x-mock-status": "503" });
     expect([faulted.status, await faulted.json()]).toEqual([503, { error: "server busy, please try again.  maximum pending requests exceeded" }]);
   });
