@@ -6,7 +6,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import PolicyDenied
 from .provider_facts import GEMINI_ERROR_STATUS
-from .providers import ANTHROPIC, GEMINI, OLLAMA
+from . import azure_filter
+from .providers import ANTHROPIC, AZURE, GEMINI, OLLAMA
 
 DEFAULT_STATUS = 403
 _ANTHROPIC_TYPES = {
@@ -91,6 +92,8 @@ def error_parts(kind: str, denial: Denial) -> Tuple[Any, Dict[str, Any]]:
     iron = {"code": denial.code, "policy": denial.policy, "call": denial.call}
     if kind == OLLAMA:  # Ollama's error is a bare string: {"error": "..."}
         return f"iron: {denial.reason} ({denial.code})", iron
+    if kind == AZURE and azure_filter.filtered(denial.code, denial.policy):
+        return azure_filter.error(f"iron: {denial.reason}", denial.code), iron
     if kind == ANTHROPIC:
         return {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
     if kind == GEMINI:
@@ -105,6 +108,8 @@ def error_parts(kind: str, denial: Denial) -> Tuple[Any, Dict[str, Any]]:
 def build(kind: str, denial: Denial) -> SyntheticResponse:
     """The status, headers and body of the deny, in the provider's own error shape."""
     status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
+    if kind == AZURE and azure_filter.filtered(denial.code, denial.policy):
+        status = azure_filter.FILTER_STATUS
     error, iron = error_parts(kind, denial)
     body: Dict[str, Any] = (
         {"type": "error", "error": error, "iron": iron} if kind == ANTHROPIC else {"error": error, "iron": iron}

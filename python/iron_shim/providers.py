@@ -9,6 +9,8 @@ from .provider_facts import COMPATIBLE_HOSTS, GEMINI_PATH, OLLAMA_ENDPOINTS, OLL
 from .settings import ProviderConfig
 
 OPENAI, ANTHROPIC, GEMINI, OLLAMA = "openai", "anthropic", "gemini", "ollama"
+#: Azure OpenAI: OpenAI's wire with Azure's errors and content filter (the provider is still "openai").
+AZURE = "azure"
 #: Ollama's own port: its /api/ paths there are Ollama for sure; elsewhere the body must say so.
 OLLAMA_PORT = 11434
 _AZURE_SUFFIX = ".openai.azure.com"
@@ -139,7 +141,7 @@ def match_url(
     if host == "api.anthropic.com":
         return Target(ANTHROPIC, ANTHROPIC, endpoint, True, False) if endpoint == "messages" else None
     if host.endswith(_AZURE_SUFFIX) or "/openai/deployments/" in path:
-        return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, False)
+        return None if endpoint == "messages" else Target(OPENAI, AZURE, endpoint, True, False)
     if host in COMPATIBLE_HOSTS:
         return None if endpoint == "messages" else Target(COMPATIBLE_HOSTS[host], OPENAI, endpoint, True, False)
     if endpoint == "messages":

@@ -31,12 +31,15 @@ export interface MockContext {
   readonly fixedReply: string | undefined;
   /** Aborted when the client goes away or the server closes. */
   readonly signal: AbortSignal;
+  /** Rewrites a 200 JSON answer before it is sent (Azure adds its content-filter results). */
+  readonly decorate?: (body: unknown) => unknown;
 }
 
 /** The provider's own response headers: request id, and for OpenAI the processing time and version. */
 export function providerHeaders(ctx: MockContext): Record<string, string> {
   if (ctx.provider === "anthropic") return { "request-id": ctx.requestId };
   if (ctx.provider === "ollama") return {};
+  if (ctx.provider === "azure") return { "apim-request-id": ctx.requestId, "x-request-id": ctx.requestId, "x-ms-region": "East US" };
   if (ctx.provider === "gemini") return { "server-timing": `gfet4t7; dur=${Math.round(performance.now() - ctx.startedAt)}` };
   return {
     "x-request-id": ctx.requestId,
@@ -52,7 +55,7 @@ export function sendJson(ctx: MockContext, status: number, body: unknown, header
     ctx.res.destroy();
     return;
   }
-  const text = JSON.stringify(body);
+  const text = JSON.stringify(status < 400 && ctx.decorate !== undefined ? ctx.decorate(body) : body);
   const type = ctx.provider === "gemini" ? GEMINI_JSON_TYPE : ctx.provider === "ollama" || (status >= 400 && ctx.provider === "openai") ? OPENAI_ERROR_JSON_TYPE : JSON_TYPE;
   ctx.res.writeHead(status, { ...providerHeaders(ctx), ...headers, "content-type": type, "content-length": Buffer.byteLength(text) });
   ctx.res.end(text);

@@ -72,6 +72,7 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
     if (match.kind !== "route") return noRoute(ctx, match.kind);
     if (state.options.requireAuth && provider !== "ollama" && !hasApiKey(provider, req.headers, query)) {
       if (provider === "gemini") return sendError(ctx, 403, GEMINI_MISSING_KEY);
+      if (provider === "azure") return sendError(ctx, 401);
       return sendError(ctx, 401, provider === "anthropic" ? ANTHROPIC_MISSING_KEY : OPENAI_MISSING_KEY, { code: null });
     }
     if (provider === "anthropic" && header(req, "anthropic-version") === "") return sendError(ctx, 400, "anthropic-version: header is required");

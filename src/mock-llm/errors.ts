@@ -6,7 +6,7 @@
 import { geminiStatus } from "./provider-facts.js";
 
 /** The provider whose wire format a request speaks. */
-export type Provider = "openai" | "anthropic" | "gemini" | "ollama";
+export type Provider = "openai" | "anthropic" | "gemini" | "ollama" | "azure";
 
 /** The inner OpenAI error object. */
 export interface OpenAiErrorFields {
@@ -115,9 +115,28 @@ export function geminiErrorBody(status: number, message?: string): object {
   return { error: { code: status, message: message ?? fallback, status: geminiStatus(status) } };
 }
 
+/** Azure's error body for a status (its code is a name or the status as a string). */
+export function azureErrorBody(status: number, message?: string): object {
+  const fallback: Record<number, [string, string]> = {
+    400: ["BadRequest", "Invalid request."],
+    401: [
+      "401",
+      "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.",
+    ],
+    404: ["DeploymentNotFound", "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again."],
+    429: [
+      "429",
+      "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 1 second.",
+    ],
+  };
+  const [code, text] = fallback[status] ?? [status >= 500 ? "InternalServerError" : String(status), status >= 500 ? "The server had an error while processing your request." : "Error"];
+  return { error: { code, message: message ?? text } };
+}
+
 /** The error body for a provider. */
 export function providerErrorBody(provider: Provider, status: number, requestId: string, message?: string, fields?: OpenAiErrorFields): object {
   if (provider === "gemini") return geminiErrorBody(status, message);
+  if (provider === "azure") return azureErrorBody(status, message);
   if (provider === "ollama") return { error: message ?? OLLAMA_MESSAGES[status] ?? (status >= 500 ? "internal server error" : "bad request") };
   return provider === "anthropic" ? anthropicErrorBody(status, requestId, message) : openAiErrorBody(status, message, fields);
 }

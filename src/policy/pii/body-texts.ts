@@ -66,6 +66,10 @@ const SKIP = new Set([
   "keep_alive",
   "context",
   "done_reason",
+  // Azure's content-filter results
+  "prompt_filter_results",
+  "content_filter_results",
+  "content_filter_result",
 ]);
 
 /** Replaces every scanned text with `map(text)`; returns the same object when nothing changed. */
