@@ -7,7 +7,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 from .errors import PolicyDenied
 from .provider_facts import GEMINI_ERROR_STATUS
 from . import azure_filter
-from .providers import ANTHROPIC, AZURE, GEMINI, OLLAMA
+from .providers import ANTHROPIC, AZURE, BEDROCK, GEMINI, OLLAMA
 
 DEFAULT_STATUS = 403
 _ANTHROPIC_TYPES = {
@@ -20,6 +20,17 @@ _ANTHROPIC_TYPES = {
     429: "rate_limit_error",
     503: "overloaded_error",
     529: "overloaded_error",
+}
+#: HTTP status of a denial -> Bedrock's error code (botocore's ClientError.response["Error"]["Code"]).
+BEDROCK_CODES = {
+    400: "ValidationException",
+    402: "ServiceQuotaExceededException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    424: "ModelErrorException",
+    429: "ThrottlingException",
+    503: "ServiceUnavailableException",
 }
 _REASONS = {
     400: "Bad Request",
@@ -76,6 +87,14 @@ def gemini_status(status: int) -> str:
     return "INTERNAL" if status >= 500 else "FAILED_PRECONDITION"
 
 
+def bedrock_code(status: int) -> str:
+    """Bedrock's error code for a status: by table, else InternalServerException (5xx) or ValidationException."""
+    known = BEDROCK_CODES.get(status)
+    if known is not None:
+        return known
+    return "InternalServerException" if status >= 500 else "ValidationException"
+
+
 def reason_phrase(status: int) -> str:
     """The HTTP reason phrase for a status."""
     return _REASONS.get(status, "Error")
@@ -94,6 +113,8 @@ def error_parts(kind: str, denial: Denial) -> Tuple[Any, Dict[str, Any]]:
         return f"iron: {denial.reason} ({denial.code})", iron
     if kind == AZURE and azure_filter.filtered(denial.code, denial.policy):
         return azure_filter.error(f"iron: {denial.reason}", denial.code), iron
+    if kind == BEDROCK:  # botocore reads the code from x-amzn-errortype (or __type) and the message
+        return {"code": bedrock_code(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
     if kind == ANTHROPIC:
         return {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
     if kind == GEMINI:
@@ -114,8 +135,12 @@ def build(kind: str, denial: Denial) -> SyntheticResponse:
     body: Dict[str, Any] = (
         {"type": "error", "error": error, "iron": iron} if kind == ANTHROPIC else {"error": error, "iron": iron}
     )
+    if kind == BEDROCK:
+        body = {"__type": error["code"], "message": error["message"], "iron": iron}
     data = json.dumps(body).encode("utf-8")
     headers = [("content-type", "application/json"), ("content-length", str(len(data)))]
+    if kind == BEDROCK:
+        headers.append(("x-amzn-errortype", error["code"]))
     if status == 429:
         if denial.retry_after is not None:
             headers.append(("retry-after", _retry_after_text(denial.retry_after)))

@@ -9,6 +9,8 @@ from .provider_facts import COMPATIBLE_HOSTS, GEMINI_PATH, OLLAMA_ENDPOINTS, OLL
 from .settings import ProviderConfig
 
 OPENAI, ANTHROPIC, GEMINI, OLLAMA = "openai", "anthropic", "gemini", "ollama"
+#: AWS Bedrock: governed inside botocore (interceptors/botocore_.py), never by URL.
+BEDROCK = "bedrock"
 #: Azure OpenAI: OpenAI's wire with Azure's errors and content filter (the provider is still "openai").
 AZURE = "azure"
 #: Ollama's own port: its /api/ paths there are Ollama for sure; elsewhere the body must say so.
@@ -50,6 +52,12 @@ _NOT_TEXT = frozenset(
         "safetySettings",
         "images",
         "options",
+        "inferenceConfig",
+        "additionalModelRequestFields",
+        "guardrailConfig",
+        "toolConfig",
+        "bytes",
+        "anthropic_version",
         "format",
         "keep_alive",
         "context",
@@ -164,6 +172,8 @@ def inspect(target: Target, url: str, body: Optional[bytes]) -> Optional[CallInf
         return _inspect_gemini(target, url, obj, fields)
     if target.kind == OLLAMA:
         return _inspect_ollama(target, obj, fields)
+    if target.kind == BEDROCK:
+        return _inspect_bedrock(target, url, obj, fields)
     model = fields.get("model")
     if not isinstance(model, str):
         model = _azure_deployment(url) if target.known else None
@@ -207,6 +217,26 @@ def _inspect_ollama(target: Target, obj: Any, fields: Any) -> Optional[CallInfo]
         target=target,
         model=model,
         stream=fields.get("stream") is not False,
+        body=obj,
+        est_input=estimate_tokens(obj),
+        est_output=cap if type(cap) is int and cap >= 0 else None,
+    )
+
+
+def _inspect_bedrock(target: Target, url: str, obj: Any, fields: Any) -> CallInfo:
+    """Bedrock (botocore's request, before signing): the model id is in the path /model/{modelId}/..."""
+    path = urlsplit(url).path
+    at = path.find("/model/")
+    model = unquote(path[at + len("/model/") :].split("/", 1)[0]) if at >= 0 else None
+    if target.endpoint == "invoke":
+        cap = fields.get("max_tokens", fields.get("max_gen_len"))
+    else:
+        config = fields.get("inferenceConfig")
+        cap = config.get("maxTokens") if isinstance(config, dict) else None
+    return CallInfo(
+        target=target,
+        model=model or None,
+        stream=target.endpoint == "converse-stream",
         body=obj,
         est_input=estimate_tokens(obj),
         est_output=cap if type(cap) is int and cap >= 0 else None,

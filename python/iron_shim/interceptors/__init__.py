@@ -16,6 +16,7 @@ from .base import Interceptor
 def _build() -> List[Interceptor]:
     """One instance per supported library (imports are cheap: no library is imported here)."""
     from .aiohttp_ import AiohttpInterceptor
+    from .botocore_ import BotocoreInterceptor
     from .children import ChildEnvInterceptor
     from .http_client_ import HttpClientInterceptor
     from .httpx_ import Httpx2Interceptor, HttpxInterceptor
@@ -31,6 +32,7 @@ def _build() -> List[Interceptor]:
         AiohttpInterceptor(),
         Urllib3Interceptor(),
         HttpClientInterceptor(),
+        BotocoreInterceptor(),
         ChildEnvInterceptor(),
     ]
 
