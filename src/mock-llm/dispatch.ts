@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ANTHROPIC_MISSING_KEY, GEMINI_MISSING_KEY, OPENAI_MISSING_KEY, hasApiKey } from "./auth.js";
 import { parseJsonObject, readBody } from "./body.js";
+import { sigV4Problem } from "./bedrock.js";
 import { sendError, type MockContext } from "./context.js";
 import { RequestError, type Provider } from "./errors.js";
 import { faultFromHeaders, FaultValueError, resolveFault, type Fault, type FaultQueue } from "./faults.js";
@@ -70,7 +71,11 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
     const parsed = parseJsonObject(raw.text, method === "GET");
     record.body(raw.text === "" ? null : parsed.ok ? parsed.value : raw.text);
     if (match.kind !== "route") return noRoute(ctx, match.kind);
-    if (state.options.requireAuth && provider !== "ollama" && !hasApiKey(provider, req.headers, query)) {
+    if (state.options.requireAuth && provider === "bedrock") {
+      const problem = sigV4Problem(method, req.url ?? path, req.headers, Buffer.from(raw.text, "utf8"));
+      if (problem !== null) return sendError(ctx, 403, problem);
+    }
+    if (state.options.requireAuth && provider !== "ollama" && provider !== "bedrock" && !hasApiKey(provider, req.headers, query)) {
       if (provider === "gemini") return sendError(ctx, 403, GEMINI_MISSING_KEY);
       if (provider === "azure") return sendError(ctx, 401);
       return sendError(ctx, 401, provider === "anthropic" ? ANTHROPIC_MISSING_KEY : OPENAI_MISSING_KEY, { code: null });

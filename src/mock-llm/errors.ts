@@ -6,7 +6,7 @@
 import { geminiStatus } from "./provider-facts.js";
 
 /** The provider whose wire format a request speaks. */
-export type Provider = "openai" | "anthropic" | "gemini" | "ollama" | "azure";
+export type Provider = "openai" | "anthropic" | "gemini" | "ollama" | "azure" | "bedrock";
 
 /** The inner OpenAI error object. */
 export interface OpenAiErrorFields {
@@ -133,10 +133,25 @@ export function azureErrorBody(status: number, message?: string): object {
   return { error: { code, message: message ?? text } };
 }
 
+/** Bedrock's error code for a status (botocore's ClientError code). */
+export function bedrockErrorCode(status: number): string {
+  const codes: Record<number, string> = {
+    400: "ValidationException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    424: "ModelErrorException",
+    429: "ThrottlingException",
+    503: "ServiceUnavailableException",
+  };
+  return codes[status] ?? (status >= 500 ? "InternalServerException" : "ValidationException");
+}
+
 /** The error body for a provider. */
 export function providerErrorBody(provider: Provider, status: number, requestId: string, message?: string, fields?: OpenAiErrorFields): object {
   if (provider === "gemini") return geminiErrorBody(status, message);
   if (provider === "azure") return azureErrorBody(status, message);
+  if (provider === "bedrock") return { message: message ?? (status >= 500 ? "The server encountered an internal error while processing the request." : "The request is not valid.") };
   if (provider === "ollama") return { error: message ?? OLLAMA_MESSAGES[status] ?? (status >= 500 ? "internal server error" : "bad request") };
   return provider === "anthropic" ? anthropicErrorBody(status, requestId, message) : openAiErrorBody(status, message, fields);
 }
