@@ -126,6 +126,55 @@ def messages():
         },
     )
     add(
+        "decision allow streamed, chunk batches, no response decision",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "allow",
+            "policy": None,
+            "code": None,
+            "reason": None,
+            "status": None,
+            "retry_after": None,
+            "body": None,
+            "stream_chunks": True,
+            "chunk_batch": True,
+            "response_decision": False,
+        },
+    )
+    add(
+        "llm.chunk batch with the end",
+        {
+            "v": 1,
+            "type": "llm.chunk",
+            "id": 7,
+            "call": "c-1",
+            "index": 0,
+            "texts": ["Mail jo", "hn@example.com", " now"],
+            "done": True,
+        },
+    )
+    add(
+        "decision chunk batch redact",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 7,
+            "call": "c-1",
+            "action": "redact",
+            "policy": "safety",
+            "code": None,
+            "reason": "redacted an email address",
+            "status": None,
+            "retry_after": None,
+            "body": None,
+            "texts": ["Mail ", "[email]", ""],
+            "text": " now",
+        },
+    )
+    add(
         "decision deny",
         {
             "v": 1,

@@ -18,11 +18,13 @@ supervisor a call is denied (fail closed) unless ``fail_open=True``.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from .api_types import BudgetStatus, Status
 from .context import context
 from .errors import IronConnectionError, IronError, PolicyDenied
+
+if TYPE_CHECKING:
+    from .api_types import BudgetStatus, Status
 
 __version__ = "0.1.0"
 __all__ = [
@@ -87,7 +89,16 @@ def uninstall() -> None:
     runtime.uninstall()
 
 
-def status() -> Status:
+def __getattr__(name: str) -> Any:
+    """Status and BudgetStatus, imported on first use (TypedDicts cost start-up every agent would pay)."""
+    if name in ("Status", "BudgetStatus"):
+        from . import api_types
+
+        return getattr(api_types, name)
+    raise AttributeError(f"module 'iron_shim' has no attribute {name!r}")
+
+
+def status() -> "Status":
     """A snapshot of the shim: ``installed``, ``connected``, ``state``, ``agent`` (the id the
     supervisor knows this process as), ``session``, ``endpoint``, ``inflight`` calls, the last
     ``error``, and ``budget_left_usd`` with the ``budget`` behind it (the tightest of the global,

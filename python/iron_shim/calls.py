@@ -13,7 +13,19 @@ from . import providers
 class Call:
     """One governed LLM call, from its request to its response report."""
 
-    __slots__ = ("id", "info", "library", "started", "report", "added_usage", "chunks", "chunk_index", "deadline_ms")
+    __slots__ = (
+        "id",
+        "info",
+        "library",
+        "started",
+        "report",
+        "added_usage",
+        "chunks",
+        "chunk_batch",
+        "chunk_index",
+        "deadline_ms",
+        "response_decision",
+    )
 
     def __init__(self, info: providers.CallInfo, library: str) -> None:
         """A fresh call id (c- + 16 random hex digits) for a recognised call."""
@@ -24,7 +36,9 @@ class Call:
         self.report = True
         self.added_usage = False
         self.chunks = False  # the engine watches this call's streamed text (llm.chunk, SPEC 3.6a)
+        self.chunk_batch = False  # llm.chunk may carry every delta read so far (texts, SPEC 3.6a)
         self.chunk_index = 0
+        self.response_decision = True  # False: no policy can act on the response; report it, wait for nothing
         self.deadline_ms: Optional[int] = None  # the per-call deadline the engine set (timeout_ms, SPEC 3.5)
 
     @property

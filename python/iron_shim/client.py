@@ -129,14 +129,25 @@ class Client:
             raise
 
     def post(self, msg: Dict[str, Any]) -> None:
-        """Fire-and-forget: the I/O thread sends it (safe from finalizers); while the link is down it
-        waits for the next welcome (the oldest go first past OUTBOX_LIMIT)."""
+        """Fire-and-forget: sent from this thread when the link is up and nothing older waits (no hand-off
+        to the I/O thread); else queued for the I/O thread, and while the link is down kept for the next
+        welcome (the oldest go first past OUTBOX_LIMIT). Safe from finalizers: it never blocks on a reply."""
         link = self.link
         if link.state in (CLOSED, REJECTED):
             return
         frame = _encode(msg)
         if self.io.thread is None:
             self.start()
+        lock = link.out_lock
+        if lock.acquire(blocking=False):  # never waits: a finalizer may run inside a send on this thread
+            try:
+                conn = link.conn if link.state == READY and not link.outbox else None
+                if conn is not None and conn.try_send(frame):
+                    return
+            except OSError:
+                pass  # the I/O thread sees the broken connection; the frame waits for the next one
+            finally:
+                lock.release()
         link.outbox.append(frame)
         link.kick()
 

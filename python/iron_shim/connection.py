@@ -151,6 +151,17 @@ class Connection:
         with self._send_lock:
             self.sock.sendall(data)
 
+    def try_send(self, data: bytes) -> bool:
+        """send() unless another writer holds the connection (or this very thread does, from a finalizer):
+        then False at once, and the caller queues the frame instead."""
+        if not self._send_lock.acquire(blocking=False):
+            return False
+        try:
+            self.sock.sendall(data)
+        finally:
+            self._send_lock.release()
+        return True
+
     def shutdown_write(self) -> None:
         """Half-closes after bye so the peer reads everything and then sees EOF."""
         try:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Tuple, Union
 
 from . import denial as denials
 from . import protocol, providers, reroute, scrub
@@ -13,8 +13,10 @@ from .decision_rules import HeaderGet, as_no_decision, checked, denied, to_denia
 from .errors import DECISION_TIMEOUT, INTERNAL, PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
 from .flow import Flow, arun, run
 from .internal import swallow
-from .response_side import ResponseReporter
-from .stream_side import StreamReporter
+
+if TYPE_CHECKING:
+    from .response_side import ResponseReporter
+    from .stream_side import StreamReporter
 
 __all__ = ["Governor", "Call", "Verdict", "Outcome", "PASS", "KEEP", "is_event_stream"]
 
@@ -31,8 +33,26 @@ class Governor:
     def __init__(self, client: Client) -> None:
         """Uses the client's effective settings (welcome settings win) at every call."""
         self.client = client
-        self.responses = ResponseReporter(client)
-        self.streams = StreamReporter(client)
+        self._responses: Optional["ResponseReporter"] = None
+        self._streams: Optional["StreamReporter"] = None
+
+    @property
+    def responses(self) -> "ResponseReporter":
+        """The response side, imported on the first response (start-up pays only for what it uses)."""
+        if self._responses is None:
+            from .response_side import ResponseReporter
+
+            self._responses = ResponseReporter(self.client)
+        return self._responses
+
+    @property
+    def streams(self) -> "StreamReporter":
+        """The stream side (tap, chunk filter), imported on the first streamed response."""
+        if self._streams is None:
+            from .stream_side import StreamReporter
+
+            self._streams = StreamReporter(self.client)
+        return self._streams
 
     def match(self, method: str, url: str, header: HeaderGet) -> Optional[providers.Target]:
         """The cheap first step: is this URL a governed LLM endpoint? (no body, no round trip).
@@ -173,6 +193,8 @@ class Governor:
             if decision.action == "deny":
                 return self._deny(call, to_denial(call, decision, "denied by policy"))
             call.deadline_ms = decision.timeout_ms
+            call.chunk_batch = decision.chunk_batch
+            call.response_decision = decision.response_decision
             if decision.action == "modify":
                 if decision.url is not None:
                     why = reroute.refusal(decision.url, url, self.client.base, self.client.settings)

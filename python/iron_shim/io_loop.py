@@ -161,8 +161,8 @@ class IOLoop:
                         link.dispatch(conn, frame)
                 finally:
                     self.reads.release(conn)
-            while link.outbox and link.state == READY:
-                conn.send(link.outbox.popleft())
+            if link.outbox and link.state == READY:
+                link.flush_outbox(conn)
             if now >= next_beat and link.state == READY:
                 conn.send(zmtp.encode_frame(packb(protocol.heartbeat(protocol.next_id(), len(link.pending)))))
                 if ping_at is not None and conn.last_rx >= ping_at:

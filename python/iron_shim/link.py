@@ -70,6 +70,8 @@ class Link:
         #: Fire-and-forget reports (a stream's llm.response) waiting for the I/O thread; kept across a
         #: reconnect, so a spend is settled even when the link dropped just after the call ended.
         self.outbox: Deque[bytes] = collections.deque(maxlen=OUTBOX_LIMIT)
+        #: Orders fire-and-forget frames: a caller sending one itself, and whoever flushes the outbox.
+        self.out_lock = threading.Lock()
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
         self.state = IDLE
@@ -208,12 +210,13 @@ class Link:
 
     def flush_outbox(self, conn: Connection) -> None:
         """Sends whatever fire-and-forget messages are still queued."""
-        while True:
-            try:
-                frame = self.outbox.popleft()
-            except IndexError:
-                return
-            conn.send(frame)
+        with self.out_lock:
+            while True:
+                try:
+                    frame = self.outbox.popleft()
+                except IndexError:
+                    return
+                conn.send(frame)
 
     # ----- what arrives (whoever reads the socket) -----
 

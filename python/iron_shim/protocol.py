@@ -6,7 +6,7 @@ import os
 import socket
 import sys
 import time
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from .codec import unpackb
 from .errors import ProtocolError
@@ -119,6 +119,11 @@ def llm_chunk(msg_id: int, call: str, index: int, text: str, done: bool) -> Dict
     return {"v": VERSION, "type": "llm.chunk", "id": msg_id, "call": call, "index": index, "text": text, "done": done}
 
 
+def llm_chunks(msg_id: int, call: str, index: int, texts: List[str], done: bool) -> Dict[str, Any]:
+    """Every text delta read so far in one message, and the end when it was read too (3.6a, chunk_batch)."""
+    return {"v": VERSION, "type": "llm.chunk", "id": msg_id, "call": call, "index": index, "texts": texts, "done": done}
+
+
 def heartbeat(msg_id: int, inflight: int) -> Dict[str, Any]:
     """Proof of life sent by the I/O thread every heartbeat_ms (3.7)."""
     return {"v": VERSION, "type": "heartbeat", "id": msg_id, "ts": time.time(), "inflight": inflight}
@@ -167,10 +172,15 @@ class Decision(NamedTuple):
     url: Optional[str] = None
     stream_chunks: bool = False
     timeout_ms: Optional[int] = None
+    chunk_batch: bool = False
+    response_decision: bool = True
 
 
 class ChunkDecision(NamedTuple):
-    """The engine's answer to an llm.chunk: what the agent receives in place of the delta (3.6a)."""
+    """The engine's answer to an llm.chunk: what the agent receives in place of the delta (3.6a).
+
+    For a batch (texts sent): texts holds one text per delta decided (fewer after a deny) and
+    text what was still held at the end (done)."""
 
     call: str
     action: str
@@ -179,6 +189,7 @@ class ChunkDecision(NamedTuple):
     code: Optional[str]
     reason: Optional[str]
     status: Optional[int]
+    texts: Optional[List[str]] = None
 
 
 def _opt(msg: Mapping[str, Any], key: str, kind: Any, what: str) -> Any:
@@ -244,6 +255,8 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
         url=url,
         stream_chunks=_opt(msg, "stream_chunks", bool, "a bool") is True,
         timeout_ms=timeout_ms,
+        chunk_batch=_opt(msg, "chunk_batch", bool, "a bool") is True,
+        response_decision=_opt(msg, "response_decision", bool, "a bool") is not False,
     )
 
 
@@ -263,4 +276,32 @@ def parse_chunk_decision(msg: Mapping[str, Any], original: str) -> ChunkDecision
         code=_opt(msg, "code", str, "a string"),
         reason=_opt(msg, "reason", str, "a string"),
         status=_opt(msg, "status", int, "an int"),
+    )
+
+
+def parse_chunks_decision(msg: Mapping[str, Any], originals: List[str], done: bool) -> ChunkDecision:
+    """Validates a decision answering a batched llm.chunk: one text per delta (fewer only on a deny)."""
+    action = msg.get("action")
+    if action not in RESPONSE_ACTIONS:
+        raise ProtocolError(f"decision: action must be one of {', '.join(RESPONSE_ACTIONS)}, got {action!r}")
+    texts = msg.get("texts")
+    if texts is None and action == "allow" and msg.get("text") is None:
+        texts, rest = list(originals), ""
+    else:
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise ProtocolError(f"decision: texts must be an array of strings, got {texts!r}")
+        if len(texts) > len(originals) or (action != "deny" and len(texts) != len(originals)):
+            raise ProtocolError(f"decision: expected {len(originals)} texts, got {len(texts)}")
+        rest = _opt(msg, "text", str, "a string") or ""
+    if rest and not done:
+        raise ProtocolError("decision: a text beside texts is only allowed at the end of the stream")
+    return ChunkDecision(
+        call=_opt(msg, "call", str, "a string") or "",
+        action=action,
+        text=rest,
+        policy=_opt(msg, "policy", str, "a string"),
+        code=_opt(msg, "code", str, "a string"),
+        reason=_opt(msg, "reason", str, "a string"),
+        status=_opt(msg, "status", int, "an int"),
+        texts=texts,
     )

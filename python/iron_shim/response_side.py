@@ -39,13 +39,15 @@ class ResponseReporter:
         error = usage.error_text(parsed) if status >= 400 else None
         if error is None and status >= 400:
             error = f"HTTP {status}"
-        return protocol.llm_response(
+        # No policy acts on this response, so none reads its body: its finish reasons stand in for it.
+        reported = parsed if call.response_decision and body is not None and len(body) <= MAX_REPORTED_BODY else None
+        msg = protocol.llm_response(
             protocol.next_id(),
             call.id,
             status,
             usage.normalise(kind, usage.usage_of(kind, parsed)),
             usage.output_text(kind, endpoint, parsed)[:MAX_OUTPUT_CHARS],
-            parsed if body is not None and len(body) <= MAX_REPORTED_BODY else None,
+            reported,
             (time.perf_counter() - call.started) * 1000.0,
             False,
             True,
@@ -54,6 +56,11 @@ class ResponseReporter:
             usage.response_model(parsed),
             retry_after(header),
         )
+        if not call.response_decision:
+            reasons = usage.finish_reasons(parsed)
+            if reasons:
+                msg["finish_reasons"] = reasons
+        return msg
 
     def _response_prelude(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Optional[dict]:
         """The llm.response to send for this call (once), or None when nothing is to be reported."""
@@ -78,6 +85,10 @@ class ResponseReporter:
         """The response flow: yields the llm.response, receives the decision (or the failure to get one)."""
         msg = self._response_prelude(call, status, header, body)
         if msg is None:
+            return KEEP
+        if not call.response_decision:
+            # No policy can act on this response (the request decision said so): report it, wait for nothing.
+            self.client.post(msg)
             return KEEP
         try:
             reply = yield msg

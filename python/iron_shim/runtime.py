@@ -4,20 +4,23 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from . import internal
 from .client import READY, REJECTED, Client
 from .errors import AUTH, CONFIG, POLICY, SUPERVISOR_UNAVAILABLE, IronConnectionError, IronError
-from .governor import Governor
+from .lazy_governor import LazyGovernor
 from .settings import Settings, warn
-from .api_types import Status, build
-from .interceptors import base, instrument_all, uninstrument_all
+from .interceptors import instrument_all, uninstrument_all
+from .interceptors.current import set_current
+
+if TYPE_CHECKING:
+    from .api_types import Status
 
 VERSION = "0.1.0"
 
-#: The installed governor (the interceptors read it from interceptors.base.current() on every call).
-governor: Optional[Governor] = None
+#: The installed governor (the interceptors read it from interceptors.current.current() on every call).
+governor: Optional[LazyGovernor] = None
 _settings: Optional[Settings] = None
 _lock = threading.RLock()
 _hooks = {"atexit": False, "fork": False}
@@ -41,8 +44,8 @@ def install(settings: Settings, wait: bool) -> None:
             internal.configure(settings.strict, settings.debug)
             warn(settings)
             client = Client(settings, VERSION, announce_reject=not wait)
-            governor = Governor(client)
-            base.set_current(governor)
+            governor = LazyGovernor(client)
+            set_current(governor)
             _settings = settings
             os.environ["IRON_PARENT_PID"] = str(os.getpid())
             _register_hooks()
@@ -108,14 +111,16 @@ def _teardown(reason: str) -> None:
     """Unpatches, then closes the client (callers hold _lock)."""
     global governor, _settings
     gov, governor, _settings = governor, None, None
-    base.set_current(None)
+    set_current(None)
     uninstrument_all()
     if gov is not None:
         gov.client.close(reason)
 
 
-def status() -> Status:
+def status() -> "Status":
     """A typed snapshot (see api_types.Status)."""
+    from .api_types import build
+
     gov = governor
     if gov is None:
         return build({"state": "uninstalled"}, installed=False)
@@ -143,8 +148,8 @@ def _after_fork_in_child() -> None:
         gov.client.abandon()
         settings = gov.client.base._replace(parent_pid=parent)
         _settings = settings
-        governor = Governor(Client(settings, VERSION))
-        base.set_current(governor)
+        governor = LazyGovernor(Client(settings, VERSION))
+        set_current(governor)
         os.environ["IRON_PARENT_PID"] = str(os.getpid())
     except Exception as exc:  # noqa: BLE001
         internal.debug(f"fork handling failed: {exc!r}")

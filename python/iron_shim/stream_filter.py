@@ -1,34 +1,39 @@
-"""The shim side of llm.chunk (SPEC 3.6a): each text delta of a watched stream goes to the engine, and the
-agent receives the engine's text in its place.
+"""The shim side of llm.chunk (SPEC 3.6a): the text deltas of a watched stream go to the engine, and the
+agent receives the engine's text in their place.
 
-The filter is sans-I/O: its methods are generators that yield an Ask per round trip and receive the
-Answer, so one implementation serves blocking threads and asyncio alike (tap.py drives them).
-Output policies may hold text back across deltas, so once the text has been closed (finish_reason,
-content_block_stop, output_text.done, ...) the closing events are held until either more text comes
-(they were only a part boundary) or the stream ends: then `done` is asked, the held remainder goes
-out as one more delta, then the held closing events (full-text copies rewritten), then the end.
+The filter is sans-I/O: on_events() is a generator that yields one Ask per read (every delta the read
+brought, and the end when it was read too) and receives the Answer, so one implementation serves
+blocking threads and asyncio alike (tap.py drives it). Output policies may hold text back across
+deltas: held text comes out with a later delta. Once the text has been closed (finish_reason,
+content_block_stop, output_text.done, ...) the closing events are held until more text comes (they
+were only a part boundary) or the stream ends; then the remainder rides on the last delta of the
+same read, else on a closing event that has room for it (chat's finish chunk), else it goes out as
+one more delta, then the held closing events (full-text copies rewritten), then the end.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Dict, Generator, Hashable, List, NamedTuple, Optional, Tuple
+from collections import deque
+from typing import Any, Callable, Deque, Dict, Generator, Hashable, List, NamedTuple, Optional, Tuple
 
 from .sse import SSEEvent
 from .stream_text import TextShape, private_copy
 
 
 class Ask(NamedTuple):
-    """One llm.chunk to send: a delta's text, or the end of the stream (done, empty text)."""
+    """One round trip: every delta text read so far, in order, and whether the stream ended."""
 
-    text: str
+    texts: Tuple[str, ...]
     done: bool
 
 
 class Answer(NamedTuple):
-    """The engine's decision for an Ask: the text to emit, or a deny that ends the stream."""
+    """The engine's answer to an Ask: the text to emit per delta and the held remainder at the end,
+    or a deny, which ends the stream after the deltas whose texts it carries."""
 
     action: str
-    text: str
+    texts: Tuple[str, ...]
+    rest: str = ""
     code: Optional[str] = None
     reason: Optional[str] = None
     policy: Optional[str] = None
@@ -39,10 +44,15 @@ Step = Generator[Ask, Answer, bytes]
 #: Builds the provider's error event for a deny (answer, sequence number for the Responses API).
 DenyEvent = Callable[[Answer, Optional[int]], bytes]
 _Held = Tuple[str, Optional[Dict[str, Any]], bytes]
+#: One event of a read: (what it is: text, end, other or pass; the event; its JSON; its kept bytes; its deltas).
+_Planned = Tuple[str, SSEEvent, Optional[Dict[str, Any]], bytes, List[Tuple[Hashable, str]]]
 
 
 class ChunkFilter:
-    """Per call: rewrites text deltas, holds closing events, flushes at the end, ends on deny."""
+    """Per call: rewrites text deltas, holds closing events, flushes at the end, ends on deny.
+
+    Every delta of one read goes to the engine in one Ask (with the end, when it was read too), so a
+    stream costs a round trip per read, not per delta."""
 
     def __init__(self, shape: TextShape, deny_event: DenyEvent, strip_usage_null: bool = False) -> None:
         """strip_usage_null: the shim added include_usage, so a rewritten chunk must not show usage: null."""
@@ -69,76 +79,137 @@ class ChunkFilter:
         """Emitted text per output piece (for rewriting full-text copies)."""
         return {key: "".join(parts) for key, parts in self._texts.items()}
 
-    # ----- the steps -----
+    # ----- the step -----
 
-    def on_event(self, event: SSEEvent, kept: bytes) -> Step:
-        """One parsed event (kept: its bytes after usage stripping) -> the bytes the agent sees now."""
+    def on_events(self, items: List[Tuple[SSEEvent, bytes]], at_end: bool = False) -> Step:
+        """The parsed events of one read (each with its bytes after usage stripping) -> the bytes the agent
+        sees now. at_end: the body ended (or broke) after these, so whatever is held is flushed."""
         if self.denied is not None:
             return b""
-        if self.done_asked:
-            return kept
-        obj = _json_object(event.data)
-        self._note_sequence(obj)
-        deltas = self.shape.deltas(event.event, obj) if obj is not None else []
-        if deltas:
-            return (yield from self._on_text(event.event, obj, deltas, kept))  # type: ignore[arg-type]
-        if self.shape.ends(event.event, event.data or "", obj):
-            out = yield from self._flush()
-            if self.denied is not None:
-                return out
-            return out + self._rewritten(event.event, obj, kept)
-        if self._seen_text and (self._holding or self.shape.closes(event.event, obj)):
-            self._holding = True
-            self._held.append((event.event, obj, kept))
-            return b""
-        return kept
+        plan, texts, ends = self._plan(items)
+        done = not self.done_asked and (ends or at_end)
+        answer = Answer("allow", ())
+        if texts or done:
+            self.done_asked = self.done_asked or done
+            answer = yield Ask(tuple(texts), done)
+        return self._build(plan, answer, done)
 
-    def on_end(self) -> Step:
-        """The body ended (or broke) before the provider's end event: flush what is held."""
-        if self.denied is not None or self.done_asked:
-            return b""
-        return (yield from self._flush())
+    def _plan(self, items: List[Tuple[SSEEvent, bytes]]) -> Tuple[List[_Planned], List[str], bool]:
+        """What each event is, and the delta texts to ask about (none after the end event)."""
+        plan: List[_Planned] = []
+        texts: List[str] = []
+        ended = self.done_asked
+        for event, kept in items:
+            if ended:
+                plan.append(("pass", event, None, kept, []))
+                continue
+            obj = _json_object(event.data)
+            deltas = self.shape.deltas(event.event, obj) if obj is not None else []
+            if deltas:
+                plan.append(("text", event, obj, kept, deltas))
+                texts.extend(text for _, text in deltas)
+            elif self.shape.ends(event.event, event.data or "", obj):
+                plan.append(("end", event, obj, kept, []))
+                ended = True
+            else:
+                plan.append(("other", event, obj, kept, []))
+        return plan, texts, ended and not self.done_asked
+
+    def _build(self, plan: List[_Planned], answer: Answer, done: bool) -> bytes:
+        """The bytes for the agent: each delta with the engine's text; at the end, the remainder rides on
+        the last delta of this read when there is one, else it goes out as one more delta."""
+        out = bytearray()
+        given = deque(answer.texts)
+        rider = _last_delta(plan) if done and answer.rest and answer.action != "deny" else None
+        for position, (kind, event, obj, kept, deltas) in enumerate(plan):
+            if kind == "pass":
+                out += kept
+                continue
+            self._note_sequence(obj)
+            if kind == "text":
+                out += self._release_held()
+                if len(given) < len(deltas):  # the deny came at a delta of this event: it does not go out
+                    return bytes(out + self._deny(answer))
+                rest = answer.rest if rider is not None and rider[0] == position else ""
+                out += self._text(event.event, obj, kept, deltas, given, rest)  # type: ignore[arg-type]
+            elif kind == "end":
+                out += self._flush(answer, rider is None)
+                if self.denied is not None:
+                    return bytes(out)
+                out += self._rewritten(event.event, obj, kept)
+            elif self._seen_text and (self._holding or self.shape.closes(event.event, obj)):
+                self._holding = True
+                self._held.append((event.event, obj, kept))
+            else:
+                out += kept
+        if done and not any(item[0] == "end" for item in plan):
+            out += self._flush(answer, rider is None)
+        elif answer.action == "deny" and self.denied is None:
+            out += self._deny(answer)
+        return bytes(out)
+
+    def _text(
+        self,
+        name: str,
+        obj: Dict[str, Any],
+        kept: bytes,
+        deltas: List[Tuple[Hashable, str]],
+        given: Deque[str],
+        rest: str,
+    ) -> bytes:
+        """One event's deltas with the engine's texts (taken from `given`); rest rides on its last delta."""
+        copy = private_copy(obj)
+        changed = False
+        for at, (where, text) in enumerate(deltas):
+            emitted = given.popleft() + (rest if at == len(deltas) - 1 else "")
+            if emitted != text:
+                self.shape.set_text(copy, where, emitted)
+                changed = True
+            self._record(self.shape.key(obj, where), emitted)
+        self._seen_text = True
+        self._last = (name, copy, deltas[-1][0], self.shape.key(obj, deltas[-1][0]))
+        return self._encode(name, copy) if changed else kept
 
     # ----- helpers -----
 
-    def _on_text(self, name: str, obj: Dict[str, Any], deltas: List[Tuple[Hashable, str]], kept: bytes) -> Step:
-        """Asks about each delta of the event; emits it with the engine's text."""
-        out = self._release_held()
-        copy = private_copy(obj)
-        changed = False
-        for where, text in deltas:
-            answer = yield Ask(text, False)
-            if answer.action == "deny":
-                return out + self._deny(answer)
-            if answer.text != text:
-                self.shape.set_text(copy, where, answer.text)
-                changed = True
-            self._record(self.shape.key(obj, where), answer.text)
-        self._seen_text = True
-        self._last = (name, copy, deltas[-1][0], self.shape.key(obj, deltas[-1][0]))
-        return out + (self._encode(name, copy) if changed else kept)
-
-    def _flush(self) -> Step:
-        """Asks `done`; emits the remainder as one more delta, then the held events."""
-        self.done_asked = True
-        answer = yield Ask("", True)
+    def _flush(self, answer: Answer, extra: bool) -> bytes:
+        """At the end: a deny, or the remainder as one more delta (when it rode on no delta), then the held events."""
         if answer.action == "deny":
             self._held = []
             return self._deny(answer)
         out = b""
-        if answer.text and self._last is not None:
+        if extra and answer.rest and self._last is not None:
             name, last, where, key = self._last
-            extra = self.shape.remainder(last, where, answer.text)
-            if isinstance(extra.get("sequence_number"), int):
-                extra["sequence_number"] += 1
+            carrier = self._carrier(key, answer.rest)
+            if carrier:
+                self._record(key, answer.rest)
+                return out + self._release_held(carrier)
+            more = self.shape.remainder(last, where, answer.rest)
+            if isinstance(more.get("sequence_number"), int):
+                more["sequence_number"] += 1
                 self._shift += 1
-            self._record(key, answer.text)
-            out += self._encode(name, extra)
+            self._record(key, answer.rest)
+            out += self._encode(name, more)
         return out + self._release_held()
 
-    def _release_held(self) -> bytes:
-        """The held events, in order (rewritten where they repeat the text or need renumbering)."""
-        out = b"".join(self._rewritten(name, obj, kept) for name, obj, kept in self._held)
+    def _carrier(self, key: Hashable, text: str) -> Optional[Tuple[int, Dict[str, Any]]]:
+        """A held closing event the remainder can ride on (chat's finish_reason chunk has a delta), if any."""
+        for index, (_name, obj, _kept) in enumerate(self._held):
+            if obj is not None:
+                copy = private_copy(obj)
+                if self.shape.carry(copy, key, text):
+                    return index, copy
+        return None
+
+    def _release_held(self, carrier: Optional[Tuple[int, Dict[str, Any]]] = None) -> bytes:
+        """The held events, in order (rewritten where they repeat the text or need renumbering); carrier:
+        the one held event that now carries the remainder, already rewritten."""
+        out = b"".join(
+            self._encode(name, carrier[1])
+            if carrier is not None and index == carrier[0]
+            else self._rewritten(name, obj, kept)
+            for index, (name, obj, kept) in enumerate(self._held)
+        )
         self._held = []
         self._holding = False
         return out
@@ -178,6 +249,15 @@ class ChunkFilter:
         if self._strip and "usage" in obj and obj["usage"] is None:
             del obj["usage"]
         return self.shape.encode(name, obj)
+
+
+def _last_delta(plan: List[_Planned]) -> Optional[Tuple[int, int]]:
+    """(event, delta) position of the last delta in a read, or None when it has none."""
+    for position in range(len(plan) - 1, -1, -1):
+        kind, _event, _obj, _kept, deltas = plan[position]
+        if kind == "text":
+            return position, len(deltas) - 1
+    return None
 
 
 def _json_object(data: Optional[str]) -> Optional[Dict[str, Any]]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import denial as denials
 from . import protocol
@@ -108,31 +108,55 @@ class StreamReporter:
         def abandon() -> None:
             """The caller closed the stream early: tell the engine the stream is over (nothing waits)."""
             try:
-                self.client.post(self._chunk_message(call, Ask("", True)))
+                self.client.post(self._chunk_message(call, "", True))
             except Exception as exc:  # noqa: BLE001
                 swallow("chunk end", exc)
 
         return ask, ask_async, abandon
 
     def _asking(self, call: Call, request: Ask) -> Flow[Answer]:
-        """The chunk flow: yields the llm.chunk, receives the decision (or the failure to get one)."""
+        """The chunk flow: one llm.chunk for the whole read (chunk_batch), else one per delta and one for the
+        end (a supervisor that predates batches); receives the decisions (or the failure to get one)."""
         if not call.chunks:  # failed open once: the rest of the stream passes unfiltered, no more waits
-            return Answer("allow", request.text)
-        msg = self._chunk_message(call, request)
-        try:
-            reply = yield msg
-        except IronError as exc:
-            return self._chunk_failure(call, request, as_no_decision(exc))
-        return self._chunk_answer(call, reply, request)
+            return Answer("allow", request.texts)
+        if call.chunk_batch:
+            msg = self._chunk_message(call, list(request.texts), request.done)
+            try:
+                reply = yield msg
+            except IronError as exc:
+                return self._chunk_failure(call, request, as_no_decision(exc))
+            return self._chunk_answer(call, reply, request)
+        texts: List[str] = []
+        answer = Answer("allow", ())
+        steps = [(text, False) for text in request.texts] + ([("", True)] if request.done else [])
+        for text, done in steps:
+            try:
+                reply = yield self._chunk_message(call, text, done)
+            except IronError as exc:
+                return self._chunk_failure(call, Ask(request.texts, request.done), as_no_decision(exc), texts)
+            one = self._chunk_answer(call, reply, Ask((text,), done), single=True)
+            if one.action == "deny":
+                return one._replace(texts=tuple(texts))
+            if not call.chunks:  # failed open: this delta and the rest pass as they are
+                return Answer("allow", tuple(texts) + request.texts[len(texts) :])
+            if done:
+                answer = one._replace(texts=tuple(texts), rest=one.texts[0], action=_worse(answer.action, one.action))
+            else:
+                texts.append(one.texts[0])
+                answer = one._replace(texts=tuple(texts), action=_worse(answer.action, one.action))
+        return answer
 
-    def _chunk_message(self, call: Call, request: Ask) -> Dict[str, Any]:
-        """The next llm.chunk of this call."""
+    def _chunk_message(self, call: Call, text: Union[str, List[str]], done: bool) -> Dict[str, Any]:
+        """The next llm.chunk of this call: one delta (text), or all of a read's (texts)."""
         index = call.chunk_index
+        if isinstance(text, list):
+            call.chunk_index += len(text) + (1 if done else 0)
+            return protocol.llm_chunks(protocol.next_id(), call.id, index, text, done)
         call.chunk_index += 1
-        return protocol.llm_chunk(protocol.next_id(), call.id, index, request.text, request.done)
+        return protocol.llm_chunk(protocol.next_id(), call.id, index, text, done)
 
-    def _chunk_answer(self, call: Call, reply: Dict[str, Any], request: Ask) -> Answer:
-        """allow / redact emit the decision's text; deny ends the stream; anything off-spec fails closed."""
+    def _chunk_answer(self, call: Call, reply: Dict[str, Any], request: Ask, single: bool = False) -> Answer:
+        """allow / redact emit the decision's texts; deny ends the stream; anything off-spec fails closed."""
         try:
             if reply.get("type") == "error":
                 code, reason = protocol.parse_reject(reply)
@@ -141,7 +165,11 @@ class StreamReporter:
                     request,
                     NoDecision(code, f"the supervisor could not decide: {reason}"),
                 )
-            decision = protocol.parse_chunk_decision(reply, request.text)
+            if single:
+                one = protocol.parse_chunk_decision(reply, request.texts[0] if request.texts else "")
+                decision = one._replace(texts=[one.text])
+            else:
+                decision = protocol.parse_chunks_decision(reply, list(request.texts), request.done)
             checked_call(decision.call, call)
         except ProtocolError as exc:
             return self._chunk_failure(call, request, NoDecision(PROTOCOL, exc.message))
@@ -152,9 +180,11 @@ class StreamReporter:
                 request,
                 NoDecision(INTERNAL, f"shim error applying a chunk decision: {exc!r}"),
             )
+        texts = tuple(decision.texts or ())
         if decision.action == "deny":
             answer = Answer(
                 "deny",
+                texts,
                 "",
                 decision.code,
                 decision.reason,
@@ -162,26 +192,27 @@ class StreamReporter:
                 decision.status,
             )
             return self._chunk_denied(call, answer)
-        return Answer(
-            decision.action,
-            decision.text,
-            decision.code,
-            decision.reason,
-            decision.policy,
-        )
+        return Answer(decision.action, texts, decision.text, decision.code, decision.reason, decision.policy)
 
-    def _chunk_failure(self, call: Call, request: Ask, failure: NoDecision) -> Answer:
-        """No decision for a chunk: the stream ends (fail closed), or it goes on unfiltered (fail open)."""
+    def _chunk_failure(self, call: Call, request: Ask, failure: NoDecision, decided: Sequence[str] = ()) -> Answer:
+        """No decision for a chunk: the stream ends after what was decided (fail closed), or it goes on
+        unfiltered (fail open)."""
         if self.client.settings.fail_open:
             call.chunks = False
-            return Answer("allow", request.text)
-        return Answer("deny", "", failure.code, failure.reason, None, failure.status)
+            return Answer("allow", tuple(decided) + request.texts[len(decided) :])
+        return Answer("deny", tuple(decided), "", failure.code, failure.reason, None, failure.status)
 
     def _chunk_denied(self, call: Call, answer: Answer) -> Answer:
         """With on_deny="raise" a stream deny raises PolicyDenied from the agent's read."""
         if self.client.settings.on_deny == "raise":
             raise denials.to_exception(_stream_denial(call, answer))
         return answer
+
+
+def _worse(a: str, b: str) -> str:
+    """The stronger of two chunk actions (deny > redact > allow)."""
+    order = ("allow", "redact", "deny")
+    return a if order.index(a) >= order.index(b) else b
 
 
 def _stream_denial(call: Call, answer: Answer) -> "denials.Denial":

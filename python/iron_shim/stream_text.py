@@ -52,6 +52,20 @@ class TextShape:
         choice["delta"] = {self.field: text}
         return extra
 
+    def carry(self, obj: Dict[str, Any], key: Hashable, text: str) -> bool:
+        """Puts held text into a closing event of the same output piece that has room for it (a chunk's
+        finish_reason choice with an empty delta); False when this event cannot carry it."""
+        for position, choice in enumerate(obj.get("choices") or ()):
+            if isinstance(choice, dict) and choice.get("index", position) == key and not self._choice_text(choice):
+                if self._has_slot(choice):
+                    self.set_text(obj, position, text)
+                    return True
+        return False
+
+    def _has_slot(self, choice: Dict[str, Any]) -> bool:
+        """The choice has a delta map to write text into."""
+        return isinstance(choice.get("delta"), dict)
+
     def key(self, obj: Dict[str, Any], where: Hashable) -> Hashable:
         """Which piece of output a delta belongs to (the choice index)."""
         choice = obj["choices"][where]
@@ -94,6 +108,10 @@ class CompletionsShape(TextShape):
         """Puts text in choices[i].text."""
         obj["choices"][where]["text"] = text
 
+    def _has_slot(self, choice: Dict[str, Any]) -> bool:
+        """A finishing choice carries an (empty) text field."""
+        return isinstance(choice.get("text"), str)
+
     def remainder(self, last: Dict[str, Any], where: Hashable, text: str) -> Dict[str, Any]:
         """A chunk like the last one, with only this choice and the held text."""
         extra = private_copy(last)
@@ -108,6 +126,10 @@ _RESPONSES_ENDING = frozenset(("response.completed", "response.incomplete", "res
 
 class ResponsesShape(TextShape):
     """Responses API: response.output_text.delta; the done events and the final response repeat the text."""
+
+    def carry(self, obj: Dict[str, Any], key: Hashable, text: str) -> bool:
+        """Its closing events have no text field: the remainder goes out as one more delta."""
+        return False
 
     def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
         """response.output_text.delta carries one delta."""
@@ -184,6 +206,10 @@ def _set_item_texts(item: Any, output_index: int, texts: Dict[Hashable, str]) ->
 class AnthropicShape(TextShape):
     """Anthropic Messages: content_block_delta text_delta; block stop and message_delta close the text."""
 
+    def carry(self, obj: Dict[str, Any], key: Hashable, text: str) -> bool:
+        """Its closing events have no text field: the remainder goes out as one more delta."""
+        return False
+
     def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
         """content_block_delta with a text_delta (input_json and thinking deltas are not output text)."""
         delta = obj.get("delta")
@@ -228,6 +254,10 @@ class GeminiShape(TextShape):
     """Gemini streamGenerateContent: candidates[i].content.parts[j].text; a finishReason closes the text.
 
     Gemini sends no end event: the held remainder comes out when the body ends (StreamTap's on_end)."""
+
+    def carry(self, obj: Dict[str, Any], key: Hashable, text: str) -> bool:
+        """Its closing events have no text field: the remainder goes out as one more delta."""
+        return False
 
     def deltas(self, name: str, obj: Dict[str, Any]) -> List[Delta]:
         """Every non-thought text part of every candidate, as (candidate position, part position)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, List, Optional
 
 from .errors import PolicyDenied
 from .flow import arun, run
@@ -101,35 +101,31 @@ class StreamTap:
         return event.raw if replacement is None else replacement
 
     def _process(self, data: bytes) -> _Step:
-        """Whole events only, each kept, replaced, dropped or filtered."""
-        out = bytearray()
-        for event in self._parser.feed(data):
-            kept = self._kept(event)
-            if self.filter is not None:
-                kept = yield from self.filter.on_event(event, kept)
-            out += kept
-            if self.ended:
-                return bytes(out)
-        if self._parser.overflow:
+        """Whole events only, each kept, replaced, dropped or filtered (every delta of the read in one ask)."""
+        events = [(event, self._kept(event)) for event in self._parser.feed(data)]
+        if self.filter is not None:
+            out = (yield from self.filter.on_events(events)) if events else b""
+        else:
+            out = b"".join(kept for _, kept in events)
+        if self._parser.overflow and not self.ended:
             if self.filter is not None:
                 self.end_error = "iron: an event over 16 MiB cannot be filtered"
-                return bytes(out)
+                return out
             out += self._parser.take_tail()
             self.rewrite = self._accounting = False
-        return bytes(out)
+        return out
 
     def _end(self) -> _Step:
         """At end of body: the unfinished last event, then whatever the filter still holds."""
-        out = b""
         event = self._parser.flush()
+        items = []
         if event is not None:
-            kept = self._kept(event) if event.data is not None else event.raw
-            if self.filter is not None:
-                kept = yield from self.filter.on_event(event, kept)
-            out += kept
-        if self.filter is not None and not self.ended:
-            out += yield from self.filter.on_end()
-        return out
+            items.append((event, self._kept(event) if event.data is not None else event.raw))
+        if self.filter is None:
+            return b"".join(kept for _, kept in items)
+        if self.ended:
+            return b""
+        return (yield from self.filter.on_events(items, at_end=True))
 
     def _guard(self, exc: Exception) -> bytes:
         """A shim bug while rewriting: a filtered stream ends (fail closed); others lose their rewriting.
@@ -224,9 +220,16 @@ def _deny_text(chunks: Optional[ChunkFilter]) -> str:
 
 
 def tee(tap: StreamTap, chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Yields what the agent sees from a body's chunks; the end of the body, an error or a deny finishes the tap."""
+    """Yields what the agent sees from a body's chunks; the end of the body, an error or a deny finishes the tap.
+
+    A watched stream (chunk filter) reads ahead on a thread of its own: while one ask is in flight,
+    what arrives meanwhile is read, and goes to the engine with the next ask (never an ask per chunk)."""
+    source: Iterable[bytes] = chunks
+    if tap.filter is not None:
+        ahead = _ReadAhead(chunks)
+        source = iter(ahead.take, None)  # type: ignore[arg-type]
     try:
-        for chunk in chunks:
+        for chunk in source:
             out = tap.feed(chunk)
             if out:
                 yield out
@@ -244,10 +247,51 @@ def tee(tap: StreamTap, chunks: Iterable[bytes]) -> Iterator[bytes]:
     tap.finish()
 
 
+class _ReadAhead:
+    """Reads a body's chunks on a daemon thread; take() hands over everything read so far at once."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        """Starts reading at once."""
+        self._chunks = chunks
+        self._read: List[bytes] = []
+        self._cond = threading.Condition()
+        self._ended = False
+        self._error: Optional[BaseException] = None
+        threading.Thread(target=self._run, name="iron-stream-read", daemon=True).start()
+
+    def _run(self) -> None:
+        """The reading thread: every chunk into the list, then the end (or the error)."""
+        try:
+            for chunk in self._chunks:
+                with self._cond:
+                    self._read.append(chunk)
+                    self._cond.notify()
+        except BaseException as exc:  # noqa: BLE001 - raised again on the agent's thread
+            self._error = exc
+        finally:
+            with self._cond:
+                self._ended = True
+                self._cond.notify()
+
+    def take(self) -> Optional[bytes]:
+        """Waits for a chunk; returns every chunk read since the last take, joined (None at the end)."""
+        with self._cond:
+            while not self._read and not self._ended:
+                self._cond.wait()
+            if self._read:
+                data = b"".join(self._read)
+                self._read = []
+                return data
+        if self._error is not None:
+            raise self._error
+        return None
+
+
 async def atee(tap: StreamTap, chunks: Any) -> AsyncIterator[bytes]:
-    """The async twin of tee() for async byte streams."""
+    """The async twin of tee() for async byte streams (a watched stream reads ahead in a task)."""
+    source = _aread_ahead(chunks) if tap.filter is not None else chunks
     try:
-        async for chunk in chunks:
+        async for chunk in source:
             out = await tap.afeed(chunk)
             if out:
                 yield out
@@ -262,4 +306,44 @@ async def atee(tap: StreamTap, chunks: Any) -> AsyncIterator[bytes]:
     except BaseException as exc:
         tap.finish(f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        if source is not chunks:
+            await source.aclose()
     tap.finish()
+
+
+async def _aread_ahead(chunks: Any) -> AsyncIterator[bytes]:
+    """Reads a body's chunks in a task of its own; yields everything read since the last yield, joined."""
+    import asyncio
+
+    queue: "asyncio.Queue[Any]" = asyncio.Queue()
+    end = object()
+
+    async def pump() -> None:
+        """Every chunk into the queue, then the end (or the error)."""
+        try:
+            async for chunk in chunks:
+                queue.put_nowait(chunk)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the agent's task
+            queue.put_nowait(exc)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+        queue.put_nowait(end)
+
+    task = asyncio.ensure_future(pump())
+    try:
+        while True:
+            items = [await queue.get()]
+            while not queue.empty():
+                items.append(queue.get_nowait())
+            data = [item for item in items if isinstance(item, bytes)]
+            if data:
+                yield b"".join(data)
+            for item in items:
+                if isinstance(item, BaseException):
+                    raise item
+                if item is end:
+                    return
+    finally:
+        if not task.done():
+            task.cancel()

@@ -236,3 +236,19 @@ def error_text(body: Any) -> Optional[str]:
         if isinstance(body.get("message"), str) and body.get("type") == "error":
             return str(body["message"])
     return None
+
+
+def finish_reasons(body: Any) -> List[str]:
+    """choices[].finish_reason (OpenAI) and stop_reason (Anthropic) of a response body, at most 16."""
+    if not isinstance(body, dict):
+        return []
+    reasons: List[str] = []
+    choices = body.get("choices")
+    if isinstance(choices, list):
+        for choice in choices:
+            reason = choice.get("finish_reason") if isinstance(choice, dict) else None
+            if isinstance(reason, str):
+                reasons.append(reason)
+    if isinstance(body.get("stop_reason"), str):
+        reasons.append(body["stop_reason"])
+    return reasons[:16]

@@ -138,7 +138,17 @@ function total(specs: readonly LimitSpec[]): number | null {
 
 /** `YYYY-MM-DD` of an instant in a time zone (UTC without Intl's cost). */
 export function dayFormatter(timeZone: string): (now: number) => string {
-  if (timeZone === "UTC") return (now) => new Date(now).toISOString().slice(0, 10);
-  const format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
-  return (now) => format.format(now);
+  const format =
+    timeZone === "UTC" ? (now: number) => new Date(now).toISOString().slice(0, 10) : new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format;
+  // Every call asks for the day: remember it for the current minute (days turn on whole minutes in every zone).
+  let minute = Number.NaN;
+  let day = "";
+  return (now) => {
+    const m = Math.floor(now / 60_000);
+    if (m !== minute) {
+      minute = m;
+      day = format(now);
+    }
+    return day;
+  };
 }

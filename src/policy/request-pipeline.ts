@@ -90,7 +90,8 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
   if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
   if (delayMs > 0) await deps.sleep(delayMs);
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
-  const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, call: current, delayMs, timeoutMs };
+  const responseDecision = policies.some((p) => p.onResponse !== undefined && (p.actsOnResponse?.(current) ?? true));
+  const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, responseDecision, call: current, delayMs, timeoutMs };
   if (modifiedBy === null) return base;
   const url = current.url === call.url ? null : current.url;
   return { ...base, action: "modify", policy: modifiedBy, reason: reasons.join("; ") || null, body: current.body, url };

@@ -98,20 +98,25 @@ function bounded(counter: Counter, text: string): number {
   return n;
 }
 
-// Long strings recur on every turn (the conversation so far): count each once.
+// Long strings recur on every turn (the conversation so far): count each once, one map per
+// family so a lookup hashes the text itself rather than a new concatenated key.
 const CACHE_MIN_CHARS = 32;
 const CACHE_MAX = 16_384;
-const cache = new Map<string, number>();
+const caches = new Map<string, Map<string, number>>();
 
 function counted(counter: Counter, family: string, text: string): number {
   if (text.length < CACHE_MIN_CHARS) return counter(text);
   if (text.length > MAX_TOKENIZED_CHARS) return conservative(text);
-  const key = `${family}\u0000${text}`;
-  const hit = cache.get(key);
+  let cache = caches.get(family);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(family, cache);
+  }
+  const hit = cache.get(text);
   if (hit !== undefined) return hit;
   const n = bounded(counter, text);
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
-  cache.set(key, n);
+  cache.set(text, n);
   return n;
 }
 

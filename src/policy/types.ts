@@ -193,6 +193,11 @@ export interface Policy {
    */
   reprice?(call: LlmCall, ctx: PolicyContext): MaybePromise<RequestDecision | undefined | void>;
   onResponse?(call: LlmCall, result: LlmResult, ctx: PolicyContext): MaybePromise<ResponseDecision | undefined | void>;
+  /**
+   * False when this call's onResponse only settles or records (never redacts or denies): if no policy
+   * can act on a response, the shim reports it without waiting for the decision. Absent: it may act.
+   */
+  actsOnResponse?(call: LlmCall): boolean;
   /** For a streamed call, a filter over its output text as it arrives (e.g. PII redaction). */
   onStreamOpen?(call: LlmCall, ctx: PolicyContext): StreamFilter | undefined;
 }

@@ -51,6 +51,8 @@ export interface Verdict {
   readonly url: string | null;
   /** Request only: the streamed response must be shown to stream filters chunk by chunk. */
   readonly streamChunks: boolean;
+  /** Request only: some policy may redact or deny the response, so the shim waits for its decision. */
+  readonly responseDecision: boolean;
   /** Micro-dollars reserved (request) or charged (response). */
   readonly micros: number;
   readonly steps: readonly PolicyStep[];
@@ -84,6 +86,7 @@ export function emptyVerdict(action: Verdict["action"]): Verdict {
     output: null,
     url: null,
     streamChunks: false,
+    responseDecision: true,
     micros: 0,
     steps: EMPTY,
     failures: EMPTY,

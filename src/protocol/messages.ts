@@ -56,6 +56,8 @@ export interface LlmResponseMessage extends Envelope<"llm.response"> {
   readonly model: string | null;
   /** Seconds the provider asked to wait (retry-after-ms / retry-after); optional. */
   readonly retry_after?: number | null;
+  /** The body's finish reasons, sent instead of the body when no policy reads it (response_decision false); optional. */
+  readonly finish_reasons?: readonly string[];
 }
 
 export interface LlmChunkMessage extends Envelope<"llm.chunk"> {
@@ -63,6 +65,8 @@ export interface LlmChunkMessage extends Envelope<"llm.chunk"> {
   readonly index: number;
   readonly text: string;
   readonly done: boolean;
+  /** Every delta the shim read since its last chunk, in order (sent only after a request decision with `chunk_batch`). */
+  readonly texts?: readonly string[];
 }
 
 export interface HeartbeatMessage extends Envelope<"heartbeat"> {
@@ -131,8 +135,14 @@ export interface DecisionMessage extends Envelope<"decision"> {
   readonly url?: string | null;
   /** request decisions: send `llm.chunk` for this call's streamed text. */
   readonly stream_chunks?: boolean;
-  /** chunk decisions: the text the agent receives in place of the delta. */
+  /** chunk decisions: the text the agent receives in place of the delta (of a batch: what was still held at `done`). */
   readonly text?: string;
+  /** batched chunk decisions: the text the agent receives per delta sent (fewer after a deny). */
+  readonly texts?: readonly string[];
+  /** request decisions: this supervisor takes `texts` in `llm.chunk` (every delta read at once). */
+  readonly chunk_batch?: boolean;
+  /** request decisions: false when no policy can act on the response (the shim reports it without waiting). */
+  readonly response_decision?: boolean;
   /** request decisions: the call's deadline in milliseconds (reliability.timeout). */
   readonly timeout_ms?: number;
   /** request and response decisions: the agent's tightest budget after this decision (optional). */

@@ -69,6 +69,14 @@ class Reader {
     return typeof value === "boolean" ? value : this.fail(key, "a boolean");
   }
 
+  /** An optional array of strings (nil or absent: null). */
+  optStrings(key: string): string[] | null {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return null;
+    if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) return this.fail(key, "an array of strings or nil");
+    return value as string[];
+  }
+
   stringMap(key: string): Record<string, string> {
     const value = this.obj[key];
     if (value === undefined || value === null) return {};
@@ -174,16 +182,21 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     request_id: r.optStr("request_id"),
     model: r.optStr("model"),
     retry_after: r.optNum("retry_after"),
+    ...finishReasons(r.optStrings("finish_reasons")),
   }),
-  "llm.chunk": (r, id): LlmChunkMessage => ({
-    v: PROTOCOL_VERSION,
-    type: "llm.chunk",
-    id,
-    call: r.str("call"),
-    index: r.int("index"),
-    text: r.str("text"),
-    done: r.bool("done"),
-  }),
+  "llm.chunk": (r, id): LlmChunkMessage => {
+    const texts = r.optStrings("texts");
+    return {
+      v: PROTOCOL_VERSION,
+      type: "llm.chunk",
+      id,
+      call: r.str("call"),
+      index: r.int("index"),
+      text: texts === null ? r.str("text") : (r.optStr("text") ?? ""),
+      done: r.bool("done"),
+      ...(texts !== null && { texts }),
+    };
+  },
   heartbeat: (r, id): HeartbeatMessage => ({
     v: PROTOCOL_VERSION,
     type: "heartbeat",
@@ -193,6 +206,11 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
   }),
   bye: (r, id): ByeMessage => ({ v: PROTOCOL_VERSION, type: "bye", id, reason: r.optStr("reason") ?? "" }),
 };
+
+// The optional finish_reasons of an llm.response, only when sent (at most 16 kept).
+function finishReasons(reasons: string[] | null): { finish_reasons?: string[] } {
+  return reasons === null ? {} : { finish_reasons: reasons.slice(0, 16) };
+}
 
 /** Turns a decoded payload into a typed inbound message, or throws IRON_ERR_PROTOCOL. */
 export function parseInbound(value: unknown): InboundMessage {

@@ -2,7 +2,7 @@
 // response, and tells the bus, the metrics and the call details what was decided.
 import type { EventBus } from "../events/bus.js";
 import type { LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireBudget } from "../protocol/messages.js";
-import type { ChainedFilter } from "../policy/stream-filters.js";
+import type { ChainedFilter, ChainedVerdict } from "../policy/stream-filters.js";
 import type { PolicyEngine } from "../policy/engine.js";
 import type { LlmCall } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
@@ -123,7 +123,7 @@ export class CallGovernor {
       complete: result.complete,
       error: result.error,
       attrs: call.attrs,
-      ...finishFields(result.body),
+      ...(message.finish_reasons !== undefined && message.finish_reasons.length > 0 ? { finishReasons: [...message.finish_reasons] } : finishFields(result.body)),
     });
     this.#observe((o) => {
       const denied = verdict.action === "deny";
@@ -133,10 +133,11 @@ export class CallGovernor {
     return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
 
-  /** Passes one streamed text delta through the output filters; answers the text to emit. */
+  /** Passes streamed text deltas (one, or every delta the shim read at once) through the output filters; answers the text to emit. */
   chunk(agentId: string, message: LlmChunkMessage): DecisionFields {
     const call = this.#inflight.get(message.call);
-    const allowed = { ...allowDecision(message.call), text: message.text };
+    const texts = message.texts;
+    const allowed = { ...allowDecision(message.call), text: message.text, ...(texts !== undefined && { texts }) };
     if (call === undefined || call.agentId !== agentId) return allowed;
     let filter = this.#streams.get(call.id);
     if (filter === undefined) {
@@ -144,30 +145,58 @@ export class CallGovernor {
       this.#streams.set(call.id, filter);
     }
     if (filter === null) {
-      this.#observe((o) => o.streamText(call.id, message.text));
+      for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
       return allowed;
     }
-    const verdict = message.done ? filter.end() : filter.push(message.text);
-    this.#observe((o) => o.streamText(call.id, verdict.text));
     if (message.done) this.#streams.set(call.id, null);
-    if (verdict.action !== "allow") {
-      this.#bus.publish({
-        type: "llm.decision",
-        agentId,
-        callId: call.id,
-        phase: "stream",
-        action: verdict.action,
-        policy: verdict.policy,
-        code: verdict.code ?? null,
-        reason: verdict.reason ?? null,
-        status: null,
-        micros: 0,
-        ms: 0,
-        attrs: call.attrs,
-        ...(verdict.findings !== undefined && { findings: verdict.findings }),
-      });
+    if (texts === undefined) {
+      const verdict = message.done ? filter.end() : filter.push(message.text);
+      this.#filtered(agentId, call, verdict);
+      return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
     }
-    return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
+    return this.#batch(agentId, call, filter, texts, message.done);
+  }
+
+  // Every delta of one read in order, then the end when it was read too; a deny stops there.
+  #batch(agentId: string, call: LlmCall, filter: ChainedFilter, texts: readonly string[], done: boolean): DecisionFields {
+    const out: string[] = [];
+    let decided: ChainedVerdict | null = null;
+    const steps = done ? [...texts, null] : texts;
+    for (const text of steps) {
+      const verdict = text === null ? filter.end() : filter.push(text);
+      this.#filtered(agentId, call, verdict);
+      if (verdict.action === "deny") return { ...allowDecision(call.id), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
+      if (verdict.action === "redact") decided = verdict;
+      if (text !== null) out.push(verdict.text);
+      else return this.#batchAnswer(call.id, decided, out, verdict.text);
+    }
+    return this.#batchAnswer(call.id, decided, out, "");
+  }
+
+  #batchAnswer(callId: string, redacted: ChainedVerdict | null, texts: string[], rest: string): DecisionFields {
+    if (redacted === null) return { ...allowDecision(callId), texts, text: rest };
+    return { ...allowDecision(callId), action: "redact", policy: redacted.policy, reason: redacted.reason ?? null, texts, text: rest };
+  }
+
+  // What the agent receives is shown to the call details; a redact or deny is an llm.decision event.
+  #filtered(agentId: string, call: LlmCall, verdict: ChainedVerdict): void {
+    this.#observe((o) => o.streamText(call.id, verdict.text));
+    if (verdict.action === "allow") return;
+    this.#bus.publish({
+      type: "llm.decision",
+      agentId,
+      callId: call.id,
+      phase: "stream",
+      action: verdict.action,
+      policy: verdict.policy,
+      code: verdict.code ?? null,
+      reason: verdict.reason ?? null,
+      status: null,
+      micros: 0,
+      ms: 0,
+      attrs: call.attrs,
+      ...(verdict.findings !== undefined && { findings: verdict.findings }),
+    });
   }
 
   /** Releases the reservations of an agent's calls that will never report back. */

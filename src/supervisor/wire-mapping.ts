@@ -63,7 +63,12 @@ export function toResult(m: LlmResponseMessage): LlmResult {
 
 /** A verdict as the shim reads it: a body only when it changed, extras only when set. */
 export function toDecision(callId: string, v: Verdict): DecisionFields {
-  const extra = { ...(v.url !== null && { url: v.url }), ...(v.streamChunks && { stream_chunks: true }), ...(v.timeoutMs !== null && { timeout_ms: v.timeoutMs }) };
+  const extra = {
+    ...(v.url !== null && { url: v.url }),
+    ...(v.streamChunks && { stream_chunks: true, chunk_batch: true }),
+    ...(v.timeoutMs !== null && { timeout_ms: v.timeoutMs }),
+    ...(!v.responseDecision && v.action !== "deny" && { response_decision: false }),
+  };
   return {
     ...extra,
     call: callId,

@@ -384,5 +384,41 @@ class Contract:
         self.assertEqual(text_of("chat.completions", seen), "Hello!")
         self.assertEqual(len(self.peer.of_type("llm.chunk")) - before, 1)  # one wait, then no more round trips
 
+    def test_batched_chunks_ask_once_per_read_and_the_text_arrives_rewritten(self) -> None:
+        mask = Mask("llo")
+
+        def decide(m: Dict[str, Any]) -> Dict[str, Any]:
+            if m["type"] == "llm.request":
+                return decision(m, stream_chunks=True, chunk_batch=True)
+            if m["type"] == "llm.chunk":
+                texts = [mask.push(t) for t in m["texts"]]
+                return decision(m, texts=texts, text=mask.end() if m["done"] else "")
+            return decision(m)
+
+        self.decide = decide
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "He***!")
+        chunks = self.peer.of_type("llm.chunk")
+        self.assertTrue(all("texts" in c and "text" not in c for c in chunks))
+        self.assertEqual([t for c in chunks for t in c["texts"]], ["Hel", "lo", "!"])
+        self.assertEqual([c["done"] for c in chunks].count(True), 1)
+        self.assertEqual(chunks[0]["index"], 0)
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["output"], resp["complete"]), ("He***!", True))
+
+    def test_a_response_no_policy_can_act_on_is_reported_without_waiting(self) -> None:
+        self.decide = (
+            lambda m: decision(m, response_decision=False)
+            if m["type"] == "llm.request"
+            else None  # the response is never answered: the call must not wait for it
+        )
+        self.reinstall(timeout_ms=60000, wait=True)
+        result = self.call("/v1/chat/completions", CHAT, AUTH)
+        self.assertEqual(result.status, 200)
+        resp = self.wait_response()[0]
+        self.assertEqual((resp["status"], resp["complete"], resp["output"]), (200, True, "Hello!"))
+        self.assertEqual(resp["call"], self.peer.of_type("llm.request")[-1]["call"])
+        self.assertEqual((resp["body"], resp["finish_reasons"]), (None, ["stop"]))  # no policy reads the body
+
 
 __all__ = ["Contract", "Result", "RouterPeer"]

@@ -110,9 +110,10 @@ class Streams(unittest.TestCase):
 
         def ask(request):
             asks.append(request)
-            if request.text == "DENY":
-                return Answer("deny", "", "IRON_ERR_PII", "no", "safety", 403)
-            return Answer("allow", request.text.upper())
+            if "DENY" in request.texts:
+                kept = tuple(t.upper() for t in request.texts[: request.texts.index("DENY")])
+                return Answer("deny", kept, "", "IRON_ERR_PII", "no", "safety", 403)
+            return Answer("allow", tuple(t.upper() for t in request.texts))
 
         def deny_event(answer, sequence):
             error, iron = denial.error_parts(

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
 import unittest
-from typing import Any, List, Optional
+from typing import Any, Iterator, List, Optional
 
 from . import support  # noqa: F401
 from .llm_server import anthropic_sse, chat_sse, responses_sse
@@ -17,7 +18,7 @@ from iron_shim import denial as denials
 from iron_shim.stream_filter import Answer, Ask, ChunkFilter
 from iron_shim.stream_text import shape_for
 from iron_shim.streams import accumulator_for
-from iron_shim.tap import StreamTap
+from iron_shim.tap import StreamTap, tee
 
 KIND = {"chat.completions": "openai", "completions": "openai", "responses": "openai", "messages": "anthropic"}
 
@@ -52,7 +53,7 @@ class Harness:
             chunks=ChunkFilter(shape, deny_event, strip),
             ask=ask,
             ask_async=ask_async,
-            abandon=lambda: self.asks.append(Ask("", True)),
+            abandon=lambda: self.asks.append(Ask((), True)),
         )
 
     def run(self, data: bytes, seed: int = 5) -> bytes:
@@ -85,7 +86,17 @@ class Harness:
 def masking(word: str) -> Any:
     """An answer function with the hold-back behaviour of a PII filter."""
     mask = Mask(word)
-    return lambda ask: Answer("allow", mask.end() if ask.done else mask.push(ask.text))
+    return lambda ask: Answer("allow", tuple(mask.push(text) for text in ask.texts), mask.end() if ask.done else "")
+
+
+def keeping(ask: Ask) -> Answer:
+    """Every delta as it is."""
+    return Answer("allow", ask.texts)
+
+
+def asked(h: "Harness") -> List[str]:
+    """Every delta text the engine was asked about, in order."""
+    return [text for ask in h.asks for text in ask.texts]
 
 
 def raw(events_: List[str]) -> bytes:
@@ -99,17 +110,19 @@ class Filtering(unittest.TestCase):
             ("messages", anthropic_sse()),
             ("responses", responses_sse()),
         ):
-            h = Harness(endpoint, lambda ask: Answer("allow", ask.text))
+            h = Harness(endpoint, keeping)
             self.assertEqual(h.run(raw(stream)), raw(stream), endpoint)
-            self.assertEqual([a.done for a in h.asks][-1], True)
-            self.assertEqual(len([a for a in h.asks if not a.done]), 3 if endpoint == "chat.completions" else 2)
+            self.assertEqual([a.done for a in h.asks].count(True), 1)
+            self.assertTrue(h.asks[-1].done)
+            self.assertEqual(len(asked(h)), 3 if endpoint == "chat.completions" else 2)
 
     def test_a_word_split_across_deltas_is_masked_and_the_remainder_comes_before_the_end(self) -> None:
         h = Harness("chat.completions", masking("llo"))
         seen = h.run(raw(chat_sse(True)))  # "Hel" "lo" "!" -> "He" "***" ... never "llo" in clear
         self.assertEqual(text_of("chat.completions", seen), "He***!")
         self.assertNotIn("llo", seen.decode())
-        self.assertEqual([a.text for a in h.asks], ["Hel", "lo", "!", ""])
+        self.assertEqual(asked(h), ["Hel", "lo", "!"])
+        self.assertTrue(h.asks[-1].done)
         names = [
             obj.get("choices", [{}])[0].get("finish_reason") if obj.get("choices") else "usage" for obj in objects(seen)
         ]
@@ -158,7 +171,7 @@ class Filtering(unittest.TestCase):
             self.assertEqual(Harness(endpoint, masking("l")).run_async(raw(stream)), sync, endpoint)
 
     def test_a_deny_ends_the_stream_with_the_providers_error_event(self) -> None:
-        deny = lambda ask: Answer("deny", "", "IRON_ERR_PII", "an email address", "pii")  # noqa: E731
+        deny = lambda ask: Answer("deny", (), "", "IRON_ERR_PII", "an email address", "pii")  # noqa: E731
         h = Harness("chat.completions", deny)
         seen = h.run(raw(chat_sse(False)))
         last = json.loads(events(seen)[-1][1])
@@ -182,7 +195,7 @@ class Filtering(unittest.TestCase):
     def test_a_deny_on_done_replaces_the_end(self) -> None:
         h = Harness(
             "chat.completions",
-            lambda ask: Answer("deny", "", "IRON_ERR_PII", "x") if ask.done else Answer("allow", ask.text),
+            lambda ask: Answer("deny", ask.texts, "", "IRON_ERR_PII", "x") if ask.done else keeping(ask),
         )
         seen = h.run(raw(chat_sse(False)))
         self.assertEqual(text_of("chat.completions", seen), "Hello!")
@@ -200,10 +213,10 @@ class Filtering(unittest.TestCase):
         self.assertEqual(kinds[-3:], ["content_block_stop", "message_delta", "message_stop"])
 
     def test_a_stream_closed_early_tells_the_engine_it_is_over(self) -> None:
-        h = Harness("chat.completions", lambda ask: Answer("allow", ask.text))
+        h = Harness("chat.completions", keeping)
         h.tap.feed(raw(chat_sse(False)[:2]))
         h.tap.finish()
-        self.assertEqual(h.asks[-1], Ask("", True))
+        self.assertEqual(h.asks[-1], Ask((), True))
         self.assertEqual(h.reports[0][1], False)
 
     def test_a_stream_cut_before_its_end_event_still_flushes_what_was_held(self) -> None:
@@ -211,6 +224,67 @@ class Filtering(unittest.TestCase):
         seen = h.run(raw(chat_sse(False)[:4]))  # role, "Hel", "lo", "!" then the body ends
         self.assertEqual(text_of("chat.completions", seen), "Hello!")
         self.assertFalse(h.reports[0][1])
+
+
+class Batching(unittest.TestCase):
+    """Every delta of one read goes to the engine in one Ask; held text rides on an existing event."""
+
+    def test_a_whole_stream_read_at_once_is_one_ask_and_the_remainder_rides_on_its_last_delta(self) -> None:
+        for endpoint, stream in (
+            ("chat.completions", chat_sse(False)),
+            ("messages", anthropic_sse()),
+            ("responses", responses_sse()),
+        ):
+            h = Harness(endpoint, masking("o!x"))  # "o!" is a prefix of the word: held to the end
+            seen = h.tap.feed(raw(stream)) + h.tap.tail()
+            h.tap.finish()
+            self.assertEqual(len(h.asks), 1, endpoint)
+            self.assertTrue(h.asks[0].done, endpoint)
+            self.assertEqual(text_of(endpoint, seen), text_of(endpoint, raw(stream)), endpoint)
+            self.assertEqual(len(events(seen)), len(events(raw(stream))), endpoint)  # no extra event
+
+    def test_chat_remainder_read_after_its_last_delta_rides_on_the_finish_chunk(self) -> None:
+        stream = chat_sse(False)
+        h = Harness("chat.completions", masking("o!x"))
+        cut = next(i for i, e in enumerate(stream) if 'finish_reason":"' in e)
+        seen = h.tap.feed(raw(stream[:cut]))
+        self.assertNotIn("o!", text_of("chat.completions", seen))
+        seen += h.tap.feed(raw(stream[cut:])) + h.tap.tail()
+        h.tap.finish()
+        self.assertEqual(text_of("chat.completions", seen), "Hello!")
+        self.assertEqual(len(events(seen)), len(stream))
+        finish = [o for o in objects(seen) if o.get("choices") and o["choices"][0].get("finish_reason")]
+        self.assertEqual(finish[0]["choices"][0]["delta"].get("content"), "o!")
+
+    def test_a_deny_inside_a_read_emits_the_deltas_before_it_then_the_error(self) -> None:
+        h = Harness("chat.completions", lambda ask: Answer("deny", ask.texts[:1], "", "IRON_ERR_PII", "x"))
+        seen = h.tap.feed(raw(chat_sse(False)))
+        h.tap.finish()
+        self.assertEqual(text_of("chat.completions", seen), "Hel")
+        self.assertIn("error", json.loads(events(seen)[-1][1]))
+
+    def test_what_arrives_while_an_ask_is_in_flight_goes_with_the_next_ask(self) -> None:
+        stream = chat_sse(False)  # role, "Hel", "lo", "!", finish, [DONE]
+        asked, read_all = threading.Event(), threading.Event()
+
+        def body() -> Iterator[bytes]:
+            yield raw(stream[:2])
+            asked.wait(5)
+            yield raw(stream[2:3])
+            yield raw(stream[3:])
+            read_all.set()
+
+        def answer(ask: Ask) -> Answer:
+            if not asked.is_set():
+                asked.set()
+                read_all.wait(5)  # the engine is slow: everything else arrives meanwhile
+            return keeping(ask)
+
+        h = Harness("chat.completions", answer)
+        seen = b"".join(tee(h.tap, body()))
+        self.assertEqual(text_of("chat.completions", seen), "Hello!")
+        self.assertEqual([a.texts for a in h.asks], [("Hel",), ("lo", "!")])
+        self.assertTrue(h.asks[-1].done)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,41 @@ describe("breaker machine", () => {
     expect(b.state("openai", "gpt-4o")).toBe("open"); // 4 of 8 = 50 %
   });
 
+  it("counts batched successes of a closed breaker exactly, across window slices", () => {
+    // Successes reach the machine as one event per slice (6 s here): the failure rate must see every one.
+    const { board: b } = board({ consecutiveFailures: 0, minimumCalls: 4 });
+    for (let i = 0; i < 5; i += 1) succeed(b, 1_000 + i); // slice 0
+    for (let i = 0; i < 3; i += 1) succeed(b, 7_000 + i); // slice 1
+    for (let i = 0; i < 7; i += 1) fail(b, 8_000 + i);
+    expect(b.state("openai", "gpt-4o")).toBe("closed"); // 7 of 15 = 47 %
+    fail(b, 8_100);
+    expect(b.state("openai", "gpt-4o")).toBe("open"); // 8 of 16 = 50 %
+  });
+
+  it("a success still clears the consecutive count before the next failure", () => {
+    const { board: b } = board({ consecutiveFailures: 2, failureRate: 0 });
+    fail(b, 0);
+    succeed(b, 1);
+    succeed(b, 2);
+    fail(b, 3);
+    expect(b.state("openai", "gpt-4o")).toBe("closed");
+    fail(b, 4);
+    expect(b.state("openai", "gpt-4o")).toBe("open");
+  });
+
+  it("an operator's reset forgets successes the machine has not seen yet", () => {
+    const { board: b } = board({ consecutiveFailures: 0, minimumCalls: 4 });
+    fail(b, 0);
+    for (let i = 1; i <= 6; i += 1) succeed(b, i);
+    b.reset("openai", "gpt-4o", "operator");
+    fail(b, 10);
+    fail(b, 11);
+    fail(b, 12);
+    expect(b.state("openai", "gpt-4o")).toBe("closed"); // 3 calls < minimum 4
+    fail(b, 13);
+    expect(b.state("openai", "gpt-4o")).toBe("open"); // 4 of 4 after the reset
+  });
+
   it("forgets outcomes older than the window", () => {
     const { board: b } = board({ consecutiveFailures: 0, minimumCalls: 2, failureRate: 1 });
     fail(b, 0);

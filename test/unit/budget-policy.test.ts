@@ -3,7 +3,7 @@
 // `$0` budgets; and the promise that many concurrent calls never overshoot a limit.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BudgetPlan, type BudgetPlanOptions } from "../../src/policy/budget-plan.js";
+import { BudgetPlan, dayFormatter, type BudgetPlanOptions } from "../../src/policy/budget-plan.js";
 import { PolicyEngine } from "../../src/policy/engine.js";
 import { budgetPolicy } from "../../src/policy/policies/budget.js";
 import { costOf } from "../../src/policy/cost.js";
@@ -46,6 +46,16 @@ describe("budget scopes", () => {
     expect(daily.scopesFor(makeCall(), null, NOON_27_NOV_2026).scopes[1]).toBe("global@day:2026-11-28");
     plan.setAgentLimit("agent-a", 99);
     expect(plan.scopesFor(makeCall(), null, 0).limits["agent:agent-a"]).toBe(99);
+  });
+
+  it("turns the day at midnight of the configured zone, to the millisecond, whatever it asked before", () => {
+    for (const [timeZone, midnight] of [
+      ["UTC", Date.UTC(2026, 10, 28, 0, 0, 0)],
+      ["Asia/Kolkata", Date.UTC(2026, 10, 27, 18, 30, 0)],
+    ] as const) {
+      const day = dayFormatter(timeZone);
+      expect([day(midnight - 60_001), day(midnight - 1), day(midnight), day(midnight - 1), day(midnight + 59_999)]).toEqual(["2026-11-27", "2026-11-27", "2026-11-28", "2026-11-27", "2026-11-28"]);
+    }
   });
 
   it("lets an operator's limit replace the configured one for an exact scope, or remove it (null)", () => {

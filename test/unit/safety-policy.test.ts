@@ -150,6 +150,7 @@ const SAMPLES = [
   "key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcdEFGH and host 10.0.0.12 and fe80::1",
   "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg\n-----END EC PRIVATE KEY----- then plain text after it",
   "No personal data here, just a sentence about the weather in version 1.2.3 of the forecast.",
+  "Order 48213-B (see the tracking page) left on 12th street; call +1 (415) 555-2671 ext 12 or IBAN GB82 WEST 1234 5698 7654 32 now.",
 ];
 
 describe("stream redaction", () => {
@@ -175,6 +176,17 @@ describe("stream redaction", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("releases text held for a number with the very delta that shows the number has ended", () => {
+    const filter = createStreamRedactor(rules, new Placeholders(), false);
+    expect(filter.push("Your order 48213").text).toBe("Your order ");
+    expect(filter.push("-B was").text).toBe("");
+    expect(filter.push(" supposed to arrive").text).toBe("48213-B was supposed to ");
+    const phone = createStreamRedactor(rules, new Placeholders(), false);
+    expect(phone.push("call +44 20 7946").text).toBe("call ");
+    expect(phone.push(" 0958").text).toBe("");
+    expect(phone.push(" today, thanks").text).toBe("[PHONE_1] today, ");
   });
 
   it("denies the stream at a blocked value", () => {

@@ -28,7 +28,7 @@ describe("protocol message vectors", () => {
     });
   }
 
-  const inbound = new Set(["hello", "llm.request", "llm.response", "heartbeat", "bye"]);
+  const inbound = new Set(["hello", "llm.request", "llm.response", "llm.chunk", "heartbeat", "bye"]);
   for (const vector of loadVectors("messages.json").filter((v) => inbound.has((v.value as { type: string }).type))) {
     it(`parses ${vector.name} into the typed message`, () => {
       const parsed = parseInbound(decode(vector.bytes)) as unknown as Record<string, unknown>;

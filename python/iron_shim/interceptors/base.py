@@ -19,6 +19,7 @@ from ..errors import PolicyDenied
 from ..flow import Flow, arun, run
 from ..internal import swallow
 from ..ollama_stream import is_line_stream
+from .current import current, set_current  # noqa: F401 - base.set_current stays the public spelling
 
 if TYPE_CHECKING:
     from ..governor import Governor
@@ -26,18 +27,6 @@ if TYPE_CHECKING:
 #: Set on every function the shim installs, so a second instrument() recognises its own work.
 MARKER = "__iron_shim_patched__"
 _IN_CALL: "contextvars.ContextVar[bool]" = contextvars.ContextVar("iron_shim_in_call", default=False)
-#: The installed governor, read by every wrapper on every call (None: not installed, pass through).
-_GOVERNOR: List[Optional["Governor"]] = [None]
-
-
-def current() -> Optional["Governor"]:
-    """The governor now: the runtime sets it and the wrappers read it per call, so neither imports the other."""
-    return _GOVERNOR[0]
-
-
-def set_current(governor: Optional["Governor"]) -> None:
-    """Installs (or, with None, removes) the governor; the runtime calls this."""
-    _GOVERNOR[0] = governor
 
 
 def active() -> bool:

@@ -31,7 +31,8 @@ export interface BreakerSettings {
 
 /** Events: outcomes of calls, and a probe going out. `at` is the engine's clock. */
 export type BreakerEvent =
-  | { readonly type: "SUCCESS"; readonly at: number }
+  /** `count` successes that all ended in the window slice of `at` (default 1). */
+  | { readonly type: "SUCCESS"; readonly at: number; readonly count?: number }
   | { readonly type: "FAILURE"; readonly at: number; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly type: "PROBE"; readonly at: number }
   /** An operator forces the breaker closed (its history is forgotten). */
@@ -64,16 +65,22 @@ export interface Slice {
   readonly failures: number;
 }
 
-// The slices still inside the window ending at `at`, with the new outcome counted: O(1) per call.
-function windowed(context: BreakerContext, at: number, ok: boolean): BreakerContext["outcomes"] {
+/** The start of the window slice (a tenth of the window) that time `at` falls in. */
+export function sliceStart(settings: BreakerSettings, at: number): number {
+  const width = Math.max(1, settings.windowMs / 10);
+  return at - (at % width);
+}
+
+// The slices still inside the window ending at `at`, with `count` new outcomes counted: O(1) per call.
+function windowed(context: BreakerContext, at: number, ok: boolean, count = 1): BreakerContext["outcomes"] {
   const width = Math.max(1, context.settings.windowMs / 10);
-  const start = at - (at % width);
+  const start = sliceStart(context.settings, at);
   const kept = context.outcomes.filter((s) => s.start + width > at - context.settings.windowMs);
   const last = kept.at(-1);
   if (last !== undefined && last.start === start) {
-    return [...kept.slice(0, -1), { start, calls: last.calls + 1, failures: last.failures + (ok ? 0 : 1) }];
+    return [...kept.slice(0, -1), { start, calls: last.calls + count, failures: last.failures + (ok ? 0 : count) }];
   }
-  return [...kept, { start, calls: 1, failures: ok ? 0 : 1 }];
+  return [...kept, { start, calls: count, failures: ok ? 0 : count }];
 }
 
 // Would this failure trip a closed breaker? Returns why, or null.
@@ -117,7 +124,10 @@ export const breakerMachine = setup({
     lastProbe: ({ context }) => context.probeSuccesses + 1 >= context.settings.halfOpenProbes,
   },
   actions: {
-    recordSuccess: assign(({ context, event }) => ({ consecutive: 0, outcomes: windowed(context, (event as { at: number }).at, true) })),
+    recordSuccess: assign(({ context, event }) => {
+      const e = event as Extract<BreakerEvent, { type: "SUCCESS" }>;
+      return { consecutive: 0, outcomes: windowed(context, e.at, true, e.count ?? 1) };
+    }),
     recordFailure: assign(({ context, event }) => ({ consecutive: context.consecutive + 1, outcomes: windowed(context, (event as { at: number }).at, false) })),
     trip: assign(({ context, event }) => {
       const e = event as Failure;

@@ -2,8 +2,8 @@
 // value split across deltas ("jo" + "hn@exa" + "mple.com") is still caught whole.
 //
 // What is held: the trailing word (emails, keys and tokens have no spaces), the word where
-// the last 64 characters first show a digit (numbers written in groups: cards, IBANs,
-// phones), and an unfinished PEM block. More than 8 KiB held is released (redacted as far
+// the last 64 characters first show a digit while the number may still go on (numbers
+// written in groups: cards, IBANs, phones), and an unfinished PEM block. More than 8 KiB held is released (redacted as far
 // as it can be) so a stream can never stall.
 import type { Finding, StreamFilter, StreamVerdict } from "../types.js";
 import type { Placeholders } from "./placeholders.js";
@@ -63,6 +63,35 @@ export function createStreamRedactor(rules: DirectionRules, placeholders: Placeh
   };
 }
 
+// Index of the last digit, "+" or "(" (where a number written in groups may be going on).
+function lastNumberChar(text: string): number {
+  for (let i = text.length - 1; i >= 0; i -= 1) if (/[\d+(]/.test(text[i] as string)) return i;
+  return -1;
+}
+
+/**
+ * Whether the text after a number's last digit can still be part of it: numbers in groups (cards,
+ * phones, IBANs, SSNs, IPs) go on only through single separators (space . - : ( ) +, at most two in
+ * a row) and short letter groups (an IBAN's bank code, "ext"); a longer word, a comma, a line break
+ * ends them, so what was held for the number goes out with the delta that brought the end.
+ */
+export function numberMayGoOn(tail: string): boolean {
+  let letters = 0;
+  let separators = 0;
+  for (const ch of tail) {
+    if (/[A-Za-z]/.test(ch)) {
+      letters += 1;
+      separators = 0;
+      if (letters > 4) return false;
+    } else if (" .-:()+".includes(ch)) {
+      separators += 1;
+      letters = 0;
+      if (separators > 2) return false;
+    } else return false;
+  }
+  return true;
+}
+
 /** How much of `held` can be released now without cutting through a value that may continue. */
 export function safeCut(context: string, held: string, rules: DirectionRules, wide: boolean): number {
   let cut = held.length;
@@ -75,8 +104,9 @@ export function safeCut(context: string, held: string, rules: DirectionRules, wi
   const windowStart = Math.max(0, held.length - TAIL);
   if (wide) cut = Math.min(cut, windowStart);
   else {
-    const digit = held.slice(windowStart).search(/[\d+(]/);
-    if (digit >= 0) cut = Math.min(cut, wordStart(windowStart + digit));
+    const window = held.slice(windowStart);
+    const digit = window.search(/[\d+(]/);
+    if (digit >= 0 && numberMayGoOn(window.slice(lastNumberChar(window) + 1))) cut = Math.min(cut, wordStart(windowStart + digit));
   }
   const begin = held.lastIndexOf("-----BEGIN");
   if (begin >= 0 && !/-----END[^-]*-----/.test(held.slice(begin))) cut = Math.min(cut, begin);

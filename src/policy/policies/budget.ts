@@ -71,6 +71,8 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     reprice: priced,
     // The agent's shim reports usage and model: price at the dearer of the model asked for and
     // the one reported, and charge the worst case when the reported usage cannot be believed.
+    // Settles the charge; never redacts or denies a response.
+    actsOnResponse: () => false,
     onResponse(call, result) {
       const prices = [priceFor(call.model, call.url), result.model === null ? undefined : priceFor(result.model, call.url)].filter((p): p is ModelPrice => p !== undefined);
       if (prices.length === 0) return { action: "allow", charge: 0 };

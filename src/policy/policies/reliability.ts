@@ -134,6 +134,8 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
       const answer = options.limiter.take(charges, ctx.now, options.maxWaitMs);
       return answer instanceof Promise ? answer.then(finish) : finish(answer);
     },
+    // Feeds the breakers; never redacts or denies a response.
+    actsOnResponse: () => false,
     onResponse(call, result, ctx) {
       if (options.breakers === null || call.model === null) return undefined;
       const outcome = classify(result, options.timeoutMs);

@@ -71,6 +71,8 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
       });
       return decide(findings, blocked, "request", () => modify(body, { reason: describeFindings(redactedOf(findings), "redacted") }));
     },
+    // Streams are filtered chunk by chunk; a read response only when some output detector does not allow.
+    actsOnResponse: (call) => outputWatched && !call.stream,
     onResponse(call, result): ResponseDecision | undefined {
       const placeholders = placeholdersOf(call.id);
       open.delete(call.id);

@@ -1,0 +1,20 @@
+"""The installed governor as the wrappers see it: the runtime sets it, the wrappers read it on every call."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:
+    from ..governor import Governor
+
+#: The installed governor, read by every wrapper on every call (None: not installed, pass through).
+_GOVERNOR: List[Optional["Governor"]] = [None]
+
+
+def current() -> Optional["Governor"]:
+    """The governor now: the runtime sets it and the wrappers read it per call, so neither imports the other."""
+    return _GOVERNOR[0]
+
+
+def set_current(governor: Optional["Governor"]) -> None:
+    """Installs (or, with None, removes) the governor; the runtime calls this."""
+    _GOVERNOR[0] = governor
