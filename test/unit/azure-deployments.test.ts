@@ -36,6 +36,17 @@ describe("Azure deployment → model", () => {
     expect(warnings[0]).toContain("azure_deployments: { team-x: <model id> }");
   });
 
+  it("does not warn about a deployment named after a priced model", () => {
+    const warnings: string[] = [];
+    const resolve = deploymentResolver(
+      {},
+      (d) => warnings.push(d),
+      (model) => model === "gpt-4o-mini",
+    );
+    expect([resolve(null, url("gpt-4o-mini")), resolve(null, url("team-x"))]).toEqual([null, null]);
+    expect(warnings).toEqual(["team-x"]);
+  });
+
   it("prices a mapped deployment's call at its model, and an unmapped one by unknown_model", () => {
     const warned: string[] = [];
     const policy = budgetPolicy({
