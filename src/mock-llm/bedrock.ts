@@ -22,7 +22,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const sha256 = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac("sha256", key).update(data).digest();
 // RFC 3986 escaping as SigV4 wants it (botocore escapes the already-escaped path once more).
-const escape = (text: string): string => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (text: string): string => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** Why a SigV4 Authorization does not check out for this request, or null when it does (or is not the mock's key). */
 export function sigV4Problem(method: string, rawPath: string, headers: Readonly<Record<string, string | string[] | undefined>>, body: Buffer): string | null {
@@ -42,7 +42,7 @@ export function sigV4Problem(method: string, rawPath: string, headers: Readonly<
     )
     .join("");
   const canonicalQuery = query === "" ? "" : query.split("&").sort().join("&");
-  const canonicalPath = path.split("/").map(escape).join("/");
+  const canonicalPath = path.split("/").map(rfc3986).join("/");
   const request = [method, canonicalPath, canonicalQuery, canonicalHeaders, signed, sha256(body)].join("\n");
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", String(headers["x-amz-date"] ?? ""), scope, sha256(request)].join("\n");
