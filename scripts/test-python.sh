@@ -12,7 +12,7 @@ for dir in /root/.pyenv/versions/3.9* /root/.pyenv/versions/3.1[0-9]*; do
   [ -x "$dir/bin/python" ] && interpreters+=("$dir/bin/python")
 done
 if [ -x /usr/bin/python3 ]; then
-  bash "$ROOT/scripts/ensure-debian-packages.sh" python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy ||
+  bash "$ROOT/scripts/ensure-debian-packages.sh" python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy python3-botocore ||
     echo "warning: the interop packages for /usr/bin/python3 could not be installed"
   interpreters+=(/usr/bin/python3)
 fi

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy chromium black flake8 prometheus postgresql
+bash scripts/ensure-debian-packages.sh python3-httpx python3-requests python3-aiohttp python3-zmq python3-msgpack python3-mypy python3-botocore chromium black flake8 prometheus postgresql
 
 echo "== Python lint (black --check, flake8)"
 bash scripts/lint-python.sh

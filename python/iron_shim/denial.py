@@ -6,7 +6,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import PolicyDenied
 from .provider_facts import GEMINI_ERROR_STATUS
-from .providers import ANTHROPIC, GEMINI
+from . import azure_filter
+from .providers import ANTHROPIC, AZURE, BEDROCK, GEMINI, OLLAMA
 
 DEFAULT_STATUS = 403
 _ANTHROPIC_TYPES = {
@@ -19,6 +20,17 @@ _ANTHROPIC_TYPES = {
     429: "rate_limit_error",
     503: "overloaded_error",
     529: "overloaded_error",
+}
+#: HTTP status of a denial -> Bedrock's error code (botocore's ClientError.response["Error"]["Code"]).
+BEDROCK_CODES = {
+    400: "ValidationException",
+    402: "ServiceQuotaExceededException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    424: "ModelErrorException",
+    429: "ThrottlingException",
+    503: "ServiceUnavailableException",
 }
 _REASONS = {
     400: "Bad Request",
@@ -75,6 +87,14 @@ def gemini_status(status: int) -> str:
     return "INTERNAL" if status >= 500 else "FAILED_PRECONDITION"
 
 
+def bedrock_code(status: int) -> str:
+    """Bedrock's error code for a status: by table, else InternalServerException (5xx) or ValidationException."""
+    known = BEDROCK_CODES.get(status)
+    if known is not None:
+        return known
+    return "InternalServerException" if status >= 500 else "ValidationException"
+
+
 def reason_phrase(status: int) -> str:
     """The HTTP reason phrase for a status."""
     return _REASONS.get(status, "Error")
@@ -85,10 +105,16 @@ def _retry_after_text(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.3f}".rstrip("0")
 
 
-def error_parts(kind: str, denial: Denial) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def error_parts(kind: str, denial: Denial) -> Tuple[Any, Dict[str, Any]]:
     """The provider's error object for a deny, and the iron map beside it (shared by responses and streams)."""
     status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
     iron = {"code": denial.code, "policy": denial.policy, "call": denial.call}
+    if kind == OLLAMA:  # Ollama's error is a bare string: {"error": "..."}
+        return f"iron: {denial.reason} ({denial.code})", iron
+    if kind == AZURE and azure_filter.filtered(denial.code, denial.policy):
+        return azure_filter.error(f"iron: {denial.reason}", denial.code), iron
+    if kind == BEDROCK:  # botocore reads the code from x-amzn-errortype (or __type) and the message
+        return {"code": bedrock_code(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
     if kind == ANTHROPIC:
         return {"type": anthropic_error_type(status), "message": f"iron: {denial.reason} ({denial.code})"}, iron
     if kind == GEMINI:
@@ -103,12 +129,18 @@ def error_parts(kind: str, denial: Denial) -> Tuple[Dict[str, Any], Dict[str, An
 def build(kind: str, denial: Denial) -> SyntheticResponse:
     """The status, headers and body of the deny, in the provider's own error shape."""
     status = denial.status if 100 <= denial.status <= 599 else DEFAULT_STATUS
+    if kind == AZURE and azure_filter.filtered(denial.code, denial.policy):
+        status = azure_filter.FILTER_STATUS
     error, iron = error_parts(kind, denial)
     body: Dict[str, Any] = (
         {"type": "error", "error": error, "iron": iron} if kind == ANTHROPIC else {"error": error, "iron": iron}
     )
+    if kind == BEDROCK:
+        body = {"__type": error["code"], "message": error["message"], "iron": iron}
     data = json.dumps(body).encode("utf-8")
     headers = [("content-type", "application/json"), ("content-length", str(len(data)))]
+    if kind == BEDROCK:
+        headers.append(("x-amzn-errortype", error["code"]))
     if status == 429:
         if denial.retry_after is not None:
             headers.append(("retry-after", _retry_after_text(denial.retry_after)))

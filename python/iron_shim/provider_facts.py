@@ -21,3 +21,8 @@ GEMINI_PATH = re.compile(GEMINI["path"])
 GEMINI_HOSTS: FrozenSet[str] = frozenset(GEMINI["hosts"])
 GEMINI_ERROR_STATUS: Dict[int, str] = {int(k): v for k, v in GEMINI["error_status"].items()}
 COMPATIBLE_HOSTS: Dict[str, str] = dict(FACTS["openai_compatible_hosts"])
+
+OLLAMA = FACTS["ollama"]
+OLLAMA_PATH = re.compile(OLLAMA["path"])
+OLLAMA_ENDPOINTS: Dict[str, str] = dict(OLLAMA["endpoints"])
+OLLAMA_STREAM_TYPE: str = OLLAMA["stream_content_type"]

@@ -5,10 +5,16 @@ import json
 from typing import Any, Callable, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
-from .provider_facts import COMPATIBLE_HOSTS, GEMINI_PATH
+from .provider_facts import COMPATIBLE_HOSTS, GEMINI_PATH, OLLAMA_ENDPOINTS, OLLAMA_PATH
 from .settings import ProviderConfig
 
-OPENAI, ANTHROPIC, GEMINI = "openai", "anthropic", "gemini"
+OPENAI, ANTHROPIC, GEMINI, OLLAMA = "openai", "anthropic", "gemini", "ollama"
+#: AWS Bedrock: governed inside botocore (interceptors/botocore_.py), never by URL.
+BEDROCK = "bedrock"
+#: Azure OpenAI: OpenAI's wire with Azure's errors and content filter (the provider is still "openai").
+AZURE = "azure"
+#: Ollama's own port: its /api/ paths there are Ollama for sure; elsewhere the body must say so.
+OLLAMA_PORT = 11434
 _AZURE_SUFFIX = ".openai.azure.com"
 # Keys whose string values are not prompt text (ids, roles, media payloads, options).
 _NOT_TEXT = frozenset(
@@ -44,6 +50,17 @@ _NOT_TEXT = frozenset(
         "mimeType",
         "generationConfig",
         "safetySettings",
+        "images",
+        "options",
+        "inferenceConfig",
+        "additionalModelRequestFields",
+        "guardrailConfig",
+        "toolConfig",
+        "bytes",
+        "anthropic_version",
+        "format",
+        "keep_alive",
+        "context",
     )
 )
 
@@ -90,12 +107,18 @@ def _gemini(path: str) -> Optional[Tuple[str, str]]:
     return (unquote(found.group(1)), found.group(2)) if found else None
 
 
+def _ollama(path: str) -> Optional[str]:
+    """The endpoint of Ollama's own `/api/chat` and `/api/generate` paths."""
+    found = OLLAMA_PATH.search(path)
+    return OLLAMA_ENDPOINTS[found.group(1)] if found else None
+
+
 def maybe_llm(method: str, url: str) -> bool:
     """A POST to a path ending like an LLM endpoint (whoever serves it)."""
     if method.upper() != "POST":
         return False
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return _endpoint(path) is not None or _gemini(path) is not None
+    return _endpoint(path) is not None or _gemini(path) is not None or _ollama(path) is not None
 
 
 def match_url(
@@ -108,6 +131,9 @@ def match_url(
     gemini = _gemini(path)
     if gemini is not None:
         return Target(GEMINI, GEMINI, gemini[1], True, False)
+    ollama = _ollama(path)
+    if ollama is not None:
+        return Target(OLLAMA, OLLAMA, ollama, _port(url) == OLLAMA_PORT, False)
     endpoint = _endpoint(path)
     if endpoint is None:
         return None
@@ -123,7 +149,7 @@ def match_url(
     if host == "api.anthropic.com":
         return Target(ANTHROPIC, ANTHROPIC, endpoint, True, False) if endpoint == "messages" else None
     if host.endswith(_AZURE_SUFFIX) or "/openai/deployments/" in path:
-        return None if endpoint == "messages" else Target(OPENAI, OPENAI, endpoint, True, False)
+        return None if endpoint == "messages" else Target(OPENAI, AZURE, endpoint, True, False)
     if host in COMPATIBLE_HOSTS:
         return None if endpoint == "messages" else Target(COMPATIBLE_HOSTS[host], OPENAI, endpoint, True, False)
     if endpoint == "messages":
@@ -144,6 +170,10 @@ def inspect(target: Target, url: str, body: Optional[bytes]) -> Optional[CallInf
     fields = obj if isinstance(obj, dict) else {}
     if target.kind == GEMINI:
         return _inspect_gemini(target, url, obj, fields)
+    if target.kind == OLLAMA:
+        return _inspect_ollama(target, obj, fields)
+    if target.kind == BEDROCK:
+        return _inspect_bedrock(target, url, obj, fields)
     model = fields.get("model")
     if not isinstance(model, str):
         model = _azure_deployment(url) if target.known else None
@@ -172,6 +202,53 @@ def _inspect_gemini(target: Target, url: str, obj: Any, fields: Any) -> CallInfo
         est_input=estimate_tokens(obj),
         est_output=cap if type(cap) is int else None,
     )
+
+
+def _inspect_ollama(target: Target, obj: Any, fields: Any) -> Optional[CallInfo]:
+    """Ollama streams unless told `"stream": false`; its cap is options.num_predict. Off its own port a
+    body without a model and the endpoint's prompt field (messages, prompt) is some other app's /api/."""
+    model = fields.get("model")
+    wants = "messages" if target.endpoint == "ollama.chat" else "prompt"
+    if not isinstance(model, str) or (not target.known and wants not in fields):
+        return None
+    options = fields.get("options")
+    cap = options.get("num_predict") if isinstance(options, dict) else None
+    return CallInfo(
+        target=target,
+        model=model,
+        stream=fields.get("stream") is not False,
+        body=obj,
+        est_input=estimate_tokens(obj),
+        est_output=cap if type(cap) is int and cap >= 0 else None,
+    )
+
+
+def _inspect_bedrock(target: Target, url: str, obj: Any, fields: Any) -> CallInfo:
+    """Bedrock (botocore's request, before signing): the model id is in the path /model/{modelId}/..."""
+    path = urlsplit(url).path
+    at = path.find("/model/")
+    model = unquote(path[at + len("/model/") :].split("/", 1)[0]) if at >= 0 else None
+    if target.endpoint == "invoke":
+        cap = fields.get("max_tokens", fields.get("max_gen_len"))
+    else:
+        config = fields.get("inferenceConfig")
+        cap = config.get("maxTokens") if isinstance(config, dict) else None
+    return CallInfo(
+        target=target,
+        model=model or None,
+        stream=target.endpoint == "converse-stream",
+        body=obj,
+        est_input=estimate_tokens(obj),
+        est_output=cap if type(cap) is int and cap >= 0 else None,
+    )
+
+
+def _port(url: str) -> Optional[int]:
+    """The URL's explicit port, None when absent or malformed."""
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
 
 
 def _azure_deployment(url: str) -> Optional[str]:

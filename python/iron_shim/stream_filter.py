@@ -17,7 +17,7 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, Generator, Hashable, List, NamedTuple, Optional, Tuple
 
 from .sse import SSEEvent
-from .stream_text import TextShape, encode_event, private_copy
+from .stream_text import TextShape, private_copy
 
 
 class Ask(NamedTuple):
@@ -248,7 +248,7 @@ class ChunkFilter:
         """Re-serialises a rewritten event (without a usage: null the shim caused)."""
         if self._strip and "usage" in obj and obj["usage"] is None:
             del obj["usage"]
-        return encode_event(name, obj)
+        return self.shape.encode(name, obj)
 
 
 def _last_delta(plan: List[_Planned]) -> Optional[Tuple[int, int]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Dict, Hashable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from .providers import ANTHROPIC, GEMINI
 
@@ -87,6 +87,10 @@ class TextShape:
     def finalize(self, obj: Dict[str, Any], texts: Dict[Hashable, str]) -> bool:
         """Rewrites full-text copies in closing events; chat has none."""
         return False
+
+    def encode(self, name: str, obj: Any) -> bytes:
+        """A rewritten event in this stream's framing (SSE; Ollama's lines override)."""
+        return encode_event(name, obj)
 
     def error_event(self, error: Dict[str, Any], iron: Dict[str, Any], sequence: Optional[int]) -> bytes:
         """How OpenAI reports a failure mid-stream: a data line holding an error object."""
@@ -302,8 +306,15 @@ class GeminiShape(TextShape):
         return encode_event("", {"error": error, "iron": iron})
 
 
+#: Text shapes defined in modules above this one (Ollama's NDJSON): kind -> factory(endpoint).
+MORE_SHAPES: Dict[str, Callable[[str], "TextShape"]] = {}
+
+
 def shape_for(kind: str, endpoint: str) -> TextShape:
     """The text shape of a provider endpoint's stream."""
+    extra = MORE_SHAPES.get(kind)
+    if extra is not None:
+        return extra(endpoint)
     if kind == GEMINI:
         return GeminiShape()
     if kind == ANTHROPIC:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 from .providers import ANTHROPIC, GEMINI
-from .sse import SSEEvent
+from .sse import SSEEvent, SSEParser
 from .usage import Usage, error_text, gemini_parts, gemini_usage, normalise
 
 # `"usage":null` as a top-level key of an OpenAI chunk, after or before another key.
@@ -36,6 +36,10 @@ class Accumulator:
         self.model: Optional[str] = None
         self.error: Optional[str] = None
         self.done = False
+
+    def new_parser(self) -> Any:
+        """The framing of this provider's stream: server-sent events (Ollama overrides: NDJSON)."""
+        return SSEParser()
 
     def on_event(self, event: SSEEvent) -> Optional[bytes]:
         """Reads one event; returns replacement raw bytes (DROP removes it) or None to keep it."""
@@ -190,8 +194,15 @@ class GeminiStream(Accumulator):
         return None
 
 
+#: Stream formats defined in modules above this one (Ollama's NDJSON): kind -> factory(kind, endpoint).
+MORE_ACCUMULATORS: Dict[str, Callable[[str, str], Accumulator]] = {}
+
+
 def accumulator_for(kind: str, endpoint: str, strip_usage: bool = False) -> Accumulator:
     """The accumulator that understands this provider endpoint's stream."""
+    extra = MORE_ACCUMULATORS.get(kind)
+    if extra is not None:
+        return extra(kind, endpoint)
     if kind == GEMINI:
         return GeminiStream(kind)
     if kind == ANTHROPIC:

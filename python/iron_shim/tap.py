@@ -57,7 +57,7 @@ class StreamTap:
         self.filter = chunks
         self._report = report
         self._ask, self._ask_async, self._abandon = ask, ask_async, abandon
-        self._parser = SSEParser()
+        self._parser: Any = getattr(accumulator, "new_parser", SSEParser)()
         self._lock = threading.Lock()
         self._finished = False
         self._accounting = True

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from .providers import ANTHROPIC, GEMINI
+from .providers import ANTHROPIC, BEDROCK, GEMINI, OLLAMA
 
 Usage = Dict[str, int]
 
@@ -39,7 +39,16 @@ def usage_of(kind: str, body: Any) -> Any:
             if isinstance(item, dict) and isinstance(item.get("usageMetadata"), dict):
                 return item["usageMetadata"]
         return None
+    if kind in (OLLAMA, BEDROCK):  # their counts are not under one "usage" key in every body
+        return ollama_counts(body) if kind == OLLAMA else body if isinstance(body, dict) else None
     return body.get("usage") if isinstance(body, dict) else None
+
+
+def ollama_counts(body: Any) -> Any:
+    """Ollama's counts sit at the top level of its last (done) object: the object itself stands for usage."""
+    if isinstance(body, dict) and ("prompt_eval_count" in body or "eval_count" in body):
+        return body
+    return None
 
 
 def gemini_usage(usage: Any) -> Optional[Usage]:
@@ -62,6 +71,10 @@ def normalise(kind: str, usage: Any) -> Optional[Usage]:
         return None
     if kind == GEMINI:
         return gemini_usage(usage)
+    if kind == OLLAMA:
+        return make_usage(_int(usage.get("prompt_eval_count")), _int(usage.get("eval_count")))
+    if kind == BEDROCK:
+        return bedrock_usage(usage)
     if "prompt_tokens" in usage or "completion_tokens" in usage:
         return make_usage(
             _int(usage.get("prompt_tokens")),
@@ -125,6 +138,10 @@ def output_text(kind: str, endpoint: str, body: Any) -> str:
         return _gemini_text(body)
     if not isinstance(body, dict):
         return ""
+    if kind == OLLAMA:
+        return ollama_text(endpoint, body)
+    if kind == BEDROCK:
+        return bedrock_text(body)
     if kind == ANTHROPIC:
         return "".join(_content_text(body.get("content"), ("text",)))
     if endpoint == "responses":
@@ -143,6 +160,52 @@ def output_text(kind: str, endpoint: str, body: Any) -> str:
             parts.extend(_content_text(message.get("content"), ("text", "output_text")))
         choices.append("".join(parts))
     return "\n".join(choices)
+
+
+def converse_usage(usage: Any) -> Optional[Usage]:
+    """Bedrock Converse usage: inputTokens leaves cache reads and writes out, so input is their sum."""
+    if not isinstance(usage, dict):
+        return None
+    read, written = _int(usage.get("cacheReadInputTokens")), _int(usage.get("cacheWriteInputTokens"))
+    return make_usage(_int(usage.get("inputTokens")) + read + written, _int(usage.get("outputTokens")), read, written)
+
+
+def bedrock_usage(body: Any) -> Optional[Usage]:
+    """A Bedrock answer's usage: Converse's, or an InvokeModel body's (Anthropic's usage, Llama's counts)."""
+    inner = body.get("usage")
+    if isinstance(inner, dict):
+        return converse_usage(inner) if "inputTokens" in inner else normalise(ANTHROPIC, inner)
+    if "prompt_token_count" in body or "generation_token_count" in body:
+        return make_usage(_int(body.get("prompt_token_count")), _int(body.get("generation_token_count")))
+    return None
+
+
+def bedrock_text(body: Any) -> str:
+    """A Bedrock answer's text: Converse's output.message.content, Anthropic's content, Llama's generation."""
+    if not isinstance(body, dict):
+        return ""
+    if isinstance(body.get("generation"), str):
+        return str(body["generation"])
+    output = body.get("output")
+    message = output.get("message") if isinstance(output, dict) else None
+    content = message.get("content") if isinstance(message, dict) else body.get("content")
+    return "".join(_content_text(content, ("text",))) + "".join(
+        part["text"]
+        for part in (content if isinstance(content, list) else ())
+        if isinstance(part, dict) and "type" not in part and isinstance(part.get("text"), str)
+    )
+
+
+def ollama_text(endpoint: str, body: Any) -> str:
+    """The text of one Ollama object: message.content (/api/chat) or response (/api/generate)."""
+    if not isinstance(body, dict):
+        return ""
+    if endpoint == "ollama.generate":
+        text = body.get("response")
+    else:
+        message = body.get("message")
+        text = message.get("content") if isinstance(message, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def response_model(body: Any) -> Optional[str]:

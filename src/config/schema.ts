@@ -59,6 +59,8 @@ export const configSchema = obj({
   prices: z.record(z.string(), price, { error: "a map of model name to {input, output, cached_input, cache_write}" }).optional(),
   /** What a model without a price costs: `deny`, or a price to charge. */
   unknown_model: z.union([z.literal("deny"), price], { error: '"deny", or a price {input, output} in USD per million tokens' }).optional(),
+  /** Azure OpenAI deployment name → the model id its calls are priced as. */
+  azure_deployments: z.record(z.string(), text("a model id"), { error: "a map of Azure deployment name to model id" }).optional(),
   agents: z.array(agent, { error: "a list of agents {name, script, ...}" }).optional(),
   /** The SQLite state file, relative to this file (default .iron/state.db in the working directory). */
   state: stateSchema.optional(),

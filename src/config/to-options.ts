@@ -71,6 +71,7 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
     ...(c.providers !== undefined && { providers: c.providers.map((p): ProviderSetting => ({ name: p.name, kind: p.kind, base_url: p.base_url })) }),
     ...(c.prices !== undefined && { prices }),
     ...(c.unknown_model !== undefined && { unknownModelPrice: c.unknown_model === "deny" ? "deny" : fullPrice(c.unknown_model) }),
+    ...(c.azure_deployments !== undefined && { azureDeployments: c.azure_deployments }),
     ...(c.state !== undefined && { state: resolveStateLocation(loaded.dir, c.state) }),
     ...(c.stream !== undefined && { stream: c.stream }),
     ...(c.retention !== undefined && {

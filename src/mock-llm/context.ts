@@ -1,7 +1,7 @@
 // One request as the endpoint handlers see it, and the helpers they answer with.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fault } from "./faults.js";
-import { providerErrorBody, type OpenAiErrorFields, type Provider } from "./errors.js";
+import { bedrockErrorCode, providerErrorBody, type OpenAiErrorFields, type Provider } from "./errors.js";
 import { SseWriter } from "./sse.js";
 
 /** JSON and SSE content types as the providers send them. */
@@ -31,11 +31,16 @@ export interface MockContext {
   readonly fixedReply: string | undefined;
   /** Aborted when the client goes away or the server closes. */
   readonly signal: AbortSignal;
+  /** Rewrites a 200 JSON answer before it is sent (Azure adds its content-filter results). */
+  readonly decorate?: (body: unknown) => unknown;
 }
 
 /** The provider's own response headers: request id, and for OpenAI the processing time and version. */
 export function providerHeaders(ctx: MockContext): Record<string, string> {
   if (ctx.provider === "anthropic") return { "request-id": ctx.requestId };
+  if (ctx.provider === "ollama") return {};
+  if (ctx.provider === "bedrock") return { "x-amzn-requestid": ctx.requestId };
+  if (ctx.provider === "azure") return { "apim-request-id": ctx.requestId, "x-request-id": ctx.requestId, "x-ms-region": "East US" };
   if (ctx.provider === "gemini") return { "server-timing": `gfet4t7; dur=${Math.round(performance.now() - ctx.startedAt)}` };
   return {
     "x-request-id": ctx.requestId,
@@ -51,8 +56,8 @@ export function sendJson(ctx: MockContext, status: number, body: unknown, header
     ctx.res.destroy();
     return;
   }
-  const text = JSON.stringify(body);
-  const type = ctx.provider === "gemini" ? GEMINI_JSON_TYPE : status >= 400 && ctx.provider === "openai" ? OPENAI_ERROR_JSON_TYPE : JSON_TYPE;
+  const text = JSON.stringify(status < 400 && ctx.decorate !== undefined ? ctx.decorate(body) : body);
+  const type = ctx.provider === "gemini" ? GEMINI_JSON_TYPE : ctx.provider === "ollama" || (status >= 400 && ctx.provider === "openai") ? OPENAI_ERROR_JSON_TYPE : JSON_TYPE;
   ctx.res.writeHead(status, { ...providerHeaders(ctx), ...headers, "content-type": type, "content-length": Buffer.byteLength(text) });
   ctx.res.end(text);
 }
@@ -65,6 +70,7 @@ export function sendError(ctx: MockContext, status: number, message?: string, fi
     headers["retry-after-ms"] = String(Math.round(ctx.fault.retryAfter * 1000));
   }
   if (ctx.fault.shouldRetry !== undefined) headers["x-should-retry"] = String(ctx.fault.shouldRetry);
+  if (ctx.provider === "bedrock") headers["x-amzn-errortype"] = `${bedrockErrorCode(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/`;
   const body = providerErrorBody(ctx.provider, status, ctx.requestId, message, fields);
   sendJson({ ...ctx, fault: { ...ctx.fault, dropAfter: undefined } }, status, body, headers);
 }

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ANTHROPIC_MISSING_KEY, GEMINI_MISSING_KEY, OPENAI_MISSING_KEY, hasApiKey } from "./auth.js";
 import { parseJsonObject, readBody } from "./body.js";
+import { sigV4Problem } from "./bedrock.js";
 import { sendError, type MockContext } from "./context.js";
 import { RequestError, type Provider } from "./errors.js";
 import { faultFromHeaders, FaultValueError, resolveFault, type Fault, type FaultQueue } from "./faults.js";
@@ -70,8 +71,13 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
     const parsed = parseJsonObject(raw.text, method === "GET");
     record.body(raw.text === "" ? null : parsed.ok ? parsed.value : raw.text);
     if (match.kind !== "route") return noRoute(ctx, match.kind);
-    if (state.options.requireAuth && !hasApiKey(provider, req.headers, query)) {
+    if (state.options.requireAuth && provider === "bedrock") {
+      const problem = sigV4Problem(method, req.url ?? path, req.headers, Buffer.from(raw.text, "utf8"));
+      if (problem !== null) return sendError(ctx, 403, problem);
+    }
+    if (state.options.requireAuth && provider !== "ollama" && provider !== "bedrock" && !hasApiKey(provider, req.headers, query)) {
       if (provider === "gemini") return sendError(ctx, 403, GEMINI_MISSING_KEY);
+      if (provider === "azure") return sendError(ctx, 401);
       return sendError(ctx, 401, provider === "anthropic" ? ANTHROPIC_MISSING_KEY : OPENAI_MISSING_KEY, { code: null });
     }
     if (provider === "anthropic" && header(req, "anthropic-version") === "") return sendError(ctx, 400, "anthropic-version: header is required");
@@ -94,6 +100,7 @@ export async function dispatch(state: DispatchState, req: IncomingMessage, res: 
 function badJsonMessage(provider: Provider, reason: string): string {
   if (provider === "anthropic") return `The request body is not valid JSON: ${reason}`;
   if (provider === "gemini") return `Invalid JSON payload received. ${reason}`;
+  if (provider === "ollama") return `invalid character in request body: ${reason}`;
   return OPENAI_BAD_JSON;
 }
 
@@ -101,6 +108,7 @@ function badJsonMessage(provider: Provider, reason: string): string {
 function noRoute(ctx: MockContext, kind: "not-found" | "method-not-allowed"): void {
   const anthropic = ctx.provider === "anthropic";
   if (ctx.provider === "gemini") return sendError(ctx, kind === "not-found" ? 404 : 405, kind === "not-found" ? `Method not found: ${ctx.path}` : undefined);
+  if (ctx.provider === "ollama") return sendError(ctx, kind === "not-found" ? 404 : 405);
   if (kind === "not-found") return sendError(ctx, 404, anthropic ? "Not Found" : `Invalid URL (${ctx.method} ${ctx.path})`, {});
   return sendError(ctx, 405, anthropic ? "Method Not Allowed" : `Invalid method for URL (${ctx.method} ${ctx.path})`, {});
 }

@@ -2,10 +2,11 @@
 //   OpenAI:    {"error": {"message", "type", "param", "code"}}
 //   Anthropic: {"type": "error", "error": {"type", "message"}, "request_id"}
 //   Gemini:    {"error": {"code", "message", "status"}}
+//   Ollama:    {"error": "<message>"}
 import { geminiStatus } from "./provider-facts.js";
 
 /** The provider whose wire format a request speaks. */
-export type Provider = "openai" | "anthropic" | "gemini";
+export type Provider = "openai" | "anthropic" | "gemini" | "ollama" | "azure" | "bedrock";
 
 /** The inner OpenAI error object. */
 export interface OpenAiErrorFields {
@@ -99,15 +100,59 @@ const GEMINI_MESSAGES: Readonly<Record<number, string>> = {
   504: "Deadline expired before operation could complete.",
 };
 
+// Ollama's words for the statuses the mock answers without a message of its own.
+const OLLAMA_MESSAGES: Readonly<Record<number, string>> = {
+  404: "not found",
+  405: "method not allowed",
+  413: "request entity too large",
+  429: "too many requests",
+  503: "server busy, please try again.  maximum pending requests exceeded",
+};
+
 /** A Gemini (Google API) error body: the HTTP status, a message, and the gRPC status name. */
 export function geminiErrorBody(status: number, message?: string): object {
   const fallback = GEMINI_MESSAGES[status] ?? (status >= 500 ? GEMINI_MESSAGES[500]! : GEMINI_MESSAGES[400]!);
   return { error: { code: status, message: message ?? fallback, status: geminiStatus(status) } };
 }
 
+/** Azure's error body for a status (its code is a name or the status as a string). */
+export function azureErrorBody(status: number, message?: string): object {
+  const fallback: Record<number, [string, string]> = {
+    400: ["BadRequest", "Invalid request."],
+    401: [
+      "401",
+      "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.",
+    ],
+    404: ["DeploymentNotFound", "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again."],
+    429: [
+      "429",
+      "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 1 second.",
+    ],
+  };
+  const [code, text] = fallback[status] ?? [status >= 500 ? "InternalServerError" : String(status), status >= 500 ? "The server had an error while processing your request." : "Error"];
+  return { error: { code, message: message ?? text } };
+}
+
+/** Bedrock's error code for a status (botocore's ClientError code). */
+export function bedrockErrorCode(status: number): string {
+  const codes: Record<number, string> = {
+    400: "ValidationException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    424: "ModelErrorException",
+    429: "ThrottlingException",
+    503: "ServiceUnavailableException",
+  };
+  return codes[status] ?? (status >= 500 ? "InternalServerException" : "ValidationException");
+}
+
 /** The error body for a provider. */
 export function providerErrorBody(provider: Provider, status: number, requestId: string, message?: string, fields?: OpenAiErrorFields): object {
   if (provider === "gemini") return geminiErrorBody(status, message);
+  if (provider === "azure") return azureErrorBody(status, message);
+  if (provider === "bedrock") return { message: message ?? (status >= 500 ? "The server encountered an internal error while processing the request." : "The request is not valid.") };
+  if (provider === "ollama") return { error: message ?? OLLAMA_MESSAGES[status] ?? (status >= 500 ? "internal server error" : "bad request") };
   return provider === "anthropic" ? anthropicErrorBody(status, requestId, message) : openAiErrorBody(status, message, fields);
 }
 

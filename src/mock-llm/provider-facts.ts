@@ -20,6 +20,7 @@ export interface ProviderWireFacts {
     readonly error_status: Readonly<Record<string, string>>;
   };
   readonly openai_compatible_hosts: Readonly<Record<string, string>>;
+  readonly ollama: { readonly path: string; readonly endpoints: Readonly<Record<string, string>>; readonly stream_content_type: string };
 }
 
 const RELATIVE = join("python", "iron_shim", "provider_wire.json");

@@ -10,6 +10,8 @@ import { handleCountTokens, handleMessages } from "./anthropic-messages.js";
 import { handleGetModel, handleListModels } from "./models.js";
 import { handleCountTokens as handleGeminiCountTokens, handleGenerateContent } from "./gemini.js";
 import { azureDeployment } from "./azure.js";
+import { handleOllama } from "./ollama.js";
+import { handleBedrock } from "./bedrock.js";
 
 /** Answers one request on a matched route. */
 export type Handler = (ctx: MockContext) => Promise<void>;
@@ -33,14 +35,16 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
   { method: "POST", pattern: /^\/v1\/messages$/, provider: "anthropic", handle: handleMessages },
   { method: "POST", pattern: /^\/v1\/messages\/count_tokens$/, provider: "anthropic", handle: handleCountTokens },
-  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/chat\/completions$/, provider: "openai", handle: azureDeployment(handleChatCompletions) },
-  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/completions$/, provider: "openai", handle: azureDeployment(handleCompletions) },
-  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/embeddings$/, provider: "openai", handle: azureDeployment(handleEmbeddings) },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/chat\/completions$/, provider: "azure", handle: azureDeployment(handleChatCompletions) },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/completions$/, provider: "azure", handle: azureDeployment(handleCompletions) },
+  { method: "POST", pattern: /^\/openai\/deployments\/(?<deployment>[^/]+)\/embeddings$/, provider: "azure", handle: azureDeployment(handleEmbeddings) },
   { method: "POST", pattern: /^\/openai\/v1\/chat\/completions$/, provider: "openai", handle: handleChatCompletions },
   { method: "POST", pattern: /^\/openai\/v1\/responses$/, provider: "openai", handle: handleResponses },
   { method: "POST", pattern: /^\/openai\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
   { method: "POST", pattern: GEMINI_ROUTE, provider: "gemini", handle: handleGenerateContent },
   { method: "POST", pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):countTokens$/, provider: "gemini", handle: handleGeminiCountTokens },
+  { method: "POST", pattern: /^\/model\/(?<modelId>[^/]+)\/(?<operation>converse|converse-stream|invoke)$/, provider: "bedrock", handle: handleBedrock },
+  { method: "POST", pattern: /^\/api\/(?<endpoint>chat|generate)$/, provider: "ollama", handle: handleOllama },
   { method: "GET", pattern: /^\/v1\/models$/, provider: "either", handle: handleListModels },
   { method: "GET", pattern: /^\/v1\/models\/(?<id>[^/]+)$/, provider: "either", handle: handleGetModel },
 ];
@@ -52,6 +56,8 @@ export type RouteMatch =
 
 /** Gemini for a model-method path or `x-goog-api-key`; Anthropic when the path or headers say so (`/v1/messages…`, `anthropic-version`, `x-api-key`); else OpenAI. */
 export function guessProvider(path: string, headers: IncomingHttpHeaders): Provider {
+  if (path.startsWith("/api/")) return "ollama";
+  if (path.startsWith("/model/")) return "bedrock";
   if (/^\/v1(?:beta|alpha)\//.test(path) || /\/models\/[^/:]+:[a-z]+[A-Z][A-Za-z]*$/.test(path) || headers["x-goog-api-key"] !== undefined) return "gemini";
   if (path.startsWith("/v1/messages")) return "anthropic";
   return headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined ? "anthropic" : "openai";
@@ -63,7 +69,10 @@ export function matchRoute(method: string, path: string, headers: IncomingHttpHe
   const route = onPath.find((r) => r.method === method);
   if (route === undefined) {
     const owner = onPath[0]?.provider;
-    return { kind: onPath.length > 0 ? "method-not-allowed" : "not-found", provider: owner === "anthropic" || owner === "gemini" ? owner : guessProvider(path, headers) };
+    return {
+      kind: onPath.length > 0 ? "method-not-allowed" : "not-found",
+      provider: owner === "anthropic" || owner === "gemini" || owner === "ollama" || owner === "bedrock" ? owner : guessProvider(path, headers),
+    };
   }
   const provider = route.provider === "either" ? guessProvider(path, headers) : route.provider;
   const params = { ...(route.pattern.exec(path)?.groups ?? {}) };

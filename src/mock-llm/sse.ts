@@ -43,6 +43,16 @@ export class SseWriter {
     return this.#write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
   }
 
+  /** One NDJSON line `<json>\n` (Ollama's streams, framed like events for pacing and drops). */
+  line(payload: unknown): Promise<boolean> {
+    return this.#write(`${JSON.stringify(payload)}\n`);
+  }
+
+  /** Bytes as they are (Bedrock's binary event-stream frames), paced and cut like events. */
+  raw(frame: Buffer): Promise<boolean> {
+    return this.#write(frame);
+  }
+
   /** The OpenAI end-of-stream marker `data: [DONE]`. */
   done(): Promise<boolean> {
     return this.#write("data: [DONE]\n\n");
@@ -65,7 +75,7 @@ export class SseWriter {
   }
 
   // Paces, honours drop-after and back-pressure, and stops quietly once the peer is gone.
-  async #write(frame: string): Promise<boolean> {
+  async #write(frame: string | Buffer): Promise<boolean> {
     if (this.#dead || this.#res.destroyed || this.#options.signal.aborted) return false;
     if (this.#options.dropAfter !== undefined && this.#sent >= this.#options.dropAfter) {
       this.#drop();

@@ -24,6 +24,9 @@ export const PRICE_SOURCES: Readonly<Record<string, { readonly source: string; r
   anthropic: { source: "https://platform.claude.com/docs/en/about-claude/pricing", checked: PRICES_AS_OF },
   // The Gemini page itself was out of reach offline: its rows are as published summaries quoted it in March 2026.
   gemini: { source: "https://ai.google.dev/gemini-api/docs/pricing (paid tier, text input)", checked: "2026-03" },
+  // The AWS page was out of reach offline: the Nova and Llama rows are its on-demand us-east-1 rates as last
+  // published before that; Bedrock's Claude ids price as Anthropic's own rows (AWS lists the same rates).
+  bedrock: { source: "https://aws.amazon.com/bedrock/pricing/ (on-demand, us-east-1)", checked: "2025-06 (recheck)" },
 });
 
 const GEMINI_25_PRO_LONG = { aboveInputTokens: 200_000, input: 2.5, cachedInput: 0.25, output: 15 };
@@ -75,6 +78,13 @@ export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Object.freez
   "claude-3-5-haiku": { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
   "claude-3-opus": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
   "claude-3-haiku": { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
+  // AWS Bedrock's own models (Claude on Bedrock: the Anthropic rows, through normalizeModel)
+  "nova-micro": { input: 0.035, cachedInput: 0.00875, output: 0.14 },
+  "nova-lite": { input: 0.06, cachedInput: 0.015, output: 0.24 },
+  "nova-pro": { input: 0.8, cachedInput: 0.2, output: 3.2 },
+  "llama3-1-8b-instruct": { input: 0.22, output: 0.22 },
+  "llama3-1-70b-instruct": { input: 0.72, output: 0.72 },
+  "llama3-3-70b-instruct": { input: 0.72, output: 0.72 },
   // Google Gemini (output includes thinking tokens; cachedInput is the context-cache read rate)
   "gemini-3-pro-preview": { input: 2, cachedInput: 0.2, output: 12, longContext: GEMINI_3_PRO_LONG },
   "gemini-2.5-pro": { input: 1.25, cachedInput: 0.125, output: 10, longContext: GEMINI_25_PRO_LONG },
@@ -88,9 +98,14 @@ export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Object.freez
 // and Gemini's stable versions (gemini-2.0-flash-001). Exact ids are looked up first.
 const DATE_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|latest)$/;
 
-/** The family id a dated or aliased model id prices as. */
+// Bedrock model ids: a cross-region inference prefix (us., eu., apac., global.), the vendor, then a version:
+// us.anthropic.claude-sonnet-4-20250514-v1:0, meta.llama3-1-70b-instruct-v1:0, amazon.nova-pro-v1:0.
+const BEDROCK_ID = /^(?:(?:us|eu|apac|global|us-gov|ca|jp|au)\.)?(?:anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen|writer)\.(.+?)(?:-v\d+(?::\d+)?)?(?::\d+k?)?$/;
+
+/** The family id a dated, aliased or Bedrock model id prices as. */
 export function normalizeModel(model: string): string {
-  return model.trim().toLowerCase().replace(DATE_SUFFIX, "");
+  const id = model.trim().toLowerCase();
+  return (BEDROCK_ID.exec(id)?.[1] ?? id).replace(DATE_SUFFIX, "");
 }
 
 /** Looks a model up: exact id first, then its family; undefined when unknown. */

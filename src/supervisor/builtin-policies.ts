@@ -1,5 +1,7 @@
 // Builds the built-in policies in their fixed order — safety → cost → reliability — from
 // resolved options, with the budget plan, breaker board and rate limiter they share.
+import { deploymentResolver } from "../policy/azure-deployments.js";
+import { findPrice } from "../policy/prices.js";
 import type { EventInput, IronEvent } from "../events/types.js";
 import { BreakerBoard, systemBreakerClock, type BreakerChange, type BreakerClock } from "../policy/breaker/board.js";
 import type { BreakerSettings } from "../policy/breaker/machine.js";
@@ -51,6 +53,11 @@ export function createBuiltins(options: ResolvedSupervisorOptions, deps: Builtin
       capOutputTokens: options.budgets.capOutputTokens,
       plan,
       runOf: deps.runOf,
+      deploymentModel: deploymentResolver(
+        options.azureDeployments,
+        (deployment, message) => options.logger.warn({ deployment }, message),
+        (model) => findPrice(options.prices, model) !== undefined,
+      ),
     }),
   );
   let breakers: BreakerBoard | null = null;

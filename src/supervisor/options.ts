@@ -39,6 +39,8 @@ export interface SupervisorOptions {
   readonly prices?: Readonly<Record<string, ModelPrice>>;
   /** Price for models not in the table; `"deny"` refuses them (default: charge gpt-4o's price). */
   readonly unknownModelPrice?: ModelPrice | "deny";
+  /** Azure OpenAI deployment → the model its calls are priced as (an unmapped deployment warns once). */
+  readonly azureDeployments?: Readonly<Record<string, string>>;
   /** Output tokens assumed for the worst case when a request sets no max (default 4096). */
   readonly defaultMaxOutputTokens?: number;
   /** Extra OpenAI- or Anthropic-compatible base URLs the shims must govern. */
@@ -84,6 +86,7 @@ export interface ResolvedSupervisorOptions {
   readonly heartbeatMs: number;
   readonly prices: Readonly<Record<string, ModelPrice>>;
   readonly unknownModelPrice: ModelPrice | "deny";
+  readonly azureDeployments: Readonly<Record<string, string>>;
   readonly defaultMaxOutputTokens: number;
   readonly providers: readonly ProviderSetting[];
   readonly policies: readonly Policy[];
@@ -139,6 +142,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     heartbeatMs: positiveInt("heartbeatMs", options.heartbeatMs, 1000),
     prices: Object.freeze({ ...DEFAULT_PRICES, ...(options.prices ?? {}) }),
     unknownModelPrice: options.unknownModelPrice ?? FALLBACK_PRICE,
+    azureDeployments: Object.freeze({ ...(options.azureDeployments ?? {}) }),
     defaultMaxOutputTokens: positiveInt("defaultMaxOutputTokens", options.defaultMaxOutputTokens ?? budgets.defaultMaxOutputTokens, 4096),
     providers: Object.freeze([...(options.providers ?? [])]),
     policies: Object.freeze([...(options.policies ?? [])]),

@@ -43,9 +43,29 @@ describe("Azure OpenAI in the mock", () => {
     expect(JSON.stringify(mock.requests)).not.toContain("azure-test-key");
   });
 
-  it("injects faults in OpenAI's error shape on a deployment route", async () => {
+  it("injects faults in Azure's error shape on a deployment route", async () => {
     const res = await post(`${DEPLOYMENT}?api-version=2024-10-21`, { messages }, { ...KEY, "x-mock-status": "429" });
-    expect(res.status).toBe(429);
-    expect((await json(res)).error).toMatchObject({ code: "rate_limit_exceeded" });
+    expect([res.status, res.headers.get("apim-request-id") !== null]).toEqual([429, true]);
+    expect(Object.keys((await json(res)).error)).toEqual(["code", "message"]);
+    const unauthorised = await json(post(`${DEPLOYMENT}?api-version=2024-10-21`, { messages }, { "content-type": "application/json" }));
+    expect(unauthorised.error.code).toBe("401");
+  });
+
+  it("adds Azure's content-filter results, and filters the prompt or the output when asked", async () => {
+    const url = `${DEPLOYMENT}?api-version=2024-10-21`;
+    const ok = await json(post(url, { messages }));
+    expect(ok.prompt_filter_results[0]).toMatchObject({ prompt_index: 0, content_filter_results: { violence: { filtered: false, severity: "safe" } } });
+    expect(ok.choices[0].content_filter_results.hate).toEqual({ filtered: false, severity: "safe" });
+    const prompt = await post(url, { messages }, { ...KEY, "x-mock-content-filter": "prompt" });
+    const error = (await json(prompt)).error;
+    expect([prompt.status, error.code, error.param, error.innererror.code, error.innererror.content_filter_result.violence.filtered]).toEqual([
+      400,
+      "content_filter",
+      "prompt",
+      "ResponsibleAIPolicyViolation",
+      true,
+    ]);
+    const output = await json(post(url, { messages }, { ...KEY, "x-mock-content-filter": "output" }));
+    expect([output.choices[0].finish_reason, output.choices[0].message.content, output.choices[0].content_filter_results.violence.filtered]).toEqual(["content_filter", "", true]);
   });
 });

@@ -31,7 +31,7 @@ class Facts(unittest.TestCase):
                 (target.provider, target.endpoint, target.known), (case["provider"], case["endpoint"], True)
             )
             with_model = target.kind != "gemini" and case.get("body_model", True)
-            body = {"model": case["model"], "messages": []} if with_model else {"messages": []}
+            body = {"model": case["model"], "messages": [], "prompt": ""} if with_model else {"messages": []}
             info = providers.inspect(target, case["url"], json.dumps(body).encode())
             self.assertEqual((info.model, info.stream), (case["model"], case["stream"]), case["url"])
 

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GEMINI_PATH, PROVIDER_WIRE, geminiStatus } from "../../src/mock-llm/provider-facts.js";
-import { GEMINI_ROUTE } from "../../src/mock-llm/router.js";
+import { GEMINI_ROUTE, matchRoute } from "../../src/mock-llm/router.js";
 import { redactHeaders } from "../../src/mock-llm/recorder.js";
 
 interface UrlCase {
@@ -29,9 +29,19 @@ describe("provider wire facts, shared with the shim", () => {
   });
 
   it("names the well-known OpenAI-compatible hosts of the vectors", () => {
-    for (const c of CASES.filter((x) => x.provider !== null && x.provider !== "gemini" && x.provider !== "openai")) {
+    for (const c of CASES.filter((x) => x.provider !== null && !["gemini", "openai", "ollama"].includes(x.provider))) {
       expect(PROVIDER_WIRE.openai_compatible_hosts[new URL(c.url).hostname], c.url).toBe(c.provider);
     }
+  });
+
+  it("serves Ollama's /api/chat and /api/generate where the shim finds them, and nothing else under /api/", () => {
+    const ollama = new RegExp(PROVIDER_WIRE.ollama.path);
+    for (const c of CASES.filter((x) => x.provider === "ollama")) {
+      const path = new URL(c.url).pathname;
+      expect(PROVIDER_WIRE.ollama.endpoints[ollama.exec(path)?.[1] ?? ""], c.url).toBe(c.endpoint);
+      expect(matchRoute("POST", path, {}).kind, c.url).toBe("route");
+    }
+    for (const c of CASES.filter((x) => x.provider === null)) expect(ollama.test(new URL(c.url).pathname), c.url).toBe(false);
   });
 
   it("keeps every secret header the facts name out of the mock's request log", () => {

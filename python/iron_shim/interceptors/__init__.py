@@ -28,6 +28,7 @@ _TABLE: Tuple[Tuple[str, str, str], ...] = (
     ("aiohttp", "aiohttp_", "AiohttpInterceptor"),
     ("urllib3", "urllib3_", "Urllib3Interceptor"),
     ("http.client", "http_client_", "HttpClientInterceptor"),
+    ("botocore.session", "botocore_", "BotocoreInterceptor"),
     ("subprocess", "children", "ChildEnvInterceptor"),
 )
 

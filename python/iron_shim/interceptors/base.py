@@ -18,6 +18,7 @@ from ..denial import SyntheticResponse
 from ..errors import PolicyDenied
 from ..flow import Flow, arun, run
 from ..internal import swallow
+from ..ollama_stream import is_line_stream
 from .current import current, set_current  # noqa: F401 - base.set_current stays the public spelling
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def responding(gov: "Governor", ex: Exchange, verdict: Verdict, response: Any) -
     now, reported, and handed back as it is, redacted, or swapped for a denial."""
     call = verdict.call
     try:
-        if is_event_stream(ex.content_type(response)):
+        if is_event_stream(ex.content_type(response)) or is_line_stream(call, ex.content_type(response)):
             return (yield lambda: ex.tap(call, response, gov.streams))
     except Exception as exc:  # noqa: BLE001 - our bug must not lose the agent's response
         if isinstance(exc, PolicyDenied):

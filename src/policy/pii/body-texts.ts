@@ -59,6 +59,17 @@ const SKIP = new Set([
   "generationConfig",
   "safetySettings",
   "safetyRatings",
+  // Ollama
+  "images",
+  "options",
+  "format",
+  "keep_alive",
+  "context",
+  "done_reason",
+  // Azure's content-filter results
+  "prompt_filter_results",
+  "content_filter_results",
+  "content_filter_result",
 ]);
 
 /** Replaces every scanned text with `map(text)`; returns the same object when nothing changed. */

@@ -4,6 +4,7 @@ import type { BudgetPlan } from "../budget-plan.js";
 import { costOf, worstCaseCost } from "../cost.js";
 import { deny } from "../decisions.js";
 import { findPrice, type ModelPrice } from "../prices.js";
+import type { DeploymentResolver } from "../azure-deployments.js";
 import { countTextTokens, estimateInputTokens, tokenizersReady, tokenizersWithin } from "../tokens.js";
 import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Reservation, Usage } from "../types.js";
 import { usageProblem } from "../usage-check.js";
@@ -20,6 +21,8 @@ export interface BudgetPolicyOptions {
   readonly plan: BudgetPlan;
   /** The run number of a spawned agent (null for agents that joined). */
   readonly runOf: (agentId: string) => number | string | null;
+  /** The model an Azure deployment's call is priced at (azure_deployments:); absent: the model asked for. */
+  readonly deploymentModel?: DeploymentResolver;
 }
 
 /** What a model served from this machine (Ollama, vLLM, LM Studio on loopback) costs unless prices: names it. */
@@ -31,7 +34,8 @@ const CAP_KEYS = ["max_tokens", "max_completion_tokens", "max_output_tokens"] as
 
 /** Creates the built-in cost policy (named "budget"). */
 export function budgetPolicy(options: BudgetPolicyOptions): Policy {
-  const priceFor = (model: string | null, url: string): ModelPrice | undefined => {
+  const priceFor = (asked: string | null, url: string): ModelPrice | undefined => {
+    const model = options.deploymentModel === undefined ? asked : options.deploymentModel(asked, url);
     const known = findPrice(options.prices, model);
     if (known !== undefined) return known;
     if (isLoopback(url)) return LOCAL_PRICE;
@@ -90,8 +94,14 @@ export function requestedCap(call: LlmCall): number | null {
   const body = call.body as Record<string, unknown> | null;
   if (typeof body !== "object" || body === null) return call.estimatedTokens.output;
   for (const key of CAP_KEYS) if (typeof body[key] === "number" && Number.isInteger(body[key])) return body[key] as number;
-  const gemini = geminiConfig(body).maxOutputTokens;
-  return typeof gemini === "number" && Number.isInteger(gemini) ? gemini : null;
+  const gemini = geminiConfig(body).maxOutputTokens ?? nested(body, "options").num_predict;
+  return typeof gemini === "number" && Number.isInteger(gemini) && gemini >= 0 ? gemini : null;
+}
+
+// body[key] when it is an object (Ollama's options), {} otherwise.
+function nested(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = body[key];
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 // Gemini's generationConfig (where its output cap lives), {} when the body has none.
@@ -116,6 +126,9 @@ function withCap(call: LlmCall, cap: number): Record<string, unknown> | null {
     case "generateContent":
     case "streamGenerateContent":
       return { ...body, generationConfig: { ...geminiConfig(body), maxOutputTokens: cap } };
+    case "ollama.chat":
+    case "ollama.generate":
+      return { ...body, options: { ...nested(body, "options"), num_predict: cap } };
     default:
       return null;
   }
