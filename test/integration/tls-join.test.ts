@@ -101,7 +101,9 @@ describe("tls:// joins", () => {
       handshakes += 1;
       socket.on("data", (c: Buffer) => void received.push(c));
       socket.on("error", () => undefined);
-      socket.on("close", () => void (closed += 1));
+      socket.on("close", () => {
+        closed += 1;
+      });
     });
     servers.push(fake);
     await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));

@@ -45,7 +45,7 @@ export function attachInstructions(info: AttachInfo): string[] {
     "  From code or a notebook:",
     `    import iron_shim; iron_shim.install(endpoint="${first}", token=open("${info.tokenFile}").read().strip(), agent="my-agent")`,
   ];
-  if (tcp !== undefined) lines.push("  From another host or container (copy the token file there first):", `    IRON_ENDPOINT=${tcp} IRON_TOKEN=${token} python -m iron_shim agent.py`);
+  if (tcp !== undefined) lines.push("  From another host or container (copy the token file there first):", `    IRON_ENDPOINT=${tcp}${pin} IRON_TOKEN=${token} python -m iron_shim agent.py`);
   lines.push(`  (iron_shim must be importable: pip install ${info.shimRoot}, or PYTHONPATH=${info.shimRoot})`);
   const open = info.endpoints.filter((e) => e.startsWith("tcp://") && !isLoopback(e));
   if (open.length > 0) {
