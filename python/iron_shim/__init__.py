@@ -65,8 +65,8 @@ def install(
         **settings: ``timeout_ms`` (decision timeout, default 5000), ``fail_open`` (default False),
             ``on_deny`` (``"response"`` or ``"raise"``), ``heartbeat_ms``, ``providers`` (extra
             ``{name, kind, base_url}`` to govern), ``strict``, ``debug``, ``tls_fingerprint`` (the
-            certificate SHA-256 a ``tls://`` endpoint must present, default ``IRON_TLS_FINGERPRINT``). The supervisor's welcome
-            may override timeout_ms, fail_open, on_deny, heartbeat_ms and providers.
+            certificate SHA-256 a ``tls://`` endpoint must present, default ``IRON_TLS_FINGERPRINT``).
+            The supervisor's welcome may override timeout_ms, fail_open, on_deny, heartbeat_ms and providers.
 
     Idempotent: installing again with the same arguments does nothing (and, with ``wait``, waits for
     the welcome again); different arguments reconnect with them. Arguments win over the ``IRON_*``
