@@ -127,6 +127,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     if (!/^https?:\/\//.test(p.base_url)) bad(`providers[${i}].base_url`, "an http(s) URL", p.base_url);
   }
   if (options.state !== undefined && !(typeof options.state === "string" && options.state !== "")) bad("state", "a path to a state file", options.state);
+  if (options.tlsDir !== undefined && !(typeof options.tlsDir === "string" && options.tlsDir !== "")) bad("tlsDir", "a directory path", options.tlsDir);
   const budgets = resolveBudgets(options.budgets, budget);
   for (const [i, p] of (options.policies ?? []).entries()) {
     if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
