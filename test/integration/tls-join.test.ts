@@ -13,7 +13,7 @@ import { Supervisor } from "../../src/index.js";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import { tlsCredentials } from "../../src/transport/tls-certificate.js";
 import { DEBIAN_PYTHON, tempDir } from "../helpers/iron.js";
-import { JOINED_FIXTURE, JoinedAgentProcess, SHIM_ROOT, plainEnv } from "../helpers/joined.js";
+import { JOINED_FIXTURE, JoinedAgentProcess, SHIM_ROOT, freePort, plainEnv } from "../helpers/joined.js";
 
 let sup: Supervisor;
 let mock: MockLlm;
@@ -142,4 +142,31 @@ describe("tls:// joins", () => {
       await again.close();
     }
   });
+
+  it("a shim reconnects over TLS to a supervisor restarted on the same port with the same certificate", async () => {
+    const port = await freePort();
+    const options = { listen: [`tls://127.0.0.1:${port}`], tlsDir, joinToken: sup.joinToken as string, stream: false } as const;
+    let current = await Supervisor.start(options);
+    try {
+      const env = {
+        OPENAI_BASE_URL: mock.baseUrl,
+        PYTHONPATH: SHIM_ROOT,
+        JOIN_MODE: "install",
+        JOIN_ENDPOINT: `tls://127.0.0.1:${port}`,
+        JOIN_TOKEN: sup.joinToken as string,
+        JOIN_AGENT: "comes-back",
+      };
+      const back = new JoinedAgentProcess(DEBIAN_PYTHON, [JOINED_FIXTURE], plainEnv({ ...env, IRON_TLS_FINGERPRINT: sup.tlsFingerprint as string }));
+      agents.push(back);
+      expect(await back.next("install")).toMatchObject({ ok: true });
+      await current.close();
+      current = await Supervisor.start(options);
+      const restarted = current;
+      await expect.poll(() => restarted.joined.get("comes-back")?.state, { timeout: 15_000 }).toBe("running");
+      expect(await back.send({ op: "call", max_tokens: 10 })).toMatchObject({ status: 200 });
+      expect(restarted.joined.get("comes-back")?.metrics.calls).toBe(1);
+    } finally {
+      await current.close();
+    }
+  }, 40_000);
 });
