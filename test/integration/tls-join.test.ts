@@ -2,7 +2,8 @@
 // its certificate pinned by fingerprint and makes a governed call; what crosses the wire is not
 // plaintext (a relay that sees the agent's name and model in clear over tcp:// sees neither over
 // tls://); a shim given another fingerprint refuses the server after the TLS handshake with
-// IRON_ERR_TLS_FINGERPRINT and writes nothing into it; the certificate is made once, 0600, and reused.
+// IRON_ERR_TLS_FINGERPRINT and writes nothing into it; the certificate is made once, 0600, and reused,
+// and a pinned shim reconnects to a supervisor restarted with it.
 import { execa } from "execa";
 import { readFileSync, statSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Server } from "node:net";
