@@ -4,7 +4,9 @@
 // - the budget decision (reserve + settle of one call) on the PostgreSQL lease ledger against
 //   the SQLite store's ledger: p50/p99 (goal: within 10 % when leases suffice);
 // - budget decisions per second of a 3-supervisor fleet against one supervisor;
-// - how far a fleet of three gets into its budget before its first denial (goal: >= 99 %).
+// - how far a fleet of three gets into its budget before its first denial (goal: >= 99 %);
+// - whole supervisors (bench/fleet-supervisors.mjs): decisions/s and a call's round trip with three
+//   `iron run` on PostgreSQL against one on SQLite.
 // Skips with a reason when no PostgreSQL server can be had.
 //
 //   npm run build && node bench/fleet.mjs [calls]
@@ -14,6 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PostgresStore } from "../dist/store/postgres/postgres-store.js";
+import { benchSupervisors } from "./fleet-supervisors.mjs";
+import { SCALE } from "./lib/env.mjs";
 import { SqliteStore } from "../dist/store/sqlite/sqlite-store.js";
 
 const CALLS = Number(process.argv[2] ?? 20_000);
@@ -123,6 +127,8 @@ async function main() {
     console.log(
       `fleet: 3 supervisors spent ${(((firstDenialAt ?? spent) / LIMIT) * 100).toFixed(2)} % of the limit before the first denial (${((spent / LIMIT) * 100).toFixed(2)} % in all; never over: ${spent <= LIMIT})`,
     );
+
+    await benchSupervisors(helper, server, { seconds: Math.max(2, Math.round(5 * SCALE)) });
   } finally {
     await server.stop();
   }

@@ -22,6 +22,8 @@ export interface StoredEvents {
   eventsAfter(after: number, limit: number): IronEvent[];
   /** Every event of one call in seq order; [] for an unknown call. */
   callEvents(callId: string): IronEvent[];
+  /** Pulls what is new before each read (a fleet's database); absent: reads see new commits by themselves. */
+  refresh?(): Promise<void>;
 }
 
 /** A read-only dashboard over a state file; `close()` stops following and serving. */
@@ -37,6 +39,7 @@ export async function startStateDashboard(events: StoredEvents, path: string, op
   const note = (event: IronEvent): void => {
     if (event.type === "agent.joined") joined.add(event.agentId);
   };
+  await events.refresh?.();
   for (let page = events.eventsAfter(0, PAGE); page.length > 0; page = events.eventsAfter(projection.seq, PAGE)) {
     for (const event of page) {
       note(event);
@@ -62,8 +65,12 @@ export async function startStateDashboard(events: StoredEvents, path: string, op
   };
   const server = await StreamServer.start(options, { projection, eventsAfter: (after, limit) => events.eventsAfter(after, limit), logger, dashboard: backend });
   // Follow what a running supervisor appends (a fresh read each time: WAL readers see new commits).
-  const timer = setInterval(() => {
+  let reading = false;
+  const timer = setInterval(async () => {
+    if (reading) return;
+    reading = true;
     try {
+      await events.refresh?.();
       for (let page = events.eventsAfter(projection.seq, PAGE); page.length > 0; page = events.eventsAfter(projection.seq, PAGE)) {
         for (const event of page) {
           note(event);
@@ -72,6 +79,8 @@ export async function startStateDashboard(events: StoredEvents, path: string, op
       }
     } catch (error) {
       logger.warn({ err: String(error) }, "could not read new events from the state file");
+    } finally {
+      reading = false;
     }
   }, pollMs);
   return {

@@ -7,6 +7,9 @@ import type { IronError } from "../../errors.js";
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import { grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
 
+/** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
+const QUEUED_CAP = 0.1;
+
 /** The NOTIFY channel for budget pressure and returns. */
 const CHANNEL = "iron_budget";
 
@@ -31,6 +34,8 @@ interface Scope {
   scarceUntil: number;
   /** Why the last refill failed when the database could not be reached (null: it answered). */
   unreachable: IronError | null;
+  /** What calls waiting in acquire for this scope need: a grant asks for all of it at once. */
+  waiting: number;
 }
 
 interface Hold {
@@ -83,7 +88,7 @@ export class LeaseLedger implements BudgetLedger {
   #scope(key: string): Scope {
     let scope = this.#scopes.get(key);
     if (scope === undefined) {
-      scope = { limit: null, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0, unreachable: null };
+      scope = { limit: null, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0, unreachable: null, waiting: 0 };
       this.#scopes.set(key, scope);
     }
     return scope;
@@ -180,7 +185,16 @@ export class LeaseLedger implements BudgetLedger {
       const result = this.reserve(callId, scopes, micros);
       if (result.ok || Date.now() >= deadline) return result;
       // A grant came (other calls here may take it first: try again); none came: the fleet is spent, or away.
-      if (await this.#refill(result.scope, micros)) continue;
+      // While it waits, the call's need counts in what the next grant asks for, so a burst is served in one grant, not one per call.
+      const s = this.#scope(result.scope);
+      s.waiting += micros;
+      let granted: boolean;
+      try {
+        granted = await this.#refill(result.scope, micros);
+      } finally {
+        s.waiting -= micros;
+      }
+      if (granted) continue;
       const unreachable = this.#scope(result.scope).unreachable;
       if (unreachable !== null) throw unreachable;
       return this.reserve(callId, scopes, micros);
@@ -240,7 +254,9 @@ export class LeaseLedger implements BudgetLedger {
         let rounds = 0;
         for (;;) {
           const min = Math.max(1, micros - (s.lease - s.held));
-          const want = Date.now() < s.scarceUntil ? min : Math.max(min, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
+          // What the waiting calls need, at most a tenth of the limit a grant: the first supervisor of a burst must not take it all.
+          const queued = Math.max(min, Math.min(s.waiting - (s.lease - s.held), Math.floor((s.limit ?? 0) * QUEUED_CAP)));
+          const want = Date.now() < s.scarceUntil ? queued : Math.max(queued, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
           const grant = await this.#serial(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
           s.unreachable = null;
           s.spent = Math.max(s.spent, grant.spent);

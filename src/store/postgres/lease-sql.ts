@@ -25,9 +25,16 @@ export interface GrantAsk {
   readonly ttlMs: number;
 }
 
-// Runs `body` in one transaction on one pooled connection.
+// Runs `body` in one transaction on one pooled connection. While checked out the connection has
+// no pool listener: a server that goes away between two statements would otherwise raise an
+// unhandled 'error' and end the supervisor. A failed connection is destroyed, not pooled again.
 export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     const result = await body(client);
@@ -35,9 +42,11 @@ export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClie
     return result;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
+    broken ??= error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
-    client.release();
+    client.off("error", onError);
+    client.release(broken);
   }
 }
 

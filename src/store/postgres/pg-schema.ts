@@ -80,6 +80,8 @@ const MIGRATION_LOCK = 7_140_153;
 /** Creates or upgrades the schema; refuses a database written by a newer iron (IRON_ERR_STORE). */
 export async function migrateSchema(pool: pg.Pool): Promise<{ from: number; to: number }> {
   const client = await pool.connect();
+  // Checked out, the connection has no pool listener: a server going away must fail the query, not the process.
+  client.on("error", () => undefined);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
