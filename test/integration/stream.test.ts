@@ -34,8 +34,10 @@ async function rig(options: StreamOptions = {}): Promise<Rig> {
     bus,
     stream,
     publish: async (inputs) => {
-      for (const input of inputs) bus.publish(input);
-      await new Promise((resolve) => setImmediate(resolve));
+      let last = bus.lastDelivered;
+      for (const input of inputs) last = bus.publish(input).seq;
+      // The store group-commits within a few milliseconds: wait for this batch to be delivered.
+      while (bus.lastDelivered < last) await new Promise((resolve) => setTimeout(resolve, 1));
     },
     close: async () => {
       bus.close();
