@@ -299,7 +299,7 @@ export class Supervisor {
     const traceparent = options.env?.TRACEPARENT ?? process.env.TRACEPARENT;
     if (traceparent !== undefined && traceparent !== "") this.#traceparents.set(id, traceparent);
     const host = this.#host(id, options.env ?? {}, governChildren);
-    const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
+    const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo, outputRate: this.#options.outputRate }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
     return agent;
