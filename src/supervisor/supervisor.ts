@@ -331,11 +331,10 @@ export class Supervisor {
     };
   }
 
-  // A fresh token for an incarnation; an agent that prints its environment leaks nothing to the store.
+  // A fresh token for an incarnation; the scrubber knows its shape, so an agent that prints its
+  // environment leaks nothing to the store and no per-run secret is kept.
   #issueToken(id: string): string {
-    const issued = this.#tokens.issue(id);
-    this.#bus.scrubber.addSecret(issued);
-    return issued;
+    return this.#tokens.issue(id);
   }
 
   #uniqueId(name: string): string {

@@ -1,11 +1,13 @@
 // Protects the rate cap on stored agent output with a real Python agent flooding stdout: only
 // the burst (plus what the rate refills) becomes `agent.output` events, the rest is counted in
-// summary lines, and every line the agent printed is accounted for.
+// summary lines, and every line the agent printed is accounted for. Also: an agent that prints
+// its own token (no longer registered with the scrubber per run) stores it scrubbed.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";
 import { FIXTURES } from "../helpers/iron.js";
 import { record } from "../helpers/lifecycle.js";
+import { spawnTokenHolder } from "../helpers/token-holder.js";
 
 let sup: Supervisor;
 let rec: ReturnType<typeof record>;
@@ -29,5 +31,14 @@ describe("output rate cap", () => {
     expect(kept.length).toBeLessThan(1000);
     expect(kept.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i} ${"x".repeat(64)}`));
     expect(kept.length + summaries.reduce((sum, n) => sum + Number(n), 0)).toBe(20001);
+  });
+
+  it("stores an agent's printed token scrubbed, matched by its shape", async () => {
+    const holder = await spawnTokenHolder(sup, { EXIT_NOW: "1" });
+    await holder.handle.exited;
+    const lines = rec.events.flatMap((e) => (e.type === "agent.output" && e.agentId === holder.agent ? [e.line] : []));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(holder.token);
+    expect(lines[0]).toMatch(/"token": "\[redacted:secret:[0-9a-f]{12}\]"/);
   });
 });
