@@ -2,6 +2,7 @@
 export { Supervisor, type SpawnOptions } from "./supervisor/supervisor.js";
 export type { SupervisorOptions } from "./supervisor/options.js";
 export type { RetentionOptions } from "./supervisor/retention-options.js";
+export type { OutputRateOptions } from "./supervisor/output-rate-options.js";
 export { Agent, type AgentState, type AgentExit, type StopOptions } from "./supervisor/agent.js";
 export type { Subprocess } from "./supervisor/subprocesses.js";
 export { JoinedAgent, type JoinedAgentState } from "./supervisor/joined-agent.js";

@@ -14,6 +14,13 @@ export const retentionSchema = z.union(
   { error: "false, or a map {max_age, max_events, max_calls}" },
 );
 
+const perSecond = z.number({ error: "a number > 0" }).positive({ error: "a number > 0" }).finite({ error: "a number > 0" });
+
+/** `output_rate: false`, or the cap on each agent's stored output lines: `{lines_per_second, burst}`. */
+export const outputRateSchema = z.union([z.literal(false), obj({ lines_per_second: perSecond.optional(), burst: positiveInt.optional() }, "a map {lines_per_second, burst}")], {
+  error: "false, or a map {lines_per_second, burst}",
+});
+
 /** `stream: false`, or where to serve it: `{host, port, dashboard}` (dashboard: the web page at `/`, default true). */
 export const streamSchema = z.union(
   [z.literal(false), obj({ host: text("a host name or address").optional(), port: port.optional(), dashboard: z.boolean({ error: "true or false" }).optional() }, "a map {host, port, dashboard}")],

@@ -4,7 +4,7 @@
 import * as z from "zod";
 import { budgetsSchema } from "../sections/schema-budgets.js";
 import { count, duration, flag, httpUrl, obj, oneOf, price, seconds, text, usd } from "../sections/schema-parts.js";
-import { retentionSchema, stateSchema, streamSchema } from "./schema-state.js";
+import { outputRateSchema, retentionSchema, stateSchema, streamSchema } from "./schema-state.js";
 import { reliabilitySchema } from "../sections/schema-reliability.js";
 import { safetySchema } from "../sections/schema-safety.js";
 import { telemetrySchema } from "./schema-telemetry.js";
@@ -66,6 +66,8 @@ export const configSchema = obj({
   state: stateSchema.optional(),
   /** How much history the SQLite state file keeps: `false` keeps everything. */
   retention: retentionSchema.optional(),
+  /** How many output lines of each agent become stored events: `false` stores every line. */
+  output_rate: outputRateSchema.optional(),
   /** The live event stream: `false` turns it off. */
   stream: streamSchema.optional(),
   /** OTLP traces and Prometheus metrics: `false` turns both off. */

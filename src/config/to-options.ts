@@ -84,6 +84,15 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
               ...(c.retention.max_calls !== undefined && { maxCalls: c.retention.max_calls }),
             },
     }),
+    ...(c.output_rate !== undefined && {
+      outputRate:
+        c.output_rate === false
+          ? false
+          : {
+              ...(c.output_rate.lines_per_second !== undefined && { linesPerSecond: c.output_rate.lines_per_second }),
+              ...(c.output_rate.burst !== undefined && { burst: c.output_rate.burst }),
+            },
+    }),
     ...(c.telemetry !== undefined && { telemetry: telemetryOf(c.telemetry) }),
     policies: await loadPolicyFiles(c.policies ?? [], loaded.dir),
   };

@@ -21,6 +21,9 @@ interface Detector {
 }
 
 const DETECTORS: readonly Detector[] = [
+  // An agent token (iron_ and 32 base64url characters): matched by shape, so the per-run tokens
+  // need no entry each in the exact set, which would otherwise grow with every incarnation.
+  { kind: "secret", pattern: /(?<![A-Za-z0-9_-])iron_[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/g },
   { kind: "secret", pattern: /\bsk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_-]{16,}/g },
   { kind: "secret", pattern: /\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/g, group: 1 },
   { kind: "secret", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
@@ -70,7 +73,7 @@ export class Scrubber {
     return this.#hash;
   }
 
-  /** Registers a secret iron itself handed out (an agent token, the stream token). */
+  /** Registers a secret iron itself handed out for the supervisor's lifetime (the join and stream tokens); agent tokens are matched by shape. */
   addSecret(value: string): void {
     if (value.length >= 8) this.#exact.add(value);
   }
@@ -79,7 +82,7 @@ export class Scrubber {
   text(text: string): string {
     let out = text;
     for (const secret of this.#exact) if (out.includes(secret)) out = out.split(secret).join(this.#mark("secret", secret));
-    if (!/[\d@]|sk-|Bearer|Basic|AKIA|ASIA|gh|xox|AIza|eyJ|key|secret|passw|pwd|token/i.test(out)) return out;
+    if (!/[\d@]|iron_|sk-|Bearer|Basic|AKIA|ASIA|gh|xox|AIza|eyJ|key|secret|passw|pwd|token/i.test(out)) return out;
     for (const detector of DETECTORS) {
       out = out.replace(detector.pattern, (match: string, ...groups: unknown[]) => {
         const part = detector.group === undefined ? match : (groups[detector.group - 1] as string | undefined);

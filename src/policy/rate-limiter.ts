@@ -1,11 +1,15 @@
 // Rate limits as token buckets refilled continuously (requests or tokens per minute). A call
 // that does not fit now may take its place in line — the bucket goes into debt and the call
 // waits until its share has refilled — if that wait is short; otherwise it is refused with
-// the time after which it would fit. Pure: time comes in as `now`.
+// the time after which it would fit. Pure: time comes in as `now`. Keys can be chosen by
+// peers (per-attribute limits), so a bucket that has refilled to its size is dropped: a
+// missing bucket reads as full, so dropping it changes no answer.
 
 interface Bucket {
   level: number;
   at: number;
+  /** When it is full again (and may be dropped). */
+  fullAt: number;
 }
 
 /** One limit a call must pass: a bucket key, its size per minute, and what the call costs. */
@@ -27,6 +31,12 @@ export interface RateLimits {
 /** Token buckets by key. */
 export class RateLimiter implements RateLimits {
   readonly #buckets = new Map<string, Bucket>();
+  #sweptAt = Number.NEGATIVE_INFINITY;
+
+  /** How many buckets are held (the ones not yet refilled to their size, give or take a minute). */
+  get size(): number {
+    return this.#buckets.size;
+  }
 
   // The bucket's level at `now` (refilled since it was last touched, never above its size).
   #level(charge: RateCharge, now: number): number {
@@ -40,6 +50,7 @@ export class RateLimiter implements RateLimits {
    * which must be at most `maxWaitMs`. A cost above a bucket's size counts as its size.
    */
   take(charges: readonly RateCharge[], now: number, maxWaitMs: number): RateAnswer {
+    this.#sweep(now);
     let waitMs = 0;
     for (const charge of charges) {
       const cost = Math.min(charge.cost, charge.perMinute);
@@ -50,8 +61,16 @@ export class RateLimiter implements RateLimits {
     }
     for (const charge of charges) {
       const cost = Math.min(charge.cost, charge.perMinute);
-      this.#buckets.set(charge.key, { level: this.#level(charge, now) - cost, at: now });
+      const level = this.#level(charge, now) - cost;
+      this.#buckets.set(charge.key, { level, at: now, fullAt: now + ((charge.perMinute - level) * MINUTE) / charge.perMinute });
     }
     return { ok: true, waitMs };
+  }
+
+  // At most once a minute, drops the buckets that are full by now: they read the same as none.
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < MINUTE) return;
+    this.#sweptAt = now;
+    for (const [key, bucket] of this.#buckets) if (bucket.fullAt <= now) this.#buckets.delete(key);
   }
 }

@@ -7,6 +7,7 @@ import { agentMachine, type AgentMachine } from "../lifecycle/agent-machine.js";
 import type { AgentEvent, AgentExit, AgentMachineInput, AgentState, ProcessInput } from "../lifecycle/agent-machine-types.js";
 import { IronError } from "../errors.js";
 import { openRunOutput, type EchoTargets } from "../lifecycle/agent-output.js";
+import { OutputCap, type OutputRate } from "../lifecycle/output-cap.js";
 import { startAgentProcess } from "../lifecycle/agent-process.js";
 import type { LifecycleConfig } from "../lifecycle/lifecycle-options.js";
 import { processActor, type Incarnation, type IncarnationEvents } from "../lifecycle/process-actor.js";
@@ -37,6 +38,8 @@ export interface AgentLaunch {
   /** Copy the agent's output to iron's stdout/stderr, as is or behind a prefix. */
   readonly echo: false | { readonly prefix: string };
   readonly echoTargets?: EchoTargets;
+  /** The rate cap on the output lines published as events; false publishes every line. */
+  readonly outputRate: OutputRate | false;
 }
 
 /** How to stop an agent. */
@@ -64,6 +67,8 @@ export class Agent {
   #actor!: Actor<AgentMachine>;
   #exited!: Promise<AgentExit>;
   #mainSession: string | null = null;
+  readonly #output: OutputCap | null;
+  readonly #publishLine: (run: number, stream: "stdout" | "stderr", line: string) => void;
 
   /** @internal Created by `Supervisor.spawn()`. */
   constructor(launch: AgentLaunch, host: AgentHost, metrics: CallMetrics) {
@@ -73,6 +78,11 @@ export class Agent {
     this.#host = host;
     this.#metrics = metrics;
     this.#subprocesses = new SubprocessTracker(host.bus, launch.id, () => this.run);
+    const publish = (run: number, stream: "stdout" | "stderr", line: string): void => {
+      host.bus.publish({ type: "agent.output", agentId: this.id, run, stream, line });
+    };
+    this.#output = launch.outputRate === false ? null : new OutputCap(launch.outputRate, publish);
+    this.#publishLine = this.#output === null ? publish : this.#output.line.bind(this.#output);
     this.started = this.#live();
   }
 
@@ -234,13 +244,14 @@ export class Agent {
   #incarnate(input: ProcessInput, events: IncarnationEvents): Incarnation {
     const launch = this.#launch;
     const output = openRunOutput(input.run, {
-      line: (run, stream, line) => this.#host.bus.publish({ type: "agent.output", agentId: this.id, run, stream, line }),
+      line: this.#publishLine,
       echo: launch.echo,
       targets: launch.echoTargets ?? { stdout: process.stdout, stderr: process.stderr },
     });
     let record: RunRecord | null = null;
     const end = (): void => {
       output.end();
+      this.#output?.end();
       this.#subprocesses.allGone();
       this.#mainSession = null;
       this.#host.release();

@@ -6,6 +6,8 @@ import type { Policy } from "../policy/types.js";
 import { silentLogger, type Logger } from "../telemetry/logger.js";
 import type { Retention } from "../store/sqlite/retention.js";
 import { resolveRetention, type RetentionOptions } from "./retention-options.js";
+import { resolveOutputRate, type OutputRateOptions } from "./output-rate-options.js";
+import type { OutputRate } from "../lifecycle/output-cap.js";
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from "../stream/stream-options.js";
 import type { RunRegistry } from "../lifecycle/run-registry.js";
 import { resolveBudgets, resolveReliability, resolveSafety, type ResolvedBudgets, type ResolvedReliability } from "../sections/resolve-sections.js";
@@ -75,6 +77,8 @@ export interface SupervisorOptions {
   readonly telemetry?: TelemetryOptions | false;
   /** How much history a SQLite state file keeps (iron.yaml's `retention:`); `false` keeps everything. */
   readonly retention?: RetentionOptions | false;
+  /** The rate cap on each agent's output lines stored as `agent.output` events (iron.yaml's `output_rate:`); `false` stores every line. */
+  readonly outputRate?: OutputRateOptions | false;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -107,6 +111,7 @@ export interface ResolvedSupervisorOptions {
   /** null: no traces and no metrics. */
   readonly telemetry: ResolvedTelemetry | null;
   readonly retention: Retention | false;
+  readonly outputRate: OutputRate | false;
 }
 
 const FALLBACK_PRICE: ModelPrice = Object.freeze({ input: 2.5, cachedInput: 1.25, output: 10 });
@@ -164,6 +169,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     joinedHeartbeatTimeoutMs: nonNegativeInt("joinedHeartbeatTimeoutMs", options.joinedHeartbeatTimeoutMs, 10_000),
     telemetry: options.telemetry === false ? null : resolveTelemetry(options.telemetry),
     retention: resolveRetention(options.retention),
+    outputRate: resolveOutputRate(options.outputRate),
   });
 }
 

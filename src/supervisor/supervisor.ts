@@ -313,7 +313,7 @@ export class Supervisor {
     const traceparent = options.env?.TRACEPARENT ?? process.env.TRACEPARENT;
     if (traceparent !== undefined && traceparent !== "") this.#traceparents.set(id, traceparent);
     const host = this.#host(id, options.env ?? {}, governChildren);
-    const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo }, host, this.#governor.metricsOf(id));
+    const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo, outputRate: this.#options.outputRate }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
     return agent;
@@ -345,11 +345,10 @@ export class Supervisor {
     };
   }
 
-  // A fresh token for an incarnation; an agent that prints its environment leaks nothing to the store.
+  // A fresh token for an incarnation; the scrubber knows its shape, so an agent that prints its
+  // environment leaks nothing to the store and no per-run secret is kept.
   #issueToken(id: string): string {
-    const issued = this.#tokens.issue(id);
-    this.#bus.scrubber.addSecret(issued);
-    return issued;
+    return this.#tokens.issue(id);
   }
 
   #uniqueId(name: string): string {

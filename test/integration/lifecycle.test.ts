@@ -19,7 +19,7 @@ let rec: ReturnType<typeof record>;
 let mock: MockLlm;
 
 beforeAll(async () => {
-  sup = await Supervisor.start({ heartbeatMs: 100 });
+  sup = await Supervisor.start({ heartbeatMs: 100, outputRate: false }); // the flood test counts every line
   rec = record(sup);
   mock = await startMockLlm({ port: 0 });
 });

@@ -154,6 +154,15 @@ agents:
     expect(() => loadConfigFile(file("retention: { max_rows: 5 }\n", tempDir()))).toThrow(/retention/);
   });
 
+  it("maps output_rate onto the output cap, with the defaults for what is left out", async () => {
+    const { supervisor } = await optionsFromConfig(loadConfigFile(file("output_rate: { lines_per_second: 20 }\n", tempDir())));
+    expect(resolveSupervisorOptions(supervisor).outputRate).toEqual({ linesPerSecond: 20, burst: 2000 });
+    const off = await optionsFromConfig(loadConfigFile(file("output_rate: false\n", tempDir())));
+    expect(resolveSupervisorOptions(off.supervisor).outputRate).toBe(false);
+    expect(resolveSupervisorOptions({}).outputRate).toEqual({ linesPerSecond: 200, burst: 2000 });
+    expect(() => loadConfigFile(file("output_rate: { burst: 0 }\n", tempDir()))).toThrow(/output_rate/);
+  });
+
   it("validates the same sections given to the Supervisor in code, naming the option path", () => {
     expect(() => resolveSupervisorOptions({ safety: { input: { default: "nope" as "allow" } } })).toThrow(/\(at safety\.input\.default\): expected "allow", "redact" or "block", got "nope"/);
     expect(() => resolveSupervisorOptions({ reliability: { breakers: { cooldown: -1 } } })).toThrow(/\(at reliability\.breakers\.cooldown\)/);

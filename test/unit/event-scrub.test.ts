@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { EventBus, ImmediateSink } from "../../src/events/bus.js";
 import { createHasher, Scrubber } from "../../src/events/scrub.js";
 import type { IronEvent } from "../../src/events/types.js";
+import { TokenRegistry } from "../../src/transport/tokens.js";
 
 const scrubber = new Scrubber(createHasher(Buffer.alloc(32, 7)));
 
@@ -48,6 +49,22 @@ describe("Scrubber.text", () => {
     const s = new Scrubber(createHasher(Buffer.alloc(32, 1)));
     s.addSecret("Zq81-agent-token-value");
     expect(s.text("env IRON_TOKEN=Zq81-agent-token-value")).not.toContain("Zq81-agent-token-value");
+  });
+
+  it("replaces every agent token iron issues by its shape, without keeping one secret per run", () => {
+    const tokens = new TokenRegistry();
+    const s = new Scrubber(createHasher(Buffer.alloc(32, 2)));
+    const told = new Scrubber(createHasher(Buffer.alloc(32, 2)));
+    for (let run = 0; run < 50; run++) {
+      const token = tokens.issue("agent-1");
+      told.addSecret(token);
+      // Mid-line, in quotes, after `=`: gone, and marked exactly as a registered secret would be.
+      for (const line of [`IRON_TOKEN=${token}`, `'${token}'`, `x ${token} y`]) {
+        expect(s.text(line)).not.toContain(token);
+        expect(s.text(line)).toBe(told.text(line));
+      }
+    }
+    expect(s.text("iron_shortname and iron_config stay")).toBe("iron_shortname and iron_config stay");
   });
 });
 
