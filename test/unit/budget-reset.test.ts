@@ -112,7 +112,7 @@ describe("iron budget reset", () => {
     const path = stateFile([["global", 1090]]);
     const run = await iron(["budget", "reset", "--all", "--state", path]);
     expect(run.code).toBe(64);
-    expect(run.stderr).toMatch(/IRON_ERR_USAGE: would reset global \(\$0\.001090\) in .*pass --yes/);
+    expect(run.stderr).toMatch(/IRON_ERR_USAGE: would reset global \(\$0\.00109\) in .*pass --yes/);
     expect(spent(path)).toEqual({ global: 1090 });
   });
 
