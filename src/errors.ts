@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   IRON_ERR_VERSION:
     "the shim and the supervisor do not speak the same handshake: a shim that sends its token in clear (from before the challenge–response), or a supervisor that asks for it; upgrade the older side",
   IRON_ERR_PROTOCOL: "a message or frame did not follow protocol/SPEC.md",
+  IRON_ERR_TLS_FINGERPRINT:
+    "(seen by the shim) the tls:// endpoint presented a certificate whose SHA-256 fingerprint is not the pinned IRON_TLS_FINGERPRINT, or none was given: not the real supervisor, or a stale pin after its certificate was replaced; nothing was sent to it",
   IRON_ERR_TRANSPORT: "the supervisor socket could not be bound or used",
   IRON_ERR_RUNTIME_DIR: "the private runtime directory could not be created or is unsafe",
   IRON_ERR_SUPERVISOR_UNAVAILABLE: "the shim could not reach the supervisor (call denied, fail closed)",

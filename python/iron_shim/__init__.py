@@ -52,8 +52,8 @@ def install(
     """Connects to the supervisor and governs every LLM call of this process from now on.
 
     Args:
-        endpoint: ``ipc://<path>`` or ``tcp://<host>:<port>``, as ``iron serve`` prints it
-            (default: ``IRON_ENDPOINT``).
+        endpoint: ``ipc://<path>``, ``tcp://<host>:<port>`` or ``tls://<host>:<port>``, as ``iron serve``
+            prints it (default: ``IRON_ENDPOINT``).
         token: the join token ``iron serve`` prints and writes to its token file (default: ``IRON_TOKEN``).
         agent: the name to join as (default: ``IRON_AGENT_ID``, else the script's name); the supervisor
             makes it unique, and ``status()["agent"]`` is the id it gave.
@@ -64,8 +64,9 @@ def install(
             background.
         **settings: ``timeout_ms`` (decision timeout, default 5000), ``fail_open`` (default False),
             ``on_deny`` (``"response"`` or ``"raise"``), ``heartbeat_ms``, ``providers`` (extra
-            ``{name, kind, base_url}`` to govern), ``strict``, ``debug``. The supervisor's welcome
-            may override timeout_ms, fail_open, on_deny, heartbeat_ms and providers.
+            ``{name, kind, base_url}`` to govern), ``strict``, ``debug``, ``tls_fingerprint`` (the
+            certificate SHA-256 a ``tls://`` endpoint must present, default ``IRON_TLS_FINGERPRINT``).
+            The supervisor's welcome may override timeout_ms, fail_open, on_deny, heartbeat_ms and providers.
 
     Idempotent: installing again with the same arguments does nothing (and, with ``wait``, waits for
     the welcome again); different arguments reconnect with them. Arguments win over the ``IRON_*``

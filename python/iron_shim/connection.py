@@ -1,4 +1,4 @@
-"""One ZMTP DEALER connection over AF_UNIX or TCP: caller threads write under a lock; one thread at a
+"""One ZMTP DEALER connection over AF_UNIX, TCP or TLS (tls_pin.py): caller threads write under a lock; one thread at a
 time reads (the I/O thread, or a caller waiting for its own reply, see direct_read.py)."""
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class ConnectionClosed(OSError):
 
 
 def parse_endpoint(endpoint: str) -> Tuple[int, object]:
-    """ipc://path (ipc://@name for the abstract namespace) or tcp://host:port -> (family, address)."""
+    """ipc://path (ipc://@name for the abstract namespace), tcp://host:port or tls://host:port -> (family, address)."""
     if endpoint.startswith("ipc://"):
         path = endpoint[6:]
         if not path:
@@ -31,13 +31,13 @@ def parse_endpoint(endpoint: str) -> Tuple[int, object]:
         if path.startswith("@"):
             path = "\0" + path[1:]
         return socket.AF_UNIX, path
-    if endpoint.startswith("tcp://"):
+    if endpoint.startswith(("tcp://", "tls://")):
         rest = endpoint[6:]
         host, sep, port = rest.rpartition(":")
         if not sep or not port.isdigit() or not host or host == "*":
-            raise ValueError(f"endpoint {endpoint!r}: expected tcp://<host>:<port>")
+            raise ValueError(f"endpoint {endpoint!r}: expected {endpoint[:6]}<host>:<port>")
         return socket.AF_INET, (host.strip("[]"), int(port))
-    raise ValueError(f"endpoint {endpoint!r}: expected ipc://<path> or tcp://<host>:<port>")
+    raise ValueError(f"endpoint {endpoint!r}: expected ipc://<path>, tcp://<host>:<port> or tls://<host>:<port>")
 
 
 def _remaining(deadline: float) -> float:
@@ -68,8 +68,9 @@ class Connection:
         self._reader_poll: Any = None
 
     @classmethod
-    def open(cls, endpoint: str, deadline: float) -> "Connection":
-        """Connects and runs the ZMTP greeting + READY handshake before the deadline."""
+    def open(cls, endpoint: str, deadline: float, tls_fingerprint: Optional[str] = None) -> "Connection":
+        """Connects (for tls://, TLS with the certificate pinned) and runs the ZMTP greeting + READY
+        handshake before the deadline."""
         family, address = parse_endpoint(endpoint)
         if family == socket.AF_UNIX:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -79,6 +80,11 @@ class Connection:
             except BaseException:
                 sock.close()
                 raise
+        elif endpoint.startswith("tls://"):
+            from .tls_pin import open_pinned
+
+            host, port = address  # type: ignore[misc]
+            sock = open_pinned(host, port, tls_fingerprint, deadline)
         else:
             host, port = address  # type: ignore[misc]
             sock = socket.create_connection((host, port), timeout=_remaining(deadline))

@@ -9,6 +9,8 @@ AUTH = "IRON_ERR_AUTH"
 #: The other side speaks another handshake (a supervisor that asks for the token in clear).
 VERSION_MISMATCH = "IRON_ERR_VERSION"
 PROTOCOL = "IRON_ERR_PROTOCOL"
+#: A tls:// endpoint whose certificate is not the pinned one (or no pin was given).
+TLS_FINGERPRINT = "IRON_ERR_TLS_FINGERPRINT"
 INTERNAL = "IRON_ERR_INTERNAL"
 CONFIG = "IRON_ERR_CONFIG"
 POLICY = "IRON_ERR_POLICY"
@@ -40,6 +42,18 @@ class ProtocolError(IronError):
     def __init__(self, message: str) -> None:
         """Always IRON_ERR_PROTOCOL."""
         super().__init__(PROTOCOL, message)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickles with the single message argument."""
+        return (type(self), (self.message,))
+
+
+class TlsPinError(IronError):
+    """A tls:// supervisor's certificate is not the pinned one, or there is no pin: nothing was sent."""
+
+    def __init__(self, message: str) -> None:
+        """Always IRON_ERR_TLS_FINGERPRINT."""
+        super().__init__(TLS_FINGERPRINT, message)
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         """Pickles with the single message argument."""

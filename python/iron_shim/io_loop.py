@@ -17,6 +17,7 @@ from .connection import Connection, ConnectionClosed
 from .direct_read import IO_THREAD, DirectRead
 from .internal import debug
 from .link import CLOSED, CONNECTING, READY, Link, Rejected
+from .errors import TlsPinError
 from .readiness import readiness_for
 
 BACKOFF_MIN, BACKOFF_MAX = 0.05, 2.0
@@ -84,7 +85,10 @@ class IOLoop:
         """Connects, handshakes and proves the token (handshake.py) before timeout_ms."""
         link = self.link
         deadline = time.monotonic() + link.base.timeout_ms / 1000.0
-        conn = Connection.open(link.base.endpoint or "", deadline)
+        try:
+            conn = Connection.open(link.base.endpoint or "", deadline, link.base.tls_fingerprint)
+        except TlsPinError as exc:  # not the supervisor we pinned: stop, as for one that failed its proof
+            raise Rejected(exc.code, exc.message) from exc
         try:
             return conn, handshake.run(conn, link, link.base.token or "", link.agent or link.name, deadline)
         except BaseException:

@@ -31,6 +31,7 @@ class Settings(NamedTuple):
     endpoint: Optional[str] = None
     agent: Optional[str] = None
     token: Optional[str] = None
+    tls_fingerprint: Optional[str] = None
     timeout_ms: int = DEFAULT_TIMEOUT_MS
     fail_open: bool = False
     on_deny: str = "response"
@@ -135,13 +136,22 @@ def _parse_text(value: Any) -> Optional[str]:
 
 
 def _parse_endpoint(value: Any) -> Optional[str]:
-    """ipc://path or tcp://host:port."""
+    """ipc://path, tcp://host:port or tls://host:port."""
     text = str(value).strip()
     if not text:
         return None
-    if not text.startswith(("ipc://", "tcp://")):
-        raise ValueError("ipc://<path> or tcp://<host>:<port>")
+    if not text.startswith(("ipc://", "tcp://", "tls://")):
+        raise ValueError("ipc://<path>, tcp://<host>:<port> or tls://<host>:<port>")
     return text
+
+
+def _parse_fingerprint(value: Any) -> Optional[str]:
+    """The tls:// certificate's SHA-256 (64 hex digits, colons allowed), or None when empty."""
+    if value is None or str(value).strip() == "":
+        return None
+    from .tls_pin import normalize_fingerprint
+
+    return normalize_fingerprint(str(value))
 
 
 def _parse_pid(value: Any) -> Optional[int]:
@@ -160,6 +170,7 @@ _ENV: Dict[str, Tuple[str, _Parser]] = {
     "endpoint": ("IRON_ENDPOINT", _parse_endpoint),
     "agent": ("IRON_AGENT_ID", _parse_text),
     "token": ("IRON_TOKEN", _parse_text),
+    "tls_fingerprint": ("IRON_TLS_FINGERPRINT", _parse_fingerprint),
     "timeout_ms": ("IRON_TIMEOUT_MS", _parse_positive_ms),
     "fail_open": ("IRON_FAIL_OPEN", _parse_bool),
     "on_deny": ("IRON_ON_DENY", _parse_on_deny),

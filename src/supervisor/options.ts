@@ -21,8 +21,10 @@ export interface SupervisorOptions {
   readonly logger?: Logger;
   /** Parent directory of the private runtime directory (default: XDG_RUNTIME_DIR or the temp dir). */
   readonly runtimeParent?: string;
-  /** Extra endpoints to listen on besides the private ipc socket, e.g. `tcp://127.0.0.1:5555`. */
+  /** Extra endpoints to listen on besides the private ipc socket, e.g. `tcp://127.0.0.1:5555` or `tls://0.0.0.0:5555`. */
   readonly listen?: readonly string[];
+  /** Where tls:// listeners keep their certificate and key (default: the directory of the install secret, `~/.config/iron`). */
+  readonly tlsDir?: string;
   /** Budget across every agent, in USD; unlimited when omitted. */
   readonly budgetUsd?: number;
   /** Deny-or-allow when the supervisor cannot answer in time (default false: fail closed). */
@@ -79,6 +81,7 @@ export interface ResolvedSupervisorOptions {
   readonly logger: Logger;
   readonly runtimeParent: string | undefined;
   readonly listen: readonly string[];
+  readonly tlsDir: string | undefined;
   readonly failOpen: boolean;
   readonly allowUninstall: boolean;
   readonly onDeny: "response" | "raise";
@@ -127,6 +130,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     if (!/^https?:\/\//.test(p.base_url)) bad(`providers[${i}].base_url`, "an http(s) URL", p.base_url);
   }
   if (options.state !== undefined && !(typeof options.state === "string" && options.state !== "")) bad("state", "a path to a state file", options.state);
+  if (options.tlsDir !== undefined && !(typeof options.tlsDir === "string" && options.tlsDir !== "")) bad("tlsDir", "a directory path", options.tlsDir);
   const budgets = resolveBudgets(options.budgets, budget);
   for (const [i, p] of (options.policies ?? []).entries()) {
     if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
@@ -135,6 +139,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     logger: options.logger ?? silentLogger(),
     runtimeParent: options.runtimeParent,
     listen: Object.freeze([...(options.listen ?? [])]),
+    tlsDir: options.tlsDir,
     failOpen: options.failOpen ?? false,
     allowUninstall: options.allowUninstall ?? false,
     onDeny: options.onDeny ?? "response",

@@ -1,5 +1,5 @@
 // The Supervisor: owns the socket, the policy engine, the event bus and every agent.
-import { basename, extname, resolve } from "node:path";
+import { basename, dirname, extname, resolve } from "node:path";
 import { hostname } from "node:os";
 import { IronError } from "../errors.js";
 import { EventBus } from "../events/bus.js";
@@ -7,7 +7,8 @@ import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
 import type { WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
-import { installSecret } from "../store/install-secret.js";
+import { defaultSecretPath, installSecret } from "../store/install-secret.js";
+import { type TlsCredentials, tlsCredentials } from "../transport/tls-certificate.js";
 import { openStore } from "../store/open-store.js";
 import { storeGuardPolicy } from "../policy/store-guard.js";
 import type { Store } from "../store/store.js";
@@ -72,6 +73,7 @@ export class Supervisor {
   readonly #controls: OperatorControls;
   readonly #budgetsView: BudgetLedger;
   #server: AgentServer | null = null;
+  #tls: TlsCredentials | null = null;
   /** Spans and metrics from the events (null when telemetry is off). */
   readonly #telemetry: Telemetry | null;
   /** TRACEPARENT each spawned agent was started with, so its calls join its trace. */
@@ -179,7 +181,9 @@ export class Supervisor {
       supervisor = new Supervisor(resolved, runtime, store, telemetryParts);
       telemetry = supervisor.#telemetry;
       reaped = await reapLeftovers(supervisor.#runs, 5000);
-      server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger);
+      const tls = resolved.listen.some((e) => e.startsWith("tls://")) ? tlsCredentials(resolved.tlsDir ?? dirname(defaultSecretPath())) : null;
+      supervisor.#tls = tls;
+      server = await AgentServer.listen([`ipc://${runtime.socketPath}`, ...resolved.listen], supervisor.#handlers(), resolved.logger, tls === null ? {} : { tls });
       supervisor.#server = server;
       fixed?.bound();
       if (resolved.stream !== null)
@@ -211,6 +215,16 @@ export class Supervisor {
   /** The ipc endpoint agents connect to. */
   get endpoint(): string {
     return this.#server?.endpoints[0] ?? `ipc://${this.#runtime.socketPath}`;
+  }
+
+  /** SHA-256 of the tls:// listeners' certificate (64 hex digits, what shims pin as IRON_TLS_FINGERPRINT); null without tls://. */
+  get tlsFingerprint(): string | null {
+    return this.#tls?.fingerprint ?? null;
+  }
+
+  /** The file holding that certificate; null without tls://. */
+  get tlsCertFile(): string | null {
+    return this.#tls?.certFile ?? null;
   }
 
   /** Every endpoint the supervisor listens on. */

@@ -24,7 +24,7 @@ import { Challenges, type Credential, type CredentialKind } from "./challenges.j
 import { Connections, type ConnectionLimits } from "./connections.js";
 import { PeerGuard } from "./peer-guard.js";
 import { RefusalTally, type Refusal } from "./refusal-tally.js";
-import { RouterSocket } from "./router-socket.js";
+import { type RouterOptions, RouterSocket } from "./router-socket.js";
 
 /** One authenticated shim connection. */
 export interface Session {
@@ -56,7 +56,7 @@ export interface AgentServerHandlers {
 }
 
 /** Limits on peers that have not been welcomed. */
-export type AgentServerOptions = ConnectionLimits;
+export type AgentServerOptions = ConnectionLimits & Pick<RouterOptions, "tls">;
 
 /** Serves shims on a ROUTER socket. */
 export class AgentServer {
@@ -85,7 +85,7 @@ export class AgentServer {
   static async listen(endpoints: readonly string[], handlers: AgentServerHandlers, logger: Logger, options: AgentServerOptions = {}): Promise<AgentServer> {
     const server = new AgentServer(handlers, logger, options);
     try {
-      server.#router = await RouterSocket.bind(endpoints, (id, payload) => server.#onFrame(id, payload), logger);
+      server.#router = await RouterSocket.bind(endpoints, (id, payload) => server.#onFrame(id, payload), logger, options.tls === undefined ? {} : { tls: options.tls });
     } catch (error) {
       clearInterval(server.#sweeper);
       throw error;

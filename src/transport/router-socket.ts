@@ -1,9 +1,11 @@
-// The supervisor's ROUTER: a ZMTP 3.x server on Node's own sockets (ipc:// unix sockets, tcp://),
+// The supervisor's ROUTER: a ZMTP 3.x server on Node's own sockets (ipc:// unix sockets, tcp://,
+// tls:// — a TLS server whose decrypted sockets run the same ZMTP code),
 // read and written on the main thread, so a decision pays no hand-off to libzmq's I/O threads.
 // Every connection gets a routing id chosen here (the peer's Identity is ignored, so no peer can
 // take another's), and an empty message on connect and on disconnect (what ZMQ_ROUTER_NOTIFY gave):
 // sessions are bound to connections. Sends never wait: a peer that stops reading loses its replies.
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { IronError } from "../errors.js";
 import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -18,6 +20,8 @@ export type FrameHandler = (routingId: Buffer, payload: Buffer) => void;
 export interface RouterOptions extends Partial<ConnectionLimits> {
   /** Connections held at once, handshaking or not; more are closed on accept (default 4096). */
   readonly maxConnections?: number;
+  /** Certificate and key for tls:// endpoints (required when one is bound). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 const DEFAULTS = {
@@ -36,7 +40,7 @@ export class RouterSocket implements ConnectionOwner {
   readonly #onFrame: FrameHandler;
   readonly #logger: Logger;
   readonly #throttle: LogThrottle;
-  readonly #limits: ConnectionLimits & { readonly maxConnections: number };
+  readonly #limits: ConnectionLimits & Omit<RouterOptions, "maxConnections"> & { readonly maxConnections: number };
   readonly #servers: Server[] = [];
   /** Connections by the number in their routing id. */
   readonly #connections = new Map<number, ZmtpConnection>();
@@ -57,7 +61,7 @@ export class RouterSocket implements ConnectionOwner {
     try {
       for (const endpoint of endpoints) {
         const target = parseEndpoint(endpoint);
-        const server = createServer({ noDelay: true }, (socket) => router.#accept(socket, endpoint));
+        const server = target.kind === "tls" ? router.#tlsServer(endpoint) : createServer({ noDelay: true }, (socket) => router.#accept(socket, endpoint));
         router.#servers.push(server);
         router.endpoints.push(await listenOn(server, target));
       }
@@ -66,6 +70,22 @@ export class RouterSocket implements ConnectionOwner {
       throw cause instanceof IronError ? cause : new IronError("IRON_ERR_TRANSPORT", `cannot bind ${endpoints.join(", ")}`, { cause });
     }
     return router;
+  }
+
+  // TLS in front of ZMTP: a socket is accepted once its TLS handshake is done; failed handshakes are logged, throttled.
+  #tlsServer(endpoint: string): Server {
+    const tls = this.#limits.tls;
+    if (tls === undefined) throw new IronError("IRON_ERR_TRANSPORT", `cannot bind ${endpoint}: no TLS certificate was given`, { expected: "a certificate and key (RouterOptions.tls)", got: "none" });
+    const server = createTlsServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2", handshakeTimeout: this.#limits.handshakeMs }, (socket) => {
+      socket.setNoDelay(true);
+      this.#accept(socket, endpoint);
+    });
+    server.maxConnections = this.#limits.maxConnections;
+    server.on("tlsClientError", (error, socket) => {
+      this.#throttle.warn({ endpoint, peer: `${socket.remoteAddress}:${socket.remotePort}`, detail: error.message }, "a peer failed the TLS handshake");
+      socket.destroy();
+    });
+    return server;
   }
 
   // A new connection: a routing id of our own, or closed at once when too many are open.

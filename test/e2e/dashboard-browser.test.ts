@@ -14,6 +14,7 @@ import type { IronEvent } from "../../src/events/types.js";
 import { startMockLlm, Supervisor, type MockLlm } from "../../src/index.js";
 import { dropSocket, launchChromium, socketUrls, watchedPage } from "../helpers/browser.js";
 import { parseDashboardUrl } from "../helpers/dashboard.js";
+import { requestCall } from "../helpers/dashboard-agent.js";
 import { FIXTURES, IRON_BIN, REPO, tempDir } from "../helpers/iron.js";
 
 const OUTPUT = join(REPO, "test", "output");
@@ -70,7 +71,7 @@ describe("the dashboard in a real browser", () => {
     let n = 0;
     const call = async (prompt: string): Promise<void> => {
       const want = responses() + 1;
-      writeFileSync(join(calls, `${++n}.json`), JSON.stringify({ model: "gpt-4o-mini", prompt }));
+      requestCall(calls, ++n, { model: "gpt-4o-mini", prompt });
       await expect.poll(responses, PATIENCE).toBeGreaterThanOrEqual(want);
     };
     try {

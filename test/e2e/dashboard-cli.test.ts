@@ -2,12 +2,12 @@
 // `iron run` and `iron demo --hold` (which stays up until Ctrl-C), `--no-dashboard`, and the
 // read-only `iron dashboard --state` over a file a still-running supervisor keeps writing.
 import { execa, type ResultPromise } from "execa";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockLlm } from "../../src/mock-llm/index.js";
 import { Supervisor } from "../../src/supervisor/supervisor.js";
 import { act, apiGet, http, parseDashboardUrl } from "../helpers/dashboard.js";
+import { requestCall } from "../helpers/dashboard-agent.js";
 import { FIXTURES, IRON_BIN, iron, tempDir } from "../helpers/iron.js";
 import { record } from "../helpers/stream.js";
 import { patiently } from "../helpers/patiently.js";
@@ -95,7 +95,7 @@ describe("iron dashboard --state", () => {
     try {
       await sup.spawn({ name: "worker", script: join(FIXTURES, "call_on_demand.py"), env: { OPENAI_BASE_URL: mock.baseUrl, OPENAI_API_KEY: "sk-test", CALL_DIR: calls } });
       const responses = (): number => sup.agents.get("worker")?.metrics.calls ?? 0;
-      writeFileSync(join(calls, "1.json"), JSON.stringify({ prompt: "first" }));
+      requestCall(calls, 1, { prompt: "first" });
       await expect.poll(responses, { timeout: 15_000 }).toBe(1);
 
       const { match } = await start(["dashboard", "--state", state], DASHBOARD_LINE);
@@ -120,7 +120,7 @@ describe("iron dashboard --state", () => {
       expect(sup.agents.get("worker")?.state).toBe("running");
 
       // A call made now by the supervisor in this process reaches the CLI's clients live.
-      writeFileSync(join(calls, "2.json"), JSON.stringify({ prompt: "second" }));
+      requestCall(calls, 2, { prompt: "second" });
       await expect.poll(() => client.messages.filter((m) => m.type === "llm.response").length, { timeout: 15_000 }).toBe(1);
       const seqs = client.messages.slice(1).map((m) => m.seq);
       expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));

@@ -7,6 +7,7 @@
 // streamed text across chunk boundaries, or ends the stream with the provider's error event.
 // Debian's python3 runs every library (httpx, httpx2, requests, urllib, aiohttp, and the OpenAI and
 // Anthropic SDKs' wire calls); every pyenv interpreter runs the stdlib-only rows (urllib).
+// Gemini, Azure OpenAI, Ollama and Bedrock rows: interception-matrix-providers.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PRICES, Supervisor } from "../../src/index.js";
 import type { IronEvent } from "../../src/events/types.js";

@@ -204,7 +204,7 @@ describe("iron serve", () => {
   it("refuses a bad --listen, --agents without agents, and a token file others can read", async () => {
     const bad = await iron(["serve", "--listen", "http://127.0.0.1:80"], { cwd: dir });
     expect(bad.exitCode).toBe(64);
-    expect(bad.stderr).toContain('expected tcp://HOST:PORT or ipc://PATH, got "http://127.0.0.1:80"');
+    expect(bad.stderr).toContain('expected tls://HOST:PORT, tcp://HOST:PORT or ipc://PATH, got "http://127.0.0.1:80"');
     const open = await iron(["serve", "--listen", "tcp://0.0.0.0:0"], { cwd: dir });
     expect([open.exitCode, open.stderr]).toEqual([64, expect.stringContaining("IRON_ERR_USAGE: --listen tcp://0.0.0.0:0 is reachable from the network over plain TCP")]);
     const other = tempDir();

@@ -10,6 +10,15 @@ import { pageFixture, parseDashboardUrl } from "./dashboard.js";
 import { FIXTURES, tempDir } from "./iron.js";
 import { patiently } from "./patiently.js";
 
+/**
+ * Asks call_on_demand.py for call `n`: the request file appears whole (written aside, then renamed),
+ * never empty or half-written — the agent would crash on it, be restarted and redo every call.
+ */
+export function requestCall(dir: string, n: number, spec: { prompt: string; model?: string }): void {
+  writeFileSync(join(dir, `${n}.json.tmp`), JSON.stringify(spec));
+  renameSync(join(dir, `${n}.json.tmp`), join(dir, `${n}.json`));
+}
+
 export interface Rig {
   readonly sup: Supervisor;
   readonly base: string;
@@ -38,8 +47,7 @@ export async function agentRig(mockBaseUrl: string, open: Supervisor[], options:
     events,
     of,
     async call(n, prompt, model = "gpt-4o-mini") {
-      writeFileSync(join(calls, `${n}.json.tmp`), JSON.stringify({ model, prompt }));
-      renameSync(join(calls, `${n}.json.tmp`), join(calls, `${n}.json`));
+      requestCall(calls, n, { model, prompt });
       let line: { n: number; status: number; code: string | null; text: string | null } | undefined;
       await expect
         .poll(

@@ -106,8 +106,8 @@ export class ServeProcess {
   readonly out = new Lines();
   readonly err = new Lines();
 
-  constructor(args: readonly string[], cwd: string) {
-    this.proc = execa("node", [IRON_BIN, "serve", ...args], { reject: false, cwd, env: { IRON_LOG_LEVEL: "silent" } });
+  constructor(args: readonly string[], cwd: string, env: Record<string, string> = {}) {
+    this.proc = execa("node", [IRON_BIN, "serve", ...args], { reject: false, cwd, env: { IRON_LOG_LEVEL: "silent", ...env } });
     this.proc.stdout?.setEncoding("utf8").on("data", (c: string) => this.out.feed(c));
     this.proc.stderr?.setEncoding("utf8").on("data", (c: string) => this.err.feed(c));
     this.proc.stderr?.on("end", () => this.err.end());
@@ -117,7 +117,7 @@ export class ServeProcess {
   /** The endpoints it printed, once it listens. */
   async endpoints(): Promise<string[]> {
     await this.out.wait((l) => l.startsWith("  join token"));
-    return this.out.all.filter((l) => /^ {2}(endpoint| {8}) {4}(ipc|tcp):\/\//.test(l)).map((l) => l.trim().replace(/^endpoint\s+/, ""));
+    return this.out.all.filter((l) => /^ {2}(endpoint| {8}) {4}(ipc|tcp|tls):\/\//.test(l)).map((l) => l.trim().replace(/^endpoint\s+/, ""));
   }
 
   /** Stops it with a signal and waits for it to exit. */

@@ -25,9 +25,21 @@ describe("attach instructions", () => {
   it("refuses plain TCP beyond loopback unless --insecure, naming the address and the ways out", () => {
     expect(() => checkListen(["ipc:///tmp/s.sock", "tcp://127.0.0.1:1", "tcp://[::1]:2"], false)).not.toThrow();
     expect(() => checkListen(["tcp://0.0.0.0:5555"], false)).toThrow(
-      /IRON_ERR_USAGE: --listen tcp:\/\/0\.0\.0\.0:5555 is reachable from the network over plain TCP.*expected a loopback address .* or --insecure/,
+      /IRON_ERR_USAGE: --listen tcp:\/\/0\.0\.0\.0:5555 is reachable from the network over plain TCP.*expected tls:\/\/HOST:PORT .*, a loopback address .* or --insecure/,
     );
     expect(() => checkListen(["tcp://0.0.0.0:5555"], true)).not.toThrow();
+    expect(() => checkListen(["tls://0.0.0.0:5555", "tls://[::]:5556"], false)).not.toThrow();
+    expect(() => checkListen(["tls://0.0.0.0:5555", "tcp://10.0.0.5:1"], false)).toThrow(/--listen tcp:\/\/10\.0\.0\.5:1 is reachable.*expected tls:\/\/HOST:PORT/);
+  });
+
+  it("for tls://, prints the certificate's fingerprint and puts IRON_TLS_FINGERPRINT in the line for other hosts, without a warning", () => {
+    const fingerprint = "ab".repeat(32);
+    const tls = { fingerprint, certFile: "/home/u/.config/iron/tls-cert.pem" };
+    const lines = attachInstructions({ ...base, endpoints: ["ipc:///tmp/s.sock", "tcp://127.0.0.1:6000", "tls://0.0.0.0:5555"], tls });
+    expect(lines).toContain(`  tls cert    sha256 ${fingerprint} (/home/u/.config/iron/tls-cert.pem); agents pin it: IRON_TLS_FINGERPRINT`);
+    expect(lines).toContain(`    IRON_ENDPOINT=tls://box:5555 IRON_TLS_FINGERPRINT=${fingerprint} IRON_TOKEN="$(cat /home/u/.iron/join-token)" python -m iron_shim agent.py`);
+    expect(lines.join("\n")).not.toContain("warning");
+    expect(connectable("tls://0.0.0.0:5555", "box")).toBe("tls://box:5555");
   });
 
   it("names this host for a wildcard TCP bind, and warns when messages would cross a network", () => {

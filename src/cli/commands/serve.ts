@@ -36,10 +36,10 @@ interface ServeFlags extends StateFlags {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** `tcp://HOST:PORT` (port 0: any free port) or `ipc://PATH`. */
+/** `tls://HOST:PORT` or `tcp://HOST:PORT` (port 0: any free port) or `ipc://PATH`. */
 function parseEndpoint(value: string, previous: string[]): string[] {
-  if (!/^(tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):\d{1,5}|ipc:\/\/.+)$/.test(value)) {
-    throw new InvalidArgumentError(`expected tcp://HOST:PORT or ipc://PATH, got ${JSON.stringify(value)}`);
+  if (!/^((tcp|tls):\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):\d{1,5}|ipc:\/\/.+)$/.test(value)) {
+    throw new InvalidArgumentError(`expected tls://HOST:PORT, tcp://HOST:PORT or ipc://PATH, got ${JSON.stringify(value)}`);
   }
   return [...previous, value];
 }
@@ -51,8 +51,13 @@ export function registerServe(program: Command): void {
     .description("run a supervisor that agents started elsewhere join (python -m iron_shim, iron_shim.install()); their LLM calls are governed")
     .option("--config <file>", "configuration file (default ./iron.yaml when it exists); flags override it")
     .option("--socket <path>", `the ipc socket agents connect to, kept across restarts (default ${defaultSocketPath()})`)
-    .option("--listen <endpoint>", "also listen on tcp://HOST:PORT, for agents in other containers or hosts (repeatable)", parseEndpoint, [])
-    .option("--insecure", "allow --listen on an address beyond loopback over plain TCP (messages travel unencrypted; the token is still never sent)")
+    .option(
+      "--listen <endpoint>",
+      "also listen on tls://HOST:PORT (encrypted, certificate pinned by agents) or tcp://HOST:PORT, for agents in other containers or hosts (repeatable)",
+      parseEndpoint,
+      [],
+    )
+    .option("--insecure", "allow --listen tcp:// on an address beyond loopback (messages travel unencrypted; the token is still never sent); tls:// needs no flag")
     .option("--token-file <path>", `where the join token is kept, readable only by you (default ${defaultTokenFile()})`)
     .option("--new-token", "replace the join token with a new one (agents holding the old one are refused)")
     .option("--budget <usd>", "budget across every agent, in USD (0 = nothing may be spent)", parseUsd)

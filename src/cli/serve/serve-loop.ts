@@ -56,7 +56,15 @@ export async function serveUntilSignal(options: ServeLoopOptions): Promise<numbe
       if (line !== null) err.write(`${paint(line, lineStyle(event), colorEnabled(err))}\n`);
     });
     unannounce = announceState(sup, options.supervisor.state, err, options.quiet);
-    const info = { endpoints: sup.endpoints, tokenFile: options.token.path, created: options.token.created, pid: process.pid, host: hostname(), shimRoot: shimRoot() };
+    const info = {
+      endpoints: sup.endpoints,
+      tokenFile: options.token.path,
+      created: options.token.created,
+      pid: process.pid,
+      host: hostname(),
+      shimRoot: shimRoot(),
+      tls: sup.tlsFingerprint === null ? null : { fingerprint: sup.tlsFingerprint, certFile: sup.tlsCertFile ?? "" },
+    };
     out.write(`${attachInstructions(info).join("\n")}\n`);
     for (const spawn of options.agents) {
       if (first !== null) break;

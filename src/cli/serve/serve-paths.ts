@@ -17,12 +17,13 @@ export function isLoopback(endpoint: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
-/** Plain TCP beyond loopback carries prompts unencrypted: refused unless the user says --insecure (issue 16, item 3). */
+/** Plain TCP beyond loopback carries prompts unencrypted: refused unless the user says --insecure (issue 16, item 3); tls:// is always allowed. */
 export function checkListen(endpoints: readonly string[], insecure: boolean): void {
   const open = endpoints.filter((e) => e.startsWith("tcp://") && !isLoopback(e));
   if (open.length === 0 || insecure) return;
   throw new IronError("IRON_ERR_USAGE", `--listen ${open.join(", ")} is reachable from the network over plain TCP: prompts and decisions would cross it unencrypted`, {
-    expected: "a loopback address (127.0.0.1, ::1, localhost) reached through a tunnel (ssh -L), or --insecure to accept plain TCP on a trusted network",
+    expected:
+      "tls://HOST:PORT (encrypted, the certificate pinned by agents), a loopback address (127.0.0.1, ::1, localhost) reached through a tunnel (ssh -L), or --insecure to accept plain TCP on a trusted network",
     got: open.join(", "),
   });
 }

@@ -1,0 +1,76 @@
+// The supervisor's TLS certificate for tls:// listeners: self-signed ECDSA P-256, made on first use
+// by /usr/bin/openssl in a child process (Node 20 can read X.509 but not write it), kept 0600 in
+// the config directory beside the install secret and reused afterwards, so the fingerprint agents
+// pin stays the same across restarts. Shims trust the fingerprint, not a CA: no name is checked.
+import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { IronError } from "../errors.js";
+
+/** A certificate, its private key (both PEM) and the SHA-256 fingerprint of its DER form. */
+export interface TlsCredentials {
+  readonly cert: string;
+  readonly key: string;
+  /** 64 lowercase hex digits, what IRON_TLS_FINGERPRINT holds. */
+  readonly fingerprint: string;
+  readonly certFile: string;
+}
+
+export const CERT_FILE = "tls-cert.pem";
+export const KEY_FILE = "tls-key.pem";
+const OPENSSL = "/usr/bin/openssl";
+
+/** Reads `dir`/tls-cert.pem and tls-key.pem, generating both (0600) when the certificate is missing. */
+export function tlsCredentials(dir: string, openssl: string = OPENSSL): TlsCredentials {
+  const certFile = join(dir, CERT_FILE);
+  const keyFile = join(dir, KEY_FILE);
+  if (!existsSync(certFile)) generate(dir, certFile, keyFile, openssl);
+  for (const file of [certFile, keyFile]) if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  const cert = readFileSync(certFile, "utf8");
+  const key = readFileSync(keyFile, "utf8");
+  let fingerprint: string;
+  try {
+    fingerprint = fingerprintOf(cert);
+  } catch (cause) {
+    throw new IronError("IRON_ERR_CONFIG", `the TLS certificate ${certFile} is not usable`, {
+      expected: "a PEM certificate (delete it and its key to make new ones)",
+      got: `${cert.length} bytes`,
+      cause,
+    });
+  }
+  return { cert, key, fingerprint, certFile };
+}
+
+/** SHA-256 of a PEM certificate's DER bytes, as 64 lowercase hex digits. */
+export function fingerprintOf(pem: string): string {
+  return new X509Certificate(pem).fingerprint256.replaceAll(":", "").toLowerCase();
+}
+
+// openssl writes into a private temporary name; link() publishes the key, then the certificate,
+// without overwriting: of two supervisors starting at once, the first pair wins and both read it.
+function generate(dir: string, certFile: string, keyFile: string, openssl: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.tls-${process.pid}-${Date.now()}`);
+  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-sha256", "-days", "3650"];
+  try {
+    execFileSync(openssl, [...args, "-subj", "/CN=iron supervisor", "-keyout", `${tmp}.key`, "-out", `${tmp}.pem`], { stdio: ["ignore", "ignore", "pipe"] });
+    chmodSync(`${tmp}.key`, 0o600);
+    chmodSync(`${tmp}.pem`, 0o600);
+    if (!existsSync(certFile)) {
+      rmSync(keyFile, { force: true });
+      linkSync(`${tmp}.key`, keyFile);
+      linkSync(`${tmp}.pem`, certFile);
+    }
+  } catch (cause) {
+    if (existsSync(certFile) && existsSync(keyFile)) return;
+    throw new IronError("IRON_ERR_CONFIG", `cannot generate the TLS certificate ${certFile}`, {
+      expected: `${openssl} able to make an ECDSA P-256 certificate`,
+      got: String((cause as Error).message).split("\n")[0],
+      cause,
+    });
+  } finally {
+    rmSync(`${tmp}.key`, { force: true });
+    rmSync(`${tmp}.pem`, { force: true });
+  }
+}
