@@ -2,6 +2,7 @@
 import { Command, CommanderError, Help, type Argument, type Option } from "commander";
 import { IronError, toIronError } from "../errors.js";
 import { exitCodeFor } from "./exit-codes.js";
+import { takeNoColor } from "./color.js";
 import { COMMANDS, commandsFor, type CommandEntry } from "./commands/index.js";
 import { VERSION } from "../version.js";
 
@@ -20,6 +21,8 @@ export async function buildProgram(commands: readonly CommandEntry[] = COMMANDS)
   const program = new Command("iron")
     .description("Supervise Python AI agents: every LLM call is governed before it leaves the process.")
     .version(VERSION, "-V, --version")
+    // Taken out of argv by main() before parsing (so it works after the subcommand too); listed here for --help.
+    .option("--no-color", "no colour in what iron prints (also NO_COLOR=1; colour is off whenever output is not a terminal)")
     // main() prints errors itself, with their IRON_ERR_* code.
     .configureOutput({ outputError: () => undefined })
     .configureHelp(help)
@@ -67,7 +70,8 @@ export function usageMessage(program: Command, argv: readonly string[], error: C
 }
 
 /** Runs the CLI with the given argv and returns the exit code (never throws). */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(given: readonly string[]): Promise<number> {
+  const argv = takeNoColor(given);
   const program = await buildProgram(commandsFor(argv));
   // `iron` and `iron config` alone ask for help: print it on stdout (so `iron | less` shows it) and exit 0.
   const path = commandPath(program, argv);

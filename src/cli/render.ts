@@ -2,6 +2,7 @@
 import type { IronEvent } from "../events/types.js";
 import { formatUsd } from "../policy/money.js";
 import type { CallMetrics } from "../supervisor/call-metrics.js";
+import type { Style } from "./color.js";
 
 export const PREFIX = "iron ▸";
 
@@ -51,6 +52,15 @@ export function traceLine(event: IronEvent, models: Map<string, string | null>):
     default:
       return null;
   }
+}
+
+/** How an event's line stands out on a terminal: denials and exhausted budgets red, redactions and warnings yellow. */
+export function lineStyle(event: IronEvent): Style | null {
+  if (event.type === "budget.exhausted") return "red";
+  if (event.type === "budget.warning") return "yellow";
+  if (event.type !== "llm.decision") return null;
+  if (event.action === "deny") return "red";
+  return event.action === "redact" ? "yellow" : null;
 }
 
 /** The summary line of one agent's run. */

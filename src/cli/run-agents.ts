@@ -8,7 +8,8 @@ import type { Agent } from "../supervisor/agent.js";
 import { exitCodeFor } from "./exit-codes.js";
 import { handleInterrupts } from "./interrupts.js";
 import { describeEnd, lifecycleLine } from "./lifecycle-notices.js";
-import { PREFIX, summaryLines, traceLine } from "./render.js";
+import { colorEnabled, paint } from "./color.js";
+import { lineStyle, PREFIX, summaryLines, traceLine } from "./render.js";
 import { announceState } from "./announce-state.js";
 
 export interface RunAgentsOptions {
@@ -67,10 +68,11 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const models = new Map<string, string | null>();
   const memory = new Map<string, string>();
   const lastError = new Map<string, string>();
+  const color = colorEnabled(out);
   supervisor.on("event", (event) => {
     if (event.type === "agent.output" && event.stream === "stderr" && event.line.trim() !== "") lastError.set(event.agentId, event.line.trim());
     const line = (options.trace ? traceLine(event, models) : null) ?? (options.quiet ? null : lifecycleLine(event, memory));
-    if (line !== null) out.write(`${line}\n`);
+    if (line !== null) out.write(`${paint(line, lineStyle(event), color)}\n`);
   });
   const interrupts = handleInterrupts(supervisor, out);
   try {

@@ -10,9 +10,13 @@ export function microsToUsd(micros: number): number {
   return micros / 1_000_000;
 }
 
-/** "$0.001234": enough digits that small per-call costs (and what is left after them) stay visible. */
+/** The one way iron writes money: exact to the micro-dollar the ledger keeps, trailing zeros dropped down to cents ($0.01, $0.000034, $1.50). */
 export function formatUsd(micros: number): string {
-  const usd = microsToUsd(micros);
-  if (micros !== 0 && (Math.abs(usd) < 0.01 || (Math.abs(usd) < 1 && micros % 100 !== 0))) return `$${usd.toFixed(6)}`;
-  return `$${usd.toFixed(usd >= 100 ? 2 : 4)}`;
+  const sign = micros < 0 ? "-" : "";
+  const abs = Math.abs(Math.round(micros));
+  const dollars = Math.floor(abs / 1_000_000);
+  const fraction = String(abs % 1_000_000)
+    .padStart(6, "0")
+    .replace(/0{1,4}$/, "");
+  return `${sign}$${dollars}.${fraction.padEnd(2, "0")}`;
 }

@@ -217,7 +217,7 @@ describe("the dashboard in a real browser", () => {
       expect(await global.getByRole("alert").textContent()).toContain('got "ten dollars"');
       await global.getByRole("textbox").fill("0.00004");
       await global.getByRole("button", { name: "Save" }).click();
-      await expect.poll(() => global.textContent(), PATIENCE).toContain("of $0.000040");
+      await expect.poll(() => global.textContent(), PATIENCE).toContain("of $0.00004");
       await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="control.action"]').textContent(), PATIENCE).toContain("budget.set global (limitUsd=0.00004)");
       expect(errors).toEqual([]);
       await page.context().close();

@@ -30,7 +30,7 @@ describe("iron run", () => {
       ["urllib", 200],
     ]);
     expect(mock.requests.map((r) => (r.body as { messages: { content: string }[] }).messages[0]?.content)).toEqual(["hello from httpx", "hello from urllib"]);
-    expect(ran.stderr).toMatch(/2 LLM calls: 2 allowed, 0 denied · \d+ in \/ \d+ out tokens · \$0\.0000\d\d/);
+    expect(ran.stderr).toMatch(/2 LLM calls: 2 allowed, 0 denied · \d+ in \/ \d+ out tokens · \$0\.0000\d+/);
   });
 
   it("denies both calls as an OpenAI-shaped 402 when the budget is 0, the provider sees nothing, and the exit status says so", async () => {

@@ -185,8 +185,8 @@ describe("iron serve", () => {
   it("stops on SIGTERM: joined agents fail closed without hanging, and recover when it is back", async () => {
     expect(await serve.stop("SIGTERM")).toBe(0);
     const table = serve.err.all.join("\n");
-    expect(table).toMatch(/^ {2}joined_agent +joined +detached +\d+ +\S+ +3\.9\.\d+ +4 +2 +2 +\$0\.000020$/m);
-    expect(table).toMatch(/^ {2}notebook +joined +detached +\d+ +\S+ +3\.\d+\.\d+ +1 +1 +0 +\$0\.000010$/m);
+    expect(table).toMatch(/^ {2}joined_agent +joined +detached +\d+ +\S+ +3\.9\.\d+ +4 +2 +2 +\$0\.00002$/m);
+    expect(table).toMatch(/^ {2}notebook +joined +detached +\d+ +\S+ +3\.\d+\.\d+ +1 +1 +0 +\$0\.00001$/m);
     // The agent it started itself (--agents) was stopped with it.
     expect(table).toMatch(/^ {2}idler +spawned +stopped +\d+ /m);
     expect(await call(ipcAgent, { user: "erin" })).toMatchObject({ status: 503, code: "IRON_ERR_SUPERVISOR_UNAVAILABLE" });

@@ -64,7 +64,7 @@ describe("iron watch, iron calls, iron agents", () => {
     expect(lines.filter((l) => /denied by budget \(IRON_ERR_BUDGET, HTTP 402\)/.test(l))).toHaveLength(2);
     expect(String(p.stdout)).toMatch(/agent chat_loop: running → exited \(exited with code 0\)/);
     expect(String(p.stdout)).toMatch(/supervisor stopping/);
-    expect(String(p.stdout)).toMatch(/budget global: \$0\.0000\d\d of \$0\.000050/);
+    expect(String(p.stdout)).toMatch(/budget global: \$0\.0000\d+ of \$0\.00005(?!\d)/);
 
     // JSON: the snapshot, then events with strictly rising seq, ending with the supervisor stopping.
     const messages = String(j.stdout)
@@ -84,7 +84,7 @@ describe("iron watch, iron calls, iron agents", () => {
     const last = strip(screen.slice(screen.lastIndexOf("\u001b[H")));
     expect(last).toMatch(/supervisor stopped/);
     expect(last).toMatch(/chat_loop\s+exited\s+\d+\s+0\s+6\s+4\s+0\s+2\s+8\/60/);
-    expect(last).toMatch(/global\s+\[█+░*\] \$0\.0000\d\d of \$0\.000050/);
+    expect(last).toMatch(/global\s+\[█+░*\] \$0\.0000\d+ of \$0\.00005(?!\d)/);
     expect(last.match(/chat_loop gpt-4o-mini (allow|deny)/g)).toHaveLength(6);
 
     // Afterwards: the ledger, whose totals are the sums of its calls.

@@ -124,8 +124,8 @@ describe("join notices and the agents table", () => {
     expect(table).toEqual([
       "iron ▸ agents",
       "  agent     kind     state    pid   host    python  calls  allowed  denied  cost",
-      "  notebook  joined   running  4242  laptop  3.11.7  3      2        1       $0.000020",
-      "  worker    spawned  running  7     box     -       0      0        0       $0.0000",
+      "  notebook  joined   running  4242  laptop  3.11.7  3      2        1       $0.00002",
+      "  worker    spawned  running  7     box     -       0      0        0       $0.00",
     ]);
     expect(agentsTable([])).toEqual(["iron ▸ no agent joined"]);
   });

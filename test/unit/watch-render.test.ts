@@ -72,6 +72,22 @@ describe("eventLine", () => {
     expect(eventLine({ seq: 9, ts: 0, type: "budget.update", scope: "g", limit: null, spent: 1, reserved: 0 }, state)).toBeNull();
   });
 
+  it("says a budget had no room for one call, not that it is exhausted, when most of it is left", () => {
+    const { state } = project([]);
+    const event = {
+      seq: 9,
+      ts: 0,
+      type: "budget.exhausted",
+      scope: "global",
+      limit: 10_000,
+      spent: 34,
+      agentId: "a",
+      callId: "c3",
+      reason: "worst-case cost $0.040043 exceeds the $0.009966 left of $0.01",
+    } as const;
+    expect(eventLine(event, state)).toMatch(/ budget global has no room for a's call \(\$0\.000034 of \$0\.01 spent\): worst-case cost \$0\.040043 exceeds the \$0\.009966 left of \$0\.01$/);
+  });
+
   it("tells an operator's actions, done and refused", () => {
     const { state } = project([]);
     const base = { seq: 10, ts: 0, type: "control.action" as const, source: "dashboard" as const, remote: "127.0.0.1" };

@@ -20,6 +20,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "dashboard", load: async () => (await import("./dashboard.js")).registerDashboard },
   { name: "calls", load: async () => (await import("./calls.js")).registerCalls },
   { name: "agents", load: async () => (await import("./calls.js")).registerAgents },
+  { name: "budget", load: async () => (await import("./budget.js")).registerBudget },
 ];
 
 /** The commands argv can reach: the one it names, else every one (help, usage errors, "did you mean"). */

@@ -7,7 +7,8 @@ import type { SupervisorOptions } from "../../supervisor/options.js";
 import { shimRoot } from "../../supervisor/paths.js";
 import { Supervisor, type SpawnOptions } from "../../supervisor/supervisor.js";
 import { lifecycleLine } from "../lifecycle-notices.js";
-import { PREFIX, traceLine } from "../render.js";
+import { colorEnabled, paint } from "../color.js";
+import { lineStyle, PREFIX, traceLine } from "../render.js";
 import { announceState } from "../announce-state.js";
 import { attachInstructions } from "./attach-instructions.js";
 import { agentsTable, joinedLine, type AgentRow } from "./serve-notices.js";
@@ -52,7 +53,7 @@ export async function serveUntilSignal(options: ServeLoopOptions): Promise<numbe
     const memory = new Map<string, string>();
     sup.on("event", (event) => {
       const line = (options.trace ? traceLine(event, models) : null) ?? joinedLine(event, (id) => joined.has(id)) ?? (options.quiet ? null : lifecycleLine(event, memory));
-      if (line !== null) err.write(`${line}\n`);
+      if (line !== null) err.write(`${paint(line, lineStyle(event), colorEnabled(err))}\n`);
     });
     unannounce = announceState(sup, options.supervisor.state, err, options.quiet);
     const info = {

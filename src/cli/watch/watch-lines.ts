@@ -54,7 +54,8 @@ export function eventLine(event: IronEvent, state: StateProjection, now: number 
     case "budget.warning":
       return `${at} budget ${event.scope}: past ${Math.round(event.threshold * 100)}% (${formatUsd(event.spent)} of ${formatUsd(event.limit)})`;
     case "budget.exhausted":
-      return `${at} budget ${event.scope} exhausted for ${event.agentId} (${formatUsd(event.spent)} of ${formatUsd(event.limit)}): ${event.reason}`;
+      // One call's worst case did not fit: the budget may well be mostly left, so not "exhausted".
+      return `${at} budget ${event.scope} has no room for ${event.agentId}'s call (${formatUsd(event.spent)} of ${formatUsd(event.limit)} spent): ${event.reason}`;
     case "breaker.state":
       return `${at} breaker ${event.provider}${event.model ? `/${event.model}` : ""}: ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`;
     case "policy.error":

@@ -103,7 +103,7 @@ export interface AgentSummary {
   readonly agentId: string;
   /** `spawned` by iron, or `joined` on its own with the join token (iron serve). */
   readonly kind: "spawned" | "joined";
-  /** Its latest process id, host and interpreter version (host and interpreter: joined agents). */
+  /** Its latest process id, host (a spawned agent's: its supervisor's) and interpreter version (joined agents). */
   readonly pid: number | null;
   readonly host: string | null;
   readonly python: string | null;
@@ -125,11 +125,11 @@ export interface AgentSummary {
 export function listAgents(db: Db): AgentSummary[] {
   const sql = `
     WITH latest AS (
-      SELECT r.agent_id, r.state, r.ended_at, r.exit_code, r.signal, s.ended_at AS supervisor_ended,
+      SELECT r.agent_id, r.state, r.ended_at, r.exit_code, r.signal, s.ended_at AS supervisor_ended, s.host AS supervisor_host,
         ROW_NUMBER() OVER (PARTITION BY r.agent_id ORDER BY r.started_at DESC, r.supervisor_id DESC, r.run DESC) AS n
       FROM runs r JOIN supervisors s ON s.id = r.supervisor_id
     )
-    SELECT a.agent_id, a.kind, a.pid, a.host, a.python, a.first_seen, a.last_seen, a.last_reason,
+    SELECT a.agent_id, a.kind, a.pid, COALESCE(a.host, l.supervisor_host) AS host, a.python, a.first_seen, a.last_seen, a.last_reason,
       CASE WHEN l.agent_id IS NULL THEN a.state WHEN l.ended_at IS NULL AND l.supervisor_ended IS NOT NULL THEN 'lost'
            WHEN l.ended_at IS NOT NULL THEN l.state ELSE a.state END AS state,
       l.exit_code, l.signal,
