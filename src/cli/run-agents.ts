@@ -93,7 +93,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
         const details = [...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...(said === undefined ? [] : [`${PREFIX}   its last error line: ${said}`])];
         if (starvedByBudget(agent))
           details.push(
-            `${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with another --state file`,
+            `${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with iron budget reset --all`,
           );
         for (const line of [`${first}${restarts}`, ...details, ...rest]) out.write(`${line}\n`);
       });
