@@ -37,7 +37,9 @@ describe("iron run", () => {
     const ran = await iron(["run", "--budget", "0", "--python", DEBIAN_PYTHON, fixture], { env: env() });
     // The agent exited 0, but a run whose every call a budget denied did nothing: IRON_ERR_BUDGET's status.
     expect(ran.exitCode, ran.stderr).toBe(75);
-    expect(ran.stderr).toMatch(/iron ▸ {3}every LLM call was denied by a budget \(IRON_ERR_BUDGET\); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with iron budget reset --all/);
+    expect(ran.stderr).toMatch(
+      /iron ▸ {3}every LLM call was denied by a budget \(IRON_ERR_BUDGET\); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with iron budget reset --all/,
+    );
     for (const line of jsonLines(ran.stdout)) {
       expect(line.status).toBe(402);
       expect(line.iron_code).toBe("IRON_ERR_BUDGET");
