@@ -1,6 +1,7 @@
 // One follower of the stream: gets a snapshot or a replay from `since`, then live events in
 // seq order, never one twice; dropped (close 4008) when its send queue passes the bound, so
 // a slow reader never holds up the supervisor or the other clients.
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { Sent } from "./history.js";
 import { CLOSE, matches, type StreamQuery } from "./protocol.js";
@@ -25,9 +26,18 @@ export class StreamClient {
   #live = false;
   #closed = false;
   alive = true;
+  /** The connection under the WebSocket: live events of one tick are corked and leave in one write. */
+  readonly #socket: Duplex | null;
+  #corked = false;
+  readonly #uncork = (): void => {
+    if (!this.#corked) return; // flushed early by #send
+    this.#corked = false;
+    this.#socket?.uncork();
+  };
 
-  constructor(ws: WebSocket, query: StreamQuery, maxBuffered: number, cursor: number, onSlow: () => void) {
+  constructor(ws: WebSocket, query: StreamQuery, maxBuffered: number, cursor: number, onSlow: () => void, socket: Duplex | null = null) {
     this.#ws = ws;
+    this.#socket = socket;
     this.#query = query;
     this.#maxBuffered = maxBuffered;
     this.#onSlow = onSlow;
@@ -87,7 +97,15 @@ export class StreamClient {
   offer(item: Sent): void {
     if (!this.#live || this.#closed || item.event.seq <= this.#cursor) return;
     this.#cursor = item.event.seq;
-    if (matches(this.#query, item.event)) this.#send(item.data);
+    if (!matches(this.#query, item.event)) return;
+    // The store hands over a group commit's events in one turn: one write (and one wake-up of the
+    // client) for all of them instead of one per event.
+    if (!this.#corked && this.#socket !== null) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    this.#send(item.data);
   }
 
   /** Sends, or drops the client when its queue is past the bound; false when dropped. */
@@ -95,6 +113,12 @@ export class StreamClient {
     if (this.#closed) return false;
     this.#ws.send(data);
     if (this.#ws.bufferedAmount <= this.#maxBuffered) return true;
+    // What is corked counts as queued: hand it to the kernel first, so only a client that is not
+    // reading is dropped, never one that merely got a big batch.
+    if (this.#corked) {
+      this.#uncork();
+      if (this.#ws.bufferedAmount <= this.#maxBuffered) return true;
+    }
     this.#onSlow();
     this.close(CLOSE.TOO_SLOW, `too slow: more than ${this.#maxBuffered} bytes waiting; reconnect with ?since=<last seq you got>`);
     return false;

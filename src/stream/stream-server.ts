@@ -194,13 +194,13 @@ export class StreamServer {
     }
     const query = parseStreamQuery(url.searchParams);
     if (typeof query === "string") return refuse(socket, 400, "Bad Request", query);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, query));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, query, socket));
   }
 
-  #accept(ws: WebSocket, query: StreamQuery): void {
+  #accept(ws: WebSocket, query: StreamQuery, socket: Duplex): void {
     this.#stats.accepted += 1;
     const projection = this.#deps.projection;
-    const client = new StreamClient(ws, query, this.#options.maxBufferedBytes, query.since ?? projection.seq, () => (this.#stats.droppedSlow += 1));
+    const client = new StreamClient(ws, query, this.#options.maxBufferedBytes, query.since ?? projection.seq, () => (this.#stats.droppedSlow += 1), socket);
     this.#clients.add(client);
     ws.on("error", () => undefined);
     ws.on("close", () => {

@@ -3,6 +3,7 @@
 // duplicated (from the store when the gap is older than the window), filters by agent and type,
 // a slow reader is dropped with 4008 and can resume, a deaf one is reaped by ping/pong, and
 // every client hears 1001 after the last event when the supervisor stops.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events/bus.js";
@@ -85,6 +86,26 @@ describe("event stream", () => {
     await r.publish(calls("a", 2, 3));
     await client.until(10);
     expect(seqs(client)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17]);
+  });
+
+  // One write per group commit, not one per event: each write wakes the client, and a follower with
+  // a write per event cost the supervisor a syscall and the machine a context switch per event.
+  it.runIf(existsSync("/proc/self/io"))("sends the events of one group commit to a client in one write, not one per event", async () => {
+    const r = await rig();
+    const writes = (): number => Number(/syscw: (\d+)/.exec(readFileSync("/proc/self/io", "utf8"))?.[1]);
+    // The same batch twice, without a client and with one: the difference is what the stream wrote.
+    let before = writes();
+    await r.publish(calls("a", 0, 40));
+    const store = writes() - before;
+    const client = await record(r.stream.urlWithToken);
+    await client.until(1);
+    before = writes();
+    await r.publish(calls("a", 40, 40));
+    await client.until(121);
+    const stream = writes() - before - store;
+    expect(seqs(client)).toEqual(Array.from({ length: 120 }, (_, i) => i + 121));
+    // 120 events to one client: one write, give or take the store's page writes (a write per event made 120).
+    expect(stream).toBeLessThan(30);
   });
 
   it("resumes with since across a reconnect, from the window or from the store, with nothing lost or twice", async () => {
