@@ -3,6 +3,7 @@
 // rank-based merging of its UTF-8 bytes, lowest rank first, leftmost on ties. Special tokens
 // (<|endoftext|> and the like) are not recognised: in a prompt they are ordinary text, as the API
 // counts text a user sends.
+import { mergeLong } from "./bpe-long.js";
 import { type EncodingName, NO_RANK, type RankTable, loadRankTable } from "./bpe-ranks.js";
 
 // tiktoken's patterns (tiktoken_ext/openai_public.py), in JS syntax, built from character
@@ -61,6 +62,8 @@ function pattern(name: EncodingName, c: Classes): string {
 const NON_ASCII = /[^\0-\x7f]/;
 
 const NO_PAIR = 0x7fffffff;
+// Above this many bytes a piece is merged with a heap (bpe-long.ts): same ids, no quadratic time.
+const LONG_PIECE = 256;
 // Pieces recur (words, indentation, punctuation): their ids are kept, up to this many pieces,
 // then the cache starts over (a hash lookup of the piece string beats hashing its UTF-8 bytes).
 const PIECE_CACHE_MAX = 8192;
@@ -172,6 +175,7 @@ export class BpeEncoding {
   // adjacent pair of lowest rank (leftmost on ties) until no pair is a token. Returns the ids.
   private merge(length: number): number[] {
     const { bytes, table, starts, ranks } = this;
+    if (length > LONG_PIECE) return mergeLong(table, bytes, length);
     const pairRank = (from: number, to: number): number => {
       const r = table.rank(bytes, from, to);
       return r === NO_RANK ? NO_PAIR : r;

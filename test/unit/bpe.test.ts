@@ -2,9 +2,10 @@
 // token ids OpenAI's tiktoken gives (its Rust core, run here as the `tiktoken` package's WASM) for
 // o200k_base and cl100k_base, on a large varied corpus: this repo's docs and sources, many
 // languages and scripts, emoji sequences, whitespace runs, numbers, contractions, special-token
-// strings, and seeded random strings of the characters where pre-tokenizers disagree. It must also
-// give what gpt-tokenizer (the tokenizer iron used before) gives, except on U+FEFF and U+0085,
-// where gpt-tokenizer's JS `\s` differs from tiktoken's Unicode White_Space.
+// strings, pieces over 256 bytes (the heap merge), and seeded random strings of the characters
+// where pre-tokenizers disagree. It must also give what gpt-tokenizer (the tokenizer iron used
+// before) gives, except on U+FEFF and U+0085, where gpt-tokenizer's JS `\s` differs from
+// tiktoken's Unicode White_Space.
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -120,7 +121,22 @@ const docs = readdirSync(join(REPO, "docs"))
   .filter((f) => f.endsWith(".md"))
   .map((f) => readFileSync(join(REPO, "docs", f), "utf8"));
 const sources = ["src/policy/tokens.ts", "src/policy/bpe.ts", "python/iron_shim/__init__.py", "README.md"].map((f) => readFileSync(join(REPO, f), "utf8"));
-const CORPUS = [...SAMPLES, ...docs, ...sources, ...FUZZ, ...RANDOM];
+// Pieces longer than 256 bytes (merged with a heap, src/policy/bpe-long.ts): runs of one kind of
+// character, a base64 blob, words without spaces, CJK, emoji, and seeded random letter soup.
+const soup = (letters: string, n: number) => Array.from({ length: n }, () => pick([...letters])).join("");
+const LONG = [
+  ...[257, 300, 1000, 3001].flatMap((n) => [" ".repeat(n), "\n".repeat(n), `x${" ".repeat(n)}y`, "\t ".repeat(n), "a".repeat(n), "!".repeat(n)]),
+  "ab".repeat(400),
+  "abc/".repeat(300),
+  "東京都".repeat(120),
+  "🙂".repeat(100),
+  "ThisIsOneVeryLongCamelCaseIdentifierWithoutAnySpaces".repeat(8),
+  Buffer.from(Array.from({ length: 900 }, (_, i) => (i * 7919 + 13) % 256)).toString("base64"),
+  ...Array.from({ length: 40 }, () => soup("abcdefghijklmnopqrstuvwxyz", 260 + Math.floor(random() * 700))),
+  ...Array.from({ length: 20 }, () => soup("etaoinshrdlu", 300 + Math.floor(random() * 500))),
+  ...Array.from({ length: 20 }, () => soup("аеиоуклмнрст", 150 + Math.floor(random() * 300))),
+];
+const CORPUS = [...SAMPLES, ...docs, ...sources, ...FUZZ, ...RANDOM, ...LONG];
 
 const ours: Partial<Record<EncodingName, BpeEncoding>> = {};
 const reference: Partial<Record<EncodingName, ReturnType<typeof GetEncoding>>> = {};
