@@ -144,7 +144,7 @@ for (const size of ["small", "conversation", "cold"]) {
   const texts = Array.from({ length: CALLS }, (_, i) => callOf(i, size).body.messages.at(-1).content);
   console.log(
     row(
-      "  of which: token estimate (gpt-tokenizer)",
+      "  of which: token estimate (BPE)",
       timeEach(CALLS, (i) => estimateInputTokens(callOf(i, size))),
       base,
     ),

@@ -2,7 +2,7 @@
 // and bench/results/latest.json. Each figure sits beside a baseline measured in the same run, as a
 // ratio. Nothing here is asserted: the machine is shared and noisy, so read ratios, not absolutes.
 //   node bench/run.mjs [name ...]      only some (blackbox, roundtrip, http-overhead, throughput, startup, tracing,
-//   node bench/run.mjs --only <name>   memory, tokens; engine, restart-cycle, stream-latency,
+//   node bench/run.mjs --only <name>   memory, tokens, tokenizer; engine, restart-cycle, stream-latency,
 //                                      store-throughput, join-startup and fleet print their own report);
 //                                      --only takes a comma-separated list and may be repeated
 //   npm run bench -- --only blackbox   one row group again, alone
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { DIST, PYTHON, REPO, SCALE, tempDir } from "./lib/env.mjs";
 import { table } from "./lib/report.mjs";
 
-const ALL = ["blackbox", "roundtrip", "http-overhead", "throughput", "startup", "memory", "tokens", "tracing"];
+const ALL = ["blackbox", "roundtrip", "http-overhead", "throughput", "startup", "memory", "tokens", "tokenizer", "tracing"];
 /** Benchmarks with their own report format (the engine's, the lifecycle's): run, printed, kept as text. */
 const OWN_REPORT = {
   engine: [String(Math.max(1000, Math.round(5000 * SCALE)))],

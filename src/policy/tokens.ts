@@ -1,5 +1,5 @@
 // Token estimates before a call goes out. OpenAI models are counted exactly with their own
-// BPE encoding (gpt-tokenizer: o200k_base or cl100k_base); every other model (Anthropic,
+// BPE encoding (o200k_base or cl100k_base, src/policy/bpe.ts); every other model (Anthropic,
 // local models) gets a documented, deliberately generous estimate: the o200k count × 1.25.
 // The real usage replaces the estimate when the call settles.
 import type { LlmCall } from "./types.js";
@@ -47,17 +47,17 @@ let o200k: Counter | null = null;
 let cl100k: Counter | null = null;
 const loads: Partial<Record<Exclude<TokenFamily, "other">, Promise<void>>> = {};
 
-// One encoding's rank table (o200k ≈ 65 MiB of RSS and half a second of CPU): loaded on the first
-// call that needs it, never at start-up, and the same promise for every later ask.
+// One encoding's rank table (o200k: a 1 MiB file, about 11 MiB of RSS and 0.1–0.2 s to load):
+// loaded on the first call that needs it, never at start-up, and the same promise for every later ask.
 function loadEncoding(name: Exclude<TokenFamily, "other">): Promise<void> {
   loads[name] ??= (async () => {
-    const plain = { disallowedSpecial: new Set<string>() };
+    const { loadBpe } = await import("./bpe.js");
     if (name === "o200k") {
-      const a = await import("gpt-tokenizer/encoding/o200k_base");
-      o200k = (text) => a.countTokens(text, plain);
+      const a = await loadBpe("o200k_base");
+      o200k = (text) => a.count(text);
     } else {
-      const b = await import("gpt-tokenizer/encoding/cl100k_base");
-      cl100k = (text) => b.countTokens(text, plain);
+      const b = await loadBpe("cl100k_base");
+      cl100k = (text) => b.count(text);
     }
   })();
   return loads[name];

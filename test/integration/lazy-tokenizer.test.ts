@@ -1,6 +1,7 @@
-// The BPE rank tables are the biggest thing iron can hold (tens of MiB each, half a second of CPU
-// to build): a supervisor loads none while it starts or sits idle, and only the encoding a call
-// needs when the first call comes (issue 14, items 4 and 5). Own file: the encodings start unloaded.
+// The BPE rank tables are among the biggest things iron holds (about 11 MiB of RSS each and a
+// tenth of a second or more to load): a supervisor loads none while it starts or sits idle, and
+// only the encoding a call needs when the first call comes (issue 14, items 4 and 5). Own file:
+// the encodings start unloaded.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Supervisor } from "../../src/index.js";

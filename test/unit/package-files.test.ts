@@ -1,5 +1,6 @@
 // Protects what `npm pack` ships: the shim's sources without the bytecode caches that local
-// test runs leave beside them (which would also be stale for the user's interpreter).
+// test runs leave beside them (which would also be stale for the user's interpreter), and the
+// tokenizer's rank tables (without them no OpenAI prompt could be counted exactly).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,5 +16,11 @@ describe("the npm package", () => {
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
     expect(files).toContain("python/iron_shim/__init__.py");
     expect(files.filter((f) => f.includes("__pycache__") || f.endsWith(".pyc"))).toEqual([]);
+  });
+
+  it("ships the rank tables of both encodings the token counts need, with their source and licence", () => {
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
+    expect(files).toEqual(expect.arrayContaining(["data/tokenizer/o200k_base.ranks.gz", "data/tokenizer/cl100k_base.ranks.gz", "data/tokenizer/README.md"]));
   });
 });

@@ -2,12 +2,17 @@
 // (never below the exact count, so a reservation stays a worst case) and a text over the tokenizing
 // limit gets the conservative estimate without any BPE. Without this, 100 KB of one repeated letter
 // took seconds and a 16 MiB prompt blocked every agent's decisions for hours.
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type BpeEncoding, loadBpe } from "../../src/policy/bpe.js";
 import { MAX_TOKENIZED_CHARS, countTextTokens, loadTokenizers } from "../../src/policy/tokens.js";
+
+// The exact count, unsliced (test/unit/bpe.test.ts holds it to tiktoken's).
+let o200k: BpeEncoding;
+const countTokens = (text: string) => o200k.count(text);
 
 beforeAll(async () => {
   await loadTokenizers();
+  o200k = await loadBpe("o200k_base");
 });
 
 describe("token counts of hostile texts", () => {
