@@ -228,7 +228,7 @@ def _inspect_bedrock(target: Target, url: str, obj: Any, fields: Any) -> CallInf
     path = urlsplit(url).path
     at = path.find("/model/")
     model = unquote(path[at + len("/model/") :].split("/", 1)[0]) if at >= 0 else None
-    if target.endpoint == "invoke":
+    if target.endpoint in ("invoke", "invoke-stream"):
         cap = fields.get("max_tokens", fields.get("max_gen_len"))
     else:
         config = fields.get("inferenceConfig")
@@ -236,7 +236,7 @@ def _inspect_bedrock(target: Target, url: str, obj: Any, fields: Any) -> CallInf
     return CallInfo(
         target=target,
         model=model or None,
-        stream=target.endpoint == "converse-stream",
+        stream=target.endpoint in ("converse-stream", "invoke-stream"),
         body=obj,
         est_input=estimate_tokens(obj),
         est_output=cap if type(cap) is int and cap >= 0 else None,
