@@ -69,8 +69,8 @@ const sentOf = (c: Cell) => mock.requests.filter((r) => JSON.stringify(r.body).i
 const allowed = () => cells.filter((c) => c.behaviour === "allow");
 const denied = () => cells.filter((c) => c.behaviour === "deny");
 
-// The engine's provider name and library for a cell (Azure speaks OpenAI's wire).
-const engineProvider = (c: Cell) => (c.provider === "azure" ? "openai" : c.provider);
+// The engine's provider name and library for a cell (Azure is its own provider, though it speaks OpenAI's wire).
+const engineProvider = (c: Cell) => c.provider;
 const engineLibrary = (c: Cell) => c.lib.replace(/-(sync|async)$/, "");
 
 // The list price the engine charges each provider's allowed model at (Ollama is local: $0).
