@@ -129,6 +129,20 @@ class InvokeModelWithResponseStream(ShimTestCase):
         self.assertEqual(anthropic_text(seen), "mail")
         self.assertEqual(self.peer.wait_for("llm.response")[0]["error"], "IRON_ERR_PII: an email")
 
+    def test_a_reroute_goes_to_the_new_host_signed_for_it(self) -> None:
+        other = BedrockServer()
+        self.addCleanup(other.close)
+
+        def decide(m: Dict[str, Any]) -> Dict[str, Any]:
+            if m["type"] == "llm.request":
+                return decision(m, "modify", body=m["body"], url=m["url"].replace(self.bedrock.url, other.url))
+            return decision(m)
+
+        self.decide = decide
+        docs = bodies(self.client.invoke_model_with_response_stream(modelId=CLAUDE, body=anthropic_body("hi there")))
+        self.assertEqual(anthropic_text(docs), "hi there")
+        self.assertEqual((len(self.bedrock.bodies), len(other.bodies)), (0, 1))  # the other checked the signature
+
     def test_closing_the_stream_early_still_reports_what_was_read(self) -> None:
         answer = self.client.invoke_model_with_response_stream(modelId=CLAUDE, body=anthropic_body(PROMPT))
         stream = answer["body"]

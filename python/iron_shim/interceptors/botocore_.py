@@ -91,6 +91,8 @@ def before_call(client: Any, model: Any, params: Dict[str, Any], context: Dict[s
     if verdict.action == "send":
         if verdict.body is not None:
             params["body"] = verdict.body  # signed later, by botocore, over these bytes
+        if verdict.url is not None:
+            params["url"] = verdict.url  # a reroute: botocore signs for the host it now goes to
         for name, value in verdict.headers:
             params["headers"][name] = value
         context[_CALL] = verdict.call
