@@ -30,7 +30,7 @@ export type {
   Usage,
 } from "./policy/types.js";
 export type { PolicyRegistry } from "./policy/engine.js";
-export { DEFAULT_PRICES, PRICE_SOURCES, PRICES_AS_OF, type ModelPrice } from "./policy/prices.js";
+export { BEDROCK_ROW_SOURCES, DEFAULT_PRICES, PRICE_SOURCES, PRICES_AS_OF, type ModelPrice } from "./policy/prices.js";
 export type { IronEvent, EventType, EventPayloads, PiiFinding } from "./events/types.js";
 export type { Snapshot, AgentView, BudgetRow, BreakerView, CallView } from "./events/projection.js";
 export type { StreamOptions } from "./stream/stream-options.js";

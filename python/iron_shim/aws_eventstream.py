@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Dict, List, Optional, Tuple
+import json
+from typing import Any, Dict, List, Optional, Tuple
 
 from .sse import MAX_EVENT_BYTES, SSEEvent
 
@@ -81,6 +82,19 @@ def error_frame(code: str, message: str, payload: bytes) -> bytes:
     """A generic error frame (`:message-type: error`): botocore raises it with Error.Code = code."""
     headers = {":message-type": "error", ":error-code": code, ":error-message": message}
     return encode({**headers, ":content-type": "application/json"}, payload)
+
+
+def denial_frame(error: Any, iron: Dict[str, Any]) -> bytes:
+    """A policy's end of a stream: an error frame botocore raises as EventStreamError (a ClientError)
+    with Bedrock's code, the iron details in its payload."""
+    code, message = str(error.get("code") or "ValidationException"), str(error.get("message") or "")
+    payload = json.dumps({"message": message, "iron": iron}, separators=(",", ":")).encode("utf-8")
+    return error_frame(code, message, payload)
+
+
+def json_frame(name: str, obj: Any) -> bytes:
+    """An event frame with a compact JSON payload (a rewritten event, fresh checksums)."""
+    return event_frame(name, json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
 def event_name(headers: Dict[str, str]) -> str:

@@ -1,15 +1,17 @@
-"""AWS Bedrock's runtime wire: Converse, ConverseStream and InvokeModel (Anthropic and Llama bodies).
+"""AWS Bedrock's runtime wire: Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream.
 
 What the botocore interceptor (interceptors/botocore_.py) needs to govern them: the usage and text of
 an answer, the stream accumulator and text shape over ConverseStream's binary event stream
-(aws_eventstream.py), and Bedrock's error codes for a denial (raised as botocore's ClientError).
+(aws_eventstream.py; InvokeModelWithResponseStream's are in bedrock_invoke_stream.py), and Bedrock's
+error codes for a denial (raised as botocore's ClientError).
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Dict, List, Optional
 
-from .aws_eventstream import EventStreamParser, error_frame, event_frame
+from .aws_eventstream import EventStreamParser, denial_frame, json_frame
+from .bedrock_invoke_stream import InvokeStream, InvokeStreamShape
 from .providers import BEDROCK
 from .sse import SSEEvent
 from .stream_text import MORE_SHAPES, Delta, TextShape, private_copy
@@ -17,7 +19,14 @@ from .streams import MORE_ACCUMULATORS, Accumulator
 from .usage import converse_usage
 
 #: Operation -> endpoint name in llm.request.
-ENDPOINTS = {"Converse": "converse", "ConverseStream": "converse-stream", "InvokeModel": "invoke"}
+ENDPOINTS = {
+    "Converse": "converse",
+    "ConverseStream": "converse-stream",
+    "InvokeModel": "invoke",
+    "InvokeModelWithResponseStream": "invoke-stream",
+}
+#: Endpoints whose answer is a binary event stream, and the member of the parsed answer that holds it.
+STREAMS = {"converse-stream": "stream", "invoke-stream": "body"}
 
 
 class BedrockStream(Accumulator):
@@ -83,14 +92,14 @@ class BedrockShape(TextShape):
 
     def encode(self, name: str, obj: Any) -> bytes:
         """A rewritten event is a new frame with fresh checksums."""
-        return event_frame(name, json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        return json_frame(name, obj)
 
     def error_event(self, error: Any, iron: Dict[str, Any], sequence: Optional[int]) -> bytes:
         """An error frame botocore raises as EventStreamError (a ClientError) with Bedrock's code."""
-        code, message = str(error.get("code") or "ValidationException"), str(error.get("message") or "")
-        payload = json.dumps({"message": message, "iron": iron}, separators=(",", ":")).encode("utf-8")
-        return error_frame(code, message, payload)
+        return denial_frame(error, iron)
 
 
-MORE_ACCUMULATORS[BEDROCK] = lambda kind, endpoint: BedrockStream(kind)
-MORE_SHAPES[BEDROCK] = lambda endpoint: BedrockShape()
+MORE_ACCUMULATORS[BEDROCK] = (
+    lambda kind, endpoint: InvokeStream(kind) if endpoint == "invoke-stream" else BedrockStream(kind)
+)
+MORE_SHAPES[BEDROCK] = lambda endpoint: InvokeStreamShape() if endpoint == "invoke-stream" else BedrockShape()

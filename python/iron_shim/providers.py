@@ -11,7 +11,8 @@ from .settings import ProviderConfig
 OPENAI, ANTHROPIC, GEMINI, OLLAMA = "openai", "anthropic", "gemini", "ollama"
 #: AWS Bedrock: governed inside botocore (interceptors/botocore_.py), never by URL.
 BEDROCK = "bedrock"
-#: Azure OpenAI: OpenAI's wire with Azure's errors and content filter (the provider is still "openai").
+#: Azure OpenAI: OpenAI's wire with Azure's errors and content filter; its own provider in events, breakers
+#: and rate limits (an Azure outage is not OpenAI's).
 AZURE = "azure"
 #: Ollama's own port: its /api/ paths there are Ollama for sure; elsewhere the body must say so.
 OLLAMA_PORT = 11434
@@ -149,7 +150,7 @@ def match_url(
     if host == "api.anthropic.com":
         return Target(ANTHROPIC, ANTHROPIC, endpoint, True, False) if endpoint == "messages" else None
     if host.endswith(_AZURE_SUFFIX) or "/openai/deployments/" in path:
-        return None if endpoint == "messages" else Target(OPENAI, AZURE, endpoint, True, False)
+        return None if endpoint == "messages" else Target(AZURE, AZURE, endpoint, True, False)
     if host in COMPATIBLE_HOSTS:
         return None if endpoint == "messages" else Target(COMPATIBLE_HOSTS[host], OPENAI, endpoint, True, False)
     if endpoint == "messages":
@@ -228,7 +229,7 @@ def _inspect_bedrock(target: Target, url: str, obj: Any, fields: Any) -> CallInf
     path = urlsplit(url).path
     at = path.find("/model/")
     model = unquote(path[at + len("/model/") :].split("/", 1)[0]) if at >= 0 else None
-    if target.endpoint == "invoke":
+    if target.endpoint in ("invoke", "invoke-stream"):
         cap = fields.get("max_tokens", fields.get("max_gen_len"))
     else:
         config = fields.get("inferenceConfig")
@@ -236,7 +237,7 @@ def _inspect_bedrock(target: Target, url: str, obj: Any, fields: Any) -> CallInf
     return CallInfo(
         target=target,
         model=model or None,
-        stream=target.endpoint == "converse-stream",
+        stream=target.endpoint in ("converse-stream", "invoke-stream"),
         body=obj,
         est_input=estimate_tokens(obj),
         est_output=cap if type(cap) is int and cap >= 0 else None,

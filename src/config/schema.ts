@@ -85,6 +85,8 @@ export const configSchema = obj({
     if (providers.has(p.name)) ctx.addIssue({ code: "custom", path: ["providers", i, "name"], message: "a name no other provider has", params: { got: p.name } });
     providers.set(p.name, p.kind);
   });
+  // Azure OpenAI is recognised without configuration and named "azure" (a configured "azure" may still be given).
+  if (!providers.has("azure")) providers.set("azure", "openai");
   const known = `a provider named in providers: (${[...providers.keys()].join(", ")})`;
   (config.reliability?.fallbacks ?? []).forEach((rule, i) => {
     if (rule.provider !== undefined && !providers.has(rule.provider))

@@ -1,7 +1,9 @@
 // AWS Bedrock's runtime API: POST /model/{modelId}/converse (a ConverseResponse), /converse-stream
 // (application/vnd.amazon.eventstream: messageStart, contentBlockDelta…, contentBlockStop,
-// messageStop, metadata with usage, each a CRC-checked binary frame) and /invoke (an Anthropic
-// Messages body for anthropic.* models, a Llama body for meta.*). Errors: the status, the code in
+// messageStop, metadata with usage, each a CRC-checked binary frame), /invoke (an Anthropic
+// Messages body for anthropic.* models, a Llama body for meta.*) and /invoke-with-response-stream
+// (`chunk` frames whose {"bytes"} is the base64 of the model's own streaming body: Anthropic's
+// Messages events or Llama's generations, the last with amazon-bedrock-invocationMetrics). Errors: the status, the code in
 // x-amzn-ErrorType and {"message"} (botocore raises ClientError with that code). With requireAuth a
 // SigV4 Authorization header is required; a request signed with the mock's own test key
 // (MOCK_AWS_ACCESS_KEY / MOCK_AWS_SECRET_KEY) has its signature checked over the body that arrived.
@@ -64,11 +66,30 @@ function capOf(body: Readonly<Record<string, unknown>>): number | undefined {
   return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-/** POST /model/{modelId}/{converse,converse-stream,invoke} (`params.modelId`, `params.operation`). */
+// InvokeModelWithResponseStream's bodies for a reply: Anthropic's Messages events or Llama's generations.
+function invokeStreamBodies(model: string, llama: boolean, input: number, reply: { chunks: readonly string[]; outputTokens: number; truncated: boolean }): unknown[] {
+  const metrics = { "amazon-bedrock-invocationMetrics": { inputTokenCount: input, outputTokenCount: reply.outputTokens, invocationLatency: 1, firstByteLatency: 1 } };
+  if (llama) {
+    const bodies: unknown[] = reply.chunks.map((generation, at) => ({ generation, prompt_token_count: at === 0 ? input : null, generation_token_count: at + 1, stop_reason: null }));
+    return [...bodies, { generation: "", prompt_token_count: null, generation_token_count: reply.outputTokens, stop_reason: reply.truncated ? "length" : "stop", ...metrics }];
+  }
+  const message = { id: "msg_bdrk_stream", type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: input, output_tokens: 1 } };
+  return [
+    { type: "message_start", message },
+    { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+    ...reply.chunks.map((text) => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } })),
+    { type: "content_block_stop", index: 0 },
+    { type: "message_delta", delta: { stop_reason: reply.truncated ? "max_tokens" : "end_turn", stop_sequence: null }, usage: { output_tokens: reply.outputTokens } },
+    { type: "message_stop", ...metrics },
+  ];
+}
+
+/** POST /model/{modelId}/{converse,converse-stream,invoke,invoke-with-response-stream} (`params.modelId`, `params.operation`). */
 export async function handleBedrock(ctx: MockContext): Promise<void> {
   const model = ctx.params.modelId ?? "";
   const llama = /^(?:[a-z-]+\.)?meta\./.test(model);
-  const prompt = ctx.params.operation === "invoke" && llama ? { texts: [String(ctx.body.prompt ?? "")], lastUserText: String(ctx.body.prompt ?? "") } : conversePrompt(ctx.body);
+  const invoked = ctx.params.operation === "invoke" || ctx.params.operation === "invoke-with-response-stream";
+  const prompt = invoked && llama ? { texts: [String(ctx.body.prompt ?? "")], lastUserText: String(ctx.body.prompt ?? "") } : conversePrompt(ctx.body);
   const reply = buildReply({ prompt, echo: ctx.echo, fixedReply: ctx.fixedReply, maxTokens: capOf(ctx.body) });
   const input = promptTokens(prompt);
   const stop = reply.truncated ? "max_tokens" : "end_turn";
@@ -90,9 +111,14 @@ export async function handleBedrock(ctx: MockContext): Promise<void> {
       usage: { input_tokens: input, output_tokens: reply.outputTokens },
     });
   }
-  ctx.res.writeHead(200, { "content-type": EVENT_STREAM_TYPE, "x-amzn-requestid": ctx.requestId });
+  const streamed = ctx.params.operation === "invoke-with-response-stream";
+  ctx.res.writeHead(200, { "content-type": EVENT_STREAM_TYPE, "x-amzn-requestid": ctx.requestId, ...(streamed ? { "x-amzn-bedrock-content-type": "application/json" } : {}) });
   ctx.res.flushHeaders();
   const frames = new SseWriter(ctx.res, { chunkDelayMs: ctx.fault.chunkDelayMs, dropAfter: ctx.fault.dropAfter, signal: ctx.signal });
+  if (streamed) {
+    for (const body of invokeStreamBodies(model, llama, input, reply)) await frames.raw(eventFrame("chunk", { bytes: Buffer.from(JSON.stringify(body), "utf8").toString("base64") }));
+    return frames.end();
+  }
   await frames.raw(eventFrame("messageStart", { role: "assistant" }));
   for (const text of reply.chunks) await frames.raw(eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }));
   await frames.raw(eventFrame("contentBlockStop", { contentBlockIndex: 0 }));

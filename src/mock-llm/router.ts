@@ -43,7 +43,7 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", pattern: /^\/openai\/v1\/embeddings$/, provider: "openai", handle: handleEmbeddings },
   { method: "POST", pattern: GEMINI_ROUTE, provider: "gemini", handle: handleGenerateContent },
   { method: "POST", pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):countTokens$/, provider: "gemini", handle: handleGeminiCountTokens },
-  { method: "POST", pattern: /^\/model\/(?<modelId>[^/]+)\/(?<operation>converse|converse-stream|invoke)$/, provider: "bedrock", handle: handleBedrock },
+  { method: "POST", pattern: /^\/model\/(?<modelId>[^/]+)\/(?<operation>converse|converse-stream|invoke|invoke-with-response-stream)$/, provider: "bedrock", handle: handleBedrock },
   { method: "POST", pattern: /^\/api\/(?<endpoint>chat|generate)$/, provider: "ollama", handle: handleOllama },
   { method: "GET", pattern: /^\/v1\/models$/, provider: "either", handle: handleListModels },
   { method: "GET", pattern: /^\/v1\/models\/(?<id>[^/]+)$/, provider: "either", handle: handleGetModel },

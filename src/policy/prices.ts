@@ -24,9 +24,30 @@ export const PRICE_SOURCES: Readonly<Record<string, { readonly source: string; r
   anthropic: { source: "https://platform.claude.com/docs/en/about-claude/pricing", checked: PRICES_AS_OF },
   // The Gemini page itself was out of reach offline: its rows are as published summaries quoted it in March 2026.
   gemini: { source: "https://ai.google.dev/gemini-api/docs/pricing (paid tier, text input)", checked: "2026-03" },
-  // The AWS page was out of reach offline: the Nova and Llama rows are its on-demand us-east-1 rates as last
-  // published before that; Bedrock's Claude ids price as Anthropic's own rows (AWS lists the same rates).
-  bedrock: { source: "https://aws.amazon.com/bedrock/pricing/ (on-demand, us-east-1)", checked: "2025-06 (recheck)" },
+  // AWS's page is stored offline only in part (its model tables were not readable here): the Nova and Llama
+  // rows were checked against AWS's own copy of it (see BEDROCK_ROW_SOURCES, per row). Bedrock's Claude ids
+  // price as Anthropic's own rows (AWS lists the same on-demand rates).
+  bedrock: { source: "https://aws.amazon.com/bedrock/pricing/ (on-demand, us-east-1)", checked: "2026-12-07" },
+});
+
+// AWS's own copy of the Bedrock pricing page's rates: aws/agent-toolkit-for-aws, the us-east-1 Bedrock
+// table in plugins/aws-startup-advisor/skills/gcp-to-aws/references/shared/pricing-cache.md (refreshed
+// 2026-09-03 from aws.amazon.com/bedrock/pricing) and STATIC_FALLBACK in .../llm-to-bedrock/scripts/
+// bedrock_pricing.py (Nova rows re-verified 2026-10-05 against the page).
+const AWS_TOOLKIT = "aws.amazon.com/bedrock/pricing as AWS's agent-toolkit-for-aws pricing cache lists it (us-east-1, 2026-09-03)";
+const NOT_LISTED = "not in AWS's current table (an older model): kept at the last published rate, the higher of the candidates";
+
+/** Where each Bedrock-only row's input and output rates come from, and when that was checked. */
+export const BEDROCK_ROW_SOURCES: Readonly<Record<string, { readonly source: string; readonly checked: string }>> = Object.freeze({
+  // The cached-input rates of the Nova rows (a quarter of input) are not in that table: unverified.
+  "nova-micro": { source: AWS_TOOLKIT, checked: "2026-12-07" },
+  "nova-lite": { source: AWS_TOOLKIT, checked: "2026-12-07" },
+  "nova-pro": { source: AWS_TOOLKIT, checked: "2026-12-07" },
+  "llama3-3-70b-instruct": { source: AWS_TOOLKIT, checked: "2026-12-07" },
+  "llama4-maverick-17b-instruct": { source: AWS_TOOLKIT, checked: "2026-12-07" },
+  "llama4-scout-17b-instruct": { source: AWS_TOOLKIT, checked: "2026-12-07" },
+  "llama3-1-8b-instruct": { source: NOT_LISTED, checked: "2025-06 (not re-verifiable offline)" },
+  "llama3-1-70b-instruct": { source: `${NOT_LISTED} (equal to Llama 3.3 70B's)`, checked: "2025-06 (not re-verifiable offline)" },
 });
 
 const GEMINI_25_PRO_LONG = { aboveInputTokens: 200_000, input: 2.5, cachedInput: 0.25, output: 15 };
@@ -78,13 +99,16 @@ export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = Object.freez
   "claude-3-5-haiku": { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
   "claude-3-opus": { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
   "claude-3-haiku": { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
-  // AWS Bedrock's own models (Claude on Bedrock: the Anthropic rows, through normalizeModel)
+  // AWS Bedrock's own models (Claude on Bedrock: the Anthropic rows, through normalizeModel); sources per row
+  // in BEDROCK_ROW_SOURCES
   "nova-micro": { input: 0.035, cachedInput: 0.00875, output: 0.14 },
   "nova-lite": { input: 0.06, cachedInput: 0.015, output: 0.24 },
   "nova-pro": { input: 0.8, cachedInput: 0.2, output: 3.2 },
   "llama3-1-8b-instruct": { input: 0.22, output: 0.22 },
   "llama3-1-70b-instruct": { input: 0.72, output: 0.72 },
   "llama3-3-70b-instruct": { input: 0.72, output: 0.72 },
+  "llama4-maverick-17b-instruct": { input: 0.24, output: 0.97 },
+  "llama4-scout-17b-instruct": { input: 0.17, output: 0.66 },
   // Google Gemini (output includes thinking tokens; cachedInput is the context-cache read rate)
   "gemini-3-pro-preview": { input: 2, cachedInput: 0.2, output: 12, longContext: GEMINI_3_PRO_LONG },
   "gemini-2.5-pro": { input: 1.25, cachedInput: 0.125, output: 10, longContext: GEMINI_25_PRO_LONG },

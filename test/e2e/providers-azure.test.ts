@@ -1,7 +1,9 @@
 // Azure OpenAI governed end to end: a real Python agent calls deployment URLs the way AzureOpenAI
 // does (httpx, `api-key`, ?api-version=, no model in the body) under a real supervisor, against iron
 // mock-llm's Azure routes. The deployment prices as its model; PII is redacted both ways; a denied
-// deployment never reaches the provider and comes back in OpenAI's (Azure's) error shape.
+// deployment never reaches the provider and comes back in OpenAI's (Azure's) error shape. Azure is its
+// own provider ("azure", not "openai") in events and in the rate-limit and breaker keys: a per-provider
+// limit of one call a minute on "openai" does not touch it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PRICES } from "../../src/index.js";
 import type { IronEvent } from "../../src/events/types.js";
@@ -20,7 +22,8 @@ let events: IronEvent[] = [];
 let lines: Line[] = [];
 
 beforeAll(async () => {
-  run = await runProviderAgent<Line>("azure_agent.py", "AZURE", PROMPT, "deployment");
+  const reliability = { rate_limits: { max_wait: 0, per_provider: { openai: { rpm: 1 } } } };
+  run = await runProviderAgent<Line>("azure_agent.py", "AZURE", PROMPT, "deployment", { reliability });
   ({ mock, events, lines } = run);
 }, 120_000);
 
@@ -31,11 +34,21 @@ afterAll(async () => {
 const of = <T extends IronEvent["type"]>(type: T) => eventsOf(events, type);
 
 describe("Azure OpenAI deployment calls", () => {
-  it("are recognised with the deployment as the model, and redacted both ways (streamed too)", () => {
+  it("are recognised as provider azure with the deployment as the model, and redacted both ways (streamed too)", () => {
     expect(of("llm.request").map((r) => [r.provider, r.endpoint, r.model, r.stream])).toEqual([
-      ["openai", "chat.completions", "gpt-4o-mini", false],
-      ["openai", "chat.completions", "gpt-4o-mini", true],
-      ["openai", "chat.completions", "deny-me", false],
+      ["azure", "chat.completions", "gpt-4o-mini", false],
+      ["azure", "chat.completions", "gpt-4o-mini", true],
+      ["azure", "chat.completions", "deny-me", false],
+    ]);
+    // Not one 429 from openai's one-a-minute rate limit: Azure's calls are keyed as azure.
+    expect(
+      of("llm.decision")
+        .filter((d) => d.phase === "request")
+        .map((d) => [d.action, d.code]),
+    ).toEqual([
+      ["modify", null],
+      ["modify", null],
+      ["deny", "IRON_ERR_POLICY"],
     ]);
     expect(lines.slice(0, 2).map((l) => [l.status, l.text])).toEqual([
       [200, `${BACK} (at-once)`],

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { Supervisor } from "../../src/index.js";
+import { Supervisor, type SupervisorOptions } from "../../src/index.js";
 import type { IronEvent } from "../../src/events/types.js";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
 import { DEBIAN_PYTHON, FIXTURES, tempDir } from "./iron.js";
@@ -17,10 +17,12 @@ export interface ProviderRun<Line> {
   close(): Promise<void>;
 }
 
-/** Runs `fixture` once to its end with `<PREFIX>_ROOT`, `_PROMPT` and `_OUT` set; resolves with what it wrote and every event. */
-export async function runProviderAgent<Line>(fixture: string, prefix: string, prompt: string, denied: string): Promise<ProviderRun<Line>> {
+/** Runs `fixture` once to its end with `<PREFIX>_ROOT`, `_PROMPT` and `_OUT` set; resolves with what it wrote and every event.
+ * `more`: further supervisor options (the safety settings and the deny-me policy stay). */
+export async function runProviderAgent<Line>(fixture: string, prefix: string, prompt: string, denied: string, more: Partial<SupervisorOptions> = {}): Promise<ProviderRun<Line>> {
   const mock = await startMockLlm({ echo: true, requireAuth: true });
   const sup = await Supervisor.start({
+    ...more,
     safety: { input: { default: "redact", phone: "allow" }, output: { default: "redact" } },
     policies: [{ name: "deny-model", onRequest: (call) => (call.model === "deny-me" ? { action: "deny", code: "IRON_ERR_POLICY", reason: `${denied} deny-me is not allowed` } : undefined) }],
   });

@@ -1,5 +1,5 @@
 // Bedrock's runtime wire in the mock, over real HTTP: Converse, ConverseStream as CRC-checked binary
-// event-stream frames, InvokeModel with Anthropic and Llama bodies, errors with x-amzn-ErrorType,
+// event-stream frames, InvokeModel and InvokeModelWithResponseStream with Anthropic and Llama bodies, errors with x-amzn-ErrorType,
 // and SigV4: required with requireAuth, checked for the mock's own test key (botocore's valid
 // signatures pass in test/e2e/providers-bedrock.test.ts; a wrong one is refused here).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +49,29 @@ describe("Bedrock in the mock", () => {
     const text = frames.filter((f) => f.headers[":event-type"] === "contentBlockDelta").map((f) => JSON.parse(f.payload.toString()).delta.text);
     expect(text.join("")).toBe("hello bedrock");
     expect(JSON.parse(frames.at(-1)!.payload.toString()).usage.outputTokens).toBe(countTokens("hello bedrock"));
+  });
+
+  it("streams InvokeModelWithResponseStream as chunk frames of base64 Anthropic and Llama bodies, metrics last", async () => {
+    const bodiesOf = async (res: Response) =>
+      decodeFrames(Buffer.from(await res.arrayBuffer())).map((f) => {
+        expect(f.headers[":event-type"]).toBe("chunk");
+        return JSON.parse(Buffer.from(JSON.parse(f.payload.toString()).bytes, "base64").toString("utf8"));
+      });
+    const metrics = { inputTokenCount: countTokens("hello bedrock"), outputTokenCount: countTokens("hello bedrock"), invocationLatency: 1, firstByteLatency: 1 };
+    const res = await post(mock, `/model/${MODEL}/invoke-with-response-stream`, { anthropic_version: "bedrock-2023-05-31", max_tokens: 50, messages: [{ role: "user", content: "hello bedrock" }] });
+    expect([res.headers.get("content-type"), res.headers.get("x-amzn-bedrock-content-type")]).toEqual(["application/vnd.amazon.eventstream", "application/json"]);
+    const claude = await bodiesOf(res);
+    expect(claude.map((b) => b.type).filter((t) => t !== "content_block_delta")).toEqual(["message_start", "content_block_start", "content_block_stop", "message_delta", "message_stop"]);
+    expect(
+      claude
+        .filter((b) => b.type === "content_block_delta")
+        .map((b) => b.delta.text)
+        .join(""),
+    ).toBe("hello bedrock");
+    expect(claude.at(-1)["amazon-bedrock-invocationMetrics"]).toEqual(metrics);
+    const llama = await bodiesOf(await post(mock, "/model/meta.llama3-1-70b-instruct-v1%3A0/invoke-with-response-stream", { prompt: "hello bedrock", max_gen_len: 50 }));
+    expect(llama.map((b) => b.generation).join("")).toBe("hello bedrock");
+    expect([llama[0].prompt_token_count, llama.at(-1).stop_reason, llama.at(-1)["amazon-bedrock-invocationMetrics"]]).toEqual([countTokens("hello bedrock"), "stop", metrics]);
   });
 
   it("refuses in Bedrock's shape: the code in x-amzn-ErrorType, the message in the body", async () => {

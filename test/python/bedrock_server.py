@@ -1,8 +1,10 @@
-"""A Bedrock runtime on 127.0.0.1 for the botocore tests: Converse, ConverseStream (binary event stream)
-and InvokeModel (Anthropic and Llama bodies), echoing the last user text, and checking each request's
-SigV4 signature with botocore's own signer over the body that arrived (a stale one is a 403)."""
+"""A Bedrock runtime on 127.0.0.1 for the botocore tests: Converse, ConverseStream (binary event stream),
+InvokeModel and InvokeModelWithResponseStream (Anthropic and Llama bodies), echoing the last user text,
+and checking each request's SigV4 signature with botocore's own signer
+over the body that arrived (a stale one is a 403)."""
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import threading
@@ -75,7 +77,9 @@ class BedrockServer:
                     return self._send(200, converse_answer(text))
                 if operation == "invoke":
                     return self._send(200, invoke_answer(unquote(model), text))
-                self._stream(text)
+                if operation == "invoke-with-response-stream":
+                    return self._stream(invoke_stream_events(unquote(model), text))
+                self._stream(stream_events(text))
 
             def _send(self, status: int, obj: Any, error: str = "") -> None:
                 data = json.dumps(obj).encode()
@@ -88,15 +92,18 @@ class BedrockServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, text: str) -> None:
+            def _stream(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
                 self.send_response(200)
                 self.send_header("content-type", "application/vnd.amazon.eventstream")
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
-                for name, obj in stream_events(text):
-                    frame = event_frame(name, json.dumps(obj).encode())
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-                self.wfile.write(b"0\r\n\r\n")
+                try:
+                    for name, obj in events:
+                        frame = event_frame(name, json.dumps(obj).encode())
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client closed the stream early
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -154,3 +161,54 @@ def stream_events(text: str) -> List[Tuple[str, Dict[str, Any]]]:
         ("metadata", {"usage": usage, "metrics": {"latencyMs": 3}}),
     ]
     return events
+
+
+def invoke_stream_events(model: str, text: str) -> List[Tuple[str, Dict[str, Any]]]:
+    """InvokeModelWithResponseStream's chunk events (base64 bodies) for an echo of text, four characters a
+    delta: Anthropic's Messages events, or Llama's generation bodies; the last carries the invocation
+    metrics (the only place the stream gives the whole input and output counts)."""
+    n = tokens(text)
+    metrics = {"inputTokenCount": n, "outputTokenCount": n, "invocationLatency": 9, "firstByteLatency": 3}
+    pieces = [text[at : at + 4] for at in range(0, len(text), 4)]
+    if model.startswith("meta."):
+        bodies: List[Dict[str, Any]] = [
+            {
+                "generation": piece,
+                "prompt_token_count": n if at == 0 else None,
+                "generation_token_count": at + 1,
+                "stop_reason": None,
+            }
+            for at, piece in enumerate(pieces)
+        ]
+        bodies.append(
+            {
+                "generation": "",
+                "prompt_token_count": None,
+                "generation_token_count": n,
+                "stop_reason": "stop",
+                "amazon-bedrock-invocationMetrics": metrics,
+            }
+        )
+    else:
+        message = {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": model,
+            "usage": {"input_tokens": n, "output_tokens": 1},
+        }
+        bodies = [
+            {"type": "message_start", "message": message},
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ]
+        bodies += [
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
+            for piece in pieces
+        ]
+        bodies += [
+            {"type": "content_block_stop", "index": 0},
+            {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": n}},
+            {"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics},
+        ]
+    return [("chunk", {"bytes": base64.b64encode(json.dumps(body).encode()).decode()}) for body in bodies]

@@ -18,9 +18,9 @@ def deny(code: str, policy: str, status: int = 403) -> denial.Denial:
 
 
 class Azure(unittest.TestCase):
-    def test_recognised_as_openai_with_azure_errors(self) -> None:
+    def test_recognised_as_its_own_provider_with_azure_errors(self) -> None:
         target = providers.match_url("POST", URL, {}.get, ())
-        self.assertEqual(target, ("openai", "azure", "chat.completions", True, False))
+        self.assertEqual(target, ("azure", "azure", "chat.completions", True, False))
         info = providers.inspect(target, URL, b'{"messages": []}')
         self.assertEqual(info.model, "prod-chat")
 

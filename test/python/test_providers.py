@@ -24,7 +24,7 @@ class Recognition(unittest.TestCase):
         self.assertEqual(match("https://api.openai.com/v1/embeddings").endpoint, "embeddings")
         self.assertEqual(match("https://api.anthropic.com/v1/messages")[:3], ("anthropic", "anthropic", "messages"))
         azure = match("https://x.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01")
-        self.assertEqual((azure.provider, azure.endpoint, azure.known), ("openai", "chat.completions", True))
+        self.assertEqual((azure.provider, azure.endpoint, azure.known), ("azure", "chat.completions", True))
 
     def test_everything_else_is_none(self) -> None:
         for url, method in (

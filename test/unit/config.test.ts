@@ -59,6 +59,13 @@ describe("iron.yaml validation", () => {
     expect(problem?.line).toBeGreaterThan(0);
   });
 
+  it("knows azure as a provider without configuration (fallbacks may name it), and a configured azure still loads", () => {
+    expect(checkConfigFile(file("reliability:\n  fallbacks: [{ model: gpt-4o, provider: azure, to: [gpt-4o-mini] }]\n")).ok).toBe(true);
+    const configured = "providers: [{ name: azure, kind: openai, base_url: 'https://acme.openai.azure.com/openai' }]\n";
+    expect(checkConfigFile(file(configured)).ok).toBe(true);
+    expect(checkConfigFile(file("reliability:\n  fallbacks: [{ model: gpt-4o, provider: azurr, to: [gpt-4o-mini] }]\n")).ok).toBe(false);
+  });
+
   it("reports YAML syntax errors with their line, and missing files", () => {
     const checked = checkConfigFile(file("budgets:\n  global: [1,\n"));
     expect(checked.ok).toBe(false);

@@ -5,7 +5,8 @@ for that only): `before-call.bedrock-runtime` sees the serialised request before
 signs it, so a redacted body is what SigV4 signs (no stale signature ever leaves), and a denial is
 returned in place of the HTTP call, which botocore raises as its own ClientError with Bedrock's code;
 `after-call.bedrock-runtime` reports the answer (Converse, InvokeModel: read whole, redacted or denied
-in place) or taps ConverseStream's binary event stream before botocore decodes it.
+in place) or taps the binary event stream of ConverseStream and InvokeModelWithResponseStream before
+botocore decodes it.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import json
 from types import ModuleType
 from typing import Any, Dict, Iterator, Optional
 
-from ..bedrock import ENDPOINTS
+from ..bedrock import ENDPOINTS, STREAMS
 from ..denial import SyntheticResponse
 from ..errors import PolicyDenied
 from ..internal import swallow
@@ -90,6 +91,8 @@ def before_call(client: Any, model: Any, params: Dict[str, Any], context: Dict[s
     if verdict.action == "send":
         if verdict.body is not None:
             params["body"] = verdict.body  # signed later, by botocore, over these bytes
+        if verdict.url is not None:
+            params["url"] = verdict.url  # a reroute: botocore signs for the host it now goes to
         for name, value in verdict.headers:
             params["headers"][name] = value
         context[_CALL] = verdict.call
@@ -136,7 +139,7 @@ def error_pair(url: str, synthetic: SyntheticResponse) -> Any:
 
 
 class _TappedRaw:
-    """ConverseStream's raw body with the stream tap in its byte path (botocore decodes what it yields)."""
+    """An event stream's raw body with the stream tap in its byte path (botocore decodes what it yields)."""
 
     def __init__(self, inner: Any, tap: StreamTap) -> None:
         """inner: urllib3's response, which EventStream reads with stream()."""
@@ -173,7 +176,8 @@ def after_call(
         return
     status = http_response.status_code
     header = http_response.headers.get
-    stream = parsed.get("stream") if model.name == "ConverseStream" and status < 300 else None
+    member = STREAMS.get(ENDPOINTS.get(model.name, ""))
+    stream = parsed.get(member) if member is not None and status < 300 else None
     if stream is not None and hasattr(stream, "_raw_stream"):
         tap = gov.streams.open(call, status, header, encoding="")
         stream._raw_stream = _TappedRaw(stream._raw_stream, tap)
