@@ -247,6 +247,11 @@ export class Supervisor {
     return this.#stream?.urlWithToken ?? null;
   }
 
+  /** The stream's control token (it may act through `POST /api/actions` too), or null when the stream is off. */
+  get streamControlToken(): string | null {
+    return this.#stream?.controlToken ?? null;
+  }
+
   /** Why the state store failed (calls are then denied), or null while it works. */
   get storeError(): IronError | null {
     return this.#store.failure;
