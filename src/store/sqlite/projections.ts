@@ -18,6 +18,7 @@ export class Projector {
   readonly #startRun;
   readonly #updateRun;
   readonly #upsertBreaker;
+  readonly #addRedacted;
 
   constructor(db: Db) {
     this.#insertCall = db.prepare(
@@ -35,6 +36,7 @@ export class Projector {
          status = CASE WHEN @action = 'deny' AND @status IS NOT NULL THEN @status ELSE status END
        WHERE call_id = @callId AND (response_action IS NULL OR response_action = 'allow')`,
     );
+    this.#addRedacted = db.prepare("UPDATE calls SET redacted_values = redacted_values + ? WHERE call_id = ?");
     this.#response = db.prepare(
       `UPDATE calls SET status = CASE WHEN response_action = 'deny' THEN status ELSE @status END, response_model = @model,
          input_tokens = @inputTokens, output_tokens = @outputTokens, cached_input_tokens = @cachedInputTokens,
@@ -78,6 +80,9 @@ export class Projector {
         const params = pick(event, "callId", "action", "policy", "code", "reason", "status", "micros");
         if (event.phase === "request") this.#requestDecision.run(params);
         else if (event.action !== "allow") this.#responseDecision.run(params);
+        // A request's redaction is decided as `modify`: the values redacted say it was one.
+        const redacted = event.findings?.filter((f) => f.action === "redact").length ?? 0;
+        if (redacted > 0) this.#addRedacted.run(redacted, event.callId);
         return;
       }
       case "llm.response":
