@@ -31,6 +31,8 @@ export interface EventPayloads {
     readonly pid: number | null;
     readonly exitCode: number | null;
     readonly signal: string | null;
+    /** The interpreter's version (`3.11.7`) on a spawned agent's `starting` event, when iron could ask it. */
+    readonly python?: string;
   };
   "agent.output": { readonly agentId: string; readonly run: number; readonly stream: "stdout" | "stderr"; readonly line: string };
   /** A governed Python sub-process of an agent connected (it inherited the shim) or exited. */

@@ -78,6 +78,11 @@ export async function askPythonVersions(pythons: Iterable<string>): Promise<void
   await Promise.all([...new Set(pythons)].filter((python) => !checked.has(python)).map(ask));
 }
 
+/** The version (`3.11.7`) an interpreter answered when it was checked, or null when it was not asked or could not say. */
+export function knownPythonVersion(python: string): string | null {
+  return checked.get(python) ?? null;
+}
+
 /**
  * Refuses an interpreter outside 3.9–3.13 before an agent starts on it, with IRON_ERR_PYTHON_VERSION
  * (the shim would fail inside it as if iron had a bug). One that cannot be asked is left to the

@@ -107,7 +107,7 @@ export interface AgentSummary {
   readonly agentId: string;
   /** `spawned` by iron, or `joined` on its own with the join token (iron serve). */
   readonly kind: "spawned" | "joined";
-  /** Its latest process id, host (a spawned agent's: its supervisor's) and interpreter version (joined agents). */
+  /** Its latest process id, host (a spawned agent's: its supervisor's) and interpreter version (a spawned agent's: as checked at its start). */
   readonly pid: number | null;
   readonly host: string | null;
   readonly python: string | null;

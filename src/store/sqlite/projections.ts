@@ -19,6 +19,7 @@ export class Projector {
   readonly #updateRun;
   readonly #upsertBreaker;
   readonly #addRedacted;
+  readonly #agentPython;
 
   constructor(db: Db) {
     this.#insertCall = db.prepare(
@@ -49,6 +50,7 @@ export class Projector {
        ON CONFLICT (agent_id) DO UPDATE SET last_seen = @ts, state = @to, runs = MAX(runs, @run), last_reason = @reason`,
     );
     this.#agentPid = db.prepare(`UPDATE agents SET pid = @pid WHERE agent_id = @agentId`);
+    this.#agentPython = db.prepare("UPDATE agents SET python = ? WHERE agent_id = ?");
     this.#joinAgent = db.prepare(
       `INSERT INTO agents (agent_id, first_seen, last_seen, state, runs, kind, pid, host, python) VALUES (@agentId, @ts, @ts, 'running', @run, 'joined', @pid, @host, @python)
        ON CONFLICT (agent_id) DO UPDATE SET last_seen = @ts, kind = 'joined', pid = @pid, host = @host, python = @python`,
@@ -103,6 +105,7 @@ export class Projector {
         };
         this.#upsertAgent.run(params);
         if (event.pid !== null) this.#agentPid.run(params);
+        if (event.python !== undefined) this.#agentPython.run(event.python, event.agentId);
         // A run starts with `starting`; a later state updates it (or starts it, if its start was never seen).
         if (event.to === "starting" || this.#updateRun.run(params).changes === 0) this.#startRun.run(params);
         return;
