@@ -9,6 +9,7 @@ import { formatUsd } from "../../policy/money.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { liveSupervisorOf, resetBudgetSpend, type BudgetSelector, type ResetScope } from "../../store/sqlite/reset-budget.js";
 import { actOnLiveSupervisor } from "../control-client.js";
+import { labelScope, RUN_SCOPE_HELP } from "../scope-label.js";
 import { collectList } from "../parse-options.js";
 import { statePath } from "../state-path.js";
 
@@ -26,7 +27,7 @@ export function registerBudget(program: Command): void {
   budget
     .command("reset")
     .description("set the recorded spend of budget scopes back to zero (the call ledger keeps its history); a running supervisor's file is reset by that supervisor, live")
-    .argument("[scopes...]", "scopes to reset, as iron watch and the dashboard name them: global, agent:<id>, user:<name>, … (each with its @day:/@month: periods)")
+    .argument("[scopes...]", "scopes to reset, as iron watch and the dashboard name them: global, agent:<id>, run:<agent>#<s>.<n>, user:<name>, … (each with its @day:/@month: periods)")
     .option("--state <path>", "state file to change (default $IRON_STATE, else iron.yaml's state:, else .iron/state.db)")
     .option("--agent <id>", "reset this agent's scope, agent:<id> (repeatable, or comma-separated)", collectList)
     .option("--all", "reset every scope")
@@ -34,7 +35,7 @@ export function registerBudget(program: Command): void {
     .option("--json", "print {state, reset: [{scope, spent_usd}]} as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  iron budget reset global --yes      start the global budget afresh\n  iron budget reset --agent writer    reset one agent's spend, after a confirmation\n  iron budget reset --all --json --yes",
+      `\n${RUN_SCOPE_HELP}.\n\nExamples:\n  iron budget reset global --yes      start the global budget afresh\n  iron budget reset --agent writer    reset one agent's spend, after a confirmation\n  iron budget reset --all --json --yes`,
     )
     .action(async (scopes: string[], flags: ResetFlags) => {
       const state = statePath(flags);
@@ -57,7 +58,7 @@ export function registerBudget(program: Command): void {
       }
       if (live !== null) process.stdout.write(`${state} is in use by a running supervisor (pid ${live}): reset through its control API\n`);
       if (reset.length === 0) process.stdout.write(`nothing to reset: no spend recorded for those scopes in ${state}\n`);
-      for (const r of reset) process.stdout.write(`reset ${r.scope}: ${formatUsd(r.spent)} spent → ${formatUsd(0)}\n`);
+      for (const r of reset) process.stdout.write(`reset ${labelScope(r.scope)}: ${formatUsd(r.spent)} spent → ${formatUsd(0)}\n`);
     });
 }
 
