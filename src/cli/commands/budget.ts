@@ -9,6 +9,7 @@ import { formatUsd } from "../../policy/money.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { liveSupervisorOf, resetBudgetSpend, type BudgetSelector, type ResetScope } from "../../store/sqlite/reset-budget.js";
 import { actOnLiveSupervisor } from "../control-client.js";
+import { examples } from "../examples.js";
 import { labelScope, RUN_SCOPE_HELP } from "../scope-label.js";
 import { collectList } from "../parse-options.js";
 import { statePath } from "../state-path.js";
@@ -23,7 +24,10 @@ interface ResetFlags {
 
 /** Registers `iron budget` and its `reset` subcommand. */
 export function registerBudget(program: Command): void {
-  const budget = program.command("budget").description("manage the budget spend recorded in a state file (or held by the supervisor running on it)");
+  const budget = program
+    .command("budget")
+    .description("manage the budget spend recorded in a state file (or held by the supervisor running on it)")
+    .addHelpText("after", examples([["iron budget reset --all", "start every budget afresh, after a confirmation"]]));
   budget
     .command("reset")
     .description("set the recorded spend of budget scopes back to zero (the call ledger keeps its history); a running supervisor's file is reset by that supervisor, live")
@@ -35,7 +39,11 @@ export function registerBudget(program: Command): void {
     .option("--json", "print {state, reset: [{scope, spent_usd}]} as JSON")
     .addHelpText(
       "after",
-      `\n${RUN_SCOPE_HELP}.\n\nExamples:\n  iron budget reset global --yes      start the global budget afresh\n  iron budget reset --agent writer    reset one agent's spend, after a confirmation\n  iron budget reset --all --json --yes`,
+      `\n${RUN_SCOPE_HELP}.\n${examples([
+        ["iron budget reset global --yes", "start the global budget afresh"],
+        ["iron budget reset --agent writer", "reset one agent's spend, after a confirmation"],
+        ["iron budget reset --all --json --yes", "every scope, what was reset as JSON"],
+      ])}`,
     )
     .action(async (scopes: string[], flags: ResetFlags) => {
       const state = statePath(flags);
