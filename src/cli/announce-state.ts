@@ -26,7 +26,7 @@ export function announceState(supervisor: Supervisor, state: string | null | und
       const parsed = new URL(url);
       const token = parsed.searchParams.get("token") ?? "";
       parsed.search = "";
-      writeDiscovery(dir, parsed.toString(), token);
+      writeDiscovery(dir, parsed.toString(), token, supervisor.streamControlToken);
     }
   }
   const unsubscribe = supervisor.on("event", (event) => {

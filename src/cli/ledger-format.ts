@@ -26,7 +26,8 @@ export function formatLedger(report: LedgerReport, now: number = Date.now()): st
       { title: "AGENT", cell: (c) => c.agentId },
       { title: "CALL", cell: (c) => c.callId },
       { title: "MODEL", cell: modelOf },
-      { title: "DECISION", cell: (c) => c.outcome },
+      // `redact ×2`: how many values were redacted, as the run's line said ("2 values redacted").
+      { title: "DECISION", cell: (c) => (c.outcome === "redact" && (c.redactedValues ?? 0) > 0 ? `redact ×${c.redactedValues}` : c.outcome) },
       { title: "BY", cell: (c) => (c.policy === null ? "" : c.code === null ? c.policy : `${c.policy} ${c.code}`) },
       { title: "STATUS", cell: (c) => (c.status === null ? "" : String(c.status)), right: true },
       { title: "IN", cell: (c) => String(c.inputTokens), right: true },

@@ -3,6 +3,7 @@ import type { IronEvent } from "../events/types.js";
 import { formatUsd } from "../policy/money.js";
 import type { CallMetrics } from "../supervisor/call-metrics.js";
 import type { Style } from "./color.js";
+import { labelScope } from "./scope-label.js";
 
 export const PREFIX = "iron ▸";
 
@@ -38,9 +39,9 @@ export function traceLine(event: IronEvent, models: Map<string, string | null>):
       return `${PREFIX} ${event.agentId}: ${where} ${event.action === "redact" ? "redacted" : "denied"} by ${event.policy}${event.reason ? `: ${event.reason}` : ""}`;
     }
     case "budget.warning":
-      return `${PREFIX} budget ${event.scope}: ${Math.round(event.threshold * 100)}% spent (${formatUsd(event.spent)} of ${formatUsd(event.limit)})`;
+      return `${PREFIX} budget ${labelScope(event.scope)}: ${Math.round(event.threshold * 100)}% spent (${formatUsd(event.spent)} of ${formatUsd(event.limit)})`;
     case "budget.exhausted":
-      return `${PREFIX} budget ${event.scope} has no room for ${event.agentId}'s call (${formatUsd(event.spent)} of ${formatUsd(event.limit)} spent)`;
+      return `${PREFIX} budget ${labelScope(event.scope)} has no room for ${event.agentId}'s call (${formatUsd(event.spent)} of ${formatUsd(event.limit)} spent)`;
     case "breaker.state":
       return `${PREFIX} breaker ${event.provider}/${event.model}: ${event.from} → ${event.to} (${event.reason})${event.cooldownMs === null ? "" : `; half-opens in ${(event.cooldownMs / 1000).toFixed(1)}s`}`;
     case "llm.response": {

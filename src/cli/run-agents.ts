@@ -2,7 +2,7 @@
 import { constants } from "node:os";
 import type { AgentExit } from "../lifecycle/agent-machine-types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
-import { askPythonVersions, checkPythonVersion, resolvePython, resolveScript } from "../supervisor/python.js";
+import { askPythonVersions, requirePythonVersion, resolvePython, resolveScript } from "../supervisor/python.js";
 import { Supervisor, type SpawnOptions } from "../supervisor/supervisor.js";
 import type { Agent } from "../supervisor/agent.js";
 import { exitCodeFor } from "./exit-codes.js";
@@ -59,7 +59,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const supervisor = await Supervisor.start(options.supervisor);
   try {
     await asked;
-    for (const python of pythons) checkPythonVersion(python);
+    for (const python of pythons) requirePythonVersion(python);
   } catch (error) {
     await supervisor.close();
     throw error;

@@ -23,7 +23,7 @@ export function addStateOptions(command: Command, stateHelp: string = STATE_HELP
     .option("--stream-port <port>", "port of the live event stream (default any free port)", parsePort)
     .addOption(new Option("--stream-host <addr>", "address the event stream binds (default 127.0.0.1; 0.0.0.0 for remote dashboards)"))
     .option("--no-stream", "do not serve the live event stream")
-    .option("--dashboard", "serve the web dashboard at / on the stream's port (the default whenever the stream is on)")
+    .option("--dashboard", "serve the web dashboard at / on the stream's port (default on whenever the stream is)")
     .option("--no-dashboard", "serve only the event stream: / and /api answer 404");
 }
 

@@ -31,6 +31,8 @@ export interface EventPayloads {
     readonly pid: number | null;
     readonly exitCode: number | null;
     readonly signal: string | null;
+    /** The interpreter's version (`3.11.7`) on a spawned agent's `starting` event, when iron could ask it. */
+    readonly python?: string;
   };
   "agent.output": { readonly agentId: string; readonly run: number; readonly stream: "stdout" | "stderr"; readonly line: string };
   /** A governed Python sub-process of an agent connected (it inherited the shim) or exited. */
@@ -183,11 +185,11 @@ export interface EventPayloads {
   };
   /** An operator's action from the dashboard or its HTTP API (`POST /api/actions`), done or refused. */
   "control.action": {
-    /** `agent.stop`, `agent.start`, `agent.restart`, `budget.set` or `breaker.reset`. */
+    /** `agent.stop`, `agent.start`, `agent.restart`, `budget.set`, `budget.reset` or `breaker.reset`. */
     readonly action: string;
-    /** The agent id, the budget scope, or `provider/model`. */
+    /** The agent id, the budget scope (budget.reset: the scopes, comma-separated, or `*`), or `provider/model`. */
     readonly target: string;
-    /** The action's parameters (`limitUsd` of budget.set). */
+    /** The action's parameters (`limitUsd` of budget.set; `scopesReset`, `spentMicros` of budget.reset). */
     readonly params: Readonly<Record<string, string | number | boolean | null>>;
     readonly outcome: "done" | "refused";
     /** Why it was refused (IRON_ERR_NOT_FOUND, IRON_ERR_STATE, …); null when done. */

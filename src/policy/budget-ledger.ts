@@ -14,6 +14,20 @@ export interface ReserveRefusal {
 
 export type ReserveResult = { readonly ok: true } | ReserveRefusal;
 
+/** Which scopes `iron budget reset` starts afresh: named ones (each with its `@day:`/`@month:` periods), or all. */
+export type BudgetSelector = { readonly scopes: readonly string[] } | { readonly all: true };
+
+/** A scope whose spend was reset, with what it had spent (micro-dollars). */
+export interface ResetScope {
+  readonly scope: string;
+  readonly spent: number;
+}
+
+/** True when a stored scope name is selected: the scope itself or one of its periods (`global` selects `global@day:…`). */
+export function selects(selector: BudgetSelector, scope: string): boolean {
+  return "all" in selector || selector.scopes.some((name) => scope === name || scope.startsWith(`${name}@`));
+}
+
 /** Spend and limit of one scope after a change, for `budget.update` events. */
 export interface ScopeBalance {
   readonly scope: string;
@@ -37,6 +51,11 @@ export interface BudgetLedger extends BudgetView {
   settle(callId: string, micros: number): readonly ScopeBalance[];
   release(callId: string): readonly ScopeBalance[];
   balances(): readonly ScopeBalance[];
+  /**
+   * Sets the spend of the selected scopes back to zero, in memory and where it is kept, and
+   * returns them with what they had spent; absent where budgets are shared by a fleet.
+   */
+  resetSpent?(selector: BudgetSelector): readonly ResetScope[];
 }
 
 /**

@@ -1,5 +1,5 @@
 // An in-process BudgetLedger: exact and atomic because Node runs one decision at a time.
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "../policy/budget-ledger.js";
+import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../policy/budget-ledger.js";
 
 interface Scope {
   limit: number | null;
@@ -82,6 +82,16 @@ export class MemoryBudgetLedger implements BudgetLedger {
 
   balances(): readonly ScopeBalance[] {
     return [...this.#scopes.keys()].map((name) => this.#balance(name));
+  }
+
+  resetSpent(selector: BudgetSelector): readonly ResetScope[] {
+    const chosen: ResetScope[] = [];
+    for (const [scope, s] of [...this.#scopes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (s.spent <= 0 || !selects(selector, scope)) continue;
+      chosen.push({ scope, spent: s.spent });
+      s.spent = 0;
+    }
+    return chosen;
   }
 
   #balance(name: string): ScopeBalance {

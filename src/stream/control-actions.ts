@@ -3,15 +3,17 @@
 // `control.action` event. Errors map to HTTP statuses in one place.
 import { isIronError, messageOf, type IronErrorCode } from "../errors.js";
 import type { EventPayloads } from "../events/types.js";
+import type { BudgetSelector, ResetScope } from "../policy/budget-ledger.js";
 import { HttpError } from "./http-json.js";
 
 /** Every action name, as `GET /api/info` lists them. */
-export const ACTION_NAMES = ["agent.stop", "agent.start", "agent.restart", "budget.set", "breaker.reset"] as const;
+export const ACTION_NAMES = ["agent.stop", "agent.start", "agent.restart", "budget.set", "budget.reset", "breaker.reset"] as const;
 
 /** One parsed action. */
 export type ControlRequest =
   | { readonly action: "agent.stop" | "agent.start" | "agent.restart"; readonly agentId: string }
   | { readonly action: "budget.set"; readonly scope: string; readonly limitUsd: number | null }
+  | { readonly action: "budget.reset"; readonly selector: BudgetSelector }
   | { readonly action: "breaker.reset"; readonly provider: string; readonly model: string };
 
 /** What carries the actions out; each throws an IronError (IRON_ERR_NOT_FOUND, IRON_ERR_STATE, …) when it cannot. */
@@ -21,6 +23,8 @@ export interface ControlTarget {
   restartAgent(agentId: string, reason: string): void;
   /** Sets a budget's limit in USD (null removes it). */
   setBudgetLimit(scope: string, limitUsd: number | null): void;
+  /** Sets the recorded spend of the selected scopes back to zero; returns them with what they had spent. */
+  resetBudgets(selector: BudgetSelector): readonly ResetScope[];
   resetBreaker(provider: string, model: string, reason: string): void;
 }
 
@@ -71,6 +75,8 @@ export function parseAction(body: Record<string, unknown>): ControlRequest {
       }
       return { action, scope, limitUsd };
     }
+    case "budget.reset":
+      return { action, selector: selectorOf(body) };
     case "breaker.reset":
       return { action, provider: text(body, "provider", "openai"), model: text(body, "model", "gpt-4o-mini") };
     default:
@@ -78,11 +84,23 @@ export function parseAction(body: Record<string, unknown>): ControlRequest {
   }
 }
 
+// budget.reset's scopes: {"scopes": ["global", "agent:a"]} or {"all": true}.
+function selectorOf(body: Record<string, unknown>): BudgetSelector {
+  const scopes = body.scopes;
+  if (body.all === true && scopes === undefined) return { all: true };
+  if (body.all === undefined && Array.isArray(scopes) && scopes.length > 0 && scopes.length <= 100 && scopes.every((s) => typeof s === "string" && s !== "" && s.length <= 500)) {
+    return { scopes: scopes as string[] };
+  }
+  throw new HttpError(400, "IRON_ERR_USAGE", `budget.reset needs "scopes" (1 to 100 scope names like "global") or "all": true, got ${describeJson(scopes ?? body.all)}`);
+}
+
 /** The audit's target and params of a request (also for a refused one). */
 export function describeRequest(request: ControlRequest): Pick<ControlAudit, "action" | "target" | "params"> {
   switch (request.action) {
     case "budget.set":
       return { action: request.action, target: request.scope, params: { limitUsd: request.limitUsd } };
+    case "budget.reset":
+      return { action: request.action, target: "all" in request.selector ? "*" : request.selector.scopes.join(",").slice(0, 200), params: {} };
     case "breaker.reset":
       return { action: request.action, target: `${request.provider}/${request.model}`, params: {} };
     default:
@@ -90,9 +108,13 @@ export function describeRequest(request: ControlRequest): Pick<ControlAudit, "ac
   }
 }
 
-/** Runs a request against the target; returns the audit to record, and the HTTP error when refused. */
-export function runAction(target: ControlTarget, request: ControlRequest, origin: ActionOrigin): { audit: ControlAudit; error: HttpError | null } {
+/** What a done action answers besides its seq: budget.reset's scopes with what each had spent. */
+export type ActionResult = { readonly reset: readonly ResetScope[] } | null;
+
+/** Runs a request against the target; returns the audit to record, the action's result, and the HTTP error when refused. */
+export function runAction(target: ControlTarget, request: ControlRequest, origin: ActionOrigin): { audit: ControlAudit; result: ActionResult; error: HttpError | null } {
   const by = `by ${origin.source === "dashboard" ? "the dashboard" : "the API"} (${origin.remote})`;
+  let result: ActionResult = null;
   try {
     switch (request.action) {
       case "agent.stop":
@@ -107,16 +129,20 @@ export function runAction(target: ControlTarget, request: ControlRequest, origin
       case "budget.set":
         target.setBudgetLimit(request.scope, request.limitUsd);
         break;
+      case "budget.reset":
+        result = { reset: target.resetBudgets(request.selector) };
+        break;
       case "breaker.reset":
         target.resetBreaker(request.provider, request.model, `reset by an operator ${by}`);
         break;
     }
-    return { audit: { ...describeRequest(request), outcome: "done", code: null, error: null, ...origin }, error: null };
+    const params: ControlAudit["params"] = result === null ? {} : { scopesReset: result.reset.length, spentMicros: result.reset.reduce((sum, r) => sum + r.spent, 0) };
+    return { audit: { ...describeRequest(request), params: { ...describeRequest(request).params, ...params }, outcome: "done", code: null, error: null, ...origin }, result, error: null };
   } catch (error) {
     const code = isIronError(error) ? error.code : "IRON_ERR_INTERNAL";
     const full = messageOf(error);
     const message = full.startsWith(`${code}: `) ? full.slice(code.length + 2) : full;
     const status = STATUS[code] ?? 500;
-    return { audit: { ...describeRequest(request), outcome: "refused", code, error: message, ...origin }, error: new HttpError(status, code, message) };
+    return { audit: { ...describeRequest(request), outcome: "refused", code, error: message, ...origin }, result: null, error: new HttpError(status, code, message) };
   }
 }

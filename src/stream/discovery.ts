@@ -1,5 +1,5 @@
-// How `iron watch` finds the supervisor running here: `iron run` leaves the stream's URL and
-// token in a private file beside its state file, and removes it when it stops.
+// How `iron watch` and `iron budget reset` find the supervisor running here: `iron run` leaves
+// the stream's URL and tokens in a private file beside its state file, and removes it when it stops.
 import { chmodSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { isSameProcessAlive, processStartTicks } from "../store/process-identity.js";
@@ -10,14 +10,16 @@ export const DISCOVERY_FILE = "stream.json";
 export interface StreamDiscovery {
   readonly url: string;
   readonly token: string;
+  /** The control token (acts through /api/actions); absent in files written by older versions. */
+  readonly control?: string;
   readonly pid: number;
   readonly procStart: number | null;
 }
 
 /** Writes `<dir>/stream.json` (mode 0600: it holds the token). */
-export function writeDiscovery(dir: string, url: string, token: string): void {
+export function writeDiscovery(dir: string, url: string, token: string, control: string | null = null): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const entry: StreamDiscovery = { url, token, pid: process.pid, procStart: processStartTicks(process.pid) };
+  const entry: StreamDiscovery = { url, token, ...(control !== null && { control }), pid: process.pid, procStart: processStartTicks(process.pid) };
   const file = join(dir, DISCOVERY_FILE);
   try {
     chmodSync(file, 0o600); // before writing the token: the mode below applies only to a new file

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../telemetry/logger.js";
 import { crossOriginRefusal, tokenMatches } from "./auth.js";
 import type { CallDetail, DashboardInfo } from "./dashboard-types.js";
-import { parseAction, type ActionOrigin, type ControlAudit, type ControlRequest } from "./control-actions.js";
+import { parseAction, type ActionOrigin, type ActionResult, type ControlAudit, type ControlRequest } from "./control-actions.js";
 import { HttpError, readJsonObject, sendError, sendJson } from "./http-json.js";
 import { EVENTS_PATH } from "./protocol.js";
 
@@ -17,10 +17,11 @@ export interface DashboardBackend {
   /** A call's detail, or null when there is no such call. */
   call(callId: string): CallDetail | null;
   /**
-   * Runs an action; answers the seq of its `control.action` event, or throws HttpError (the
-   * refusal is audited too when the backend can write events).
+   * Runs an action; answers the seq of its `control.action` event and what the action returns
+   * (budget.reset: the scopes reset), or throws HttpError (the refusal is audited too when the
+   * backend can write events).
    */
-  act(request: ControlRequest, origin: ActionOrigin): number;
+  act(request: ControlRequest, origin: ActionOrigin): { readonly seq: number; readonly result: ActionResult };
   /** Records the audit of a request refused before it could run (a bad body); null when events cannot be written. */
   refused(audit: ControlAudit): number | null;
 }
@@ -88,7 +89,7 @@ function only(req: IncomingMessage, methods: readonly string[]): void {
 }
 
 // POST /api/actions: same origin, a JSON body, a known action; audited done or refused.
-async function action(req: IncomingMessage, backend: DashboardBackend): Promise<{ ok: true; seq: number }> {
+async function action(req: IncomingMessage, backend: DashboardBackend): Promise<Record<string, unknown>> {
   const crossOrigin = crossOriginRefusal(req);
   if (crossOrigin !== null) throw new HttpError(403, "IRON_ERR_AUTH", `cross-origin action refused: ${crossOrigin}`);
   if (backend.readOnly) {
@@ -115,5 +116,6 @@ async function action(req: IncomingMessage, backend: DashboardBackend): Promise<
     }
     throw error;
   }
-  return { ok: true, seq: backend.act(request, who) };
+  const { seq, result } = backend.act(request, who);
+  return { ok: true, seq, ...result };
 }

@@ -117,6 +117,11 @@ export class StreamServer {
     return this.#options.token;
   }
 
+  /** The token that may act through /api/actions as well as watch. */
+  get controlToken(): string {
+    return this.#options.controlToken;
+  }
+
   get stats(): StreamStats {
     return { clients: this.#clients.size, ...this.#stats };
   }

@@ -40,6 +40,8 @@ export interface AgentLaunch {
   readonly echoTargets?: EchoTargets;
   /** The rate cap on the output lines published as events; false publishes every line. */
   readonly outputRate: OutputRate | false;
+  /** The interpreter's version as checked before the start (`3.11.7`), told on each run's `starting` event; null when unknown. */
+  readonly pythonVersion?: string | null;
 }
 
 /** How to stop an agent. */
@@ -92,7 +94,8 @@ export class Agent {
     const machine = agentMachine.provide({ actors: { process: processActor((input, events) => this.#incarnate(input, events)) } });
     const actor = createActor(machine, { input: { config: this.#launch.lifecycle, ...(resume !== undefined && { resume }) } });
     this.#actor = actor;
-    actor.on("state", ({ type: _type, ...change }) => this.#host.bus.publish({ type: "agent.state", agentId: this.id, ...change }));
+    const python = this.#launch.pythonVersion ?? null;
+    actor.on("state", ({ type: _type, ...change }) => this.#host.bus.publish({ type: "agent.state", agentId: this.id, ...change, ...(change.to === "starting" && python !== null && { python }) }));
     const subscriptions: { unsubscribe(): void }[] = [];
     const started = new Promise<void>((resolve, reject) => {
       subscriptions.push(actor.on("state", () => resolve()));

@@ -46,10 +46,10 @@ export function liveDashboard(deps: LiveDashboardDeps): DashboardBackend {
     }),
     call: (callId) => liveCall(deps, callId),
     act: (request, origin) => {
-      const { audit, error } = runAction(deps.controls, request, origin);
+      const { audit, result, error } = runAction(deps.controls, request, origin);
       const event = deps.publish({ type: "control.action", ...audit });
       if (error !== null) throw error;
-      return event.seq;
+      return { seq: event.seq, result };
     },
     refused: (audit) => deps.publish({ type: "control.action", ...audit }).seq,
   };

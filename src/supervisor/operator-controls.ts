@@ -6,7 +6,7 @@ import type { EventInput, IronEvent } from "../events/types.js";
 import type { BreakerBoard } from "../policy/breaker/board.js";
 import type { BudgetLimits } from "../policy/budget-limits.js";
 import { usdToMicros } from "../policy/money.js";
-import { balanceOf, type BudgetLedger } from "../policy/budget-ledger.js";
+import { balanceOf, type BudgetLedger, type BudgetSelector, type ResetScope } from "../policy/budget-ledger.js";
 import type { ControlTarget } from "../stream/control-actions.js";
 import type { Agent } from "./agent.js";
 import type { JoinedAgent } from "./joined-agent.js";
@@ -87,6 +87,22 @@ export class OperatorControls implements ControlTarget {
     this.#deps.publish({ type: "budget.update", ...balanceOf(this.#deps.ledger, scope) });
   }
 
+  /** Sets the recorded spend of the selected scopes back to zero and publishes each one's `budget.update`. */
+  resetBudgets(selector: BudgetSelector): readonly ResetScope[] {
+    if (this.#deps.closing()) throw new IronError("IRON_ERR_STATE", "cannot reset budgets: the supervisor is closing");
+    if ("scopes" in selector) {
+      const bad = selector.scopes.find((scope) => !SCOPE.test(scope));
+      if (bad !== undefined) throw new IronError("IRON_ERR_USAGE", "invalid budget scope", { expected: "global, agent:<id>, run:<id>#<n> or <attribute>:<value>", got: bad });
+    }
+    const ledger = this.#deps.ledger;
+    if (ledger.resetSpent === undefined) {
+      throw new IronError("IRON_ERR_STATE", "cannot reset budgets here: a fleet shares them in its database; reset them from the fleet's dashboard");
+    }
+    const reset = ledger.resetSpent(selector);
+    for (const { scope } of reset) this.#deps.publish({ type: "budget.update", ...balanceOf(ledger, scope) });
+    return reset;
+  }
+
   /** The ledger as `sup.budgets` shows it: reads and holds as they are, `setLimit` as an operator's limit. */
   budgetsView(): BudgetLedger {
     const ledger = this.#deps.ledger;
@@ -100,6 +116,7 @@ export class OperatorControls implements ControlTarget {
       reserved: (scope) => ledger.reserved(scope),
       spent: (scope) => ledger.spent(scope),
       limit: (scope) => ledger.limit(scope),
+      resetSpent: (selector) => this.resetBudgets(selector),
     };
   }
 

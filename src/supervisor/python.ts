@@ -48,6 +48,8 @@ function findExecutable(name: string, env: NodeJS.ProcessEnv, source: string): s
 export const SUPPORTED_PYTHON = { min: [3, 9], max: [3, 13] } as const;
 
 const checked = new Map<string, string>();
+/** Why an interpreter could not say its version, for `requirePythonVersion`. */
+const unanswered = new Map<string, string>();
 
 // Written so Python 2 can run it too.
 const VERSION_SCRIPT = "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))";
@@ -56,10 +58,22 @@ const asVersion = (out: string): string | null => (/^\d+\.\d+\.\d+$/.test(out) ?
 // Asks the interpreter its version. Null when it cannot say.
 function versionOf(python: string): string | null {
   try {
-    return asVersion(execFileSync(python, ["-c", VERSION_SCRIPT], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "ignore"] }));
-  } catch {
+    const version = asVersion(execFileSync(python, ["-c", VERSION_SCRIPT], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "ignore"] }));
+    if (version === null) unanswered.set(python, "it printed no version");
+    return version;
+  } catch (error) {
+    unanswered.set(python, whyUnanswered(error));
     return null;
   }
+}
+
+// What went wrong asking: it could not be run, it failed, or it took too long.
+function whyUnanswered(error: unknown): string {
+  const e = error as { code?: unknown; status?: unknown; signal?: unknown; killed?: unknown };
+  if (typeof e.code === "string") return `it could not be run (${e.code})`;
+  if (e.killed === true || typeof e.signal === "string") return `it did not answer (${typeof e.signal === "string" ? e.signal : "killed"})`;
+  const status = typeof e.status === "number" ? e.status : typeof e.code === "number" ? e.code : null;
+  return status === null ? "it did not answer" : `it exited with code ${status}`;
 }
 
 /**
@@ -72,10 +86,16 @@ export async function askPythonVersions(pythons: Iterable<string>): Promise<void
       execFile(python, ["-c", VERSION_SCRIPT], { encoding: "utf8", timeout: 15_000 }, (error, out) => {
         const version = error === null ? asVersion(out) : null;
         if (version !== null) checked.set(python, version);
+        else unanswered.set(python, error === null ? "it printed no version" : whyUnanswered(error));
         done();
       });
     });
   await Promise.all([...new Set(pythons)].filter((python) => !checked.has(python)).map(ask));
+}
+
+/** The version (`3.11.7`) an interpreter answered when it was checked, or null when it was not asked or could not say. */
+export function knownPythonVersion(python: string): string | null {
+  return checked.get(python) ?? null;
 }
 
 /**
@@ -96,6 +116,23 @@ export function checkPythonVersion(python: string): void {
     expected: `Python ${min.join(".")}–${max.join(".")}`,
     got: version,
   });
+}
+
+/**
+ * Like checkPythonVersion, but also refuses an interpreter that cannot say its version (not a
+ * Python, or a broken one), so `iron run` fails before it prints anything rather than after.
+ */
+export function requirePythonVersion(python: string): void {
+  checkPythonVersion(python);
+  if (checked.has(python)) return;
+  throw new IronError(
+    "IRON_ERR_PYTHON_VERSION",
+    `${python} did not answer as a Python interpreter: asked its version, ${unanswered.get(python) ?? "it did not answer"} (pass --python PATH or set python: in iron.yaml)`,
+    {
+      expected: "a Python 3.9–3.13 interpreter",
+      got: python,
+    },
+  );
 }
 
 /** The absolute path of an existing script file, or IRON_ERR_SCRIPT_NOT_FOUND. */

@@ -35,7 +35,7 @@ import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-polic
 import { fleetLimitAudit } from "./fleet-audit.js";
 import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
 import { resolveSupervisorOptions, shimSettings, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
-import { checkPythonVersion, resolvePython, resolveScript } from "./python.js";
+import { checkPythonVersion, knownPythonVersion, resolvePython, resolveScript } from "./python.js";
 import { resolveLifecycle } from "../lifecycle/lifecycle-options.js";
 import { readProcStat } from "../lifecycle/proc-stat.js";
 import { reapLeftovers } from "../lifecycle/reaper.js";
@@ -247,6 +247,11 @@ export class Supervisor {
     return this.#stream?.urlWithToken ?? null;
   }
 
+  /** The stream's control token (it may act through `POST /api/actions` too), or null when the stream is off. */
+  get streamControlToken(): string | null {
+    return this.#stream?.controlToken ?? null;
+  }
+
   /** Why the state store failed (calls are then denied), or null while it works. */
   get storeError(): IronError | null {
     return this.#store.failure;
@@ -313,7 +318,8 @@ export class Supervisor {
     const traceparent = options.env?.TRACEPARENT ?? process.env.TRACEPARENT;
     if (traceparent !== undefined && traceparent !== "") this.#traceparents.set(id, traceparent);
     const host = this.#host(id, options.env ?? {}, governChildren);
-    const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo, outputRate: this.#options.outputRate }, host, this.#governor.metricsOf(id));
+    const launch = { id, python, pythonVersion: knownPythonVersion(python), script, args: options.args ?? [], cwd, lifecycle, echo, outputRate: this.#options.outputRate };
+    const agent = new Agent(launch, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
     return agent;

@@ -5,7 +5,8 @@ import { iron, tempDir } from "../helpers/iron.js";
 
 describe("iron demo", () => {
   it("allows, reroutes, redacts and denies, then summarises", async () => {
-    const ran = await iron(["demo"], { cwd: tempDir("iron-demo-") }); // it keeps .iron/demo.db in the working directory
+    const cwd = tempDir("iron-demo-");
+    const ran = await iron(["demo"], { cwd }); // it keeps .iron/demo.db in the working directory
     expect(ran.exitCode, ran.stderr).toBe(0);
     const out = ran.stdout + ran.stderr;
     expect(out).toMatch(/demo_agent: gpt-4o-mini allowed/);
@@ -20,5 +21,13 @@ describe("iron demo", () => {
     expect(out).toMatch(/iron ▸ stream: ws:\/\/127\.0\.0\.1:\d+\/events\?token=/);
     expect(out).toMatch(/iron ▸ dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=/);
     expect(out).toMatch(/the calls are on record: iron calls --state \.iron\/demo\.db/);
+
+    // The ledger says what the run said: the request's 2 values were redacted (decided as a modify).
+    const calls = await iron(["calls", "--state", ".iron/demo.db"], { cwd });
+    expect(calls.stdout).toMatch(/gpt-4o-mini +redact ×2 +safety +200/);
+    expect(calls.stdout).toMatch(/\ntotal +4 +1 +1 +1 +1 /); // CALLS ALLOWED MODIFIED DENIED REDACTED
+    const redacted = await iron(["calls", "--state", ".iron/demo.db", "--decision", "redact", "--json"], { cwd });
+    const report = JSON.parse(redacted.stdout) as { calls: { outcome: string; policy: string; redactedValues: number }[] };
+    expect(report.calls).toEqual([expect.objectContaining({ outcome: "redact", policy: "safety", redactedValues: 2 })]);
   });
 });

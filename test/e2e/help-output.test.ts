@@ -13,3 +13,17 @@ describe("bare commands", () => {
     expect(config.stdout).toMatch(/^Usage: iron config \[options\] \[command\][\s\S]*check \[options\] \[file\]/);
   });
 });
+
+describe("command help", () => {
+  const commands = [["run"], ["serve"], ["demo"], ["mock-llm"], ["config"], ["config", "check"], ["watch"], ["dashboard"], ["calls"], ["agents"], ["budget"], ["budget", "reset"]];
+
+  it("ends with examples for every command, and writes defaults one way: (default …)", async () => {
+    for (const command of commands) {
+      const help = await iron([...command, "--help"]);
+      expect(help.exitCode, command.join(" ")).toBe(0);
+      expect(help.stdout, command.join(" ")).toMatch(new RegExp(`\\nExamples:\\n {2}iron ${command[0]}`));
+      const flat = help.stdout.replace(/\s+/g, " ");
+      expect(flat, command.join(" ")).not.toMatch(/by default|default: |the default whenever/);
+    }
+  });
+});

@@ -19,6 +19,17 @@ describe("the Python version check", () => {
     );
   });
 
+  it("refuses in iron run an interpreter that cannot say its version, before printing the stream or dashboard", async () => {
+    const ran = await iron(["run", "--python", "/bin/false", join(FIXTURES, "exit_with.py")]);
+    expect(ran.exitCode, ran.stderr).toBe(126);
+    expect(ran.stderr).toBe(
+      'iron: IRON_ERR_PYTHON_VERSION: /bin/false did not answer as a Python interpreter: asked its version, it exited with code 1 (pass --python PATH or set python: in iron.yaml): expected a Python 3.9–3.13 interpreter, got "/bin/false"',
+    );
+    const missing = await iron(["run", "--python", join(FIXTURES, "bad_interpreter.sh"), join(FIXTURES, "exit_with.py")]);
+    expect([missing.exitCode, missing.stderr]).toEqual([126, expect.stringMatching(/did not answer as a Python interpreter: asked its version, it could not be run \(ENOENT\)/)]);
+    expect(missing.stderr).not.toMatch(/stream:|dashboard/);
+  });
+
   it("accepts every supported interpreter present, and leaves one it cannot ask to the spawn", () => {
     for (const python of pyenvInterpreters()) expect(() => checkPythonVersion(python)).not.toThrow();
     expect(() => checkPythonVersion(join(FIXTURES, "bad_interpreter.sh"))).not.toThrow();

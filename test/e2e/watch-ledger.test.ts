@@ -4,7 +4,9 @@
 // totals equal the sum of its calls; and no secret or e-mail the agent printed reaches the file.
 import Database from "better-sqlite3";
 import { execa, type ResultPromise } from "execa";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
@@ -102,7 +104,11 @@ describe("iron watch, iron calls, iron agents", () => {
     expect(table.stdout).toMatch(/^TIME\s+AGENT\s+CALL\s+MODEL\s+DECISION/);
     expect(table.stdout).toMatch(/BY MODEL[\s\S]*gpt-4o-mini\s+6\s+4\s+0\s+2[\s\S]*BY AGENT[\s\S]*total\s+6/);
     const agents = JSON.parse((await iron(["agents", "--state", state, "--json"])).stdout) as { agents: Record<string, unknown>[] };
-    expect(agents.agents).toEqual([expect.objectContaining({ agentId: "chat_loop", state: "exited", runs: 1, calls: 6, lastExitCode: 0 })]);
+    // The interpreter's version iron checked before starting it is kept and shown (issue 17 item 7).
+    const version = execFileSync(DEBIAN_PYTHON, ["-c", "import platform; print(platform.python_version())"], { encoding: "utf8" }).trim();
+    expect(agents.agents).toEqual([expect.objectContaining({ agentId: "chat_loop", state: "exited", runs: 1, calls: 6, lastExitCode: 0, host: hostname(), python: version })]);
+    const agentsTable = (await iron(["agents", "--state", state])).stdout.split("\n");
+    expect(agentsTable[1]?.slice(agentsTable[0]?.indexOf("PYTHON"))).toMatch(new RegExp(`^${version.replaceAll(".", "\\.")}\\b`));
     expect((await iron(["calls", "--state", join(dir, "nothing.db")])).exitCode).toBe(66);
 
     // What the agent printed went through the store scrubbed.

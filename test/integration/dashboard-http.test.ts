@@ -167,7 +167,7 @@ describe("dashboard API gate", () => {
       readOnly: false,
       stateFile: null,
       eventsPath: "/events",
-      actions: ["agent.stop", "agent.start", "agent.restart", "budget.set", "breaker.reset"],
+      actions: ["agent.stop", "agent.start", "agent.restart", "budget.set", "budget.reset", "breaker.reset"],
       budgetWarnAt: [0.5, 0.8, 0.9],
       agents: [],
     });
@@ -189,7 +189,7 @@ describe("dashboard API gate", () => {
     expect(notJson.status).toBe(400);
     const unknown = await act(base, token, { action: "agent.explode", agentId: "a" });
     expect(unknown.status).toBe(400);
-    expect(unknown.json.error.message).toMatch(/expected one of agent\.stop, agent\.start, agent\.restart, budget\.set, breaker\.reset, got "agent\.explode"/);
+    expect(unknown.json.error.message).toMatch(/expected one of agent\.stop, agent\.start, agent\.restart, budget\.set, budget\.reset, breaker\.reset, got "agent\.explode"/);
     const badLimit = await act(base, token, { action: "budget.set", scope: "global", limitUsd: "lots" });
     expect(badLimit.json.error.message).toMatch(/expected a number of USD >= 0, or null to remove the limit, got "lots"/);
     const noAgent = await act(base, token, { action: "agent.stop" });
@@ -206,6 +206,32 @@ describe("dashboard API gate", () => {
     await patiently(() => audits.length).toBe(4);
     expect(audits.map((a) => (a as { outcome: string }).outcome)).toEqual(["refused", "refused", "refused", "done"]);
     expect(audits.at(-1)).toMatchObject({ action: "budget.set", target: "global", params: { limitUsd: 2 }, source: "api", seq: script.json.seq });
+  });
+
+  it("resets recorded spend with budget.reset: answers the scopes with what each had spent, publishes their budget.update", async () => {
+    const { sup, base, token } = await served();
+    const updates: unknown[] = [];
+    sup.on("event", (e) => void (e.type === "budget.update" && updates.push(e)));
+    for (const [id, micros] of [
+      ["c1", 700],
+      ["c2", 300],
+    ] as const) {
+      expect(sup.budgets.reserve(id, ["global", "agent:a"], micros).ok).toBe(true);
+      sup.budgets.settle(id, micros);
+    }
+    const bad = await act(base, token, { action: "budget.reset", scopes: [] });
+    expect([bad.status, bad.json.error.message]).toEqual([400, expect.stringMatching(/budget\.reset needs "scopes" \(1 to 100 scope names like "global"\) or "all": true, got \[\]/)]);
+    const one = await act(base, token, { action: "budget.reset", scopes: ["global"] });
+    expect(one.json).toEqual({ ok: true, seq: expect.any(Number), reset: [{ scope: "global", spent: 1000 }] });
+    expect([sup.budgets.spent("global"), sup.budgets.spent("agent:a")]).toEqual([0, 1000]);
+    const all = await act(base, token, { action: "budget.reset", all: true });
+    expect(all.json.reset).toEqual([{ scope: "agent:a", spent: 1000 }]);
+    expect(sup.budgets.spent("agent:a")).toBe(0);
+    await patiently(() => updates.length).toBe(2);
+    expect(updates).toMatchObject([
+      { scope: "global", spent: 0 },
+      { scope: "agent:a", spent: 0 },
+    ]);
   });
 
   it("lets a browser on the page's own origin open the WebSocket, and no other origin", async () => {

@@ -11,6 +11,7 @@ import { EventBus } from "../../src/events/bus.js";
 import type { IronEvent } from "../../src/events/types.js";
 import type { BudgetLedger } from "../../src/policy/budget-ledger.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
+import { queryCalls } from "../../src/store/sqlite/ledger-queries.js";
 import { migrate, SCHEMA_VERSION } from "../../src/store/sqlite/migrations.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { callEvents, deniedCallEvents, stateEvent } from "../helpers/events.js";
@@ -59,6 +60,33 @@ describe("migrations", () => {
         .all()
         .map((r) => r.name),
     ).toEqual(["calls_by_agent", "calls_by_model", "calls_by_time"]);
+    db.close();
+  });
+
+  it("count the values redacted in the calls of an older file from its decision events (request redactions were decided as modify)", () => {
+    const path = statePath();
+    const old = new Database(path);
+    migrate(old, 3);
+    const insertCall = old.prepare(
+      "INSERT INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, library, stream, attrs, requested_at, decision, policy) VALUES (?, 1, 'a', 'openai', 'chat', 'httpx', 0, '{}', 5, ?, ?)",
+    );
+    insertCall.run("c-redacted", "modify", "safety");
+    insertCall.run("c-plain", "modify", "router");
+    const finding = (action: string) => ({ detector: "email", direction: "input", action, placeholder: "[EMAIL_1]", sha256: "x" });
+    const decision = { callId: "c-redacted", phase: "request", action: "modify", findings: [finding("redact"), finding("redact"), finding("allow")] };
+    old.prepare("INSERT INTO events (seq, ts, type, supervisor_id, data) VALUES (1, 5, 'llm.decision', 1, ?)").run(JSON.stringify(decision));
+    old.prepare("INSERT INTO events (seq, ts, type, supervisor_id, data) VALUES (2, 5, 'llm.decision', 1, ?)").run(JSON.stringify({ callId: "c-plain", phase: "request", action: "modify" }));
+    old.close();
+
+    SqliteStore.open(path).close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT call_id, redacted_values FROM calls ORDER BY call_id").all()).toEqual([
+      { call_id: "c-plain", redacted_values: 0 },
+      { call_id: "c-redacted", redacted_values: 2 },
+    ]);
+    const report = queryCalls(db, { outcomes: ["redact"] });
+    expect(report.calls.map((c) => [c.callId, c.outcome, c.redactedValues])).toEqual([["c-redacted", "redact", 2]]);
+    expect([report.totals.redacted, report.totals.modified]).toEqual([1, 0]);
     db.close();
   });
 

@@ -1,6 +1,7 @@
 // `iron budget reset`: spend carried over in a state file is set back to zero for the scopes
-// asked for (a scope with its day/month periods, or an agent), never while a live supervisor
-// holds the file, and the call ledger keeps its history.
+// asked for (a scope with its day/month periods, or an agent), never behind the back of a live
+// supervisor holding the file (test/e2e/budget-reset-live resets through it), and the call ledger
+// keeps its history.
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
@@ -114,6 +115,19 @@ describe("iron budget reset", () => {
     expect(run.code).toBe(64);
     expect(run.stderr).toMatch(/IRON_ERR_USAGE: would reset global \(\$0\.00109\) in .*pass --yes/);
     expect(spent(path)).toEqual({ global: 1090 });
+  });
+
+  it("refuses a live supervisor's file when that supervisor announces no control API beside it", async () => {
+    const path = stateFile([["global", 10]]);
+    const db = openDatabase(path);
+    db.prepare("INSERT INTO supervisors (pid, proc_start, host, version, started_at) VALUES (?, ?, 'h', 'v', 0)").run(process.pid, processStartTicks(process.pid));
+    db.close();
+    const run = await iron(["budget", "reset", "--all", "--yes", "--state", path]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /IRON_ERR_STORE: the state file .* is in use by a running supervisor \(pid \d+\) that announces no control API in .*stream\.json \(its stream is off\?\); stop it first/,
+    );
+    expect(spent(path)).toEqual({ global: 10 });
   });
 
   it("needs a scope, --agent or --all", async () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSince } from "../../src/cli/parse-options.js";
 import { normalizeUrl } from "../../src/cli/commands/watch.js";
+import { scopeNote } from "../../src/cli/scope-label.js";
 import { budgetBar, callLine, renderFrame } from "../../src/cli/watch/watch-frame.js";
 import { eventLine } from "../../src/cli/watch/watch-lines.js";
 import { StateProjection } from "../../src/events/projection.js";
@@ -41,6 +42,18 @@ describe("renderFrame", () => {
     expect(frame.join("\n")).toMatch(/AGENT/);
     expect(frame.join("\n")).toMatch(/global\s+\[/);
     expect(frame.at(-1)).toMatch(/deny by budget/);
+  });
+
+  it("labels a per-run budget scope and says under the budgets what run:<agent>#<s>.<n> is", () => {
+    const runs = project([{ type: "budget.update", scope: "run:slow_agent#1.2", limit: 1000, spent: 300, reserved: 0, warned: null } as EventInput]).state;
+    const frame = renderFrame(runs, { cols: 200, rows: 20, now: 0, url: "u", status: "live" }).join("\n");
+    expect(frame).toMatch(/BUDGETS\n {2}run:slow_agent#1\.2 .*\n {2}\(run:<agent>#<s>\.<n> is one run's budget \(budgets\.per_run\): the agent's n-th start under supervisor s of the state file\)/);
+    expect(renderFrame(state, { cols: 200, rows: 40, now: 0, url: "u", status: "live" }).join("\n")).not.toContain("run:<agent>");
+    const full = { seq: 9, ts: 0, type: "budget.exhausted", scope: "run:slow_agent#1.2", limit: 10, spent: 10, agentId: "slow_agent", callId: "c3", reason: "no room" } as const;
+    expect(eventLine(full, runs)).toMatch(/ budget run:slow_agent#1\.2 \(slow_agent's run 2 under supervisor 1\) has no room for slow_agent's call/);
+    expect(scopeNote("run:a#7")).toBe("a's run 7");
+    expect(scopeNote("run:a.b#3.1@day:2026-12-07")).toBe("a.b's run 1 under supervisor 3");
+    expect([scopeNote("global"), scopeNote("agent:a"), scopeNote("user:u42")]).toEqual([null, null, null]);
   });
 
   it("shows a failed store at the top", () => {

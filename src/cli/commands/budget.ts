@@ -1,12 +1,16 @@
 // `iron budget reset`: start a budget afresh. Budgets count the spend earlier runs recorded in
-// the state file; this zeroes it for a scope, an agent or every scope, after a confirmation.
+// the state file; this zeroes it for a scope, an agent or every scope, after a confirmation. A
+// file a running supervisor holds is reset by that supervisor, through its control API.
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { IronError } from "../../errors.js";
 import { formatUsd } from "../../policy/money.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
-import { resetBudgetSpend, type BudgetSelector, type ResetScope } from "../../store/sqlite/reset-budget.js";
+import { liveSupervisorOf, resetBudgetSpend, type BudgetSelector, type ResetScope } from "../../store/sqlite/reset-budget.js";
+import { actOnLiveSupervisor } from "../control-client.js";
+import { examples } from "../examples.js";
+import { labelScope, RUN_SCOPE_HELP } from "../scope-label.js";
 import { collectList } from "../parse-options.js";
 import { statePath } from "../state-path.js";
 
@@ -20,11 +24,14 @@ interface ResetFlags {
 
 /** Registers `iron budget` and its `reset` subcommand. */
 export function registerBudget(program: Command): void {
-  const budget = program.command("budget").description("manage the budget spend recorded in a state file");
+  const budget = program
+    .command("budget")
+    .description("manage the budget spend recorded in a state file (or held by the supervisor running on it)")
+    .addHelpText("after", examples([["iron budget reset --all", "start every budget afresh, after a confirmation"]]));
   budget
     .command("reset")
-    .description("set the recorded spend of budget scopes back to zero (the call ledger keeps its history)")
-    .argument("[scopes...]", "scopes to reset, as iron watch and the dashboard name them: global, agent:<id>, user:<name>, … (each with its @day:/@month: periods)")
+    .description("set the recorded spend of budget scopes back to zero (the call ledger keeps its history); a running supervisor's file is reset by that supervisor, live")
+    .argument("[scopes...]", "scopes to reset, as iron watch and the dashboard name them: global, agent:<id>, run:<agent>#<s>.<n>, user:<name>, … (each with its @day:/@month: periods)")
     .option("--state <path>", "state file to change (default $IRON_STATE, else iron.yaml's state:, else .iron/state.db)")
     .option("--agent <id>", "reset this agent's scope, agent:<id> (repeatable, or comma-separated)", collectList)
     .option("--all", "reset every scope")
@@ -32,7 +39,11 @@ export function registerBudget(program: Command): void {
     .option("--json", "print {state, reset: [{scope, spent_usd}]} as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  iron budget reset global --yes      start the global budget afresh\n  iron budget reset --agent writer    reset one agent's spend, after a confirmation\n  iron budget reset --all --json --yes",
+      `\n${RUN_SCOPE_HELP}.\n${examples([
+        ["iron budget reset global --yes", "start the global budget afresh"],
+        ["iron budget reset --agent writer", "reset one agent's spend, after a confirmation"],
+        ["iron budget reset --all --json --yes", "every scope, what was reset as JSON"],
+      ])}`,
     )
     .action(async (scopes: string[], flags: ResetFlags) => {
       const state = statePath(flags);
@@ -46,13 +57,16 @@ export function registerBudget(program: Command): void {
           return;
         }
       }
-      const reset = resetBudgetSpend(path, selector, Date.now());
+      const live = liveSupervisorOf(path);
+      const reset = live === null ? resetBudgetSpend(path, selector, Date.now()) : await resetLive(path, live, selector);
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify({ state, reset: reset.map((r) => ({ scope: r.scope, spent_usd: r.spent / 1_000_000 })) }, null, 2)}\n`);
+        const by = live === null ? {} : { supervisor_pid: live };
+        process.stdout.write(`${JSON.stringify({ state, ...by, reset: reset.map((r) => ({ scope: r.scope, spent_usd: r.spent / 1_000_000 })) }, null, 2)}\n`);
         return;
       }
+      if (live !== null) process.stdout.write(`${state} is in use by a running supervisor (pid ${live}): reset through its control API\n`);
       if (reset.length === 0) process.stdout.write(`nothing to reset: no spend recorded for those scopes in ${state}\n`);
-      for (const r of reset) process.stdout.write(`reset ${r.scope}: ${formatUsd(r.spent)} spent → ${formatUsd(0)}\n`);
+      for (const r of reset) process.stdout.write(`reset ${labelScope(r.scope)}: ${formatUsd(r.spent)} spent → ${formatUsd(0)}\n`);
     });
 }
 
@@ -63,6 +77,12 @@ function selectorOf(scopes: readonly string[], flags: ResetFlags): BudgetSelecto
   if (flags.all === true) return { all: true };
   if (named.length === 0) throw new IronError("IRON_ERR_USAGE", "expected a scope (global, agent:<id>, …), --agent <id> or --all; got none (see iron budget reset --help)");
   return { scopes: named };
+}
+
+// The running supervisor resets its own budgets (in memory and in the file), and says which.
+async function resetLive(path: string, pid: number, selector: BudgetSelector): Promise<readonly ResetScope[]> {
+  const answer = await actOnLiveSupervisor(path, pid, { action: "budget.reset", ...selector });
+  return (answer.reset ?? []) as ResetScope[];
 }
 
 // Asks on the terminal; without one, refuses rather than reset spend nobody confirmed.

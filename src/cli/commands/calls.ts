@@ -5,6 +5,7 @@ import { listAgents, queryCalls, type CallFilter } from "../../store/sqlite/ledg
 import { openForReading } from "../../store/sqlite/open-for-reading.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { formatAgents, formatLedger } from "../ledger-format.js";
+import { examples } from "../examples.js";
 import { collectList, collectPairs, oneOf, parsePositiveCount, parseSince } from "../parse-options.js";
 import { statePath } from "../state-path.js";
 
@@ -36,6 +37,14 @@ export function registerCalls(program: Command): void {
     .option("--since <when>", "only calls since a duration ago (15m, 2h, 7d) or a date (2026-11-27)", (v: string) => parseSince(v))
     .option("--limit <n>", "only the most recent N calls (totals cover the same N)", parsePositiveCount)
     .option("--json", "print {calls, totals} as JSON")
+    .addHelpText(
+      "after",
+      examples([
+        ["iron calls --since 1h", "the calls of the last hour, with totals"],
+        ["iron calls --decision deny,redact", "only denied calls and calls with values redacted"],
+        ["iron calls --agent writer --json", "one agent's calls as JSON"],
+      ]),
+    )
     .action(async (flags: CallsFlags) => {
       const state = statePath(flags);
       const filter: CallFilter = {
@@ -70,6 +79,13 @@ export function registerAgents(program: Command): void {
     .description("list the agents on record in a state file: state, runs, calls and spend")
     .option("--state <path>", STATE_HELP)
     .option("--json", "print {agents} as JSON")
+    .addHelpText(
+      "after",
+      examples([
+        ["iron agents", "every agent in .iron/state.db: state, pid, host, Python, runs, spend"],
+        ["iron agents --state .iron/demo.db --json", "the demo's agent, as JSON"],
+      ]),
+    )
     .action(async (flags: { state?: string; json?: boolean }) => {
       const state = statePath(flags);
       if (isPostgresUrl(state)) {

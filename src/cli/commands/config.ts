@@ -10,16 +10,26 @@ import { optionsFromConfig } from "../../config/to-options.js";
 import { isIronError } from "../../errors.js";
 import { resolveSupervisorOptions } from "../../supervisor/options.js";
 import { exitCodeFor } from "../exit-codes.js";
+import { examples } from "../examples.js";
 
 /** Registers `iron config` and its `check` subcommand. */
 export function registerConfig(program: Command): void {
-  const config = program.command("config").description("work with iron.yaml");
+  const config = program
+    .command("config")
+    .description("work with iron.yaml")
+    .addHelpText("after", examples([["iron config check", "validate ./iron.yaml without running anything"]]));
   config
     .command("check")
-    .description("validate a configuration file (default ./iron.yaml) without running anything")
+    .description("validate a configuration file without running anything")
     .argument("[file]", "the file to check", DEFAULT_CONFIG_FILE)
     .option("--json", "print {file, valid, problems: [{line, path, expected, got}]} as JSON on stdout")
-    .addHelpText("after", "\nExamples:\n  iron config check\n  iron config check deploy/iron.yaml --json")
+    .addHelpText(
+      "after",
+      examples([
+        ["iron config check", "check ./iron.yaml"],
+        ["iron config check deploy/iron.yaml --json", "problems as JSON, each with its line"],
+      ]),
+    )
     .action(async (file: string, flags: { json?: boolean }) => {
       process.exitCode = await checkConfig(file, flags.json === true);
     });

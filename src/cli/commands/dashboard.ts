@@ -10,6 +10,7 @@ import { startStateDashboard } from "../../stream/state-dashboard.js";
 import { resolveStreamOptions } from "../../stream/stream-options.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parsePort } from "../parse-options.js";
+import { examples } from "../examples.js";
 import { PREFIX } from "../render.js";
 import { statePath } from "../state-path.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
@@ -33,6 +34,13 @@ export function registerDashboard(program: Command): void {
     .option("--host <addr>", "address to serve on (default 127.0.0.1)")
     .option("--port <port>", "port to serve on (default any free port)", parsePort)
     .option("--log-level <level>", "log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
+    .addHelpText(
+      "after",
+      examples([
+        ["iron dashboard", "the runs recorded in .iron/state.db, at the URL it prints"],
+        ["iron dashboard --state .iron/demo.db --port 8080", "the demo's runs, on a fixed port"],
+      ]),
+    )
     .action(async (flags: DashboardFlags) => {
       const source = await openSource(statePath(flags));
       const path = source.path;

@@ -5,6 +5,7 @@ import { startMockLlm } from "../../mock-llm/server.js";
 import { resetStateFile } from "../../store/sqlite/reset-state-file.js";
 import { PACKAGE_ROOT } from "../../supervisor/paths.js";
 import { PREFIX } from "../render.js";
+import { examples } from "../examples.js";
 import { runAgents } from "../run-agents.js";
 import { addStateOptions, stateOptions, type StateFlags } from "../state-options.js";
 import { modelRouterPolicy } from "./demo-policy.js";
@@ -19,7 +20,15 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("run an example agent against the built-in mock LLM: calls allowed, modified, redacted and denied")
     .option("--python <path>", "Python interpreter for the example agent")
-    .option("--hold", "when the agent has ended, keep the supervisor and the mock provider up (for the dashboard) until Ctrl-C");
+    .option("--hold", "when the agent has ended, keep the supervisor and the mock provider up (for the dashboard) until Ctrl-C")
+    .addHelpText(
+      "after",
+      examples([
+        ["iron demo", "four calls: allowed, rerouted, redacted, denied by the budget"],
+        ["iron demo --hold", "then keep the dashboard up until Ctrl-C"],
+        ["iron calls --state .iron/demo.db", "afterwards: the demo's calls on record"],
+      ]),
+    );
   addStateOptions(command, `SQLite state file (default ${DEMO_STATE}, started over each run)`).action(async (flags: StateFlags & { python?: string; hold?: boolean }) => {
     const state = flags.state ?? DEMO_STATE;
     if (flags.state === undefined) resetStateFile(DEMO_STATE);

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { IronError, isIronError } from "../../errors.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { readableLog } from "../readable-log.js";
+import { examples } from "../examples.js";
 import { resolveMockLlmOptions, startMockLlm, type MockLlmOptions } from "../../mock-llm/index.js";
 
 /** The flags as commander hands them over (strings until parsed here). */
@@ -43,20 +44,28 @@ export function registerMockLlm(program: Command): void {
   program
     .command("mock-llm")
     .description("serve a mock OpenAI + Anthropic API for offline tests; prints the base URL (…/v1) first")
-    .option("--port <n>", "TCP port (0 picks a free one)", "0")
+    .option("--port <n>", "TCP port; 0 picks a free one", "0")
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("--echo", "reply with the last user message verbatim (x-mock-echo: 1 per request)")
     .option("--reply <text>", "reply with this fixed text instead of the default sentence")
     .option("--latency-ms <n>", "wait this long before each answer")
     .option("--chunk-delay-ms <n>", "wait this long between stream events")
     .option("--status <code>", "answer with this HTTP error status (every request, or --fail-rate of them)")
-    .option("--fail-rate <rate>", "fraction 0..1 of requests that fail with --status (500 by default)")
+    .option("--fail-rate <rate>", "fraction 0..1 of requests that fail, with --status (default status 500)")
     .option("--seed <n>", "seed for choosing which requests --fail-rate fails")
     .option("--retry-after <seconds>", "retry-after sent with 429/503/529 errors (default 1)")
     .option("--require-auth", "answer 401 when a request has no API key")
     .option("--max-recorded <n>", "how many requests GET /_mock/requests keeps (default 1000)")
     .option("--quiet", "no per-request log lines on stderr")
-    .option("--json-logs", "log each request as one JSON line (default one readable line)")
+    .option("--json-logs", "log each request as one JSON line instead of one readable line")
+    .addHelpText(
+      "after",
+      examples([
+        ["iron mock-llm --port 8080", "OPENAI_BASE_URL=http://127.0.0.1:8080/v1 for your agent"],
+        ["iron mock-llm --echo --quiet", "answer with the prompt, log nothing"],
+        ["iron mock-llm --status 429 --fail-rate 0.5", "rate-limit half the requests"],
+      ]),
+    )
     .action(async (flags: MockLlmFlags) => runMockLlm(flags));
 }
 

@@ -62,7 +62,7 @@ export function registerRun(program: Command): void {
     .command("run")
     .description("run Python agents with the iron shim injected; their LLM calls are governed")
     .usage("[options] [script...] [-- args...]")
-    .argument("[scripts...]", "the agents' Python scripts (several run side by side; default: the agents listed in iron.yaml); arguments for a single agent go after --")
+    .argument("[scripts...]", "the agents' Python scripts, several side by side (default the agents listed in iron.yaml); arguments for a single agent go after --")
     .option("--config <file>", "configuration file (default ./iron.yaml when it exists); flags override it")
     .option("--python <path>", "Python interpreter (default the active virtualenv's, else python3 on PATH)")
     .option("--budget <usd>", "budget across every agent in USD, against the spend recorded in the state file (0 = nothing may be spent)", parseUsd)

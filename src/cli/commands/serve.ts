@@ -9,6 +9,7 @@ import { loadPolicyFiles } from "../../config/load-policies.js";
 import type { SupervisorOptions } from "../../supervisor/options.js";
 import { createLogger } from "../../telemetry/logger.js";
 import { oneOf, parseDuration, parseUsd } from "../parse-options.js";
+import { examples } from "../examples.js";
 import { addStateOptions, runStateOptions, type StateFlags } from "../state-options.js";
 import { checkListen, defaultSocketPath } from "../serve/serve-paths.js";
 import { serveUntilSignal } from "../serve/serve-loop.js";
@@ -70,7 +71,15 @@ export function registerServe(program: Command): void {
     .option("--python <path>", "interpreter for --agents (default the active virtualenv's, else python3 on PATH)")
     .option("--trace", "print every decision as it is made")
     .option("-q, --quiet", "print no lifecycle lines and no agents table at the end")
-    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const));
+    .option("--log-level <level>", "supervisor log level on stderr (debug, info, warn, error)", oneOf(["trace", "debug", "info", "warn", "error", "silent"] as const))
+    .addHelpText(
+      "after",
+      examples([
+        ["iron serve", "agents on this machine join: python -m iron_shim agent.py"],
+        ["iron serve --listen tls://0.0.0.0:5555", "agents in containers or on other hosts join too"],
+        ["iron serve --budget 5 --agents", "$5 for every agent, and start the ones iron.yaml lists"],
+      ]),
+    );
   addStateOptions(command).action(async (flags: ServeFlags) => {
     checkListen(flags.listen, flags.insecure === true);
     const loaded = findConfig(flags.config);

@@ -7,6 +7,7 @@ import { StateProjection } from "../../events/projection.js";
 import { DISCOVERY_FILE, readDiscovery } from "../../stream/discovery.js";
 import { EVENTS_PATH } from "../../stream/protocol.js";
 import { collectList } from "../parse-options.js";
+import { examples } from "../examples.js";
 import { statePath } from "../state-path.js";
 import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
 import { followStream, type WatchHandlers, type WatchTarget } from "../watch/watch-client.js";
@@ -39,6 +40,15 @@ export function registerWatch(program: Command): void {
     .option("--json", "print every message (the snapshot, then each event) as one JSON line")
     .option("--plain", "print plain lines even on a terminal")
     .option("--wait", "wait for a supervisor to start in this directory")
+    .addHelpText(
+      "after",
+      examples([
+        ["iron watch", "follow the supervisor iron run started in this directory"],
+        ["iron watch --wait", "wait for one to start, then follow it"],
+        ["iron watch --type llm.decision --plain", "one plain line per decision"],
+        ["iron watch --json > events.jsonl", "every message as a JSON line"],
+      ]),
+    )
     .action(async (url: string | undefined, flags: WatchFlags) => {
       const abort = new AbortController();
       // A fleet's database: every supervisor's events, each line naming its supervisor.

@@ -3,6 +3,7 @@
 import type { AgentView, BudgetRow, CallView, StateProjection } from "../../events/projection.js";
 import { formatUsd } from "../../policy/money.js";
 import { formatTime } from "../ledger-format.js";
+import { RUN_SCOPE_HELP, scopeNote } from "../scope-label.js";
 import { table } from "../table.js";
 
 export interface FrameContext {
@@ -78,6 +79,7 @@ export function renderFrame(state: StateProjection, ctx: FrameContext): string[]
   if (budgets.length === 0) lines.push("  (no spend yet)");
   const scopeWidth = Math.max(0, ...budgets.map((b) => b.scope.length));
   for (const b of budgets) lines.push(`  ${b.scope.padEnd(scopeWidth)}  ${b.limit === null ? "" : `${budgetBar(b)} `}${budgetText(b)}`);
+  if (budgets.some((b) => scopeNote(b.scope) !== null)) lines.push(`  (${RUN_SCOPE_HELP})`);
   const breakers = [...state.breakers.values()];
   if (breakers.length > 0) {
     lines.push("", "BREAKERS");

@@ -4,6 +4,7 @@ import type { Snapshot, StateProjection } from "../../events/projection.js";
 import type { IronEvent } from "../../events/types.js";
 import { formatUsd } from "../../policy/money.js";
 import { formatTime } from "../ledger-format.js";
+import { labelScope } from "../scope-label.js";
 import { callLine } from "./watch-frame.js";
 
 /** How many of the snapshot's recent calls the first lines repeat. */
@@ -14,7 +15,8 @@ export function snapshotLines(snapshot: Snapshot, url: string, now: number = Dat
   const sup = snapshot.supervisor;
   const lines = [`${formatTime(snapshot.ts, now)} connected to ${url}${sup === null ? "" : ` (supervisor pid ${sup.pid}, iron ${sup.version})`} at seq ${snapshot.seq}`];
   for (const a of snapshot.agents) lines.push(`${formatTime(a.since, now)} agent ${a.agentId}: ${a.state} (run ${a.run}, ${a.calls} calls, ${formatUsd(a.costMicros)})`);
-  for (const b of snapshot.budgets) lines.push(`${formatTime(snapshot.ts, now)} budget ${b.scope}: ${formatUsd(b.spent)}${b.limit === null ? " spent, no limit" : ` of ${formatUsd(b.limit)}`}`);
+  for (const b of snapshot.budgets)
+    lines.push(`${formatTime(snapshot.ts, now)} budget ${labelScope(b.scope)}: ${formatUsd(b.spent)}${b.limit === null ? " spent, no limit" : ` of ${formatUsd(b.limit)}`}`);
   for (const b of snapshot.breakers) lines.push(`${formatTime(b.since, now)} breaker ${b.provider}${b.model === null ? "" : `/${b.model}`}: ${b.state}`);
   for (const c of snapshot.calls.slice(-SNAPSHOT_CALLS)) lines.push(callLine(c, now));
   if (snapshot.storeError !== null) lines.push(`${formatTime(snapshot.ts, now)} STORE FAILED: ${snapshot.storeError}`);
@@ -52,10 +54,10 @@ export function eventLine(event: IronEvent, state: StateProjection, now: number 
       return `${at} ${event.agentId} ${event.model ?? "?"} answered ${event.status}${event.complete ? "" : " (incomplete)"} · ${tokens} · ${formatUsd(event.costMicros)} · ${event.latencyMs.toFixed(1)} ms`;
     }
     case "budget.warning":
-      return `${at} budget ${event.scope}: past ${Math.round(event.threshold * 100)}% (${formatUsd(event.spent)} of ${formatUsd(event.limit)})`;
+      return `${at} budget ${labelScope(event.scope)}: past ${Math.round(event.threshold * 100)}% (${formatUsd(event.spent)} of ${formatUsd(event.limit)})`;
     case "budget.exhausted":
       // One call's worst case did not fit: the budget may well be mostly left, so not "exhausted".
-      return `${at} budget ${event.scope} has no room for ${event.agentId}'s call (${formatUsd(event.spent)} of ${formatUsd(event.limit)} spent): ${event.reason}`;
+      return `${at} budget ${labelScope(event.scope)} has no room for ${event.agentId}'s call (${formatUsd(event.spent)} of ${formatUsd(event.limit)} spent): ${event.reason}`;
     case "breaker.state":
       return `${at} breaker ${event.provider}${event.model ? `/${event.model}` : ""}: ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`;
     case "policy.error":
@@ -71,7 +73,7 @@ export function eventLine(event: IronEvent, state: StateProjection, now: number 
 
 /** The closing lines: each budget's final spend. */
 export function finalLines(state: StateProjection, now: number = Date.now()): string[] {
-  return [...state.budgets.values()].map((b) => `${formatTime(now, now)} budget ${b.scope}: ${formatUsd(b.spent)}${b.limit === null ? " spent, no limit" : ` of ${formatUsd(b.limit)}`}`);
+  return [...state.budgets.values()].map((b) => `${formatTime(now, now)} budget ${labelScope(b.scope)}: ${formatUsd(b.spent)}${b.limit === null ? " spent, no limit" : ` of ${formatUsd(b.limit)}`}`);
 }
 
 /** An operator's action as one phrase, for `iron watch` and `iron run`'s lines. */

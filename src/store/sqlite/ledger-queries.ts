@@ -19,8 +19,11 @@ export interface CallFilter {
   readonly limit?: number;
 }
 
-/** A call with its outcome: deny (request or response), redact, modify, allow, or pending. */
-export type LedgerCall = CallRecord & { readonly outcome: string };
+/**
+ * A call with its outcome: deny (request or response), redact (values redacted in the request or
+ * the response), modify, allow, or pending; and how many values were redacted (SQLite only).
+ */
+export type LedgerCall = CallRecord & { readonly outcome: string; readonly redactedValues?: number };
 
 export interface Totals {
   readonly calls: number;
@@ -38,7 +41,8 @@ export interface LedgerReport {
   readonly totals: Totals & { readonly byModel: Readonly<Record<string, Totals>>; readonly byAgent: Readonly<Record<string, Totals>> };
 }
 
-const OUTCOME = `CASE WHEN decision = 'deny' OR response_action = 'deny' THEN 'deny' WHEN response_action = 'redact' THEN 'redact'
+// A call whose request or response had values redacted is a redaction (safety decides a request's as `modify`).
+const OUTCOME = `CASE WHEN decision = 'deny' OR response_action = 'deny' THEN 'deny' WHEN response_action = 'redact' OR redacted_values > 0 THEN 'redact'
   WHEN decision = 'modify' THEN 'modify' WHEN decision IS NULL THEN 'pending' ELSE 'allow' END`;
 
 const TOTALS = `COUNT(*) AS calls, SUM(outcome = 'allow') AS allowed, SUM(outcome = 'modify') AS modified, SUM(outcome = 'deny') AS denied,
@@ -70,7 +74,7 @@ export function queryCalls(db: Db, filter: CallFilter = {}): LedgerReport {
   }
   const selected = `SELECT *, ${OUTCOME} AS outcome, COALESCE(response_model, model, '?') AS billed_model FROM calls
     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY requested_at DESC, rowid DESC ${filter.limit !== undefined ? `LIMIT ${Math.floor(filter.limit)}` : ""}`;
-  const rows = db.prepare<unknown[], Record<string, unknown>>(`SELECT ${CALL_COLUMNS}, outcome FROM (${selected})`).all(...params);
+  const rows = db.prepare<unknown[], Record<string, unknown>>(`SELECT ${CALL_COLUMNS}, outcome, redacted_values FROM (${selected})`).all(...params);
   const grouped = (key: string): Record<string, Totals> => {
     const out: Record<string, Totals> = {};
     const sql = `SELECT ${key} AS k, ${TOTALS} FROM (${selected}) GROUP BY ${key} ORDER BY ${key}`;
@@ -79,7 +83,7 @@ export function queryCalls(db: Db, filter: CallFilter = {}): LedgerReport {
   };
   const overall = db.prepare<unknown[], Record<string, unknown>>(`SELECT ${TOTALS} FROM (${selected})`).get(...params) ?? {};
   return {
-    calls: rows.reverse().map((row) => ({ ...toCallRecord(row), outcome: row.outcome as string })),
+    calls: rows.reverse().map((row) => ({ ...toCallRecord(row), outcome: row.outcome as string, redactedValues: Number(row.redacted_values) })),
     totals: { ...toTotals(overall), byModel: grouped("billed_model"), byAgent: grouped("agent_id") },
   };
 }
@@ -103,7 +107,7 @@ export interface AgentSummary {
   readonly agentId: string;
   /** `spawned` by iron, or `joined` on its own with the join token (iron serve). */
   readonly kind: "spawned" | "joined";
-  /** Its latest process id, host (a spawned agent's: its supervisor's) and interpreter version (joined agents). */
+  /** Its latest process id, host (a spawned agent's: its supervisor's) and interpreter version (a spawned agent's: as checked at its start). */
   readonly pid: number | null;
   readonly host: string | null;
   readonly python: string | null;

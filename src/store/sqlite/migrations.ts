@@ -131,6 +131,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE agents ADD COLUMN python TEXT;
     `,
   },
+  {
+    version: 4,
+    name: "values redacted per call, request and response (a request redaction is decided as modify), counted from the events kept",
+    sql: `
+      ALTER TABLE calls ADD COLUMN redacted_values INTEGER NOT NULL DEFAULT 0;
+      UPDATE calls SET redacted_values = r.n FROM (
+        SELECT json_extract(e.data, '$.callId') AS call_ref, COUNT(*) AS n FROM events e, json_each(e.data, '$.findings') f
+        WHERE e.type = 'llm.decision' AND json_extract(f.value, '$.action') = 'redact' GROUP BY call_ref
+      ) AS r WHERE r.call_ref = calls.call_id;
+    `,
+  },
 ];
 
 /** The schema version this iron writes. */

@@ -18,6 +18,8 @@ export class Projector {
   readonly #startRun;
   readonly #updateRun;
   readonly #upsertBreaker;
+  readonly #addRedacted;
+  readonly #agentPython;
 
   constructor(db: Db) {
     this.#insertCall = db.prepare(
@@ -35,6 +37,7 @@ export class Projector {
          status = CASE WHEN @action = 'deny' AND @status IS NOT NULL THEN @status ELSE status END
        WHERE call_id = @callId AND (response_action IS NULL OR response_action = 'allow')`,
     );
+    this.#addRedacted = db.prepare("UPDATE calls SET redacted_values = redacted_values + ? WHERE call_id = ?");
     this.#response = db.prepare(
       `UPDATE calls SET status = CASE WHEN response_action = 'deny' THEN status ELSE @status END, response_model = @model,
          input_tokens = @inputTokens, output_tokens = @outputTokens, cached_input_tokens = @cachedInputTokens,
@@ -47,6 +50,7 @@ export class Projector {
        ON CONFLICT (agent_id) DO UPDATE SET last_seen = @ts, state = @to, runs = MAX(runs, @run), last_reason = @reason`,
     );
     this.#agentPid = db.prepare(`UPDATE agents SET pid = @pid WHERE agent_id = @agentId`);
+    this.#agentPython = db.prepare("UPDATE agents SET python = ? WHERE agent_id = ?");
     this.#joinAgent = db.prepare(
       `INSERT INTO agents (agent_id, first_seen, last_seen, state, runs, kind, pid, host, python) VALUES (@agentId, @ts, @ts, 'running', @run, 'joined', @pid, @host, @python)
        ON CONFLICT (agent_id) DO UPDATE SET last_seen = @ts, kind = 'joined', pid = @pid, host = @host, python = @python`,
@@ -78,6 +82,9 @@ export class Projector {
         const params = pick(event, "callId", "action", "policy", "code", "reason", "status", "micros");
         if (event.phase === "request") this.#requestDecision.run(params);
         else if (event.action !== "allow") this.#responseDecision.run(params);
+        // A request's redaction is decided as `modify`: the values redacted say it was one.
+        const redacted = event.findings?.filter((f) => f.action === "redact").length ?? 0;
+        if (redacted > 0) this.#addRedacted.run(redacted, event.callId);
         return;
       }
       case "llm.response":
@@ -98,6 +105,7 @@ export class Projector {
         };
         this.#upsertAgent.run(params);
         if (event.pid !== null) this.#agentPid.run(params);
+        if (event.python !== undefined) this.#agentPython.run(event.python, event.agentId);
         // A run starts with `starting`; a later state updates it (or starts it, if its start was never seen).
         if (event.to === "starting" || this.#updateRun.run(params).changes === 0) this.#startRun.run(params);
         return;

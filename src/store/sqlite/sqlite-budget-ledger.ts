@@ -5,7 +5,7 @@
 // Settles and releases only ever lower what is held, so they ride in the next event batch, off
 // the decision path. One supervisor owns a file at a time, so an in-memory mirror of its scopes
 // is exact.
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
+import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../../policy/budget-ledger.js";
 import type { Db } from "./database.js";
 
 /** A budget scope's row as stored. */
@@ -248,6 +248,36 @@ export class SqliteBudgetLedger implements BudgetLedger {
 
   balances(): readonly ScopeBalance[] {
     return [...this.#known].map((key) => this.#balance(key));
+  }
+
+  /**
+   * Zeroes the spend of the selected scopes in the file and in the mirror, in one transaction
+   * that first writes the settles still waiting (so none lands on a scope after its reset).
+   */
+  resetSpent(selector: BudgetSelector): readonly ResetScope[] {
+    this.#c.ensureHealthy();
+    const wanted: BudgetSelector = "all" in selector ? selector : { scopes: selector.scopes.flatMap((scope) => [scope, this.#c.keyOf(scope)]) };
+    let chosen: ResetScope[];
+    try {
+      chosen = this.#c.db
+        .transaction(() => {
+          this.writePending();
+          const rows = this.#c.db.prepare<[], ResetScope>("SELECT scope, spent_micros AS spent FROM budgets WHERE spent_micros > 0 ORDER BY scope").all();
+          const picked = rows.filter((row) => selects(wanted, row.scope));
+          const reset = this.#c.db.prepare("UPDATE budgets SET spent_micros = 0, updated_at = ? WHERE scope = ?");
+          const now = this.#c.clock();
+          for (const row of picked) reset.run(now, row.scope);
+          return picked;
+        })
+        .immediate();
+    } catch (error) {
+      throw this.#c.fail(error, "resetting budget spend");
+    }
+    for (const { scope } of chosen) {
+      const mirrored = this.#mirror.get(scope);
+      if (mirrored !== undefined) mirrored.spent = 0;
+    }
+    return chosen;
   }
 
   #balance(key: string): ScopeBalance {
