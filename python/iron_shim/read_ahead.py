@@ -1,10 +1,10 @@
 """Reading a watched stream's body on while its llm.chunk round trip is in flight (SPEC 3.6a batching).
 
-The caller's thread reads the body itself whenever nothing is in flight: no thread hand-off between a
-chunk arriving and the agent seeing it. Only while an ask waits for the supervisor does a helper
-thread read on, so what arrives meanwhile goes with the next ask, all at once (never an ask per chunk).
-Helpers are pooled (a stream costs no thread start) and read one body at a time; the body is never
-read by two threads at once.
+A helper thread reads from the start (so a burst that is already there goes in one ask) and while an
+ask waits for the supervisor, so what arrives meanwhile goes with the next ask, all at once (never an
+ask per chunk). Otherwise the caller's thread reads the body itself: no thread hand-off between a chunk
+arriving and the agent seeing it. Helpers are pooled (a stream costs no thread start); the body is
+never read by two threads at once.
 """
 from __future__ import annotations
 

@@ -80,8 +80,10 @@ class StreamTap:
         return self.end_error is not None or (self.filter is not None and self.filter.denied is not None)
 
     def read_ahead(self, read: Callable[[], Optional[bytes]]) -> ReadAhead:
-        """The body's reader for a blocking wrapper: while an ask of this tap is in flight it reads on."""
+        """The body's reader for a blocking wrapper: a helper starts reading at once (a burst that is already
+        there goes to the engine in one ask) and reads on while an ask of this tap is in flight."""
         self._reading = ReadAhead(read)
+        self._reading.ahead()
         return self._reading
 
     def _asking(self, request: Ask) -> Answer:
