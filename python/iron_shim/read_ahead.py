@@ -1,10 +1,10 @@
 """Reading a watched stream's body on while its llm.chunk round trip is in flight (SPEC 3.6a batching).
 
-A helper thread reads from the start (so a burst that is already there goes in one ask) and while an
-ask waits for the supervisor, so what arrives meanwhile goes with the next ask, all at once (never an
-ask per chunk). Otherwise the caller's thread reads the body itself: no thread hand-off between a chunk
-arriving and the agent seeing it. Helpers are pooled (a stream costs no thread start); the body is
-never read by two threads at once.
+Once ahead() was called, a helper thread reads the body to its end, and take() hands over everything
+it read so far at once: a burst that is already there goes to the supervisor in one ask, and what
+arrives while an ask is in flight goes with the next (never an ask per chunk). Before ahead(), take()
+reads on the caller's thread. Helpers are pooled (a stream costs no thread start); the body is never
+read by two threads at once.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ Read = Callable[[], Optional[bytes]]
 
 
 class ReadAhead:
-    """One body: take() on the caller's thread, ahead() while an ask is in flight."""
+    """One body: ahead() starts the helper, take() on the caller's thread."""
 
     def __init__(self, read: Read) -> None:
         """read(): the body's next chunk, or None at its end (called by one thread at a time)."""
@@ -31,26 +31,23 @@ class ReadAhead:
         self._got: List[bytes] = []
         self._ended = False
         self._error: Optional[BaseException] = None
-        self._wanted = False  # the caller is waiting for a reply: a helper should read on
-        self._helper = False  # a helper is attached (reading, or about to check _wanted)
-        self._busy = False  # the helper is inside read()
+        self._started = False
 
     def ahead(self) -> None:
-        """An ask is about to wait: a helper reads on until the caller takes again."""
+        """From now on a pooled helper reads the body, to its end (called on the caller's thread)."""
         with self._cond:
-            if self._ended or self._error is not None:
+            if self._started:
                 return
-            self._wanted = True
-            if self._helper:
-                return
-            self._helper = True
+            self._started = True
         submit(self._pump)
 
     def take(self) -> Optional[bytes]:
-        """Everything read ahead, joined; else the next chunk, read on this thread (None at the end)."""
+        """Everything the helper read since the last take, joined (waits for the next chunk when there is
+        none yet); before ahead(), the next chunk read on this thread. None at the end."""
+        if not self._started:
+            return self._read()
         with self._cond:
-            self._wanted = False
-            while self._busy and not self._got:  # the helper is inside a read: its chunk comes next
+            while not self._got and not self._ended and self._error is None:
                 self._cond.wait()
             if self._got:
                 data = b"".join(self._got)
@@ -60,43 +57,26 @@ class ReadAhead:
                 error, self._error = self._error, None
                 self._ended = True
                 raise error
-            if self._ended:
-                return None
-            self._busy = True  # read here; a helper that has not yet looked at _wanted now stays out
-        try:
-            chunk = self._read()
-        finally:
-            with self._cond:
-                self._busy = False
-        if chunk is None:
-            with self._cond:
-                self._ended = True
-        return chunk
+            return None
 
     def _pump(self) -> None:
-        """A helper's job: read while the caller waits for its reply, then leave."""
+        """The helper's job: every chunk into the list, then the end (or the error)."""
         while True:
-            with self._cond:
-                if not self._wanted or self._busy or self._ended or self._error is not None:
-                    self._helper = False
-                    self._cond.notify_all()
-                    return
-                self._busy = True
-            chunk: Optional[bytes] = None
-            error: Optional[BaseException] = None
             try:
                 chunk = self._read()
             except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
-                error = exc
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify()
+                return
             with self._cond:
-                self._busy = False
-                if error is not None:
-                    self._error = error
-                elif chunk is None:
+                if chunk is None:
                     self._ended = True
                 elif chunk:
                     self._got.append(chunk)
-                self._cond.notify_all()
+                self._cond.notify()
+            if chunk is None:
+                return
 
 
 # ----- the helper pool -----

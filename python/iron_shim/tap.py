@@ -80,8 +80,8 @@ class StreamTap:
         return self.end_error is not None or (self.filter is not None and self.filter.denied is not None)
 
     def read_ahead(self, read: Callable[[], Optional[bytes]]) -> ReadAhead:
-        """The body's reader for a blocking wrapper: a helper starts reading at once (a burst that is already
-        there goes to the engine in one ask) and reads on while an ask of this tap is in flight."""
+        """The body's reader for a blocking wrapper: a pooled helper reads it to its end, so a burst that is
+        already there goes to the engine in one ask and what arrives during an ask goes with the next."""
         self._reading = ReadAhead(read)
         self._reading.ahead()
         return self._reading
