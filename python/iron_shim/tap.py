@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import zlib
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, List, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Optional
 
 from .errors import PolicyDenied
 from .flow import arun, run
 from .internal import swallow
+from .read_ahead import ReadAhead
 from .sse import SSEEvent, SSEParser
 from .stream_filter import Answer, Ask, ChunkFilter
 from .streams import Accumulator, StreamResult
@@ -57,6 +58,7 @@ class StreamTap:
         self.filter = chunks
         self._report = report
         self._ask, self._ask_async, self._abandon = ask, ask_async, abandon
+        self._reading: Optional[ReadAhead] = None
         self._parser: Any = getattr(accumulator, "new_parser", SSEParser)()
         self._lock = threading.Lock()
         self._finished = False
@@ -76,6 +78,19 @@ class StreamTap:
     def ended(self) -> bool:
         """True once the stream was ended for the agent (a deny, or a stream that cannot be filtered)."""
         return self.end_error is not None or (self.filter is not None and self.filter.denied is not None)
+
+    def read_ahead(self, read: Callable[[], Optional[bytes]]) -> ReadAhead:
+        """The body's reader for a blocking wrapper: a pooled helper reads it to its end, so a burst that is
+        already there goes to the engine in one ask and what arrives during an ask goes with the next."""
+        self._reading = ReadAhead(read)
+        self._reading.ahead()
+        return self._reading
+
+    def _asking(self, request: Ask) -> Answer:
+        """One blocking round trip; the body is read on meanwhile (when the wrapper reads through read_ahead)."""
+        if self._reading is not None:
+            self._reading.ahead()
+        return self._ask(request)  # type: ignore[misc]
 
     # ----- the byte path -----
 
@@ -149,7 +164,7 @@ class StreamTap:
         try:
             if not self.rewrite:
                 return self._plain(chunk)
-            return run(self._process(self._decode(chunk)), self._ask)
+            return run(self._process(self._decode(chunk)), self._asking)
         except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
             if not self.rewrite and not isinstance(exc, PolicyDenied):
                 self._accounting = False
@@ -222,12 +237,11 @@ def _deny_text(chunks: Optional[ChunkFilter]) -> str:
 def tee(tap: StreamTap, chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Yields what the agent sees from a body's chunks; the end of the body, an error or a deny finishes the tap.
 
-    A watched stream (chunk filter) reads ahead on a thread of its own: while one ask is in flight,
-    what arrives meanwhile is read, and goes to the engine with the next ask (never an ask per chunk)."""
+    A watched stream (chunk filter) reads ahead while an ask is in flight (read_ahead.py): what arrives
+    meanwhile goes to the engine with the next ask (never an ask per chunk)."""
     source: Iterable[bytes] = chunks
     if tap.filter is not None:
-        ahead = _ReadAhead(chunks)
-        source = iter(ahead.take, None)  # type: ignore[arg-type]
+        source = iter(tap.read_ahead(_next_of(iter(chunks))).take, None)  # type: ignore[arg-type]
     try:
         for chunk in source:
             out = tap.feed(chunk)
@@ -247,44 +261,9 @@ def tee(tap: StreamTap, chunks: Iterable[bytes]) -> Iterator[bytes]:
     tap.finish()
 
 
-class _ReadAhead:
-    """Reads a body's chunks on a daemon thread; take() hands over everything read so far at once."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        """Starts reading at once."""
-        self._chunks = chunks
-        self._read: List[bytes] = []
-        self._cond = threading.Condition()
-        self._ended = False
-        self._error: Optional[BaseException] = None
-        threading.Thread(target=self._run, name="iron-stream-read", daemon=True).start()
-
-    def _run(self) -> None:
-        """The reading thread: every chunk into the list, then the end (or the error)."""
-        try:
-            for chunk in self._chunks:
-                with self._cond:
-                    self._read.append(chunk)
-                    self._cond.notify()
-        except BaseException as exc:  # noqa: BLE001 - raised again on the agent's thread
-            self._error = exc
-        finally:
-            with self._cond:
-                self._ended = True
-                self._cond.notify()
-
-    def take(self) -> Optional[bytes]:
-        """Waits for a chunk; returns every chunk read since the last take, joined (None at the end)."""
-        with self._cond:
-            while not self._read and not self._ended:
-                self._cond.wait()
-            if self._read:
-                data = b"".join(self._read)
-                self._read = []
-                return data
-        if self._error is not None:
-            raise self._error
-        return None
+def _next_of(chunks: Iterator[bytes]) -> Callable[[], Optional[bytes]]:
+    """An iterator as a read function: the next chunk, None at the end."""
+    return lambda: next(chunks, None)
 
 
 async def atee(tap: StreamTap, chunks: Any) -> AsyncIterator[bytes]:

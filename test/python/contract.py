@@ -5,10 +5,12 @@ A concrete test case mixes Contract into ShimTestCase and implements call(), str
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any, Dict, NamedTuple, Optional
 
 import iron_shim
+from iron_shim.read_ahead import ReadAhead
 
 from .llm_server import LLMServer, anthropic_sse, chat_sse
 from .router_peer import RouterPeer, decision
@@ -405,6 +407,45 @@ class Contract:
         self.assertEqual(chunks[0]["index"], 0)
         resp = self.wait_response()[0]
         self.assertEqual((resp["output"], resp["complete"]), ("He***!", True))
+
+    def read_everything(self) -> threading.Event:
+        """An event set once the shim has read the whole body while a chunk ask was in flight (the blocking
+        libraries read ahead through read_ahead.ReadAhead; the asyncio ones override this)."""
+        done = threading.Event()
+        pump = ReadAhead._pump
+
+        def watched(reader: ReadAhead) -> None:
+            pump(reader)
+            if reader._ended:
+                done.set()
+
+        ReadAhead._pump = watched  # type: ignore[method-assign]
+        self.addCleanup(setattr, ReadAhead, "_pump", pump)
+        return done
+
+    def test_what_arrives_while_a_chunk_ask_is_in_flight_goes_with_the_next_ask(self) -> None:
+        """SPEC 3.6a: deltas already read travel together, never a round trip each (the server holds the
+        rest of the stream until the first ask is in flight; the engine answers once all of it was read)."""
+        read_all, gate = self.read_everything(), threading.Event()
+        self.server.gate = gate
+        self.addCleanup(setattr, self.server, "gate", None)
+
+        def decide(m: Dict[str, Any]) -> Dict[str, Any]:
+            if m["type"] == "llm.request":
+                return decision(m, stream_chunks=True, chunk_batch=True)
+            if m["type"] == "llm.chunk":
+                if not gate.is_set():
+                    gate.set()
+                    read_all.wait(2)  # below the decision timeout: a missing read-ahead fails the assertion
+                return decision(m, texts=[t.upper() for t in m["texts"]], text="")
+            return decision(m)
+
+        self.decide = decide
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "HELLO!")
+        chunks = self.peer.of_type("llm.chunk")
+        self.assertEqual([(c["texts"], c["done"]) for c in chunks], [(["Hel"], False), (["lo", "!"], True)])
+        self.assertTrue(read_all.is_set())
 
     def test_a_response_no_policy_can_act_on_is_reported_without_waiting(self) -> None:
         self.decide = (

@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 CHAT_MODEL = "gpt-4o-mini-2024-07-18"
 CLAUDE_MODEL = "claude-3-5-sonnet-20241022"
@@ -207,6 +207,7 @@ class LLMServer:
         self.requests: List[Dict[str, Any]] = []
         self.delay = 0.0  # seconds between SSE events
         self.stall = 0.0  # seconds before answering a POST (timeouts)
+        self.gate: Optional[threading.Event] = None  # set: an SSE body waits for it after its first two events
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -273,10 +274,12 @@ class LLMServer:
                 self.send_header("x-request-id", "req_test_sse")
                 self.end_headers()
                 try:
-                    for event in events:
+                    for at, event in enumerate(events):
                         data = event.encode()
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                         self.wfile.flush()
+                        if at == 1 and outer.gate is not None:
+                            outer.gate.wait(10)
                         if outer.delay:
                             time.sleep(outer.delay)
                     self.wfile.write(b"0\r\n\r\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import threading
 import unittest
 import warnings
 from typing import Any, Dict, Optional
@@ -59,6 +60,20 @@ class AiohttpContract(Contract, ShimTestCase):
                 return Result(r.status, dict(r.headers), await r.read())
 
         return run(go)
+
+    def read_everything(self) -> threading.Event:
+        """aiohttp reads the body on the event loop while an ask is awaited, and readany() hands all of it
+        over at once: set when the real body reader has been fed its end."""
+        done = threading.Event()
+        feed_eof = aiohttp.StreamReader.feed_eof
+
+        def watched(reader: Any) -> None:
+            feed_eof(reader)
+            done.set()
+
+        aiohttp.StreamReader.feed_eof = watched  # type: ignore[method-assign]
+        self.addCleanup(setattr, aiohttp.StreamReader, "feed_eof", feed_eof)
+        return done
 
     # ----- aiohttp specifics -----
     def test_a_denial_is_a_real_client_response_and_raise_for_status_raises_like_a_402(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import threading
 import unittest
 from typing import Any, Dict, Optional
 
@@ -14,6 +15,7 @@ from .support import ShimTestCase, has_module
 if has_module("httpx"):
     import httpx
 import iron_shim
+from iron_shim import tap as shim_tap
 from iron_shim.interceptors.base import MARKER
 
 
@@ -175,6 +177,24 @@ class HttpxAsyncContract(Contract, ShimTestCase):
             return Result(r.status_code, dict(r.headers), r.content)
 
         return self.run_async(go)
+
+    def read_everything(self) -> threading.Event:
+        """An async stream reads ahead in a task of its own (tap._aread_ahead): set once it read the end."""
+        done = threading.Event()
+        read_ahead = shim_tap._aread_ahead
+
+        async def watched(chunks: Any) -> Any:
+            async def body() -> Any:
+                async for chunk in chunks:
+                    yield chunk
+                done.set()
+
+            async for data in read_ahead(body()):
+                yield data
+
+        shim_tap._aread_ahead = watched
+        self.addCleanup(setattr, shim_tap, "_aread_ahead", read_ahead)
+        return done
 
     def test_concurrent_tasks_each_get_their_own_decision(self) -> None:
         self.decide = (

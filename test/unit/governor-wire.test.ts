@@ -53,6 +53,16 @@ describe("response_decision in the request decision", () => {
   });
 });
 
+describe("stream_chunks in the request decision", () => {
+  it("is left out when no output detector acts, so the shim never waits for a chunk decision", async () => {
+    const { governor: quiet } = governor([safety(ALLOW), settles]);
+    const decision = await quiet.request("a", wireRequest(1, { stream: true }));
+    expect([decision.stream_chunks, decision.chunk_batch]).toEqual([undefined, undefined]);
+    const { governor: watched } = governor([safety(REDACT), settles]);
+    expect((await watched.request("a", wireRequest(2, { stream: true }))).stream_chunks).toBe(true);
+  });
+});
+
 describe("finish_reasons in place of the body", () => {
   it("become the llm.response event's finishReasons", async () => {
     const { governor: g, events } = governor([safety(ALLOW), settles]);

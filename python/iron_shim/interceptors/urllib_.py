@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from ..calls import Verdict, capped
 from ..denial import SyntheticResponse
+from ..read_ahead import ReadAhead
 from ..tap import StreamTap
 from . import base
 
@@ -190,6 +191,7 @@ class _Buffered:
     _iron_tap: Optional[StreamTap]
     _iron_buf: bytearray
     _iron_eof: bool
+    _iron_reader: Optional[ReadAhead] = None
 
     def _iron_fill(self) -> bool:
         """Pulls one underlying chunk through the tap; False once nothing more will come."""
@@ -197,7 +199,7 @@ class _Buffered:
             return False
         tap = self._iron_tap
         try:
-            chunk = super().read1(65536)  # type: ignore[misc]
+            chunk = self._iron_read()
         except BaseException as exc:
             if tap is not None:
                 tap.finish(f"{type(exc).__name__}: {exc}")
@@ -221,6 +223,18 @@ class _Buffered:
             super().close()  # type: ignore[misc]
             return bool(out)
         return True
+
+    def _iron_read(self) -> bytes:
+        """One underlying read; a watched stream's reads go through the tap's read-ahead, so what arrives
+        while an ask is in flight goes with the next ask (http.client hands over one HTTP chunk a read)."""
+        tap = self._iron_tap
+        if tap is None or tap.filter is None:
+            return super().read1(65536)  # type: ignore[misc,no-any-return]
+        reader = self._iron_reader
+        if reader is None:
+            read1 = super().read1  # type: ignore[misc]
+            reader = self._iron_reader = tap.read_ahead(lambda: read1(65536) or None)
+        return reader.take() or b""
 
     def _iron_take(self, n: int) -> bytes:
         """Removes and returns up to n buffered bytes (all when n < 0)."""

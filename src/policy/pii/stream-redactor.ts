@@ -72,25 +72,33 @@ function lastNumberChar(text: string): number {
 /**
  * Whether the text after a number's last digit can still be part of it: numbers in groups (cards,
  * phones, IBANs, SSNs, IPs) go on only through single separators (space . - : ( ) +, at most two in
- * a row) and short letter groups (an IBAN's bank code, "ext"); a longer word, a comma, a line break
- * ends them, so what was held for the number goes out with the delta that brought the end.
+ * a row); letters only in short groups, and only where a detector takes them: an IBAN's groups (when
+ * an IBAN may have begun, `iban`) or an IPv6 group's hex digits after a colon. A letter anywhere else,
+ * a longer word, a comma, a line break ends the number, so what was held for it goes out with the
+ * delta that brought the end.
  */
-export function numberMayGoOn(tail: string): boolean {
+export function numberMayGoOn(tail: string, iban = true): boolean {
   let letters = 0;
   let separators = 0;
+  let separator = "";
   for (const ch of tail) {
     if (/[A-Za-z]/.test(ch)) {
+      if (!iban && !(separator === ":" && /[A-Fa-f]/.test(ch))) return false;
       letters += 1;
       separators = 0;
       if (letters > 4) return false;
     } else if (" .-:()+".includes(ch)) {
       separators += 1;
+      separator = ch;
       letters = 0;
       if (separators > 2) return false;
     } else return false;
   }
   return true;
 }
+
+/** Where an IBAN may have begun: two letters and two digits at the start of a word. */
+const IBAN_START = /(?:^|[^A-Za-z0-9])[A-Za-z]{2}\d{2}/;
 
 /** How much of `held` can be released now without cutting through a value that may continue. */
 export function safeCut(context: string, held: string, rules: DirectionRules, wide: boolean): number {
@@ -106,7 +114,7 @@ export function safeCut(context: string, held: string, rules: DirectionRules, wi
   else {
     const window = held.slice(windowStart);
     const digit = window.search(/[\d+(]/);
-    if (digit >= 0 && numberMayGoOn(window.slice(lastNumberChar(window) + 1))) cut = Math.min(cut, wordStart(windowStart + digit));
+    if (digit >= 0 && numberMayGoOn(window.slice(lastNumberChar(window) + 1), IBAN_START.test(windowStart === 0 ? context + window : window))) cut = Math.min(cut, wordStart(windowStart + digit));
   }
   const begin = held.lastIndexOf("-----BEGIN");
   if (begin >= 0 && !/-----END[^-]*-----/.test(held.slice(begin))) cut = Math.min(cut, begin);

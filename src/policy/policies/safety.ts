@@ -91,9 +91,9 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
       const changed = body !== result.body || text !== result.output;
       return decide(findings, blocked, "response", () => (changed ? redact(body, { output: text, reason: describeFindings(redactedOf(findings), "redacted") }) : undefined));
     },
-    onStreamOpen(call) {
-      return outputWatched ? createStreamRedactor(output, placeholdersOf(call.id), wide) : undefined;
-    },
+    // Only when some output detector acts: a policy with onStreamOpen makes the shim wait for a decision on
+    // every read of every stream (stream_chunks), which is wasted when every output action is allow.
+    ...(outputWatched && { onStreamOpen: (call: LlmCall) => createStreamRedactor(output, placeholdersOf(call.id), wide) }),
   };
 }
 
