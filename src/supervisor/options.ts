@@ -72,6 +72,8 @@ export interface SupervisorOptions {
   readonly socketPath?: string;
   /** No heartbeat from a joined agent for this long shows it `detached`; 0 turns the check off (default 10000). */
   readonly joinedHeartbeatTimeoutMs?: number;
+  /** Detached joined agents kept in `sup.joined` (default 1000); beyond it the longest-detached are forgotten (their spend and history stay in the store). */
+  readonly maxDetachedJoined?: number;
   /** PII and secret detection (iron.yaml's `safety:` section); `false` turns the safety policy off. */
   readonly safety?: SafetyConfig | false;
   /** Breakers, rate limits, fallbacks, per-call timeout (iron.yaml's `reliability:` section); `false` turns it off. */
@@ -111,6 +113,7 @@ export interface ResolvedSupervisorOptions {
   readonly joinToken: string | null;
   readonly socketPath: string | null;
   readonly joinedHeartbeatTimeoutMs: number;
+  readonly maxDetachedJoined: number;
   /** null: no traces and no metrics. */
   readonly telemetry: ResolvedTelemetry | null;
   readonly retention: Retention | false;
@@ -172,6 +175,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     joinToken: resolveJoinToken(options.joinToken),
     socketPath: options.socketPath === undefined ? null : typeof options.socketPath === "string" && options.socketPath !== "" ? options.socketPath : bad("socketPath", "a path", options.socketPath),
     joinedHeartbeatTimeoutMs: nonNegativeInt("joinedHeartbeatTimeoutMs", options.joinedHeartbeatTimeoutMs, 10_000),
+    maxDetachedJoined: positiveInt("maxDetachedJoined", options.maxDetachedJoined, 1000),
     telemetry: options.telemetry === false ? null : resolveTelemetry(options.telemetry),
     retention: resolveRetention(options.retention),
     outputRate: resolveOutputRate(options.outputRate),
