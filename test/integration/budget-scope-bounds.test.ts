@@ -96,7 +96,10 @@ function rig(ledger: BudgetLedger, sink?: SqliteStore) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     governor.flushBalances();
   };
-  return { call, settle, projection, retired, advance: (ms: number) => void (now += ms) };
+  const advance = (ms: number): void => {
+    now += ms;
+  };
+  return { call, settle, projection, retired, advance };
 }
 
 describe("budget scopes in memory and snapshots", () => {
