@@ -179,6 +179,9 @@ export class StateProjection {
         this.budgets.set(event.scope, row);
         return;
       }
+      case "budget.retired":
+        for (const scope of event.scopes) this.budgets.delete(scope);
+        return;
       case "budget.warning": {
         const row = this.budgets.get(event.scope) ?? { scope: event.scope, limit: event.limit, spent: event.spent, reserved: 0, warned: null };
         row.warned = Math.max(row.warned ?? 0, event.threshold);

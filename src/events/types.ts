@@ -138,6 +138,8 @@ export interface EventPayloads {
     readonly finishReasons?: readonly string[];
   };
   "budget.update": { readonly scope: string; readonly limit: number | null; readonly spent: number; readonly reserved: number };
+  /** Scopes dropped from memory and from snapshots (their spend stays in the store): periods that are over, or idle scopes beyond budgets.max_live_scopes. */
+  "budget.retired": { readonly scopes: readonly string[]; readonly reason: "period over" | "idle" };
   "budget.warning": {
     readonly scope: string;
     /** The fraction of the limit now spent that was crossed (0.5, 0.8, 0.9, …). */
@@ -230,6 +232,7 @@ export const EVENT_TYPES = [
   "llm.decision",
   "llm.response",
   "budget.update",
+  "budget.retired",
   "budget.warning",
   "budget.exhausted",
   "breaker.state",

@@ -56,6 +56,14 @@ export interface BudgetLedger extends BudgetView {
    * returns them with what they had spent; absent where budgets are shared by a fleet.
    */
   resetSpent?(selector: BudgetSelector): readonly ResetScope[];
+  /**
+   * Drops idle scopes (nothing held) from memory; answers the names dropped. A ledger that
+   * `reloadsSpend` reads a dropped scope's spend back from its store on next use, so any idle scope
+   * may go; one that does not is only ever asked to drop periods that are over (issue 16, item 9).
+   */
+  forget?(scopes: readonly string[]): readonly string[];
+  /** True when a scope's spend survives `forget` (kept in a store and read back on demand). */
+  readonly reloadsSpend?: boolean;
 }
 
 /**

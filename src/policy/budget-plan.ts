@@ -4,6 +4,9 @@
 // per-attribute budgets need nothing from the ledger beyond reserve/settle.
 import type { LlmCall } from "./types.js";
 
+/** Default cap on budget scopes kept in memory and in snapshots (budgets.max_live_scopes). */
+export const DEFAULT_MAX_LIVE_SCOPES = 10_000;
+
 /** A budget period: the whole lifetime, one calendar day, or one calendar month. */
 export type BudgetPeriod = "total" | "day" | "month";
 

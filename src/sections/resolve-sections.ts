@@ -2,7 +2,7 @@
 // takes) → validated → defaults applied → the settings the built-in policies run on.
 import type * as z from "zod";
 import { DEFAULT_WARN_AT } from "../policy/budget-warnings.js";
-import type { BudgetPlanOptions, LimitSpec } from "../policy/budget-plan.js";
+import { DEFAULT_MAX_LIVE_SCOPES, type BudgetPlanOptions, type LimitSpec } from "../policy/budget-plan.js";
 import type { BreakerSettings } from "../policy/breaker/machine.js";
 import { usdToMicros } from "../policy/money.js";
 import { BUILTIN_DETECTORS, type Detector } from "../policy/pii/detectors.js";
@@ -20,6 +20,8 @@ export interface ResolvedBudgets {
   readonly onExhausted: "deny" | "stop";
   readonly defaultMaxOutputTokens: number | undefined;
   readonly capOutputTokens: boolean;
+  /** Budget scopes kept in memory (budgets.max_live_scopes); idle ones beyond it are retired. */
+  readonly maxLiveScopes: number;
 }
 
 /** Reliability as the reliability policy uses it. */
@@ -59,6 +61,7 @@ export function resolveBudgets(input: BudgetsConfig | undefined, budgetUsd: numb
     onExhausted: b.on_exhausted ?? "deny",
     defaultMaxOutputTokens: b.default_max_output_tokens,
     capOutputTokens: b.cap_output_tokens ?? true,
+    maxLiveScopes: b.max_live_scopes ?? DEFAULT_MAX_LIVE_SCOPES,
   });
 }
 

@@ -42,6 +42,8 @@ export const budgetsSchema = obj({
   default_max_output_tokens: positiveInt.optional(),
   /** Add that maximum to such requests while a budget applies, so the reservation is a true worst case. */
   cap_output_tokens: flag.optional(),
+  /** Budget scopes kept in memory and in snapshots; beyond it idle ones are retired (spend stays in the state file). */
+  max_live_scopes: positiveInt.optional(),
   /** Where days and months begin. */
   timezone: timeZone.optional(),
 });

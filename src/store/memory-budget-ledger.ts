@@ -14,6 +14,8 @@ interface Hold {
 
 /** Budgets kept in memory; the SQLite ledger persists the same operations. */
 export class MemoryBudgetLedger implements BudgetLedger {
+  /** Spend lives only here: a dropped scope would start again from zero. */
+  readonly reloadsSpend = false;
   readonly #scopes = new Map<string, Scope>();
   readonly #holds = new Map<string, Hold>();
 
@@ -78,6 +80,17 @@ export class MemoryBudgetLedger implements BudgetLedger {
     this.#holds.delete(callId);
     for (const name of hold.scopes) this.#scope(name).reserved -= hold.micros;
     return hold.scopes.map((name) => this.#balance(name));
+  }
+
+  /** Drops idle scopes; their spend is gone with them, so only periods that are over are asked of it. */
+  forget(scopes: readonly string[]): readonly string[] {
+    const dropped: string[] = [];
+    for (const name of scopes) {
+      if (this.#scopes.get(name)?.reserved !== 0) continue;
+      this.#scopes.delete(name);
+      dropped.push(name);
+    }
+    return dropped;
   }
 
   balances(): readonly ScopeBalance[] {

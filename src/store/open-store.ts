@@ -10,13 +10,13 @@ import type { Store } from "./store.js";
 /** Where the CLI keeps state unless told otherwise (`--state`, `IRON_STATE`). */
 export const DEFAULT_STATE_PATH = ".iron/state.db";
 
-/** Opens the state at `state` (a postgres:// URL, or a file path relative to the working directory), or a memory store for null; throws IRON_ERR_STORE. `retention` applies to a SQLite file. */
+/** Opens the state at `state` (a postgres:// URL, or a file path relative to the working directory), or a memory store for null; throws IRON_ERR_STORE. `retention` applies to both a SQLite file and a postgres:// database. */
 export async function openStore(state: string | null, retention?: Retention | false): Promise<Store> {
   if (state === null) return new MemoryStore();
   if (!isPostgresUrl(state)) return SqliteStore.open(resolve(state), retention === undefined ? {} : { retention });
   // pg loads only for a fleet: a SQLite user's every command stays as quick to start as before.
   const { PostgresStore } = await import("./postgres/postgres-store.js");
-  return PostgresStore.open(state);
+  return PostgresStore.open(state, retention === undefined ? {} : { retention });
 }
 
 /** A state location from a config file: URLs as they are, paths relative to the file's folder. */

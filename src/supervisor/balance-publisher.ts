@@ -4,6 +4,7 @@
 // thousands of users must not emit thousands of events a call.
 import type { EventBus } from "../events/bus.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
+import type { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 
 /** How long balance changes wait to be published together; the last balance always goes out. */
 export const BALANCE_COALESCE_MS = 5;
@@ -15,10 +16,13 @@ export class BalancePublisher {
   /** Each scope's balance as last published (limit|spent|reserved). */
   readonly #published = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
+  readonly #janitor: BudgetScopeJanitor | null;
 
-  constructor(ledger: BudgetLedger, bus: EventBus) {
+  /** `janitor` retires scopes after each flush, so memory and snapshots stay bounded. */
+  constructor(ledger: BudgetLedger, bus: EventBus, janitor: BudgetScopeJanitor | null = null) {
     this.#ledger = ledger;
     this.#bus = bus;
+    this.#janitor = janitor;
   }
 
   /** Notes that balances moved: their budget.update goes out shortly, after the decision's reply. */
@@ -30,11 +34,13 @@ export class BalancePublisher {
   flush(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    for (const balance of this.#ledger.balances()) {
+    const balances = this.#ledger.balances();
+    for (const balance of balances) {
       const key = `${balance.limit}|${balance.spent}|${balance.reserved}`;
       if (this.#published.get(balance.scope) === key) continue;
       this.#published.set(balance.scope, key);
       this.#bus.publish({ type: "budget.update", ...balance });
     }
+    for (const scope of this.#janitor?.sweep(balances) ?? []) this.#published.delete(scope);
   }
 }

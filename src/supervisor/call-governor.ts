@@ -9,6 +9,7 @@ import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { CallObserver } from "../stream/call-details.js";
 import { BalancePublisher } from "./balance-publisher.js";
+import type { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 import { MetricsBoard, type CallMetrics } from "./call-metrics.js";
 import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
@@ -32,7 +33,8 @@ export class CallGovernor {
   /**
    * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
    * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details);
-   * `holdsDurable` is the store's group commit of budget holds, awaited before an allow is answered.
+   * `holdsDurable` is the store's group commit of budget holds, awaited before an allow is answered;
+   * `janitor` retires budget scopes from memory and snapshots after balances are published.
    */
   constructor(
     engine: PolicyEngine,
@@ -42,12 +44,13 @@ export class CallGovernor {
     observer: CallObserver | null = null,
     traceparentOf: (agentId: string) => string | null = () => null,
     holdsDurable: () => Promise<void> | null = () => null,
+    janitor: BudgetScopeJanitor | null = null,
   ) {
     this.#holdsDurable = holdsDurable;
     this.#traceparentOf = traceparentOf;
     this.#engine = engine;
     this.#bus = bus;
-    this.#balances = new BalancePublisher(ledger, bus);
+    this.#balances = new BalancePublisher(ledger, bus, janitor);
     this.#budgetOf = budgetOf;
     this.#observer = observer;
   }
@@ -219,6 +222,12 @@ export class CallGovernor {
   }
 
   /** Releases the reservations of an agent's calls that will never report back. */
+  /** Forgets an agent's counters once nothing of it is left in flight (a joined agent evicted). */
+  forgetAgent(agentId: string): void {
+    this.abandon(agentId);
+    this.#metrics.forget(agentId);
+  }
+
   abandon(agentId: string): void {
     let released = false;
     for (const [id, call] of this.#inflight) {

@@ -36,6 +36,11 @@ export class MetricsBoard {
     return metrics;
   }
 
+  /** Drops an agent's counters (a detached joined agent evicted from memory). */
+  forget(agentId: string): void {
+    this.#metrics.delete(agentId);
+  }
+
   /** Counts a decided request by what was decided. */
   countRequest(agentId: string, verdict: Verdict): void {
     const metrics = this.of(agentId);

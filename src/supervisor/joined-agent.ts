@@ -176,6 +176,11 @@ export class JoinedAgent {
     this.#host.abandon();
   }
 
+  /** @internal Evicted from memory (detached the longest, beyond the cap): its machine stops, nothing is published. */
+  dispose(): void {
+    this.#actor.stop();
+  }
+
   #send(event: Parameters<Actor<JoinedMachine>["send"]>[0]): void {
     if (this.#actor.getSnapshot().status === "active") this.#actor.send(event);
   }

@@ -18,7 +18,14 @@ export interface JoinedAgentsDeps {
   dropSession(sessionId: string): void;
   /** True when an id is already used (by a spawned agent too). */
   taken(agentId: string): boolean;
+  /** Detached agents kept in memory (sup.joined, counters); beyond it the longest-detached are evicted (default 1000). */
+  readonly maxDetached?: number;
+  /** An evicted agent's counters and anything else kept per id go. */
+  forget?(agentId: string): void;
 }
+
+/** Detached joined agents kept by default: a join loop with new names or pids cannot grow memory past it. */
+export const DEFAULT_MAX_DETACHED = 1000;
 
 /** The registry of joined agents. */
 export class JoinedAgents {
@@ -55,6 +62,7 @@ export class JoinedAgents {
       const existing = this.#agents.get(id);
       if (existing === undefined) {
         this.#agents.set(id, this.#create(id, hello));
+        this.#evictDetached(id);
         return id;
       }
       if (existing.state === "detached") return id;
@@ -71,6 +79,19 @@ export class JoinedAgents {
       abandon: () => deps.abandon(id),
       dropSession: (sessionId) => deps.dropSession(sessionId),
     });
+  }
+
+  // Keeps at most maxDetached detached agents, evicting the oldest (first joined) first; never `keep`.
+  // Their spend stays in the budget ledger (agent:<id>) and their history in the store; an evicted
+  // id that joins again starts a new JoinedAgent with the same scope.
+  #evictDetached(keep: string): void {
+    const max = this.#deps.maxDetached ?? DEFAULT_MAX_DETACHED;
+    const detached = [...this.#agents.values()].filter((a) => a.state === "detached" && a.id !== keep);
+    for (const agent of detached.slice(0, Math.max(0, detached.length - max))) {
+      this.#agents.delete(agent.id);
+      agent.dispose();
+      this.#deps.forget?.(agent.id);
+    }
   }
 
   /** True when an id is a joined agent's. */

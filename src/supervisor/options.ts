@@ -15,6 +15,7 @@ import type { BudgetsConfig } from "../sections/schema-budgets.js";
 import type { ReliabilityConfig } from "../sections/schema-reliability.js";
 import type { SafetyConfig } from "../sections/schema-safety.js";
 import type { SafetyPolicyOptions } from "../policy/policies/safety.js";
+import { plainTcpBeyondLoopback, SAFER_LISTEN } from "../transport/listen-exposure.js";
 import { checkJoinToken, generateJoinToken } from "../transport/join-token.js";
 import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from "../observability/telemetry-options.js";
 
@@ -25,6 +26,8 @@ export interface SupervisorOptions {
   readonly runtimeParent?: string;
   /** Extra endpoints to listen on besides the private ipc socket, e.g. `tcp://127.0.0.1:5555` or `tls://0.0.0.0:5555`. */
   readonly listen?: readonly string[];
+  /** Accept `listen` endpoints with plain tcp:// on an address beyond loopback (unencrypted; the token is still never sent). Default false: refused with IRON_ERR_CONFIG. */
+  readonly insecure?: boolean;
   /** Where tls:// listeners keep their certificate and key (default: the directory of the install secret, `~/.config/iron`). */
   readonly tlsDir?: string;
   /** Budget across every agent, in USD; unlimited when omitted. */
@@ -69,6 +72,8 @@ export interface SupervisorOptions {
   readonly socketPath?: string;
   /** No heartbeat from a joined agent for this long shows it `detached`; 0 turns the check off (default 10000). */
   readonly joinedHeartbeatTimeoutMs?: number;
+  /** Detached joined agents kept in `sup.joined` (default 1000); beyond it the longest-detached are forgotten (their spend and history stay in the store). */
+  readonly maxDetachedJoined?: number;
   /** PII and secret detection (iron.yaml's `safety:` section); `false` turns the safety policy off. */
   readonly safety?: SafetyConfig | false;
   /** Breakers, rate limits, fallbacks, per-call timeout (iron.yaml's `reliability:` section); `false` turns it off. */
@@ -108,6 +113,7 @@ export interface ResolvedSupervisorOptions {
   readonly joinToken: string | null;
   readonly socketPath: string | null;
   readonly joinedHeartbeatTimeoutMs: number;
+  readonly maxDetachedJoined: number;
   /** null: no traces and no metrics. */
   readonly telemetry: ResolvedTelemetry | null;
   readonly retention: Retention | false;
@@ -137,6 +143,8 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
   if (options.state !== undefined && !(typeof options.state === "string" && options.state !== "")) bad("state", "a path to a state file", options.state);
   if (options.tlsDir !== undefined && !(typeof options.tlsDir === "string" && options.tlsDir !== "")) bad("tlsDir", "a directory path", options.tlsDir);
   const budgets = resolveBudgets(options.budgets, budget);
+  const exposed = plainTcpBeyondLoopback(options.listen ?? []);
+  if (exposed.length > 0 && options.insecure !== true) bad("listen", `${SAFER_LISTEN}, or insecure: true to accept plain TCP on a trusted network`, exposed.join(", "));
   for (const [i, p] of (options.policies ?? []).entries()) {
     if (typeof p?.name !== "string" || p.name === "") bad(`policies[${i}].name`, "a non-empty string", p?.name);
   }
@@ -167,6 +175,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     joinToken: resolveJoinToken(options.joinToken),
     socketPath: options.socketPath === undefined ? null : typeof options.socketPath === "string" && options.socketPath !== "" ? options.socketPath : bad("socketPath", "a path", options.socketPath),
     joinedHeartbeatTimeoutMs: nonNegativeInt("joinedHeartbeatTimeoutMs", options.joinedHeartbeatTimeoutMs, 10_000),
+    maxDetachedJoined: positiveInt("maxDetachedJoined", options.maxDetachedJoined, 1000),
     telemetry: options.telemetry === false ? null : resolveTelemetry(options.telemetry),
     retention: resolveRetention(options.retention),
     outputRate: resolveOutputRate(options.outputRate),

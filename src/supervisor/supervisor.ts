@@ -29,6 +29,7 @@ import { JoinedAgents } from "./joined-agents.js";
 import { VERSION } from "../version.js";
 import { Agent, type AgentHost } from "./agent.js";
 import { agentIdCandidate } from "./agent-id.js";
+import { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 import { CallGovernor } from "./call-governor.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
@@ -122,6 +123,7 @@ export class Supervisor {
       observers(details, this.#telemetry?.observer ?? null),
       (id) => this.#traceparents.get(id) ?? null,
       () => this.#store.holdsDurable?.() ?? null,
+      new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
     );
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
@@ -134,6 +136,8 @@ export class Supervisor {
       abandon: (id) => this.#governor.abandon(id),
       dropSession: (sessionId) => this.#server?.dropSession(sessionId),
       taken: (id) => this.#agents.has(id),
+      maxDetached: options.maxDetachedJoined,
+      forget: (id) => this.#governor.forgetAgent(id),
     });
     const builtins = this.#builtins;
     builtins.plan.matchScopesAs((scope) => this.#bus.scrubber.text(scope));

@@ -93,6 +93,11 @@ export class AgentServer {
     return server;
   }
 
+  /** What the server keeps per peer: sessions (welcomed), challenges awaiting a proof, open connections. */
+  get held(): { readonly sessions: number; readonly challenges: number; readonly connections: number } {
+    return { sessions: this.#sessions.size, challenges: this.#challenges.size, connections: this.#connections.size };
+  }
+
   get endpoints(): readonly string[] {
     return this.#router?.endpoints ?? [];
   }

@@ -41,6 +41,11 @@ export class Challenges {
     this.#capacity = capacity;
   }
 
+  /** Challenges waiting for their proof. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
   /** Starts (or restarts) the challenge of a connection; answers the message to send. */
   begin(key: string, hello: HelloMessage, helloPayload: Uint8Array, credentials: readonly Credential[]): Omit<ChallengeMessage, "v" | "type" | "id"> {
     const serverNonce = newNonce();

@@ -4,7 +4,7 @@
 // pin stays the same across restarts. Shims trust the fingerprint, not a CA: no name is checked.
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { IronError } from "../errors.js";
 
@@ -40,6 +40,38 @@ export function tlsCredentials(dir: string, openssl: string = OPENSSL): TlsCrede
     });
   }
   return { cert, key, fingerprint, certFile };
+}
+
+/** What a rotation replaced: the fingerprint agents pinned (null when there was no certificate) and the new credentials. */
+export interface RotatedCertificate {
+  readonly previous: string | null;
+  readonly current: TlsCredentials;
+}
+
+/**
+ * Replaces `dir`/tls-cert.pem and tls-key.pem with a new pair (`iron tls rotate`): made aside, then
+ * renamed over the old files (key first), so a reader finds either the old pair or the new one's
+ * complete files. A running supervisor keeps serving the certificate it loaded until it restarts.
+ */
+export function rotateTlsCertificate(dir: string, openssl: string = OPENSSL): RotatedCertificate {
+  const certFile = join(dir, CERT_FILE);
+  const keyFile = join(dir, KEY_FILE);
+  let previous: string | null = null;
+  try {
+    previous = existsSync(certFile) ? fingerprintOf(readFileSync(certFile, "utf8")) : null;
+  } catch {
+    previous = null;
+  }
+  const staging = join(dir, `.rotate-${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    generate(staging, join(staging, CERT_FILE), join(staging, KEY_FILE), openssl);
+    renameSync(join(staging, KEY_FILE), keyFile);
+    renameSync(join(staging, CERT_FILE), certFile);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return { previous, current: tlsCredentials(dir, openssl) };
 }
 
 /** SHA-256 of a PEM certificate's DER bytes, as 64 lowercase hex digits. */

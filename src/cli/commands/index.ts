@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "calls", load: async () => (await import("./calls.js")).registerCalls },
   { name: "agents", load: async () => (await import("./calls.js")).registerAgents },
   { name: "budget", load: async () => (await import("./budget.js")).registerBudget },
+  { name: "tls", load: async () => (await import("./tls.js")).registerTls },
 ];
 
 /** The commands argv can reach: the one it names, else every one (help, usage errors, "did you mean"). */

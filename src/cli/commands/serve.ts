@@ -89,6 +89,7 @@ export function registerServe(program: Command): void {
       logger: createLogger(flags.logLevel === undefined ? {} : { level: flags.logLevel }),
       socketPath: flags.socket ?? defaultSocketPath(),
       listen: flags.listen,
+      ...(flags.insecure === true && { insecure: true }),
       ...(flags.budget !== undefined && { budgetUsd: flags.budget }),
       ...(flags.failOpen !== undefined && { failOpen: flags.failOpen }),
       ...(flags.onDeny !== undefined && { onDeny: flags.onDeny }),

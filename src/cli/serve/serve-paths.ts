@@ -3,6 +3,9 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IronError } from "../../errors.js";
+import { isLoopback, plainTcpBeyondLoopback, SAFER_LISTEN } from "../../transport/listen-exposure.js";
+
+export { isLoopback };
 
 /** `$XDG_RUNTIME_DIR/iron/serve.sock`, else `<tmp>/iron-<uid>/serve.sock`. */
 export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -11,19 +14,12 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
   return join(tmpdir(), `iron-${uid}`, "serve.sock");
 }
 
-/** True for an address only this machine can reach. */
-export function isLoopback(endpoint: string): boolean {
-  const host = /^tcp:\/\/\[?([^\]]*?)\]?:\d+$/.exec(endpoint)?.[1] ?? "";
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}
-
 /** Plain TCP beyond loopback carries prompts unencrypted: refused unless the user says --insecure (issue 16, item 3); tls:// is always allowed. */
 export function checkListen(endpoints: readonly string[], insecure: boolean): void {
-  const open = endpoints.filter((e) => e.startsWith("tcp://") && !isLoopback(e));
+  const open = plainTcpBeyondLoopback(endpoints);
   if (open.length === 0 || insecure) return;
   throw new IronError("IRON_ERR_USAGE", `--listen ${open.join(", ")} is reachable from the network over plain TCP: prompts and decisions would cross it unencrypted`, {
-    expected:
-      "tls://HOST:PORT (encrypted, the certificate pinned by agents), a loopback address (127.0.0.1, ::1, localhost) reached through a tunnel (ssh -L), or --insecure to accept plain TCP on a trusted network",
+    expected: `${SAFER_LISTEN}, or --insecure to accept plain TCP on a trusted network`,
     got: open.join(", "),
   });
 }

@@ -20,6 +20,8 @@ import type { BreakerChange, BreakerClock } from "../../policy/breaker/board.js"
 import type { BreakerSettings } from "../../policy/breaker/machine.js";
 import { FleetBreakerBoard } from "./fleet-breakers.js";
 import { FleetRateLimiter } from "./fleet-rate-limits.js";
+import { PgPruner, type PgPruned } from "./pg-retention.js";
+import { DEFAULT_RETENTION, type Retention } from "../sqlite/retention.js";
 
 /** How long closing waits for pending writes to reach the database. */
 const CLOSE_WAIT_MS = 10_000;
@@ -32,6 +34,12 @@ export interface PostgresStoreOptions {
   readonly leases?: LeaseOptions;
   /** How long closing waits for pending writes when the database is away (default 10 s). */
   readonly closeWaitMs?: number;
+  /** How much history the database keeps (iron.yaml's `retention:`, the same as a state file's); false keeps everything. */
+  readonly retention?: Retention | false;
+  /** How often pruning runs, in ms (default 10 minutes, and once at open); 0: only on pruneNow(). */
+  readonly pruneEveryMs?: number;
+  /** Rows a pruning batch deletes at most (default 5000). */
+  readonly pruneBatch?: number;
 }
 
 /** A Store in a PostgreSQL database shared by a fleet of supervisors. */
@@ -56,6 +64,7 @@ export class PostgresStore implements Store {
   readonly #closeWaitMs: number;
   #lastError: IronError | null = null;
   #closing: Promise<void> | null = null;
+  readonly #pruner: PgPruner;
 
   private constructor(url: string, pool: pg.Pool, listener: pg.Client, supervisorId: number, hashKey: Buffer, options: PostgresStoreOptions) {
     this.#url = url;
@@ -77,6 +86,13 @@ export class PostgresStore implements Store {
       for (const listener of this.#limitListeners) listener(scope, previous, next);
     };
     this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError, onLimitChanged }, options.leases);
+    const retention = options.retention ?? DEFAULT_RETENTION;
+    this.#pruner = new PgPruner(pool, retention, Date.now, (error) => onError(error, "pruning old history"), options.pruneEveryMs ?? 10 * 60_000, options.pruneBatch);
+  }
+
+  /** Prunes old history now, one full pass (retention:); skipped while another supervisor prunes. */
+  pruneNow(): Promise<PgPruned> {
+    return this.#pruner.pruneNow();
   }
 
   // The listener connection carries NOTIFYs; when the server goes away it is opened again.
@@ -195,6 +211,7 @@ export class PostgresStore implements Store {
           this.sink.stop();
           throw new Error(`pending events and settles were not written within ${this.#closeWaitMs} ms`);
         }
+        await this.#pruner.stop();
         await this.budgets.close();
         await this.#pool.query(`UPDATE supervisors SET ended_at = ${DB_NOW}, end_reason = $2 WHERE id = $1`, [this.supervisorId, reason]);
       } catch (error) {

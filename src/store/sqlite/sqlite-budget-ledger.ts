@@ -67,6 +67,8 @@ export interface SqliteLedgerContext {
 
 /** Budgets persisted in the state file, scope by scope, in integer micro-dollars. */
 export class SqliteBudgetLedger implements BudgetLedger {
+  /** Every scope's spend is in the file: a scope dropped from memory is read back on next use. */
+  readonly reloadsSpend = true;
   readonly #c: SqliteLedgerContext;
   readonly #mirror = new Map<string, Scope>();
   /** Scopes this supervisor touched, in first-use order: what `balances()` reports. */
@@ -174,6 +176,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
     }
     for (const key of keys) {
       this.#scope(key).reserved += micros;
+      // Most recently used last: forgetting idle scopes starts with the least recently used.
+      this.#known.delete(key);
       this.#known.add(key);
     }
     this.#holds.set(callId, { keys, micros });
@@ -278,6 +282,30 @@ export class SqliteBudgetLedger implements BudgetLedger {
       if (mirrored !== undefined) mirrored.spent = 0;
     }
     return chosen;
+  }
+
+  /**
+   * Drops scopes from memory that hold nothing and whose spend is all in the file (no settle
+   * waiting for its batch): the next use reads them back, so no spend is lost or given back.
+   */
+  forget(scopes: readonly string[]): readonly string[] {
+    const unwritten = new Set<string>();
+    for (const c of this.#closing) for (const key of c.hold.keys) unwritten.add(key);
+    for (const q of this.#queued.values()) for (const key of q.keys) unwritten.add(key);
+    const dropped: string[] = [];
+    for (const key of scopes) {
+      const s = this.#mirror.get(key);
+      if (s === undefined || s.reserved !== 0 || unwritten.has(key)) continue;
+      this.#mirror.delete(key);
+      this.#known.delete(key);
+      this.#inFile.delete(key);
+      dropped.push(key);
+    }
+    // Scopes only read (never held or limited here) are in no balance: dropped once they pile up.
+    if (this.#mirror.size > this.#known.size + 1024) {
+      for (const [key, s] of this.#mirror) if (!this.#known.has(key) && s.reserved === 0 && !unwritten.has(key)) this.#mirror.delete(key);
+    }
+    return dropped;
   }
 
   #balance(key: string): ScopeBalance {
