@@ -316,6 +316,8 @@ export class Supervisor {
     const agent = new Agent({ id, python, script, args: options.args ?? [], cwd, lifecycle, echo, outputRate: this.#options.outputRate }, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
+    // Its process is up: what was deferred to make the agent start sooner (prom-client) loads now, beside it.
+    this.#telemetry?.warm();
     return agent;
   }
 
