@@ -1,12 +1,12 @@
 // The provider wire facts (python/iron_shim/provider_wire.json): the one file the shim, the mock
 // and the policies read, so the paths, secrets and error shapes they agree on are written once.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { IronError } from "../errors.js";
+import { findPackageRoot } from "../package-root.js";
 
-// The package root: two levels above this module, in src/ and in dist/ alike.
-const PACKAGE_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+// The package root, in src/, dist/ and the bundled CLI alike (null for modules compiled elsewhere).
+const PACKAGE_ROOT = findPackageRoot();
 
 /** The facts as the JSON file holds them (the parts the TypeScript side reads). */
 export interface ProviderWireFacts {
@@ -28,7 +28,7 @@ const RELATIVE = join("python", "iron_shim", "provider_wire.json");
 // The package's copy; else the shim's (IRON_SHIM_PATH); else the nearest checkout above the working
 // directory (modules compiled elsewhere, as the CLI tests do, have no package root around them).
 function locate(): string {
-  const tried = [join(PACKAGE_ROOT, RELATIVE)];
+  const tried = PACKAGE_ROOT === null ? [] : [join(PACKAGE_ROOT, RELATIVE)];
   if (process.env.IRON_SHIM_PATH) tried.push(join(process.env.IRON_SHIM_PATH, "iron_shim", "provider_wire.json"));
   for (let dir = process.cwd(); ; dir = dirname(dir)) {
     tried.push(join(dir, RELATIVE));

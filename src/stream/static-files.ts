@@ -1,12 +1,14 @@
 // Serves the built dashboard page (dist/dashboard): `/` is index.html, `/assets/*` the bundled
 // scripts and styles, and any other top-level file (favicon.svg). Paths are resolved and must
 // stay inside the directory, so no `..` (plain or percent-encoded) ever reaches another file.
-import { createReadStream, existsSync, readFileSync, type Stats, statSync } from "node:fs";
+import { createReadStream, existsSync, type Stats, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { dirname, extname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join, resolve, sep } from "node:path";
+import { packageRoot } from "../package-root.js";
 import { sendError } from "./http-json.js";
 import { SECURITY_HEADERS } from "./security-headers.js";
+
+export { packageRoot };
 
 const MIME: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -23,24 +25,6 @@ const MIME: Readonly<Record<string, string>> = {
   ".woff": "font/woff",
   ".txt": "text/plain; charset=utf-8",
 };
-
-/** The directory holding iron's package.json: walk up from this module (dist/stream or src/stream). */
-export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    const manifest = join(dir, "package.json");
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name === "iron-runtime") return dir;
-      } catch {
-        // Not a readable manifest: keep walking.
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`iron's package.json was not found above ${from}`);
-    dir = parent;
-  }
-}
 
 /** Where the built dashboard lives by default: `<package>/dist/dashboard`. */
 export function defaultDashboardDir(): string {

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 import { IronError } from "../errors.js";
 import type { StateProjection } from "../events/projection.js";
 import type { IronEvent } from "../events/types.js";
@@ -50,7 +50,8 @@ export class StreamServer {
   readonly #options: ResolvedStreamOptions;
   readonly #deps: StreamServerDeps;
   readonly #http: Server;
-  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  // ws loads with the first client, not while `iron run` starts its agents (bench/profiles/issue14-startup).
+  #wss: Promise<WebSocketServer> | null = null;
   readonly #clients = new Set<StreamClient>();
   readonly #history: History;
   readonly #stats = { accepted: 0, refused: 0, droppedSlow: 0, droppedDead: 0 };
@@ -199,7 +200,18 @@ export class StreamServer {
     }
     const query = parseStreamQuery(url.searchParams);
     if (typeof query === "string") return refuse(socket, 400, "Bad Request", query);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, query, socket));
+    this.#websockets().then(
+      (wss) => {
+        if (!socket.destroyed) wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, query, socket));
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  // The WebSocket server, created (and ws imported) the first time a client upgrades.
+  #websockets(): Promise<WebSocketServer> {
+    this.#wss ??= import("ws").then(({ WebSocketServer }) => new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 }));
+    return this.#wss;
   }
 
   #accept(ws: WebSocket, query: StreamQuery, socket: Duplex): void {
@@ -253,7 +265,7 @@ export class StreamServer {
     const deadline = Date.now() + 2000;
     while (this.#clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const client of this.#clients) client.terminate();
-    this.#wss.close();
+    void this.#wss?.then((wss) => wss.close());
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
     await closed;

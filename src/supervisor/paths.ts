@@ -1,9 +1,9 @@
 // Where the shim lives: injected into agents from the installed package (or IRON_SHIM_PATH).
-import { fileURLToPath } from "node:url";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.js";
 
-/** The package root: two levels above this module, in src/ and in dist/ alike. */
-export const PACKAGE_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** The package root (the directory of iron's package.json), in src/, dist/ and the bundled CLI alike. */
+export const PACKAGE_ROOT = packageRoot();
 
 /** The directory holding the `iron_shim` package. */
 export function shimRoot(): string {

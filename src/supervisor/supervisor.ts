@@ -326,6 +326,8 @@ export class Supervisor {
     const agent = new Agent(launch, host, this.#governor.metricsOf(id));
     this.#agents.set(id, agent);
     await agent.started;
+    // Its process is up: what was deferred to make the agent start sooner (prom-client) loads now, beside it.
+    this.#telemetry?.warm();
     return agent;
   }
 

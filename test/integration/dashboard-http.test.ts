@@ -118,12 +118,12 @@ describe("dashboard page", () => {
     client.ws.close();
   });
 
-  it("finds the page under the package root, from dist/ or src/ alike", () => {
+  it("finds the page under the package root, from dist/, the bundled CLI or src/ alike", () => {
     const root = tempDir("iron-pkg-");
     writeFileSync(join(root, "package.json"), JSON.stringify({ name: "iron-runtime" }));
     mkdirSync(join(root, "node_modules", "x"), { recursive: true });
     writeFileSync(join(root, "node_modules", "x", "package.json"), JSON.stringify({ name: "x" })); // another package's manifest is passed by
-    for (const file of ["dist/stream/static-files.js", "src/stream/static-files.ts"]) expect(packageRoot(join(root, file))).toBe(root);
+    for (const file of ["dist/stream/static-files.js", "src/stream/static-files.ts", "dist/chunks/chunk-ABC123.js", "dist/cli/bin.js"]) expect(packageRoot(join(root, file))).toBe(root);
     expect(packageRoot(join(root, "node_modules", "x", "lib", "y.js"))).toBe(root);
     expect(defaultDashboardDir()).toBe(join(REPO.replace(/\/$/, ""), "dist", "dashboard"));
   });
