@@ -97,6 +97,18 @@ def json_frame(name: str, obj: Any) -> bytes:
     return event_frame(name, json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
+def frame_json(event: SSEEvent) -> Tuple[Any, Optional[str]]:
+    """A frame's JSON payload (None when not JSON), and the error an `exception:` frame ends its stream with."""
+    try:
+        obj = json.loads(event.data or "")
+    except ValueError:
+        return None, None
+    if event.event.startswith("exception:"):
+        message = (obj.get("message") or obj.get("Message")) if isinstance(obj, dict) else None
+        return obj, f"{event.event[len('exception:'):]}: {message}"
+    return obj, None
+
+
 def event_name(headers: Dict[str, str]) -> str:
     """The tap's name for a frame: its event type, or `exception:` + its exception type."""
     if headers.get(":message-type") in ("exception", "error"):

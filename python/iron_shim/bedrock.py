@@ -7,10 +7,9 @@ error codes for a denial (raised as botocore's ClientError).
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Optional
 
-from .aws_eventstream import EventStreamParser, denial_frame, json_frame
+from .aws_eventstream import EventStreamParser, denial_frame, frame_json, json_frame
 from .bedrock_invoke_stream import InvokeStream, InvokeStreamShape
 from .providers import BEDROCK
 from .sse import SSEEvent
@@ -38,15 +37,11 @@ class BedrockStream(Accumulator):
 
     def on_event(self, event: SSEEvent) -> Optional[bytes]:
         """One decoded frame: its name is the event type, its data the JSON payload."""
-        try:
-            obj = json.loads(event.data or "")
-        except ValueError:
-            return None
+        obj, error = frame_json(event)
         if not isinstance(obj, dict):
             return None
-        if event.event.startswith("exception:"):
-            message = obj.get("message") or obj.get("Message")
-            self.error = f"{event.event[len('exception:'):]}: {message}"
+        if error is not None:
+            self.error = error
         elif event.event == "contentBlockDelta":
             delta = obj.get("delta")
             if isinstance(delta, dict):

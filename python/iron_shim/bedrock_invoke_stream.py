@@ -14,7 +14,7 @@ import binascii
 import json
 from typing import Any, Dict, List, Optional
 
-from .aws_eventstream import EventStreamParser, denial_frame, json_frame
+from .aws_eventstream import EventStreamParser, denial_frame, frame_json, json_frame
 from .sse import SSEEvent
 from .stream_text import AnthropicShape, Delta, TextShape, private_copy
 from .streams import Accumulator, AnthropicMessages
@@ -63,13 +63,9 @@ class InvokeStream(Accumulator):
 
     def on_event(self, event: SSEEvent) -> Optional[bytes]:
         """One frame: a chunk's decoded body, or an exception that ends the stream."""
-        try:
-            obj = json.loads(event.data or "")
-        except ValueError:
-            return None
-        if event.event.startswith("exception:"):
-            message = obj.get("message") or obj.get("Message") if isinstance(obj, dict) else None
-            self.error = f"{event.event[len('exception:'):]}: {message}"
+        obj, error = frame_json(event)
+        if error is not None:
+            self.error = error
             return None
         inner = inner_body(obj) if event.event == "chunk" else None
         if inner is None:
