@@ -66,10 +66,11 @@ export function lineStyle(event: IronEvent): Style | null {
 
 /** The summary line of one agent's run. */
 export function summaryLines(agentId: string, exit: string, seconds: number, m: CallMetrics): string[] {
+  // The ledger's words and counts (callOutcome): `iron calls` on the same state file says the same.
   const parts = [`${m.allowed} allowed`];
   if (m.modified > 0) parts.push(`${m.modified} modified`);
-  parts.push(`${m.denied} denied`);
   if (m.redacted > 0) parts.push(`${m.redacted} redacted`);
+  parts.push(`${m.denied} denied`);
   return [
     `${PREFIX} ${agentId} ${exit} after ${seconds.toFixed(1)}s`,
     `${PREFIX} ${m.calls} LLM call${m.calls === 1 ? "" : "s"}: ${parts.join(", ")} · ${m.inputTokens} in / ${m.outputTokens} out tokens · ${formatUsd(m.costMicros)}`,

@@ -46,6 +46,22 @@ function starvedByBudget(agent: Agent): boolean {
   return m.calls > 0 && m.deniedByBudget === m.calls;
 }
 
+/** Why a budget denied an agent's calls: it had spent already, it is $0, or the call alone was too big for it. */
+type StarvedCause = "spent" | "zero" | "too-big";
+
+/**
+ * The hint under a run a budget denied every call of. When the scope had spent nothing at the
+ * denial, the call alone was too big: its worst case (the input and max_tokens at the model's
+ * price) is reserved before it goes out, and it is more than the whole budget.
+ */
+function starvedHint(cause: StarvedCause): string {
+  const head = `${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET)`;
+  if (cause === "zero") return `${head}; the budget is $0: raise --budget`;
+  if (cause === "too-big")
+    return `${head}; nothing had been spent: each call's worst-case cost (its input and max_tokens at the model's price, reserved before it goes out) exceeds the budget itself: raise --budget, or lower the call's max_tokens`;
+  return `${head}; budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with iron budget reset --all`;
+}
+
 /** Starts the supervisor and the agents, handles Ctrl-C, prints the summary, returns the exit code. */
 export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const out = process.stderr;
@@ -68,8 +84,11 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const models = new Map<string, string | null>();
   const memory = new Map<string, string>();
   const lastError = new Map<string, string>();
+  // Why a budget denied each agent's calls; a denial after spend (by earlier runs) outweighs the others.
+  const starvedCause = new Map<string, StarvedCause>();
   const color = colorEnabled(out);
   supervisor.on("event", (event) => {
+    if (event.type === "budget.exhausted" && starvedCause.get(event.agentId) !== "spent") starvedCause.set(event.agentId, event.spent > 0 ? "spent" : event.limit === 0 ? "zero" : "too-big");
     if (event.type === "agent.output" && event.stream === "stderr" && event.line.trim() !== "") lastError.set(event.agentId, event.line.trim());
     const line = (options.trace ? traceLine(event, models) : null) ?? (options.quiet ? null : lifecycleLine(event, memory));
     if (line !== null) out.write(`${paint(line, lineStyle(event), color)}\n`);
@@ -91,10 +110,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
         const [first, ...rest] = summaryLines(agent.id, headline, seconds, agent.metrics);
         const said = exit.state === "failed" && exit.code === null ? lastError.get(agent.id) : undefined;
         const details = [...(detail === null ? [] : [`${PREFIX}   ${detail}`]), ...(said === undefined ? [] : [`${PREFIX}   its last error line: ${said}`])];
-        if (starvedByBudget(agent))
-          details.push(
-            `${PREFIX}   every LLM call was denied by a budget (IRON_ERR_BUDGET); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with iron budget reset --all`,
-          );
+        if (starvedByBudget(agent)) details.push(starvedHint(starvedCause.get(agent.id) ?? "spent"));
         for (const line of [`${first}${restarts}`, ...details, ...rest]) out.write(`${line}\n`);
       });
     }

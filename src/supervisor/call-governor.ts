@@ -90,7 +90,7 @@ export class CallGovernor {
     const started = performance.now();
     const verdict = await this.#durable(call.id, await this.#engine.decideRequest(call));
     this.#record(agentId, call, "request", verdict, performance.now() - started);
-    this.#metrics.countRequest(agentId, verdict);
+    this.#metrics.countRequest(agentId, call.id, verdict);
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
     this.#observe((o) => {
       const sent = verdict.action !== "deny";
@@ -131,7 +131,7 @@ export class CallGovernor {
     const started = performance.now();
     const verdict = await this.#engine.decideResponse(call, result);
     this.#record(agentId, call, "response", verdict, performance.now() - started);
-    this.#metrics.countResponse(agentId, verdict, counted);
+    this.#metrics.countResponse(agentId, call.id, verdict, counted);
     this.#bus.publish({
       type: "llm.response",
       agentId,
@@ -204,6 +204,7 @@ export class CallGovernor {
   #filtered(agentId: string, call: LlmCall, verdict: ChainedVerdict): void {
     this.#observe((o) => o.streamText(call.id, verdict.text));
     if (verdict.action === "allow") return;
+    this.#metrics.noteResponse(call.id, verdict.action, verdict.findings);
     this.#bus.publish({
       type: "llm.decision",
       agentId,

@@ -74,7 +74,7 @@ describe("dashboard URL on the command line", () => {
   it("iron demo --hold keeps the supervisor up after the agent ends, until Ctrl-C, and exits 0", async () => {
     const { child, text } = await start(["demo", "--hold"], /press Ctrl-C to stop\n/);
     const [, url] = DASHBOARD_LINE.exec(text()) ?? [];
-    expect(text()).toMatch(/4 LLM calls: 1 allowed, 2 modified, 1 denied/);
+    expect(text()).toMatch(/4 LLM calls: 1 allowed, 1 modified, 1 redacted, 1 denied/);
     expect(text()).toMatch(/holding: the supervisor stays up for the dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=/);
     const { base, token } = parseDashboardUrl(url as string);
     const info = await apiGet(base, token, "/api/info");

@@ -17,7 +17,7 @@ describe("iron demo", () => {
     expect(out).not.toContain("jane.doe@example.com'");
     expect(out).toMatch(/gpt-4o denied by budget \(IRON_ERR_BUDGET, HTTP 402\)/);
     expect(out).toMatch(/agent: gpt-4o refused with HTTP 402 IRON_ERR_BUDGET/);
-    expect(out).toMatch(/4 LLM calls: 1 allowed, 2 modified, 1 denied/);
+    expect(out).toMatch(/4 LLM calls: 1 allowed, 1 modified, 1 redacted, 1 denied/);
     expect(out).toMatch(/iron ▸ stream: ws:\/\/127\.0\.0\.1:\d+\/events\?token=/);
     expect(out).toMatch(/iron ▸ dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=/);
     expect(out).toMatch(/the calls are on record: iron calls --state \.iron\/demo\.db/);
@@ -29,5 +29,10 @@ describe("iron demo", () => {
     const redacted = await iron(["calls", "--state", ".iron/demo.db", "--decision", "redact", "--json"], { cwd });
     const report = JSON.parse(redacted.stdout) as { calls: { outcome: string; policy: string; redactedValues: number }[] };
     expect(report.calls).toEqual([expect.objectContaining({ outcome: "redact", policy: "safety", redactedValues: 2 })]);
+    // The run's summary line and the ledger's totals count the same calls under the same words.
+    const summary = /4 LLM calls: (\d+) allowed, (\d+) modified, (\d+) redacted, (\d+) denied/.exec(out)?.slice(1).map(Number);
+    const all = await iron(["calls", "--state", ".iron/demo.db", "--json"], { cwd });
+    const totals = (JSON.parse(all.stdout) as { totals: Record<string, number> }).totals;
+    expect(summary).toEqual([totals.allowed, totals.modified, totals.redacted, totals.denied]);
   });
 });

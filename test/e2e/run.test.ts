@@ -37,9 +37,8 @@ describe("iron run", () => {
     const ran = await iron(["run", "--budget", "0", "--python", DEBIAN_PYTHON, fixture], { env: env() });
     // The agent exited 0, but a run whose every call a budget denied did nothing: IRON_ERR_BUDGET's status.
     expect(ran.exitCode, ran.stderr).toBe(75);
-    expect(ran.stderr).toMatch(
-      /iron ▸ {3}every LLM call was denied by a budget \(IRON_ERR_BUDGET\); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with iron budget reset --all/,
-    );
+    expect(ran.stderr).toMatch(/iron ▸ {3}every LLM call was denied by a budget \(IRON_ERR_BUDGET\); the budget is \$0: raise --budget\n/);
+    expect(ran.stderr).not.toMatch(/earlier runs/);
     for (const line of jsonLines(ran.stdout)) {
       expect(line.status).toBe(402);
       expect(line.iron_code).toBe("IRON_ERR_BUDGET");
@@ -50,6 +49,31 @@ describe("iron run", () => {
     }
     expect(mock.requests).toHaveLength(0);
     expect(ran.stderr).toMatch(/2 LLM calls: 0 allowed, 2 denied/);
+  });
+
+  it("says a fresh budget is smaller than one call's worst case, not that earlier runs spent it", async () => {
+    const state = join(tempDir(), "state.db");
+    // gpt-4o-mini worst case per call ≈ 32 micro-dollars: more than the whole $0.00001.
+    const ran = await iron(["run", "--budget", "0.00001", "--state", state, "--python", DEBIAN_PYTHON, fixture], { env: env() });
+    expect(ran.exitCode, ran.stderr).toBe(75);
+    expect(ran.stderr).toMatch(
+      /iron ▸ {3}every LLM call was denied by a budget \(IRON_ERR_BUDGET\); nothing had been spent: each call's worst-case cost \(its input and max_tokens at the model's price, reserved before it goes out\) exceeds the budget itself: raise --budget, or lower the call's max_tokens/,
+    );
+    expect(ran.stderr).not.toMatch(/earlier runs/);
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it("blames earlier runs when the state file's spend left too little for a call", async () => {
+    const state = join(tempDir(), "state.db");
+    const first = await iron(["run", "--budget", "0.01", "--state", state, "--python", DEBIAN_PYTHON, fixture], { env: env() });
+    expect(first.exitCode, first.stderr).toBe(0);
+    // The first run spent ~$0.00002; what is left of $0.00004 is less than a call's worst case.
+    const ran = await iron(["run", "--budget", "0.00004", "--state", state, "--python", DEBIAN_PYTHON, fixture], { env: env() });
+    expect(ran.exitCode, ran.stderr).toBe(75);
+    expect(ran.stderr).toMatch(/already spent by earlier runs recorded in/);
+    expect(ran.stderr).toMatch(
+      /iron ▸ {3}every LLM call was denied by a budget \(IRON_ERR_BUDGET\); budgets count spend recorded in the state file by earlier runs: raise --budget, or start afresh with iron budget reset --all/,
+    );
   });
 
   it("spends the budget with the first call's real cost, then denies the next", async () => {

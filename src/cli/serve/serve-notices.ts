@@ -50,7 +50,7 @@ export function agentsTable(rows: readonly AgentRow[]): string[] {
     safe(r.host) || "-",
     safe(r.python) || "-",
     String(r.metrics.calls),
-    String(r.metrics.allowed + r.metrics.modified),
+    String(r.metrics.allowed + r.metrics.modified + r.metrics.redacted),
     String(r.metrics.denied),
     formatUsd(r.metrics.costMicros),
   ]);

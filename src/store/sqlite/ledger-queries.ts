@@ -1,6 +1,7 @@
 // Looking back: the call ledger and the agents of a state file, filtered, with totals by model
 // and by agent computed by SQLite over exactly the calls listed.
 import type { CallRecord } from "../store.js";
+import { OUTCOME_SQL } from "../../events/call-outcome.js";
 import type { Db } from "./database.js";
 import { CALL_COLUMNS, toCallRecord } from "./rows.js";
 
@@ -41,10 +42,6 @@ export interface LedgerReport {
   readonly totals: Totals & { readonly byModel: Readonly<Record<string, Totals>>; readonly byAgent: Readonly<Record<string, Totals>> };
 }
 
-// A call whose request or response had values redacted is a redaction (safety decides a request's as `modify`).
-const OUTCOME = `CASE WHEN decision = 'deny' OR response_action = 'deny' THEN 'deny' WHEN response_action = 'redact' OR redacted_values > 0 THEN 'redact'
-  WHEN decision = 'modify' THEN 'modify' WHEN decision IS NULL THEN 'pending' ELSE 'allow' END`;
-
 const TOTALS = `COUNT(*) AS calls, SUM(outcome = 'allow') AS allowed, SUM(outcome = 'modify') AS modified, SUM(outcome = 'deny') AS denied,
   SUM(outcome = 'redact') AS redacted, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens, SUM(cost_micros) AS costMicros`;
 
@@ -63,7 +60,7 @@ export function queryCalls(db: Db, filter: CallFilter = {}): LedgerReport {
     where.push(`(model IN (${marks}) OR response_model IN (${marks}))`);
     params.push(...filter.models, ...filter.models);
   }
-  anyOf(`(${OUTCOME})`, filter.outcomes);
+  anyOf(`(${OUTCOME_SQL})`, filter.outcomes);
   for (const [key, value] of Object.entries(filter.attrs ?? {})) {
     where.push("json_extract(attrs, ?) = ?");
     params.push(`$.${JSON.stringify(key)}`, value);
@@ -72,7 +69,7 @@ export function queryCalls(db: Db, filter: CallFilter = {}): LedgerReport {
     where.push("requested_at >= ?");
     params.push(filter.since);
   }
-  const selected = `SELECT *, ${OUTCOME} AS outcome, COALESCE(response_model, model, '?') AS billed_model FROM calls
+  const selected = `SELECT *, ${OUTCOME_SQL} AS outcome, COALESCE(response_model, model, '?') AS billed_model FROM calls
     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY requested_at DESC, rowid DESC ${filter.limit !== undefined ? `LIMIT ${Math.floor(filter.limit)}` : ""}`;
   const rows = db.prepare<unknown[], Record<string, unknown>>(`SELECT ${CALL_COLUMNS}, outcome, redacted_values FROM (${selected})`).all(...params);
   const grouped = (key: string): Record<string, Totals> => {
