@@ -66,8 +66,8 @@ describe("a fleet of three supervisors on PostgreSQL", () => {
       // A run exits 0, or 75 when every call it made was denied by the budget: on a loaded machine an
       // agent may start its loop after the others have spent the fleet's budget (its supervisor
       // registered in time, its Python had not yet read the go file).
-      for (const r of done) {
-        const own = report.calls.filter((c) => c.supervisor === `${hostname()}/${String(r.pid)}`);
+      for (const [i, r] of done.entries()) {
+        const own = report.calls.filter((c) => c.supervisor === `${hostname()}/${String(runs[i]?.pid)}`);
         const allDenied = own.length > 0 && own.every((c) => c.outcome === "deny" && c.code === "IRON_ERR_BUDGET");
         expect(r.exitCode, String(r.stderr)).toBe(allDenied ? 75 : 0);
       }
