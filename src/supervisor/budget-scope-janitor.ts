@@ -3,8 +3,9 @@
 // balances published, and to every stream snapshot. After balances are published, scopes are
 // retired from all three: periods that are over (`@day:`/`@month:` before today, nothing held),
 // and — above `maxLiveScopes` — the least recently used idle scopes, when the ledger reads their
-// spend back from its store on demand (a state file). Spend stays in the store and the call ledger;
-// a retired scope that is used again starts from what the store holds, so nothing is given back.
+// spend back from its store on demand (a state file, a fleet's database). Spend stays in the store
+// and the call ledger; a retired scope used again starts from what the store holds, so nothing is
+// given back.
 import type { EventBus } from "../events/bus.js";
 import type { BudgetLedger, ScopeBalance } from "../policy/budget-ledger.js";
 import { dayFormatter } from "../policy/budget-plan.js";

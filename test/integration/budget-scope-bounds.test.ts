@@ -8,105 +8,22 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EventBus } from "../../src/events/bus.js";
-import { StateProjection } from "../../src/events/projection.js";
-import type { IronEvent } from "../../src/events/types.js";
-import { BudgetPlan, type LimitSpec } from "../../src/policy/budget-plan.js";
-import { PolicyEngine } from "../../src/policy/engine.js";
-import { budgetPolicy } from "../../src/policy/policies/budget.js";
-import { DEFAULT_PRICES } from "../../src/policy/prices.js";
 import { loadTokenizers } from "../../src/policy/tokens.js";
-import type { LlmRequestMessage, LlmResponseMessage } from "../../src/protocol/messages.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import type { BudgetLedger } from "../../src/policy/budget-ledger.js";
-import { BudgetScopeJanitor } from "../../src/supervisor/budget-scope-janitor.js";
-import { CallGovernor } from "../../src/supervisor/call-governor.js";
+import { scopeRig } from "../helpers/budget-scope-rig.js";
 import { tempDir } from "../helpers/iron.js";
-import { wireRequest } from "../helpers/wire-request.js";
 
 beforeAll(() => loadTokenizers());
 
 const DAY = 86_400_000;
 const CAP = 200;
 
-function request(id: number, user: string): LlmRequestMessage {
-  const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }], max_tokens: 10 };
-  return wireRequest(id, { body, est_tokens: { input: 8, output: 10 }, library: "httpx", attrs: { user } });
-}
-
-function response(id: number): LlmResponseMessage {
-  const usage = { input_tokens: 8, output_tokens: 10, cached_input_tokens: 0, cache_creation_input_tokens: 0, reasoning_tokens: 0 };
-  return {
-    v: 1,
-    type: "llm.response",
-    id: id + 1,
-    call: `c-${id}`,
-    status: 200,
-    usage,
-    output: "hi",
-    body: null,
-    latency_ms: 5,
-    stream: false,
-    complete: true,
-    error: null,
-    request_id: null,
-    model: "gpt-4o-mini",
-  };
-}
-
-/** A governor over `ledger` with a per-user budget (total and per day), a clock the test moves, and a projection of its events. */
-function rig(ledger: BudgetLedger, sink?: SqliteStore) {
-  let now = Date.UTC(2026, 0, 1, 12);
-  const clock = (): number => now;
-  const perUser: LimitSpec[] = [
-    { micros: 30, period: "total" },
-    { micros: 1_000_000, period: "day" },
-  ];
-  const plan = new BudgetPlan({ global: [{ micros: 10_000_000, period: "total" }], perAgent: [], perRun: [], perAttribute: { user: perUser }, timeZone: "UTC" });
-  const budget = budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 1000, capOutputTokens: true, plan, runOf: () => null });
-  const engine = new PolicyEngine({ builtins: [budget], ledger, clock });
-  const bus = sink === undefined ? new EventBus(undefined, clock) : new EventBus(sink.sink, clock, sink.scrubber);
-  const projection = new StateProjection();
-  const retired: IronEvent[] = [];
-  bus.subscribe((event) => {
-    projection.apply(event);
-    if (event.type === "budget.retired") retired.push(event);
-  });
-  const janitor = new BudgetScopeJanitor(ledger, bus, CAP, "UTC", clock);
-  const governor = new CallGovernor(
-    engine,
-    bus,
-    ledger,
-    () => null,
-    null,
-    () => null,
-    () => sink?.holdsDurable() ?? null,
-    janitor,
-  );
-  let id = 0;
-  const call = async (user: string): Promise<string> => {
-    id += 10;
-    const decision = await governor.request("bot", request(id, user));
-    if (decision.action !== "deny") await governor.response("bot", response(id));
-    return decision.action;
-  };
-  const settle = async (): Promise<void> => {
-    governor.flushBalances();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    governor.flushBalances();
-  };
-  const advance = (ms: number): void => {
-    now += ms;
-  };
-  return { call, settle, projection, retired, advance };
-}
-
 describe("budget scopes in memory and snapshots", () => {
   it("stay bounded over 10 000 users and 30 past days, with every user's spend still enforced", async () => {
     const path = join(tempDir("iron-scopes-"), "state.db");
     const store = SqliteStore.open(path, { retention: false });
-    const r = rig(store.budgets, store);
+    const r = scopeRig(store.budgets, CAP, store);
     // u0 spends its lifetime budget ($0.00003; a few calls fit), the rest of its calls are denied.
     const first: string[] = [];
     for (let i = 0; i < 6; i++) first.push(await r.call("u0"));
@@ -146,7 +63,7 @@ describe("budget scopes in memory and snapshots", () => {
 
   it("retires past days from a memory ledger but never a lifetime scope, whose spend would be lost", async () => {
     const ledger = new MemoryBudgetLedger();
-    const r = rig(ledger);
+    const r = scopeRig(ledger, CAP);
     for (let day = 0; day < 40; day++) {
       await r.call("same-user");
       await r.settle();

@@ -2,10 +2,13 @@
 // remaining budget and reserves from them in memory, so a decision never waits on the network.
 // Slices refill in the background below a low-water mark; settles are batched and charged once
 // per call id; near the limit an asker NOTIFYs and the others give back what they are not using.
+// Idle scopes may be dropped from memory (forget): their slice goes back to the fleet first, and the
+// next use reads limit and spend back from the database, as for a scope never seen.
 import type pg from "pg";
-import type { IronError } from "../../errors.js";
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
-import { grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit, writeSettlements, type Settlement } from "./lease-sql.js";
+import type { Hold, LeaseLedgerContext, LeaseOptions, Scope } from "./lease-types.js";
+import { grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
+import { SettlementQueue } from "./lease-settlements.js";
 
 /** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
 const QUEUED_CAP = 0.1;
@@ -13,48 +16,10 @@ const QUEUED_CAP = 0.1;
 /** The NOTIFY channel for budget pressure and returns. */
 const CHANNEL = "iron_budget";
 
-export interface LeaseOptions {
-  /** How long a lease lives without a heartbeat (a dead supervisor's slice comes back after it). */
-  readonly ttlMs?: number;
-  /** The largest slice asked for, as a fraction of the limit (fair shares cap it further). */
-  readonly sliceFraction?: number;
-  /** How long a reservation may wait for budget others give back (acquire only). */
-  readonly waitMs?: number;
-}
-
-interface Scope {
-  limit: number | null;
-  /** Granted to this supervisor and not yet charged or returned. */
-  lease: number;
-  /** Reserved by calls in flight (part of the lease). */
-  held: number;
-  spent: number;
-  refill: Promise<boolean> | null;
-  /** Until then the fleet is short: no background refills beyond what a call needs. */
-  scarceUntil: number;
-  /** Why the last refill failed when the database could not be reached (null: it answered). */
-  unreachable: IronError | null;
-  /** What calls waiting in acquire for this scope need: a grant asks for all of it at once. */
-  waiting: number;
-}
-
-interface Hold {
-  readonly keys: readonly string[];
-  readonly micros: number;
-}
-
-export interface LeaseLedgerContext {
-  readonly pool: pg.Pool;
-  readonly supervisorId: number;
-  readonly keyOf: (scope: string) => string;
-  /** A database operation failed: the store records it and says how (IRON_ERR_STORE). */
-  readonly onError: (error: unknown, doing: string) => IronError;
-  /** This supervisor changed a scope's limit for the fleet (the scope as configured, before scrubbing). */
-  readonly onLimitChanged?: (scope: string, previous: number | null, next: number) => void;
-}
-
 /** Budgets shared by every supervisor on one database, reserved locally from leased slices. */
 export class LeaseLedger implements BudgetLedger {
+  /** Spend and limits are in the database: a scope dropped from memory is read back on next use. */
+  readonly reloadsSpend = true;
   readonly #c: LeaseLedgerContext;
   readonly #ttlMs: number;
   readonly #sliceFraction: number;
@@ -62,14 +27,19 @@ export class LeaseLedger implements BudgetLedger {
   readonly #scopes = new Map<string, Scope>();
   readonly #holds = new Map<string, Hold>();
   readonly #returned = new Set<() => void>();
-  #settlements: Settlement[] = [];
+  readonly #settlements: SettlementQueue;
+  /** Limits learned from the fleet (not set here) of scopes dropped from memory: a scope used again starts from them. */
+  readonly #learnedLimits = new Map<string, number>();
   #writing: Promise<void> = Promise.resolve();
   #flushScheduled = false;
+  /** Grants received so far (a heartbeat's renewal may miss one that landed meanwhile). */
+  #grants = 0;
   readonly #timer: NodeJS.Timeout;
   #closed = false;
 
   constructor(context: LeaseLedgerContext, options: LeaseOptions = {}) {
     this.#c = context;
+    this.#settlements = new SettlementQueue(context.pool, context.supervisorId);
     this.#ttlMs = options.ttlMs ?? 10_000;
     this.#sliceFraction = options.sliceFraction ?? 0.02;
     this.#waitMs = options.waitMs ?? 2000;
@@ -88,7 +58,9 @@ export class LeaseLedger implements BudgetLedger {
   #scope(key: string): Scope {
     let scope = this.#scopes.get(key);
     if (scope === undefined) {
-      scope = { limit: null, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0, unreachable: null, waiting: 0 };
+      const learned = this.#learnedLimits.get(key) ?? null;
+      this.#learnedLimits.delete(key);
+      scope = { limit: learned, own: false, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0, unreachable: null, waiting: 0 };
       this.#scopes.set(key, scope);
     }
     return scope;
@@ -108,6 +80,7 @@ export class LeaseLedger implements BudgetLedger {
     }
     const lowered = s.limit !== null && micros < s.limit;
     s.limit = micros;
+    s.own = true;
     if (lowered) this.#giveBackSpare(key, s);
     this.#write("setting a budget limit", async () => {
       const previous = await writeLimit(this.#c.pool, key, micros);
@@ -137,7 +110,8 @@ export class LeaseLedger implements BudgetLedger {
   }
 
   limit(scope: string): number | null {
-    return this.#scopes.get(this.#c.keyOf(scope))?.limit ?? null;
+    const key = this.#c.keyOf(scope);
+    return this.#scopes.get(key)?.limit ?? this.#learnedLimits.get(key) ?? null;
   }
 
   spent(scope: string): number {
@@ -169,6 +143,9 @@ export class LeaseLedger implements BudgetLedger {
     for (const key of keys) {
       const s = this.#scope(key);
       s.held += micros;
+      // Most recently used last: forgetting idle scopes starts with the least recently used.
+      this.#scopes.delete(key);
+      this.#scopes.set(key, s);
       if (s.limit !== null && s.lease - s.held < this.#lowWater(s, micros) && Date.now() >= s.scarceUntil) void this.#refill(key, micros);
     }
     this.#holds.set(callId, { keys, micros });
@@ -220,7 +197,7 @@ export class LeaseLedger implements BudgetLedger {
       if (s.limit !== null) s.lease = Math.max(0, s.lease - charge);
     }
     if (charge > 0) {
-      this.#settlements.push({ callId, keys: hold.keys, micros: charge });
+      this.#settlements.add({ callId, keys: hold.keys, micros: charge });
       this.#scheduleFlush();
     }
     return hold.keys.map((key) => this.#balance(key));
@@ -262,6 +239,7 @@ export class LeaseLedger implements BudgetLedger {
           s.spent = Math.max(s.spent, grant.spent);
           if (grant.granted > 0) {
             s.lease += grant.granted;
+            this.#grants += 1;
             return true;
           }
           // Nobody else holds a slice, or two rounds of asking (every holder answers the first) did not cover it: the fleet is spent.
@@ -307,7 +285,7 @@ export class LeaseLedger implements BudgetLedger {
     s.lease -= spare;
     const key = notice.key;
     this.#write("returning budget", async () => {
-      await this.#flushSettlements();
+      await this.#settlements.write();
       await returnLease(this.#c.pool, this.#c.supervisorId, key, spare);
       await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "returned", from: this.#c.supervisorId, key })]);
     });
@@ -319,7 +297,30 @@ export class LeaseLedger implements BudgetLedger {
     const s = this.#scope(notice.key);
     const lowered = s.limit === null || notice.limit < s.limit;
     s.limit = notice.limit;
+    s.own = false;
     if (lowered) this.#giveBackSpare(notice.key, s);
+  }
+
+  /**
+   * Drops scopes from memory that no call holds anything in, with no grant under way and every
+   * settlement written; each one's unused slice goes back to the fleet first, so nothing is lost,
+   * given back twice or kept from the other supervisors. The next use reads limit and spend back.
+   */
+  forget(scopes: readonly string[]): readonly string[] {
+    const unwritten = this.#settlements.unwrittenKeys();
+    const dropped: string[] = [];
+    for (const key of scopes) {
+      const s = this.#scopes.get(key);
+      if (s === undefined || s.held !== 0 || s.refill !== null || s.waiting !== 0 || unwritten.has(key)) continue;
+      this.#scopes.delete(key);
+      dropped.push(key);
+      if (s.limit === null) continue;
+      if (!s.own) this.#learnedLimits.set(key, s.limit);
+      // All of this supervisor's lease on it is spare now: return what the database says it holds.
+      s.lease = 0;
+      this.#write("returning budget", () => returnLease(this.#c.pool, this.#c.supervisorId, key, Number.MAX_SAFE_INTEGER).then(() => undefined));
+    }
+    return dropped;
   }
 
   // Returns what no call in flight holds, so a lowered limit is not spent from slices lent under the old one.
@@ -327,7 +328,7 @@ export class LeaseLedger implements BudgetLedger {
     const spare = s.lease - s.held;
     if (spare <= 0) return;
     s.lease -= spare;
-    this.#write("returning budget over a lowered limit", () => returnLease(this.#c.pool, this.#c.supervisorId, key, spare).then(() => undefined));
+    this.#write("returning budget", () => returnLease(this.#c.pool, this.#c.supervisorId, key, spare).then(() => undefined));
   }
 
   // True when some supervisor gave budget back before `ms` passed.
@@ -347,8 +348,10 @@ export class LeaseLedger implements BudgetLedger {
   // Renews leases; one the fleet reclaimed (this supervisor looked dead) is gone: reserve anew.
   async #heartbeat(): Promise<void> {
     try {
+      const grants = this.#grants;
       const held = await renewLeases(this.#c.pool, this.#c.supervisorId, this.#ttlMs);
-      for (const [key, s] of this.#scopes) if (s.limit !== null && s.lease > 0 && !held.has(key)) s.lease = 0;
+      // A grant that landed while renewing may be missing from `held`: judge again next beat.
+      if (grants === this.#grants) for (const [key, s] of this.#scopes) if (s.limit !== null && s.lease > 0 && !held.has(key)) s.lease = 0;
       await reclaimExpiredLeases(this.#c.pool);
     } catch (error) {
       this.#c.onError(error, "renewing budget leases");
@@ -360,21 +363,8 @@ export class LeaseLedger implements BudgetLedger {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      this.#write("settling calls", () => this.#flushSettlements());
+      this.#write("settling calls", () => this.#settlements.write());
     });
-  }
-
-  async #flushSettlements(): Promise<void> {
-    const batch = this.#settlements;
-    if (batch.length === 0) return;
-    this.#settlements = [];
-    try {
-      await writeSettlements(this.#c.pool, this.#c.supervisorId, batch);
-    } catch (error) {
-      // Kept for the next attempt: settling is idempotent by call id.
-      this.#settlements = [...batch, ...this.#settlements];
-      throw error;
-    }
   }
 
   // Writes run one after another, so a limit is written before the grant that reads it.
@@ -393,7 +383,7 @@ export class LeaseLedger implements BudgetLedger {
 
   /** Waits until every settle and limit so far is written. */
   async flush(): Promise<void> {
-    await this.#serial(() => this.#flushSettlements());
+    await this.#serial(() => this.#settlements.write());
   }
 
   /** Writes what is pending and gives every unused slice back to the fleet. */
