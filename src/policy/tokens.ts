@@ -49,15 +49,22 @@ const loads: Partial<Record<Exclude<TokenFamily, "other">, Promise<void>>> = {};
 
 // One encoding's rank table (o200k: a 1 MiB file, about 11 MiB of RSS and 0.1–0.2 s to load):
 // loaded on the first call that needs it, never at start-up, and the same promise for every later ask.
+// A load that fails (a missing or damaged rank file, a process shutting down mid-import) leaves
+// counting on the conservative estimate, never below the exact count, and the next ask tries again:
+// it never rejects, as most asks do not wait for it.
 function loadEncoding(name: Exclude<TokenFamily, "other">): Promise<void> {
   loads[name] ??= (async () => {
-    const { loadBpe } = await import("./bpe.js");
-    if (name === "o200k") {
-      const a = await loadBpe("o200k_base");
-      o200k = (text) => a.count(text);
-    } else {
-      const b = await loadBpe("cl100k_base");
-      cl100k = (text) => b.count(text);
+    try {
+      const { loadBpe } = await import("./bpe.js");
+      if (name === "o200k") {
+        const a = await loadBpe("o200k_base");
+        o200k = (text) => a.count(text);
+      } else {
+        const b = await loadBpe("cl100k_base");
+        cl100k = (text) => b.count(text);
+      }
+    } catch {
+      delete loads[name];
     }
   })();
   return loads[name];
