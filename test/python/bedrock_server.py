@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import os
 import threading
 from typing import Any, Dict, List, Tuple
 from urllib.parse import unquote
@@ -14,6 +15,23 @@ from urllib.parse import unquote
 from iron_shim.aws_eventstream import event_frame
 
 REGION, ACCESS_KEY, SECRET_KEY = "us-east-1", "AKIAIRONTEST", "iron-test-secret"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def bedrock_client(url: str) -> Any:
+    """A real botocore bedrock-runtime client (service model subset in test/fixtures/botocore-data) aimed at `url`."""
+    os.environ["AWS_DATA_PATH"] = os.path.join(ROOT, "test", "fixtures", "botocore-data")
+    import botocore.session
+    from botocore.config import Config
+
+    return botocore.session.get_session().create_client(
+        "bedrock-runtime",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 def signature_ok(method: str, url: str, headers: Dict[str, str], body: bytes) -> bool:

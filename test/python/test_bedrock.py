@@ -6,15 +6,13 @@ frame), and denials are botocore's own ClientError with Bedrock's error code."""
 from __future__ import annotations
 
 import json
-import os
 import unittest
 from typing import Any, Dict
 
-from .bedrock_server import ACCESS_KEY, REGION, SECRET_KEY, BedrockServer
+from .bedrock_server import BedrockServer, bedrock_client
 from .router_peer import decision
 from .support import ShimTestCase, has_module
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 PROMPT = "mail jane@example.com now"
 REDACTED = "mail [EMAIL_1] now"
@@ -28,20 +26,9 @@ def messages(text: str) -> Any:
 class Bedrock(ShimTestCase):
     def setUp(self) -> None:
         super().setUp()
-        os.environ["AWS_DATA_PATH"] = os.path.join(ROOT, "test", "fixtures", "botocore-data")
-        import botocore.session
-        from botocore.config import Config
-
         self.bedrock = BedrockServer()
         self.addCleanup(self.bedrock.close)
-        self.client = botocore.session.get_session().create_client(
-            "bedrock-runtime",
-            region_name=REGION,
-            endpoint_url=self.bedrock.url,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            config=Config(retries={"max_attempts": 1}),
-        )
+        self.client = bedrock_client(self.bedrock.url)
 
     def redacting(self) -> None:
         """Redacts the email in requests (modify), answers (redact) and stream chunks (llm.chunk)."""
