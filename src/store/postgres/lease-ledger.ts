@@ -7,7 +7,7 @@
 import type pg from "pg";
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
 import type { Hold, LeaseLedgerContext, LeaseOptions, Scope } from "./lease-types.js";
-import { grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
+import { dropLease, grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
 import { SettlementQueue } from "./lease-settlements.js";
 
 /** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
@@ -316,9 +316,10 @@ export class LeaseLedger implements BudgetLedger {
       dropped.push(key);
       if (s.limit === null) continue;
       if (!s.own) this.#learnedLimits.set(key, s.limit);
-      // All of this supervisor's lease on it is spare now: return what the database says it holds.
+      // All of this supervisor's lease on it is spare now: return what the database says it holds,
+      // and drop the row (writes are serial, so a later grant on the scope lands after it).
       s.lease = 0;
-      this.#write("returning budget", () => returnLease(this.#c.pool, this.#c.supervisorId, key, Number.MAX_SAFE_INTEGER).then(() => undefined));
+      this.#write("returning budget", () => dropLease(this.#c.pool, this.#c.supervisorId, key).then(() => undefined));
     }
     return dropped;
   }

@@ -96,6 +96,20 @@ export function returnLease(pool: pg.Pool, supervisorId: number, key: string, mi
   });
 }
 
+/**
+ * Gives back all of this supervisor's lease on a scope it no longer keeps in memory and deletes its
+ * row, so the heartbeat stops renewing it (the leases table stays as small as the scopes in use);
+ * returns what was returned. A later grant on the scope inserts a new row.
+ */
+export function dropLease(pool: pg.Pool, supervisorId: number, key: string): Promise<number> {
+  return inTransaction(pool, async (c) => {
+    const gone = await c.query<{ micros: number }>("DELETE FROM leases WHERE supervisor_id = $1 AND scope = $2 RETURNING micros", [supervisorId, key]);
+    const amount = gone.rows[0]?.micros ?? 0;
+    if (amount > 0) await c.query(`UPDATE budgets SET leased_micros = leased_micros - $2, updated_at = ${DB_NOW} WHERE scope = $1`, [key, amount]);
+    return amount;
+  });
+}
+
 /** One call's real cost, charged to its scopes. */
 export interface Settlement {
   readonly callId: string;

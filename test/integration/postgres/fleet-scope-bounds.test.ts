@@ -23,6 +23,18 @@ interface Row {
   readonly leased_micros: number;
 }
 
+/** The scopes this fleet's supervisors keep a `leases` row for (each row is renewed by every heartbeat). */
+async function leaseScopes(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ scope: string }>("SELECT scope FROM leases ORDER BY scope");
+    return rows.map((row) => row.scope);
+  } finally {
+    await client.end();
+  }
+}
+
 async function budgetRows(url: string): Promise<Row[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -67,6 +79,9 @@ describe("a fleet's budget scopes in memory", () => {
       const dropped = rows.filter((row) => !live.has(row.scope));
       expect(dropped.length).toBeGreaterThan(200);
       expect(dropped.filter((row) => row.leased_micros !== 0)).toEqual([]);
+      // …and its lease row is gone: the heartbeat renews only the scopes in memory, so the leases
+      // table stays as small as they are instead of growing with every scope ever used.
+      expect((await leaseScopes(url)).filter((scope) => !live.has(scope))).toEqual([]);
       // u0 was dropped long ago: limit and spend are read back, so it is still out of budget.
       expect(live.has("user:u0")).toBe(false);
       expect(await r.call("u0")).toBe("deny");
@@ -103,6 +118,7 @@ describe("a fleet's budget scopes in memory", () => {
       expect(a.budgets.balances().map((s) => s.scope)).not.toContain("team:x");
       const row = (await budgetRows(url)).find((r) => r.scope === "team:x");
       expect(row).toMatchObject({ limit_micros: 1000, spent_micros: 80, leased_micros: 0 });
+      expect(await leaseScopes(url)).not.toContain("team:x");
       // The whole remainder is the fleet's again: another supervisor can borrow all of it.
       b.budgets.setLimit("team:x", 1000);
       expect(await b.budgets.acquire("c2", ["team:x"], 920)).toEqual({ ok: true });
