@@ -9,6 +9,7 @@ import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/bud
 import type { Hold, LeaseLedgerContext, LeaseOptions, Scope } from "./lease-types.js";
 import { dropLease, grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
 import { SettlementQueue } from "./lease-settlements.js";
+import { SerialWrites } from "./serial-writes.js";
 
 /** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
 const QUEUED_CAP = 0.1;
@@ -30,7 +31,7 @@ export class LeaseLedger implements BudgetLedger {
   readonly #settlements: SettlementQueue;
   /** Limits learned from the fleet (not set here) of scopes dropped from memory: a scope used again starts from them. */
   readonly #learnedLimits = new Map<string, number>();
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writes: SerialWrites;
   #flushScheduled = false;
   /** Grants received so far (a heartbeat's renewal may miss one that landed meanwhile). */
   #grants = 0;
@@ -40,6 +41,7 @@ export class LeaseLedger implements BudgetLedger {
   constructor(context: LeaseLedgerContext, options: LeaseOptions = {}) {
     this.#c = context;
     this.#settlements = new SettlementQueue(context.pool, context.supervisorId);
+    this.#writes = new SerialWrites((error, doing) => context.onError(error, doing));
     this.#ttlMs = options.ttlMs ?? 10_000;
     this.#sliceFraction = options.sliceFraction ?? 0.02;
     this.#waitMs = options.waitMs ?? 2000;
@@ -75,14 +77,14 @@ export class LeaseLedger implements BudgetLedger {
     const key = this.#c.keyOf(scope);
     const s = this.#scope(key);
     if (micros === null) {
-      if (s.limit === null) this.#write("reading a budget limit", () => this.#learn(key));
+      if (s.limit === null) this.#writes.send("reading a budget limit", () => this.#learn(key));
       return;
     }
     const lowered = s.limit !== null && micros < s.limit;
     s.limit = micros;
     s.own = true;
     if (lowered) this.#giveBackSpare(key, s);
-    this.#write("setting a budget limit", async () => {
+    this.#writes.send("setting a budget limit", async () => {
       const previous = await writeLimit(this.#c.pool, key, micros);
       if (previous === micros) return;
       await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "limit", from: this.#c.supervisorId, key, limit: micros })]);
@@ -234,7 +236,7 @@ export class LeaseLedger implements BudgetLedger {
           // What the waiting calls need, at most a tenth of the limit a grant: the first supervisor of a burst must not take it all.
           const queued = Math.max(min, Math.min(s.waiting - (s.lease - s.held), Math.floor((s.limit ?? 0) * QUEUED_CAP)));
           const want = Date.now() < s.scarceUntil ? queued : Math.max(queued, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
-          const grant = await this.#serial(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
+          const grant = await this.#writes.run(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
           s.unreachable = null;
           s.spent = Math.max(s.spent, grant.spent);
           if (grant.granted > 0) {
@@ -284,7 +286,7 @@ export class LeaseLedger implements BudgetLedger {
     if (spare <= 0) return;
     s.lease -= spare;
     const key = notice.key;
-    this.#write("returning budget", async () => {
+    this.#writes.send("returning budget", async () => {
       await this.#settlements.write();
       await returnLease(this.#c.pool, this.#c.supervisorId, key, spare);
       await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "returned", from: this.#c.supervisorId, key })]);
@@ -319,7 +321,7 @@ export class LeaseLedger implements BudgetLedger {
       // All of this supervisor's lease on it is spare now: return what the database says it holds,
       // and drop the row (writes are serial, so a later grant on the scope lands after it).
       s.lease = 0;
-      this.#write("returning budget", () => dropLease(this.#c.pool, this.#c.supervisorId, key).then(() => undefined));
+      this.#writes.send("returning budget", () => dropLease(this.#c.pool, this.#c.supervisorId, key));
     }
     return dropped;
   }
@@ -329,7 +331,7 @@ export class LeaseLedger implements BudgetLedger {
     const spare = s.lease - s.held;
     if (spare <= 0) return;
     s.lease -= spare;
-    this.#write("returning budget", () => returnLease(this.#c.pool, this.#c.supervisorId, key, spare).then(() => undefined));
+    this.#writes.send("returning budget", () => returnLease(this.#c.pool, this.#c.supervisorId, key, spare));
   }
 
   // True when some supervisor gave budget back before `ms` passed.
@@ -364,27 +366,13 @@ export class LeaseLedger implements BudgetLedger {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      this.#write("settling calls", () => this.#settlements.write());
+      this.#writes.send("settling calls", () => this.#settlements.write());
     });
-  }
-
-  // Writes run one after another, so a limit is written before the grant that reads it.
-  #serial<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.#writing.then(op);
-    this.#writing = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  #write(doing: string, op: () => Promise<void>): void {
-    void this.#serial(op).catch((error: unknown) => this.#c.onError(error, doing));
   }
 
   /** Waits until every settle and limit so far is written. */
   async flush(): Promise<void> {
-    await this.#serial(() => this.#settlements.write());
+    await this.#writes.run(() => this.#settlements.write());
   }
 
   /** Writes what is pending and gives every unused slice back to the fleet. */
@@ -396,7 +384,7 @@ export class LeaseLedger implements BudgetLedger {
       if (s.lease <= 0) continue;
       const amount = s.lease;
       s.lease = 0;
-      await this.#serial(() => returnLease(this.#c.pool, this.#c.supervisorId, key, amount));
+      await this.#writes.run(() => returnLease(this.#c.pool, this.#c.supervisorId, key, amount));
     }
   }
 }
