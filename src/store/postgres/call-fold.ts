@@ -16,12 +16,18 @@ export interface AgentRow {
   readonly host: string | null;
 }
 
+/** A call as the fleet's `calls` table holds it: the ledger's record and the values redacted in it. */
+export type FleetCallRow = CallRecord & {
+  /** Values redacted in the request or the response (safety decides a request's as `modify`). */
+  readonly redactedValues: number;
+};
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Applies one event to the rows it concerns; returns which kind of row changed (null: none). */
 export function foldEvent(
   event: IronEvent,
-  rows: { calls: Map<string, CallRecord>; agents: Map<string, AgentRow>; breakers: Map<string, BreakerRecord> },
+  rows: { calls: Map<string, FleetCallRow>; agents: Map<string, AgentRow>; breakers: Map<string, BreakerRecord> },
   localHost: string,
 ): "call" | "agent" | "breaker" | null {
   switch (event.type) {
@@ -49,11 +55,13 @@ export function foldEvent(
         latencyMs: null,
         complete: null,
         error: null,
+        redactedValues: 0,
       });
       return "call";
     case "llm.decision": {
-      const call = rows.calls.get(event.callId) as Mutable<CallRecord> | undefined;
+      const call = rows.calls.get(event.callId) as Mutable<FleetCallRow> | undefined;
       if (call === undefined) return null;
+      for (const finding of event.findings ?? []) if (finding.action === "redact") call.redactedValues += 1;
       if (event.phase === "request") {
         Object.assign(call, { decision: event.action, policy: event.policy, code: event.code, reason: event.reason });
         if (event.action === "deny") call.status = event.status;
@@ -66,7 +74,7 @@ export function foldEvent(
       return "call";
     }
     case "llm.response": {
-      const call = rows.calls.get(event.callId) as Mutable<CallRecord> | undefined;
+      const call = rows.calls.get(event.callId) as Mutable<FleetCallRow> | undefined;
       if (call === undefined) return null;
       if (call.responseAction !== "deny") call.status = event.status;
       Object.assign(call, {

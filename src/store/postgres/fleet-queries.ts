@@ -2,6 +2,7 @@
 // database, each with the supervisor (host and pid) that ran it. Totals are summed here over
 // exactly the calls listed, as the SQLite ledger's are.
 import pg from "pg";
+import { OUTCOME_SQL } from "../../events/call-outcome.js";
 import type { AgentSummary, CallFilter, LedgerCall, LedgerReport, Totals } from "../sqlite/ledger-queries.js";
 import { clientConfig, pgStoreError } from "./pg-connect.js";
 import { migrateSchema } from "./pg-schema.js";
@@ -10,8 +11,8 @@ import { migrateSchema } from "./pg-schema.js";
 export type FleetCall = LedgerCall & { readonly supervisor: string };
 export type FleetAgent = AgentSummary & { readonly supervisor: string };
 
-const OUTCOME = `CASE WHEN decision = 'deny' OR response_action = 'deny' THEN 'deny' WHEN response_action = 'redact' THEN 'redact'
-  WHEN decision = 'modify' THEN 'modify' WHEN decision IS NULL THEN 'pending' ELSE 'allow' END`;
+/** A call's outcome, by the one definition the state file's ledger and the run summary use. */
+const OUTCOME = OUTCOME_SQL;
 
 // One short-lived connection for a look-back command; the schema is brought up to date first.
 async function withFleet<T>(url: string, body: (pool: pg.Pool) => Promise<T>): Promise<T> {
@@ -122,6 +123,7 @@ function toFleetCall(r: Record<string, unknown>): FleetCall {
     complete: (r.complete as boolean | null) ?? null,
     error: (r.error as string | null) ?? null,
     outcome: r.outcome as string,
+    redactedValues: Number(r.redacted_values),
     supervisor: `${r.sup_host as string}/${Number(r.sup_pid)}`,
   };
 }

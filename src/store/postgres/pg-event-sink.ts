@@ -5,7 +5,7 @@ import type pg from "pg";
 import type { EventSink } from "../../events/bus.js";
 import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord } from "../store.js";
-import { foldEvent, type AgentRow } from "./call-fold.js";
+import { foldEvent, type AgentRow, type FleetCallRow } from "./call-fold.js";
 import { inTransaction } from "./lease-sql.js";
 
 /** How many of this supervisor's recent calls and events stay in memory for its own reads. */
@@ -21,7 +21,7 @@ export interface PgEventSinkContext {
 /** Appends events and their rows in batches; keeps a recent window for synchronous reads. */
 export class PgEventSink implements EventSink {
   readonly lastSeq = 0;
-  readonly calls = new Map<string, CallRecord>();
+  readonly calls = new Map<string, FleetCallRow>();
   readonly agents = new Map<string, AgentRow>();
   readonly breakers = new Map<string, BreakerRecord>();
   readonly recent: IronEvent[] = [];
@@ -132,10 +132,10 @@ export class PgEventSink implements EventSink {
       if (r === undefined) continue;
       await c.query(
         `INSERT INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, model, response_model, library, stream, attrs, requested_at,
-           decision, policy, code, reason, response_action, status, input_tokens, output_tokens, cost_micros, latency_ms, complete, error)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)
+           decision, policy, code, reason, response_action, status, input_tokens, output_tokens, cost_micros, latency_ms, complete, error, redacted_values)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)
          ON CONFLICT (call_id) DO UPDATE SET response_model = $7, decision = $12, policy = $13, code = $14, reason = $15, response_action = $16,
-           status = $17, input_tokens = $18, output_tokens = $19, cost_micros = $20, latency_ms = $21, complete = $22, error = $23`,
+           status = $17, input_tokens = $18, output_tokens = $19, cost_micros = $20, latency_ms = $21, complete = $22, error = $23, redacted_values = $24`,
         [
           r.callId,
           me,
@@ -160,6 +160,7 @@ export class PgEventSink implements EventSink {
           r.latencyMs,
           r.complete,
           r.error,
+          r.redactedValues,
         ],
       );
     }

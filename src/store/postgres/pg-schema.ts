@@ -69,6 +69,20 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Values redacted per call, request and response (a request redaction is decided as modify),
+    // counted from the events kept, as the state file's schema 4 does.
+    version: 3,
+    sql: `
+      ALTER TABLE calls ADD COLUMN redacted_values INTEGER NOT NULL DEFAULT 0;
+      UPDATE calls SET redacted_values = r.n FROM (
+        SELECT e.data::jsonb ->> 'callId' AS call_ref, count(*) AS n
+        FROM events e CROSS JOIN LATERAL jsonb_array_elements(
+          CASE WHEN jsonb_typeof(e.data::jsonb -> 'findings') = 'array' THEN e.data::jsonb -> 'findings' ELSE '[]'::jsonb END) f
+        WHERE e.type = 'llm.decision' AND f ->> 'action' = 'redact' GROUP BY call_ref
+      ) AS r WHERE r.call_ref = calls.call_id;
+    `,
+  },
 ];
 
 /** The schema version this iron writes. */

@@ -28,7 +28,7 @@ describe("PostgresStore.open", () => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => PostgresStore.open(url)));
     try {
       expect(new Set(stores.map((s) => s.supervisorId)).size).toBe(4);
-      expect(await query(url, "SELECT version FROM schema_version")).toEqual([{ version: 2 }]);
+      expect(await query(url, "SELECT version FROM schema_version")).toEqual([{ version: 3 }]);
       const sups = await query<{ host: string; pid: number }>(url, "SELECT host, pid FROM supervisors");
       expect(sups).toHaveLength(4);
       expect(sups.every((s) => s.pid === process.pid && s.host.length > 0)).toBe(true);
@@ -42,7 +42,7 @@ describe("PostgresStore.open", () => {
     const url = await testDatabase();
     await (await PostgresStore.open(url)).close();
     await query(url, "UPDATE schema_version SET version = 99");
-    await expect(PostgresStore.open(url)).rejects.toMatchObject({ code: "IRON_ERR_STORE", message: expect.stringMatching(/newer iron.*expected schema version <= 2, got 99/) });
+    await expect(PostgresStore.open(url)).rejects.toMatchObject({ code: "IRON_ERR_STORE", message: expect.stringMatching(/newer iron.*expected schema version <= 3, got 99/) });
   });
 
   it("reports a wrong password as IRON_ERR_STORE, with the password hidden", async () => {
