@@ -14,6 +14,8 @@ export interface AgentRow {
   readonly kind: "spawned" | "joined";
   readonly pid: number | null;
   readonly host: string | null;
+  /** The interpreter's version (`3.11.7`), when known. */
+  readonly python: string | null;
 }
 
 /** A call as the fleet's `calls` table holds it: the ledger's record and the values redacted in it. */
@@ -100,6 +102,7 @@ export function foldEvent(
         kind: before?.kind ?? "spawned",
         pid: event.pid ?? before?.pid ?? null,
         host: before?.host ?? localHost,
+        python: event.python ?? before?.python ?? null,
       });
       return "agent";
     }
@@ -115,6 +118,7 @@ export function foldEvent(
         kind: "joined",
         pid: event.pid,
         host: event.host,
+        python: event.python,
       });
       return "agent";
     }

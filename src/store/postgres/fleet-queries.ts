@@ -80,7 +80,7 @@ export function listFleetAgents(url: string): Promise<FleetAgent[]> {
       kind: r.kind === "joined" ? ("joined" as const) : ("spawned" as const),
       pid: (r.pid as number | null) ?? null,
       host: (r.host as string | null) ?? (r.sup_host as string),
-      python: null,
+      python: (r.python as string | null) ?? null,
       // A run still open when its supervisor stopped is lost, as in a state file.
       state: r.sup_ended !== null && !["stopped", "crashed", "failed", "exited", "killed", "reaped"].includes(r.state as string) ? "lost" : (r.state as string),
       runs: Number(r.runs),

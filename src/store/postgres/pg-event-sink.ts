@@ -168,9 +168,9 @@ export class PgEventSink implements EventSink {
       const a = this.agents.get(id);
       if (a === undefined) continue;
       await c.query(
-        `INSERT INTO agents (supervisor_id, agent_id, first_seen, last_seen, state, runs, last_reason, kind, pid, host) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-         ON CONFLICT (supervisor_id, agent_id) DO UPDATE SET last_seen = $4, state = $5, runs = $6, last_reason = $7, kind = $8, pid = $9, host = $10`,
-        [me, a.agentId, a.firstSeen, a.lastSeen, a.state, a.runs, a.lastReason, a.kind, a.pid, a.host],
+        `INSERT INTO agents (supervisor_id, agent_id, first_seen, last_seen, state, runs, last_reason, kind, pid, host, python) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+         ON CONFLICT (supervisor_id, agent_id) DO UPDATE SET last_seen = $4, state = $5, runs = $6, last_reason = $7, kind = $8, pid = $9, host = $10, python = $11`,
+        [me, a.agentId, a.firstSeen, a.lastSeen, a.state, a.runs, a.lastReason, a.kind, a.pid, a.host, a.python],
       );
     }
     for (const id of changed.breakers) {

@@ -71,9 +71,15 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     // Values redacted per call, request and response (a request redaction is decided as modify),
-    // counted from the events kept, as the state file's schema 4 does.
+    // counted from the events kept, as the state file's schema 4 does; and each agent's Python.
     version: 3,
     sql: `
+      ALTER TABLE agents ADD COLUMN python TEXT;
+      UPDATE agents SET python = p.python FROM (
+        SELECT DISTINCT ON (e.supervisor_id, e.agent_id) e.supervisor_id, e.agent_id, e.data::jsonb ->> 'python' AS python
+        FROM events e WHERE e.type IN ('agent.state', 'agent.joined') AND e.data::jsonb ? 'python'
+        ORDER BY e.supervisor_id, e.agent_id, e.seq DESC
+      ) AS p WHERE p.supervisor_id = agents.supervisor_id AND p.agent_id = agents.agent_id;
       ALTER TABLE calls ADD COLUMN redacted_values INTEGER NOT NULL DEFAULT 0;
       UPDATE calls SET redacted_values = r.n FROM (
         SELECT e.data::jsonb ->> 'callId' AS call_ref, count(*) AS n

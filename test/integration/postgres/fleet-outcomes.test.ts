@@ -6,9 +6,9 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { EventBus } from "../../../src/events/bus.js";
 import type { EventInput, PiiFinding } from "../../../src/events/types.js";
-import { queryFleetCalls } from "../../../src/store/postgres/fleet-queries.js";
+import { listFleetAgents, queryFleetCalls } from "../../../src/store/postgres/fleet-queries.js";
 import { PostgresStore } from "../../../src/store/postgres/postgres-store.js";
-import { callEvents, deniedCallEvents } from "../../helpers/events.js";
+import { callEvents, deniedCallEvents, stateEvent } from "../../helpers/events.js";
 import { testDatabase } from "../../helpers/postgres.js";
 
 const redaction = (direction: "input" | "output"): PiiFinding => ({ detector: "email", direction, action: "redact", placeholder: "[EMAIL_1]", sha256: "0".repeat(64) });
@@ -79,10 +79,55 @@ describe("a fleet's call ledger", () => {
     await db.connect();
     try {
       await db.query("ALTER TABLE calls DROP COLUMN redacted_values");
+      await db.query("ALTER TABLE agents DROP COLUMN python");
       await db.query("UPDATE schema_version SET version = 2");
     } finally {
       await db.end();
     }
     expect(await ledger(url)).toEqual({ outcomes: EXPECTED, redacted: 3 });
+  }, 60_000);
+});
+
+describe("a fleet's agents", () => {
+  it("show the Python each ran on, spawned or joined, as a state file's do, also from a database written before", async () => {
+    const url = await testDatabase();
+    const store = await PostgresStore.open(url, { retention: false });
+    const bus = new EventBus(store.sink, Date.now, store.scrubber);
+    try {
+      bus.publish({ ...stateEvent("spawned-one", "created", "starting"), python: "3.12.1" } as EventInput);
+      bus.publish(stateEvent("spawned-one", "starting", "running"));
+      bus.publish(stateEvent("unasked", "created", "starting"));
+      bus.publish({
+        type: "agent.joined",
+        agentId: "joined-one",
+        run: 1,
+        session: "s1",
+        requested: "joined-one",
+        pid: 4321,
+        previousPid: null,
+        host: "worker-7",
+        python: "3.9.18",
+        executable: "/usr/bin/python3.9",
+        shim: "0.1.0",
+      } as EventInput);
+      await store.drain();
+    } finally {
+      bus.close();
+      await store.close();
+    }
+    const agents = async (): Promise<Record<string, unknown>> => Object.fromEntries((await listFleetAgents(url)).map((a) => [a.agentId, [a.kind, a.python]]));
+    const expected = { "spawned-one": ["spawned", "3.12.1"], unasked: ["spawned", null], "joined-one": ["joined", "3.9.18"] };
+    expect(await agents()).toEqual(expected);
+    // A database from before agents had a Python column: migrating reads it from the events kept.
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      await db.query("ALTER TABLE calls DROP COLUMN redacted_values");
+      await db.query("ALTER TABLE agents DROP COLUMN python");
+      await db.query("UPDATE schema_version SET version = 2");
+    } finally {
+      await db.end();
+    }
+    expect(await agents()).toEqual(expected);
   }, 60_000);
 });
