@@ -96,7 +96,10 @@ export class OperatorControls implements ControlTarget {
     }
     const ledger = this.#deps.ledger;
     if (ledger.resetSpent === undefined) {
-      throw new IronError("IRON_ERR_STATE", "cannot reset budgets here: a fleet shares them in its database; reset them from the fleet's dashboard");
+      throw new IronError(
+        "IRON_ERR_STATE",
+        "cannot reset budgets from one supervisor of a fleet: they live in its database; run iron budget reset --state postgres://… (every running supervisor follows)",
+      );
     }
     const reset = ledger.resetSpent(selector);
     for (const { scope } of reset) this.#deps.publish({ type: "budget.update", ...balanceOf(ledger, scope) });

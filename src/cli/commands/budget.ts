@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { IronError } from "../../errors.js";
 import { formatUsd } from "../../policy/money.js";
-import { isPostgresUrl } from "../../store/postgres/postgres-url.js";
+import { isPostgresUrl, redactUrl } from "../../store/postgres/postgres-url.js";
 import { liveSupervisorOf, resetBudgetSpend, type BudgetSelector, type ResetScope } from "../../store/sqlite/reset-budget.js";
 import { actOnLiveSupervisor } from "../control-client.js";
 import { examples } from "../examples.js";
@@ -47,8 +47,8 @@ export function registerBudget(program: Command): void {
     )
     .action(async (scopes: string[], flags: ResetFlags) => {
       const state = statePath(flags);
-      if (isPostgresUrl(state)) throw new IronError("IRON_ERR_USAGE", "iron budget reset changes a SQLite state file; a fleet's postgres:// budgets are reset from the dashboard");
       const selector = selectorOf(scopes, flags);
+      if (isPostgresUrl(state)) return resetFleet(state, selector, flags);
       const path = resolve(state);
       if (flags.yes !== true) {
         const pending = resetBudgetSpend(path, selector, Date.now(), true);
@@ -59,14 +59,8 @@ export function registerBudget(program: Command): void {
       }
       const live = liveSupervisorOf(path);
       const reset = live === null ? resetBudgetSpend(path, selector, Date.now()) : await resetLive(path, live, selector);
-      if (flags.json === true) {
-        const by = live === null ? {} : { supervisor_pid: live };
-        process.stdout.write(`${JSON.stringify({ state, ...by, reset: reset.map((r) => ({ scope: r.scope, spent_usd: r.spent / 1_000_000 })) }, null, 2)}\n`);
-        return;
-      }
-      if (live !== null) process.stdout.write(`${state} is in use by a running supervisor (pid ${live}): reset through its control API\n`);
-      if (reset.length === 0) process.stdout.write(`nothing to reset: no spend recorded for those scopes in ${state}\n`);
-      for (const r of reset) process.stdout.write(`reset ${labelScope(r.scope)}: ${formatUsd(r.spent)} spent → ${formatUsd(0)}\n`);
+      if (live !== null && flags.json !== true) process.stdout.write(`${state} is in use by a running supervisor (pid ${live}): reset through its control API\n`);
+      printReset(state, reset, flags, live === null ? {} : { supervisor_pid: live });
     });
 }
 
@@ -77,6 +71,30 @@ function selectorOf(scopes: readonly string[], flags: ResetFlags): BudgetSelecto
   if (flags.all === true) return { all: true };
   if (named.length === 0) throw new IronError("IRON_ERR_USAGE", "expected a scope (global, agent:<id>, …), --agent <id> or --all; got none (see iron budget reset --help)");
   return { scopes: named };
+}
+
+// A fleet's budgets live in its database: reset there, and every running supervisor reads them back.
+async function resetFleet(url: string, selector: BudgetSelector, flags: ResetFlags): Promise<void> {
+  const { resetFleetBudgetSpend } = await import("../../store/postgres/fleet-budget-reset.js");
+  const shown = redactUrl(url);
+  if (flags.yes !== true) {
+    const pending = await resetFleetBudgetSpend(url, selector, true);
+    if (pending.length > 0 && !(await confirm(pending, shown))) {
+      process.stderr.write("iron: nothing reset\n");
+      return;
+    }
+  }
+  const reset = await resetFleetBudgetSpend(url, selector);
+  printReset(shown, reset, flags, {});
+}
+
+function printReset(state: string, reset: readonly ResetScope[], flags: ResetFlags, by: Record<string, number>): void {
+  if (flags.json === true) {
+    process.stdout.write(`${JSON.stringify({ state, ...by, reset: reset.map((r) => ({ scope: r.scope, spent_usd: r.spent / 1_000_000 })) }, null, 2)}\n`);
+    return;
+  }
+  if (reset.length === 0) process.stdout.write(`nothing to reset: no spend recorded for those scopes in ${state}\n`);
+  for (const r of reset) process.stdout.write(`reset ${labelScope(r.scope)}: ${formatUsd(r.spent)} spent → ${formatUsd(0)}\n`);
 }
 
 // The running supervisor resets its own budgets (in memory and in the file), and says which.

@@ -14,15 +14,15 @@ export type FleetAgent = AgentSummary & { readonly supervisor: string };
 /** A call's outcome, by the one definition the state file's ledger and the run summary use. */
 const OUTCOME = OUTCOME_SQL;
 
-// One short-lived connection for a look-back command; the schema is brought up to date first.
-async function withFleet<T>(url: string, body: (pool: pg.Pool) => Promise<T>): Promise<T> {
+/** One short-lived connection for a command; the schema is brought up to date first. */
+export async function withFleet<T>(url: string, body: (pool: pg.Pool) => Promise<T>, doing = "reading the fleet's ledger"): Promise<T> {
   const pool = new pg.Pool({ ...clientConfig(url), max: 1 });
   pool.on("error", () => undefined);
   try {
     await migrateSchema(pool);
     return await body(pool);
   } catch (error) {
-    throw pgStoreError(error, url, "reading the fleet's ledger");
+    throw pgStoreError(error, url, doing);
   } finally {
     await pool.end().catch(() => undefined);
   }

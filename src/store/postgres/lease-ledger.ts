@@ -6,16 +6,13 @@
 // next use reads limit and spend back from the database, as for a scope never seen.
 import type pg from "pg";
 import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
-import type { Hold, LeaseLedgerContext, LeaseOptions, Scope } from "./lease-types.js";
+import { BUDGET_CHANNEL as CHANNEL, type Hold, type LeaseLedgerContext, type LeaseOptions, type Scope } from "./lease-types.js";
 import { dropLease, grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
 import { SettlementQueue } from "./lease-settlements.js";
 import { SerialWrites } from "./serial-writes.js";
 
 /** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
 const QUEUED_CAP = 0.1;
-
-/** The NOTIFY channel for budget pressure and returns. */
-const CHANNEL = "iron_budget";
 
 /** Budgets shared by every supervisor on one database, reserved locally from leased slices. */
 export class LeaseLedger implements BudgetLedger {
@@ -278,6 +275,11 @@ export class LeaseLedger implements BudgetLedger {
       this.#onLimit(notice as { from?: number; key?: string; limit?: number });
       return;
     }
+    if (notice.kind === "reset") {
+      const reset = notice as { scopes?: unknown; all?: unknown };
+      this.#onReset(reset.all === true ? [...this.#scopes.keys()] : reset.scopes);
+      return;
+    }
     if (notice.kind !== "pressure" || notice.from === this.#c.supervisorId || typeof notice.key !== "string") return;
     const s = this.#scopes.get(notice.key);
     if (s === undefined) return;
@@ -291,6 +293,21 @@ export class LeaseLedger implements BudgetLedger {
       await returnLease(this.#c.pool, this.#c.supervisorId, key, spare);
       await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "returned", from: this.#c.supervisorId, key })]);
     });
+  }
+
+  // `iron budget reset` zeroed spend in the database: read it back for the scopes in memory, after
+  // writing this supervisor's own settles (what they charge counts after the reset).
+  #onReset(scopes: unknown): void {
+    if (!Array.isArray(scopes)) return;
+    for (const key of scopes) {
+      if (typeof key !== "string" || !this.#scopes.has(key)) continue;
+      this.#writes.send("reading a reset budget", async () => {
+        await this.#settlements.write();
+        const row = await readBudget(this.#c.pool, key);
+        const s = this.#scopes.get(key);
+        if (s !== undefined && row !== null) s.spent = row.spent;
+      });
+    }
   }
 
   // Another supervisor set a limit: follow it; a lower one makes this supervisor give back what no call holds.

@@ -3,6 +3,9 @@
 import type pg from "pg";
 import type { IronError } from "../../errors.js";
 
+/** The NOTIFY channel for budget pressure, returns, limits and resets. */
+export const BUDGET_CHANNEL = "iron_budget";
+
 export interface LeaseOptions {
   /** How long a lease lives without a heartbeat (a dead supervisor's slice comes back after it). */
   readonly ttlMs?: number;
