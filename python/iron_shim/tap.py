@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import threading
 import zlib
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, List, Optional
 
 from .errors import PolicyDenied
 from .flow import arun, run
 from .internal import swallow
 from .read_ahead import ReadAhead
 from .sse import SSEEvent, SSEParser
-from .stream_filter import Answer, Ask, ChunkFilter
-from .streams import Accumulator, StreamResult
+from .stream_filter import Answer, Ask, ChunkFilter, Item
+from .streams import UNPARSED, Accumulator, StreamResult
 
 Report = Callable[[StreamResult, bool, Optional[str]], None]
 AskSync = Callable[[Ask], Answer]
@@ -106,22 +106,24 @@ class StreamTap:
             self._accounting = False
         return chunk
 
-    def _kept(self, event: SSEEvent) -> bytes:
-        """An event's bytes after the accumulator (which may drop or rewrite the usage the shim caused)."""
+    def _kept(self, event: SSEEvent) -> Item:
+        """An event, its bytes after the accumulator (which may drop or rewrite the usage the shim caused),
+        and its JSON object as the accumulator parsed it (UNPARSED: the filter parses it)."""
+        acc = self.acc
         try:
-            replacement = self.acc.on_event(event)
+            replacement = acc.on_event(event)
         except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
             swallow("stream accounting", exc)
-            return event.raw
-        return event.raw if replacement is None else replacement
+            return event, event.raw, UNPARSED
+        return event, event.raw if replacement is None else replacement, getattr(acc, "parsed", UNPARSED)
 
     def _process(self, data: bytes) -> _Step:
         """Whole events only, each kept, replaced, dropped or filtered (every delta of the read in one ask)."""
-        events = [(event, self._kept(event)) for event in self._parser.feed(data)]
+        events = [self._kept(event) for event in self._parser.feed(data)]
         if self.filter is not None:
             out = (yield from self.filter.on_events(events)) if events else b""
         else:
-            out = b"".join(kept for _, kept in events)
+            out = b"".join(item[1] for item in events)
         if self._parser.overflow and not self.ended:
             if self.filter is not None:
                 self.end_error = "iron: an event over 16 MiB cannot be filtered"
@@ -133,11 +135,11 @@ class StreamTap:
     def _end(self) -> _Step:
         """At end of body: the unfinished last event, then whatever the filter still holds."""
         event = self._parser.flush()
-        items = []
+        items: List[Item] = []
         if event is not None:
-            items.append((event, self._kept(event) if event.data is not None else event.raw))
+            items.append(self._kept(event) if event.data is not None else (event, event.raw, None))
         if self.filter is None:
-            return b"".join(kept for _, kept in items)
+            return b"".join(item[1] for item in items)
         if self.ended:
             return b""
         return (yield from self.filter.on_events(items, at_end=True))
