@@ -42,6 +42,8 @@ class Answer(NamedTuple):
 
 
 Step = Generator[Ask, Answer, bytes]
+#: The answer for a read with nothing to ask.
+ALLOW = Answer("allow", ())
 #: One event of a read: the event, its bytes after usage stripping, its JSON object when already parsed
 #: (a dict, None when it is none, UNPARSED when not parsed yet).
 Item = Tuple[SSEEvent, bytes, Any]
@@ -90,13 +92,26 @@ class ChunkFilter:
         sees now. at_end: the body ended (or broke) after these, so whatever is held is flushed."""
         if self.denied is not None:
             return b""
+        read = self.plan(items, at_end)
+        answer = (yield read.ask) if read.ask is not None else ALLOW
+        return self.build(read, answer)
+
+    def plan(self, items: List[Item], at_end: bool = False) -> "Read":
+        """The first half of a step: what each event of a read is, and the Ask it needs (None: nothing to ask).
+        Reads may be planned ahead of the answers to earlier ones (the asks are pipelined): planning only
+        depends on earlier reads, building on earlier answers."""
         plan, texts, ends = self._plan(items)
         done = not self.done_asked and (ends or at_end)
-        answer = Answer("allow", ())
         if texts or done:
             self.done_asked = self.done_asked or done
-            answer = yield Ask(tuple(texts), done)
-        return self._build(plan, answer, done)
+            return Read(plan, Ask(tuple(texts), done), done)
+        return Read(plan, None, done)
+
+    def build(self, read: "Read", answer: Answer) -> bytes:
+        """The second half, in read order: the bytes the agent sees for this read (none after a deny)."""
+        if self.denied is not None:
+            return b""
+        return self._build(read.plan, answer, read.done)
 
     def _plan(self, items: List[Item]) -> Tuple[List[_Planned], List[str], bool]:
         """What each event is, and the delta texts to ask about (none after the end event)."""
@@ -254,6 +269,15 @@ class ChunkFilter:
         if self._strip and "usage" in obj and obj["usage"] is None:
             del obj["usage"]
         return self.shape.encode(name, obj)
+
+
+class Read(NamedTuple):
+    """A planned read: its events, the Ask it needs (None when it has no text and no end), and whether it
+    asked the end."""
+
+    plan: List[_Planned]
+    ask: Optional[Ask]
+    done: bool
 
 
 def _last_delta(plan: List[_Planned]) -> Optional[Tuple[int, int]]:

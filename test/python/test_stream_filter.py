@@ -18,7 +18,8 @@ from iron_shim import denial as denials
 from iron_shim.stream_filter import Answer, Ask, ChunkFilter
 from iron_shim.stream_text import shape_for
 from iron_shim.streams import accumulator_for
-from iron_shim.tap import StreamTap, tee
+from iron_shim.tap import StreamTap
+from iron_shim.tee import tee
 
 KIND = {"chat.completions": "openai", "completions": "openai", "responses": "openai", "messages": "anthropic"}
 
