@@ -1,17 +1,20 @@
 """A watched stream's body on a blocking reader, with its llm.chunk asks pipelined (SPEC 3.6a batching).
 
-The caller's own thread reads the body until a read needs an ask (no hand-off while nothing is asked:
-events without text pass at once). From that ask on, a pooled helper reads the body to its end while
-the caller waits for answers: what the helper reads is asked about at once when no ask is in flight,
-else it waits and goes, joined, with the next ask (never an ask per chunk), which is sent as soon as
-the answer in flight has come (before the caller builds that answer's bytes); the end of the body is
-asked about at once, even with an ask in flight. The caller builds the answers in read order. The
-body is never read by two threads at once; helpers are pooled (a stream costs no thread start).
+The caller's own thread reads the body until a read needs an ask (events without text pass at once,
+with no hand-off). From then on a pooled helper reads the body to its end while the caller waits for
+answers and builds them, in read order. What is read goes to the engine in one ask:
+- at once, when the read waited for the network (fresh text) and no ask is in flight;
+- when it came from a buffer (a burst), with whatever else is read until the caller wakes (at most
+  FRESH_SECONDS later), so a burst already there costs one ask, as one read of all of it would;
+- when an ask is in flight, as soon as its answer has come (before the caller builds that answer);
+- at the end of the body, at once, even with an ask in flight (the wait overlaps the earlier one).
+The body is never read by two threads at once; helpers are pooled (a stream costs no thread start).
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import deque
 from typing import Any, Callable, Deque, List, Optional, Tuple
 
@@ -20,6 +23,11 @@ from .stream_filter import ALLOW
 
 #: How long an idle helper waits for another stream before its thread ends (seconds).
 IDLE_SECONDS = 30.0
+
+#: A read that took at least this long waited for the network: its text is fresh, asked about at once.
+#: A quicker one came from a buffer (a burst): more is likely there, so it waits (at most this long) for
+#: what the helper reads next, to go in the same ask.
+FRESH_SECONDS = 0.001
 
 Read = Callable[[], Optional[bytes]]
 
@@ -34,6 +42,7 @@ class Pipeline:
         self._tap = tap
         self._cond = threading.Condition()
         self._unsent: List[bytes] = []  # read by the helper, not asked about yet
+        self._held: Any = None  # the caller's own read (prepared) that waits to go with the helper's
         self._queue: Deque[Tuple[Any, Any]] = deque()  # (read, sent ask or None), in read order
         self._inflight = 0  # asks sent whose answers the caller has not taken yet
         self._helping = False
@@ -48,8 +57,15 @@ class Pipeline:
         if not self._helping:
             return self._own()
         with self._cond:
-            while not self._queue and self._error is None and not self._done:
-                self._cond.wait()
+            while not self._queue and self._error is None and not (self._done and self._held is None):
+                if self._inflight or self._closed or (self._held is None and not self._unsent):
+                    self._cond.wait()
+                    continue
+                # Nothing in flight and something read: it goes with whatever the helper reads until this
+                # thread wakes (at once when the helper read more, else after FRESH_SECONDS at most).
+                self._cond.wait(FRESH_SECONDS)
+                if not self._inflight and not self._closed:
+                    self._flush()
             if not self._queue:
                 if self._error is not None:
                     error, self._error = self._error, None
@@ -69,7 +85,9 @@ class Pipeline:
         """Before the first ask: reads on the caller's thread; the first ask starts the helper."""
         if self._done:
             return None
+        began = time.perf_counter()
         chunk = self._read()
+        fresh = time.perf_counter() - began >= FRESH_SECONDS
         if chunk is None:
             self._done = True
         tap = self._tap
@@ -77,6 +95,12 @@ class Pipeline:
         ask = prepared.ask
         if ask is None or prepared.error is not None:
             return tap.build(prepared, ALLOW)
+        if chunk is not None and not fresh:  # a burst: the rest, read by the helper, goes in the same ask
+            with self._cond:
+                self._held = prepared
+                self._helping = True
+            submit(self._pump)
+            return b""
         handle = tap.send(ask)
         with self._cond:
             self._inflight += 1  # before the helper starts: what it reads meanwhile waits for this answer
@@ -106,7 +130,9 @@ class Pipeline:
         """The helper: reads the body to its end (or error, or close), asking as it goes."""
         while True:
             try:
+                began = time.perf_counter()
                 chunk = self._read()
+                fresh = time.perf_counter() - began >= FRESH_SECONDS
             except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread, in order
                 with self._cond:
                     if not self._closed:
@@ -121,21 +147,25 @@ class Pipeline:
                     self._body_ended = True
                 elif chunk:
                     self._unsent.append(chunk)
-                if self._inflight == 0 or chunk is None:
+                if chunk is None or (fresh and self._inflight == 0):
                     self._flush()
                 self._cond.notify()
             if chunk is None or self._tap.ended:
                 return
 
     def _flush(self) -> None:
-        """Under the lock: what was read and not asked about goes in one ask; then the end, when read."""
+        """Under the lock: what was read and not asked about goes in one ask, with the end when it was read."""
+        tap = self._tap
+        prepared, self._held = self._held, None
         if self._unsent:
             data = b"".join(self._unsent)
             self._unsent = []
-            self._enqueue(self._tap.prepare(data))
+            prepared = tap.joined(prepared, tap.prepare(data))
         if self._body_ended and not self._done:
             self._done = True
-            self._enqueue(self._tap.prepare(None))
+            prepared = tap.joined(prepared, tap.prepare(None))
+        if prepared is not None:
+            self._enqueue(prepared)
         self._cond.notify()
 
     def _enqueue(self, prepared: Any) -> None:

@@ -107,6 +107,12 @@ class ChunkFilter:
             return Read(plan, Ask(tuple(texts), done), done)
         return Read(plan, None, done)
 
+    def join(self, first: "Read", then: "Read") -> "Read":
+        """Two planned reads, in order, as one (what one read of both would have planned)."""
+        texts = (first.ask.texts if first.ask else ()) + (then.ask.texts if then.ask else ())
+        done = first.done or then.done
+        return Read(first.plan + then.plan, Ask(texts, done) if texts or done else None, done)
+
     def build(self, read: "Read", answer: Answer) -> bytes:
         """The second half, in read order: the bytes the agent sees for this read (none after a deny)."""
         if self.denied is not None:

@@ -126,6 +126,17 @@ class StreamTap:
         except Exception as exc:  # noqa: BLE001 - a shim bug ends the stream when this read is built
             return Prepared(None, False, exc)
 
+    def joined(self, first: Optional[Prepared], then: Prepared) -> Prepared:
+        """Two prepared reads as one (one ask, built at once), as if they had been read together."""
+        if first is None:
+            return then
+        if first.error is not None:
+            return first
+        read = first.read if then.read is None else then.read
+        if first.read is not None and then.read is not None:
+            read = self.filter.join(first.read, then.read)  # type: ignore[union-attr]
+        return Prepared(read, first.overflow or then.overflow, then.error)
+
     def send(self, ask: Ask) -> Any:
         """Sends a prepared read's ask now; wait(handle) takes the answer."""
         return self._send(ask)
