@@ -57,15 +57,17 @@ class Pipeline:
         if not self._helping:
             return self._own()
         with self._cond:
-            while not self._queue and self._error is None and not (self._done and self._held is None):
-                if self._inflight or self._closed or (self._held is None and not self._unsent):
+            while (
+                not self._queue and self._error is None and not self._closed and not (self._done and self._held is None)
+            ):
+                if self._inflight or (self._held is None and not self._unsent):
                     self._cond.wait()
                     continue
                 # Nothing in flight and something read: it goes with whatever the helper reads until this
                 # thread wakes (at once when the helper read more, else after FRESH_SECONDS at most).
                 self._cond.wait(FRESH_SECONDS)
                 if not self._inflight and not self._closed:
-                    self._flush()
+                    self._flush()  # what the helper read meanwhile goes in the same ask
             if not self._queue:
                 if self._error is not None:
                     error, self._error = self._error, None
