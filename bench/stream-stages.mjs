@@ -1,7 +1,8 @@
 // Where a streamed call's added time goes (issue 14, "Streams"): the agent (bench/py/stream_stages.py)
 // times every supervisor round trip of each streamed call; this side times the governor's work on the
 // same messages (wall clock, so both sides line up). Prints medians per stage, with and without iron.
-//   npm run build && node bench/stream-stages.mjs [calls] [httpx|urllib|aiohttp] [--no-output-safety]
+//   npm run build && node bench/stream-stages.mjs [calls] [httpx|urllib|aiohttp] [--no-output-safety] [--dump samples.json]
+import { writeFileSync } from "node:fs";
 import { Supervisor } from "../dist/index.js";
 import { CallGovernor } from "../dist/supervisor/call-governor.js";
 import { runAgentPython, startMockProcess } from "./lib/processes.mjs";
@@ -37,6 +38,8 @@ const median = (xs) => {
   return s.length === 0 ? null : s[Math.floor(s.length / 2)];
 };
 const fmt = (us) => (us === null ? "–" : `${(us / 1000).toFixed(3)} ms`);
+const dumpAt = process.argv.indexOf("--dump");
+if (dumpAt > 0) writeFileSync(process.argv[dumpAt + 1], JSON.stringify(samples));
 const iron = samples.filter((s) => s.side === "iron");
 const plain = samples.filter((s) => s.side === "plain");
 console.log(`${lib}, ${iron.length} streamed calls each side${quietOutput ? ", output safety off" : ""}`);

@@ -57,32 +57,62 @@ def _timed_post(self, msg):
     trace.append({"type": msg.get("type"), "id": msg.get("id"), "sent": t, "posted": now()})
 
 
-shim_client.Client.request, shim_client.Client.request_async, shim_client.Client.post = _timed_request, _timed_request_async, _timed_post
+shim_client.Client.request, shim_client.Client.request_async, shim_client.Client.post = (
+    _timed_request,
+    _timed_request_async,
+    _timed_post,
+)
+
+if hasattr(shim_client.Client, "begin"):  # pipelined asks: sent by begin(), answered by finish()
+    _begin, _finish, _begun = shim_client.Client.begin, shim_client.Client.finish, {}
+
+    def _timed_begin(self, msg):
+        _begun[msg.get("id")] = (msg.get("type"), now())
+        return _begin(self, msg)
+
+    def _timed_finish(self, pending):
+        try:
+            return _finish(self, pending)
+        finally:
+            kind, t = _begun.pop(pending.msg_id, (None, None))
+            trace.append({"type": kind, "id": pending.msg_id, "sent": t, "answered": now()})
+
+    shim_client.Client.begin, shim_client.Client.finish = _timed_begin, _timed_finish
 
 
 def _mark(name, fn):
     """Records when fn was entered and left (the first time per call)."""
+
     def marked(*args, **kwargs):
         t = now()
         try:
             return fn(*args, **kwargs)
         finally:
             trace.append({"type": name, "id": None, "sent": t, "answered": now()})
+
     return marked
 
 
 from iron_shim import tap as shim_tap
 
-for name in ("_ReadAhead", "ReadAhead"):  # before issue 14's streams work, and after
+for name in ("_ReadAhead", "ReadAhead", "Pipeline"):  # before issue 14's streams work, after, and pipelined
     if hasattr(shim_tap, name):
         getattr(shim_tap, name).__init__ = _mark("readahead.start", getattr(shim_tap, name).__init__)
+if hasattr(shim_tap, "Pipeline"):  # the pipelined asks (read_ahead.Pipeline)
+    shim_tap.Pipeline._pump = _mark("pipeline helper (start..end)", shim_tap.Pipeline._pump)
+    shim_tap.Pipeline._flush = _mark("pipeline flush (prepare+send)", shim_tap.Pipeline._flush)
+    shim_tap.Pipeline._answer = _mark("pipeline answer (wait+build)", shim_tap.Pipeline._answer)
 shim_tap.StreamTap.feed = _mark("tap.feed", shim_tap.StreamTap.feed)
 shim_tap.StreamTap.tail = _mark("tap.tail", shim_tap.StreamTap.tail)
 shim_tap.StreamTap.finish = _mark("tap.finish", shim_tap.StreamTap.finish)
 from iron_shim import stream_side as shim_stream_side
 
 shim_stream_side.StreamReporter.open = _mark("reporter.open", shim_stream_side.StreamReporter.open)
-shim_tap.tee = _mark("tee() called", shim_tap.tee)
+try:
+    from iron_shim import tee as shim_tee  # the tee moved out of tap.py with the pipelined asks
+except ImportError:
+    shim_tee = shim_tap
+shim_tee.tee = _mark("tee() called", shim_tee.tee)
 shim_tap.ChunkFilter.on_events = _mark("filter.on_events", shim_tap.ChunkFilter.on_events)
 if LIB == "httpx":
     import httpx
@@ -135,8 +165,17 @@ def run(side, n, one, client):
         t0 = now()
         first = one(client)
         end = now()
-        out.append({"side": side, "t0": t0, "first": first - t0, "last": end - t0,
-                    "trace": [{k: (v - t0 if k in ("sent", "answered", "posted") else v) for k, v in m.items()} for m in trace]})
+        out.append(
+            {
+                "side": side,
+                "t0": t0,
+                "first": first - t0,
+                "last": end - t0,
+                "trace": [
+                    {k: (v - t0 if k in ("sent", "answered", "posted") else v) for k, v in m.items()} for m in trace
+                ],
+            }
+        )
     return out
 
 
@@ -147,8 +186,17 @@ async def arun(side, n, session):
         t0 = now()
         first = await stream_aiohttp(session)
         end = now()
-        out.append({"side": side, "t0": t0, "first": first - t0, "last": end - t0,
-                    "trace": [{k: (v - t0 if k in ("sent", "answered", "posted") else v) for k, v in m.items()} for m in trace]})
+        out.append(
+            {
+                "side": side,
+                "t0": t0,
+                "first": first - t0,
+                "last": end - t0,
+                "trace": [
+                    {k: (v - t0 if k in ("sent", "answered", "posted") else v) for k, v in m.items()} for m in trace
+                ],
+            }
+        )
     return out
 
 
@@ -165,7 +213,7 @@ async def amain():
     samples = []
     async with aiohttp.ClientSession() as session:
         for r in range(12):
-            for side in (("iron", "plain") if r % 2 == 0 else ("plain", "iron")):
+            for side in ("iron", "plain") if r % 2 == 0 else ("plain", "iron"):
                 shim(side == "iron")
                 got = await arun(side, max(1, CALLS // 10), session)
                 if r >= 2:
@@ -184,7 +232,7 @@ else:
         client = httpx.Client(base_url=BASE, timeout=30)
     one = stream_httpx if LIB == "httpx" else stream_urllib
     for r in range(12):  # two warm-up rounds
-        for side in (("iron", "plain") if r % 2 == 0 else ("plain", "iron")):
+        for side in ("iron", "plain") if r % 2 == 0 else ("plain", "iron"):
             shim(side == "iron")
             got = run(side, max(1, CALLS // 10), one, client)
             if r >= 2:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, NamedTuple, Optional
 
 from . import protocol, zmtp
 from .codec import packb
@@ -108,6 +108,35 @@ class Client:
         if waiter.error is not None:
             raise waiter.error
         return waiter.value  # type: ignore[no-any-return]
+
+    def begin(self, msg: Dict[str, Any]) -> "Pending":
+        """Sends a message now and leaves its reply for finish(): several may be in flight at once (a watched
+        stream's llm.chunk asks overlap). The reply is read by whoever holds the read role meanwhile."""
+        if self.io.thread is None:
+            self.start()
+        waiter = SyncWaiter()
+        pending = Pending(msg["id"], waiter, time.monotonic() + self.link.settings.timeout_ms / 1000.0)
+        self._submit(pending.msg_id, _encode(msg), waiter)
+        return pending
+
+    def finish(self, pending: "Pending") -> Dict[str, Any]:
+        """Blocks for the reply of a begin() (decision or error) up to its deadline; reads it itself when no
+        other thread is reading (direct_read.py)."""
+        waiter = pending.waiter
+        conn = self.link.conn
+        if not waiter.done and conn is not None and self.reads.take(conn, CALLER):
+            self.reads.read_own_reply(conn, waiter, pending.deadline)
+        if not waiter.wait(pending.deadline - time.monotonic()):
+            if self.link.expire(pending.msg_id):
+                raise self._timeout_error(waiter)
+            waiter.wait(None)  # the I/O thread popped it at the same moment: the result is imminent
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.value  # type: ignore[no-any-return]
+
+    def drop(self, pending: "Pending") -> None:
+        """Nobody will finish() this one: its reply is dropped when it comes."""
+        self.link.expire(pending.msg_id)
 
     async def request_async(self, msg: Dict[str, Any]) -> Dict[str, Any]:
         """The asyncio twin of request(): the reply completes a future on the caller's loop."""
@@ -231,6 +260,14 @@ class Client:
         if conn is not None:
             conn.close()
         link.close_wake()
+
+
+class Pending(NamedTuple):
+    """A message sent by Client.begin() whose reply Client.finish() waits for."""
+
+    msg_id: int
+    waiter: SyncWaiter
+    deadline: float
 
 
 def _encode(msg: Dict[str, Any]) -> bytes:

@@ -1,82 +1,182 @@
-"""Reading a watched stream's body on while its llm.chunk round trip is in flight (SPEC 3.6a batching).
+"""A watched stream's body on a blocking reader, with its llm.chunk asks pipelined (SPEC 3.6a batching).
 
-Once ahead() was called, a helper thread reads the body to its end, and take() hands over everything
-it read so far at once: a burst that is already there goes to the supervisor in one ask, and what
-arrives while an ask is in flight goes with the next (never an ask per chunk). Before ahead(), take()
-reads on the caller's thread. Helpers are pooled (a stream costs no thread start); the body is never
-read by two threads at once.
+The caller's own thread reads the body until a read needs an ask (events without text pass at once,
+with no hand-off). From then on a pooled helper reads the body to its end while the caller waits for
+answers and builds them, in read order. What is read goes to the engine in one ask:
+- at once, when the read waited for the network (fresh text) and no ask is in flight;
+- when it came from a buffer (a burst), with whatever else is read until the caller wakes (at most
+  FRESH_SECONDS later), so a burst already there costs one ask, as one read of all of it would;
+- when an ask is in flight, as soon as its answer has come (before the caller builds that answer);
+- at the end of the body, at once, even with an ask in flight (the wait overlaps the earlier one).
+The body is never read by two threads at once; helpers are pooled (a stream costs no thread start).
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import deque
-from typing import Callable, Deque, List, Optional
+from typing import Any, Callable, Deque, List, Optional, Tuple
 
 from .internal import swallow
+from .stream_filter import ALLOW
 
 #: How long an idle helper waits for another stream before its thread ends (seconds).
 IDLE_SECONDS = 30.0
 
+#: A read that took at least this long waited for the network: its text is fresh, asked about at once.
+#: A quicker one came from a buffer (a burst): more is likely there, so it waits (at most this long) for
+#: what the helper reads next, to go in the same ask.
+FRESH_SECONDS = 0.001
+
 Read = Callable[[], Optional[bytes]]
 
 
-class ReadAhead:
-    """One body: ahead() starts the helper, take() on the caller's thread."""
+class Pipeline:
+    """One watched body: next() on the caller's thread; _pump() on a helper once the first ask is out."""
 
-    def __init__(self, read: Read) -> None:
-        """read(): the body's next chunk, or None at its end (called by one thread at a time)."""
+    def __init__(self, read: Read, tap: Any) -> None:
+        """read(): the body's next chunk, or None at its end (called by one thread at a time); tap: the
+        StreamTap (prepare, send, wait, build)."""
         self._read = read
+        self._tap = tap
         self._cond = threading.Condition()
-        self._got: List[bytes] = []
-        self._ended = False
+        self._unsent: List[bytes] = []  # read by the helper, not asked about yet
+        self._held: Any = None  # the caller's own read (prepared) that waits to go with the helper's
+        self._queue: Deque[Tuple[Any, Any]] = deque()  # (read, sent ask or None), in read order
+        self._inflight = 0  # asks sent whose answers the caller has not taken yet
+        self._helping = False
+        self._body_ended = False
+        self._done = False  # the end of the body is prepared (and asked about)
+        self._closed = False
         self._error: Optional[BaseException] = None
-        self._started = False
 
-    def ahead(self) -> None:
-        """From now on a pooled helper reads the body, to its end (called on the caller's thread)."""
+    def next(self) -> Optional[bytes]:
+        """The bytes the agent sees for the next read (b"" when it shows nothing yet); None after the end.
+        An error reading the body is raised here, after the bytes read before it."""
+        if not self._helping:
+            return self._own()
         with self._cond:
-            if self._started:
-                return
-            self._started = True
-        submit(self._pump)
+            while (
+                not self._queue and self._error is None and not self._closed and not (self._done and self._held is None)
+            ):
+                if self._inflight or (self._held is None and not self._unsent):
+                    self._cond.wait()
+                    continue
+                # Nothing in flight and something read: it goes with whatever the helper reads until this
+                # thread wakes (at once when the helper read more, else after FRESH_SECONDS at most).
+                self._cond.wait(FRESH_SECONDS)
+                if not self._inflight and not self._closed:
+                    self._flush()  # what the helper read meanwhile goes in the same ask
+            if not self._queue:
+                if self._error is not None:
+                    error, self._error = self._error, None
+                    self._done = True
+                    raise error
+                return None
+            prepared, handle = self._queue.popleft()
+        return self._answer(prepared, handle)
 
-    def take(self) -> Optional[bytes]:
-        """Everything the helper read since the last take, joined (waits for the next chunk when there is
-        none yet); before ahead(), the next chunk read on this thread. None at the end."""
-        if not self._started:
-            return self._read()
+    def close(self) -> None:
+        """The stream is over for the agent: the helper asks nothing more (and leaves the tap alone)."""
         with self._cond:
-            while not self._got and not self._ended and self._error is None:
-                self._cond.wait()
-            if self._got:
-                data = b"".join(self._got)
-                self._got = []
-                return data
-            if self._error is not None:
-                error, self._error = self._error, None
-                self._ended = True
-                raise error
+            self._closed = True
+            self._unsent = []
+
+    def _own(self) -> Optional[bytes]:
+        """Before the first ask: reads on the caller's thread; the first ask starts the helper."""
+        if self._done:
             return None
+        began = time.perf_counter()
+        chunk = self._read()
+        fresh = time.perf_counter() - began >= FRESH_SECONDS
+        if chunk is None:
+            self._done = True
+        tap = self._tap
+        prepared = tap.prepare(chunk)
+        ask = prepared.ask
+        if ask is None or prepared.error is not None:
+            return tap.build(prepared, ALLOW)
+        if chunk is not None and not fresh:  # a burst: the rest, read by the helper, goes in the same ask
+            with self._cond:
+                self._held = prepared
+                self._helping = True
+            submit(self._pump)
+            return b""
+        handle = tap.send(ask)
+        with self._cond:
+            self._inflight += 1  # before the helper starts: what it reads meanwhile waits for this answer
+            self._helping = chunk is not None
+        if chunk is not None:
+            submit(self._pump)
+        return self._answer(prepared, handle)
+
+    def _answer(self, prepared: Any, handle: Any) -> bytes:
+        """Waits for a read's answer; sends what was read meanwhile before building this read's bytes."""
+        tap = self._tap
+        if handle is None:
+            return tap.build(prepared, ALLOW)
+        try:
+            answer = tap.wait(handle)
+        except BaseException:
+            with self._cond:
+                self._inflight -= 1
+            raise
+        with self._cond:
+            self._inflight -= 1
+            if self._inflight == 0 and not self._closed and answer.action != "deny":
+                self._flush()
+        return tap.build(prepared, answer)
 
     def _pump(self) -> None:
-        """The helper's job: every chunk into the list, then the end (or the error)."""
+        """The helper: reads the body to its end (or error, or close), asking as it goes."""
         while True:
             try:
+                began = time.perf_counter()
                 chunk = self._read()
-            except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+                fresh = time.perf_counter() - began >= FRESH_SECONDS
+            except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread, in order
                 with self._cond:
+                    if not self._closed:
+                        self._flush()
                     self._error = exc
                     self._cond.notify()
                 return
             with self._cond:
+                if self._closed:
+                    return
                 if chunk is None:
-                    self._ended = True
+                    self._body_ended = True
                 elif chunk:
-                    self._got.append(chunk)
+                    self._unsent.append(chunk)
+                if chunk is None or (fresh and self._inflight == 0):
+                    self._flush()
                 self._cond.notify()
-            if chunk is None:
+            if chunk is None or self._tap.ended:
                 return
+
+    def _flush(self) -> None:
+        """Under the lock: what was read and not asked about goes in one ask, with the end when it was read."""
+        tap = self._tap
+        prepared, self._held = self._held, None
+        if self._unsent:
+            data = b"".join(self._unsent)
+            self._unsent = []
+            prepared = tap.joined(prepared, tap.prepare(data))
+        if self._body_ended and not self._done:
+            self._done = True
+            prepared = tap.joined(prepared, tap.prepare(None))
+        if prepared is not None:
+            self._enqueue(prepared)
+        self._cond.notify()
+
+    def _enqueue(self, prepared: Any) -> None:
+        """Under the lock: a prepared read, its ask sent now when it needs one."""
+        handle = None
+        if prepared.ask is not None and prepared.error is None:
+            handle = self._tap.send(prepared.ask)
+            self._inflight += 1
+        self._queue.append((prepared, handle))
 
 
 # ----- the helper pool -----

@@ -18,6 +18,7 @@ from typing import Any, Callable, Deque, Dict, Generator, Hashable, List, NamedT
 
 from .sse import SSEEvent
 from .stream_text import TextShape, private_copy
+from .streams import UNPARSED
 
 
 class Ask(NamedTuple):
@@ -41,6 +42,11 @@ class Answer(NamedTuple):
 
 
 Step = Generator[Ask, Answer, bytes]
+#: The answer for a read with nothing to ask.
+ALLOW = Answer("allow", ())
+#: One event of a read: the event, its bytes after usage stripping, its JSON object when already parsed
+#: (a dict, None when it is none, UNPARSED when not parsed yet).
+Item = Tuple[SSEEvent, bytes, Any]
 #: Builds the provider's error event for a deny (answer, sequence number for the Responses API).
 DenyEvent = Callable[[Answer, Optional[int]], bytes]
 _Held = Tuple[str, Optional[Dict[str, Any]], bytes]
@@ -81,29 +87,48 @@ class ChunkFilter:
 
     # ----- the step -----
 
-    def on_events(self, items: List[Tuple[SSEEvent, bytes]], at_end: bool = False) -> Step:
+    def on_events(self, items: List[Item], at_end: bool = False) -> Step:
         """The parsed events of one read (each with its bytes after usage stripping) -> the bytes the agent
         sees now. at_end: the body ended (or broke) after these, so whatever is held is flushed."""
         if self.denied is not None:
             return b""
+        read = self.plan(items, at_end)
+        answer = (yield read.ask) if read.ask is not None else ALLOW
+        return self.build(read, answer)
+
+    def plan(self, items: List[Item], at_end: bool = False) -> "Read":
+        """The first half of a step: what each event of a read is, and the Ask it needs (None: nothing to ask).
+        Reads may be planned ahead of the answers to earlier ones (the asks are pipelined): planning only
+        depends on earlier reads, building on earlier answers."""
         plan, texts, ends = self._plan(items)
         done = not self.done_asked and (ends or at_end)
-        answer = Answer("allow", ())
         if texts or done:
             self.done_asked = self.done_asked or done
-            answer = yield Ask(tuple(texts), done)
-        return self._build(plan, answer, done)
+            return Read(plan, Ask(tuple(texts), done), done)
+        return Read(plan, None, done)
 
-    def _plan(self, items: List[Tuple[SSEEvent, bytes]]) -> Tuple[List[_Planned], List[str], bool]:
+    def join(self, first: "Read", then: "Read") -> "Read":
+        """Two planned reads, in order, as one (what one read of both would have planned)."""
+        texts = (first.ask.texts if first.ask else ()) + (then.ask.texts if then.ask else ())
+        done = first.done or then.done
+        return Read(first.plan + then.plan, Ask(texts, done) if texts or done else None, done)
+
+    def build(self, read: "Read", answer: Answer) -> bytes:
+        """The second half, in read order: the bytes the agent sees for this read (none after a deny)."""
+        if self.denied is not None:
+            return b""
+        return self._build(read.plan, answer, read.done)
+
+    def _plan(self, items: List[Item]) -> Tuple[List[_Planned], List[str], bool]:
         """What each event is, and the delta texts to ask about (none after the end event)."""
         plan: List[_Planned] = []
         texts: List[str] = []
         ended = self.done_asked
-        for event, kept in items:
+        for event, kept, parsed in items:
             if ended:
                 plan.append(("pass", event, None, kept, []))
                 continue
-            obj = _json_object(event.data)
+            obj = _json_object(event.data) if parsed is UNPARSED else parsed
             deltas = self.shape.deltas(event.event, obj) if obj is not None else []
             if deltas:
                 plan.append(("text", event, obj, kept, deltas))
@@ -158,17 +183,18 @@ class ChunkFilter:
         rest: str,
     ) -> bytes:
         """One event's deltas with the engine's texts (taken from `given`); rest rides on its last delta."""
-        copy = private_copy(obj)
-        changed = False
+        copy: Optional[Dict[str, Any]] = None  # copied only when a text changes: most deltas pass as they are
         for at, (where, text) in enumerate(deltas):
             emitted = given.popleft() + (rest if at == len(deltas) - 1 else "")
             if emitted != text:
+                if copy is None:
+                    copy = private_copy(obj)
                 self.shape.set_text(copy, where, emitted)
-                changed = True
             self._record(self.shape.key(obj, where), emitted)
         self._seen_text = True
-        self._last = (name, copy, deltas[-1][0], self.shape.key(obj, deltas[-1][0]))
-        return self._encode(name, copy) if changed else kept
+        # remainder() copies this event and sets its own text: the provider's event serves as well as ours
+        self._last = (name, obj, deltas[-1][0], self.shape.key(obj, deltas[-1][0]))
+        return kept if copy is None else self._encode(name, copy)
 
     # ----- helpers -----
 
@@ -249,6 +275,15 @@ class ChunkFilter:
         if self._strip and "usage" in obj and obj["usage"] is None:
             del obj["usage"]
         return self.shape.encode(name, obj)
+
+
+class Read(NamedTuple):
+    """A planned read: its events, the Ask it needs (None when it has no text and no end), and whether it
+    asked the end."""
+
+    plan: List[_Planned]
+    ask: Optional[Ask]
+    done: bool
 
 
 def _last_delta(plan: List[_Planned]) -> Optional[Tuple[int, int]]:

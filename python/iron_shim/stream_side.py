@@ -83,6 +83,7 @@ class StreamReporter:
 
         chunks = ChunkFilter(shape, deny_event, strip_usage_null=call.added_usage)
         ask, ask_async, abandon = self._chunk_askers(call)
+        send, await_answer = self._chunk_pipeline(call, ask)
         return StreamTap(
             acc,
             report,
@@ -92,6 +93,8 @@ class StreamReporter:
             ask=ask,
             ask_async=ask_async,
             abandon=abandon,
+            send=send,
+            wait=await_answer,
         )
 
     def _chunk_askers(self, call: Call) -> Tuple[Any, Any, Any]:
@@ -113,6 +116,41 @@ class StreamReporter:
                 swallow("chunk end", exc)
 
         return ask, ask_async, abandon
+
+    def _chunk_pipeline(self, call: Call, ask: Any) -> Tuple[Any, Any]:
+        """The pipelined round trip (read_ahead.py): send(ask) writes the llm.chunk now, in read order, and
+        returns a handle; wait(handle) blocks for its answer. A supervisor that predates batches is asked
+        delta by delta at wait(), as ask() does."""
+        client = self.client
+
+        def send(request: Ask) -> Any:
+            """One llm.chunk for a read, sent now (several may be in flight: the governor answers in order)."""
+            if not call.chunks:
+                return Answer("allow", request.texts)
+            if not call.chunk_batch:
+                return request
+            try:
+                return client.begin(self._chunk_message(call, list(request.texts), request.done)), request
+            except IronError as exc:
+                return self._chunk_failure(call, request, as_no_decision(exc))
+
+        def wait(handle: Any) -> Answer:
+            """The answer to a sent llm.chunk (after a fail-open, no more waits)."""
+            if isinstance(handle, Answer):
+                return handle
+            if isinstance(handle, Ask):
+                return ask(handle)  # type: ignore[no-any-return]
+            pending, request = handle
+            if not call.chunks:
+                client.drop(pending)
+                return Answer("allow", request.texts)
+            try:
+                reply = client.finish(pending)
+            except IronError as exc:
+                return self._chunk_failure(call, request, as_no_decision(exc))
+            return self._chunk_answer(call, reply, request)
+
+        return send, wait
 
     def _asking(self, call: Call, request: Ask) -> Flow[Answer]:
         """The chunk flow: one llm.chunk for the whole read (chunk_batch), else one per delta and one for the

@@ -327,5 +327,21 @@ def shape_for(kind: str, endpoint: str) -> TextShape:
 
 
 def private_copy(obj: Dict[str, Any]) -> Dict[str, Any]:
-    """A deep copy to rewrite (events are small)."""
-    return copy.deepcopy(obj)
+    """A deep copy to rewrite: parsed JSON is dicts, lists and immutable scalars, copied here several times
+    faster than copy.deepcopy (anything else is deep-copied as before)."""
+    return _copy_value(obj)  # type: ignore[no-any-return]
+
+
+def _copy_value(value: Any) -> Any:
+    """One JSON value, copied (dicts and lists anew, strings, numbers, booleans and None shared)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy_value(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy_value(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset((str, int, float, bool, type(None), bytes))

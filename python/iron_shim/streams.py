@@ -13,6 +13,8 @@ from .usage import Usage, error_text, gemini_parts, gemini_usage, normalise
 _USAGE_NULL_AFTER = re.compile(rb',\s*"usage"\s*:\s*null(?=\s*[,}])')
 _USAGE_NULL_FIRST = re.compile(rb'"usage"\s*:\s*null\s*,\s*')
 DROP = b""
+#: Accumulator.parsed when the accumulator did not parse the event (its own on_event reads another framing).
+UNPARSED: Any = object()
 
 
 class StreamResult(NamedTuple):
@@ -36,6 +38,9 @@ class Accumulator:
         self.model: Optional[str] = None
         self.error: Optional[str] = None
         self.done = False
+        #: The JSON object of the event on_event() read last (None: not a JSON object; UNPARSED: not read
+        #: here), so the chunk filter does not parse each event a second time.
+        self.parsed: Any = UNPARSED
 
     def new_parser(self) -> Any:
         """The framing of this provider's stream: server-sent events (Ollama overrides: NDJSON)."""
@@ -43,6 +48,7 @@ class Accumulator:
 
     def on_event(self, event: SSEEvent) -> Optional[bytes]:
         """Reads one event; returns replacement raw bytes (DROP removes it) or None to keep it."""
+        self.parsed = None
         if event.data is None:
             return None
         if event.data.strip() == "[DONE]":
@@ -54,6 +60,7 @@ class Accumulator:
             return None
         if not isinstance(obj, dict):
             return None
+        self.parsed = obj
         if event.event == "error" or (obj.get("type") == "error") or "error" in obj and obj["error"] is not None:
             self.error = error_text(obj) or "error event in stream"
             return None

@@ -1,27 +1,44 @@
 """StreamTap: sits in a response body's byte stream, accounts it, may rewrite it, and reports once.
 
 Rewriting happens when the shim added include_usage (the extra usage chunk is stripped again) or
-when an output policy watches the stream (the chunk filter, SPEC 3.6a). The filter's round trips are
-generators driven by flow.py: feed()/tail() block the reading thread, afeed()/atail() await on the loop.
+when an output policy watches the stream (the chunk filter, SPEC 3.6a). A watched read is prepared
+(parsed, accounted, planned: the Ask it needs), asked about, and built from the answer: feed()/tail()
+ask inline and block, afeed()/atail() await on the loop, and a blocking wrapper's pipeline
+(read_ahead.py) sends the asks of later reads before the answers to earlier ones have come.
 """
 from __future__ import annotations
 
 import threading
 import zlib
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Optional
+from typing import Any, Awaitable, Callable, List, NamedTuple, Optional
 
 from .errors import PolicyDenied
-from .flow import arun, run
 from .internal import swallow
-from .read_ahead import ReadAhead
+from .read_ahead import Pipeline
 from .sse import SSEEvent, SSEParser
-from .stream_filter import Answer, Ask, ChunkFilter
-from .streams import Accumulator, StreamResult
+from .stream_filter import ALLOW, Answer, Ask, ChunkFilter, Item, Read
+from .streams import UNPARSED, Accumulator, StreamResult
 
 Report = Callable[[StreamResult, bool, Optional[str]], None]
 AskSync = Callable[[Ask], Answer]
 AskAsync = Callable[[Ask], Awaitable[Answer]]
-_Step = Generator[Ask, Answer, bytes]
+
+
+class Prepared(NamedTuple):
+    """A watched read made ready to ask: the filter's planned read (None: nothing to filter), whether the
+    parser overflowed, and a shim error met on the way (it ends the stream when the read is built)."""
+
+    read: Optional[Read]
+    overflow: bool = False
+    error: Optional[Exception] = None
+
+    @property
+    def ask(self) -> Optional[Ask]:
+        """The round trip this read needs, if any."""
+        return self.read.ask if self.read is not None else None
+
+
+_NOTHING = Prepared(None)
 
 
 def make_decoder(encoding: str) -> Optional[Any]:
@@ -49,16 +66,21 @@ class StreamTap:
         ask: Optional[AskSync] = None,
         ask_async: Optional[AskAsync] = None,
         abandon: Optional[Callable[[], None]] = None,
+        send: Optional[Callable[[Ask], Any]] = None,
+        wait: Optional[Callable[[Any], Answer]] = None,
     ) -> None:
         """report(result, complete, error) is called exactly once, from whichever end comes first.
 
         encoding: the content-encoding of the bytes fed in. When rewriting an encoded stream the tap
-        outputs decoded bytes (``decoded`` is True: the wrapper drops the content-encoding header)."""
+        outputs decoded bytes (``decoded`` is True: the wrapper drops the content-encoding header).
+        send(ask) -> handle and wait(handle) -> answer: the pipelined round trip (default: asked at wait)."""
         self.acc = accumulator
         self.filter = chunks
         self._report = report
         self._ask, self._ask_async, self._abandon = ask, ask_async, abandon
-        self._reading: Optional[ReadAhead] = None
+        self._send = send or _deferred
+        self._wait = wait or self._asked
+        self._pipe: Optional[Pipeline] = None
         self._parser: Any = getattr(accumulator, "new_parser", SSEParser)()
         self._lock = threading.Lock()
         self._finished = False
@@ -79,18 +101,91 @@ class StreamTap:
         """True once the stream was ended for the agent (a deny, or a stream that cannot be filtered)."""
         return self.end_error is not None or (self.filter is not None and self.filter.denied is not None)
 
-    def read_ahead(self, read: Callable[[], Optional[bytes]]) -> ReadAhead:
-        """The body's reader for a blocking wrapper: a pooled helper reads it to its end, so a burst that is
-        already there goes to the engine in one ask and what arrives during an ask goes with the next."""
-        self._reading = ReadAhead(read)
-        self._reading.ahead()
-        return self._reading
+    def pipeline(self, read: Callable[[], Optional[bytes]]) -> Pipeline:
+        """A watched body's reader for a blocking wrapper (read_ahead.py): next() gives what the agent sees,
+        None after the end; what is read while an ask is in flight goes with the next ask."""
+        self._pipe = Pipeline(read, self)
+        return self._pipe
 
-    def _asking(self, request: Ask) -> Answer:
-        """One blocking round trip; the body is read on meanwhile (when the wrapper reads through read_ahead)."""
-        if self._reading is not None:
-            self._reading.ahead()
-        return self._ask(request)  # type: ignore[misc]
+    def _asked(self, handle: Any) -> Answer:
+        """wait() without a pipelined sender: the handle is the Ask, asked now."""
+        return handle if isinstance(handle, Answer) else self._ask(handle)  # type: ignore[misc]
+
+    # ----- a watched read in three steps: prepare, ask (send + wait), build -----
+
+    def prepare(self, chunk: Optional[bytes]) -> Prepared:
+        """A watched read parsed, accounted and planned (chunk None: the end of the body). Never raises."""
+        if self.ended:
+            return _NOTHING
+        try:
+            if chunk is None:
+                return Prepared(self.filter.plan(self._end_items(), at_end=True))  # type: ignore[union-attr]
+            items = [self._kept(event) for event in self._parser.feed(self._decode(chunk))]
+            read = self.filter.plan(items) if items else None  # type: ignore[union-attr]
+            return Prepared(read, self._parser.overflow)
+        except Exception as exc:  # noqa: BLE001 - a shim bug ends the stream when this read is built
+            return Prepared(None, False, exc)
+
+    def joined(self, first: Optional[Prepared], then: Prepared) -> Prepared:
+        """Two prepared reads as one (one ask, built at once), as if they had been read together."""
+        if first is None:
+            return then
+        if first.error is not None:
+            return first
+        read = first.read if then.read is None else then.read
+        if first.read is not None and then.read is not None:
+            read = self.filter.join(first.read, then.read)  # type: ignore[union-attr]
+        return Prepared(read, first.overflow or then.overflow, then.error)
+
+    def send(self, ask: Ask) -> Any:
+        """Sends a prepared read's ask now; wait(handle) takes the answer."""
+        return self._send(ask)
+
+    def wait(self, handle: Any) -> Answer:
+        """The answer to a sent ask (a failure to get one is a deny Answer, or passes with fail-open). Raises
+        PolicyDenied with on_deny="raise"; a shim bug ends the stream (the read builds to nothing)."""
+        try:
+            return self._wait(handle)
+        except Exception as exc:  # noqa: BLE001
+            self._guard(exc)
+            return ALLOW
+
+    def build(self, prepared: Prepared, answer: Answer) -> bytes:
+        """The bytes the agent sees for a prepared read, in read order."""
+        if self.end_error is not None:
+            return b""
+        try:
+            if prepared.error is not None:
+                raise prepared.error
+            chunks: Any = self.filter
+            out = chunks.build(prepared.read, answer) if prepared.read is not None else b""
+            if prepared.overflow and not self.ended:
+                self.end_error = "iron: an event over 16 MiB cannot be filtered"
+            return out
+        except Exception as exc:  # noqa: BLE001
+            return self._guard(exc)
+
+    def _step(self, chunk: Optional[bytes]) -> bytes:
+        """One watched read, asked inline (blocking)."""
+        prepared = self.prepare(chunk)
+        answer = ALLOW
+        if prepared.ask is not None and prepared.error is None:
+            try:
+                answer = self._ask(prepared.ask)  # type: ignore[misc]
+            except Exception as exc:  # noqa: BLE001
+                return self._guard(exc)
+        return self.build(prepared, answer)
+
+    async def _astep(self, chunk: Optional[bytes]) -> bytes:
+        """The asyncio twin of _step()."""
+        prepared = self.prepare(chunk)
+        answer = ALLOW
+        if prepared.ask is not None and prepared.error is None:
+            try:
+                answer = await self._ask_async(prepared.ask)  # type: ignore[misc]
+            except Exception as exc:  # noqa: BLE001
+                return self._guard(exc)
+        return self.build(prepared, answer)
 
     # ----- the byte path -----
 
@@ -106,41 +201,31 @@ class StreamTap:
             self._accounting = False
         return chunk
 
-    def _kept(self, event: SSEEvent) -> bytes:
-        """An event's bytes after the accumulator (which may drop or rewrite the usage the shim caused)."""
+    def _kept(self, event: SSEEvent) -> Item:
+        """An event, its bytes after the accumulator (which may drop or rewrite the usage the shim caused),
+        and its JSON object as the accumulator parsed it (UNPARSED: the filter parses it)."""
+        acc = self.acc
         try:
-            replacement = self.acc.on_event(event)
+            replacement = acc.on_event(event)
         except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
             swallow("stream accounting", exc)
-            return event.raw
-        return event.raw if replacement is None else replacement
+            return event, event.raw, UNPARSED
+        return event, event.raw if replacement is None else replacement, getattr(acc, "parsed", UNPARSED)
 
-    def _process(self, data: bytes) -> _Step:
-        """Whole events only, each kept, replaced, dropped or filtered (every delta of the read in one ask)."""
-        events = [(event, self._kept(event)) for event in self._parser.feed(data)]
-        if self.filter is not None:
-            out = (yield from self.filter.on_events(events)) if events else b""
-        else:
-            out = b"".join(kept for _, kept in events)
+    def _rewritten(self, data: bytes) -> bytes:
+        """Unwatched rewriting (include_usage stripped): whole events only, each kept, replaced or dropped."""
+        out = b"".join(item[1] for item in (self._kept(event) for event in self._parser.feed(data)))
         if self._parser.overflow and not self.ended:
-            if self.filter is not None:
-                self.end_error = "iron: an event over 16 MiB cannot be filtered"
-                return out
             out += self._parser.take_tail()
             self.rewrite = self._accounting = False
         return out
 
-    def _end(self) -> _Step:
-        """At end of body: the unfinished last event, then whatever the filter still holds."""
+    def _end_items(self) -> List[Item]:
+        """At end of body: the unfinished last event, if any."""
         event = self._parser.flush()
-        items = []
-        if event is not None:
-            items.append((event, self._kept(event) if event.data is not None else event.raw))
-        if self.filter is None:
-            return b"".join(kept for _, kept in items)
-        if self.ended:
-            return b""
-        return (yield from self.filter.on_events(items, at_end=True))
+        if event is None:
+            return []
+        return [self._kept(event) if event.data is not None else (event, event.raw, None)]
 
     def _guard(self, exc: Exception) -> bytes:
         """A shim bug while rewriting: a filtered stream ends (fail closed); others lose their rewriting.
@@ -161,10 +246,12 @@ class StreamTap:
             return b""
         if not self._accounting or not chunk:
             return chunk
+        if self.filter is not None:
+            return self._step(chunk)
         try:
             if not self.rewrite:
                 return self._plain(chunk)
-            return run(self._process(self._decode(chunk)), self._asking)
+            return self._rewritten(self._decode(chunk))
         except Exception as exc:  # noqa: BLE001 - accounting must never break the stream
             if not self.rewrite and not isinstance(exc, PolicyDenied):
                 self._accounting = False
@@ -176,17 +263,16 @@ class StreamTap:
         """The asyncio twin of feed(): the filter's round trips await instead of blocking the loop."""
         if self.filter is None or self.ended or not chunk:
             return self.feed(chunk)
-        try:
-            return await arun(self._process(self._decode(chunk)), self._ask_async)
-        except Exception as exc:  # noqa: BLE001
-            return self._guard(exc)
+        return await self._astep(chunk)
 
     def tail(self) -> bytes:
         """At end of body (rewriting only): the held-back bytes, and the filter's remainder."""
         if not self.rewrite or self.ended:
             return b""
+        if self.filter is not None:
+            return self._step(None)
         try:
-            return run(self._end(), self._ask)
+            return b"".join(item[1] for item in self._end_items())
         except Exception as exc:  # noqa: BLE001
             return self._guard(exc)
 
@@ -194,10 +280,7 @@ class StreamTap:
         """The asyncio twin of tail()."""
         if self.filter is None or self.ended:
             return self.tail()
-        try:
-            return await arun(self._end(), self._ask_async)
-        except Exception as exc:  # noqa: BLE001
-            return self._guard(exc)
+        return await self._astep(None)
 
     # ----- the report -----
 
@@ -207,6 +290,8 @@ class StreamTap:
             if self._finished:
                 return
             self._finished = True
+        if self._pipe is not None:
+            self._pipe.close()  # the helper asks nothing more, and is out of the accumulator
         try:
             if error is None and self._accounting and not self.rewrite:
                 event = self._parser.flush()
@@ -234,95 +319,6 @@ def _deny_text(chunks: Optional[ChunkFilter]) -> str:
     return f"{answer.code or 'IRON_ERR_POLICY'}: {answer.reason or 'stream denied by policy'}"
 
 
-def tee(tap: StreamTap, chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Yields what the agent sees from a body's chunks; the end of the body, an error or a deny finishes the tap.
-
-    A watched stream (chunk filter) reads ahead while an ask is in flight (read_ahead.py): what arrives
-    meanwhile goes to the engine with the next ask (never an ask per chunk)."""
-    source: Iterable[bytes] = chunks
-    if tap.filter is not None:
-        source = iter(tap.read_ahead(_next_of(iter(chunks))).take, None)  # type: ignore[arg-type]
-    try:
-        for chunk in source:
-            out = tap.feed(chunk)
-            if out:
-                yield out
-            if tap.ended:
-                break
-        else:
-            rest = tap.tail()
-            if rest:
-                yield rest
-    except GeneratorExit:
-        raise
-    except BaseException as exc:
-        tap.finish(f"{type(exc).__name__}: {exc}")
-        raise
-    tap.finish()
-
-
-def _next_of(chunks: Iterator[bytes]) -> Callable[[], Optional[bytes]]:
-    """An iterator as a read function: the next chunk, None at the end."""
-    return lambda: next(chunks, None)
-
-
-async def atee(tap: StreamTap, chunks: Any) -> AsyncIterator[bytes]:
-    """The async twin of tee() for async byte streams (a watched stream reads ahead in a task)."""
-    source = _aread_ahead(chunks) if tap.filter is not None else chunks
-    try:
-        async for chunk in source:
-            out = await tap.afeed(chunk)
-            if out:
-                yield out
-            if tap.ended:
-                break
-        else:
-            rest = await tap.atail()
-            if rest:
-                yield rest
-    except GeneratorExit:
-        raise
-    except BaseException as exc:
-        tap.finish(f"{type(exc).__name__}: {exc}")
-        raise
-    finally:
-        if source is not chunks:
-            await source.aclose()
-    tap.finish()
-
-
-async def _aread_ahead(chunks: Any) -> AsyncIterator[bytes]:
-    """Reads a body's chunks in a task of its own; yields everything read since the last yield, joined."""
-    import asyncio
-
-    queue: "asyncio.Queue[Any]" = asyncio.Queue()
-    end = object()
-
-    async def pump() -> None:
-        """Every chunk into the queue, then the end (or the error)."""
-        try:
-            async for chunk in chunks:
-                queue.put_nowait(chunk)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the agent's task
-            queue.put_nowait(exc)
-            if isinstance(exc, asyncio.CancelledError):
-                raise
-        queue.put_nowait(end)
-
-    task = asyncio.ensure_future(pump())
-    try:
-        while True:
-            items = [await queue.get()]
-            while not queue.empty():
-                items.append(queue.get_nowait())
-            data = [item for item in items if isinstance(item, bytes)]
-            if data:
-                yield b"".join(data)
-            for item in items:
-                if isinstance(item, BaseException):
-                    raise item
-                if item is end:
-                    return
-    finally:
-        if not task.done():
-            task.cancel()
+def _deferred(ask: Ask) -> Any:
+    """send() without a pipelined sender: the Ask itself, asked when waited for."""
+    return ask

@@ -16,6 +16,13 @@ import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from
 import { usageProblem } from "../policy/usage-check.js";
 import { storeFailureVerdict } from "../policy/store-guard.js";
 
+/** The stream of a call a chunk decision denied: the shim may have sent more chunks before it saw the deny. */
+const DENIED_STREAM: ChainedFilter = { push: denyAgain, end: denyAgain };
+
+function denyAgain(): ChainedVerdict {
+  return { action: "deny", text: "", policy: null };
+}
+
 /** Governs calls for every agent: one engine, one bus, one ledger. */
 export class CallGovernor {
   readonly #engine: PolicyEngine;
@@ -170,13 +177,18 @@ export class CallGovernor {
       for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
       return allowed;
     }
+    // Sent before the shim saw the deny (its asks are pipelined): nothing more is filtered, shown or published.
+    if (filter === DENIED_STREAM) return { ...allowed, action: "deny", text: "", ...(texts !== undefined && { texts: [] }) };
     if (message.done) this.#streams.set(call.id, null);
     if (texts === undefined) {
       const verdict = message.done ? filter.end() : filter.push(message.text);
       this.#filtered(agentId, call, verdict);
+      if (verdict.action === "deny") this.#streams.set(call.id, DENIED_STREAM);
       return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
     }
-    return this.#batch(agentId, call, filter, texts, message.done);
+    const answer = this.#batch(agentId, call, filter, texts, message.done);
+    if (answer.action === "deny") this.#streams.set(call.id, DENIED_STREAM);
+    return answer;
   }
 
   // Every delta of one read in order, then the end when it was read too; a deny stops there.

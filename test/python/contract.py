@@ -10,7 +10,8 @@ import time
 from typing import Any, Dict, NamedTuple, Optional
 
 import iron_shim
-from iron_shim.read_ahead import ReadAhead
+from iron_shim.client import Client
+from iron_shim.read_ahead import Pipeline
 
 from .llm_server import LLMServer, anthropic_sse, chat_sse
 from .router_peer import RouterPeer, decision
@@ -410,17 +411,17 @@ class Contract:
 
     def read_everything(self) -> threading.Event:
         """An event set once the shim has read the whole body while a chunk ask was in flight (the blocking
-        libraries read ahead through read_ahead.ReadAhead; the asyncio ones override this)."""
+        libraries read ahead through read_ahead.Pipeline; the asyncio ones override this)."""
         done = threading.Event()
-        pump = ReadAhead._pump
+        pump = Pipeline._pump
 
-        def watched(reader: ReadAhead) -> None:
+        def watched(reader: Pipeline) -> None:
             pump(reader)
-            if reader._ended:
+            if reader._body_ended:
                 done.set()
 
-        ReadAhead._pump = watched  # type: ignore[method-assign]
-        self.addCleanup(setattr, ReadAhead, "_pump", pump)
+        Pipeline._pump = watched  # type: ignore[method-assign]
+        self.addCleanup(setattr, Pipeline, "_pump", pump)
         return done
 
     def test_what_arrives_while_a_chunk_ask_is_in_flight_goes_with_the_next_ask(self) -> None:
@@ -446,6 +447,96 @@ class Contract:
         chunks = self.peer.of_type("llm.chunk")
         self.assertEqual([(c["texts"], c["done"]) for c in chunks], [(["Hel"], False), (["lo", "!"], True)])
         self.assertTrue(read_all.is_set())
+
+    #: The blocking libraries pipeline their chunk asks (read_ahead.Pipeline); the asyncio ones await each
+    #: ask while the event loop reads on, and ask again with everything it read.
+    pipelined = True
+
+    def test_the_ask_about_the_end_goes_out_before_the_answer_to_the_previous_ask_comes(self) -> None:
+        """SPEC 3.6a: the asks are pipelined, so the wait for the supervisor overlaps reading: the rest of the
+        stream, read while the first ask is in flight, is asked about as soon as its end was read (the
+        engine holds the first answer until the second ask has been sent)."""
+        if not self.pipelined:
+            self.skipTest("an asyncio library asks one read at a time while its loop reads on")
+        second, gate = threading.Event(), threading.Event()
+        self.server.gate = gate
+        self.addCleanup(setattr, self.server, "gate", None)
+        begin = Client.begin
+
+        def watched(client: Client, msg: Dict[str, Any]) -> Any:
+            pending = begin(client, msg)
+            if msg.get("type") == "llm.chunk" and msg.get("index", 0) > 0:
+                second.set()
+            return pending
+
+        Client.begin = watched  # type: ignore[method-assign]
+        self.addCleanup(setattr, Client, "begin", begin)
+
+        def decide(m: Dict[str, Any]) -> Dict[str, Any]:
+            if m["type"] == "llm.request":
+                return decision(m, stream_chunks=True, chunk_batch=True)
+            if m["type"] == "llm.chunk":
+                if not gate.is_set():
+                    gate.set()
+                    second.wait(2)  # below the decision timeout: asks one at a time fail the assertion
+                return decision(m, texts=[t.upper() for t in m["texts"]], text="")
+            return decision(m)
+
+        self.decide = decide
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "HELLO!")
+        self.assertTrue(second.is_set())
+        chunks = self.peer.of_type("llm.chunk")
+        self.assertEqual([(c["texts"], c["done"]) for c in chunks], [(["Hel"], False), (["lo", "!"], True)])
+
+    def test_a_deny_with_the_next_ask_in_flight_ends_the_stream_there(self) -> None:
+        """The engine denies the first ask after the second was sent (pipelined): the agent gets the provider's
+        error event and nothing of the rest; the report names the deny."""
+        gate = threading.Event()
+        self.server.gate = gate
+        self.addCleanup(setattr, self.server, "gate", None)
+
+        def decide(m: Dict[str, Any]) -> Dict[str, Any]:
+            if m["type"] == "llm.request":
+                return decision(m, stream_chunks=True, chunk_batch=True)
+            if m["type"] == "llm.chunk" and m["index"] == 0:
+                gate.set()
+                if self.pipelined:
+                    self.peer_saw_second.wait(2)
+                return decision(m, "deny", policy="pii", code="IRON_ERR_PII", reason="an email address", texts=[])
+            return decision(m, texts=list(m.get("texts") or ()), text="")
+
+        self.peer_saw_second = threading.Event()
+        begin = Client.begin
+
+        def watched(client: Client, msg: Dict[str, Any]) -> Any:
+            pending = begin(client, msg)
+            if msg.get("type") == "llm.chunk" and msg.get("index", 0) > 0:
+                self.peer_saw_second.set()
+            return pending
+
+        Client.begin = watched  # type: ignore[method-assign]
+        self.addCleanup(setattr, Client, "begin", begin)
+        self.decide = decide
+        seen = self.stream("/v1/chat/completions", dict(CHAT, stream=True))
+        self.assertEqual(text_of("chat.completions", seen), "")
+        last = events(seen)[-1][1]
+        self.assertEqual(json.loads(last)["error"]["code"], "IRON_ERR_PII")
+        self.assertNotIn(b"[DONE]", seen)
+        resp = self.wait_response()[0]
+        self.assertEqual(
+            (resp["complete"], resp["error"], resp["output"]), (False, "IRON_ERR_PII: an email address", "")
+        )
+
+    def test_a_watched_stream_closed_early_reports_once_incomplete(self) -> None:
+        """The caller stops reading mid-stream while the helper reads on: one report, incomplete."""
+        self.chunk_filter("llo")
+        self.server.delay = 0.02
+        self.stream("/v1/chat/completions", dict(CHAT, stream=True), keep=100)
+        resp = self.wait_response()[0]
+        self.assertFalse(resp["complete"])
+        time.sleep(0.2)
+        self.assertEqual(len(self.peer.of_type("llm.response")), 1)
 
     def test_a_response_no_policy_can_act_on_is_reported_without_waiting(self) -> None:
         self.decide = (

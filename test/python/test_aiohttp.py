@@ -33,6 +33,7 @@ def run(coro_fn: Any, **session_kwargs: Any) -> Any:
 
 @unittest.skipUnless(has_module("aiohttp"), "aiohttp is not installed")
 class AiohttpContract(Contract, ShimTestCase):
+    pipelined = False
     library = "aiohttp"
 
     def call(self, path: str, body: Any, headers: Optional[Dict[str, str]] = None) -> Result:

@@ -15,7 +15,7 @@ from .support import ShimTestCase, has_module
 if has_module("httpx"):
     import httpx
 import iron_shim
-from iron_shim import tap as shim_tap
+from iron_shim import tee as shim_tee
 from iron_shim.interceptors.base import MARKER
 
 
@@ -139,6 +139,8 @@ class HttpxSyncContract(Contract, ShimTestCase):
 class HttpxAsyncContract(Contract, ShimTestCase):
     """The same contract through httpx.AsyncClient (each call in its own event loop)."""
 
+    pipelined = False
+
     library = "httpx"
 
     def run_async(self, coro_fn):
@@ -179,9 +181,9 @@ class HttpxAsyncContract(Contract, ShimTestCase):
         return self.run_async(go)
 
     def read_everything(self) -> threading.Event:
-        """An async stream reads ahead in a task of its own (tap._aread_ahead): set once it read the end."""
+        """An async stream reads ahead in a task of its own (tee._aread_ahead): set once it read the end."""
         done = threading.Event()
-        read_ahead = shim_tap._aread_ahead
+        read_ahead = shim_tee._aread_ahead
 
         async def watched(chunks: Any) -> Any:
             async def body() -> Any:
@@ -192,8 +194,8 @@ class HttpxAsyncContract(Contract, ShimTestCase):
             async for data in read_ahead(body()):
                 yield data
 
-        shim_tap._aread_ahead = watched
-        self.addCleanup(setattr, shim_tap, "_aread_ahead", read_ahead)
+        shim_tee._aread_ahead = watched
+        self.addCleanup(setattr, shim_tee, "_aread_ahead", read_ahead)
         return done
 
     def test_concurrent_tasks_each_get_their_own_decision(self) -> None:

@@ -18,7 +18,8 @@ from iron_shim import denial as denials
 from iron_shim.stream_filter import Answer, Ask, ChunkFilter
 from iron_shim.stream_text import shape_for
 from iron_shim.streams import accumulator_for
-from iron_shim.tap import StreamTap, tee
+from iron_shim.tap import StreamTap
+from iron_shim.tee import tee
 
 KIND = {"chat.completions": "openai", "completions": "openai", "responses": "openai", "messages": "anthropic"}
 
@@ -242,6 +243,29 @@ class Batching(unittest.TestCase):
             self.assertTrue(h.asks[0].done, endpoint)
             self.assertEqual(text_of(endpoint, seen), text_of(endpoint, raw(stream)), endpoint)
             self.assertEqual(len(events(seen)), len(events(raw(stream))), endpoint)  # no extra event
+
+    def test_reads_joined_before_their_ask_build_as_one_read_of_both(self) -> None:
+        """A burst's reads (the caller's own, then the helper's) are planned apart and asked about together
+        (read_ahead.Pipeline): one ask, the same bytes as one read of all of it, the remainder on its last delta."""
+        for endpoint, stream in (
+            ("chat.completions", chat_sse(False)),
+            ("messages", anthropic_sse()),
+            ("responses", responses_sse()),
+        ):
+            whole = Harness(endpoint, masking("o!x"))
+            expected = whole.tap.feed(raw(stream)) + whole.tap.tail()
+            h = Harness(endpoint, masking("o!x"))
+            data, tap = raw(stream), h.tap
+            prepared = None
+            for at in range(0, len(data), 97):
+                prepared = tap.joined(prepared, tap.prepare(data[at : at + 97]))
+            prepared = tap.joined(prepared, tap.prepare(None))
+            assert prepared is not None and prepared.ask is not None
+            seen = tap.build(prepared, tap.wait(tap.send(prepared.ask)))
+            tap.finish()
+            self.assertEqual(seen, expected, endpoint)
+            self.assertEqual(h.asks, whole.asks, endpoint)
+            self.assertEqual(len(h.asks), 1, endpoint)
 
     def test_chat_remainder_read_after_its_last_delta_rides_on_the_finish_chunk(self) -> None:
         stream = chat_sse(False)

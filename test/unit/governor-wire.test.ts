@@ -119,4 +119,15 @@ describe("batched llm.chunk", () => {
     expect(answer.code).toBe("IRON_ERR_PII");
     expect(answer.texts).toEqual(["Hello "]);
   });
+
+  it("after a deny, a chunk the shim sent before it saw the deny (pipelined) is denied too, and filters, shows and publishes nothing", async () => {
+    const block: DirectionActions = { default: "block", overrides: {} };
+    const { governor: g, events } = governor([safety(block)]);
+    await g.request("a", wireRequest(1, { stream: true }));
+    expect(g.chunk("a", chunk(10, "c-1", 0, { texts: ["write to jane@example.com "] })).action).toBe("deny");
+    const decided = events.filter((e) => e.type === "llm.decision").length;
+    const later = g.chunk("a", chunk(11, "c-1", 1, { texts: ["or to joe@example.com"], done: true }));
+    expect([later.action, later.texts, later.text]).toEqual(["deny", [], ""]);
+    expect(events.filter((e) => e.type === "llm.decision").length).toBe(decided);
+  });
 });

@@ -21,7 +21,8 @@ from ..denial import SyntheticResponse
 from ..errors import PolicyDenied
 from ..internal import swallow
 from ..providers import BEDROCK, Target
-from ..tap import StreamTap, tee
+from ..tap import StreamTap
+from ..tee import tee
 from . import base
 
 LIBRARY = "botocore"

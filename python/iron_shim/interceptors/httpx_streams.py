@@ -4,7 +4,8 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from ..tap import StreamTap, atee, tee
+from ..tap import StreamTap
+from ..tee import atee, tee
 
 
 def finish_read(tap: StreamTap, response: Any, data: bytes) -> Any:

@@ -9,7 +9,8 @@ from typing import Any, Iterator, Optional
 
 from ..calls import Verdict, capped
 from ..denial import SyntheticResponse
-from ..tap import StreamTap, tee
+from ..tap import StreamTap
+from ..tee import tee
 from . import base
 
 LIBRARY = "requests"

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from ..calls import Verdict, capped
 from ..denial import SyntheticResponse
-from ..read_ahead import ReadAhead
+from ..read_ahead import Pipeline
 from ..tap import StreamTap
 from . import base
 
@@ -191,13 +191,15 @@ class _Buffered:
     _iron_tap: Optional[StreamTap]
     _iron_buf: bytearray
     _iron_eof: bool
-    _iron_reader: Optional[ReadAhead] = None
+    _iron_pipe: Optional[Pipeline] = None
 
     def _iron_fill(self) -> bool:
         """Pulls one underlying chunk through the tap; False once nothing more will come."""
         if self._iron_eof:
             return False
         tap = self._iron_tap
+        if tap is not None and tap.filter is not None:
+            return self._iron_fill_watched(tap)
         try:
             chunk = self._iron_read()
         except BaseException as exc:
@@ -225,16 +227,32 @@ class _Buffered:
         return True
 
     def _iron_read(self) -> bytes:
-        """One underlying read; a watched stream's reads go through the tap's read-ahead, so what arrives
-        while an ask is in flight goes with the next ask (http.client hands over one HTTP chunk a read)."""
-        tap = self._iron_tap
-        if tap is None or tap.filter is None:
-            return super().read1(65536)  # type: ignore[misc,no-any-return]
-        reader = self._iron_reader
-        if reader is None:
+        """One underlying read."""
+        return super().read1(65536)  # type: ignore[misc,no-any-return]
+
+    def _iron_fill_watched(self, tap: StreamTap) -> bool:
+        """A watched stream reads through the tap's pipeline, so what arrives while an ask is in flight goes
+        with the next ask (http.client hands over one HTTP chunk a read)."""
+        pipe = self._iron_pipe
+        if pipe is None:
             read1 = super().read1  # type: ignore[misc]
-            reader = self._iron_reader = tap.read_ahead(lambda: read1(65536) or None)
-        return reader.take() or b""
+            pipe = self._iron_pipe = tap.pipeline(lambda: read1(65536) or None)
+        try:
+            out = pipe.next()
+        except BaseException as exc:
+            tap.finish(f"{type(exc).__name__}: {exc}")
+            raise
+        if out is None:
+            self._iron_eof = True
+            tap.finish()
+            return False
+        self._iron_buf += out
+        if tap.ended:  # a policy ended the stream: nothing more is read from the provider
+            self._iron_eof = True
+            tap.finish()
+            super().close()  # type: ignore[misc]
+            return bool(out)
+        return True
 
     def _iron_take(self, n: int) -> bytes:
         """Removes and returns up to n buffered bytes (all when n < 0)."""
