@@ -63,6 +63,25 @@ describe("migrations", () => {
     db.close();
   });
 
+  it("drop the index of events by type from an older file (no query reads it; every commit paid for it), keeping its events readable", () => {
+    const path = statePath();
+    const old = new Database(path);
+    old.pragma("journal_mode = WAL");
+    migrate(old, 4);
+    old.prepare("INSERT INTO events (seq, ts, type, agent_id, supervisor_id, data) VALUES (3, 5, 'agent.output', 'a', 1, ?)").run(JSON.stringify({ seq: 3, ts: 5, type: "agent.output", agentId: "a", run: 1, stream: "stdout", line: "hi" }));
+    old.close();
+    const store = SqliteStore.open(path);
+    expect(store.eventsAfter(0, 10).map((e) => e.seq)).toEqual([3]);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    const indexes = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name")
+      .all()
+      .map((r) => r.name);
+    expect(indexes).toEqual(["events_by_agent"]);
+    db.close();
+  });
+
   it("count the values redacted in the calls of an older file from its decision events (request redactions were decided as modify)", () => {
     const path = statePath();
     const old = new Database(path);

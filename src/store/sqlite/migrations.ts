@@ -142,6 +142,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) AS r WHERE r.call_ref = calls.call_id;
     `,
   },
+  {
+    version: 5,
+    name: "no index of events by type: nothing reads it, and each group commit rewrote one of its pages per event type",
+    sql: `
+      DROP INDEX IF EXISTS events_by_type;
+    `,
+  },
 ];
 
 /** The schema version this iron writes. */
