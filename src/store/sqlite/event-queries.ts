@@ -18,9 +18,7 @@ export function lastSeq(db: Db): number {
 /** Every event of a call, in seq order (read from the seq range the call ledger keeps of it); [] for an unknown call. */
 export function callEvents(db: Db, callId: string): IronEvent[] {
   if (schemaVersion(db) < 5) return callEventsByAgent(db, callId);
-  const call = db
-    .prepare<[string], { agent_id: string; first_seq: number | null; last_seq: number | null }>("SELECT agent_id, first_seq, last_seq FROM calls WHERE call_id = ?")
-    .get(callId);
+  const call = db.prepare<[string], { agent_id: string; first_seq: number | null; last_seq: number | null }>("SELECT agent_id, first_seq, last_seq FROM calls WHERE call_id = ?").get(callId);
   if (call === undefined || call.first_seq === null) return [];
   const rows = db
     .prepare<[number, number, string, string], { data: string }>("SELECT data FROM events WHERE seq BETWEEN ? AND ? AND agent_id = ? AND json_extract(data, '$.callId') = ? ORDER BY seq")
