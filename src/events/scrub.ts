@@ -43,6 +43,28 @@ const DETECTORS: readonly Detector[] = [
   { kind: "phone", pattern: /(?<!\w)\(\d{3}\)\s?\d{3}-\d{4}\b/g },
 ];
 
+/** Strings up to this length are remembered with their scrubbed form. */
+const MEMO_MAX_LENGTH = 96;
+/** At most this many are remembered (then forgotten all at once): a few hundred KiB at worst. */
+const MEMO_MAX_ENTRIES = 2048;
+
+/** Words one of the secret detectors needs (each detector's pattern contains one of them). */
+const SECRET_WORDS = /iron_|sk-|Bearer|Basic|AKIA|ASIA|gh|github_pat_|xox|AIza|eyJ|key|secret|passw|pwd|token/i;
+
+/**
+ * False when no detector can match: no `@` (emails), fewer than 5 digits (the shortest phone
+ * number a detector takes has 5; cards and SSNs more) and none of the secret detectors' words.
+ */
+function mayHoldDetected(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 64) return true; // @
+    if (c >= 48 && c <= 57 && ++digits >= 5) return true;
+  }
+  return SECRET_WORDS.test(text);
+}
+
 /** True when the digits of a candidate card number pass the Luhn checksum. */
 function luhn(value: string): boolean {
   const digits = value.replace(/\D/g, "");
@@ -63,6 +85,8 @@ function luhn(value: string): boolean {
 export class Scrubber {
   readonly #hash: Hasher;
   readonly #exact = new Set<string>();
+  /** Scrubbed forms of short strings already seen (bounded; cleared when a secret is added). */
+  readonly #memo = new Map<string, string>();
 
   constructor(hash: Hasher = createHasher()) {
     this.#hash = hash;
@@ -75,14 +99,31 @@ export class Scrubber {
 
   /** Registers a secret iron itself handed out for the supervisor's lifetime (the join and stream tokens); agent tokens are matched by shape. */
   addSecret(value: string): void {
-    if (value.length >= 8) this.#exact.add(value);
+    if (value.length < 8) return;
+    this.#exact.add(value);
+    this.#memo.clear(); // what was scrubbed before may hold the new secret
   }
 
   /** The text with every detected secret or personal datum replaced by `[redacted:KIND:HASH]`. */
   text(text: string): string {
+    // Short strings recur (scope names, models, finish reasons, attribute values): scrubbed once.
+    const short = text.length <= MEMO_MAX_LENGTH;
+    if (short) {
+      const known = this.#memo.get(text);
+      if (known !== undefined) return known;
+    }
+    const out = this.#scrub(text);
+    if (short) {
+      if (this.#memo.size >= MEMO_MAX_ENTRIES) this.#memo.clear();
+      this.#memo.set(text, out);
+    }
+    return out;
+  }
+
+  #scrub(text: string): string {
     let out = text;
     for (const secret of this.#exact) if (out.includes(secret)) out = out.split(secret).join(this.#mark("secret", secret));
-    if (!/[\d@]|iron_|sk-|Bearer|Basic|AKIA|ASIA|gh|xox|AIza|eyJ|key|secret|passw|pwd|token/i.test(out)) return out;
+    if (!mayHoldDetected(out)) return out;
     for (const detector of DETECTORS) {
       out = out.replace(detector.pattern, (match: string, ...groups: unknown[]) => {
         const part = detector.group === undefined ? match : (groups[detector.group - 1] as string | undefined);
@@ -110,11 +151,14 @@ const KEEP = new Set(["type", "agentId", "callId", "phase", "action", "code", "f
 // Top-level identifiers stay; every other string, at any depth (attrs too), is scrubbed.
 function scrubValue(value: unknown, scrubber: Scrubber, depth: number, key: string | null): unknown {
   if (typeof value === "string") return depth === 1 && key !== null && KEEP.has(key) ? value : scrubber.text(value);
-  if (Array.isArray(value)) return value.map((item) => scrubValue(item, scrubber, depth + 1, null));
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, scrubber, depth + 1, k);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i += 1) out[i] = scrubValue(value[i], scrubber, depth + 1, null);
     return out;
   }
-  return value;
+  const out: Record<string, unknown> = {};
+  const source = value as Record<string, unknown>;
+  for (const k in source) if (Object.hasOwn(source, k)) out[k] = scrubValue(source[k], scrubber, depth + 1, k);
+  return out;
 }

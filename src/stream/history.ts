@@ -1,5 +1,6 @@
 // The stream's window of recent events, already serialized: resumes of short gaps come from
 // here, older ones from the store.
+import { eventText } from "../events/event-text.js";
 import type { IronEvent } from "../events/types.js";
 
 /** A committed event with its JSON text, serialized once for every client. */
@@ -8,18 +9,16 @@ export interface Sent {
   readonly data: string;
 }
 
-/** A Sent whose JSON text is made when a client first needs it: with nobody following, never. */
+/** A Sent whose JSON text is asked for when a client first needs it: the text the store wrote, when it did. */
 export class LazySent implements Sent {
   readonly event: IronEvent;
-  #data: string | null = null;
 
   constructor(event: IronEvent) {
     this.event = event;
   }
 
   get data(): string {
-    this.#data ??= JSON.stringify(this.event);
-    return this.#data;
+    return eventText(this.event);
   }
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EventBus } from "../../src/events/bus.js";
-import type { IronEvent } from "../../src/events/types.js";
+import type { EventInput, IronEvent } from "../../src/events/types.js";
 import type { BudgetLedger } from "../../src/policy/budget-ledger.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import { queryCalls } from "../../src/store/sqlite/ledger-queries.js";
@@ -61,6 +61,66 @@ describe("migrations", () => {
         .map((r) => r.name),
     ).toEqual(["calls_by_agent", "calls_by_model", "calls_by_time"]);
     db.close();
+  });
+
+  it("find a call's events in an older file by the seq range they span, without the indexes of events by type and agent", () => {
+    const path = statePath();
+    const old = new Database(path);
+    old.pragma("journal_mode = WAL");
+    migrate(old, 4);
+    const event = old.prepare("INSERT INTO events (seq, ts, type, agent_id, supervisor_id, data) VALUES (?, 5, ?, ?, 1, ?)");
+    const call = old.prepare(
+      "INSERT INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, library, stream, attrs, requested_at) VALUES (?, 1, ?, 'openai', 'chat.completions', 'httpx', 0, '{}', 5)",
+    );
+    call.run("c1", "a");
+    call.run("c2", "b");
+    call.run("c3", "a"); // its events were pruned
+    const rows: [number, string, string, string | null][] = [
+      [3, "llm.request", "a", "c1"],
+      [4, "llm.request", "b", "c2"],
+      [5, "agent.output", "a", null],
+      [6, "llm.decision", "a", "c1"],
+      [7, "llm.decision", "b", "c2"],
+      [8, "budget.warning", "a", "c1"],
+    ];
+    for (const [seq, type, agentId, callId] of rows) event.run(seq, type, agentId, JSON.stringify({ seq, ts: 5, type, agentId, ...(callId !== null && { callId }) }));
+    old.close();
+    const store = SqliteStore.open(path);
+    expect(store.callEvents("c1").map((e) => [e.seq, e.type])).toEqual([
+      [3, "llm.request"],
+      [6, "llm.decision"],
+      [8, "budget.warning"],
+    ]);
+    expect(store.callEvents("c2").map((e) => e.seq)).toEqual([4, 7]);
+    expect(store.callEvents("c3")).toEqual([]);
+    expect(store.eventsAfter(0, 10).map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8]);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    const indexes = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name")
+      .all()
+      .map((r) => r.name);
+    expect(indexes).toEqual([]);
+    db.close();
+  });
+
+  it("keep each call's seq range as its events are committed, other calls' events in between", async () => {
+    const store = SqliteStore.open(statePath());
+    const bus = new EventBus(store.sink, Date.now, store.scrubber);
+    const [request, decision, response] = callEvents("a", "c1") as [EventInput, EventInput, EventInput];
+    bus.publish(request);
+    bus.publish(decision);
+    for (const input of callEvents("b", "c2")) bus.publish(input);
+    bus.publish({ type: "budget.warning", scope: "global", threshold: 0.5, spent: 60, limit: 100, agentId: "a", callId: "c1" });
+    bus.publish(response);
+    bus.publish({ type: "llm.decision", attrs: {}, agentId: "a", callId: "c1", phase: "response", action: "allow", policy: null, code: null, reason: null, status: null, micros: 10, ms: 0.1 });
+    for (const input of deniedCallEvents("b", "c3")) bus.publish(input);
+    bus.close();
+    expect(store.callEvents("c1").map((e) => e.type)).toEqual(["llm.request", "llm.decision", "budget.warning", "llm.response", "llm.decision"]);
+    expect(store.callEvents("c2").map((e) => e.type)).toEqual(["llm.request", "llm.decision", "llm.response"]);
+    expect(store.callEvents("c3").map((e) => e.type)).toEqual(["llm.request", "llm.decision"]);
+    expect(store.callEvents("nope")).toEqual([]);
+    store.close();
   });
 
   it("count the values redacted in the calls of an older file from its decision events (request redactions were decided as modify)", () => {

@@ -62,3 +62,52 @@ describe("deferred Prometheus metrics", () => {
     }
   });
 });
+
+describe("per-call Prometheus counters", () => {
+  it("show the sums by label set on every scrape, never counted twice by scraping again", async () => {
+    const metrics = new IronMetrics();
+    const call = (seq: number, callId: string, agentId: string, action: string): IronEvent[] => [
+      {
+        seq,
+        ts: 1,
+        type: "llm.request",
+        agentId,
+        callId,
+        provider: "openai",
+        endpoint: "chat.completions",
+        model: "gpt-4o-mini",
+        stream: false,
+        estimatedInputTokens: 5,
+        maxOutputTokens: 9,
+        library: "httpx",
+        attrs: {},
+      },
+      { seq: seq + 1, ts: 1, type: "llm.decision", agentId, callId, phase: "request", action, policy: null, code: null, reason: null, status: null, micros: 10, ms: 0.1, attrs: {} },
+      {
+        seq: seq + 2,
+        ts: 1,
+        type: "llm.response",
+        agentId,
+        callId,
+        model: "gpt-4o-mini",
+        status: 200,
+        usage: { inputTokens: 5, outputTokens: 7, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 },
+        costMicros: 250_000,
+        latencyMs: 1,
+        stream: false,
+        complete: true,
+        error: null,
+        attrs: {},
+      },
+    ];
+    for (const event of [...call(1, "c1", "a", "allow"), ...call(4, "c2", "b", "allow"), ...call(7, "c3", "a", "allow")]) metrics.listener(event);
+    const first = (await metrics.render()).body;
+    expect(first).toMatch(/^iron_llm_calls_total\{provider="openai",model="gpt-4o-mini",agent="a",decision="allow"\} 2$/m);
+    expect(first).toMatch(/^iron_llm_calls_total\{provider="openai",model="gpt-4o-mini",agent="b",decision="allow"\} 1$/m);
+    expect(first).toMatch(/^iron_llm_tokens_total\{provider="openai",model="gpt-4o-mini",agent="a",type="output"\} 14$/m);
+    expect(first).toMatch(/^iron_llm_spend_usd_total\{provider="openai",model="gpt-4o-mini",agent="a"\} 0.5$/m);
+    expect((await metrics.render()).body).toBe(first);
+    for (const event of call(10, "c4", "b", "allow")) metrics.listener(event);
+    expect((await metrics.render()).body).toMatch(/^iron_llm_calls_total\{provider="openai",model="gpt-4o-mini",agent="b",decision="allow"\} 2$/m);
+  });
+});

@@ -15,6 +15,8 @@ describe("Scrubber.text", () => {
     ["bearer token", "Authorization: Bearer abc.def-ghi_jkl", "abc.def-ghi_jkl"],
     ["aws key", "AKIAIOSFODNN7EXAMPLE in config", "AKIAIOSFODNN7EXAMPLE"],
     ["github token", "ghp_0123456789abcdefghijABCDEFGHIJ", "ghp_0123456789abcdefghijABCDEFGHIJ"],
+    ["github fine-grained token without digits", "use github_pat_abcdefXYZjklmnopqrSTUVWXYZabcd", "github_pat_abcdefXYZjklmnopqrSTUVWXYZabcd"],
+    ["short international phone", "dial +4 12 34 now", "+4 12 34"],
     ["jwt", "eyJhbGciOi.eyJzdWIiOiIx.SflKxwRJSM", "eyJhbGciOi.eyJzdWIiOiIx.SflKxwRJSM"],
     ["password assignment", 'password="hunter2hunter2"', "hunter2hunter2"],
     ["email", "write to alice.smith@example.co.uk please", "alice.smith@example.co.uk"],
@@ -49,6 +51,13 @@ describe("Scrubber.text", () => {
     const s = new Scrubber(createHasher(Buffer.alloc(32, 1)));
     s.addSecret("Zq81-agent-token-value");
     expect(s.text("env IRON_TOKEN=Zq81-agent-token-value")).not.toContain("Zq81-agent-token-value");
+  });
+
+  it("scrubs a short text again once a secret that it holds is registered (nothing remembered goes stale)", () => {
+    const s = new Scrubber(createHasher(Buffer.alloc(32, 3)));
+    expect(s.text("token Kq7-exact-value")).toBe("token Kq7-exact-value");
+    s.addSecret("Kq7-exact-value");
+    expect(s.text("token Kq7-exact-value")).not.toContain("Kq7-exact-value");
   });
 
   it("replaces every agent token iron issues by its shape, without keeping one secret per run", () => {

@@ -142,6 +142,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ) AS r WHERE r.call_ref = calls.call_id;
     `,
   },
+  {
+    version: 5,
+    name: "a call's events found by its seq range in the ledger, not by indexes of events by type and agent (each group commit rewrote one page of each per event type and per agent)",
+    sql: `
+      ALTER TABLE calls ADD COLUMN first_seq INTEGER;
+      ALTER TABLE calls ADD COLUMN last_seq INTEGER;
+      UPDATE calls SET first_seq = r.lo, last_seq = r.hi FROM (
+        SELECT json_extract(data, '$.callId') AS call_ref, MIN(seq) AS lo, MAX(seq) AS hi FROM events
+        WHERE type IN ('llm.request', 'llm.decision', 'llm.response', 'llm.usage.rejected', 'budget.warning', 'budget.exhausted', 'policy.error')
+          AND json_extract(data, '$.callId') IS NOT NULL GROUP BY call_ref
+      ) AS r WHERE r.call_ref = calls.call_id;
+      DROP INDEX IF EXISTS events_by_type;
+      DROP INDEX IF EXISTS events_by_agent;
+    `,
+  },
 ];
 
 /** The schema version this iron writes. */

@@ -19,16 +19,17 @@ export class Projector {
   readonly #updateRun;
   readonly #upsertBreaker;
   readonly #addRedacted;
+  readonly #touchCall;
   readonly #agentPython;
 
   constructor(db: Db) {
     this.#insertCall = db.prepare(
-      `INSERT OR IGNORE INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, model, library, stream, attrs, requested_at)
-       VALUES (@callId, @supervisorId, @agentId, @provider, @endpoint, @model, @library, @stream, @attrs, @ts)`,
+      `INSERT OR IGNORE INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, model, library, stream, attrs, requested_at, first_seq, last_seq)
+       VALUES (@callId, @supervisorId, @agentId, @provider, @endpoint, @model, @library, @stream, @attrs, @ts, @seq, @seq)`,
     );
     this.#requestDecision = db.prepare(
       `UPDATE calls SET decision = @action, policy = @policy, code = @code, reason = @reason, reserved_micros = @micros,
-         status = CASE WHEN @action = 'deny' THEN @status ELSE status END
+         status = CASE WHEN @action = 'deny' THEN @status ELSE status END, last_seq = @seq
        WHERE call_id = @callId`,
     );
     this.#responseDecision = db.prepare(
@@ -37,12 +38,13 @@ export class Projector {
          status = CASE WHEN @action = 'deny' AND @status IS NOT NULL THEN @status ELSE status END
        WHERE call_id = @callId AND (response_action IS NULL OR response_action = 'allow')`,
     );
+    this.#touchCall = db.prepare("UPDATE calls SET last_seq = ? WHERE call_id = ?");
     this.#addRedacted = db.prepare("UPDATE calls SET redacted_values = redacted_values + ? WHERE call_id = ?");
     this.#response = db.prepare(
       `UPDATE calls SET status = CASE WHEN response_action = 'deny' THEN status ELSE @status END, response_model = @model,
          input_tokens = @inputTokens, output_tokens = @outputTokens, cached_input_tokens = @cachedInputTokens,
          reasoning_tokens = @reasoningTokens, cost_micros = @costMicros, latency_ms = @latencyMs, complete = @complete,
-         error = @error, responded_at = @ts
+         error = @error, responded_at = @ts, last_seq = @seq
        WHERE call_id = @callId`,
     );
     this.#upsertAgent = db.prepare(
@@ -75,13 +77,40 @@ export class Projector {
   /** Updates the tables an event concerns (most events only live in the log). */
   apply(event: IronEvent, supervisorId: number): void {
     switch (event.type) {
-      case "llm.request":
-        this.#insertCall.run({ ...pick(event, "callId", "agentId", "provider", "endpoint", "model", "library", "ts"), supervisorId, stream: event.stream ? 1 : 0, attrs: JSON.stringify(event.attrs) });
+      case "llm.request": {
+        // The hot cases bind one literal each (no picked copy spread into another): less garbage per event.
+        const params = {
+          callId: event.callId,
+          agentId: event.agentId,
+          provider: event.provider,
+          endpoint: event.endpoint,
+          model: event.model ?? null,
+          library: event.library,
+          ts: event.ts,
+          seq: event.seq,
+          supervisorId,
+          stream: event.stream ? 1 : 0,
+          attrs: JSON.stringify(event.attrs),
+        };
+        if (this.#insertCall.run(params).changes === 0) this.#touchCall.run(event.seq, event.callId); // the call was known already
         return;
+      }
       case "llm.decision": {
-        const params = pick(event, "callId", "action", "policy", "code", "reason", "status", "micros");
+        const params = {
+          callId: event.callId,
+          action: event.action,
+          policy: event.policy ?? null,
+          code: event.code ?? null,
+          reason: event.reason ?? null,
+          status: event.status ?? null,
+          micros: event.micros ?? null,
+          seq: event.seq,
+        };
         if (event.phase === "request") this.#requestDecision.run(params);
-        else if (event.action !== "allow") this.#responseDecision.run(params);
+        else {
+          this.#touchCall.run(event.seq, event.callId);
+          if (event.action !== "allow") this.#responseDecision.run(params);
+        }
         // A request's redaction is decided as `modify`: the values redacted say it was one.
         const redacted = event.findings?.filter((f) => f.action === "redact").length ?? 0;
         if (redacted > 0) this.#addRedacted.run(redacted, event.callId);
@@ -89,7 +118,14 @@ export class Projector {
       }
       case "llm.response":
         this.#response.run({
-          ...pick(event, "callId", "status", "model", "costMicros", "latencyMs", "error", "ts"),
+          callId: event.callId,
+          status: event.status ?? null,
+          model: event.model ?? null,
+          costMicros: event.costMicros ?? null,
+          latencyMs: event.latencyMs ?? null,
+          error: event.error ?? null,
+          ts: event.ts,
+          seq: event.seq,
           inputTokens: event.usage?.inputTokens ?? 0,
           outputTokens: event.usage?.outputTokens ?? 0,
           cachedInputTokens: event.usage?.cachedInputTokens ?? 0,
@@ -117,6 +153,8 @@ export class Projector {
         this.#upsertBreaker.run({ ...pick(event, "provider", "to", "reason", "ts"), model: event.model ?? "" });
         return;
       default:
+        // Any other event of a call (budget warnings, policy errors, …) widens the call's seq range.
+        if ("callId" in event && typeof event.callId === "string") this.#touchCall.run(event.seq, event.callId);
         return;
     }
   }

@@ -2,6 +2,7 @@
 // the first of them was published (never on the turn that answers a decision, and one commit for
 // every call made meanwhile instead of one per turn), and only then handed to the bus.
 import type { EventSink } from "../../events/bus.js";
+import { eventText } from "../../events/event-text.js";
 import type { IronEvent } from "../../events/types.js";
 import type { Db } from "./database.js";
 import { Projector } from "./projections.js";
@@ -44,7 +45,7 @@ export class SqliteEventSink implements EventSink {
       context.writeAlong();
       for (const event of batch) {
         const agentId = "agentId" in event && typeof event.agentId === "string" ? event.agentId : null;
-        this.#insert.run(event.seq, event.ts, event.type, agentId, context.supervisorId, JSON.stringify(event));
+        this.#insert.run(event.seq, event.ts, event.type, agentId, context.supervisorId, eventText(event));
         this.#projector.apply(event, context.supervisorId);
       }
     });
