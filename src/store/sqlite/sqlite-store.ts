@@ -3,7 +3,7 @@
 // settles what a supervisor that died left behind.
 import { createHmac } from "node:crypto";
 import type { IronError } from "../../errors.js";
-import { createHasher, Scrubber } from "../../events/scrub.js";
+import { createHasher, rememberedText, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
@@ -60,7 +60,8 @@ export class SqliteStore implements Store {
     this.budgets = new SqliteBudgetLedger({
       db,
       supervisorId: this.supervisorId,
-      keyOf: (scope) => this.scrubber.text(scope),
+      // Scope names recur on every decision (and a budget status): scrubbed once each.
+      keyOf: rememberedText(this.scrubber),
       ensureHealthy: () => {
         if (this.#failure !== null) throw this.#failure;
       },
