@@ -10,7 +10,7 @@
 // A line is `[supervisor, generation, callId, micros, scopes]`. The file is started over (a new
 // generation) when everything in it is applied: lines of another supervisor or generation are
 // never replayed, so an interrupted start-over cannot charge a hold twice.
-import { closeSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import type { Db } from "./database.js";
 
 /** A hold as journaled. */
@@ -93,6 +93,8 @@ export class HoldJournal {
     this.#path = path;
     this.#supervisor = supervisor;
     this.#fd = openSync(path, "a", 0o600);
+    // A journal left with wider permissions (copied in with the state file) is made private as the file is.
+    fchmodSync(this.#fd, 0o600);
     ftruncateSync(this.#fd);
   }
 
