@@ -46,6 +46,8 @@ export class BudgetPlan {
   /** How scope names appear in events (scrubbed): an override may name a scope that way. */
   #shownAs: (scope: string) => string = (scope) => scope;
   readonly #day: (now: number) => string;
+  /** Each agent's scopes for its current run and day (asked with every decision's budget status); cleared when a limit changes. */
+  readonly #agentScopes = new Map<string, { readonly run: number | string | null; readonly day: string; readonly scopes: CallScopes }>();
 
   constructor(options: BudgetPlanOptions) {
     this.#options = options;
@@ -55,6 +57,7 @@ export class BudgetPlan {
   /** An agent's own lifetime budget (from `spawn({ budgetUsd })` or `agents[].budget`); replaces per_agent's. */
   setAgentLimit(agentId: string, micros: number | null): void {
     this.#agentLimits.set(agentId, micros);
+    this.#agentScopes.clear();
   }
 
   /**
@@ -63,11 +66,13 @@ export class BudgetPlan {
    */
   overrideLimit(scope: string, micros: number | null): void {
     this.#overrides.set(scope, micros);
+    this.#agentScopes.clear();
   }
 
   /** Lets overrides name scopes as events show them (a scope holding an email shows it as a placeholder). */
   matchScopesAs(shownAs: (scope: string) => string): void {
     this.#shownAs = shownAs;
+    this.#agentScopes.clear();
   }
 
   #override(scope: string): { readonly micros: number | null } | undefined {
@@ -91,7 +96,13 @@ export class BudgetPlan {
 
   /** The scopes every call of an agent counts against, attribute scopes aside (what the shim's status() reports). */
   agentScopes(agentId: string, run: number | string | null, now: number): CallScopes {
-    return this.#scopesOf(agentId, {}, run, now);
+    const day = this.#day(now);
+    const known = this.#agentScopes.get(agentId);
+    if (known !== undefined && known.run === run && known.day === day) return known.scopes;
+    const scopes = this.#scopesOf(agentId, {}, run, now);
+    if (this.#agentScopes.size >= 4096) this.#agentScopes.clear();
+    this.#agentScopes.set(agentId, { run, day, scopes });
+    return scopes;
   }
 
   #scopesOf(agentId: string, attrs: Readonly<Record<string, string>>, run: number | string | null, now: number): CallScopes {

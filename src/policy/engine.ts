@@ -36,6 +36,8 @@ export class PolicyEngine implements PolicyRegistry {
   readonly #clock: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #warnAt: readonly number[];
+  /** Built-ins then custom policies, as every decision runs them (made again when a custom one comes or goes). */
+  #all: readonly Policy[] | null = null;
 
   constructor(options: PolicyEngineOptions) {
     this.#builtins = options.builtins;
@@ -48,14 +50,21 @@ export class PolicyEngine implements PolicyRegistry {
   use(policy: Policy): () => void {
     if (typeof policy?.name !== "string" || policy.name === "") throw new TypeError("a policy needs a non-empty name");
     this.#custom.push(policy);
+    this.#all = null;
     return () => {
       const index = this.#custom.indexOf(policy);
       if (index >= 0) this.#custom.splice(index, 1);
+      this.#all = null;
     };
   }
 
   list(): readonly Policy[] {
-    return [...this.#builtins, ...this.#custom];
+    return [...this.#pipeline()];
+  }
+
+  #pipeline(): readonly Policy[] {
+    this.#all ??= [...this.#builtins, ...this.#custom];
+    return this.#all;
   }
 
   #context(): PolicyContext {
@@ -64,7 +73,7 @@ export class PolicyEngine implements PolicyRegistry {
 
   /** Runs every policy's onRequest (safety → cost → reliability → custom); commits budget holds. A store that cannot hold denies (503). */
   decideRequest(call: LlmCall): Promise<Verdict> {
-    return runRequestPipeline(this.list(), call, this.#context(), { ledger: this.#ledger, sleep: this.#sleep }).catch(storeFailureVerdict);
+    return runRequestPipeline(this.#pipeline(), call, this.#context(), { ledger: this.#ledger, sleep: this.#sleep }).catch(storeFailureVerdict);
   }
 
   /**
@@ -73,14 +82,14 @@ export class PolicyEngine implements PolicyRegistry {
    * A store that cannot settle denies the response as it denies requests (503 IRON_ERR_STORE).
    */
   decideResponse(call: LlmCall, result: LlmResult): Promise<Verdict> {
-    return runResponsePipeline(this.list(), call, result, this.#context(), { ledger: this.#ledger, warnAt: this.#warnAt }).catch(storeFailureVerdict);
+    return runResponsePipeline(this.#pipeline(), call, result, this.#context(), { ledger: this.#ledger, warnAt: this.#warnAt }).catch(storeFailureVerdict);
   }
 
   /** Opens the stream filters of every policy that watches streamed output, chained in pipeline order. */
   openStream(call: LlmCall): ChainedFilter | null {
     const ctx = this.#context();
     const filters: { policy: string; filter: StreamFilter }[] = [];
-    for (const policy of this.list()) {
+    for (const policy of this.#pipeline()) {
       const filter = policy.onStreamOpen?.(call, ctx);
       if (filter !== undefined) filters.push({ policy: policy.name, filter });
     }

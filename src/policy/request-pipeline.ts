@@ -1,6 +1,6 @@
 // The request side of the engine: runs onRequest in pipeline order, re-prices reservations
 // when a later policy changed the call, commits them atomically, then waits out rate limits.
-import type { BudgetLedger } from "./budget-ledger.js";
+import type { BudgetLedger, ReserveResult } from "./budget-ledger.js";
 import { defaultStatusFor } from "./decisions.js";
 import { deepFreeze } from "./freeze.js";
 import { formatUsd } from "./money.js";
@@ -45,7 +45,10 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
   });
   for (const [index, policy] of policies.entries()) {
     if (policy.onRequest === undefined) continue;
-    const outcome = await runHook<RequestDecision>(policy.onRequest.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    const hook = policy.onRequest;
+    const asked = current;
+    const pending = runHook<RequestDecision>(() => hook.call(policy, asked, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    const outcome = pending instanceof Promise ? await pending : pending;
     if (!outcome.ok) {
       failures.push({ policy: policy.name, error: outcome.error, timedOut: outcome.timedOut, ignored: policy.failOpen === true });
       steps.push({ policy: policy.name, action: "error", reason: outcome.error, ms: outcome.ms });
@@ -72,7 +75,8 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     if (h.index >= lastModify) continue;
     const policy = policies[h.index] as Policy;
     if (policy.reprice === undefined) continue;
-    const again = await runHook<RequestDecision>(policy.reprice.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    const pending = runHook<RequestDecision>(policy.reprice.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    const again = pending instanceof Promise ? await pending : pending;
     if (!again.ok) {
       failures.push({ policy: policy.name, error: again.error, timedOut: again.timedOut, ignored: false });
       return fail(policy.name, "IRON_ERR_POLICY_ERROR", `policy ${policy.name} failed: ${again.error}`);
@@ -82,11 +86,12 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     if (decision.action === "modify") current = withChange(current, decision);
     if (decision.reserve !== undefined) h.reserve = decision.reserve;
   }
-  const hold = await reserveAll(
+  const reserving = reserveAll(
     deps.ledger,
     call.id,
     held.map((h) => h.reserve),
   );
+  const hold = reserving instanceof Promise ? await reserving : reserving;
   if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
   if (delayMs > 0) await deps.sleep(delayMs);
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
@@ -100,18 +105,24 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
 type HoldResult = { ok: true; micros: number } | { ok: false; reason: string; exhausted: BudgetExhaustion };
 
 // Commits every reservation atomically, after all policies allowed; none is held on failure.
-async function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly Reservation[]): Promise<HoldResult> {
+// Answers at once unless a fleet's ledger has to wait for more budget.
+function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly Reservation[]): HoldResult | Promise<HoldResult> {
   if (reservations.length === 0) return { ok: true, micros: 0 };
   let micros = 0;
-  const scopes = new Set<string>();
+  const scopes: string[] = [];
   for (const r of reservations) {
     micros = Math.max(micros, r.micros);
-    for (const s of r.scopes) scopes.add(s);
-    for (const [scope, limit] of Object.entries(r.limits ?? {})) if (ledger.limit(scope) !== limit) ledger.setLimit(scope, limit);
+    for (const s of r.scopes) if (!scopes.includes(s)) scopes.push(s);
+    const limits = r.limits;
+    if (limits !== undefined) for (const scope in limits) if (ledger.limit(scope) !== limits[scope]) ledger.setLimit(scope, limits[scope] ?? null);
   }
-  let result = ledger.reserve(callId, [...scopes], micros);
+  const result = ledger.reserve(callId, scopes, micros);
   // A fleet's ledger whose local slice ran short waits (bounded) for more instead of denying early.
-  if (!result.ok && ledger.acquire !== undefined) result = await ledger.acquire(callId, [...scopes], micros);
+  if (!result.ok && ledger.acquire !== undefined) return ledger.acquire(callId, scopes, micros).then((again) => holdResult(again, micros));
+  return holdResult(result, micros);
+}
+
+function holdResult(result: ReserveResult, micros: number): HoldResult {
   if (result.ok) return { ok: true, micros };
   const left = Math.max(0, result.limit - result.spent - result.reserved);
   const exhausted = { scope: result.scope, limit: result.limit, spent: result.spent };

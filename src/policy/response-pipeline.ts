@@ -27,7 +27,8 @@ export async function runResponsePipeline(policies: readonly Policy[], call: Llm
   for (let i = policies.length - 1; i >= 0; i -= 1) {
     const policy = policies[i] as Policy;
     if (policy.onResponse === undefined) continue;
-    const outcome = await runHook<ResponseDecision>(policy.onResponse.bind(policy, call, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    const pending = runHook<ResponseDecision>(policy.onResponse.bind(policy, call, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+    const outcome = pending instanceof Promise ? await pending : pending;
     if (!outcome.ok) {
       failures.push({ policy: policy.name, error: outcome.error, timedOut: outcome.timedOut, ignored: true });
       steps.push({ policy: policy.name, action: "error", reason: outcome.error, ms: outcome.ms });

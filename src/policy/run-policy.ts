@@ -8,8 +8,12 @@ export type HookOutcome<T> =
 
 export const DEFAULT_POLICY_TIMEOUT_MS = 100;
 
-/** Calls `hook`; a synchronous answer stays cheap, an asynchronous one races the time slice. */
-export async function runHook<T>(hook: () => T | undefined | void | Promise<T | undefined | void>, timeoutMs: number): Promise<HookOutcome<T>> {
+/**
+ * Calls `hook`. A synchronous answer is answered synchronously (no promise, no turn of the
+ * microtask queue: most policies answer at once, and a decision runs several); an asynchronous
+ * one races the time slice.
+ */
+export function runHook<T>(hook: () => T | undefined | void | Promise<T | undefined | void>, timeoutMs: number): HookOutcome<T> | Promise<HookOutcome<T>> {
   const started = performance.now();
   let result: T | undefined | void | Promise<T | undefined | void>;
   try {
@@ -18,6 +22,10 @@ export async function runHook<T>(hook: () => T | undefined | void | Promise<T | 
     return { ok: false, error: messageOf(error), timedOut: false, ms: performance.now() - started };
   }
   if (!isThenable(result)) return { ok: true, value: result ?? undefined, ms: performance.now() - started };
+  return raced(result, timeoutMs, started);
+}
+
+async function raced<T>(result: Promise<T | undefined | void>, timeoutMs: number, started: number): Promise<HookOutcome<T>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(resolve, timeoutMs, "timeout");

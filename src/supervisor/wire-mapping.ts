@@ -63,21 +63,22 @@ export function toResult(m: LlmResponseMessage): LlmResult {
 
 /** A verdict as the shim reads it: a body only when it changed, extras only when set. */
 export function toDecision(callId: string, v: Verdict): DecisionFields {
-  const extra = {
-    ...(v.url !== null && { url: v.url }),
-    ...(v.streamChunks && { stream_chunks: true, chunk_batch: true }),
-    ...(v.timeoutMs !== null && { timeout_ms: v.timeoutMs }),
-    ...(!v.responseDecision && v.action !== "deny" && { response_decision: false }),
-  };
-  return {
-    ...extra,
-    call: callId,
-    action: v.action,
-    policy: v.policy,
-    code: v.code,
-    reason: v.reason,
-    status: v.status,
-    retry_after: v.retryAfter,
-    body: v.action === "modify" || v.action === "redact" ? v.body : null,
-  };
+  // Extras first (the order the shim has always seen), each only when set; built in place, not spread.
+  const out: Record<string, unknown> = {};
+  if (v.url !== null) out.url = v.url;
+  if (v.streamChunks) {
+    out.stream_chunks = true;
+    out.chunk_batch = true;
+  }
+  if (v.timeoutMs !== null) out.timeout_ms = v.timeoutMs;
+  if (!v.responseDecision && v.action !== "deny") out.response_decision = false;
+  out.call = callId;
+  out.action = v.action;
+  out.policy = v.policy;
+  out.code = v.code;
+  out.reason = v.reason;
+  out.status = v.status;
+  out.retry_after = v.retryAfter;
+  out.body = v.action === "modify" || v.action === "redact" ? v.body : null;
+  return out as unknown as DecisionFields;
 }

@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockLlm, type MockLlm } from "../../src/mock-llm/index.js";
+import { readMark, unappliedHolds } from "../../src/store/sqlite/hold-journal.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { DEBIAN_PYTHON, FIXTURES, tempDir } from "../helpers/iron.js";
 import { record } from "../helpers/stream.js";
@@ -32,25 +33,30 @@ interface Killed {
   readonly pids: number[];
 }
 
-/** What the killed supervisor's file holds, read before anyone recovers it. */
+/** What the killed supervisor's file holds, read before anyone recovers it: its holds are in the `holds` table, or still only in its hold journal. */
 function inspect(path: string): Killed {
   const db = new Database(path, { readonly: true });
   try {
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     const one = <T>(sql: string): T => db.prepare(sql).get() as T;
-    return {
+    const mark = readMark(db);
+    const journaled = mark === null ? [] : unappliedHolds(path, mark);
+    const responded = db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM calls WHERE call_id = ? AND responded_at IS NOT NULL");
+    const found = {
       events: db.prepare<[], { seq: number; type: string; data: string }>("SELECT seq, type, data FROM events ORDER BY seq").all(),
       spent: one<{ s: number }>("SELECT spent_micros AS s FROM budgets WHERE scope = 'global'").s,
       settledCost: one<{ c: number }>("SELECT COALESCE(SUM(cost_micros), 0) AS c FROM calls WHERE responded_at IS NOT NULL").c,
       settled: one<{ n: number }>("SELECT COUNT(*) AS n FROM calls WHERE responded_at IS NOT NULL AND decision = 'allow'").n,
-      holds: one<{ n: number }>("SELECT COUNT(*) AS n FROM holds").n,
-      heldMicros: one<{ m: number }>("SELECT COALESCE(SUM(micros), 0) AS m FROM holds").m,
-      settledAndHeld: one<{ n: number }>("SELECT COUNT(*) AS n FROM holds JOIN calls USING (call_id) WHERE calls.responded_at IS NOT NULL").n,
+      holds: one<{ n: number }>("SELECT COUNT(*) AS n FROM holds").n + journaled.length,
+      heldMicros: one<{ m: number }>("SELECT COALESCE(SUM(micros), 0) AS m FROM holds").m + journaled.reduce((sum, h) => sum + h.micros, 0),
+      settledAndHeld:
+        one<{ n: number }>("SELECT COUNT(*) AS n FROM holds JOIN calls USING (call_id) WHERE calls.responded_at IS NOT NULL").n + journaled.filter((h) => (responded.get(h.callId)?.n ?? 0) > 0).length,
       pids: db
         .prepare<[], { pid: number }>("SELECT pid FROM runs WHERE pid IS NOT NULL")
         .all()
         .map((r) => r.pid),
     };
+    return found;
   } finally {
     db.close();
   }

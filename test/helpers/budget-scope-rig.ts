@@ -76,9 +76,14 @@ export function scopeRig(ledger: BudgetLedger, cap: number, sink?: Pick<Store, "
     if (decision.action !== "deny") await governor.response("bot", response(id));
     return decision.action;
   };
+  // Balances published and swept twice: a scope whose settle was still waiting for its batch at the
+  // first sweep (calls made back to back in one turn, as here) is retired at the second, and the
+  // retirements reach listeners once their own batch is committed.
   const settle = async (): Promise<void> => {
-    governor.flushBalances();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let round = 0; round < 2; round++) {
+      governor.flushBalances();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     governor.flushBalances();
   };
   const advance = (ms: number): void => {

@@ -1,6 +1,6 @@
 // The state file holds spend and history, stream.json holds the stream's token: an existing file
 // others can read (copied in, restored from a backup, made under another umask) is made private
-// again when iron opens it (issue 16, item 11).
+// again when iron opens it (issue 16, item 11); so is the budget holds' journal beside the state file.
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,19 @@ describe("files iron keeps private", () => {
     try {
       expect(modeOf(path)).toBe(0o600);
       expect(modeOf(`${path}-wal`)).toBe(0o600);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("keeps the hold journal private, also one left readable beside the state file", () => {
+    const path = join(tempDir("iron-perm-"), "state.db");
+    writeFileSync(`${path}-holds`, "", { mode: 0o644 });
+    chmodSync(`${path}-holds`, 0o644);
+    const store = SqliteStore.open(path);
+    try {
+      store.budgets.reserve("c1", ["global"], 10);
+      expect(modeOf(`${path}-holds`)).toBe(0o600);
     } finally {
       store.close();
     }

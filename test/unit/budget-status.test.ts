@@ -43,4 +43,18 @@ describe("budget status", () => {
     const plan = new BudgetPlan({ global: [], perAgent: [], perRun: [], perAttribute: { user: [{ micros: 10, period: "total" }] }, timeZone: "UTC" });
     expect(budgetStatus(plan, new MemoryBudgetLedger(), "a", 1, NOW)).toBeNull();
   });
+
+  it("follows the agent's run, the day, and limits changed since it was last asked", () => {
+    const plan = new BudgetPlan({ global: [], perAgent: [{ micros: 9_000, period: "day" }], perRun: [{ micros: 5_000, period: "total" }], perAttribute: {}, timeZone: "UTC" });
+    const ledger = new MemoryBudgetLedger();
+    ledger.reserve("c1", ["run:a#1"], 1_000);
+    expect(budgetStatus(plan, ledger, "a", 1, NOW)).toMatchObject({ scope: "run:a#1", left: 4_000 });
+    expect(budgetStatus(plan, ledger, "a", 2, NOW)).toMatchObject({ scope: "run:a#2", left: 5_000 });
+    ledger.reserve("c2", ["agent:a@day:2026-11-28"], 8_000);
+    expect(budgetStatus(plan, ledger, "a", 2, NOW + 86_400_000)).toMatchObject({ scope: "agent:a@day:2026-11-28", left: 1_000 });
+    plan.setAgentLimit("a", 100);
+    expect(budgetStatus(plan, ledger, "a", 2, NOW)).toMatchObject({ scope: "agent:a", left: 100 });
+    plan.overrideLimit("agent:a", 50);
+    expect(budgetStatus(plan, ledger, "a", 2, NOW)).toMatchObject({ scope: "agent:a", left: 50 });
+  });
 });

@@ -6,7 +6,7 @@ import { IronError } from "../../errors.js";
 import { isSameProcessAlive } from "../process-identity.js";
 import { storeError } from "./database.js";
 
-/** Deletes the state file and its WAL/SHM companions, if it is an iron state file no live supervisor holds. */
+/** Deletes the state file and its WAL/SHM/hold-journal companions, if it is an iron state file no live supervisor holds. */
 export function resetStateFile(path: string): void {
   if (!existsSync(path)) return;
   let open: { pid: number; proc_start: number | null }[];
@@ -23,5 +23,5 @@ export function resetStateFile(path: string): void {
   }
   const live = open.find((row) => isSameProcessAlive(row.pid, row.proc_start));
   if (live !== undefined) throw new IronError("IRON_ERR_STORE", `the state file ${path} is in use by another supervisor (pid ${live.pid})`);
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+  for (const suffix of ["", "-wal", "-shm", "-holds"]) rmSync(`${path}${suffix}`, { force: true });
 }

@@ -1,12 +1,12 @@
-// BudgetLedger on SQLite. A reserve is committed before the call may leave the agent, so a crash
+// BudgetLedger on SQLite. A reserve is durable before the call may leave the agent, so a crash
 // never forgets money that may be spent (a dead supervisor's holds are charged in full at the
-// next start): the holds of every decision taken in one turn of the event loop are group-committed
-// in one short IMMEDIATE transaction right after it, and the decisions wait for `holdsDurable()`.
-// Settles and releases only ever lower what is held, so they ride in the next event batch, off
-// the decision path. One supervisor owns a file at a time, so an in-memory mirror of its scopes
-// is exact.
+// next start): each hold is appended to the hold journal (hold-journal.ts) in one write before
+// `reserve` answers, and reaches the state file with the next event batch, with its settle or
+// release when that came meanwhile: nothing is written to the file on the decision path. One
+// supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
 import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../../policy/budget-ledger.js";
 import type { Db } from "./database.js";
+import type { HoldJournal } from "./hold-journal.js";
 
 /** A budget scope's row as stored. */
 interface ScopeRow {
@@ -26,19 +26,12 @@ interface Hold {
   readonly micros: number;
 }
 
-/** A hold decided and mirrored, waiting for its group commit. */
-interface QueuedHold {
+/** A hold journaled, waiting for the next batch to reach the file. */
+interface Unapplied {
   readonly callId: string;
   readonly keys: readonly string[];
   readonly micros: number;
   readonly now: number;
-}
-
-/** The promise the decisions of one group wait on. */
-interface Group {
-  readonly promise: Promise<void>;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
 }
 
 /** A settle or release waiting for the next batch. */
@@ -63,6 +56,8 @@ export interface SqliteLedgerContext {
   /** Asks for a batch soon (settles wait for it). */
   readonly requestFlush: () => void;
   readonly clock: () => number;
+  /** Where holds are made durable before `reserve` answers. */
+  readonly journal: HoldJournal;
 }
 
 /** Budgets persisted in the state file, scope by scope, in integer micro-dollars. */
@@ -84,10 +79,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
   readonly #insertHold;
   readonly #closeScope;
   readonly #deleteHold;
-  /** The holds' IMMEDIATE transaction, built once (a wrapper per call was measurable churn). */
-  readonly #commitGroup: (holds: readonly QueuedHold[]) => void;
-  readonly #queued = new Map<string, QueuedHold>();
-  #group: Group | null = null;
+  /** Holds journaled and not yet in the file, in journal order. */
+  #unapplied: Unapplied[] = [];
 
   constructor(context: SqliteLedgerContext) {
     this.#c = context;
@@ -101,15 +94,6 @@ export class SqliteBudgetLedger implements BudgetLedger {
     this.#insertHold = db.prepare("INSERT OR REPLACE INTO holds (call_id, supervisor_id, scopes, micros, created_at) VALUES (?, ?, ?, ?, ?)");
     this.#closeScope = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
     this.#deleteHold = db.prepare("DELETE FROM holds WHERE call_id = ?");
-    this.#commitGroup = db.transaction((holds: readonly QueuedHold[]) => {
-      for (const { callId, keys, micros, now } of holds) {
-        for (const key of keys) {
-          if (!this.#inFile.has(key)) this.#ensure.run(key, now);
-          this.#addReserved.run(micros, now, key);
-        }
-        this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
-      }
-    }).immediate;
   }
 
   // A scope as this supervisor sees it: read once from the file, then kept in step here.
@@ -159,7 +143,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
     return s.limit === null ? null : s.limit - s.spent - s.reserved;
   }
 
-  /** Checks every scope, then holds the amount in all of them or in none; durable once `holdsDurable()` resolves. */
+  /** Checks every scope, then holds the amount in all of them or in none, durably (journaled) before it answers; throws IRON_ERR_STORE. */
   reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult {
     this.#c.ensureHealthy();
     const keys = scopes.map((scope) => this.#c.keyOf(scope));
@@ -169,11 +153,14 @@ export class SqliteBudgetLedger implements BudgetLedger {
         return { ok: false, scope: key, limit: s.limit, spent: s.spent, reserved: s.reserved, requested: micros };
       }
     }
-    this.#queued.set(callId, { callId, keys, micros, now: this.#c.clock() });
-    if (this.#group === null) {
-      this.#group = deferred();
-      setImmediate(() => this.commitHolds());
+    const now = this.#c.clock();
+    try {
+      this.#c.journal.append([{ callId, keys, micros }]);
+    } catch (error) {
+      throw this.#c.fail(error, "reserving budget");
     }
+    if (this.#unapplied.length === 0 && this.#closing.length === 0) this.#c.requestFlush();
+    this.#unapplied.push({ callId, keys, micros, now });
     for (const key of keys) {
       this.#scope(key).reserved += micros;
       // Most recently used last: forgetting idle scopes starts with the least recently used.
@@ -184,26 +171,9 @@ export class SqliteBudgetLedger implements BudgetLedger {
     return { ok: true };
   }
 
-  /** Resolves once every hold taken so far is committed (rejects with IRON_ERR_STORE); null when none waits. */
+  /** Holds are durable when `reserve` answers: nothing to wait for (the Store's group-commit hook). */
   holdsDurable(): Promise<void> | null {
-    return this.#group?.promise ?? null;
-  }
-
-  /** Commits every waiting hold in one transaction: the decisions of one turn share a commit. */
-  commitHolds(): void {
-    const group = this.#group;
-    this.#group = null;
-    const holds = [...this.#queued.values()];
-    this.#queued.clear();
-    try {
-      if (this.#c.failedAlready()) throw new Error("the store failed before the holds were committed");
-      if (holds.length > 0) this.#commitGroup(holds);
-    } catch (error) {
-      group?.reject(this.#c.fail(error, "reserving budget"));
-      return;
-    }
-    for (const hold of holds) for (const key of hold.keys) this.#inFile.add(key);
-    group?.resolve();
+    return null;
   }
 
   /** Replaces a call's hold with its real cost (written with the next batch). */
@@ -219,8 +189,6 @@ export class SqliteBudgetLedger implements BudgetLedger {
   #close(callId: string, charge: number): readonly ScopeBalance[] {
     const hold = this.#holds.get(callId);
     if (hold === undefined) return [];
-    // A hold still waiting for its commit goes to the file first: the settle below undoes it there.
-    if (this.#queued.has(callId)) this.commitHolds();
     this.#holds.delete(callId);
     for (const key of hold.keys) {
       const s = this.#scope(key);
@@ -228,21 +196,37 @@ export class SqliteBudgetLedger implements BudgetLedger {
       s.spent += charge;
     }
     if (!this.#c.failedAlready()) {
+      if (this.#unapplied.length === 0 && this.#closing.length === 0) this.#c.requestFlush();
       this.#closing.push({ callId, hold, charge });
-      this.#c.requestFlush();
     }
     return hold.keys.map((key) => this.#balance(key));
   }
 
-  /** True while settles or releases wait for a batch. */
+  /** True while holds, settles or releases wait for a batch. */
   get pending(): boolean {
-    return this.#closing.length > 0;
+    return this.#unapplied.length > 0 || this.#closing.length > 0;
   }
 
-  /** Writes the waiting settles and releases; called inside the batch's transaction. */
+  /**
+   * Writes the journaled holds, then the waiting settles and releases, and marks the journal
+   * applied that far; called inside the batch's transaction (a hold always lands before its settle).
+   */
   writePending(): void {
+    const holds = this.#unapplied;
     const closing = this.#closing;
+    this.#unapplied = [];
     this.#closing = [];
+    for (const { callId, keys, micros, now } of holds) {
+      for (const key of keys) {
+        if (!this.#inFile.has(key)) {
+          this.#ensure.run(key, now);
+          this.#inFile.add(key);
+        }
+        this.#addReserved.run(micros, now, key);
+      }
+      this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
+    }
+    if (holds.length > 0) this.#c.journal.markApplied(this.#c.db);
     const now = this.#c.clock();
     for (const { callId, hold, charge } of closing) {
       for (const key of hold.keys) this.#closeScope.run(charge, hold.micros, now, key);
@@ -291,7 +275,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
   forget(scopes: readonly string[]): readonly string[] {
     const unwritten = new Set<string>();
     for (const c of this.#closing) for (const key of c.hold.keys) unwritten.add(key);
-    for (const q of this.#queued.values()) for (const key of q.keys) unwritten.add(key);
+    for (const u of this.#unapplied) for (const key of u.keys) unwritten.add(key);
     const dropped: string[] = [];
     for (const key of scopes) {
       const s = this.#mirror.get(key);
@@ -312,16 +296,4 @@ export class SqliteBudgetLedger implements BudgetLedger {
     const s = this.#scope(key);
     return { scope: key, limit: s.limit, spent: s.spent, reserved: s.reserved };
   }
-}
-
-// A promise with its settle functions; a rejection nobody waits for is not an unhandled one.
-function deferred(): Group {
-  let resolve: () => void = () => undefined;
-  let reject: (error: Error) => void = () => undefined;
-  const promise = new Promise<void>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }

@@ -3,7 +3,7 @@
 // settles what a supervisor that died left behind.
 import { createHmac } from "node:crypto";
 import type { IronError } from "../../errors.js";
-import { createHasher, Scrubber } from "../../events/scrub.js";
+import { createHasher, rememberedText, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
@@ -15,6 +15,7 @@ import { callEvents, eventsAfter } from "./event-queries.js";
 import { CALL_COLUMNS, toBreakerRecord, toCallRecord } from "./rows.js";
 import { SqliteRunRegistry } from "./sqlite-run-registry.js";
 import { SqliteBudgetLedger } from "./sqlite-budget-ledger.js";
+import type { HoldJournal } from "./hold-journal.js";
 import { SqliteEventSink } from "./sqlite-event-sink.js";
 import { endSupervisor, registerSupervisor, type Recovery } from "./supervisor-registry.js";
 
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly #pruner: Pruner | null;
   #failure: IronError | null = null;
   #closed = false;
+  readonly #journal: HoldJournal;
 
   private constructor(path: string, db: Db, clock: () => number, secret: Buffer, retention: Retention | false) {
     this.path = path;
@@ -55,12 +57,14 @@ export class SqliteStore implements Store {
     this.supervisorId = registered.id;
     this.instance = registered.id;
     this.recovery = registered.recovery;
+    this.#journal = registered.openJournal();
     const fail = (error: unknown, doing: string): Error => this.#fail(error, doing);
     const failedAlready = (): boolean => this.#failure !== null;
     this.budgets = new SqliteBudgetLedger({
       db,
       supervisorId: this.supervisorId,
-      keyOf: (scope) => this.scrubber.text(scope),
+      // Scope names recur on every decision (and a budget status): scrubbed once each.
+      keyOf: rememberedText(this.scrubber),
       ensureHealthy: () => {
         if (this.#failure !== null) throw this.#failure;
       },
@@ -68,6 +72,7 @@ export class SqliteStore implements Store {
       fail,
       requestFlush: () => this.sink.schedule(),
       clock,
+      journal: this.#journal,
     });
     this.sink = new SqliteEventSink({
       db,
@@ -150,13 +155,18 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#pruner?.stop();
-    this.budgets.commitHolds();
     this.sink.flush();
+    let ended = false;
     try {
-      if (this.#failure === null) endSupervisor(this.#db, this.supervisorId, this.#clock(), reason);
+      if (this.#failure === null) {
+        endSupervisor(this.#db, this.supervisorId, this.#clock(), reason);
+        ended = true;
+      }
     } catch (error) {
       this.#fail(error, "recording the supervisor's stop");
     } finally {
+      // After a clean stop every hold is in the file (and charged): the journal goes. Otherwise the next start replays it.
+      this.#journal.close(ended);
       this.#checkpointer.stop();
       this.#db.close();
     }

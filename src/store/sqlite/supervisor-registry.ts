@@ -6,6 +6,7 @@ import { IronError } from "../../errors.js";
 import { VERSION } from "../../version.js";
 import { isSameProcessAlive, processStartTicks } from "../process-identity.js";
 import type { Db } from "./database.js";
+import { HoldJournal, readMark, unappliedHolds } from "./hold-journal.js";
 
 interface SupervisorRow {
   id: number;
@@ -22,10 +23,14 @@ export interface Recovery {
   readonly chargedMicros: number;
 }
 
-/** Registers this process as the file's supervisor; returns its id and what was recovered. */
-export function registerSupervisor(db: Db, path: string, now: number): { id: number; recovery: Recovery } {
+/**
+ * Registers this process as the file's supervisor; returns its id, what was recovered, and how to
+ * open its hold journal (the file is started over only once the registration is committed).
+ */
+export function registerSupervisor(db: Db, path: string, now: number): { id: number; recovery: Recovery; openJournal: () => HoldJournal } {
   return db
     .transaction(() => {
+      const mark = readMark(db);
       const open = db.prepare<[], SupervisorRow>("SELECT id, pid, proc_start FROM supervisors WHERE ended_at IS NULL").all();
       let lostSupervisors = 0;
       let chargedHolds = 0;
@@ -35,13 +40,15 @@ export function registerSupervisor(db: Db, path: string, now: number): { id: num
           throw new IronError("IRON_ERR_STORE", `the state file ${path} is in use by another supervisor (pid ${row.pid}); stop it or choose another file with --state`);
         }
         const charged = chargeHolds(db, row.id, now);
-        chargedHolds += charged.holds;
-        chargedMicros += charged.micros;
+        const journaled = mark?.supervisor === row.id ? chargeJournal(db, unappliedHolds(path, mark), now) : { holds: 0, micros: 0 };
+        chargedHolds += charged.holds + journaled.holds;
+        chargedMicros += charged.micros + journaled.micros;
         db.prepare("UPDATE supervisors SET ended_at = ?, end_reason = 'lost' WHERE id = ?").run(now, row.id);
         lostSupervisors += 1;
       }
       const info = db.prepare("INSERT INTO supervisors (pid, proc_start, host, version, started_at) VALUES (?, ?, ?, ?, ?)").run(process.pid, processStartTicks(process.pid), hostname(), VERSION, now);
-      return { id: Number(info.lastInsertRowid), recovery: { lostSupervisors, chargedHolds, chargedMicros } };
+      const id = Number(info.lastInsertRowid);
+      return { id, recovery: { lostSupervisors, chargedHolds, chargedMicros }, openJournal: HoldJournal.claim(db, path, id) };
     })
     .immediate();
 }
@@ -60,6 +67,26 @@ function chargeHolds(db: Db, supervisorId: number, now: number): { holds: number
     micros += hold.micros;
   }
   db.prepare("DELETE FROM holds WHERE supervisor_id = ?").run(supervisorId);
+  return { holds: holds.length, micros };
+}
+
+// A dead supervisor's journaled holds the file never got: charged in full too (their reservation
+// never reached `reserved_micros`, so only the spend moves).
+function chargeJournal(db: Db, holds: readonly { callId: string; keys: readonly string[]; micros: number }[], now: number): { holds: number; micros: number } {
+  const ensure = db.prepare("INSERT INTO budgets (scope, updated_at) VALUES (?, ?) ON CONFLICT (scope) DO NOTHING");
+  const charge = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, updated_at = ? WHERE scope = ?");
+  const markCall = db.prepare(
+    "UPDATE calls SET cost_micros = ?, error = COALESCE(error, 'supervisor lost before the call settled; charged its reservation') WHERE call_id = ? AND responded_at IS NULL",
+  );
+  let micros = 0;
+  for (const hold of holds) {
+    for (const key of hold.keys) {
+      ensure.run(key, now);
+      charge.run(hold.micros, now, key);
+    }
+    markCall.run(hold.micros, hold.callId);
+    micros += hold.micros;
+  }
   return { holds: holds.length, micros };
 }
 
