@@ -97,11 +97,6 @@ export class Scrubber {
     return this.#hash;
   }
 
-  /** How many exact secrets are registered: a text scrubbed earlier may read differently once it grows. */
-  get secretCount(): number {
-    return this.#exact.size;
-  }
-
   /** Registers a secret iron itself handed out for the supervisor's lifetime (the join and stream tokens); agent tokens are matched by shape. */
   addSecret(value: string): void {
     if (value.length < 8) return;
@@ -148,28 +143,6 @@ export class Scrubber {
   #mark(kind: string, value: string): string {
     return `[redacted:${kind}:${this.#hash(value)}]`;
   }
-}
-
-/**
- * `scrubber.text` remembered for a bounded set of short, recurring texts (budget scope names, asked
- * several times per decision): forgotten whenever a secret is registered, and all at once when full.
- */
-export function rememberedText(scrubber: Scrubber, max = 4096): (text: string) => string {
-  const seen = new Map<string, string>();
-  let secrets = scrubber.secretCount;
-  return (text) => {
-    if (scrubber.secretCount !== secrets) {
-      seen.clear();
-      secrets = scrubber.secretCount;
-    }
-    let out = seen.get(text);
-    if (out === undefined) {
-      out = scrubber.text(text);
-      if (seen.size >= max) seen.clear();
-      seen.set(text, out);
-    }
-    return out;
-  };
 }
 
 /** Keys whose values are identifiers or enumerations iron chose, never free text. */

@@ -3,7 +3,7 @@
 // settles what a supervisor that died left behind.
 import { createHmac } from "node:crypto";
 import type { IronError } from "../../errors.js";
-import { createHasher, rememberedText, Scrubber } from "../../events/scrub.js";
+import { createHasher, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
@@ -63,8 +63,8 @@ export class SqliteStore implements Store {
     this.budgets = new SqliteBudgetLedger({
       db,
       supervisorId: this.supervisorId,
-      // Scope names recur on every decision (and a budget status): scrubbed once each.
-      keyOf: rememberedText(this.scrubber),
+      // Scope names recur on every decision (and a budget status): Scrubber.text remembers short texts.
+      keyOf: (scope) => this.scrubber.text(scope),
       ensureHealthy: () => {
         if (this.#failure !== null) throw this.#failure;
       },
