@@ -5,7 +5,7 @@ import time
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Tuple, Union
 
 from . import denial as denials
-from . import protocol, providers, reroute, scrub
+from . import json_body, protocol, providers, reroute, scrub
 from .calls import KEEP, PASS, Call, Outcome, Verdict, is_event_stream, json_bytes
 from .client import CLOSED, REJECTED, Client
 from .context import current_attrs
@@ -116,6 +116,7 @@ class Governor:
             if info is None:
                 return PASS
             call = Call(info, library)
+            raw = json_body.as_json_bytes(body, info.body) if protocol.BODY_JSON in self.client.link.features else None
             msg = protocol.llm_request(
                 protocol.next_id(),
                 call.id,
@@ -131,6 +132,7 @@ class Governor:
                 info.est_output,
                 library,
                 current_attrs(),
+                raw,
             )
             return call, msg
         except Exception as exc:  # noqa: BLE001 - a bug on a governed URL fails closed (or open)

@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import denial as denials
-from . import protocol, usage
+from . import json_body, protocol, usage
 from .calls import KEEP, Call, Outcome, json_bytes
 from .decision_rules import HeaderGet, as_no_decision, checked, denied, request_id, retry_after, to_denial
 from .errors import PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
@@ -41,6 +41,9 @@ class ResponseReporter:
             error = f"HTTP {status}"
         # No policy acts on this response, so none reads its body: its finish reasons stand in for it.
         reported = parsed if call.response_decision and body is not None and len(body) <= MAX_REPORTED_BODY else None
+        raw = None
+        if reported is not None and protocol.BODY_JSON in self.client.link.features:
+            raw = json_body.as_json_bytes(body, reported)
         msg = protocol.llm_response(
             protocol.next_id(),
             call.id,
@@ -55,6 +58,7 @@ class ResponseReporter:
             request_id(header),
             usage.response_model(parsed),
             retry_after(header),
+            raw,
         )
         if not call.response_decision:
             reasons = usage.finish_reasons(parsed)
