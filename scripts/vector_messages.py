@@ -311,6 +311,18 @@ def messages():
         },
     )
     add(
+        "decision allow as the supervisor sends it (nil keys left out)",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "allow",
+            "timeout_ms": 30000,
+            "budget": {"scope": "global", "limit": 1000000000, "spent": 120, "reserved": 62, "left": 999999818},
+        },
+    )
+    add(
         "llm.response with body_json",
         {
             "v": 1,

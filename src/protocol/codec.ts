@@ -2,6 +2,7 @@
 import { Encoder, type ExtensionCodecType } from "@msgpack/msgpack";
 import { IronError } from "../errors.js";
 import { MAX_MESSAGE_BYTES } from "./constants.js";
+import type { OutboundMessage } from "./messages.js";
 import { decodeMsgpack } from "./msgpack-decode.js";
 
 // Extension types are not part of the protocol: never produced (decoding refuses them too).
@@ -19,6 +20,20 @@ const encoder = new Encoder({ extensionCodec: noExtensions, ignoreUndefined: fal
 /** Encodes one value to msgpack bytes (a view over a fresh copy, safe to keep). */
 export function encode(value: unknown): Uint8Array {
   return encoder.encode(value);
+}
+
+// A decision's keys that are left out when nil (SPEC 3.5: a shim reads an absent key as nil). `budget`
+// stays: nil there says the agent no longer has a limit.
+const LEFT_OUT_WHEN_NIL = new Set(["policy", "code", "reason", "status", "retry_after", "body", "url"]);
+
+/** Encodes one message the supervisor sends; a decision without its nil keys (most are nil on an allow). */
+export function encodeMessage(message: OutboundMessage): Uint8Array {
+  if (message.type !== "decision") return encoder.encode(message);
+  const slim: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(message)) {
+    if (value !== null || !LEFT_OUT_WHEN_NIL.has(key)) slim[key] = value;
+  }
+  return encoder.encode(slim);
 }
 
 /** Decodes exactly one msgpack value; throws IRON_ERR_PROTOCOL on anything malformed. */

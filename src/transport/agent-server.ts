@@ -2,7 +2,7 @@
 // proof: SPEC 3.1a), then routes their messages to the handlers and their answers back.
 // Unauthenticated traffic is dropped.
 import { IronError, isIronError, messageOf } from "../errors.js";
-import { decode, encode } from "../protocol/codec.js";
+import { decode, encodeMessage } from "../protocol/codec.js";
 import { HELLO_LIMITS, MAX_PRE_WELCOME_BYTES, PROTOCOL_VERSION, WIRE_FEATURES } from "../protocol/constants.js";
 import type {
   ByeMessage,
@@ -118,7 +118,7 @@ export class AgentServer {
   }
 
   #send(routingId: Buffer, message: OutboundMessage): void {
-    this.#router?.send(routingId, encode(message));
+    this.#router?.send(routingId, encodeMessage(message));
   }
 
   // Every frame: a connection notice, or decode, check the envelope, authenticate or dispatch.

@@ -109,6 +109,14 @@ class JsonBytes(unittest.TestCase):
         self.assertIsNone(json_body.as_json_bytes(b"null", None))
         self.assertIsNone(json_body.as_json_bytes(None, parsed))
 
+    def test_a_decision_without_its_nil_keys_reads_as_one_with_them(self) -> None:
+        slim = protocol.parse_decision({"v": 1, "type": "decision", "id": 2, "call": "c-1", "action": "allow"}, protocol.REQUEST_ACTIONS)
+        self.assertEqual(
+            (slim.call, slim.action, slim.policy, slim.code, slim.reason, slim.status, slim.retry_after, slim.body, slim.url),
+            ("c-1", "allow", None, None, None, None, None, None, None),
+        )
+        self.assertTrue(slim.response_decision)
+
     def test_welcome_features_are_read_and_forgotten_when_the_link_drops(self) -> None:
         welcome = protocol.parse_welcome({"agent": "a", "session": "s", "settings": {}, "features": ["body_json", "x"]})
         self.assertEqual(welcome.features, frozenset({"body_json", "x"}))

@@ -1,7 +1,8 @@
 // Protects the wire contract: the TypeScript codec must agree byte for byte with the shared
 // vectors (which the Python shim's tests load too).
 import { describe, expect, it } from "vitest";
-import { decode, encode } from "../../src/protocol/codec.js";
+import { decode, encode, encodeMessage } from "../../src/protocol/codec.js";
+import type { OutboundMessage } from "../../src/protocol/messages.js";
 import { parseInbound } from "../../src/protocol/parse.js";
 import { authContext, clientProof, serverProof, tokenKey } from "../../src/transport/handshake.js";
 import { loadAuthVectors, loadVectors } from "../helpers/vectors.js";
@@ -28,6 +29,18 @@ describe("protocol message vectors", () => {
       expect(hex(encode(vector.value))).toBe(hex(vector.bytes));
     });
   }
+
+  it("sends a decision without its nil keys, as the vector shows (budget nil is kept: no limit any more)", () => {
+    const slim = loadVectors("messages.json").find((v) => v.name.startsWith("decision allow as the supervisor sends it"));
+    const full = { v: 1, type: "decision", id: 2, call: "c-1", action: "allow", policy: null, code: null, reason: null, status: null, retry_after: null, body: null, timeout_ms: 30000 };
+    const budget = { scope: "global", limit: 1000000000, spent: 120, reserved: 62, left: 999999818 };
+    expect(hex(encodeMessage({ ...full, budget } as OutboundMessage))).toBe(hex(slim?.bytes ?? new Uint8Array()));
+    expect(decode(encodeMessage({ ...full, budget: null } as OutboundMessage))).toEqual({ v: 1, type: "decision", id: 2, call: "c-1", action: "allow", timeout_ms: 30000, budget: null });
+    const deny = { ...full, action: "deny", policy: "budget", code: "IRON_ERR_BUDGET", reason: "no room", status: 402 };
+    expect(decode(encodeMessage(deny as OutboundMessage))).toEqual({ v: 1, type: "decision", id: 2, call: "c-1", action: "deny", policy: "budget", code: "IRON_ERR_BUDGET", reason: "no room", status: 402, timeout_ms: 30000 });
+    const welcome = { v: 1, type: "welcome", id: 1, agent: "a", session: "s", settings: {}, budget: null } as unknown as OutboundMessage;
+    expect(decode(encodeMessage(welcome))).toEqual(welcome);
+  });
 
   const inbound = new Set(["hello", "proof", "llm.request", "llm.response", "llm.chunk", "heartbeat", "bye"]);
   for (const vector of loadVectors("messages.json").filter((v) => inbound.has((v.value as { type: string }).type))) {
