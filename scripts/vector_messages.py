@@ -84,7 +84,13 @@ def messages():
             "id": 1,
             "agent": "agent-1",
             "session": "s-3",
-            "settings": {"timeout_ms": 5000, "fail_open": False, "on_deny": "response", "heartbeat_ms": 1000, "providers": []},
+            "settings": {
+                "timeout_ms": 5000,
+                "fail_open": False,
+                "on_deny": "response",
+                "heartbeat_ms": 1000,
+                "providers": [],
+            },
             "features": ["body_json"],
         },
     )
@@ -102,7 +108,11 @@ def messages():
             "method": "POST",
             "url": "https://api.openai.com/v1/chat/completions",
             "headers": {"content-type": "application/json"},
-            "body_json": {"$bin": b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"H\xc3\xa9llo"}],"max_tokens":64}'.hex()},
+            "body_json": {
+                "$bin": (
+                    b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"H\xc3\xa9llo"}],' b'"max_tokens":64}'
+                ).hex()
+            },
             "stream": False,
             "est_tokens": {"input": 2, "output": 64},
             "library": "urllib",

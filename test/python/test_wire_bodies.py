@@ -51,7 +51,9 @@ class WithBodyJson(ShimTestCase):
         return self.server.url + "/v1/chat/completions"
 
     def test_request_and_response_bodies_travel_as_their_own_bytes(self) -> None:
-        data = json.dumps(dict(CHAT, messages=[{"role": "user", "content": "H\u00e9llo \u2603"}]), ensure_ascii=False).encode()
+        data = json.dumps(
+            dict(CHAT, messages=[{"role": "user", "content": "H\u00e9llo \u2603"}]), ensure_ascii=False
+        ).encode()
         answer = post(self.url(), data)
         (req,) = self.requests_of("llm.request")
         self.assertEqual(req["body_json"], data)
@@ -63,7 +65,10 @@ class WithBodyJson(ShimTestCase):
         self.assertEqual(resp["usage"]["input_tokens"], answer["usage"]["prompt_tokens"])
 
     def test_bodies_json_parse_would_read_differently_go_parsed(self) -> None:
-        for data in (b'{"model": "gpt-4o-mini", "messages": [], "temperature": NaN}', codecs.BOM_UTF8 + json.dumps(CHAT).encode()):
+        for data in (
+            b'{"model": "gpt-4o-mini", "messages": [], "temperature": NaN}',
+            codecs.BOM_UTF8 + json.dumps(CHAT).encode(),
+        ):
             with self.subTest(data=data[:12]):
                 post(self.url(), data)
                 req = self.requests_of("llm.request")[-1]
@@ -110,9 +115,21 @@ class JsonBytes(unittest.TestCase):
         self.assertIsNone(json_body.as_json_bytes(None, parsed))
 
     def test_a_decision_without_its_nil_keys_reads_as_one_with_them(self) -> None:
-        slim = protocol.parse_decision({"v": 1, "type": "decision", "id": 2, "call": "c-1", "action": "allow"}, protocol.REQUEST_ACTIONS)
+        slim = protocol.parse_decision(
+            {"v": 1, "type": "decision", "id": 2, "call": "c-1", "action": "allow"}, protocol.REQUEST_ACTIONS
+        )
         self.assertEqual(
-            (slim.call, slim.action, slim.policy, slim.code, slim.reason, slim.status, slim.retry_after, slim.body, slim.url),
+            (
+                slim.call,
+                slim.action,
+                slim.policy,
+                slim.code,
+                slim.reason,
+                slim.status,
+                slim.retry_after,
+                slim.body,
+                slim.url,
+            ),
             ("c-1", "allow", None, None, None, None, None, None, None),
         )
         self.assertTrue(slim.response_decision)

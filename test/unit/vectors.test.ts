@@ -37,7 +37,18 @@ describe("protocol message vectors", () => {
     expect(hex(encodeMessage({ ...full, budget } as OutboundMessage))).toBe(hex(slim?.bytes ?? new Uint8Array()));
     expect(decode(encodeMessage({ ...full, budget: null } as OutboundMessage))).toEqual({ v: 1, type: "decision", id: 2, call: "c-1", action: "allow", timeout_ms: 30000, budget: null });
     const deny = { ...full, action: "deny", policy: "budget", code: "IRON_ERR_BUDGET", reason: "no room", status: 402 };
-    expect(decode(encodeMessage(deny as OutboundMessage))).toEqual({ v: 1, type: "decision", id: 2, call: "c-1", action: "deny", policy: "budget", code: "IRON_ERR_BUDGET", reason: "no room", status: 402, timeout_ms: 30000 });
+    expect(decode(encodeMessage(deny as OutboundMessage))).toEqual({
+      v: 1,
+      type: "decision",
+      id: 2,
+      call: "c-1",
+      action: "deny",
+      policy: "budget",
+      code: "IRON_ERR_BUDGET",
+      reason: "no room",
+      status: 402,
+      timeout_ms: 30000,
+    });
     const welcome = { v: 1, type: "welcome", id: 1, agent: "a", session: "s", settings: {}, budget: null } as unknown as OutboundMessage;
     expect(decode(encodeMessage(welcome))).toEqual(welcome);
   });
@@ -110,7 +121,22 @@ describe("malformed payloads", () => {
     expect(parseInbound({ ...request(null), body: { model: "old shim" } })).toMatchObject({ body: { model: "old shim" } });
   });
   it("reads reply false on a fire-and-forget llm.response, and nothing when absent", () => {
-    const response = { v: 1, type: "llm.response", id: 5, call: "c-5", status: 200, usage: null, output: "", body: null, latency_ms: 1, stream: true, complete: true, error: null, request_id: null, model: null };
+    const response = {
+      v: 1,
+      type: "llm.response",
+      id: 5,
+      call: "c-5",
+      status: 200,
+      usage: null,
+      output: "",
+      body: null,
+      latency_ms: 1,
+      stream: true,
+      complete: true,
+      error: null,
+      request_id: null,
+      model: null,
+    };
     expect(parseInbound({ ...response, reply: false })).toMatchObject({ reply: false });
     expect(parseInbound(response)).not.toHaveProperty("reply");
     expect(() => parseInbound({ ...response, reply: "no" })).toThrow(/at reply/);
