@@ -5,7 +5,7 @@ import time
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Tuple, Union
 
 from . import denial as denials
-from . import json_body, protocol, providers, reroute, scrub
+from . import protocol, providers, reroute, scrub
 from .calls import KEEP, PASS, Call, Outcome, Verdict, is_event_stream, json_bytes
 from .client import CLOSED, REJECTED, Client
 from .context import current_attrs
@@ -116,7 +116,7 @@ class Governor:
             if info is None:
                 return PASS
             call = Call(info, library)
-            raw = json_body.as_json_bytes(body, info.body) if protocol.BODY_JSON in self.client.link.features else None
+            raw = info.json_bytes if protocol.BODY_JSON in self.client.link.features else None
             msg = protocol.llm_request(
                 protocol.next_id(),
                 call.id,

@@ -1,7 +1,6 @@
 """The response reporter: reports a read (non-streamed) response and applies allow / redact / deny."""
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -30,9 +29,10 @@ class ResponseReporter:
     def _response_message(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> dict:
         """The llm.response of a read (non-streamed) response."""
         parsed: Any = None
+        raw: Optional[bytes] = None
         if body:
             try:
-                parsed = json.loads(body)
+                parsed, raw = json_body.loads(body)
             except (ValueError, UnicodeDecodeError):
                 parsed = None
         kind, endpoint = call.kind, call.info.target.endpoint
@@ -41,9 +41,8 @@ class ResponseReporter:
             error = f"HTTP {status}"
         # No policy acts on this response, so none reads its body: its finish reasons stand in for it.
         reported = parsed if call.response_decision and body is not None and len(body) <= MAX_REPORTED_BODY else None
-        raw = None
-        if reported is not None and protocol.BODY_JSON in self.client.link.features:
-            raw = json_body.as_json_bytes(body, reported)
+        if reported is None or protocol.BODY_JSON not in self.client.link.features:
+            raw = None
         msg = protocol.llm_response(
             protocol.next_id(),
             call.id,

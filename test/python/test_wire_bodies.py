@@ -6,7 +6,7 @@ import codecs
 import json
 import unittest
 import urllib.request
-from typing import Any, Dict
+from typing import Any
 
 import iron_shim
 from iron_shim import json_body, protocol
@@ -104,15 +104,26 @@ class JsonBytes(unittest.TestCase):
     """json_body.as_json_bytes: the bytes only when JSON.parse reads them as json.loads did."""
 
     def test_which_bodies_go_as_bytes(self) -> None:
-        parsed: Dict[str, Any] = {"a": 1}
-        self.assertEqual(json_body.as_json_bytes(b'{"a":1}', parsed), b'{"a":1}')
-        self.assertEqual(json_body.as_json_bytes(bytearray(b'{"a":1}'), parsed), b'{"a":1}')
-        self.assertEqual(json_body.as_json_bytes(memoryview(b'{"a":1}'), parsed), b'{"a":1}')
-        self.assertIsNone(json_body.as_json_bytes('{"a":1}'.encode("utf-16"), parsed))
-        self.assertIsNone(json_body.as_json_bytes('{"a":1}'.encode("utf-16-le"), parsed))
-        self.assertIsNone(json_body.as_json_bytes(b'{"a":Infinity}', parsed))
-        self.assertIsNone(json_body.as_json_bytes(b"null", None))
-        self.assertIsNone(json_body.as_json_bytes(None, parsed))
+        self.assertEqual(json_body.loads(b'{"a":1}'), ({"a": 1}, b'{"a":1}'))
+        self.assertEqual(json_body.loads(b"null"), (None, b"null"))
+        for raw in (
+            bytearray(b'{"a":1}'),
+            '{"a":1}'.encode("utf-16"),
+            '{"a":1}'.encode("utf-16-le"),
+            codecs.BOM_UTF8 + b'{"a":1}',
+            b'{"a":"\xed\xa0\x80"}',  # an encoded lone surrogate: json.loads takes it, JSON.parse's UTF-8 does not
+        ):
+            with self.subTest(raw=raw):
+                parsed, sent = json_body.loads(raw)
+                self.assertIsNotNone(parsed)
+                self.assertIsNone(sent)
+        parsed, sent = json_body.loads(b'{"a":Infinity,"b":-Infinity,"c":NaN}')
+        self.assertEqual(
+            (parsed["a"], parsed["b"], parsed["c"] != parsed["c"], sent), (float("inf"), float("-inf"), True, None)
+        )
+        self.assertEqual(json_body.loads(b'{"text":"NaN and Infinity in a string are text"}')[1] is not None, True)
+        with self.assertRaises(ValueError):
+            json_body.loads(b"{not json")
 
     def test_a_decision_without_its_nil_keys_reads_as_one_with_them(self) -> None:
         slim = protocol.parse_decision(
