@@ -223,17 +223,16 @@ def parse_features(value: Any) -> FrozenSet[str]:
     return frozenset(value)
 
 
-_BUDGET_KEYS = ("limit", "spent", "reserved", "left")
-
-
 def parse_budget(value: Any) -> Optional[Dict[str, Any]]:
     """The agent's tightest budget ({scope, limit, spent, reserved, left} in micro-dollars); None when
     there is none or it is off-spec (budget figures are informational: never fail a call over them)."""
     if not isinstance(value, dict) or not isinstance(value.get("scope"), str):
         return None
-    if not all(type(value.get(key)) is int for key in _BUDGET_KEYS):
+    get = value.get  # every decision carries one: no generator, no comprehension
+    limit, spent, reserved, left = get("limit"), get("spent"), get("reserved"), get("left")
+    if type(limit) is not int or type(spent) is not int or type(reserved) is not int or type(left) is not int:
         return None
-    return {"scope": value["scope"], **{key: value[key] for key in _BUDGET_KEYS}}
+    return {"scope": value["scope"], "limit": limit, "spent": spent, "reserved": reserved, "left": left}
 
 
 def parse_reject(msg: Mapping[str, Any]) -> Tuple[str, str]:
