@@ -76,7 +76,49 @@ def messages():
             },
         },
     )
+    add(
+        "welcome with features",
+        {
+            "v": 1,
+            "type": "welcome",
+            "id": 1,
+            "agent": "agent-1",
+            "session": "s-3",
+            "settings": {
+                "timeout_ms": 5000,
+                "fail_open": False,
+                "on_deny": "response",
+                "heartbeat_ms": 1000,
+                "providers": [],
+            },
+            "features": ["body_json"],
+        },
+    )
     add("reject", {"v": 1, "type": "reject", "id": 1, "code": "IRON_ERR_AUTH", "reason": "bad token"})
+    add(
+        "llm.request with body_json",
+        {
+            "v": 1,
+            "type": "llm.request",
+            "id": 3,
+            "call": "c-3",
+            "provider": "openai",
+            "endpoint": "chat.completions",
+            "model": "gpt-4o-mini",
+            "method": "POST",
+            "url": "https://api.openai.com/v1/chat/completions",
+            "headers": {"content-type": "application/json"},
+            "body_json": {
+                "$bin": (
+                    b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"H\xc3\xa9llo"}],' b'"max_tokens":64}'
+                ).hex()
+            },
+            "stream": False,
+            "est_tokens": {"input": 2, "output": 64},
+            "library": "urllib",
+            "attrs": {},
+        },
+    )
     add(
         "llm.request",
         {
@@ -276,6 +318,57 @@ def messages():
             "request_id": None,
             "model": None,
             "retry_after": 1.5,
+        },
+    )
+    add(
+        "decision allow as the supervisor sends it (nil keys left out)",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "allow",
+            "timeout_ms": 30000,
+            "budget": {"scope": "global", "limit": 1000000000, "spent": 120, "reserved": 62, "left": 999999818},
+        },
+    )
+    add(
+        "llm.response with body_json",
+        {
+            "v": 1,
+            "type": "llm.response",
+            "id": 6,
+            "call": "c-3",
+            "status": 200,
+            "usage": None,
+            "output": "Hi",
+            "body_json": {"$bin": b'{"choices":[{"index":0,"message":{"role":"assistant","content":"Hi"}}]}'.hex()},
+            "latency_ms": 4.5,
+            "stream": False,
+            "complete": True,
+            "error": None,
+            "request_id": None,
+            "model": None,
+        },
+    )
+    add(
+        "llm.response fire-and-forget (reply false)",
+        {
+            "v": 1,
+            "type": "llm.response",
+            "id": 7,
+            "call": "c-4",
+            "status": 200,
+            "usage": None,
+            "output": "Hi",
+            "body": None,
+            "latency_ms": 4.5,
+            "stream": True,
+            "complete": True,
+            "error": None,
+            "request_id": None,
+            "model": None,
+            "reply": False,
         },
     )
     add(

@@ -164,6 +164,7 @@ class Client:
         link = self.link
         if link.state in (CLOSED, REJECTED):
             return
+        msg["reply"] = False  # nothing waits for an answer: the supervisor sends none (SPEC 3.6)
         frame = _encode(msg)
         if self.io.thread is None:
             self.start()

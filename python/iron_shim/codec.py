@@ -129,8 +129,15 @@ def _pack(obj: Any, out: bytearray, depth: int) -> None:
                 out += get(item) or _str_bytes(item)
             elif item is None:
                 out.append(0xC0)
-            elif ti is int and 0 <= item < 0x80:
-                out.append(item)
+            elif ti is int:
+                if 0 <= item < 0x80:
+                    out.append(item)
+                else:
+                    out += _int_bytes(item)
+            elif ti is bool:
+                out.append(0xC3 if item else 0xC2)
+            elif ti is float:
+                out += _P_F64(0xCB, item)
             else:
                 _pack(item, out, depth)
     elif t is int:

@@ -137,6 +137,10 @@ _NUMBERS = {
 }
 
 
+#: The unsigned integers and float64 a map value may hold, decoded inline: byte -> (size, reader).
+_UINTS = {b: (_SIZES[b], _NUMBERS[b]) for b in (0xCC, 0xCD, 0xCE, 0xCF, 0xCB)}
+
+
 def _array(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[List[Any], int]:
     """Decodes n items; each takes at least one byte, so n is checked against what is left."""
     if n > length - pos:
@@ -188,6 +192,12 @@ def _map(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[Dict[A
         elif b in _CONSTANTS:
             value = _CONSTANTS[b]
             pos += 1
+        elif b in _UINTS:  # ids, budgets, timeouts: read inline too
+            size, read = _UINTS[b]
+            if pos + 1 + size > length:
+                raise _truncated(pos + 1, size, length)
+            value = read(data, pos + 1)[0]
+            pos += 1 + size
         else:
             value, pos = _unpack(data, pos, length, depth)
         try:

@@ -116,6 +116,7 @@ class Governor:
             if info is None:
                 return PASS
             call = Call(info, library)
+            raw = info.json_bytes if protocol.BODY_JSON in self.client.link.features else None
             msg = protocol.llm_request(
                 protocol.next_id(),
                 call.id,
@@ -131,6 +132,7 @@ class Governor:
                 info.est_output,
                 library,
                 current_attrs(),
+                raw,
             )
             return call, msg
         except Exception as exc:  # noqa: BLE001 - a bug on a governed URL fails closed (or open)

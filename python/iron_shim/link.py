@@ -14,7 +14,7 @@ from __future__ import annotations
 import collections
 import socket
 import threading
-from typing import Any, Deque, Dict, Optional, Tuple, Union
+from typing import Any, Deque, Dict, FrozenSet, Optional, Tuple, Union
 
 from . import protocol, zmtp
 from .agent_name import default_agent_name
@@ -58,6 +58,9 @@ class Link:
         self.welcomed = False
         #: The agent's tightest budget as the supervisor last reported it (micro-dollars), or None.
         self.budget: Optional[Dict[str, Any]] = None
+        #: The wire features the supervisor of the live connection listed in its welcome (none while down:
+        #: a message built then may reach another supervisor, which must understand it).
+        self.features: FrozenSet[str] = protocol.NO_FEATURES
         #: Print one line on stderr when the supervisor rejects us (nobody waited on install()).
         self.announce_reject = announce_reject
         self.rejection: Optional[Rejected] = None
@@ -152,6 +155,7 @@ class Link:
             self.agent = welcome.agent or self.base.agent
             self.session = welcome.session
             self.budget = welcome.budget
+            self.features = welcome.features
             self.welcomed = True
             self.last_error = None
             self.state = READY
@@ -177,6 +181,7 @@ class Link:
             if self.state != CLOSED:
                 self.state = DOWN
             self.conn = None
+            self.features = protocol.NO_FEATURES
             self.last_error = reason
             late = {} if attempt is None else {i: q for i, q in self.queued.items() if q[1] >= attempt}
             self.queued = late

@@ -6,7 +6,7 @@ import os
 import socket
 import sys
 import time
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
 from .codec import unpackb
 from .errors import ProtocolError
@@ -17,6 +17,9 @@ _ids = itertools.count(1)
 
 REQUEST_ACTIONS = ("allow", "deny", "modify")
 RESPONSE_ACTIONS = ("allow", "redact", "deny")
+#: welcome.features (3.2): the supervisor parses bodies sent as their JSON bytes (body_json, 3.4 and 3.6).
+BODY_JSON = "body_json"
+NO_FEATURES: FrozenSet[str] = frozenset()
 
 
 def next_id() -> int:
@@ -56,8 +59,10 @@ def llm_request(
     est_output: Optional[int],
     library: str,
     attrs: Dict[str, str],
+    body_json: Optional[bytes] = None,
 ) -> Dict[str, Any]:
-    """An LLM call about to leave the process (3.4)."""
+    """An LLM call about to leave the process (3.4); with body_json (the body's own UTF-8 JSON bytes,
+    only to a supervisor whose welcome listed the feature) the parsed body is not sent."""
     return {
         "v": VERSION,
         "type": "llm.request",
@@ -69,7 +74,7 @@ def llm_request(
         "method": method,
         "url": url,
         "headers": headers,
-        "body": body,
+        **({"body": body} if body_json is None else {"body_json": body_json}),
         "stream": stream,
         "est_tokens": {"input": est_input, "output": est_output},
         "library": library,
@@ -91,8 +96,10 @@ def llm_response(
     request_id: Optional[str],
     model: Optional[str],
     retry_after: Optional[float] = None,
+    body_json: Optional[bytes] = None,
 ) -> Dict[str, Any]:
-    """What came back for a call (3.6); retry_after (seconds the provider asked to wait) only when it sent one."""
+    """What came back for a call (3.6); retry_after (seconds the provider asked to wait) only when it sent one;
+    body_json (the body's own UTF-8 JSON bytes) in place of the parsed body, as in llm_request."""
     msg = {
         "v": VERSION,
         "type": "llm.response",
@@ -101,7 +108,7 @@ def llm_response(
         "status": status,
         "usage": usage,
         "output": output,
-        "body": body,
+        **({"body": body} if body_json is None else {"body_json": body_json}),
         "latency_ms": float(latency_ms),
         "stream": stream,
         "complete": complete,
@@ -156,6 +163,7 @@ class Welcome(NamedTuple):
     session: str
     settings: Dict[str, Any]
     budget: Optional[Dict[str, Any]] = None
+    features: FrozenSet[str] = NO_FEATURES
 
 
 class Decision(NamedTuple):
@@ -205,10 +213,14 @@ def parse_welcome(msg: Mapping[str, Any]) -> Welcome:
     agent = _opt(msg, "agent", str, "a string") or ""
     session = _opt(msg, "session", str, "a string") or ""
     settings = _opt(msg, "settings", dict, "a map") or {}
-    return Welcome(agent, session, settings, parse_budget(msg.get("budget")))
+    return Welcome(agent, session, settings, parse_budget(msg.get("budget")), parse_features(msg.get("features")))
 
 
-_BUDGET_KEYS = ("limit", "spent", "reserved", "left")
+def parse_features(value: Any) -> FrozenSet[str]:
+    """welcome.features: the wire features the supervisor takes (an old one sends none; off-spec: none)."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return NO_FEATURES
+    return frozenset(value)
 
 
 def parse_budget(value: Any) -> Optional[Dict[str, Any]]:
@@ -216,9 +228,11 @@ def parse_budget(value: Any) -> Optional[Dict[str, Any]]:
     there is none or it is off-spec (budget figures are informational: never fail a call over them)."""
     if not isinstance(value, dict) or not isinstance(value.get("scope"), str):
         return None
-    if not all(type(value.get(key)) is int for key in _BUDGET_KEYS):
+    get = value.get  # every decision carries one: no generator, no comprehension
+    limit, spent, reserved, left = get("limit"), get("spent"), get("reserved"), get("left")
+    if type(limit) is not int or type(spent) is not int or type(reserved) is not int or type(left) is not int:
         return None
-    return {"scope": value["scope"], **{key: value[key] for key in _BUDGET_KEYS}}
+    return {"scope": value["scope"], "limit": limit, "spent": spent, "reserved": reserved, "left": left}
 
 
 def parse_reject(msg: Mapping[str, Any]) -> Tuple[str, str]:

@@ -1,10 +1,10 @@
 """Recognises an LLM call from method + URL (+ headers + JSON body) and extracts what policies need."""
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
+from . import json_body
 from .provider_facts import COMPATIBLE_HOSTS, GEMINI_PATH, OLLAMA_ENDPOINTS, OLLAMA_PATH
 from .settings import ProviderConfig
 
@@ -85,6 +85,8 @@ class CallInfo(NamedTuple):
     body: Any
     est_input: int
     est_output: Optional[int]
+    #: The body's own bytes when they may travel as body_json (json_body.py), else None.
+    json_bytes: Optional[bytes] = None
 
 
 def _endpoint(path: str) -> Optional[str]:
@@ -163,18 +165,21 @@ def match_url(
 def inspect(target: Target, url: str, body: Optional[bytes]) -> Optional[CallInfo]:
     """Parses the JSON body; on an unknown host a body without a model means it is not an LLM call."""
     obj: Any = None
+    raw: Optional[bytes] = None
     if body:
         try:
-            obj = json.loads(body)
+            obj, raw = json_body.loads(body)
         except (ValueError, UnicodeDecodeError):
             obj = None
     fields = obj if isinstance(obj, dict) else {}
-    if target.kind == GEMINI:
-        return _inspect_gemini(target, url, obj, fields)
-    if target.kind == OLLAMA:
-        return _inspect_ollama(target, obj, fields)
-    if target.kind == BEDROCK:
-        return _inspect_bedrock(target, url, obj, fields)
+    if target.kind in (GEMINI, OLLAMA, BEDROCK):
+        if target.kind == GEMINI:
+            info: Optional[CallInfo] = _inspect_gemini(target, url, obj, fields)
+        elif target.kind == OLLAMA:
+            info = _inspect_ollama(target, obj, fields)
+        else:
+            info = _inspect_bedrock(target, url, obj, fields)
+        return info._replace(json_bytes=raw) if info is not None and raw is not None else info
     model = fields.get("model")
     if not isinstance(model, str):
         model = _azure_deployment(url) if target.known else None
@@ -187,6 +192,7 @@ def inspect(target: Target, url: str, body: Optional[bytes]) -> Optional[CallInf
         body=obj,
         est_input=estimate_tokens(obj),
         est_output=_max_output(fields),
+        json_bytes=raw,
     )
 
 

@@ -1,12 +1,11 @@
 """The response reporter: reports a read (non-streamed) response and applies allow / redact / deny."""
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import denial as denials
-from . import protocol, usage
+from . import json_body, protocol, usage
 from .calls import KEEP, Call, Outcome, json_bytes
 from .decision_rules import HeaderGet, as_no_decision, checked, denied, request_id, retry_after, to_denial
 from .errors import PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
@@ -30,9 +29,10 @@ class ResponseReporter:
     def _response_message(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> dict:
         """The llm.response of a read (non-streamed) response."""
         parsed: Any = None
+        raw: Optional[bytes] = None
         if body:
             try:
-                parsed = json.loads(body)
+                parsed, raw = json_body.loads(body)
             except (ValueError, UnicodeDecodeError):
                 parsed = None
         kind, endpoint = call.kind, call.info.target.endpoint
@@ -41,6 +41,8 @@ class ResponseReporter:
             error = f"HTTP {status}"
         # No policy acts on this response, so none reads its body: its finish reasons stand in for it.
         reported = parsed if call.response_decision and body is not None and len(body) <= MAX_REPORTED_BODY else None
+        if reported is None or protocol.BODY_JSON not in self.client.link.features:
+            raw = None
         msg = protocol.llm_response(
             protocol.next_id(),
             call.id,
@@ -55,6 +57,7 @@ class ResponseReporter:
             request_id(header),
             usage.response_model(parsed),
             retry_after(header),
+            raw,
         )
         if not call.response_decision:
             reasons = usage.finish_reasons(parsed)

@@ -1,7 +1,7 @@
 """Keeps secrets out of everything sent to the supervisor: auth headers, key-like query params, userinfo."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .provider_facts import SECRET_HEADER_PARTS as _SECRET_PARTS
@@ -22,15 +22,41 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Header names as the client gave them -> the lower-cased name kept, or None for a credential's;
+#: every call repeats the same few names, so each is judged once (bounded).
+_NAMES: Dict[Any, Optional[str]] = {}
+_NAMES_LIMIT = 512
+
+
+def _header_name(raw_name: Any) -> Optional[str]:
+    """The lower-cased name to report, or None for a header that may carry a credential."""
+    name = _text(raw_name).lower()
+    kept = None if name in _DROP_HEADERS or any(part in name for part in _SECRET_PARTS) else name
+    try:
+        if len(_NAMES) >= _NAMES_LIMIT:
+            _NAMES.clear()
+        _NAMES[raw_name] = kept
+    except TypeError:  # an unhashable name (bytearray): judged again next time
+        pass
+    return kept
+
+
 def headers(items: Iterable[Tuple[Any, Any]]) -> Dict[str, str]:
     """Lower-cased headers without credentials; repeated headers are joined with ', '."""
     result: Dict[str, str] = {}
+    names = _NAMES
     for raw_name, raw_value in items:
-        name = _text(raw_name).lower()
-        if name in _DROP_HEADERS or any(part in name for part in _SECRET_PARTS):
+        try:
+            name = names[raw_name]
+        except (KeyError, TypeError):
+            name = _header_name(raw_name)
+        if name is None:
             continue
-        value = _text(raw_value)
-        result[name] = f"{result[name]}, {value}" if name in result else value
+        value = raw_value if type(raw_value) is str else _text(raw_value)
+        if name in result:
+            result[name] = f"{result[name]}, {value}"
+        else:
+            result[name] = value
     return result
 
 

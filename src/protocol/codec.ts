@@ -2,6 +2,7 @@
 import { Encoder, type ExtensionCodecType } from "@msgpack/msgpack";
 import { IronError } from "../errors.js";
 import { MAX_MESSAGE_BYTES } from "./constants.js";
+import type { OutboundMessage } from "./messages.js";
 import { decodeMsgpack } from "./msgpack-decode.js";
 
 // Extension types are not part of the protocol: never produced (decoding refuses them too).
@@ -19,6 +20,25 @@ const encoder = new Encoder({ extensionCodec: noExtensions, ignoreUndefined: fal
 /** Encodes one value to msgpack bytes (a view over a fresh copy, safe to keep). */
 export function encode(value: unknown): Uint8Array {
   return encoder.encode(value);
+}
+
+// A decision's keys that are left out when nil (SPEC 3.5: a shim reads an absent key as nil). `budget`
+// stays: nil there says the agent no longer has a limit.
+function leftOutWhenNil(key: string): boolean {
+  return key === "policy" || key === "code" || key === "reason" || key === "status" || key === "retry_after" || key === "body" || key === "url";
+}
+
+/** Encodes one message the supervisor sends; a decision without its nil keys (most are nil on an allow). */
+export function encodeMessage(message: OutboundMessage): Uint8Array {
+  if (message.type !== "decision") return encoder.encode(message);
+  // A plain for-in copy: Object.entries and a Set lookup per key cost more than the keys left out save.
+  const slim: Record<string, unknown> = {};
+  const fields = message as unknown as Record<string, unknown>;
+  for (const key in fields) {
+    const value = fields[key];
+    if (value !== null || !leftOutWhenNil(key)) slim[key] = value;
+  }
+  return encoder.encode(slim);
 }
 
 /** Decodes exactly one msgpack value; throws IRON_ERR_PROTOCOL on anything malformed. */

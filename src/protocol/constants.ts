@@ -15,3 +15,9 @@ export const HELLO_LIMITS = { agent: 128, python: 64, shim: 64, host: 255, execu
 /** Size of each side's nonce in the challenge–response, and of every proof (HMAC-SHA256) (SPEC.md 3.1a). */
 export const AUTH_NONCE_BYTES = 32;
 export const AUTH_PROOF_BYTES = 32;
+
+/**
+ * The wire features this supervisor takes beyond version 1's messages, listed in `welcome.features`
+ * (SPEC.md 3.2): `body_json`, request and response bodies sent as their own JSON bytes.
+ */
+export const WIRE_FEATURES: readonly string[] = ["body_json"];

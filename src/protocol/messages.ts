@@ -65,6 +65,8 @@ export interface LlmResponseMessage extends Envelope<"llm.response"> {
   readonly retry_after?: number | null;
   /** The body's finish reasons, sent instead of the body when no policy reads it (response_decision false); optional. */
   readonly finish_reasons?: readonly string[];
+  /** False when the shim waits for no answer (a fire-and-forget report): the supervisor sends none (SPEC 3.6). Absent: true. */
+  readonly reply?: boolean;
 }
 
 export interface LlmChunkMessage extends Envelope<"llm.chunk"> {
@@ -120,6 +122,8 @@ export interface WelcomeMessage extends Envelope<"welcome"> {
   readonly settings: ShimSettings;
   /** Optional: the agent's tightest budget; nil when none of its budgets has a limit. */
   readonly budget?: WireBudget | null;
+  /** The wire features this supervisor takes (SPEC 3.2): a shim uses none that is not listed. */
+  readonly features?: readonly string[];
 }
 
 /** The supervisor's answer to a hello: its nonce and its proofs, one per token it may hold for the hello (SPEC 3.1a). */

@@ -5,6 +5,8 @@ import type { ByeMessage, HeartbeatMessage, HelloMessage, InboundMessage, LlmReq
 
 type Obj = Record<string, unknown>;
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 // A field reader that names the message type and key in every error.
 class Reader {
   constructor(
@@ -100,6 +102,29 @@ class Reader {
     const value = this.obj[key];
     return value === undefined ? null : value;
   }
+
+  /**
+   * A body: the bytes of its JSON as the shim read them (`body_json`, SPEC 3.4), parsed here natively,
+   * else the parsed value an older shim sends as `body`. Bytes that are not UTF-8 JSON are a protocol
+   * error (the call is denied, never passed with a body nobody could read).
+   */
+  body(): unknown {
+    const raw = this.obj.body_json;
+    if (raw === undefined || raw === null) return this.any("body");
+    if (!(raw instanceof Uint8Array)) return this.fail("body_json", "binary (the body's UTF-8 JSON bytes) or nil");
+    try {
+      return JSON.parse(utf8.decode(raw));
+    } catch {
+      return this.fail("body_json", "UTF-8 JSON");
+    }
+  }
+
+  /** An optional boolean that defaults to `fallback` when absent or nil. */
+  optBool(key: string, fallback: boolean): boolean {
+    const value = this.obj[key];
+    if (value === undefined || value === null) return fallback;
+    return typeof value === "boolean" ? value : this.fail(key, "a boolean or nil");
+  }
 }
 
 function isObj(value: unknown): value is Obj {
@@ -180,7 +205,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
       method: r.str("method"),
       url: r.str("url"),
       headers: r.stringMap("headers"),
-      body: r.any("body"),
+      body: r.body(),
       stream: r.bool("stream"),
       est_tokens: { input: est.int("input"), output: est.optInt("output") },
       library: r.optStr("library") ?? "unknown",
@@ -195,7 +220,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     status: r.int("status"),
     usage: parseUsage(obj.usage),
     output: r.optStr("output") ?? "",
-    body: r.any("body"),
+    body: r.body(),
     latency_ms: r.num("latency_ms"),
     stream: r.bool("stream"),
     complete: r.bool("complete"),
@@ -203,6 +228,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     request_id: r.optStr("request_id"),
     model: r.optStr("model"),
     retry_after: r.optNum("retry_after"),
+    ...(!r.optBool("reply", true) && { reply: false }),
     ...finishReasons(r.optStrings("finish_reasons")),
   }),
   "llm.chunk": (r, id): LlmChunkMessage => {

@@ -2,8 +2,8 @@
 // proof: SPEC 3.1a), then routes their messages to the handlers and their answers back.
 // Unauthenticated traffic is dropped.
 import { IronError, isIronError, messageOf } from "../errors.js";
-import { decode, encode } from "../protocol/codec.js";
-import { HELLO_LIMITS, MAX_PRE_WELCOME_BYTES, PROTOCOL_VERSION } from "../protocol/constants.js";
+import { decode, encodeMessage } from "../protocol/codec.js";
+import { HELLO_LIMITS, MAX_PRE_WELCOME_BYTES, PROTOCOL_VERSION, WIRE_FEATURES } from "../protocol/constants.js";
 import type {
   ByeMessage,
   DecisionMessage,
@@ -118,7 +118,7 @@ export class AgentServer {
   }
 
   #send(routingId: Buffer, message: OutboundMessage): void {
-    this.#router?.send(routingId, encode(message));
+    this.#router?.send(routingId, encodeMessage(message));
   }
 
   // Every frame: a connection notice, or decode, check the envelope, authenticate or dispatch.
@@ -161,7 +161,8 @@ export class AgentServer {
         case "llm.request":
           return this.#answer(routingId, message.id, this.#handlers.onRequest(session, message));
         case "llm.response":
-          return this.#answer(routingId, message.id, this.#handlers.onResponse(session, message));
+          // A fire-and-forget report (reply false) is handled the same, but not answered (SPEC 3.6).
+          return this.#answer(routingId, message.id, this.#handlers.onResponse(session, message), message.reply !== false);
         case "llm.chunk":
           return this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id: message.id, ...this.#handlers.onChunk(session, message) });
         case "heartbeat":
@@ -250,7 +251,7 @@ export class AgentServer {
     const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now() };
     this.#sessions.set(key, session);
     const budget = auth.budget === undefined ? {} : { budget: auth.budget };
-    this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: message.id, agent: auth.agentId, session: session.id, settings: auth.settings, ...budget });
+    this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: message.id, agent: auth.agentId, session: session.id, settings: auth.settings, ...budget, features: WIRE_FEATURES });
     this.#handlers.onSession(session);
   }
 
@@ -276,9 +277,9 @@ export class AgentServer {
     for (const summary of this.#refusals.record(refusal)) this.#handlers.onReject?.(summary);
   }
 
-  #answer(routingId: Buffer, id: number, pending: Promise<Omit<DecisionMessage, "v" | "type" | "id">>): void {
+  #answer(routingId: Buffer, id: number, pending: Promise<Omit<DecisionMessage, "v" | "type" | "id">>, reply = true): void {
     pending.then(
-      (decision) => this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id, ...decision }),
+      (decision) => reply && this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id, ...decision }),
       (error: unknown) => {
         const ironError = isIronError(error) ? error : new IronError("IRON_ERR_INTERNAL", messageOf(error), { cause: error });
         this.#logger.error({ err: ironError.message, code: ironError.code }, "a decision failed");

@@ -6,7 +6,7 @@ import copy
 import io
 import weakref
 from types import ModuleType
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 from urllib.parse import urlsplit
 
 from ..calls import Verdict, capped
@@ -72,8 +72,8 @@ class UrllibExchange(base.Exchange):
         return response.status  # type: ignore[no-any-return]
 
     def response_header(self, response: Any) -> Any:
-        """http.client's lookup."""
-        return lambda name: response.getheader(name)
+        """http.client's lookup, from one table: each getheader() walks and lower-cases every header."""
+        return _header_table(response)
 
     def tap(self, call: Any, response: Any, streams: Any) -> Any:
         """SSE responses are tapped as they are read."""
@@ -98,6 +98,15 @@ class UrllibExchange(base.Exchange):
             if response.headers.get("Content-Length") is not None:
                 response.headers.replace_header("Content-Length", str(len(body)))
         return _tapped(response, None, body)
+
+
+def _header_table(response: Any) -> Callable[[str], Optional[str]]:
+    """The response's headers read once into a dict, looked up like getheader() (repeats joined by ', ')."""
+    table: Dict[str, str] = {}
+    for name, value in response.getheaders():
+        key = name.lower()
+        table[key] = f"{table[key]}, {value}" if key in table else value
+    return lambda name: table.get(name.lower())
 
 
 def _prepared(req: Any, verdict: Verdict) -> Any:
