@@ -3,8 +3,7 @@
 import type { EventBus } from "../events/bus.js";
 import type { LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireBudget } from "../protocol/messages.js";
 import type { ChainedFilter, ChainedVerdict } from "../policy/stream-filters.js";
-import type { PolicyEngine } from "../policy/engine.js";
-import type { LlmCall } from "../policy/types.js";
+import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { CallObserver } from "../stream/call-details.js";
@@ -16,9 +15,38 @@ import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from
 import { usageProblem } from "../policy/usage-check.js";
 import { storeFailureVerdict } from "../policy/store-guard.js";
 
+/** Where a decision goes the moment it is known (the agent server writes it to the shim). */
+export type Reply = (decision: DecisionFields) => void;
+
+const noReply: Reply = () => undefined;
+
+/** What the governor asks of the policy engine: a decision that had nothing to wait for may come at once. */
+export interface Decider {
+  decideRequest(call: LlmCall): Verdict | Promise<Verdict>;
+  decideResponse(call: LlmCall, result: LlmResult): Verdict | Promise<Verdict>;
+  openStream(call: LlmCall): ChainedFilter | null;
+  release(callId: string): void;
+}
+
+/** A response being decided: what its reply and its events need. */
+interface Answered {
+  readonly agentId: string;
+  readonly call: LlmCall;
+  readonly message: LlmResponseMessage;
+  readonly result: LlmResult;
+  /** The usage charged as reported (null when it failed its checks). */
+  readonly counted: Usage | null;
+  readonly started: number;
+  readonly reply: Reply;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
 /** Governs calls for every agent: one engine, one bus, one ledger. */
 export class CallGovernor {
-  readonly #engine: PolicyEngine;
+  readonly #engine: Decider;
   readonly #bus: EventBus;
   readonly #inflight = new Map<string, LlmCall>();
   readonly #balances: BalancePublisher;
@@ -37,7 +65,7 @@ export class CallGovernor {
    * `janitor` retires budget scopes from memory and snapshots after balances are published.
    */
   constructor(
-    engine: PolicyEngine,
+    engine: Decider,
     bus: EventBus,
     ledger: BudgetLedger,
     budgetOf: (agentId: string) => WireBudget | null = () => null,
@@ -70,10 +98,16 @@ export class CallGovernor {
     return this.#metrics.of(agentId);
   }
 
-  /** Decides about a request before it leaves the agent. */
-  async request(agentId: string, message: LlmRequestMessage): Promise<DecisionFields> {
+  /**
+   * Decides about a request before it leaves the agent. `reply` gets the decision as soon as it is
+   * known — in this very call when no policy and no budget hold had to be awaited — and only then
+   * are its events published (in the order they would have had), its metrics counted and its call
+   * details shown. Returns the decision (or a promise of it), once all of that is done.
+   */
+  request(agentId: string, message: LlmRequestMessage, reply: Reply = noReply): DecisionFields | Promise<DecisionFields> {
     const call = toCall(agentId, message);
-    this.#bus.publish({
+    // Its place before anything the policies publish is taken now; it is scrubbed after the reply.
+    this.#bus.publishLater({
       type: "llm.request",
       agentId,
       callId: call.id,
@@ -88,71 +122,98 @@ export class CallGovernor {
       ...traceFields(call, this.#traceparentOf),
     });
     const started = performance.now();
-    const verdict = await this.#durable(call.id, await this.#engine.decideRequest(call));
-    this.#record(agentId, call, "request", verdict, performance.now() - started);
-    this.#metrics.countRequest(agentId, call.id, verdict);
-    if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
-    this.#observe((o) => {
-      const sent = verdict.action !== "deny";
-      const shown = sent ? (verdict.call ?? call) : call;
-      o.request(call.id, agentId, shown.body, { provider: shown.provider, method: shown.method, url: verdict.url ?? shown.url, sent });
-    });
-    if (verdict.micros > 0) this.#balances.publishChanges();
-    return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+    const decided = this.#engine.decideRequest(call);
+    if (isPromise(decided)) return decided.then((verdict) => this.#held(agentId, call, verdict, started, reply));
+    return this.#held(agentId, call, decided, started, reply);
   }
 
   // An allow that holds budget is answered only once the hold is committed (with the holds of every
   // decision of the same turn); a hold the store could not commit turns it into a 503 deny.
-  async #durable(callId: string, verdict: Verdict): Promise<Verdict> {
+  #held(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields | Promise<DecisionFields> {
     const waiting = verdict.action === "deny" || verdict.micros === 0 ? null : this.#holdsDurable();
-    if (waiting === null) return verdict;
-    try {
-      await waiting;
-      return verdict;
-    } catch (error) {
-      this.#engine.release(callId);
-      return storeFailureVerdict(error);
-    }
+    if (waiting === null) return this.#requestDecided(agentId, call, verdict, started, reply);
+    return waiting.then(
+      () => this.#requestDecided(agentId, call, verdict, started, reply),
+      (error: unknown) => {
+        this.#engine.release(call.id);
+        return this.#requestDecided(agentId, call, storeFailureVerdict(error), started, reply);
+      },
+    );
   }
 
-  /** Decides about a response before the agent sees it, and settles its cost. */
-  async response(agentId: string, message: LlmResponseMessage): Promise<DecisionFields> {
+  // The reply first; then what the decision tells the bus, the metrics and the call details.
+  #requestDecided(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields {
+    const ms = performance.now() - started;
+    if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
+    const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+    try {
+      reply(decision);
+    } finally {
+      this.#bus.drain();
+      this.#record(agentId, call, "request", verdict, ms);
+      this.#metrics.countRequest(agentId, call.id, verdict);
+      this.#observe((o) => {
+        const sent = verdict.action !== "deny";
+        const shown = sent ? (verdict.call ?? call) : call;
+        o.request(call.id, agentId, shown.body, { provider: shown.provider, method: shown.method, url: verdict.url ?? shown.url, sent });
+      });
+      if (verdict.micros > 0) this.#balances.publishChanges();
+    }
+    return decision;
+  }
+
+  /** Decides about a response before the agent sees it, and settles its cost; `reply` as for `request`. */
+  response(agentId: string, message: LlmResponseMessage, reply: Reply = noReply): DecisionFields | Promise<DecisionFields> {
     const call = this.#inflight.get(message.call);
     if (call === undefined) {
-      return { ...allowDecision(message.call), reason: "unknown call" };
+      const unknown = { ...allowDecision(message.call), reason: "unknown call" };
+      reply(unknown);
+      return unknown;
     }
     this.#inflight.delete(message.call);
     this.#streams.delete(message.call);
     const result = toResult(message);
     const problem = usageProblem(result.usage);
-    const counted = problem === null ? result.usage : null;
     if (problem !== null)
       this.#bus.publish({ type: "llm.usage.rejected", agentId, callId: call.id, code: "IRON_ERR_USAGE_INVALID", reason: `reported usage not charged as it is (the call's worst case is): ${problem}` });
-    const started = performance.now();
-    const verdict = await this.#engine.decideResponse(call, result);
-    this.#record(agentId, call, "response", verdict, performance.now() - started);
-    this.#metrics.countResponse(agentId, call.id, verdict, counted);
-    this.#bus.publish({
-      type: "llm.response",
-      agentId,
-      callId: call.id,
-      model: result.model ?? call.model,
-      status: result.status,
-      usage: counted,
-      costMicros: verdict.micros,
-      latencyMs: result.latencyMs,
-      stream: result.stream,
-      complete: result.complete,
-      error: result.error,
-      attrs: call.attrs,
-      ...(message.finish_reasons !== undefined && message.finish_reasons.length > 0 ? { finishReasons: [...message.finish_reasons] } : finishFields(result.body)),
-    });
-    this.#observe((o) => {
-      const denied = verdict.action === "deny";
-      o.response(call.id, denied ? verdict.status : result.status, denied ? null : (verdict.output ?? result.output), verdict.action, result.stream);
-    });
-    this.#balances.publishChanges();
-    return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+    const answered: Answered = { agentId, call, message, result, counted: problem === null ? result.usage : null, started: performance.now(), reply };
+    const decided = this.#engine.decideResponse(call, result);
+    if (isPromise(decided)) return decided.then((verdict) => this.#responseDecided(answered, verdict));
+    return this.#responseDecided(answered, decided);
+  }
+
+  // The reply first; then the response's events, metrics, call details and balances.
+  #responseDecided(answered: Answered, verdict: Verdict): DecisionFields {
+    const { agentId, call, message, result } = answered;
+    const ms = performance.now() - answered.started;
+    const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+    try {
+      answered.reply(decision);
+    } finally {
+      this.#record(agentId, call, "response", verdict, ms);
+      this.#metrics.countResponse(agentId, call.id, verdict, answered.counted);
+      this.#bus.publish({
+        type: "llm.response",
+        agentId,
+        callId: call.id,
+        model: result.model ?? call.model,
+        status: result.status,
+        usage: answered.counted,
+        costMicros: verdict.micros,
+        latencyMs: result.latencyMs,
+        stream: result.stream,
+        complete: result.complete,
+        error: result.error,
+        attrs: call.attrs,
+        ...(message.finish_reasons !== undefined && message.finish_reasons.length > 0 ? { finishReasons: [...message.finish_reasons] } : finishFields(result.body)),
+      });
+      this.#observe((o) => {
+        const denied = verdict.action === "deny";
+        o.response(call.id, denied ? verdict.status : result.status, denied ? null : (verdict.output ?? result.output), verdict.action, result.stream);
+      });
+      this.#balances.publishChanges();
+    }
+    return decision;
   }
 
   /** Passes streamed text deltas (one, or every delta the shim read at once) through the output filters; answers the text to emit. */

@@ -387,8 +387,8 @@ export class Supervisor {
         return { ok: true, agentId, settings: shimSettings(this.#options), budget: this.#budgetOf(agentId) };
       },
       onSession: (session) => this.#ownerOf(session)?.attach(session),
-      onRequest: (session, message) => this.#governor.request(session.agentId, message),
-      onResponse: (session, message) => this.#governor.response(session.agentId, message),
+      onRequest: (session, message, reply) => this.#governor.request(session.agentId, message, reply),
+      onResponse: (session, message, reply) => this.#governor.response(session.agentId, message, reply),
       onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
       onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
       onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
