@@ -37,15 +37,19 @@ export class ImmediateSink implements EventSink {
 
 export type EventListener = (event: IronEvent) => void;
 
-/** An event numbered and stamped, waiting to be scrubbed and handed to the sink. */
+/** An event numbered and stamped, waiting to be built, scrubbed and handed to the sink. */
 interface Numbered {
   readonly seq: number;
   readonly ts: number;
-  readonly input: EventInput;
+  readonly build: () => EventInput;
 }
 
-/** The longest a numbered event waits for its hand-over when nothing else publishes (ms). */
-const LATER_MS = 1;
+/**
+ * The longest a numbered event waits for its hand-over when nothing publishes or drains meanwhile
+ * (a decision held up by a rate limit). One timer serves every event numbered in that time, so a
+ * decision does not pay for a timer of its own.
+ */
+const LATER_MS = 20;
 
 /** Publishes events in seq order to listeners and async iterators. */
 export class EventBus {
@@ -90,17 +94,18 @@ export class EventBus {
   }
 
   /**
-   * Numbers and stamps an event now, and scrubs and commits it later: at the next `drain()` or
-   * `publish()`, or within LATER_MS when neither comes. Its place in the order is the one `publish`
-   * would have given it now; the sink still receives every event in seq order.
+   * Numbers and stamps an event now, and builds, scrubs and commits it later: at the next `drain()`
+   * or `publish()`, or within LATER_MS when neither comes. Its place in the order is the one
+   * `publish` would have given it now; the sink still receives every event in seq order. `build`
+   * must not throw, and must give what it would have given now.
    */
-  publishLater<T extends EventInput>(input: T): void {
+  publishLater(build: () => EventInput): void {
     this.#seq += 1;
-    this.#later.push({ seq: this.#seq, ts: this.#clock(), input });
+    this.#later.push({ seq: this.#seq, ts: this.#clock(), build });
     this.#laterTimer ??= setTimeout(() => {
       this.#laterTimer = null;
       this.drain();
-    }, LATER_MS);
+    }, LATER_MS).unref();
   }
 
   /** Scrubs and hands to the sink every event numbered by `publishLater`, in order. */
@@ -109,7 +114,7 @@ export class EventBus {
     // once) drains the rest first, so its event still comes after them.
     let next = this.#later.shift();
     while (next !== undefined) {
-      this.#sink.append({ seq: next.seq, ts: next.ts, ...this.#scrubber.event(next.input) } as unknown as IronEvent);
+      this.#sink.append({ seq: next.seq, ts: next.ts, ...this.#scrubber.event(next.build()) } as unknown as IronEvent);
       next = this.#later.shift();
     }
   }

@@ -106,8 +106,8 @@ export class CallGovernor {
    */
   request(agentId: string, message: LlmRequestMessage, reply: Reply = noReply): DecisionFields | Promise<DecisionFields> {
     const call = toCall(agentId, message);
-    // Its place before anything the policies publish is taken now; it is scrubbed after the reply.
-    this.#bus.publishLater({
+    // Its place before anything the policies publish is taken now; it is built and scrubbed after the reply.
+    this.#bus.publishLater(() => ({
       type: "llm.request",
       agentId,
       callId: call.id,
@@ -120,7 +120,7 @@ export class CallGovernor {
       library: call.library,
       attrs: call.attrs,
       ...traceFields(call, this.#traceparentOf),
-    });
+    }));
     const started = performance.now();
     const decided = this.#engine.decideRequest(call);
     if (isPromise(decided)) return decided.then((verdict) => this.#held(agentId, call, verdict, started, reply));
@@ -216,44 +216,64 @@ export class CallGovernor {
     return decision;
   }
 
-  /** Passes streamed text deltas (one, or every delta the shim read at once) through the output filters; answers the text to emit. */
-  chunk(agentId: string, message: LlmChunkMessage): DecisionFields {
+  /**
+   * Passes streamed text deltas (one, or every delta the shim read at once) through the output
+   * filters; answers the text to emit, through `reply` first, then shows it to the call details and
+   * publishes what the filters redacted or denied.
+   */
+  chunk(agentId: string, message: LlmChunkMessage, reply: Reply = noReply): DecisionFields {
     const call = this.#inflight.get(message.call);
     const texts = message.texts;
     const allowed = { ...allowDecision(message.call), text: message.text, ...(texts !== undefined && { texts }) };
-    if (call === undefined || call.agentId !== agentId) return allowed;
+    if (call === undefined || call.agentId !== agentId) {
+      reply(allowed);
+      return allowed;
+    }
     let filter = this.#streams.get(call.id);
     if (filter === undefined) {
       filter = this.#engine.openStream(call);
       this.#streams.set(call.id, filter);
     }
     if (filter === null) {
-      for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
+      try {
+        reply(allowed);
+      } finally {
+        for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
+      }
       return allowed;
     }
     if (message.done) this.#streams.set(call.id, null);
-    if (texts === undefined) {
-      const verdict = message.done ? filter.end() : filter.push(message.text);
-      this.#filtered(agentId, call, verdict);
-      return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
+    const verdicts: ChainedVerdict[] = [];
+    const decision = texts === undefined ? this.#single(allowed, filter, message, verdicts) : this.#batch(call.id, filter, texts, message.done, verdicts);
+    try {
+      reply(decision);
+    } finally {
+      for (const verdict of verdicts) this.#filtered(agentId, call, verdict);
     }
-    return this.#batch(agentId, call, filter, texts, message.done);
+    return decision;
+  }
+
+  // One delta, or the end: what the filters let through of it.
+  #single(allowed: DecisionFields, filter: ChainedFilter, message: LlmChunkMessage, verdicts: ChainedVerdict[]): DecisionFields {
+    const verdict = message.done ? filter.end() : filter.push(message.text);
+    verdicts.push(verdict);
+    return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
   }
 
   // Every delta of one read in order, then the end when it was read too; a deny stops there.
-  #batch(agentId: string, call: LlmCall, filter: ChainedFilter, texts: readonly string[], done: boolean): DecisionFields {
+  #batch(callId: string, filter: ChainedFilter, texts: readonly string[], done: boolean, verdicts: ChainedVerdict[]): DecisionFields {
     const out: string[] = [];
     let decided: ChainedVerdict | null = null;
     const steps = done ? [...texts, null] : texts;
     for (const text of steps) {
       const verdict = text === null ? filter.end() : filter.push(text);
-      this.#filtered(agentId, call, verdict);
-      if (verdict.action === "deny") return { ...allowDecision(call.id), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
+      verdicts.push(verdict);
+      if (verdict.action === "deny") return { ...allowDecision(callId), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
       if (verdict.action === "redact") decided = verdict;
       if (text !== null) out.push(verdict.text);
-      else return this.#batchAnswer(call.id, decided, out, verdict.text);
+      else return this.#batchAnswer(callId, decided, out, verdict.text);
     }
-    return this.#batchAnswer(call.id, decided, out, "");
+    return this.#batchAnswer(callId, decided, out, "");
   }
 
   #batchAnswer(callId: string, redacted: ChainedVerdict | null, texts: string[], rest: string): DecisionFields {

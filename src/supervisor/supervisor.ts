@@ -389,7 +389,7 @@ export class Supervisor {
       onSession: (session) => this.#ownerOf(session)?.attach(session),
       onRequest: (session, message, reply) => this.#governor.request(session.agentId, message, reply),
       onResponse: (session, message, reply) => this.#governor.response(session.agentId, message, reply),
-      onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
+      onChunk: (session, message, reply) => this.#governor.chunk(session.agentId, message, reply),
       onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
       onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
       onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),

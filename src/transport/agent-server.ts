@@ -56,7 +56,8 @@ export interface AgentServerHandlers {
   onRequest(session: Session, message: LlmRequestMessage, reply: (decision: DecisionFields) => void): DecisionFields | Promise<DecisionFields>;
   /** Decides about a response: answered as `onRequest`. */
   onResponse(session: Session, message: LlmResponseMessage, reply: (decision: DecisionFields) => void): DecisionFields | Promise<DecisionFields>;
-  onChunk(session: Session, message: LlmChunkMessage): DecisionFields;
+  /** Filters streamed text: answered as `onRequest`, always at once. */
+  onChunk(session: Session, message: LlmChunkMessage, reply: (decision: DecisionFields) => void): DecisionFields;
   onHeartbeat(session: Session, message: HeartbeatMessage): void;
   onBye(session: Session, message: ByeMessage): void;
   /** Refused hellos for the audit trail: the first of each source, then counts (see RefusalTally). */
@@ -171,7 +172,7 @@ export class AgentServer {
         case "llm.response":
           return this.#decide(routingId, message.id, (reply) => this.#handlers.onResponse(session, message, reply));
         case "llm.chunk":
-          return this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id: message.id, ...this.#handlers.onChunk(session, message) });
+          return this.#decide(routingId, message.id, (reply) => this.#handlers.onChunk(session, message, reply));
         case "heartbeat":
           return this.#handlers.onHeartbeat(session, message);
         case "bye":

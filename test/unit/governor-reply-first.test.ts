@@ -9,7 +9,9 @@ import type { IronEvent } from "../../src/events/types.js";
 import { PolicyEngine } from "../../src/policy/engine.js";
 import type { LlmCall, LlmResult, Policy } from "../../src/policy/types.js";
 import { emptyVerdict, type Verdict } from "../../src/policy/verdict.js";
-import type { LlmResponseMessage } from "../../src/protocol/messages.js";
+import { BUILTIN_DETECTORS } from "../../src/policy/pii/detectors.js";
+import { safetyPolicy } from "../../src/policy/policies/safety.js";
+import type { LlmChunkMessage, LlmResponseMessage } from "../../src/protocol/messages.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import type { CallObserver } from "../../src/stream/call-details.js";
 import { CallGovernor, type Decider } from "../../src/supervisor/call-governor.js";
@@ -45,7 +47,7 @@ function rig(engineOf: (bus: EventBus) => Decider): { governor: CallGovernor; se
   const observer: CallObserver = {
     request: (callId) => void seen.push({ kind: "observed", what: `request ${callId}` }),
     response: (callId) => void seen.push({ kind: "observed", what: `response ${callId}` }),
-    streamText: () => undefined,
+    streamText: (callId, text) => void seen.push({ kind: "observed", what: `text ${callId} ${text}` }),
   };
   const governor = new CallGovernor(engineOf(bus), bus, new MemoryBudgetLedger(), () => null, observer);
   return { governor, seen, bus, reply: (d) => void seen.push({ kind: "reply", action: d.action }) };
@@ -109,6 +111,21 @@ describe("the governor's decision", () => {
     expect(seen.flatMap((s) => (s.kind === "event" ? [s.event.seq] : []))).toEqual([1, 2, 3]);
   });
 
+  it("about streamed text goes out before the call details see it and before its stream decision event", async () => {
+    const redact = { default: "redact" as const, overrides: {} };
+    const safety = safetyPolicy({ detectors: BUILTIN_DETECTORS, input: redact, output: redact, hashSalt: "", allowValues: [] });
+    const { governor, seen, reply } = rig(() => new PolicyEngine({ builtins: [safety], ledger: new MemoryBudgetLedger() }));
+    await governor.request("bot", wireRequest(1, { stream: true }), reply);
+    seen.length = 0;
+    const chunk: LlmChunkMessage = { v: 1, type: "llm.chunk", id: 5, call: "c-1", index: 0, text: "", texts: ["write to jane@example.com"], done: true };
+    const answer = governor.chunk("bot", chunk, reply);
+    expect(answer.action).toBe("redact");
+    const order = kinds(seen);
+    expect(order[0]).toBe("reply");
+    expect(order.slice(1).some((k) => k.startsWith("text c-1"))).toBe(true);
+    expect(order).toContain("llm.decision");
+  });
+
   it("still publishes its events when handing the decision over failed", () => {
     const { governor, seen } = rig(() => syncDecider);
     expect(() =>
@@ -146,7 +163,7 @@ describe("an event numbered now and published later", () => {
     bus.scrubber.addSecret("iron_secret_value_123456");
     const seen: IronEvent[] = [];
     bus.subscribe((event) => seen.push(event));
-    bus.publishLater({ ...started("a"), line: "token iron_secret_value_123456" });
+    bus.publishLater(() => ({ ...started("a"), line: "token iron_secret_value_123456" }));
     expect(appended).toEqual([]);
     bus.publish(started("b"));
     expect(appended).toEqual([1, 2]);
@@ -156,12 +173,12 @@ describe("an event numbered now and published later", () => {
   it("is handed over by drain, by close, or on its own shortly after", async () => {
     const { sink, appended } = recording();
     const bus = new EventBus(sink);
-    bus.publishLater(started("a"));
+    bus.publishLater(() => started("a"));
     bus.drain();
     expect(appended).toEqual([1]);
-    bus.publishLater(started("b"));
+    bus.publishLater(() => started("b"));
     await expect.poll(() => appended).toEqual([1, 2]);
-    bus.publishLater(started("c"));
+    bus.publishLater(() => started("c"));
     bus.close();
     expect(appended).toEqual([1, 2, 3]);
   });
@@ -176,8 +193,8 @@ describe("an event numbered now and published later", () => {
         bus.publish(started("listener"));
       }
     });
-    bus.publishLater(started("a"));
-    bus.publishLater(started("b"));
+    bus.publishLater(() => started("a"));
+    bus.publishLater(() => started("b"));
     bus.drain();
     expect(appended).toEqual([1, 2, 3]);
   });
