@@ -57,12 +57,17 @@ export class CallGovernor {
   readonly #observer: CallObserver | null;
   readonly #traceparentOf: (agentId: string) => string | null;
   readonly #holdsDurable: () => Promise<void> | null;
+  /** What follows decisions already given, waiting for the end of the turn's replies. */
+  readonly #after: (() => void)[] = [];
+  #afterDue = false;
+  readonly #afterFailed: (error: unknown) => void;
 
   /**
    * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
    * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details);
    * `holdsDurable` is the store's group commit of budget holds, awaited before an allow is answered;
-   * `janitor` retires budget scopes from memory and snapshots after balances are published.
+   * `janitor` retires budget scopes from memory and snapshots after balances are published;
+   * `afterFailed` hears of a failure in the work that follows a decision already given (a bug).
    */
   constructor(
     engine: Decider,
@@ -73,7 +78,9 @@ export class CallGovernor {
     traceparentOf: (agentId: string) => string | null = () => null,
     holdsDurable: () => Promise<void> | null = () => null,
     janitor: BudgetScopeJanitor | null = null,
+    afterFailed: (error: unknown) => void = () => undefined,
   ) {
+    this.#afterFailed = afterFailed;
     this.#holdsDurable = holdsDurable;
     this.#traceparentOf = traceparentOf;
     this.#engine = engine;
@@ -141,25 +148,47 @@ export class CallGovernor {
     );
   }
 
-  // The reply first; then what the decision tells the bus, the metrics and the call details.
+  // The reply first; what the decision tells the bus, the metrics and the call details follows it.
   #requestDecided(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields {
     const ms = performance.now() - started;
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
     const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
-    try {
-      reply(decision);
-    } finally {
-      this.#bus.drain();
-      this.#record(agentId, call, "request", verdict, ms);
-      this.#metrics.countRequest(agentId, call.id, verdict);
-      this.#observe((o) => {
-        const sent = verdict.action !== "deny";
-        const shown = sent ? (verdict.call ?? call) : call;
-        o.request(call.id, agentId, shown.body, { provider: shown.provider, method: shown.method, url: verdict.url ?? shown.url, sent });
-      });
-      if (verdict.micros > 0) this.#balances.publishChanges();
-    }
+    this.#afterReplies(() => this.#requestAfter(agentId, call, verdict, ms));
+    reply(decision);
     return decision;
+  }
+
+  #requestAfter(agentId: string, call: LlmCall, verdict: Verdict, ms: number): void {
+    this.#bus.drain();
+    this.#record(agentId, call, "request", verdict, ms);
+    this.#metrics.countRequest(agentId, call.id, verdict);
+    this.#observe((o) => {
+      const sent = verdict.action !== "deny";
+      const shown = sent ? (verdict.call ?? call) : call;
+      o.request(call.id, agentId, shown.body, { provider: shown.provider, method: shown.method, url: verdict.url ?? shown.url, sent });
+    });
+    if (verdict.micros > 0) this.#balances.publishChanges();
+  }
+
+  // What follows a decision waits until every decision known in this turn has gone out (one group
+  // commit of holds answers many at once; one read may bring many frames), then runs in order.
+  #afterReplies(work: () => void): void {
+    this.#after.push(work);
+    if (this.#afterDue) return;
+    this.#afterDue = true;
+    queueMicrotask(() => this.settle());
+  }
+
+  /** Runs now what follows the decisions already given (their events, metrics, call details). */
+  settle(): void {
+    this.#afterDue = false;
+    for (let work = this.#after.shift(); work !== undefined; work = this.#after.shift()) {
+      try {
+        work();
+      } catch (error) {
+        this.#afterFailed(error);
+      }
+    }
   }
 
   /** Decides about a response before the agent sees it, and settles its cost; `reply` as for `request`. */
@@ -182,38 +211,39 @@ export class CallGovernor {
     return this.#responseDecided(answered, decided);
   }
 
-  // The reply first; then the response's events, metrics, call details and balances.
+  // The reply first; the response's events, metrics, call details and balances follow it.
   #responseDecided(answered: Answered, verdict: Verdict): DecisionFields {
-    const { agentId, call, message, result } = answered;
     const ms = performance.now() - answered.started;
-    const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
-    try {
-      answered.reply(decision);
-    } finally {
-      this.#record(agentId, call, "response", verdict, ms);
-      this.#metrics.countResponse(agentId, call.id, verdict, answered.counted);
-      this.#bus.publish({
-        type: "llm.response",
-        agentId,
-        callId: call.id,
-        model: result.model ?? call.model,
-        status: result.status,
-        usage: answered.counted,
-        costMicros: verdict.micros,
-        latencyMs: result.latencyMs,
-        stream: result.stream,
-        complete: result.complete,
-        error: result.error,
-        attrs: call.attrs,
-        ...(message.finish_reasons !== undefined && message.finish_reasons.length > 0 ? { finishReasons: [...message.finish_reasons] } : finishFields(result.body)),
-      });
-      this.#observe((o) => {
-        const denied = verdict.action === "deny";
-        o.response(call.id, denied ? verdict.status : result.status, denied ? null : (verdict.output ?? result.output), verdict.action, result.stream);
-      });
-      this.#balances.publishChanges();
-    }
+    const decision = { ...toDecision(answered.call.id, verdict), budget: this.#budgetOf(answered.agentId) };
+    this.#afterReplies(() => this.#responseAfter(answered, verdict, ms));
+    answered.reply(decision);
     return decision;
+  }
+
+  #responseAfter(answered: Answered, verdict: Verdict, ms: number): void {
+    const { agentId, call, message, result } = answered;
+    this.#record(agentId, call, "response", verdict, ms);
+    this.#metrics.countResponse(agentId, call.id, verdict, answered.counted);
+    this.#bus.publish({
+      type: "llm.response",
+      agentId,
+      callId: call.id,
+      model: result.model ?? call.model,
+      status: result.status,
+      usage: answered.counted,
+      costMicros: verdict.micros,
+      latencyMs: result.latencyMs,
+      stream: result.stream,
+      complete: result.complete,
+      error: result.error,
+      attrs: call.attrs,
+      ...(message.finish_reasons !== undefined && message.finish_reasons.length > 0 ? { finishReasons: [...message.finish_reasons] } : finishFields(result.body)),
+    });
+    this.#observe((o) => {
+      const denied = verdict.action === "deny";
+      o.response(call.id, denied ? verdict.status : result.status, denied ? null : (verdict.output ?? result.output), verdict.action, result.stream);
+    });
+    this.#balances.publishChanges();
   }
 
   /**
@@ -324,6 +354,7 @@ export class CallGovernor {
 
   /** Publishes the balances still waiting to be coalesced (before the bus closes). */
   flushBalances(): void {
+    this.settle();
     this.#balances.flush();
   }
 

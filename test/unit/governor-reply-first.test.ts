@@ -64,15 +64,30 @@ const syncDecider: Decider = {
 };
 
 describe("the governor's decision", () => {
-  it("is given in the same turn, before any event, when nothing had to be awaited", () => {
+  it("is given in the same turn, before any event, when nothing had to be awaited", async () => {
     const { governor, seen, reply } = rig(() => syncDecider);
     const decided = governor.request("bot", wireRequest(1), reply);
     expect(decided).not.toBeInstanceOf(Promise);
+    expect(kinds(seen)).toEqual(["reply"]);
+    await Promise.resolve();
     expect(kinds(seen)).toEqual(["reply", "llm.request", "llm.decision", "request c-1"]);
     seen.length = 0;
     const answered = governor.response("bot", responseOf(1), reply);
     expect(answered).not.toBeInstanceOf(Promise);
+    governor.settle();
     expect(kinds(seen)).toEqual(["reply", "llm.decision", "llm.response", "response c-1"]);
+  });
+
+  it("of every call decided at once goes out before the events of any of them", async () => {
+    let decide: (verdict: Verdict) => void = () => undefined;
+    const together = new Promise<Verdict>((resolve) => (decide = resolve));
+    const { governor, seen, reply } = rig(() => ({ ...syncDecider, decideRequest: () => together }));
+    const both = Promise.all([governor.request("bot", wireRequest(1), reply), governor.request("bot", wireRequest(2), reply)]);
+    decide(emptyVerdict("allow"));
+    await both;
+    expect(kinds(seen)).toEqual(["reply", "reply", "llm.request", "llm.request", "llm.decision", "request c-1", "llm.decision", "request c-2"]);
+    const seqs = seen.flatMap((s) => (s.kind === "event" ? [`${s.event.type} ${s.event.seq}`] : []));
+    expect(seqs).toEqual(["llm.request 1", "llm.request 2", "llm.decision 3", "llm.decision 4"]);
   });
 
   it("goes out before the call's events when the policies are awaited", async () => {
@@ -133,6 +148,7 @@ describe("the governor's decision", () => {
         throw new Error("the socket is gone");
       }),
     ).toThrow("the socket is gone");
+    governor.settle();
     expect(kinds(seen)).toEqual(["llm.request", "llm.decision", "request c-1"]);
   });
 });
