@@ -58,7 +58,7 @@ export class CallGovernor {
   readonly #traceparentOf: (agentId: string) => string | null;
   readonly #holdsDurable: () => Promise<void> | null;
   /** What follows decisions already given, waiting for the end of the turn's replies. */
-  readonly #after: (() => void)[] = [];
+  readonly #followUps: (() => void)[] = [];
   #afterDue = false;
   readonly #afterFailed: (error: unknown) => void;
 
@@ -109,7 +109,8 @@ export class CallGovernor {
    * Decides about a request before it leaves the agent. `reply` gets the decision as soon as it is
    * known — in this very call when no policy and no budget hold had to be awaited — and only then
    * are its events published (in the order they would have had), its metrics counted and its call
-   * details shown. Returns the decision (or a promise of it), once all of that is done.
+   * details shown: once every decision known in this turn has gone out (`flushFollowUps` runs
+   * them at once). Returns the decision, or a promise of it.
    */
   request(agentId: string, message: LlmRequestMessage, reply: Reply = noReply): DecisionFields | Promise<DecisionFields> {
     const call = toCall(agentId, message);
@@ -153,7 +154,7 @@ export class CallGovernor {
     const ms = performance.now() - started;
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
     const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
-    this.#afterReplies(() => this.#requestAfter(agentId, call, verdict, ms));
+    this.#followUp(() => this.#requestAfter(agentId, call, verdict, ms));
     reply(decision);
     return decision;
   }
@@ -170,19 +171,19 @@ export class CallGovernor {
     if (verdict.micros > 0) this.#balances.publishChanges();
   }
 
-  // What follows a decision waits until every decision known in this turn has gone out (one group
-  // commit of holds answers many at once; one read may bring many frames), then runs in order.
-  #afterReplies(work: () => void): void {
-    this.#after.push(work);
+  // A follow-up waits until every decision known in this turn has gone out (one group commit of
+  // holds answers many at once; one read may bring many frames), then they run in order.
+  #followUp(work: () => void): void {
+    this.#followUps.push(work);
     if (this.#afterDue) return;
     this.#afterDue = true;
-    queueMicrotask(() => this.settle());
+    queueMicrotask(() => this.flushFollowUps());
   }
 
   /** Runs now what follows the decisions already given (their events, metrics, call details). */
-  settle(): void {
+  flushFollowUps(): void {
     this.#afterDue = false;
-    for (let work = this.#after.shift(); work !== undefined; work = this.#after.shift()) {
+    for (let work = this.#followUps.shift(); work !== undefined; work = this.#followUps.shift()) {
       try {
         work();
       } catch (error) {
@@ -215,7 +216,7 @@ export class CallGovernor {
   #responseDecided(answered: Answered, verdict: Verdict): DecisionFields {
     const ms = performance.now() - answered.started;
     const decision = { ...toDecision(answered.call.id, verdict), budget: this.#budgetOf(answered.agentId) };
-    this.#afterReplies(() => this.#responseAfter(answered, verdict, ms));
+    this.#followUp(() => this.#responseAfter(answered, verdict, ms));
     answered.reply(decision);
     return decision;
   }
@@ -354,7 +355,7 @@ export class CallGovernor {
 
   /** Publishes the balances still waiting to be coalesced (before the bus closes). */
   flushBalances(): void {
-    this.settle();
+    this.flushFollowUps();
     this.#balances.flush();
   }
 

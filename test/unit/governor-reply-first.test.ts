@@ -74,7 +74,7 @@ describe("the governor's decision", () => {
     seen.length = 0;
     const answered = governor.response("bot", responseOf(1), reply);
     expect(answered).not.toBeInstanceOf(Promise);
-    governor.settle();
+    governor.flushFollowUps();
     expect(kinds(seen)).toEqual(["reply", "llm.decision", "llm.response", "response c-1"]);
   });
 
@@ -148,7 +148,7 @@ describe("the governor's decision", () => {
         throw new Error("the socket is gone");
       }),
     ).toThrow("the socket is gone");
-    governor.settle();
+    governor.flushFollowUps();
     expect(kinds(seen)).toEqual(["llm.request", "llm.decision", "request c-1"]);
   });
 });
