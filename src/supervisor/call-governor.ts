@@ -59,7 +59,7 @@ export class CallGovernor {
   readonly #holdsDurable: () => Promise<void> | null;
   /** What follows decisions already given, waiting for the end of the turn's replies. */
   readonly #followUps: (() => void)[] = [];
-  #afterDue = false;
+  #followUpsDue = false;
   readonly #afterFailed: (error: unknown) => void;
 
   /**
@@ -109,8 +109,9 @@ export class CallGovernor {
    * Decides about a request before it leaves the agent. `reply` gets the decision as soon as it is
    * known — in this very call when no policy and no budget hold had to be awaited — and only then
    * are its events published (in the order they would have had), its metrics counted and its call
-   * details shown: once every decision known in this turn has gone out (`flushFollowUps` runs
-   * them at once). Returns the decision, or a promise of it.
+   * details shown: once every reply decided in this turn has been written (`flushFollowUps` runs
+   * them at once), or, without `reply`, before the decision is returned. Returns the decision, or
+   * a promise of it.
    */
   request(agentId: string, message: LlmRequestMessage, reply: Reply = noReply): DecisionFields | Promise<DecisionFields> {
     const call = toCall(agentId, message);
@@ -154,8 +155,7 @@ export class CallGovernor {
     const ms = performance.now() - started;
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
     const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
-    this.#followUp(() => this.#requestAfter(agentId, call, verdict, ms));
-    reply(decision);
+    this.#replied(reply, decision, () => this.#requestAfter(agentId, call, verdict, ms));
     return decision;
   }
 
@@ -171,18 +171,27 @@ export class CallGovernor {
     if (verdict.micros > 0) this.#balances.publishChanges();
   }
 
-  // A follow-up waits until every decision known in this turn has gone out (one group commit of
-  // holds answers many at once; one read may bring many frames), then they run in order.
-  #followUp(work: () => void): void {
-    this.#followUps.push(work);
-    if (this.#afterDue) return;
-    this.#afterDue = true;
-    queueMicrotask(() => this.flushFollowUps());
+  // Without a `reply` (a caller that only awaits the decision) the follow-up runs before the
+  // decision is returned. With one, it runs once the reply has left: a connection writes the
+  // replies of a turn in one writev on process.nextTick (zmtp-connection.ts), so one nextTick
+  // later every reply decided in this turn — a group commit of holds answers many at once, a read
+  // may bring many frames — is in the kernel; then the follow-ups run, in order.
+  #replied(reply: Reply, decision: DecisionFields, followUp: () => void): void {
+    if (reply === noReply) return followUp();
+    try {
+      reply(decision);
+    } finally {
+      this.#followUps.push(followUp);
+      if (!this.#followUpsDue) {
+        this.#followUpsDue = true;
+        process.nextTick(() => process.nextTick(() => this.flushFollowUps()));
+      }
+    }
   }
 
   /** Runs now what follows the decisions already given (their events, metrics, call details). */
   flushFollowUps(): void {
-    this.#afterDue = false;
+    this.#followUpsDue = false;
     for (let work = this.#followUps.shift(); work !== undefined; work = this.#followUps.shift()) {
       try {
         work();
@@ -216,8 +225,7 @@ export class CallGovernor {
   #responseDecided(answered: Answered, verdict: Verdict): DecisionFields {
     const ms = performance.now() - answered.started;
     const decision = { ...toDecision(answered.call.id, verdict), budget: this.#budgetOf(answered.agentId) };
-    this.#followUp(() => this.#responseAfter(answered, verdict, ms));
-    answered.reply(decision);
+    this.#replied(answered.reply, decision, () => this.#responseAfter(answered, verdict, ms));
     return decision;
   }
 
@@ -266,21 +274,17 @@ export class CallGovernor {
       this.#streams.set(call.id, filter);
     }
     if (filter === null) {
-      try {
-        reply(allowed);
-      } finally {
+      this.#replied(reply, allowed, () => {
         for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
-      }
+      });
       return allowed;
     }
     if (message.done) this.#streams.set(call.id, null);
     const verdicts: ChainedVerdict[] = [];
     const decision = texts === undefined ? this.#single(allowed, filter, message, verdicts) : this.#batch(call.id, filter, texts, message.done, verdicts);
-    try {
-      reply(decision);
-    } finally {
+    this.#replied(reply, decision, () => {
       for (const verdict of verdicts) this.#filtered(agentId, call, verdict);
-    }
+    });
     return decision;
   }
 

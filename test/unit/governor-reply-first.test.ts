@@ -53,6 +53,9 @@ function rig(engineOf: (bus: EventBus) => Decider): { governor: CallGovernor; se
   return { governor, seen, bus, reply: (d) => void seen.push({ kind: "reply", action: d.action }) };
 }
 
+// The end of this turn: every nextTick has run, the follow-ups of the decisions given in it too.
+const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const kinds = (seen: readonly Seen[]): string[] => seen.map((s) => (s.kind === "event" ? s.event.type : s.kind === "reply" ? "reply" : s.what));
 
 // An engine whose policies all answered at once: its verdicts are not promises.
@@ -70,10 +73,13 @@ describe("the governor's decision", () => {
     expect(decided).not.toBeInstanceOf(Promise);
     expect(kinds(seen)).toEqual(["reply"]);
     await Promise.resolve();
+    expect(kinds(seen)).toEqual(["reply"]);
+    await turnEnd();
     expect(kinds(seen)).toEqual(["reply", "llm.request", "llm.decision", "request c-1"]);
     seen.length = 0;
     const answered = governor.response("bot", responseOf(1), reply);
     expect(answered).not.toBeInstanceOf(Promise);
+    expect(kinds(seen)).toEqual(["reply"]);
     governor.flushFollowUps();
     expect(kinds(seen)).toEqual(["reply", "llm.decision", "llm.response", "response c-1"]);
   });
@@ -85,6 +91,8 @@ describe("the governor's decision", () => {
     const both = Promise.all([governor.request("bot", wireRequest(1), reply), governor.request("bot", wireRequest(2), reply)]);
     decide(emptyVerdict("allow"));
     await both;
+    expect(kinds(seen)).toEqual(["reply", "reply"]);
+    await turnEnd();
     expect(kinds(seen)).toEqual(["reply", "reply", "llm.request", "llm.request", "llm.decision", "request c-1", "llm.decision", "request c-2"]);
     const seqs = seen.flatMap((s) => (s.kind === "event" ? [`${s.event.type} ${s.event.seq}`] : []));
     expect(seqs).toEqual(["llm.request 1", "llm.request 2", "llm.decision 3", "llm.decision 4"]);
@@ -102,9 +110,13 @@ describe("the governor's decision", () => {
     const decided = governor.request("bot", wireRequest(1), reply);
     expect(decided).toBeInstanceOf(Promise);
     await decided;
+    expect(kinds(seen)).toEqual(["reply"]);
+    await turnEnd();
     expect(kinds(seen)).toEqual(["reply", "llm.request", "llm.decision", "request c-1"]);
     seen.length = 0;
     await governor.response("bot", responseOf(1), reply);
+    expect(kinds(seen)).toEqual(["reply"]);
+    await turnEnd();
     expect(kinds(seen)).toEqual(["reply", "llm.decision", "llm.response", "response c-1"]);
   });
 
@@ -122,6 +134,7 @@ describe("the governor's decision", () => {
       return new PolicyEngine({ builtins: [publishing], ledger: new MemoryBudgetLedger() });
     });
     await governor.request("bot", wireRequest(1), reply);
+    await turnEnd();
     expect(kinds(seen)).toEqual(["llm.request", "policy.error", "reply", "llm.decision", "request c-1"]);
     expect(seen.flatMap((s) => (s.kind === "event" ? [s.event.seq] : []))).toEqual([1, 2, 3]);
   });
@@ -131,14 +144,23 @@ describe("the governor's decision", () => {
     const safety = safetyPolicy({ detectors: BUILTIN_DETECTORS, input: redact, output: redact, hashSalt: "", allowValues: [] });
     const { governor, seen, reply } = rig(() => new PolicyEngine({ builtins: [safety], ledger: new MemoryBudgetLedger() }));
     await governor.request("bot", wireRequest(1, { stream: true }), reply);
+    await turnEnd();
     seen.length = 0;
     const chunk: LlmChunkMessage = { v: 1, type: "llm.chunk", id: 5, call: "c-1", index: 0, text: "", texts: ["write to jane@example.com"], done: true };
     const answer = governor.chunk("bot", chunk, reply);
     expect(answer.action).toBe("redact");
+    expect(kinds(seen)).toEqual(["reply"]);
+    governor.flushFollowUps();
     const order = kinds(seen);
     expect(order[0]).toBe("reply");
     expect(order.slice(1).some((k) => k.startsWith("text c-1"))).toBe(true);
     expect(order).toContain("llm.decision");
+  });
+
+  it("is returned after its events when the caller gives no reply (it only awaits the decision)", async () => {
+    const { governor, seen } = rig(() => syncDecider);
+    governor.request("bot", wireRequest(1));
+    expect(kinds(seen)).toEqual(["llm.request", "llm.decision", "request c-1"]);
   });
 
   it("still publishes its events when handing the decision over failed", () => {
