@@ -297,7 +297,7 @@ export class AgentServer {
     const failed = (error: unknown): void => {
       const ironError = isIronError(error) ? error : new IronError("IRON_ERR_INTERNAL", messageOf(error), { cause: error });
       if (sent) {
-        this.#logger.error({ err: ironError.message, code: ironError.code }, "the work after a decision failed (the decision was sent)");
+        this.#logger.error({ err: ironError.message, code: ironError.code }, "a decision failed after its reply was handed to the socket");
         return;
       }
       sent = true;
