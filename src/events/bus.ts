@@ -1,5 +1,7 @@
 // The event bus: numbers each event (seq), scrubs it, hands it to the sink to commit, and
-// fans out only what the sink reports committed — so nobody sees an event the store lost.
+// fans out only what the sink reports committed — so nobody sees an event the store lost. An event
+// may take its place in the order at once and be scrubbed and handed over later (`publishLater`),
+// so the decision path pays for a number, not for the scrubbing.
 import { Scrubber } from "./scrub.js";
 import type { EventInput, IronEvent } from "./types.js";
 
@@ -35,6 +37,20 @@ export class ImmediateSink implements EventSink {
 
 export type EventListener = (event: IronEvent) => void;
 
+/** An event numbered and stamped, waiting to be built, scrubbed and handed to the sink. */
+interface Numbered {
+  readonly seq: number;
+  readonly ts: number;
+  readonly build: () => EventInput;
+}
+
+/**
+ * The longest a numbered event waits for its hand-over when nothing publishes or drains meanwhile
+ * (a decision held up by a rate limit). One timer serves every event numbered in that time, so a
+ * decision does not pay for a timer of its own.
+ */
+const LATER_MS = 20;
+
 /** Publishes events in seq order to listeners and async iterators. */
 export class EventBus {
   readonly #sink: EventSink;
@@ -45,6 +61,9 @@ export class EventBus {
   #seq: number;
   #delivered: number;
   #closed = false;
+  /** Numbered events not yet handed to the sink, in seq order. */
+  readonly #later: Numbered[] = [];
+  #laterTimer: NodeJS.Timeout | null = null;
 
   constructor(sink: EventSink = new ImmediateSink(), clock: () => number = Date.now, scrubber: Scrubber = new Scrubber()) {
     this.#sink = sink;
@@ -67,10 +86,37 @@ export class EventBus {
 
   /** Numbers, scrubs and commits an event; listeners get it once the sink has committed it. */
   publish<T extends EventInput>(input: T): IronEvent {
+    if (this.#later.length > 0) this.drain();
     this.#seq += 1;
     const event = { seq: this.#seq, ts: this.#clock(), ...this.#scrubber.event(input) } as unknown as IronEvent;
     this.#sink.append(event);
     return event;
+  }
+
+  /**
+   * Numbers and stamps an event now, and builds, scrubs and commits it later: at the next `drain()`
+   * or `publish()`, or within LATER_MS when neither comes. Its place in the order is the one
+   * `publish` would have given it now; the sink still receives every event in seq order. `build`
+   * must not throw, and must give what it would have given now.
+   */
+  publishLater(build: () => EventInput): void {
+    this.#seq += 1;
+    this.#later.push({ seq: this.#seq, ts: this.#clock(), build });
+    this.#laterTimer ??= setTimeout(() => {
+      this.#laterTimer = null;
+      this.drain();
+    }, LATER_MS).unref();
+  }
+
+  /** Scrubs and hands to the sink every event numbered by `publishLater`, in order. */
+  drain(): void {
+    // One at a time: a listener that publishes while one is appended (a failed store delivers at
+    // once) drains the rest first, so its event still comes after them.
+    let next = this.#later.shift();
+    while (next !== undefined) {
+      this.#sink.append({ seq: next.seq, ts: next.ts, ...this.#scrubber.event(next.build()) } as unknown as IronEvent);
+      next = this.#later.shift();
+    }
   }
 
   // Fans a committed batch out; a throwing listener never stops the others.
@@ -124,6 +170,9 @@ export class EventBus {
 
   /** Commits what is pending, then ends every iterator once it has drained what it has. */
   close(): void {
+    if (this.#laterTimer !== null) clearTimeout(this.#laterTimer);
+    this.#laterTimer = null;
+    this.drain();
     this.#sink.flush();
     this.#closed = true;
     for (const wake of this.#closeWaiters) wake();

@@ -3,8 +3,7 @@
 import type { EventBus } from "../events/bus.js";
 import type { LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireBudget } from "../protocol/messages.js";
 import type { ChainedFilter, ChainedVerdict } from "../policy/stream-filters.js";
-import type { PolicyEngine } from "../policy/engine.js";
-import type { LlmCall } from "../policy/types.js";
+import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { CallObserver } from "../stream/call-details.js";
@@ -23,9 +22,38 @@ function denyAgain(): ChainedVerdict {
   return { action: "deny", text: "", policy: null };
 }
 
+/** Where a decision goes the moment it is known (the agent server writes it to the shim). */
+export type Reply = (decision: DecisionFields) => void;
+
+const noReply: Reply = () => undefined;
+
+/** What the governor asks of the policy engine: a decision that had nothing to wait for may come at once. */
+export interface Decider {
+  decideRequest(call: LlmCall): Verdict | Promise<Verdict>;
+  decideResponse(call: LlmCall, result: LlmResult): Verdict | Promise<Verdict>;
+  openStream(call: LlmCall): ChainedFilter | null;
+  release(callId: string): void;
+}
+
+/** A response being decided: what its reply and its events need. */
+interface Answered {
+  readonly agentId: string;
+  readonly call: LlmCall;
+  readonly message: LlmResponseMessage;
+  readonly result: LlmResult;
+  /** The usage charged as reported (null when it failed its checks). */
+  readonly counted: Usage | null;
+  readonly started: number;
+  readonly reply: Reply;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
 /** Governs calls for every agent: one engine, one bus, one ledger. */
 export class CallGovernor {
-  readonly #engine: PolicyEngine;
+  readonly #engine: Decider;
   readonly #bus: EventBus;
   readonly #inflight = new Map<string, LlmCall>();
   readonly #balances: BalancePublisher;
@@ -36,15 +64,20 @@ export class CallGovernor {
   readonly #observer: CallObserver | null;
   readonly #traceparentOf: (agentId: string) => string | null;
   readonly #holdsDurable: () => Promise<void> | null;
+  /** What follows decisions already given, waiting for the end of the turn's replies. */
+  readonly #followUps: (() => void)[] = [];
+  #followUpsDue = false;
+  readonly #afterFailed: (error: unknown) => void;
 
   /**
    * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
    * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details);
    * `holdsDurable` is the store's group commit of budget holds, awaited before an allow is answered;
-   * `janitor` retires budget scopes from memory and snapshots after balances are published.
+   * `janitor` retires budget scopes from memory and snapshots after balances are published;
+   * `afterFailed` hears of a failure in the work that follows a decision already given (a bug).
    */
   constructor(
-    engine: PolicyEngine,
+    engine: Decider,
     bus: EventBus,
     ledger: BudgetLedger,
     budgetOf: (agentId: string) => WireBudget | null = () => null,
@@ -52,7 +85,9 @@ export class CallGovernor {
     traceparentOf: (agentId: string) => string | null = () => null,
     holdsDurable: () => Promise<void> | null = () => null,
     janitor: BudgetScopeJanitor | null = null,
+    afterFailed: (error: unknown) => void = () => undefined,
   ) {
+    this.#afterFailed = afterFailed;
     this.#holdsDurable = holdsDurable;
     this.#traceparentOf = traceparentOf;
     this.#engine = engine;
@@ -77,10 +112,18 @@ export class CallGovernor {
     return this.#metrics.of(agentId);
   }
 
-  /** Decides about a request before it leaves the agent. */
-  async request(agentId: string, message: LlmRequestMessage): Promise<DecisionFields> {
+  /**
+   * Decides about a request before it leaves the agent. `reply` gets the decision as soon as it is
+   * known — in this very call when no policy and no budget hold had to be awaited — and only then
+   * are its events published (in the order they would have had), its metrics counted and its call
+   * details shown: once every reply decided in this turn has been written (`flushFollowUps` runs
+   * them at once), or, without `reply`, before the decision is returned. Returns the decision, or
+   * a promise of it.
+   */
+  request(agentId: string, message: LlmRequestMessage, reply: Reply = noReply): DecisionFields | Promise<DecisionFields> {
     const call = toCall(agentId, message);
-    this.#bus.publish({
+    // Its place before anything the policies publish is taken now; it is built and scrubbed after the reply.
+    this.#bus.publishLater(() => ({
       type: "llm.request",
       agentId,
       callId: call.id,
@@ -93,59 +136,117 @@ export class CallGovernor {
       library: call.library,
       attrs: call.attrs,
       ...traceFields(call, this.#traceparentOf),
-    });
+    }));
     const started = performance.now();
-    const verdict = await this.#durable(call.id, await this.#engine.decideRequest(call));
-    this.#record(agentId, call, "request", verdict, performance.now() - started);
-    this.#metrics.countRequest(agentId, call.id, verdict);
+    const decided = this.#engine.decideRequest(call);
+    if (isPromise(decided)) return decided.then((verdict) => this.#held(agentId, call, verdict, started, reply));
+    return this.#held(agentId, call, decided, started, reply);
+  }
+
+  // An allow that holds budget is answered only once the hold is committed (with the holds of every
+  // decision of the same turn); a hold the store could not commit turns it into a 503 deny.
+  #held(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields | Promise<DecisionFields> {
+    const waiting = verdict.action === "deny" || verdict.micros === 0 ? null : this.#holdsDurable();
+    if (waiting === null) return this.#requestDecided(agentId, call, verdict, started, reply);
+    return waiting.then(
+      () => this.#requestDecided(agentId, call, verdict, started, reply),
+      (error: unknown) => {
+        this.#engine.release(call.id);
+        return this.#requestDecided(agentId, call, storeFailureVerdict(error), started, reply);
+      },
+    );
+  }
+
+  // The reply first; what the decision tells the bus, the metrics and the call details follows it.
+  #requestDecided(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields {
+    const ms = performance.now() - started;
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
+    const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+    this.#replied(reply, decision, () => this.#requestAfter(agentId, call, verdict, ms));
+    return decision;
+  }
+
+  #requestAfter(agentId: string, call: LlmCall, verdict: Verdict, ms: number): void {
+    this.#bus.drain();
+    this.#record(agentId, call, "request", verdict, ms);
+    this.#metrics.countRequest(agentId, call.id, verdict);
     this.#observe((o) => {
       const sent = verdict.action !== "deny";
       const shown = sent ? (verdict.call ?? call) : call;
       o.request(call.id, agentId, shown.body, { provider: shown.provider, method: shown.method, url: verdict.url ?? shown.url, sent });
     });
     if (verdict.micros > 0) this.#balances.publishChanges();
-    return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
 
-  // An allow that holds budget is answered only once the hold is committed (with the holds of every
-  // decision of the same turn); a hold the store could not commit turns it into a 503 deny.
-  async #durable(callId: string, verdict: Verdict): Promise<Verdict> {
-    const waiting = verdict.action === "deny" || verdict.micros === 0 ? null : this.#holdsDurable();
-    if (waiting === null) return verdict;
+  // Without a `reply` (a caller that only awaits the decision) the follow-up runs before the
+  // decision is returned. With one, it runs once the reply has left: a connection writes the
+  // replies of a turn in one writev on process.nextTick (zmtp-connection.ts), so one nextTick
+  // later every reply decided in this turn — a group commit of holds answers many at once, a read
+  // may bring many frames — is in the kernel; then the follow-ups run, in order.
+  #replied(reply: Reply, decision: DecisionFields, followUp: () => void): void {
+    if (reply === noReply) return followUp();
     try {
-      await waiting;
-      return verdict;
-    } catch (error) {
-      this.#engine.release(callId);
-      return storeFailureVerdict(error);
+      reply(decision);
+    } finally {
+      this.#followUps.push(followUp);
+      if (!this.#followUpsDue) {
+        this.#followUpsDue = true;
+        process.nextTick(() => process.nextTick(() => this.flushFollowUps()));
+      }
     }
   }
 
-  /** Decides about a response before the agent sees it, and settles its cost. */
-  async response(agentId: string, message: LlmResponseMessage): Promise<DecisionFields> {
+  /** Runs now what follows the decisions already given (their events, metrics, call details). */
+  flushFollowUps(): void {
+    this.#followUpsDue = false;
+    for (let work = this.#followUps.shift(); work !== undefined; work = this.#followUps.shift()) {
+      try {
+        work();
+      } catch (error) {
+        this.#afterFailed(error);
+      }
+    }
+  }
+
+  /** Decides about a response before the agent sees it, and settles its cost; `reply` as for `request`. */
+  response(agentId: string, message: LlmResponseMessage, reply: Reply = noReply): DecisionFields | Promise<DecisionFields> {
     const call = this.#inflight.get(message.call);
     if (call === undefined) {
-      return { ...allowDecision(message.call), reason: "unknown call" };
+      const unknown = { ...allowDecision(message.call), reason: "unknown call" };
+      reply(unknown);
+      return unknown;
     }
     this.#inflight.delete(message.call);
     this.#streams.delete(message.call);
     const result = toResult(message);
     const problem = usageProblem(result.usage);
-    const counted = problem === null ? result.usage : null;
     if (problem !== null)
       this.#bus.publish({ type: "llm.usage.rejected", agentId, callId: call.id, code: "IRON_ERR_USAGE_INVALID", reason: `reported usage not charged as it is (the call's worst case is): ${problem}` });
-    const started = performance.now();
-    const verdict = await this.#engine.decideResponse(call, result);
-    this.#record(agentId, call, "response", verdict, performance.now() - started);
-    this.#metrics.countResponse(agentId, call.id, verdict, counted);
+    const answered: Answered = { agentId, call, message, result, counted: problem === null ? result.usage : null, started: performance.now(), reply };
+    const decided = this.#engine.decideResponse(call, result);
+    if (isPromise(decided)) return decided.then((verdict) => this.#responseDecided(answered, verdict));
+    return this.#responseDecided(answered, decided);
+  }
+
+  // The reply first; the response's events, metrics, call details and balances follow it.
+  #responseDecided(answered: Answered, verdict: Verdict): DecisionFields {
+    const ms = performance.now() - answered.started;
+    const decision = { ...toDecision(answered.call.id, verdict), budget: this.#budgetOf(answered.agentId) };
+    this.#replied(answered.reply, decision, () => this.#responseAfter(answered, verdict, ms));
+    return decision;
+  }
+
+  #responseAfter(answered: Answered, verdict: Verdict, ms: number): void {
+    const { agentId, call, message, result } = answered;
+    this.#record(agentId, call, "response", verdict, ms);
+    this.#metrics.countResponse(agentId, call.id, verdict, answered.counted);
     this.#bus.publish({
       type: "llm.response",
       agentId,
       callId: call.id,
       model: result.model ?? call.model,
       status: result.status,
-      usage: counted,
+      usage: answered.counted,
       costMicros: verdict.micros,
       latencyMs: result.latencyMs,
       stream: result.stream,
@@ -159,52 +260,69 @@ export class CallGovernor {
       o.response(call.id, denied ? verdict.status : result.status, denied ? null : (verdict.output ?? result.output), verdict.action, result.stream);
     });
     this.#balances.publishChanges();
-    return { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
   }
 
-  /** Passes streamed text deltas (one, or every delta the shim read at once) through the output filters; answers the text to emit. */
-  chunk(agentId: string, message: LlmChunkMessage): DecisionFields {
+  /**
+   * Passes streamed text deltas (one, or every delta the shim read at once) through the output
+   * filters; answers the text to emit, through `reply` first, then shows it to the call details and
+   * publishes what the filters redacted or denied.
+   */
+  chunk(agentId: string, message: LlmChunkMessage, reply: Reply = noReply): DecisionFields {
     const call = this.#inflight.get(message.call);
     const texts = message.texts;
     const allowed = { ...allowDecision(message.call), text: message.text, ...(texts !== undefined && { texts }) };
-    if (call === undefined || call.agentId !== agentId) return allowed;
+    if (call === undefined || call.agentId !== agentId) {
+      reply(allowed);
+      return allowed;
+    }
     let filter = this.#streams.get(call.id);
     if (filter === undefined) {
       filter = this.#engine.openStream(call);
       this.#streams.set(call.id, filter);
     }
     if (filter === null) {
-      for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
+      this.#replied(reply, allowed, () => {
+        for (const text of texts ?? [message.text]) this.#observe((o) => o.streamText(call.id, text));
+      });
       return allowed;
     }
     // Sent before the shim saw the deny (its asks are pipelined): nothing more is filtered, shown or published.
-    if (filter === DENIED_STREAM) return { ...allowed, action: "deny", text: "", ...(texts !== undefined && { texts: [] }) };
-    if (message.done) this.#streams.set(call.id, null);
-    if (texts === undefined) {
-      const verdict = message.done ? filter.end() : filter.push(message.text);
-      this.#filtered(agentId, call, verdict);
-      if (verdict.action === "deny") this.#streams.set(call.id, DENIED_STREAM);
-      return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
+    if (filter === DENIED_STREAM) {
+      const denied: DecisionFields = { ...allowed, action: "deny", text: "", ...(texts !== undefined && { texts: [] }) };
+      this.#replied(reply, denied, () => undefined);
+      return denied;
     }
-    const answer = this.#batch(agentId, call, filter, texts, message.done);
-    if (answer.action === "deny") this.#streams.set(call.id, DENIED_STREAM);
-    return answer;
+    if (message.done) this.#streams.set(call.id, null);
+    const verdicts: ChainedVerdict[] = [];
+    const decision = texts === undefined ? this.#single(allowed, filter, message, verdicts) : this.#batch(call.id, filter, texts, message.done, verdicts);
+    if (decision.action === "deny") this.#streams.set(call.id, DENIED_STREAM);
+    this.#replied(reply, decision, () => {
+      for (const verdict of verdicts) this.#filtered(agentId, call, verdict);
+    });
+    return decision;
+  }
+
+  // One delta, or the end: what the filters let through of it.
+  #single(allowed: DecisionFields, filter: ChainedFilter, message: LlmChunkMessage, verdicts: ChainedVerdict[]): DecisionFields {
+    const verdict = message.done ? filter.end() : filter.push(message.text);
+    verdicts.push(verdict);
+    return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
   }
 
   // Every delta of one read in order, then the end when it was read too; a deny stops there.
-  #batch(agentId: string, call: LlmCall, filter: ChainedFilter, texts: readonly string[], done: boolean): DecisionFields {
+  #batch(callId: string, filter: ChainedFilter, texts: readonly string[], done: boolean, verdicts: ChainedVerdict[]): DecisionFields {
     const out: string[] = [];
     let decided: ChainedVerdict | null = null;
     const steps = done ? [...texts, null] : texts;
     for (const text of steps) {
       const verdict = text === null ? filter.end() : filter.push(text);
-      this.#filtered(agentId, call, verdict);
-      if (verdict.action === "deny") return { ...allowDecision(call.id), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
+      verdicts.push(verdict);
+      if (verdict.action === "deny") return { ...allowDecision(callId), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
       if (verdict.action === "redact") decided = verdict;
       if (text !== null) out.push(verdict.text);
-      else return this.#batchAnswer(call.id, decided, out, verdict.text);
+      else return this.#batchAnswer(callId, decided, out, verdict.text);
     }
-    return this.#batchAnswer(call.id, decided, out, "");
+    return this.#batchAnswer(callId, decided, out, "");
   }
 
   #batchAnswer(callId: string, redacted: ChainedVerdict | null, texts: string[], rest: string): DecisionFields {
@@ -255,6 +373,7 @@ export class CallGovernor {
 
   /** Publishes the balances still waiting to be coalesced (before the bus closes). */
   flushBalances(): void {
+    this.flushFollowUps();
     this.#balances.flush();
   }
 

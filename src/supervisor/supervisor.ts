@@ -1,7 +1,7 @@
 // The Supervisor: owns the socket, the policy engine, the event bus and every agent.
 import { basename, dirname, extname, resolve } from "node:path";
 import { hostname } from "node:os";
-import { IronError } from "../errors.js";
+import { IronError, messageOf } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
@@ -124,6 +124,7 @@ export class Supervisor {
       (id) => this.#traceparents.get(id) ?? null,
       () => this.#store.holdsDurable?.() ?? null,
       new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
+      (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
     );
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
@@ -387,9 +388,9 @@ export class Supervisor {
         return { ok: true, agentId, settings: shimSettings(this.#options), budget: this.#budgetOf(agentId) };
       },
       onSession: (session) => this.#ownerOf(session)?.attach(session),
-      onRequest: (session, message) => this.#governor.request(session.agentId, message),
-      onResponse: (session, message) => this.#governor.response(session.agentId, message),
-      onChunk: (session, message) => this.#governor.chunk(session.agentId, message),
+      onRequest: (session, message, reply) => this.#governor.request(session.agentId, message, reply),
+      onResponse: (session, message, reply) => this.#governor.response(session.agentId, message, reply),
+      onChunk: (session, message, reply) => this.#governor.chunk(session.agentId, message, reply),
       onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
       onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
       onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),

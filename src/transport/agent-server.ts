@@ -39,6 +39,9 @@ export type AuthResult =
   | { readonly ok: true; readonly agentId: string; readonly settings: ShimSettings; readonly budget?: WireBudget | null }
   | { readonly ok: false; readonly code: string; readonly reason: string };
 
+/** A decision as a handler gives it: the server adds the envelope. */
+export type DecisionFields = Omit<DecisionMessage, "v" | "type" | "id">;
+
 /** What the server asks of the supervisor. */
 export interface AgentServerHandlers {
   /** The secrets that may authenticate this hello (a spawned agent's token, the join token); none refuses it at once. */
@@ -46,9 +49,15 @@ export interface AgentServerHandlers {
   /** Admits a hello whose proof matched the secret of `kind`. */
   authenticate(hello: HelloMessage, kind: CredentialKind): AuthResult;
   onSession(session: Session): void;
-  onRequest(session: Session, message: LlmRequestMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
-  onResponse(session: Session, message: LlmResponseMessage): Promise<Omit<DecisionMessage, "v" | "type" | "id">>;
-  onChunk(session: Session, message: LlmChunkMessage): Omit<DecisionMessage, "v" | "type" | "id">;
+  /**
+   * Decides about a request: the decision returned (at once or as a promise) is sent, unless the
+   * handler sent it itself with `reply` before finishing what follows the decision.
+   */
+  onRequest(session: Session, message: LlmRequestMessage, reply: (decision: DecisionFields) => void): DecisionFields | Promise<DecisionFields>;
+  /** Decides about a response: answered as `onRequest`. */
+  onResponse(session: Session, message: LlmResponseMessage, reply: (decision: DecisionFields) => void): DecisionFields | Promise<DecisionFields>;
+  /** Filters streamed text: answered as `onRequest`, always at once. */
+  onChunk(session: Session, message: LlmChunkMessage, reply: (decision: DecisionFields) => void): DecisionFields;
   onHeartbeat(session: Session, message: HeartbeatMessage): void;
   onBye(session: Session, message: ByeMessage): void;
   /** Refused hellos for the audit trail: the first of each source, then counts (see RefusalTally). */
@@ -159,12 +168,12 @@ export class AgentServer {
       session.lastSeen = Date.now();
       switch (message.type) {
         case "llm.request":
-          return this.#answer(routingId, message.id, this.#handlers.onRequest(session, message));
+          return this.#decide(routingId, message.id, (reply) => this.#handlers.onRequest(session, message, reply));
         case "llm.response":
           // A fire-and-forget report (reply false) is handled the same, but not answered (SPEC 3.6).
-          return this.#answer(routingId, message.id, this.#handlers.onResponse(session, message), message.reply !== false);
+          return this.#decide(routingId, message.id, (reply) => this.#handlers.onResponse(session, message, reply), message.reply !== false);
         case "llm.chunk":
-          return this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id: message.id, ...this.#handlers.onChunk(session, message) });
+          return this.#decide(routingId, message.id, (reply) => this.#handlers.onChunk(session, message, reply));
         case "heartbeat":
           return this.#handlers.onHeartbeat(session, message);
         case "bye":
@@ -277,15 +286,34 @@ export class AgentServer {
     for (const summary of this.#refusals.record(refusal)) this.#handlers.onReject?.(summary);
   }
 
-  #answer(routingId: Buffer, id: number, pending: Promise<Omit<DecisionMessage, "v" | "type" | "id">>, reply = true): void {
-    pending.then(
-      (decision) => reply && this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id, ...decision }),
-      (error: unknown) => {
-        const ironError = isIronError(error) ? error : new IronError("IRON_ERR_INTERNAL", messageOf(error), { cause: error });
-        this.#logger.error({ err: ironError.message, code: ironError.code }, "a decision failed");
-        this.#send(routingId, { v: PROTOCOL_VERSION, type: "error", id, code: ironError.code, reason: ironError.message });
-      },
-    );
+  // One decision per message: sent the moment the handler has it (in this turn when it had nothing
+  // to wait for), before whatever the handler does after it; a handler that fails first gets `error`.
+  // A report that asked for no answer (`answer` false) gets none, unless it failed.
+  #decide(routingId: Buffer, id: number, decide: (reply: (decision: DecisionFields) => void) => DecisionFields | Promise<DecisionFields>, answer = true): void {
+    let sent = false;
+    const reply = (decision: DecisionFields): void => {
+      if (sent) return;
+      sent = true;
+      if (answer) this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id, ...decision });
+    };
+    const failed = (error: unknown): void => {
+      const ironError = isIronError(error) ? error : new IronError("IRON_ERR_INTERNAL", messageOf(error), { cause: error });
+      if (sent) {
+        this.#logger.error({ err: ironError.message, code: ironError.code }, "a decision failed after its reply was handed to the socket");
+        return;
+      }
+      sent = true;
+      this.#logger.error({ err: ironError.message, code: ironError.code }, "a decision failed");
+      this.#send(routingId, { v: PROTOCOL_VERSION, type: "error", id, code: ironError.code, reason: ironError.message });
+    };
+    let decided: DecisionFields | Promise<DecisionFields>;
+    try {
+      decided = decide(reply);
+    } catch (error) {
+      return failed(error);
+    }
+    if (decided instanceof Promise) decided.then(reply, failed);
+    else reply(decided);
   }
 
   // A well-framed but off-spec message: a bad hello is rejected; a known peer that gave an id gets `error`.

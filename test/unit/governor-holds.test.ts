@@ -39,7 +39,7 @@ describe("an allow that holds budget", () => {
     const durable = new Promise<void>((resolve) => (commit = resolve));
     const { governor, ledger } = governed(() => durable);
     let answered = false;
-    const decision = governor.request("bot", wireRequest(1, { body, est_tokens: { input: 8, output: 10 } })).then((d) => {
+    const decision = Promise.resolve(governor.request("bot", wireRequest(1, { body, est_tokens: { input: 8, output: 10 } }))).then((d) => {
       answered = true;
       return d;
     });
