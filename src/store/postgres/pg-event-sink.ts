@@ -4,7 +4,7 @@
 import type pg from "pg";
 import type { EventSink } from "../../events/bus.js";
 import type { IronEvent } from "../../events/types.js";
-import type { BreakerRecord, CallRecord } from "../store.js";
+import type { BreakerRecord } from "../store.js";
 import { foldEvent, type AgentRow, type FleetCallRow } from "./call-fold.js";
 import { inTransaction } from "./lease-sql.js";
 

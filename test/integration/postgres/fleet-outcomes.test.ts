@@ -37,6 +37,19 @@ function decided(callId: string, phase: "request" | "response" | "stream", actio
   return phase === "request" ? [request as EventInput, decision, response as EventInput] : [request as EventInput, allow as EventInput, decision, response as EventInput];
 }
 
+/** Turns a fleet database back into what an iron of schema 2 left: no redaction counts, no Python. */
+async function asSchema2(url: string): Promise<void> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query("ALTER TABLE calls DROP COLUMN redacted_values");
+    await db.query("ALTER TABLE agents DROP COLUMN python");
+    await db.query("UPDATE schema_version SET version = 2");
+  } finally {
+    await db.end();
+  }
+}
+
 async function ledger(url: string): Promise<{ outcomes: Record<string, [string, number]>; redacted: number }> {
   const report = await queryFleetCalls(url);
   return { outcomes: Object.fromEntries(report.calls.map((c) => [c.callId, [c.outcome, c.redactedValues ?? 0]])), redacted: report.totals.redacted };
@@ -75,15 +88,7 @@ describe("a fleet's call ledger", () => {
     expect(await ledger(url)).toEqual({ outcomes: EXPECTED, redacted: 3 });
 
     // As an older iron left it: no count of redactions. Reading it migrates and counts them from the events.
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
-    try {
-      await db.query("ALTER TABLE calls DROP COLUMN redacted_values");
-      await db.query("ALTER TABLE agents DROP COLUMN python");
-      await db.query("UPDATE schema_version SET version = 2");
-    } finally {
-      await db.end();
-    }
+    await asSchema2(url);
     expect(await ledger(url)).toEqual({ outcomes: EXPECTED, redacted: 3 });
   }, 60_000);
 });
@@ -119,15 +124,7 @@ describe("a fleet's agents", () => {
     const expected = { "spawned-one": ["spawned", "3.12.1"], unasked: ["spawned", null], "joined-one": ["joined", "3.9.18"] };
     expect(await agents()).toEqual(expected);
     // A database from before agents had a Python column: migrating reads it from the events kept.
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
-    try {
-      await db.query("ALTER TABLE calls DROP COLUMN redacted_values");
-      await db.query("ALTER TABLE agents DROP COLUMN python");
-      await db.query("UPDATE schema_version SET version = 2");
-    } finally {
-      await db.end();
-    }
+    await asSchema2(url);
     expect(await agents()).toEqual(expected);
   }, 60_000);
 });
