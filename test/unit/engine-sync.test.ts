@@ -116,4 +116,26 @@ describe("PolicyEngine answers synchronously when nothing waits", () => {
     expect(broken).toBeInstanceOf(Promise);
     await expect(broken).rejects.toThrow("a bug");
   });
+
+  it("waits for a fleet ledger's acquire, and a store failure it rejects with is still the 503 deny", async () => {
+    class FleetLedger extends MemoryBudgetLedger {
+      readonly acquire = (callId: string, scopes: readonly string[], micros: number) => {
+        if (this.down) return Promise.reject(new IronError("IRON_ERR_STORE", "the database is down"));
+        this.setLimit("global", 1_000_000);
+        return Promise.resolve(this.reserve(callId, scopes, micros));
+      };
+      down = false;
+    }
+    const ledger = new FleetLedger();
+    const engine = engineWith([budget()], { ledger });
+    ledger.setLimit("global", 1); // the local slice is short: the engine asks the fleet for more
+    const granted = engine.decideRequest(makeCall());
+    expect(granted).toBeInstanceOf(Promise);
+    expect(await granted).toMatchObject({ action: "allow", failures: [] });
+    ledger.setLimit("global", 1);
+    ledger.down = true;
+    const refused = engine.decideRequest(makeCall());
+    expect(refused).toBeInstanceOf(Promise);
+    expect(await refused).toMatchObject({ action: "deny", policy: "store", code: "IRON_ERR_STORE", status: 503 });
+  });
 });
