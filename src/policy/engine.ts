@@ -1,4 +1,5 @@
 // The policy engine: runs the ordered pipeline of pure policies and combines their answers.
+import { isIronError } from "../errors.js";
 import type { BudgetLedger } from "./budget-ledger.js";
 import { DEFAULT_WARN_AT } from "./budget-warnings.js";
 import { runRequestPipeline } from "./request-pipeline.js";
@@ -24,6 +25,18 @@ export interface PolicyRegistry {
   /** Adds a policy; returns a function that removes it again. */
   use(policy: Policy): () => void;
   list(): readonly Policy[];
+}
+
+// A decision is returned as it came: directly when every step answered at once (no promise, no
+// turn of the microtask queue), as a promise when a policy, a delay or the ledger really waited.
+// Either way a store failure becomes the 503 deny and any other error a rejected promise, as
+// when the pipelines were async functions.
+function settled(decided: Verdict | Promise<Verdict>): Verdict | Promise<Verdict> {
+  return decided instanceof Promise ? decided.catch(storeFailureVerdict) : decided;
+}
+
+function failed(error: unknown): Verdict | Promise<Verdict> {
+  return isIronError(error, "IRON_ERR_STORE") ? storeFailureVerdict(error) : Promise.reject(error);
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,18 +84,35 @@ export class PolicyEngine implements PolicyRegistry {
     return { now: this.#clock(), budgets: this.#ledger };
   }
 
-  /** Runs every policy's onRequest (safety → cost → reliability → custom); commits budget holds. A store that cannot hold denies (503). */
-  decideRequest(call: LlmCall): Promise<Verdict> {
-    return runRequestPipeline(this.#pipeline(), call, this.#context(), { ledger: this.#ledger, sleep: this.#sleep }).catch(storeFailureVerdict);
+  /**
+   * Runs every policy's onRequest (safety → cost → reliability → custom); commits budget holds.
+   * A store that cannot hold denies (503). The verdict is returned directly when nothing in the
+   * decision waited, a promise otherwise.
+   */
+  decideRequest(call: LlmCall): Verdict | Promise<Verdict> {
+    const policies = this.#pipeline();
+    const ctx = this.#context();
+    try {
+      return settled(runRequestPipeline(policies, call, ctx, { ledger: this.#ledger, sleep: this.#sleep }));
+    } catch (error) {
+      return failed(error);
+    }
   }
 
   /**
    * Runs every policy's onResponse in reverse order and settles the call's cost. `call` is the
    * call as it went out (the request verdict's `call`), so a rerouted call is judged as such.
    * A store that cannot settle denies the response as it denies requests (503 IRON_ERR_STORE).
+   * Returned directly unless a policy answered asynchronously.
    */
-  decideResponse(call: LlmCall, result: LlmResult): Promise<Verdict> {
-    return runResponsePipeline(this.#pipeline(), call, result, this.#context(), { ledger: this.#ledger, warnAt: this.#warnAt }).catch(storeFailureVerdict);
+  decideResponse(call: LlmCall, result: LlmResult): Verdict | Promise<Verdict> {
+    const policies = this.#pipeline();
+    const ctx = this.#context();
+    try {
+      return settled(runResponsePipeline(policies, call, result, ctx, { ledger: this.#ledger, warnAt: this.#warnAt }));
+    } catch (error) {
+      return failed(error);
+    }
   }
 
   /** Opens the stream filters of every policy that watches streamed output, chained in pipeline order. */

@@ -4,7 +4,8 @@ import type { BudgetLedger, ReserveResult } from "./budget-ledger.js";
 import { defaultStatusFor } from "./decisions.js";
 import { deepFreeze } from "./freeze.js";
 import { formatUsd } from "./money.js";
-import { DEFAULT_POLICY_TIMEOUT_MS, runHook } from "./run-policy.js";
+import { drive, type Steps } from "./drive.js";
+import { DEFAULT_POLICY_TIMEOUT_MS, type HookOutcome, runHook } from "./run-policy.js";
 import type { Finding, LlmCall, Modify, Policy, PolicyContext, RequestDecision, Reservation } from "./types.js";
 import { emptyVerdict, type BudgetExhaustion, type PolicyFailure, type PolicyStep, type Verdict } from "./verdict.js";
 
@@ -18,8 +19,17 @@ interface Held {
   reserve: Reservation;
 }
 
-/** Decides about one request; a deny stops the pipeline, a modify passes a (frozen) copy on. */
-export async function runRequestPipeline(policies: readonly Policy[], original: LlmCall, ctx: PolicyContext, deps: RequestDeps): Promise<Verdict> {
+/**
+ * Decides about one request; a deny stops the pipeline, a modify passes a (frozen) copy on.
+ * The verdict comes back directly when every step answered at once, as a promise when one waited
+ * (an async policy, a rate-limit delay, a fleet ledger's acquire).
+ */
+export function runRequestPipeline(policies: readonly Policy[], original: LlmCall, ctx: PolicyContext, deps: RequestDeps): Verdict | Promise<Verdict> {
+  return drive(requestSteps(policies, original, ctx, deps));
+}
+
+// The steps, written once: each `yield` waits for a promise (only a promise is yielded).
+function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: PolicyContext, deps: RequestDeps): Steps<Verdict> {
   const call = deepFreeze(original);
   const steps: PolicyStep[] = [];
   const failures: PolicyFailure[] = [];
@@ -48,7 +58,7 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     const hook = policy.onRequest;
     const asked = current;
     const pending = runHook<RequestDecision>(() => hook.call(policy, asked, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
-    const outcome = pending instanceof Promise ? await pending : pending;
+    const outcome = pending instanceof Promise ? ((yield pending) as HookOutcome<RequestDecision>) : pending;
     if (!outcome.ok) {
       failures.push({ policy: policy.name, error: outcome.error, timedOut: outcome.timedOut, ignored: policy.failOpen === true });
       steps.push({ policy: policy.name, action: "error", reason: outcome.error, ms: outcome.ms });
@@ -76,7 +86,7 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     const policy = policies[h.index] as Policy;
     if (policy.reprice === undefined) continue;
     const pending = runHook<RequestDecision>(policy.reprice.bind(policy, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
-    const again = pending instanceof Promise ? await pending : pending;
+    const again = pending instanceof Promise ? ((yield pending) as HookOutcome<RequestDecision>) : pending;
     if (!again.ok) {
       failures.push({ policy: policy.name, error: again.error, timedOut: again.timedOut, ignored: false });
       return fail(policy.name, "IRON_ERR_POLICY_ERROR", `policy ${policy.name} failed: ${again.error}`);
@@ -91,9 +101,9 @@ export async function runRequestPipeline(policies: readonly Policy[], original: 
     call.id,
     held.map((h) => h.reserve),
   );
-  const hold = reserving instanceof Promise ? await reserving : reserving;
+  const hold = reserving instanceof Promise ? ((yield reserving) as HoldResult) : reserving;
   if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
-  if (delayMs > 0) await deps.sleep(delayMs);
+  if (delayMs > 0) yield deps.sleep(delayMs);
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
   const responseDecision = policies.some((p) => p.onResponse !== undefined && (p.actsOnResponse?.(current) ?? true));
   const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, responseDecision, call: current, delayMs, timeoutMs };

@@ -4,7 +4,8 @@ import type { BudgetLedger } from "./budget-ledger.js";
 import { crossedThresholds } from "./budget-warnings.js";
 import { defaultStatusFor } from "./decisions.js";
 import { deepFreeze } from "./freeze.js";
-import { DEFAULT_POLICY_TIMEOUT_MS, runHook } from "./run-policy.js";
+import { drive, type Steps } from "./drive.js";
+import { DEFAULT_POLICY_TIMEOUT_MS, type HookOutcome, runHook } from "./run-policy.js";
 import type { Finding, LlmCall, LlmResult, Policy, PolicyContext, ResponseDecision } from "./types.js";
 import { emptyVerdict, type PolicyFailure, type PolicyStep, type Verdict } from "./verdict.js";
 
@@ -14,8 +15,16 @@ export interface ResponseDeps {
   readonly warnAt: readonly number[];
 }
 
-/** Decides about one response; a failing policy is skipped (the provider already answered). */
-export async function runResponsePipeline(policies: readonly Policy[], call: LlmCall, original: LlmResult, ctx: PolicyContext, deps: ResponseDeps): Promise<Verdict> {
+/**
+ * Decides about one response; a failing policy is skipped (the provider already answered).
+ * The verdict comes back directly unless a policy answered asynchronously.
+ */
+export function runResponsePipeline(policies: readonly Policy[], call: LlmCall, original: LlmResult, ctx: PolicyContext, deps: ResponseDeps): Verdict | Promise<Verdict> {
+  return drive(responseSteps(policies, call, original, ctx, deps));
+}
+
+// The steps, written once: each `yield` waits for a promise (only a promise is yielded).
+function* responseSteps(policies: readonly Policy[], call: LlmCall, original: LlmResult, ctx: PolicyContext, deps: ResponseDeps): Steps<Verdict> {
   const steps: PolicyStep[] = [];
   const failures: PolicyFailure[] = [];
   const findings: Finding[] = [];
@@ -28,7 +37,7 @@ export async function runResponsePipeline(policies: readonly Policy[], call: Llm
     const policy = policies[i] as Policy;
     if (policy.onResponse === undefined) continue;
     const pending = runHook<ResponseDecision>(policy.onResponse.bind(policy, call, current, ctx), policy.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
-    const outcome = pending instanceof Promise ? await pending : pending;
+    const outcome = pending instanceof Promise ? ((yield pending) as HookOutcome<ResponseDecision>) : pending;
     if (!outcome.ok) {
       failures.push({ policy: policy.name, error: outcome.error, timedOut: outcome.timedOut, ignored: true });
       steps.push({ policy: policy.name, action: "error", reason: outcome.error, ms: outcome.ms });
