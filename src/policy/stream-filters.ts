@@ -43,3 +43,10 @@ export function composeStreamFilters(filters: readonly { policy: string; filter:
     end: () => run((f, t) => (t === "" ? { action: "allow", text: "" } : f.push(t)), "", true),
   };
 }
+
+/** The filter of a stream a chunk decision denied: the shim may have sent more chunks before it saw the deny; each is denied again. */
+export const DENIED_STREAM: ChainedFilter = { push: denyAgain, end: denyAgain };
+
+function denyAgain(): ChainedVerdict {
+  return { action: "deny", text: "", policy: null };
+}

@@ -2,7 +2,7 @@
 // response, and tells the bus, the metrics and the call details what was decided.
 import type { EventBus } from "../events/bus.js";
 import type { LlmChunkMessage, LlmRequestMessage, LlmResponseMessage, WireBudget } from "../protocol/messages.js";
-import type { ChainedFilter, ChainedVerdict } from "../policy/stream-filters.js";
+import { DENIED_STREAM, type ChainedFilter, type ChainedVerdict } from "../policy/stream-filters.js";
 import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
@@ -14,13 +14,6 @@ import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
 import { usageProblem } from "../policy/usage-check.js";
 import { storeFailureVerdict } from "../policy/store-guard.js";
-
-/** The stream of a call a chunk decision denied: the shim may have sent more chunks before it saw the deny. */
-const DENIED_STREAM: ChainedFilter = { push: denyAgain, end: denyAgain };
-
-function denyAgain(): ChainedVerdict {
-  return { action: "deny", text: "", policy: null };
-}
 
 /** Where a decision goes the moment it is known (the agent server writes it to the shim). */
 export type Reply = (decision: DecisionFields) => void;

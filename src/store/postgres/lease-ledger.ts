@@ -9,6 +9,7 @@ import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/bud
 import { BUDGET_CHANNEL as CHANNEL, type Hold, type LeaseLedgerContext, type LeaseOptions, type Scope } from "./lease-types.js";
 import { dropLease, grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
 import { SettlementQueue } from "./lease-settlements.js";
+import { ReturnWaiters } from "./return-waiters.js";
 import { SerialWrites } from "./serial-writes.js";
 
 /** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
@@ -24,7 +25,7 @@ export class LeaseLedger implements BudgetLedger {
   readonly #waitMs: number;
   readonly #scopes = new Map<string, Scope>();
   readonly #holds = new Map<string, Hold>();
-  readonly #returned = new Set<() => void>();
+  readonly #returned = new ReturnWaiters();
   readonly #settlements: SettlementQueue;
   /** Limits learned from the fleet (not set here) of scopes dropped from memory: a scope used again starts from them. */
   readonly #learnedLimits = new Map<string, number>();
@@ -246,7 +247,7 @@ export class LeaseLedger implements BudgetLedger {
           rounds += 1;
           s.scarceUntil = Date.now() + this.#waitMs;
           await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "pressure", from: this.#c.supervisorId, key })]);
-          await this.#returnedOrAfter(100);
+          await this.#returned.returnedOrAfter(100);
           await reclaimExpiredLeases(this.#c.pool);
         }
       } catch (error) {
@@ -268,7 +269,7 @@ export class LeaseLedger implements BudgetLedger {
       return;
     }
     if (notice.kind === "returned") {
-      for (const wake of [...this.#returned]) wake();
+      this.#returned.wakeAll();
       return;
     }
     if (notice.kind === "limit") {
@@ -349,20 +350,6 @@ export class LeaseLedger implements BudgetLedger {
     if (spare <= 0) return;
     s.lease -= spare;
     this.#writes.send("returning budget", () => returnLease(this.#c.pool, this.#c.supervisorId, key, spare));
-  }
-
-  // True when some supervisor gave budget back before `ms` passed.
-  #returnedOrAfter(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (returned: boolean): void => {
-        clearTimeout(timer);
-        this.#returned.delete(wake);
-        resolve(returned);
-      };
-      const wake = (): void => done(true);
-      const timer = setTimeout(() => done(false), ms);
-      this.#returned.add(wake);
-    });
   }
 
   // Renews leases; one the fleet reclaimed (this supervisor looked dead) is gone: reserve anew.
