@@ -13,7 +13,7 @@ import type { LlmRequestMessage, LlmResponseMessage } from "../../src/protocol/m
 import type { Store } from "../../src/store/store.js";
 import { BudgetScopeJanitor } from "../../src/supervisor/budget-scope-janitor.js";
 import { CallGovernor } from "../../src/supervisor/call-governor.js";
-import { wireRequest } from "./wire-request.js";
+import { wireRequest, wireResponse } from "./wire-request.js";
 
 function request(id: number, user: string): LlmRequestMessage {
   const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }], max_tokens: 10 };
@@ -21,23 +21,7 @@ function request(id: number, user: string): LlmRequestMessage {
 }
 
 function response(id: number): LlmResponseMessage {
-  const usage = { input_tokens: 8, output_tokens: 10, cached_input_tokens: 0, cache_creation_input_tokens: 0, reasoning_tokens: 0 };
-  return {
-    v: 1,
-    type: "llm.response",
-    id: id + 1,
-    call: `c-${id}`,
-    status: 200,
-    usage,
-    output: "hi",
-    body: null,
-    latency_ms: 5,
-    stream: false,
-    complete: true,
-    error: null,
-    request_id: null,
-    model: "gpt-4o-mini",
-  };
+  return wireResponse(id);
 }
 
 /** A governor over `ledger` with a per-user budget (total and per day), a clock the test moves, and a projection of its events. */

@@ -12,7 +12,7 @@ import { loadTokenizers } from "../../src/policy/tokens.js";
 import type { LlmRequestMessage, LlmResponseMessage } from "../../src/protocol/messages.js";
 import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import { CallGovernor } from "../../src/supervisor/call-governor.js";
-import { wireRequest } from "../helpers/wire-request.js";
+import { wireRequest, wireResponse } from "../helpers/wire-request.js";
 
 beforeAll(() => loadTokenizers());
 
@@ -22,23 +22,7 @@ function request(id: number, user: string): LlmRequestMessage {
 }
 
 function response(id: number): LlmResponseMessage {
-  const usage = { input_tokens: 8, output_tokens: 10, cached_input_tokens: 0, cache_creation_input_tokens: 0, reasoning_tokens: 0 };
-  return {
-    v: 1,
-    type: "llm.response",
-    id: id + 1,
-    call: `c-${id}`,
-    status: 200,
-    usage,
-    output: "hi",
-    body: null,
-    latency_ms: 5,
-    stream: false,
-    complete: true,
-    error: null,
-    request_id: null,
-    model: "gpt-4o-mini",
-  };
+  return wireResponse(id);
 }
 
 const updates: IronEvent[] = [];

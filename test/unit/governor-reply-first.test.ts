@@ -16,25 +16,10 @@ import { MemoryBudgetLedger } from "../../src/store/memory-budget-ledger.js";
 import type { CallObserver } from "../../src/stream/call-details.js";
 import { CallGovernor, type Decider } from "../../src/supervisor/call-governor.js";
 import type { DecisionFields } from "../../src/supervisor/wire-mapping.js";
-import { wireRequest } from "../helpers/wire-request.js";
+import { wireRequest, wireResponse } from "../helpers/wire-request.js";
 
 function responseOf(callNo: number): LlmResponseMessage {
-  return {
-    v: 1,
-    type: "llm.response",
-    id: callNo + 1,
-    call: `c-${callNo}`,
-    status: 200,
-    usage: null,
-    output: "hi",
-    body: null,
-    latency_ms: 5,
-    stream: false,
-    complete: true,
-    error: null,
-    request_id: null,
-    model: "gpt-4o-mini",
-  };
+  return wireResponse(callNo, { usage: null });
 }
 
 /** What happened, in the order it happened: replies, events, call-detail views. */
