@@ -64,11 +64,6 @@ export interface Store {
   readonly runs: RunRegistry | null;
   /** Scrubs events with this store's hash key, so hashes correlate within it. */
   readonly scrubber: Scrubber;
-  /**
-   * Resolves once every budget hold taken so far is durable (rejects with IRON_ERR_STORE when it
-   * cannot be); null when none waits. Absent: a hold is durable when `reserve` returns.
-   */
-  holdsDurable?(): Promise<void> | null;
   /** Set once the store has failed; the supervisor then denies every call (fail closed). */
   readonly failure: IronError | null;
   /** Called once when the store fails. */

@@ -13,7 +13,6 @@ import { MetricsBoard, type CallMetrics } from "./call-metrics.js";
 import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
 import { usageProblem } from "../policy/usage-check.js";
-import { storeFailureVerdict } from "../policy/store-guard.js";
 
 /** Where a decision goes the moment it is known (the agent server writes it to the shim). */
 export type Reply = (decision: DecisionFields) => void;
@@ -56,7 +55,6 @@ export class CallGovernor {
   readonly #budgetOf: (agentId: string) => WireBudget | null;
   readonly #observer: CallObserver | null;
   readonly #traceparentOf: (agentId: string) => string | null;
-  readonly #holdsDurable: () => Promise<void> | null;
   /** What follows decisions already given, waiting for the end of the turn's replies. */
   readonly #followUps: (() => void)[] = [];
   #followUpsDue = false;
@@ -65,7 +63,6 @@ export class CallGovernor {
   /**
    * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
    * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details);
-   * `holdsDurable` is the store's group commit of budget holds, awaited before an allow is answered;
    * `janitor` retires budget scopes from memory and snapshots after balances are published;
    * `afterFailed` hears of a failure in the work that follows a decision already given (a bug).
    */
@@ -76,12 +73,10 @@ export class CallGovernor {
     budgetOf: (agentId: string) => WireBudget | null = () => null,
     observer: CallObserver | null = null,
     traceparentOf: (agentId: string) => string | null = () => null,
-    holdsDurable: () => Promise<void> | null = () => null,
     janitor: BudgetScopeJanitor | null = null,
     afterFailed: (error: unknown) => void = () => undefined,
   ) {
     this.#afterFailed = afterFailed;
-    this.#holdsDurable = holdsDurable;
     this.#traceparentOf = traceparentOf;
     this.#engine = engine;
     this.#bus = bus;
@@ -132,22 +127,9 @@ export class CallGovernor {
     }));
     const started = performance.now();
     const decided = this.#engine.decideRequest(call);
-    if (isPromise(decided)) return decided.then((verdict) => this.#held(agentId, call, verdict, started, reply));
-    return this.#held(agentId, call, decided, started, reply);
-  }
-
-  // An allow that holds budget is answered only once the hold is committed (with the holds of every
-  // decision of the same turn); a hold the store could not commit turns it into a 503 deny.
-  #held(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields | Promise<DecisionFields> {
-    const waiting = verdict.action === "deny" || verdict.micros === 0 ? null : this.#holdsDurable();
-    if (waiting === null) return this.#requestDecided(agentId, call, verdict, started, reply);
-    return waiting.then(
-      () => this.#requestDecided(agentId, call, verdict, started, reply),
-      (error: unknown) => {
-        this.#engine.release(call.id);
-        return this.#requestDecided(agentId, call, storeFailureVerdict(error), started, reply);
-      },
-    );
+    // A hold is durable when the ledger's reserve answered (the SQLite store journals it first).
+    if (isPromise(decided)) return decided.then((verdict) => this.#requestDecided(agentId, call, verdict, started, reply));
+    return this.#requestDecided(agentId, call, decided, started, reply);
   }
 
   // The reply first; what the decision tells the bus, the metrics and the call details follows it.

@@ -122,7 +122,6 @@ export class Supervisor {
       (id) => this.#budgetOf(id),
       observers(details, this.#telemetry?.observer ?? null),
       (id) => this.#traceparents.get(id) ?? null,
-      () => this.#store.holdsDurable?.() ?? null,
       new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
       (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
     );

@@ -25,7 +25,7 @@ function response(id: number): LlmResponseMessage {
 }
 
 /** A governor over `ledger` with a per-user budget (total and per day), a clock the test moves, and a projection of its events. */
-export function scopeRig(ledger: BudgetLedger, cap: number, sink?: Pick<Store, "sink" | "scrubber" | "holdsDurable">) {
+export function scopeRig(ledger: BudgetLedger, cap: number, sink?: Pick<Store, "sink" | "scrubber">) {
   let now = Date.UTC(2026, 0, 1, 12);
   const clock = (): number => now;
   const perUser: LimitSpec[] = [
@@ -50,7 +50,6 @@ export function scopeRig(ledger: BudgetLedger, cap: number, sink?: Pick<Store, "
     () => null,
     null,
     () => null,
-    () => sink?.holdsDurable?.() ?? null,
     janitor,
   );
   let id = 0;

@@ -11,11 +11,7 @@ function sqlite(path: string): ContractStore {
   return {
     store,
     drain: async () => store.sink.flush(),
-    reserve: async (callId, scopes, micros) => {
-      const held = store.budgets.reserve(callId, scopes, micros);
-      await store.holdsDurable();
-      return held;
-    },
+    reserve: async (callId, scopes, micros) => store.budgets.reserve(callId, scopes, micros),
     open: async () => sqlite(path),
   };
 }

@@ -1,6 +1,6 @@
-// Protects the promise an allow makes: a decision that holds budget is answered only once the
-// store says the hold is durable, and a hold the store could not commit becomes a 503 deny
-// (IRON_ERR_STORE) with its reservation dropped — never an allow.
+// Protects the promise an allow makes: a decision that holds budget is answered with its hold
+// already taken (the SQLite ledger journals it before reserve answers), and a hold the store could
+// not make durable becomes a 503 deny (IRON_ERR_STORE) with nothing reserved — never an allow.
 import { beforeAll, describe, expect, it } from "vitest";
 import { IronError } from "../../src/errors.js";
 import { EventBus } from "../../src/events/bus.js";
@@ -17,41 +17,29 @@ beforeAll(() => loadTokenizers());
 
 const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }], max_tokens: 10 };
 
-function governed(holdsDurable: () => Promise<void> | null): { governor: CallGovernor; ledger: MemoryBudgetLedger } {
+/** A governor over a budget of $1, whose ledger's `reserve` fails as `failure` says (the journal's write failing, say). */
+function governed(failure: IronError | null = null): { governor: CallGovernor; ledger: MemoryBudgetLedger } {
   const ledger = new MemoryBudgetLedger();
+  if (failure !== null)
+    ledger.reserve = () => {
+      throw failure;
+    };
   const plan = new BudgetPlan({ global: [{ micros: 1_000_000, period: "total" }], perAgent: [], perRun: [], perAttribute: {}, timeZone: "UTC" });
   const budget = budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 1000, capOutputTokens: true, plan, runOf: () => null });
-  const governor = new CallGovernor(
-    new PolicyEngine({ builtins: [budget], ledger }),
-    new EventBus(),
-    ledger,
-    () => null,
-    null,
-    () => null,
-    holdsDurable,
-  );
+  const governor = new CallGovernor(new PolicyEngine({ builtins: [budget], ledger }), new EventBus(), ledger);
   return { governor, ledger };
 }
 
 describe("an allow that holds budget", () => {
-  it("is answered only once the hold is durable", async () => {
-    let commit: () => void = () => undefined;
-    const durable = new Promise<void>((resolve) => (commit = resolve));
-    const { governor, ledger } = governed(() => durable);
-    let answered = false;
-    const decision = Promise.resolve(governor.request("bot", wireRequest(1, { body, est_tokens: { input: 8, output: 10 } }))).then((d) => {
-      answered = true;
-      return d;
-    });
-    await expect.poll(() => ledger.reserved("global")).toBeGreaterThan(0);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(answered).toBe(false);
-    commit();
-    expect((await decision).action).toBe("allow");
+  it("is answered with its hold already in the ledger", async () => {
+    const { governor, ledger } = governed();
+    const decision = await governor.request("bot", wireRequest(1, { body, est_tokens: { input: 8, output: 10 } }));
+    expect(decision.action).toBe("allow");
+    expect(ledger.reserved("global")).toBeGreaterThan(0);
   });
 
-  it("becomes a 503 IRON_ERR_STORE deny, its hold dropped, when the hold cannot be committed", async () => {
-    const { governor, ledger } = governed(() => Promise.reject(new IronError("IRON_ERR_STORE", "the disk holding the state file is full")));
+  it("becomes a 503 IRON_ERR_STORE deny, nothing held, when the hold cannot be made durable", async () => {
+    const { governor, ledger } = governed(new IronError("IRON_ERR_STORE", "the disk holding the state file is full"));
     const decision = await governor.request("bot", wireRequest(2, { body, est_tokens: { input: 8, output: 10 } }));
     expect(decision).toMatchObject({ action: "deny", code: "IRON_ERR_STORE", status: 503 });
     expect(ledger.reserved("global")).toBe(0);

@@ -171,11 +171,6 @@ export class SqliteBudgetLedger implements BudgetLedger {
     return { ok: true };
   }
 
-  /** Holds are durable when `reserve` answers: nothing to wait for (the Store's group-commit hook). */
-  holdsDurable(): Promise<void> | null {
-    return null;
-  }
-
   /** Replaces a call's hold with its real cost (written with the next batch). */
   settle(callId: string, micros: number): readonly ScopeBalance[] {
     return this.#close(callId, micros);

@@ -125,10 +125,6 @@ export class SqliteStore implements Store {
     return failure;
   }
 
-  holdsDurable(): Promise<void> | null {
-    return this.budgets.holdsDurable();
-  }
-
   lastCommitted(): number {
     return this.sink.lastCommitted;
   }
