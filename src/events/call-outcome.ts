@@ -31,6 +31,13 @@ const RULES: readonly Rule[] = [
   { outcome: "pending", holds: (f) => f.decision === null, sql: "decision IS NULL" },
 ];
 
+/** Values a decision's findings say were redacted. */
+export function redactions(findings: readonly { readonly action: string }[] | undefined): number {
+  let n = 0;
+  for (const f of findings ?? []) if (f.action === "redact") n += 1;
+  return n;
+}
+
 /** A call's outcome from what is known of it. */
 export function callOutcome(facts: OutcomeFacts): CallOutcome {
   return RULES.find((rule) => rule.holds(facts))?.outcome ?? "allow";

@@ -1,6 +1,7 @@
 // The supervisor's state as a pure fold over events: agents and their states, budgets,
 // breakers and recent calls. The stream builds its `snapshot` from it; `iron watch` folds the
 // snapshot and the live events with the same code, so both always agree.
+import { type CallOutcome, callOutcome, redactions } from "./call-outcome.js";
 import type { IronEvent } from "./types.js";
 
 /** One agent as the stream and `iron watch` show it. */
@@ -14,9 +15,11 @@ export interface AgentView {
   /** Unix ms of the last state change. */
   since: number;
   reason: string | null;
+  /** Calls decided, each counted once more under its outcome (the ledger's rules, callOutcome). */
   calls: number;
   allowed: number;
   modified: number;
+  redacted: number;
   denied: number;
   inputTokens: number;
   outputTokens: number;
@@ -57,6 +60,8 @@ export interface CallView {
   code: string | null;
   reason: string | null;
   responseAction: string | null;
+  /** Values redacted in the request or the response so far. */
+  redactedValues: number;
   status: number | null;
   inputTokens: number;
   outputTokens: number;
@@ -149,6 +154,7 @@ export class StateProjection {
           code: null,
           reason: null,
           responseAction: null,
+          redactedValues: 0,
           status: null,
           inputTokens: 0,
           outputTokens: 0,
@@ -203,31 +209,57 @@ export class StateProjection {
     }
   }
 
+  // A request decision counts the call under its outcome; a later response or stream decision
+  // that changes the outcome (a deny, a redaction) moves it, while the call is still in view.
   #decision(event: IronEvent<"llm.decision">): void {
     const call = this.calls.get(event.callId);
     if (event.phase === "request") {
       const agent = this.#agent(event.agentId, event.ts);
+      const redactedValues = redactions(event.findings);
       agent.calls += 1;
-      if (event.action === "deny") agent.denied += 1;
-      else if (event.action === "modify") agent.modified += 1;
-      else agent.allowed += 1;
+      count(agent, callOutcome({ decision: event.action, responseAction: null, redactedValues }), 1);
       if (call === undefined) return;
-      Object.assign(call, { decision: event.action, policy: event.policy, code: event.code, reason: event.reason });
+      Object.assign(call, { decision: event.action, policy: event.policy, code: event.code, reason: event.reason, redactedValues });
       if (event.action === "deny") call.status = event.status;
       return;
     }
-    if (call === undefined || event.action === "allow") return;
-    call.responseAction = event.action;
-    call.policy ??= event.policy;
-    call.code ??= event.code;
-    call.reason ??= event.reason;
-    if (event.action === "deny" && event.status !== null) call.status = event.status;
+    if (call === undefined) return;
+    const was = callOutcome(call);
+    call.redactedValues += redactions(event.findings);
+    if (event.action !== "allow") {
+      call.responseAction = event.action;
+      call.policy ??= event.policy;
+      call.code ??= event.code;
+      call.reason ??= event.reason;
+      if (event.action === "deny" && event.status !== null) call.status = event.status;
+    }
+    const now = callOutcome(call);
+    const agent = this.agents.get(call.agentId);
+    if (now === was || was === "pending" || agent === undefined) return;
+    count(agent, was, -1);
+    count(agent, now, 1);
   }
 
   #agent(agentId: string, ts: number): AgentView {
     let agent = this.agents.get(agentId);
     if (agent === undefined) {
-      agent = { agentId, state: "unknown", run: 1, pid: null, restarts: 0, since: ts, reason: null, calls: 0, allowed: 0, modified: 0, denied: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
+      agent = {
+        agentId,
+        state: "unknown",
+        run: 1,
+        pid: null,
+        restarts: 0,
+        since: ts,
+        reason: null,
+        calls: 0,
+        allowed: 0,
+        modified: 0,
+        redacted: 0,
+        denied: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        costMicros: 0,
+      };
       this.agents.set(agentId, agent);
     }
     return agent;
@@ -253,6 +285,12 @@ export class StateProjection {
       storeError: this.storeError,
     };
   }
+}
+
+const COUNTERS = { allow: "allowed", modify: "modified", redact: "redacted", deny: "denied" } as const;
+
+function count(agent: AgentView, outcome: CallOutcome, by: 1 | -1): void {
+  if (outcome !== "pending") agent[COUNTERS[outcome]] += by;
 }
 
 function breakerKey(provider: string, model: string | null): string {

@@ -32,6 +32,8 @@ export interface CallRecord {
   readonly reason: string | null;
   /** `allow`, `redact` or `deny` for the response; null when none came back. */
   readonly responseAction: string | null;
+  /** Values redacted in the request or the response (safety decides a request's as `modify`). */
+  readonly redactedValues: number;
   /** What the agent got: the provider's HTTP status, or the status of iron's refusal. */
   readonly status: number | null;
   readonly inputTokens: number;

@@ -32,6 +32,7 @@ export async function startEventStream(
     code: c.code,
     reason: c.reason,
     responseAction: c.responseAction,
+    redactedValues: c.redactedValues,
     status: c.status,
     inputTokens: c.inputTokens,
     outputTokens: c.outputTokens,

@@ -2,7 +2,7 @@
 // decided, because an Agent hands out its counters before any event has been folded.
 import type { Finding, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
-import { type CallOutcome, callOutcome, type OutcomeFacts } from "../events/call-outcome.js";
+import { type CallOutcome, callOutcome, type OutcomeFacts, redactions } from "../events/call-outcome.js";
 
 /** Counters of one agent's calls, as `agent.metrics` shows them. */
 export interface CallMetrics {
@@ -31,11 +31,6 @@ const COUNTER: Readonly<Record<CallOutcome, Counted | null>> = { allow: "allowed
 interface OpenCall {
   readonly agentId: string;
   facts: OutcomeFacts;
-}
-
-/** Values a decision redacted. */
-function redactions(findings: readonly Finding[] | undefined): number {
-  return findings?.filter((f) => f.action === "redact").length ?? 0;
 }
 
 /**

@@ -22,6 +22,7 @@ function call(callId: string, patch: Partial<CallView> = {}): CallView {
     code: null,
     reason: null,
     responseAction: null,
+    redactedValues: 0,
     status: 200,
     inputTokens: 1,
     outputTokens: 2,
@@ -78,6 +79,9 @@ describe("the calls table", () => {
     expect(filterCalls(calls, { ...NO_FILTER, text: "iron_err_budget" }).map((c) => c.callId)).toEqual(["c-2"]);
     expect(filterCalls(calls, { ...NO_FILTER, agent: "b", text: "ROUTED" })).toEqual([]);
     expect(shownDecision(calls[2] as CallView)).toBe("redact");
+    // Safety redacts a request as a modify: the row says what the ledger says, redact.
+    expect(shownDecision(call("c-5", { decision: "modify", redactedValues: 2 }))).toBe("redact");
+    expect(shownDecision(call("c-6", { decision: "modify" }))).toBe("modify");
     expect(filterChoices(calls)).toEqual({ agents: ["a", "b"], models: ["gpt-4o", "gpt-4o-mini"] });
   });
 

@@ -70,6 +70,7 @@ function snapshot(seq: number, calls: CallView[] = [], agentState = "running"): 
         calls: calls.length,
         allowed: calls.length,
         modified: 0,
+        redacted: 0,
         denied: 0,
         inputTokens: 0,
         outputTokens: 0,

@@ -43,6 +43,49 @@ describe("StateProjection", () => {
     ]);
   });
 
+  it("counts each call once under its outcome, as the ledger and the run summary do", () => {
+    const finding = { detector: "email", action: "redact", placeholder: "[EMAIL_1]", sha256: "ab" };
+    const decision = (callId: string, phase: string, action: string, findings?: unknown[]): EventInput =>
+      ({
+        type: "llm.decision",
+        attrs: {},
+        agentId: "a",
+        callId,
+        phase,
+        action,
+        policy: action === "allow" ? null : "safety",
+        code: null,
+        reason: null,
+        status: action === "deny" ? 451 : null,
+        micros: 0,
+        ms: 0.1,
+        ...(findings ? { findings } : {}),
+      }) as EventInput;
+    const [request, allowed, response] = callEvents("a", "c1");
+    const calls: EventInput[] = [
+      ...callEvents("a", "plain"),
+      // Request redacted by safety: decided as modify, counted as a redaction.
+      { ...request, callId: "r1" } as EventInput,
+      decision("r1", "request", "modify", [finding]),
+      { ...response, callId: "r1" } as EventInput,
+      // A policy's rewrite with no redaction: a modification.
+      { ...request, callId: "m1" } as EventInput,
+      decision("m1", "request", "modify"),
+      // Allowed, then its response denied: a deny.
+      { ...request, callId: "d1" } as EventInput,
+      { ...allowed, callId: "d1" } as EventInput,
+      decision("d1", "response", "deny"),
+      // Allowed, then its stream redacted: a redaction.
+      { ...request, callId: "s1" } as EventInput,
+      { ...allowed, callId: "s1" } as EventInput,
+      decision("s1", "stream", "redact", [finding]),
+      { ...response, callId: "s1" } as EventInput,
+    ];
+    const p = new StateProjection();
+    for (const e of numbered(calls)) p.apply(e);
+    expect(p.agents.get("a")).toMatchObject({ calls: 5, allowed: 1, modified: 1, redacted: 2, denied: 1 });
+  });
+
   it("keeps only the most recent calls", () => {
     const p = new StateProjection(2);
     for (const e of numbered([...callEvents("a", "c1"), ...callEvents("a", "c2"), ...callEvents("a", "c3")])) p.apply(e);

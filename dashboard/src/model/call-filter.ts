@@ -1,5 +1,6 @@
 // The calls table's filters: by agent, model (asked for or answered by), decision, and free
 // text over the fields a row shows. Rows come newest first.
+import { callOutcome } from "../../../src/events/call-outcome.js";
 import type { CallView } from "../../../src/events/projection.js";
 
 export interface CallFilter {
@@ -14,12 +15,9 @@ export interface CallFilter {
 
 export const NO_FILTER: CallFilter = Object.freeze({ agent: "", model: "", decision: "", text: "" });
 
-/** The decision a row shows: a response's redact or deny wins over the request's allow. */
+/** The decision a row shows: the call's outcome as `iron calls` reads it (a deny anywhere, then any redaction, …). */
 export function shownDecision(call: CallView): string {
-  if (call.decision === null) return "pending";
-  if (call.responseAction === "deny") return "deny";
-  if (call.responseAction === "redact") return "redact";
-  return call.decision;
+  return callOutcome(call);
 }
 
 /** True when the call passes the filter. */

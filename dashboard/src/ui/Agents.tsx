@@ -45,8 +45,8 @@ export function Agents({ agents, extras, info, now, act }: Props) {
                 <th scope="col" class="num">
                   Calls
                 </th>
-                <th scope="col" class="num" title="allowed / modified / denied">
-                  A / M / D
+                <th scope="col" class="num" title="allowed / modified / redacted / denied">
+                  A / M / R / D
                 </th>
                 <th scope="col" class="num">
                   Tokens in / out
@@ -89,7 +89,8 @@ export function Agents({ agents, extras, info, now, act }: Props) {
                     <td class="num mono">{a.pid ?? "–"}</td>
                     <td class="num">{count(a.calls)}</td>
                     <td class="num">
-                      <span class="tone-ok-text">{count(a.allowed)}</span> / <span class="tone-warn-text">{count(a.modified)}</span> / <span class="tone-bad-text">{count(a.denied)}</span>
+                      <span class="tone-ok-text">{count(a.allowed)}</span> / <span class="tone-warn-text">{count(a.modified)}</span> / <span class="tone-warn-text">{count(a.redacted)}</span> /{" "}
+                      <span class="tone-bad-text">{count(a.denied)}</span>
                     </td>
                     <td class="num">
                       {count(a.inputTokens)} / {count(a.outputTokens)}

@@ -56,6 +56,7 @@ function agentRows(agents: readonly AgentView[]): string[] {
       { title: "CALLS", cell: (a) => String(a.calls), right: true },
       { title: "ALLOW", cell: (a) => String(a.allowed), right: true },
       { title: "MODIFY", cell: (a) => String(a.modified), right: true },
+      { title: "REDACT", cell: (a) => String(a.redacted), right: true },
       { title: "DENY", cell: (a) => String(a.denied), right: true },
       { title: "TOKENS", cell: (a) => `${a.inputTokens}/${a.outputTokens}`, right: true },
       { title: "SPEND", cell: (a) => formatUsd(a.costMicros), right: true },

@@ -24,7 +24,7 @@ export interface CallFilter {
  * A call with its outcome: deny (request or response), redact (values redacted in the request or
  * the response), modify, allow, or pending; and how many values were redacted (SQLite only).
  */
-export type LedgerCall = CallRecord & { readonly outcome: string; readonly redactedValues?: number };
+export type LedgerCall = CallRecord & { readonly outcome: string };
 
 export interface Totals {
   readonly calls: number;
@@ -71,7 +71,7 @@ export function queryCalls(db: Db, filter: CallFilter = {}): LedgerReport {
   }
   const selected = `SELECT *, ${OUTCOME_SQL} AS outcome, COALESCE(response_model, model, '?') AS billed_model FROM calls
     ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY requested_at DESC, rowid DESC ${filter.limit !== undefined ? `LIMIT ${Math.floor(filter.limit)}` : ""}`;
-  const rows = db.prepare<unknown[], Record<string, unknown>>(`SELECT ${CALL_COLUMNS}, outcome, redacted_values FROM (${selected})`).all(...params);
+  const rows = db.prepare<unknown[], Record<string, unknown>>(`SELECT ${CALL_COLUMNS}, outcome FROM (${selected})`).all(...params);
   const grouped = (key: string): Record<string, Totals> => {
     const out: Record<string, Totals> = {};
     const sql = `SELECT ${key} AS k, ${TOTALS} FROM (${selected}) GROUP BY ${key} ORDER BY ${key}`;
@@ -80,7 +80,7 @@ export function queryCalls(db: Db, filter: CallFilter = {}): LedgerReport {
   };
   const overall = db.prepare<unknown[], Record<string, unknown>>(`SELECT ${TOTALS} FROM (${selected})`).get(...params) ?? {};
   return {
-    calls: rows.reverse().map((row) => ({ ...toCallRecord(row), outcome: row.outcome as string, redactedValues: Number(row.redacted_values) })),
+    calls: rows.reverse().map((row) => ({ ...toCallRecord(row), outcome: row.outcome as string })),
     totals: { ...toTotals(overall), byModel: grouped("billed_model"), byAgent: grouped("agent_id") },
   };
 }

@@ -3,7 +3,7 @@ import type { BreakerRecord, CallRecord } from "../store.js";
 
 /** The columns of `calls` that make a CallRecord. */
 export const CALL_COLUMNS = `call_id, agent_id, provider, endpoint, model, response_model, library, stream, requested_at, attrs,
-  decision, policy, code, reason, response_action, status, input_tokens, output_tokens, cost_micros, latency_ms, complete, error`;
+  decision, policy, code, reason, response_action, status, input_tokens, output_tokens, cost_micros, latency_ms, complete, error, redacted_values`;
 
 /** A `calls` row to a CallRecord. */
 export function toCallRecord(row: Record<string, unknown>): CallRecord {
@@ -23,6 +23,7 @@ export function toCallRecord(row: Record<string, unknown>): CallRecord {
     code: (row.code as string | null) ?? null,
     reason: (row.reason as string | null) ?? null,
     responseAction: (row.response_action as string | null) ?? null,
+    redactedValues: Number(row.redacted_values ?? 0),
     status: (row.status as number | null) ?? null,
     inputTokens: row.input_tokens as number,
     outputTokens: row.output_tokens as number,
