@@ -203,7 +203,9 @@ describe("the dashboard in a real browser", () => {
               .then((d) => d.sort()),
           PATIENCE,
         )
-        .toEqual(["allow", "deny", "modify", "modify"]);
+        .toEqual(["allow", "deny", "modify", "redact"]);
+      // The agent's row counts each call once under the same outcome as the run summary: 1 of each.
+      expect(await page.locator('[data-testid="agent-outcomes"]').first().textContent()).toBe("1 / 1 / 1 / 1");
       await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="budget.exhausted"]').count(), PATIENCE).toBe(1);
       expect(await page.locator('[data-scope="global"] [role="meter"]').count()).toBe(1);
       await page.locator("[data-call]").nth(1).click();

@@ -88,7 +88,7 @@ export function Agents({ agents, extras, info, now, act }: Props) {
                     </td>
                     <td class="num mono">{a.pid ?? "–"}</td>
                     <td class="num">{count(a.calls)}</td>
-                    <td class="num">
+                    <td class="num" data-testid="agent-outcomes">
                       <span class="tone-ok-text">{count(a.allowed)}</span> / <span class="tone-warn-text">{count(a.modified)}</span> / <span class="tone-warn-text">{count(a.redacted)}</span> /{" "}
                       <span class="tone-bad-text">{count(a.denied)}</span>
                     </td>
