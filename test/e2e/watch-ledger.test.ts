@@ -85,7 +85,7 @@ describe("iron watch, iron calls, iron agents", () => {
     expect(screen).toContain("\u001b[?25h");
     const last = strip(screen.slice(screen.lastIndexOf("\u001b[H")));
     expect(last).toMatch(/supervisor stopped/);
-    expect(last).toMatch(/chat_loop\s+exited\s+\d+\s+0\s+6\s+4\s+0\s+2\s+8\/60/);
+    expect(last).toMatch(/chat_loop\s+exited\s+\d+\s+0\s+6\s+4\s+0\s+0\s+2\s+8\/60/);
     expect(last).toMatch(/global\s+\[█+░*\] \$0\.0000\d+ of \$0\.00005(?!\d)/);
     expect(last.match(/chat_loop gpt-4o-mini (allow|deny)/g)).toHaveLength(6);
 
