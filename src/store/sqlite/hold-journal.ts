@@ -40,8 +40,10 @@ export function readMark(db: Db): JournalMark | null {
   return row === undefined ? null : (JSON.parse(row.value) as JournalMark);
 }
 
+const WRITE_MARK = "INSERT INTO meta (key, value) VALUES ('hold_journal', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 function writeMark(db: Db, mark: JournalMark): void {
-  db.prepare("INSERT INTO meta (key, value) VALUES ('hold_journal', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(mark));
+  db.prepare(WRITE_MARK).run(JSON.stringify(mark));
 }
 
 /** The holds a dead supervisor journaled and the state file does not have yet (what its mark says is not applied). */
@@ -82,6 +84,8 @@ export class HoldJournal {
   /** Bytes in the file since it was last started over. */
   #end = 0;
   #startOver = false;
+  /** The mark's statement, prepared once (it runs with every batch that writes holds). */
+  #writeMark: { readonly db: Db; readonly statement: ReturnType<Db["prepare"]> } | null = null;
 
   /** Claims the journal for `supervisor`: call inside the transaction that registers it (the mark), the file is started over after. */
   static claim(db: Db, statePath: string, supervisor: number): () => HoldJournal {
@@ -120,7 +124,8 @@ export class HoldJournal {
       this.#end = 0;
       this.#startOver = true;
     }
-    writeMark(db, { supervisor: this.#supervisor, generation: this.#generation, applied: this.#end });
+    if (this.#writeMark?.db !== db) this.#writeMark = { db, statement: db.prepare(WRITE_MARK) };
+    this.#writeMark.statement.run(JSON.stringify({ supervisor: this.#supervisor, generation: this.#generation, applied: this.#end } satisfies JournalMark));
   }
 
   /** Closes the journal; `remove` after a clean stop (everything applied and charged). */

@@ -9,6 +9,7 @@ const TERMINAL = new Set(["stopped", "crashed", "failed", "exited", "killed", "r
 /** Applies events to the projection tables with prepared statements. */
 export class Projector {
   readonly #insertCall;
+  readonly #insertDecidedCall;
   readonly #requestDecision;
   readonly #responseDecision;
   readonly #response;
@@ -26,6 +27,12 @@ export class Projector {
     this.#insertCall = db.prepare(
       `INSERT OR IGNORE INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, model, library, stream, attrs, requested_at, first_seq, last_seq)
        VALUES (@callId, @supervisorId, @agentId, @provider, @endpoint, @model, @library, @stream, @attrs, @ts, @seq, @seq)`,
+    );
+    this.#insertDecidedCall = db.prepare(
+      `INSERT OR IGNORE INTO calls (call_id, supervisor_id, agent_id, provider, endpoint, model, library, stream, attrs, requested_at, first_seq, last_seq,
+         decision, policy, code, reason, reserved_micros, status)
+       VALUES (@callId, @supervisorId, @agentId, @provider, @endpoint, @model, @library, @stream, @attrs, @ts, @seq, @decisionSeq,
+         @action, @policy, @code, @reason, @micros, CASE WHEN @action = 'deny' THEN @status ELSE NULL END)`,
     );
     this.#requestDecision = db.prepare(
       `UPDATE calls SET decision = @action, policy = @policy, code = @code, reason = @reason, reserved_micros = @micros,
@@ -74,8 +81,78 @@ export class Projector {
     );
   }
 
-  /** Updates the tables an event concerns (most events only live in the log). */
-  apply(event: IronEvent, supervisorId: number): void {
+  /**
+   * Updates the tables a batch of events concerns, in order, with fewer statements than one
+   * event at a time would need and the same rows at the end of the batch's transaction: a call's
+   * `last_seq` is set by its last event of the batch (an earlier event of it skips its own touch),
+   * and a request whose next event is its request decision is one INSERT with the decision in it.
+   */
+  applyBatch(batch: readonly IronEvent[], supervisorId: number): void {
+    const next = nextOfSameCall(batch);
+    for (let i = 0; i < batch.length; i += 1) {
+      const event = batch[i] as IronEvent;
+      const j = next[i] as number;
+      if (j === FOLDED) continue;
+      const later = j >= 0;
+      if (event.type === "llm.request" && later) {
+        const decision = batch[j] as IronEvent;
+        if (decision.type === "llm.decision" && decision.phase === "request" && typeof decision.micros === "number") {
+          this.#requestWithDecision(event, decision, supervisorId);
+          next[j] = FOLDED;
+          continue;
+        }
+      }
+      this.apply(event, supervisorId, later);
+    }
+  }
+
+  // A request and its decision at once; a call already known (the INSERT ignored) is updated as the decision alone would.
+  #requestWithDecision(request: IronEvent<"llm.request">, decision: IronEvent<"llm.decision">, supervisorId: number): void {
+    const params = {
+      callId: request.callId,
+      agentId: request.agentId,
+      provider: request.provider,
+      endpoint: request.endpoint,
+      model: request.model ?? null,
+      library: request.library,
+      ts: request.ts,
+      seq: request.seq,
+      supervisorId,
+      stream: request.stream ? 1 : 0,
+      attrs: JSON.stringify(request.attrs),
+      decisionSeq: decision.seq,
+      action: decision.action,
+      policy: decision.policy ?? null,
+      code: decision.code ?? null,
+      reason: decision.reason ?? null,
+      status: decision.status ?? null,
+      micros: decision.micros,
+    };
+    if (this.#insertDecidedCall.run(params).changes === 0)
+      this.#requestDecision.run({
+        callId: params.callId,
+        action: params.action,
+        policy: params.policy,
+        code: params.code,
+        reason: params.reason,
+        status: params.status,
+        micros: params.micros,
+        seq: decision.seq,
+      });
+    this.#redacted(decision);
+  }
+
+  #redacted(event: IronEvent<"llm.decision">): void {
+    // A request's redaction is decided as `modify`: the values redacted say it was one.
+    const redacted = event.findings?.filter((f) => f.action === "redact").length ?? 0;
+    if (redacted > 0) this.#addRedacted.run(redacted, event.callId);
+  }
+
+  /**
+   * Updates the tables an event concerns (most events only live in the log); `later`: a later
+   * event of the same call is in the same batch and sets its `last_seq`, so this one need not.
+   */
+  apply(event: IronEvent, supervisorId: number, later = false): void {
     switch (event.type) {
       case "llm.request": {
         // The hot cases bind one literal each (no picked copy spread into another): less garbage per event.
@@ -92,7 +169,7 @@ export class Projector {
           stream: event.stream ? 1 : 0,
           attrs: JSON.stringify(event.attrs),
         };
-        if (this.#insertCall.run(params).changes === 0) this.#touchCall.run(event.seq, event.callId); // the call was known already
+        if (this.#insertCall.run(params).changes === 0 && !later) this.#touchCall.run(event.seq, event.callId); // the call was known already
         return;
       }
       case "llm.decision": {
@@ -108,12 +185,10 @@ export class Projector {
         };
         if (event.phase === "request") this.#requestDecision.run(params);
         else {
-          this.#touchCall.run(event.seq, event.callId);
+          if (!later) this.#touchCall.run(event.seq, event.callId);
           if (event.action !== "allow") this.#responseDecision.run(params);
         }
-        // A request's redaction is decided as `modify`: the values redacted say it was one.
-        const redacted = event.findings?.filter((f) => f.action === "redact").length ?? 0;
-        if (redacted > 0) this.#addRedacted.run(redacted, event.callId);
+        this.#redacted(event);
         return;
       }
       case "llm.response":
@@ -154,10 +229,32 @@ export class Projector {
         return;
       default:
         // Any other event of a call (budget warnings, policy errors, …) widens the call's seq range.
-        if ("callId" in event && typeof event.callId === "string") this.#touchCall.run(event.seq, event.callId);
+        if (!later && "callId" in event && typeof event.callId === "string") this.#touchCall.run(event.seq, event.callId);
         return;
     }
   }
+}
+
+/** In `nextOfSameCall`: no later event of the call in the batch; or a decision already written with its request. */
+const NONE = -1;
+const FOLDED = -2;
+
+/**
+ * For each event of a batch, the index of the next event of the same call in it, or NONE (also
+ * for events of no call). Every event of a call sets the call's `last_seq` (an INSERT, an UPDATE
+ * of the decision or response, or a touch), so only the last one of a batch needs to.
+ */
+function nextOfSameCall(batch: readonly IronEvent[]): Int32Array {
+  const next = new Int32Array(batch.length).fill(NONE);
+  const last = new Map<string, number>();
+  for (let i = 0; i < batch.length; i += 1) {
+    const callId = (batch[i] as { callId?: unknown }).callId;
+    if (typeof callId !== "string") continue;
+    const before = last.get(callId);
+    if (before !== undefined) next[before] = i;
+    last.set(callId, i);
+  }
+  return next;
 }
 
 // SQLite binds only what a statement names; this picks the fields, mapping undefined to null.

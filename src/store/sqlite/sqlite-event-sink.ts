@@ -46,8 +46,8 @@ export class SqliteEventSink implements EventSink {
       for (const event of batch) {
         const agentId = "agentId" in event && typeof event.agentId === "string" ? event.agentId : null;
         this.#insert.run(event.seq, event.ts, event.type, agentId, context.supervisorId, eventText(event));
-        this.#projector.apply(event, context.supervisorId);
       }
+      this.#projector.applyBatch(batch, context.supervisorId);
     });
   }
 
