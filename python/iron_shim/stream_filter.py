@@ -144,9 +144,9 @@ class ChunkFilter:
         """The bytes for the agent: each delta with the engine's text; at the end, the remainder rides on
         the last delta of this read when there is one, else it goes out as one more delta."""
         out = bytearray()
-        given = deque(answer.texts)
         rider = _last_delta(plan) if done and answer.rest and answer.action != "deny" else None
-        for position, (kind, event, obj, kept, deltas) in enumerate(plan):
+        given = deque(answer.texts if answer.action == "deny" else self._spread(plan, answer, rider is not None))
+        for kind, event, obj, kept, deltas in plan:
             if kind == "pass":
                 out += kept
                 continue
@@ -155,8 +155,7 @@ class ChunkFilter:
                 out += self._release_held()
                 if len(given) < len(deltas):  # the deny came at a delta of this event: it does not go out
                     return bytes(out + self._deny(answer))
-                rest = answer.rest if rider is not None and rider[0] == position else ""
-                out += self._text(event.event, obj, kept, deltas, given, rest)  # type: ignore[arg-type]
+                out += self._text(event.event, obj, kept, deltas, given)  # type: ignore[arg-type]
             elif kind == "end":
                 out += self._flush(answer, rider is None)
                 if self.denied is not None:
@@ -180,12 +179,11 @@ class ChunkFilter:
         kept: bytes,
         deltas: List[Tuple[Hashable, str]],
         given: Deque[str],
-        rest: str,
     ) -> bytes:
-        """One event's deltas with the engine's texts (taken from `given`); rest rides on its last delta."""
+        """One event's deltas with the texts to emit (taken from `given`, see _spread)."""
         copy: Optional[Dict[str, Any]] = None  # copied only when a text changes: most deltas pass as they are
-        for at, (where, text) in enumerate(deltas):
-            emitted = given.popleft() + (rest if at == len(deltas) - 1 else "")
+        for where, text in deltas:
+            emitted = given.popleft()
             if emitted != text:
                 if copy is None:
                     copy = private_copy(obj)
@@ -195,6 +193,39 @@ class ChunkFilter:
         # remainder() copies this event and sets its own text: the provider's event serves as well as ours
         self._last = (name, obj, deltas[-1][0], self.shape.key(obj, deltas[-1][0]))
         return kept if copy is None else self._encode(name, copy)
+
+    def _spread(self, plan: List[_Planned], answer: Answer, rides: bool) -> List[str]:
+        """The text each delta of a read carries to the agent. The agent gets a read's bytes at once, so
+        only what the engine released in this read counts, not which delta it came with: per output piece,
+        a delta whose provider text is the next part of the released text keeps it (its event goes out as
+        the provider sent it: no copy, no re-encoding); from the first delta that differs, each delta
+        carries the released text up to where the engine's own answer had got, and the piece's last delta
+        the rest. The engine's held remainder (rides: the end was in this read) joins the last delta."""
+        texts = list(answer.texts)
+        if rides and texts:
+            texts[-1] += answer.rest
+        provider = [
+            (self.shape.key(obj, where), text)
+            for kind, _, obj, _, deltas in plan
+            if kind == "text"
+            for where, text in deltas
+        ]
+        if len(provider) != len(texts) or all(text == mine for (_, text), mine in zip(provider, texts)):
+            return texts
+        pieces: Dict[Hashable, List[int]] = {}
+        for index, (key, _) in enumerate(provider):
+            pieces.setdefault(key, []).append(index)
+        out = list(texts)
+        for indices in pieces.values():
+            released = "".join(texts[i] for i in indices)
+            at = answered = 0  # released text given out so far; how far the engine's answer had got
+            for i in indices[:-1]:
+                text = provider[i][1]
+                answered += len(texts[i])
+                end = at + len(text) if released.startswith(text, at) else max(at, answered)
+                out[i], at = released[at:end], end
+            out[indices[-1]] = released[at:]
+        return out
 
     # ----- helpers -----
 

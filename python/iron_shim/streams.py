@@ -113,6 +113,10 @@ class OpenAIChat(Accumulator):
 
 def _remove_usage_null(raw: bytes, obj: Dict[str, Any]) -> bytes:
     """Removes the top-level "usage": null from an event's bytes (the last occurrence is top-level)."""
+    if raw.count(b'"usage"') == 1:  # the only one, written compactly (OpenAI's way): no regex needed
+        at = raw.find(b',"usage":null')
+        if at >= 0 and raw[at + 13 : at + 14] in (b",", b"}"):
+            return raw[:at] + raw[at + 13 :]
     matches = list(_USAGE_NULL_AFTER.finditer(raw)) or list(_USAGE_NULL_FIRST.finditer(raw))
     if matches:
         last = matches[-1]

@@ -8,7 +8,33 @@ export interface ChainedVerdict extends StreamVerdict {
 
 export interface ChainedFilter {
   push(text: string): ChainedVerdict;
+  /** The deltas of one read, in order: a verdict per delta, stopping at a deny. */
+  pushMany(texts: readonly string[]): ChainedVerdict[];
   end(): ChainedVerdict;
+}
+
+/** A stream filter that can take the deltas of one read at once (a verdict per delta, as many pushes would). */
+export interface BatchStreamFilter extends StreamFilter {
+  pushMany(texts: readonly string[]): StreamVerdict[];
+}
+
+/** Pushes delta by delta, stopping after a deny. */
+function oneByOne(push: (text: string) => ChainedVerdict, texts: readonly string[]): ChainedVerdict[] {
+  const verdicts: ChainedVerdict[] = [];
+  for (const text of texts) {
+    const verdict = push(text);
+    verdicts.push(verdict);
+    if (verdict.action === "deny") break;
+  }
+  return verdicts;
+}
+
+/** One filter's verdict as the chain's (what run() makes of a chain of one). */
+function alone(policy: string, verdict: StreamVerdict): ChainedVerdict {
+  if (verdict.action === "deny") return { ...verdict, policy, findings: verdict.findings ?? [] };
+  const findings = verdict.findings !== undefined && verdict.findings.length > 0 ? { findings: verdict.findings } : {};
+  if (verdict.action === "redact") return { action: "redact", text: verdict.text, policy, ...(verdict.reason !== undefined && { reason: verdict.reason }), ...findings };
+  return { action: "allow", text: verdict.text, policy: null, ...findings };
 }
 
 /** Composes filters in pipeline order; a deny anywhere ends the chain, a redact is remembered. */
@@ -38,14 +64,26 @@ export function composeStreamFilters(filters: readonly { policy: string; filter:
     }
     return { action, text, policy, ...(reason !== undefined && { reason }), ...(findings.length > 0 && { findings }) };
   };
+  const push = (text: string): ChainedVerdict => run((f, t) => f.push(t), text, false);
+  const only = filters.length === 1 ? filters[0] : undefined;
+  const batch = only !== undefined && "pushMany" in only.filter ? (only as { policy: string; filter: BatchStreamFilter }) : undefined;
   return {
-    push: (text) => run((f, t) => f.push(t), text, false),
+    push,
+    pushMany: (texts) => {
+      if (batch === undefined) return oneByOne(push, texts);
+      const verdicts: ChainedVerdict[] = [];
+      for (const verdict of batch.filter.pushMany(texts)) {
+        verdicts.push(alone(batch.policy, verdict));
+        if (verdict.action === "deny") break;
+      }
+      return verdicts;
+    },
     end: () => run((f, t) => (t === "" ? { action: "allow", text: "" } : f.push(t)), "", true),
   };
 }
 
 /** The filter of a stream a chunk decision denied: the shim may have sent more chunks before it saw the deny; each is denied again. */
-export const DENIED_STREAM: ChainedFilter = { push: denyAgain, end: denyAgain };
+export const DENIED_STREAM: ChainedFilter = { push: denyAgain, pushMany: (texts) => (texts.length === 0 ? [] : [denyAgain()]), end: denyAgain };
 
 function denyAgain(): ChainedVerdict {
   return { action: "deny", text: "", policy: null };

@@ -284,17 +284,17 @@ export class CallGovernor {
     return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
   }
 
-  // Every delta of one read in order, then the end when it was read too; a deny stops there.
+  // Every delta of one read (the filters take them at once), then the end when it was read too; a deny stops there.
   #batch(callId: string, filter: ChainedFilter, texts: readonly string[], done: boolean, verdicts: ChainedVerdict[]): DecisionFields {
     const out: string[] = [];
     let decided: ChainedVerdict | null = null;
-    const steps = done ? [...texts, null] : texts;
-    for (const text of steps) {
-      const verdict = text === null ? filter.end() : filter.push(text);
+    const pushed = texts.length === 0 ? [] : filter.pushMany(texts);
+    for (let i = 0; i < pushed.length || (done && i === texts.length); i += 1) {
+      const verdict = i < pushed.length ? (pushed[i] as ChainedVerdict) : filter.end();
       verdicts.push(verdict);
       if (verdict.action === "deny") return { ...allowDecision(callId), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
       if (verdict.action === "redact") decided = verdict;
-      if (text !== null) out.push(verdict.text);
+      if (i < texts.length) out.push(verdict.text);
       else return this.#batchAnswer(callId, decided, out, verdict.text);
     }
     return this.#batchAnswer(callId, decided, out, "");

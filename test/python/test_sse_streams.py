@@ -8,7 +8,7 @@ import unittest
 from . import support  # noqa: F401
 from .llm_server import anthropic_sse, chat_sse, responses_sse
 from iron_shim.sse import SSEParser
-from iron_shim.streams import accumulator_for
+from iron_shim.streams import _remove_usage_null, accumulator_for
 from iron_shim.tap import StreamTap
 from iron_shim.usage import make_usage
 
@@ -82,6 +82,20 @@ class Accumulators(unittest.TestCase):
                 'data: {"choices": [{"delta": {"content": "x"}}]}\n\n' 'data: {"choices": []}\n\ndata: [DONE]\n\n'
             ).encode(),
         )
+
+    def test_strip_takes_the_top_level_usage_whatever_its_spelling_or_place(self) -> None:
+        """The compact spelling is cut without a regex; a nested "usage" or a spaced one still goes by the
+        regex, and only the top-level (last) "usage": null is removed."""
+        cases = {
+            '{"a":1,"usage":null,"b":2}': '{"a":1,"b":2}',
+            '{"a":1,"usage":null}': '{"a":1}',
+            '{"a":{"usage":null},"usage":null}': '{"a":{"usage":null}}',
+            '{"a":1,"usage":null ,"b":2}': '{"a":1 ,"b":2}',
+            '{"a":1, "usage": null}': '{"a":1}',
+        }
+        for raw, kept in cases.items():
+            out = _remove_usage_null(f"data: {raw}\n\n".encode(), json.loads(raw))
+            self.assertEqual(out, f"data: {kept}\n\n".encode(), raw)
 
     def test_responses_stream(self) -> None:
         result, _ = run("openai", "responses", responses_sse())

@@ -95,6 +95,12 @@ def keeping(ask: Ask) -> Answer:
     return Answer("allow", ask.texts)
 
 
+def lag(ask: Ask) -> Answer:
+    """A filter that holds each delta until the next one (a word may go on) and releases the last at the end."""
+    texts = ("",) + ask.texts[:-1] if ask.texts else ()
+    return Answer("allow", texts, ask.texts[-1] if ask.texts and ask.done else "")
+
+
 def asked(h: "Harness") -> List[str]:
     """Every delta text the engine was asked about, in order."""
     return [text for ask in h.asks for text in ask.texts]
@@ -266,6 +272,38 @@ class Batching(unittest.TestCase):
             self.assertEqual(seen, expected, endpoint)
             self.assertEqual(h.asks, whole.asks, endpoint)
             self.assertEqual(len(h.asks), 1, endpoint)
+
+    def test_a_read_whose_held_text_is_all_released_by_its_end_goes_out_as_the_provider_sent_it(self) -> None:
+        """The engine held text from delta to delta inside one read and released all of it at the end: the
+        agent gets the read at once, so every event keeps the provider's bytes (no copy, no re-encoding)."""
+        for endpoint, stream in (
+            ("chat.completions", chat_sse(True, ("Mock", " reply", " 91f6845d", ": this", " is", " it."))),
+            ("messages", anthropic_sse()),
+            ("responses", responses_sse()),
+        ):
+            h = Harness(endpoint, lag, strip=endpoint == "chat.completions")
+            seen = h.tap.feed(raw(stream)) + h.tap.tail()
+            h.tap.finish()
+            plain = Harness(endpoint, keeping, strip=endpoint == "chat.completions")
+            expected = plain.tap.feed(raw(stream)) + plain.tap.tail()
+            self.assertEqual(seen, expected, endpoint)
+            self.assertEqual(len(h.asks), 1, endpoint)
+            self.assertEqual(h.reports[0][0].output, text_of(endpoint, raw(stream)), endpoint)
+
+    def test_only_the_deltas_past_what_a_read_released_are_rewritten(self) -> None:
+        """Text still held at the end of a read (more to come) or redacted: the events before it keep the
+        provider's bytes, the later ones carry exactly what was released; nothing held comes out early."""
+        stream = chat_sse(False, ("Mock", " reply", " 91f68", "45d", " ok"))
+        h = Harness("chat.completions", masking("845d"))
+        cut = next(i for i, e in enumerate(stream) if '"45d"' in e)  # the read ends with "8": it may begin "845d"
+        first = h.tap.feed(raw(stream[:cut]))
+        self.assertEqual(events(first)[:3], events(raw(stream[:3])))  # role, "Mock", " reply": as sent
+        self.assertEqual(text_of("chat.completions", first), "Mock reply 91f6")
+        rest = h.tap.feed(raw(stream[cut:])) + h.tap.tail()
+        h.tap.finish()
+        self.assertEqual(text_of("chat.completions", first + rest), "Mock reply 91f6**** ok")
+        self.assertNotIn("845d", (first + rest).decode())
+        self.assertEqual(len(events(first + rest)), len(stream))
 
     def test_chat_remainder_read_after_its_last_delta_rides_on_the_finish_chunk(self) -> None:
         stream = chat_sse(False)

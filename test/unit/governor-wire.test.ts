@@ -110,6 +110,14 @@ describe("batched llm.chunk", () => {
     expect(events.filter((e) => e.type === "llm.decision" && e.phase === "stream").length).toBeGreaterThan(0);
   });
 
+  it("gives each delta of a read its own text when the read holds no value (no word waits for the next delta of the same read)", async () => {
+    const { governor: g } = governor([safety(REDACT)]);
+    await g.request("a", wireRequest(1, { stream: true }));
+    const deltas = ["Mock", " reply", " 91f6845d:", " this", " is", " it."];
+    const answer = g.chunk("a", chunk(10, "c-1", 0, { texts: deltas, done: true }));
+    expect([answer.action, answer.texts, answer.text]).toEqual(["allow", ["Mock", " reply", " 91f6845d:", " this", " is", " "], "it."]);
+  });
+
   it("stops at a deny: the texts decided before it, then nothing", async () => {
     const block: DirectionActions = { default: "block", overrides: {} };
     const { governor: g } = governor([safety(block)]);

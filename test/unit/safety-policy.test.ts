@@ -179,6 +179,40 @@ describe("stream redaction", () => {
     );
   });
 
+  it("takes a read's deltas at once: each carries its own text as far as it can go out, the same text as whole-text redaction", () => {
+    const filter = createStreamRedactor(rules, new Placeholders(), false);
+    // The engine sees the whole read: no delta waits for the next one of the same read to show its word ended.
+    expect(filter.pushMany(["Mock", " reply", " 91f6845d:", " this"]).map((v) => v.text)).toEqual(["Mock", " reply", " 91f6845d:", " "]);
+    expect(filter.pushMany([" is", " it"]).map((v) => v.text)).toEqual(["this is", " "]);
+    expect(filter.end().text).toBe("it");
+    // A value in what goes out: delta by delta, exactly as push() does.
+    const batch = createStreamRedactor(rules, new Placeholders(), false);
+    const single = createStreamRedactor(rules, new Placeholders(), false);
+    const read = ["Mail jo", "hn@exa", "mple.com now", ", please"];
+    expect(batch.pushMany(read)).toEqual(read.map((delta) => single.push(delta)));
+    fc.assert(
+      fc.property(fc.constantFrom(...SAMPLES), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 40 }), (text, sizes) => {
+        const reads: string[][] = [];
+        let at = 0;
+        for (let i = 0; at < text.length; i += 1) {
+          const size = sizes[i % sizes.length] as number;
+          const delta = text.slice(at, at + size);
+          if (i % 3 === 0 || reads.length === 0) reads.push([delta]);
+          else reads[reads.length - 1]?.push(delta);
+          at += size;
+        }
+        const stream = createStreamRedactor(rules, new Placeholders(), false);
+        const out = reads.map((deltas) => {
+          const verdicts = stream.pushMany(deltas);
+          expect(verdicts).toHaveLength(deltas.length);
+          return verdicts.map((v) => v.text).join("");
+        });
+        expect(out.join("") + stream.end().text).toBe(redactText(text, rules, new Placeholders()).text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("releases text held for a number with the very delta that shows the number has ended", () => {
     const filter = createStreamRedactor(rules, new Placeholders(), false);
     expect(filter.push("Your order 48213").text).toBe("Your order ");

@@ -37,4 +37,33 @@ describe("composeStreamFilters", () => {
     ]);
     expect(chain.push("x")).toMatchObject({ action: "deny", policy: "guard", code: "IRON_ERR_PII" });
   });
+
+  it("hands a read's deltas to a lone filter that takes them at once, and stops at its deny", () => {
+    const seen: string[][] = [];
+    const batch = {
+      push: (text: string) => ({ action: "allow" as const, text }),
+      pushMany: (texts: readonly string[]) => {
+        seen.push([...texts]);
+        return texts.map((text) => (text === "no" ? { action: "deny" as const, text: "", code: "IRON_ERR_PII", reason: "x" } : { action: "allow" as const, text }));
+      },
+      end: () => ({ action: "allow" as const, text: "" }),
+    };
+    const chain = composeStreamFilters([{ policy: "lone", filter: batch }]);
+    expect(chain.pushMany(["a", "b"]).map((v) => v.text)).toEqual(["a", "b"]);
+    expect(chain.pushMany(["c", "no", "d"]).map((v) => [v.action, v.policy])).toEqual([
+      ["allow", null],
+      ["deny", "lone"],
+    ]);
+    expect(seen).toEqual([
+      ["a", "b"],
+      ["c", "no", "d"],
+    ]);
+    // Two filters: delta by delta through the chain, as push() does.
+    const two = composeStreamFilters([
+      { policy: "lone", filter: batch },
+      { policy: "upper", filter: upper },
+    ]);
+    expect(two.pushMany(["x", "y"]).map((v) => v.text)).toEqual(["X", "Y"]);
+    expect(seen).toHaveLength(2);
+  });
 });

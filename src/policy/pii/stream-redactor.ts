@@ -5,10 +5,11 @@
 // the last 64 characters first show a digit while the number may still go on (numbers
 // written in groups: cards, IBANs, phones), and an unfinished PEM block. More than 8 KiB held is released (redacted as far
 // as it can be) so a stream can never stall.
-import type { Finding, StreamFilter, StreamVerdict } from "../types.js";
+import type { BatchStreamFilter } from "../stream-filters.js";
+import type { Finding, StreamVerdict } from "../types.js";
 import type { Placeholders } from "./placeholders.js";
 import { describeFindings, redactText, type DirectionRules } from "./redact-text.js";
-import { scanText } from "./scan.js";
+import { scanText, type Match } from "./scan.js";
 
 /** Characters of already-emitted text kept as context for the guards ("phone: " before a number). */
 const CONTEXT = 48;
@@ -18,7 +19,7 @@ export const TAIL = 64;
 export const MAX_HOLD = 8192;
 
 /** Creates the filter for one streamed call; `wide` holds the whole tail (custom multi-word patterns). */
-export function createStreamRedactor(rules: DirectionRules, placeholders: Placeholders, wide: boolean): StreamFilter {
+export function createStreamRedactor(rules: DirectionRules, placeholders: Placeholders, wide: boolean): BatchStreamFilter {
   let held = "";
   let context = "";
   let blocked = false;
@@ -49,12 +50,37 @@ export function createStreamRedactor(rules: DirectionRules, placeholders: Placeh
     return findings.length > 0 ? { action: "allow", text, findings } : { action: "allow", text };
   };
 
+  const scan = (text: string): readonly Match[] => (rules.scan === undefined ? scanText(text, rules.detectors) : rules.scan(text));
+  const push = (delta: string): StreamVerdict => {
+    if (blocked) return { action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" };
+    held += delta;
+    const cut = held.length > MAX_HOLD ? held.length - TAIL : safeCut(context, held, rules, wide);
+    return cut <= 0 ? { action: "allow", text: "" } : emit(cut);
+  };
+
   return {
-    push(delta) {
-      if (blocked) return { action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" };
-      held += delta;
-      const cut = held.length > MAX_HOLD ? held.length - TAIL : safeCut(context, held, rules, wide);
-      return cut <= 0 ? { action: "allow", text: "" } : emit(cut);
+    push,
+    // The deltas of one read at once: the cut is found once for all of them (as one push of their text
+    // would find it), and when what goes out holds no value, each delta carries its own text as far as it
+    // goes out. A value to redact or block in it: delta by delta, as push() does.
+    pushMany(deltas) {
+      if (blocked || deltas.length < 2) return deltas.map(push);
+      const joined = held + deltas.join("");
+      const cut = joined.length > MAX_HOLD ? joined.length - TAIL : safeCut(context, joined, rules, wide);
+      const ready = joined.slice(0, Math.max(0, cut));
+      if (ready !== "" && scan(context + ready).some((m) => m.start >= context.length)) return deltas.map(push);
+      const verdicts: StreamVerdict[] = [];
+      let at = 0;
+      let end = held.length;
+      for (const delta of deltas) {
+        end += delta.length;
+        const upTo = Math.min(ready.length, end);
+        verdicts.push({ action: "allow", text: ready.slice(at, upTo) });
+        at = upTo;
+      }
+      held = joined.slice(ready.length);
+      context = (context + ready).slice(-CONTEXT);
+      return verdicts;
     },
     end() {
       if (blocked) return { action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" };
