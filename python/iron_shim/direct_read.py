@@ -51,7 +51,8 @@ class DirectRead:
         link = self.link
         with link.cond:
             link.reader = None
-            link.cond.notify_all()
+            if link.reader_waits:  # only wait_gone() waits for the role; a notify costs ~1 us of Python
+                link.cond.notify_all()
             readiness = conn.readiness
             if readiness is not None:
                 try:
@@ -68,9 +69,9 @@ class DirectRead:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return
-                if not conn.wait_readable(min(left, SLICE)):
+                frames = conn.read_within(SLICE if left > SLICE else left)
+                if frames is None:
                     continue
-                frames = conn.read_frames()
                 conn.last_rx = time.monotonic()
                 for frame in frames:
                     link.dispatch(conn, frame)
@@ -85,9 +86,13 @@ class DirectRead:
         link = self.link
         deadline = time.monotonic() + timeout
         with link.cond:
-            while link.reader is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                link.cond.wait(left)
+            link.reader_waits += 1
+            try:
+                while link.reader is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    link.cond.wait(left)
+            finally:
+                link.reader_waits -= 1
         return True
