@@ -82,6 +82,55 @@ class DirectReads(unittest.TestCase):
         self.assertIsNone(conn._reader_poll, "a poll() was set up for the reading caller")
         self.assertIsNone(conn.sock.gettimeout(), "the live socket must stay blocking")
 
+    def count_mask_changes(self, client: Client) -> list:
+        """Counts the epoll_ctl calls that change what the I/O thread watches on the live connection."""
+        readiness, calls = client.link.conn.readiness, []
+        arm, disarm = readiness.arm, readiness.disarm
+        readiness.arm = lambda: (calls.append("arm"), arm())[1]
+        readiness.disarm = lambda: (calls.append("disarm"), disarm())[1]
+        return calls
+
+    def test_a_synchronous_agent_changes_no_epoll_mask_from_call_to_call(self) -> None:
+        client = self.make(settings={"heartbeat_ms": 10000})
+        self.assertEqual(client.request(request_msg("first"))["reason"], "first")
+        calls = self.count_mask_changes(client)
+        for n in range(5):
+            self.assertEqual(client.request(request_msg(f"s-{n}"))["reason"], f"s-{n}")
+        self.assertEqual(calls, [])
+        self.assertIs(client.link.conn.readiness.watching, not self.direct)
+
+    def test_a_quiet_socket_still_sees_the_peer_hang_up_at_once(self) -> None:
+        # Heartbeats far apart: only the hang-up itself can tell the idle client that the link is gone.
+        client = self.make(settings={"heartbeat_ms": 10000})
+        for n in range(3):
+            self.assertEqual(client.request(request_msg(f"q-{n}"))["reason"], f"q-{n}")
+        self.peer.drop_connections()
+        self.peer.wait_for("hello", 2, timeout=3)
+        deadline = time.monotonic() + 3
+        while client.state != "ready" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(client.request(request_msg("after"))["reason"], "after")
+
+    def test_on_a_quiet_socket_an_unawaited_ping_is_answered_at_the_next_heartbeat(self) -> None:
+        client = self.make(settings={"heartbeat_ms": 100})
+        self.assertEqual(client.request(request_msg("first"))["reason"], "first")
+        self.peer.ping_all(b"quiet")
+        deadline = time.monotonic() + 3
+        while not self.peer.pongs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.peer.pongs[:1], [b"quiet"])
+
+    def test_a_begun_call_is_read_by_the_io_thread_after_synchronous_calls(self) -> None:
+        # begin() reads nothing itself: the I/O thread must watch the socket that sync calls left quiet.
+        client = self.make(settings={"heartbeat_ms": 10000})
+        self.assertEqual(client.request(request_msg("first"))["reason"], "first")
+        pending = client.begin(request_msg("begun"))
+        deadline = time.monotonic() + 3
+        while not pending.waiter.done and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertTrue(pending.waiter.done, "nobody read the begun call's reply")
+        self.assertEqual(client.finish(pending)["reason"], "begun")
+
     def test_many_callers_at_once_each_get_their_own_reply_exactly_once(self) -> None:
         # The read role passes between callers and the I/O thread all the time: nothing lost, nothing twice.
         client = self.make(timeout_ms=10000)
