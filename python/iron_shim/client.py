@@ -193,6 +193,8 @@ class Client:
             return None
         waiter.sent = True
         reading = read_own and self.reads.take(conn, CALLER)
+        if not reading:
+            self.reads.watch(conn)  # the I/O thread reads this reply: it must see it come
         try:
             conn.send(frame)
             return conn if reading else None

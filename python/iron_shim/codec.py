@@ -138,6 +138,10 @@ def _pack(obj: Any, out: bytearray, depth: int) -> None:
                 out.append(0xC3 if item else 0xC2)
             elif ti is float:
                 out += _P_F64(0xCB, item)
+            elif ti is bytes and len(item) < 0x10000:  # body_json: bin8 / bin16 inline
+                n = len(item)
+                out += _P_U8(0xC4, n) if n < 0x100 else _P_U16(0xC5, n)
+                out += item
             else:
                 _pack(item, out, depth)
     elif t is int:

@@ -158,50 +158,54 @@ def _array(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[List
 
 def _map(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[Dict[Any, Any], int]:
     """Decodes n key/value pairs (two bytes at least each), keeping their order; short string keys
-    and the common leaf values are read inline."""
+    and the common leaf values are read inline (a decision is a dozen short strings: no call per key).
+
+    Bounds are not checked per entry: reading a byte past the end raises IndexError, and a string cut
+    short by the end leaves pos past it, which the next read or the final check reports as truncated."""
     if 2 * n > length - pos:
         raise _truncated(pos, 2 * n, length)
     if depth <= 0:
         raise ProtocolError(f"msgpack: more than {MAX_DEPTH} nested containers")
     depth -= 1
     result: Dict[Any, Any] = {}
-    for _ in range(n):
-        if pos >= length:
-            raise _truncated(pos, 1, length)
-        b = data[pos]
-        if b >= 0xA0 and b <= 0xBF:
-            end = pos + 1 + (b & 0x1F)
-            if end > length:
-                raise _truncated(pos + 1, b & 0x1F, length)
-            key = _utf8(data, pos + 1, end)
-            pos = end
-        else:
-            key, pos = _unpack(data, pos, length, depth)
-        if pos >= length:
-            raise _truncated(pos, 1, length)
-        b = data[pos]
-        if b < 0x80:
-            value = b
-            pos += 1
-        elif b >= 0xA0 and b <= 0xBF:
-            end = pos + 1 + (b & 0x1F)
-            if end > length:
-                raise _truncated(pos + 1, b & 0x1F, length)
-            value = _utf8(data, pos + 1, end)
-            pos = end
-        elif b in _CONSTANTS:
-            value = _CONSTANTS[b]
-            pos += 1
-        elif b in _UINTS:  # ids, budgets, timeouts: read inline too
-            size, read = _UINTS[b]
-            if pos + 1 + size > length:
-                raise _truncated(pos + 1, size, length)
-            value = read(data, pos + 1)[0]
-            pos += 1 + size
-        else:
-            value, pos = _unpack(data, pos, length, depth)
-        try:
+    at = pos  # where the string being decoded inline starts (for the error)
+    try:
+        for _ in range(n):
+            b = data[pos]
+            if 0xA0 <= b <= 0xBF:
+                at = pos + 1
+                pos = at + b - 0xA0
+                key = data[at:pos].decode()
+            else:
+                key, pos = _unpack(data, pos, length, depth)
+            b = data[pos]
+            if b < 0x80:
+                value = b
+                pos += 1
+            elif 0xA0 <= b <= 0xBF:
+                at = pos + 1
+                pos = at + b - 0xA0
+                value = data[at:pos].decode()
+            elif b in _CONSTANTS:
+                value = _CONSTANTS[b]
+                pos += 1
+            elif b in _UINTS:  # ids, budgets, timeouts: read inline too
+                size, read = _UINTS[b]
+                if pos + 1 + size > length:
+                    raise _truncated(pos + 1, size, length)
+                value = read(data, pos + 1)[0]
+                pos += 1 + size
+            else:
+                value, pos = _unpack(data, pos, length, depth)
             result[key] = value
-        except TypeError:
-            raise ProtocolError(f"msgpack: map key of type {type(key).__name__} is not supported") from None
+    except IndexError:
+        raise _truncated(pos, 1, length) from None
+    except UnicodeDecodeError as exc:  # only the inline decodes raise it (_utf8 turns its own into ProtocolError)
+        if pos > length:  # a string cut short by the end of the input
+            raise _truncated(at, pos - at, length) from None
+        raise ProtocolError(f"msgpack: invalid UTF-8 in string at offset {at} ({exc.reason})") from None
+    except TypeError:  # the only unhashable values are containers, and the only TypeError is their use as key
+        raise ProtocolError(f"msgpack: map key of type {type(key).__name__} is not supported") from None
+    if pos > length:
+        raise _truncated(at, pos - at, length)
     return result, pos

@@ -2,12 +2,16 @@
 
 The socket has one reader at a time, the holder of the read role (Link.reader): the I/O thread
 (IO_THREAD) or one calling thread (CALLER). A caller about to write its request takes the role
-when nobody holds it, takes the socket out of the I/O thread's epoll set (disarm) so the sleeping I/O
-thread is not woken, reads and dispatches every frame that arrives (other callers' replies included)
-until its own reply is there, and hands the socket back (arm; epoll reports at once whatever arrived
-meanwhile). The role is taken before the request is written, so a fast reply cannot wake the I/O
-thread first. Everyone else waits on its reply slot as before. Where epoll is missing, or the role is
-taken, nothing changes: the I/O thread reads.
+when nobody holds it, makes the socket quiet for the I/O thread's epoll (readiness.py) so the sleeping
+I/O thread is not woken, reads and dispatches every frame that arrives (other callers' replies included)
+until its own reply is there, and hands the role back. The socket is watched again only while a reply is
+awaited that no caller reads (an asyncio caller, begin(), a caller that found the role taken): the holder
+sees those waiters when it releases, and a waiter registered after that watches itself (watch()). A
+synchronous agent therefore leaves it quiet from call to call: no epoll_ctl per decision. Quiet still
+reports the peer's hang-up, and the I/O thread reads whatever else arrived unawaited (a PONG, a late
+reply, an ERROR) at its next heartbeat. The role is taken before the request is written, so a fast reply
+cannot wake the I/O thread first. Everyone else waits on its reply slot as before. Where epoll is
+missing, or the role is taken, nothing changes: the I/O thread reads.
 """
 from __future__ import annotations
 
@@ -33,31 +37,59 @@ class DirectRead:
         self.link = link
 
     def take(self, conn: Connection, who: str) -> bool:
-        """Takes the read role when free and the connection is the live one; a caller also disarms."""
+        """Takes the read role when free and the connection is the live one; a caller also quiets the
+        socket (when it was watched). The I/O thread takes it after an event, which one-shot disabled."""
         link = self.link
         readiness = conn.readiness
         if readiness is None or (who == CALLER and not readiness.direct):
             return False
         with link.lock:
+            if who == IO_THREAD and readiness.direct:
+                readiness.watching = None  # the event fired: set again on release, whoever releases
             if link.reader is not None or link.conn is not conn or conn.broken is not None:
                 return False
-            if who == CALLER:
-                readiness.disarm()
+            if who == CALLER and readiness.watching is not False:
+                try:
+                    readiness.disarm()
+                except (OSError, ValueError):  # closed meanwhile by a retiring I/O thread
+                    return False
             link.reader = who
         return True
 
     def release(self, conn: Connection) -> None:
-        """Gives the role back and re-arms the socket for the I/O thread."""
+        """Gives the role back, watching the socket for the I/O thread when a reply is still awaited, else
+        leaving it quiet: a synchronous agent's caller then changes nothing, and the next one reads again."""
         link = self.link
         with link.cond:
             link.reader = None
-            link.cond.notify_all()
-            readiness = conn.readiness
-            if readiness is not None:
-                try:
-                    readiness.arm()
-                except (OSError, ValueError):  # closed meanwhile by a retiring I/O thread
-                    pass
+            if link.reader_waits:  # only wait_gone() waits for the role; a notify costs ~1 us of Python
+                link.cond.notify_all()
+            self._set_watch(conn, bool(link.pending))
+
+    def watch(self, conn: Connection) -> None:
+        """A reply is awaited that no caller will read itself (async, begin(), the role was taken): the I/O
+        thread must see it. Whoever holds the role watches on release (it sees the waiter), else now."""
+        readiness = conn.readiness
+        if readiness is None or readiness.watching is not False:
+            return
+        link = self.link
+        with link.lock:
+            if link.reader is None and link.conn is conn:
+                self._set_watch(conn, True)
+
+    @staticmethod
+    def _set_watch(conn: Connection, watched: bool) -> None:
+        """Watched or quiet, under the link's lock; one epoll_ctl only when that changes (or an event fired)."""
+        readiness = conn.readiness
+        if readiness is None or not readiness.direct or readiness.watching is watched:
+            return  # poll() always watches
+        try:
+            if watched:
+                readiness.arm()
+            else:
+                readiness.disarm()
+        except (OSError, ValueError):  # closed meanwhile by a retiring I/O thread
+            pass
 
     def read_own_reply(self, conn: Connection, waiter: "SyncWaiter", deadline: float) -> None:
         """Holding the read role (taken before the request was written), reads the socket until the
@@ -68,9 +100,9 @@ class DirectRead:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return
-                if not conn.wait_readable(min(left, SLICE)):
+                frames = conn.read_within(SLICE if left > SLICE else left)
+                if frames is None:
                     continue
-                frames = conn.read_frames()
                 conn.last_rx = time.monotonic()
                 for frame in frames:
                     link.dispatch(conn, frame)
@@ -85,9 +117,13 @@ class DirectRead:
         link = self.link
         deadline = time.monotonic() + timeout
         with link.cond:
-            while link.reader is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                link.cond.wait(left)
+            link.reader_waits += 1
+            try:
+                while link.reader is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    link.cond.wait(left)
+            finally:
+                link.reader_waits -= 1
         return True

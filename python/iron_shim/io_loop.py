@@ -141,16 +141,12 @@ class IOLoop:
             if woken:
                 link.drain_wake()
             if readable and self.reads.take(conn, IO_THREAD):
-                try:
-                    frames = conn.read_frames()
-                    conn.last_rx = now
-                    for frame in frames:
-                        link.dispatch(conn, frame)
-                finally:
-                    self.reads.release(conn)
+                self.read(conn, now)
             if link.outbox and link.state == READY:
                 link.flush_outbox(conn)
             if now >= next_beat and link.state == READY:
+                if readiness.watching is False and self.reads.take(conn, IO_THREAD):
+                    self.read(conn, now)  # quiet socket: what came unawaited (a PONG, a late reply, an ERROR)
                 conn.send(zmtp.encode_frame(packb(protocol.heartbeat(protocol.next_id(), len(link.pending)))))
                 if ping_at is not None and conn.last_rx >= ping_at:
                     ping_at = None  # something arrived since the PING: the peer is alive
@@ -160,6 +156,17 @@ class IOLoop:
                 if ping_at is not None and now - ping_at > dead_after:
                     raise ConnectionClosed(f"no answer from the supervisor for {now - ping_at:.1f} s")
                 next_beat = now + beat
+
+    def read(self, conn: Connection, now: float) -> None:
+        """Holding the read role: reads what is there (without waiting), dispatches it, hands the role back."""
+        try:
+            frames = conn.read_frames()
+            if frames:
+                conn.last_rx = now
+            for frame in frames:
+                self.link.dispatch(conn, frame)
+        finally:
+            self.reads.release(conn)
 
     def retire(self, conn: Connection) -> None:
         """Shuts the socket (a caller reading it wakes up), lets that caller go, then closes."""

@@ -29,7 +29,9 @@ _STRICT = json.JSONDecoder(parse_constant=_refuse)
 
 def loads(raw: Any) -> Tuple[Any, Optional[bytes]]:
     """json.loads(raw) (its errors too), and raw itself when it may stand for the result on the wire."""
-    if type(raw) is not bytes or detect_encoding(raw) != "utf-8":
+    # A body that opens an object with a non-NUL byte after it is UTF-8 to detect_encoding (no BOM, not
+    # UTF-16/32); that Python function is skipped then.
+    if type(raw) is not bytes or (raw[:1] != b"{" or raw[1:2] == b"\0") and detect_encoding(raw) != "utf-8":
         return json.loads(raw), None
     try:
         return _STRICT.decode(raw.decode("utf-8")), raw

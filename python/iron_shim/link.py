@@ -79,6 +79,7 @@ class Link:
         self.cond = threading.Condition(self.lock)
         self.state = IDLE
         self.reader: Optional[str] = None  # who reads the socket now (direct_read.py)
+        self.reader_waits = 0  # threads in DirectRead.wait_gone(), waiting for the role to come back
         self.conn: Optional[Connection] = None
         # Wake-up channel for the I/O thread: socket objects (not raw fds), so a write after close
         # fails cleanly instead of landing on a reused descriptor.

@@ -1,7 +1,7 @@
 """Recognises an LLM call from method + URL (+ headers + JSON body) and extracts what policies need."""
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 from . import json_body
@@ -124,12 +124,38 @@ def maybe_llm(method: str, url: str) -> bool:
     return _endpoint(path) is not None or _gemini(path) is not None or _ollama(path) is not None
 
 
+#: (url, providers) -> the Target matched for a POST to it: an agent calls the same few URLs again and again.
+#: Only matches that did not consult a header are kept (bounded).
+_MATCHES: Dict[Tuple[str, Sequence[ProviderConfig]], Target] = {}
+_MATCHES_LIMIT = 256
+
+
 def match_url(
     method: str, url: str, header: Callable[[str], Optional[str]], providers: Sequence[ProviderConfig] = ()
 ) -> Optional[Target]:
     """Returns a Target for a governed endpoint, or None fast (no body parsing, no round trip)."""
     if method.upper() != "POST":
         return None
+    try:
+        key = (url, providers)
+        return _MATCHES[key]
+    except (KeyError, TypeError):  # TypeError: unhashable providers (a list): matched every time
+        pass
+    target = _match_post(url, header, providers)
+    if target is not None and (target.known or target.endpoint != "messages"):
+        try:
+            if len(_MATCHES) >= _MATCHES_LIMIT:
+                _MATCHES.clear()
+            _MATCHES[key] = target
+        except TypeError:
+            pass
+    return target
+
+
+def _match_post(
+    url: str, header: Callable[[str], Optional[str]], providers: Sequence[ProviderConfig]
+) -> Optional[Target]:
+    """match_url for a POST, uncached."""
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     gemini = _gemini(path)
     if gemini is not None:

@@ -195,6 +195,8 @@ class FrameParser:
     def feed(self, data: bytes) -> List[Frame]:
         """Appends bytes and returns every frame they complete; raises on a malformed frame."""
         buf = self._buf
+        if not buf and len(data) >= 2 and data[0] == 0 and len(data) == data[1] + 2 and data[1] <= self.max_frame:
+            return [Frame(False, None, bytes(data[2:]))]  # the common case: exactly one short, last message part
         buf += data
         frames: List[Frame] = []
         pos, length = 0, len(buf)

@@ -43,13 +43,19 @@ class DirectReads(unittest.TestCase):
     def spy_readers(self, client: Client) -> list:
         """Records the name of each thread that reads frames from the live connection."""
         conn, names = client.link.conn, []
-        read = conn.read_frames
+        read, read_within = conn.read_frames, conn.read_within
 
         def recording(*args):
             names.append(threading.current_thread().name)
             return read(*args)
 
-        conn.read_frames = recording
+        def recording_within(timeout):
+            frames = read_within(timeout)
+            if frames is not None:
+                names.append(threading.current_thread().name)
+            return frames
+
+        conn.read_frames, conn.read_within = recording, recording_within
         return names
 
     def wait_reader_free(self, client: Client) -> None:
@@ -66,6 +72,99 @@ class DirectReads(unittest.TestCase):
         expected = threading.current_thread().name if self.direct else "iron-shim-io"
         self.assertTrue(readers and all(name == expected for name in readers), readers)
         self.wait_reader_free(client)
+
+    def test_a_reading_caller_waits_in_its_recv_without_a_poll_before_it(self) -> None:
+        # On a plain socket the receive timeout bounds one blocking recv: no poll() per decision.
+        client = self.make()
+        for n in range(3):
+            self.assertEqual(client.request(request_msg(f"r-{n}"))["reason"], f"r-{n}")
+        conn = client.link.conn
+        self.assertIsNone(conn._reader_poll, "a poll() was set up for the reading caller")
+        self.assertIsNone(conn.sock.gettimeout(), "the live socket must stay blocking")
+
+    def count_mask_changes(self, client: Client) -> list:
+        """Counts the epoll_ctl calls that change what the I/O thread watches on the live connection."""
+        readiness, calls = client.link.conn.readiness, []
+        arm, disarm = readiness.arm, readiness.disarm
+        readiness.arm = lambda: (calls.append("arm"), arm())[1]
+        readiness.disarm = lambda: (calls.append("disarm"), disarm())[1]
+        return calls
+
+    def test_a_synchronous_agent_changes_no_epoll_mask_from_call_to_call(self) -> None:
+        client = self.make(settings={"heartbeat_ms": 10000})
+        self.assertEqual(client.request(request_msg("first"))["reason"], "first")
+        calls = self.count_mask_changes(client)
+        for n in range(5):
+            self.assertEqual(client.request(request_msg(f"s-{n}"))["reason"], f"s-{n}")
+        self.assertEqual(calls, [])
+        self.assertIs(client.link.conn.readiness.watching, not self.direct)
+
+    def test_a_quiet_socket_still_sees_the_peer_hang_up_at_once(self) -> None:
+        # Heartbeats far apart: only the hang-up itself can tell the idle client that the link is gone.
+        client = self.make(settings={"heartbeat_ms": 10000})
+        for n in range(3):
+            self.assertEqual(client.request(request_msg(f"q-{n}"))["reason"], f"q-{n}")
+        self.peer.drop_connections()
+        self.peer.wait_for("hello", 2, timeout=3)
+        deadline = time.monotonic() + 3
+        while client.state != "ready" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(client.request(request_msg("after"))["reason"], "after")
+
+    def test_on_a_quiet_socket_an_unawaited_ping_is_answered_at_the_next_heartbeat(self) -> None:
+        client = self.make(settings={"heartbeat_ms": 100})
+        self.assertEqual(client.request(request_msg("first"))["reason"], "first")
+        self.peer.ping_all(b"quiet")
+        deadline = time.monotonic() + 3
+        while not self.peer.pongs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.peer.pongs[:1], [b"quiet"])
+
+    def test_a_begun_call_is_read_by_the_io_thread_after_synchronous_calls(self) -> None:
+        # begin() reads nothing itself: the I/O thread must watch the socket that sync calls left quiet.
+        client = self.make(settings={"heartbeat_ms": 10000})
+        self.assertEqual(client.request(request_msg("first"))["reason"], "first")
+        pending = client.begin(request_msg("begun"))
+        deadline = time.monotonic() + 3
+        while not pending.waiter.done and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertTrue(pending.waiter.done, "nobody read the begun call's reply")
+        self.assertEqual(client.finish(pending)["reason"], "begun")
+
+    def test_many_callers_at_once_each_get_their_own_reply_exactly_once(self) -> None:
+        # The read role passes between callers and the I/O thread all the time: nothing lost, nothing twice.
+        client = self.make(timeout_ms=10000)
+        got, errors = [], []
+
+        def caller(t: int) -> None:
+            try:
+                for n in range(40):
+                    name = f"t{t}-{n}"
+                    reply = client.request(request_msg(name))
+                    got.append((name, reply["reason"]))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        async def async_callers() -> None:
+            async def one(n: int) -> None:
+                reply = await client.request_async(request_msg(f"a-{n}"))
+                got.append((f"a-{n}", reply["reason"]))
+
+            await asyncio.gather(*(one(n) for n in range(40)))
+
+        threads = [threading.Thread(target=caller, args=(t,)) for t in range(6)]
+        threads.append(threading.Thread(target=lambda: asyncio.run(async_callers())))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(got), 6 * 40 + 40)
+        self.assertTrue(all(name == reason for name, reason in got), [g for g in got if g[0] != g[1]][:5])
+        self.assertEqual(len({name for name, _ in got}), len(got))
+        self.assertEqual(client.link.pending, {})
+        self.wait_reader_free(client)
+        self.assertEqual(len(self.peer.of_type("hello")), 1)
 
     def test_the_role_holder_delivers_other_callers_replies_and_then_its_own(self) -> None:
         client = self.make()

@@ -55,6 +55,20 @@ class Recognition(unittest.TestCase):
         self.assertEqual(match("https://gw.example/anthropic/v1/messages", configured=cfg).provider, "claude-gw")
         self.assertEqual(match("http://10.0.0.5:8000/v10/chat/completions", configured=cfg).provider, "openai")
 
+    def test_a_repeated_url_matches_as_the_first_time(self) -> None:
+        # Matches are remembered per URL and provider list; one that asked a header is asked again each time.
+        cfg = (ProviderConfig("vllm", "openai", "http://10.0.0.5:8000/v1"),)
+        url = "http://10.0.0.5:8000/v1/chat/completions"
+        for _ in range(2):
+            self.assertEqual(match(url, configured=cfg).provider, "vllm")
+            self.assertEqual(match(url).provider, "openai")
+            self.assertIsNone(match(url, method="GET", configured=cfg))
+        gateway = "http://gw.local/api/messages"
+        for _ in range(2):
+            self.assertEqual(match(gateway, headers={"anthropic-version": "2023-06-01"}).kind, "anthropic")
+            self.assertIsNone(match(gateway))
+        self.assertEqual(match(url, configured=list(cfg)).provider, "vllm")  # an unhashable list works too
+
     def test_unknown_hosts_need_a_json_body_with_a_model(self) -> None:
         t = match("http://app.local/api/completions")
         self.assertIsNone(providers.inspect(t, "http://app.local/api/completions", b'{"text": "hi"}'))

@@ -69,6 +69,19 @@ class Frames(unittest.TestCase):
         with self.assertRaises(ProtocolError):
             zmtp.encode_frame(b"\x00" * (zmtp.MAX_FRAME_BYTES + 1))
 
+    def test_one_whole_short_frame_parses_like_any_other(self) -> None:
+        # The one-short-frame shortcut keeps the maximum, and leaves every other shape to the general parse.
+        with self.assertRaises(ProtocolError):
+            zmtp.FrameParser(max_frame=4).feed(b"\x00\x05hello")
+        self.assertEqual(zmtp.FrameParser().feed(b"\x00\x05hello"), [zmtp.Frame(False, None, b"hello")])
+        self.assertEqual(zmtp.FrameParser().feed(bytearray(b"\x00\x00")), [zmtp.Frame(False, None, b"")])
+        parser = zmtp.FrameParser()
+        self.assertEqual(parser.feed(b"\x00\x05hel"), [])
+        self.assertEqual(parser.feed(b"lo"), [zmtp.Frame(False, None, b"hello")])  # not taken for the rest
+        frames = zmtp.FrameParser().feed(b"\x01\x01a\x00\x01b")
+        self.assertEqual(frames, [zmtp.Frame(True, None, b"a"), zmtp.Frame(False, None, b"b")])
+        self.assertEqual(type(frames[1].body), bytes)
+
     def test_reserved_flags_and_commands_with_more_are_errors(self) -> None:
         with self.assertRaises(ProtocolError):
             zmtp.FrameParser().feed(b"\x08\x00")
