@@ -28,11 +28,13 @@ export function scanText(text: string, detectors: readonly Detector[]): Match[] 
       if (value === undefined || value === "") continue;
       const start = detector.valueGroup === undefined ? m.index : m.index + m[0].lastIndexOf(value);
       const end = start + value.length;
+      // Validators are pure and cheap next to the protected spans (eight patterns over the whole
+      // text), so those are found only once a numeric candidate has passed its validator.
+      if (detector.validate !== undefined && !detector.validate(value, text, start)) continue;
       if (detector.numeric) {
         spans ??= protectedSpans(text);
         if (overlapsAny(spans, start, end)) continue;
       }
-      if (detector.validate !== undefined && !detector.validate(value, text, start)) continue;
       candidates.push({ start, end, value, detector });
     }
   }
