@@ -72,6 +72,10 @@ const PIECE_CACHE_MAX = 8192;
 export class BpeEncoding {
   private readonly split: RegExp;
   private readonly splitAscii: RegExp;
+  // The same patterns, sticky: each piece starts where the last one ended (every character is
+  // matched by some alternative), so \`test\` finds it without building a match array.
+  private readonly sticky: RegExp;
+  private readonly stickyAscii: RegExp;
   private readonly pieces = new Map<string, number | number[]>();
   // Scratch space reused by every piece (the encoder is synchronous, so never shared).
   private bytes = new Uint8Array(256);
@@ -84,6 +88,8 @@ export class BpeEncoding {
   ) {
     this.split = new RegExp(pattern(name, UNICODE), "gu");
     this.splitAscii = new RegExp(pattern(name, ASCII), "g");
+    this.sticky = new RegExp(pattern(name, UNICODE), "yu");
+    this.stickyAscii = new RegExp(pattern(name, ASCII), "y");
   }
 
   /** The token ids of a text. */
@@ -99,12 +105,26 @@ export class BpeEncoding {
   }
 
   private run(text: string, out: number[] | null): number {
-    const split = NON_ASCII.test(text) ? this.split : this.splitAscii;
+    const ascii = !NON_ASCII.test(text);
+    const sticky = ascii ? this.stickyAscii : this.sticky;
     const pieces = this.pieces;
-    split.lastIndex = 0;
     let n = 0;
-    for (let m = split.exec(text); m !== null; m = split.exec(text)) {
-      const piece = m[0];
+    let at = 0;
+    while (at < text.length) {
+      sticky.lastIndex = at;
+      let piece: string;
+      if (sticky.test(text)) {
+        piece = text.slice(at, sticky.lastIndex);
+        at = sticky.lastIndex;
+      } else {
+        // Not expected (every character starts a piece); searched on exactly as a global split would.
+        const split = ascii ? this.splitAscii : this.split;
+        split.lastIndex = at;
+        const m = split.exec(text);
+        if (m === null) break;
+        piece = m[0];
+        at = split.lastIndex;
+      }
       let ids = pieces.get(piece);
       if (ids === undefined) {
         ids = this.piece(piece);

@@ -75,6 +75,9 @@ export class PolicyEngine implements PolicyRegistry {
     return [...this.#pipeline()];
   }
 
+  // Inputs are frozen for custom policies (one that changes a call in place fails loudly); the
+  // built-ins never change what they are given, so a pipeline of built-ins alone skips the walk
+  // over every body.
   #pipeline(): readonly Policy[] {
     this.#all ??= [...this.#builtins, ...this.#custom];
     return this.#all;
@@ -93,7 +96,7 @@ export class PolicyEngine implements PolicyRegistry {
     const policies = this.#pipeline();
     const ctx = this.#context();
     try {
-      return settled(runRequestPipeline(policies, call, ctx, { ledger: this.#ledger, sleep: this.#sleep }));
+      return settled(runRequestPipeline(policies, call, ctx, { ledger: this.#ledger, sleep: this.#sleep, freeze: this.#custom.length > 0 }));
     } catch (error) {
       return failed(error);
     }
@@ -109,7 +112,7 @@ export class PolicyEngine implements PolicyRegistry {
     const policies = this.#pipeline();
     const ctx = this.#context();
     try {
-      return settled(runResponsePipeline(policies, call, result, ctx, { ledger: this.#ledger, warnAt: this.#warnAt }));
+      return settled(runResponsePipeline(policies, call, result, ctx, { ledger: this.#ledger, warnAt: this.#warnAt, freeze: this.#custom.length > 0 }));
     } catch (error) {
       return failed(error);
     }

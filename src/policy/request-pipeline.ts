@@ -12,6 +12,8 @@ import { emptyVerdict, type BudgetExhaustion, type PolicyFailure, type PolicySte
 export interface RequestDeps {
   readonly ledger: BudgetLedger;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Freeze the call and every change of it (default true; false when only built-ins run, which never change their inputs). */
+  readonly freeze?: boolean;
 }
 
 interface Held {
@@ -30,7 +32,8 @@ export function runRequestPipeline(policies: readonly Policy[], original: LlmCal
 
 // The steps, written once: each `yield` waits for a promise (only a promise is yielded).
 function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: PolicyContext, deps: RequestDeps): Steps<Verdict> {
-  const call = deepFreeze(original);
+  const frozen = deps.freeze === false ? unfrozen : deepFreeze;
+  const call = frozen(original);
   const steps: PolicyStep[] = [];
   const failures: PolicyFailure[] = [];
   const findings: Finding[] = [];
@@ -70,7 +73,7 @@ function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: Poli
     if (decision.findings !== undefined) findings.push(...decision.findings);
     if (decision.action === "deny") return fail(policy.name, decision.code, decision.reason, decision.status, decision.retryAfter);
     if (decision.action === "modify") {
-      current = withChange(current, decision);
+      current = withChange(current, decision, frozen);
       modifiedBy = policy.name;
       lastModify = index;
       if (decision.reason !== undefined) reasons.push(decision.reason);
@@ -93,7 +96,7 @@ function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: Poli
     }
     const decision = again.value ?? { action: "allow" as const };
     if (decision.action === "deny") return fail(policy.name, decision.code, decision.reason, decision.status, decision.retryAfter);
-    if (decision.action === "modify") current = withChange(current, decision);
+    if (decision.action === "modify") current = withChange(current, decision, frozen);
     if (decision.reserve !== undefined) h.reserve = decision.reserve;
   }
   const reserving = reserveAll(
@@ -145,9 +148,11 @@ function holdResult(result: ReserveResult, micros: number): HoldResult {
 }
 
 // A modified call: the body (and with it the model, when the body names one), maybe the URL and provider.
-function withChange(call: LlmCall, change: Modify): LlmCall {
+function withChange(call: LlmCall, change: Modify, frozen: <T>(value: T) => T): LlmCall {
   const body = change.body;
   const named = typeof body === "object" && body !== null ? (body as { model?: unknown }).model : undefined;
   const model = typeof named === "string" ? named : call.model;
-  return deepFreeze({ ...call, body, model, url: change.url ?? call.url, provider: change.provider ?? call.provider });
+  return frozen({ ...call, body, model, url: change.url ?? call.url, provider: change.provider ?? call.provider });
 }
+
+const unfrozen = <T>(value: T): T => value;

@@ -13,6 +13,8 @@ export interface ResponseDeps {
   readonly ledger: BudgetLedger;
   /** Warning thresholds as fractions of a limit. */
   readonly warnAt: readonly number[];
+  /** Freeze the result and every redaction of it (default true; false when only built-ins run). */
+  readonly freeze?: boolean;
 }
 
 /**
@@ -29,7 +31,10 @@ function* responseSteps(policies: readonly Policy[], call: LlmCall, original: Ll
   const failures: PolicyFailure[] = [];
   const findings: Finding[] = [];
   const reasons: string[] = [];
-  let current = deepFreeze(original);
+  const frozen = deps.freeze === false ? <T>(value: T): T => value : deepFreeze;
+  // A custom policy that came after the request was decided still gets a frozen call.
+  if (deps.freeze !== false) deepFreeze(call);
+  let current = frozen(original);
   let redactedBy: string | null = null;
   let charge = 0;
   let denial: Verdict | null = null;
@@ -52,7 +57,7 @@ function* responseSteps(policies: readonly Policy[], call: LlmCall, original: Ll
       denial = { ...emptyVerdict("deny"), policy: policy.name, code: decision.code, reason: decision.reason, status, retryAfter: decision.retryAfter ?? null };
     }
     if (decision.action === "redact") {
-      current = deepFreeze({ ...current, body: decision.body, output: decision.output ?? current.output });
+      current = frozen({ ...current, body: decision.body, output: decision.output ?? current.output });
       redactedBy = policy.name;
       if (decision.reason !== undefined) reasons.push(decision.reason);
     }

@@ -123,7 +123,8 @@ const SLICE_CHARS = 512;
 export const MAX_TOKENIZED_CHARS = 262_144;
 
 function bounded(counter: Counter, text: string): number {
-  if (!LONG_RUN.test(text)) return counter(text);
+  // A text shorter than a long run has none (most messages): no scan for one.
+  if (text.length < 400 || !LONG_RUN.test(text)) return counter(text);
   let n = 0;
   for (let at = 0; at < text.length; at += SLICE_CHARS) n += counter(text.slice(at, at + SLICE_CHARS));
   return n;
@@ -182,26 +183,37 @@ export function estimateInputTokens(call: LlmCall): number {
   if (known !== undefined && known.family === family && ready) return known.tokens;
   const count = counterFor(family);
   let tokens = PER_REPLY;
-  const stack: { key: string; value: unknown }[] = [{ key: "", value: body }];
-  while (stack.length > 0) {
-    const { key, value } = stack.pop() as { key: string; value: unknown };
+  // Two parallel stacks (key, value) instead of an object per node: a body is walked on every call.
+  const keys: string[] = [""];
+  const values: unknown[] = [body];
+  while (values.length > 0) {
+    const key = keys.pop() as string;
+    const value = values.pop();
     if (typeof value === "string") {
       tokens += value.startsWith("data:") ? MEDIA_TOKENS : count(value);
     } else if (typeof value === "number") {
       if (key === "#token") tokens += 1;
     } else if (Array.isArray(value)) {
       const isMessages = key === "messages" || key === "input";
+      const numbered = key === "input" || key === "prompt" || key === "#token";
       for (const item of value) {
         if (isMessages && typeof item === "object" && item !== null) tokens += PER_MESSAGE;
-        stack.push({ key: typeof item === "number" && (key === "input" || key === "prompt" || key === "#token") ? "#token" : key, value: item });
+        keys.push(numbered && typeof item === "number" ? "#token" : key);
+        values.push(item);
       }
     } else if (typeof value === "object" && value !== null) {
-      for (const [k, v] of Object.entries(value)) {
+      const record = value as Record<string, unknown>;
+      for (const k in record) {
+        if (!Object.hasOwn(record, k)) continue;
+        const v = record[k];
         if (NOT_TEXT.has(k) || v === null || v === undefined) continue;
         if (MEDIA.has(k)) tokens += MEDIA_TOKENS;
         else if (AS_JSON.has(k) && typeof v === "object") tokens += count(JSON.stringify(v));
         else if (k === "name" && typeof v === "string") tokens += 1 + count(v);
-        else stack.push({ key: k, value: v });
+        else {
+          keys.push(k);
+          values.push(v);
+        }
       }
     }
   }

@@ -13,12 +13,25 @@ export class MsgpackError extends Error {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+// Short ASCII strings recur in every message (map keys, "openai", "gpt-4o-mini", "POST"): each
+// slot keeps the last one that hashed to it, so a repeat is one compare of its bytes and the
+// string itself (already a property key V8 has interned) instead of a new string built per read.
+const SHORT = 24;
+const SLOTS = 1024;
+const slotBytes = new Uint8Array(SLOTS * SHORT);
+const slotLength = new Uint8Array(SLOTS);
+const slotString: string[] = new Array<string>(SLOTS).fill("");
+
 class Reader {
   pos = 0;
-  readonly view: DataView;
+  #view: DataView | null = null;
 
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(readonly bytes: Uint8Array) {}
+
+  // Only floats and 64-bit integers need it (a response's latency_ms): made on first use.
+  get view(): DataView {
+    this.#view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.#view;
   }
 
   // Refuses a read past the end: truncated input never hangs and never allocates.
@@ -31,10 +44,26 @@ class Reader {
     return this.bytes[this.pos++] as number;
   }
 
-  // Reads `size` big-endian bytes of one of the fixed-size formats.
-  fixed<T>(size: number, read: (at: number) => T): T {
+  u16(): number {
+    this.need(2);
+    const b = this.bytes;
+    const at = this.pos;
+    this.pos += 2;
+    return ((b[at] as number) << 8) | (b[at + 1] as number);
+  }
+
+  u32(): number {
+    this.need(4);
+    const b = this.bytes;
+    const at = this.pos;
+    this.pos += 4;
+    return (b[at] as number) * 0x1000000 + (((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number));
+  }
+
+  // Reads `size` big-endian bytes of one of the fixed-size formats through the DataView.
+  fixed(size: number, read: (view: DataView, at: number) => number): number {
     this.need(size);
-    const value = read(this.pos);
+    const value = read(this.view, this.pos);
     this.pos += size;
     return value;
   }
@@ -43,10 +72,39 @@ class Reader {
     this.need(n);
     const start = this.pos;
     this.pos += n;
+    return n <= SHORT ? this.short(start, n) : this.long(start, n);
+  }
+
+  // A short string: from its slot when the same bytes were read last there, else built and kept.
+  short(start: number, n: number): string {
+    const bytes = this.bytes;
+    let h = n;
+    for (let i = start; i < start + n; i += 1) {
+      const c = bytes[i] as number;
+      if (c >= 0x80) return this.utf8(start, n);
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
+    const base = slot * SHORT;
+    if (slotLength[slot] === n) {
+      let i = 0;
+      while (i < n && slotBytes[base + i] === bytes[start + i]) i += 1;
+      if (i === n) return slotString[slot] as string;
+    }
+    let ascii = "";
+    for (let i = start; i < start + n; i += 1) ascii += String.fromCharCode(bytes[i] as number);
+    slotBytes.set(bytes.subarray(start, start + n), base);
+    slotLength[slot] = n;
+    slotString[slot] = ascii;
+    return ascii;
+  }
+
+  long(start: number, n: number): string {
+    const bytes = this.bytes;
     if (n < 64) {
       let ascii = "";
       for (let i = start; i < start + n; i += 1) {
-        const c = this.bytes[i] as number;
+        const c = bytes[i] as number;
         if (c >= 0x80) return this.utf8(start, n);
         ascii += String.fromCharCode(c);
       }
@@ -63,9 +121,11 @@ class Reader {
     }
   }
 
+  // A short binary (a nonce, a proof) is a copy, safe to keep; a long one (a body's JSON bytes, read
+  // once and parsed) is a view over the input, which is never written to once it arrived.
   bin(n: number): Uint8Array {
     this.need(n);
-    const out = this.bytes.slice(this.pos, this.pos + n);
+    const out = n < 64 ? this.bytes.slice(this.pos, this.pos + n) : this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
@@ -88,7 +148,6 @@ function read(r: Reader, depth: number): unknown {
   if (b >= 0xa0 && b <= 0xbf) return r.str(b & 0x1f);
   if (b <= 0x8f) return map(r, b & 0x0f, depth);
   if (b <= 0x9f) return array(r, b & 0x0f, depth);
-  const v = r.view;
   switch (b) {
     case 0xc0:
       return null;
@@ -99,59 +158,43 @@ function read(r: Reader, depth: number): unknown {
     case 0xc4:
       return r.bin(r.u8());
     case 0xc5:
-      return r.bin(r.fixed(2, (p) => v.getUint16(p)));
+      return r.bin(r.u16());
     case 0xc6:
-      return r.bin(r.fixed(4, (p) => v.getUint32(p)));
+      return r.bin(r.u32());
     case 0xca:
-      return r.fixed(4, (p) => v.getFloat32(p));
+      return r.fixed(4, (v, p) => v.getFloat32(p));
     case 0xcb:
-      return r.fixed(8, (p) => v.getFloat64(p));
+      return r.fixed(8, (v, p) => v.getFloat64(p));
     case 0xcc:
       return r.u8();
     case 0xcd:
-      return r.fixed(2, (p) => v.getUint16(p));
+      return r.u16();
     case 0xce:
-      return r.fixed(4, (p) => v.getUint32(p));
+      return r.u32();
     case 0xcf:
-      return r.fixed(8, (p) => v.getUint32(p) * 2 ** 32 + v.getUint32(p + 4)); // exact up to 2^53
+      return r.fixed(8, (v, p) => v.getUint32(p) * 2 ** 32 + v.getUint32(p + 4)); // exact up to 2^53
     case 0xd0:
-      return r.fixed(1, (p) => v.getInt8(p));
+      return r.fixed(1, (v, p) => v.getInt8(p));
     case 0xd1:
-      return r.fixed(2, (p) => v.getInt16(p));
+      return r.fixed(2, (v, p) => v.getInt16(p));
     case 0xd2:
-      return r.fixed(4, (p) => v.getInt32(p));
+      return r.fixed(4, (v, p) => v.getInt32(p));
     case 0xd3:
-      return r.fixed(8, (p) => v.getInt32(p) * 2 ** 32 + v.getUint32(p + 4));
+      return r.fixed(8, (v, p) => v.getInt32(p) * 2 ** 32 + v.getUint32(p + 4));
     case 0xd9:
       return r.str(r.u8());
     case 0xda:
-      return r.str(r.fixed(2, (p) => v.getUint16(p)));
+      return r.str(r.u16());
     case 0xdb:
-      return r.str(r.fixed(4, (p) => v.getUint32(p)));
+      return r.str(r.u32());
     case 0xdc:
-      return array(
-        r,
-        r.fixed(2, (p) => v.getUint16(p)),
-        depth,
-      );
+      return array(r, r.u16(), depth);
     case 0xdd:
-      return array(
-        r,
-        r.fixed(4, (p) => v.getUint32(p)),
-        depth,
-      );
+      return array(r, r.u32(), depth);
     case 0xde:
-      return map(
-        r,
-        r.fixed(2, (p) => v.getUint16(p)),
-        depth,
-      );
+      return map(r, r.u16(), depth);
     case 0xdf:
-      return map(
-        r,
-        r.fixed(4, (p) => v.getUint32(p)),
-        depth,
-      );
+      return map(r, r.u32(), depth);
     case 0xc1:
       throw new MsgpackError(`reserved byte 0xc1 at offset ${at}`);
     default:

@@ -94,6 +94,21 @@ describe("round trips and parsing", () => {
     );
   });
 
+  it("short strings decode to themselves however often they repeat or share a slot of the decoder's cache", () => {
+    // Thousands of distinct short keys and values (more than the cache has slots), each decoded
+    // twice and interleaved with near twins (one byte apart, same length, a prefix), so slots are
+    // shared and overwritten; a wrong cache hit would show as a wrong key or value.
+    const words = Array.from({ length: 3000 }, (_, i) => `k${i.toString(36)}${"x".repeat(i % 20)}`);
+    const twins = words.flatMap((w) => [w, `${w.slice(0, -1)}${String.fromCharCode(w.charCodeAt(w.length - 1) ^ 1)}`, w.slice(0, -1)]);
+    for (let round = 0; round < 2; round += 1) {
+      for (let at = 0; at < twins.length; at += 30) {
+        const slice = twins.slice(at, at + 30);
+        const value = Object.fromEntries(slice.map((w, i) => [w, [w, slice[(i + 1) % slice.length], `${w}é`]]));
+        expect(decode(encode(value))).toEqual(value);
+      }
+    }
+  });
+
   it("any decoded value parses as a message or fails with IRON_ERR_PROTOCOL", () => {
     const shaped = fc.record(
       { v: fc.oneof(fc.constant(1), wireValue), type: fc.constantFrom("hello", "llm.request", "llm.response", "llm.chunk", "heartbeat", "bye", "nope"), id: fc.oneof(fc.nat(), wireValue) },

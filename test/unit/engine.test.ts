@@ -235,3 +235,25 @@ describe("PolicyEngine response pipeline", () => {
     expect(v).toMatchObject({ action: "redact", policy: "second", body: { text: "[EMAIL_1]" }, output: "[EMAIL_1]" });
   });
 });
+
+describe("frozen inputs", () => {
+  it("custom policies get frozen inputs, also one added after the call's request was decided; built-ins alone skip the freezing", async () => {
+    const engine = new PolicyEngine({ builtins: [{ name: "builtin", onRequest: () => allow() }], ledger: new MemoryBudgetLedger() });
+    const call = makeCall({ body: { messages: [{ role: "user", content: "hi" }] } });
+    const v = await engine.decideRequest(call);
+    // Only built-ins ran: they never change their inputs, so nothing was walked to freeze it.
+    expect(Object.isFrozen(call.body)).toBe(false);
+    const seen: boolean[] = [];
+    engine.use({
+      name: "custom",
+      onResponse: (c, r) => {
+        seen.push(Object.isFrozen(c), Object.isFrozen((c.body as { messages: object[] }).messages[0]), Object.isFrozen(r));
+      },
+    });
+    await engine.decideResponse(v.call ?? call, makeResult(1, 1));
+    expect(seen).toEqual([true, true, true]);
+    const later = makeCall({ body: { messages: [{ role: "user", content: "again" }] } });
+    await engine.decideRequest(later);
+    expect(Object.isFrozen((later.body as { messages: object[] }).messages[0])).toBe(true);
+  });
+});

@@ -4,7 +4,7 @@
 // version numbers, UUIDs, hashes, failed checksums).
 import { describe, expect, it } from "vitest";
 import { BUILTIN_DETECTORS } from "../../src/policy/pii/detectors.js";
-import { scanText } from "../../src/policy/pii/scan.js";
+import { cachedScanner, scanText } from "../../src/policy/pii/scan.js";
 import { cardValid, ibanValid, luhnValid, ssnValid } from "../../src/policy/pii/validators.js";
 import { internationalValid, phoneValid } from "../../src/policy/pii/phone.js";
 
@@ -146,5 +146,15 @@ describe("validators", () => {
     expect(internationalValid("14155552671")).toBe(true);
     expect(internationalValid("11155552671")).toBe(false); // NANP area codes never start with 1
     expect(phoneValid("5552671", true)).toBe(false); // seven digits: too short to be sure
+  });
+});
+
+describe("cachedScanner", () => {
+  it("answers every text as scanText does, short or long, repeated, alternating or new", () => {
+    const scan = cachedScanner(BUILTIN_DETECTORS);
+    const short = ["mail jane@example.com", "call +44 20 7946 0958", "nothing here", "mail bob@example.org"];
+    const long = short.map((t) => `${t} — and some more words so that the text is long enough to be remembered by the cache`);
+    const sequence = [...short, short[0], short[0], short[1], short[0], ...long, long[1], short[3], long[1], short[3], short[2]] as string[];
+    for (const text of sequence) expect(scan(text).map((m) => [m.detector.name, m.start, m.value])).toEqual(scanText(text, BUILTIN_DETECTORS).map((m) => [m.detector.name, m.start, m.value]));
   });
 });

@@ -28,11 +28,13 @@ export function scanText(text: string, detectors: readonly Detector[]): Match[] 
       if (value === undefined || value === "") continue;
       const start = detector.valueGroup === undefined ? m.index : m.index + m[0].lastIndexOf(value);
       const end = start + value.length;
+      // Validators are pure and cheap next to the protected spans (eight patterns over the whole
+      // text), so those are found only once a numeric candidate has passed its validator.
+      if (detector.validate !== undefined && !detector.validate(value, text, start)) continue;
       if (detector.numeric) {
         spans ??= protectedSpans(text);
         if (overlapsAny(spans, start, end)) continue;
       }
-      if (detector.validate !== undefined && !detector.validate(value, text, start)) continue;
       candidates.push({ start, end, value, detector });
     }
   }
@@ -50,8 +52,18 @@ const CACHE_MAX = 2048;
 /** A scan of `detectors` that remembers the matches of recent long texts (matches depend on the text only). */
 export function cachedScanner(detectors: readonly Detector[]): (text: string) => readonly Match[] {
   const cache = new Map<string, readonly Match[]>();
+  // A short text is scanned again only when it is not the one just scanned: a response's output is
+  // also its body's message text, and both are scanned.
+  let lastText: string | null = null;
+  let lastMatches: readonly Match[] = [];
   return (text) => {
-    if (text.length < CACHE_MIN_CHARS) return scanText(text, detectors);
+    if (text.length < CACHE_MIN_CHARS) {
+      if (text !== lastText) {
+        lastMatches = Object.freeze(scanText(text, detectors));
+        lastText = text;
+      }
+      return lastMatches;
+    }
     const hit = cache.get(text);
     if (hit !== undefined) return hit;
     const matches = Object.freeze(scanText(text, detectors));
