@@ -4,6 +4,7 @@ hints, waits for the decision as before."""
 from __future__ import annotations
 
 import json
+import os
 import unittest
 import urllib.request
 from typing import Any, Dict
@@ -77,3 +78,13 @@ class ParseHints(unittest.TestCase):
         self.assertEqual(protocol.parse_hints([]), ())
         for value in (None, "a", [None], [{"re": ""}], [{"re": "a", "i": 1}], [{"re": "a" * 2000}]):
             self.assertIsNone(protocol.parse_hints(value))
+
+    def test_the_vector_reads_as_pairs(self) -> None:
+        path = os.path.join(os.path.dirname(__file__), "..", "..", "protocol", "vectors", "messages.json")
+        with open(path, encoding="utf-8") as f:
+            vectors = json.load(f)
+        vectors = vectors["vectors"] if isinstance(vectors, dict) else vectors
+        (case,) = [v for v in vectors if v["name"] == "decision allow with response hints"]
+        parsed = protocol.parse_decision(case["value"], protocol.REQUEST_ACTIONS)
+        self.assertEqual(parsed.response_hints, (("@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9]", False), ("secret_key", True)))
+        self.assertTrue(parsed.response_decision)
