@@ -37,9 +37,11 @@ const portableHint = (source: string, ignoreCase = false): ResponseHint => Objec
 
 // One hint for the digit detectors (phone, card, SSN, IBAN), so the shim scans for digits once: a
 // phone number has 8+ digits with at most 3 of ")", " ", ".", "-", "(" between two (a card 12+ with
-// one " " or "-", an SSN 9 with one "-", " " or "."); an IBAN's check digits, its 4-character bank
-// code and a next group that holds a digit after at most 3 letters. (JavaScript's \d is [0-9].)
-const NUMERIC = "[0-9](?:(?:[ .()-]{0,3}[0-9]){7}|[0-9][ -]?[A-Za-z0-9]{4}[ -]?[A-Za-z]{0,3}[0-9])";
+// one " " or "-", an SSN 9 with one "-", " " or "."). An IBAN (15+ characters) has its check digits,
+// a 4-character bank code, a group of 4 with a digit after at most 3 letters, and 3+ more characters.
+// (JavaScript's \d is [0-9].)
+const IBAN_GROUP = "(?:[0-9][A-Za-z0-9]{3}|[A-Za-z][0-9][A-Za-z0-9]{2}|[A-Za-z]{2}[0-9][A-Za-z0-9]|[A-Za-z]{3}[0-9])";
+const NUMERIC = `[0-9](?:(?:[ .()-]{0,3}[0-9]){7}|[0-9][ -]?[A-Za-z0-9]{4}[ -]?${IBAN_GROUP}[ -]?[A-Za-z0-9]{3})`;
 
 const hasDigit = (text: string): boolean => /\d/.test(text);
 const digitsOnly = (value: string): string => value.replace(/\D/g, "");
