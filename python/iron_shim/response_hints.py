@@ -55,7 +55,7 @@ SKIPPED_KEYS = frozenset(
 )
 
 #: Past this many characters the search costs about what the decision's round trip does: ask instead.
-MAX_SCANNED_CHARS = 8192
+MAX_SCANNED_CHARS = 4096
 _MAX_CACHED = 32
 _compiled: Dict[Hints, Optional[Tuple[Pattern[str], ...]]] = {}
 

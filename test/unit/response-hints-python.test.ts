@@ -76,7 +76,8 @@ describe("the hints in Python", () => {
       [chat(reply, { tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: '{"card":"4111 1111 1111 1111"}' } }] }), reply, false],
       [chat(reply, { annotations: [{ note: "+44 20 7946 0958" }] }), reply, false],
       [["not", "a", "chat", "10.0.0.1"], "", false],
-      [chat(reply), "x".repeat(9000), false], // too long to search: ask
+      [chat(reply), "x".repeat(3900), true],
+      [chat(reply), "x".repeat(4100), false], // too long to search: ask
     ];
     const code = `
 import json, sys
