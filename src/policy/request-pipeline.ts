@@ -118,8 +118,13 @@ function hintsOf(policies: readonly Policy[], call: LlmCall): readonly ResponseH
   let all: readonly ResponseHint[] | null = null;
   for (const p of policies) {
     if (p.onResponse === undefined || !(p.actsOnResponse?.(call) ?? true)) continue;
-    const hints = p.responseHints?.(call) ?? null;
-    if (hints === null) return null;
+    let hints: readonly ResponseHint[] | null;
+    try {
+      hints = p.responseHints?.(call) ?? null;
+    } catch {
+      return null; // a policy that cannot say is asked, as one without hints
+    }
+    if (!Array.isArray(hints)) return null;
     all = all === null ? hints : [...all, ...hints];
   }
   return all;

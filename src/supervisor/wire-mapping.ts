@@ -88,6 +88,7 @@ export function toDecision(callId: string, v: Verdict): DecisionFields {
 const mapped = new WeakMap<readonly ResponseHint[], readonly WireHint[]>();
 
 function wireHints(hints: readonly ResponseHint[]): readonly WireHint[] {
+  if (!Object.isFrozen(hints)) return hints.map((h) => ({ re: h.source, i: h.ignoreCase }));
   let wire = mapped.get(hints);
   if (wire === undefined) {
     wire = Object.freeze(hints.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase })));

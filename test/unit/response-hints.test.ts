@@ -184,6 +184,15 @@ describe("response_hints in the request decision", () => {
     const hinted: Policy = { name: "hinted", onResponse: () => undefined, responseHints: () => [{ source: "TCK-", ignoreCase: true }] };
     const both = await governor([safety(REDACT), settles], [hinted]).governor.request("a", wireRequest(3));
     expect(both.response_hints?.at(-1)).toEqual({ re: "TCK-", i: true });
+    const throws: Policy = {
+      name: "throws",
+      onResponse: () => undefined,
+      responseHints: () => {
+        throw new Error("cannot say");
+      },
+    };
+    const thrown = await governor([safety(REDACT), settles], [throws]).governor.request("a", wireRequest(4));
+    expect([thrown.action, thrown.response_hints]).toEqual(["allow", undefined]);
   });
 
   it("are not sent for streams, nor when no policy acts on the response", async () => {
