@@ -198,6 +198,26 @@ def messages():
         },
     )
     add(
+        "decision allow with response hints",
+        {
+            "v": 1,
+            "type": "decision",
+            "id": 2,
+            "call": "c-1",
+            "action": "allow",
+            "policy": None,
+            "code": None,
+            "reason": None,
+            "status": None,
+            "retry_after": None,
+            "body": None,
+            "response_hints": [
+                {"re": "@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9]", "i": False},
+                {"re": "secret_key", "i": True},
+            ],
+        },
+    )
+    add(
         "llm.chunk batch with the end",
         {
             "v": 1,

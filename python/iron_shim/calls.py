@@ -25,6 +25,7 @@ class Call:
         "chunk_index",
         "deadline_ms",
         "response_decision",
+        "response_hints",
     )
 
     def __init__(self, info: providers.CallInfo, library: str) -> None:
@@ -39,6 +40,7 @@ class Call:
         self.chunk_batch = False  # llm.chunk may carry every delta read so far (texts, SPEC 3.6a)
         self.chunk_index = 0
         self.response_decision = True  # False: no policy can act on the response; report it, wait for nothing
+        self.response_hints: Optional[Tuple[Tuple[str, bool], ...]] = None  # a response none matches needs no decision
         self.deadline_ms: Optional[int] = None  # the per-call deadline the engine set (timeout_ms, SPEC 3.5)
 
     @property

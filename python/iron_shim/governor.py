@@ -197,6 +197,7 @@ class Governor:
             call.deadline_ms = decision.timeout_ms
             call.chunk_batch = decision.chunk_batch
             call.response_decision = decision.response_decision
+            call.response_hints = decision.response_hints
             if decision.action == "modify":
                 if decision.url is not None:
                     why = reroute.refusal(decision.url, url, self.client.base, self.client.settings)

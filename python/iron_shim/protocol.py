@@ -182,6 +182,7 @@ class Decision(NamedTuple):
     timeout_ms: Optional[int] = None
     chunk_batch: bool = False
     response_decision: bool = True
+    response_hints: Optional[Tuple[Tuple[str, bool], ...]] = None
 
 
 class ChunkDecision(NamedTuple):
@@ -271,7 +272,22 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
         timeout_ms=timeout_ms,
         chunk_batch=_opt(msg, "chunk_batch", bool, "a bool") is True,
         response_decision=_opt(msg, "response_decision", bool, "a bool") is not False,
+        response_hints=parse_hints(msg.get("response_hints")),
     )
+
+
+def parse_hints(value: Any) -> Optional[Tuple[Tuple[str, bool], ...]]:
+    """response_hints (3.5) as (source, ignore case) pairs; None when absent or off-spec (then the shim asks)."""
+    if type(value) is not list or len(value) > 64:
+        return None
+    hints = []
+    for hint in value:
+        source = hint.get("re") if type(hint) is dict else None
+        flag = hint.get("i", False) if type(hint) is dict else None
+        if type(source) is not str or not source or len(source) > 1024 or type(flag) is not bool:
+            return None
+        hints.append((source, flag))
+    return tuple(hints)
 
 
 def parse_chunk_decision(msg: Mapping[str, Any], original: str) -> ChunkDecision:

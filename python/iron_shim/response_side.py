@@ -5,7 +5,7 @@ import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import denial as denials
-from . import json_body, protocol, usage
+from . import json_body, protocol, response_hints, usage
 from .calls import KEEP, Call, Outcome, json_bytes
 from .decision_rules import HeaderGet, as_no_decision, checked, denied, request_id, retry_after, to_denial
 from .errors import PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
@@ -63,6 +63,15 @@ class ResponseReporter:
             reasons = usage.finish_reasons(parsed)
             if reasons:
                 msg["finish_reasons"] = reasons
+        elif (
+            call.response_hints is not None
+            and reported is not None
+            and status < 400
+            and response_hints.clean(call.response_hints, parsed, msg["output"])
+        ):
+            # No policy could act on this response (no hint matches): it is released at once and still
+            # reported with its body, so the supervisor decides on it and records it as before.
+            call.response_decision = False
         return msg
 
     def _response_prelude(self, call: Call, status: int, header: HeaderGet, body: Optional[bytes]) -> Optional[dict]:

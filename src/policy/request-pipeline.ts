@@ -6,7 +6,7 @@ import { deepFreeze } from "./freeze.js";
 import { formatUsd } from "./money.js";
 import { drive, type Steps } from "./drive.js";
 import { DEFAULT_POLICY_TIMEOUT_MS, type HookOutcome, runHook } from "./run-policy.js";
-import type { Finding, LlmCall, Modify, Policy, PolicyContext, RequestDecision, Reservation } from "./types.js";
+import type { Finding, LlmCall, Modify, Policy, PolicyContext, RequestDecision, Reservation, ResponseHint } from "./types.js";
 import { emptyVerdict, type BudgetExhaustion, type PolicyFailure, type PolicyStep, type Verdict } from "./verdict.js";
 
 export interface RequestDeps {
@@ -109,10 +109,28 @@ function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: Poli
   if (delayMs > 0) yield deps.sleep(delayMs);
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
   const responseDecision = policies.some((p) => p.onResponse !== undefined && (p.actsOnResponse?.(current) ?? true));
-  const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, responseDecision, call: current, delayMs, timeoutMs };
+  const responseHints = responseDecision ? hintsOf(policies, current) : null;
+  const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, responseDecision, responseHints, call: current, delayMs, timeoutMs };
   if (modifiedBy === null) return base;
   const url = current.url === call.url ? null : current.url;
   return { ...base, action: "modify", policy: modifiedBy, reason: reasons.join("; ") || null, body: current.body, url };
+}
+
+// Every hint of the policies that may act on the response, or null when one of them cannot say.
+function hintsOf(policies: readonly Policy[], call: LlmCall): readonly ResponseHint[] | null {
+  let all: readonly ResponseHint[] | null = null;
+  for (const p of policies) {
+    if (p.onResponse === undefined || !(p.actsOnResponse?.(call) ?? true)) continue;
+    let hints: readonly ResponseHint[] | null;
+    try {
+      hints = p.responseHints?.(call) ?? null;
+    } catch {
+      return null; // a policy that cannot say is asked, as one without hints
+    }
+    if (!Array.isArray(hints)) return null;
+    all = all === null ? hints : [...all, ...hints];
+  }
+  return all;
 }
 
 type HoldResult = { ok: true; micros: number } | { ok: false; reason: string; exhausted: BudgetExhaustion };

@@ -147,6 +147,16 @@ export interface BudgetView {
   limit(scope: string): number | null;
 }
 
+/**
+ * A pattern in the subset JavaScript and Python `re` read alike: literals, character classes, `\d`,
+ * `{m,n}`, `(?:…)`, alternation, `^`; no lookaround, backreferences, named groups, inline flags, `\b`,
+ * `\s`, `.` or `$`, and negated classes only without ignoreCase (Python's Unicode classes are wider).
+ */
+export interface ResponseHint {
+  readonly source: string;
+  readonly ignoreCase: boolean;
+}
+
 /** Everything a policy may know besides the call: no I/O, no mutation. */
 export interface PolicyContext {
   /** Unix milliseconds, from the engine's clock (simulated in tests). */
@@ -198,6 +208,12 @@ export interface Policy {
    * can act on a response, the shim reports it without waiting for the decision. Absent: it may act.
    */
   actsOnResponse?(call: LlmCall): boolean;
+  /**
+   * When this call's onResponse may act: patterns of which at least one matches some text of every
+   * response it could redact or deny (protocol/SPEC.md 3.5 `response_hints`), so the shim releases a
+   * response none matches without waiting. null or absent: it cannot say (the shim always waits).
+   */
+  responseHints?(call: LlmCall): readonly ResponseHint[] | null;
   /** For a streamed call, a filter over its output text as it arrives (e.g. PII redaction). */
   onStreamOpen?(call: LlmCall, ctx: PolicyContext): StreamFilter | undefined;
 }

@@ -1,5 +1,5 @@
 // What the engine answers for a request or a response, with who decided and why.
-import type { Finding, LlmCall } from "./types.js";
+import type { Finding, LlmCall, ResponseHint } from "./types.js";
 
 /** One policy's part in a verdict, for the audit trail and the stream. */
 export interface PolicyStep {
@@ -53,6 +53,8 @@ export interface Verdict {
   readonly streamChunks: boolean;
   /** Request only: some policy may redact or deny the response, so the shim waits for its decision. */
   readonly responseDecision: boolean;
+  /** Request only, with responseDecision: a response none of these matches needs no decision (null: always wait). */
+  readonly responseHints: readonly ResponseHint[] | null;
   /** Micro-dollars reserved (request) or charged (response). */
   readonly micros: number;
   readonly steps: readonly PolicyStep[];
@@ -87,6 +89,7 @@ export function emptyVerdict(action: Verdict["action"]): Verdict {
     url: null,
     streamChunks: false,
     responseDecision: true,
+    responseHints: null,
     micros: 0,
     steps: EMPTY,
     failures: EMPTY,

@@ -126,6 +126,12 @@ export interface WelcomeMessage extends Envelope<"welcome"> {
   readonly features?: readonly string[];
 }
 
+/** A response hint (SPEC 3.5): a pattern source in the JavaScript / Python `re` common subset, and its case flag. */
+export interface WireHint {
+  readonly re: string;
+  readonly i: boolean;
+}
+
 /** The supervisor's answer to a hello: its nonce and its proofs, one per token it may hold for the hello (SPEC 3.1a). */
 export interface ChallengeMessage extends Envelope<"challenge"> {
   readonly nonce: Uint8Array;
@@ -160,6 +166,8 @@ export interface DecisionMessage extends Envelope<"decision"> {
   readonly chunk_batch?: boolean;
   /** request decisions: false when no policy can act on the response (the shim reports it without waiting). */
   readonly response_decision?: boolean;
+  /** request decisions that await the response: a read response none of these matches needs no decision (SPEC 3.5). */
+  readonly response_hints?: readonly WireHint[];
   /** request decisions: the call's deadline in milliseconds (reliability.timeout). */
   readonly timeout_ms?: number;
   /** request and response decisions: the agent's tightest budget after this decision (optional). */

@@ -214,6 +214,7 @@ export class CallGovernor {
   #responseAfter(answered: Answered, verdict: Verdict, ms: number): void {
     const { agentId, call, message, result } = answered;
     this.#record(agentId, call, "response", verdict, ms);
+    if (message.reply === false && result.body !== null && (verdict.action === "redact" || verdict.action === "deny")) this.#releasedAnyway(agentId, call.id, verdict);
     this.#metrics.countResponse(agentId, call.id, verdict, answered.counted);
     this.#bus.publish({
       type: "llm.response",
@@ -350,6 +351,14 @@ export class CallGovernor {
   flushBalances(): void {
     this.flushFollowUps();
     this.#balances.flush();
+  }
+
+  // A read response the shim released at once (no response hint matched) that a policy redacts or
+  // denies after all: the agent already has it. A hint that misses a match is a bug; it is told, not kept quiet.
+  #releasedAnyway(agentId: string, callId: string, verdict: Verdict): void {
+    const error = `the response was released before its decision (no response hint matched), so this ${verdict.action} was not applied: a response hint missed a match`;
+    this.#bus.publish({ type: "policy.error", agentId, callId, policy: verdict.policy ?? "unknown", error, timedOut: false, ignored: true });
+    this.#afterFailed(new Error(`call ${callId}: ${error}`));
   }
 
   #record(agentId: string, call: LlmCall, phase: "request" | "response", verdict: Verdict, ms: number): void {

@@ -1,7 +1,7 @@
 // The seam between the wire (protocol/messages.ts, snake_case, what the shim sends) and the
 // domain the policies see (LlmCall, LlmResult, Verdict): mapped here and nowhere else.
-import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireUsage } from "../protocol/messages.js";
-import type { LlmCall, LlmResult, Usage } from "../policy/types.js";
+import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireHint, WireUsage } from "../protocol/messages.js";
+import type { LlmCall, LlmResult, ResponseHint, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 
 /** A decision as the governor answers it; the transport adds the envelope. */
@@ -72,6 +72,7 @@ export function toDecision(callId: string, v: Verdict): DecisionFields {
   }
   if (v.timeoutMs !== null) out.timeout_ms = v.timeoutMs;
   if (!v.responseDecision && v.action !== "deny") out.response_decision = false;
+  else if (v.responseHints !== null && v.action !== "deny") out.response_hints = wireHints(v.responseHints);
   out.call = callId;
   out.action = v.action;
   out.policy = v.policy;
@@ -81,4 +82,17 @@ export function toDecision(callId: string, v: Verdict): DecisionFields {
   out.retry_after = v.retryAfter;
   out.body = v.action === "modify" || v.action === "redact" ? v.body : null;
   return out as unknown as DecisionFields;
+}
+
+// The policies hand out the same frozen hint list call after call: mapped once.
+const mapped = new WeakMap<readonly ResponseHint[], readonly WireHint[]>();
+
+function wireHints(hints: readonly ResponseHint[]): readonly WireHint[] {
+  if (!Object.isFrozen(hints)) return hints.map((h) => ({ re: h.source, i: h.ignoreCase }));
+  let wire = mapped.get(hints);
+  if (wire === undefined) {
+    wire = Object.freeze(hints.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase })));
+    mapped.set(hints, wire);
+  }
+  return wire;
 }

@@ -3,7 +3,7 @@
 // rebuilds the body copy-on-write when a text changes. Structural fields are left alone.
 
 // Keys whose values are ids, roles, options, media or schemas — never scanned.
-const SKIP = new Set([
+export const SKIPPED_KEYS: ReadonlySet<string> = new Set([
   "model",
   "role",
   "type",
@@ -93,7 +93,7 @@ function walk(value: unknown, map: (text: string) => string): unknown {
   if (typeof value === "object" && value !== null && !ArrayBuffer.isView(value)) {
     let copy: Record<string, unknown> | null = null;
     for (const [key, child] of Object.entries(value)) {
-      if (SKIP.has(key) || (key === "text" && typeof child === "object")) continue;
+      if (SKIPPED_KEYS.has(key) || (key === "text" && typeof child === "object")) continue;
       const next = walk(child, map);
       if (next !== child) {
         copy ??= { ...(value as Record<string, unknown>) };

@@ -3,6 +3,7 @@
 import { negativeContext, phoneContext, ssnContext } from "./guards.js";
 import { phoneValid } from "./phone.js";
 import { cardValid, ibanValid, ipv4Valid, ipv6Valid, ssnValid } from "./validators.js";
+import type { ResponseHint } from "../types.js";
 
 /** One kind of sensitive value. */
 export interface Detector {
@@ -25,7 +26,22 @@ export interface Detector {
   readonly validate?: (value: string, text: string, start: number) => boolean;
   /** The form two spellings of one value share (case, separators), for placeholders and hashes. */
   readonly normalize?: (value: string) => string;
+  /**
+   * A portable pattern (ResponseHint) that matches every text in which this detector finds a
+   * value, so the shim can release a response none of them matches; absent (custom detectors): none.
+   */
+  readonly portable?: ResponseHint;
 }
+
+const portableHint = (source: string, ignoreCase = false): ResponseHint => Object.freeze({ source, ignoreCase });
+
+// One hint for the digit detectors (phone, card, SSN, IBAN), so the shim scans for digits once: a
+// phone number has 8+ digits with at most 3 of ")", " ", ".", "-", "(" between two (a card 12+ with
+// one " " or "-", an SSN 9 with one "-", " " or "."). An IBAN (15+ characters) has its check digits,
+// a 4-character bank code, a group of 4 with a digit after at most 3 letters, and 3+ more characters.
+// (JavaScript's \d is [0-9].)
+const IBAN_GROUP = "(?:[0-9][A-Za-z0-9]{3}|[A-Za-z][0-9][A-Za-z0-9]{2}|[A-Za-z]{2}[0-9][A-Za-z0-9]|[A-Za-z]{3}[0-9])";
+const NUMERIC = `[0-9](?:(?:[ .()-]{0,3}[0-9]){7}|[0-9][ -]?[A-Za-z0-9]{4}[ -]?${IBAN_GROUP}[ -]?[A-Za-z0-9]{3})`;
 
 const hasDigit = (text: string): boolean => /\d/.test(text);
 const digitsOnly = (value: string): string => value.replace(/\D/g, "");
@@ -52,6 +68,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes("PRIVATE KEY"),
     numeric: false,
     priority: 100,
+    portable: portableHint("PRIVATE KEY"),
   },
   {
     name: "jwt",
@@ -61,6 +78,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes("eyJ"),
     numeric: false,
     priority: 95,
+    portable: portableHint("eyJ[A-Za-z0-9_-]{8}"),
     validate: jwtValid,
   },
   {
@@ -71,6 +89,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes("sk-ant-"),
     numeric: false,
     priority: 90,
+    portable: portableHint("sk-ant-[a-z]+[0-9]{2}-[A-Za-z0-9_-]{32}"),
   },
   {
     name: "openai_key",
@@ -80,6 +99,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes("sk-"),
     numeric: false,
     priority: 85,
+    portable: portableHint("sk-[A-Za-z0-9_-]{32}"),
   },
   {
     name: "github_token",
@@ -89,6 +109,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes("gh") || t.includes("github_pat_"),
     numeric: false,
     priority: 85,
+    portable: portableHint("gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22}"),
   },
   {
     name: "aws_access_key",
@@ -98,6 +119,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => /A[KSBCGIRNP][A-Z]A/.test(t),
     numeric: false,
     priority: 85,
+    portable: portableHint("(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}"),
   },
   {
     name: "aws_secret_key",
@@ -108,6 +130,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => /secret/i.test(t),
     numeric: false,
     priority: 85,
+    // Each keyword, in any case, holds "secret" and then "_" or "a"; the ASCII classes are exact in both languages.
+    portable: portableHint("[Ss][Ee][Cc][Rr][Ee][Tt][_Aa]"),
   },
   {
     name: "email",
@@ -117,6 +141,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes("@"),
     numeric: false,
     priority: 50,
+    // From the "@": a first domain label of 1–63 characters, its dot, the next label.
+    portable: portableHint("@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9]"),
     validate: (value) => !value.includes(".."),
     normalize: (value) => value.toLowerCase(),
   },
@@ -129,6 +155,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: hasDigit,
     numeric: true,
     priority: 45,
+    portable: portableHint(NUMERIC),
     validate: (value) => new Set(value.replace(/[A-Za-z0-9]/g, "")).size <= 1 && ibanValid(compact(value)),
     normalize: compact,
   },
@@ -140,6 +167,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: hasDigit,
     numeric: true,
     priority: 40,
+    portable: portableHint(NUMERIC),
     validate: (value, text, start) => {
       const separators = new Set(value.replace(/\d/g, ""));
       if (separators.size > 1) return false;
@@ -158,6 +186,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: hasDigit,
     numeric: true,
     priority: 35,
+    portable: portableHint(NUMERIC),
     validate: (value, text, start) => {
       const m = /^(\d{3})([- .]?)(\d{2})[- .]?(\d{4})$/.exec(value);
       if (m === null || !ssnValid(m[1] as string, m[3] as string, m[4] as string)) return false;
@@ -174,6 +203,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes(":"),
     numeric: false,
     priority: 30,
+    // Its first two colons, with at most four hex digits between.
+    portable: portableHint(":[0-9A-Fa-f]{0,4}:"),
     validate: ipv6Valid,
     normalize: (value) => value.toLowerCase(),
   },
@@ -185,6 +216,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: (t) => t.includes("."),
     numeric: true,
     priority: 25,
+    // From the first dot: .N.N.N
+    portable: portableHint("\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]"),
     validate: (value, text, start) => ipv4Valid(value) && !negativeContext(text, start),
   },
   {
@@ -195,6 +228,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: hasDigit,
     numeric: true,
     priority: 20,
+    portable: portableHint(NUMERIC),
     validate: (value, text, start) => {
       const context = phoneContext(text, start);
       if (!context && negativeContext(text, start)) return false;

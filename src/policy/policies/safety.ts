@@ -7,7 +7,7 @@ import { Placeholders } from "../pii/placeholders.js";
 import { describeFindings, redactText, type DirectionRules, type SafetyAction } from "../pii/redact-text.js";
 import { cachedScanner } from "../pii/scan.js";
 import { createStreamRedactor } from "../pii/stream-redactor.js";
-import type { Finding, LlmCall, Policy, RequestDecision, ResponseDecision } from "../types.js";
+import type { Finding, LlmCall, Policy, RequestDecision, ResponseDecision, ResponseHint } from "../types.js";
 
 /** What one direction does: a default action and overrides by detector name or group. */
 export interface DirectionActions {
@@ -46,6 +46,7 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
   const output = rules("output", options.output);
   const outputWatched = detectors.some((d) => output.actionOf(d) !== "allow");
   const wide = detectors.some((d) => d.priority === CUSTOM_PRIORITY);
+  const hints = outputHints(detectors.filter((d) => output.actionOf(d) !== "allow"));
   const open = new Map<string, Placeholders>();
   const placeholdersOf = (callId: string): Placeholders => {
     let p = open.get(callId);
@@ -73,6 +74,8 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
     },
     // Streams are filtered chunk by chunk; a read response only when some output detector does not allow.
     actsOnResponse: (call) => outputWatched && !call.stream,
+    // A read response none of the watched detectors' hints matches is released at once (its report still comes).
+    responseHints: () => hints,
     onResponse(call, result): ResponseDecision | undefined {
       const placeholders = placeholdersOf(call.id);
       open.delete(call.id);
@@ -95,6 +98,16 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
     // every read of every stream (stream_chunks), which is wasted when every output action is allow.
     ...(outputWatched && { onStreamOpen: (call: LlmCall) => createStreamRedactor(output, placeholdersOf(call.id), wide) }),
   };
+}
+
+// The hints of the detectors that act on output, each once; null when one has none (a custom pattern).
+function outputHints(watched: readonly Detector[]): readonly ResponseHint[] | null {
+  const hints: ResponseHint[] = [];
+  for (const d of watched) {
+    if (d.portable === undefined) return null;
+    if (!hints.some((h) => h.source === d.portable?.source && h.ignoreCase === d.portable.ignoreCase)) hints.push(d.portable);
+  }
+  return Object.freeze(hints);
 }
 
 /** Priority of custom detectors from config (below secrets, above every built-in PII kind). */
