@@ -115,16 +115,16 @@ export class Supervisor {
             streamClients: () => this.#stream?.stats.clients ?? 0,
             streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead),
           });
-    this.#governor = new CallGovernor(
-      this.#engine,
-      this.#bus,
-      this.#ledger,
-      (id) => this.#budgetOf(id),
-      observers(details, this.#telemetry?.observer ?? null),
-      (id) => this.#traceparents.get(id) ?? null,
-      new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
-      (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
-    );
+    this.#governor = new CallGovernor({
+      engine: this.#engine,
+      bus: this.#bus,
+      ledger: this.#ledger,
+      budgetOf: (id) => this.#budgetOf(id),
+      observer: observers(details, this.#telemetry?.observer ?? null),
+      traceparentOf: (id) => this.#traceparents.get(id) ?? null,
+      janitor: new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
+      afterFailed: (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
+    });
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({
