@@ -77,7 +77,7 @@ function percentiles(samples) {
 async function throughStore(store) {
   const bus = new EventBus(store.sink, Date.now, store.scrubber);
   const engine = new PolicyEngine({ builtins: [holdAndCharge], ledger: store.budgets });
-  const governor = new CallGovernor(engine, bus, store.budgets);
+  const governor = new CallGovernor({ engine, bus, ledger: store.budgets });
   const stream = await startEventStream(resolveStreamOptions({ token: "bench-token-0123456789" }), bus, store, silentLogger());
   const client = new WebSocket(stream.urlWithToken);
   const waiting = new Map();

@@ -43,6 +43,23 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return value instanceof Promise;
 }
 
+/** What a CallGovernor works with; every field but the first three may be left out. */
+export interface CallGovernorOptions {
+  readonly engine: Decider;
+  readonly bus: EventBus;
+  readonly ledger: BudgetLedger;
+  /** The agent's tightest budget, sent with every decision (the shim's status()); none by default. */
+  readonly budgetOf?: (agentId: string) => WireBudget | null;
+  /** Sees the bodies that went out and the texts that came back (the dashboard's call details). */
+  readonly observer?: CallObserver | null;
+  /** The TRACEPARENT an agent was started with, so its calls join its trace. */
+  readonly traceparentOf?: (agentId: string) => string | null;
+  /** Retires budget scopes from memory and snapshots after balances are published. */
+  readonly janitor?: BudgetScopeJanitor | null;
+  /** Hears of a failure in the work that follows a decision already given (a bug). */
+  readonly afterFailed?: (error: unknown) => void;
+}
+
 /** Governs calls for every agent: one engine, one bus, one ledger. */
 export class CallGovernor {
   readonly #engine: Decider;
@@ -60,29 +77,14 @@ export class CallGovernor {
   #followUpsDue = false;
   readonly #afterFailed: (error: unknown) => void;
 
-  /**
-   * `budgetOf` gives the agent's tightest budget, sent with every decision (the shim's status());
-   * `observer` sees the bodies that went out and the texts that came back (the dashboard's call details);
-   * `janitor` retires budget scopes from memory and snapshots after balances are published;
-   * `afterFailed` hears of a failure in the work that follows a decision already given (a bug).
-   */
-  constructor(
-    engine: Decider,
-    bus: EventBus,
-    ledger: BudgetLedger,
-    budgetOf: (agentId: string) => WireBudget | null = () => null,
-    observer: CallObserver | null = null,
-    traceparentOf: (agentId: string) => string | null = () => null,
-    janitor: BudgetScopeJanitor | null = null,
-    afterFailed: (error: unknown) => void = () => undefined,
-  ) {
-    this.#afterFailed = afterFailed;
-    this.#traceparentOf = traceparentOf;
-    this.#engine = engine;
-    this.#bus = bus;
-    this.#balances = new BalancePublisher(ledger, bus, janitor);
-    this.#budgetOf = budgetOf;
-    this.#observer = observer;
+  constructor(options: CallGovernorOptions) {
+    this.#afterFailed = options.afterFailed ?? (() => undefined);
+    this.#traceparentOf = options.traceparentOf ?? (() => null);
+    this.#engine = options.engine;
+    this.#bus = options.bus;
+    this.#balances = new BalancePublisher(options.ledger, options.bus, options.janitor ?? null);
+    this.#budgetOf = options.budgetOf ?? (() => null);
+    this.#observer = options.observer ?? null;
   }
 
   // The observer only looks: its failure never touches a decision.
@@ -328,13 +330,13 @@ export class CallGovernor {
     });
   }
 
-  /** Releases the reservations of an agent's calls that will never report back. */
   /** Forgets an agent's counters once nothing of it is left in flight (a joined agent evicted). */
   forgetAgent(agentId: string): void {
     this.abandon(agentId);
     this.#metrics.forget(agentId);
   }
 
+  /** Releases the reservations of an agent's calls that will never report back. */
   abandon(agentId: string): void {
     let released = false;
     for (const [id, call] of this.#inflight) {

@@ -4,13 +4,12 @@ import { hostname } from "node:os";
 import { IronError, messageOf } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
-import { PolicyEngine, type PolicyRegistry } from "../policy/engine.js";
 import type { WireBudget } from "../protocol/messages.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
-import { defaultSecretPath, installSecret } from "../store/install-secret.js";
+import type { PolicyEngine, PolicyRegistry } from "../policy/engine.js";
+import { defaultSecretPath } from "../store/install-secret.js";
 import { type TlsCredentials, tlsCredentials } from "../transport/tls-certificate.js";
 import { openStore } from "../store/open-store.js";
-import { storeGuardPolicy } from "../policy/store-guard.js";
 import type { Store } from "../store/store.js";
 import { startEventStream } from "../stream/event-stream.js";
 import { CallDetails } from "../stream/call-details.js";
@@ -26,14 +25,14 @@ import { JoinSecret } from "../transport/join-token.js";
 import { budgetStatus } from "./budget-status.js";
 import type { JoinedAgent } from "./joined-agent.js";
 import { JoinedAgents } from "./joined-agents.js";
-import { VERSION } from "../version.js";
 import { Agent, type AgentHost } from "./agent.js";
 import { agentIdCandidate } from "./agent-id.js";
 import { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 import { CallGovernor } from "./call-governor.js";
+import type { Builtins } from "./builtin-policies.js";
+import { setUpPolicies } from "./policy-setup.js";
+import { announceStart } from "./startup-events.js";
 import { buildAgentEnv } from "./agent-env.js";
-import { createBuiltins, stopOnExhaustion, type Builtins } from "./builtin-policies.js";
-import { fleetLimitAudit } from "./fleet-audit.js";
 import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
 import { resolveSupervisorOptions, shimSettings, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
 import { checkPythonVersion, knownPythonVersion, resolvePython, resolveScript } from "./python.js";
@@ -88,23 +87,12 @@ export class Supervisor {
     this.#runs = options.runs ?? store.runs ?? new MemoryRunRegistry();
     this.#bus = new EventBus(store.sink, Date.now, store.scrubber);
     this.#ledger = store.budgets;
-    // With a state file, runs of different supervisors must not share a budget scope: key them by both.
-    const runOf = (id: string): number | string | null => {
-      const run = this.#agents.get(id)?.run;
-      if (run === undefined) return null;
-      return store.instance === null ? run : `${store.instance}.${run}`;
-    };
-    const hashKey = options.safety === null ? undefined : installSecret();
-    const shared = {
-      ...(store.breakerBoard !== undefined && { breakerBoard: store.breakerBoard.bind(store) }),
-      ...(store.rateLimiter !== undefined && { rateLimiter: store.rateLimiter.bind(store) }),
-    };
-    this.#builtins = createBuiltins(options, { ledger: this.#ledger, runOf, publish: (event) => this.#bus.publish(event), ...(hashKey !== undefined && { hashKey }), ...shared });
-    // In a fleet, a limit this supervisor's configuration changes for everyone is audited like an operator's.
-    store.onLimitChange?.((scope, previous, next) => this.#bus.publish(fleetLimitAudit(scope, previous, next)));
-    this.#bus.subscribe(stopOnExhaustion(options.budgets.onExhausted, (id, reason) => void this.#agents.get(id)?.stop({ reason })));
-    this.#engine = new PolicyEngine({ builtins: [storeGuardPolicy(store), ...this.#builtins.policies], ledger: this.#ledger, warnAt: options.budgets.warnAt });
-    for (const policy of options.policies) this.#engine.use(policy);
+    const { builtins, engine } = setUpPolicies(options, store, this.#bus, {
+      runOf: (id) => this.#agents.get(id)?.run,
+      stop: (id, reason) => void this.#agents.get(id)?.stop({ reason }),
+    });
+    this.#builtins = builtins;
+    this.#engine = engine;
     this.#details = options.stream?.dashboard === true ? new CallDetails(this.#bus.scrubber) : null;
     const details = this.#details;
     if (details !== null) this.#bus.subscribe((event) => details.noteEvent(event));
@@ -115,16 +103,16 @@ export class Supervisor {
             streamClients: () => this.#stream?.stats.clients ?? 0,
             streamDroppedClients: () => (this.#stream === null ? 0 : this.#stream.stats.droppedSlow + this.#stream.stats.droppedDead),
           });
-    this.#governor = new CallGovernor(
-      this.#engine,
-      this.#bus,
-      this.#ledger,
-      (id) => this.#budgetOf(id),
-      observers(details, this.#telemetry?.observer ?? null),
-      (id) => this.#traceparents.get(id) ?? null,
-      new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
-      (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
-    );
+    this.#governor = new CallGovernor({
+      engine: this.#engine,
+      bus: this.#bus,
+      ledger: this.#ledger,
+      budgetOf: (id) => this.#budgetOf(id),
+      observer: observers(details, this.#telemetry?.observer ?? null),
+      traceparentOf: (id) => this.#traceparents.get(id) ?? null,
+      janitor: new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
+      afterFailed: (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
+    });
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({
@@ -139,7 +127,6 @@ export class Supervisor {
       maxDetached: options.maxDetachedJoined,
       forget: (id) => this.#governor.forgetAgent(id),
     });
-    const builtins = this.#builtins;
     builtins.plan.matchScopesAs((scope) => this.#bus.scrubber.text(scope));
     this.#controls = new OperatorControls({
       agents: this.#agents,
@@ -199,20 +186,7 @@ export class Supervisor {
       await store.close();
       throw error;
     }
-    const bus = supervisor.#bus;
-    store.onFailure((error) => {
-      resolved.logger.error({ code: error.code, err: error.message }, "the state store failed: every call is denied from now on");
-      bus.publish({ type: "store.error", code: error.code, error: error.message, lastCommittedSeq: store.lastCommitted() });
-    });
-    bus.publish({ type: "supervisor.started", version: VERSION, pid: process.pid, endpoint: supervisor.endpoint });
-    // Budgets persist in the state file: show what earlier runs spent from the first snapshot on.
-    for (const balance of supervisor.#ledger.balances()) if (balance.spent > 0 || balance.reserved > 0) bus.publish({ type: "budget.update", ...balance });
-    for (const { record, processes } of reaped) {
-      if (processes === 0) continue;
-      const { agentId, run, pid, pgid, supervisorPid } = record;
-      resolved.logger.warn({ agentId, run, pid, supervisorPid, processes }, "reaped processes a supervisor that died had left running");
-      bus.publish({ type: "agent.reaped", agentId, run, pid, pgid, supervisorPid, processes });
-    }
+    announceStart(supervisor.#bus, store, resolved.logger, supervisor.endpoint, reaped);
     return supervisor;
   }
 

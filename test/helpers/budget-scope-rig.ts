@@ -43,15 +43,7 @@ export function scopeRig(ledger: BudgetLedger, cap: number, sink?: Pick<Store, "
     if (event.type === "budget.retired") retired.push(event);
   });
   const janitor = new BudgetScopeJanitor(ledger, bus, cap, "UTC", clock);
-  const governor = new CallGovernor(
-    engine,
-    bus,
-    ledger,
-    () => null,
-    null,
-    () => null,
-    janitor,
-  );
+  const governor = new CallGovernor({ engine, bus, ledger, janitor });
   let id = 0;
   const call = async (user: string): Promise<string> => {
     id += 10;

@@ -10,7 +10,7 @@ import time
 import unittest
 
 from .router_peer import RouterPeer, decision
-from .test_transport import echo_call, request_msg
+from .transport_case import echo_call, request_msg
 from iron_shim import readiness
 from iron_shim.client import Client
 from iron_shim.errors import NoDecision

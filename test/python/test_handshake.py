@@ -17,7 +17,7 @@ from iron_shim import handshake
 from iron_shim.client import Client
 from iron_shim.errors import NoDecision
 from iron_shim.settings import Settings
-from .test_transport import request_msg
+from .transport_case import request_msg
 
 TOKEN = "iron_join_the-real-token-0123456789"
 

@@ -44,7 +44,7 @@ describe("budget.update events", () => {
     const budget = budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 1000, capOutputTokens: true, plan, runOf: () => null });
     const engine = new PolicyEngine({ builtins: [budget], ledger });
     const bus = new EventBus();
-    const governor = new CallGovernor(engine, bus, ledger);
+    const governor = new CallGovernor({ engine, bus, ledger });
     const updates: IronEvent[] = [];
     bus.subscribe((event) => {
       if (event.type === "budget.update") updates.push(event);
@@ -75,7 +75,7 @@ describe("budget.update events", () => {
     const ledger = new MemoryBudgetLedger();
     const plan = new BudgetPlan({ global: [{ micros: 1_000_000, period: "total" }], perAgent: [], perRun: [], perAttribute: {}, timeZone: "UTC" });
     const budget = budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 1000, capOutputTokens: true, plan, runOf: () => null });
-    const governor = new CallGovernor(new PolicyEngine({ builtins: [budget], ledger }), bus(), ledger);
+    const governor = new CallGovernor({ engine: new PolicyEngine({ builtins: [budget], ledger }), bus: bus(), ledger });
     for (let call = 0; call < 5; call++) {
       await governor.request("bot", request(call * 10, "u"));
       await governor.response("bot", response(call * 10));

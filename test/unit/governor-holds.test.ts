@@ -26,7 +26,7 @@ function governed(failure: IronError | null = null): { governor: CallGovernor; l
     };
   const plan = new BudgetPlan({ global: [{ micros: 1_000_000, period: "total" }], perAgent: [], perRun: [], perAttribute: {}, timeZone: "UTC" });
   const budget = budgetPolicy({ prices: DEFAULT_PRICES, unknownModel: { action: "deny" }, defaultMaxOutputTokens: 1000, capOutputTokens: true, plan, runOf: () => null });
-  const governor = new CallGovernor(new PolicyEngine({ builtins: [budget], ledger }), new EventBus(), ledger);
+  const governor = new CallGovernor({ engine: new PolicyEngine({ builtins: [budget], ledger }), bus: new EventBus(), ledger });
   return { governor, ledger };
 }
 

@@ -34,7 +34,7 @@ function rig(engineOf: (bus: EventBus) => Decider): { governor: CallGovernor; se
     response: (callId) => void seen.push({ kind: "observed", what: `response ${callId}` }),
     streamText: (callId, text) => void seen.push({ kind: "observed", what: `text ${callId} ${text}` }),
   };
-  const governor = new CallGovernor(engineOf(bus), bus, new MemoryBudgetLedger(), () => null, observer);
+  const governor = new CallGovernor({ engine: engineOf(bus), bus, ledger: new MemoryBudgetLedger(), observer });
   return { governor, seen, bus, reply: (d) => void seen.push({ kind: "reply", action: d.action }) };
 }
 

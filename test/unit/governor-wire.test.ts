@@ -27,7 +27,7 @@ function governor(builtins: Policy[], custom: Policy[] = []): { governor: CallGo
   const bus = new EventBus();
   const events: IronEvent[] = [];
   bus.subscribe((event) => events.push(event));
-  return { governor: new CallGovernor(engine, bus, ledger), events };
+  return { governor: new CallGovernor({ engine, bus, ledger }), events };
 }
 
 function chunk(id: number, call: string, index: number, fields: Partial<LlmChunkMessage>): LlmChunkMessage {

@@ -144,16 +144,7 @@ function governor(builtins: Policy[], custom: Policy[] = []): { governor: CallGo
   bus.subscribe((event) => events.push(event));
   const failed: unknown[] = [];
   return {
-    governor: new CallGovernor(
-      engine,
-      bus,
-      ledger,
-      () => null,
-      null,
-      () => null,
-      null,
-      (e) => failed.push(e),
-    ),
+    governor: new CallGovernor({ engine, bus, ledger, afterFailed: (e) => failed.push(e) }),
     events,
     failed,
   };
