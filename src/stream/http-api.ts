@@ -10,6 +10,12 @@ import { HttpError, readJsonObject, sendError, sendJson } from "./http-json.js";
 import { EVENTS_PATH } from "./protocol.js";
 
 /** What the API serves from: a live supervisor, or a state file read-only. */
+/** A done action: the seq of its audit event and its result. */
+export interface ActResult {
+  readonly seq: number;
+  readonly result: ActionResult;
+}
+
 export interface DashboardBackend {
   /** True when no action can be carried out (a state file read by `iron dashboard --state`). */
   readonly readOnly: boolean;
@@ -21,7 +27,7 @@ export interface DashboardBackend {
    * (budget.reset: the scopes reset), or throws HttpError (the refusal is audited too when the
    * backend can write events).
    */
-  act(request: ControlRequest, origin: ActionOrigin): { readonly seq: number; readonly result: ActionResult };
+  act(request: ControlRequest, origin: ActionOrigin): ActResult | Promise<ActResult>;
   /** Records the audit of a request refused before it could run (a bad body); null when events cannot be written. */
   refused(audit: ControlAudit): number | null;
 }
@@ -116,6 +122,6 @@ async function action(req: IncomingMessage, backend: DashboardBackend): Promise<
     }
     throw error;
   }
-  const { seq, result } = backend.act(request, who);
+  const { seq, result } = await backend.act(request, who);
   return { ok: true, seq, ...result };
 }
