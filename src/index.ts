@@ -33,6 +33,7 @@ export type { PolicyRegistry } from "./policy/engine.js";
 export { BEDROCK_ROW_SOURCES, DEFAULT_PRICES, PRICE_SOURCES, PRICES_AS_OF, type ModelPrice } from "./policy/prices.js";
 export type { IronEvent, EventType, EventPayloads, PiiFinding } from "./events/types.js";
 export type { Snapshot, AgentView, BudgetRow, BreakerView, CallView } from "./events/projection.js";
+export type { BudgetLedger, BudgetSelector, ResetScope, ScopeBalance } from "./policy/budget-ledger.js";
 export type { StreamOptions } from "./stream/stream-options.js";
 export type { TelemetryOptions } from "./observability/telemetry-options.js";
 export type { CallDetail, DashboardAgent, DashboardInfo, RequestMeta, ResponseView } from "./stream/dashboard-types.js";

@@ -57,6 +57,11 @@ export interface BudgetLedger extends BudgetView {
    */
   resetSpent?(selector: BudgetSelector): readonly ResetScope[];
   /**
+   * Where budgets are shared (a fleet): zeroes the spend of the selected scopes for every
+   * supervisor (they read it back), and resolves once this one has read it back too.
+   */
+  resetSharedSpent?(selector: BudgetSelector): Promise<readonly ResetScope[]>;
+  /**
    * Drops idle scopes (nothing held) from memory; answers the names dropped. A ledger that
    * `reloadsSpend` reads a dropped scope's spend back from its store on next use, so any idle scope
    * may go; one that does not is only ever asked to drop periods that are over (issue 16, item 9).

@@ -23,8 +23,8 @@ export interface ControlTarget {
   restartAgent(agentId: string, reason: string): void;
   /** Sets a budget's limit in USD (null removes it). */
   setBudgetLimit(scope: string, limitUsd: number | null): void;
-  /** Sets the recorded spend of the selected scopes back to zero; returns them with what they had spent. */
-  resetBudgets(selector: BudgetSelector): readonly ResetScope[];
+  /** Sets the recorded spend of the selected scopes back to zero; resolves with them and what they had spent. */
+  resetBudgets(selector: BudgetSelector): Promise<readonly ResetScope[]>;
   resetBreaker(provider: string, model: string, reason: string): void;
 }
 
@@ -43,6 +43,8 @@ const STATUS: Partial<Record<IronErrorCode, number>> = {
   IRON_ERR_CONFIG: 400,
   IRON_ERR_READ_ONLY: 403,
   IRON_ERR_AUTH: 401,
+  // A database (a fleet's) that cannot be reached or fails: the action may work again later.
+  IRON_ERR_STORE: 503,
 };
 
 function text(body: Record<string, unknown>, key: string, example: string): string {
@@ -111,10 +113,19 @@ export function describeRequest(request: ControlRequest): Pick<ControlAudit, "ac
 /** What a done action answers besides its seq: budget.reset's scopes with what each had spent. */
 export type ActionResult = { readonly reset: readonly ResetScope[] } | null;
 
-/** Runs a request against the target; returns the audit to record, the action's result, and the HTTP error when refused. */
-export function runAction(target: ControlTarget, request: ControlRequest, origin: ActionOrigin): { audit: ControlAudit; result: ActionResult; error: HttpError | null } {
+/** An action's audit to record, its result, and the HTTP error when refused. */
+export interface ActionOutcome {
+  readonly audit: ControlAudit;
+  readonly result: ActionResult;
+  readonly error: HttpError | null;
+}
+
+/**
+ * Runs a request against the target. budget.reset may wait on a database (a fleet's reset), so
+ * it answers a promise; every other action is done, or refused, by the time this returns.
+ */
+export function runAction(target: ControlTarget, request: ControlRequest, origin: ActionOrigin): ActionOutcome | Promise<ActionOutcome> {
   const by = `by ${origin.source === "dashboard" ? "the dashboard" : "the API"} (${origin.remote})`;
-  let result: ActionResult = null;
   try {
     switch (request.action) {
       case "agent.stop":
@@ -130,19 +141,29 @@ export function runAction(target: ControlTarget, request: ControlRequest, origin
         target.setBudgetLimit(request.scope, request.limitUsd);
         break;
       case "budget.reset":
-        result = { reset: target.resetBudgets(request.selector) };
-        break;
+        return target.resetBudgets(request.selector).then(
+          (reset) => done(request, origin, { reset }),
+          (error: unknown) => refused(request, origin, error),
+        );
       case "breaker.reset":
         target.resetBreaker(request.provider, request.model, `reset by an operator ${by}`);
         break;
     }
-    const params: ControlAudit["params"] = result === null ? {} : { scopesReset: result.reset.length, spentMicros: result.reset.reduce((sum, r) => sum + r.spent, 0) };
-    return { audit: { ...describeRequest(request), params: { ...describeRequest(request).params, ...params }, outcome: "done", code: null, error: null, ...origin }, result, error: null };
+    return done(request, origin, null);
   } catch (error) {
-    const code = isIronError(error) ? error.code : "IRON_ERR_INTERNAL";
-    const full = messageOf(error);
-    const message = full.startsWith(`${code}: `) ? full.slice(code.length + 2) : full;
-    const status = STATUS[code] ?? 500;
-    return { audit: { ...describeRequest(request), outcome: "refused", code, error: message, ...origin }, result: null, error: new HttpError(status, code, message) };
+    return refused(request, origin, error);
   }
+}
+
+function done(request: ControlRequest, origin: ActionOrigin, result: ActionResult): ActionOutcome {
+  const params: ControlAudit["params"] = result === null ? {} : { scopesReset: result.reset.length, spentMicros: result.reset.reduce((sum, r) => sum + r.spent, 0) };
+  return { audit: { ...describeRequest(request), params: { ...describeRequest(request).params, ...params }, outcome: "done", code: null, error: null, ...origin }, result, error: null };
+}
+
+function refused(request: ControlRequest, origin: ActionOrigin, error: unknown): ActionOutcome {
+  const code = isIronError(error) ? error.code : "IRON_ERR_INTERNAL";
+  const full = messageOf(error);
+  const message = full.startsWith(`${code}: `) ? full.slice(code.length + 2) : full;
+  const status = STATUS[code] ?? 500;
+  return { audit: { ...describeRequest(request), outcome: "refused", code, error: message, ...origin }, result: null, error: new HttpError(status, code, message) };
 }

@@ -9,6 +9,12 @@ import { parseAction, type ActionOrigin, type ActionResult, type ControlAudit, t
 import { HttpError, readJsonObject, sendError, sendJson } from "./http-json.js";
 import { EVENTS_PATH } from "./protocol.js";
 
+/** A done action: the seq of its audit event and its result. */
+export interface ActResult {
+  readonly seq: number;
+  readonly result: ActionResult;
+}
+
 /** What the API serves from: a live supervisor, or a state file read-only. */
 export interface DashboardBackend {
   /** True when no action can be carried out (a state file read by `iron dashboard --state`). */
@@ -18,10 +24,10 @@ export interface DashboardBackend {
   call(callId: string): CallDetail | null;
   /**
    * Runs an action; answers the seq of its `control.action` event and what the action returns
-   * (budget.reset: the scopes reset), or throws HttpError (the refusal is audited too when the
-   * backend can write events).
+   * (budget.reset: the scopes reset, as a promise: a fleet's reset waits on its database), or
+   * throws HttpError (the refusal is audited too when the backend can write events).
    */
-  act(request: ControlRequest, origin: ActionOrigin): { readonly seq: number; readonly result: ActionResult };
+  act(request: ControlRequest, origin: ActionOrigin): ActResult | Promise<ActResult>;
   /** Records the audit of a request refused before it could run (a bad body); null when events cannot be written. */
   refused(audit: ControlAudit): number | null;
 }
@@ -116,6 +122,6 @@ async function action(req: IncomingMessage, backend: DashboardBackend): Promise<
     }
     throw error;
   }
-  const { seq, result } = backend.act(request, who);
+  const { seq, result } = await backend.act(request, who);
   return { ok: true, seq, ...result };
 }

@@ -4,9 +4,9 @@
 import type { EventInput, IronEvent } from "../events/types.js";
 import type { Store } from "../store/store.js";
 import { detailFromEvents, type CallDetails } from "../stream/call-details.js";
-import { ACTION_NAMES, runAction, type ControlTarget } from "../stream/control-actions.js";
+import { ACTION_NAMES, runAction, type ActionOutcome, type ControlTarget } from "../stream/control-actions.js";
 import type { CallDetail, DashboardAgent } from "../stream/dashboard-types.js";
-import type { DashboardBackend } from "../stream/http-api.js";
+import type { ActResult, DashboardBackend } from "../stream/http-api.js";
 import { VERSION } from "../version.js";
 import type { Agent } from "./agent.js";
 import type { JoinedAgent } from "./joined-agent.js";
@@ -46,10 +46,13 @@ export function liveDashboard(deps: LiveDashboardDeps): DashboardBackend {
     }),
     call: (callId) => liveCall(deps, callId),
     act: (request, origin) => {
-      const { audit, result, error } = runAction(deps.controls, request, origin);
-      const event = deps.publish({ type: "control.action", ...audit });
-      if (error !== null) throw error;
-      return { seq: event.seq, result };
+      const finish = ({ audit, result, error }: ActionOutcome): ActResult => {
+        const event = deps.publish({ type: "control.action", ...audit });
+        if (error !== null) throw error;
+        return { seq: event.seq, result };
+      };
+      const outcome = runAction(deps.controls, request, origin);
+      return outcome instanceof Promise ? outcome.then(finish) : finish(outcome);
     },
     refused: (audit) => deps.publish({ type: "control.action", ...audit }).seq,
   };

@@ -87,23 +87,46 @@ export class OperatorControls implements ControlTarget {
     this.#deps.publish({ type: "budget.update", ...balanceOf(this.#deps.ledger, scope) });
   }
 
-  /** Sets the recorded spend of the selected scopes back to zero and publishes each one's `budget.update`. */
-  resetBudgets(selector: BudgetSelector): readonly ResetScope[] {
+  /**
+   * Sets the recorded spend of the selected scopes back to zero and publishes each one's
+   * `budget.update`. In a fleet the reset is the fleet's (as `iron budget reset --state
+   * postgres://…`): every supervisor reads the spend back, and this one has when it resolves.
+   */
+  async resetBudgets(selector: BudgetSelector): Promise<readonly ResetScope[]> {
+    this.#checkReset(selector);
+    const ledger = this.#deps.ledger;
+    if (ledger.resetSpent !== undefined) return this.resetBudgetsNow(selector);
+    if (ledger.resetSharedSpent === undefined) throw new IronError("IRON_ERR_STATE", "cannot reset budgets: this supervisor's budget ledger cannot reset spend");
+    const reset = await ledger.resetSharedSpent(selector);
+    this.#publishReset(reset);
+    return reset;
+  }
+
+  /** The same, synchronously, where this supervisor keeps the spend (a state file or memory); IRON_ERR_STATE in a fleet. */
+  resetBudgetsNow(selector: BudgetSelector): readonly ResetScope[] {
+    this.#checkReset(selector);
+    const ledger = this.#deps.ledger;
+    if (ledger.resetSpent === undefined) {
+      throw new IronError(
+        "IRON_ERR_STATE",
+        "cannot reset a fleet's budgets synchronously: they live in its database; use await sup.resetBudgets(selector), the dashboard, or iron budget reset --state postgres://…",
+      );
+    }
+    const reset = ledger.resetSpent(selector);
+    this.#publishReset(reset);
+    return reset;
+  }
+
+  #checkReset(selector: BudgetSelector): void {
     if (this.#deps.closing()) throw new IronError("IRON_ERR_STATE", "cannot reset budgets: the supervisor is closing");
     if ("scopes" in selector) {
       const bad = selector.scopes.find((scope) => !SCOPE.test(scope));
       if (bad !== undefined) throw new IronError("IRON_ERR_USAGE", "invalid budget scope", { expected: "global, agent:<id>, run:<id>#<n> or <attribute>:<value>", got: bad });
     }
-    const ledger = this.#deps.ledger;
-    if (ledger.resetSpent === undefined) {
-      throw new IronError(
-        "IRON_ERR_STATE",
-        "cannot reset budgets from one supervisor of a fleet: they live in its database; run iron budget reset --state postgres://… (every running supervisor follows)",
-      );
-    }
-    const reset = ledger.resetSpent(selector);
-    for (const { scope } of reset) this.#deps.publish({ type: "budget.update", ...balanceOf(ledger, scope) });
-    return reset;
+  }
+
+  #publishReset(reset: readonly ResetScope[]): void {
+    for (const { scope } of reset) this.#deps.publish({ type: "budget.update", ...balanceOf(this.#deps.ledger, scope) });
   }
 
   /** The ledger as `sup.budgets` shows it: reads and holds as they are, `setLimit` as an operator's limit. */
@@ -119,7 +142,7 @@ export class OperatorControls implements ControlTarget {
       reserved: (scope) => ledger.reserved(scope),
       spent: (scope) => ledger.spent(scope),
       limit: (scope) => ledger.limit(scope),
-      resetSpent: (selector) => this.resetBudgets(selector),
+      resetSpent: (selector) => this.resetBudgetsNow(selector),
     };
   }
 

@@ -5,7 +5,7 @@ import { IronError, messageOf } from "../errors.js";
 import { EventBus } from "../events/bus.js";
 import type { IronEvent } from "../events/types.js";
 import type { WireBudget } from "../protocol/messages.js";
-import type { BudgetLedger } from "../policy/budget-ledger.js";
+import type { BudgetLedger, BudgetSelector, ResetScope } from "../policy/budget-ledger.js";
 import type { PolicyEngine, PolicyRegistry } from "../policy/engine.js";
 import { defaultSecretPath } from "../store/install-secret.js";
 import { type TlsCredentials, tlsCredentials } from "../transport/tls-certificate.js";
@@ -251,6 +251,16 @@ export class Supervisor {
    */
   get budgets(): BudgetLedger {
     return this.#budgetsView;
+  }
+
+  /**
+   * Sets the recorded spend of the selected scopes back to zero, publishes each one's
+   * `budget.update`, and resolves with them and what each had spent. With a state file it is
+   * `sup.budgets.resetSpent`; in a fleet it resets the fleet's database (every supervisor reads
+   * the spend back, this one before it resolves), as `iron budget reset --state postgres://…`.
+   */
+  resetBudgets(selector: BudgetSelector): Promise<readonly ResetScope[]> {
+    return this.#controls.resetBudgets(selector);
   }
 
   /** The dashboard's URL with the control token in its fragment (the operator's), or null when the stream or the dashboard is off. */

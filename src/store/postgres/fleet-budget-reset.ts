@@ -1,6 +1,7 @@
 // `iron budget reset` on a fleet: zeroes the recorded spend of the selected scopes (each with its
 // @day:/@month: periods) in the database, in one transaction, and tells every running supervisor
 // (NOTIFY at commit) to read the spend back. Leases are untouched: what is lent stays lent.
+import type pg from "pg";
 import { selects, type BudgetSelector, type ResetScope } from "../../policy/budget-ledger.js";
 import { DB_NOW } from "./lease-sql.js";
 import { BUDGET_CHANNEL } from "./lease-types.js";
@@ -10,30 +11,29 @@ const NOTIFY_BYTES = 7_000;
 
 /** Zeroes the spend of the selected scopes (a dry run only reads); returns them with what each had spent. */
 export function resetFleetBudgetSpend(url: string, selector: BudgetSelector, dryRun = false): Promise<ResetScope[]> {
-  return withFleet(
-    url,
-    async (pool) => {
-      const c = await pool.connect();
-      try {
-        await c.query(dryRun ? "BEGIN READ ONLY" : "BEGIN");
-        const { rows } = await c.query<{ scope: string; spent: string }>(`SELECT scope, spent_micros AS spent FROM budgets WHERE spent_micros > 0 ORDER BY scope ${dryRun ? "" : "FOR UPDATE"}`);
-        const chosen = rows.filter((row) => selects(selector, row.scope)).map((row) => ({ scope: row.scope, spent: Number(row.spent) }));
-        if (!dryRun && chosen.length > 0) {
-          const scopes = chosen.map((row) => row.scope);
-          await c.query(`UPDATE budgets SET spent_micros = 0, updated_at = ${DB_NOW} WHERE scope = ANY($1)`, [scopes]);
-          // A NOTIFY payload holds under 8 000 bytes: beyond that, every supervisor reads back all it keeps.
-          const named = JSON.stringify({ kind: "reset", scopes });
-          await c.query("SELECT pg_notify($1, $2)", [BUDGET_CHANNEL, named.length <= NOTIFY_BYTES ? named : JSON.stringify({ kind: "reset", all: true })]);
-        }
-        await c.query("COMMIT");
-        return chosen;
-      } catch (error) {
-        await c.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        c.release();
-      }
-    },
-    "resetting budget spend in",
-  );
+  return withFleet(url, (pool) => resetSpendIn(pool, selector, dryRun), "resetting budget spend in");
+}
+
+/** The same on an open pool (a running supervisor of the fleet resetting from its dashboard or API). */
+export async function resetSpendIn(pool: pg.Pool, selector: BudgetSelector, dryRun = false): Promise<ResetScope[]> {
+  const c = await pool.connect();
+  try {
+    await c.query(dryRun ? "BEGIN READ ONLY" : "BEGIN");
+    const { rows } = await c.query<{ scope: string; spent: string }>(`SELECT scope, spent_micros AS spent FROM budgets WHERE spent_micros > 0 ORDER BY scope ${dryRun ? "" : "FOR UPDATE"}`);
+    const chosen = rows.filter((row) => selects(selector, row.scope)).map((row) => ({ scope: row.scope, spent: Number(row.spent) }));
+    if (!dryRun && chosen.length > 0) {
+      const scopes = chosen.map((row) => row.scope);
+      await c.query(`UPDATE budgets SET spent_micros = 0, updated_at = ${DB_NOW} WHERE scope = ANY($1)`, [scopes]);
+      // A NOTIFY payload holds under 8 000 bytes: beyond that, every supervisor reads back all it keeps.
+      const named = JSON.stringify({ kind: "reset", scopes });
+      await c.query("SELECT pg_notify($1, $2)", [BUDGET_CHANNEL, named.length <= NOTIFY_BYTES ? named : JSON.stringify({ kind: "reset", all: true })]);
+    }
+    await c.query("COMMIT");
+    return chosen;
+  } catch (error) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    c.release();
+  }
 }

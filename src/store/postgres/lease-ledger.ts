@@ -5,7 +5,8 @@
 // Idle scopes may be dropped from memory (forget): their slice goes back to the fleet first, and the
 // next use reads limit and spend back from the database, as for a scope never seen.
 import type pg from "pg";
-import type { BudgetLedger, ReserveResult, ScopeBalance } from "../../policy/budget-ledger.js";
+import type { BudgetLedger, BudgetSelector, ReserveResult, ResetScope, ScopeBalance } from "../../policy/budget-ledger.js";
+import { resetSpendIn } from "./fleet-budget-reset.js";
 import { BUDGET_CHANNEL as CHANNEL, type Hold, type LeaseLedgerContext, type LeaseOptions, type Scope } from "./lease-types.js";
 import { dropLease, grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
 import { SettlementQueue } from "./lease-settlements.js";
@@ -299,16 +300,35 @@ export class LeaseLedger implements BudgetLedger {
   // `iron budget reset` zeroed spend in the database: read it back for the scopes in memory, after
   // writing this supervisor's own settles (what they charge counts after the reset).
   #onReset(scopes: unknown): void {
-    if (!Array.isArray(scopes)) return;
+    if (Array.isArray(scopes)) this.#writes.send("reading a reset budget", () => this.#readBack(scopes));
+  }
+
+  async #readBack(scopes: readonly unknown[]): Promise<void> {
+    await this.#settlements.write();
     for (const key of scopes) {
       if (typeof key !== "string" || !this.#scopes.has(key)) continue;
-      this.#writes.send("reading a reset budget", async () => {
-        await this.#settlements.write();
-        const row = await readBudget(this.#c.pool, key);
-        const s = this.#scopes.get(key);
-        if (s !== undefined && row !== null) s.spent = row.spent;
-      });
+      const row = await readBudget(this.#c.pool, key);
+      const s = this.#scopes.get(key);
+      if (s !== undefined && row !== null) s.spent = row.spent;
     }
+  }
+
+  /**
+   * Zeroes the selected scopes' spend in the database (NOTIFY: every supervisor reads it back),
+   * after writing this one's settles so far; resolves once this one has read the spend back.
+   */
+  async resetSharedSpent(selector: BudgetSelector): Promise<readonly ResetScope[]> {
+    const keyed: BudgetSelector = "all" in selector ? selector : { scopes: selector.scopes.map((scope) => this.#c.keyOf(scope)) };
+    let reset: readonly ResetScope[];
+    try {
+      await this.flush();
+      reset = await resetSpendIn(this.#c.pool, keyed);
+    } catch (error) {
+      throw this.#c.describeError(error, "resetting budget spend");
+    }
+    // Done in the database: a failure to read it back here is reported as any store failure.
+    await this.#writes.run(() => this.#readBack(reset.map((r) => r.scope))).catch((error: unknown) => this.#c.onError(error, "reading a reset budget"));
+    return reset;
   }
 
   // Another supervisor set a limit: follow it; a lower one makes this supervisor give back what no call holds.

@@ -44,6 +44,8 @@ export interface LeaseLedgerContext {
   readonly keyOf: (scope: string) => string;
   /** A database operation failed: the store records it and says how (IRON_ERR_STORE). */
   readonly onError: (error: unknown, doing: string) => IronError;
+  /** Says how a database operation failed (IRON_ERR_STORE) without recording it as the store's failure. */
+  readonly describeError: (error: unknown, doing: string) => IronError;
   /** This supervisor changed a scope's limit for the fleet (the scope as configured, before scrubbing). */
   readonly onLimitChanged?: (scope: string, previous: number | null, next: number) => void;
 }

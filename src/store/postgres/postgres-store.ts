@@ -86,7 +86,10 @@ export class PostgresStore implements Store {
     const onLimitChanged = (scope: string, previous: number | null, next: number): void => {
       for (const listener of this.#limitListeners) listener(scope, previous, next);
     };
-    this.budgets = new LeaseLedger({ pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError, onLimitChanged }, options.leases);
+    this.budgets = new LeaseLedger(
+      { pool, supervisorId, keyOf: (scope) => this.scrubber.text(scope), onError, describeError: (error, doing) => pgStoreError(error, url, doing), onLimitChanged },
+      options.leases,
+    );
     const retention = options.retention ?? DEFAULT_RETENTION;
     this.#pruner = new PgPruner(pool, retention, Date.now, (error) => onError(error, "pruning old history"), options.pruneEveryMs ?? 10 * 60_000, options.pruneBatch);
   }
