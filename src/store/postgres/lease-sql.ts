@@ -28,7 +28,7 @@ export interface GrantAsk {
 // Runs `body` in one transaction on one pooled connection. While checked out the connection has
 // no pool listener: a server that goes away between two statements would otherwise raise an
 // unhandled 'error' and end the supervisor. A failed connection is destroyed, not pooled again.
-export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>, begin = "BEGIN"): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error): void => {
@@ -36,7 +36,7 @@ export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClie
   };
   client.on("error", onError);
   try {
-    await client.query("BEGIN");
+    await client.query(begin);
     const result = await body(client);
     await client.query("COMMIT");
     return result;
