@@ -2,22 +2,10 @@
 // server while its supervisors run: the database's spend goes to zero for the scopes asked for
 // (each with its periods), every running supervisor reads the new spend back (so a scope that was
 // out of budget lets calls through again), and what is not asked for keeps its spend.
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { PostgresStore } from "../../../src/store/postgres/postgres-store.js";
 import { iron } from "../../helpers/iron.js";
-import { testDatabase } from "../../helpers/postgres.js";
-
-async function spentIn(url: string): Promise<Record<string, number>> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ scope: string; spent: number }>("SELECT scope, spent_micros::int AS spent FROM budgets ORDER BY scope");
-    return Object.fromEntries(rows.map((r) => [r.scope, r.spent]));
-  } finally {
-    await db.end();
-  }
-}
+import { spentIn, testDatabase } from "../../helpers/postgres.js";
 
 describe("iron budget reset on a fleet", () => {
   it("zeroes the spend of the scopes asked for in the database and in every running supervisor", async () => {

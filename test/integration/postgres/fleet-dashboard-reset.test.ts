@@ -3,25 +3,13 @@
 // database's spend goes to zero for the scopes asked for, every running supervisor reads it back
 // (a call that did not fit fits again), what is not asked for keeps its spend, and the action is
 // answered and audited as with a state file.
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IronEvent } from "../../../src/events/types.js";
 import { Supervisor } from "../../../src/supervisor/supervisor.js";
 import { act, pageFixture, parseDashboardUrl } from "../../helpers/dashboard.js";
 import { patiently } from "../../helpers/patiently.js";
 import { createTestDatabase, startOwnPostgresServer, type OwnPostgresServer } from "../../helpers/postgres-server.js";
-import { testDatabase } from "../../helpers/postgres.js";
-
-async function spentIn(url: string): Promise<Record<string, number>> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ scope: string; spent: number }>("SELECT scope, spent_micros::int AS spent FROM budgets ORDER BY scope");
-    return Object.fromEntries(rows.map((r) => [r.scope, r.spent]));
-  } finally {
-    await db.end();
-  }
-}
+import { spentIn, testDatabase } from "../../helpers/postgres.js";
 
 // Reserves once the supervisor holds a slice for it (slices are granted in the background), then settles.
 async function spend(sup: Supervisor, callId: string, scopes: string[], micros: number): Promise<void> {
