@@ -2,6 +2,22 @@
 from vector_notation import vec
 
 
+#: A request decision's allow with every nil key written out; the other allow cases add to it.
+ALLOW = {
+    "v": 1,
+    "type": "decision",
+    "id": 2,
+    "call": "c-1",
+    "action": "allow",
+    "policy": None,
+    "code": None,
+    "reason": None,
+    "status": None,
+    "retry_after": None,
+    "body": None,
+}
+
+
 def messages():
     m = []
 
@@ -144,36 +160,11 @@ def messages():
             "attrs": {},
         },
     )
-    add(
-        "decision allow",
-        {
-            "v": 1,
-            "type": "decision",
-            "id": 2,
-            "call": "c-1",
-            "action": "allow",
-            "policy": None,
-            "code": None,
-            "reason": None,
-            "status": None,
-            "retry_after": None,
-            "body": None,
-        },
-    )
+    add("decision allow", ALLOW)
     add(
         "decision allow with deadline and budget",
         {
-            "v": 1,
-            "type": "decision",
-            "id": 2,
-            "call": "c-1",
-            "action": "allow",
-            "policy": None,
-            "code": None,
-            "reason": None,
-            "status": None,
-            "retry_after": None,
-            "body": None,
+            **ALLOW,
             "timeout_ms": 120000,
             "budget": {"scope": "global", "limit": 5000000, "spent": 10, "reserved": 2460, "left": 4997530},
         },
@@ -181,17 +172,7 @@ def messages():
     add(
         "decision allow streamed, chunk batches, no response decision",
         {
-            "v": 1,
-            "type": "decision",
-            "id": 2,
-            "call": "c-1",
-            "action": "allow",
-            "policy": None,
-            "code": None,
-            "reason": None,
-            "status": None,
-            "retry_after": None,
-            "body": None,
+            **ALLOW,
             "stream_chunks": True,
             "chunk_batch": True,
             "response_decision": False,
@@ -200,17 +181,7 @@ def messages():
     add(
         "decision allow with response hints",
         {
-            "v": 1,
-            "type": "decision",
-            "id": 2,
-            "call": "c-1",
-            "action": "allow",
-            "policy": None,
-            "code": None,
-            "reason": None,
-            "status": None,
-            "retry_after": None,
-            "body": None,
+            **ALLOW,
             "response_hints": [
                 {"re": "@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9]", "i": False},
                 {"re": "secret_key", "i": True},
