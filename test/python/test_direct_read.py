@@ -10,7 +10,7 @@ import time
 import unittest
 
 from .router_peer import RouterPeer, decision
-from .transport_case import echo_call, request_msg
+from .transport_case import echo_call, request_in_thread, request_msg
 from iron_shim import readiness
 from iron_shim.client import Client
 from iron_shim.errors import NoDecision
@@ -223,17 +223,7 @@ class DirectReads(unittest.TestCase):
     def test_a_broken_frame_while_reading_fails_closed_at_once_and_reconnects(self) -> None:
         # Heartbeats far apart: nothing but the reader's own report can end the call before its timeout.
         client = self.make(timeout_ms=4000, settings={"heartbeat_ms": 10000})
-        outcome = {}
-
-        def call() -> None:
-            started = time.monotonic()
-            try:
-                client.request(request_msg("held-broken"))
-            except NoDecision as exc:
-                outcome["code"], outcome["took"] = exc.code, time.monotonic() - started
-
-        thread = threading.Thread(target=call)
-        thread.start()
+        thread, outcome = request_in_thread(client, "held-broken")
         self.peer.wait_for("llm.request")
         time.sleep(0.05)
         self.peer.send_raw_all(b"\xf8\x00")  # reserved flag bits: not ZMTP
@@ -266,17 +256,7 @@ class DirectReads(unittest.TestCase):
 
     def test_close_while_a_caller_reads_fails_it_at_once(self) -> None:
         client = self.make(timeout_ms=5000, settings={"heartbeat_ms": 10000})
-        outcome = {}
-
-        def call() -> None:
-            started = time.monotonic()
-            try:
-                client.request(request_msg("held-close"))
-            except NoDecision as exc:
-                outcome["code"], outcome["took"] = exc.code, time.monotonic() - started
-
-        thread = threading.Thread(target=call)
-        thread.start()
+        thread, outcome = request_in_thread(client, "held-close")
         self.peer.wait_for("llm.request")
         time.sleep(0.05)
         client.close("uninstall")

@@ -14,7 +14,7 @@ import unittest
 
 from .router_peer import ZmqRouterPeer, decision
 from .support import has_module
-from .transport_case import ClientCase, request_msg
+from .transport_case import ClientCase, request_in_thread, request_msg
 from iron_shim import protocol
 from iron_shim.client import Client
 from iron_shim.errors import NoDecision, ProtocolError
@@ -68,17 +68,7 @@ class Failures(ClientCase):
             timeout_ms=4000,
         )
         client.wait_ready(3)
-        result = {}
-
-        def slow() -> None:
-            started = time.monotonic()
-            try:
-                client.request(request_msg("slow"))
-            except NoDecision as exc:
-                result["code"], result["took"] = exc.code, time.monotonic() - started
-
-        thread = threading.Thread(target=slow)
-        thread.start()
+        thread, result = request_in_thread(client, "slow")
         self.peer.wait_for("llm.request")
         self.peer.drop_connections()
         thread.join(3)

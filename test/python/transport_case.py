@@ -2,11 +2,14 @@
 and ClientCase, which makes a Client against a peer (RouterPeer, or ZmqRouterPeer for libzmq interop)."""
 from __future__ import annotations
 
+import threading
+import time
 import unittest
 
 from .router_peer import RouterPeer, decision
 from iron_shim import protocol
 from iron_shim.client import Client
+from iron_shim.errors import NoDecision
 from iron_shim.settings import Settings
 
 
@@ -27,6 +30,23 @@ def request_msg(call: str = "c-1", body=None):
         "httpx",
         {},
     )
+
+
+def request_in_thread(client: Client, call: str):
+    """Starts client.request(call) on a thread; the dict it returns gets the failure's code and how long
+    the call took (seconds) once the request fails with NoDecision."""
+    outcome: dict = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            client.request(request_msg(call))
+        except NoDecision as exc:
+            outcome["code"], outcome["took"] = exc.code, time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
 
 
 def echo_call(msg):
