@@ -98,11 +98,11 @@ describe("the chart timeline", () => {
 
   it("counts per minute and keeps only the window", () => {
     const t = new Timeline(3);
-    t.addDecision(T0, "allow");
-    t.addDecision(T0 + 10_000, "deny");
+    t.addOutcome(T0, "allow");
+    t.addOutcome(T0 + 10_000, "deny");
     t.addUsage(T0 + 61_000, 10, 20, 1_500_000);
-    t.addDecision(T0 + 3 * 60_000, "modify"); // minute 3: minute 0 leaves the window
-    t.addDecision(T0, "allow"); // too old now: not counted
+    t.addOutcome(T0 + 3 * 60_000, "modify"); // minute 3: minute 0 leaves the window
+    t.addOutcome(T0, "allow"); // too old now: not counted
     const s = t.series(T0 + 3 * 60_000);
     expect(s.minutes).toEqual([1, 2, 3].map((m) => (T0 + m * 60_000) / 1000));
     expect(s.allowed).toEqual([0, 0, 0]);

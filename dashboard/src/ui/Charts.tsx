@@ -1,16 +1,17 @@
-// Calls per minute by decision, tokens in and out per minute, and cost per minute, over the
+// Calls per minute by outcome (each call once, as the ledger counts it), tokens in and out per minute, and cost per minute, over the
 // last hour (refreshed at most every couple of seconds, not per event).
 import { useMemo } from "preact/hooks";
 import type { TimelineSeries } from "../model/timeline.js";
 import { Chart } from "./Chart.js";
 
-const C = { allowed: "#2e9d5b", modified: "#d49a12", denied: "#d64545", input: "#3b7dd8", output: "#8e5bd6", cost: "#0f9a9a" };
+const C = { allowed: "#2e9d5b", modified: "#d49a12", redacted: "#b0568f", denied: "#d64545", input: "#3b7dd8", output: "#8e5bd6", cost: "#0f9a9a" };
 
 export function Charts({ series }: { series: TimelineSeries }) {
   const calls = useMemo(
     () => [
       { label: "allowed", color: C.allowed, values: series.allowed },
       { label: "modified", color: C.modified, values: series.modified },
+      { label: "redacted", color: C.redacted, values: series.redacted },
       { label: "denied", color: C.denied, values: series.denied },
     ],
     [series],
