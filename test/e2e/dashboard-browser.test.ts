@@ -225,6 +225,10 @@ describe("the dashboard in a real browser", () => {
         .toEqual(["allow", "deny", "modify", "redact"]);
       // The agent's row counts each call once under the same outcome as the run summary: 1 of each.
       expect(await page.locator('[data-testid="agent-outcomes"]').first().textContent()).toBe("1 / 1 / 1 / 1");
+      // So does the calls chart (its label says what the canvas draws).
+      await expect
+        .poll(() => page.getByRole("img", { name: /^Calls, per minute/ }).getAttribute("aria-label"), PATIENCE)
+        .toBe("Calls, per minute over the last hour: 1 allowed, 1 modified, 1 redacted, 1 denied");
       await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="budget.exhausted"]').count(), PATIENCE).toBe(1);
       expect(await page.locator('[data-scope="global"] [role="meter"]').count()).toBe(1);
       await page.locator("[data-call]").nth(1).click();

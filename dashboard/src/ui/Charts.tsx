@@ -23,12 +23,14 @@ export function Charts({ series }: { series: TimelineSeries }) {
     ],
     [series],
   );
+  // The hour's calls by outcome in words ("3 allowed, 0 modified, 1 redacted, 0 denied").
+  const callsSummary = calls.map((s) => `${s.values.reduce((a, b) => a + b, 0)} ${s.label}`).join(", ");
   const cost = useMemo(() => [{ label: "USD", color: C.cost, values: series.costUsd }], [series]);
   return (
     <section class="card" aria-labelledby="charts-h">
       <h2 id="charts-h">Last hour, per minute</h2>
       <div class="charts">
-        <Chart title="Calls" x={series.minutes} series={calls} />
+        <Chart title="Calls" x={series.minutes} series={calls} summary={callsSummary} />
         <Chart title="Tokens" x={series.minutes} series={tokens} format={compact} />
         <Chart title="Cost" x={series.minutes} series={cost} format={usd} />
       </div>
