@@ -2,6 +2,7 @@
 // (dashboard/), which imports these types: one definition, so the two cannot drift apart.
 // Types only, no Node or DOM: safe for either side.
 import type { IronEvent } from "../events/types.js";
+import type { ResetScope } from "../policy/budget-ledger.js";
 
 /** `GET /api/info`. */
 export interface DashboardInfo {
@@ -15,6 +16,13 @@ export interface DashboardInfo {
   /** Budget warning thresholds, fractions of a limit (0.5, 0.8, 0.9). */
   readonly budgetWarnAt: readonly number[];
   readonly agents: readonly DashboardAgent[];
+}
+
+/** `POST /api/actions` done: the seq of its audit event; budget.reset adds the scopes reset, each with what it had spent. */
+export interface ActionReply {
+  readonly ok: true;
+  readonly seq: number;
+  readonly reset?: readonly ResetScope[];
 }
 
 export interface DashboardAgent {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../telemetry/logger.js";
 import { crossOriginRefusal, tokenMatches } from "./auth.js";
-import type { CallDetail, DashboardInfo } from "./dashboard-types.js";
+import type { ActionReply, CallDetail, DashboardInfo } from "./dashboard-types.js";
 import { parseAction, type ActionOrigin, type ActionResult, type ControlAudit, type ControlRequest } from "./control-actions.js";
 import { HttpError, readJsonObject, sendError, sendJson } from "./http-json.js";
 import { EVENTS_PATH } from "./protocol.js";
@@ -95,7 +95,7 @@ function only(req: IncomingMessage, methods: readonly string[]): void {
 }
 
 // POST /api/actions: same origin, a JSON body, a known action; audited done or refused.
-async function action(req: IncomingMessage, backend: DashboardBackend): Promise<Record<string, unknown>> {
+async function action(req: IncomingMessage, backend: DashboardBackend): Promise<ActionReply> {
   const crossOrigin = crossOriginRefusal(req);
   if (crossOrigin !== null) throw new HttpError(403, "IRON_ERR_AUTH", `cross-origin action refused: ${crossOrigin}`);
   if (backend.readOnly) {

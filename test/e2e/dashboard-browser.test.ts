@@ -3,8 +3,10 @@
 // the token leaves the URL, the agent shows running, its calls appear with model and decision,
 // a dropped WebSocket resumes with ?since= and no row is duplicated, a call's detail shows its
 // events and its request as text (never HTML), Stop from the page stops the agent (audited as
-// control.action), the page says when the supervisor stopped, and `iron dashboard --state`
-// shows the finished run read-only. Screenshots go to test/output/.
+// control.action), Reset on a budget sets its spend back to zero (SQLite and a fleet on PostgreSQL,
+// whose database being away shows as the store's error code), the page says when the supervisor
+// stopped, and `iron dashboard --state` shows the finished run read-only, with no action buttons.
+// Screenshots go to test/output/.
 import { execa } from "execa";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,10 +14,14 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IronEvent } from "../../src/events/types.js";
 import { startMockLlm, Supervisor, type MockLlm } from "../../src/index.js";
+import { formatUsd } from "../../src/policy/money.js";
 import { dropSocket, launchChromium, socketUrls, watchedPage } from "../helpers/browser.js";
 import { parseDashboardUrl } from "../helpers/dashboard.js";
 import { requestCall } from "../helpers/dashboard-agent.js";
 import { FIXTURES, IRON_BIN, REPO, tempDir } from "../helpers/iron.js";
+import { patiently } from "../helpers/patiently.js";
+import { createTestDatabase, startOwnPostgresServer, type OwnPostgresServer } from "../helpers/postgres-server.js";
+import { spentIn } from "../helpers/postgres.js";
 
 const OUTPUT = join(REPO, "test", "output");
 const PATIENCE = { timeout: 30_000, interval: 100 };
@@ -141,6 +147,19 @@ describe("the dashboard in a real browser", () => {
       expect(await page.getByRole("button", { name: "Stop worker", exact: true }).isEnabled()).toBe(false);
       await expect.poll(() => rowIds(page), PATIENCE).toHaveLength(4);
 
+      // Reset the budget from the page: confirm, then the page and the supervisor say $0, and the page says what it was.
+      const spentBefore = sup.budgets.spent("global");
+      expect(spentBefore).toBeGreaterThan(0);
+      const global = page.locator('[data-scope="global"]');
+      await expect.poll(() => global.textContent(), PATIENCE).toContain(`${formatUsd(spentBefore)} of $1.00`);
+      await global.getByRole("button", { name: "Reset the spend of global" }).click();
+      await global.getByRole("group", { name: "Reset the spend of global" }).getByRole("button", { name: "Confirm" }).click();
+      await expect.poll(() => global.getByRole("status").textContent(), PATIENCE).toContain(`spend reset: was ${formatUsd(spentBefore)}`);
+      await expect.poll(() => global.textContent(), PATIENCE).toContain("$0.00 of $1.00");
+      expect(sup.budgets.spent("global")).toBe(0);
+      expect(events.filter((e) => e.type === "control.action").at(-1)).toMatchObject({ action: "budget.reset", target: "global", outcome: "done", source: "dashboard" });
+      await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="control.action"]').count(), PATIENCE).toBe(2);
+
       await shot(page, "dashboard.png");
       await sup.close();
       await expect.poll(() => page.locator('[data-testid="connection"]').textContent(), PATIENCE).toBe("supervisor stopped");
@@ -206,6 +225,10 @@ describe("the dashboard in a real browser", () => {
         .toEqual(["allow", "deny", "modify", "redact"]);
       // The agent's row counts each call once under the same outcome as the run summary: 1 of each.
       expect(await page.locator('[data-testid="agent-outcomes"]').first().textContent()).toBe("1 / 1 / 1 / 1");
+      // So does the calls chart (its label says what the canvas draws).
+      await expect
+        .poll(() => page.getByRole("img", { name: /^Calls, per minute/ }).getAttribute("aria-label"), PATIENCE)
+        .toBe("Calls, per minute over the last hour: 1 allowed, 1 modified, 1 redacted, 1 denied");
       await expect.poll(() => page.locator('[data-testid="activity"] [data-kind="budget.exhausted"]').count(), PATIENCE).toBe(1);
       expect(await page.locator('[data-scope="global"] [role="meter"]').count()).toBe(1);
       await page.locator("[data-call]").nth(1).click();
@@ -246,8 +269,9 @@ describe("the dashboard in a real browser", () => {
       // The whole history was replayed: the exit, the output and the audit of the stop are there.
       expect(await page.locator('tr[data-agent="worker"]').textContent()).toContain("SIGTERM");
       expect(await page.locator(".tail").textContent()).toContain("ready");
-      expect(await page.locator('[data-testid="activity"] [data-kind="control.action"]').count()).toBe(1);
+      expect(await page.locator('[data-testid="activity"] [data-kind="control.action"]').count()).toBe(2);
       expect(await page.getByRole("button", { name: /Edit the limit/ }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: /Reset the spend/ }).count()).toBe(0);
       await page.locator("[data-call]").first().click();
       await expect.poll(() => page.locator('[data-testid="call-detail"] .timeline li').count(), PATIENCE).toBeGreaterThanOrEqual(3);
       await shot(page, "dashboard-readonly.png");
@@ -268,6 +292,60 @@ describe("the dashboard in a real browser", () => {
     } finally {
       proc.kill("SIGTERM");
       await proc;
+    }
+  }, 120_000);
+});
+
+describe("the dashboard of a fleet supervisor in a real browser", () => {
+  let server: OwnPostgresServer;
+  beforeAll(async () => {
+    server = await startOwnPostgresServer();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("resets the fleet's budget from the page (every supervisor reads it back), and shows the store's code when the database is away", async () => {
+    const url = await createTestDatabase(server.url);
+    // b spends first (it reserves once it holds a slice, granted in the background); a, started
+    // after, reads the fleet's limit and spend from the database and shows them.
+    const b = await Supervisor.start({ state: url, budgetUsd: 0.001 });
+    let a: Supervisor | undefined;
+    try {
+      await patiently(() => b.budgets.reserve("b1", ["global"], 900).ok).toBe(true);
+      b.budgets.settle("b1", 900);
+      await patiently(() => spentIn(url)).toMatchObject({ global: 900 });
+      a = await Supervisor.start({ state: url, stream: {} });
+
+      const { page, errors } = await watchedPage(browser);
+      await page.goto(a.dashboardUrl as string);
+      const global = page.locator('[data-scope="global"]');
+      await expect.poll(() => global.textContent(), PATIENCE).toContain("$0.0009 of $0.001");
+      await global.getByRole("button", { name: "Reset the spend of global" }).click();
+      await global.getByRole("group", { name: "Reset the spend of global" }).getByRole("button", { name: "Confirm" }).click();
+      await expect.poll(() => global.getByRole("status").textContent(), PATIENCE).toBe("spend reset: was $0.0009");
+      await expect.poll(() => global.textContent(), PATIENCE).toContain("$0.00 of $0.001");
+      expect(a.budgets.spent("global")).toBe(0);
+      expect((await spentIn(url)).global).toBe(0);
+      await patiently(() => b.budgets.spent("global")).toBe(0);
+
+      // The database goes away: the reset is refused, and the page shows the code beside the button.
+      await server.pause();
+      try {
+        await global.getByRole("button", { name: "Reset the spend of global" }).click();
+        await global.getByRole("group", { name: "Reset the spend of global" }).getByRole("button", { name: "Confirm" }).click();
+        await expect.poll(() => global.getByRole("alert").textContent(), PATIENCE).toContain("IRON_ERR_STORE");
+        expect(await global.getByRole("status").count()).toBe(0);
+      } finally {
+        await server.resume();
+      }
+      // The refused POST (503) is the one console error a page may show here.
+      expect(errors.filter((e) => !/503/.test(e))).toEqual([]);
+      await page.context().close();
+    } finally {
+      // The database was away for a while: a close that finds a write failed is not what this test is about.
+      await a?.close().catch(() => undefined);
+      await b.close().catch(() => undefined);
     }
   }, 120_000);
 });

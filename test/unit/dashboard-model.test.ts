@@ -1,9 +1,10 @@
 // Protects the dashboard's small pure pieces: where a message stands against the last seq,
 // the (re)connection URL and backoff, the calls table's filters and its virtual window, the
-// per-minute chart window, and which lifecycle buttons an agent row enables.
+// per-minute chart window, which lifecycle buttons an agent row enables, and what a budget reset says.
 import { describe, expect, it } from "vitest";
 import type { CallView } from "../../src/events/projection.js";
 import { agentControls } from "../../dashboard/src/model/agent-controls.js";
+import { resetSummary } from "../../dashboard/src/model/budget-reset.js";
 import { filterCalls, filterChoices, NO_FILTER, shownDecision, visibleWindow } from "../../dashboard/src/model/call-filter.js";
 import { pretty } from "../../dashboard/src/model/format.js";
 import { parseMessage } from "../../dashboard/src/model/messages.js";
@@ -98,11 +99,11 @@ describe("the chart timeline", () => {
 
   it("counts per minute and keeps only the window", () => {
     const t = new Timeline(3);
-    t.addDecision(T0, "allow");
-    t.addDecision(T0 + 10_000, "deny");
+    t.addOutcome(T0, "allow");
+    t.addOutcome(T0 + 10_000, "deny");
     t.addUsage(T0 + 61_000, 10, 20, 1_500_000);
-    t.addDecision(T0 + 3 * 60_000, "modify"); // minute 3: minute 0 leaves the window
-    t.addDecision(T0, "allow"); // too old now: not counted
+    t.addOutcome(T0 + 3 * 60_000, "modify"); // minute 3: minute 0 leaves the window
+    t.addOutcome(T0, "allow"); // too old now: not counted
     const s = t.series(T0 + 3 * 60_000);
     expect(s.minutes).toEqual([1, 2, 3].map((m) => (T0 + m * 60_000) / 1000));
     expect(s.allowed).toEqual([0, 0, 0]);
@@ -111,6 +112,20 @@ describe("the chart timeline", () => {
     expect(s.inputTokens).toEqual([10, 0, 0]);
     expect(s.costUsd).toEqual([1.5, 0, 0]);
     expect(t.size).toBe(2);
+  });
+});
+
+describe("a budget's reset, as the page says it", () => {
+  it("gives what the scope had spent, counts its periods, and says when there was nothing", () => {
+    expect(resetSummary("global", [{ scope: "global", spent: 900 }])).toBe("spend reset: was $0.0009");
+    const withPeriods = [
+      { scope: "agent:a", spent: 1_500_000 },
+      { scope: "agent:a@day:2026-12-07", spent: 500_000 },
+      { scope: "agent:a@month:2026-12", spent: 1_500_000 },
+    ];
+    expect(resetSummary("agent:a", withPeriods)).toBe("spend reset: was $1.50 (and 2 periods)");
+    expect(resetSummary("agent:a", withPeriods.slice(1, 2))).toBe("spend reset: was $0.00 (and 1 period)");
+    expect(resetSummary("global", [])).toBe("nothing to reset: no spend recorded");
   });
 });
 

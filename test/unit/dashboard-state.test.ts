@@ -86,7 +86,7 @@ function snapshot(seq: number, calls: CallView[] = [], agentState = "running"): 
 
 function callsPerMinute(state: DashboardState): number {
   const s = state.timeline.series(T0 + 30 * 60_000);
-  return [...s.allowed, ...s.modified, ...s.denied].reduce((a, b) => a + b, 0);
+  return [...s.allowed, ...s.modified, ...s.redacted, ...s.denied].reduce((a, b) => a + b, 0);
 }
 
 describe("the dashboard state", () => {
@@ -160,6 +160,62 @@ describe("the dashboard state", () => {
     expect([...state.projection.calls.keys()]).toEqual(["c-old", "c-mid", "c-new"]);
     expect(callsPerMinute(state)).toBe(3);
     expect(state.snapshots).toBe(2);
+  });
+
+  it("charts each call once under its outcome, as the agents table counts it, and moves a call whose outcome changed", () => {
+    const state = new DashboardState();
+    state.apply(snapshot(0));
+    const decision = (callId: string, phase: "request" | "response" | "stream", action: string, redacted = 0): EventInput => ({
+      type: "llm.decision",
+      agentId: "worker",
+      callId,
+      phase,
+      action,
+      policy: action === "allow" ? null : "safety",
+      code: null,
+      reason: null,
+      status: action === "deny" ? 403 : null,
+      micros: 40,
+      ms: 0.2,
+      attrs: noAttrs,
+      findings: Array.from({ length: redacted }, () => ({ detector: "email", direction: "input" as const, action: "redact" as const, placeholder: "<EMAIL_1>", sha256: "0".repeat(64) })),
+    });
+    const request = (callId: string): EventInput => callEvents(callId)[0] as EventInput;
+    const inputs: EventInput[] = [
+      ...callEvents("c-allow"),
+      request("c-modify"),
+      decision("c-modify", "request", "modify"),
+      request("c-deny"),
+      decision("c-deny", "request", "deny"),
+      // A request redaction is decided as `modify`; the ledger counts the call as redacted.
+      request("c-redact-request"),
+      decision("c-redact-request", "request", "modify", 1),
+      // Allowed at the request, then its response redacted: redacted, no longer allowed.
+      request("c-redact-response"),
+      decision("c-redact-response", "request", "allow"),
+      decision("c-redact-response", "response", "redact"),
+      // Allowed at the request, then its stream denied: denied.
+      request("c-deny-stream"),
+      decision("c-deny-stream", "request", "allow"),
+      decision("c-deny-stream", "stream", "deny"),
+      request("c-pending"),
+    ];
+    for (const e of numbered(1, inputs)) expect(state.apply(e)).toBe("next");
+    const totals = (): Record<string, number> => {
+      const s = state.timeline.series(T0 + 30 * 60_000);
+      const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+      return { allowed: sum(s.allowed), modified: sum(s.modified), redacted: sum(s.redacted), denied: sum(s.denied) };
+    };
+    expect(totals()).toEqual({ allowed: 1, modified: 1, redacted: 2, denied: 2 });
+    expect(state.projection.agents.get("worker")).toMatchObject(totals());
+    // A reconnect's snapshot lists the same calls: nothing is counted twice.
+    state.apply(
+      snapshot(
+        100,
+        [...state.projection.calls.values()].map((c) => ({ ...c })),
+      ),
+    );
+    expect(totals()).toEqual({ allowed: 1, modified: 1, redacted: 2, denied: 2 });
   });
 
   it("holds at most maxCalls calls, the newest, with 5000 calls streamed", () => {

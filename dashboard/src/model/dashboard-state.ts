@@ -3,6 +3,7 @@
 // only the page needs — agents' last exits and run start times, per-minute chart totals,
 // output tails and the activity list. No I/O and no clock: a message in, the state updated in
 // place (thousands of rows are not copied per event) and `rev` bumped for the view.
+import { type CallOutcome, callOutcome, redactions } from "../../../src/events/call-outcome.js";
 import { StateProjection, type CallView, type Snapshot } from "../../../src/events/projection.js";
 import { ActivityLog, describeActivity } from "./activity.js";
 import type { StreamEvent, StreamMessage } from "./messages.js";
@@ -35,7 +36,8 @@ export const DEFAULT_LIMITS: DashboardLimits = Object.freeze({ maxCalls: 10_000,
 
 /** What a call already added to the charts (so a snapshot after a reconnect adds nothing twice). */
 interface Charted {
-  decision: boolean;
+  /** The outcome it is counted under; null before its request is decided. */
+  outcome: Exclude<CallOutcome, "pending"> | null;
   usage: boolean;
 }
 
@@ -129,7 +131,9 @@ export class DashboardState {
       case "llm.response": {
         const call = this.projection.calls.get(event.callId);
         if (call !== undefined) this.#chart(call, call.ts);
-        else if (event.type === "llm.decision" && event.phase === "request") this.timeline.addDecision(event.ts, event.action);
+        // A call the table no longer holds: counted under the outcome its request decision gives.
+        else if (event.type === "llm.decision" && event.phase === "request")
+          this.#chartOutcome(event.ts, callOutcome({ decision: event.action, responseAction: null, redactedValues: redactions(event.findings) }));
         else if (event.type === "llm.response") this.timeline.addUsage(event.ts, event.usage?.inputTokens ?? 0, event.usage?.outputTokens ?? 0, event.costMicros);
         return;
       }
@@ -138,21 +142,28 @@ export class DashboardState {
     }
   }
 
-  // Adds to the charts whatever of this call they do not count yet.
+  // Adds to the charts whatever of this call they do not count yet; a call whose outcome changed
+  // (a response redacted or denied) moves from its old outcome to the new one, so it counts once.
   #chart(call: CallView, ts: number): void {
     let charted = this.#charted.get(call.callId);
     if (charted === undefined) {
-      charted = { decision: false, usage: false };
+      charted = { outcome: null, usage: false };
       this.#charted.set(call.callId, charted);
     }
-    if (!charted.decision && call.decision !== null) {
-      charted.decision = true;
-      this.timeline.addDecision(ts, call.decision);
+    const outcome = callOutcome(call);
+    if (outcome !== "pending" && outcome !== charted.outcome) {
+      if (charted.outcome !== null) this.timeline.addOutcome(ts, charted.outcome, -1);
+      this.timeline.addOutcome(ts, outcome);
+      charted.outcome = outcome;
     }
     if (!charted.usage && call.latencyMs !== null) {
       charted.usage = true;
       this.timeline.addUsage(ts, call.inputTokens, call.outputTokens, call.costMicros);
     }
+  }
+
+  #chartOutcome(ts: number, outcome: CallOutcome): void {
+    if (outcome !== "pending") this.timeline.addOutcome(ts, outcome);
   }
 
   // Forgets the chart marks of calls the table dropped (it keeps the newest maxCalls).

@@ -14,12 +14,13 @@ export type ControlActionEvent = IronEvent<"control.action">;
 export type StreamMessage = Snapshot | StreamEvent;
 
 /** The API's JSON, as the server defines it. */
-export type { CallDetail, DashboardInfo, DashboardAgent as InfoAgent } from "../../../src/stream/dashboard-types.js";
+export type { ActionReply, CallDetail, DashboardInfo, DashboardAgent as InfoAgent } from "../../../src/stream/dashboard-types.js";
 
 /** The actions `POST /api/actions` takes. */
 export type ActionRequest =
   | { readonly action: "agent.stop" | "agent.restart" | "agent.start"; readonly agentId: string }
   | { readonly action: "budget.set"; readonly scope: string; readonly limitUsd: number | null }
+  | { readonly action: "budget.reset"; readonly scopes: readonly string[] }
   | { readonly action: "breaker.reset"; readonly provider: string; readonly model: string };
 
 /** Parses one text frame; null when it is not a message this page can use. */

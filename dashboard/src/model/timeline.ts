@@ -1,9 +1,12 @@
-// Per-minute totals for the charts: calls by decision, tokens in/out and cost, over the last
-// hour. Fed once per call (the dashboard state remembers what it already counted).
+// Per-minute totals for the charts: calls by outcome, tokens in/out and cost, over the last
+// hour. Fed once per call (the dashboard state remembers what it already counted, and moves a
+// call whose outcome changed, as a response redacted or denied after the request was allowed).
+import type { CallOutcome } from "../../../src/events/call-outcome.js";
 
 export interface MinuteBucket {
   allowed: number;
   modified: number;
+  redacted: number;
   denied: number;
   inputTokens: number;
   outputTokens: number;
@@ -15,6 +18,7 @@ export interface TimelineSeries {
   readonly minutes: number[];
   readonly allowed: number[];
   readonly modified: number[];
+  readonly redacted: number[];
   readonly denied: number[];
   readonly inputTokens: number[];
   readonly outputTokens: number[];
@@ -22,6 +26,14 @@ export interface TimelineSeries {
 }
 
 const MINUTE = 60_000;
+
+/** The bucket field each settled outcome is counted in. */
+const FIELD: Record<Exclude<CallOutcome, "pending">, "allowed" | "modified" | "redacted" | "denied"> = {
+  allow: "allowed",
+  modify: "modified",
+  redact: "redacted",
+  deny: "denied",
+};
 
 export class Timeline {
   readonly #buckets = new Map<number, MinuteBucket>();
@@ -33,13 +45,11 @@ export class Timeline {
     this.#window = windowMinutes;
   }
 
-  /** Counts a request decision (allow, modify, deny) at the call's time. */
-  addDecision(ts: number, action: string): void {
+  /** Counts a call under its outcome at the call's time (`delta` -1 takes it back out, when its outcome changed). */
+  addOutcome(ts: number, outcome: Exclude<CallOutcome, "pending">, delta = 1): void {
     const b = this.#bucket(ts);
     if (b === null) return;
-    if (action === "deny") b.denied += 1;
-    else if (action === "modify") b.modified += 1;
-    else b.allowed += 1;
+    b[FIELD[outcome]] += delta;
   }
 
   /** Adds what a response used and cost at the call's time. */
@@ -58,12 +68,13 @@ export class Timeline {
   /** The last `windowMinutes` minutes ending at `now`'s minute, zero-filled. */
   series(now: number): TimelineSeries {
     const end = Math.max(Math.floor(now / MINUTE), this.#newest);
-    const out: TimelineSeries = { minutes: [], allowed: [], modified: [], denied: [], inputTokens: [], outputTokens: [], costUsd: [] };
+    const out: TimelineSeries = { minutes: [], allowed: [], modified: [], redacted: [], denied: [], inputTokens: [], outputTokens: [], costUsd: [] };
     for (let m = end - this.#window + 1; m <= end; m++) {
       const b = this.#buckets.get(m);
       out.minutes.push(m * 60);
       out.allowed.push(b?.allowed ?? 0);
       out.modified.push(b?.modified ?? 0);
+      out.redacted.push(b?.redacted ?? 0);
       out.denied.push(b?.denied ?? 0);
       out.inputTokens.push(b?.inputTokens ?? 0);
       out.outputTokens.push(b?.outputTokens ?? 0);
@@ -82,7 +93,7 @@ export class Timeline {
     if (minute <= this.#newest - this.#window) return null;
     let b = this.#buckets.get(minute);
     if (b === undefined) {
-      b = { allowed: 0, modified: 0, denied: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
+      b = { allowed: 0, modified: 0, redacted: 0, denied: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 };
       this.#buckets.set(minute, b);
     }
     return b;

@@ -1,6 +1,6 @@
 // The dashboard's HTTP API: info, one call's detail, and actions; every request carries the
 // token as a Bearer header, and every error comes back as {error: {code, message}}.
-import type { ActionRequest, CallDetail, DashboardInfo } from "../model/messages.js";
+import type { ActionReply, ActionRequest, CallDetail, DashboardInfo } from "../model/messages.js";
 
 /** An API refusal, with the server's code and message. */
 export class ApiError extends Error {
@@ -45,12 +45,11 @@ export function fetchCall(token: string, callId: string): Promise<CallDetail> {
   return request<CallDetail>(token, `api/calls/${encodeURIComponent(callId)}`);
 }
 
-/** Runs an action; resolves with the seq of its audit event, rejects with an ApiError when refused. */
-export async function postAction(token: string, action: ActionRequest): Promise<number> {
-  const body = await request<{ ok: true; seq: number }>(token, "api/actions", {
+/** Runs an action; resolves with the server's answer (the seq of its audit event, and what a reset did), rejects with an ApiError when refused. */
+export function postAction(token: string, action: ActionRequest): Promise<ActionReply> {
+  return request<ActionReply>(token, "api/actions", {
     method: "POST",
     headers: { "content-type": "application/json", "x-iron-client": "dashboard" },
     body: JSON.stringify(action),
   });
-  return body.seq;
 }

@@ -1,9 +1,10 @@
 // A button that runs a dashboard action: disabled while it runs, optionally asks to confirm
-// first, and shows the server's message when the action is refused.
+// first, and shows the server's message when the action is refused (or what it did, when the
+// action says so).
 import { useState } from "preact/hooks";
 
-/** Runs an action; resolves with the refusal's message, or null when done. */
-export type RunAction = () => Promise<string | null>;
+/** Runs an action; resolves with the refusal's message, or null when done ({done} to say what it did). */
+export type RunAction = () => Promise<string | null | { readonly done: string }>;
 
 interface Props {
   readonly label: string;
@@ -20,13 +21,16 @@ export function ActionButton({ label, title, run, disabled = false, confirm, ton
   const [busy, setBusy] = useState(false);
   const [asking, setAsking] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
   const go = async (): Promise<void> => {
     setAsking(false);
     setBusy(true);
     setError(null);
-    const refusal = await run();
+    setDone(null);
+    const outcome = await run();
     setBusy(false);
-    setError(refusal);
+    if (typeof outcome === "string" || outcome === null) setError(outcome);
+    else setDone(outcome.done);
   };
   return (
     <span class="action">
@@ -44,6 +48,11 @@ export function ActionButton({ label, title, run, disabled = false, confirm, ton
         <button type="button" class={tone === "danger" ? "danger" : ""} aria-label={title} disabled={disabled || busy} onClick={() => (confirm === undefined ? void go() : setAsking(true))}>
           {busy ? "…" : label}
         </button>
+      )}
+      {done !== null && (
+        <span class="muted action-done" role="status">
+          {done}
+        </span>
       )}
       {error !== null && (
         <span class="error action-error" role="alert">

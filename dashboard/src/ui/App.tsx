@@ -2,8 +2,9 @@
 // the sections. Actions go through /api/actions; their outcome comes back on the stream as
 // control.action events (and the refusal's message next to the button).
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { resetSummary } from "../model/budget-reset.js";
 import { DashboardState } from "../model/dashboard-state.js";
-import type { ActionRequest, DashboardInfo } from "../model/messages.js";
+import type { ActionReply, ActionRequest, DashboardInfo } from "../model/messages.js";
 import { ApiError, fetchInfo, postAction } from "../net/api.js";
 import { StreamConnection, type ConnectionStatus } from "../net/connection.js";
 import { Activity } from "./Activity.js";
@@ -86,13 +87,21 @@ export function App({ token, onRefused }: Props) {
     return () => window.clearTimeout(timer);
   }, [agentKey]);
 
-  const act = async (request: ActionRequest): Promise<string | null> => {
+  // The server's answer, or the refusal as "CODE: message".
+  const send = async (request: ActionRequest): Promise<ActionReply | string> => {
     try {
-      await postAction(token, request);
-      return null;
+      return await postAction(token, request);
     } catch (e) {
       return e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
     }
+  };
+  const act = async (request: ActionRequest): Promise<string | null> => {
+    const reply = await send(request);
+    return typeof reply === "string" ? reply : null;
+  };
+  const resetBudget = async (scope: string): Promise<string | { done: string }> => {
+    const reply = await send({ action: "budget.reset", scopes: [scope] });
+    return typeof reply === "string" ? reply : { done: resetSummary(scope, reply.reset ?? []) };
   };
 
   const series = useMemo(() => state.timeline.series(Date.now()), [now, rev === 0]);
@@ -110,7 +119,14 @@ export function App({ token, onRefused }: Props) {
       <main class="grid">
         <Agents agents={agents} extras={state.extras} info={info} now={now} act={act} />
         <div class="row2">
-          <Budgets budgets={[...p.budgets.values()]} warnAt={info?.budgetWarnAt ?? []} canEdit={!readOnly && (info?.actions.includes("budget.set") ?? false)} act={act} />
+          <Budgets
+            budgets={[...p.budgets.values()]}
+            warnAt={info?.budgetWarnAt ?? []}
+            canEdit={!readOnly && (info?.actions.includes("budget.set") ?? false)}
+            canReset={!readOnly && (info?.actions.includes("budget.reset") ?? false)}
+            act={act}
+            reset={resetBudget}
+          />
           <Breakers breakers={[...p.breakers.values()]} now={now} canReset={!readOnly && (info?.actions.includes("breaker.reset") ?? false)} act={act} />
         </div>
         <Charts series={series} />

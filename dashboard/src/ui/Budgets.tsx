@@ -1,16 +1,20 @@
 // Spend against each budget as a bar (spent solid, held by calls in flight lighter), ticks at
 // the warning thresholds, coloured once past a warning or exhausted; an inline editor sets
-// the limit (budget.set).
+// the limit (budget.set), and Reset (confirmed) sets the spend back to zero (budget.reset).
 import type { BudgetRow } from "../../../src/events/projection.js";
 import { useState } from "preact/hooks";
 import { formatUsd } from "../model/format.js";
 import type { ActionRequest } from "../model/messages.js";
+import { ActionButton, type RunAction } from "./ActionButton.js";
 
 interface Props {
   readonly budgets: readonly BudgetRow[];
   readonly warnAt: readonly number[];
   readonly canEdit: boolean;
+  readonly canReset: boolean;
   readonly act: (request: ActionRequest) => Promise<string | null>;
+  /** Resets a scope's spend: the refusal, or what was reset. */
+  readonly reset: (scope: string) => ReturnType<RunAction>;
 }
 
 /** ok / warn / bad: under every threshold, past one, or nothing left. */
@@ -22,21 +26,21 @@ function level(row: BudgetRow, warnAt: readonly number[]): "ok" | "warn" | "bad"
   return used >= first || row.warned !== null ? "warn" : "ok";
 }
 
-export function Budgets({ budgets, warnAt, canEdit, act }: Props) {
+export function Budgets({ budgets, warnAt, canEdit, canReset, act, reset }: Props) {
   return (
     <section class="card" aria-labelledby="budgets-h">
       <h2 id="budgets-h">Budgets</h2>
       {budgets.length === 0 && <p class="muted">No budget yet (one appears with the first call).</p>}
       <ul class="budgets">
         {budgets.map((row) => (
-          <BudgetLine key={row.scope} row={row} warnAt={warnAt} canEdit={canEdit} act={act} />
+          <BudgetLine key={row.scope} row={row} warnAt={warnAt} canEdit={canEdit} canReset={canReset} act={act} reset={reset} />
         ))}
       </ul>
     </section>
   );
 }
 
-function BudgetLine({ row, warnAt, canEdit, act }: { row: BudgetRow; warnAt: readonly number[]; canEdit: boolean; act: Props["act"] }) {
+function BudgetLine({ row, warnAt, canEdit, canReset, act, reset }: { row: BudgetRow; warnAt: readonly number[] } & Pick<Props, "canEdit" | "canReset" | "act" | "reset">) {
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -79,6 +83,7 @@ function BudgetLine({ row, warnAt, canEdit, act }: { row: BudgetRow; warnAt: rea
             edit limit
           </button>
         )}
+        {canReset && <ActionButton label="Reset" title={`Reset the spend of ${row.scope}`} confirm={`Set the spend of ${row.scope} back to $0?`} tone="danger" run={() => reset(row.scope)} />}
       </div>
       {row.limit !== null && (
         <div

@@ -15,6 +15,8 @@ interface Props {
   readonly x: readonly number[];
   readonly series: readonly ChartSeries[];
   readonly format?: (v: number) => string;
+  /** What the chart shows in words, for screen readers (the canvas says nothing). */
+  readonly summary?: string;
 }
 
 const HEIGHT = 150;
@@ -30,7 +32,7 @@ function cssVar(name: string, fallback: string): string {
   return v === "" ? fallback : v;
 }
 
-export function Chart({ title, x, series, format = (v) => String(v) }: Props) {
+export function Chart({ title, x, series, format = (v) => String(v), summary }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const labels = series.map((s) => s.label).join("|");
@@ -76,7 +78,7 @@ export function Chart({ title, x, series, format = (v) => String(v) }: Props) {
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
-      <div ref={box} class="chart-box" role="img" aria-label={`${title}, per minute over the last hour`} />
+      <div ref={box} class="chart-box" role="img" aria-label={`${title}, per minute over the last hour${summary === undefined ? "" : `: ${summary}`}`} />
     </figure>
   );
 }

@@ -3,18 +3,18 @@
 // Slices refill in the background below a low-water mark; settles are batched and charged once
 // per call id; near the limit an asker NOTIFYs and the others give back what they are not using.
 // Idle scopes may be dropped from memory (forget): their slice goes back to the fleet first, and the
-// next use reads limit and spend back from the database, as for a scope never seen.
+// next use reads limit and spend back from the database, as for a scope never seen. The arithmetic on
+// scopes and holds is the book's (lease-book.ts); this file does the talking to the database.
 import type pg from "pg";
 import type { BudgetLedger, BudgetSelector, ReserveResult, ResetScope, ScopeBalance } from "../../policy/budget-ledger.js";
 import { resetSpendIn } from "./fleet-budget-reset.js";
-import { BUDGET_CHANNEL as CHANNEL, type Hold, type LeaseLedgerContext, type LeaseOptions, type Scope } from "./lease-types.js";
+import { LeaseBook } from "./lease-book.js";
+import { type BudgetNotice, readNotice, sendNotice } from "./lease-notices.js";
+import { BUDGET_CHANNEL as CHANNEL, type LeaseLedgerContext, type LeaseOptions, type Scope } from "./lease-types.js";
 import { dropLease, grantLease, readBudget, readLimits, reclaimExpiredLeases, renewLeases, returnLease, writeLimit } from "./lease-sql.js";
 import { SettlementQueue } from "./lease-settlements.js";
 import { ReturnWaiters } from "./return-waiters.js";
 import { SerialWrites } from "./serial-writes.js";
-
-/** The largest grant the calls waiting on a scope may ask for at once, as a fraction of its limit. */
-const QUEUED_CAP = 0.1;
 
 /** Budgets shared by every supervisor on one database, reserved locally from leased slices. */
 export class LeaseLedger implements BudgetLedger {
@@ -22,14 +22,10 @@ export class LeaseLedger implements BudgetLedger {
   readonly reloadsSpend = true;
   readonly #c: LeaseLedgerContext;
   readonly #ttlMs: number;
-  readonly #sliceFraction: number;
   readonly #waitMs: number;
-  readonly #scopes = new Map<string, Scope>();
-  readonly #holds = new Map<string, Hold>();
+  readonly #book: LeaseBook;
   readonly #returned = new ReturnWaiters();
   readonly #settlements: SettlementQueue;
-  /** Limits learned from the fleet (not set here) of scopes dropped from memory: a scope used again starts from them. */
-  readonly #learnedLimits = new Map<string, number>();
   readonly #writes: SerialWrites;
   #flushScheduled = false;
   /** Grants received so far (a heartbeat's renewal may miss one that landed meanwhile). */
@@ -42,7 +38,7 @@ export class LeaseLedger implements BudgetLedger {
     this.#settlements = new SettlementQueue(context.pool, context.supervisorId);
     this.#writes = new SerialWrites((error, doing) => context.onError(error, doing));
     this.#ttlMs = options.ttlMs ?? 10_000;
-    this.#sliceFraction = options.sliceFraction ?? 0.02;
+    this.#book = new LeaseBook(options.sliceFraction ?? 0.02);
     this.#waitMs = options.waitMs ?? 2000;
     this.#timer = setInterval(() => void this.#heartbeat(), Math.max(50, Math.floor(this.#ttlMs / 3)));
     this.#timer.unref();
@@ -51,20 +47,11 @@ export class LeaseLedger implements BudgetLedger {
   /** Subscribes a (re)connected listener to the fleet's budget notices. */
   async listen(listener: pg.Client): Promise<void> {
     listener.on("notification", (n) => {
-      if (n.channel === CHANNEL && n.payload !== undefined) this.#onNotice(n.payload);
+      if (n.channel !== CHANNEL || n.payload === undefined) return;
+      const notice = readNotice(n.payload);
+      if (notice !== null) this.#onNotice(notice);
     });
     await listener.query(`LISTEN ${CHANNEL}`);
-  }
-
-  #scope(key: string): Scope {
-    let scope = this.#scopes.get(key);
-    if (scope === undefined) {
-      const learned = this.#learnedLimits.get(key) ?? null;
-      this.#learnedLimits.delete(key);
-      scope = { limit: learned, own: false, lease: 0, held: 0, spent: 0, refill: null, scarceUntil: 0, unreachable: null, waiting: 0 };
-      this.#scopes.set(key, scope);
-    }
-    return scope;
   }
 
   /**
@@ -74,7 +61,7 @@ export class LeaseLedger implements BudgetLedger {
    */
   setLimit(scope: string, micros: number | null): void {
     const key = this.#c.keyOf(scope);
-    const s = this.#scope(key);
+    const s = this.#book.scope(key);
     if (micros === null) {
       if (s.limit === null) this.#writes.send("reading a budget limit", () => this.#learn(key));
       return;
@@ -86,7 +73,7 @@ export class LeaseLedger implements BudgetLedger {
     this.#writes.send("setting a budget limit", async () => {
       const previous = await writeLimit(this.#c.pool, key, micros);
       if (previous === micros) return;
-      await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "limit", from: this.#c.supervisorId, key, limit: micros })]);
+      await sendNotice(this.#c.pool, { kind: "limit", from: this.#c.supervisorId, key, limit: micros });
       this.#c.onLimitChanged?.(scope, previous, micros);
     });
     // Borrow a first slice now, so the first call finds one; never right after lowering a limit,
@@ -98,7 +85,7 @@ export class LeaseLedger implements BudgetLedger {
   /** Learns every limit the fleet has set, before the first call (a supervisor without `--budget` follows them). */
   async load(): Promise<void> {
     for (const row of await readLimits(this.#c.pool)) {
-      const s = this.#scope(row.scope);
+      const s = this.#book.scope(row.scope);
       s.limit ??= row.limit;
       s.spent = Math.max(s.spent, row.spent);
     }
@@ -106,51 +93,32 @@ export class LeaseLedger implements BudgetLedger {
 
   async #learn(key: string): Promise<void> {
     const row = await readBudget(this.#c.pool, key);
-    const s = this.#scope(key);
+    const s = this.#book.scope(key);
     if (row !== null && row.limit !== null) s.limit ??= row.limit;
   }
 
   limit(scope: string): number | null {
-    const key = this.#c.keyOf(scope);
-    return this.#scopes.get(key)?.limit ?? this.#learnedLimits.get(key) ?? null;
+    return this.#book.limit(this.#c.keyOf(scope));
   }
 
   spent(scope: string): number {
-    return this.#scopes.get(this.#c.keyOf(scope))?.spent ?? 0;
+    return this.#book.find(this.#c.keyOf(scope))?.spent ?? 0;
   }
 
   /** What this supervisor's calls in flight hold; other supervisors' holds are not seen here. */
   reserved(scope: string): number {
-    return this.#scopes.get(this.#c.keyOf(scope))?.held ?? 0;
+    return this.#book.find(this.#c.keyOf(scope))?.held ?? 0;
   }
 
   /** The limit less the fleet's spend (as last seen) and this supervisor's holds; other supervisors' holds are not seen here. */
   remaining(scope: string): number | null {
-    const s = this.#scopes.get(this.#c.keyOf(scope));
-    if (s === undefined || s.limit === null) return null;
-    return s.limit - s.spent - s.held;
+    return this.#book.remaining(this.#c.keyOf(scope));
   }
 
   /** Reserves from this supervisor's slices only (no network); a short slice is refilled in the background. */
   reserve(callId: string, scopes: readonly string[], micros: number): ReserveResult {
     const keys = scopes.map((scope) => this.#c.keyOf(scope));
-    for (const key of keys) {
-      const s = this.#scope(key);
-      if (s.limit !== null && s.lease - s.held < micros) {
-        void this.#refill(key, micros);
-        return { ok: false, scope: key, limit: s.limit, spent: s.spent, reserved: s.held, requested: micros };
-      }
-    }
-    for (const key of keys) {
-      const s = this.#scope(key);
-      s.held += micros;
-      // Most recently used last: forgetting idle scopes starts with the least recently used.
-      this.#scopes.delete(key);
-      this.#scopes.set(key, s);
-      if (s.limit !== null && s.lease - s.held < this.#lowWater(s, micros) && Date.now() >= s.scarceUntil) void this.#refill(key, micros);
-    }
-    this.#holds.set(callId, { keys, micros });
-    return { ok: true };
+    return this.#book.reserve(callId, keys, micros, Date.now(), (key) => void this.#refill(key, micros));
   }
 
   /**
@@ -164,7 +132,7 @@ export class LeaseLedger implements BudgetLedger {
       if (result.ok || Date.now() >= deadline) return result;
       // A grant came (other calls here may take it first: try again); none came: the fleet is spent, or away.
       // While it waits, the call's need counts in what the next grant asks for, so a burst is served in one grant, not one per call.
-      const s = this.#scope(result.scope);
+      const s = this.#book.scope(result.scope);
       s.waiting += micros;
       let granted: boolean;
       try {
@@ -173,7 +141,7 @@ export class LeaseLedger implements BudgetLedger {
         s.waiting -= micros;
       }
       if (granted) continue;
-      const unreachable = this.#scope(result.scope).unreachable;
+      const unreachable = this.#book.scope(result.scope).unreachable;
       if (unreachable !== null) throw unreachable;
       return this.reserve(callId, scopes, micros);
     }
@@ -188,53 +156,33 @@ export class LeaseLedger implements BudgetLedger {
   }
 
   #close(callId: string, charge: number): readonly ScopeBalance[] {
-    const hold = this.#holds.get(callId);
-    if (hold === undefined) return [];
-    this.#holds.delete(callId);
-    for (const key of hold.keys) {
-      const s = this.#scope(key);
-      s.held -= hold.micros;
-      s.spent += charge;
-      if (s.limit !== null) s.lease = Math.max(0, s.lease - charge);
-    }
+    const keys = this.#book.close(callId, charge);
+    if (keys === null) return [];
     if (charge > 0) {
-      this.#settlements.add({ callId, keys: hold.keys, micros: charge });
+      this.#settlements.add({ callId, keys, micros: charge });
       this.#scheduleFlush();
     }
-    return hold.keys.map((key) => this.#balance(key));
+    return keys.map((key) => this.#book.balance(key));
   }
 
   balances(): readonly ScopeBalance[] {
-    return [...this.#scopes.keys()].map((key) => this.#balance(key));
-  }
-
-  #balance(key: string): ScopeBalance {
-    const s = this.#scope(key);
-    return { scope: key, limit: s.limit, spent: s.spent, reserved: s.held };
+    return this.#book.balances();
   }
 
   /** This supervisor's slice of a scope (leased, not yet charged or returned). */
   leaseOf(scope: string): number {
-    return this.#scopes.get(this.#c.keyOf(scope))?.lease ?? 0;
-  }
-
-  // Refill before running dry: a quarter of a full slice, or two calls' worth.
-  #lowWater(s: Scope, micros: number): number {
-    return Math.max(2 * micros, Math.floor(((s.limit ?? 0) * this.#sliceFraction) / 4));
+    return this.#book.find(this.#c.keyOf(scope))?.lease ?? 0;
   }
 
   // One grant attempt per scope at a time; when the fleet has nothing unleased, ask the others to give back.
   #refill(key: string, micros: number): Promise<boolean> {
-    const s = this.#scope(key);
+    const s = this.#book.scope(key);
     s.refill ??= (async () => {
       try {
         const deadline = Date.now() + this.#waitMs;
         let rounds = 0;
         for (;;) {
-          const min = Math.max(1, micros - (s.lease - s.held));
-          // What the waiting calls need, at most a tenth of the limit a grant: the first supervisor of a burst must not take it all.
-          const queued = Math.max(min, Math.min(s.waiting - (s.lease - s.held), Math.floor((s.limit ?? 0) * QUEUED_CAP)));
-          const want = Date.now() < s.scarceUntil ? queued : Math.max(queued, 4 * micros, Math.floor((s.limit ?? 0) * this.#sliceFraction));
+          const { min, want } = this.#book.grantSize(s, micros, Date.now());
           const grant = await this.#writes.run(() => grantLease(this.#c.pool, this.#c.supervisorId, { key, limitIfNew: s.limit, min, want, ttlMs: this.#ttlMs }));
           s.unreachable = null;
           s.spent = Math.max(s.spent, grant.spent);
@@ -247,7 +195,7 @@ export class LeaseLedger implements BudgetLedger {
           if (grant.limit === null || grant.others === 0 || rounds >= 2 || this.#closed || Date.now() >= deadline) return false;
           rounds += 1;
           s.scarceUntil = Date.now() + this.#waitMs;
-          await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "pressure", from: this.#c.supervisorId, key })]);
+          await sendNotice(this.#c.pool, { kind: "pressure", from: this.#c.supervisorId, key });
           await this.#returned.returnedOrAfter(100);
           await reclaimExpiredLeases(this.#c.pool);
         }
@@ -262,53 +210,42 @@ export class LeaseLedger implements BudgetLedger {
   }
 
   // Another supervisor asked: give back what is not reserved by calls in flight.
-  #onNotice(payload: string): void {
-    let notice: { kind?: string; from?: number; key?: string };
-    try {
-      notice = JSON.parse(payload) as typeof notice;
-    } catch {
-      return;
-    }
+  #onNotice(notice: BudgetNotice): void {
     if (notice.kind === "returned") {
       this.#returned.wakeAll();
       return;
     }
     if (notice.kind === "limit") {
-      this.#onLimit(notice as { from?: number; key?: string; limit?: number });
+      this.#onLimit(notice);
       return;
     }
     if (notice.kind === "reset") {
-      const reset = notice as { scopes?: unknown; all?: unknown };
-      this.#onReset(reset.all === true ? [...this.#scopes.keys()] : reset.scopes);
+      // `iron budget reset` zeroed spend in the database: read it back for the scopes in memory, after
+      // writing this supervisor's own settles (what they charge counts after the reset).
+      const scopes = notice.scopes === "all" ? this.#book.keys() : notice.scopes;
+      this.#writes.send("reading a reset budget", () => this.#readBack(scopes));
       return;
     }
-    if (notice.kind !== "pressure" || notice.from === this.#c.supervisorId || typeof notice.key !== "string") return;
-    const s = this.#scopes.get(notice.key);
+    if (notice.from === this.#c.supervisorId) return;
+    const s = this.#book.find(notice.key);
     if (s === undefined) return;
     s.scarceUntil = Date.now() + this.#waitMs;
-    const spare = s.lease - s.held;
-    if (spare <= 0) return;
-    s.lease -= spare;
+    const spare = this.#book.takeSpare(s);
+    if (spare === 0) return;
     const key = notice.key;
     this.#writes.send("returning budget", async () => {
       await this.#settlements.write();
       await returnLease(this.#c.pool, this.#c.supervisorId, key, spare);
-      await this.#c.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ kind: "returned", from: this.#c.supervisorId, key })]);
+      await sendNotice(this.#c.pool, { kind: "returned", from: this.#c.supervisorId, key });
     });
   }
 
-  // `iron budget reset` zeroed spend in the database: read it back for the scopes in memory, after
-  // writing this supervisor's own settles (what they charge counts after the reset).
-  #onReset(scopes: unknown): void {
-    if (Array.isArray(scopes)) this.#writes.send("reading a reset budget", () => this.#readBack(scopes));
-  }
-
-  async #readBack(scopes: readonly unknown[]): Promise<void> {
+  async #readBack(scopes: readonly string[]): Promise<void> {
     await this.#settlements.write();
     for (const key of scopes) {
-      if (typeof key !== "string" || !this.#scopes.has(key)) continue;
+      if (this.#book.find(key) === undefined) continue;
       const row = await readBudget(this.#c.pool, key);
-      const s = this.#scopes.get(key);
+      const s = this.#book.find(key);
       if (s !== undefined && row !== null) s.spent = row.spent;
     }
   }
@@ -332,9 +269,9 @@ export class LeaseLedger implements BudgetLedger {
   }
 
   // Another supervisor set a limit: follow it; a lower one makes this supervisor give back what no call holds.
-  #onLimit(notice: { from?: number; key?: string; limit?: number }): void {
-    if (notice.from === this.#c.supervisorId || typeof notice.key !== "string" || typeof notice.limit !== "number") return;
-    const s = this.#scope(notice.key);
+  #onLimit(notice: { readonly from: number | undefined; readonly key: string; readonly limit: number }): void {
+    if (notice.from === this.#c.supervisorId) return;
+    const s = this.#book.scope(notice.key);
     const lowered = s.limit === null || notice.limit < s.limit;
     s.limit = notice.limit;
     s.own = false;
@@ -347,28 +284,17 @@ export class LeaseLedger implements BudgetLedger {
    * given back twice or kept from the other supervisors. The next use reads limit and spend back.
    */
   forget(scopes: readonly string[]): readonly string[] {
-    const unwritten = this.#settlements.unwrittenKeys();
-    const dropped: string[] = [];
-    for (const key of scopes) {
-      const s = this.#scopes.get(key);
-      if (s === undefined || s.held !== 0 || s.refill !== null || s.waiting !== 0 || unwritten.has(key)) continue;
-      this.#scopes.delete(key);
-      dropped.push(key);
-      if (s.limit === null) continue;
-      if (!s.own) this.#learnedLimits.set(key, s.limit);
-      // All of this supervisor's lease on it is spare now: return what the database says it holds,
-      // and drop the row (writes are serial, so a later grant on the scope lands after it).
-      s.lease = 0;
-      this.#writes.send("returning budget", () => dropLease(this.#c.pool, this.#c.supervisorId, key));
-    }
+    const { dropped, leased } = this.#book.forget(scopes, this.#settlements.unwrittenKeys());
+    // All of this supervisor's lease on each is spare now: return what the database says it holds,
+    // and drop the row (writes are serial, so a later grant on the scope lands after it).
+    for (const key of leased) this.#writes.send("returning budget", () => dropLease(this.#c.pool, this.#c.supervisorId, key));
     return dropped;
   }
 
   // Returns what no call in flight holds, so a lowered limit is not spent from slices lent under the old one.
   #giveBackSpare(key: string, s: Scope): void {
-    const spare = s.lease - s.held;
-    if (spare <= 0) return;
-    s.lease -= spare;
+    const spare = this.#book.takeSpare(s);
+    if (spare === 0) return;
     this.#writes.send("returning budget", () => returnLease(this.#c.pool, this.#c.supervisorId, key, spare));
   }
 
@@ -378,7 +304,7 @@ export class LeaseLedger implements BudgetLedger {
       const grants = this.#grants;
       const held = await renewLeases(this.#c.pool, this.#c.supervisorId, this.#ttlMs);
       // A grant that landed while renewing may be missing from `held`: judge again next beat.
-      if (grants === this.#grants) for (const [key, s] of this.#scopes) if (s.limit !== null && s.lease > 0 && !held.has(key)) s.lease = 0;
+      if (grants === this.#grants) for (const [key, s] of this.#book.entries()) if (s.limit !== null && s.lease > 0 && !held.has(key)) s.lease = 0;
       await reclaimExpiredLeases(this.#c.pool);
     } catch (error) {
       this.#c.onError(error, "renewing budget leases");
@@ -404,7 +330,7 @@ export class LeaseLedger implements BudgetLedger {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.flush();
-    for (const [key, s] of this.#scopes) {
+    for (const [key, s] of this.#book.entries()) {
       if (s.lease <= 0) continue;
       const amount = s.lease;
       s.lease = 0;
