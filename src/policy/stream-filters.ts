@@ -86,8 +86,7 @@ export function composeStreamFilters(filters: readonly { policy: string; filter:
     release: (texts, done) => {
       let verdicts: ChainedVerdict[] = [];
       for (const { policy, filter } of filters) {
-        const own =
-          filter.release?.(texts, done) ?? [...texts.map((t) => filter.push(t)), ...(done ? [filter.end()] : [])];
+        const own = filter.release?.(texts, done) ?? [...texts.map((t) => filter.push(t)), ...(done ? [filter.end()] : [])];
         const mine = own.map((v) => alone(policy, v));
         verdicts = verdicts.length === 0 ? mine : verdicts.map((v, i) => (v.action === "allow" && mine[i] !== undefined && mine[i].action !== "allow" ? mine[i] : v));
       }

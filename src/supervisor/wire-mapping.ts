@@ -94,7 +94,10 @@ const mappedChunks = new WeakMap<StreamHints, readonly WireChunkHint[]>();
 function wireChunkHints(hints: StreamHints): readonly WireChunkHint[] {
   let wire = mappedChunks.get(hints);
   if (wire === undefined) {
-    wire = Object.freeze([...hints.hints.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase })), ...hints.holds.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase, hold: true as const }))]);
+    wire = Object.freeze([
+      ...hints.hints.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase })),
+      ...hints.holds.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase, hold: true as const })),
+    ]);
     if (Object.isFrozen(hints)) mappedChunks.set(hints, wire);
   }
   return wire;

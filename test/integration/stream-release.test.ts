@@ -48,7 +48,12 @@ const SEPARATORS = [" ", " ", " ", "\n", ", ", ". "];
 // A text of words and separators, cut into deltas, the deltas grouped into reads.
 const caseOf = (words: readonly string[]) =>
   fc
-    .tuple(fc.array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(...SEPARATORS)), { minLength: 1, maxLength: 14 }), fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean())
+    .tuple(
+      fc.array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(...SEPARATORS)), { minLength: 1, maxLength: 14 }),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      fc.boolean(),
+    )
     .map(([pieces, cuts, groups, endAlone]): Case => {
       const text = pieces.map(([w, s], i) => (i === pieces.length - 1 ? w : w + s)).join("");
       const at = [...new Set(cuts.map((c) => 1 + (c % Math.max(1, text.length - 1))))].sort((a, b) => a - b);

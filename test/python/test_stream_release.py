@@ -68,7 +68,9 @@ class ChunkHints(unittest.TestCase):
         self.assertIsNone(r.release(Ask(("there ",), False)))
 
     def test_a_released_read_stops_after_its_last_space_tab_or_line_break(self) -> None:
-        self.assertEqual([released_up_to(t) for t in ("ab", "a b", "a\tb", "a\nb", "a\rb ", "a\u00a0b")], [0, 2, 2, 2, 4, 0])
+        self.assertEqual(
+            [released_up_to(t) for t in ("ab", "a b", "a\tb", "a\nb", "a\rb ", "a\u00a0b")], [0, 2, 2, 2, 4, 0]
+        )
 
 
 if __name__ == "__main__":

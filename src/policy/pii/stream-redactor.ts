@@ -103,7 +103,7 @@ export function createStreamRedactor(rules: DirectionRules, placeholders: Placeh
       const missed = ready === "" ? null : redactText(context + ready, rules, placeholders, context.length);
       held = joined.slice(ready.length);
       context = (context + ready).slice(-CONTEXT);
-      if (missed !== null && missed.findings.some((f) => f.action !== "allow")) {
+      if (missed?.findings.some((f) => f.action !== "allow")) {
         const last = verdicts.length - 1;
         verdicts[last] = { ...verdictOf(missed.text, missed.findings, missed.blocked), text: verdicts[last]?.text ?? "" };
         blocked = false;
