@@ -189,6 +189,32 @@ def messages():
         },
     )
     add(
+        "decision allow streamed with chunk hints",
+        {
+            **ALLOW,
+            "stream_chunks": True,
+            "chunk_batch": True,
+            "chunk_hints": [
+                {"re": "@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9]", "i": False},
+                {"re": "[0-9]", "i": False, "hold": True},
+            ],
+            "response_decision": False,
+        },
+    )
+    add(
+        "llm.chunk released batch",
+        {
+            "v": 1,
+            "type": "llm.chunk",
+            "id": 8,
+            "call": "c-1",
+            "index": 3,
+            "texts": ["Sure", ", here"],
+            "done": False,
+            "released": True,
+        },
+    )
+    add(
         "llm.chunk batch with the end",
         {
             "v": 1,

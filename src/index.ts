@@ -25,7 +25,9 @@ export type {
   Redact,
   RequestDecision,
   ResponseDecision,
+  ResponseHint,
   StreamFilter,
+  StreamHints,
   StreamVerdict,
   Usage,
 } from "./policy/types.js";

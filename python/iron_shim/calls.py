@@ -26,6 +26,7 @@ class Call:
         "deadline_ms",
         "response_decision",
         "response_hints",
+        "chunk_hints",
     )
 
     def __init__(self, info: providers.CallInfo, library: str) -> None:
@@ -41,6 +42,8 @@ class Call:
         self.chunk_index = 0
         self.response_decision = True  # False: no policy can act on the response; report it, wait for nothing
         self.response_hints: Optional[Tuple[Tuple[str, bool], ...]] = None  # a response none matches needs no decision
+        #: a streamed read none matches is released without a chunk decision (source, ignore case, hold)
+        self.chunk_hints: Optional[Tuple[Tuple[str, bool, bool], ...]] = None
         self.deadline_ms: Optional[int] = None  # the per-call deadline the engine set (timeout_ms, SPEC 3.5)
 
     @property

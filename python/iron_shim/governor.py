@@ -198,6 +198,7 @@ class Governor:
             call.chunk_batch = decision.chunk_batch
             call.response_decision = decision.response_decision
             call.response_hints = decision.response_hints
+            call.chunk_hints = decision.chunk_hints if decision.chunk_batch else None
             if decision.action == "modify":
                 if decision.url is not None:
                     why = reroute.refusal(decision.url, url, self.client.base, self.client.settings)

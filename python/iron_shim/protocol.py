@@ -126,9 +126,15 @@ def llm_chunk(msg_id: int, call: str, index: int, text: str, done: bool) -> Dict
     return {"v": VERSION, "type": "llm.chunk", "id": msg_id, "call": call, "index": index, "text": text, "done": done}
 
 
-def llm_chunks(msg_id: int, call: str, index: int, texts: List[str], done: bool) -> Dict[str, Any]:
-    """Every text delta read so far in one message, and the end when it was read too (3.6a, chunk_batch)."""
-    return {"v": VERSION, "type": "llm.chunk", "id": msg_id, "call": call, "index": index, "texts": texts, "done": done}
+def llm_chunks(
+    msg_id: int, call: str, index: int, texts: List[str], done: bool, released: bool = False
+) -> Dict[str, Any]:
+    """Every text delta read so far in one message, and the end when it was read too (3.6a, chunk_batch);
+    released: the shim gave the agent this read without asking (chunk_hints matched none of it)."""
+    msg = {"v": VERSION, "type": "llm.chunk", "id": msg_id, "call": call, "index": index, "texts": texts, "done": done}
+    if released:
+        msg["released"] = True
+    return msg
 
 
 def heartbeat(msg_id: int, inflight: int) -> Dict[str, Any]:
@@ -183,6 +189,7 @@ class Decision(NamedTuple):
     chunk_batch: bool = False
     response_decision: bool = True
     response_hints: Optional[Tuple[Tuple[str, bool], ...]] = None
+    chunk_hints: Optional[Tuple[Tuple[str, bool, bool], ...]] = None
 
 
 class ChunkDecision(NamedTuple):
@@ -273,6 +280,7 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
         chunk_batch=_opt(msg, "chunk_batch", bool, "a bool") is True,
         response_decision=_opt(msg, "response_decision", bool, "a bool") is not False,
         response_hints=parse_hints(msg.get("response_hints")),
+        chunk_hints=parse_chunk_hints(msg.get("chunk_hints")),
     )
 
 
@@ -288,6 +296,20 @@ def parse_hints(value: Any) -> Optional[Tuple[Tuple[str, bool], ...]]:
             return None
         hints.append((source, flag))
     return tuple(hints)
+
+
+def parse_chunk_hints(value: Any) -> Optional[Tuple[Tuple[str, bool, bool], ...]]:
+    """chunk_hints (3.6a) as (source, ignore case, hold) triples; None when absent or off-spec (the shim asks)."""
+    hints = parse_hints(value)
+    if hints is None:
+        return None
+    holds = []
+    for hint in value:
+        hold = hint.get("hold", False)
+        if type(hold) is not bool:
+            return None
+        holds.append(hold)
+    return tuple((source, flag, hold) for (source, flag), hold in zip(hints, holds))
 
 
 def parse_chunk_decision(msg: Mapping[str, Any], original: str) -> ChunkDecision:

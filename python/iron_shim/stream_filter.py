@@ -39,6 +39,8 @@ class Answer(NamedTuple):
     reason: Optional[str] = None
     policy: Optional[str] = None
     status: Optional[int] = None
+    #: the shim worked this answer out itself and told the supervisor (chunk hints, stream_release.py)
+    released: bool = False
 
 
 Step = Generator[Ask, Answer, bytes]
@@ -60,9 +62,13 @@ class ChunkFilter:
     Every delta of one read goes to the engine in one Ask (with the end, when it was read too), so a
     stream costs a round trip per read, not per delta."""
 
-    def __init__(self, shape: TextShape, deny_event: DenyEvent, strip_usage_null: bool = False) -> None:
-        """strip_usage_null: the shim added include_usage, so a rewritten chunk must not show usage: null."""
+    def __init__(
+        self, shape: TextShape, deny_event: DenyEvent, strip_usage_null: bool = False, releaser: Any = None
+    ) -> None:
+        """strip_usage_null: the shim added include_usage, so a rewritten chunk must not show usage: null.
+        releaser: a stream_release.Releaser when the request decision gave chunk hints."""
         self.shape = shape
+        self.releaser = releaser
         self._deny_event = deny_event
         self._strip = strip_usage_null
         self._texts: Dict[Hashable, List[str]] = {}
@@ -115,9 +121,22 @@ class ChunkFilter:
 
     def build(self, read: "Read", answer: Answer) -> bytes:
         """The second half, in read order: the bytes the agent sees for this read (none after a deny)."""
+        if self.releaser is not None and read.ask is not None and not answer.released:
+            self.releaser.answered(answer)
         if self.denied is not None:
             return b""
         return self._build(read.plan, answer, read.done)
+
+    def release(self, ask: Ask) -> Optional[Answer]:
+        """The answer to an ask worked out without asking (chunk hints matched none of it), or None: ask;
+        an ask that is sent is noted (what the supervisor holds is known again once its answer is built)."""
+        releaser = self.releaser
+        if releaser is None:
+            return None
+        answer = releaser.release(ask)  # type: ignore[no-any-return]
+        if answer is None:
+            releaser.sent(ask)
+        return answer  # type: ignore[no-any-return]
 
     def _plan(self, items: List[Item]) -> Tuple[List[_Planned], List[str], bool]:
         """What each event is, and the delta texts to ask about (none after the end event)."""

@@ -19,6 +19,7 @@ from .flow import Flow, arun, run
 from .internal import swallow
 from .response_side import MAX_OUTPUT_CHARS
 from .stream_filter import Answer, Ask, ChunkFilter
+from .stream_release import Releaser
 from .stream_text import shape_for
 from .streams import StreamResult, accumulator_for
 from .tap import StreamTap
@@ -81,7 +82,8 @@ class StreamReporter:
             error, iron = denials.error_parts(call.kind, _stream_denial(call, answer))
             return shape.error_event(error, iron, sequence)
 
-        chunks = ChunkFilter(shape, deny_event, strip_usage_null=call.added_usage)
+        releaser = Releaser.of(call.chunk_hints) if call.chunk_batch else None
+        chunks = ChunkFilter(shape, deny_event, strip_usage_null=call.added_usage, releaser=releaser)
         ask, ask_async, abandon = self._chunk_askers(call)
         send, await_answer = self._chunk_pipeline(call, ask)
         return StreamTap(
@@ -95,7 +97,23 @@ class StreamReporter:
             abandon=abandon,
             send=send,
             wait=await_answer,
+            tell=None if releaser is None else self._teller(call),
         )
+
+    def _teller(self, call: Call) -> Any:
+        """Sends a read the shim released without asking (chunk hints): llm.chunk with released, no wait."""
+
+        def tell(request: Ask) -> None:
+            """The supervisor's filters follow it; it sends no decision (SPEC 3.6a)."""
+            index = call.chunk_index
+            call.chunk_index += len(request.texts) + (1 if request.done else 0)
+            message = protocol.llm_chunks(protocol.next_id(), call.id, index, list(request.texts), request.done, True)
+            try:
+                self.client.post(message)
+            except Exception as exc:  # noqa: BLE001
+                swallow("released chunk", exc)
+
+        return tell
 
     def _chunk_askers(self, call: Call) -> Tuple[Any, Any, Any]:
         """The blocking and the asyncio round trip for one Ask, and the fire-and-forget end."""

@@ -68,18 +68,21 @@ class StreamTap:
         abandon: Optional[Callable[[], None]] = None,
         send: Optional[Callable[[Ask], Any]] = None,
         wait: Optional[Callable[[Any], Answer]] = None,
+        tell: Optional[Callable[[Ask], None]] = None,
     ) -> None:
         """report(result, complete, error) is called exactly once, from whichever end comes first.
 
         encoding: the content-encoding of the bytes fed in. When rewriting an encoded stream the tap
         outputs decoded bytes (``decoded`` is True: the wrapper drops the content-encoding header).
-        send(ask) -> handle and wait(handle) -> answer: the pipelined round trip (default: asked at wait)."""
+        send(ask) -> handle and wait(handle) -> answer: the pipelined round trip (default: asked at wait).
+        tell(ask): sends a read the chunk filter released without asking (chunk hints), with no wait."""
         self.acc = accumulator
         self.filter = chunks
         self._report = report
         self._ask, self._ask_async, self._abandon = ask, ask_async, abandon
         self._send = send or _deferred
         self._wait = wait or self._asked
+        self._tell = tell
         self._pipe: Optional[Pipeline] = None
         self._parser: Any = getattr(accumulator, "new_parser", SSEParser)()
         self._lock = threading.Lock()
@@ -138,8 +141,19 @@ class StreamTap:
         return Prepared(read, first.overflow or then.overflow, then.error)
 
     def send(self, ask: Ask) -> Any:
-        """Sends a prepared read's ask now; wait(handle) takes the answer."""
-        return self._send(ask)
+        """Sends a prepared read's ask now; wait(handle) takes the answer (at once for a released read)."""
+        released = self._released(ask)
+        return released if released is not None else self._send(ask)
+
+    def _released(self, ask: Ask) -> Optional[Answer]:
+        """A read the chunk filter can release without asking (chunk hints): the supervisor is told, and
+        the answer it would have given is returned; None: ask."""
+        if self._tell is None or self.filter is None:
+            return None
+        answer = self.filter.release(ask)
+        if answer is not None:
+            self._tell(ask)
+        return answer
 
     def wait(self, handle: Any) -> Answer:
         """The answer to a sent ask (a failure to get one is a deny Answer, or passes with fail-open). Raises
@@ -171,7 +185,8 @@ class StreamTap:
         answer = ALLOW
         if prepared.ask is not None and prepared.error is None:
             try:
-                answer = self._ask(prepared.ask)  # type: ignore[misc]
+                released = self._released(prepared.ask)
+                answer = released if released is not None else self._ask(prepared.ask)  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001
                 return self._guard(exc)
         return self.build(prepared, answer)
@@ -182,7 +197,8 @@ class StreamTap:
         answer = ALLOW
         if prepared.ask is not None and prepared.error is None:
             try:
-                answer = await self._ask_async(prepared.ask)  # type: ignore[misc]
+                released = self._released(prepared.ask)
+                answer = released if released is not None else await self._ask_async(prepared.ask)  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001
                 return self._guard(exc)
         return self.build(prepared, answer)

@@ -6,7 +6,7 @@ import { deepFreeze } from "./freeze.js";
 import { formatUsd } from "./money.js";
 import { drive, type Steps } from "./drive.js";
 import { DEFAULT_POLICY_TIMEOUT_MS, type HookOutcome, runHook } from "./run-policy.js";
-import type { Finding, LlmCall, Modify, Policy, PolicyContext, RequestDecision, Reservation, ResponseHint } from "./types.js";
+import type { Finding, LlmCall, Modify, Policy, PolicyContext, RequestDecision, Reservation, ResponseHint, StreamHints } from "./types.js";
 import { emptyVerdict, type BudgetExhaustion, type PolicyFailure, type PolicyStep, type Verdict } from "./verdict.js";
 
 export interface RequestDeps {
@@ -110,7 +110,8 @@ function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: Poli
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
   const responseDecision = policies.some((p) => p.onResponse !== undefined && (p.actsOnResponse?.(current) ?? true));
   const responseHints = responseDecision ? hintsOf(policies, current) : null;
-  const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, responseDecision, responseHints, call: current, delayMs, timeoutMs };
+  const chunkHints = streamChunks ? streamHintsOf(policies, current) : null;
+  const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, responseDecision, responseHints, chunkHints, call: current, delayMs, timeoutMs };
   if (modifiedBy === null) return base;
   const url = current.url === call.url ? null : current.url;
   return { ...base, action: "modify", policy: modifiedBy, reason: reasons.join("; ") || null, body: current.body, url };
@@ -129,6 +130,23 @@ function hintsOf(policies: readonly Policy[], call: LlmCall): readonly ResponseH
     }
     if (!Array.isArray(hints)) return null;
     all = all === null ? hints : [...all, ...hints];
+  }
+  return all;
+}
+
+// The stream hints of every policy that watches streams, or null when one of them cannot say.
+function streamHintsOf(policies: readonly Policy[], call: LlmCall): StreamHints | null {
+  let all: StreamHints | null = null;
+  for (const p of policies) {
+    if (p.onStreamOpen === undefined) continue;
+    let hints: StreamHints | null;
+    try {
+      hints = p.streamHints?.(call) ?? null;
+    } catch {
+      return null;
+    }
+    if (hints === null || !Array.isArray(hints.hints) || !Array.isArray(hints.holds)) return null;
+    all = all === null ? hints : { hints: [...all.hints, ...hints.hints], holds: [...all.holds, ...hints.holds] };
   }
   return all;
 }

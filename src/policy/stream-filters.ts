@@ -11,6 +11,8 @@ export interface ChainedFilter {
   /** The deltas of one read, in order: a verdict per delta, stopping at a deny. */
   pushMany(texts: readonly string[]): ChainedVerdict[];
   end(): ChainedVerdict;
+  /** A read the shim released without asking (SPEC 3.6a `released`): each filter follows it; see StreamFilter.release. */
+  release(texts: readonly string[], done: boolean): ChainedVerdict[];
 }
 
 /** A stream filter that can take the deltas of one read at once (a verdict per delta, as many pushes would). */
@@ -79,11 +81,22 @@ export function composeStreamFilters(filters: readonly { policy: string; filter:
       return verdicts;
     },
     end: () => run((f, t) => (t === "" ? { action: "allow", text: "" } : f.push(t)), "", true),
+    // Every filter got the same text (the agent got it unchanged). A filter that cannot follow a released
+    // read (no shim is told to release past one: it gave no stream hints) is pushed it, as if asked.
+    release: (texts, done) => {
+      let verdicts: ChainedVerdict[] = [];
+      for (const { policy, filter } of filters) {
+        const own = filter.release?.(texts, done) ?? [...texts.map((t) => filter.push(t)), ...(done ? [filter.end()] : [])];
+        const mine = own.map((v) => alone(policy, v));
+        verdicts = verdicts.length === 0 ? mine : verdicts.map((v, i) => (v.action === "allow" && mine[i] !== undefined && mine[i].action !== "allow" ? mine[i] : v));
+      }
+      return verdicts;
+    },
   };
 }
 
 /** The filter of a stream a chunk decision denied: the shim may have sent more chunks before it saw the deny; each is denied again. */
-export const DENIED_STREAM: ChainedFilter = { push: denyAgain, pushMany: (texts) => (texts.length === 0 ? [] : [denyAgain()]), end: denyAgain };
+export const DENIED_STREAM: ChainedFilter = { push: denyAgain, pushMany: (texts) => (texts.length === 0 ? [] : [denyAgain()]), end: denyAgain, release: () => [] };
 
 function denyAgain(): ChainedVerdict {
   return { action: "deny", text: "", policy: null };

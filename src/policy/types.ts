@@ -157,6 +157,16 @@ export interface ResponseHint {
   readonly ignoreCase: boolean;
 }
 
+/**
+ * What a stream filter can act on, for the shim (protocol/SPEC.md 3.6a `chunk_hints`): every text in
+ * which it could redact or deny a value matches one of `hints`; a read whose text may begin such a value
+ * that goes on past a space or line break at its end matches one of `holds`.
+ */
+export interface StreamHints {
+  readonly hints: readonly ResponseHint[];
+  readonly holds: readonly ResponseHint[];
+}
+
 /** Everything a policy may know besides the call: no I/O, no mutation. */
 export interface PolicyContext {
   /** Unix milliseconds, from the engine's clock (simulated in tests). */
@@ -183,6 +193,13 @@ export interface StreamVerdict {
 export interface StreamFilter {
   push(text: string): StreamVerdict;
   end(): StreamVerdict;
+  /**
+   * A read the shim released without asking (its policy's `streamHints` matched none of it): the agent got
+   * the held text and these deltas up to their last space, tab or line break (all of it with `done`).
+   * The filter moves on as if it had released the same; a verdict per delta (and one for the end), whose
+   * action is not `allow` when the filter would have acted after all. Absent: the shim is never told to.
+   */
+  release?(texts: readonly string[], done: boolean): StreamVerdict[];
 }
 
 /**
@@ -214,6 +231,11 @@ export interface Policy {
    * response none matches without waiting. null or absent: it cannot say (the shim always waits).
    */
   responseHints?(call: LlmCall): readonly ResponseHint[] | null;
+  /**
+   * For a streamed call whose stream filter has `release`: what the filter can act on (StreamHints), so
+   * the shim releases a read none of it matches without waiting. null or absent: the shim always asks.
+   */
+  streamHints?(call: LlmCall): StreamHints | null;
   /** For a streamed call, a filter over its output text as it arrives (e.g. PII redaction). */
   onStreamOpen?(call: LlmCall, ctx: PolicyContext): StreamFilter | undefined;
 }

@@ -1,5 +1,5 @@
 // What the engine answers for a request or a response, with who decided and why.
-import type { Finding, LlmCall, ResponseHint } from "./types.js";
+import type { Finding, LlmCall, ResponseHint, StreamHints } from "./types.js";
 
 /** One policy's part in a verdict, for the audit trail and the stream. */
 export interface PolicyStep {
@@ -55,6 +55,8 @@ export interface Verdict {
   readonly responseDecision: boolean;
   /** Request only, with responseDecision: a response none of these matches needs no decision (null: always wait). */
   readonly responseHints: readonly ResponseHint[] | null;
+  /** Request only, with streamChunks: a read none of these matches needs no chunk decision (null: always ask). */
+  readonly chunkHints: StreamHints | null;
   /** Micro-dollars reserved (request) or charged (response). */
   readonly micros: number;
   readonly steps: readonly PolicyStep[];
@@ -90,6 +92,7 @@ export function emptyVerdict(action: Verdict["action"]): Verdict {
     streamChunks: false,
     responseDecision: true,
     responseHints: null,
+    chunkHints: null,
     micros: 0,
     steps: EMPTY,
     failures: EMPTY,

@@ -76,6 +76,8 @@ export interface LlmChunkMessage extends Envelope<"llm.chunk"> {
   readonly done: boolean;
   /** Every delta the shim read since its last chunk, in order (sent only after a request decision with `chunk_batch`). */
   readonly texts?: readonly string[];
+  /** The shim gave the agent this read's text without asking (chunk_hints matched none of it): no decision is sent (SPEC 3.6a). */
+  readonly released?: true;
 }
 
 export interface HeartbeatMessage extends Envelope<"heartbeat"> {
@@ -132,6 +134,11 @@ export interface WireHint {
   readonly i: boolean;
 }
 
+/** A chunk hint (SPEC 3.6a): a response hint, or with `hold` one that only matters while the stream goes on. */
+export interface WireChunkHint extends WireHint {
+  readonly hold?: true;
+}
+
 /** The supervisor's answer to a hello: its nonce and its proofs, one per token it may hold for the hello (SPEC 3.1a). */
 export interface ChallengeMessage extends Envelope<"challenge"> {
   readonly nonce: Uint8Array;
@@ -168,6 +175,8 @@ export interface DecisionMessage extends Envelope<"decision"> {
   readonly response_decision?: boolean;
   /** request decisions that await the response: a read response none of these matches needs no decision (SPEC 3.5). */
   readonly response_hints?: readonly WireHint[];
+  /** request decisions with chunk_batch: a read none of these matches is released by the shim without asking (SPEC 3.6a). */
+  readonly chunk_hints?: readonly WireChunkHint[];
   /** request decisions: the call's deadline in milliseconds (reliability.timeout). */
   readonly timeout_ms?: number;
   /** request and response decisions: the agent's tightest budget after this decision (optional). */

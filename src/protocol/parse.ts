@@ -242,6 +242,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
       text: texts === null ? r.str("text") : (r.optStr("text") ?? ""),
       done: r.bool("done"),
       ...(texts !== null && { texts }),
+      ...(r.optBool("released", false) && { released: true as const }),
     };
   },
   heartbeat: (r, id): HeartbeatMessage => ({

@@ -271,6 +271,12 @@ export class CallGovernor {
       return denied;
     }
     if (message.done) this.#streams.set(call.id, null);
+    // A read the shim released without asking (SPEC 3.6a `released`): the filters follow it; no decision is sent.
+    if (message.released === true) {
+      const followed = filter.release(texts ?? [message.text], message.done);
+      this.#replied(reply, allowed, () => this.#followed(agentId, call, followed));
+      return allowed;
+    }
     const verdicts: ChainedVerdict[] = [];
     const decision = texts === undefined ? this.#single(allowed, filter, message, verdicts) : this.#batch(call.id, filter, texts, message.done, verdicts);
     if (decision.action === "deny") this.#streams.set(call.id, DENIED_STREAM);
@@ -306,6 +312,17 @@ export class CallGovernor {
   #batchAnswer(callId: string, redacted: ChainedVerdict | null, texts: string[], rest: string): DecisionFields {
     if (redacted === null) return { ...allowDecision(callId), texts, text: rest };
     return { ...allowDecision(callId), action: "redact", policy: redacted.policy, reason: redacted.reason ?? null, texts, text: rest };
+  }
+
+  // A released read is shown to the call details; one a filter would have acted on after all (a chunk hint
+  // that missed a value: a bug) is told, not kept quiet, as a released response is (#releasedAnyway).
+  #followed(agentId: string, call: LlmCall, verdicts: readonly ChainedVerdict[]): void {
+    for (const verdict of verdicts) this.#observe((o) => o.streamText(call.id, verdict.text));
+    const acted = verdicts.find((v) => v.action !== "allow");
+    if (acted === undefined) return;
+    const error = `a read of the stream was released before its chunk decision (no chunk hint matched), so this ${acted.action} was not applied: a chunk hint missed a match`;
+    this.#bus.publish({ type: "policy.error", agentId, callId: call.id, policy: acted.policy ?? "unknown", error, timedOut: false, ignored: true });
+    this.#afterFailed(new Error(`call ${call.id}: ${error}`));
   }
 
   // What the agent receives is shown to the call details; a redact or deny is an llm.decision event.

@@ -1,7 +1,7 @@
 // The seam between the wire (protocol/messages.ts, snake_case, what the shim sends) and the
 // domain the policies see (LlmCall, LlmResult, Verdict): mapped here and nowhere else.
-import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireHint, WireUsage } from "../protocol/messages.js";
-import type { LlmCall, LlmResult, ResponseHint, Usage } from "../policy/types.js";
+import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireChunkHint, WireHint, WireUsage } from "../protocol/messages.js";
+import type { LlmCall, LlmResult, ResponseHint, StreamHints, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 
 /** A decision as the governor answers it; the transport adds the envelope. */
@@ -69,6 +69,7 @@ export function toDecision(callId: string, v: Verdict): DecisionFields {
   if (v.streamChunks) {
     out.stream_chunks = true;
     out.chunk_batch = true;
+    if (v.chunkHints !== null && v.action !== "deny") out.chunk_hints = wireChunkHints(v.chunkHints);
   }
   if (v.timeoutMs !== null) out.timeout_ms = v.timeoutMs;
   if (!v.responseDecision && v.action !== "deny") out.response_decision = false;
@@ -86,6 +87,21 @@ export function toDecision(callId: string, v: Verdict): DecisionFields {
 
 // The policies hand out the same frozen hint list call after call: mapped once.
 const mapped = new WeakMap<readonly ResponseHint[], readonly WireHint[]>();
+
+const mappedChunks = new WeakMap<StreamHints, readonly WireChunkHint[]>();
+
+// The hints, then the holds (marked `hold`); mapped once per frozen StreamHints.
+function wireChunkHints(hints: StreamHints): readonly WireChunkHint[] {
+  let wire = mappedChunks.get(hints);
+  if (wire === undefined) {
+    wire = Object.freeze([
+      ...hints.hints.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase })),
+      ...hints.holds.map((h) => Object.freeze({ re: h.source, i: h.ignoreCase, hold: true as const })),
+    ]);
+    if (Object.isFrozen(hints)) mappedChunks.set(hints, wire);
+  }
+  return wire;
+}
 
 function wireHints(hints: readonly ResponseHint[]): readonly WireHint[] {
   if (!Object.isFrozen(hints)) return hints.map((h) => ({ re: h.source, i: h.ignoreCase }));

@@ -173,7 +173,8 @@ export class AgentServer {
           // A fire-and-forget report (reply false) is handled the same, but not answered (SPEC 3.6).
           return this.#decide(routingId, message.id, (reply) => this.#handlers.onResponse(session, message, reply), message.reply !== false);
         case "llm.chunk":
-          return this.#decide(routingId, message.id, (reply) => this.#handlers.onChunk(session, message, reply));
+          // A read the shim released without asking is followed, not answered (SPEC 3.6a `released`).
+          return this.#decide(routingId, message.id, (reply) => this.#handlers.onChunk(session, message, reply), message.released !== true);
         case "heartbeat":
           return this.#handlers.onHeartbeat(session, message);
         case "bye":

@@ -31,6 +31,12 @@ export interface Detector {
    * value, so the shim can release a response none of them matches; absent (custom detectors): none.
    */
   readonly portable?: ResponseHint;
+  /**
+   * For streams (SPEC 3.6a `chunk_hints`): a portable pattern found in a read's text whenever a value of
+   * this detector could begin in it and go on past a space or line break at its end (values with
+   * whitespace in them: numbers in groups, PEM blocks); absent when its values hold no whitespace.
+   */
+  readonly portableHold?: ResponseHint;
 }
 
 const portableHint = (source: string, ignoreCase = false): ResponseHint => Object.freeze({ source, ignoreCase });
@@ -42,6 +48,9 @@ const portableHint = (source: string, ignoreCase = false): ResponseHint => Objec
 // (JavaScript's \d is [0-9].)
 const IBAN_GROUP = "(?:[0-9][A-Za-z0-9]{3}|[A-Za-z][0-9][A-Za-z0-9]{2}|[A-Za-z]{2}[0-9][A-Za-z0-9]|[A-Za-z]{3}[0-9])";
 const NUMERIC = `[0-9](?:(?:[ .()-]{0,3}[0-9]){7}|[0-9][ -]?[A-Za-z0-9]{4}[ -]?${IBAN_GROUP}[ -]?[A-Za-z0-9]{3})`;
+
+// A number written in groups (card, phone, IBAN, SSN) that goes on past a space has a digit before it.
+const DIGIT_HOLD = portableHint("[0-9]");
 
 const hasDigit = (text: string): boolean => /\d/.test(text);
 const digitsOnly = (value: string): string => value.replace(/\D/g, "");
@@ -69,6 +78,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     numeric: false,
     priority: 100,
     portable: portableHint("PRIVATE KEY"),
+    // Its header may run over several reads ("-----BEGIN RSA " | "PRIVATE KEY-----").
+    portableHold: portableHint("-----BEGIN"),
   },
   {
     name: "jwt",
@@ -156,6 +167,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     numeric: true,
     priority: 45,
     portable: portableHint(NUMERIC),
+    portableHold: DIGIT_HOLD,
     validate: (value) => new Set(value.replace(/[A-Za-z0-9]/g, "")).size <= 1 && ibanValid(compact(value)),
     normalize: compact,
   },
@@ -168,6 +180,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     numeric: true,
     priority: 40,
     portable: portableHint(NUMERIC),
+    portableHold: DIGIT_HOLD,
     validate: (value, text, start) => {
       const separators = new Set(value.replace(/\d/g, ""));
       if (separators.size > 1) return false;
@@ -187,6 +200,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     numeric: true,
     priority: 35,
     portable: portableHint(NUMERIC),
+    portableHold: DIGIT_HOLD,
     validate: (value, text, start) => {
       const m = /^(\d{3})([- .]?)(\d{2})[- .]?(\d{4})$/.exec(value);
       if (m === null || !ssnValid(m[1] as string, m[3] as string, m[4] as string)) return false;
@@ -229,6 +243,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     numeric: true,
     priority: 20,
     portable: portableHint(NUMERIC),
+    portableHold: DIGIT_HOLD,
     validate: (value, text, start) => {
       const context = phoneContext(text, start);
       if (!context && negativeContext(text, start)) return false;

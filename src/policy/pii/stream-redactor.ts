@@ -82,11 +82,44 @@ export function createStreamRedactor(rules: DirectionRules, placeholders: Placeh
       context = (context + ready).slice(-CONTEXT);
       return verdicts;
     },
+    // A read the shim released without asking (SPEC 3.6a `released`): the agent got the held text and the
+    // deltas up to their last space, tab or line break (all with the end), each delta its own text as far
+    // as it went. The filter moves on as if it had released the same; a value in what went out (a hint
+    // that missed it: a bug) makes the last verdict a redact or deny, so the governor can tell.
+    release(deltas, done) {
+      if (blocked) return [{ action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" }];
+      const joined = held + deltas.join("");
+      const ready = joined.slice(0, done ? joined.length : releasedUpTo(joined));
+      const verdicts: StreamVerdict[] = [];
+      let at = 0;
+      let end = held.length;
+      for (const delta of deltas) {
+        end += delta.length;
+        const upTo = Math.min(ready.length, end);
+        verdicts.push({ action: "allow", text: ready.slice(at, upTo) });
+        at = upTo;
+      }
+      if (done || verdicts.length === 0) verdicts.push({ action: "allow", text: ready.slice(at) });
+      const missed = ready === "" ? null : redactText(context + ready, rules, placeholders, context.length);
+      held = joined.slice(ready.length);
+      context = (context + ready).slice(-CONTEXT);
+      if (missed?.findings.some((f) => f.action !== "allow")) {
+        const last = verdicts.length - 1;
+        verdicts[last] = { ...verdictOf(missed.text, missed.findings, missed.blocked), text: verdicts[last]?.text ?? "" };
+        blocked = false;
+      }
+      return verdicts;
+    },
     end() {
       if (blocked) return { action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" };
       return held === "" ? { action: "allow", text: "" } : emit(held.length);
     },
   };
+}
+
+/** Where a read the shim released without asking stops: after its last space, tab or line break (SPEC 3.6a). */
+export function releasedUpTo(text: string): number {
+  return Math.max(text.lastIndexOf(" "), text.lastIndexOf("\t"), text.lastIndexOf("\n"), text.lastIndexOf("\r")) + 1;
 }
 
 // Index of the last digit, "+" or "(" (where a number written in groups may be going on).

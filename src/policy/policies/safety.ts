@@ -46,7 +46,9 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
   const output = rules("output", options.output);
   const outputWatched = detectors.some((d) => output.actionOf(d) !== "allow");
   const wide = detectors.some((d) => d.priority === CUSTOM_PRIORITY);
-  const hints = outputHints(detectors.filter((d) => output.actionOf(d) !== "allow"));
+  const watched = detectors.filter((d) => output.actionOf(d) !== "allow");
+  const hints = outputHints(watched);
+  const chunkHints = hints === null ? null : Object.freeze({ hints, holds: holdHints(watched) });
   const open = new Map<string, Placeholders>();
   const placeholdersOf = (callId: string): Placeholders => {
     let p = open.get(callId);
@@ -96,7 +98,11 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
     },
     // Only when some output detector acts: a policy with onStreamOpen makes the shim wait for a decision on
     // every read of every stream (stream_chunks), which is wasted when every output action is allow.
-    ...(outputWatched && { onStreamOpen: (call: LlmCall) => createStreamRedactor(output, placeholdersOf(call.id), wide) }),
+    ...(outputWatched && {
+      onStreamOpen: (call: LlmCall) => createStreamRedactor(output, placeholdersOf(call.id), wide),
+      // A read none of the watched detectors' hints matches is released by the shim without a chunk decision.
+      streamHints: () => chunkHints,
+    }),
   };
 }
 
@@ -108,6 +114,16 @@ function outputHints(watched: readonly Detector[]): readonly ResponseHint[] | nu
     if (!hints.some((h) => h.source === d.portable?.source && h.ignoreCase === d.portable.ignoreCase)) hints.push(d.portable);
   }
   return Object.freeze(hints);
+}
+
+// The hold patterns of the detectors whose values may go on past a space at the end of a read, each once.
+function holdHints(watched: readonly Detector[]): readonly ResponseHint[] {
+  const holds: ResponseHint[] = [];
+  for (const d of watched) {
+    const hold = d.portableHold;
+    if (hold !== undefined && !holds.some((h) => h.source === hold.source && h.ignoreCase === hold.ignoreCase)) holds.push(hold);
+  }
+  return Object.freeze(holds);
 }
 
 /** Priority of custom detectors from config (below secrets, above every built-in PII kind). */
