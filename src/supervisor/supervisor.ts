@@ -17,7 +17,7 @@ import type { DashboardBackend } from "../stream/http-api.js";
 import { liveDashboard } from "./live-dashboard.js";
 import { OperatorControls } from "./operator-controls.js";
 import type { StreamServer } from "../stream/stream-server.js";
-import { AgentServer, type AgentServerHandlers, type AuthResult, type Session } from "../transport/agent-server.js";
+import { AgentServer, type AgentServerHandlers } from "../transport/agent-server.js";
 import { createRuntimeDir, type RuntimeDir } from "../transport/runtime-dir.js";
 import { TokenRegistry } from "../transport/tokens.js";
 import { prepareFixedSocket } from "../transport/fixed-socket.js";
@@ -32,6 +32,7 @@ import { CallGovernor } from "./call-governor.js";
 import type { Builtins } from "./builtin-policies.js";
 import { setUpPolicies } from "./policy-setup.js";
 import { announceStart } from "./startup-events.js";
+import { sessionHandlers } from "./session-handlers.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { checkSpawnOptions, type SpawnOptions } from "./spawn-options.js";
 import { resolveSupervisorOptions, shimSettings, type ResolvedSupervisorOptions, type SupervisorOptions } from "./options.js";
@@ -44,13 +45,6 @@ import { MemoryRunRegistry, type RunRegistry } from "../lifecycle/run-registry.j
 export type { SpawnOptions } from "./spawn-options.js";
 import { loadTelemetryParts, Telemetry, type TelemetryParts } from "../observability/telemetry.js";
 import { observers } from "../observability/content-capture.js";
-
-/** What a session's agent answers to, spawned (Agent) or joined (JoinedAgent) alike. */
-interface SessionOwner {
-  attach(session: Session): void;
-  heartbeat(session: Session): void;
-  bye(session: Session, reason: string): void;
-}
 
 /** A running supervisor. Create with `Supervisor.start()`; release with `close()`. */
 export class Supervisor {
@@ -360,29 +354,15 @@ export class Supervisor {
 
   // What the agent server asks of the supervisor: authentication and call decisions.
   #handlers(): AgentServerHandlers {
-    return {
-      credentials: (hello) => {
-        const spawned = this.#tokens.keyOf(hello.agent);
-        const join = this.#joined.key;
-        return [...(spawned === undefined ? [] : [{ kind: "agent" as const, key: spawned }]), ...(join === null ? [] : [{ kind: "join" as const, key: join }])];
-      },
-      authenticate: (hello, kind): AuthResult => {
-        const agentId = kind === "agent" ? hello.agent : this.#joined.admit(hello);
-        return { ok: true, agentId, settings: shimSettings(this.#options), budget: this.#budgetOf(agentId) };
-      },
-      onSession: (session) => this.#ownerOf(session)?.attach(session),
-      onRequest: (session, message, reply) => this.#governor.request(session.agentId, message, reply),
-      onResponse: (session, message, reply) => this.#governor.response(session.agentId, message, reply),
-      onChunk: (session, message, reply) => this.#governor.chunk(session.agentId, message, reply),
-      onHeartbeat: (session) => this.#ownerOf(session)?.heartbeat(session),
-      onReject: (refusal) => void this.#bus.publish({ type: "agent.rejected", ...refusal }),
-      onBye: (session, message) => this.#ownerOf(session)?.bye(session, message.reason),
-    };
-  }
-
-  // The agent a session belongs to, joined or spawned: asked in one place for every handler.
-  #ownerOf(session: Session): SessionOwner | undefined {
-    return this.#joined.agents.get(session.agentId) ?? this.#agents.get(session.agentId);
+    return sessionHandlers({
+      tokens: this.#tokens,
+      joined: this.#joined,
+      agents: this.#agents,
+      governor: this.#governor,
+      bus: this.#bus,
+      settings: () => shimSettings(this.#options),
+      budgetOf: (id) => this.#budgetOf(id),
+    });
   }
 
   /** Stops every agent, then releases the socket and the runtime directory. Safe to call twice. */
