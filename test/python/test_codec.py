@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 from . import support  # noqa: F401 - puts python/ on sys.path
 from .support import has_module
-from iron_shim import codec
+from iron_shim import codec, codec_decode
 from iron_shim.errors import ProtocolError
 
 
@@ -195,6 +195,23 @@ class Fuzz(unittest.TestCase):
         long_text = "y" * (codec._CACHED_CHARS + 1)
         codec.packb(long_text)
         self.assertNotIn(long_text, codec._STRINGS)
+
+    def test_a_repeated_array_is_decoded_once_while_its_bytes_stay_the_same(self) -> None:
+        codec_decode.repeat("hints_test")
+        hints = [{"re": "x" * 40, "i": False}, {"re": "y", "i": True}]
+        first = codec.unpackb(codec.packb({"id": 1, "hints_test": hints, "call": "a"}))
+        again = codec.unpackb(codec.packb({"id": 2, "hints_test": hints, "call": "b"}))
+        self.assertEqual(again, {"id": 2, "hints_test": hints, "call": "b"})
+        self.assertIs(again["hints_test"], first["hints_test"])  # not decoded again
+        self.assertIs(codec_decode.remembered("hints_test"), first["hints_test"])
+        other = codec.unpackb(codec.packb({"hints_test": hints[:1]}))
+        self.assertEqual(other["hints_test"], hints[:1])
+        self.assertEqual(codec.unpackb(codec.packb({"hints_test": hints}))["hints_test"], hints)
+        self.assertIsNot(codec.unpackb(codec.packb({"other": hints}))["other"], first["hints_test"])
+        whole = codec.packb({"hints_test": hints})
+        for cut in range(1, len(whole)):
+            with self.assertRaises(ProtocolError):
+                codec.unpackb(whole[:cut])  # a cut copy of the remembered bytes is still refused
 
     def test_mutated_messages_only_raise_protocol_errors(self) -> None:
         rng = random.Random(7)
