@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
-from .codec import unpackb
+from .codec import repeat_map, unpackb
 from .codec_decode import remembered, repeat
 from .errors import ProtocolError
 
@@ -43,6 +43,10 @@ def hello(msg_id: int, agent: str, nonce: bytes, shim_version: str, parent_pid: 
         "executable": sys.executable or "",
         "parent_pid": parent_pid,
     }
+
+
+#: An agent sends the same few header sets again and again: each is encoded once (codec.repeat_map).
+repeat_map("headers")
 
 
 def llm_request(

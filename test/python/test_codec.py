@@ -213,6 +213,22 @@ class Fuzz(unittest.TestCase):
             with self.assertRaises(ProtocolError):
                 codec.unpackb(whole[:cut])  # a cut copy of the remembered bytes is still refused
 
+    def test_a_repeated_map_is_encoded_once_and_always_to_the_same_bytes(self) -> None:
+        codec.repeat_map("maps_test")
+        headers = {"content-type": "application/json", "x-n": "1"}
+        plain = codec.packb({"other": headers})[len(codec.packb({"other": {}})) - 1 :]
+        self.assertEqual(codec.packb({"maps_test": headers}), b"\x81\xa9maps_test" + plain)
+        self.assertEqual(codec.packb({"maps_test": dict(headers)}), b"\x81\xa9maps_test" + plain)
+        self.assertIn((tuple(headers), tuple(headers.values())), codec._MAPS["maps_test"])
+        # Values that compare equal across types (1 == True == 1.0) are never remembered, so never confused.
+        for value in ({"x": 1}, {"x": True}, {"x": 1.0}, {"x": 1}):
+            self.assertEqual(codec.packb({"maps_test": value}), b"\x81\xa9maps_test" + codec.packb(value))
+        self.assertNotIn((("x",), (1,)), codec._MAPS["maps_test"])
+        self.assertEqual(codec.packb({"maps_test": {"x": [1]}}), b"\x81\xa9maps_test" + codec.packb({"x": [1]}))
+        for n in range(3 * codec._MAPS_ENTRIES):
+            codec.packb({"maps_test": {"n": str(n)}})
+        self.assertLessEqual(len(codec._MAPS["maps_test"]), codec._MAPS_ENTRIES)
+
     def test_mutated_messages_only_raise_protocol_errors(self) -> None:
         rng = random.Random(7)
         base = bytearray(codec.packb({"v": 1, "type": "decision", "id": 3, "body": {"a": [1, "x" * 40]}}))
