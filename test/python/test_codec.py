@@ -216,7 +216,7 @@ class Fuzz(unittest.TestCase):
     def test_a_repeated_map_is_encoded_once_and_always_to_the_same_bytes(self) -> None:
         codec.repeat_map("maps_test")
         headers = {"content-type": "application/json", "x-n": "1"}
-        plain = codec.packb({"other": headers})[len(codec.packb({"other": {}})) - 1 :]
+        plain = codec.packb(headers)  # the bytes of the map as any map is encoded
         self.assertEqual(codec.packb({"maps_test": headers}), b"\x81\xa9maps_test" + plain)
         self.assertEqual(codec.packb({"maps_test": dict(headers)}), b"\x81\xa9maps_test" + plain)
         self.assertIn((tuple(headers), tuple(headers.values())), codec._MAPS["maps_test"])
