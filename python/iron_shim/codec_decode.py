@@ -140,6 +140,35 @@ _NUMBERS = {
 #: The unsigned integers and float64 a map value may hold, decoded inline: byte -> (size, reader).
 _UINTS = {b: (_SIZES[b], _NUMBERS[b]) for b in (0xCC, 0xCD, 0xCE, 0xCF, 0xCB)}
 
+#: Map keys whose array value comes again and again byte for byte (repeat()): key -> [(bytes, value)].
+_REPEATS: Dict[str, List[Any]] = {}
+
+
+def repeat(key: str) -> None:
+    """Remembers the last array decoded under this map key with its bytes: the next one with the same bytes
+    is that very value, not decoded again (a request decision's response_hints: ~580 bytes, 11 maps, each
+    time). The value is shared by every message that carries it: its readers must not change it."""
+    _REPEATS.setdefault(key, [None])
+
+
+def remembered(key: str) -> Any:
+    """The value repeat() remembers for this key now (None before the first): shared, never to be changed."""
+    memo = _REPEATS.get(key)
+    seen = memo[0] if memo is not None else None
+    return seen[1] if seen is not None else None
+
+
+def _repeated(memo: List[Any], data: bytes, pos: int, length: int, depth: int) -> Tuple[Any, int]:
+    """The array at pos: the remembered value when its bytes are there again, else decoded and remembered.
+    msgpack says where a value ends, so the same bytes at pos are the same value (and end at the same place)."""
+    seen = memo[0]
+    if seen is not None and data.startswith(seen[0], pos):
+        return seen[1], pos + len(seen[0])
+    value, end = _unpack(data, pos, length, depth)
+    if end <= length:
+        memo[0] = (data[pos:end], value)  # one tuple: a thread reading memo[0] sees the old pair or the new
+    return value, end
+
 
 def _array(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[List[Any], int]:
     """Decodes n items; each takes at least one byte, so n is checked against what is left."""
@@ -195,6 +224,8 @@ def _map(data: bytes, pos: int, n: int, length: int, depth: int) -> Tuple[Dict[A
                     raise _truncated(pos + 1, size, length)
                 value = read(data, pos + 1)[0]
                 pos += 1 + size
+            elif (0x90 <= b <= 0x9F or b == 0xDC) and key in _REPEATS:
+                value, pos = _repeated(_REPEATS[key], data, pos, length, depth)
             else:
                 value, pos = _unpack(data, pos, length, depth)
             result[key] = value

@@ -8,7 +8,8 @@ import sys
 import time
 from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
-from .codec import unpackb
+from .codec import repeat_map, unpackb
+from .codec_decode import remembered, repeat
 from .errors import ProtocolError
 
 VERSION = 1
@@ -42,6 +43,10 @@ def hello(msg_id: int, agent: str, nonce: bytes, shim_version: str, parent_pid: 
         "executable": sys.executable or "",
         "parent_pid": parent_pid,
     }
+
+
+#: An agent sends the same few header sets again and again: each is encoded once (codec.repeat_map).
+repeat_map("headers")
 
 
 def llm_request(
@@ -284,8 +289,26 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
     )
 
 
+#: Every request decision of a supervisor carries the same response_hints: decoded once (codec_decode.repeat)
+#: and parsed once (the decoder's shared list, and what it gave).
+repeat("response_hints")
+_last_hints: Tuple[Any, Optional[Tuple[Tuple[str, bool], ...]]] = (None, None)
+
+
 def parse_hints(value: Any) -> Optional[Tuple[Tuple[str, bool], ...]]:
     """response_hints (3.5) as (source, ignore case) pairs; None when absent or off-spec (then the shim asks)."""
+    global _last_hints
+    last = _last_hints
+    if value is last[0] and value is not None:
+        return last[1]
+    parsed = _parse_hints(value)
+    if value is not None and value is remembered("response_hints"):  # shared and never changed: parse it once
+        _last_hints = (value, parsed)
+    return parsed
+
+
+def _parse_hints(value: Any) -> Optional[Tuple[Tuple[str, bool], ...]]:
+    """parse_hints() without the memo."""
     if type(value) is not list or len(value) > 64:
         return None
     hints = []

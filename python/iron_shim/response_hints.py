@@ -58,13 +58,18 @@ SKIPPED_KEYS = frozenset(
 MAX_SCANNED_CHARS = 4096
 _MAX_CACHED = 32
 _compiled: Dict[Hints, Optional[Tuple[Pattern[str], ...]]] = {}
+_last: Tuple[Any, Optional[Tuple[Pattern[str], ...]]] = (None, None)
 
 
 def compiled(hints: Hints) -> Optional[Tuple[Pattern[str], ...]]:
     """The hints compiled once per distinct list; None when one does not compile (then the shim asks).
     Each is its own pattern: Python's re finds a literal start quickly, an alternation of them slowly."""
+    last = _last
+    if hints is last[0]:
+        return last[1]  # the same tuple as the last call's (protocol.parse_hints hands out one per list)
     found = _compiled.get(hints, False)
     if found is not False:
+        _remember(hints, found)  # type: ignore[arg-type]
         return found  # type: ignore[return-value]
     patterns: Optional[Tuple[Pattern[str], ...]]
     try:
@@ -75,7 +80,14 @@ def compiled(hints: Hints) -> Optional[Tuple[Pattern[str], ...]]:
     if len(_compiled) >= _MAX_CACHED:
         _compiled.clear()
     _compiled[hints] = patterns
+    _remember(hints, patterns)
     return patterns
+
+
+def _remember(hints: Hints, patterns: Optional[Tuple[Pattern[str], ...]]) -> None:
+    """The last hints looked up and their patterns: the next call's are most often the very same tuple."""
+    global _last
+    _last = (hints, patterns)
 
 
 def clean(hints: Hints, body: Any, output: Any) -> bool:

@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 from . import support  # noqa: F401 - puts python/ on sys.path
 from .support import has_module
-from iron_shim import codec
+from iron_shim import codec, codec_decode
 from iron_shim.errors import ProtocolError
 
 
@@ -195,6 +195,39 @@ class Fuzz(unittest.TestCase):
         long_text = "y" * (codec._CACHED_CHARS + 1)
         codec.packb(long_text)
         self.assertNotIn(long_text, codec._STRINGS)
+
+    def test_a_repeated_array_is_decoded_once_while_its_bytes_stay_the_same(self) -> None:
+        codec_decode.repeat("hints_test")
+        hints = [{"re": "x" * 40, "i": False}, {"re": "y", "i": True}]
+        first = codec.unpackb(codec.packb({"id": 1, "hints_test": hints, "call": "a"}))
+        again = codec.unpackb(codec.packb({"id": 2, "hints_test": hints, "call": "b"}))
+        self.assertEqual(again, {"id": 2, "hints_test": hints, "call": "b"})
+        self.assertIs(again["hints_test"], first["hints_test"])  # not decoded again
+        self.assertIs(codec_decode.remembered("hints_test"), first["hints_test"])
+        other = codec.unpackb(codec.packb({"hints_test": hints[:1]}))
+        self.assertEqual(other["hints_test"], hints[:1])
+        self.assertEqual(codec.unpackb(codec.packb({"hints_test": hints}))["hints_test"], hints)
+        self.assertIsNot(codec.unpackb(codec.packb({"other": hints}))["other"], first["hints_test"])
+        whole = codec.packb({"hints_test": hints})
+        for cut in range(1, len(whole)):
+            with self.assertRaises(ProtocolError):
+                codec.unpackb(whole[:cut])  # a cut copy of the remembered bytes is still refused
+
+    def test_a_repeated_map_is_encoded_once_and_always_to_the_same_bytes(self) -> None:
+        codec.repeat_map("maps_test")
+        headers = {"content-type": "application/json", "x-n": "1"}
+        plain = codec.packb(headers)  # the bytes of the map as any map is encoded
+        self.assertEqual(codec.packb({"maps_test": headers}), b"\x81\xa9maps_test" + plain)
+        self.assertEqual(codec.packb({"maps_test": dict(headers)}), b"\x81\xa9maps_test" + plain)
+        self.assertIn((tuple(headers), tuple(headers.values())), codec._MAPS["maps_test"])
+        # Values that compare equal across types (1 == True == 1.0) are never remembered, so never confused.
+        for value in ({"x": 1}, {"x": True}, {"x": 1.0}, {"x": 1}):
+            self.assertEqual(codec.packb({"maps_test": value}), b"\x81\xa9maps_test" + codec.packb(value))
+        self.assertNotIn((("x",), (1,)), codec._MAPS["maps_test"])
+        self.assertEqual(codec.packb({"maps_test": {"x": [1]}}), b"\x81\xa9maps_test" + codec.packb({"x": [1]}))
+        for n in range(3 * codec._MAPS_ENTRIES):
+            codec.packb({"maps_test": {"n": str(n)}})
+        self.assertLessEqual(len(codec._MAPS["maps_test"]), codec._MAPS_ENTRIES)
 
     def test_mutated_messages_only_raise_protocol_errors(self) -> None:
         rng = random.Random(7)

@@ -9,7 +9,7 @@ import unittest
 import urllib.request
 from typing import Any, Dict
 
-from iron_shim import protocol
+from iron_shim import codec, protocol
 
 from .contract import CHAT
 from .router_peer import decision
@@ -78,6 +78,22 @@ class ParseHints(unittest.TestCase):
         self.assertEqual(protocol.parse_hints([]), ())
         for value in (None, "a", [None], [{"re": ""}], [{"re": "a", "i": 1}], [{"re": "a" * 2000}]):
             self.assertIsNone(protocol.parse_hints(value))
+
+    def test_the_hints_of_every_decision_are_parsed_once_while_they_stay_the_same(self) -> None:
+        def decided(hints: Any) -> Any:
+            raw = codec.packb({"v": 1, "type": "decision", "id": 1, "response_hints": hints, "action": "allow"})
+            return protocol.parse_decision(protocol.parse_incoming(raw), protocol.REQUEST_ACTIONS).response_hints
+
+        first = decided([EMAIL, HELLO])
+        self.assertEqual(first, ((EMAIL["re"], False), (HELLO["re"], True)))
+        self.assertIs(decided([EMAIL, HELLO]), first)
+        self.assertEqual(decided([HELLO]), ((HELLO["re"], True),))
+        self.assertEqual(decided([EMAIL, HELLO]), first)
+        self.assertIsNone(decided([{"re": ""}]))
+        mine = [EMAIL]
+        self.assertEqual(protocol.parse_hints(mine), ((EMAIL["re"], False),))
+        mine.append(HELLO)  # a list of the caller's own is parsed each time: it may change
+        self.assertEqual(protocol.parse_hints(mine), ((EMAIL["re"], False), (HELLO["re"], True)))
 
     def test_the_vector_reads_as_pairs(self) -> None:
         path = os.path.join(os.path.dirname(__file__), "..", "..", "protocol", "vectors", "messages.json")
