@@ -71,15 +71,18 @@ export class SqliteStore implements Store {
       failedAlready,
       fail,
       requestFlush: () => this.sink.schedule(),
+      commitNow: () => this.sink.flush(),
       clock,
       journal: this.#journal,
     });
     this.sink = new SqliteEventSink({
       db,
+      path,
       supervisorId: this.supervisorId,
       failedAlready,
       fail,
-      writeAlong: () => this.budgets.writePending(),
+      takeAlong: () => this.budgets.takeChanges(),
+      alongDone: (committed) => this.budgets.changesDone(committed),
       alongPending: () => this.budgets.pending,
     });
     this.runs = new SqliteRunRegistry({
@@ -152,6 +155,8 @@ export class SqliteStore implements Store {
     this.#closed = true;
     this.#pruner?.stop();
     this.sink.flush();
+    // The worker's connection closes first: every batch is in, and holds left are charged below.
+    this.sink.stop();
     let ended = false;
     try {
       if (this.#failure === null) {
