@@ -26,7 +26,9 @@ export class CommitThread {
   readonly #port: MessagePort;
   readonly #answered = new Int32Array(new SharedArrayBuffer(4));
   #onReply: (reply: CommitReply) => void = () => undefined;
+  #onDeath: (error: Error) => void = () => undefined;
   #dead: Error | null = null;
+  #stopping = false;
 
   constructor(path: string, supervisorId: number) {
     const { port1, port2 } = new MessageChannel();
@@ -37,12 +39,20 @@ export class CommitThread {
     // Neither keeps the process alive: close() waits for what must be written.
     this.#port.unref();
     this.#worker.unref();
-    this.#worker.on("error", (error) => {
-      this.#dead = error;
-    });
-    this.#worker.on("exit", (code) => {
-      this.#dead ??= new Error(`the commit worker exited (code ${code})`);
-    });
+    this.#worker.on("error", (error) => this.#died(error));
+    this.#worker.on("exit", (code) => this.#died(new Error(`the commit worker exited (code ${code})`)));
+  }
+
+  // A worker that crashed answers nothing more: whoever waits for an answer is told, once.
+  #died(error: Error): void {
+    if (this.#dead !== null || this.#stopping) return;
+    this.#dead = error;
+    this.#onDeath(error);
+  }
+
+  /** Where the worker's death is reported (the batch in flight then failed). */
+  onDeath(listener: (error: Error) => void): void {
+    this.#onDeath = listener;
   }
 
   /** Where answers that arrive on the event loop go. */
@@ -73,6 +83,7 @@ export class CommitThread {
 
   /** Closes the worker's connection (before the main one closes, so the last close can remove the WAL) and ends it. */
   stop(): void {
+    this.#stopping = true;
     this.#onReply = () => undefined;
     this.#port.postMessage("close");
     try {

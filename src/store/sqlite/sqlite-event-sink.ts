@@ -56,6 +56,11 @@ export class SqliteEventSink implements EventSink {
     this.#committed = this.lastSeq;
     this.#thread = new CommitThread(context.path, context.supervisorId);
     this.#thread.onReply((reply) => this.#answered(reply));
+    this.#thread.onDeath((error) => {
+      const inFlight = this.#inFlight;
+      if (inFlight !== null) this.#answered({ id: inFlight.id, error: { message: error.message, code: null } });
+      else this.#c.fail(error, "writing events");
+    });
   }
 
   /** The seq of the last event known to be on disk. */
