@@ -120,9 +120,10 @@ export class SqliteEventSink implements EventSink {
     if (this.#pending.length === 0 && along === null) return false;
     const events = this.#pending;
     this.#pending = [];
-    let text = "";
-    for (let i = 0; i < events.length; i += 1) text += i === 0 ? eventText(events[i] as IronEvent) : `\n${eventText(events[i] as IronEvent)}`;
-    const batch: CommitBatch = { id: this.#nextId++, events: text, ledger: along?.changes ?? null };
+    // Joined at once into one flat string (a string built with += is a rope the clone must flatten first).
+    const texts: string[] = new Array(events.length);
+    for (let i = 0; i < events.length; i += 1) texts[i] = eventText(events[i] as IronEvent);
+    const batch: CommitBatch = { id: this.#nextId++, events: texts.join("\n"), ledger: along?.changes ?? null };
     this.#inFlight = { id: batch.id, events, along: along !== null };
     this.#thread.post(batch);
     // A journal about to start over must see its mark committed before the next hold is appended.
