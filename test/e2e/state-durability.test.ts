@@ -138,7 +138,9 @@ describe("the state file under failure", () => {
     const state = join(dir, "state.db");
     const go = join(dir, "go");
     const first = execa("node", [IRON_BIN, "run", "--state", state, "--python", DEBIAN_PYTHON, loop], {
-      env: agentEnv({ FIXTURE_CALLS: "5", FIXTURE_GO_FILE: go, FIXTURE_UNTIL_DENIED: "1" }),
+      // Calls until the first refusal: the batch meets the lock on the commit worker and fails the
+      // store after the busy timeout (2 s), calls being answered meanwhile.
+      env: agentEnv({ FIXTURE_CALLS: "100000", FIXTURE_GO_FILE: go, FIXTURE_UNTIL_DENIED: "1" }),
       reject: false,
     });
     await new Promise<void>((resolve) => first.stderr?.on("data", (d: Buffer) => String(d).includes("stream:") && resolve()));
@@ -159,7 +161,8 @@ describe("the state file under failure", () => {
     expect(ran.exitCode, String(ran.stderr)).toBe(74);
     expect(String(ran.stderr)).toMatch(/IRON_ERR_STORE: the state file is locked by another process/);
     // A hold is durable in the hold journal before its call goes, so the lock is met by the next
-    // batch (a few ms on): calls allowed until then are charged at the next start; the rest are denied.
+    // batch (a few ms on), which waits for it on the commit worker: calls allowed until it fails
+    // are charged at the next start; the rest are denied.
     const lines = jsonLines(String(ran.stdout)) as { i: number; status: number; code: string | null }[];
     expect(lines.at(-1)).toEqual({ i: lines.length - 1, status: 503, code: "IRON_ERR_STORE" });
     const allowed = lines.slice(0, -1);

@@ -53,10 +53,12 @@ export function scopeRig(ledger: BudgetLedger, cap: number, sink?: Pick<Store, "
   };
   // Balances published and swept twice: a scope whose settle was still waiting for its batch at the
   // first sweep (calls made back to back in one turn, as here) is retired at the second, and the
-  // retirements reach listeners once their own batch is committed.
+  // retirements reach listeners once their own batch is committed (the store's batches are
+  // committed on a worker thread: the sink's flush waits for them).
   const settle = async (): Promise<void> => {
     for (let round = 0; round < 2; round++) {
       governor.flushBalances();
+      sink?.sink.flush();
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     governor.flushBalances();

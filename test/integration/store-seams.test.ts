@@ -39,18 +39,20 @@ describe("a state file's run registry", () => {
     // gpt-4o-mini, max_tokens 20: a worst case near 20 micro-dollars, a real cost near 10; two fit in 30.
     const runOnce = async (): Promise<{ statuses: unknown[]; spent: number }> => {
       const sup = await Supervisor.start({ state, budgets: { per_run: 0.00003 } });
+      let out = "";
+      let spent = 0;
       try {
-        let out = "";
         const agent = await sup.spawn({ script: join(FIXTURES, "chat_loop.py"), python: DEBIAN_PYTHON, env: { OPENAI_BASE_URL: mock.baseUrl, FIXTURE_CALLS: "4" } });
         sup.on("event", (e) => {
           if (e.type === "agent.output" && e.stream === "stdout") out += `${e.line}\n`;
         });
         await agent.exited;
-        await new Promise((resolve) => setImmediate(resolve));
-        return { statuses: jsonLines(out).map((l) => l.status), spent: sup.budgets.spent("global") };
+        spent = sup.budgets.spent("global");
       } finally {
+        // Output lines reach listeners once their batch is committed: close() commits and delivers the last ones.
         await sup.close();
       }
+      return { statuses: jsonLines(out).map((l) => l.status), spent };
     };
     try {
       const first = await runOnce();

@@ -40,7 +40,8 @@ export function readMark(db: Db): JournalMark | null {
   return row === undefined ? null : (JSON.parse(row.value) as JournalMark);
 }
 
-const WRITE_MARK = "INSERT INTO meta (key, value) VALUES ('hold_journal', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+/** Writes the mark (meta `hold_journal`). */
+export const WRITE_MARK = "INSERT INTO meta (key, value) VALUES ('hold_journal', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 function writeMark(db: Db, mark: JournalMark): void {
   db.prepare(WRITE_MARK).run(JSON.stringify(mark));
@@ -75,7 +76,7 @@ export function unappliedHolds(statePath: string, mark: JournalMark): JournaledH
   return holds;
 }
 
-/** This supervisor's journal: appends holds, and marks them applied inside the batch that writes them to the file. */
+/** This supervisor's journal: appends holds, and gives the mark that the batch writing them to the file commits. */
 export class HoldJournal {
   readonly #fd: number;
   readonly #path: string;
@@ -84,8 +85,6 @@ export class HoldJournal {
   /** Bytes in the file since it was last started over. */
   #end = 0;
   #startOver = false;
-  /** The mark's statement, prepared once (it runs with every batch that writes holds). */
-  #writeMark: { readonly db: Db; readonly statement: ReturnType<Db["prepare"]> } | null = null;
 
   /** Claims the journal for `supervisor`: call inside the transaction that registers it (the mark), the file is started over after. */
   static claim(db: Db, statePath: string, supervisor: number): () => HoldJournal {
@@ -116,16 +115,24 @@ export class HoldJournal {
     this.#end += written;
   }
 
-  /** Marks everything appended so far applied; call inside the transaction that wrote those holds to the file. */
-  markApplied(db: Db): void {
-    if (this.#end >= START_OVER_BYTES) {
-      // Lines of the old generation are never replayed; the file is emptied before the next append.
-      this.#generation += 1;
-      this.#end = 0;
-      this.#startOver = true;
-    }
-    if (this.#writeMark?.db !== db) this.#writeMark = { db, statement: db.prepare(WRITE_MARK) };
-    this.#writeMark.statement.run(JSON.stringify({ supervisor: this.#supervisor, generation: this.#generation, applied: this.#end } satisfies JournalMark));
+  /**
+   * The mark for a batch that writes every hold appended so far (commit it in that batch). Once
+   * the file passed START_OVER_BYTES the mark names the next generation (`startOver`): the batch
+   * must then be committed before anything more is appended, and `startOver()` called.
+   */
+  markAll(): { readonly text: string; readonly startOver: boolean } {
+    const startOver = this.#end >= START_OVER_BYTES;
+    const mark: JournalMark = startOver
+      ? { supervisor: this.#supervisor, generation: this.#generation + 1, applied: 0 }
+      : { supervisor: this.#supervisor, generation: this.#generation, applied: this.#end };
+    return { text: JSON.stringify(mark), startOver };
+  }
+
+  /** The start-over mark is committed: lines of the old generation are never replayed, so the file is emptied before the next append. */
+  startOver(): void {
+    this.#generation += 1;
+    this.#end = 0;
+    this.#startOver = true;
   }
 
   /** Closes the journal; `remove` after a clean stop (everything applied and charged). */

@@ -5,6 +5,7 @@
 // release when that came meanwhile: nothing is written to the file on the decision path. One
 // supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
 import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../../policy/budget-ledger.js";
+import type { ClosedTuple, HeldTuple, LedgerChanges } from "./batch-writer.js";
 import type { Db } from "./database.js";
 import type { HoldJournal } from "./hold-journal.js";
 
@@ -41,24 +42,6 @@ interface Closing {
   readonly charge: number;
 }
 
-/** A scope's net change in one batch: holds added, then settles and releases (how many, the holds they release, what they charge). */
-interface NetChange {
-  held: number;
-  heldAt: number;
-  closed: number;
-  released: number;
-  charged: number;
-}
-
-function netOf(net: Map<string, NetChange>, key: string): NetChange {
-  let change = net.get(key);
-  if (change === undefined) {
-    change = { held: 0, heldAt: 0, closed: 0, released: 0, charged: 0 };
-    net.set(key, change);
-  }
-  return change;
-}
-
 /** What the ledger needs from its store: the connection, who it is, and how failures are handled. */
 export interface SqliteLedgerContext {
   readonly db: Db;
@@ -73,6 +56,8 @@ export interface SqliteLedgerContext {
   readonly failedAlready: () => boolean;
   /** Asks for a batch soon (settles wait for it). */
   readonly requestFlush: () => void;
+  /** Commits every batch waiting or in flight, now (the ledger's changes with them). */
+  readonly commitNow: () => void;
   readonly clock: () => number;
   /** Where holds are made durable before `reserve` answers. */
   readonly journal: HoldJournal;
@@ -92,13 +77,12 @@ export class SqliteBudgetLedger implements BudgetLedger {
   #closing: Closing[] = [];
   readonly #get;
   readonly #upsertLimit;
-  readonly #ensure;
-  readonly #addReserved;
-  readonly #insertHold;
-  readonly #deleteHold;
-  readonly #netScope;
+  /** Scopes whose changes are in the batch being committed (not known to be in the file yet). */
+  #inFlight = new Set<string>();
   /** Holds journaled and not yet in the file, in journal order. */
   #unapplied: Unapplied[] = [];
+  /** The changes in flight carry the journal's start-over mark. */
+  #startingOver = false;
 
   constructor(context: SqliteLedgerContext) {
     this.#c = context;
@@ -107,11 +91,6 @@ export class SqliteBudgetLedger implements BudgetLedger {
     this.#upsertLimit = db.prepare(
       "INSERT INTO budgets (scope, limit_micros, updated_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET limit_micros = excluded.limit_micros, updated_at = excluded.updated_at",
     );
-    this.#ensure = db.prepare("INSERT INTO budgets (scope, updated_at) VALUES (?, ?) ON CONFLICT (scope) DO NOTHING");
-    this.#addReserved = db.prepare("UPDATE budgets SET reserved_micros = reserved_micros + ?, updated_at = ? WHERE scope = ?");
-    this.#insertHold = db.prepare("INSERT OR REPLACE INTO holds (call_id, supervisor_id, scopes, micros, created_at) VALUES (?, ?, ?, ?, ?)");
-    this.#deleteHold = db.prepare("DELETE FROM holds WHERE call_id = ?");
-    this.#netScope = db.prepare("UPDATE budgets SET reserved_micros = MAX(0, reserved_micros + ? - ?), spent_micros = spent_micros + ?, updated_at = ? WHERE scope = ?");
   }
 
   // A scope as this supervisor sees it: read once from the file, then kept in step here.
@@ -221,51 +200,45 @@ export class SqliteBudgetLedger implements BudgetLedger {
   }
 
   /**
-   * Writes the journaled holds, then the waiting settles and releases, and marks the journal
-   * applied that far; called inside the batch's transaction (a hold always lands before its settle).
-   * A batch writes each scope once, with its net change (what a hold per statement and then a
-   * settle per statement would leave, MAX(0, …) included), and a hold settled or released in the
-   * same batch never reaches the holds table: under load most calls are held and settled within
-   * one batch, and this is a few statements per batch instead of four per call.
+   * Takes the journaled holds, then the waiting settles and releases, for the next batch (written
+   * by BatchWriter on the commit worker: a hold always lands before its settle, each scope once
+   * with its net change), with the journal's mark for the holds taken; null when nothing waits.
+   * `waitForIt`: the journal starts over once this batch is committed, before any further hold.
    */
-  writePending(): void {
-    const holds = this.#unapplied;
+  takeChanges(): { readonly changes: LedgerChanges; readonly waitForIt: boolean } | null {
+    const unapplied = this.#unapplied;
     const closing = this.#closing;
+    if (unapplied.length === 0 && closing.length === 0) return null;
     this.#unapplied = [];
     this.#closing = [];
-    if (holds.length === 0 && closing.length === 0) return;
-    const net = new Map<string, NetChange>();
-    const closed = new Set<string>();
-    for (const { callId } of closing) closed.add(callId);
-    const inserted = new Set<string>();
-    for (const { callId, keys, micros, now } of holds) {
+    const ensure: [string, number][] = [];
+    const holds: HeldTuple[] = new Array(unapplied.length);
+    for (let i = 0; i < unapplied.length; i += 1) {
+      const { callId, keys, micros, now } = unapplied[i] as Unapplied;
       for (const key of keys) {
-        if (!this.#inFile.has(key)) {
-          this.#ensure.run(key, now);
-          this.#inFile.add(key);
-        }
-        const change = netOf(net, key);
-        change.held += micros;
-        change.heldAt = now;
+        this.#inFlight.add(key);
+        if (this.#inFile.has(key)) continue;
+        ensure.push([key, now]);
+        this.#inFile.add(key);
       }
-      if (closed.has(callId)) inserted.add(callId);
-      else this.#insertHold.run(callId, this.#c.supervisorId, JSON.stringify(keys), micros, now);
+      holds[i] = [callId, keys, micros, now];
     }
-    if (holds.length > 0) this.#c.journal.markApplied(this.#c.db);
-    for (const { callId, hold, charge } of closing) {
-      for (const key of hold.keys) {
-        const change = netOf(net, key);
-        change.closed += 1;
-        change.released += hold.micros;
-        change.charged += charge;
-      }
-      if (!inserted.has(callId)) this.#deleteHold.run(callId);
+    const closed: ClosedTuple[] = new Array(closing.length);
+    for (let i = 0; i < closing.length; i += 1) {
+      const { callId, hold, charge } = closing[i] as Closing;
+      for (const key of hold.keys) this.#inFlight.add(key);
+      closed[i] = [callId, hold.keys, hold.micros, charge];
     }
-    const now = this.#c.clock();
-    for (const [key, c] of net) {
-      if (c.closed === 0) this.#addReserved.run(c.held, c.heldAt, key);
-      else this.#netScope.run(c.held, c.released, c.charged, now, key);
-    }
+    const mark = holds.length > 0 ? this.#c.journal.markAll() : null;
+    this.#startingOver = mark?.startOver === true;
+    return { changes: { ensure, holds, closing: closed, mark: mark?.text ?? null, now: this.#c.clock() }, waitForIt: this.#startingOver };
+  }
+
+  /** The batch that carried the last changes taken is committed (or failed: the store fails closed). */
+  changesDone(committed: boolean): void {
+    this.#inFlight = new Set();
+    if (committed && this.#startingOver) this.#c.journal.startOver();
+    this.#startingOver = false;
   }
 
   balances(): readonly ScopeBalance[] {
@@ -273,17 +246,18 @@ export class SqliteBudgetLedger implements BudgetLedger {
   }
 
   /**
-   * Zeroes the spend of the selected scopes in the file and in the mirror, in one transaction
-   * that first writes the settles still waiting (so none lands on a scope after its reset).
+   * Zeroes the spend of the selected scopes in the file and in the mirror, once the settles still
+   * waiting or in flight are committed (so none lands on a scope after its reset).
    */
   resetSpent(selector: BudgetSelector): readonly ResetScope[] {
+    this.#c.ensureHealthy();
+    this.#c.commitNow();
     this.#c.ensureHealthy();
     const wanted: BudgetSelector = "all" in selector ? selector : { scopes: selector.scopes.flatMap((scope) => [scope, this.#c.keyOf(scope)]) };
     let chosen: ResetScope[];
     try {
       chosen = this.#c.db
         .transaction(() => {
-          this.writePending();
           const rows = this.#c.db.prepare<[], ResetScope>("SELECT scope, spent_micros AS spent FROM budgets WHERE spent_micros > 0 ORDER BY scope").all();
           const picked = rows.filter((row) => selects(wanted, row.scope));
           const reset = this.#c.db.prepare("UPDATE budgets SET spent_micros = 0, updated_at = ? WHERE scope = ?");
@@ -310,6 +284,7 @@ export class SqliteBudgetLedger implements BudgetLedger {
     const unwritten = new Set<string>();
     for (const c of this.#closing) for (const key of c.hold.keys) unwritten.add(key);
     for (const u of this.#unapplied) for (const key of u.keys) unwritten.add(key);
+    for (const key of this.#inFlight) unwritten.add(key);
     const dropped: string[] = [];
     for (const key of scopes) {
       const s = this.#mirror.get(key);

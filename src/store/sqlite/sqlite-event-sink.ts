@@ -1,34 +1,50 @@
 // The event log's writer: events are group-committed in one transaction a few milliseconds after
 // the first of them was published (never on the turn that answers a decision, and one commit for
-// every call made meanwhile instead of one per turn), and only then handed to the bus.
+// every call made meanwhile instead of one per turn), and only then handed to the bus. The
+// transaction runs on a worker thread (commit-worker.ts, its own connection): the main thread
+// only joins the events' JSON texts into one string and posts it with the ledger's changes, so a
+// decision arriving meanwhile is answered while the batch is written. One batch is in flight at a
+// time; what is published meanwhile goes into the next.
 import type { EventSink } from "../../events/bus.js";
 import { eventText } from "../../events/event-text.js";
 import type { IronEvent } from "../../events/types.js";
+import type { CommitBatch, LedgerChanges } from "./batch-writer.js";
+import { CommitThread } from "./commit-thread.js";
+import type { CommitReply } from "./commit-worker.js";
 import type { Db } from "./database.js";
-import { Projector } from "./projections.js";
 
 /** How long events wait to be committed together: short for a stream client, long enough to group many calls. */
 export const GROUP_COMMIT_MS = 5;
 
 export interface SqliteEventSinkContext {
   readonly db: Db;
+  readonly path: string;
   readonly supervisorId: number;
   readonly failedAlready: () => boolean;
   /** Records a failure of the store (it then fails closed). */
   readonly fail: (error: unknown, doing: string) => Error;
-  /** Other writes that ride in the batch (the ledger's settles), and whether any wait. */
-  readonly writeAlong: () => void;
+  /** The ledger's changes that ride in the batch (null: none wait), and whether the batch must be committed before anything else happens. */
+  readonly takeAlong: () => { readonly changes: LedgerChanges; readonly waitForIt: boolean } | null;
+  /** Called when the batch that carried the ledger's changes is committed (true) or failed (false). */
+  readonly alongDone: (committed: boolean) => void;
   readonly alongPending: () => boolean;
+}
+
+/** A batch posted to the worker and not answered yet. */
+interface InFlight {
+  readonly id: number;
+  readonly events: readonly IronEvent[];
+  readonly along: boolean;
 }
 
 /** Appends events and their projections in batches; a failed batch is still delivered, but marked by the store's failure. */
 export class SqliteEventSink implements EventSink {
   readonly lastSeq: number;
   readonly #c: SqliteEventSinkContext;
-  readonly #insert;
-  readonly #projector: Projector;
-  readonly #commitBatch: (batch: readonly IronEvent[]) => void;
+  readonly #thread: CommitThread;
   #pending: IronEvent[] = [];
+  #inFlight: InFlight | null = null;
+  #nextId = 1;
   #scheduled: NodeJS.Timeout | null = null;
   #deliver: (batch: readonly IronEvent[]) => void = () => undefined;
   #committed: number;
@@ -36,18 +52,14 @@ export class SqliteEventSink implements EventSink {
 
   constructor(context: SqliteEventSinkContext) {
     this.#c = context;
-    const db = context.db;
-    this.lastSeq = (db.prepare("SELECT MAX(seq) AS seq FROM events").get() as { seq: number | null }).seq ?? 0;
+    this.lastSeq = (context.db.prepare("SELECT MAX(seq) AS seq FROM events").get() as { seq: number | null }).seq ?? 0;
     this.#committed = this.lastSeq;
-    this.#insert = db.prepare("INSERT INTO events (seq, ts, type, agent_id, supervisor_id, data) VALUES (?, ?, ?, ?, ?, ?)");
-    this.#projector = new Projector(db);
-    this.#commitBatch = db.transaction((batch: readonly IronEvent[]) => {
-      context.writeAlong();
-      for (const event of batch) {
-        const agentId = "agentId" in event && typeof event.agentId === "string" ? event.agentId : null;
-        this.#insert.run(event.seq, event.ts, event.type, agentId, context.supervisorId, eventText(event));
-      }
-      this.#projector.applyBatch(batch, context.supervisorId);
+    this.#thread = new CommitThread(context.path, context.supervisorId);
+    this.#thread.onReply((reply) => this.#answered(reply));
+    this.#thread.onDeath((error) => {
+      const inFlight = this.#inFlight;
+      if (inFlight !== null) this.#answered({ id: inFlight.id, error: { message: error.message, code: null } });
+      else this.#c.fail(error, "writing events");
     });
   }
 
@@ -65,40 +77,83 @@ export class SqliteEventSink implements EventSink {
 
   /** Asks for a batch within GROUP_COMMIT_MS (settles and events then share one transaction). */
   schedule(): void {
-    this.#scheduled ??= setTimeout(() => this.flush(), GROUP_COMMIT_MS);
+    this.#scheduled ??= setTimeout(() => {
+      this.#scheduled = null;
+      this.#post();
+    }, GROUP_COMMIT_MS);
   }
 
   onCommit(deliver: (batch: readonly IronEvent[]) => void): void {
     this.#deliver = deliver;
   }
 
-  /** Commits the pending batch in one transaction, then delivers it (in seq order, even when the commit fails). */
+  /** Commits everything pending (waiting for the worker), and delivers it in seq order, even when the commit fails. */
   flush(): void {
     if (this.#flushing) return; // the flush already running picks up what was added
     this.#flushing = true;
     try {
       if (this.#scheduled !== null) clearTimeout(this.#scheduled);
       this.#scheduled = null;
-      while (this.#pending.length > 0 || (!this.#c.failedAlready() && this.#c.alongPending())) {
-        const batch = this.#pending;
-        this.#pending = [];
-        let failure: unknown = null;
-        if (!this.#c.failedAlready()) {
-          try {
-            this.#commitBatch(batch);
-            this.#committed = batch[batch.length - 1]?.seq ?? this.#committed;
-          } catch (error) {
-            failure = error ?? new Error("unknown failure");
-          }
-        }
-        if (batch.length > 0) this.#deliver(batch);
-        // After the failed batch: the store's failure is published (and delivered by this loop).
-        if (failure !== null) this.#c.fail(failure, "writing events");
-        // Healthy: what listeners published meanwhile goes into the next turn's batch.
-        if (!this.#c.failedAlready()) break;
+      for (;;) {
+        if (this.#inFlight !== null) this.#waitForAnswer();
+        else if (this.#c.failedAlready()) {
+          if (this.#pending.length === 0) break;
+          const batch = this.#pending;
+          this.#pending = [];
+          this.#deliver(batch);
+        } else if (!this.#post()) break;
       }
     } finally {
       this.#flushing = false;
     }
+  }
+
+  /** Closes the worker's connection (after a flush; the store closes its own after). */
+  stop(): void {
+    this.#thread.stop();
+  }
+
+  // Posts what is pending as one batch when none is in flight; false when there was nothing to post.
+  #post(): boolean {
+    if (this.#inFlight !== null || this.#c.failedAlready()) return false;
+    const along = this.#c.takeAlong();
+    if (this.#pending.length === 0 && along === null) return false;
+    const events = this.#pending;
+    this.#pending = [];
+    // Joined at once into one flat string (a string built with += is a rope the clone must flatten first).
+    const texts: string[] = new Array(events.length);
+    for (let i = 0; i < events.length; i += 1) texts[i] = eventText(events[i] as IronEvent);
+    const batch: CommitBatch = { id: this.#nextId++, events: texts.join("\n"), ledger: along?.changes ?? null };
+    this.#inFlight = { id: batch.id, events, along: along !== null };
+    this.#thread.post(batch);
+    // A journal about to start over must see its mark committed before the next hold is appended.
+    if (along?.waitForIt === true && !this.#flushing) this.flush();
+    return true;
+  }
+
+  #waitForAnswer(): void {
+    try {
+      this.#thread.waitForReply();
+    } catch (error) {
+      const inFlight = this.#inFlight;
+      if (inFlight !== null) this.#answered({ id: inFlight.id, error: { message: error instanceof Error ? error.message : String(error), code: null } });
+    }
+  }
+
+  // The worker's answer: the batch is on disk (or failed), so it may be seen; then what waited goes next.
+  #answered(reply: CommitReply): void {
+    const inFlight = this.#inFlight;
+    if (inFlight === null || reply.id !== inFlight.id) return;
+    this.#inFlight = null;
+    const failure = reply.error === undefined ? null : Object.assign(new Error(reply.error.message), reply.error.code === null ? {} : { code: reply.error.code });
+    if (failure === null) this.#committed = inFlight.events[inFlight.events.length - 1]?.seq ?? this.#committed;
+    if (inFlight.along) this.#c.alongDone(failure === null);
+    if (inFlight.events.length > 0) this.#deliver(inFlight.events);
+    // After the failed batch: the store's failure is published (and delivered after it, in order).
+    if (failure !== null) this.#c.fail(failure, "writing events");
+    if (this.#flushing) return; // the flush that waited goes on
+    if (this.#c.failedAlready()) this.flush();
+    // What came while this batch was written goes now, unless its own timer is still running.
+    else if (this.#scheduled === null && (this.#pending.length > 0 || this.#c.alongPending())) this.#post();
   }
 }

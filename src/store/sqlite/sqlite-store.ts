@@ -7,7 +7,6 @@ import { createHasher, Scrubber } from "../../events/scrub.js";
 import type { IronEvent } from "../../events/types.js";
 import type { BreakerRecord, CallRecord, Store } from "../store.js";
 import { openDatabase, storeError, type Db } from "./database.js";
-import { Checkpointer } from "./checkpointer.js";
 import { DEFAULT_RETENTION, Pruner, type Retention } from "./retention.js";
 import { migrate } from "./migrations.js";
 import { installSecret } from "../install-secret.js";
@@ -41,7 +40,6 @@ export class SqliteStore implements Store {
   readonly #db: Db;
   readonly #clock: () => number;
   readonly #listeners: ((error: IronError) => void)[] = [];
-  readonly #checkpointer: Checkpointer;
   readonly #pruner: Pruner | null;
   #failure: IronError | null = null;
   #closed = false;
@@ -71,15 +69,18 @@ export class SqliteStore implements Store {
       failedAlready,
       fail,
       requestFlush: () => this.sink.schedule(),
+      commitNow: () => this.sink.flush(),
       clock,
       journal: this.#journal,
     });
     this.sink = new SqliteEventSink({
       db,
+      path,
       supervisorId: this.supervisorId,
       failedAlready,
       fail,
-      writeAlong: () => this.budgets.writePending(),
+      takeAlong: () => this.budgets.takeChanges(),
+      alongDone: (committed) => this.budgets.changesDone(committed),
       alongPending: () => this.budgets.pending,
     });
     this.runs = new SqliteRunRegistry({
@@ -91,9 +92,8 @@ export class SqliteStore implements Store {
         if (this.#failure !== null) throw this.#failure;
       },
     });
-    // Checkpoints (the one step that waits for the disk) happen on a worker, never on a commit here.
+    // Checkpoints (the one step that waits for the disk) happen on the commit worker, never here.
     db.pragma("wal_autocheckpoint = 0");
-    this.#checkpointer = new Checkpointer(path);
     this.#pruner = retention === false ? null : new Pruner(db, retention, clock, (error) => this.#fail(error, "pruning old history"));
   }
 
@@ -152,6 +152,8 @@ export class SqliteStore implements Store {
     this.#closed = true;
     this.#pruner?.stop();
     this.sink.flush();
+    // The worker's connection closes first: every batch is in, and holds left are charged below.
+    this.sink.stop();
     let ended = false;
     try {
       if (this.#failure === null) {
@@ -163,7 +165,6 @@ export class SqliteStore implements Store {
     } finally {
       // After a clean stop every hold is in the file (and charged): the journal goes. Otherwise the next start replays it.
       this.#journal.close(ended);
-      this.#checkpointer.stop();
       this.#db.close();
     }
   }

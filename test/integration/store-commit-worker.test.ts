@@ -1,0 +1,49 @@
+// Protects the decision path from the store's commits: a batch is written on a worker thread, so
+// while it waits (here for a write lock another connection holds) the main thread goes on
+// answering — a budget hold is granted, timers run — and nobody sees the batch until it is in.
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EventBus } from "../../src/events/bus.js";
+import type { IronEvent } from "../../src/events/types.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { callEvents } from "../helpers/events.js";
+import { tempDir } from "../helpers/iron.js";
+
+describe("a commit in progress", () => {
+  it("does not hold up the main thread: a hold is granted meanwhile, and the batch is delivered once it is committed", async () => {
+    const path = join(tempDir("iron-commit-worker-"), "state.db");
+    // No pruning: it would take the lock on the main thread at open.
+    const store = SqliteStore.open(path, { retention: false });
+    const bus = new EventBus(store.sink);
+    const delivered: IronEvent[] = [];
+    bus.subscribe((event) => delivered.push(event));
+    store.budgets.setLimit("global", 1_000_000);
+
+    // Another connection holds the write lock: the batch's commit waits for it.
+    const locker = new Database(path);
+    locker.prepare("BEGIN IMMEDIATE").run();
+    try {
+      for (const event of callEvents("agent-a", "call-1", 100)) bus.publish(event);
+      bus.drain();
+      // Well past the group commit: a commit on the main thread would block it here until the
+      // lock's busy timeout (2 s) ran out, and fail the store.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(store.budgets.reserve("call-2", ["global"], 250)).toEqual({ ok: true });
+      expect(store.failure).toBeNull();
+      expect(delivered).toEqual([]);
+      expect(store.lastCommitted()).toBe(0);
+    } finally {
+      locker.prepare("ROLLBACK").run();
+      locker.close();
+    }
+
+    store.sink.flush();
+    expect(store.failure).toBeNull();
+    expect(delivered.map((event) => event.type)).toEqual(callEvents("agent-a", "call-1", 100).map((event) => event.type));
+    expect(store.lastCommitted()).toBe(delivered.at(-1)?.seq);
+    expect(store.eventsAfter(0, 100)?.map((event) => event.seq)).toEqual(delivered.map((event) => event.seq));
+    expect(store.budgets.reserved("global")).toBe(250);
+    store.close();
+  });
+});
