@@ -81,6 +81,19 @@ export class AgentServer {
   readonly #sweeper: NodeJS.Timeout;
   #router: RouterSocket | null = null;
   #nextSession = 1;
+  /**
+   * Reports nobody waits for (an llm.response with reply false, a released llm.chunk), held until
+   * the frames read with them are handled: a request that came in the same read is answered first
+   * (its decision is what a caller waits for). Any other frame runs them first, so a call's own
+   * messages and a session's end keep their order.
+   */
+  #unanswered: (() => void)[] = [];
+  readonly #runUnanswered = (): void => {
+    const held = this.#unanswered;
+    if (held.length === 0) return;
+    this.#unanswered = [];
+    for (const run of held) run();
+  };
 
   private constructor(handlers: AgentServerHandlers, logger: Logger, options: AgentServerOptions) {
     this.#handlers = handlers;
@@ -133,7 +146,10 @@ export class AgentServer {
   // Every frame: a connection notice, or decode, check the envelope, authenticate or dispatch.
   #onFrame(routingId: Buffer, payload: Buffer): void {
     const key = routingId.toString("latin1");
-    if (payload.byteLength === 0) return this.#notice(key);
+    if (payload.byteLength === 0) {
+      this.#runUnanswered();
+      return this.#notice(key);
+    }
     if (this.#guard.isMuted(key)) return;
     const session = this.#sessions.get(key);
     if (session === undefined && payload.byteLength > MAX_PRE_WELCOME_BYTES) {
@@ -158,6 +174,7 @@ export class AgentServer {
     }
     try {
       const message = parseInbound(value);
+      if (message.type !== "llm.request") this.#runUnanswered();
       if (message.type === "hello") return this.#hello(key, routingId, message, payload);
       if (message.type === "proof") return this.#proof(key, routingId, message);
       if (session === undefined) {
@@ -169,12 +186,16 @@ export class AgentServer {
       switch (message.type) {
         case "llm.request":
           return this.#decide(routingId, message.id, (reply) => this.#handlers.onRequest(session, message, reply));
-        case "llm.response":
-          // A fire-and-forget report (reply false) is handled the same, but not answered (SPEC 3.6).
-          return this.#decide(routingId, message.id, (reply) => this.#handlers.onResponse(session, message, reply), message.reply !== false);
-        case "llm.chunk":
-          // A read the shim released without asking is followed, not answered (SPEC 3.6a `released`).
-          return this.#decide(routingId, message.id, (reply) => this.#handlers.onChunk(session, message, reply), message.released !== true);
+        case "llm.response": {
+          // A fire-and-forget report (reply false) is handled the same, but not answered (SPEC 3.6), after the read's requests.
+          const handle = (): void => this.#decide(routingId, message.id, (reply) => this.#handlers.onResponse(session, message, reply), message.reply !== false);
+          return message.reply === false ? this.#afterRequests(handle) : handle();
+        }
+        case "llm.chunk": {
+          // A read the shim released without asking is followed, not answered (SPEC 3.6a `released`), after the read's requests.
+          const handle = (): void => this.#decide(routingId, message.id, (reply) => this.#handlers.onChunk(session, message, reply), message.released !== true);
+          return message.released === true ? this.#afterRequests(handle) : handle();
+        }
         case "heartbeat":
           return this.#handlers.onHeartbeat(session, message);
         case "bye":
@@ -184,6 +205,12 @@ export class AgentServer {
     } catch (error) {
       this.#protocolError(key, routingId, value, session, error);
     }
+  }
+
+  // Holds an unanswered report until the frames of this read are handled (then microtasks run, after
+  // the turn's replies were written: the connection uncorks on process.nextTick, which runs first).
+  #afterRequests(handle: () => void): void {
+    if (this.#unanswered.push(handle) === 1) queueMicrotask(this.#runUnanswered);
   }
 
   // The socket's notice that a peer connected or left: a session ends with its connection.
