@@ -16,8 +16,51 @@ function generic(id: number, fields: Record<string, unknown>): string {
 
 const allow = { call: "c-1", action: "allow", policy: null, code: null, reason: null, status: null, retry_after: null, body: null };
 const budget = { scope: "global", limit: 1_000_000_000, spent: 120, reserved: 62, left: 999_999_818 };
-const strings = ["", "a", "x".repeat(31), "x".repeat(32), "x".repeat(255), "x".repeat(256), "x".repeat(65_535), "x".repeat(65_536), "é", "日本語のテキスト", "😀 emoji", "é".repeat(16), "é".repeat(128)];
-const numbers = [0, -0, 1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, -1, -32, -33, -128, -129, -32_768, -32_769, -(2 ** 31), -(2 ** 31) - 1, Number.MIN_SAFE_INTEGER, 0.5, -1.25, 1e300, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY];
+const strings = [
+  "",
+  "a",
+  "x".repeat(31),
+  "x".repeat(32),
+  "x".repeat(255),
+  "x".repeat(256),
+  "x".repeat(65_535),
+  "x".repeat(65_536),
+  "é",
+  "日本語のテキスト",
+  "😀 emoji",
+  "é".repeat(16),
+  "é".repeat(128),
+];
+const numbers = [
+  0,
+  -0,
+  1,
+  127,
+  128,
+  255,
+  256,
+  65_535,
+  65_536,
+  2 ** 32 - 1,
+  2 ** 32,
+  Number.MAX_SAFE_INTEGER,
+  -1,
+  -32,
+  -33,
+  -128,
+  -129,
+  -32_768,
+  -32_769,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  Number.MIN_SAFE_INTEGER,
+  0.5,
+  -1.25,
+  1e300,
+  2 ** 53,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+];
 
 describe("the decision encoder", () => {
   it("encodes what the shim gets for requests and responses as the generic encoder does", () => {
@@ -25,7 +68,17 @@ describe("the decision encoder", () => {
       { ...allow, budget },
       { ...allow, budget: null },
       { response_decision: false, ...allow, budget },
-      { stream_chunks: true, chunk_batch: true, timeout_ms: 30_000, response_hints: [{ re: "[0-9]{3}", i: false }, { re: "@", i: true }], ...allow, budget },
+      {
+        stream_chunks: true,
+        chunk_batch: true,
+        timeout_ms: 30_000,
+        response_hints: [
+          { re: "[0-9]{3}", i: false },
+          { re: "@", i: true },
+        ],
+        ...allow,
+        budget,
+      },
       { ...allow, action: "deny", policy: "budget", code: "IRON_ERR_BUDGET", reason: "budget exhausted: global has spent $1.00 of $1.00", status: 402, retry_after: 30, budget },
       { ...allow, text: "partial", texts: ["a", "b", "", "é"] },
       { ...allow, texts: [], text: "" },
