@@ -108,8 +108,10 @@ function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: Poli
   if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
   if (delayMs > 0) yield deps.sleep(delayMs);
   const streamChunks = call.stream && policies.some((p) => p.onStreamOpen !== undefined);
-  const responseDecision = policies.some((p) => p.onResponse !== undefined && (p.actsOnResponse?.(current) ?? true));
-  const responseHints = responseDecision ? hintsOf(policies, current) : null;
+  // Each policy is asked once whether it may act on the response; its hints come from that answer.
+  const acting = actingOnResponse(policies, current);
+  const responseDecision = acting !== null;
+  const responseHints = acting === null ? null : hintsOf(acting, current);
   const chunkHints = streamChunks ? streamHintsOf(policies, current) : null;
   const base = { ...emptyVerdict("allow"), micros: hold.micros, steps, failures, findings, streamChunks, responseDecision, responseHints, chunkHints, call: current, delayMs, timeoutMs };
   if (modifiedBy === null) return base;
@@ -117,11 +119,21 @@ function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: Poli
   return { ...base, action: "modify", policy: modifiedBy, reason: reasons.join("; ") || null, body: current.body, url };
 }
 
-// Every hint of the policies that may act on the response, or null when one of them cannot say.
-function hintsOf(policies: readonly Policy[], call: LlmCall): readonly ResponseHint[] | null {
-  let all: readonly ResponseHint[] | null = null;
+// The policies that may act on the response (null when none may): each is asked once.
+function actingOnResponse(policies: readonly Policy[], call: LlmCall): Policy[] | null {
+  let acting: Policy[] | null = null;
   for (const p of policies) {
     if (p.onResponse === undefined || !(p.actsOnResponse?.(call) ?? true)) continue;
+    if (acting === null) acting = [p];
+    else acting.push(p);
+  }
+  return acting;
+}
+
+// Every hint of the policies that may act on the response, or null when one of them cannot say.
+function hintsOf(acting: readonly Policy[], call: LlmCall): readonly ResponseHint[] | null {
+  let all: readonly ResponseHint[] | null = null;
+  for (const p of acting) {
     let hints: readonly ResponseHint[] | null;
     try {
       hints = p.responseHints?.(call) ?? null;

@@ -4,6 +4,7 @@ import { IronError } from "../errors.js";
 import { MAX_MESSAGE_BYTES } from "./constants.js";
 import type { OutboundMessage } from "./messages.js";
 import { decodeMsgpack } from "./msgpack-decode.js";
+import { encodeDecisionFast, leftOutWhenNil } from "./decision-encoder.js";
 
 // Extension types are not part of the protocol: never produced (decoding refuses them too).
 const noExtensions: ExtensionCodecType<undefined> = {
@@ -22,18 +23,24 @@ export function encode(value: unknown): Uint8Array {
   return encoder.encode(value);
 }
 
-// A decision's keys that are left out when nil (SPEC 3.5: a shim reads an absent key as nil). `budget`
-// stays: nil there says the agent no longer has a limit.
-function leftOutWhenNil(key: string): boolean {
-  return key === "policy" || key === "code" || key === "reason" || key === "status" || key === "retry_after" || key === "body" || key === "url";
-}
-
 /** Encodes one message the supervisor sends; a decision without its nil keys (most are nil on an allow). */
 export function encodeMessage(message: OutboundMessage): Uint8Array {
   if (message.type !== "decision") return encoder.encode(message);
-  // A plain for-in copy: Object.entries and a Set lookup per key cost more than the keys left out save.
-  const slim: Record<string, unknown> = {};
-  const fields = message as unknown as Record<string, unknown>;
+  const { v, type: _type, id, ...fields } = message;
+  return encodeDecision(v, id, fields);
+}
+
+/**
+ * Encodes a decision (`fields` without its envelope) as `encodeMessage` encodes
+ * `{ v, type: "decision", id, ...fields }`: by hand, or by the generic encoder when a field needs it.
+ */
+export function encodeDecision(version: number, id: number, fields: object): Uint8Array {
+  return encodeDecisionFast(version, id, fields) ?? encodeSlim(version, id, fields as Record<string, unknown>);
+}
+
+// The generic path: a plain for-in copy without the nil keys that are left out.
+function encodeSlim(version: number, id: number, fields: Record<string, unknown>): Uint8Array {
+  const slim: Record<string, unknown> = { v: version, type: "decision", id };
   for (const key in fields) {
     const value = fields[key];
     if (value !== null || !leftOutWhenNil(key)) slim[key] = value;

@@ -138,7 +138,7 @@ export class CallGovernor {
   #requestDecided(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields {
     const ms = performance.now() - started;
     if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
-    const decision = { ...toDecision(call.id, verdict), budget: this.#budgetOf(agentId) };
+    const decision = toDecision(call.id, verdict, this.#budgetOf(agentId));
     this.#replied(reply, decision, () => this.#requestAfter(agentId, call, verdict, ms));
     return decision;
   }
@@ -208,7 +208,7 @@ export class CallGovernor {
   // The reply first; the response's events, metrics, call details and balances follow it.
   #responseDecided(answered: Answered, verdict: Verdict): DecisionFields {
     const ms = performance.now() - answered.started;
-    const decision = { ...toDecision(answered.call.id, verdict), budget: this.#budgetOf(answered.agentId) };
+    const decision = toDecision(answered.call.id, verdict, this.#budgetOf(answered.agentId));
     this.#replied(answered.reply, decision, () => this.#responseAfter(answered, verdict, ms));
     return decision;
   }

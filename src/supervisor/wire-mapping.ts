@@ -1,6 +1,6 @@
 // The seam between the wire (protocol/messages.ts, snake_case, what the shim sends) and the
 // domain the policies see (LlmCall, LlmResult, Verdict): mapped here and nowhere else.
-import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireChunkHint, WireHint, WireUsage } from "../protocol/messages.js";
+import type { DecisionMessage, LlmRequestMessage, LlmResponseMessage, WireBudget, WireChunkHint, WireHint, WireUsage } from "../protocol/messages.js";
 import type { LlmCall, LlmResult, ResponseHint, StreamHints, Usage } from "../policy/types.js";
 import type { Verdict } from "../policy/verdict.js";
 
@@ -61,8 +61,8 @@ export function toResult(m: LlmResponseMessage): LlmResult {
   };
 }
 
-/** A verdict as the shim reads it: a body only when it changed, extras only when set. */
-export function toDecision(callId: string, v: Verdict): DecisionFields {
+/** A verdict as the shim reads it: a body only when it changed, extras only when set; `budget` last when given. */
+export function toDecision(callId: string, v: Verdict, budget?: WireBudget | null): DecisionFields {
   // Extras first (the order the shim has always seen), each only when set; built in place, not spread.
   const out: Record<string, unknown> = {};
   if (v.url !== null) out.url = v.url;
@@ -82,6 +82,7 @@ export function toDecision(callId: string, v: Verdict): DecisionFields {
   out.status = v.status;
   out.retry_after = v.retryAfter;
   out.body = v.action === "modify" || v.action === "redact" ? v.body : null;
+  if (budget !== undefined) out.budget = budget;
   return out as unknown as DecisionFields;
 }
 

@@ -2,7 +2,7 @@
 // proof: SPEC 3.1a), then routes their messages to the handlers and their answers back.
 // Unauthenticated traffic is dropped.
 import { IronError, isIronError, messageOf } from "../errors.js";
-import { decode, encodeMessage } from "../protocol/codec.js";
+import { decode, encodeDecision, encodeMessage } from "../protocol/codec.js";
 import { HELLO_LIMITS, MAX_PRE_WELCOME_BYTES, PROTOCOL_VERSION, WIRE_FEATURES } from "../protocol/constants.js";
 import type {
   ByeMessage,
@@ -322,7 +322,7 @@ export class AgentServer {
     const reply = (decision: DecisionFields): void => {
       if (sent) return;
       sent = true;
-      if (answer) this.#send(routingId, { v: PROTOCOL_VERSION, type: "decision", id, ...decision });
+      if (answer) this.#router?.send(routingId, encodeDecision(PROTOCOL_VERSION, id, decision));
     };
     const failed = (error: unknown): void => {
       const ironError = isIronError(error) ? error : new IronError("IRON_ERR_INTERNAL", messageOf(error), { cause: error });

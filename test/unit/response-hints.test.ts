@@ -186,6 +186,22 @@ describe("response_hints in the request decision", () => {
     expect([thrown.action, thrown.response_hints]).toEqual(["allow", undefined]);
   });
 
+  it("ask each policy once per request whether it acts on the response", async () => {
+    const asked: string[] = [];
+    const counted = (name: string, acts: boolean): Policy => ({
+      name,
+      onResponse: () => undefined,
+      actsOnResponse: (call) => {
+        asked.push(`${name}:${call.id}`);
+        return acts;
+      },
+      responseHints: () => [{ source: "TCK-", ignoreCase: false }],
+    });
+    const d = await governor([settles], [counted("acts", true), counted("quiet", false)]).governor.request("a", wireRequest(1));
+    expect(d.response_hints).toEqual([{ re: "TCK-", i: false }]);
+    expect(asked).toEqual([`acts:${d.call}`, `quiet:${d.call}`]);
+  });
+
   it("are not sent for streams, nor when no policy acts on the response", async () => {
     const streamed = await governor([safety(REDACT), settles]).governor.request("a", wireRequest(1, { stream: true }));
     expect(streamed.response_hints).toBeUndefined();
