@@ -40,11 +40,11 @@ def caller(warmed):
 
     gov = runtime.governor
     target = gov.match("POST", URL, lambda name: None)
-    for n in (WARM, CALLS):
+    for phase, n in enumerate((WARM, CALLS)):
         for _ in range(n):
             verdict = gov.before(target, "POST", URL, headers, body_bytes, "httpx")
             gov.responses.after(verdict.call, 200, header_map.get, reply)
-        if n == WARM:
+        if phase == 0:
             warmed.wait()
             wait_for("go")
 
