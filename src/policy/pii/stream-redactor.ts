@@ -69,15 +69,7 @@ export function createStreamRedactor(rules: DirectionRules, placeholders: Placeh
       const cut = joined.length > MAX_HOLD ? joined.length - TAIL : safeCut(context, joined, rules, wide);
       const ready = joined.slice(0, Math.max(0, cut));
       if (ready !== "" && scan(context + ready).some((m) => m.start >= context.length)) return deltas.map(push);
-      const verdicts: StreamVerdict[] = [];
-      let at = 0;
-      let end = held.length;
-      for (const delta of deltas) {
-        end += delta.length;
-        const upTo = Math.min(ready.length, end);
-        verdicts.push({ action: "allow", text: ready.slice(at, upTo) });
-        at = upTo;
-      }
+      const verdicts = eachOwnText(ready, held.length, deltas);
       held = joined.slice(ready.length);
       context = (context + ready).slice(-CONTEXT);
       return verdicts;
@@ -90,16 +82,9 @@ export function createStreamRedactor(rules: DirectionRules, placeholders: Placeh
       if (blocked) return [{ action: "deny", text: "", code: "IRON_ERR_PII", reason: "the response stream was blocked" }];
       const joined = held + deltas.join("");
       const ready = joined.slice(0, done ? joined.length : releasedUpTo(joined));
-      const verdicts: StreamVerdict[] = [];
-      let at = 0;
-      let end = held.length;
-      for (const delta of deltas) {
-        end += delta.length;
-        const upTo = Math.min(ready.length, end);
-        verdicts.push({ action: "allow", text: ready.slice(at, upTo) });
-        at = upTo;
-      }
-      if (done || verdicts.length === 0) verdicts.push({ action: "allow", text: ready.slice(at) });
+      const verdicts = eachOwnText(ready, held.length, deltas);
+      // With no delta, what goes out is the held text: it goes as the remainder.
+      if (done || verdicts.length === 0) verdicts.push({ action: "allow", text: deltas.length === 0 ? ready : "" });
       const missed = ready === "" ? null : redactText(context + ready, rules, placeholders, context.length);
       held = joined.slice(ready.length);
       context = (context + ready).slice(-CONTEXT);
@@ -186,4 +171,21 @@ export function safeCut(context: string, held: string, rules: DirectionRules, wi
   // Never split a surrogate pair.
   if (cut > 0 && cut < held.length && /[\uD800-\uDBFF]/.test(held[cut - 1] as string)) cut -= 1;
   return cut;
+}
+
+/**
+ * What goes out of a read (`ready`: a prefix of the held text and the deltas joined) as one allow
+ * per delta: each delta its own text as far as `ready` reaches, the first also the held text.
+ */
+function eachOwnText(ready: string, heldLength: number, deltas: readonly string[]): StreamVerdict[] {
+  const verdicts: StreamVerdict[] = [];
+  let at = 0;
+  let end = heldLength;
+  for (const delta of deltas) {
+    end += delta.length;
+    const upTo = Math.min(ready.length, end);
+    verdicts.push({ action: "allow", text: ready.slice(at, upTo) });
+    at = upTo;
+  }
+  return verdicts;
 }
