@@ -289,22 +289,27 @@ def parse_decision(msg: Mapping[str, Any], actions: Tuple[str, ...]) -> Decision
     )
 
 
-#: Every request decision of a supervisor carries the same response_hints: decoded once (codec_decode.repeat)
-#: and parsed once (the decoder's shared list, and what it gave).
+#: Every request decision of a supervisor carries the same response_hints (and every stream's the same
+#: chunk_hints): decoded once (codec_decode.repeat) and parsed once (the decoder's shared list, and what it gave).
 repeat("response_hints")
-_last_hints: Tuple[Any, Optional[Tuple[Tuple[str, bool], ...]]] = (None, None)
+repeat("chunk_hints")
+_parsed_once: Dict[str, Tuple[Any, Any]] = {}
+
+
+def _once(key: str, value: Any, parse: Any) -> Any:
+    """parse(value), remembered while the decoder hands out its one shared value for key again."""
+    last = _parsed_once.get(key)
+    if last is not None and value is last[0]:
+        return last[1]
+    parsed = parse(value)
+    if value is not None and value is remembered(key):  # shared and never changed: parse it once
+        _parsed_once[key] = (value, parsed)
+    return parsed
 
 
 def parse_hints(value: Any) -> Optional[Tuple[Tuple[str, bool], ...]]:
     """response_hints (3.5) as (source, ignore case) pairs; None when absent or off-spec (then the shim asks)."""
-    global _last_hints
-    last = _last_hints
-    if value is last[0] and value is not None:
-        return last[1]
-    parsed = _parse_hints(value)
-    if value is not None and value is remembered("response_hints"):  # shared and never changed: parse it once
-        _last_hints = (value, parsed)
-    return parsed
+    return _once("response_hints", value, _parse_hints)
 
 
 def _parse_hints(value: Any) -> Optional[Tuple[Tuple[str, bool], ...]]:
@@ -323,7 +328,12 @@ def _parse_hints(value: Any) -> Optional[Tuple[Tuple[str, bool], ...]]:
 
 def parse_chunk_hints(value: Any) -> Optional[Tuple[Tuple[str, bool, bool], ...]]:
     """chunk_hints (3.6a) as (source, ignore case, hold) triples; None when absent or off-spec (the shim asks)."""
-    hints = parse_hints(value)
+    return _once("chunk_hints", value, _parse_chunk_hints)
+
+
+def _parse_chunk_hints(value: Any) -> Optional[Tuple[Tuple[str, bool, bool], ...]]:
+    """parse_chunk_hints() without the memo."""
+    hints = _parse_hints(value)
     if hints is None:
         return None
     holds = []

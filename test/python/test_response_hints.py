@@ -95,6 +95,20 @@ class ParseHints(unittest.TestCase):
         mine.append(HELLO)  # a list of the caller's own is parsed each time: it may change
         self.assertEqual(protocol.parse_hints(mine), ((EMAIL["re"], False), (HELLO["re"], True)))
 
+    def test_the_chunk_hints_of_every_stream_are_parsed_once_while_they_stay_the_same(self) -> None:
+        hold = {"re": "[0-9]", "i": False, "hold": True}
+
+        def decided(hints: Any) -> Any:
+            raw = codec.packb({"v": 1, "type": "decision", "id": 1, "chunk_hints": hints, "action": "allow"})
+            return protocol.parse_decision(protocol.parse_incoming(raw), protocol.REQUEST_ACTIONS).chunk_hints
+
+        first = decided([EMAIL, hold])
+        self.assertEqual(first, ((EMAIL["re"], False, False), ("[0-9]", False, True)))
+        self.assertIs(decided([EMAIL, hold]), first)
+        self.assertEqual(decided([hold]), (("[0-9]", False, True),))
+        self.assertIsNone(decided([{"re": "a", "hold": 1}]))
+        self.assertEqual(decided([EMAIL, hold]), first)
+
     def test_the_vector_reads_as_pairs(self) -> None:
         path = os.path.join(os.path.dirname(__file__), "..", "..", "protocol", "vectors", "messages.json")
         with open(path, encoding="utf-8") as f:
