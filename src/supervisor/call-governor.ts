@@ -12,6 +12,7 @@ import type { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 import { MetricsBoard, type CallMetrics } from "./call-metrics.js";
 import { finishFields, traceFields } from "./trace-fields.js";
 import { allowDecision, toCall, toDecision, toResult, type DecisionFields } from "./wire-mapping.js";
+import { batchDecision, singleDecision } from "./chunk-decisions.js";
 import { usageProblem } from "../policy/usage-check.js";
 
 /** Where a decision goes the moment it is known (the agent server writes it to the shim). */
@@ -278,40 +279,12 @@ export class CallGovernor {
       return allowed;
     }
     const verdicts: ChainedVerdict[] = [];
-    const decision = texts === undefined ? this.#single(allowed, filter, message, verdicts) : this.#batch(call.id, filter, texts, message.done, verdicts);
+    const decision = texts === undefined ? singleDecision(allowed, filter, message, verdicts) : batchDecision(call.id, filter, texts, message.done, verdicts);
     if (decision.action === "deny") this.#streams.set(call.id, DENIED_STREAM);
     this.#replied(reply, decision, () => {
       for (const verdict of verdicts) this.#filtered(agentId, call, verdict);
     });
     return decision;
-  }
-
-  // One delta, or the end: what the filters let through of it.
-  #single(allowed: DecisionFields, filter: ChainedFilter, message: LlmChunkMessage, verdicts: ChainedVerdict[]): DecisionFields {
-    const verdict = message.done ? filter.end() : filter.push(message.text);
-    verdicts.push(verdict);
-    return { ...allowed, action: verdict.action, policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, text: verdict.text };
-  }
-
-  // Every delta of one read (the filters take them at once), then the end when it was read too; a deny stops there.
-  #batch(callId: string, filter: ChainedFilter, texts: readonly string[], done: boolean, verdicts: ChainedVerdict[]): DecisionFields {
-    const out: string[] = [];
-    let decided: ChainedVerdict | null = null;
-    const pushed = texts.length === 0 ? [] : filter.pushMany(texts);
-    for (let i = 0; i < pushed.length || (done && i === texts.length); i += 1) {
-      const verdict = i < pushed.length ? (pushed[i] as ChainedVerdict) : filter.end();
-      verdicts.push(verdict);
-      if (verdict.action === "deny") return { ...allowDecision(callId), action: "deny", policy: verdict.policy, code: verdict.code ?? null, reason: verdict.reason ?? null, texts: out, text: "" };
-      if (verdict.action === "redact") decided = verdict;
-      if (i < texts.length) out.push(verdict.text);
-      else return this.#batchAnswer(callId, decided, out, verdict.text);
-    }
-    return this.#batchAnswer(callId, decided, out, "");
-  }
-
-  #batchAnswer(callId: string, redacted: ChainedVerdict | null, texts: string[], rest: string): DecisionFields {
-    if (redacted === null) return { ...allowDecision(callId), texts, text: rest };
-    return { ...allowDecision(callId), action: "redact", policy: redacted.policy, reason: redacted.reason ?? null, texts, text: rest };
   }
 
   // A released read is shown to the call details; one a filter would have acted on after all (a chunk hint
@@ -320,9 +293,12 @@ export class CallGovernor {
     for (const verdict of verdicts) this.#observe((o) => o.streamText(call.id, verdict.text));
     const acted = verdicts.find((v) => v.action !== "allow");
     if (acted === undefined) return;
-    const error = `a read of the stream was released before its chunk decision (no chunk hint matched), so this ${acted.action} was not applied: a chunk hint missed a match`;
-    this.#bus.publish({ type: "policy.error", agentId, callId: call.id, policy: acted.policy ?? "unknown", error, timedOut: false, ignored: true });
-    this.#afterFailed(new Error(`call ${call.id}: ${error}`));
+    this.#missedHint(
+      agentId,
+      call.id,
+      acted.policy,
+      `a read of the stream was released before its chunk decision (no chunk hint matched), so this ${acted.action} was not applied: a chunk hint missed a match`,
+    );
   }
 
   // What the agent receives is shown to the call details; a redact or deny is an llm.decision event.
@@ -373,10 +349,19 @@ export class CallGovernor {
   }
 
   // A read response the shim released at once (no response hint matched) that a policy redacts or
-  // denies after all: the agent already has it. A hint that misses a match is a bug; it is told, not kept quiet.
+  // denies after all: the agent already has it.
   #releasedAnyway(agentId: string, callId: string, verdict: Verdict): void {
-    const error = `the response was released before its decision (no response hint matched), so this ${verdict.action} was not applied: a response hint missed a match`;
-    this.#bus.publish({ type: "policy.error", agentId, callId, policy: verdict.policy ?? "unknown", error, timedOut: false, ignored: true });
+    this.#missedHint(
+      agentId,
+      callId,
+      verdict.policy,
+      `the response was released before its decision (no response hint matched), so this ${verdict.action} was not applied: a response hint missed a match`,
+    );
+  }
+
+  // A hint that missed a match (a response or a stream's read went out unchecked) is a bug: it is told, not kept quiet.
+  #missedHint(agentId: string, callId: string, policy: string | null, error: string): void {
+    this.#bus.publish({ type: "policy.error", agentId, callId, policy: policy ?? "unknown", error, timedOut: false, ignored: true });
     this.#afterFailed(new Error(`call ${callId}: ${error}`));
   }
 
