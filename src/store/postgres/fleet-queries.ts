@@ -1,10 +1,10 @@
 // Looking back over a whole fleet: the call ledger and the agents of every supervisor on one
 // database, each with the supervisor (host and pid) that ran it. Totals are summed here over
 // exactly the calls listed, as the SQLite ledger's are.
-import pg from "pg";
+import type pg from "pg";
 import { OUTCOME_SQL } from "../../events/call-outcome.js";
 import type { AgentSummary, CallFilter, LedgerCall, LedgerReport, Totals } from "../sqlite/ledger-queries.js";
-import { clientConfig, pgStoreError } from "./pg-connect.js";
+import { clientConfig, pgStoreError, quietPool } from "./pg-connect.js";
 import { migrateSchema } from "./pg-schema.js";
 
 /** A call or agent of the fleet, with the supervisor that ran it as `host/pid`. */
@@ -16,8 +16,7 @@ const OUTCOME = OUTCOME_SQL;
 
 /** One short-lived connection for a command; the schema is brought up to date first. */
 export async function withFleet<T>(url: string, body: (pool: pg.Pool) => Promise<T>, doing = "reading the fleet's ledger"): Promise<T> {
-  const pool = new pg.Pool({ ...clientConfig(url), max: 1 });
-  pool.on("error", () => undefined);
+  const pool = quietPool({ ...clientConfig(url), max: 1 });
   try {
     await migrateSchema(pool);
     return await body(pool);

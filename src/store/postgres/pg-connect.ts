@@ -22,11 +22,25 @@ export function clientConfig(url: string): pg.ClientConfig {
   return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types, application_name: "iron" };
 }
 
+const ignore = (): void => undefined;
+
+/**
+ * A pool whose connections never raise an uncaught 'error'. node-postgres emits a dropped
+ * connection's error (a shutdown's FATAL, pg_terminate_backend) on the pool while the connection is
+ * idle, but on the client itself while it is checked out or being ended after a failed statement,
+ * and an 'error' nobody listens to ends the process. The statement that meets the dropped
+ * connection still fails with its error.
+ */
+export function quietPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on("error", ignore);
+  pool.on("connect", (client) => client.on("error", ignore));
+  return pool;
+}
+
 /** A pool of `max` connections, proven by one round trip; throws IRON_ERR_STORE. */
 export async function openPool(url: string, max = 4): Promise<pg.Pool> {
-  const pool = new pg.Pool({ ...clientConfig(url), max, idleTimeoutMillis: 30_000 });
-  // An idle client's error (the server went away) must not crash the process; the next query reports it.
-  pool.on("error", () => undefined);
+  const pool = quietPool({ ...clientConfig(url), max, idleTimeoutMillis: 30_000 });
   try {
     await pool.query("SELECT 1");
     return pool;
