@@ -1,4 +1,4 @@
-"""The session's opening messages (SPEC.md 3.1, 3.1a, 3.2: hello, challenge, welcome) as vectors, for vector_messages.py."""
+"""The session's opening messages (SPEC.md 3.1-3.2: hello, challenge, welcome) as vectors."""
 
 
 def handshake(add):
