@@ -1,4 +1,4 @@
-"""Shared by the benchmark agents: a typical chat request, and writing samples for bench/*.mjs."""
+"""Shared by the benchmark agents: a typical chat request and answer, and writing samples for bench/*.mjs."""
 import json
 import os
 
@@ -27,6 +27,16 @@ def chat_headers(api_key="sk-bench-not-a-real-key"):
             ("x-stainless-arch", "x64"), ("x-stainless-runtime", "CPython"),
             ("x-stainless-runtime-version", "3.11.2"), ("authorization", "Bearer " + api_key),
             ("x-stainless-async", "false"), ("x-stainless-retry-count", "0")]
+
+
+def chat_reply():
+    """The bytes of a provider's short chat completion answer (a read response, for gov.responses.after)."""
+    return json.dumps({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1733600000, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "It is on its way."},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 80, "completion_tokens": 8, "total_tokens": 88},
+    }).encode()
 
 
 def write_results(results):

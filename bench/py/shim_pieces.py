@@ -7,7 +7,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import URL, chat_body, chat_headers  # noqa: E402
+from benchlib import URL, chat_body, chat_headers, chat_reply  # noqa: E402
 
 from iron_shim import codec, protocol, settings  # noqa: E402
 from iron_shim.client import Client, _encode  # noqa: E402
@@ -32,18 +32,7 @@ HINTS = [
 body = json.dumps(chat_body()).encode()
 headers = chat_headers()
 header_map = dict(headers)
-reply = json.dumps(
-    {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1733600000,
-        "model": "gpt-4o-mini",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": "It is on its way."}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 80, "completion_tokens": 8, "total_tokens": 88},
-    }
-).encode()
+reply = chat_reply()
 
 client = Client(settings.from_env({}), "bench")
 client.link.features = frozenset({protocol.BODY_JSON})
