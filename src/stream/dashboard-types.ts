@@ -11,7 +11,7 @@ export interface DashboardInfo {
   readonly readOnly: boolean;
   readonly stateFile: string | null;
   readonly eventsPath: string;
-  /** The action names allowed ([] when read-only). */
+  /** The actions the presented token may run ([] for the watch token and when read-only). */
   readonly actions: readonly string[];
   /** Budget warning thresholds, fractions of a limit (0.5, 0.8, 0.9). */
   readonly budgetWarnAt: readonly number[];

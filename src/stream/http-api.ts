@@ -57,7 +57,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
     }
     if (path === "/api/info") {
       only(req, ["GET", "HEAD"]);
-      return sendJson(res, 200, { ...backend.info(), eventsPath: EVENTS_PATH });
+      const info = backend.info();
+      return sendJson(res, 200, { ...(control ? info : watchOnly(info)), eventsPath: EVENTS_PATH });
     }
     const call = /^\/api\/calls\/([^/]+)$/.exec(path);
     if (call !== null) {
@@ -86,6 +87,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
     logger.error({ err: String(error), path }, "a dashboard API request failed");
     return sendError(res, 500, "IRON_ERR_INTERNAL", "the request failed inside iron; see the supervisor's log");
   }
+}
+
+/** What the watch token is told: the same page, and no action it would be refused. */
+function watchOnly(info: ReturnType<DashboardBackend["info"]>): ReturnType<DashboardBackend["info"]> {
+  return { ...info, actions: [], agents: info.agents.map((a) => ({ ...a, canStart: false, canStop: false, canRestart: false })) };
 }
 
 function only(req: IncomingMessage, methods: readonly string[]): void {

@@ -136,6 +136,17 @@ describe("the dashboard in a real browser", () => {
       await expect.poll(() => body.textContent(), PATIENCE).toContain("first call <b>not bold</b>");
       expect(await detail.locator("pre.body b").count()).toBe(0);
 
+      // The link to share (the watch token) shows the same agent and budget, and no button it would be refused.
+      const watcher = await watchedPage(browser);
+      await watcher.page.goto(sup.watchDashboardUrl as string);
+      await expect.poll(() => watcher.page.locator('tr[data-agent="worker"] [data-testid="agent-state"]').textContent(), PATIENCE).toBe("running");
+      await expect.poll(() => watcher.page.locator('[data-scope="global"]').textContent(), PATIENCE).toContain("of $1.00");
+      expect(await watcher.page.getByRole("button", { name: "Stop worker", exact: true }).count()).toBe(0);
+      expect(await watcher.page.getByRole("button", { name: "Reset the spend of global" }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Reset the spend of global" }).count()).toBe(1);
+      expect(watcher.errors).toEqual([]);
+      await watcher.page.context().close();
+
       // Stop from the page: confirm, the row turns stopped, the action is audited.
       await page.getByRole("button", { name: "Stop worker" }).click();
       await page.getByRole("group", { name: "Stop worker" }).getByRole("button", { name: "Confirm" }).click();

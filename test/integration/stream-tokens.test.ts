@@ -31,7 +31,12 @@ describe("stream tokens", () => {
       expect(watchToken).not.toBe(controlToken);
       expect(sup.streamUrl).toContain(encodeURIComponent(watchToken));
       expect(await firstEvent(sup.streamUrl as string)).toBe("snapshot");
-      expect((await apiGet(base, watchToken, "/api/info")).status).toBe(200);
+      // /api/info says what the presented token may do: the page offers no button the server would refuse.
+      const watching = await apiGet(base, watchToken, "/api/info");
+      expect(watching.status).toBe(200);
+      expect(watching.json.actions).toEqual([]);
+      const controlling = await apiGet(base, controlToken, "/api/info");
+      expect(controlling.json.actions).toContain("budget.set");
       const refused = await act(base, watchToken, { action: "budget.set", scope: "global", limitUsd: 5 });
       expect([refused.status, refused.json.error.code]).toEqual([403, "IRON_ERR_AUTH"]);
       expect(refused.json.error.message).toContain("control token");

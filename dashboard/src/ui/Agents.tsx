@@ -18,7 +18,7 @@ interface Props {
 }
 
 export function Agents({ agents, extras, info, now, act }: Props) {
-  const readOnly = info === null || info.readOnly;
+  const readOnly = info === null || info.readOnly || info.actions.length === 0;
   return (
     <section class="card" aria-labelledby="agents-h">
       <h2 id="agents-h">Agents</h2>

@@ -106,7 +106,7 @@ export function App({ token, onRefused }: Props) {
 
   const series = useMemo(() => state.timeline.series(Date.now()), [now, rev === 0]);
   const p = state.projection;
-  const readOnly = info === null || info.readOnly;
+  const readOnly = info === null || info.readOnly || info.actions.length === 0;
   void rev;
   return (
     <div class="page">
