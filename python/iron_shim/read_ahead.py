@@ -54,6 +54,7 @@ class Pipeline:
     def next(self) -> Optional[bytes]:
         """The bytes the agent sees for the next read (b"" when it shows nothing yet); None after the end.
         An error reading the body is raised here, after the bytes read before it."""
+        self._tap.tell_released()  # the agent has the reads released so far: the supervisor is told now
         if not self._helping:
             return self._own()
         with self._cond:

@@ -75,3 +75,47 @@ class ChunkHints(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Telling(unittest.TestCase):
+    """When the supervisor hears of released reads: after the agent has their bytes, joined, and always
+    before a later ask of the call and before the report."""
+
+    def tap(self, log):
+        from iron_shim.stream_filter import ChunkFilter
+        from iron_shim.stream_text import TextShape
+        from iron_shim.streams import accumulator_for
+        from iron_shim.tap import StreamTap
+
+        chunks = ChunkFilter(TextShape(), lambda a, s: b"", releaser=releaser())
+        return StreamTap(
+            accumulator_for("openai", "chat.completions", False),
+            lambda result, complete, error: log.append(("report", result.output)),
+            rewrite=True,
+            chunks=chunks,
+            ask=lambda ask: log.append(("ask", ask.texts, ask.done)) or Answer("allow", ask.texts),
+            tell=lambda ask: log.append(("tell", ask.texts, ask.done)),
+        )
+
+    def test_released_reads_are_told_once_the_agent_reads_on_joined_and_before_an_ask(self) -> None:
+        from .llm_server import chat_sse
+
+        events = [e.encode() for e in chat_sse(False, ("Hello ", "there ", "card 4111 ", "ok "))]
+        log: list = []
+        tap = self.tap(log)
+        out = tap.feed(events[0] + events[1])  # the role chunk and "Hello "
+        self.assertIn(b"Hello ", out)
+        self.assertEqual(log, [])  # the agent has the bytes; nothing was sent before them
+        tap._released(Ask(("x ",), False))  # a second release before anyone is told (as a pipeline's may be)
+        tap.tell_released()
+        self.assertEqual(log, [("tell", ("Hello ", "x "), False)])
+        log.clear()
+        tap.feed(events[2])  # "there ": released, not told yet
+        self.assertEqual(log, [])
+        tap.feed(events[3])  # "card 4111 " holds: told "there " first, then asked
+        self.assertEqual(log, [("tell", ("there ",), False), ("ask", ("card 4111 ",), False)])
+        log.clear()
+        tap.feed(b"".join(events[4:]))  # "ok " and the end: released
+        tap.finish()
+        self.assertEqual([entry[0] for entry in log], ["tell", "report"])
+        self.assertEqual(log[0][1:], (("ok ",), True))
