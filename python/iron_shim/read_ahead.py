@@ -153,6 +153,9 @@ class Pipeline:
                 if chunk is None or (fresh and self._inflight == 0):
                     self._flush()
                 self._cond.notify()
+            # A read released just now is told from here, after the caller was woken to build it: the
+            # write lets the caller take the interpreter while this thread is in the system call.
+            self._tap.tell_released()
             if chunk is None or self._tap.ended:
                 return
 
