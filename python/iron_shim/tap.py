@@ -163,6 +163,18 @@ class StreamTap:
                 self._untold.append(ask)
         return answer
 
+    def release_now(self, ask: Ask) -> Optional[Answer]:
+        """A read released on its own, or None with nothing noted (it may still be joined with later reads,
+        then released or asked about as one): the caller's thread keeps reading a clean stream itself."""
+        releaser = self.filter.releaser if self.filter is not None and self._tell is not None else None
+        if releaser is None:
+            return None
+        answer: Optional[Answer] = releaser.release(ask)
+        if answer is not None:
+            with self._tell_lock:
+                self._untold.append(ask)
+        return answer
+
     def tell_released(self) -> None:
         """Tells the supervisor the reads released since it was last told, as one released llm.chunk (its
         filters follow a joined read as they would each: SPEC 3.6a); called before any later llm.chunk of

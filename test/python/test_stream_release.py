@@ -119,3 +119,41 @@ class Telling(unittest.TestCase):
         tap.finish()
         self.assertEqual([entry[0] for entry in log], ["tell", "report"])
         self.assertEqual(log[0][1:], (("ok ",), True))
+
+    def test_a_clean_burst_is_read_and_released_on_the_callers_thread(self) -> None:
+        """No hand-off to the pooled helper while the chunk hints release every read: the agent's thread
+        reads, releases and gets each read itself; a read a hold hint stops hands the rest to the helper."""
+        import threading
+
+        from .llm_server import chat_sse
+
+        def run(pieces):
+            events = [e.encode() for e in chat_sse(False, pieces)]
+            readers, log = [], []
+            tap = self.tap(log)
+            chunks = iter(events)
+
+            def read():
+                readers.append(threading.get_ident())
+                return next(chunks, None)
+
+            pipe = tap.pipeline(read)
+            out = b""
+            while True:
+                got = pipe.next()
+                if got is None:
+                    break
+                out += got
+            tap.finish()
+            return readers, log, out
+
+        me = threading.get_ident()
+        readers, log, out = run(("Hello ", "there ", "all "))
+        self.assertEqual(set(readers), {me})
+        self.assertEqual(b"".join(e.encode() for e in chat_sse(False, ("Hello ", "there ", "all "))), out)
+        self.assertNotIn("ask", [entry[0] for entry in log])
+        self.assertEqual([entry[0] for entry in log][-1], "report")
+        self.assertEqual("".join("".join(entry[1]) for entry in log if entry[0] == "tell"), "Hello there all ")
+        readers, log, out = run(("Hello ", "card 4111 ", "ok "))
+        self.assertNotEqual(set(readers), {me})  # the held number: the helper reads on, the rest goes in one read
+        self.assertIn(b"card 4111 ", out)
