@@ -1,7 +1,7 @@
 """A watched stream's body on a blocking reader, with its llm.chunk asks pipelined (SPEC 3.6a batching).
 
-The caller's own thread reads the body until a read needs an ask (events without text, and reads the
-chunk hints release, pass at once, with no hand-off). From then on a pooled helper reads the body to its end while the caller waits for
+The caller's own thread reads the body until a read needs an ask (events without text, and fresh reads
+the chunk hints release, pass at once, with no hand-off). From then on a pooled helper reads the body to its end while the caller waits for
 answers and builds them, in read order. What is read goes to the engine in one ask:
 - at once, when the read waited for the network (fresh text) and no ask is in flight;
 - when it came from a buffer (a burst), with whatever else is read until the caller wakes (at most
@@ -100,7 +100,9 @@ class Pipeline:
         ask = prepared.ask
         if ask is None or prepared.error is not None:
             return tap.build(prepared, ALLOW)
-        released = tap.release_now(ask)  # the chunk hints clear it: no ask, so nothing to wait or join for
+        # Fresh text the chunk hints clear needs no ask: a paced stream stays on this thread, no hand-off. A
+        # burst still goes to the helper, joined: one release (or ask) and one build for all of it is cheaper.
+        released = tap.release_now(ask) if fresh or chunk is None else None
         if released is not None:
             return tap.build(prepared, released)
         if chunk is not None and not fresh:  # a burst: the rest, read by the helper, goes in the same ask

@@ -120,10 +120,12 @@ class Telling(unittest.TestCase):
         self.assertEqual([entry[0] for entry in log], ["tell", "report"])
         self.assertEqual(log[0][1:], (("ok ",), True))
 
-    def test_a_clean_burst_is_read_and_released_on_the_callers_thread(self) -> None:
-        """No hand-off to the pooled helper while the chunk hints release every read: the agent's thread
-        reads, releases and gets each read itself; a read a hold hint stops hands the rest to the helper."""
+    def test_a_clean_paced_stream_is_read_and_released_on_the_callers_thread(self) -> None:
+        """No hand-off to the pooled helper while the chunk hints release every read that waited for the
+        network: the agent's thread reads, releases and gets each read itself; a read a hold hint stops
+        hands the rest to the helper."""
         import threading
+        import time
 
         from .llm_server import chat_sse
 
@@ -135,6 +137,7 @@ class Telling(unittest.TestCase):
 
             def read():
                 readers.append(threading.get_ident())
+                time.sleep(0.002)  # each read waits for the network (read_ahead.FRESH_SECONDS)
                 return next(chunks, None)
 
             pipe = tap.pipeline(read)
