@@ -1,8 +1,9 @@
 """A watched stream's body on a blocking reader, with its llm.chunk asks pipelined (SPEC 3.6a batching).
 
-The caller's own thread reads the body until a read needs an ask (events without text, and fresh reads
-the chunk hints release, pass at once, with no hand-off). From then on a pooled helper reads the body to its end while the caller waits for
-answers and builds them, in read order. What is read goes to the engine in one ask:
+The caller's own thread reads the body until a read needs an ask (events without text, and fresh
+reads the chunk hints release, pass at once, with no hand-off). From then on a pooled helper reads
+the body to its end while the caller waits for answers and builds them, in read order. What is read
+goes to the engine in one ask:
 - at once, when the read waited for the network (fresh text) and no ask is in flight;
 - when it came from a buffer (a burst), with whatever else is read until the caller wakes (at most
   FRESH_SECONDS later), so a burst already there costs one ask, as one read of all of it would;

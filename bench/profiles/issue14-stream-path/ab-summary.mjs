@@ -2,11 +2,12 @@
 import { readFileSync } from "node:fs";
 const rows = readFileSync(process.argv[2], "utf8").trim().split("\n");
 const num = (line, label) => Number(new RegExp(`${label} p50 (-?[\\d.]+)`).exec(line)?.[1]);
+const p99 = (line, label) => Number(new RegExp(`${label} p50 [^|]* p99 (-?[\\d.]+)`).exec(line)?.[1]);
 const by = { base: {}, this: {} };
 for (const line of rows) {
   const m = /^(base|this)\s+r(\d+) load ([\d.]+)/.exec(line);
   if (m === null) continue;
-  by[m[1]][m[2]] = { load: Number(m[3]), first: num(line, "first"), last: num(line, "last"), plain: num(line, "plain") };
+  by[m[1]][m[2]] = { load: Number(m[3]), first: num(line, "first"), last: num(line, "last"), plain: num(line, "plain"), last99: p99(line, "last") };
 }
 const med = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,5 +28,6 @@ for (const r of rounds) {
 console.log(
   `| median | | ${med(col("base", "last")).toFixed(2)} | ${med(col("this", "last")).toFixed(2)} | ${med(col("base", "first")).toFixed(2)} | ${med(col("this", "first")).toFixed(2)} | ${med(col("base", "plain")).toFixed(2)} | ${med(col("this", "plain")).toFixed(2)} | ${med(lp("base")).toFixed(2)} | ${med(lp("this")).toFixed(2)} |`,
 );
+console.log(`last p99 added, median over rounds: base ${med(col("base", "last99")).toFixed(2)}, this ${med(col("this", "last99")).toFixed(2)} ms`);
 const better = rounds.filter((r) => by.this[r].last - by.this[r].plain < by.base[r].last - by.base[r].plain).length;
 console.log(`\nlast−plain lower for this in ${better} of ${rounds.length} rounds`);
