@@ -15,6 +15,10 @@ class SSEEvent(NamedTuple):
     raw: bytes
 
 
+#: SSEEvent(...) without the generated __new__'s Python frame (the block split makes one per event).
+_event = tuple.__new__
+
+
 class SSEParser:
     """Feed bytes split anywhere (\\n or \\r\\n line ends); get whole events with their raw bytes back."""
 
@@ -76,7 +80,7 @@ class SSEParser:
                 name, data = block[7:nl].decode("utf-8", "replace"), block[nl + 1 :]
             if not data.startswith(b"data: ") or b"\n" in data:
                 return None
-            events.append(SSEEvent(name, data[6:].decode("utf-8", "replace"), block + b"\n\n"))
+            events.append(_event(SSEEvent, (name, data[6:].decode("utf-8", "replace"), block + b"\n\n")))
         if rest:
             self._buf += rest
             if len(rest) > MAX_EVENT_BYTES:
