@@ -1,7 +1,7 @@
 """Paired per call in one agent: streamed httpx calls to the mock, alternating per call between "old"
 (main's behaviour patched back in: no read released on the caller's thread, a released read told
 inside send before the caller builds it, the SSE parser line by line) and "new" (this branch). Stamps the last chunk and the end of the call."""
-import json, os, socket, sys, time
+import json, os, socket, sys, threading, time
 sys.path.insert(0, os.environ["BENCH_PY"])
 _cc = socket.create_connection
 def _nd(*a, **k):
@@ -32,13 +32,23 @@ _release_now = T.StreamTap.release_now
 
 
 #: which of this branch's changes each mode has: R released on the caller's thread, T told after the
-#: bytes, S the SSE block split ("old" none of them, "new" all)
-FLAGS = {"old": "", "new": "RTS", **dict(m.split("=") for m in os.environ.get("MODES_EXTRA", "").split() if "=" in m)}
+#: bytes, H the helper tells right after its flush, S the SSE block split ("old" none, "new" all)
+FLAGS = {"old": "", "new": "RTSH", **dict(m.split("=") for m in os.environ.get("MODES_EXTRA", "").split() if "=" in m)}
 A, B = os.environ.get("MODES", "old,new").split(",")
+
+
+_tell = T.StreamTap.tell_released
+
+
+def tell_not_on_helper(self):
+    if not threading.current_thread().name.startswith("iron-stream-read"):
+        _tell(self)
 
 
 def mode(name):
     flags = FLAGS[name]
+    # H: the pooled helper tells right after its flush (else the caller does, at the end)
+    T.StreamTap.tell_released = _tell if "H" in flags or "T" not in flags else tell_not_on_helper
     T.StreamTap._released = _released if "T" in flags else old_released
     T.StreamTap.release_now = _release_now if "R" in flags else (lambda self, ask: None)
     S.SSEParser._data_blocks = _blocks if "S" in flags else (lambda self, chunk: None)
