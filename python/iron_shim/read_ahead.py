@@ -1,8 +1,9 @@
 """A watched stream's body on a blocking reader, with its llm.chunk asks pipelined (SPEC 3.6a batching).
 
-The caller's own thread reads the body until a read needs an ask (events without text pass at once,
-with no hand-off). From then on a pooled helper reads the body to its end while the caller waits for
-answers and builds them, in read order. What is read goes to the engine in one ask:
+The caller's own thread reads the body until a read needs an ask (events without text, and fresh
+reads the chunk hints release, pass at once, with no hand-off). From then on a pooled helper reads
+the body to its end while the caller waits for answers and builds them, in read order. What is read
+goes to the engine in one ask:
 - at once, when the read waited for the network (fresh text) and no ask is in flight;
 - when it came from a buffer (a burst), with whatever else is read until the caller wakes (at most
   FRESH_SECONDS later), so a burst already there costs one ask, as one read of all of it would;
@@ -50,11 +51,14 @@ class Pipeline:
         self._done = False  # the end of the body is prepared (and asked about)
         self._closed = False
         self._error: Optional[BaseException] = None
+        self._fresh = False  # the caller's last own read waited for the network
 
     def next(self) -> Optional[bytes]:
         """The bytes the agent sees for the next read (b"" when it shows nothing yet); None after the end.
         An error reading the body is raised here, after the bytes read before it."""
         if not self._helping:
+            if self._fresh:  # the agent has a paced stream's last read: told now, before the next wait
+                self._tap.tell_released()
             return self._own()
         with self._cond:
             while (
@@ -89,7 +93,7 @@ class Pipeline:
             return None
         began = time.perf_counter()
         chunk = self._read()
-        fresh = time.perf_counter() - began >= FRESH_SECONDS
+        fresh = self._fresh = time.perf_counter() - began >= FRESH_SECONDS
         if chunk is None:
             self._done = True
         tap = self._tap
@@ -97,6 +101,11 @@ class Pipeline:
         ask = prepared.ask
         if ask is None or prepared.error is not None:
             return tap.build(prepared, ALLOW)
+        # Fresh text the chunk hints clear needs no ask: a paced stream stays on this thread, no hand-off. A
+        # burst still goes to the helper, joined: one release (or ask) and one build for all of it is cheaper.
+        released = tap.release_now(ask) if fresh or chunk is None else None
+        if released is not None:
+            return tap.build(prepared, released)
         if chunk is not None and not fresh:  # a burst: the rest, read by the helper, goes in the same ask
             with self._cond:
                 self._held = prepared
@@ -149,9 +158,12 @@ class Pipeline:
                     self._body_ended = True
                 elif chunk:
                     self._unsent.append(chunk)
-                if chunk is None or (fresh and self._inflight == 0):
+                flushed = chunk is None or (fresh and self._inflight == 0)
+                if flushed:
                     self._flush()
                 self._cond.notify()
+            if flushed:  # a read released just now is told after the caller was woken to build it
+                self._tap.tell_released()
             if chunk is None or self._tap.ended:
                 return
 

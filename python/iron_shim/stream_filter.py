@@ -171,7 +171,9 @@ class ChunkFilter:
                 continue
             self._note_sequence(obj)
             if kind == "text":
-                out += self._release_held()
+                if self._held:
+                    out += self._release_held()
+                self._holding = False
                 if len(given) < len(deltas):  # the deny came at a delta of this event: it does not go out
                     return bytes(out + self._deny(answer))
                 out += self._text(event.event, obj, kept, deltas, given)  # type: ignore[arg-type]
@@ -201,16 +203,19 @@ class ChunkFilter:
     ) -> bytes:
         """One event's deltas with the texts to emit (taken from `given`, see _spread)."""
         copy: Optional[Dict[str, Any]] = None  # copied only when a text changes: most deltas pass as they are
+        shape = self.shape
+        key: Hashable = None
         for where, text in deltas:
             emitted = given.popleft()
             if emitted != text:
                 if copy is None:
                     copy = private_copy(obj)
-                self.shape.set_text(copy, where, emitted)
-            self._record(self.shape.key(obj, where), emitted)
+                shape.set_text(copy, where, emitted)
+            key = shape.key(obj, where)
+            self._record(key, emitted)
         self._seen_text = True
         # remainder() copies this event and sets its own text: the provider's event serves as well as ours
-        self._last = (name, obj, deltas[-1][0], self.shape.key(obj, deltas[-1][0]))
+        self._last = (name, obj, deltas[-1][0], key)
         return kept if copy is None else self._encode(name, copy)
 
     def _spread(self, plan: List[_Planned], answer: Answer, rides: bool) -> List[str]:

@@ -13,6 +13,8 @@ from .usage import Usage, error_text, gemini_parts, gemini_usage, normalise
 _USAGE_NULL_AFTER = re.compile(rb',\s*"usage"\s*:\s*null(?=\s*[,}])')
 _USAGE_NULL_FIRST = re.compile(rb'"usage"\s*:\s*null\s*,\s*')
 DROP = b""
+#: json.loads for a str, without its argument checks (one call per streamed event).
+_decode = json.JSONDecoder().decode
 #: Accumulator.parsed when the accumulator did not parse the event (its own on_event reads another framing).
 UNPARSED: Any = object()
 
@@ -55,7 +57,7 @@ class Accumulator:
             self.done = True
             return None
         try:
-            obj = json.loads(event.data)
+            obj = _decode(event.data)
         except ValueError:
             return None
         if not isinstance(obj, dict):
@@ -98,7 +100,9 @@ class OpenAIChat(Accumulator):
                 delta = choice.get("delta")
                 if isinstance(delta, dict):
                     self.add_text(choice.get("index"), delta.get("content"))
-                self.add_text(choice.get("index"), choice.get("text"))
+                text = choice.get("text")  # legacy completions
+                if text is not None:
+                    self.add_text(choice.get("index"), text)
         usage = obj.get("usage")
         if usage is not None:
             self.usage = normalise(self.kind, usage) or self.usage

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from typing import Any, Awaitable, Callable, List, NamedTuple, Optional
+from typing import Any, Awaitable, Callable, List, NamedTuple, Optional, Tuple
 
 from .errors import PolicyDenied
 from .internal import swallow
@@ -83,6 +83,8 @@ class StreamTap:
         self._send = send or _deferred
         self._wait = wait or self._asked
         self._tell = tell
+        self._untold: List[Ask] = []  # released reads the supervisor was not told about yet, in order
+        self._tell_lock = threading.RLock()  # re-entrant: finish() may run from a finalizer on this thread
         self._pipe: Optional[Pipeline] = None
         self._parser: Any = getattr(accumulator, "new_parser", SSEParser)()
         self._lock = threading.Lock()
@@ -143,17 +145,49 @@ class StreamTap:
     def send(self, ask: Ask) -> Any:
         """Sends a prepared read's ask now; wait(handle) takes the answer (at once for a released read)."""
         released = self._released(ask)
-        return released if released is not None else self._send(ask)
+        if released is not None:
+            return released
+        with self._tell_lock:  # what was released before this read is told before it is asked about
+            self.tell_released()
+            return self._send(ask)
 
     def _released(self, ask: Ask) -> Optional[Answer]:
-        """A read the chunk filter can release without asking (chunk hints): the supervisor is told, and
-        the answer it would have given is returned; None: ask."""
+        """A read the chunk filter can release without asking (chunk hints): the answer the supervisor
+        would have given, or None: ask. The supervisor is told later (tell_released), after the agent
+        has the read's bytes: no read waits for a message it needs no answer to."""
         if self._tell is None or self.filter is None:
             return None
         answer = self.filter.release(ask)
         if answer is not None:
-            self._tell(ask)
+            with self._tell_lock:
+                self._untold.append(ask)
         return answer
+
+    def release_now(self, ask: Ask) -> Optional[Answer]:
+        """A read released on its own, or None with nothing noted (it may still be joined with later reads,
+        then released or asked about as one): the caller's thread keeps reading a clean stream itself."""
+        releaser = self.filter.releaser if self.filter is not None and self._tell is not None else None
+        if releaser is None:
+            return None
+        answer: Optional[Answer] = releaser.release(ask)
+        if answer is not None:
+            with self._tell_lock:
+                self._untold.append(ask)
+        return answer
+
+    def tell_released(self) -> None:
+        """Tells the supervisor the reads released since it was last told, as one released llm.chunk (its
+        filters follow a joined read as they would each: SPEC 3.6a); called before any later llm.chunk of
+        the call, when the agent reads on, and at the end before the report."""
+        if not self._untold:  # the common case, without the lock
+            return
+        with self._tell_lock:
+            untold = self._untold
+            if not untold:
+                return
+            self._untold = []
+            texts: Tuple[str, ...] = untold[0].texts if len(untold) == 1 else sum((a.texts for a in untold), ())
+            self._tell(Ask(texts, untold[-1].done))  # type: ignore[misc]
 
     def wait(self, handle: Any) -> Answer:
         """The answer to a sent ask (a failure to get one is a deny Answer, or passes with fail-open). Raises
@@ -186,6 +220,8 @@ class StreamTap:
         if prepared.ask is not None and prepared.error is None:
             try:
                 released = self._released(prepared.ask)
+                if released is None:
+                    self.tell_released()
                 answer = released if released is not None else self._ask(prepared.ask)  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001
                 return self._guard(exc)
@@ -198,6 +234,8 @@ class StreamTap:
         if prepared.ask is not None and prepared.error is None:
             try:
                 released = self._released(prepared.ask)
+                if released is None:
+                    self.tell_released()
                 answer = released if released is not None else await self._ask_async(prepared.ask)  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001
                 return self._guard(exc)
@@ -258,6 +296,7 @@ class StreamTap:
 
     def feed(self, chunk: bytes) -> bytes:
         """Accounts a chunk; returns what the agent should see (the chunk itself unless rewriting)."""
+        self.tell_released()
         if self.ended:
             return b""
         if not self._accounting or not chunk:
@@ -277,12 +316,14 @@ class StreamTap:
 
     async def afeed(self, chunk: bytes) -> bytes:
         """The asyncio twin of feed(): the filter's round trips await instead of blocking the loop."""
+        self.tell_released()
         if self.filter is None or self.ended or not chunk:
             return self.feed(chunk)
         return await self._astep(chunk)
 
     def tail(self) -> bytes:
         """At end of body (rewriting only): the held-back bytes, and the filter's remainder."""
+        self.tell_released()
         if not self.rewrite or self.ended:
             return b""
         if self.filter is not None:
@@ -294,6 +335,7 @@ class StreamTap:
 
     async def atail(self) -> bytes:
         """The asyncio twin of tail()."""
+        self.tell_released()
         if self.filter is None or self.ended:
             return self.tail()
         return await self._astep(None)
@@ -309,6 +351,7 @@ class StreamTap:
         if self._pipe is not None:
             self._pipe.close()  # the helper asks nothing more, and is out of the accumulator
         try:
+            self.tell_released()  # the supervisor follows every released read before the report
             if error is None and self._accounting and not self.rewrite:
                 event = self._parser.flush()
                 if event is not None and event.data is not None:

@@ -39,6 +39,32 @@ class Parser(unittest.TestCase):
             self.assertEqual(got, expected)
             self.assertEqual(b"".join(e.raw for e in got), data)
 
+    def test_whole_data_blocks_parse_as_line_by_line_does(self) -> None:
+        """A read of whole `data: ` blocks (with or without an `event: ` line) is split at once; every other
+        shape, and a read that ends inside a block, goes line by line: the events, bytes and flush() agree."""
+
+        class LineByLine(SSEParser):
+            def _data_blocks(self, chunk):  # the general path only
+                return None
+
+        samples = [
+            "".join(chat_sse(True) + anthropic_sse() + responses_sse()),
+            'data: {"a":1}\n\ndata: x\n\n\ndata: y\n\n',
+            "data:tight\n\ndata: \n\nevent: e:f\ndata: z\n\n: ping\n\nevent: a\ndata: 1\ndata: 2\n\n",
+            "data: one\n\ndata: unfinished\n",
+            "data: one\n\nevent: only\n\nid: 3\ndata: two\n\ndata: tail",
+        ]
+        rng = random.Random(5)
+        for text in samples:
+            data = text.encode()
+            for _ in range(40):
+                cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(0, 6))))
+                pieces = [data[a:b] for a, b in zip([0] + cuts, cuts + [len(data)])]
+                fast, slow = SSEParser(), LineByLine()
+                got = [e for piece in pieces for e in fast.feed(piece)] + [fast.flush()]
+                want = [e for piece in pieces for e in slow.feed(piece)] + [slow.flush()]
+                self.assertEqual(got, want, pieces)
+
     def test_unfinished_last_event_is_flushed_leniently(self) -> None:
         parser = SSEParser()
         self.assertEqual(parser.feed(b"data: [DONE]"), [])

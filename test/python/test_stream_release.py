@@ -75,3 +75,88 @@ class ChunkHints(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Telling(unittest.TestCase):
+    """When the supervisor hears of released reads: after the agent has their bytes, joined, and always
+    before a later ask of the call and before the report."""
+
+    def tap(self, log):
+        from iron_shim.stream_filter import ChunkFilter
+        from iron_shim.stream_text import TextShape
+        from iron_shim.streams import accumulator_for
+        from iron_shim.tap import StreamTap
+
+        chunks = ChunkFilter(TextShape(), lambda a, s: b"", releaser=releaser())
+        return StreamTap(
+            accumulator_for("openai", "chat.completions", False),
+            lambda result, complete, error: log.append(("report", result.output)),
+            rewrite=True,
+            chunks=chunks,
+            ask=lambda ask: log.append(("ask", ask.texts, ask.done)) or Answer("allow", ask.texts),
+            tell=lambda ask: log.append(("tell", ask.texts, ask.done)),
+        )
+
+    def test_released_reads_are_told_once_the_agent_reads_on_joined_and_before_an_ask(self) -> None:
+        from .llm_server import chat_sse
+
+        events = [e.encode() for e in chat_sse(False, ("Hello ", "there ", "card 4111 ", "ok "))]
+        log: list = []
+        tap = self.tap(log)
+        out = tap.feed(events[0] + events[1])  # the role chunk and "Hello "
+        self.assertIn(b"Hello ", out)
+        self.assertEqual(log, [])  # the agent has the bytes; nothing was sent before them
+        tap._released(Ask(("x ",), False))  # a second release before anyone is told (as a pipeline's may be)
+        tap.tell_released()
+        self.assertEqual(log, [("tell", ("Hello ", "x "), False)])
+        log.clear()
+        tap.feed(events[2])  # "there ": released, not told yet
+        self.assertEqual(log, [])
+        tap.feed(events[3])  # "card 4111 " holds: told "there " first, then asked
+        self.assertEqual(log, [("tell", ("there ",), False), ("ask", ("card 4111 ",), False)])
+        log.clear()
+        tap.feed(b"".join(events[4:]))  # "ok " and the end: released
+        tap.finish()
+        self.assertEqual([entry[0] for entry in log], ["tell", "report"])
+        self.assertEqual(log[0][1:], (("ok ",), True))
+
+    def test_a_clean_paced_stream_is_read_and_released_on_the_callers_thread(self) -> None:
+        """No hand-off to the pooled helper while the chunk hints release every read that waited for the
+        network: the agent's thread reads, releases and gets each read itself; a read a hold hint stops
+        hands the rest to the helper."""
+        import threading
+        import time
+
+        from .llm_server import chat_sse
+
+        def run(pieces):
+            events = [e.encode() for e in chat_sse(False, pieces)]
+            readers, log = [], []
+            tap = self.tap(log)
+            chunks = iter(events)
+
+            def read():
+                readers.append(threading.get_ident())
+                time.sleep(0.002)  # each read waits for the network (read_ahead.FRESH_SECONDS)
+                return next(chunks, None)
+
+            pipe = tap.pipeline(read)
+            out = b""
+            while True:
+                got = pipe.next()
+                if got is None:
+                    break
+                out += got
+            tap.finish()
+            return readers, log, out
+
+        me = threading.get_ident()
+        readers, log, out = run(("Hello ", "there ", "all "))
+        self.assertEqual(set(readers), {me})
+        self.assertEqual(b"".join(e.encode() for e in chat_sse(False, ("Hello ", "there ", "all "))), out)
+        self.assertNotIn("ask", [entry[0] for entry in log])
+        self.assertEqual([entry[0] for entry in log][-1], "report")
+        self.assertEqual("".join("".join(entry[1]) for entry in log if entry[0] == "tell"), "Hello there all ")
+        readers, log, out = run(("Hello ", "card 4111 ", "ok "))
+        self.assertNotEqual(set(readers), {me})  # the held number: the helper reads on, the rest goes in one read
+        self.assertIn(b"card 4111 ", out)
