@@ -7,10 +7,13 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, List, Optional, Tuple
 
 from . import zmtp
 from .errors import ProtocolError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 #: Bytes asked of each recv. Kept under glibc's 128 KiB mmap threshold: a 256 KiB buffer was mapped
 #: and unmapped on every read (~100-250 us each here), more than the rest of a round trip.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import collections
 import socket
 import threading
-from typing import Any, Deque, Dict, FrozenSet, Optional, Tuple, Union
 
 from . import protocol, zmtp
 from .agent_name import default_agent_name
@@ -25,11 +24,15 @@ from .orphan import OrphanGuard
 from .settings import Settings
 from .waiters import AsyncWaiter, SyncWaiter
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Deque, Dict, FrozenSet, Optional, Tuple, Union
+
+    Waiter = Union[SyncWaiter, AsyncWaiter]
+
 IDLE, CONNECTING, READY, DOWN, REJECTED, CLOSED = "idle", "connecting", "ready", "down", "rejected", "closed"
 #: Most fire-and-forget reports kept while the link is down (then the oldest are dropped).
 OUTBOX_LIMIT = 1024
-
-Waiter = Union[SyncWaiter, AsyncWaiter]
 
 
 class Rejected(Exception):

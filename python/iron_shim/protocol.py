@@ -6,11 +6,15 @@ import os
 import socket
 import sys
 import time
-from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
 from .codec import repeat_map, unpackb
 from .codec_decode import remembered, repeat
 from .errors import ProtocolError
+from .named_tuple import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 VERSION = 1
 _MAX_ID = 1 << 32
