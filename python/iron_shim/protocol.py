@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import sys
+from _socket import gethostname
 import time
 
 from .codec import repeat_map, unpackb
@@ -43,7 +43,7 @@ def hello(msg_id: int, agent: str, nonce: bytes, shim_version: str, parent_pid: 
         "pid": os.getpid(),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "shim": shim_version,
-        "host": socket.gethostname(),
+        "host": gethostname(),
         "executable": sys.executable or "",
         "parent_pid": parent_pid,
     }
