@@ -46,6 +46,8 @@ export class SqliteEventSink implements EventSink {
   readonly lastSeq: number;
   readonly #c: SqliteEventSinkContext;
   #thread: CommitThread | null = null;
+  /** A worker stopped for idleness that may still be closing its connection. */
+  #retiring: CommitThread | null = null;
   #idle: NodeJS.Timeout | null = null;
   #pending: IronEvent[] = [];
   #inFlight: InFlight | null = null;
@@ -82,8 +84,12 @@ export class SqliteEventSink implements EventSink {
     if (this.#thread === null || this.#idle !== null) return;
     this.#idle = setTimeout(() => {
       this.#idle = null;
-      if (this.#inFlight !== null || this.#pending.length > 0 || this.#scheduled !== null || this.#flushing) return;
-      this.stop();
+      const thread = this.#thread;
+      if (thread === null || this.#inFlight !== null || this.#pending.length > 0 || this.#scheduled !== null || this.#flushing) return;
+      this.#thread = null;
+      this.#retiring?.stop(); // had a second or more to close: does not wait
+      this.#retiring = thread;
+      thread.retire(); // the main thread never waits for an idle worker to close
     }, IDLE_STOP_MS);
     this.#idle.unref();
   }
@@ -143,7 +149,10 @@ export class SqliteEventSink implements EventSink {
     if (this.#idle !== null) clearTimeout(this.#idle);
     this.#idle = null;
     const thread = this.#thread;
+    const retiring = this.#retiring;
     this.#thread = null;
+    this.#retiring = null;
+    retiring?.stop();
     thread?.stop();
   }
 
