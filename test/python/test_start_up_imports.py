@@ -19,7 +19,20 @@ from iron_shim.sha256 import compare_digest, hmac_sha256
 
 BOOT_DIR = os.path.join(PYTHON_DIR, "iron_shim", "_boot")
 #: Modules the shim must not load before the agent's code runs (each costs milliseconds).
-HEAVY = ("typing", "re", "enum", "socket", "selectors", "hashlib", "hmac", "_hashlib", "signal", "json", "ssl", "asyncio")
+HEAVY = (
+    "typing",
+    "re",
+    "enum",
+    "socket",
+    "selectors",
+    "hashlib",
+    "hmac",
+    "_hashlib",
+    "signal",
+    "json",
+    "ssl",
+    "asyncio",
+)
 
 
 class InjectedStartUp(unittest.TestCase):
