@@ -18,12 +18,13 @@ supervisor a call is denied (fail closed) unless ``fail_open=True``.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
 
 from .context import context
 from .errors import IronConnectionError, IronError, PolicyDenied
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:
+    from typing import Any, Optional
     from .api_types import BudgetStatus, Status
 
 __version__ = "0.1.0"

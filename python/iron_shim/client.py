@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Dict, NamedTuple, Optional
 
 from . import protocol, zmtp
 from .codec import packb
@@ -15,9 +14,16 @@ from .connection import Connection, check_frame_size
 from .direct_read import CALLER, DirectRead
 from .errors import DECISION_TIMEOUT, SUPERVISOR_UNAVAILABLE, NoDecision
 from .io_loop import IOLoop
-from .link import CLOSED, CONNECTING, DOWN, IDLE, READY, REJECTED, Link, Rejected, Waiter
+from .link import CLOSED, CONNECTING, DOWN, IDLE, READY, REJECTED, Link, Rejected
+from .named_tuple import NamedTuple
 from .settings import Settings
 from .waiters import AsyncWaiter, SyncWaiter
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
+
+    from .link import Waiter
 
 __all__ = ["Client", "Rejected", "IDLE", "CONNECTING", "READY", "DOWN", "REJECTED", "CLOSED"]
 

@@ -6,10 +6,13 @@ codec_decode.py."""
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable, Dict, List
 
 from .codec_decode import MAX_DEPTH, unpackb
 from .errors import ProtocolError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List
 
 __all__ = ["MAX_DEPTH", "packb", "repeat_map", "unpackb"]
 

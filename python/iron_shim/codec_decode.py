@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import struct
-from typing import Any, Dict, List, Tuple
 
 from .errors import ProtocolError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Tuple
 
 #: Containers nested deeper than this are refused (keeps recursion bounded).
 MAX_DEPTH = 256

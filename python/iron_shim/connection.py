@@ -2,24 +2,27 @@
 time reads (the I/O thread, or a caller waiting for its own reply, see direct_read.py)."""
 from __future__ import annotations
 
+import _socket
 import select
-import socket
 import struct
 import threading
 import time
-from typing import Any, List, Optional, Tuple
 
 from . import zmtp
 from .errors import ProtocolError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 #: Bytes asked of each recv. Kept under glibc's 128 KiB mmap threshold: a 256 KiB buffer was mapped
 #: and unmapped on every read (~100-250 us each here), more than the rest of a round trip.
 RECV_SIZE = 65536
 #: recv flag for a read that must not wait (every platform the shim supports has it).
-_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_DONTWAIT = getattr(_socket, "MSG_DONTWAIT", 0)
 #: struct timeval for SO_RCVTIMEO: two C longs on Linux (where direct reads run); None elsewhere, or where
 #: the layout may differ, and then a reading caller polls before each read instead (read_within).
-_TIMEVAL = struct.Struct("@ll") if hasattr(socket, "SO_RCVTIMEO") and struct.calcsize("@ll") == 16 else None
+_TIMEVAL = struct.Struct("@ll") if hasattr(_socket, "SO_RCVTIMEO") and struct.calcsize("@ll") == 16 else None
 
 
 class ConnectionClosed(OSError):
@@ -34,28 +37,35 @@ def parse_endpoint(endpoint: str) -> Tuple[int, object]:
             raise ValueError(f"endpoint {endpoint!r}: expected ipc://<path>, got an empty path")
         if path.startswith("@"):
             path = "\0" + path[1:]
-        return socket.AF_UNIX, path
+        return _socket.AF_UNIX, path
     if endpoint.startswith(("tcp://", "tls://")):
         rest = endpoint[6:]
         host, sep, port = rest.rpartition(":")
         if not sep or not port.isdigit() or not host or host == "*":
             raise ValueError(f"endpoint {endpoint!r}: expected {endpoint[:6]}<host>:<port>")
-        return socket.AF_INET, (host.strip("[]"), int(port))
+        return _socket.AF_INET, (host.strip("[]"), int(port))
     raise ValueError(f"endpoint {endpoint!r}: expected ipc://<path>, tcp://<host>:<port> or tls://<host>:<port>")
+
+
+def _is_plain(sock: object) -> bool:
+    """A kernel socket as such: _socket.socket (AF_UNIX, opened here without socket.py) or socket.socket
+    (TCP, and the relayed end of a TLS connection), not a wrapper."""
+    kind = type(sock)
+    return kind is _socket.socket or (kind.__name__ == "socket" and kind.__module__ == "socket")
 
 
 def _remaining(deadline: float) -> float:
     """Seconds left before the deadline, raising a timeout when none are."""
     left = deadline - time.monotonic()
     if left <= 0:
-        raise socket.timeout("handshake timed out")
+        raise _socket.timeout("handshake timed out")
     return left
 
 
 class Connection:
     """A connected, handshaken ZMTP socket; frames in, frames out."""
 
-    def __init__(self, sock: socket.socket, identity: bytes) -> None:
+    def __init__(self, sock: _socket.socket, identity: bytes) -> None:
         """Wraps an already connected socket (use Connection.open)."""
         self.sock = sock
         self.identity = identity
@@ -72,15 +82,15 @@ class Connection:
         self._reader_poll: Any = None
         #: The SO_RCVTIMEO now set (seconds): a reading caller's blocking recv returns after it (read_within);
         #: None where that is not used (TLS, or no usable SO_RCVTIMEO) and read_within polls first.
-        self._rcv_timeout: Optional[float] = 0.0 if _TIMEVAL is not None and type(sock) is socket.socket else None
+        self._rcv_timeout: Optional[float] = 0.0 if _TIMEVAL is not None and _is_plain(sock) else None
 
     @classmethod
     def open(cls, endpoint: str, deadline: float, tls_fingerprint: Optional[str] = None) -> "Connection":
         """Connects (for tls://, TLS with the certificate pinned) and runs the ZMTP greeting + READY
         handshake before the deadline."""
         family, address = parse_endpoint(endpoint)
-        if family == socket.AF_UNIX:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if family == _socket.AF_UNIX:
+            sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             sock.settimeout(_remaining(deadline))
             try:
                 sock.connect(address)  # type: ignore[arg-type]
@@ -93,9 +103,11 @@ class Connection:
             host, port = address  # type: ignore[misc]
             sock = open_pinned(host, port, tls_fingerprint, deadline)
         else:
+            import socket  # for TCP only: socket.py pulls in enum and selectors, a cost every agent would pay
+
             host, port = address  # type: ignore[misc]
             sock = socket.create_connection((host, port), timeout=_remaining(deadline))
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         try:
             conn = cls(sock, zmtp.new_identity())
             conn._handshake(deadline)
@@ -159,7 +171,7 @@ class Connection:
         if timeout != self._rcv_timeout:
             usec = max(1000, int(timeout * 1e6))  # 0 would mean no timeout at all
             timeval = _TIMEVAL.pack(usec // 1000000, usec % 1000000)  # type: ignore[union-attr]
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+            self.sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVTIMEO, timeval)
             self._rcv_timeout = timeout
         try:
             data = self.sock.recv(RECV_SIZE)
@@ -199,14 +211,14 @@ class Connection:
     def shutdown_write(self) -> None:
         """Half-closes after bye so the peer reads everything and then sees EOF."""
         try:
-            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.shutdown(_socket.SHUT_WR)
         except OSError:
             pass
 
     def shutdown(self) -> None:
         """Shuts both directions: wakes any thread blocked reading it, before the close."""
         try:
-            self.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.shutdown(_socket.SHUT_RDWR)
         except OSError:
             pass
 

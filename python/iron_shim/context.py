@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from typing import Any, Callable, Dict, Optional, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Optional, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., Any])
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at startup
 _ATTRS: "contextvars.ContextVar[Dict[str, str]]" = contextvars.ContextVar("iron_shim_attrs", default={})
 

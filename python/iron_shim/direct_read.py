@@ -16,11 +16,11 @@ missing, or the role is taken, nothing changes: the I/O thread reads.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from .connection import Connection
 from .link import Link
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:
     from .waiters import SyncWaiter
 

@@ -1,7 +1,10 @@
 """The shim's error catalogue: stable IRON_ERR_* codes shared with src/errors.ts."""
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Optional
+
 
 SUPERVISOR_UNAVAILABLE = "IRON_ERR_SUPERVISOR_UNAVAILABLE"
 DECISION_TIMEOUT = "IRON_ERR_DECISION_TIMEOUT"

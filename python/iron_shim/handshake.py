@@ -10,18 +10,18 @@ worthless for a replay.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Sequence, Tuple
 
 from . import protocol, zmtp
 from .codec import packb
 from .errors import AUTH, PROTOCOL, VERSION_MISMATCH, ProtocolError
+from .sha256 import compare_digest, hmac_sha256, sha256
 
 from .link import Rejected
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from typing import Any, Dict, List, Mapping, Sequence, Tuple
     from .connection import Connection
     from .link import Link
 
@@ -40,12 +40,12 @@ def new_nonce() -> bytes:
 
 def context(hello_payload: bytes) -> bytes:
     """What both proofs are bound to: SHA-256("iron/<version>\\0" || the hello's bytes as sent)."""
-    return hashlib.sha256(b"iron/%d\0" % protocol.VERSION + hello_payload).digest()
+    return sha256(b"iron/%d\0" % protocol.VERSION + hello_payload).digest()
 
 
 def _proof(key: bytes, label: bytes, nc: bytes, ns: bytes, ctx: bytes) -> bytes:
     """HMAC-SHA256 over fixed-size parts, so the concatenation is unambiguous."""
-    return hmac.new(key, label + nc + ns + ctx, hashlib.sha256).digest()
+    return hmac_sha256(key, label + nc + ns + ctx)
 
 
 def server_proof(key: bytes, nc: bytes, ns: bytes, ctx: bytes) -> bytes:
@@ -63,7 +63,7 @@ def supervisor_proved(key: bytes, nc: bytes, ns: bytes, ctx: bytes, proofs: Sequ
     expected = server_proof(key, nc, ns, ctx)
     found = False
     for candidate in proofs:
-        found = hmac.compare_digest(expected, candidate) or found
+        found = compare_digest(expected, candidate) or found
     return found
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import select
 import threading
 import time
-from typing import Optional, Tuple
 
 from . import handshake, protocol, zmtp
 from . import readiness as readiness_module
@@ -19,6 +18,10 @@ from .internal import debug
 from .link import CLOSED, CONNECTING, READY, Link, Rejected
 from .errors import TlsPinError
 from .readiness import readiness_for
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Optional, Tuple
 
 BACKOFF_MIN, BACKOFF_MAX = 0.05, 2.0
 

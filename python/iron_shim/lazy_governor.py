@@ -4,9 +4,10 @@ A process that never makes an HTTP call through a governed library (``python -c 
 processes) never imports the request, response and stream sides at all."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:
+    from typing import Any, Optional
     from .client import Client
     from .governor import Governor
 

@@ -12,9 +12,7 @@ exiting (terminal).
 from __future__ import annotations
 
 import collections
-import socket
 import threading
-from typing import Any, Deque, Dict, FrozenSet, Optional, Tuple, Union
 
 from . import protocol, zmtp
 from .agent_name import default_agent_name
@@ -25,11 +23,20 @@ from .orphan import OrphanGuard
 from .settings import Settings
 from .waiters import AsyncWaiter, SyncWaiter
 
+try:  # the kernel's pair without socket.py, which pulls in enum and selectors (agent start-up)
+    from _socket import socketpair as _socketpair
+except ImportError:  # pragma: no cover - a platform without AF_UNIX pairs: socket.py emulates them
+    from socket import socketpair as _socketpair
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Deque, Dict, FrozenSet, Optional, Tuple, Union
+
+    Waiter = Union[SyncWaiter, AsyncWaiter]
+
 IDLE, CONNECTING, READY, DOWN, REJECTED, CLOSED = "idle", "connecting", "ready", "down", "rejected", "closed"
 #: Most fire-and-forget reports kept while the link is down (then the oldest are dropped).
 OUTBOX_LIMIT = 1024
-
-Waiter = Union[SyncWaiter, AsyncWaiter]
 
 
 class Rejected(Exception):
@@ -83,7 +90,7 @@ class Link:
         self.conn: Optional[Connection] = None
         # Wake-up channel for the I/O thread: socket objects (not raw fds), so a write after close
         # fails cleanly instead of landing on a reused descriptor.
-        self.wake_r, self.wake_w = socket.socketpair()
+        self.wake_r, self.wake_w = _socketpair()
         self.wake_r.setblocking(False)
         self.wake_w.setblocking(False)
         self.orphan = OrphanGuard(settings.spawned, settings.orphan_exit_ms)

@@ -18,11 +18,13 @@ every welcome, and check() while it waits to reconnect.
 from __future__ import annotations
 
 import os
-import signal
 import time
-from typing import Callable, List, Optional
 
 from .internal import note
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Callable, List, Optional
 
 EXIT_CODE = 75  # EX_TEMPFAIL: the supervisor went away; a restart under a new supervisor may succeed
 GROUP_GRACE_S = 1.0
@@ -141,6 +143,8 @@ class OrphanGuard:
 
     def _end_group(self) -> None:
         """As the leader of its own process group, terminate everything else in it first."""
+        import signal  # only on the way out: signal pulls in enum, a cost every agent's start-up would pay
+
         try:
             pgid = os.getpgrp()
             if pgid != os.getpid():

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import sys
+from _socket import gethostname
 import time
-from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
 from .codec import repeat_map, unpackb
 from .codec_decode import remembered, repeat
 from .errors import ProtocolError
+from .named_tuple import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 VERSION = 1
 _MAX_ID = 1 << 32
@@ -39,7 +43,7 @@ def hello(msg_id: int, agent: str, nonce: bytes, shim_version: str, parent_pid: 
         "pid": os.getpid(),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "shim": shim_version,
-        "host": socket.gethostname(),
+        "host": gethostname(),
         "executable": sys.executable or "",
         "parent_pid": parent_pid,
     }

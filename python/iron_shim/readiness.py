@@ -11,7 +11,10 @@ nothing, direct is False)."""
 from __future__ import annotations
 
 import select
-from typing import Optional, Tuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Optional, Tuple
 
 #: Let callers read their own replies where epoll exists (tests turn it off to cover the other path).
 DIRECT_READS = True

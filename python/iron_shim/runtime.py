@@ -4,7 +4,6 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from typing import TYPE_CHECKING, Optional
 
 from . import internal
 from .client import READY, REJECTED, Client
@@ -14,7 +13,9 @@ from .settings import Settings, warn
 from .interceptors import instrument_all, uninstrument_all
 from .interceptors.current import set_current
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:
+    from typing import Optional
     from .api_types import Status
 
 VERSION = "0.1.0"

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from collections.abc import Mapping
 
 from .errors import CONFIG, IronError
+from .named_tuple import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Tuple
+
+    _Parser = Callable[[Any], Any]
 
 #: IRON_PARENT_PID as this process inherited it (install() later sets it to our pid for our children).
 _INHERITED_PARENT_PID = os.environ.get("IRON_PARENT_PID")
@@ -164,7 +171,6 @@ def _parse_pid(value: Any) -> Optional[int]:
     return number
 
 
-_Parser = Callable[[Any], Any]
 # key -> (environment variable, parser)
 _ENV: Dict[str, Tuple[str, _Parser]] = {
     "endpoint": ("IRON_ENDPOINT", _parse_endpoint),

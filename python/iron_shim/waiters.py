@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from _thread import allocate_lock
-from typing import TYPE_CHECKING, Any, Optional
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:  # asyncio is imported only by programs that use it (startup cost)
+    from typing import Any, Optional
     import asyncio
 
 

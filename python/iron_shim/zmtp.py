@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import ProtocolError
+from .named_tuple import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 GREETING_SIZE = 64
 #: Largest frame the shim sends or accepts (SPEC.md MAX_MESSAGE_BYTES); bigger closes the connection.

@@ -1,11 +1,14 @@
 // Protects the decision path from the store's commits: a batch is written on a worker thread, so
 // while it waits (here for a write lock another connection holds) the main thread goes on
 // answering — a budget hold is granted, timers run — and nobody sees the batch until it is in.
+// And protects an idle supervisor's memory (issue 14 item 5): no worker runs before the first
+// batch nor once no batch came for a while, and the next batch starts one and is committed.
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EventBus } from "../../src/events/bus.js";
 import type { IronEvent } from "../../src/events/types.js";
+import { IDLE_STOP_MS } from "../../src/store/sqlite/sqlite-event-sink.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { callEvents } from "../helpers/events.js";
 import { tempDir } from "../helpers/iron.js";
@@ -44,6 +47,32 @@ describe("a commit in progress", () => {
     expect(store.lastCommitted()).toBe(delivered.at(-1)?.seq);
     expect(store.eventsAfter(0, 100)?.map((event) => event.seq)).toEqual(delivered.map((event) => event.seq));
     expect(store.budgets.reserved("global")).toBe(250);
+    store.close();
+  });
+
+  it("starts with the first batch, ends when idle, and the next batch starts another and is committed", async () => {
+    const path = join(tempDir("iron-commit-worker-"), "state.db");
+    const store = SqliteStore.open(path, { retention: false });
+    const bus = new EventBus(store.sink);
+    const delivered: IronEvent[] = [];
+    bus.subscribe((event) => delivered.push(event));
+    expect(store.sink.workerRunning).toBe(false);
+
+    for (const event of callEvents("agent-a", "call-1", 100)) bus.publish(event);
+    bus.drain();
+    store.sink.flush();
+    expect(store.sink.workerRunning).toBe(true);
+    const first = delivered.length;
+    expect(first).toBeGreaterThan(0);
+
+    await vi.waitFor(() => expect(store.sink.workerRunning).toBe(false), { timeout: IDLE_STOP_MS * 20, interval: 50 });
+    for (const event of callEvents("agent-a", "call-2", 100)) bus.publish(event);
+    bus.drain();
+    store.sink.flush();
+    expect(store.failure).toBeNull();
+    expect(delivered.length).toBe(first * 2);
+    expect(store.lastCommitted()).toBe(delivered.at(-1)?.seq);
+    expect(store.eventsAfter(0, 100)?.map((event) => event.seq)).toEqual(delivered.map((event) => event.seq));
     store.close();
   });
 });

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 import sys
-from types import ModuleType
-from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from . import import_hook
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import List, Optional, Tuple
     from .base import Interceptor
 
 #: (library module, interceptor module, class): an interceptor's own code is imported only when its

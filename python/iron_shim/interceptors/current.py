@@ -1,9 +1,10 @@
 """The installed governor as the wrappers see it: the runtime sets it, the wrappers read it on every call."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
 if TYPE_CHECKING:
+    from typing import List, Optional
     from ..governor import Governor
 
 #: The installed governor, read by every wrapper on every call (None: not installed, pass through).

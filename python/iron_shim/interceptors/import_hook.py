@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import sys
 import threading
-from importlib.machinery import ModuleSpec
-from types import ModuleType
-from typing import Any, Callable, Dict, Optional, Sequence
 
 from ..internal import swallow
 
-Hook = Callable[[ModuleType], None]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up (see named_tuple.py)
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any, Callable, Dict, Optional, Sequence
+
+    Hook = Callable[[ModuleType], None]
 
 
 class PostImportFinder:

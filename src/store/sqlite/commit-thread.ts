@@ -29,6 +29,7 @@ export class CommitThread {
   #onDeath: (error: Error) => void = () => undefined;
   #dead: Error | null = null;
   #stopping = false;
+  #ended = false;
 
   constructor(path: string, supervisorId: number) {
     const { port1, port2 } = new MessageChannel();
@@ -45,9 +46,9 @@ export class CommitThread {
 
   // A worker that crashed answers nothing more: whoever waits for an answer is told, once.
   #died(error: Error): void {
-    if (this.#dead !== null || this.#stopping) return;
+    if (this.#dead !== null) return;
     this.#dead = error;
-    this.#onDeath(error);
+    if (!this.#stopping) this.#onDeath(error);
   }
 
   /** Where the worker's death is reported (the batch in flight then failed). */
@@ -83,14 +84,30 @@ export class CommitThread {
 
   /** Closes the worker's connection (before the main one closes, so the last close can remove the WAL) and ends it. */
   stop(): void {
+    if (this.#ended) return;
+    const asked = this.#stopping; // retire() already asked it to close
     this.#stopping = true;
     this.#onReply = () => undefined;
-    this.#port.postMessage("close");
+    if (!asked) this.#port.postMessage("close");
     try {
       this.waitForReply();
     } catch {
       // A dead or silent worker: terminating it below releases its connection.
     }
+    this.#end();
+  }
+
+  /** Asks the worker to close its connection and ends it once it answered, without waiting here (an idle stop). */
+  retire(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#onReply = () => this.#end();
+    this.#port.postMessage("close");
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
     this.#port.close();
     void this.#worker.terminate();
   }

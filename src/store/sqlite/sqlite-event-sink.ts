@@ -4,7 +4,9 @@
 // transaction runs on a worker thread (commit-worker.ts, its own connection): the main thread
 // only joins the events' JSON texts into one string and posts it with the ledger's changes, so a
 // decision arriving meanwhile is answered while the batch is written. One batch is in flight at a
-// time; what is published meanwhile goes into the next.
+// time; what is published meanwhile goes into the next. The worker starts with the first batch and
+// ends once no batch came for IDLE_STOP_MS (a worker isolate holds several MiB): an idle
+// supervisor holds none.
 import type { EventSink } from "../../events/bus.js";
 import { eventText } from "../../events/event-text.js";
 import type { IronEvent } from "../../events/types.js";
@@ -15,6 +17,8 @@ import type { Db } from "./database.js";
 
 /** How long events wait to be committed together: short for a stream client, long enough to group many calls. */
 export const GROUP_COMMIT_MS = 5;
+/** How long the commit worker waits for the next batch before it ends (the next batch starts another). */
+export const IDLE_STOP_MS = 1000;
 
 export interface SqliteEventSinkContext {
   readonly db: Db;
@@ -41,7 +45,10 @@ interface InFlight {
 export class SqliteEventSink implements EventSink {
   readonly lastSeq: number;
   readonly #c: SqliteEventSinkContext;
-  readonly #thread: CommitThread;
+  #thread: CommitThread | null = null;
+  /** A worker stopped for idleness that may still be closing its connection. */
+  #retiring: CommitThread | null = null;
+  #idle: NodeJS.Timeout | null = null;
   #pending: IronEvent[] = [];
   #inFlight: InFlight | null = null;
   #nextId = 1;
@@ -54,13 +61,42 @@ export class SqliteEventSink implements EventSink {
     this.#c = context;
     this.lastSeq = (context.db.prepare("SELECT MAX(seq) AS seq FROM events").get() as { seq: number | null }).seq ?? 0;
     this.#committed = this.lastSeq;
-    this.#thread = new CommitThread(context.path, context.supervisorId);
-    this.#thread.onReply((reply) => this.#answered(reply));
-    this.#thread.onDeath((error) => {
+  }
+
+  // The running worker, started with the first batch after start-up or after an idle stop.
+  #started(): CommitThread {
+    if (this.#idle !== null) clearTimeout(this.#idle);
+    this.#idle = null;
+    if (this.#thread !== null) return this.#thread;
+    const thread = new CommitThread(this.#c.path, this.#c.supervisorId);
+    thread.onReply((reply) => this.#answered(reply));
+    thread.onDeath((error) => {
       const inFlight = this.#inFlight;
       if (inFlight !== null) this.#answered({ id: inFlight.id, error: { message: error.message, code: null } });
       else this.#c.fail(error, "writing events");
     });
+    this.#thread = thread;
+    return thread;
+  }
+
+  // Ends the worker once nothing was posted for IDLE_STOP_MS (a timer that never keeps the process alive).
+  #stopWhenIdle(): void {
+    if (this.#thread === null || this.#idle !== null) return;
+    this.#idle = setTimeout(() => {
+      this.#idle = null;
+      const thread = this.#thread;
+      if (thread === null || this.#inFlight !== null || this.#pending.length > 0 || this.#scheduled !== null || this.#flushing) return;
+      this.#thread = null;
+      this.#retiring?.stop(); // had a second or more to close: does not wait
+      this.#retiring = thread;
+      thread.retire(); // the main thread never waits for an idle worker to close
+    }, IDLE_STOP_MS);
+    this.#idle.unref();
+  }
+
+  /** Whether a commit worker runs now (none before the first batch, nor once idle). */
+  get workerRunning(): boolean {
+    return this.#thread !== null;
   }
 
   /** The seq of the last event known to be on disk. */
@@ -108,9 +144,16 @@ export class SqliteEventSink implements EventSink {
     }
   }
 
-  /** Closes the worker's connection (after a flush; the store closes its own after). */
+  /** Closes the worker's connection (after a flush; the store closes its own after); the next batch starts another. */
   stop(): void {
-    this.#thread.stop();
+    if (this.#idle !== null) clearTimeout(this.#idle);
+    this.#idle = null;
+    const thread = this.#thread;
+    const retiring = this.#retiring;
+    this.#thread = null;
+    this.#retiring = null;
+    retiring?.stop();
+    thread?.stop();
   }
 
   // Posts what is pending as one batch when none is in flight; false when there was nothing to post.
@@ -125,7 +168,7 @@ export class SqliteEventSink implements EventSink {
     for (let i = 0; i < events.length; i += 1) texts[i] = eventText(events[i] as IronEvent);
     const batch: CommitBatch = { id: this.#nextId++, events: texts.join("\n"), ledger: along?.changes ?? null };
     this.#inFlight = { id: batch.id, events, along: along !== null };
-    this.#thread.post(batch);
+    this.#started().post(batch);
     // A journal about to start over must see its mark committed before the next hold is appended.
     if (along?.waitForIt === true && !this.#flushing) this.flush();
     return true;
@@ -133,6 +176,7 @@ export class SqliteEventSink implements EventSink {
 
   #waitForAnswer(): void {
     try {
+      if (this.#thread === null) throw new Error("the commit worker is not running");
       this.#thread.waitForReply();
     } catch (error) {
       const inFlight = this.#inFlight;
@@ -151,6 +195,7 @@ export class SqliteEventSink implements EventSink {
     if (inFlight.events.length > 0) this.#deliver(inFlight.events);
     // After the failed batch: the store's failure is published (and delivered after it, in order).
     if (failure !== null) this.#c.fail(failure, "writing events");
+    this.#stopWhenIdle(); // unless a batch is posted before the timer runs out (#started clears it)
     if (this.#flushing) return; // the flush that waited goes on
     if (this.#c.failedAlready()) this.flush();
     // What came while this batch was written goes now, unless its own timer is still running.
