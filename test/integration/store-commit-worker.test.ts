@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { EventBus } from "../../src/events/bus.js";
 import type { IronEvent } from "../../src/events/types.js";
-import { IDLE_STOP_MS } from "../../src/store/sqlite/sqlite-event-sink.js";
+import { IDLE_STOP_MS, idleStopAfter, MAX_IDLE_STOP_MS } from "../../src/store/sqlite/sqlite-event-sink.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { callEvents } from "../helpers/events.js";
 import { tempDir } from "../helpers/iron.js";
@@ -73,6 +73,14 @@ describe("a commit in progress", () => {
     expect(delivered.length).toBe(first * 2);
     expect(store.lastCommitted()).toBe(delivered.at(-1)?.seq);
     expect(store.eventsAfter(0, 100)?.map((event) => event.seq)).toEqual(delivered.map((event) => event.seq));
+    // Started again after a quiet spell of at least IDLE_STOP_MS: this worker waits twice that spell.
+    expect(store.sink.idleStopMs).toBeGreaterThanOrEqual(2 * IDLE_STOP_MS);
     store.close();
+  });
+
+  it("waits twice the quiet spell that stopped a worker too early, within a second and a minute", () => {
+    expect(idleStopAfter(0)).toBe(IDLE_STOP_MS);
+    expect(idleStopAfter(2500)).toBe(5000);
+    expect(idleStopAfter(10 * MAX_IDLE_STOP_MS)).toBe(MAX_IDLE_STOP_MS);
   });
 });

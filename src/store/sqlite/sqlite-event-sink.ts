@@ -5,8 +5,9 @@
 // only joins the events' JSON texts into one string and posts it with the ledger's changes, so a
 // decision arriving meanwhile is answered while the batch is written. One batch is in flight at a
 // time; what is published meanwhile goes into the next. The worker starts with the first batch and
-// ends once no batch came for IDLE_STOP_MS (a worker isolate holds several MiB): an idle
-// supervisor holds none.
+// ends once no batch came for a while (a worker isolate holds several MiB): an idle supervisor
+// holds none. That while is a second at first and then twice the last quiet spell that stopped a
+// worker too early (at most a minute), so calls a few seconds apart do not start a worker each.
 import type { EventSink } from "../../events/bus.js";
 import { eventText } from "../../events/event-text.js";
 import type { IronEvent } from "../../events/types.js";
@@ -17,8 +18,15 @@ import type { Db } from "./database.js";
 
 /** How long events wait to be committed together: short for a stream client, long enough to group many calls. */
 export const GROUP_COMMIT_MS = 5;
-/** How long the commit worker waits for the next batch before it ends (the next batch starts another). */
+/** How long the first commit worker waits for the next batch before it ends (the next batch starts another). */
 export const IDLE_STOP_MS = 1000;
+/** The longest a worker waits for the next batch. */
+export const MAX_IDLE_STOP_MS = 60_000;
+
+/** How long a worker waits for a batch once one had to be started again after `quietMs` without any: twice that, within bounds. */
+export function idleStopAfter(quietMs: number): number {
+  return Math.min(MAX_IDLE_STOP_MS, Math.max(IDLE_STOP_MS, 2 * quietMs));
+}
 
 export interface SqliteEventSinkContext {
   readonly db: Db;
@@ -49,6 +57,10 @@ export class SqliteEventSink implements EventSink {
   /** A worker stopped for idleness that may still be closing its connection. */
   #retiring: CommitThread | null = null;
   #idle: NodeJS.Timeout | null = null;
+  #idleStopMs = IDLE_STOP_MS;
+  /** When the last worker went quiet, if the idle timer then stopped it (null: none was stopped so). */
+  #quietSince = 0;
+  #stoppedIdle = false;
   #pending: IronEvent[] = [];
   #inFlight: InFlight | null = null;
   #nextId = 1;
@@ -68,6 +80,8 @@ export class SqliteEventSink implements EventSink {
     if (this.#idle !== null) clearTimeout(this.#idle);
     this.#idle = null;
     if (this.#thread !== null) return this.#thread;
+    if (this.#stoppedIdle) this.#idleStopMs = idleStopAfter(Date.now() - this.#quietSince);
+    this.#stoppedIdle = false;
     const thread = new CommitThread(this.#c.path, this.#c.supervisorId);
     thread.onReply((reply) => this.#answered(reply));
     thread.onDeath((error) => {
@@ -79,19 +93,26 @@ export class SqliteEventSink implements EventSink {
     return thread;
   }
 
-  // Ends the worker once nothing was posted for IDLE_STOP_MS (a timer that never keeps the process alive).
+  // Ends the worker once nothing was posted for #idleStopMs (a timer that never keeps the process alive).
   #stopWhenIdle(): void {
     if (this.#thread === null || this.#idle !== null) return;
+    this.#quietSince = Date.now();
     this.#idle = setTimeout(() => {
       this.#idle = null;
       const thread = this.#thread;
       if (thread === null || this.#inFlight !== null || this.#pending.length > 0 || this.#scheduled !== null || this.#flushing) return;
       this.#thread = null;
+      this.#stoppedIdle = true;
       this.#retiring?.stop(); // had a second or more to close: does not wait
       this.#retiring = thread;
       thread.retire(); // the main thread never waits for an idle worker to close
-    }, IDLE_STOP_MS);
+    }, this.#idleStopMs);
     this.#idle.unref();
+  }
+
+  /** How long the worker now waits for a batch before it ends. */
+  get idleStopMs(): number {
+    return this.#idleStopMs;
   }
 
   /** Whether a commit worker runs now (none before the first batch, nor once idle). */
