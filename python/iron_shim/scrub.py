@@ -59,7 +59,9 @@ def headers(items: Iterable[Tuple[Any, Any]]) -> Dict[str, str]:
         return _scrubbed(pairs)
     # Only str and bytes pairs are remembered: an equal set of those is the same text (1 == True, but "1" and
     # "True" are different header values).
-    if all(type(pair) is tuple and len(pair) == 2 and type(pair[0]) in _TEXT and type(pair[1]) in _TEXT for pair in pairs):
+    if all(
+        type(pair) is tuple and len(pair) == 2 and type(pair[0]) in _TEXT and type(pair[1]) in _TEXT for pair in pairs
+    ):
         if len(_SETS) >= _SETS_LIMIT:
             _SETS.clear()
         _SETS[pairs] = result

@@ -126,7 +126,7 @@ class JsonBytes(unittest.TestCase):
             json_body.loads(b"{not json")
 
     def test_what_follows_the_value_is_read_as_json_loads_reads_it(self) -> None:
-        for raw in (b'{"a":1} \n', b'{"a":1}\t', b'[1, 2]', b' {"a":1}'):
+        for raw in (b'{"a":1} \n', b'{"a":1}\t', b"[1, 2]", b' {"a":1}'):
             with self.subTest(raw=raw):
                 self.assertEqual(json_body.loads(raw), (json.loads(raw), raw))
         for raw in (b'{"a":1}x', b'{"a":1}{"b":2}', b'{"a":1', b'{"a":1} ]', b"{", b'{"a":tru}'):
