@@ -169,6 +169,8 @@ def _pack(obj: Any, put: Callable[[bytes], Any], depth: int) -> None:
                 put(b"\xc3" if item else b"\xc2")
             elif ti is float:
                 put(_P_F64(0xCB, item))
+            elif ti is dict and not item and depth > 0:  # llm.request's attrs, most often: no call for it
+                put(b"\x80")
             elif ti is bytes and len(item) < 0x10000:  # body_json: bin8 / bin16 inline
                 n = len(item)
                 put(_P_U8(0xC4, n) if n < 0x100 else _P_U16(0xC5, n))

@@ -25,6 +25,7 @@ def _refuse(name: str) -> Any:
 
 #: json.loads' own decoder (the C scanner) but refusing NaN / Infinity; stateless, shared by threads.
 _STRICT = json.JSONDecoder(parse_constant=_refuse)
+_SCAN = _STRICT.scan_once
 
 
 def loads(raw: Any) -> Tuple[Any, Optional[bytes]]:
@@ -34,6 +35,16 @@ def loads(raw: Any) -> Tuple[Any, Optional[bytes]]:
     if type(raw) is not bytes or (raw[:1] != b"{" or raw[1:2] == b"\0") and detect_encoding(raw) != "utf-8":
         return json.loads(raw), None
     try:
-        return _STRICT.decode(raw.decode("utf-8")), raw
+        text = raw.decode("utf-8")
+        try:
+            # JSONDecoder.decode's own steps without its two Python frames and two whitespace matches: a
+            # body that opens with "{" has no leading whitespace, and one that ends where the value ends
+            # has no trailing data. Anything else (an error, whitespace or data after it) goes the whole way.
+            obj, end = _SCAN(text, 0)
+            if end == len(text):
+                return obj, raw
+        except StopIteration:
+            pass
+        return _STRICT.decode(text), raw
     except (_Constant, UnicodeDecodeError):
         return json.loads(raw), None

@@ -41,8 +41,36 @@ def _header_name(raw_name: Any) -> Optional[str]:
     return kept
 
 
+#: Header sets as the client gave them (a tuple of its (name, value) pairs) -> their scrubbed map: an agent
+#: sends the same few sets call after call, so each is scrubbed once (bounded; a copy is handed out).
+_SETS: Dict[Tuple[Any, ...], Dict[str, str]] = {}
+_SETS_LIMIT = 64
+_TEXT = (str, bytes)
+
+
 def headers(items: Iterable[Tuple[Any, Any]]) -> Dict[str, str]:
     """Lower-cased headers without credentials; repeated headers are joined with ', '."""
+    pairs = tuple(items)
+    try:
+        return dict(_SETS[pairs])
+    except KeyError:
+        result = _scrubbed(pairs)
+    except TypeError:  # an unhashable name or value (bytearray, a list): scrubbed each time
+        return _scrubbed(pairs)
+    # Only str and bytes pairs are remembered: an equal set of those is the same text (1 == True, but "1" and
+    # "True" are different header values).
+    if all(
+        type(pair) is tuple and len(pair) == 2 and type(pair[0]) in _TEXT and type(pair[1]) in _TEXT for pair in pairs
+    ):
+        if len(_SETS) >= _SETS_LIMIT:
+            _SETS.clear()
+        _SETS[pairs] = result
+        return dict(result)
+    return result
+
+
+def _scrubbed(items: Tuple[Tuple[Any, Any], ...]) -> Dict[str, str]:
+    """headers() for one set, judged pair by pair."""
     result: Dict[str, str] = {}
     names = _NAMES
     for raw_name, raw_value in items:

@@ -82,6 +82,15 @@ class Encoding(unittest.TestCase):
         with self.assertRaises(ProtocolError):
             codec.unpackb(b"\x91" * (codec.MAX_DEPTH + 5) + b"\x90")
 
+    def test_an_empty_map_in_a_map_counts_as_a_container_at_the_limit(self) -> None:
+        self.assertEqual(codec.packb({"a": {}}), b"\x81\xa1a\x80")
+        allowed: dict = {}
+        for _ in range(codec.MAX_DEPTH - 1):
+            allowed = {"a": allowed}
+        self.assertEqual(codec.unpackb(codec.packb(allowed)), allowed)
+        with self.assertRaises(ProtocolError):
+            codec.packb({"a": allowed})
+
 
 class Decoding(unittest.TestCase):
     def test_ext_types_and_reserved_byte_are_refused(self) -> None:

@@ -192,6 +192,21 @@ class Scrub(unittest.TestCase):
             },
         )
 
+    def test_a_repeated_header_set_is_scrubbed_once_and_handed_out_as_a_copy(self) -> None:
+        pairs = [("Content-Type", "application/json"), ("Authorization", "Bearer sk-1"), (b"X-Trace", b"t1")]
+        first = scrub.headers(pairs)
+        self.assertEqual(first, {"content-type": "application/json", "x-trace": "t1"})
+        self.assertIn(tuple(pairs), scrub._SETS)
+        first["content-type"] = "changed by the caller"
+        self.assertEqual(scrub.headers(iter(pairs)), {"content-type": "application/json", "x-trace": "t1"})
+        # 1 == True, so these two sets are equal tuples; only str and bytes sets are remembered.
+        self.assertEqual(scrub.headers([("X-N", 1)]), {"x-n": "1"})
+        self.assertEqual(scrub.headers([("X-N", True)]), {"x-n": "True"})
+        self.assertEqual(scrub.headers([("X-B", bytearray(b"v"))]), {"x-b": "v"})  # unhashable: scrubbed each time
+        for n in range(3 * scrub._SETS_LIMIT):
+            scrub.headers([("X-Request", str(n))])
+        self.assertLessEqual(len(scrub._SETS), scrub._SETS_LIMIT)
+
     def test_secret_query_parameters_and_userinfo_are_removed(self) -> None:
         self.assertEqual(
             scrub.url("https://u:p@h/v1/x?api-version=2024&key=abc&api_key=d&token=e&x=1"),

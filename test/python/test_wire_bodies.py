@@ -125,6 +125,18 @@ class JsonBytes(unittest.TestCase):
         with self.assertRaises(ValueError):
             json_body.loads(b"{not json")
 
+    def test_what_follows_the_value_is_read_as_json_loads_reads_it(self) -> None:
+        for raw in (b'{"a":1} \n', b'{"a":1}\t', b"[1, 2]", b' {"a":1}'):
+            with self.subTest(raw=raw):
+                self.assertEqual(json_body.loads(raw), (json.loads(raw), raw))
+        for raw in (b'{"a":1}x', b'{"a":1}{"b":2}', b'{"a":1', b'{"a":1} ]', b"{", b'{"a":tru}'):
+            with self.subTest(raw=raw):
+                with self.assertRaises(ValueError) as ours:
+                    json_body.loads(raw)
+                with self.assertRaises(ValueError) as theirs:
+                    json.loads(raw)
+                self.assertEqual(str(ours.exception), str(theirs.exception))
+
     def test_a_decision_without_its_nil_keys_reads_as_one_with_them(self) -> None:
         slim = protocol.parse_decision(
             {"v": 1, "type": "decision", "id": 2, "call": "c-1", "action": "allow"}, protocol.REQUEST_ACTIONS
