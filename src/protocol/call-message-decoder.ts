@@ -156,7 +156,9 @@ export function decodeCallMessage(bytes: Uint8Array): LlmRequestMessage | LlmRes
       if (length < 0) return NOT_MINE; // a key that is not a short string: never one the envelope reads
       const key = r.str(length);
       if (key === "__proto__") return NOT_MINE;
-      keep(f, key, readMsgpack(r, MAX_DEPTH - 1));
+      if (key === "headers") f.headers = sameMapAgain(r, lastHeaders);
+      else if (key === "attrs") f.attrs = sameMapAgain(r, lastAttrs);
+      else keep(f, key, readMsgpack(r, MAX_DEPTH - 1));
     }
     if (r.pos !== bytes.length) return NOT_MINE;
   } catch {
@@ -166,6 +168,57 @@ export function decodeCallMessage(bytes: Uint8Array): LlmRequestMessage | LlmRes
   if (f.type === "llm.request") return request(f, f.id);
   if (f.type === "llm.response") return response(f, f.id);
   return NOT_MINE;
+}
+
+/** The bytes of the last map of strings read under one key, and that map (never handed out, only copied). */
+interface LastMap {
+  bytes: Buffer | null;
+  map: Record<string, string> | null;
+}
+
+const lastHeaders: LastMap = { bytes: null, map: null };
+const lastAttrs: LastMap = { bytes: null, map: null };
+
+/**
+ * A map of strings (headers, attrs: the same bytes call after call from one agent) as the generic
+ * decoder reads it: a fresh copy of the last one when its bytes are the same, else read, and kept
+ * when it is a map of strings under string keys.
+ */
+function sameMapAgain(r: MsgpackReader, last: LastMap): unknown {
+  const start = r.pos;
+  const end = stringMapEnd(r.bytes, start);
+  if (end > 0 && last.bytes !== null && last.bytes.length === end - start && last.bytes.compare(r.bytes, start, end) === 0) {
+    r.pos = end;
+    return { ...last.map };
+  }
+  const value = readMsgpack(r, MAX_DEPTH - 1);
+  if (end > 0 && isObj(value) && !Object.hasOwn(value, "__proto__") && stringMap(value) !== null) {
+    last.bytes = Buffer.from(r.bytes.subarray(start, end));
+    last.map = { ...(value as Record<string, string>) };
+  }
+  return value;
+}
+
+// Where a map with only string keys and string values that starts at `at` ends; -1 when it is anything else.
+function stringMapEnd(bytes: Uint8Array, at: number): number {
+  const head = bytes[at];
+  let n: number;
+  let pos: number;
+  if (head !== undefined && (head & 0xf0) === 0x80) {
+    n = head & 0x0f;
+    pos = at + 1;
+  } else if (head === 0xde && at + 2 < bytes.length) {
+    n = ((bytes[at + 1] as number) << 8) | (bytes[at + 2] as number);
+    pos = at + 3;
+  } else return -1;
+  for (let i = 0; i < 2 * n; i += 1) {
+    const b = bytes[pos];
+    if (b === undefined) return -1;
+    if ((b & 0xe0) === 0xa0) pos += 1 + (b & 0x1f);
+    else if (b === 0xd9 && pos + 1 < bytes.length) pos += 2 + (bytes[pos + 1] as number);
+    else return -1;
+  }
+  return pos <= bytes.length ? pos : -1;
 }
 
 // parse.ts's llm.request, field for field.

@@ -122,4 +122,23 @@ describe("the call message decoder", () => {
     // Some mutations stay within the spec (a changed letter in a string): those are answered, and equal.
     expect(answered).toBeGreaterThan(0);
   });
+
+  it("reads the same headers and attrs again as a fresh map each time, and changed ones as they are", () => {
+    const base = calls.find((v) => (v.value as { type: string }).type === "llm.request")?.value as Record<string, unknown>;
+    const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`x-header-${i}`, `value ${i}`]));
+    for (const headers of [{ "content-type": "application/json", "user-agent": "OpenAI/Python 1.51.0" }, many, {}]) {
+      const bytes = encode({ ...base, headers, attrs: { team: "a" } });
+      const first = decodeCallMessage(bytes) as { headers: Record<string, string>; attrs: Record<string, string> };
+      expect(agrees(bytes, "first")).toBe(true);
+      first.headers.injected = "by a holder of the first message";
+      first.attrs.team = "changed";
+      const second = decodeCallMessage(bytes) as { headers: Record<string, string>; attrs: Record<string, string> };
+      expect(second.headers).not.toBe(first.headers);
+      expect(second.headers).toStrictEqual(headers);
+      expect(second.attrs).toStrictEqual({ team: "a" });
+      const changed = { ...headers, "user-agent": "OpenAI/Python 1.52.0" };
+      expect(agrees(encode({ ...base, headers: changed }), "changed")).toBe(true);
+      expect((decodeCallMessage(encode({ ...base, headers: changed })) as { headers: unknown }).headers).toStrictEqual(changed);
+    }
+  });
 });
