@@ -42,7 +42,13 @@ describe("budget limits", () => {
 describe("a call's scopes without attribute budgets", () => {
   // They are the agent's scopes, remembered per run and day: each must still be what the plan gives afresh.
   it("follow the day, the run, an agent's own budget and an operator's override", () => {
-    const options = { global: [{ micros: 9_000, period: "day" as const }], perAgent: [{ micros: 50_000, period: "total" as const }], perRun: [{ micros: 7_000, period: "total" as const }], perAttribute: {}, timeZone: "UTC" };
+    const options = {
+      global: [{ micros: 9_000, period: "day" as const }],
+      perAgent: [{ micros: 50_000, period: "total" as const }],
+      perRun: [{ micros: 7_000, period: "total" as const }],
+      perAttribute: {},
+      timeZone: "UTC",
+    };
     const plan = new BudgetPlan(options);
     const call = { agentId: "a", attrs: { user: "u42" } } as unknown as Parameters<BudgetPlan["scopesFor"]>[0];
     const fresh = (run: number, now: number, change?: (p: BudgetPlan) => void) => {

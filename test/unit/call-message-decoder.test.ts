@@ -51,7 +51,28 @@ function random(seed: number): () => number {
   };
 }
 
-const kinds: unknown[] = [undefined, null, 0, 7, -1, 1.5, 2 ** 32, Number.NaN, "", "text", true, false, [], ["a", 1], {}, { input: 1 }, { a: "b" }, { a: 1 }, Uint8Array.of(0x7b, 0x7d), Buffer.from('{"m":1}')];
+const kinds: unknown[] = [
+  undefined,
+  null,
+  0,
+  7,
+  -1,
+  1.5,
+  2 ** 32,
+  Number.NaN,
+  "",
+  "text",
+  true,
+  false,
+  [],
+  ["a", 1],
+  {},
+  { input: 1 },
+  { a: "b" },
+  { a: 1 },
+  Uint8Array.of(0x7b, 0x7d),
+  Buffer.from('{"m":1}'),
+];
 
 describe("the call message decoder", () => {
   it("reads every llm.request and llm.response vector as the generic path does", () => {
