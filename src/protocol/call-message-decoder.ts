@@ -53,7 +53,7 @@ class Fields {
   finish_reasons: unknown = undefined;
 }
 
-// Stores one entry; false for a key parse.ts never reads, which it ignores (so do we).
+// Stores one entry; a key parse.ts never reads is ignored, as parse.ts ignores it.
 function keep(f: Fields, key: string, value: unknown): void {
   switch (key) {
     case "v":
