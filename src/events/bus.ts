@@ -88,7 +88,7 @@ export class EventBus {
   publish<T extends EventInput>(input: T): IronEvent {
     if (this.#later.length > 0) this.drain();
     this.#seq += 1;
-    const event = { seq: this.#seq, ts: this.#clock(), ...this.#scrubber.event(input) } as unknown as IronEvent;
+    const event = this.#scrubber.stamped(this.#seq, this.#clock(), input) as unknown as IronEvent;
     this.#sink.append(event);
     return event;
   }
@@ -114,7 +114,7 @@ export class EventBus {
     // once) drains the rest first, so its event still comes after them.
     let next = this.#later.shift();
     while (next !== undefined) {
-      this.#sink.append({ seq: next.seq, ts: next.ts, ...this.#scrubber.event(next.build()) } as unknown as IronEvent);
+      this.#sink.append(this.#scrubber.stamped(next.seq, next.ts, next.build()) as unknown as IronEvent);
       next = this.#later.shift();
     }
   }

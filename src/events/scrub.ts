@@ -140,6 +140,20 @@ export class Scrubber {
     return scrubValue(event, this, 0, null) as T;
   }
 
+  /**
+   * `{ seq, ts, ...this.event(input) }`, built in one pass: the payload's entries are scrubbed straight
+   * into the stamped event, with no intermediate copy to spread.
+   */
+  stamped(seq: number, ts: number, input: object): Record<string, unknown> {
+    const out: Record<string, unknown> = { seq, ts };
+    const source = input as Record<string, unknown>;
+    for (const k in source) {
+      // A "__proto__" entry never reached the spread copy (the copy's store set its prototype instead).
+      if (Object.hasOwn(source, k) && k !== "__proto__") out[k] = scrubValue(source[k], this, 1, k);
+    }
+    return out;
+  }
+
   #mark(kind: string, value: string): string {
     return `[redacted:${kind}:${this.#hash(value)}]`;
   }

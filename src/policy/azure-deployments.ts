@@ -5,6 +5,8 @@
 
 /** The deployment of an Azure deployment URL, or null for any other URL. */
 export function azureDeploymentOf(url: string): string | null {
+  // Most URLs are not Azure's: a substring search answers them without running the expression.
+  if (!url.includes("/openai/deployments/")) return null;
   const found = /\/openai\/deployments\/([^/?#]+)\//.exec(url);
   if (found === null) return null;
   try {

@@ -49,8 +49,12 @@ export class BudgetPlan {
   /** Each agent's scopes for its current run and day (asked with every decision's budget status); cleared when a limit changes. */
   readonly #agentScopes = new Map<string, { readonly run: number | string | null; readonly day: string; readonly scopes: CallScopes }>();
 
+  /** True when no attribute has budgets: a call's attributes then add no scope. */
+  readonly #noAttributeScopes: boolean;
+
   constructor(options: BudgetPlanOptions) {
     this.#options = options;
+    this.#noAttributeScopes = Object.keys(options.perAttribute).length === 0;
     this.#day = dayFormatter(options.timeZone);
   }
 
@@ -91,6 +95,8 @@ export class BudgetPlan {
 
   /** Every scope a call counts against at `now`, for an agent in run `run` (its number or key; null when not spawned here). */
   scopesFor(call: LlmCall, run: number | string | null, now: number): CallScopes {
+    // Without attribute budgets a call's scopes are its agent's, remembered for its run and day.
+    if (this.#noAttributeScopes) return this.agentScopes(call.agentId, run, now);
     return this.#scopesOf(call.agentId, call.attrs, run, now);
   }
 

@@ -138,6 +138,39 @@ function value(v: unknown, depth: number): void {
       throw NOT_MINE;
   }
   if (depth >= MAX_DEPTH) throw NOT_MINE;
+  if (Object.isFrozen(v)) return frozen(v, depth);
+  container(v, depth);
+}
+
+// The bytes of deeply frozen values (the policies' response and chunk hints, the same list in every
+// decision): written once, then copied. Such a value cannot change, so neither can its bytes.
+const frozenBytes = new WeakMap<object, Buffer>();
+
+function frozen(v: object, depth: number): void {
+  const known = frozenBytes.get(v);
+  if (known !== undefined) {
+    room(known.length);
+    at += known.copy(scratch, at);
+    return;
+  }
+  const start = at;
+  container(v, depth);
+  if (deeplyFrozen(v, depth)) frozenBytes.set(v, Buffer.from(scratch.subarray(start, at)));
+}
+
+// True when every object and array inside `v` is frozen too and holds data properties only (a getter
+// could answer differently next time); its strings, numbers and booleans are values.
+function deeplyFrozen(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (depth >= MAX_DEPTH || !Object.isFrozen(v)) return false;
+  for (const property of Object.values(Object.getOwnPropertyDescriptors(v))) {
+    if (!("value" in property) || !deeplyFrozen(property.value, depth + 1)) return false;
+  }
+  return true;
+}
+
+// An array or a plain object, entry by entry.
+function container(v: object, depth: number): void {
   if (Array.isArray(v)) {
     header(v.length, 0x90, 0xdc, 0xdd);
     for (const item of v) value(item, depth + 1);

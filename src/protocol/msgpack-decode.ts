@@ -22,7 +22,8 @@ const slotBytes = new Uint8Array(SLOTS * SHORT);
 const slotLength = new Uint8Array(SLOTS);
 const slotString: string[] = new Array<string>(SLOTS).fill("");
 
-class Reader {
+/** A position in the input and the reads of each format (exported for call-message-decoder.ts). */
+export class MsgpackReader {
   pos = 0;
   #view: DataView | null = null;
 
@@ -134,13 +135,14 @@ class Reader {
 /** Decodes exactly one value filling `bytes`; throws MsgpackError on anything malformed. */
 export function decodeMsgpack(bytes: Uint8Array): unknown {
   if (bytes.length === 0) throw new MsgpackError("empty input");
-  const reader = new Reader(bytes);
-  const value = read(reader, MAX_DEPTH);
+  const reader = new MsgpackReader(bytes);
+  const value = readMsgpack(reader, MAX_DEPTH);
   if (reader.pos !== bytes.length) throw new MsgpackError(`${bytes.length - reader.pos} trailing bytes after the value at offset ${reader.pos}`);
   return value;
 }
 
-function read(r: Reader, depth: number): unknown {
+/** Reads one value at the reader's position, with at most `depth` containers nested in it. */
+export function readMsgpack(r: MsgpackReader, depth: number): unknown {
   const at = r.pos;
   const b = r.u8();
   if (b < 0x80) return b;
@@ -203,29 +205,29 @@ function read(r: Reader, depth: number): unknown {
 }
 
 // The type number of an ext value (format 0xc7-0xc9 or 0xd4-0xd8), to name it in the error.
-function extensionType(r: Reader, format: number): string {
+function extensionType(r: MsgpackReader, format: number): string {
   const lengthBytes = format === 0xc7 ? 1 : format === 0xc8 ? 2 : format === 0xc9 ? 4 : 0;
   const at = r.pos + lengthBytes;
   return at < r.bytes.length ? String(r.view.getInt8(at)) : `format 0x${format.toString(16)}`;
 }
 
-function array(r: Reader, n: number, depth: number): unknown[] {
+function array(r: MsgpackReader, n: number, depth: number): unknown[] {
   r.need(n); // every item takes at least one byte
   if (depth <= 0) throw new MsgpackError(`more than ${MAX_DEPTH} nested containers`);
   const items = new Array<unknown>(n);
-  for (let i = 0; i < n; i += 1) items[i] = read(r, depth - 1);
+  for (let i = 0; i < n; i += 1) items[i] = readMsgpack(r, depth - 1);
   return items;
 }
 
-function map(r: Reader, n: number, depth: number): Record<string, unknown> {
+function map(r: MsgpackReader, n: number, depth: number): Record<string, unknown> {
   r.need(2 * n); // every entry takes at least two bytes
   if (depth <= 0) throw new MsgpackError(`more than ${MAX_DEPTH} nested containers`);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < n; i += 1) {
     const at = r.pos;
-    const key = read(r, depth - 1);
+    const key = readMsgpack(r, depth - 1);
     if (typeof key !== "string" && typeof key !== "number") throw new MsgpackError(`map key of type ${key === null ? "nil" : typeof key} at offset ${at} (expected a string)`);
-    const value = read(r, depth - 1);
+    const value = readMsgpack(r, depth - 1);
     if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }

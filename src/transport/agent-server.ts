@@ -18,6 +18,7 @@ import type {
   WireBudget,
 } from "../protocol/messages.js";
 import { parseEnvelope, parseInbound } from "../protocol/parse.js";
+import { decodeCallMessage } from "../protocol/call-message-decoder.js";
 import { LogThrottle } from "../telemetry/log-throttle.js";
 import type { Logger } from "../telemetry/logger.js";
 import { Challenges, type Credential, type CredentialKind } from "./challenges.js";
@@ -164,16 +165,21 @@ export class AgentServer {
       });
       return;
     }
+    // A welcomed agent's requests and responses take the hand-written decoder; anything it does not
+    // answer (every other message, anything off the spec) the generic decode and parse.
+    const call = session === undefined ? null : decodeCallMessage(payload);
     let value: unknown;
-    try {
-      value = decode(payload);
-    } catch (error) {
-      this.#throttle.warn({ err: messageOf(error), bytes: payload.byteLength }, "dropped an undecodable message");
-      this.#strike(key);
-      return;
+    if (call === null) {
+      try {
+        value = decode(payload);
+      } catch (error) {
+        this.#throttle.warn({ err: messageOf(error), bytes: payload.byteLength }, "dropped an undecodable message");
+        this.#strike(key);
+        return;
+      }
     }
     try {
-      const message = parseInbound(value);
+      const message = call ?? parseInbound(value);
       if (message.type !== "llm.request") this.#runUnanswered();
       if (message.type === "hello") return this.#hello(key, routingId, message, payload);
       if (message.type === "proof") return this.#proof(key, routingId, message);
@@ -203,7 +209,7 @@ export class AgentServer {
           return this.#handlers.onBye(session, message);
       }
     } catch (error) {
-      this.#protocolError(key, routingId, value, session, error);
+      this.#protocolError(key, routingId, call === null ? value : decode(payload), session, error);
     }
   }
 

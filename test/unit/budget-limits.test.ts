@@ -38,3 +38,33 @@ describe("budget limits", () => {
     expect(limits.plan.agentScopes("a", null, NOW).limits["agent:a"] ?? null).toBeNull();
   });
 });
+
+describe("a call's scopes without attribute budgets", () => {
+  // They are the agent's scopes, remembered per run and day: each must still be what the plan gives afresh.
+  it("follow the day, the run, an agent's own budget and an operator's override", () => {
+    const options = {
+      global: [{ micros: 9_000, period: "day" as const }],
+      perAgent: [{ micros: 50_000, period: "total" as const }],
+      perRun: [{ micros: 7_000, period: "total" as const }],
+      perAttribute: {},
+      timeZone: "UTC",
+    };
+    const plan = new BudgetPlan(options);
+    const call = { agentId: "a", attrs: { user: "u42" } } as unknown as Parameters<BudgetPlan["scopesFor"]>[0];
+    const fresh = (run: number, now: number, change?: (p: BudgetPlan) => void) => {
+      const p = new BudgetPlan(options);
+      change?.(p);
+      return p.scopesFor(call, run, now);
+    };
+    expect(plan.scopesFor(call, 1, NOW)).toEqual(fresh(1, NOW));
+    expect(plan.scopesFor(call, 1, NOW)).toEqual(fresh(1, NOW));
+    expect(plan.scopesFor(call, 1, NOW + 86_400_000)).toEqual(fresh(1, NOW + 86_400_000));
+    expect(plan.scopesFor(call, 2, NOW)).toEqual(fresh(2, NOW));
+    plan.setAgentLimit("a", 1_000);
+    expect(plan.scopesFor(call, 2, NOW)).toEqual(fresh(2, NOW, (p) => p.setAgentLimit("a", 1_000)));
+    expect(plan.scopesFor(call, 2, NOW).limits["agent:a"]).toBe(1_000);
+    plan.overrideLimit("run:a#2", null);
+    expect(plan.scopesFor(call, 2, NOW).limits["run:a#2"]).toBeNull();
+    expect(plan.scopesFor(call, 2, NOW).scopes).not.toContain("user:u42");
+  });
+});

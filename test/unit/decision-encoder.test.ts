@@ -124,4 +124,28 @@ describe("the decision encoder", () => {
     encodeDecision(1, 2, { ...allow, call: "second", reason: "x".repeat(10_000) });
     expect(hex(first)).toBe(copy);
   });
+
+  it("writes a frozen hint list the same way every time, and never reuses the bytes of what can still change", () => {
+    const hints = Object.freeze([Object.freeze({ re: "sk-[A-Za-z0-9_-]{32}", i: false }), Object.freeze({ re: "@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9]", i: true })]);
+    for (let i = 0; i < 3; i += 1) {
+      const fields = { response_hints: hints, ...allow, budget };
+      expect(hex(encodeDecision(1, i, fields))).toBe(generic(i, fields));
+    }
+    // A frozen list whose items are not: an item changed between two decisions is written as it is now.
+    const item = { re: "a", i: false };
+    const shallow = Object.freeze([item]);
+    expect(hex(encodeDecision(1, 1, { ...allow, response_hints: shallow }))).toBe(generic(1, { ...allow, response_hints: [{ re: "a", i: false }] }));
+    item.re = "b";
+    expect(hex(encodeDecision(1, 2, { ...allow, response_hints: shallow }))).toBe(generic(2, { ...allow, response_hints: [{ re: "b", i: false }] }));
+    // A frozen object with a getter may answer differently next time.
+    let n = 0;
+    const counter = Object.freeze({
+      get n() {
+        n += 1;
+        return n;
+      },
+    });
+    expect(hex(encodeDecision(1, 3, { ...allow, budget: counter }))).toBe(generic(3, { ...allow, budget: { n: 1 } }));
+    expect(hex(encodeDecision(1, 4, { ...allow, budget: counter }))).toBe(generic(4, { ...allow, budget: { n: 2 } }));
+  });
 });

@@ -116,3 +116,25 @@ describe("Scrubber.text on recurring short texts", () => {
     expect(scrubber.text(name)).toBe("user:[redacted:secret:h]@day:2026-12-07");
   });
 });
+
+describe("Scrubber.stamped", () => {
+  // The bus stamps and scrubs in one pass: it must give what `{ seq, ts, ...event(input) }` gave, key order included.
+  it("gives the stamped scrubbed copy the spread gave, without touching the input", () => {
+    const inputs: Record<string, unknown>[] = [
+      { type: "llm.request", agentId: "a sk-proj-AbCdEf0123456789xyzXYZ", callId: "c-1", model: "m", attrs: { team: "alice@example.com" }, findings: [{ kind: "email", count: 2 }] },
+      { type: "llm.decision", agentId: "a", reason: "card 4111 1111 1111 1111", status: null, micros: 0, attrs: {} },
+      { type: "odd", seq: "given", ts: 3, 2: "an integer key", nested: [["x", { token: "token=abcdef123456" }]] },
+      JSON.parse('{"type":"proto","__proto__":{"polluted":true},"after":"kept"}') as Record<string, unknown>,
+    ];
+    for (const input of inputs) {
+      const before = JSON.stringify(input);
+      const stamped = scrubber.stamped(41, 1_700_000_000_000, input);
+      const spread = { seq: 41, ts: 1_700_000_000_000, ...scrubber.event(input) };
+      expect(stamped).toStrictEqual(spread);
+      expect(Object.keys(stamped)).toEqual(Object.keys(spread));
+      expect(JSON.stringify(stamped)).toBe(JSON.stringify(spread));
+      expect(Object.getPrototypeOf(stamped)).toBe(Object.prototype);
+      expect(JSON.stringify(input)).toBe(before);
+    }
+  });
+});

@@ -53,8 +53,7 @@ export class BreakerBoard {
     this.#onChange = onChange;
   }
 
-  #actor(provider: string, model: string): BreakerActor {
-    const key = `${provider}\u0000${model}`;
+  #actor(provider: string, model: string, key = `${provider}\u0000${model}`): BreakerActor {
     let actor = this.#actors.get(key);
     if (actor === undefined) {
       actor = createActor(breakerMachine, { input: this.#settings, clock: this.#clock as never });
@@ -123,8 +122,8 @@ export class BreakerBoard {
 
   /** Feeds a call's outcome to its breaker. */
   record(provider: string, model: string, outcome: { readonly ok: boolean; readonly at: number; readonly reason?: string; readonly retryAfterMs?: number }): void {
-    const actor = this.#actor(provider, model);
     const key = `${provider}\u0000${model}`;
+    const actor = this.#actor(provider, model, key);
     if (outcome.ok && actor.getSnapshot().value === "closed") this.#countSuccess(key, actor, outcome.at);
     else if (outcome.ok) this.#send(key, actor, { type: "SUCCESS", at: outcome.at });
     else this.#send(key, actor, { type: "FAILURE", at: outcome.at, reason: outcome.reason ?? "failed", ...(outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }) });

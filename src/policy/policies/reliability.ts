@@ -140,7 +140,8 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
       if (options.breakers === null || call.model === null) return undefined;
       const outcome = classify(result, options.timeoutMs);
       if (outcome === null) return undefined;
-      options.breakers.record(call.provider, call.model, { ...outcome, at: ctx.now });
+      // A success (nearly every call) is built as it is, not spread.
+      options.breakers.record(call.provider, call.model, outcome.ok ? { ok: true, at: ctx.now } : { ...outcome, at: ctx.now });
       return undefined;
     },
   };
@@ -148,14 +149,17 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
 
 /** A call's outcome for its breaker; null when it says nothing about the provider (closed early by the agent). */
 export function classify(result: LlmResult, timeoutMs: number | null): { ok: boolean; reason?: string; retryAfterMs?: number } | null {
-  const retryAfterMs = typeof result.retryAfter === "number" ? result.retryAfter * 1000 : undefined;
-  const extra = retryAfterMs === undefined ? {} : { retryAfterMs };
-  if (result.status === 0) return { ok: false, reason: result.error ?? "no response", ...extra };
-  if (result.status >= 500 || result.status === 429 || result.status === 408) return { ok: false, reason: `HTTP ${result.status}`, ...extra };
+  if (result.status === 0) return failure(result.error ?? "no response", result);
+  if (result.status >= 500 || result.status === 429 || result.status === 408) return failure(`HTTP ${result.status}`, result);
   if (result.status >= 400) return { ok: true };
   if (!result.complete) return result.error === null ? null : { ok: false, reason: `stream broke: ${result.error}` };
   if (timeoutMs !== null && result.latencyMs > timeoutMs) return { ok: false, reason: `took ${Math.round(result.latencyMs)} ms (timeout ${timeoutMs} ms)` };
   return { ok: true };
+}
+
+// A failed call's outcome, with the wait the provider asked for when it gave one.
+function failure(reason: string, result: LlmResult): { ok: false; reason: string; retryAfterMs?: number } {
+  return typeof result.retryAfter === "number" ? { ok: false, reason, retryAfterMs: result.retryAfter * 1000 } : { ok: false, reason };
 }
 
 /** The URL of an endpoint under a configured provider's base URL (Anthropic's base has no /v1). */
