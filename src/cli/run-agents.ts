@@ -46,6 +46,11 @@ function starvedByBudget(agent: Agent): boolean {
   return m.calls > 0 && m.deniedByBudget === m.calls;
 }
 
+/** The states an agent's run ends in. */
+const ENDED = new Set(["stopped", "exited", "crashed", "failed"]);
+/** How long the summary waits for the events of the agents' ends to be delivered (committed) before it is printed anyway. */
+const END_DELIVERY_WAIT_MS = 5000;
+
 /** Why a budget denied an agent's calls: it had spent already, it is $0, or the call alone was too big for it. */
 type StarvedCause = "spent" | "zero" | "too-big";
 
@@ -86,9 +91,16 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const lastError = new Map<string, string>();
   // Why a budget denied each agent's calls; a denial after spend (by earlier runs) outweighs the others.
   const starvedCause = new Map<string, StarvedCause>();
+  // Each agent's end as the bus delivered it: events arrive once committed, so the summary (built from them) waits for it.
+  const endsDelivered = new Map<string, number>();
+  let endDelivered = (): void => undefined;
   const color = colorEnabled(out);
   supervisor.on("event", (event) => {
     if (event.type === "budget.exhausted" && starvedCause.get(event.agentId) !== "spent") starvedCause.set(event.agentId, event.spent > 0 ? "spent" : event.limit === 0 ? "zero" : "too-big");
+    if (event.type === "agent.state" && ENDED.has(event.to)) {
+      endsDelivered.set(event.agentId, event.run);
+      endDelivered();
+    }
     if (event.type === "agent.output" && event.stream === "stderr" && event.line.trim() !== "") lastError.set(event.agentId, event.line.trim());
     const line = (options.trace ? traceLine(event, models) : null) ?? (options.quiet ? null : lifecycleLine(event, memory));
     if (line !== null) out.write(`${paint(line, lineStyle(event), color)}\n`);
@@ -103,6 +115,17 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
       runs.push({ agent: await supervisor.spawn({ ...spawn, echo: spawn.echo ?? (multi ? "prefixed" : true) }), since: performance.now() });
     }
     const exits = await Promise.all(runs.map(async ({ agent, since }) => ({ exit: await lastExit(agent), seconds: (performance.now() - since) / 1000 })));
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, END_DELIVERY_WAIT_MS);
+      const check = (): void => {
+        if (supervisor.storeError !== null || runs.every(({ agent }) => endsDelivered.get(agent.id) === agent.run)) {
+          clearTimeout(timer);
+          done();
+        }
+      };
+      endDelivered = check;
+      check();
+    });
     if (!options.quiet) {
       runs.forEach(({ agent }, i) => {
         const { exit, seconds } = exits[i] as { exit: AgentExit; seconds: number };
