@@ -12,6 +12,13 @@ interface Hold {
   readonly micros: number;
 }
 
+const poolKey = (poolId: string): string => `pool:${poolId}`;
+
+/** True when two hold's scope lists name the same scopes. */
+export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((scope) => b.includes(scope));
+}
+
 /** Budgets kept in memory; the SQLite ledger persists the same operations. */
 export class MemoryBudgetLedger implements BudgetLedger {
   /** Spend lives only here: a dropped scope would start again from zero. */
@@ -60,6 +67,36 @@ export class MemoryBudgetLedger implements BudgetLedger {
     for (const name of scopes) this.#scope(name).reserved += micros;
     this.#holds.set(callId, { scopes, micros });
     return { ok: true };
+  }
+
+  reservePool(poolId: string, scopes: readonly string[], micros: number): ReserveResult {
+    return this.reserve(poolKey(poolId), scopes, micros);
+  }
+
+  carve(poolId: string, callId: string, scopes: readonly string[], micros: number): ReserveResult {
+    const pool = this.#holds.get(poolKey(poolId));
+    if (pool === undefined || !sameScopes(pool.scopes, scopes)) return this.reserve(callId, scopes, micros);
+    const extra = micros - pool.micros;
+    const take = extra > 0 && !scopes.every((name) => this.#fits(name, extra)) ? pool.micros : micros;
+    for (const name of scopes) this.#scope(name).reserved += take - pool.micros;
+    this.#holds.set(callId, { scopes, micros: take });
+    if (pool.micros > take) this.#holds.set(poolKey(poolId), { scopes, micros: pool.micros - take });
+    else this.#holds.delete(poolKey(poolId));
+    for (const name of scopes) this.#scope(name).reserved += Math.max(0, pool.micros - take);
+    return { ok: true };
+  }
+
+  poolLeft(poolId: string): number {
+    return this.#holds.get(poolKey(poolId))?.micros ?? 0;
+  }
+
+  releasePool(poolId: string): readonly ScopeBalance[] {
+    return this.release(poolKey(poolId));
+  }
+
+  #fits(name: string, micros: number): boolean {
+    const s = this.#scope(name);
+    return s.limit === null || s.spent + s.reserved + micros <= s.limit;
   }
 
   settle(callId: string, micros: number): readonly ScopeBalance[] {
