@@ -163,6 +163,11 @@ export class GrantBook {
     this.#o.ledger.releasePool?.(id);
   }
 
+  /** Gives back the pools of an agent that is gone (its shim admits nothing more). */
+  abandon(agentId: string): void {
+    for (const grant of [...this.#grants.values()]) if (grant.grantee.session.agentId === agentId) this.#close(grant.id);
+  }
+
   /** Gives every pool back (the supervisor stops). */
   close(): void {
     for (const id of [...this.#grants.keys()]) this.#close(id);

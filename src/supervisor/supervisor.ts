@@ -128,7 +128,10 @@ export class Supervisor {
       heartbeatTimeoutMs: options.joinedHeartbeatTimeoutMs,
       localHost: hostname(),
       metricsOf: (id) => this.#governor.metricsOf(id),
-      abandon: (id) => this.#governor.abandon(id),
+      abandon: (id) => {
+        this.#grants.abandon(id);
+        this.#governor.abandon(id);
+      },
       dropSession: (sessionId) => this.#server?.dropSession(sessionId),
       taken: (id) => this.#agents.has(id),
       maxDetached: options.maxDetachedJoined,
@@ -346,6 +349,7 @@ export class Supervisor {
       release: () => {
         this.#tokens.revoke(id);
         this.#server?.dropAgent(id);
+        this.#grants.abandon(id);
         this.#governor.abandon(id);
       },
     };
