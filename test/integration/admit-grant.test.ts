@@ -109,6 +109,20 @@ describe("grants", () => {
     expect(lines.slice(4).every((l) => l.status === 402 && l.code === "IRON_ERR_BUDGET")).toBe(true);
   });
 
+  it("never overshoot a budget that runs out while four threads call, admitted or asked", async () => {
+    mock.clearRequests();
+    const { lines, sup } = await run(clean(240), { budgetUsd: 0.002 }, { threads: 4 });
+    const ok = lines.filter((l) => l.status === 200);
+    const refused = lines.filter((l) => l.status === 402);
+    expect(ok.length + refused.length).toBe(240);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(Math.max(...lines.map((l) => l.admitted))).toBeGreaterThan(0);
+    expect(mock.requests.filter((r) => r.path.endsWith("/chat/completions"))).toHaveLength(ok.length);
+    expect(sup.budgets.spent("global")).toBeLessThanOrEqual(2000);
+    expect(sup.budgets.spent("global")).toBeGreaterThan(0);
+    expect(sup.budgets.reserved("global")).toBe(0);
+  });
+
   it("ask about every call with shim.local_admission off", async () => {
     const { lines } = await run(clean(6), { budgetUsd: 5, localAdmission: false });
     expect(lines.map((l) => [l.asked, l.admitted])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [n, 0]));
