@@ -202,7 +202,9 @@ class Governor:
         if not grant.admit(msg, info.body, info.json_bytes, time.monotonic()):
             return None
         msg["admitted"] = grant.id
-        client.post(msg)
+        if not client.send_admitted(msg):
+            del msg["admitted"]
+            return None
         decision = grant.decision
         call.deadline_ms = decision.timeout_ms
         call.chunk_batch = decision.chunk_batch
