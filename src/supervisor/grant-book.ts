@@ -138,7 +138,13 @@ export class GrantBook {
     const grant = call.admitted === undefined ? undefined : this.#grants.get(call.admitted);
     if (grant !== undefined) grant.calls -= 1;
     if (decision.action === "allow" && (decision.body ?? null) === null && (decision.url ?? null) === null) return;
-    if (decision.action === "deny" && grant !== undefined) this.#o.ledger.carve?.(grant.id, call.id, grant.scopes, grant.perCall);
+    if (decision.action === "deny" && grant !== undefined) {
+      try {
+        this.#o.ledger.carve?.(grant.id, call.id, grant.scopes, grant.perCall);
+      } catch {
+        // A failed store holds nothing more: the pool's rest, charged at the next start, covers the call.
+      }
+    }
     const error = `a call admitted by the agent's shim under grant ${call.admitted ?? "?"} went out unchanged, but the supervisor's decision was ${decision.action}${decision.policy === undefined || decision.policy === null ? "" : ` by ${decision.policy}`}: the grant's terms missed it`;
     this.#o.publish({ type: "policy.error", agentId: session.agentId, callId: call.id, policy: decision.policy ?? "unknown", error, timedOut: false, ignored: true });
     this.#o.missed(new Error(`call ${call.id}: ${error}`));
