@@ -23,6 +23,11 @@ export interface ResetScope {
   readonly spent: number;
 }
 
+/** True when two holds' scope lists name the same scopes (a carve keeps a pool's scopes). */
+export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((scope) => b.includes(scope));
+}
+
 /** True when a stored scope name is selected: the scope itself or one of its periods (`global` selects `global@day:…`). */
 export function selects(selector: BudgetSelector, scope: string): boolean {
   return "all" in selector || selector.scopes.some((name) => scope === name || scope.startsWith(`${name}@`));

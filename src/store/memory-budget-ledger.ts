@@ -1,5 +1,5 @@
 // An in-process BudgetLedger: exact and atomic because Node runs one decision at a time.
-import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../policy/budget-ledger.js";
+import { sameScopes, selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../policy/budget-ledger.js";
 
 interface Scope {
   limit: number | null;
@@ -13,11 +13,6 @@ interface Hold {
 }
 
 const poolKey = (poolId: string): string => `pool:${poolId}`;
-
-/** True when two hold's scope lists name the same scopes. */
-export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((scope) => b.includes(scope));
-}
 
 /** Budgets kept in memory; the SQLite ledger persists the same operations. */
 export class MemoryBudgetLedger implements BudgetLedger {

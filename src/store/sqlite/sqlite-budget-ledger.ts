@@ -4,11 +4,10 @@
 // `reserve` answers, and reaches the state file with the next event batch, with its settle or
 // release when that came meanwhile: nothing is written to the file on the decision path. One
 // supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
-import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../../policy/budget-ledger.js";
+import { sameScopes, selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../../policy/budget-ledger.js";
 import type { ClosedTuple, HeldTuple, LedgerChanges } from "./batch-writer.js";
 import type { Db } from "./database.js";
 import type { HoldJournal, JournaledHold } from "./hold-journal.js";
-import { sameScopes } from "../memory-budget-ledger.js";
 
 /** A budget scope's row as stored. */
 interface ScopeRow {
