@@ -75,6 +75,68 @@ def messages():
             "attrs": {},
         },
     )
+    add(
+        "hello with features",
+        {
+            "v": 1,
+            "type": "hello",
+            "id": 1,
+            "agent": "agent-1",
+            "nonce": {"$bin": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
+            "pid": 4242,
+            "python": "3.11.7",
+            "shim": "0.1.0",
+            "host": "box",
+            "executable": "/usr/bin/python3",
+            "parent_pid": None,
+            "features": ["grant"],
+        },
+    )
+    add(
+        "llm.request admitted under a grant",
+        {
+            "v": 1,
+            "type": "llm.request",
+            "id": 9,
+            "call": "c-9",
+            "provider": "openai",
+            "endpoint": "chat.completions",
+            "model": "gpt-4o-mini",
+            "method": "POST",
+            "url": "https://api.openai.com/v1/chat/completions",
+            "headers": {"content-type": "application/json"},
+            "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 20},
+            "stream": False,
+            "est_tokens": {"input": 1, "output": 20},
+            "library": "urllib",
+            "attrs": {},
+            "admitted": "g1-7",
+        },
+    )
+    add(
+        "decision allow with a grant",
+        {
+            **ALLOW,
+            "grant": {
+                "id": "g1-7",
+                "ttl_ms": 250,
+                "calls": 32,
+                "micros": 3168,
+                "provider": "openai",
+                "endpoint": "chat.completions",
+                "model": "gpt-4o-mini",
+                "url": "https://api.openai.com/v1/chat/completions",
+                "stream": False,
+                "attrs": {"user": "u42"},
+                "in_factor": 1.25,
+                "in_micros": 0.15,
+                "out_micros": 0.6,
+                "out_default": None,
+                "request_hints": [{"re": "@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9]", "i": False}],
+            },
+        },
+    )
+    add("grant.end", {"v": 1, "type": "grant.end", "id": 0, "grant": "g1-7", "reason": "a budget changed"})
     add("decision allow", ALLOW)
     add(
         "decision allow with deadline and budget",

@@ -187,6 +187,42 @@ class Client:
         link.outbox.append(frame)
         link.kick()
 
+    def send_admitted(self, msg: Dict[str, Any]) -> bool:
+        """Sends an admitted llm.request (SPEC 3.4a) from this thread now, after whatever posts are still
+        queued, so the supervisor reads it before anything this call sends later (its llm.response may be
+        asked: a direct send that must not overtake it). False when the link is not up: then the call asks."""
+        link = self.link
+        frame = _encode(msg)
+        with link.out_lock:
+            conn = link.conn if link.state == READY else None
+            if conn is None:
+                return False
+            try:
+                while link.outbox:
+                    conn.send(link.outbox.popleft())
+                conn.send(frame)
+            except OSError:
+                return False
+        return True
+
+    def drain(self) -> None:
+        """Reads and dispatches, without blocking, whatever the supervisor sent that nobody read yet (a
+        grant's end): only when no other thread reads the socket (that one dispatches it). A connection
+        found closed is marked broken, which drops the grant."""
+        link = self.link
+        conn = link.conn
+        if conn is None or not self.reads.take(conn, CALLER):
+            return
+        try:
+            for frame in conn.read_frames():
+                link.dispatch(conn, frame)
+        except Exception as exc:  # noqa: BLE001 - EOF, a bad frame: the I/O thread reconnects
+            conn.broken = str(exc) or type(exc).__name__
+            link.grant = None
+            link.kick()
+        finally:
+            self.reads.release(conn)
+
     def _submit(self, msg_id: int, frame: bytes, waiter: Waiter, read_own: bool = False) -> Optional[Connection]:
         """Writes now (ready), or leaves the call queued for the connection in progress, or fails it.
         With read_own, takes the read role before writing (so the reply cannot wake the I/O thread

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Tuple, Union
 
 from . import denial as denials
-from . import protocol, providers, reroute, scrub
+from . import admission, protocol, providers, reroute, scrub
 from .calls import KEEP, PASS, Call, Outcome, Verdict, is_event_stream, json_bytes
-from .client import CLOSED, REJECTED, Client
+from .client import CLOSED, READY, REJECTED, Client
 from .context import current_attrs
 from .decision_rules import HeaderGet, as_no_decision, checked, denied, to_denial
 from .errors import DECISION_TIMEOUT, INTERNAL, PROTOCOL, IronError, NoDecision, PolicyDenied, ProtocolError
@@ -179,11 +179,39 @@ class Governor:
         if isinstance(prepared, Verdict):
             return prepared
         call, msg = prepared
+        if self.client.link.grant is not None:
+            granted = self._admitted(call, msg)
+            if granted is not None:
+                return self._send(call, None, None, granted.stream_chunks)
         try:
             reply = yield msg
         except IronError as exc:
             return self._no_decision(call, as_no_decision(exc))
         return self._decide(call, reply, url)
+
+    def _admitted(self, call: Call, msg: Dict[str, Any]) -> Optional[protocol.Decision]:
+        """Admits the call under the link's grant (admission.py, SPEC 3.4a) after reading what the supervisor
+        pushed meanwhile (a grant's end): sends its llm.request without waiting and takes the decision that
+        earned the grant as this call's. None: ask, as without a grant."""
+        client = self.client
+        client.drain()
+        grant = client.link.grant
+        if grant is None or client.link.state != READY:
+            return None
+        info = call.info
+        if not grant.admit(msg, info.body, info.json_bytes, time.monotonic()):
+            return None
+        msg["admitted"] = grant.id
+        if not client.send_admitted(msg):
+            del msg["admitted"]
+            return None
+        decision = grant.decision
+        call.deadline_ms = decision.timeout_ms
+        call.chunk_batch = decision.chunk_batch
+        call.response_decision = decision.response_decision
+        call.response_hints = decision.response_hints
+        call.chunk_hints = decision.chunk_hints if decision.chunk_batch else None
+        return decision
 
     def _decide(self, call: Call, reply: dict, url: str) -> Verdict:
         """Applies a request decision: allow, modify (new body) or deny."""
@@ -199,6 +227,8 @@ class Governor:
             call.response_decision = decision.response_decision
             call.response_hints = decision.response_hints
             call.chunk_hints = decision.chunk_hints if decision.chunk_batch else None
+            if "grant" in reply and decision.action == "allow":
+                self.client.link.grant = admission.from_reply(reply, decision)
             if decision.action == "modify":
                 if decision.url is not None:
                     why = reroute.refusal(decision.url, url, self.client.base, self.client.settings)

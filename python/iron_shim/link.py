@@ -65,6 +65,8 @@ class Link:
         self.welcomed = False
         #: The agent's tightest budget as the supervisor last reported it (micro-dollars), or None.
         self.budget: Optional[Dict[str, Any]] = None
+        #: The grant the shim admits calls under (admission.py), or None: dropped when the link goes down.
+        self.grant: Any = None
         #: The wire features the supervisor of the live connection listed in its welcome (none while down:
         #: a message built then may reach another supervisor, which must understand it).
         self.features: FrozenSet[str] = protocol.NO_FEATURES
@@ -189,6 +191,7 @@ class Link:
             if self.state != CLOSED:
                 self.state = DOWN
             self.conn = None
+            self.grant = None  # fail closed: no admitting without a supervisor
             self.features = protocol.NO_FEATURES
             self.last_error = reason
             late = {} if attempt is None else {i: q for i, q in self.queued.items() if q[1] >= attempt}
@@ -251,6 +254,11 @@ class Link:
             msg = protocol.parse_incoming(frame.body)
         except ProtocolError as exc:
             debug(f"dropped a bad message from the supervisor: {exc}")
+            return
+        if msg["type"] == "grant.end":
+            grant = self.grant
+            if grant is not None and grant.id == msg.get("grant"):
+                self.grant = None
             return
         if msg["type"] in ("decision", "error"):
             if "budget" in msg:

@@ -32,6 +32,10 @@ def next_id() -> int:
     return next(_ids) % _MAX_ID or next(_ids) % _MAX_ID
 
 
+#: The wire features this shim takes (3.1): grants (3.4a).
+HELLO_FEATURES = ["grant"]
+
+
 def hello(msg_id: int, agent: str, nonce: bytes, shim_version: str, parent_pid: Optional[int]) -> Dict[str, Any]:
     """The first message on every connection (3.1): no token, a nonce that starts the challenge (3.1a)."""
     return {
@@ -46,6 +50,7 @@ def hello(msg_id: int, agent: str, nonce: bytes, shim_version: str, parent_pid: 
         "host": gethostname(),
         "executable": sys.executable or "",
         "parent_pid": parent_pid,
+        "features": HELLO_FEATURES,
     }
 
 

@@ -43,6 +43,8 @@ const shim = obj({
   on_deny: oneOf(["response", "raise"]).optional(),
   /** How long the shim waits for a decision. */
   decision_timeout: seconds.optional(),
+  /** Let the shim admit calls itself under a short grant (protocol/SPEC.md 3.4a); `false` asks about every call. */
+  local_admission: flag.optional(),
 });
 
 export const configSchema = obj({

@@ -64,6 +64,7 @@ export async function optionsFromConfig(loaded: LoadedConfig): Promise<ConfigOpt
     ...(c.python !== undefined && { python: c.python }),
     ...(c.shim?.fail_open !== undefined && { failOpen: c.shim.fail_open }),
     ...(c.shim?.on_deny !== undefined && { onDeny: c.shim.on_deny }),
+    ...(c.shim?.local_admission !== undefined && { localAdmission: c.shim.local_admission }),
     ...(c.shim?.decision_timeout !== undefined && { decisionTimeoutMs: ms(c.shim.decision_timeout) }),
     ...(c.budgets !== undefined && { budgets: c.budgets }),
     ...(c.safety !== undefined && { safety: c.safety }),

@@ -23,6 +23,11 @@ export interface ResetScope {
   readonly spent: number;
 }
 
+/** True when two holds' scope lists name the same scopes (a carve keeps a pool's scopes). */
+export function sameScopes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((scope) => b.includes(scope));
+}
+
 /** True when a stored scope name is selected: the scope itself or one of its periods (`global` selects `global@day:…`). */
 export function selects(selector: BudgetSelector, scope: string): boolean {
   return "all" in selector || selector.scopes.some((name) => scope === name || scope.startsWith(`${name}@`));
@@ -49,6 +54,22 @@ export interface BudgetLedger extends BudgetView {
   /** Where budget is shared (a fleet): after a refused reserve, waits a bounded time for more (a grant, or slices others give back), then reserves. */
   acquire?(callId: string, scopes: readonly string[], micros: number): Promise<ReserveResult>;
   settle(callId: string, micros: number): readonly ScopeBalance[];
+  /**
+   * A grant's pool (SPEC 3.4a): held, checked and journaled like a call's hold, so what a shim may
+   * admit on its own is reserved before it may. Absent where budgets are shared by a fleet (no grants).
+   */
+  reservePool?(poolId: string, scopes: readonly string[], micros: number): ReserveResult;
+  /**
+   * Holds a call admitted under a pool out of it, in one step (and one journal write): the pool's
+   * hold is replaced by the call's and what is left, so a crash charges neither twice. A pool that is
+   * gone, or holds other scopes, reserves as `reserve` does; a call dearer than what is left takes the
+   * rest from the scopes when it fits, else the pool's remainder (it is out already).
+   */
+  carve?(poolId: string, callId: string, scopes: readonly string[], micros: number): ReserveResult;
+  /** Micro-dollars still held in a pool (0 once it is gone). */
+  poolLeft?(poolId: string): number;
+  /** Gives back what is left in a pool. */
+  releasePool?(poolId: string): readonly ScopeBalance[];
   release(callId: string): readonly ScopeBalance[];
   balances(): readonly ScopeBalance[];
   /**

@@ -6,7 +6,7 @@ import { runRequestPipeline } from "./request-pipeline.js";
 import { runResponsePipeline } from "./response-pipeline.js";
 import { storeFailureVerdict } from "./store-guard.js";
 import { composeStreamFilters, type ChainedFilter } from "./stream-filters.js";
-import type { LlmCall, LlmResult, Policy, PolicyContext, StreamFilter } from "./types.js";
+import type { AdmissionBudget, AdmissionPart, LlmCall, LlmResult, Policy, PolicyContext, ResponseHint, StreamFilter } from "./types.js";
 import type { Verdict } from "./verdict.js";
 
 export interface PolicyEngineOptions {
@@ -18,6 +18,12 @@ export interface PolicyEngineOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Budget warning thresholds, as fractions of a limit (default 0.5, 0.8, 0.9). */
   readonly warnAt?: readonly number[];
+}
+
+/** What a grant lets a shim admit (SPEC 3.4a): the request hints of every policy, the budget's bound. */
+export interface AdmissionTerms {
+  readonly requestHints: readonly ResponseHint[];
+  readonly budget: AdmissionBudget;
 }
 
 /** The set of custom policies, run after the built-ins in the order they were added. */
@@ -51,6 +57,7 @@ export class PolicyEngine implements PolicyRegistry {
   readonly #warnAt: readonly number[];
   /** Built-ins then custom policies, as every decision runs them (made again when a custom one comes or goes). */
   #all: readonly Policy[] | null = null;
+  readonly #listeners: (() => void)[] = [];
 
   constructor(options: PolicyEngineOptions) {
     this.#builtins = options.builtins;
@@ -64,11 +71,22 @@ export class PolicyEngine implements PolicyRegistry {
     if (typeof policy?.name !== "string" || policy.name === "") throw new TypeError("a policy needs a non-empty name");
     this.#custom.push(policy);
     this.#all = null;
+    this.#changed();
     return () => {
       const index = this.#custom.indexOf(policy);
       if (index >= 0) this.#custom.splice(index, 1);
       this.#all = null;
+      this.#changed();
     };
+  }
+
+  /** Hears of every change of the pipeline (a custom policy added or removed): grants end then. */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   list(): readonly Policy[] {
@@ -127,6 +145,30 @@ export class PolicyEngine implements PolicyRegistry {
       if (filter !== undefined) filters.push({ policy: policy.name, filter });
     }
     return filters.length === 0 ? null : composeStreamFilters(filters);
+  }
+
+  /**
+   * The terms under which the agent's shim may admit calls like this one itself (SPEC 3.4a): every
+   * policy of the pipeline must have said what it may act on, and the budget how to bound a call;
+   * null when one cannot (a custom policy, a rate limit, a breaker that is not closed).
+   */
+  admissionTerms(call: LlmCall): AdmissionTerms | null {
+    const ctx = this.#context();
+    const hints: ResponseHint[] = [];
+    let budget: AdmissionBudget | undefined;
+    for (const policy of this.#pipeline()) {
+      if (policy.admission === undefined) return null;
+      let part: AdmissionPart | null;
+      try {
+        part = policy.admission(call, ctx);
+      } catch {
+        return null;
+      }
+      if (part === null) return null;
+      if (part.requestHints !== undefined) hints.push(...part.requestHints);
+      if (part.budget !== undefined) budget = part.budget;
+    }
+    return budget === undefined ? null : { requestHints: hints, budget };
   }
 
   /** Drops the reservation of a call that will never report back (agent died, stream lost). */

@@ -103,6 +103,7 @@ function* requestSteps(policies: readonly Policy[], original: LlmCall, ctx: Poli
     deps.ledger,
     call.id,
     held.map((h) => h.reserve),
+    call.admitted,
   );
   const hold = reserving instanceof Promise ? ((yield reserving) as HoldResult) : reserving;
   if (!hold.ok) return fail("budget", "IRON_ERR_BUDGET", hold.reason, 402, undefined, hold.exhausted);
@@ -167,7 +168,7 @@ type HoldResult = { ok: true; micros: number } | { ok: false; reason: string; ex
 
 // Commits every reservation atomically, after all policies allowed; none is held on failure.
 // Answers at once unless a fleet's ledger has to wait for more budget.
-function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly Reservation[]): HoldResult | Promise<HoldResult> {
+function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly Reservation[], pool?: string): HoldResult | Promise<HoldResult> {
   if (reservations.length === 0) return { ok: true, micros: 0 };
   let micros = 0;
   const scopes: string[] = [];
@@ -177,7 +178,8 @@ function reserveAll(ledger: BudgetLedger, callId: string, reservations: readonly
     const limits = r.limits;
     if (limits !== undefined) for (const scope in limits) if (ledger.limit(scope) !== limits[scope]) ledger.setLimit(scope, limits[scope] ?? null);
   }
-  const result = ledger.reserve(callId, scopes, micros);
+  // A call the shim admitted under a grant (SPEC 3.4a) is held out of the grant's pool.
+  const result = pool !== undefined && ledger.carve !== undefined ? ledger.carve(pool, callId, scopes, micros) : ledger.reserve(callId, scopes, micros);
   // A fleet's ledger whose local slice ran short waits (bounded) for more instead of denying early.
   if (!result.ok && ledger.acquire !== undefined) return ledger.acquire(callId, scopes, micros).then((again) => holdResult(again, micros));
   return holdResult(result, micros);

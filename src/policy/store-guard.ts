@@ -10,6 +10,8 @@ export interface StoreHealth {
   readonly failure: { readonly message: string } | null;
 }
 
+const NOTHING = Object.freeze({});
+
 // One wording for both ways a store failure is met.
 function refusal(message: string): string {
   return `iron cannot record calls, so none is allowed: ${message}`;
@@ -24,6 +26,8 @@ export function storeGuardPolicy(store: StoreHealth): Policy {
       if (failure === null) return undefined;
       return deny("IRON_ERR_STORE", refusal(failure.message), { status: 503 });
     },
+    // A grant (SPEC 3.4a) only while the store records; its failure ends every grant.
+    admission: () => (store.failure === null ? NOTHING : null),
   };
 }
 

@@ -33,6 +33,8 @@ export interface LlmCall {
   readonly attrs: Readonly<Record<string, string>>;
   /** Unix milliseconds when the supervisor received the request. */
   readonly receivedAt: number;
+  /** The grant the shim admitted it under (SPEC 3.4a): it went out already; its hold is carved out of the grant's pool. */
+  readonly admitted?: string;
 }
 
 /** What came back for a call (or did not), as the shim reports it. */
@@ -238,4 +240,31 @@ export interface Policy {
   streamHints?(call: LlmCall): StreamHints | null;
   /** For a streamed call, a filter over its output text as it arrives (e.g. PII redaction). */
   onStreamOpen?(call: LlmCall, ctx: PolicyContext): StreamFilter | undefined;
+  /**
+   * What this policy lets the agent's shim admit on its own for calls like this one (protocol/SPEC.md
+   * 3.4a): the part of the grant's terms it owns, {} when it never acts on such a call, null when it
+   * may (a rate limit, a breaker that is not closed). Absent (every custom policy): no grant.
+   */
+  admission?(call: LlmCall, ctx: PolicyContext): AdmissionPart | null;
+}
+
+/** One policy's part of a grant's terms (SPEC 3.4a); the engine joins them. */
+export interface AdmissionPart {
+  /** Patterns of which one matches some text of every request the policy would change or deny. */
+  readonly requestHints?: readonly ResponseHint[];
+  /** How the shim bounds a call's cost, and the scopes its hold is in. */
+  readonly budget?: AdmissionBudget;
+}
+
+/** The budget's terms: the bound the shim computes is never below the hold the budget policy takes. */
+export interface AdmissionBudget {
+  readonly scopes: readonly string[];
+  readonly limits?: Readonly<Record<string, number | null>>;
+  /** Input tokens per byte of the request body, at most. */
+  readonly inFactor: number;
+  /** Micro-dollars per input and output token, the dearest rate that may apply. */
+  readonly inMicros: number;
+  readonly outMicros: number;
+  /** Output tokens assumed when the request sets no cap; null: such a request is asked (its cap is added). */
+  readonly outDefault: number | null;
 }

@@ -27,6 +27,8 @@ export interface HelloMessage extends Envelope<"hello"> {
   readonly host: string;
   readonly executable: string;
   readonly parent_pid: number | null;
+  /** Wire features the shim takes beyond this section's messages (SPEC 3.1): today `grant`. Optional. */
+  readonly features?: readonly string[];
 }
 
 /** The shim's answer to a `challenge`: HMAC(token, "iron-cli" ‖ nc ‖ ns ‖ context) (SPEC 3.1a). */
@@ -47,6 +49,8 @@ export interface LlmRequestMessage extends Envelope<"llm.request"> {
   readonly est_tokens: { readonly input: number; readonly output: number | null };
   readonly library: string;
   readonly attrs: Readonly<Record<string, string>>;
+  /** The grant the shim admitted this call under (SPEC 3.4a): sent without waiting, answered by no decision. */
+  readonly admitted?: string;
 }
 
 export interface LlmResponseMessage extends Envelope<"llm.response"> {
@@ -181,6 +185,33 @@ export interface DecisionMessage extends Envelope<"decision"> {
   readonly timeout_ms?: number;
   /** request and response decisions: the agent's tightest budget after this decision (optional). */
   readonly budget?: WireBudget | null;
+  /** request decisions: the shim may admit like calls itself for a while (SPEC 3.4a). */
+  readonly grant?: WireGrant;
+}
+
+/** What a grant lets the shim admit on its own (SPEC 3.4a). */
+export interface WireGrant {
+  readonly id: string;
+  readonly ttl_ms: number;
+  readonly calls: number;
+  readonly micros: number;
+  readonly provider: string;
+  readonly endpoint: string;
+  readonly model: string | null;
+  readonly url: string;
+  readonly stream: boolean;
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly in_factor: number;
+  readonly in_micros: number;
+  readonly out_micros: number;
+  readonly out_default: number | null;
+  readonly request_hints: readonly WireHint[];
+}
+
+/** The supervisor ends a grant before its time (SPEC 3.4a); `id` 0, no reply. */
+export interface GrantEndMessage extends Envelope<"grant.end"> {
+  readonly grant: string;
+  readonly reason: string;
 }
 
 export interface ErrorMessage extends Envelope<"error"> {
@@ -189,4 +220,4 @@ export interface ErrorMessage extends Envelope<"error"> {
 }
 
 /** Everything the supervisor sends. */
-export type OutboundMessage = ChallengeMessage | WelcomeMessage | RejectMessage | DecisionMessage | ErrorMessage;
+export type OutboundMessage = ChallengeMessage | WelcomeMessage | RejectMessage | DecisionMessage | ErrorMessage | GrantEndMessage;

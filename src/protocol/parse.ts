@@ -190,6 +190,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
     host: r.optShortStr("host", HELLO_LIMITS.host) ?? "",
     executable: r.optShortStr("executable", HELLO_LIMITS.executable) ?? "",
     parent_pid: r.optInt("parent_pid"),
+    ...features(r.optStrings("features")),
   }),
   proof: (r, id): ProofMessage => ({ v: PROTOCOL_VERSION, type: "proof", id, proof: r.bytes("proof", AUTH_PROOF_BYTES) }),
   "llm.request": (r, id): LlmRequestMessage => {
@@ -210,6 +211,7 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
       est_tokens: { input: est.int("input"), output: est.optInt("output") },
       library: r.optStr("library") ?? "unknown",
       attrs: r.stringMap("attrs"),
+      ...admittedUnder(r.optStr("admitted")),
     };
   },
   "llm.response": (r, id, obj): LlmResponseMessage => ({
@@ -254,6 +256,16 @@ const PARSERS: Record<string, (r: Reader, id: number, obj: Obj) => InboundMessag
   }),
   bye: (r, id): ByeMessage => ({ v: PROTOCOL_VERSION, type: "bye", id, reason: r.optStr("reason") ?? "" }),
 };
+
+// The optional features of a hello (at most 16 kept).
+function features(names: string[] | null): { features?: string[] } {
+  return names === null ? {} : { features: names.slice(0, 16) };
+}
+
+// The grant an admitted llm.request went out under, only when sent.
+function admittedUnder(grant: string | null): { admitted?: string } {
+  return grant === null ? {} : { admitted: grant };
+}
 
 // The optional finish_reasons of an llm.response, only when sent (at most 16 kept).
 function finishReasons(reasons: string[] | null): { finish_reasons?: string[] } {

@@ -1,5 +1,5 @@
 // An in-process BudgetLedger: exact and atomic because Node runs one decision at a time.
-import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../policy/budget-ledger.js";
+import { sameScopes, selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../policy/budget-ledger.js";
 
 interface Scope {
   limit: number | null;
@@ -11,6 +11,8 @@ interface Hold {
   readonly scopes: readonly string[];
   readonly micros: number;
 }
+
+const poolKey = (poolId: string): string => `pool:${poolId}`;
 
 /** Budgets kept in memory; the SQLite ledger persists the same operations. */
 export class MemoryBudgetLedger implements BudgetLedger {
@@ -60,6 +62,36 @@ export class MemoryBudgetLedger implements BudgetLedger {
     for (const name of scopes) this.#scope(name).reserved += micros;
     this.#holds.set(callId, { scopes, micros });
     return { ok: true };
+  }
+
+  reservePool(poolId: string, scopes: readonly string[], micros: number): ReserveResult {
+    return this.reserve(poolKey(poolId), scopes, micros);
+  }
+
+  carve(poolId: string, callId: string, scopes: readonly string[], micros: number): ReserveResult {
+    const pool = this.#holds.get(poolKey(poolId));
+    if (pool === undefined || !sameScopes(pool.scopes, scopes)) return this.reserve(callId, scopes, micros);
+    const extra = micros - pool.micros;
+    const take = extra > 0 && !scopes.every((name) => this.#fits(name, extra)) ? pool.micros : micros;
+    for (const name of scopes) this.#scope(name).reserved += take - pool.micros;
+    this.#holds.set(callId, { scopes, micros: take });
+    if (pool.micros > take) this.#holds.set(poolKey(poolId), { scopes, micros: pool.micros - take });
+    else this.#holds.delete(poolKey(poolId));
+    for (const name of scopes) this.#scope(name).reserved += Math.max(0, pool.micros - take);
+    return { ok: true };
+  }
+
+  poolLeft(poolId: string): number {
+    return this.#holds.get(poolKey(poolId))?.micros ?? 0;
+  }
+
+  releasePool(poolId: string): readonly ScopeBalance[] {
+    return this.release(poolKey(poolId));
+  }
+
+  #fits(name: string, micros: number): boolean {
+    const s = this.#scope(name);
+    return s.limit === null || s.spent + s.reserved + micros <= s.limit;
   }
 
   settle(callId: string, micros: number): readonly ScopeBalance[] {

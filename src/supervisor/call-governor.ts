@@ -138,7 +138,8 @@ export class CallGovernor {
   // The reply first; what the decision tells the bus, the metrics and the call details follows it.
   #requestDecided(agentId: string, call: LlmCall, verdict: Verdict, started: number, reply: Reply): DecisionFields {
     const ms = performance.now() - started;
-    if (verdict.action !== "deny") this.#inflight.set(call.id, verdict.call ?? call);
+    // A call admitted under a grant went out whatever the verdict (SPEC 3.4a): it reports back and settles.
+    if (verdict.action !== "deny" || call.admitted !== undefined) this.#inflight.set(call.id, verdict.call ?? call);
     const decision = toDecision(call.id, verdict, this.#budgetOf(agentId));
     this.#replied(reply, decision, () => this.#requestAfter(agentId, call, verdict, ms));
     return decision;

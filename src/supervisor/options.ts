@@ -38,6 +38,8 @@ export interface SupervisorOptions {
   readonly allowUninstall?: boolean;
   /** How a denied call reaches the agent: a provider-shaped error response, or a raised PolicyDenied. */
   readonly onDeny?: "response" | "raise";
+  /** Grants: the shim admits calls like one just allowed itself for a moment (SPEC 3.4a); default true. */
+  readonly localAdmission?: boolean;
   /** How long a shim waits for a decision, in milliseconds (default 5000). */
   readonly decisionTimeoutMs?: number;
   /** How often shims send heartbeats, in milliseconds (default 1000). */
@@ -94,6 +96,7 @@ export interface ResolvedSupervisorOptions {
   readonly failOpen: boolean;
   readonly allowUninstall: boolean;
   readonly onDeny: "response" | "raise";
+  readonly localAdmission: boolean;
   readonly decisionTimeoutMs: number;
   readonly heartbeatMs: number;
   readonly prices: Readonly<Record<string, ModelPrice>>;
@@ -156,6 +159,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     failOpen: options.failOpen ?? false,
     allowUninstall: options.allowUninstall ?? false,
     onDeny: options.onDeny ?? "response",
+    localAdmission: options.localAdmission ?? true,
     decisionTimeoutMs: positiveInt("decisionTimeoutMs", options.decisionTimeoutMs, 5000),
     heartbeatMs: positiveInt("heartbeatMs", options.heartbeatMs, 1000),
     prices: Object.freeze({ ...DEFAULT_PRICES, ...(options.prices ?? {}) }),

@@ -5,6 +5,8 @@ import type { AgentServerHandlers, AuthResult, Session } from "../transport/agen
 import type { TokenRegistry } from "../transport/tokens.js";
 import type { Agent } from "./agent.js";
 import type { CallGovernor } from "./call-governor.js";
+import type { GrantBook } from "./grant-book.js";
+import { toCall } from "./wire-mapping.js";
 import type { JoinedAgents } from "./joined-agents.js";
 import type { ShimSettings, WireBudget } from "../protocol/messages.js";
 
@@ -23,6 +25,8 @@ export interface SessionHandlerDeps {
   readonly bus: EventBus;
   readonly settings: () => ShimSettings;
   readonly budgetOf: (agentId: string) => WireBudget | null;
+  /** Grants (SPEC 3.4a); none when absent. */
+  readonly grants?: GrantBook | null;
 }
 
 /** The handlers a supervisor gives its AgentServer: authentication and call decisions. */
@@ -41,7 +45,13 @@ export function sessionHandlers(deps: SessionHandlerDeps): AgentServerHandlers {
       return { ok: true, agentId, settings: deps.settings(), budget: deps.budgetOf(agentId) };
     },
     onSession: (session) => ownerOf(session)?.attach(session),
-    onRequest: (session, message, reply) => governor.request(session.agentId, message, reply),
+    onRequest: (session, message, reply) => {
+      const grants = deps.grants ?? null;
+      const push = session.push;
+      if (grants === null || push === undefined || !grants.takes(session)) return governor.request(session.agentId, message, reply);
+      if (message.admitted !== undefined) return governor.request(session.agentId, message, (decision) => grants.admitted(session, toCall(session.agentId, message), decision));
+      return governor.request(session.agentId, message, (decision) => reply(grants.offer({ session, push }, message, decision)));
+    },
     onResponse: (session, message, reply) => governor.response(session.agentId, message, reply),
     onChunk: (session, message, reply) => governor.chunk(session.agentId, message, reply),
     onHeartbeat: (session) => ownerOf(session)?.heartbeat(session),

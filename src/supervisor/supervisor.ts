@@ -29,6 +29,7 @@ import { Agent, type AgentHost } from "./agent.js";
 import { agentIdCandidate } from "./agent-id.js";
 import { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 import { CallGovernor } from "./call-governor.js";
+import { GrantBook } from "./grant-book.js";
 import type { Builtins } from "./builtin-policies.js";
 import { setUpPolicies } from "./policy-setup.js";
 import { announceStart } from "./startup-events.js";
@@ -53,6 +54,8 @@ export class Supervisor {
   readonly #ledger: BudgetLedger;
   readonly #engine: PolicyEngine;
   readonly #governor: CallGovernor;
+  /** Grants to agents' shims (SPEC 3.4a). */
+  readonly #grants: GrantBook;
   readonly #builtins: Builtins;
   readonly #tokens = new TokenRegistry();
   readonly #agents = new Map<string, Agent>();
@@ -107,6 +110,16 @@ export class Supervisor {
       janitor: new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
       afterFailed: (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
     });
+    this.#grants = new GrantBook({
+      enabled: options.localAdmission,
+      ledger: this.#ledger,
+      terms: (call) => engine.admissionTerms(call),
+      publish: (event) => void this.#bus.publish(event),
+      missed: (error) => options.logger.error({ err: messageOf(error) }, "a grant's terms missed a decision"),
+    });
+    // Every grant ends when a limit, a breaker or the policies change: the shims ask again from their next call.
+    engine.onChange(() => this.#grants.revoke(undefined, "the policies changed"));
+    this.#bus.subscribe((event) => (event.type === "breaker.state" || event.type === "store.error") && this.#grants.revoke(undefined, `${event.type}`));
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({
@@ -115,7 +128,10 @@ export class Supervisor {
       heartbeatTimeoutMs: options.joinedHeartbeatTimeoutMs,
       localHost: hostname(),
       metricsOf: (id) => this.#governor.metricsOf(id),
-      abandon: (id) => this.#governor.abandon(id),
+      abandon: (id) => {
+        this.#grants.abandon(id);
+        this.#governor.abandon(id);
+      },
       dropSession: (sessionId) => this.#server?.dropSession(sessionId),
       taken: (id) => this.#agents.has(id),
       maxDetached: options.maxDetachedJoined,
@@ -128,7 +144,10 @@ export class Supervisor {
       limits: builtins.limits,
       ledger: this.#ledger,
       breakers: () => builtins.breakers,
-      publish: (event) => this.#bus.publish(event),
+      publish: (event) => {
+        if (event.type === "budget.update") this.#grants.revoke(undefined, "a budget changed");
+        return this.#bus.publish(event);
+      },
       closing: () => this.#closing !== null,
     });
     this.#budgetsView = this.#controls.budgetsView();
@@ -330,6 +349,7 @@ export class Supervisor {
       release: () => {
         this.#tokens.revoke(id);
         this.#server?.dropAgent(id);
+        this.#grants.abandon(id);
         this.#governor.abandon(id);
       },
     };
@@ -362,6 +382,7 @@ export class Supervisor {
       bus: this.#bus,
       settings: () => shimSettings(this.#options),
       budgetOf: (id) => this.#budgetOf(id),
+      grants: this.#grants,
     });
   }
 
@@ -379,6 +400,7 @@ export class Supervisor {
     await this.#server?.close();
     this.#builtins.close();
     this.#runtime.remove();
+    this.#grants.close();
     this.#governor.flushBalances();
     this.#bus.close();
     await this.#telemetry?.close();

@@ -14,7 +14,7 @@ export function allowDecision(callId: string): DecisionFields {
 
 /** A request off the wire as the call policies judge. */
 export function toCall(agentId: string, m: LlmRequestMessage): LlmCall {
-  return {
+  const call: LlmCall = {
     id: m.call,
     agentId,
     provider: m.provider,
@@ -30,6 +30,7 @@ export function toCall(agentId: string, m: LlmRequestMessage): LlmCall {
     attrs: m.attrs,
     receivedAt: Date.now(),
   };
+  return m.admitted === undefined ? call : { ...call, admitted: m.admitted };
 }
 
 // Token counts off the wire, or null when the provider reported none.

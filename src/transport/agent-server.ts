@@ -34,6 +34,8 @@ export interface Session {
   readonly hello: HelloMessage;
   readonly connectedAt: number;
   lastSeen: number;
+  /** Sends a message the shim did not ask for (a grant's end, SPEC 3.4a). */
+  readonly push?: (message: OutboundMessage) => void;
 }
 
 export type AuthResult =
@@ -191,7 +193,8 @@ export class AgentServer {
       session.lastSeen = Date.now();
       switch (message.type) {
         case "llm.request":
-          return this.#decide(routingId, message.id, (reply) => this.#handlers.onRequest(session, message, reply));
+          // A call the shim admitted under a grant went out already: decided as any other, not answered (SPEC 3.4a).
+          return this.#decide(routingId, message.id, (reply) => this.#handlers.onRequest(session, message, reply), message.admitted === undefined);
         case "llm.response": {
           // A fire-and-forget report (reply false) is handled the same, but not answered (SPEC 3.6), after the read's requests.
           const handle = (): void => this.#decide(routingId, message.id, (reply) => this.#handlers.onResponse(session, message, reply), message.reply !== false);
@@ -291,7 +294,8 @@ export class AgentServer {
     if (!auth.ok) return this.#refuse(key, routingId, hello, message.id, auth.code, auth.reason);
     this.#guard.clear(key);
     this.#connections.welcomed(key);
-    const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now() };
+    const push = (pushed: OutboundMessage): void => this.#send(routingId, pushed);
+    const session: Session = { id: `s-${this.#nextSession++}`, agentId: auth.agentId, hello, connectedAt: Date.now(), lastSeen: Date.now(), push };
     this.#sessions.set(key, session);
     const budget = auth.budget === undefined ? {} : { budget: auth.budget };
     this.#send(routingId, { v: PROTOCOL_VERSION, type: "welcome", id: message.id, agent: auth.agentId, session: session.id, settings: auth.settings, ...budget, features: WIRE_FEATURES });

@@ -29,8 +29,8 @@ const journaled = (path: string): string[] =>
     .map((line) => (JSON.parse(line) as unknown[])[2] as string);
 
 // Starts the fixture supervisor and kills it once its last hold is journaled.
-async function killedWithHolds(path: string, churn: number): Promise<void> {
-  const child = execa("node", [join(FIXTURES, "hold_journal.mjs"), path], { reject: false, env: { CHURN: String(churn) } });
+async function killedWithHolds(path: string, churn: number, fixture = "hold_journal.mjs"): Promise<void> {
+  const child = execa("node", [join(FIXTURES, fixture), path], { reject: false, env: { CHURN: String(churn) } });
   await new Promise<void>((resolve) => child.stdout?.on("data", (d: Buffer) => String(d).includes("held") && resolve()));
   child.kill("SIGKILL");
   expect((await child).signal).toBe("SIGKILL");
@@ -61,6 +61,21 @@ describe("budget holds", () => {
       store.close();
     }
     expect(existsSync(`${path}-holds`)).toBe(false); // a clean stop charged everything: nothing to replay
+  });
+
+  it("carved out of a grant's pool are charged once with the pool's rest: the pool holds they replaced never (SPEC 3.4a)", async () => {
+    const path = join(tempDir("iron-holds-"), "state.db");
+    await killedWithHolds(path, 0, "hold_pool.mjs");
+    expect(holdsIn(path)).toEqual(["c-a", "pool:p1#1"]);
+    expect(journaled(path)).toEqual(["pool:p1#0", "c-a", "pool:p1#1", "c-b", "pool:p1#2"]);
+    const next = SqliteStore.open(path);
+    try {
+      // c-a (in the file), c-b and the pool's rest (journaled): 100 + 200 + 700; never pool:p1#1 (900) as well.
+      expect(next.recovery).toEqual({ lostSupervisors: 1, chargedHolds: 3, chargedMicros: 1000 });
+      expect([next.budgets.spent("global"), next.budgets.spent("agent:a"), next.budgets.reserved("global"), next.budgets.reserved("agent:a")]).toEqual([1000, 1000, 0, 0]);
+    } finally {
+      next.close();
+    }
   });
 
   it("of a killed supervisor are charged once each at the next start: journaled, in the file, or settled", async () => {

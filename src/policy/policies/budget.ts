@@ -6,7 +6,7 @@ import { deny } from "../decisions.js";
 import { findPrice, type ModelPrice } from "../prices.js";
 import type { DeploymentResolver } from "../azure-deployments.js";
 import { countTextTokens, estimateInputTokens, tokenizersReady, tokenizersWithin } from "../tokens.js";
-import type { LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Reservation, Usage } from "../types.js";
+import type { AdmissionBudget, AdmissionPart, LlmCall, LlmResult, Modify, Policy, PolicyContext, RequestDecision, Reservation, Usage } from "../types.js";
 import { usageProblem } from "../usage-check.js";
 
 export interface BudgetPolicyOptions {
@@ -31,6 +31,12 @@ export const LOCAL_PRICE: ModelPrice = Object.freeze({ input: 0, output: 0 });
 // Endpoints that produce no output tokens.
 const INPUT_ONLY = new Set(["embeddings"]);
 const CAP_KEYS = ["max_tokens", "max_completion_tokens", "max_output_tokens"] as const;
+/**
+ * Input tokens per byte of a JSON request body, at most, as estimateInputTokens counts them: an exact
+ * count takes at least a byte a token, the conservative one two, a model of another family adds a
+ * quarter; the body's keys, quotes and brackets outweigh the per-message and per-reply tokens.
+ */
+export const INPUT_PER_BYTE = 1.25;
 
 /** Creates the built-in cost policy (named "budget"). */
 export function budgetPolicy(options: BudgetPolicyOptions): Policy {
@@ -70,8 +76,26 @@ export function budgetPolicy(options: BudgetPolicyOptions): Policy {
     if (early.action === "deny" || early.reserve === undefined || roomFor(early.reserve, ctx, 2)) return early;
     return tokenizersWithin(1000, call.model).then(() => decide(call, ctx));
   };
+  // A grant's budget terms (SPEC 3.4a): the dearest rates of the model, the scopes of this call.
+  const admission = (call: LlmCall, ctx: PolicyContext): AdmissionPart | null => {
+    const price = priceFor(call.model, call.url);
+    if (price === undefined) return null;
+    const planned = options.plan.scopesFor(call, options.runOf(call.agentId), ctx.now);
+    const limited = planned.limited || planned.scopes.some((s) => ctx.budgets.limit(s) !== null);
+    const long = price.longContext;
+    const budget: AdmissionBudget = {
+      scopes: planned.scopes,
+      ...(planned.limits !== undefined && { limits: planned.limits }),
+      inFactor: INPUT_PER_BYTE,
+      inMicros: Math.max(price.input, long?.input ?? 0),
+      outMicros: Math.max(price.output, long?.output ?? 0),
+      outDefault: limited && options.capOutputTokens ? null : options.defaultMaxOutputTokens,
+    };
+    return { budget };
+  };
   return {
     name: "budget",
+    admission,
     // The first call may wait for its encoding to load (about half a second, at most one).
     timeoutMs: 2000,
     onRequest: priced,

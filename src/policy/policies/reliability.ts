@@ -48,6 +48,8 @@ const PATHS: Readonly<Record<string, string>> = {
   messages: "/messages",
 };
 
+const NOTHING = Object.freeze({});
+
 /** Creates the built-in reliability policy (named "reliability"). */
 export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
   const kindOf = (call: LlmCall): "openai" | "anthropic" => (call.endpoint === "messages" ? "anthropic" : "openai");
@@ -101,6 +103,7 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
     return Object.keys(extras).length === 0 ? undefined : { action: "allow", ...extras };
   };
 
+  const rateLimited = options.perAgent !== null || Object.keys(options.perProvider).length > 0 || Object.keys(options.perAttribute ?? {}).length > 0;
   return {
     name: "reliability",
     onRequest(call, ctx): RequestDecision | undefined | Promise<RequestDecision | undefined> {
@@ -134,6 +137,9 @@ export function reliabilityPolicy(options: ReliabilityPolicyOptions): Policy {
       const answer = options.limiter.take(charges, ctx.now, options.maxWaitMs);
       return answer instanceof Promise ? answer.then(finish) : finish(answer);
     },
+    // A grant (SPEC 3.4a) only while no rate limit applies and the call's breaker is closed: a breaker
+    // that changes ends every grant (the supervisor's breaker.state listener).
+    admission: (call) => (rateLimited || (options.breakers !== null && call.model !== null && options.breakers.state(call.provider, call.model) !== "closed") ? null : NOTHING),
     // Feeds the breakers; never redacts or denies a response.
     actsOnResponse: () => false,
     onResponse(call, result, ctx) {

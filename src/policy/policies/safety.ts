@@ -48,6 +48,9 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
   const wide = detectors.some((d) => d.priority === CUSTOM_PRIORITY);
   const watched = detectors.filter((d) => output.actionOf(d) !== "allow");
   const hints = outputHints(watched);
+  // A grant's request side (SPEC 3.4a): the portable patterns of every detector that acts on requests.
+  const requestHints = outputHints(detectors.filter((d) => input.actionOf(d) !== "allow"));
+  const admissionPart = requestHints === null ? null : Object.freeze({ requestHints });
   const chunkHints = hints === null ? null : Object.freeze({ hints, holds: holdHints(watched) });
   const open = new Map<string, Placeholders>();
   const placeholdersOf = (callId: string): Placeholders => {
@@ -62,6 +65,7 @@ export function safetyPolicy(options: SafetyPolicyOptions): Policy {
 
   return {
     name: "safety",
+    admission: () => admissionPart,
     onRequest(call: LlmCall): RequestDecision | undefined {
       const placeholders = placeholdersOf(call.id);
       const findings: Finding[] = [];

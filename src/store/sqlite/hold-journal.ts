@@ -7,7 +7,8 @@
 // journal is applied (meta `hold_journal`); a supervisor that dies leaves what was not applied yet,
 // and the next start charges it in full, like the holds in the table — never both, never neither.
 //
-// A line is `[supervisor, generation, callId, micros, scopes]`. The file is started over (a new
+// A line is `[supervisor, generation, callId, micros, scopes]`, with a sixth element, the id of the
+// hold it replaces, when a call is carved out of a grant's pool (that pool hold is then never charged). The file is started over (a new
 // generation) when everything in it is applied: lines of another supervisor or generation are
 // never replayed, so an interrupted start-over cannot charge a hold twice.
 import { closeSync, fchmodSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
@@ -18,6 +19,8 @@ export interface JournaledHold {
   readonly callId: string;
   readonly keys: readonly string[];
   readonly micros: number;
+  /** The hold this one (with the others naming it) takes the place of: a grant's pool a call was carved out of. */
+  readonly replaces?: string;
 }
 
 /** How far a supervisor's journal is applied to the state file (meta `hold_journal`). */
@@ -71,7 +74,8 @@ export function unappliedHolds(statePath: string, mark: JournalMark): JournaledH
       break;
     }
     if (!Array.isArray(line) || line[0] !== mark.supervisor || line[1] !== mark.generation) continue;
-    holds.push({ callId: String(line[2]), micros: Number(line[3]), keys: (line[4] as unknown[]).map(String) });
+    const hold = { callId: String(line[2]), micros: Number(line[3]), keys: (line[4] as unknown[]).map(String) };
+    holds.push(typeof line[5] === "string" ? { ...hold, replaces: line[5] } : hold);
   }
   return holds;
 }
@@ -104,7 +108,11 @@ export class HoldJournal {
   /** Appends holds in one write; throws when they are not all in the file. */
   append(holds: readonly JournaledHold[]): void {
     let text = "";
-    for (const h of holds) text += `${JSON.stringify([this.#supervisor, this.#generation, h.callId, h.micros, h.keys])}\n`;
+    for (const h of holds) {
+      const line = [this.#supervisor, this.#generation, h.callId, h.micros, h.keys];
+      if (h.replaces !== undefined) line.push(h.replaces);
+      text += `${JSON.stringify(line)}\n`;
+    }
     const bytes = Buffer.from(text, "utf8");
     if (this.#startOver) {
       ftruncateSync(this.#fd);

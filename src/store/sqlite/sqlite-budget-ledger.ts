@@ -4,10 +4,10 @@
 // `reserve` answers, and reaches the state file with the next event batch, with its settle or
 // release when that came meanwhile: nothing is written to the file on the decision path. One
 // supervisor owns a file at a time, so an in-memory mirror of its scopes is exact.
-import { selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../../policy/budget-ledger.js";
+import { sameScopes, selects, type BudgetLedger, type BudgetSelector, type ReserveResult, type ResetScope, type ScopeBalance } from "../../policy/budget-ledger.js";
 import type { ClosedTuple, HeldTuple, LedgerChanges } from "./batch-writer.js";
 import type { Db } from "./database.js";
-import type { HoldJournal } from "./hold-journal.js";
+import type { HoldJournal, JournaledHold } from "./hold-journal.js";
 
 /** A budget scope's row as stored. */
 interface ScopeRow {
@@ -83,6 +83,8 @@ export class SqliteBudgetLedger implements BudgetLedger {
   #unapplied: Unapplied[] = [];
   /** The changes in flight carry the journal's start-over mark. */
   #startingOver = false;
+  /** Grants' pools (SPEC 3.4a): the id of each one's current hold and how many it had. */
+  readonly #pools = new Map<string, { hold: string; n: number }>();
 
   constructor(context: SqliteLedgerContext) {
     this.#c = context;
@@ -166,6 +168,60 @@ export class SqliteBudgetLedger implements BudgetLedger {
     }
     this.#holds.set(callId, { keys, micros });
     return { ok: true };
+  }
+
+  reservePool(poolId: string, scopes: readonly string[], micros: number): ReserveResult {
+    const hold = `pool:${poolId}#0`;
+    const result = this.reserve(hold, scopes, micros);
+    if (result.ok) this.#pools.set(poolId, { hold, n: 0 });
+    return result;
+  }
+
+  /** Moves a call's hold out of a pool in one journal write whose lines name the pool hold they replace. */
+  carve(poolId: string, callId: string, scopes: readonly string[], micros: number): ReserveResult {
+    const pool = this.#pools.get(poolId);
+    const held = pool === undefined ? undefined : this.#holds.get(pool.hold);
+    const keys = scopes.map((scope) => this.#c.keyOf(scope));
+    if (pool === undefined || held === undefined || !sameScopes(held.keys, keys)) return this.reserve(callId, scopes, micros);
+    this.#c.ensureHealthy();
+    const extra = micros - held.micros;
+    const take = extra > 0 && !keys.every((key) => this.#fits(key, extra)) ? held.micros : micros;
+    const rest = held.micros - take;
+    const next = rest > 0 ? `pool:${poolId}#${pool.n + 1}` : null;
+    const lines: JournaledHold[] = [{ callId, keys, micros: take, replaces: pool.hold }];
+    if (next !== null) lines.push({ callId: next, keys, micros: rest, replaces: pool.hold });
+    try {
+      this.#c.journal.append(lines);
+    } catch (error) {
+      throw this.#c.fail(error, "reserving budget");
+    }
+    this.#close(pool.hold, 0);
+    const now = this.#c.clock();
+    for (const line of lines) {
+      this.#unapplied.push({ callId: line.callId, keys, micros: line.micros, now });
+      for (const key of keys) this.#scope(key).reserved += line.micros;
+      this.#holds.set(line.callId, { keys, micros: line.micros });
+    }
+    if (next === null) this.#pools.delete(poolId);
+    else this.#pools.set(poolId, { hold: next, n: pool.n + 1 });
+    return { ok: true };
+  }
+
+  poolLeft(poolId: string): number {
+    const pool = this.#pools.get(poolId);
+    return pool === undefined ? 0 : (this.#holds.get(pool.hold)?.micros ?? 0);
+  }
+
+  releasePool(poolId: string): readonly ScopeBalance[] {
+    const pool = this.#pools.get(poolId);
+    if (pool === undefined) return [];
+    this.#pools.delete(poolId);
+    return this.#close(pool.hold, 0);
+  }
+
+  #fits(key: string, micros: number): boolean {
+    const s = this.#scope(key);
+    return s.limit === null || s.spent + s.reserved + micros <= s.limit;
   }
 
   /** Replaces a call's hold with its real cost (written with the next batch). */

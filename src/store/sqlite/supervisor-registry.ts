@@ -39,8 +39,15 @@ export function registerSupervisor(db: Db, path: string, now: number): { id: num
         if (isSameProcessAlive(row.pid, row.proc_start)) {
           throw new IronError("IRON_ERR_STORE", `the state file ${path} is in use by another supervisor (pid ${row.pid}); stop it or choose another file with --state`);
         }
-        const charged = chargeHolds(db, row.id, now);
-        const journaled = mark?.supervisor === row.id ? chargeJournal(db, unappliedHolds(path, mark), now) : { holds: 0, micros: 0 };
+        const lines = mark?.supervisor === row.id ? unappliedHolds(path, mark) : [];
+        // A grant's pool hold a call was carved out of is replaced by that call's hold and the pool's rest: never charged too.
+        const replaced = new Set(lines.flatMap((h) => (h.replaces === undefined ? [] : [h.replaces])));
+        const charged = chargeHolds(db, row.id, now, replaced);
+        const journaled = chargeJournal(
+          db,
+          lines.filter((h) => !replaced.has(h.callId)),
+          now,
+        );
         chargedHolds += charged.holds + journaled.holds;
         chargedMicros += charged.micros + journaled.micros;
         db.prepare("UPDATE supervisors SET ended_at = ?, end_reason = 'lost' WHERE id = ?").run(now, row.id);
@@ -54,20 +61,27 @@ export function registerSupervisor(db: Db, path: string, now: number): { id: num
 }
 
 // A dead supervisor's holds become spend: fail closed, the budget never forgets possible spend.
-function chargeHolds(db: Db, supervisorId: number, now: number): { holds: number; micros: number } {
+function chargeHolds(db: Db, supervisorId: number, now: number, replaced: ReadonlySet<string> = new Set()): { holds: number; micros: number } {
   const holds = db.prepare<[number], { call_id: string; scopes: string; micros: number }>("SELECT call_id, scopes, micros FROM holds WHERE supervisor_id = ?").all(supervisorId);
   const charge = db.prepare("UPDATE budgets SET spent_micros = spent_micros + ?, reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
   const markCall = db.prepare(
     "UPDATE calls SET cost_micros = ?, error = COALESCE(error, 'supervisor lost before the call settled; charged its reservation') WHERE call_id = ? AND responded_at IS NULL",
   );
   let micros = 0;
+  let count = 0;
+  const unhold = db.prepare("UPDATE budgets SET reserved_micros = MAX(0, reserved_micros - ?), updated_at = ? WHERE scope = ?");
   for (const hold of holds) {
+    if (replaced.has(hold.call_id)) {
+      for (const scope of JSON.parse(hold.scopes) as string[]) unhold.run(hold.micros, now, scope);
+      continue;
+    }
     for (const scope of JSON.parse(hold.scopes) as string[]) charge.run(hold.micros, hold.micros, now, scope);
     markCall.run(hold.micros, hold.call_id);
     micros += hold.micros;
+    count += 1;
   }
   db.prepare("DELETE FROM holds WHERE supervisor_id = ?").run(supervisorId);
-  return { holds: holds.length, micros };
+  return { holds: count, micros };
 }
 
 // A dead supervisor's journaled holds the file never got: charged in full too (their reservation
