@@ -51,6 +51,7 @@ class Fields {
   retry_after: unknown = undefined;
   reply: unknown = undefined;
   finish_reasons: unknown = undefined;
+  admitted: unknown = undefined;
 }
 
 // Stores one entry; a key parse.ts never reads is ignored, as parse.ts ignores it.
@@ -133,6 +134,9 @@ function keep(f: Fields, key: string, value: unknown): void {
       return;
     case "finish_reasons":
       f.finish_reasons = value;
+      return;
+    case "admitted":
+      f.admitted = value;
       return;
   }
 }
@@ -225,7 +229,7 @@ function stringMapEnd(bytes: Uint8Array, at: number): number {
 function request(f: Fields, id: number): LlmRequestMessage | null {
   const { call, provider, endpoint, model, method, url, stream, library } = f;
   if (typeof call !== "string" || typeof provider !== "string" || typeof endpoint !== "string" || typeof method !== "string" || typeof url !== "string") return NOT_MINE;
-  if (!optString(model) || typeof stream !== "boolean" || !optString(library)) return NOT_MINE;
+  if (!optString(model) || typeof stream !== "boolean" || !optString(library) || !optString(f.admitted)) return NOT_MINE;
   const est = f.est_tokens;
   if (!isObj(est) || !isInt(est.input) || !optInt(est.output)) return NOT_MINE;
   const headers = stringMap(f.headers);
@@ -248,6 +252,7 @@ function request(f: Fields, id: number): LlmRequestMessage | null {
     est_tokens: { input: est.input, output: (est.output as number | null | undefined) ?? null },
     library: library ?? "unknown",
     attrs,
+    ...(typeof f.admitted === "string" && { admitted: f.admitted }),
   };
 }
 
