@@ -291,6 +291,7 @@ class Governor:
 
     def _post_failure(self, call: Call, error: str) -> None:
         """Fire-and-forget llm.response for a call that produced no response (timeout, transport error)."""
+        self.client.link.grant = None  # a failure may open a breaker: ask again (SPEC 3.4a)
         try:
             self.client.post(
                 protocol.llm_response(

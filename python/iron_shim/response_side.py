@@ -39,6 +39,9 @@ class ResponseReporter:
         error = usage.error_text(parsed) if status >= 400 else None
         if error is None and status >= 400:
             error = f"HTTP {status}"
+        if error is not None:
+            # A failure may open a breaker: calls ask again until a decision brings a new grant.
+            self.client.link.grant = None
         # No policy acts on this response, so none reads its body: its finish reasons stand in for it.
         reported = parsed if call.response_decision and body is not None and len(body) <= MAX_REPORTED_BODY else None
         if reported is None or protocol.BODY_JSON not in self.client.link.features:

@@ -52,6 +52,8 @@ class StreamReporter:
             if not call.report:
                 return
             call.report = False
+            if error is not None or status >= 400:
+                self.client.link.grant = None  # a failure may open a breaker: ask again (SPEC 3.4a)
             latency = (time.perf_counter() - call.started) * 1000.0
             self.client.post(
                 protocol.llm_response(

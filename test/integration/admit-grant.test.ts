@@ -34,7 +34,7 @@ interface Run {
 }
 
 // Runs the fixture over `prompts`; `between` runs while it waits before call `pauseAt`.
-async function run(prompts: readonly string[], options: SupervisorOptions, extra: { threads?: number; pauseAt?: number; between?: (sup: Supervisor) => void } = {}): Promise<Run> {
+async function run(prompts: readonly string[], options: SupervisorOptions, extra: { threads?: number; pauseAt?: number; failAt?: number; between?: (sup: Supervisor) => void } = {}): Promise<Run> {
   const sup = await Supervisor.start({ stream: false, ...options });
   const events: IronEvent[] = [];
   sup.on("event", (e) => events.push(e));
@@ -46,6 +46,7 @@ async function run(prompts: readonly string[], options: SupervisorOptions, extra
       GRANT_THREADS: String(extra.threads ?? 1),
       GRANT_PAUSE_AT: String(extra.pauseAt ?? -1),
       GRANT_GO_FILE: go,
+      GRANT_FAIL_AT: String(extra.failAt ?? -1),
     };
     const agent = await sup.spawn({ script: join(FIXTURES, "granted_calls.py"), python: DEBIAN_PYTHON, env });
     const output = () => events.flatMap((e) => (e.type === "agent.output" && e.stream === "stdout" ? [JSON.parse(e.line) as Line & { paused?: boolean }] : []));
@@ -70,6 +71,13 @@ async function run(prompts: readonly string[], options: SupervisorOptions, extra
 const clean = (n: number) => Array.from({ length: n }, (_, i) => `say hello number ${i}`);
 
 describe("grants", () => {
+  it("end with a failed response: the next call is asked (a breaker may have opened on it)", async () => {
+    const { lines } = await run(clean(6), { budgetUsd: 5 }, { failAt: 3 });
+    expect(lines.map((l) => l.status)).toEqual([200, 200, 200, 500, 200, 200]);
+    const [, , , failed, next] = lines as [Line, Line, Line, Line, Line];
+    expect(next.asked).toBe(failed.asked + 1);
+  });
+
   it("let calls like the first go without waiting, each still decided and recorded once", async () => {
     mock.clearRequests();
     const { lines, events } = await run(clean(20), { budgetUsd: 5 });
