@@ -5,7 +5,7 @@
 // call that is anything but an unchanged allow means the grant's terms missed something: a
 // policy.error, and the connection's grants end. So do every grant's when a limit, a breaker or the
 // policies change.
-import type { EventInput } from "../events/types.js";
+import type { EventInput, IronEvent } from "../events/types.js";
 import type { BudgetLedger } from "../policy/budget-ledger.js";
 import type { AdmissionTerms } from "../policy/engine.js";
 import { requestedCap } from "../policy/policies/budget.js";
@@ -178,4 +178,18 @@ export class GrantBook {
   close(): void {
     for (const id of [...this.#grants.keys()]) this.#close(id);
   }
+}
+
+/**
+ * A grant book whose grants all end when the policies change, a breaker changes state or the store
+ * fails: the shims ask again from their next call. (Limits set and spend reset end them too: the
+ * supervisor's operator controls revoke on their budget.update.)
+ */
+export function wiredGrantBook(engine: { onChange(listener: () => void): void }, bus: { subscribe(listener: (event: IronEvent) => void): unknown }, options: GrantBookOptions): GrantBook {
+  const book = new GrantBook(options);
+  engine.onChange(() => book.revoke(undefined, "the policies changed"));
+  bus.subscribe((event) => {
+    if (event.type === "breaker.state" || event.type === "store.error") book.revoke(undefined, event.type);
+  });
+  return book;
 }

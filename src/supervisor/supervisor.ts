@@ -29,7 +29,7 @@ import { Agent, type AgentHost } from "./agent.js";
 import { agentIdCandidate } from "./agent-id.js";
 import { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 import { CallGovernor } from "./call-governor.js";
-import { GrantBook } from "./grant-book.js";
+import { type GrantBook, wiredGrantBook } from "./grant-book.js";
 import type { Builtins } from "./builtin-policies.js";
 import { setUpPolicies } from "./policy-setup.js";
 import { announceStart } from "./startup-events.js";
@@ -110,16 +110,13 @@ export class Supervisor {
       janitor: new BudgetScopeJanitor(this.#ledger, this.#bus, options.budgets.maxLiveScopes, options.budgets.plan.timeZone),
       afterFailed: (error) => options.logger.error({ err: messageOf(error) }, "the work after a decision failed (the decision was sent)"),
     });
-    this.#grants = new GrantBook({
+    this.#grants = wiredGrantBook(engine, this.#bus, {
       enabled: options.localAdmission,
       ledger: this.#ledger,
       terms: (call) => engine.admissionTerms(call),
       publish: (event) => void this.#bus.publish(event),
       missed: (error) => options.logger.error({ err: messageOf(error) }, "a grant's terms missed a decision"),
     });
-    // Every grant ends when a limit, a breaker or the policies change: the shims ask again from their next call.
-    engine.onChange(() => this.#grants.revoke(undefined, "the policies changed"));
-    this.#bus.subscribe((event) => (event.type === "breaker.state" || event.type === "store.error") && this.#grants.revoke(undefined, `${event.type}`));
     // The join token never reaches the store or the stream, even if an agent prints it.
     if (options.joinToken !== null) this.#bus.scrubber.addSecret(options.joinToken);
     this.#joined = new JoinedAgents({
@@ -340,7 +337,8 @@ export class Supervisor {
           extra,
           endpoint: this.endpoint,
           agentId: id,
-          token: this.#issueToken(id),
+          // A fresh token per incarnation; the scrubber knows its shape, so an agent that prints its environment leaks nothing.
+          token: this.#tokens.issue(id),
           settings: shimSettings(this.#options),
           run,
           supervisorPid: process.pid,
@@ -353,12 +351,6 @@ export class Supervisor {
         this.#governor.abandon(id);
       },
     };
-  }
-
-  // A fresh token for an incarnation; the scrubber knows its shape, so an agent that prints its
-  // environment leaks nothing to the store and no per-run secret is kept.
-  #issueToken(id: string): string {
-    return this.#tokens.issue(id);
   }
 
   #uniqueId(name: string): string {
