@@ -26,6 +26,8 @@ _FALSE = b"\xc2"
 
 REQUEST_KEYS = ("v", "type", "id", "call", "provider", "endpoint", "model", "method", "url", "headers")
 REQUEST_TAIL = ("stream", "est_tokens", "library", "attrs")
+#: Added last when a call goes out under a grant (SPEC 3.4a on main since admit-grant): the grant's id.
+REQUEST_OPTIONAL = ("admitted",)
 RESPONSE_KEYS = ("v", "type", "id", "call", "status", "usage", "output")
 RESPONSE_MIDDLE = ("latency_ms", "stream", "complete", "error", "request_id", "model")
 #: Added after the fixed keys, in this order, when present: llm_response's retry_after, the reporter's
@@ -120,7 +122,8 @@ def _body(value: Any) -> Tuple[bytes, Any]:
 
 
 def _request(values: List[Any], keys: Tuple[bytes, ...], est: Tuple[Any, ...]) -> Optional[bytes]:
-    """llm.request's bytes from its 15 values (None when v or type are not the template's)."""
+    """llm.request's bytes from its 15 values and the optional one after them (None when v or type are not the
+    template's)."""
     (
         v,
         kind,
@@ -137,7 +140,7 @@ def _request(values: List[Any], keys: Tuple[bytes, ...], est: Tuple[Any, ...]) -
         tokens,
         library,
         attrs,
-    ) = values
+    ) = values[:15]
     if type(kind) is not str or kind != "llm.request" or type(v) is not int or v != 1:
         return None
     memo = _MAPS.get("headers")
@@ -172,6 +175,7 @@ def _request(values: List[Any], keys: Tuple[bytes, ...], est: Tuple[Any, ...]) -
             type(library) is str and get(library) or _str(library),
             keys[12],
             b"\x80" if type(attrs) is dict and not attrs else _value(attrs),
+            *[key + _str(value) for key, value in zip(keys[13:], values[15:])],
         )
     )
 
@@ -240,8 +244,9 @@ def _shapes() -> Dict[Tuple[int, ...], Tuple[Encoder, Tuple[bytes, ...], Tuple[A
     shapes: Dict[Tuple[int, ...], Tuple[Encoder, Tuple[bytes, ...], Tuple[Any, ...]]] = {}
     est, usage = _map_pieces(EST_KEYS), _map_pieces(USAGE_KEYS)
     for body in ("body", "body_json"):
-        keys = REQUEST_KEYS + (body,) + REQUEST_TAIL
-        shapes[keys] = (_request, _runs(keys, "llm.request"), est)
+        for tail in ((), REQUEST_OPTIONAL):
+            keys = REQUEST_KEYS + (body,) + REQUEST_TAIL + tail
+            shapes[keys] = (_request, _runs(keys, "llm.request"), est)
         for present in range(1 << len(RESPONSE_OPTIONAL)):
             tail = tuple(key for bit, key in enumerate(RESPONSE_OPTIONAL) if present >> bit & 1)
             keys = RESPONSE_KEYS + (body,) + RESPONSE_MIDDLE + tail

@@ -86,9 +86,12 @@ class Generated(unittest.TestCase):
             self.pick(BODIES) if body_json else None,
         )
 
-    def test_llm_request_with_a_parsed_body_and_with_body_json(self) -> None:
+    def test_llm_request_with_a_parsed_body_or_body_json_with_or_without_admitted(self) -> None:
         for i in range(600):
-            self.same_bytes(self.request(body_json=i % 2 == 1))
+            msg = self.request(body_json=i % 2 == 1)
+            if i & 2:
+                msg["admitted"] = self.pick(["g-%d" % i, self.text(), None])  # a call under a grant (SPEC 3.4a)
+            self.same_bytes(msg)
 
     def test_llm_response_in_every_combination_of_its_optional_keys(self) -> None:
         for i in range(1200):
