@@ -140,44 +140,44 @@ def _request(values: List[Any], keys: Tuple[bytes, ...], est: Tuple[Any, ...]) -
         tokens,
         library,
         attrs,
-    ) = values[:15]
+    ) = (
+        values if len(values) == 15 else values[:15]
+    )
     if type(kind) is not str or kind != "llm.request" or type(v) is not int or v != 1:
         return None
     memo = _MAPS.get("headers")
     get = _STRINGS.get
     head, data = _body(body)
-    return b"".join(
-        (
-            keys[0],
-            _int(msg_id),
-            keys[1],
-            _fresh_str(call),
-            keys[2],
-            type(provider) is str and get(provider) or _str(provider),
-            keys[3],
-            type(endpoint) is str and get(endpoint) or _str(endpoint),
-            keys[4],
-            _NIL if model is None else type(model) is str and get(model) or _str(model),
-            keys[5],
-            type(method) is str and get(method) or _str(method),
-            keys[6],
-            type(url) is str and get(url) or _str(url),
-            keys[7],
-            _repeated_map(memo, headers, _DEPTH) if memo is not None and type(headers) is dict else _value(headers),
-            keys[8],
-            head,
-            data,
-            keys[9],
-            _TRUE if stream is True else _FALSE if stream is False else _value(stream),
-            keys[10],
-            _map_of(tokens, est),
-            keys[11],
-            type(library) is str and get(library) or _str(library),
-            keys[12],
-            b"\x80" if type(attrs) is dict and not attrs else _value(attrs),
-            *[key + _str(value) for key, value in zip(keys[13:], values[15:])],
-        )
+    out = (
+        keys[0],
+        _int(msg_id),
+        keys[1],
+        _fresh_str(call),
+        keys[2],
+        type(provider) is str and get(provider) or _str(provider),
+        keys[3],
+        type(endpoint) is str and get(endpoint) or _str(endpoint),
+        keys[4],
+        _NIL if model is None else type(model) is str and get(model) or _str(model),
+        keys[5],
+        type(method) is str and get(method) or _str(method),
+        keys[6],
+        type(url) is str and get(url) or _str(url),
+        keys[7],
+        _repeated_map(memo, headers, _DEPTH) if memo is not None and type(headers) is dict else _value(headers),
+        keys[8],
+        head,
+        data,
+        keys[9],
+        _TRUE if stream is True else _FALSE if stream is False else _value(stream),
+        keys[10],
+        _map_of(tokens, est),
+        keys[11],
+        type(library) is str and get(library) or _str(library),
+        keys[12],
+        b"\x80" if type(attrs) is dict and not attrs else _value(attrs),
     )
+    return b"".join(out if len(values) == 15 else out + (keys[13], _str(values[15])))
 
 
 def _response(values: List[Any], keys: Tuple[bytes, ...], usage: Tuple[Any, ...]) -> Optional[bytes]:
