@@ -119,7 +119,8 @@ export class HoldJournal {
       this.#startOver = false;
     }
     const written = writeSync(this.#fd, bytes);
-    if (written !== bytes.length) throw new Error(`the hold journal took ${written} of ${bytes.length} bytes`);
+    // A regular file takes less than it was given only when its disk (or the file size limit) ran out of room.
+    if (written !== bytes.length) throw Object.assign(new Error(`the hold journal took ${written} of ${bytes.length} bytes`), { code: "ENOSPC" });
     this.#end += written;
   }
 
