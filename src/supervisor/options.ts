@@ -38,7 +38,7 @@ export interface SupervisorOptions {
   readonly allowUninstall?: boolean;
   /** How a denied call reaches the agent: a provider-shaped error response, or a raised PolicyDenied. */
   readonly onDeny?: "response" | "raise";
-  /** Grants: the shim admits calls like one just allowed itself for a moment (SPEC 3.4a); default true. */
+  /** Grants: the shim admits calls like one just allowed itself for a moment (SPEC 3.4a); default false (opt in). */
   readonly localAdmission?: boolean;
   /** How long a shim waits for a decision, in milliseconds (default 5000). */
   readonly decisionTimeoutMs?: number;
@@ -159,7 +159,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions = {}): Resol
     failOpen: options.failOpen ?? false,
     allowUninstall: options.allowUninstall ?? false,
     onDeny: options.onDeny ?? "response",
-    localAdmission: options.localAdmission ?? true,
+    localAdmission: options.localAdmission ?? false,
     decisionTimeoutMs: positiveInt("decisionTimeoutMs", options.decisionTimeoutMs, 5000),
     heartbeatMs: positiveInt("heartbeatMs", options.heartbeatMs, 1000),
     prices: Object.freeze({ ...DEFAULT_PRICES, ...(options.prices ?? {}) }),

@@ -35,7 +35,7 @@ interface Run {
 
 // Runs the fixture over `prompts`; `between` runs while it waits before call `pauseAt`.
 async function run(prompts: readonly string[], options: SupervisorOptions, extra: { threads?: number; pauseAt?: number; failAt?: number; between?: (sup: Supervisor) => void } = {}): Promise<Run> {
-  const sup = await Supervisor.start({ stream: false, ...options });
+  const sup = await Supervisor.start({ stream: false, localAdmission: true, ...options });
   const events: IronEvent[] = [];
   sup.on("event", (e) => events.push(e));
   const go = join(mkdtempSync(join(tmpdir(), "iron-grant-")), "go");
@@ -134,7 +134,8 @@ describe("grants", () => {
   });
 
   it("ask about every call with shim.local_admission off", async () => {
-    const { lines } = await run(clean(6), { budgetUsd: 5, localAdmission: false });
+    // Grants are opt-in: without localAdmission (the default), every call is asked.
+    const { lines } = await run(clean(6), { budgetUsd: 5, localAdmission: undefined });
     expect(lines.map((l) => [l.asked, l.admitted])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [n, 0]));
   });
 });
