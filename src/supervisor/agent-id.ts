@@ -9,6 +9,13 @@ export function safeAgentId(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, MAX_AGENT_ID) || "agent";
 }
 
+/** The first candidate id for `name` (`name`, `name-2`, …) that `taken` does not claim. */
+export function freeAgentId(name: string, taken: (id: string) => boolean): string {
+  let id = agentIdCandidate(name, 1);
+  for (let n = 2; taken(id); n += 1) id = agentIdCandidate(name, n);
+  return id;
+}
+
 /** The n-th id for a name (`name`, `name-2`, ...), shortened so the suffix still fits in 64. */
 export function agentIdCandidate(name: string, n: number): string {
   const base = safeAgentId(name);

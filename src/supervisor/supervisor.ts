@@ -26,7 +26,7 @@ import { budgetStatus } from "./budget-status.js";
 import type { JoinedAgent } from "./joined-agent.js";
 import { JoinedAgents } from "./joined-agents.js";
 import { Agent, type AgentHost } from "./agent.js";
-import { agentIdCandidate } from "./agent-id.js";
+import { freeAgentId } from "./agent-id.js";
 import { BudgetScopeJanitor } from "./budget-scope-janitor.js";
 import { CallGovernor } from "./call-governor.js";
 import { type GrantBook, wiredGrantBook } from "./grant-book.js";
@@ -309,7 +309,7 @@ export class Supervisor {
     const script = resolveScript(options.script, cwd);
     const python = resolvePython(options.python ?? this.#options.python);
     checkPythonVersion(python);
-    const id = this.#uniqueId(options.name ?? basename(script, extname(script)));
+    const id = freeAgentId(options.name ?? basename(script, extname(script)), (taken) => this.#agents.has(taken) || this.#joined.has(taken));
     const { budgetMicros, governChildren, echo } = checkSpawnOptions(options, id);
     if (budgetMicros !== null) this.#builtins.limits.setAgent(id, budgetMicros);
     const lifecycle = resolveLifecycle(options, { startupTimeoutMs: this.#options.startupTimeoutMs, heartbeatMs: this.#options.heartbeatMs });
@@ -351,12 +351,6 @@ export class Supervisor {
         this.#governor.abandon(id);
       },
     };
-  }
-
-  #uniqueId(name: string): string {
-    let id = agentIdCandidate(name, 1);
-    for (let n = 2; this.#agents.has(id) || this.#joined.has(id); n += 1) id = agentIdCandidate(name, n);
-    return id;
   }
 
   // The agent's tightest budget, for welcome and decisions (the shim's status()).
