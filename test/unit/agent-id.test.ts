@@ -2,7 +2,7 @@
 // `-` and `_`, never empty, and never over 64 characters — a suffix that makes an id unique
 // included, since a joined agent's name comes off the network.
 import { describe, expect, it } from "vitest";
-import { agentIdCandidate, MAX_AGENT_ID, safeAgentId } from "../../src/supervisor/agent-id.js";
+import { agentIdCandidate, freeAgentId, MAX_AGENT_ID, safeAgentId } from "../../src/supervisor/agent-id.js";
 
 describe("agent ids", () => {
   it("replaces every character outside letters, digits, . - _ and never answers empty", () => {
@@ -21,5 +21,11 @@ describe("agent ids", () => {
     const long = agentIdCandidate("b".repeat(100), 12);
     expect(long).toBe(`${"b".repeat(61)}-12`);
     expect(long).toHaveLength(64);
+  });
+
+  it("gives a spawned agent the first of name, name-2, … that nothing claims", () => {
+    expect(freeAgentId("worker", () => false)).toBe("worker");
+    const taken = new Set(["worker", "worker-2"]);
+    expect(freeAgentId("worker", (id) => taken.has(id))).toBe("worker-3");
   });
 });
