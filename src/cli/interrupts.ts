@@ -1,11 +1,11 @@
 // Ctrl-C and friends for `iron run` (and a closed output pipe): the first signal stops every agent gracefully (forwarding
 // it to their process groups, which the terminal does not reach), the second kills them now.
+import { FINAL_AGENT_STATES } from "../lifecycle/agent-machine-types.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { onOutputClosed } from "./closed-pipes.js";
 import { PREFIX } from "./render.js";
 
 const HANDLED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-const FINAL = new Set(["stopped", "exited", "crashed", "failed"]);
 
 /** What happened so far; `dispose()` restores the default handlers. */
 export interface Interrupts {
@@ -35,7 +35,7 @@ export function handleInterrupts(supervisor: Supervisor, out: NodeJS.WritableStr
     out.write(`\n${PREFIX} ${signal}: stopping every agent (${again} to kill them now)\n`);
     const reason = signal === "SIGINT" ? "Ctrl-C (SIGINT)" : `iron received ${signal}`;
     const agents = [...supervisor.agents.values()];
-    const pending = new Set(agents.filter((agent) => !FINAL.has(agent.state)).map((agent) => agent.id));
+    const pending = new Set(agents.filter((agent) => !FINAL_AGENT_STATES.has(agent.state)).map((agent) => agent.id));
     for (const agent of agents) {
       void agent.stop({ reason, signal }).then(() => {
         if (!pending.delete(agent.id) || pending.size === 0 || forced) return;

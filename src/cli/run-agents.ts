@@ -1,6 +1,6 @@
 // Runs agents under one supervisor until they end: the body of `iron run` and `iron demo`.
 import { constants } from "node:os";
-import type { AgentExit } from "../lifecycle/agent-machine-types.js";
+import { type AgentExit, FINAL_AGENT_STATES } from "../lifecycle/agent-machine-types.js";
 import type { SupervisorOptions } from "../supervisor/options.js";
 import { askPythonVersions, requirePythonVersion, resolvePython, resolveScript } from "../supervisor/python.js";
 import { Supervisor, type SpawnOptions } from "../supervisor/supervisor.js";
@@ -46,8 +46,6 @@ function starvedByBudget(agent: Agent): boolean {
   return m.calls > 0 && m.deniedByBudget === m.calls;
 }
 
-/** The states an agent's run ends in. */
-const ENDED = new Set(["stopped", "exited", "crashed", "failed"]);
 /** How long the summary waits for the events of the agents' ends to be delivered (committed) before it is printed anyway. */
 const END_DELIVERY_WAIT_MS = 5000;
 
@@ -97,7 +95,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<number> {
   const color = colorEnabled(out);
   supervisor.on("event", (event) => {
     if (event.type === "budget.exhausted" && starvedCause.get(event.agentId) !== "spent") starvedCause.set(event.agentId, event.spent > 0 ? "spent" : event.limit === 0 ? "zero" : "too-big");
-    if (event.type === "agent.state" && ENDED.has(event.to)) {
+    if (event.type === "agent.state" && FINAL_AGENT_STATES.has(event.to)) {
       endsDelivered.set(event.agentId, event.run);
       endDelivered();
     }

@@ -21,6 +21,9 @@ export type AgentState = "starting" | "running" | "hung" | "stopping" | "backoff
 /** The states an agent can end in. */
 export type FinalAgentState = "stopped" | "exited" | "crashed" | "failed";
 
+/** The final states, to test a state seen in an event or on an agent. */
+export const FINAL_AGENT_STATES: ReadonlySet<string> = new Set<FinalAgentState>(["stopped", "exited", "crashed", "failed"]);
+
 /** How an agent ended, as `agent.exited` resolves. */
 export interface AgentExit {
   readonly state: FinalAgentState;
